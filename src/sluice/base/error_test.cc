@@ -1,0 +1,41 @@
+#include "sluice/base/error.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "sluice/base/check.h"
+
+namespace sluice {
+namespace {
+
+TEST(ErrorTest, CarriesKindMessageAndContextInOrder) {
+  Error e = InvalidData("unterminated quote at byte {}", 17).With("file", "a.csv").With("line", "3");
+  EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
+  EXPECT_EQ(e.message(), "unterminated quote at byte 17");
+  EXPECT_EQ(e.ContextValue("line"), "3");
+  EXPECT_STREQ(e.what(), "invalid data: unterminated quote at byte 17 (file a.csv, line 3)");
+}
+
+TEST(ErrorTest, InnermostContextWins) {
+  Error e = IoError("disk on fire").With("stage", "write");
+  e.With("stage", "outer");
+  EXPECT_EQ(e.ContextValue("stage"), "write");
+  EXPECT_EQ(e.context().size(), 1u);
+}
+
+TEST(ErrorTest, ErrnoMapsToKinds) {
+  EXPECT_EQ(IoErrorFromErrno(ENOENT, "open", "/x").kind(), ErrorKind::kNotFound);
+  EXPECT_EQ(IoErrorFromErrno(ENOSPC, "write", "/x").kind(), ErrorKind::kResourceExhausted);
+  Error e = IoErrorFromErrno(EACCES, "open", "/secret");
+  EXPECT_EQ(e.kind(), ErrorKind::kIo);
+  EXPECT_EQ(e.ContextValue("file"), "/secret");
+}
+
+TEST(CheckDeathTest, PrintsBothOperands) {
+  int a = 3, b = 4;
+  EXPECT_DEATH(SLUICE_CHECK_EQ(a, b), "check failed .*a == b \\(3 vs 4\\)");
+}
+
+}  // namespace
+}  // namespace sluice
