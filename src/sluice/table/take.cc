@@ -1,0 +1,144 @@
+#include "sluice/table/take.h"
+
+#include <cstring>
+#include <limits>
+
+#include "sluice/base/error.h"
+#include "sluice/table/buffer_builder.h"
+
+namespace sluice {
+namespace {
+
+void CheckIndices(std::span<const int64_t> indices, int64_t rows, std::string_view column_name) {
+  for (size_t k = 0; k < indices.size(); ++k) {
+    if (indices[k] < 0 || indices[k] >= rows) [[unlikely]] {
+      throw InvalidArgument("take index {} is outside [0, {})", indices[k], rows)
+          .With("column", std::string(column_name))
+          .With("position", std::to_string(k));
+    }
+  }
+}
+
+template <size_t kWidth>
+void TakeFixed(const uint8_t* values, std::span<const int64_t> indices, uint8_t* out) {
+  for (int64_t index : indices) {
+    std::memcpy(out, values + index * static_cast<int64_t>(kWidth), kWidth);
+    out += kWidth;
+  }
+}
+
+// Indices already checked.
+Array TakeChecked(const Array& array, std::span<const int64_t> indices, Allocator* allocator,
+                  std::string_view column_name) {
+  const DataType& type = array.type();
+  auto length = static_cast<int64_t>(indices.size());
+  int64_t base = array.offset();
+  int64_t data_bytes = 0;
+  if (type.layout() == Layout::kVariableBinary) {
+    const int32_t* offsets = array.raw_offsets() + base;
+    for (int64_t index : indices) data_bytes += offsets[index + 1] - offsets[index];
+    if (data_bytes > std::numeric_limits<int32_t>::max()) {
+      throw InvalidArgument("{} data of {} bytes taken overflows 32-bit offsets (limit {})",
+                            type.ToString(), data_bytes, std::numeric_limits<int32_t>::max())
+          .With("column", std::string(column_name));
+    }
+  }
+
+  std::shared_ptr<const Buffer> validity;
+  int64_t null_count = 0;
+  if (array.null_count() > 0) {
+    BitmapBuilder bits(allocator);
+    bits.Reserve(length);
+    for (int64_t index : indices) {
+      bool valid = array.IsValid(index);
+      null_count += !valid;
+      bits.Append(valid);
+    }
+    validity = bits.Finish();
+    if (null_count == 0) validity = nullptr;
+  }
+
+  switch (type.layout()) {
+    case Layout::kBitmap: {
+      BitmapBuilder bits(allocator);
+      bits.Reserve(length);
+      for (int64_t index : indices) bits.Append(array.BoolValue(index));
+      return Array::Make(type, length, {std::move(validity), bits.Finish()}, null_count);
+    }
+    case Layout::kFixedWidth: {
+      int64_t width = type.byte_width();
+      BufferBuilder values(allocator);
+      values.Reserve(length * width);
+      const uint8_t* in = array.raw_values() + base * width;
+      uint8_t* out = values.mutable_data();
+      switch (width) {
+        case 1:
+          TakeFixed<1>(in, indices, out);
+          break;
+        case 2:
+          TakeFixed<2>(in, indices, out);
+          break;
+        case 4:
+          TakeFixed<4>(in, indices, out);
+          break;
+        case 8:
+          TakeFixed<8>(in, indices, out);
+          break;
+        case 16:
+          TakeFixed<16>(in, indices, out);
+          break;
+        default:
+          for (int64_t index : indices) {
+            std::memcpy(out, in + index * width, static_cast<size_t>(width));
+            out += width;
+          }
+      }
+      values.UnsafeAdvance(length * width);
+      return Array::Make(type, length, {std::move(validity), values.Finish()}, null_count);
+    }
+    case Layout::kVariableBinary: {
+      const int32_t* in_offsets = array.raw_offsets() + base;
+      BufferBuilder offsets(allocator);
+      BufferBuilder data(allocator);
+      offsets.Reserve((length + 1) * 4);
+      data.Reserve(data_bytes);
+      auto* out = reinterpret_cast<int32_t*>(offsets.mutable_data());
+      out[0] = 0;
+      for (int64_t k = 0; k < length; ++k) {
+        int64_t index = indices[static_cast<size_t>(k)];
+        int32_t begin = in_offsets[index];
+        int32_t size = in_offsets[index + 1] - begin;
+        data.Append(array.raw_data() + begin, size);
+        out[k + 1] = static_cast<int32_t>(data.size());
+      }
+      offsets.UnsafeAdvance((length + 1) * 4);
+      return Array::Make(type, length, {std::move(validity), offsets.Finish(), data.Finish()},
+                         null_count);
+    }
+  }
+  throw InternalError("unknown layout");
+}
+
+}  // namespace
+
+Array Take(const Array& array, std::span<const int64_t> indices, Allocator* allocator,
+           std::string_view column_name) {
+  CheckIndices(indices, array.length(), column_name);
+  return TakeChecked(array, indices, allocator, column_name);
+}
+
+RecordBatch Take(const RecordBatch& batch, std::span<const int64_t> indices, Allocator* allocator) {
+  // Checked up front so a bad index fails before any column is copied.
+  CheckIndices(indices, batch.num_rows(),
+               batch.num_columns() > 0 ? batch.schema().field(0).name : "");
+  std::vector<Array> columns;
+  columns.reserve(static_cast<size_t>(batch.num_columns()));
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    columns.push_back(
+        TakeChecked(batch.column(c), indices, allocator, batch.schema().field(c).name));
+  }
+  return RecordBatch::Make(batch.shared_schema(), std::move(columns),
+                           static_cast<int64_t>(indices.size()));
+}
+
+}  // namespace sluice
