@@ -23,10 +23,20 @@ bool UnitMultiplier(std::string_view unit, double* multiplier) {
     double multiplier;
   };
   static constexpr Unit kUnits[] = {
-      {"", 1},       {"b", 1},         {"k", 1024.0},      {"kib", 1024.0},
-      {"kb", 1e3},   {"m", 1048576.0}, {"mib", 1048576.0}, {"mb", 1e6},
-      {"g", 1 << 30}, {"gib", 1 << 30}, {"gb", 1e9},        {"t", 1099511627776.0},
-      {"tib", 1099511627776.0},        {"tb", 1e12},
+      {"", 1},
+      {"b", 1},
+      {"k", 1024.0},
+      {"kib", 1024.0},
+      {"kb", 1e3},
+      {"m", 1048576.0},
+      {"mib", 1048576.0},
+      {"mb", 1e6},
+      {"g", 1 << 30},
+      {"gib", 1 << 30},
+      {"gb", 1e9},
+      {"t", 1099511627776.0},
+      {"tib", 1099511627776.0},
+      {"tb", 1e12},
   };
   for (const Unit& u : kUnits) {
     if (u.name == unit) {
@@ -41,8 +51,8 @@ bool UnitMultiplier(std::string_view unit, double* multiplier) {
 
 int64_t ParseBytes(std::string_view text) {
   auto fail = [&](std::string_view why) {
-    return InvalidArgument("cannot parse size '{}': {} (examples: 512MiB, 4GiB, 1.5GB, 1024)",
-                           text, why);
+    return InvalidArgument("cannot parse size '{}': {} (examples: 512MiB, 4GiB, 1.5GB, 1024)", text,
+                           why);
   };
   std::string lower = Lower(text);
   std::string_view s = lower;

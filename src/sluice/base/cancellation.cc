@@ -128,6 +128,8 @@ bool CancellationSource::cancelled() const {
   return state_->cancelled.load(std::memory_order_acquire);
 }
 
-bool CancellationSource::Cancel(std::string reason) { return CancelState(*state_, std::move(reason)); }
+bool CancellationSource::Cancel(std::string reason) {
+  return CancelState(*state_, std::move(reason));
+}
 
 }  // namespace sluice

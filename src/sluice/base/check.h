@@ -33,10 +33,10 @@ template <typename A, typename B>
 
 }  // namespace sluice::check_internal
 
-#define SLUICE_CHECK(cond)                                              \
-  do {                                                                  \
-    if (!(cond)) [[unlikely]]                                           \
-      ::sluice::check_internal::Fail(#cond, "", __FILE__, __LINE__);    \
+#define SLUICE_CHECK(cond)                                           \
+  do {                                                               \
+    if (!(cond)) [[unlikely]]                                        \
+      ::sluice::check_internal::Fail(#cond, "", __FILE__, __LINE__); \
   } while (0)
 
 #define SLUICE_CHECK_OP(op, a, b)                                                         \

@@ -62,9 +62,9 @@ Error MakeError(ErrorKind kind, fmt::format_string<Args...> format, Args&&... ar
   return Error(kind, fmt::format(format, std::forward<Args>(args)...));
 }
 
-#define SLUICE_DEFINE_ERROR_FACTORY(Name, Kind)                                   \
-  template <typename... Args>                                                     \
-  Error Name(fmt::format_string<Args...> format, Args&&... args) {                \
+#define SLUICE_DEFINE_ERROR_FACTORY(Name, Kind)                                      \
+  template <typename... Args>                                                        \
+  Error Name(fmt::format_string<Args...> format, Args&&... args) {                   \
     return Error(ErrorKind::Kind, fmt::format(format, std::forward<Args>(args)...)); \
   }
 SLUICE_DEFINE_ERROR_FACTORY(InvalidArgument, kInvalidArgument)

@@ -10,7 +10,8 @@ namespace sluice {
 namespace {
 
 TEST(ErrorTest, CarriesKindMessageAndContextInOrder) {
-  Error e = InvalidData("unterminated quote at byte {}", 17).With("file", "a.csv").With("line", "3");
+  Error e =
+      InvalidData("unterminated quote at byte {}", 17).With("file", "a.csv").With("line", "3");
   EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
   EXPECT_EQ(e.message(), "unterminated quote at byte 17");
   EXPECT_EQ(e.ContextValue("line"), "3");

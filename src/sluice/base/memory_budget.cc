@@ -36,29 +36,41 @@ Reservation& Reservation::operator=(Reservation&& other) noexcept {
   return *this;
 }
 
-bool Reservation::TryResize(int64_t new_bytes) {
+bool Reservation::TryReassign(MemoryAccount* to, int64_t new_bytes) {
   SLUICE_CHECK(budget_ != nullptr);
   SLUICE_CHECK_GE(new_bytes, 0);
   std::lock_guard lock(budget_->mu_);
-  int64_t delta = new_bytes - bytes_;
-  if (delta > 0 && !budget_->FitsLocked(account_, delta)) return false;
-  budget_->ApplyLocked(account_, delta);
+  budget_->ApplyLocked(account_, -bytes_);
+  if (new_bytes > 0 && !budget_->FitsLocked(to, new_bytes)) {
+    budget_->ApplyLocked(account_, bytes_);
+    return false;
+  }
+  budget_->ApplyLocked(to, new_bytes);
+  account_ = to;
   bytes_ = new_bytes;
   return true;
 }
 
-bool Reservation::TryTransfer(MemoryAccount* to) {
+Reservation Reservation::Split(int64_t bytes) {
   SLUICE_CHECK(budget_ != nullptr);
-  if (to == account_) return true;
-  std::lock_guard lock(budget_->mu_);
-  budget_->ApplyLocked(account_, -bytes_);
-  if (!budget_->FitsLocked(to, bytes_)) {
-    budget_->ApplyLocked(account_, bytes_);
-    return false;
+  SLUICE_CHECK_GE(bytes, 0);
+  SLUICE_CHECK_LE(bytes, bytes_);
+  bytes_ -= bytes;
+  return Reservation(budget_, account_, bytes);
+}
+
+void Reservation::Merge(Reservation&& other) {
+  if (!other) return;
+  if (budget_ == nullptr) {
+    *this = std::move(other);
+    return;
   }
-  budget_->ApplyLocked(to, bytes_);
-  account_ = to;
-  return true;
+  SLUICE_CHECK(other.budget_ == budget_);
+  SLUICE_CHECK(other.account_ == account_);
+  bytes_ += other.bytes_;
+  other.budget_ = nullptr;
+  other.account_ = nullptr;
+  other.bytes_ = 0;
 }
 
 void Reservation::Release() {
@@ -72,13 +84,9 @@ void Reservation::Release() {
   bytes_ = 0;
 }
 
-MemoryBudget::MemoryBudget(int64_t limit) : limit_(limit) {
-  SLUICE_CHECK_GE(limit, 0);
-}
+MemoryBudget::MemoryBudget(int64_t limit) : limit_(limit) { SLUICE_CHECK_GE(limit, 0); }
 
-MemoryBudget::~MemoryBudget() {
-  SLUICE_CHECK_EQ(used_, 0);
-}
+MemoryBudget::~MemoryBudget() { SLUICE_CHECK_EQ(used_, 0); }
 
 MemoryAccount* MemoryBudget::CreateAccount(std::string name, int64_t reserved) {
   std::lock_guard lock(mu_);
@@ -111,7 +119,8 @@ int64_t MemoryBudget::SharedNeedLocked(const MemoryAccount* account, int64_t del
 }
 
 bool MemoryBudget::FitsLocked(const MemoryAccount* account, int64_t delta) const {
-  return shared_used_ + SharedNeedLocked(account, delta) <= limit_ - reserved_sum_;
+  const int64_t need = SharedNeedLocked(account, delta);
+  return need <= 0 || shared_used_ + need <= limit_ - reserved_sum_;
 }
 
 void MemoryBudget::ApplyLocked(MemoryAccount* account, int64_t delta) {

@@ -58,10 +58,16 @@ class Reservation {
   explicit operator bool() const { return budget_ != nullptr; }
 
   // Grows or shrinks to new_bytes; shrinking always succeeds, growing obeys the limit.
-  bool TryResize(int64_t new_bytes);
-  // Moves these bytes to another account of the same budget, as one step: the total is unchanged,
-  // so this only fails when the target account's share and the shared pool cannot take them.
-  bool TryTransfer(MemoryAccount* to);
+  bool TryResize(int64_t new_bytes) { return TryReassign(account_, new_bytes); }
+  // Moves these bytes to another account of the same budget in one step.
+  bool TryTransfer(MemoryAccount* to) { return TryReassign(to, bytes_); }
+  // Releases these bytes and takes new_bytes from `to` as one step, so nobody can take the
+  // released bytes in between. On failure nothing changes.
+  bool TryReassign(MemoryAccount* to, int64_t new_bytes);
+  // Splits off a reservation of `bytes` (<= bytes()) in the same account; no budget change.
+  Reservation Split(int64_t bytes);
+  // Absorbs another reservation of the same budget and account; no budget change.
+  void Merge(Reservation&& other);
   void Release();
 
  private:
@@ -113,11 +119,11 @@ class MemoryBudget {
 
   const int64_t limit_;
   mutable std::mutex mu_;
-  int64_t used_ = 0;           // guarded by mu_
-  int64_t peak_ = 0;           // guarded by mu_
-  int64_t reserved_sum_ = 0;   // guarded by mu_
-  int64_t shared_used_ = 0;    // guarded by mu_: bytes beyond shares, plus account-less bytes
-  int64_t overdrafts_ = 0;     // guarded by mu_
+  int64_t used_ = 0;          // guarded by mu_
+  int64_t peak_ = 0;          // guarded by mu_
+  int64_t reserved_sum_ = 0;  // guarded by mu_
+  int64_t shared_used_ = 0;   // guarded by mu_: bytes beyond shares, plus account-less bytes
+  int64_t overdrafts_ = 0;    // guarded by mu_
   std::vector<std::unique_ptr<MemoryAccount>> accounts_;  // guarded by mu_
 };
 

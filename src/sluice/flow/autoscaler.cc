@@ -1,0 +1,38 @@
+#include "sluice/flow/autoscaler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sluice {
+namespace {
+
+constexpr double kDrainSeconds = 1.0;
+constexpr double kHeadroom = 1.2;
+constexpr double kBackpressuredAbove = 0.3;
+constexpr double kStarvedAbove = 0.5;
+
+}  // namespace
+
+int NextConcurrency(const ScaleSignals& in) {
+  const int hi = std::max(in.min, std::min(in.max, std::max(1, in.budget_cap)));
+  int next = in.current;
+  if (in.ns_per_input <= 0) {
+    // No task has finished yet: probe upward only while work queues up.
+    if (in.backlog > in.current) next = in.current + 1;
+    return std::clamp(next, in.min, hi);
+  }
+  const double per_task_rate = 1e9 / in.ns_per_input;
+  const double demand = in.arrival_rate + static_cast<double>(in.backlog) / kDrainSeconds;
+  const int desired = static_cast<int>(std::ceil(kHeadroom * demand / per_task_rate));
+  const bool backpressured = in.window.backpressured() > kBackpressuredAbove;
+  const bool starved = in.window.idle() > kStarvedAbove;
+  if (desired > in.current && !backpressured) {
+    const bool large_backlog = in.backlog > 2 * static_cast<int64_t>(in.current);
+    next = large_backlog ? desired : in.current + 1;
+  } else if (desired < in.current && (starved || backpressured)) {
+    next = std::max(desired, in.current - std::max(1, (in.current - desired) / 2));
+  }
+  return std::clamp(next, in.min, hi);
+}
+
+}  // namespace sluice

@@ -1,0 +1,34 @@
+// The autoscaling policy: how many tasks of a stage may run at once, decided from what the stage
+// measured over the last window. Pure function, so it can be tested on its own.
+//
+// A stage needs enough concurrent tasks to keep up with what arrives plus to drain its backlog
+// within a second: needed = (arrival rate + backlog / 1 s) / (rate of one busy task), where the
+// rate of one task is measured on busy time only (Flink's "true processing rate"), so a stage
+// that waits a lot is not mistaken for a slow one. It grows straight to that need when the
+// backlog is large (Ray-style), by one otherwise; it does not grow while backpressured (more
+// tasks would only hold more output nobody can take), and shrinks when mostly starved. Never
+// beyond [min, max] nor past what the budget can pay for.
+//
+// Thread safety: pure function.
+#pragma once
+
+#include <cstdint>
+
+#include "sluice/flow/run_report.h"
+
+namespace sluice {
+
+struct ScaleSignals {
+  int current = 1;
+  int min = 1;
+  int max = 1;
+  int budget_cap = 1;       // tasks the stage's budget can pay for at once
+  double ns_per_input = 0;  // busy time per input item (EWMA); 0 when unknown
+  double arrival_rate = 0;  // items per second into the stage's queue over the window
+  int64_t backlog = 0;      // items queued now
+  StageTimes window;        // how the stage's slots spent the window
+};
+
+int NextConcurrency(const ScaleSignals& signals);
+
+}  // namespace sluice

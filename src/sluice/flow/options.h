@@ -1,0 +1,61 @@
+// Options of pipeline stages and of a run.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/cancellation.h"
+
+namespace sluice {
+
+enum class StageKind {
+  kCpu,  // runs on the fixed CPU pool (one thread per core)
+  kIo,   // blocks on I/O: runs on the elastic I/O pool, capped per named resource
+};
+inline constexpr StageKind kCpu = StageKind::kCpu;
+inline constexpr StageKind kIo = StageKind::kIo;
+
+struct StageOptions {
+  StageKind kind = StageKind::kCpu;
+  // The I/O resource this stage's tasks hold (RunOptions::resource_caps); "" means "io".
+  std::string resource;
+  // Concurrency bounds for the autoscaler; 0 leaves a bound automatic. min == max pins it.
+  int min_concurrency = 0;
+  int max_concurrency = 0;
+};
+
+enum class ProgressMode {
+  kAuto,   // live view on a terminal, periodic lines otherwise
+  kLive,   // redraw one line per stage in place
+  kLines,  // print plain lines every progress_interval
+  kOff,
+};
+
+struct RunOptions {
+  int64_t memory_budget = 1_GiB;
+  // CPU pool size; 0 means the number of cores.
+  int cpu_threads = 0;
+  // Concurrent tasks allowed per named I/O resource across the whole pipeline. Resources not
+  // named here get default_io_cap.
+  std::map<std::string, int> resource_caps;
+  int default_io_cap = 32;
+  // Keep every stage's output in input order (bounded reorder buffers; sinks run one at a time).
+  bool preserve_order = false;
+  // Off: every stage runs at its max concurrency (pinned runs, benchmarks).
+  bool autoscale = true;
+  ProgressMode progress = ProgressMode::kOff;
+  std::chrono::milliseconds progress_interval{1000};
+  // Write the JSON run report here at the end ("" for none).
+  std::string report_path;
+  // A task running longer than this (and 50x its stage's typical task) is reported as hung.
+  std::chrono::milliseconds hung_task_after{std::chrono::seconds(60)};
+  // Cancels the run (e.g. Ctrl-C) when cancelled.
+  CancellationToken cancel;
+};
+
+}  // namespace sluice

@@ -1,0 +1,155 @@
+#include "sluice/flow/run_report.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/error.h"
+
+namespace sluice {
+namespace {
+
+nlohmann::json TimesJson(const StageTimes& t) {
+  return {{"busy_ms", std::lround(t.busy_ms)},
+          {"backpressured_ms", std::lround(t.backpressured_ms)},
+          {"idle_ms", std::lround(t.idle_ms)},
+          {"waiting_ms", std::lround(t.waiting_ms)}};
+}
+
+nlohmann::json CountersJson(const StageCounters& c) {
+  return {{"items_in", c.items_in},
+          {"items_out", c.items_out},
+          {"bytes_in", c.bytes_in},
+          {"bytes_out", c.bytes_out}};
+}
+
+int Percent(double fraction) { return static_cast<int>(std::lround(100 * fraction)); }
+
+}  // namespace
+
+StageTimes& StageTimes::operator+=(const StageTimes& other) {
+  busy_ms += other.busy_ms;
+  backpressured_ms += other.backpressured_ms;
+  idle_ms += other.idle_ms;
+  waiting_ms += other.waiting_ms;
+  return *this;
+}
+
+const StageReport* RunReport::Stage(const std::string& name) const {
+  for (const StageReport& s : stages) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+nlohmann::json RunReport::ToJson() const {
+  nlohmann::json stages_json = nlohmann::json::array();
+  for (const StageReport& s : stages) {
+    nlohmann::json seconds_json = nlohmann::json::array();
+    for (const StageSecond& sec : s.seconds) {
+      nlohmann::json row = TimesJson(sec.times);
+      row.update(CountersJson(sec.counters));
+      row["t"] = std::round(sec.end_seconds * 1000) / 1000;
+      row["queue_items"] = sec.queue_items;
+      row["queue_bytes"] = sec.queue_bytes;
+      row["concurrency"] = sec.concurrency;
+      seconds_json.push_back(std::move(row));
+    }
+    nlohmann::json stage = {{"name", s.name},
+                            {"type", s.type},
+                            {"pool", s.io ? "io" : "cpu"},
+                            {"times", TimesJson(s.times)},
+                            {"counters", CountersJson(s.counters)},
+                            {"busy_fraction", s.times.busy()},
+                            {"backpressured_fraction", s.times.backpressured()},
+                            {"idle_fraction", s.times.idle()},
+                            {"waiting_fraction", s.times.waiting()},
+                            {"busy_seconds", s.busy_seconds},
+                            {"min_concurrency", s.min_concurrency},
+                            {"max_concurrency", s.max_concurrency},
+                            {"final_concurrency", s.final_concurrency},
+                            {"peak_concurrency", s.peak_concurrency},
+                            {"overdrafts", s.overdrafts},
+                            {"early_flushes", s.early_flushes},
+                            {"per_second", std::move(seconds_json)}};
+    if (s.io) stage["resource"] = s.resource;
+    stages_json.push_back(std::move(stage));
+  }
+  nlohmann::json hung = nlohmann::json::array();
+  for (const HungTask& h : hung_tasks) {
+    hung.push_back({{"stage", h.stage},
+                    {"item", h.item},
+                    {"running_seconds", h.running_seconds},
+                    {"typical_ms", h.typical_ms}});
+  }
+  nlohmann::json starved = nlohmann::json::object();
+  for (const auto& [name, f] : verdict.starved) starved[name] = f;
+  nlohmann::json backed_up = nlohmann::json::object();
+  for (const auto& [name, f] : verdict.backed_up) backed_up[name] = f;
+  return {{"pipeline", pipeline},
+          {"wall_seconds", wall_seconds},
+          {"cpu_threads", cpu_threads},
+          {"cpu_busy_fraction", cpu_busy},
+          {"memory_budget_bytes", memory_budget},
+          {"peak_memory_bytes", peak_memory},
+          {"overdrafts", overdrafts},
+          {"stages", std::move(stages_json)},
+          {"hung_tasks", std::move(hung)},
+          {"warnings", warnings},
+          {"verdict",
+           {{"bottleneck", verdict.bottleneck},
+            {"bottleneck_busy_fraction", verdict.bottleneck_busy},
+            {"starved", std::move(starved)},
+            {"backed_up", std::move(backed_up)},
+            {"text", verdict.text}}}};
+}
+
+void RunReport::WriteJson(const std::string& path) const {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    if (!out) throw IoErrorFromErrno(errno, "create report", temp);
+    out << ToJson().dump(2) << '\n';
+    out.close();
+    if (!out) throw IoErrorFromErrno(errno, "write report", temp);
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    std::remove(temp.c_str());
+    throw IoErrorFromErrno(error, "rename report", path);
+  }
+}
+
+std::string RunReport::Summary() const {
+  std::string out = fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>5} {:>5} {:>5} {:>5} {:>6}\n",
+                                "stage", "pool", "items in", "items out", "bytes out", "busy", "bp",
+                                "idle", "wait", "conc");
+  for (const StageReport& s : stages) {
+    out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>4}% {:>4}% {:>4}% {:>4}% {:>6}\n",
+                       s.name, s.io ? "io" : "cpu", s.counters.items_in, s.counters.items_out,
+                       FormatBytes(s.counters.bytes_out), Percent(s.times.busy()),
+                       Percent(s.times.backpressured()), Percent(s.times.idle()),
+                       Percent(s.times.waiting()),
+                       fmt::format("{}/{}", s.final_concurrency, s.peak_concurrency));
+  }
+  out += fmt::format("wall {:.2f} s, cpu busy {}% of {} threads, peak memory {} of {}",
+                     wall_seconds, Percent(cpu_busy), cpu_threads, FormatBytes(peak_memory),
+                     FormatBytes(memory_budget));
+  if (overdrafts > 0) out += fmt::format(" ({} overdrafts)", overdrafts);
+  out += '\n';
+  for (const HungTask& h : hung_tasks) {
+    out += fmt::format("hung: stage {} ran {:.1f} s on {} (typical {:.1f} ms)\n", h.stage,
+                       h.running_seconds, h.item.empty() ? "an item" : h.item, h.typical_ms);
+  }
+  out += verdict.text;
+  out += '\n';
+  return out;
+}
+
+}  // namespace sluice

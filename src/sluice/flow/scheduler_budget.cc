@@ -1,0 +1,239 @@
+// Scheduler: outputs, budget waits, ordered release and breaking stalls.
+#include <algorithm>
+
+#include "sluice/base/check.h"
+#include "sluice/base/log.h"
+#include "sluice/flow/scheduler_internal.h"
+
+namespace sluice::flow_internal {
+namespace {
+
+// Emitters hand over outputs in groups to keep per-item locking low, but never sit on an output
+// while the next stage starves, and never longer than this.
+constexpr int kEmitGroup = 64;
+constexpr auto kEmitDelay = std::chrono::microseconds(500);
+
+}  // namespace
+
+void Scheduler::Emit(Task& task, Item item) {
+  const bool first = task.outputs.empty();
+  task.output_bytes += item.bytes;
+  task.outputs.push_back(std::move(item));
+  const Clock::time_point now =
+      first || task.outputs.size() % 8 == 0 ? Clock::now() : Clock::time_point{};
+  if (first) task.first_output = now;
+  const bool flush = task.outputs.size() >= kEmitGroup ||
+                     stages_[task.stage]->downstream_hungry.load(std::memory_order_relaxed) ||
+                     task.output_bytes >= options_.memory_budget / 16 ||
+                     (now != Clock::time_point{} && now - task.first_output >= kEmitDelay);
+  if (!flush) return;
+  std::unique_lock lock(mu_);
+  FlushOutputsLocked(lock, task, /*final=*/false);
+}
+
+void Scheduler::EmitReserved(Task& task, Item item) {
+  std::unique_lock lock(mu_);
+  if (aborted_) throw Cancelled("pipeline aborted");
+  FlushOutputsLocked(lock, task, /*final=*/false);
+  StageState& s = *stages_[task.stage];
+  SLUICE_CHECK(item.reservation.account() == s.account);
+  s.counters.items_out += 1;
+  s.counters.bytes_out += item.bytes;
+  ++task.emitted;
+  task.emitted_bytes += item.bytes;
+  PushLocked(s, task, std::move(item));
+  NotifyWorkLocked();
+}
+
+Reservation Scheduler::Keep(Task& task, Item& input, const std::function<bool()>& on_stall) {
+  std::unique_lock lock(mu_);
+  StageState& s = *stages_[task.stage];
+  while (
+      !WaitForBudgetLocked(lock, task, [&] { return input.reservation.TryTransfer(s.account); })) {
+    lock.unlock();
+    const bool flushed = on_stall && on_stall();
+    lock.lock();
+    if (flushed) {
+      ++s.early_flushes;
+      continue;
+    }
+    const int64_t bytes = input.reservation.bytes();
+    input.reservation.Release();
+    input.reservation = budget_.ReserveOverLimit(bytes, s.account);
+    NoteOverdraftLocked(s, bytes);
+    break;
+  }
+  return std::move(input.reservation);
+}
+
+void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& task, bool final) {
+  if (aborted_) throw Cancelled("pipeline aborted");
+  if (task.outputs.empty()) return;
+  StageState& s = *stages_[task.stage];
+  const int64_t bytes = task.output_bytes;
+  Reservation paid;
+  if (task.pending && task.pending.bytes() >= bytes) {
+    paid = task.pending.Split(bytes);
+  } else {
+    if (!task.pending) task.pending = *budget_.TryReserve(0, s.account);
+    // Grow the admission estimate in place, so its bytes count toward the outputs.
+    if (!WaitForBudgetLocked(lock, task, [&] { return task.pending.TryResize(bytes); })) {
+      const int64_t missing = bytes - task.pending.bytes();
+      task.pending.Merge(budget_.ReserveOverLimit(missing, s.account));
+      NoteOverdraftLocked(s, bytes);
+    }
+    paid = std::move(task.pending);
+  }
+  for (Item& out : task.outputs) {
+    out.reservation = paid.Split(out.bytes);
+    PushLocked(s, task, std::move(out));
+  }
+  s.counters.items_out += static_cast<int64_t>(task.outputs.size());
+  s.counters.bytes_out += bytes;
+  task.emitted += static_cast<int64_t>(task.outputs.size());
+  task.emitted_bytes += bytes;
+  task.outputs.clear();
+  task.output_bytes = 0;
+  task.last_progress = Clock::now();
+  if (!final) NotifyWorkLocked();
+}
+
+void Scheduler::NoteOverdraftLocked(StageState& s, int64_t bytes) {
+  // Warn on the first overdraft of a stage and on every item larger than the whole budget.
+  if (s.overdrafts++ > 0 && bytes <= budget_.limit()) return;
+  std::string warning = fmt::format(
+      "stage '{}': let {} pass over the memory budget of {} because nothing else could move; a "
+      "larger --memory avoids this",
+      s.spec->name, FormatBytes(bytes), FormatBytes(budget_.limit()));
+  SLUICE_LOG_WARN("{}", warning);
+  warnings_.push_back(std::move(warning));
+}
+
+void Scheduler::PushLocked(StageState& s, Task& task, Item item) {
+  if (!options_.preserve_order || task.position == s.next_release) {
+    PushDownstreamLocked(s, std::move(item));
+  } else {
+    s.reorder[task.position].items.push_back(std::move(item));
+  }
+}
+
+void Scheduler::ReleaseOrderedLocked(StageState& s) {
+  while (!s.reorder.empty()) {
+    auto it = s.reorder.begin();
+    SLUICE_CHECK_EQ(it->first, s.next_release);
+    for (Item& item : it->second.items) PushDownstreamLocked(s, std::move(item));
+    it->second.items.clear();
+    if (!it->second.done) break;
+    s.reorder.erase(it);
+    ++s.next_release;
+  }
+}
+
+void Scheduler::PushDownstreamLocked(StageState& s, Item item) {
+  SLUICE_CHECK_LT(s.index + 1, static_cast<int>(stages_.size()));
+  StageState& next = *stages_[s.index + 1];
+  next.queue_bytes += item.bytes;
+  ++next.arrivals;
+  next.queue.push_back(std::move(item));
+  s.downstream_hungry.store(false, std::memory_order_relaxed);
+}
+
+int Scheduler::MaxWaiterStageLocked() const {
+  for (int j = static_cast<int>(waiters_.size()) - 1; j >= 0; --j) {
+    if (waiters_[j] > 0) return j;
+  }
+  return -1;
+}
+
+bool Scheduler::HigherWaiterLocked(int stage) const { return MaxWaiterStageLocked() > stage; }
+
+bool Scheduler::WaitForBudgetLocked(std::unique_lock<std::mutex>& lock, Task& task,
+                                    const std::function<bool()>& try_op) {
+  if (!HigherWaiterLocked(task.stage) && try_op()) return true;
+  StageState& s = *stages_[task.stage];
+  const Clock::time_point begin = Clock::now();
+  task.waiting = true;
+  ++waiters_[task.stage];
+  ++s.waiting;
+  --active_tasks_;
+  ReleaseCoreLocked(task);
+  CheckStallLocked();
+  bool ok = false;
+  for (;;) {
+    if (aborted_) break;
+    if (task.stalled) {
+      task.stalled = false;
+      break;
+    }
+    if (!HigherWaiterLocked(task.stage) && try_op()) {
+      ok = true;
+      break;
+    }
+    budget_cv_.wait(lock);
+  }
+  task.waiting = false;
+  --waiters_[task.stage];
+  --s.waiting;
+  ++active_tasks_;
+  // Lower waiters may now try, and admission below this stage may reopen.
+  budget_cv_.notify_all();
+  AcquireCoreLocked(lock, task);
+  task.waited += Clock::now() - begin;
+  if (aborted_) throw Cancelled("pipeline aborted");
+  return ok;
+}
+
+void Scheduler::ReleaseCoreLocked(Task& task) {
+  if (task.io) return;
+  --cpu_active_;
+  ++blocked_cpu_;
+  core_cv_.notify_one();
+  NotifyWorkLocked();
+}
+
+void Scheduler::AcquireCoreLocked(std::unique_lock<std::mutex>& lock, Task& task) {
+  if (task.io) return;
+  --blocked_cpu_;
+  ++resumers_;
+  core_cv_.wait(lock, [&] { return cpu_active_ < cpu_threads_ || aborted_; });
+  --resumers_;
+  ++cpu_active_;
+}
+
+void Scheduler::CheckStallLocked() {
+  if (done_ || aborted_ || active_tasks_ > 0) return;
+  Task::Kind kind;
+  int64_t estimate;
+  bool forced;
+  if (FindStageLocked(Pool::kCpu, &kind, &estimate, &forced) >= 0 ||
+      FindStageLocked(Pool::kIo, &kind, &estimate, &forced) >= 0) {
+    NotifyWorkLocked();
+    return;
+  }
+  // Nothing runs and nothing may start. First choice: a stage holding items below every waiter
+  // emits them early (Batch closes its open bin), which frees room without exceeding the budget.
+  Task* waiter = nullptr;
+  for (Task* t : running_tasks_) {
+    if (t->waiting && (waiter == nullptr || t->stage > waiter->stage)) waiter = t;
+  }
+  for (int j = static_cast<int>(stages_.size()) - 1; j >= 0; --j) {
+    if (waiter != nullptr && j <= waiter->stage) break;
+    StageState& s = *stages_[j];
+    if (s.running == 0 && !s.flush_requested && s.spec->logic->HoldsItems()) {
+      s.flush_requested = true;
+      NotifyWorkLocked();
+      return;
+    }
+  }
+  // Then the most downstream waiter goes ahead alone (over the limit, or flushing what it holds).
+  if (waiter != nullptr) {
+    waiter->stalled = true;
+    budget_cv_.notify_all();
+    return;
+  }
+  // Nothing is running at all: admit the most downstream stage with input whatever its estimate.
+  force_admit_ = true;
+  NotifyWorkLocked();
+}
+
+}  // namespace sluice::flow_internal
