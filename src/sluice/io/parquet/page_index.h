@@ -1,0 +1,51 @@
+// The page index of a column chunk (PageIndex.md): the ColumnIndex (per-page min/max, null
+// pages, null counts) and the OffsetIndex (per-page location and first row), with decoders and
+// encoders. Both are stored between the row groups and the footer and are located by the
+// ColumnChunk's column_index_offset/length and offset_index_offset/length.
+//
+// Thread safety: plain values; the functions are pure.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sluice/io/parquet/format_enums.h"
+#include "sluice/io/parquet/thrift_compact.h"
+
+namespace sluice::parquet {
+
+struct PageLocation {
+  int64_t offset = 0;
+  int32_t compressed_page_size = 0;  // including the page header
+  int64_t first_row_index = 0;
+  bool operator==(const PageLocation&) const = default;
+};
+
+struct OffsetIndex {
+  std::vector<PageLocation> page_locations;
+  std::vector<int64_t> unencoded_byte_array_data_bytes;
+  bool operator==(const OffsetIndex&) const = default;
+};
+
+struct ColumnIndex {
+  std::vector<bool> null_pages;
+  std::vector<std::string> min_values;
+  std::vector<std::string> max_values;
+  BoundaryOrder boundary_order = BoundaryOrder::kUnordered;
+  std::vector<int64_t> null_counts;
+  std::vector<int64_t> repetition_level_histograms;
+  std::vector<int64_t> definition_level_histograms;
+  std::vector<int64_t> nan_counts;
+  bool operator==(const ColumnIndex&) const = default;
+};
+
+// Each decodes a struct that fills `data` exactly; InvalidData on anything else, including lists
+// whose lengths disagree (one entry per page).
+OffsetIndex DecodeOffsetIndex(std::span<const uint8_t> data, ThriftLimits limits = {});
+ColumnIndex DecodeColumnIndex(std::span<const uint8_t> data, ThriftLimits limits = {});
+void EncodeOffsetIndex(const OffsetIndex& index, std::vector<uint8_t>* out);
+void EncodeColumnIndex(const ColumnIndex& index, std::vector<uint8_t>* out);
+
+}  // namespace sluice::parquet
