@@ -143,6 +143,15 @@ bool MemoryBudget::CanReserve(int64_t bytes, MemoryAccount* account) const {
   return FitsLocked(account, bytes);
 }
 
+std::optional<Reservation> MemoryBudget::TryReserveIgnoringShares(int64_t bytes,
+                                                                  MemoryAccount* account) {
+  SLUICE_CHECK_GE(bytes, 0);
+  std::lock_guard lock(mu_);
+  if (used_ + bytes > limit_) return std::nullopt;
+  ApplyLocked(account, bytes);
+  return Reservation(this, account, bytes);
+}
+
 Reservation MemoryBudget::ReserveOverLimit(int64_t bytes, MemoryAccount* account) {
   SLUICE_CHECK_GE(bytes, 0);
   std::lock_guard lock(mu_);

@@ -98,6 +98,9 @@ class MemoryBudget {
   std::optional<Reservation> TryReserve(int64_t bytes, MemoryAccount* account = nullptr);
   // Whether TryReserve(bytes, account) would succeed now.
   bool CanReserve(int64_t bytes, MemoryAccount* account = nullptr) const;
+  // Ignores the other accounts' shares but not the limit: the first liveness valve, for when
+  // the shares are what keeps the pipeline from moving.
+  std::optional<Reservation> TryReserveIgnoringShares(int64_t bytes, MemoryAccount* account);
   // Always succeeds; may take used() past limit(). Counted in overdrafts().
   Reservation ReserveOverLimit(int64_t bytes, MemoryAccount* account = nullptr);
 

@@ -5,8 +5,89 @@
 namespace sluice {
 namespace {
 
-TEST(AutoscalerTest, Placeholder) {
-  EXPECT_EQ(NextConcurrency({.current = 2, .min = 2, .max = 2}), 2);
+StageTimes Times(double busy, double bp, double idle) {
+  StageTimes t;
+  t.busy_ms = busy;
+  t.backpressured_ms = bp;
+  t.idle_ms = idle;
+  return t;
+}
+
+TEST(AutoscalerTest, PinnedStaysPinned) {
+  EXPECT_EQ(NextConcurrency({.current = 2,
+                             .min = 2,
+                             .max = 2,
+                             .budget_cap = 100,
+                             .ns_per_input = 1e6,
+                             .backlog = 1000}),
+            2);
+}
+
+TEST(AutoscalerTest, JumpsToNeedWhenBacklogIsLarge) {
+  // 5 ms per item = 200 items/s per task; 1000 queued -> about 6 tasks.
+  int next = NextConcurrency({.current = 1,
+                              .min = 1,
+                              .max = 64,
+                              .budget_cap = 1000,
+                              .ns_per_input = 5e6,
+                              .arrival_rate = 0,
+                              .backlog = 1000,
+                              .window = Times(200, 0, 0)});
+  EXPECT_EQ(next, 6);
+}
+
+TEST(AutoscalerTest, StepsByOneWhenBacklogIsSmall) {
+  int next = NextConcurrency({.current = 4,
+                              .min = 1,
+                              .max = 64,
+                              .budget_cap = 1000,
+                              .ns_per_input = 5e6,
+                              .arrival_rate = 1500,
+                              .backlog = 3,
+                              .window = Times(800, 0, 0)});
+  EXPECT_EQ(next, 5);
+}
+
+TEST(AutoscalerTest, NeverPastMaxOrBudget) {
+  ScaleSignals in{.current = 2,
+                  .min = 1,
+                  .max = 8,
+                  .budget_cap = 100,
+                  .ns_per_input = 1e7,
+                  .backlog = 100000,
+                  .window = Times(400, 0, 0)};
+  EXPECT_EQ(NextConcurrency(in), 8);
+  in.budget_cap = 3;
+  EXPECT_EQ(NextConcurrency(in), 3);
+}
+
+TEST(AutoscalerTest, DoesNotGrowWhileBackpressured) {
+  int next = NextConcurrency({.current = 2,
+                              .min = 1,
+                              .max = 64,
+                              .budget_cap = 1000,
+                              .ns_per_input = 5e6,
+                              .backlog = 1000,
+                              .window = Times(100, 300, 0)});
+  EXPECT_LE(next, 2);
+}
+
+TEST(AutoscalerTest, ShrinksWhenStarved) {
+  int next = NextConcurrency({.current = 16,
+                              .min = 1,
+                              .max = 64,
+                              .budget_cap = 1000,
+                              .ns_per_input = 1e6,
+                              .arrival_rate = 100,
+                              .backlog = 0,
+                              .window = Times(100, 0, 3100)});
+  EXPECT_LT(next, 16);
+  EXPECT_GE(next, 1);
+}
+
+TEST(AutoscalerTest, ProbesUpwardBeforeAnyTaskFinished) {
+  EXPECT_EQ(NextConcurrency({.current = 1, .min = 1, .max = 8, .budget_cap = 8, .backlog = 10}), 2);
+  EXPECT_EQ(NextConcurrency({.current = 1, .min = 1, .max = 8, .budget_cap = 8, .backlog = 0}), 1);
 }
 
 }  // namespace

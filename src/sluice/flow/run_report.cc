@@ -76,6 +76,7 @@ nlohmann::json RunReport::ToJson() const {
                             {"final_concurrency", s.final_concurrency},
                             {"peak_concurrency", s.peak_concurrency},
                             {"overdrafts", s.overdrafts},
+                            {"borrows", s.borrows},
                             {"early_flushes", s.early_flushes},
                             {"per_second", std::move(seconds_json)}};
     if (s.io) stage["resource"] = s.resource;

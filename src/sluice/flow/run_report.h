@@ -62,6 +62,7 @@ struct StageReport {
   int peak_concurrency = 0;
   double busy_seconds = 0;  // exact time inside the stage's function
   int64_t overdrafts = 0;   // outputs let past the budget to keep the pipeline live
+  int64_t borrows = 0;      // stalls broken by using other stages' idle shares, within budget
   int64_t early_flushes = 0;
   std::vector<StageSecond> seconds;
 };

@@ -77,7 +77,8 @@ Scheduler::Scheduler(std::string name, std::vector<StageSpec>& specs, const RunO
     s->index = static_cast<int>(i);
     s->io = spec.options.kind == StageKind::kIo;
     s->resource = s->io ? (spec.options.resource.empty() ? "io" : spec.options.resource) : "";
-    s->account = budget_.CreateAccount(spec.name, ProducesOutput(spec.type) ? share : 0);
+    s->initial_share = ProducesOutput(spec.type) ? share : 0;
+    s->account = budget_.CreateAccount(spec.name, s->initial_share);
     const bool single = spec.type == StageType::kSource || spec.sequential ||
                         (options.preserve_order && !ProducesOutput(spec.type));
     int natural_max = s->io ? ResourceCap(s->resource) : cpu_threads_;

@@ -59,8 +59,7 @@ Reservation Scheduler::Keep(Task& task, Item& input, const std::function<bool()>
     }
     const int64_t bytes = input.reservation.bytes();
     input.reservation.Release();
-    input.reservation = budget_.ReserveOverLimit(bytes, s.account);
-    NoteOverdraftLocked(s, bytes);
+    input.reservation = ReserveToBreakStallLocked(s, bytes);
     break;
   }
   return std::move(input.reservation);
@@ -78,9 +77,7 @@ void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& tas
     if (!task.pending) task.pending = *budget_.TryReserve(0, s.account);
     // Grow the admission estimate in place, so its bytes count toward the outputs.
     if (!WaitForBudgetLocked(lock, task, [&] { return task.pending.TryResize(bytes); })) {
-      const int64_t missing = bytes - task.pending.bytes();
-      task.pending.Merge(budget_.ReserveOverLimit(missing, s.account));
-      NoteOverdraftLocked(s, bytes);
+      task.pending.Merge(ReserveToBreakStallLocked(s, bytes - task.pending.bytes()));
     }
     paid = std::move(task.pending);
   }
@@ -98,15 +95,23 @@ void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& tas
   if (!final) NotifyWorkLocked();
 }
 
-void Scheduler::NoteOverdraftLocked(StageState& s, int64_t bytes) {
+Reservation Scheduler::ReserveToBreakStallLocked(StageState& s, int64_t bytes) {
+  // Within the limit, shares give way first; only an item the whole budget cannot hold now
+  // goes over it.
+  if (std::optional<Reservation> r = budget_.TryReserveIgnoringShares(bytes, s.account)) {
+    ++s.borrows;
+    return std::move(*r);
+  }
+  Reservation r = budget_.ReserveOverLimit(bytes, s.account);
   // Warn on the first overdraft of a stage and on every item larger than the whole budget.
-  if (s.overdrafts++ > 0 && bytes <= budget_.limit()) return;
+  if (s.overdrafts++ > 0 && bytes <= budget_.limit()) return r;
   std::string warning = fmt::format(
       "stage '{}': let {} pass over the memory budget of {} because nothing else could move; a "
       "larger --memory avoids this",
       s.spec->name, FormatBytes(bytes), FormatBytes(budget_.limit()));
   SLUICE_LOG_WARN("{}", warning);
   warnings_.push_back(std::move(warning));
+  return r;
 }
 
 void Scheduler::PushLocked(StageState& s, Task& task, Item item) {

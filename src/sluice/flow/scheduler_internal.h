@@ -61,6 +61,7 @@ struct StageState {
   bool io = false;
   std::string resource;
   MemoryAccount* account = nullptr;
+  int64_t initial_share = 0;
 
   std::deque<Item> queue;
   int64_t queue_bytes = 0;
@@ -93,6 +94,7 @@ struct StageState {
   StageTimes times;
   Clock::duration busy{};
   int64_t overdrafts = 0;
+  int64_t borrows = 0;  // stalls broken by ignoring other stages' shares (within the limit)
   int64_t early_flushes = 0;
   std::vector<StageSecond> seconds;
   StageCounters second_start_counters;
@@ -148,7 +150,9 @@ class Scheduler {
   // scheduler_budget.cc: output, budget waits and stalls.
   void FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& task, bool final);
   void PushLocked(StageState& s, Task& task, Item item);
-  void NoteOverdraftLocked(StageState& s, int64_t bytes);
+  // Pays for `bytes` when the pipeline stalls: other stages' unused shares first, then over the
+  // limit with a warning.
+  Reservation ReserveToBreakStallLocked(StageState& s, int64_t bytes);
   void ReleaseOrderedLocked(StageState& s);
   void PushDownstreamLocked(StageState& s, Item item);
   // Waits until try_op() succeeds (returns true) or this task is chosen to break a stall (false).
@@ -165,6 +169,7 @@ class Scheduler {
   void SampleLocked(double slot_ms);
   void CloseSecondLocked(double end_seconds);
   void AutoscaleLocked(double window_seconds);
+  void ResizeSharesLocked();
   void DetectHungLocked(Clock::time_point now);
   RunReport BuildReportLocked(bool with_history);
   void UpdateEstimatesLocked(StageState& s, const Task& task, Clock::duration busy);

@@ -61,8 +61,11 @@ void Scheduler::TickerLoop() {
       DetectHungLocked(now);
       next_second += kSecond;
     }
-    if (options_.autoscale && now >= next_scale) {
-      AutoscaleLocked(std::chrono::duration<double>(now - last_scale).count());
+    if (now >= next_scale) {
+      ResizeSharesLocked();
+      if (options_.autoscale) {
+        AutoscaleLocked(std::chrono::duration<double>(now - last_scale).count());
+      }
       last_scale = now;
       next_scale = now + kScaleEvery;
     }
@@ -155,6 +158,19 @@ void Scheduler::AutoscaleLocked(double window_seconds) {
   if (grew) NotifyWorkLocked();
 }
 
+void Scheduler::ResizeSharesLocked() {
+  // A stage needs room for the outputs of its running tasks and about as many queued behind
+  // them; a stage of tiny items would otherwise sit on a share nobody else may use.
+  for (auto& sp : stages_) {
+    StageState& s = *sp;
+    if (s.finished || s.initial_share == 0 || s.out_bytes_per_output <= 0) continue;
+    const double need = 2.0 * (s.limit + 1) * s.out_bytes_per_output;
+    const int64_t share =
+        std::min(s.initial_share, std::max<int64_t>(64_KiB, static_cast<int64_t>(need)));
+    budget_.TrySetReserved(s.account, share);
+  }
+}
+
 void Scheduler::DetectHungLocked(Clock::time_point now) {
   for (Task* t : running_tasks_) {
     if (t->hung_reported || t->waiting) continue;
@@ -221,6 +237,7 @@ RunReport Scheduler::BuildReportLocked(bool with_history) {
     r.peak_concurrency = s.peak_limit;
     r.busy_seconds = std::chrono::duration<double>(s.busy).count();
     r.overdrafts = s.overdrafts;
+    r.borrows = s.borrows;
     r.early_flushes = s.early_flushes;
     if (with_history) {
       r.seconds = s.seconds;

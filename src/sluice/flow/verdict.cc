@@ -9,9 +9,9 @@ namespace {
 
 int Percent(double fraction) { return static_cast<int>(std::lround(100 * fraction)); }
 
-// Busy including time spent waiting for a core: a CPU stage that always has work is the limit
-// even when the cores, not its own slots, are what it waits for.
-double Working(const StageTimes& t) { return t.busy() + t.waiting(); }
+// Time waiting for a core is not work of the stage's own: it means the cores were busy with
+// other stages, which are then the ones to name.
+double Working(const StageTimes& t) { return t.busy(); }
 
 }  // namespace
 

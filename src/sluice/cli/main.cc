@@ -1,0 +1,34 @@
+// The `sluice` command: one subcommand per file in this folder.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <map>
+
+#include "sluice/base/error.h"
+#include "sluice/cli/demo_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "sluice runs big partitioned data jobs at the full speed of one machine inside a memory "
+      "budget, and tells you which step is the bottleneck.",
+      "sluice");
+  app.require_subcommand(1);
+  std::map<std::string, std::function<int()>> commands;
+  commands["demo"] = sluice::cli::AddDemoCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (CLI::App* sub : app.get_subcommands()) return commands.at(sub->get_name())();
+  } catch (const sluice::Error& e) {
+    fmt::print(stderr, "sluice: {}\n", e.what());
+    return e.kind() == sluice::ErrorKind::kCancelled ? 130 : 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sluice: internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
