@@ -5,13 +5,35 @@ packages=(
   cmake g++ make pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev libpq-dev postgresql
+  nodejs
 )
+# npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow
+# interop tests and side-by-side benchmarks. `npm ci` runs when node_modules is missing or older
+# than the lock file.
+npm_deps() {
+  (
+    cd "$(dirname "$0")/.."
+    [[ -f package-lock.json ]] || exit 0
+    if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
+      exit 0
+    fi
+    if ! command -v npm >/dev/null; then
+      echo "deps: installing npm"
+      $(if [[ $(id -u) -ne 0 ]]; then echo sudo; fi) apt-get install -y -q --no-install-recommends npm \
+        >/tmp/sluice-apt.log 2>&1 || { cat /tmp/sluice-apt.log >&2; exit 1; }
+    fi
+    echo "deps: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error >/tmp/sluice-npm.log 2>&1 ||
+      { cat /tmp/sluice-npm.log >&2; exit 1; }
+  )
+}
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+[[ ${#missing[@]} -eq 0 ]] && { npm_deps; exit 0; }
 echo "deps: installing ${missing[*]}"
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then
@@ -25,3 +47,4 @@ if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/s
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/sluice-apt.log 2>&1 ||
     { cat /tmp/sluice-apt.log >&2; exit 1; }
 fi
+npm_deps
