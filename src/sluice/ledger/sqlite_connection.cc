@@ -1,0 +1,182 @@
+#include "sluice/ledger/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "sluice/base/check.h"
+#include "sluice/base/error.h"
+
+namespace sluice::ledger {
+namespace {
+
+std::string FirstLine(std::string_view sql) {
+  std::string out(sql.substr(0, sql.find('\n')));
+  if (out.size() > 60) out = out.substr(0, 60) + "...";
+  return out;
+}
+
+}  // namespace
+
+SqliteStatement::SqliteStatement(SqliteConnection& connection, std::string_view sql)
+    : connection_(connection), sql_(sql) {
+  int rc = sqlite3_prepare_v3(connection.handle(), sql_.data(), static_cast<int>(sql_.size()),
+                              SQLITE_PREPARE_PERSISTENT, &statement_, nullptr);
+  if (rc != SQLITE_OK) connection.Fail(rc, "prepare " + FirstLine(sql_));
+}
+
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
+
+SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(statement_, index, value);
+  if (rc != SQLITE_OK) connection_.Fail(rc, "bind " + FirstLine(sql_));
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::Bind(int index, std::string_view value) {
+  int rc = sqlite3_bind_text64(statement_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                               SQLITE_UTF8);
+  if (rc != SQLITE_OK) connection_.Fail(rc, "bind " + FirstLine(sql_));
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::Bind(int index, std::optional<int64_t> value) {
+  return value ? Bind(index, *value) : BindNull(index);
+}
+
+SqliteStatement& SqliteStatement::BindNull(int index) {
+  int rc = sqlite3_bind_null(statement_, index);
+  if (rc != SQLITE_OK) connection_.Fail(rc, "bind " + FirstLine(sql_));
+  return *this;
+}
+
+bool SqliteStatement::Step() {
+  int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3_reset(statement_);
+  connection_.Fail(rc, FirstLine(sql_));
+}
+
+void SqliteStatement::Run() {
+  while (Step()) {
+  }
+}
+
+void SqliteStatement::Reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+bool SqliteStatement::IsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+int64_t SqliteStatement::Int(int column) const { return sqlite3_column_int64(statement_, column); }
+
+std::optional<int64_t> SqliteStatement::OptionalInt(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Int(column);
+}
+
+std::string SqliteStatement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_, column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+}
+
+SqliteConnection::SqliteConnection(const std::filesystem::path& path,
+                                   std::chrono::milliseconds busy_timeout)
+    : path_(path), busy_timeout_(busy_timeout) {
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    int system_errno = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
+    sqlite3_close(db_);
+    db_ = nullptr;
+    if (system_errno != 0) {
+      throw IoErrorFromErrno(system_errno, "open SQLite ledger", path.string())
+          .With("sqlite", message);
+    }
+    throw IoError("cannot open SQLite ledger: {}", message).With("file", path.string());
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_handler(db_, &SqliteConnection::OnBusy, this);
+}
+
+SqliteConnection::~SqliteConnection() {
+  statements_.clear();  // finalize before closing
+  sqlite3_close(db_);
+}
+
+int SqliteConnection::OnBusy(void* self, int count) {
+  auto* connection = static_cast<SqliteConnection*>(self);
+  auto now = std::chrono::steady_clock::now();
+  if (count == 0) connection->busy_since_ = now;
+  if (now - connection->busy_since_ >= connection->busy_timeout_) return 0;
+  // Another writer usually holds the lock for tens of microseconds: start with a yield and back
+  // off to 2 ms so a long holder (a checkpoint, a big batch) costs little CPU.
+  if (count < 4) {
+    std::this_thread::yield();
+  } else {
+    auto step = std::chrono::microseconds(std::min(2000, 20 << std::min(count - 4, 7)));
+    std::this_thread::sleep_for(step);
+  }
+  return 1;
+}
+
+void SqliteConnection::Exec(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(message);
+    Fail(rc, FirstLine(sql));
+  }
+}
+
+ScopedStatement SqliteConnection::Prepare(std::string_view sql) {
+  auto it = statements_.find(std::string(sql));
+  if (it == statements_.end()) {
+    auto statement = std::make_unique<SqliteStatement>(*this, sql);
+    it = statements_.emplace(std::string(sql), std::move(statement)).first;
+  }
+  return ScopedStatement(*it->second);
+}
+
+void SqliteConnection::Fail(int code, std::string_view what) {
+  std::string message = sqlite3_errmsg(db_);
+  int primary = code & 0xff;
+  Error error = primary == SQLITE_FULL
+                    ? ResourceExhausted("SQLite ledger: {}", message)
+                    : (primary == SQLITE_BUSY || primary == SQLITE_LOCKED
+                           ? IoError("SQLite ledger stayed locked by another process for over {} "
+                                     "ms: {}",
+                                     busy_timeout_.count(), message)
+                           : IoError("SQLite ledger: {}", message));
+  throw std::move(error)
+      .With("file", path_.string())
+      .With("statement", std::string(what))
+      .With("sqlite_code", std::to_string(code));
+}
+
+SqliteConnection::Transaction::Transaction(SqliteConnection& connection, bool immediate)
+    : connection_(connection) {
+  connection_.Prepare(immediate ? "BEGIN IMMEDIATE" : "BEGIN")->Run();
+}
+
+SqliteConnection::Transaction::~Transaction() {
+  if (open_) sqlite3_exec(connection_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void SqliteConnection::Transaction::Commit() {
+  SLUICE_CHECK(open_);
+  connection_.Prepare("COMMIT")->Run();
+  open_ = false;
+}
+
+}  // namespace sluice::ledger
