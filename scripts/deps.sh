@@ -6,7 +6,6 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libpq-dev postgresql
-  libsqlite3-dev libpq-dev postgresql
   nodejs
 )
 # npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow
