@@ -1,6 +1,9 @@
 #include "sluice/io/parquet/footer.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "sluice/base/error.h"
@@ -61,7 +64,38 @@ void ValidateColumnChunk(const ColumnChunk& chunk, const ColumnDescriptor& leaf,
   }
 }
 
+// True for writers with PARQUET-816: parquet-mr before 1.2.9, or without a version at all.
+bool HasParquet816(const FileMetaData& metadata) {
+  if (!metadata.created_by) return false;
+  std::string_view created_by = *metadata.created_by;
+  if (!created_by.starts_with("parquet-mr")) return false;
+  size_t at = created_by.find("version ");
+  if (at == std::string_view::npos) return true;
+  int parts[3] = {0, 0, 0};
+  size_t i = at + 8;
+  for (int p = 0; p < 3 && i < created_by.size(); ++p) {
+    while (i < created_by.size() && created_by[i] >= '0' && created_by[i] <= '9') {
+      parts[p] = std::min(parts[p] * 10 + (created_by[i] - '0'), 1000000);
+      ++i;
+    }
+    if (i >= created_by.size() || created_by[i] != '.') break;
+    ++i;
+  }
+  return std::make_tuple(parts[0], parts[1], parts[2]) < std::make_tuple(1, 2, 9);
+}
+
 }  // namespace
+
+ColumnChunkRange ColumnChunkReadRange(const ColumnMetaData& column, const FileMetaData& metadata,
+                                      int64_t data_end) {
+  ColumnChunkRange range = ComputeColumnChunkRange(column);
+  if (HasParquet816(metadata)) {
+    constexpr int64_t kMaxDictionaryHeaderSize = 100;
+    range.length +=
+        std::clamp<int64_t>(data_end - (range.start + range.length), 0, kMaxDictionaryHeaderSize);
+  }
+  return range;
+}
 
 ColumnChunkRange ComputeColumnChunkRange(const ColumnMetaData& column) {
   ColumnChunkRange range{column.data_page_offset, column.total_compressed_size};

@@ -48,6 +48,13 @@ struct ColumnChunkRange {
 };
 ColumnChunkRange ComputeColumnChunkRange(const ColumnMetaData& column);
 
+// The range to read for a column chunk's pages: ComputeColumnChunkRange, plus up to 100 bytes
+// (capped at `data_end`) for files from parquet-mr before 1.2.9, which left the dictionary page
+// header out of total_compressed_size (PARQUET-816). Read the pages with a PageIterator that
+// stops at the chunk's value count, so the padding is never taken for a page.
+ColumnChunkRange ColumnChunkReadRange(const ColumnMetaData& column, const FileMetaData& metadata,
+                                      int64_t data_end);
+
 ParquetFooter ReadFooter(RandomAccessSource& source, const FooterOptions& options = {});
 ParquetFooter ReadFooter(const std::string& path, const FooterOptions& options = {});
 

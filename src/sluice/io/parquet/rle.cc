@@ -1,0 +1,174 @@
+#include "sluice/io/parquet/rle.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "sluice/base/check.h"
+#include "sluice/base/error.h"
+#include "sluice/io/parquet/bit_packing.h"
+
+namespace sluice::parquet {
+namespace {
+
+constexpr int64_t kMaxRunLength = std::numeric_limits<int32_t>::max();
+
+void AppendVarint(uint64_t value, std::vector<uint8_t>* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<uint8_t>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<uint8_t>(value));
+}
+
+}  // namespace
+
+RleBitPackedDecoder::RleBitPackedDecoder(std::span<const uint8_t> data, int bit_width)
+    : data_(data), bit_width_(bit_width) {
+  if (bit_width < 0 || bit_width > 32) {
+    throw InvalidData("RLE: bit width {} is outside [0, 32]", bit_width);
+  }
+}
+
+RleBitPackedDecoder RleBitPackedDecoder::ForDictionaryIndices(std::span<const uint8_t> data) {
+  if (data.empty()) throw InvalidData("RLE: the dictionary index data has no bit width byte");
+  return RleBitPackedDecoder(data.subspan(1), data[0]);
+}
+
+void RleBitPackedDecoder::Fail(const char* what) const {
+  throw InvalidData("RLE: {}", what).With("offset", std::to_string(pos_));
+}
+
+bool RleBitPackedDecoder::NextRun() {
+  while (pos_ < data_.size()) {
+    uint64_t header = 0;
+    int shift = 0;
+    while (true) {
+      if (pos_ >= data_.size()) Fail("truncated run header");
+      uint8_t byte = data_[pos_++];
+      header |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+      shift += 7;
+      if (shift > 28) Fail("run header varint is too long");
+    }
+    if (header & 1) {
+      int64_t values = static_cast<int64_t>(header >> 1) * 8;
+      if (values > kMaxRunLength + 7) Fail("bit-packed run is longer than 2^31-1 values");
+      size_t available = data_.size() - pos_;
+      if (bit_width_ > 0) {
+        // A final run cut short keeps the whole values that are present.
+        int64_t present = static_cast<int64_t>(available * 8 / bit_width_);
+        values = std::min(values, present);
+      }
+      packed_ = data_.data() + pos_;
+      packed_left_ = values;
+      packed_index_ = 0;
+      group_begin_ = group_end_ = 0;
+      pos_ += std::min(available, BitPackedSize(values, bit_width_));
+      if (values > 0) return true;
+    } else {
+      int64_t count = static_cast<int64_t>(header >> 1);
+      if (count > kMaxRunLength) Fail("repeated run is longer than 2^31-1 values");
+      size_t width_bytes = (bit_width_ + 7) / 8;
+      if (data_.size() - pos_ < width_bytes) Fail("truncated repeated value");
+      uint64_t value = 0;
+      for (size_t i = 0; i < width_bytes; ++i) {
+        value |= static_cast<uint64_t>(data_[pos_ + i]) << (8 * i);
+      }
+      pos_ += width_bytes;
+      if (bit_width_ < 32 && (value >> bit_width_) != 0)
+        Fail("repeated value exceeds the bit width");
+      rle_value_ = static_cast<uint32_t>(value);
+      rle_left_ = count;
+      if (count > 0) return true;
+    }
+  }
+  return false;
+}
+
+int64_t RleBitPackedDecoder::GetBatch(uint32_t* out, int64_t count) {
+  int64_t done = 0;
+  while (done < count) {
+    if (rle_left_ > 0) {
+      int64_t n = std::min(rle_left_, count - done);
+      std::fill_n(out + done, n, rle_value_);
+      rle_left_ -= n;
+      done += n;
+    } else if (group_begin_ < group_end_) {
+      int64_t n = std::min<int64_t>(group_end_ - group_begin_, count - done);
+      std::copy_n(group_ + group_begin_, n, out + done);
+      group_begin_ += static_cast<int>(n);
+      done += n;
+    } else if (packed_left_ > 0) {
+      // packed_index_ is a multiple of 8 here (partial groups go through group_).
+      const uint8_t* src = packed_ + BitPackedSize(packed_index_, bit_width_);
+      int64_t want = count - done;
+      int64_t n = want >= packed_left_ ? packed_left_ : want / 8 * 8;
+      if (n > 0) {
+        UnpackBits(src, bit_width_, out + done, n);
+        done += n;
+      } else {
+        n = std::min<int64_t>(8, packed_left_);
+        UnpackBits(src, bit_width_, group_, n);
+        group_begin_ = 0;
+        group_end_ = static_cast<int>(n);
+      }
+      packed_index_ += n;
+      packed_left_ -= n;
+    } else if (!NextRun()) {
+      break;
+    }
+  }
+  return done;
+}
+
+int64_t RleBitPackedDecoder::GetIndices(uint32_t* out, int64_t count, uint32_t dictionary_size) {
+  int64_t n = GetBatch(out, count);
+  uint32_t max = 0;
+  for (int64_t i = 0; i < n; ++i) max = std::max(max, out[i]);
+  if (n > 0 && max >= dictionary_size) {
+    throw InvalidData("dictionary index {} is out of range for a dictionary of {} values", max,
+                      dictionary_size);
+  }
+  return n;
+}
+
+void RleBitPackedEncode(std::span<const uint32_t> values, int bit_width,
+                        std::vector<uint8_t>* out) {
+  SLUICE_CHECK(bit_width >= 0 && bit_width <= 32);
+  const size_t n = values.size();
+  const size_t width_bytes = (bit_width + 7) / 8;
+  std::vector<uint64_t> literal;
+  auto flush_literal = [&] {
+    if (literal.empty()) return;
+    size_t groups = (literal.size() + 7) / 8;
+    literal.resize(groups * 8, 0);
+    AppendVarint((uint64_t{groups} << 1) | 1, out);
+    PackBits(literal.data(), literal.size(), bit_width, out);
+    literal.clear();
+  };
+  size_t i = 0;
+  while (i < n) {
+    size_t run = 1;
+    while (i + run < n && values[i + run] == values[i] &&
+           run < static_cast<size_t>(kMaxRunLength)) {
+      ++run;
+    }
+    // A repeated run may only start on a group boundary of the pending literal run; a run that
+    // ends the data is worth it even when short.
+    if (literal.size() % 8 == 0 && (run >= 8 || (i + run == n && literal.empty()))) {
+      flush_literal();
+      AppendVarint(uint64_t{run} << 1, out);
+      for (size_t b = 0; b < width_bytes; ++b)
+        out->push_back(static_cast<uint8_t>(values[i] >> (8 * b)));
+      i += run;
+      continue;
+    }
+    literal.push_back(values[i]);
+    ++i;
+    // Keep literal runs bounded so their headers stay small.
+    if (literal.size() == 512) flush_literal();
+  }
+  flush_literal();
+}
+
+}  // namespace sluice::parquet

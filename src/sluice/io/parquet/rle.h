@@ -1,0 +1,63 @@
+// The RLE/bit-packed hybrid encoding (Encodings.md, "RLE = 3"): runs of one repeated value and
+// runs of bit-packed groups of eight values, at a fixed bit width of 0..32. Parquet uses it for
+// definition and repetition levels, dictionary indices (after a one-byte bit width) and, with a
+// 4-byte length prefix, booleans.
+//
+// The decoder is hardened for untrusted input: a repeated value wider than the bit width or a run
+// longer than 2^31-1 values is InvalidData; a final bit-packed run cut short by the end of the
+// data yields the whole values that are there (as other readers do) and decoding then stops, so a
+// caller that expected more values sees a short count and reports it. Work is proportional to
+// the values produced; nothing is allocated from a length in the data.
+//
+// Ownership: the decoder borrows its input. Thread safety: one thread per decoder.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace sluice::parquet {
+
+class RleBitPackedDecoder {
+ public:
+  RleBitPackedDecoder() = default;
+  // InvalidData unless 0 <= bit_width <= 32.
+  RleBitPackedDecoder(std::span<const uint8_t> data, int bit_width);
+
+  // A decoder for dictionary indices: the data starts with the bit width byte.
+  static RleBitPackedDecoder ForDictionaryIndices(std::span<const uint8_t> data);
+
+  int bit_width() const { return bit_width_; }
+
+  // Decodes up to `count` values; returns how many it produced (fewer only at the data's end).
+  int64_t GetBatch(uint32_t* out, int64_t count);
+  // Like GetBatch, for dictionary indices: an index >= dictionary_size is InvalidData.
+  int64_t GetIndices(uint32_t* out, int64_t count, uint32_t dictionary_size);
+
+ private:
+  // Reads the next run header; false at the end of the data.
+  bool NextRun();
+  [[noreturn]] void Fail(const char* what) const;
+
+  std::span<const uint8_t> data_;
+  size_t pos_ = 0;
+  int bit_width_ = 0;
+  // The current run: `rle_left_` copies of `rle_value_`, or `packed_left_` values of a bit-packed
+  // run starting at `packed_` and already consumed up to `packed_index_`.
+  int64_t rle_left_ = 0;
+  uint32_t rle_value_ = 0;
+  int64_t packed_left_ = 0;
+  int64_t packed_index_ = 0;
+  const uint8_t* packed_ = nullptr;
+  // One unpacked group, for requests that end inside a group of eight.
+  uint32_t group_[8] = {};
+  int group_begin_ = 0;
+  int group_end_ = 0;
+};
+
+// Encodes `values` (each < 2^bit_width) and appends them to `out`, without any length prefix.
+// Runs of 8 or more equal values become repeated runs, the rest bit-packed groups; the final
+// group is padded with zeros.
+void RleBitPackedEncode(std::span<const uint32_t> values, int bit_width, std::vector<uint8_t>* out);
+
+}  // namespace sluice::parquet
