@@ -228,9 +228,10 @@ TEST_P(LedgerConformance, CompleteRecordsManifestAndIsSafeToRepeat) {
 
 TEST_P(LedgerConformance, ExpiredLeaseIsReclaimedAndTheStaleWorkerGetsConflict) {
   JobId job = NewJob(1);
-  Lease stale = ClaimOne(job, "hung-worker", 150ms);
+  // Leases and waits are generous so that a loaded machine cannot make the test flaky.
+  Lease stale = ClaimOne(job, "hung-worker", 1s);
   EXPECT_TRUE(ledger_->Claim(job, {"w2", 10s, 1}).empty());
-  std::this_thread::sleep_for(400ms);
+  std::this_thread::sleep_for(1200ms);
   Lease fresh = ClaimOne(job, "w2", 10s);
   EXPECT_EQ(fresh.partition_id, stale.partition_id);
   EXPECT_EQ(fresh.attempt, 2);
@@ -257,33 +258,33 @@ TEST_P(LedgerConformance, ExpiredLeaseIsReclaimedAndTheStaleWorkerGetsConflict) 
 
 TEST_P(LedgerConformance, HeartbeatKeepsTheLeaseAlive) {
   JobId job = NewJob(1);
-  Lease lease = ClaimOne(job, "w1", 300ms);
-  for (int i = 0; i < 6; ++i) {
-    std::this_thread::sleep_for(100ms);
-    Timestamp expiry = ledger_->Heartbeat(lease.ref(), 300ms);
+  Lease lease = ClaimOne(job, "w1", 1s);
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(250ms);  // total longer than the lease: heartbeats keep it
+    Timestamp expiry = ledger_->Heartbeat(lease.ref(), 1s);
     EXPECT_GT(expiry, lease.expires_at);
     EXPECT_TRUE(ledger_->Claim(job, {"w2", 10s, 1}).empty()) << "claimed despite heartbeats";
   }
   PartitionRecord p = ledger_->GetPartition(lease.partition_id);
   EXPECT_GT(*p.heartbeat_at, *p.started_at);
-  std::this_thread::sleep_for(500ms);  // the worker stops heartbeating
+  std::this_thread::sleep_for(1200ms);  // the worker stops heartbeating
   Lease taken = ClaimOne(job, "w2", 10s);
   EXPECT_EQ(taken.attempt, 2);
-  EXPECT_EQ(KindOf([&] { ledger_->Heartbeat(lease.ref(), 300ms); }), ErrorKind::kConflict);
+  EXPECT_EQ(KindOf([&] { ledger_->Heartbeat(lease.ref(), 1s); }), ErrorKind::kConflict);
 }
 
 TEST_P(LedgerConformance, FailRetriesAfterBackoffThenFailsWithTheLastError) {
   JobId job = NewJob(1, /*max_attempts=*/2);
   Lease first = ClaimOne(job);
-  EXPECT_EQ(ledger_->Fail(first.ref(), "exit status 1: boom", 300ms), PartitionStatus::kPending);
-  EXPECT_EQ(ledger_->Fail(first.ref(), "exit status 1: boom", 300ms),
+  EXPECT_EQ(ledger_->Fail(first.ref(), "exit status 1: boom", 1s), PartitionStatus::kPending);
+  EXPECT_EQ(ledger_->Fail(first.ref(), "exit status 1: boom", 1s),
             PartitionStatus::kPending);  // repeated call: same answer, nothing more charged
   PartitionRecord p = ledger_->GetPartition(first.partition_id);
   EXPECT_EQ(p.status, PartitionStatus::kPending);
   EXPECT_EQ(p.error, "exit status 1: boom");
   ASSERT_TRUE(p.not_before.has_value());
   EXPECT_TRUE(ledger_->Claim(job, {"w1", 10s, 1}).empty()) << "claimed during backoff";
-  std::this_thread::sleep_for(450ms);
+  std::this_thread::sleep_for(1200ms);
   Lease second = ClaimOne(job);
   EXPECT_EQ(second.attempt, 2);
   EXPECT_EQ(ledger_->Fail(second.ref(), "exit status 2: still boom", 0s), PartitionStatus::kFailed);
