@@ -33,7 +33,9 @@ class GzipCodec final : public Codec {
     }
     inflate_.next_in = const_cast<Bytef*>(input.data());
     inflate_.avail_in = static_cast<uInt>(input.size());
-    inflate_.next_out = output.data();
+    // zlib refuses a null output pointer even for zero bytes (an empty page's stream).
+    uint8_t dummy = 0;
+    inflate_.next_out = output.empty() ? &dummy : output.data();
     inflate_.avail_out = static_cast<uInt>(output.size());
     while (true) {
       int rc = inflate(&inflate_, Z_FINISH);
