@@ -126,7 +126,10 @@ PostgresConnection::PostgresConnection(std::string conninfo,
       reconnect_timeout_(reconnect_timeout) {
   Connect();
   if (PQstatus(conn_) != CONNECTION_OK) {
-    throw IoError("cannot connect to the PostgreSQL ledger: {}", Trimmed(PQerrorMessage(conn_)))
+    std::string reason = Trimmed(PQerrorMessage(conn_));
+    PQfinish(conn_);  // the destructor does not run for a throwing constructor
+    conn_ = nullptr;
+    throw IoError("cannot connect to the PostgreSQL ledger: {}", reason)
         .With("ledger", description_);
   }
 }
