@@ -37,22 +37,22 @@ std::vector<std::string> RenderFixedWidth(PhysicalType type, const std::vector<u
   switch (type) {
     case PhysicalType::kInt32: {
       std::vector<int32_t> v(bytes.size() / 4);
-      std::memcpy(v.data(), bytes.data(), v.size() * 4);
+      if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 4);
       return Render(v);
     }
     case PhysicalType::kInt64: {
       std::vector<int64_t> v(bytes.size() / 8);
-      std::memcpy(v.data(), bytes.data(), v.size() * 8);
+      if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 8);
       return Render(v);
     }
     case PhysicalType::kFloat: {
       std::vector<float> v(bytes.size() / 4);
-      std::memcpy(v.data(), bytes.data(), v.size() * 4);
+      if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 4);
       return Render(v);
     }
     case PhysicalType::kDouble: {
       std::vector<double> v(bytes.size() / 8);
-      std::memcpy(v.data(), bytes.data(), v.size() * 8);
+      if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * 8);
       return Render(v);
     }
     default:
