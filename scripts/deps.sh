@@ -7,6 +7,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libpq-dev postgresql
   nodejs
+  libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev
 )
 # npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow
 # interop tests and side-by-side benchmarks. `npm ci` runs when node_modules is missing or older
