@@ -10,6 +10,8 @@ work=${2:-/tmp/sluice-fuzz}
 root=$(cd "$(dirname "$0")/.." && pwd)
 testing=${SLUICE_PARQUET_TESTING:-$root/../shared/parquet-testing}
 cxx=${CXX_FUZZ:-clang++}
+command -v "$cxx" >/dev/null ||
+  { echo "fuzz: needs clang with libFuzzer (apt-get install clang libclang-rt-dev)" >&2; exit 2; }
 mkdir -p "$work/obj"
 
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
