@@ -122,6 +122,19 @@ TEST(RleTest, EdgeCases) {
     d.GetIndices(out.data(), out.size(), 3);
   });
   ExpectInvalid([] { RleBitPackedDecoder::ForDictionaryIndices({}); });
+  // Booleans: a 4-byte length, then runs at width 1.
+  std::vector<uint32_t> bools = {1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+  std::vector<uint8_t> runs;
+  RleBitPackedEncode(bools, 1, &runs);
+  std::vector<uint8_t> prefixed;
+  AppendLengthPrefixed(runs, &prefixed);
+  auto bool_decoder = RleBitPackedDecoder::ForBooleans(prefixed);
+  std::vector<uint32_t> bools_out(bools.size());
+  EXPECT_EQ(bool_decoder.GetBatch(bools_out.data(), bools.size()),
+            static_cast<int64_t>(bools.size()));
+  EXPECT_EQ(bools_out, bools);
+  prefixed[0] += 1;
+  ExpectInvalid([&] { RleBitPackedDecoder::ForBooleans(prefixed); });
   ExpectInvalid([] {
     std::vector<uint8_t> b = {33};
     RleBitPackedDecoder::ForDictionaryIndices(b);

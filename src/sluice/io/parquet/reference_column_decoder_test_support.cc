@@ -108,11 +108,7 @@ std::vector<std::string> DecodeValues(const ColumnDescriptor& column, Encoding e
     }
     case Encoding::kRle: {
       if (type != PhysicalType::kBoolean) throw InvalidData("RLE values for a non-boolean column");
-      if (data.size() < 4) throw InvalidData("RLE booleans without a length prefix");
-      uint32_t length;
-      std::memcpy(&length, data.data(), 4);
-      if (length > data.size() - 4) throw InvalidData("RLE boolean length passes the page");
-      RleBitPackedDecoder decoder(data.subspan(4, length), 1);
+      RleBitPackedDecoder decoder = RleBitPackedDecoder::ForBooleans(data);
       std::vector<uint32_t> v(count);
       expect(decoder.GetBatch(v.data(), count));
       for (uint32_t b : v) out.push_back(b ? "true" : "false");

@@ -34,6 +34,17 @@ RleBitPackedDecoder RleBitPackedDecoder::ForDictionaryIndices(std::span<const ui
   return RleBitPackedDecoder(data.subspan(1), data[0]);
 }
 
+RleBitPackedDecoder RleBitPackedDecoder::ForBooleans(std::span<const uint8_t> data) {
+  if (data.size() < 4) throw InvalidData("RLE: the boolean data has no length prefix");
+  uint32_t length = static_cast<uint32_t>(data[0]) | static_cast<uint32_t>(data[1]) << 8 |
+                    static_cast<uint32_t>(data[2]) << 16 | static_cast<uint32_t>(data[3]) << 24;
+  if (length > data.size() - 4) {
+    throw InvalidData("RLE: boolean length {} passes the end of the {}-byte page", length,
+                      data.size());
+  }
+  return RleBitPackedDecoder(data.subspan(4, length), 1);
+}
+
 void RleBitPackedDecoder::Fail(const char* what) const {
   throw InvalidData("RLE: {}", what).With("offset", std::to_string(pos_));
 }

@@ -26,6 +26,9 @@ class RleBitPackedDecoder {
 
   // A decoder for dictionary indices: the data starts with the bit width byte.
   static RleBitPackedDecoder ForDictionaryIndices(std::span<const uint8_t> data);
+  // A decoder for RLE-encoded booleans (bit width 1): the data starts with a 4-byte
+  // little-endian length of the runs that follow.
+  static RleBitPackedDecoder ForBooleans(std::span<const uint8_t> data);
 
   int bit_width() const { return bit_width_; }
 
