@@ -74,9 +74,20 @@ int64_t ItemBytes(const T& item) {
 }
 
 template <typename T>
+struct DescribableVector : std::false_type {};
+template <typename T>
+requires HasDescribe<T>
+struct DescribableVector<std::vector<T>> : std::true_type {
+};
+
+// A vector of describable items (a Batch's bin) is named by its first item.
+template <typename T>
 std::string DescribeItem(const T& item) {
   if constexpr (HasDescribe<T>) {
     return std::string(Describe(item));
+  } else if constexpr (DescribableVector<T>::value) {
+    if (item.empty()) return "an empty batch";
+    return std::to_string(item.size()) + " items from " + std::string(Describe(item.front()));
   } else {
     return {};
   }

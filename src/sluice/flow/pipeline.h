@@ -44,9 +44,7 @@ class Emitter {
 
   void Emit(T value) {
     const int64_t bytes = flow_internal::ItemBytes(value);
-    std::string description = flow_internal::DescribeItem(value);
-    ctx_->Emit(std::make_unique<flow_internal::TypedItemValue<T>>(std::move(value)), bytes,
-               std::move(description));
+    ctx_->Emit(flow_internal::ItemValue::Make<T>(std::move(value)), bytes);
   }
   void operator()(T value) { Emit(std::move(value)); }
   // Cancelled when the run fails elsewhere or is interrupted; long loops should check it.
@@ -130,7 +128,7 @@ struct Emitted<void, F, I> {
 
 // Names the item being processed when a chunk holds several, so errors and hung reports can.
 inline void NoteItem(TaskContext& ctx, const std::vector<Item>& inputs, const Item& item) {
-  if (inputs.size() > 1 && !item.description.empty()) ctx.SetCurrentItem(item.description);
+  if (inputs.size() > 1 && item.value.describable()) ctx.SetCurrentItem(item.value.Describe());
 }
 
 template <typename T, typename F>
@@ -227,7 +225,6 @@ class BatchLogic final : public StageLogic {
       bin_.push_back(std::move(value));
       bin_bytes_ += bytes;
       paid_.Merge(std::move(paid));
-      if (first_description_.empty()) first_description_ = in.description;
       if ((by_.max_items > 0 && static_cast<int64_t>(bin_.size()) >= by_.max_items) ||
           (by_.max_bytes > 0 && bin_bytes_ >= by_.max_bytes)) {
         EmitBin(ctx);
@@ -254,11 +251,7 @@ class BatchLogic final : public StageLogic {
     std::vector<T> bin = std::move(bin_);
     bin_.clear();
     bin_bytes_ = 0;
-    std::string description =
-        first_description_.empty() ? "" : fmt::format("bin from {}", first_description_);
-    first_description_.clear();
-    ctx.EmitReserved(std::make_unique<TypedItemValue<std::vector<T>>>(std::move(bin)),
-                     std::move(paid_), std::move(description));
+    ctx.EmitReserved(ItemValue::Make<std::vector<T>>(std::move(bin)), std::move(paid_));
     paid_ = Reservation();
     return true;
   }
@@ -268,7 +261,6 @@ class BatchLogic final : public StageLogic {
   std::vector<T> bin_;
   int64_t bin_bytes_ = 0;
   Reservation paid_;
-  std::string first_description_;
 };
 
 // Each running task folds into a partial state of its own; Finish merges them on one thread.

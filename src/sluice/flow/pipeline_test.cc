@@ -33,6 +33,13 @@ int ThreadCount() {
   return count;
 }
 
+// A joined thread can linger in /proc for a moment after join returns, so give the kernel up to a
+// second to reap it before counting.
+int ThreadCountSettled(int expected) {
+  for (int i = 0; i < 100 && ThreadCount() != expected; ++i) std::this_thread::sleep_for(10ms);
+  return ThreadCount();
+}
+
 void Spin(std::chrono::microseconds d) {
   const auto end = std::chrono::steady_clock::now() + d;
   while (std::chrono::steady_clock::now() < end) {
@@ -148,7 +155,7 @@ TEST(PipelineTest, FlatMapPausesMidInputWhenOutputHasNoRoom) {
 }
 
 TEST(PipelineTest, ErrorFromAnyStageCancelsAndLeavesNoThreadBehind) {
-  const int threads_before = ThreadCount();
+  const int threads_before = ThreadCountSettled(1);
   const char* stages[] = {"gen", "cpu", "io", "bin", "sink"};
   for (const char* failing : stages) {
     for (int at : {1, 37, 150}) {
@@ -196,7 +203,7 @@ TEST(PipelineTest, ErrorFromAnyStageCancelsAndLeavesNoThreadBehind) {
         EXPECT_EQ(e.ContextValue("file"), "input.csv");
         EXPECT_NE(std::string(e.what()).find("bad record"), std::string::npos);
       }
-      EXPECT_EQ(ThreadCount(), threads_before) << failing << " at " << at;
+      EXPECT_EQ(ThreadCountSettled(threads_before), threads_before) << failing << " at " << at;
     }
   }
 }
@@ -216,7 +223,7 @@ TEST(PipelineTest, ErrorNamesTheItem) {
 }
 
 TEST(PipelineTest, CancelAtAnyTimeJoinsEveryThread) {
-  const int threads_before = ThreadCount();
+  const int threads_before = ThreadCountSettled(1);
   for (int delay_ms : {0, 5, 30, 80}) {
     CancellationSource source;
     Pipeline p("cancel");
@@ -245,7 +252,8 @@ TEST(PipelineTest, CancelAtAnyTimeJoinsEveryThread) {
       EXPECT_NE(std::string(e.what()).find("interrupted by the user"), std::string::npos);
     }
     canceller.join();
-    EXPECT_EQ(ThreadCount(), threads_before) << "after cancelling at " << delay_ms << " ms";
+    EXPECT_EQ(ThreadCountSettled(threads_before), threads_before)
+        << "after cancelling at " << delay_ms << " ms";
   }
 }
 

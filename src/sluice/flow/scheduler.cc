@@ -179,6 +179,9 @@ void Scheduler::WorkerLoop(Pool pool) {
       CheckStallLocked();
       task = PickLocked(pool);
     }
+    if (task == nullptr && SpinForWorkLocked(lock)) continue;
+    // The spin dropped the lock: the run may have ended meanwhile.
+    if (task == nullptr && (done_ || aborted_)) break;
     if (task == nullptr) {
       ++state.idle;
       state.cv.wait(lock);
@@ -189,6 +192,21 @@ void Scheduler::WorkerLoop(Pool pool) {
     NotifyWorkLocked();
     ExecuteLocked(lock, task);
   }
+}
+
+bool Scheduler::SpinForWorkLocked(std::unique_lock<std::mutex>& lock) {
+  // Work often appears within microseconds while other tasks run; a short spin saves the
+  // sleep and wake-up (two system calls and a context switch) that would cost more.
+  if (active_tasks_ == 0) return false;
+  const uint64_t epoch = work_epoch_.load(std::memory_order_relaxed);
+  lock.unlock();
+  bool changed = false;
+  for (int i = 0; i < kSpinRounds && !changed; ++i) {
+    __builtin_ia32_pause();
+    changed = work_epoch_.load(std::memory_order_relaxed) != epoch;
+  }
+  lock.lock();
+  return changed;
 }
 
 bool Scheduler::AdmissibleLocked(StageState& s, int64_t* estimate) const {
@@ -218,7 +236,7 @@ int Scheduler::FindStageLocked(Pool pool, Task::Kind* kind, int64_t* estimate, b
       if (s.running > 0) continue;
       *kind = Task::Kind::kFlush;
       return j;
-    } else if (!s.queue.empty()) {
+    } else if (s.queue_items > 0) {
       if (s.spec->sequential && s.running > 0) continue;
       *kind = Task::Kind::kRun;
     } else if (s.input_done && s.running == 0 && !s.finish_scheduled &&
@@ -259,19 +277,12 @@ Task* Scheduler::PickLocked(Pool pool) {
     if (s.spec->type == StageType::kSource) {
       s.started = true;
     } else {
-      const int chunk = std::min<int>(ChunkSizeLocked(s), static_cast<int>(s.queue.size()));
-      task->inputs.reserve(chunk);
-      for (int i = 0; i < chunk; ++i) {
-        Item& item = s.queue.front();
-        s.queue_bytes -= item.bytes;
-        s.counters.bytes_in += item.bytes;
-        task->inputs.push_back(std::move(item));
-        s.queue.pop_front();
-      }
-      s.counters.items_in += chunk;
-      task->input_count = chunk;
-      if (chunk == 1) task->item = task->inputs.front().description;
-      if (s.queue.empty() && s.index > 0) stages_[j - 1]->downstream_hungry.store(true);
+      const bool was_full = s.queue_items >= kQueueCapItems;
+      const size_t chunk = std::min<size_t>(ChunkSizeLocked(s), s.queue_items);
+      TakeInputsLocked(s, *task, chunk);
+      if (chunk == 1) task->item = task->inputs.front().value.Describe();
+      if (s.queue_items == 0 && s.index > 0) stages_[j - 1]->downstream_hungry.store(true);
+      if (was_full) budget_cv_.notify_all();  // producers waiting for queue room
     }
   } else if (kind == Task::Kind::kFinish) {
     s.finish_scheduled = true;
@@ -292,13 +303,49 @@ Task* Scheduler::PickLocked(Pool pool) {
   return task.release();
 }
 
+void Scheduler::TakeInputsLocked(StageState& s, Task& task, size_t count) {
+  task.inputs.reserve(count);
+  while (count > 0 && !s.queue.empty()) {
+    ItemGroup& group = s.queue.front();
+    const size_t n = std::min(count, group.size());
+    int64_t bytes = 0;
+    if (n == group.size()) {
+      bytes = group.bytes;
+      if (task.inputs.empty() && group.next == 0) {
+        task.inputs = std::move(group.items);
+      } else {
+        for (size_t i = group.next; i < group.items.size(); ++i) {
+          task.inputs.push_back(std::move(group.items[i]));
+        }
+      }
+      task.inputs_paid.Merge(std::move(group.paid));
+      s.queue.pop_front();
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        Item& item = group.items[group.next + i];
+        bytes += item.bytes;
+        task.inputs.push_back(std::move(item));
+      }
+      group.next += n;
+      group.bytes -= bytes;
+      task.inputs_paid.Merge(group.paid.Split(bytes));
+    }
+    count -= n;
+    s.queue_items -= n;
+    s.queue_bytes -= bytes;
+    s.counters.bytes_in += bytes;
+    s.counters.items_in += static_cast<int64_t>(n);
+  }
+  task.input_count = static_cast<int64_t>(task.inputs.size());
+}
+
 int Scheduler::ChunkSizeLocked(const StageState& s) const {
   if (s.io || s.spec->type == StageType::kSource || !s.has_estimates) return 1;
   const double per_task = kTargetTaskNs / std::max(1.0, s.ns_per_input);
   int chunk = static_cast<int>(std::clamp(per_task, 1.0, static_cast<double>(kMaxChunk)));
   // Leave work for the other slots of this stage.
   const int free_slots = std::max(1, s.limit - s.running);
-  const int fair = static_cast<int>((s.queue.size() + free_slots - 1) / free_slots);
+  const int fair = static_cast<int>((s.queue_items + free_slots - 1) / free_slots);
   return std::max(1, std::min(chunk, fair));
 }
 
@@ -349,6 +396,7 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
   s.busy += busy;
   UpdateEstimatesLocked(s, *task, busy);
   task->inputs.clear();
+  task->inputs_paid.Release();
   task->outputs.clear();
   task->pending.Release();
   running_tasks_.erase(std::find(running_tasks_.begin(), running_tasks_.end(), task));
@@ -371,7 +419,7 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
 
 void Scheduler::CompleteLocked(std::unique_lock<std::mutex>& lock, Task& task) {
   // The function has returned: its inputs are gone, so their bytes pay for the outputs.
-  for (Item& input : task.inputs) input.reservation.Release();
+  task.inputs_paid.Release();
   task.inputs.clear();
   FlushOutputsLocked(lock, task, /*final=*/true);
 }
@@ -381,7 +429,7 @@ void Scheduler::UpdateFinishedLocked() {
     StageState& s = *stages_[j];
     if (s.finished) continue;
     const bool inputs_over =
-        s.spec->type == StageType::kSource ? s.started : (s.input_done && s.queue.empty());
+        s.spec->type == StageType::kSource ? s.started : (s.input_done && s.queue_items == 0);
     if (!inputs_over || s.running > 0 || s.flush_requested || !s.reorder.empty()) return;
     if (s.spec->logic->NeedsFinish() && !s.finish_scheduled) return;
     s.finished = true;
@@ -402,12 +450,6 @@ void Scheduler::NotifyWorkLocked() {
   bool forced;
   for (Pool pool : {Pool::kCpu, Pool::kIo}) {
     PoolState& state = pools_[static_cast<int>(pool)];
-    if (FindStageLocked(pool, &kind, &estimate, &forced) < 0) continue;
-    if (state.idle > 0) {
-      state.cv.notify_one();
-      continue;
-    }
-    if (done_ || aborted_) continue;
     // Elastic pools: a CPU thread stands in for each CPU task blocked on the budget (it gave up
     // its core); I/O threads grow up to what the I/O stages may run at once.
     size_t wanted = static_cast<size_t>(cpu_threads_ + blocked_cpu_);
@@ -415,7 +457,12 @@ void Scheduler::NotifyWorkLocked() {
       wanted = 0;
       for (const auto& s : stages_) wanted += s->io ? static_cast<size_t>(s->limit) : 0;
     }
-    if (state.threads.size() < wanted) {
+    const bool can_spawn = !done_ && !aborted_ && state.threads.size() < wanted;
+    if (state.idle == 0 && !can_spawn) continue;  // every thread is busy: nobody to tell
+    if (FindStageLocked(pool, &kind, &estimate, &forced) < 0) continue;
+    if (state.idle > 0) {
+      state.cv.notify_one();
+    } else {
       state.threads.emplace_back([this, pool] { WorkerLoop(pool); });
     }
   }
@@ -459,15 +506,13 @@ void Scheduler::SetCurrentItem(Task& task, const std::string& description) {
   task.item = description;
 }
 
-void TaskContext::Emit(std::unique_ptr<ItemValue> value, int64_t bytes, std::string description) {
-  scheduler_->Emit(*task_, Item{std::move(value), bytes, Reservation(), std::move(description)});
+void TaskContext::Emit(ItemValue value, int64_t bytes) {
+  scheduler_->Emit(*task_, Item{std::move(value), bytes});
 }
 
-void TaskContext::EmitReserved(std::unique_ptr<ItemValue> value, Reservation reservation,
-                               std::string description) {
+void TaskContext::EmitReserved(ItemValue value, Reservation reservation) {
   const int64_t bytes = reservation.bytes();
-  scheduler_->EmitReserved(
-      *task_, Item{std::move(value), bytes, std::move(reservation), std::move(description)});
+  scheduler_->EmitReserved(*task_, Item{std::move(value), bytes}, std::move(reservation));
 }
 
 Reservation TaskContext::Keep(Item& input, const std::function<bool()>& on_stall) {

@@ -31,25 +31,29 @@ void Scheduler::Emit(Task& task, Item item) {
   FlushOutputsLocked(lock, task, /*final=*/false);
 }
 
-void Scheduler::EmitReserved(Task& task, Item item) {
+void Scheduler::EmitReserved(Task& task, Item item, Reservation paid) {
   std::unique_lock lock(mu_);
   if (aborted_) throw Cancelled("pipeline aborted");
   FlushOutputsLocked(lock, task, /*final=*/false);
   StageState& s = *stages_[task.stage];
-  SLUICE_CHECK(item.reservation.account() == s.account);
+  SLUICE_CHECK(paid.account() == s.account);
   s.counters.items_out += 1;
   s.counters.bytes_out += item.bytes;
   ++task.emitted;
   task.emitted_bytes += item.bytes;
-  PushLocked(s, task, std::move(item));
+  ItemGroup group;
+  group.bytes = item.bytes;
+  group.items.push_back(std::move(item));
+  group.paid = std::move(paid);
+  PushLocked(s, task, std::move(group));
   NotifyWorkLocked();
 }
 
 Reservation Scheduler::Keep(Task& task, Item& input, const std::function<bool()>& on_stall) {
   std::unique_lock lock(mu_);
   StageState& s = *stages_[task.stage];
-  while (
-      !WaitForBudgetLocked(lock, task, [&] { return input.reservation.TryTransfer(s.account); })) {
+  Reservation kept = task.inputs_paid.Split(input.bytes);
+  while (!WaitForBudgetLocked(lock, task, [&] { return kept.TryTransfer(s.account); })) {
     lock.unlock();
     const bool flushed = on_stall && on_stall();
     lock.lock();
@@ -57,12 +61,11 @@ Reservation Scheduler::Keep(Task& task, Item& input, const std::function<bool()>
       ++s.early_flushes;
       continue;
     }
-    const int64_t bytes = input.reservation.bytes();
-    input.reservation.Release();
-    input.reservation = ReserveToBreakStallLocked(s, bytes);
+    kept.Release();
+    kept = ReserveToBreakStallLocked(s, input.bytes);
     break;
   }
-  return std::move(input.reservation);
+  return kept;
 }
 
 void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& task, bool final) {
@@ -70,24 +73,27 @@ void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& tas
   if (task.outputs.empty()) return;
   StageState& s = *stages_[task.stage];
   const int64_t bytes = task.output_bytes;
-  Reservation paid;
-  if (task.pending && task.pending.bytes() >= bytes) {
-    paid = task.pending.Split(bytes);
-  } else {
-    if (!task.pending) task.pending = *budget_.TryReserve(0, s.account);
-    // Grow the admission estimate in place, so its bytes count toward the outputs.
-    if (!WaitForBudgetLocked(lock, task, [&] { return task.pending.TryResize(bytes); })) {
-      task.pending.Merge(ReserveToBreakStallLocked(s, bytes - task.pending.bytes()));
-    }
-    paid = std::move(task.pending);
+  if (!task.pending) task.pending = *budget_.TryReserve(0, s.account);
+  // Room means space in the next queue and bytes in the budget; the admission estimate counts
+  // toward the bytes and is grown in place.
+  auto room = [&] {
+    return QueueHasRoomLocked(s) &&
+           (task.pending.bytes() >= bytes || task.pending.TryResize(bytes));
+  };
+  if (!WaitForBudgetLocked(lock, task, room) && task.pending.bytes() < bytes) {
+    task.pending.Merge(ReserveToBreakStallLocked(s, bytes - task.pending.bytes()));
   }
-  for (Item& out : task.outputs) {
-    out.reservation = paid.Split(out.bytes);
-    PushLocked(s, task, std::move(out));
-  }
-  s.counters.items_out += static_cast<int64_t>(task.outputs.size());
+  Reservation paid =
+      task.pending.bytes() > bytes ? task.pending.Split(bytes) : std::move(task.pending);
+  const int64_t count = static_cast<int64_t>(task.outputs.size());
+  ItemGroup group;
+  group.items = std::move(task.outputs);
+  group.bytes = bytes;
+  group.paid = std::move(paid);
+  PushLocked(s, task, std::move(group));
+  s.counters.items_out += count;
   s.counters.bytes_out += bytes;
-  task.emitted += static_cast<int64_t>(task.outputs.size());
+  task.emitted += count;
   task.emitted_bytes += bytes;
   task.outputs.clear();
   task.output_bytes = 0;
@@ -114,11 +120,11 @@ Reservation Scheduler::ReserveToBreakStallLocked(StageState& s, int64_t bytes) {
   return r;
 }
 
-void Scheduler::PushLocked(StageState& s, Task& task, Item item) {
+void Scheduler::PushLocked(StageState& s, Task& task, ItemGroup group) {
   if (!options_.preserve_order || task.position == s.next_release) {
-    PushDownstreamLocked(s, std::move(item));
+    PushDownstreamLocked(s, std::move(group));
   } else {
-    s.reorder[task.position].items.push_back(std::move(item));
+    s.reorder[task.position].groups.push_back(std::move(group));
   }
 }
 
@@ -126,21 +132,27 @@ void Scheduler::ReleaseOrderedLocked(StageState& s) {
   while (!s.reorder.empty()) {
     auto it = s.reorder.begin();
     SLUICE_CHECK_EQ(it->first, s.next_release);
-    for (Item& item : it->second.items) PushDownstreamLocked(s, std::move(item));
-    it->second.items.clear();
+    for (ItemGroup& group : it->second.groups) PushDownstreamLocked(s, std::move(group));
+    it->second.groups.clear();
     if (!it->second.done) break;
     s.reorder.erase(it);
     ++s.next_release;
   }
 }
 
-void Scheduler::PushDownstreamLocked(StageState& s, Item item) {
+void Scheduler::PushDownstreamLocked(StageState& s, ItemGroup group) {
   SLUICE_CHECK_LT(s.index + 1, static_cast<int>(stages_.size()));
   StageState& next = *stages_[s.index + 1];
-  next.queue_bytes += item.bytes;
-  ++next.arrivals;
-  next.queue.push_back(std::move(item));
+  next.queue_items += group.size();
+  next.queue_bytes += group.bytes;
+  next.arrivals += static_cast<int64_t>(group.size());
+  next.queue.push_back(std::move(group));
+  work_epoch_.fetch_add(1, std::memory_order_relaxed);
   s.downstream_hungry.store(false, std::memory_order_relaxed);
+}
+
+bool Scheduler::QueueHasRoomLocked(const StageState& s) const {
+  return stages_[s.index + 1]->queue_items < kQueueCapItems;
 }
 
 int Scheduler::MaxWaiterStageLocked() const {
@@ -230,13 +242,22 @@ void Scheduler::CheckStallLocked() {
       return;
     }
   }
+  // Then run the most downstream stage with input, if it is below every waiter: it frees room.
+  for (int j = static_cast<int>(stages_.size()) - 1; j >= 0; --j) {
+    if (waiter != nullptr && j <= waiter->stage) break;
+    if (stages_[j]->queue_items > 0) {
+      force_admit_ = true;
+      NotifyWorkLocked();
+      return;
+    }
+  }
   // Then the most downstream waiter goes ahead alone (over the limit, or flushing what it holds).
   if (waiter != nullptr) {
     waiter->stalled = true;
     budget_cv_.notify_all();
     return;
   }
-  // Nothing is running at all: admit the most downstream stage with input whatever its estimate.
+  // Nothing is running at all: start the source whatever its estimate.
   force_admit_ = true;
   NotifyWorkLocked();
 }

@@ -28,11 +28,28 @@ namespace sluice::flow_internal {
 
 using Clock = std::chrono::steady_clock;
 
+// Items a stage's input queue may hold. The budget bounds bytes; this bounds the count, so tiny
+// items do not pile up by the hundred thousand (cache misses, allocator churn) when a core could
+// be running the consumer instead.
+inline constexpr size_t kQueueCapItems = 1024;
+inline constexpr int kSpinRounds = 2000;
+
+// Items handed from one stage to the next together, paid for by one reservation in the
+// producing stage's account. Consumers take whole groups or split them.
+struct ItemGroup {
+  std::vector<Item> items;
+  size_t next = 0;    // items before this index were taken
+  int64_t bytes = 0;  // of the items not yet taken
+  Reservation paid;   // pays for the items not yet taken
+  size_t size() const { return items.size() - next; }
+};
+
 struct Task {
   int stage = 0;
   enum class Kind { kRun, kFinish, kFlush } kind = Kind::kRun;
   bool io = false;
   std::vector<Item> inputs;
+  Reservation inputs_paid;    // pays for inputs, in the upstream stage's account
   Reservation pending;        // admission estimate, in this stage's account
   std::vector<Item> outputs;  // emitted, not yet pushed
   int64_t output_bytes = 0;
@@ -51,7 +68,7 @@ struct Task {
 };
 
 struct ReorderSlot {
-  std::vector<Item> items;
+  std::vector<ItemGroup> groups;
   bool done = false;
 };
 
@@ -63,7 +80,8 @@ struct StageState {
   MemoryAccount* account = nullptr;
   int64_t initial_share = 0;
 
-  std::deque<Item> queue;
+  std::deque<ItemGroup> queue;
+  size_t queue_items = 0;
   int64_t queue_bytes = 0;
   bool input_done = false;  // upstream finished and pushed everything
   bool started = false;     // sources: the one task was handed out
@@ -117,7 +135,7 @@ class Scheduler {
 
   // TaskContext entry points (called without mu_).
   void Emit(Task& task, Item item);
-  void EmitReserved(Task& task, Item item);
+  void EmitReserved(Task& task, Item item, Reservation paid);
   Reservation Keep(Task& task, Item& input, const std::function<bool()>& on_stall);
   void SetCurrentItem(Task& task, const std::string& description);
   const CancellationToken& cancel() const { return cancel_token_; }
@@ -132,6 +150,8 @@ class Scheduler {
 
   // scheduler.cc: workers and task lifecycle.
   void WorkerLoop(Pool pool);
+  // Spins briefly for new work without the lock; returns whether any appeared.
+  bool SpinForWorkLocked(std::unique_lock<std::mutex>& lock);
   // The stage a worker of `pool` should run next (most downstream first), or -1.
   int FindStageLocked(Pool pool, Task::Kind* kind, int64_t* estimate, bool* forced) const;
   Task* PickLocked(Pool pool);
@@ -149,16 +169,19 @@ class Scheduler {
 
   // scheduler_budget.cc: output, budget waits and stalls.
   void FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& task, bool final);
-  void PushLocked(StageState& s, Task& task, Item item);
+  void PushLocked(StageState& s, Task& task, ItemGroup group);
   // Pays for `bytes` when the pipeline stalls: other stages' unused shares first, then over the
   // limit with a warning.
   Reservation ReserveToBreakStallLocked(StageState& s, int64_t bytes);
   void ReleaseOrderedLocked(StageState& s);
-  void PushDownstreamLocked(StageState& s, Item item);
+  void PushDownstreamLocked(StageState& s, ItemGroup group);
+  // Moves up to `count` items from the stage's queue into the task.
+  void TakeInputsLocked(StageState& s, Task& task, size_t count);
   // Waits until try_op() succeeds (returns true) or this task is chosen to break a stall (false).
   bool WaitForBudgetLocked(std::unique_lock<std::mutex>& lock, Task& task,
                            const std::function<bool()>& try_op);
   bool HigherWaiterLocked(int stage) const;
+  bool QueueHasRoomLocked(const StageState& s) const;
   int MaxWaiterStageLocked() const;
   void CheckStallLocked();
   void ReleaseCoreLocked(Task& task);
@@ -193,7 +216,10 @@ class Scheduler {
   int resumers_ = 0;          // tasks waiting to get their core back
   int blocked_cpu_ = 0;       // CPU tasks that gave up their core while blocked on the budget
   int active_tasks_ = 0;      // running tasks not blocked on the budget
-  bool force_admit_ = false;  // liveness: admit the most downstream stage regardless of budget
+  bool force_admit_ = false;
+  std::atomic<uint64_t> work_epoch_{
+      0};  // bumped when items are queued; read by spinning workers  // liveness: admit the most
+           // downstream stage regardless of budget
   bool done_ = false;
   bool aborted_ = false;
   std::exception_ptr error_;

@@ -91,7 +91,7 @@ void Scheduler::SampleLocked(double slot_ms) {
     const int free_slots = std::max(0, s.limit - s.running);
     if (free_slots == 0) continue;
     int64_t work = s.spec->type == StageType::kSource ? (s.started ? 0 : 1)
-                                                      : static_cast<int64_t>(s.queue.size());
+                                                      : static_cast<int64_t>(s.queue_items);
     if (s.spec->sequential && s.running > 0) work = 0;
     const int usable = static_cast<int>(std::min<int64_t>(free_slots, work));
     s.times.idle_ms += (free_slots - usable) * slot_ms;
@@ -117,7 +117,7 @@ void Scheduler::CloseSecondLocked(double end_seconds) {
     second.end_seconds = end_seconds;
     second.times = Minus(s.times, s.second_start_times);
     second.counters = Minus(s.counters, s.second_start_counters);
-    second.queue_items = static_cast<int64_t>(s.queue.size());
+    second.queue_items = static_cast<int64_t>(s.queue_items);
     second.queue_bytes = s.queue_bytes;
     second.concurrency = s.limit;
     s.seconds.push_back(second);
@@ -146,7 +146,7 @@ void Scheduler::AutoscaleLocked(double window_seconds) {
         static_cast<int>(std::min(1e6, static_cast<double>(budget_.limit()) / task_bytes));
     in.ns_per_input = s.has_estimates ? s.ns_per_input : 0;
     in.arrival_rate = static_cast<double>(s.arrivals - s.scale_arrivals) / window_seconds;
-    in.backlog = static_cast<int64_t>(s.queue.size());
+    in.backlog = static_cast<int64_t>(s.queue_items);
     in.window = Minus(s.times, s.scale_times);
     const int next = NextConcurrency(in);
     if (next > s.limit) grew = true;

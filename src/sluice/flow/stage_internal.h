@@ -7,41 +7,130 @@
 // TaskContext belongs to one task and one thread.
 #pragma once
 
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "sluice/base/cancellation.h"
 #include "sluice/base/memory_budget.h"
+#include "sluice/flow/byte_size.h"
 #include "sluice/flow/options.h"
 #include "sluice/flow/run_report.h"
 
 namespace sluice::flow_internal {
 
+// A type-erased item value. Small values that move without throwing live inline, so the common
+// case of small items costs no allocation per stage; larger ones live on the heap.
 class ItemValue {
  public:
-  virtual ~ItemValue() = default;
+  template <typename T>
+  static ItemValue Make(T value) {
+    ItemValue v;
+    v.ops_ = &kOps<T>;
+    if constexpr (kInline<T>) {
+      new (v.storage_) T(std::move(value));
+    } else {
+      *reinterpret_cast<T**>(v.storage_) = new T(std::move(value));
+    }
+    return v;
+  }
+
+  ItemValue() = default;
+  ItemValue(ItemValue&& other) noexcept : ops_(other.ops_) {
+    if (ops_ != nullptr) ops_->move(storage_, other.storage_);
+    other.ops_ = nullptr;
+  }
+  ItemValue& operator=(ItemValue&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      ops_ = other.ops_;
+      if (ops_ != nullptr) ops_->move(storage_, other.storage_);
+      other.ops_ = nullptr;
+    }
+    return *this;
+  }
+  ~ItemValue() { Reset(); }
+
+  template <typename T>
+  T& As() {
+    if constexpr (kInline<T>) {
+      return *std::launder(reinterpret_cast<T*>(storage_));
+    } else {
+      return **reinterpret_cast<T**>(storage_);
+    }
+  }
+  // The item's Describe() (flow/byte_size.h), or "" when its type has none.
+  std::string Describe() const { return ops_ != nullptr ? ops_->describe(storage_) : ""; }
+  bool describable() const { return ops_ != nullptr && ops_->describable; }
+
+ private:
+  static constexpr size_t kInlineBytes = 24;
+  template <typename T>
+  static constexpr bool kInline =
+      sizeof(T) <= kInlineBytes &&
+      alignof(T) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<T>;
+
+  struct Ops {
+    void (*move)(unsigned char* to, unsigned char* from);  // leaves `from` destroyed
+    void (*destroy)(unsigned char* storage);
+    std::string (*describe)(const unsigned char* storage);
+    bool describable;
+  };
+
+  template <typename T>
+  static const T& Get(const unsigned char* storage) {
+    if constexpr (kInline<T>) {
+      return *std::launder(reinterpret_cast<const T*>(storage));
+    } else {
+      return **reinterpret_cast<T* const*>(storage);
+    }
+  }
+
+  template <typename T>
+  static constexpr Ops kOps = {
+      [](unsigned char* to, unsigned char* from) {
+        if constexpr (kInline<T>) {
+          T* source = std::launder(reinterpret_cast<T*>(from));
+          new (to) T(std::move(*source));
+          source->~T();
+        } else {
+          std::memcpy(to, from, sizeof(T*));
+        }
+      },
+      [](unsigned char* storage) {
+        if constexpr (kInline<T>) {
+          std::launder(reinterpret_cast<T*>(storage))->~T();
+        } else {
+          delete *reinterpret_cast<T**>(storage);
+        }
+      },
+      [](const unsigned char* storage) { return DescribeItem(Get<T>(storage)); },
+      HasDescribe<T> || DescribableVector<T>::value,
+  };
+
+  void Reset() {
+    if (ops_ != nullptr) ops_->destroy(storage_);
+    ops_ = nullptr;
+  }
+
+  alignas(std::max_align_t) unsigned char storage_[kInlineBytes];
+  const Ops* ops_ = nullptr;
 };
 
-template <typename T>
-class TypedItemValue final : public ItemValue {
- public:
-  explicit TypedItemValue(T v) : value(std::move(v)) {}
-  T value;
-};
-
-// An item in flight: its value, its accounted size and the reservation that pays for it.
+// An item in flight: its value and its accounted size. Items move in groups (ItemGroup in
+// scheduler_internal.h) that carry one Reservation paying for all of them.
 struct Item {
-  std::unique_ptr<ItemValue> value;
+  ItemValue value;
   int64_t bytes = 0;
-  Reservation reservation;
-  std::string description;  // "" unless the item type has Describe()
 };
 
 template <typename T>
 T& ValueOf(Item& item) {
-  return static_cast<TypedItemValue<T>*>(item.value.get())->value;
+  return item.value.As<T>();
 }
 
 class Scheduler;
@@ -53,11 +142,11 @@ class TaskContext {
 
   // Queues an output of `bytes` accounted bytes. Blocks while the budget has no room for it; a
   // blocked task gives its core to other work until room appears.
-  void Emit(std::unique_ptr<ItemValue> value, int64_t bytes, std::string description);
+  void Emit(ItemValue value, int64_t bytes);
   // Emits an output already paid for by `reservation` (which must be in this stage's account).
-  void EmitReserved(std::unique_ptr<ItemValue> value, Reservation reservation,
-                    std::string description);
-  // Moves an input's reservation into this stage's account (blocking like Emit) and returns it,
+  void EmitReserved(ItemValue value, Reservation reservation);
+  // Moves the bytes paying for an input into this stage's account (blocking like Emit) and
+  // returns them,
   // for stages that hold items across tasks. If the pipeline stalls meanwhile, on_stall is asked
   // to emit what the stage holds; when it has nothing (returns false) the item passes over the
   // limit.

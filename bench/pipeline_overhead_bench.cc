@@ -1,0 +1,98 @@
+// Per-item overhead of the flow executor against oneTBB's parallel_pipeline: a source, three
+// trivial maps and a summing sink over the same items on the same threads. Prints each side's
+// time per item and the ratio (target: sluice at most 2x TBB).
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_pipeline.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "sluice/flow/pipeline.h"
+
+namespace {
+
+constexpr int64_t kItems = 1'000'000;
+
+int Threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+void BM_Sluice(benchmark::State& state) {
+  for (auto _ : state) {
+    sluice::Pipeline p("overhead");
+    int64_t next = 0;
+    auto total = p.Source("numbers",
+                          [&](sluice::Emitter<int64_t>& out) {
+                            while (next < kItems) out.Emit(next++);
+                          })
+                     .Map("a", [](int64_t x) { return x + 1; })
+                     .Map("b", [](int64_t x) { return x * 3; })
+                     .Map("c", [](int64_t x) { return x - 2; })
+                     .Reduce(
+                         "sum", int64_t{0}, [](int64_t& acc, int64_t x) { acc += x; },
+                         [](int64_t& into, int64_t&& part) { into += part; });
+    p.Run({.memory_budget = sluice::ParseBytes("64MiB"), .cpu_threads = Threads()});
+    benchmark::DoNotOptimize(total.value());
+  }
+  state.SetItemsProcessed(state.iterations() * kItems);
+}
+
+void BM_Tbb(benchmark::State& state) {
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, Threads());
+  for (auto _ : state) {
+    int64_t next = 0;
+    std::atomic<int64_t> total{0};
+    tbb::parallel_pipeline(
+        4 * Threads(),
+        tbb::make_filter<void, int64_t>(tbb::filter_mode::serial_in_order,
+                                        [&](tbb::flow_control& fc) -> int64_t {
+                                          if (next >= kItems) {
+                                            fc.stop();
+                                            return 0;
+                                          }
+                                          return next++;
+                                        }) &
+            tbb::make_filter<int64_t, int64_t>(tbb::filter_mode::parallel,
+                                               [](int64_t x) { return x + 1; }) &
+            tbb::make_filter<int64_t, int64_t>(tbb::filter_mode::parallel,
+                                               [](int64_t x) { return x * 3; }) &
+            tbb::make_filter<int64_t, int64_t>(tbb::filter_mode::parallel,
+                                               [](int64_t x) { return x - 2; }) &
+            tbb::make_filter<int64_t, void>(tbb::filter_mode::parallel, [&](int64_t x) {
+              total.fetch_add(x, std::memory_order_relaxed);
+            }));
+    benchmark::DoNotOptimize(total.load());
+  }
+  state.SetItemsProcessed(state.iterations() * kItems);
+}
+
+BENCHMARK(BM_Sluice)->Unit(benchmark::kMillisecond)->MinTime(2)->UseRealTime();
+BENCHMARK(BM_Tbb)->Unit(benchmark::kMillisecond)->MinTime(2)->UseRealTime();
+
+// Remembers each benchmark's real time per iteration so the ratio can be printed.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) times_[run.benchmark_name()] = run.GetAdjustedRealTime();
+  }
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  const double sluice_ms = reporter.times_["BM_Sluice/min_time:2.000/real_time"];
+  const double tbb_ms = reporter.times_["BM_Tbb/min_time:2.000/real_time"];
+  if (sluice_ms > 0 && tbb_ms > 0) {
+    fmt::print(
+        "pipeline overhead ({} threads, source + 3 maps + sink): sluice {:.0f} ns/item, TBB {:.0f} "
+        "ns/item, ratio {:.2f}x (target <= 2.00x)\n",
+        Threads(), sluice_ms * 1e6 / kItems, tbb_ms * 1e6 / kItems, sluice_ms / tbb_ms);
+  }
+  return 0;
+}
