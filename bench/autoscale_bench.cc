@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   CLI::App app("Autoscaled versus best static allocation on the demo pipeline");
   sluice::DemoOptions demo;
   std::string memory = "64MiB";
-  int repeats = 3;
+  int repeats = 2;
+  demo.partitions = 96;
   int threads = 0;
   app.add_option("--partitions", demo.partitions)->capture_default_str();
   app.add_option("--files", demo.files_per_partition)->capture_default_str();
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
   if (cpu_choices.back() != cores) cpu_choices.push_back(cores);
   double best_static = 0;
   std::string best_config;
-  for (int read : {1, 2, 4, 8, 16}) {
+  for (int read : {2, 4, 8, 16}) {
     for (int concat : cpu_choices) {
       for (int write : {1, 2, 4}) {
         sluice::DemoOptions d = demo;

@@ -9,6 +9,7 @@ namespace {
 constexpr double kDrainSeconds = 1.0;
 constexpr double kHeadroom = 1.2;
 constexpr double kBackpressuredAbove = 0.3;
+constexpr double kHeavilyBackpressuredAbove = 0.5;
 constexpr double kStarvedAbove = 0.5;
 
 }  // namespace
@@ -24,12 +25,17 @@ int NextConcurrency(const ScaleSignals& in) {
   const double per_task_rate = 1e9 / in.ns_per_input;
   const double demand = in.arrival_rate + static_cast<double>(in.backlog) / kDrainSeconds;
   const int desired = static_cast<int>(std::ceil(kHeadroom * demand / per_task_rate));
-  const bool backpressured = in.window.backpressured() > kBackpressuredAbove;
+  const double backpressured = in.window.backpressured();
   const bool starved = in.window.idle() > kStarvedAbove;
-  if (desired > in.current && !backpressured) {
+  if (backpressured > kHeavilyBackpressuredAbove) {
+    // Output is what limits this stage: more tasks would only hold more memory.
+    next = in.current - std::max(1, in.current / 4);
+  } else if (desired > in.current && backpressured <= kBackpressuredAbove) {
+    // Grow straight toward the need, doubling at most per decision so a burst of arrivals
+    // cannot overshoot for long; +1 when the backlog is small.
     const bool large_backlog = in.backlog > 2 * static_cast<int64_t>(in.current);
-    next = large_backlog ? desired : in.current + 1;
-  } else if (desired < in.current && (starved || backpressured)) {
+    next = large_backlog ? std::min(desired, 2 * in.current) : in.current + 1;
+  } else if (desired < in.current && starved) {
     next = std::max(desired, in.current - std::max(1, (in.current - desired) / 2));
   }
   return std::clamp(next, in.min, hi);

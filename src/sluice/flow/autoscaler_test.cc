@@ -23,17 +23,19 @@ TEST(AutoscalerTest, PinnedStaysPinned) {
             2);
 }
 
-TEST(AutoscalerTest, JumpsToNeedWhenBacklogIsLarge) {
-  // 5 ms per item = 200 items/s per task; 1000 queued -> about 6 tasks.
-  int next = NextConcurrency({.current = 1,
-                              .min = 1,
-                              .max = 64,
-                              .budget_cap = 1000,
-                              .ns_per_input = 5e6,
-                              .arrival_rate = 0,
-                              .backlog = 1000,
-                              .window = Times(200, 0, 0)});
-  EXPECT_EQ(next, 6);
+TEST(AutoscalerTest, GrowsInStepsLargerThanOneWhenBacklogIsLarge) {
+  // 5 ms per item = 200 items/s per task; 1000 queued -> about 6 tasks, reached by doubling.
+  ScaleSignals in{.current = 1,
+                  .min = 1,
+                  .max = 64,
+                  .budget_cap = 1000,
+                  .ns_per_input = 5e6,
+                  .arrival_rate = 0,
+                  .backlog = 1000,
+                  .window = Times(200, 0, 0)};
+  EXPECT_EQ(NextConcurrency(in), 2);
+  in.current = 4;
+  EXPECT_EQ(NextConcurrency(in), 6);
 }
 
 TEST(AutoscalerTest, StepsByOneWhenBacklogIsSmall) {
@@ -49,7 +51,7 @@ TEST(AutoscalerTest, StepsByOneWhenBacklogIsSmall) {
 }
 
 TEST(AutoscalerTest, NeverPastMaxOrBudget) {
-  ScaleSignals in{.current = 2,
+  ScaleSignals in{.current = 6,
                   .min = 1,
                   .max = 8,
                   .budget_cap = 100,
@@ -61,15 +63,17 @@ TEST(AutoscalerTest, NeverPastMaxOrBudget) {
   EXPECT_EQ(NextConcurrency(in), 3);
 }
 
-TEST(AutoscalerTest, DoesNotGrowWhileBackpressured) {
-  int next = NextConcurrency({.current = 2,
-                              .min = 1,
-                              .max = 64,
-                              .budget_cap = 1000,
-                              .ns_per_input = 5e6,
-                              .backlog = 1000,
-                              .window = Times(100, 300, 0)});
-  EXPECT_LE(next, 2);
+TEST(AutoscalerTest, DoesNotGrowWhileBackpressuredAndShrinksWhenMostlySo) {
+  ScaleSignals in{.current = 8,
+                  .min = 1,
+                  .max = 64,
+                  .budget_cap = 1000,
+                  .ns_per_input = 5e6,
+                  .backlog = 1000,
+                  .window = Times(600, 400, 0)};
+  EXPECT_EQ(NextConcurrency(in), 8);
+  in.window = Times(300, 700, 0);
+  EXPECT_EQ(NextConcurrency(in), 6);
 }
 
 TEST(AutoscalerTest, ShrinksWhenStarved) {

@@ -90,7 +90,9 @@ Scheduler::Scheduler(std::string name, std::vector<StageSpec>& specs, const RunO
     if (single) min = max = 1;
     s->min_concurrency = min;
     s->max_concurrency = max;
-    s->limit = options.autoscale ? min : max;
+    // CPU stages start at full width (downstream-first picking already keeps cheap stages from
+    // hogging cores); I/O stages start narrow, since each task holds a thread and memory.
+    s->limit = options.autoscale && s->io ? min : max;
     s->peak_limit = s->limit;
     stages_.push_back(std::move(s));
   }

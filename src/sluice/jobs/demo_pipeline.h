@@ -21,7 +21,7 @@
 namespace sluice {
 
 struct DemoOptions {
-  int partitions = 24;
+  int partitions = 64;
   int files_per_partition = 24;
   int64_t min_file_bytes = 256_KiB;
   int64_t max_file_bytes = 1_MiB;
