@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
         std::string config = fmt::format("read={} concat={} write={}", read, concat, write);
         fmt::print("static {:<28} {:8.1f} MiB/s  peak {}\n", config, mib_s,
                    sluice::FormatBytes(result.report.peak_memory));
+        std::fflush(stdout);
         if (mib_s > best_static) {
           best_static = mib_s;
           best_config = config;

@@ -10,6 +10,9 @@ constexpr double kDrainSeconds = 1.0;
 constexpr double kHeadroom = 1.2;
 constexpr double kBackpressuredAbove = 0.3;
 constexpr double kHeavilyBackpressuredAbove = 0.5;
+// A backlog says nothing when the stage's output has no room: grow only when it almost never
+// waits for room, whatever is queued in front of it (DS2: what downstream absorbs sets the rate).
+constexpr double kGrowBelowBackpressure = 0.1;
 constexpr double kStarvedAbove = 0.5;
 
 }  // namespace
@@ -30,7 +33,9 @@ int NextConcurrency(const ScaleSignals& in) {
   if (backpressured > kHeavilyBackpressuredAbove) {
     // Output is what limits this stage: more tasks would only hold more memory.
     next = in.current - std::max(1, in.current / 4);
-  } else if (desired > in.current && backpressured <= kBackpressuredAbove) {
+  } else if (backpressured > kBackpressuredAbove) {
+    next = in.current - 1;
+  } else if (desired > in.current && backpressured <= kGrowBelowBackpressure) {
     // Grow straight toward the need, doubling at most per decision so a burst of arrivals
     // cannot overshoot for long; +1 when the backlog is small.
     const bool large_backlog = in.backlog > 2 * static_cast<int64_t>(in.current);

@@ -5,9 +5,10 @@
 // within a second: needed = (arrival rate + backlog / 1 s) / (rate of one busy task), where the
 // rate of one task is measured on busy time only (Flink's "true processing rate"), so a stage
 // that waits a lot is not mistaken for a slow one. It grows toward that need in steps of up to
-// doubling when the backlog is large (Ray-style), by one otherwise; it does not grow while
-// backpressured and shrinks by a quarter when mostly backpressured (more tasks would only hold
-// more output nobody can take), and shrinks when mostly starved. Never beyond [min, max] nor
+// doubling when the backlog is large (Ray-style), by one otherwise; it grows only while its
+// output almost never waits for room, shrinks by one when backpressured 30% of the time and by a
+// quarter past 50% (more tasks would only hold more output nobody can take), and shrinks when
+// mostly starved. Never beyond [min, max] nor
 // past what the budget can pay for.
 //
 // Thread safety: pure function.

@@ -70,8 +70,10 @@ TEST(AutoscalerTest, DoesNotGrowWhileBackpressuredAndShrinksWhenMostlySo) {
                   .budget_cap = 1000,
                   .ns_per_input = 5e6,
                   .backlog = 1000,
-                  .window = Times(600, 400, 0)};
-  EXPECT_EQ(NextConcurrency(in), 8);
+                  .window = Times(850, 150, 0)};
+  EXPECT_EQ(NextConcurrency(in), 8);  // 15% backpressured: hold
+  in.window = Times(600, 400, 0);
+  EXPECT_EQ(NextConcurrency(in), 7);  // 40%: one fewer
   in.window = Times(300, 700, 0);
   EXPECT_EQ(NextConcurrency(in), 6);
 }
