@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
@@ -398,13 +399,17 @@ TEST(PipelineTest, BatchByCountBytesAndRule) {
 
 TEST(PipelineTest, BatchLargerThanBudgetIsFlushedEarlyInsteadOfOverdrawing) {
   Pipeline p("small-budget");
+  std::mutex mu;
   std::vector<size_t> bin_sizes;
   p.Source("gen",
            [](Emitter<Blob>& out) {
              for (int i = 0; i < 64; ++i) out.Emit(MakeBlob(i, 32_KiB));
            })
       .Batch("bin", BatchBy::Bytes(4_MiB))
-      .Sink("sink", [&](std::vector<Blob> bin) { bin_sizes.push_back(bin.size()); });
+      .Sink("sink", [&](std::vector<Blob> bin) {
+        std::lock_guard lock(mu);  // sinks run concurrently
+        bin_sizes.push_back(bin.size());
+      });
   RunReport report = p.Run({.memory_budget = 512_KiB, .cpu_threads = 2});
   EXPECT_EQ(std::accumulate(bin_sizes.begin(), bin_sizes.end(), size_t{0}), 64u);
   EXPECT_GT(bin_sizes.size(), 1u);

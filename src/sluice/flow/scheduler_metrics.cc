@@ -14,6 +14,10 @@ namespace {
 
 constexpr auto kSampleEvery = std::chrono::milliseconds(10);
 constexpr auto kScaleEvery = std::chrono::milliseconds(200);
+// Decisions come faster while the run warms up, so short runs do not spend their first half
+// second at the starting concurrency.
+constexpr auto kWarmupScaleEvery = std::chrono::milliseconds(50);
+constexpr auto kWarmup = std::chrono::seconds(1);
 constexpr auto kSecond = std::chrono::seconds(1);
 constexpr double kEwmaAlpha = 0.3;
 // A task is hung when it makes no progress for this many times its stage's typical task.
@@ -45,7 +49,7 @@ void Scheduler::TickerLoop() {
   std::unique_lock lock(mu_);
   ProgressView view(options_.progress);
   Clock::time_point last_sample = start_;
-  Clock::time_point next_scale = start_ + kScaleEvery;
+  Clock::time_point next_scale = start_ + kWarmupScaleEvery;
   Clock::time_point last_scale = start_;
   Clock::time_point next_second = start_ + kSecond;
   Clock::time_point next_progress = start_ + options_.progress_interval;
@@ -67,7 +71,7 @@ void Scheduler::TickerLoop() {
         AutoscaleLocked(std::chrono::duration<double>(now - last_scale).count());
       }
       last_scale = now;
-      next_scale = now + kScaleEvery;
+      next_scale = now + (now - start_ < kWarmup ? kWarmupScaleEvery : kScaleEvery);
     }
     if (view.enabled() && now >= next_progress) {
       RunReport snapshot = BuildReportLocked(/*with_history=*/false);
