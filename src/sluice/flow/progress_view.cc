@@ -11,8 +11,6 @@
 namespace sluice {
 namespace {
 
-int Percent(double fraction) { return static_cast<int>(std::lround(100 * fraction)); }
-
 std::string Rate(double per_second) {
   if (per_second >= 1e6) return fmt::format("{:.1f}M", per_second / 1e6);
   if (per_second >= 1e4) return fmt::format("{:.0f}k", per_second / 1e3);

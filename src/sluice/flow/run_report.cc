@@ -29,8 +29,6 @@ nlohmann::json CountersJson(const StageCounters& c) {
           {"bytes_out", c.bytes_out}};
 }
 
-int Percent(double fraction) { return static_cast<int>(std::lround(100 * fraction)); }
-
 }  // namespace
 
 StageTimes& StageTimes::operator+=(const StageTimes& other) {

@@ -7,6 +7,7 @@
 // Thread safety: plain values.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -14,6 +15,9 @@
 #include <vector>
 
 namespace sluice {
+
+// A fraction as a rounded percentage, for reports and the live view.
+inline int Percent(double fraction) { return static_cast<int>(std::lround(100 * fraction)); }
 
 struct StageTimes {
   double busy_ms = 0;

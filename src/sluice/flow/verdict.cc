@@ -7,8 +7,6 @@
 namespace sluice {
 namespace {
 
-int Percent(double fraction) { return static_cast<int>(std::lround(100 * fraction)); }
-
 // Time waiting for a core is not work of the stage's own: it means the cores were busy with
 // other stages, which are then the ones to name.
 double Working(const StageTimes& t) { return t.busy(); }
