@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <filesystem>
+
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
@@ -38,18 +41,26 @@ RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel) const {
   }
   options.cpu_threads = threads;
   options.report_path = report;
+  if (!report.empty()) {
+    // Fail before the job runs, not after, when the report cannot be written.
+    const std::string dir = std::filesystem::path(report).parent_path().string();
+    if (::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
+      throw IoErrorFromErrno(errno, "open the report's directory", dir.empty() ? "." : dir)
+          .With("flag", "--report");
+    }
+  }
   if (progress == "live") {
     options.progress = ProgressMode::kLive;
   } else if (progress == "lines") {
     options.progress = ProgressMode::kLines;
-    options.progress_interval = std::chrono::seconds(5);
+    options.progress_interval = std::chrono::seconds(1);
   } else if (progress == "off") {
     options.progress = ProgressMode::kOff;
   } else if (::isatty(STDERR_FILENO)) {
     options.progress = ProgressMode::kLive;
   } else {
     options.progress = ProgressMode::kLines;
-    options.progress_interval = std::chrono::seconds(5);
+    options.progress_interval = std::chrono::seconds(1);
   }
   SetLogLevel(ParseLogLevel(log_level));
   options.cancel = cancel;
