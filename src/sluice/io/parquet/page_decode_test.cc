@@ -9,6 +9,7 @@
 #include <set>
 
 #include "sluice/base/error.h"
+#include "sluice/io/parquet/expected_csv_test_support.h"
 #include "sluice/io/parquet/footer.h"
 #include "sluice/io/parquet/parquet_testing_internal.h"
 #include "sluice/io/parquet/reference_column_decoder_test_support.h"
@@ -19,41 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::DecodeColumnChunk;
 
-// Splits an RFC 4180 line (no embedded newlines in these files); unquoted empty fields are null.
-std::vector<std::optional<std::string>> SplitCsvLine(const std::string& line) {
-  std::vector<std::optional<std::string>> fields;
-  size_t i = 0;
-  while (true) {
-    if (i < line.size() && line[i] == '"') {
-      std::string field;
-      ++i;
-      while (i < line.size()) {
-        if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-          field += '"';
-          i += 2;
-        } else if (line[i] == '"') {
-          ++i;
-          break;
-        } else {
-          field += line[i++];
-        }
-      }
-      fields.emplace_back(field);
-    } else {
-      size_t end = line.find(',', i);
-      std::string field = line.substr(i, end == std::string::npos ? std::string::npos : end - i);
-      if (field.empty()) {
-        fields.emplace_back(std::nullopt);
-      } else {
-        fields.emplace_back(field);
-      }
-      i = end == std::string::npos ? line.size() : end;
-    }
-    if (i >= line.size()) break;
-    ++i;  // the comma
-  }
-  return fields;
-}
+using testing::SplitCsvLine;
 
 class PageDecodeTest : public ::testing::Test {
  protected:

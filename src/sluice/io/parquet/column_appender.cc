@@ -1,0 +1,254 @@
+#include "sluice/io/parquet/column_appender.h"
+
+#include <cstring>
+#include <limits>
+
+#include "sluice/base/error.h"
+#include "sluice/io/parquet/plain.h"
+
+namespace sluice::parquet {
+namespace {
+
+// Spark's INT96: nanoseconds within the day, then the Julian day number.
+constexpr int64_t kJulianDayOfEpoch = 2440588;
+constexpr int64_t kNanosPerDay = 86400LL * 1000 * 1000 * 1000;
+
+int64_t Int96ToNanos(const uint8_t* bytes) {
+  uint64_t nanos_of_day;
+  uint32_t julian_day;
+  std::memcpy(&nanos_of_day, bytes, 8);
+  std::memcpy(&julian_day, bytes + 8, 4);
+  // Wrapping arithmetic: garbage values stay defined (and wrong), never undefined behaviour.
+  uint64_t days = static_cast<uint64_t>(static_cast<int64_t>(julian_day) - kJulianDayOfEpoch);
+  return static_cast<int64_t>(days * static_cast<uint64_t>(kNanosPerDay) + nanos_of_day);
+}
+
+float HalfToFloat(uint16_t half) {
+  uint32_t sign = static_cast<uint32_t>(half & 0x8000) << 16;
+  uint32_t exponent = (half >> 10) & 0x1f;
+  uint32_t mantissa = half & 0x3ff;
+  uint32_t bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000 | (mantissa << 13);  // inf, NaN (payload kept)
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else {
+    // Subnormal half: normalise into a float.
+    int shift = 0;
+    while ((mantissa & 0x400) == 0) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    mantissa &= 0x3ff;
+    bits = sign | static_cast<uint32_t>(113 - shift) << 23 | (mantissa << 13);
+  }
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+Decimal128 BigEndianToDecimal(const uint8_t* bytes, size_t length) {
+  if (length == 0) throw InvalidData("a DECIMAL value stored in zero bytes");
+  bool negative = (bytes[0] & 0x80) != 0;
+  // Bytes beyond 16 must be pure sign extension.
+  while (length > 16) {
+    if (bytes[0] != (negative ? 0xff : 0x00)) {
+      throw InvalidData("a DECIMAL value of {} bytes does not fit in 128 bits", length);
+    }
+    ++bytes;
+    --length;
+  }
+  unsigned __int128 value = negative ? ~static_cast<unsigned __int128>(0) : 0;
+  for (size_t i = 0; i < length; ++i) value = (value << 8) | bytes[i];
+  return Decimal128::FromInt128(static_cast<__int128>(value));
+}
+
+}  // namespace
+
+ColumnAppender::ColumnAppender(ColumnType type, Allocator* allocator)
+    : type_(std::move(type)),
+      out_width_(type_.field.type.byte_width()),
+      validity_(allocator),
+      values_(allocator),
+      bits_(allocator),
+      data_(allocator) {}
+
+void ColumnAppender::AppendValidity(const int16_t* levels, int16_t max_level, int64_t count,
+                                    int64_t present) {
+  if (present < count && !has_validity_) {
+    validity_.AppendN(true, length_);
+    has_validity_ = true;
+  }
+  if (has_validity_) {
+    if (present == count) {
+      validity_.AppendN(true, count);
+    } else {
+      for (int64_t i = 0; i < count; ++i) validity_.Append(levels[i] == max_level);
+    }
+  }
+  null_count_ += count - present;
+}
+
+void ColumnAppender::Append(const PhysicalValues& values, const int16_t* levels, int16_t max_level,
+                            int64_t count, int64_t present) {
+  AppendValidity(levels, max_level, count, present);
+  switch (type_.field.type.layout()) {
+    case Layout::kVariableBinary:
+      AppendBinary(values, levels, max_level, count, present);
+      break;
+    case Layout::kBitmap:
+      AppendBools(values, levels, max_level, count);
+      break;
+    case Layout::kFixedWidth:
+      AppendFixed(values, levels, max_level, count, present);
+      break;
+  }
+  length_ += count;
+}
+
+void ColumnAppender::AppendBinary(const PhysicalValues& values, const int16_t* levels,
+                                  int16_t max_level, int64_t count, int64_t present) {
+  if (values_.size() == 0) values_.AppendValue<int32_t>(0);
+  const ByteArrayBuffer& in = values.binary;
+  int64_t base = data_.size();
+  if (base + static_cast<int64_t>(in.data.size()) > std::numeric_limits<int32_t>::max()) {
+    throw ResourceExhausted(
+        "column {} holds more than 2 GiB of bytes in one batch; read smaller "
+        "batches",
+        type_.field.name);
+  }
+  data_.Append(in.data.data(), static_cast<int64_t>(in.data.size()));
+  values_.Reserve(count * 4);
+  int32_t* offsets = reinterpret_cast<int32_t*>(values_.mutable_data() + values_.size());
+  int32_t base32 = static_cast<int32_t>(base);
+  if (present == count) {
+    for (int64_t i = 0; i < count; ++i) offsets[i] = base32 + in.offsets[i + 1];
+  } else {
+    int64_t j = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      if (levels[i] == max_level) ++j;
+      offsets[i] = base32 + in.offsets[j];
+    }
+  }
+  values_.UnsafeAdvance(count * 4);
+}
+
+void ColumnAppender::AppendBools(const PhysicalValues& values, const int16_t* levels,
+                                 int16_t max_level, int64_t count) {
+  const uint8_t* in = values.fixed.data();
+  bits_.Reserve(count);
+  int64_t j = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    bits_.Append(levels == nullptr || levels[i] == max_level ? in[j++] != 0 : false);
+  }
+}
+
+void ColumnAppender::AppendFixed(const PhysicalValues& values, const int16_t* levels,
+                                 int16_t max_level, int64_t count, int64_t present) {
+  int64_t out_width = out_width_;
+  values_.Reserve(count * out_width);
+  uint8_t* out = values_.mutable_data() + values_.size();
+  const uint8_t* in = values.fixed.data();
+  int64_t in_width = values.width;
+  if (type_.conversion == ValueConversion::kNone && present == count) {
+    if (count > 0) std::memcpy(out, in, static_cast<size_t>(count * out_width));
+    values_.UnsafeAdvance(count * out_width);
+    return;
+  }
+  // Converts present value j into the output slot at `dst`.
+  auto emit = [&](auto convert) {
+    if (present == count) {
+      for (int64_t j = 0; j < count; ++j) convert(j, out + j * out_width);
+    } else {
+      std::memset(out, 0, static_cast<size_t>(count * out_width));
+      int64_t j = 0;
+      for (int64_t i = 0; i < count; ++i) {
+        if (levels[i] == max_level) convert(j++, out + i * out_width);
+      }
+    }
+  };
+  auto int32_at = [&](int64_t j) {
+    int32_t v;
+    std::memcpy(&v, in + j * 4, 4);
+    return v;
+  };
+  auto store = [](uint8_t* dst, auto value) { std::memcpy(dst, &value, sizeof(value)); };
+  switch (type_.conversion) {
+    case ValueConversion::kNone:
+      emit([&](int64_t j, uint8_t* dst) { std::memcpy(dst, in + j * out_width, out_width); });
+      break;
+    case ValueConversion::kInt32ToInt8:
+      emit([&](int64_t j, uint8_t* dst) { store(dst, static_cast<int8_t>(int32_at(j))); });
+      break;
+    case ValueConversion::kInt32ToUInt8:
+      emit([&](int64_t j, uint8_t* dst) { store(dst, static_cast<uint8_t>(int32_at(j))); });
+      break;
+    case ValueConversion::kInt32ToInt16:
+      emit([&](int64_t j, uint8_t* dst) { store(dst, static_cast<int16_t>(int32_at(j))); });
+      break;
+    case ValueConversion::kInt32ToUInt16:
+      emit([&](int64_t j, uint8_t* dst) { store(dst, static_cast<uint16_t>(int32_at(j))); });
+      break;
+    case ValueConversion::kInt32ToDecimal:
+      emit([&](int64_t j, uint8_t* dst) { store(dst, Decimal128::FromInt128(int32_at(j))); });
+      break;
+    case ValueConversion::kInt64ToDecimal:
+      emit([&](int64_t j, uint8_t* dst) {
+        int64_t v;
+        std::memcpy(&v, in + j * 8, 8);
+        store(dst, Decimal128::FromInt128(v));
+      });
+      break;
+    case ValueConversion::kBytesToDecimal:
+      if (in_width == 0) {
+        emit([&](int64_t j, uint8_t* dst) {
+          std::string_view v = values.binary[j];
+          store(dst, BigEndianToDecimal(reinterpret_cast<const uint8_t*>(v.data()), v.size()));
+        });
+      } else {
+        emit([&](int64_t j, uint8_t* dst) {
+          store(dst, BigEndianToDecimal(in + j * in_width, static_cast<size_t>(in_width)));
+        });
+      }
+      break;
+    case ValueConversion::kInt96ToTimestampNanos:
+      emit([&](int64_t j, uint8_t* dst) { store(dst, Int96ToNanos(in + j * 12)); });
+      break;
+    case ValueConversion::kFloat16ToFloat32:
+      emit([&](int64_t j, uint8_t* dst) {
+        uint16_t half;
+        std::memcpy(&half, in + j * 2, 2);
+        store(dst, HalfToFloat(half));
+      });
+      break;
+  }
+  values_.UnsafeAdvance(count * out_width);
+}
+
+Array ColumnAppender::Finish() {
+  const DataType& type = type_.field.type;
+  std::vector<std::shared_ptr<const Buffer>> buffers;
+  buffers.push_back(has_validity_ ? validity_.Finish() : nullptr);
+  switch (type.layout()) {
+    case Layout::kVariableBinary:
+      if (values_.size() == 0) values_.AppendValue<int32_t>(0);
+      buffers.push_back(values_.Finish());
+      buffers.push_back(data_.Finish());
+      break;
+    case Layout::kBitmap:
+      buffers.push_back(bits_.Finish());
+      break;
+    case Layout::kFixedWidth:
+      buffers.push_back(values_.Finish());
+      break;
+  }
+  Array array = Array::Make(type, length_, std::move(buffers), null_count_);
+  has_validity_ = false;
+  length_ = 0;
+  null_count_ = 0;
+  return array;
+}
+
+}  // namespace sluice::parquet

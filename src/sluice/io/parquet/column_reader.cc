@@ -1,0 +1,179 @@
+#include "sluice/io/parquet/column_reader.h"
+
+#include <algorithm>
+
+#include "sluice/base/error.h"
+#include "sluice/io/parquet/column_appender.h"
+#include "sluice/io/parquet/crc32.h"
+
+namespace sluice::parquet {
+
+ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFooter& footer,
+                                     int row_group, int column, const ColumnReadOptions& options)
+    : file_(source.name()),
+      column_(footer.schema.columns().at(static_cast<size_t>(column))),
+      meta_(*footer.metadata.row_groups.at(static_cast<size_t>(row_group))
+                 .columns.at(static_cast<size_t>(column))
+                 .meta_data),
+      row_group_(row_group),
+      options_(options),
+      type_([&] {
+        try {
+          return ResolveColumnType(column_);
+        } catch (Error& error) {
+          throw std::move(error.With("row_group", std::to_string(row_group)).With("file", file_));
+        }
+      }()),
+      values_decoder_(column_.physical_type, column_.type_length) {
+  try {
+    values_.width = PhysicalValueWidth(column_.physical_type, column_.type_length);
+    codec_ = Codec::Make(meta_.codec);
+    // ReadFooter checked that the chunk lies inside the file's data area, so the allocation is
+    // bounded by the file's size.
+    ColumnChunkRange range = ColumnChunkReadRange(meta_, footer.metadata, footer.metadata_offset);
+    chunk_.resize(static_cast<size_t>(range.length));
+    source.ReadAt(range.start, chunk_);
+    pages_.emplace(chunk_, range.start, meta_.num_values);
+    appender_ = std::make_unique<ColumnAppender>(type_, options_.allocator);
+  } catch (Error& error) {
+    throw AddContext(std::move(error));
+  }
+}
+
+ColumnChunkReader::~ColumnChunkReader() = default;
+
+Error ColumnChunkReader::AddContext(Error error) const {
+  if (page_index_ >= 0) error.With("page", std::to_string(page_index_));
+  error.With("column", column_.DottedPath());
+  error.With("row_group", std::to_string(row_group_));
+  error.With("file", file_);
+  return error;
+}
+
+bool ColumnChunkReader::NextDataPage() {
+  RawPage page;
+  while (pages_->Next(&page)) {
+    page_index_ = page.index;
+    const PageHeader& header = page.header;
+    if (header.uncompressed_page_size > options_.max_page_size) {
+      throw InvalidData("the page claims {} uncompressed bytes, more than the limit of {}",
+                        header.uncompressed_page_size, options_.max_page_size);
+    }
+    if (options_.verify_crc) VerifyPageCrc(header, page.data);
+    switch (header.type) {
+      case PageType::kDictionaryPage: {
+        if (!header.dictionary_page_header) {
+          throw InvalidData("a dictionary page without a dictionary page header");
+        }
+        if (dictionary_ || seen_data_page_) {
+          throw InvalidData("a second dictionary page, or one after the data pages");
+        }
+        const DictionaryPageHeader& dict = *header.dictionary_page_header;
+        if (dict.encoding != Encoding::kPlain && dict.encoding != Encoding::kPlainDictionary) {
+          throw InvalidData("a dictionary page in encoding {}", EncodingName(dict.encoding));
+        }
+        DecompressPage(header, page.data, *codec_, &page_bytes_);
+        dictionary_.emplace();
+        DecodeDictionaryPage(column_.physical_type, column_.type_length, page_bytes_,
+                             dict.num_values, &*dictionary_);
+        break;
+      }
+      case PageType::kDataPage:
+      case PageType::kDataPageV2:
+        seen_data_page_ = true;
+        StartDataPage(page);
+        if (page_left_ > 0) return true;
+        break;
+      default:  // index pages and pages of future types carry no values of ours
+        break;
+    }
+  }
+  return false;
+}
+
+void ColumnChunkReader::StartDataPage(const RawPage& page) {
+  const PageHeader& header = page.header;
+  int32_t num_values;
+  Encoding encoding;
+  if (header.type == PageType::kDataPage) {
+    if (!header.data_page_header) throw InvalidData("a data page without a data page header");
+    const DataPageHeader& d = *header.data_page_header;
+    num_values = d.num_values;
+    encoding = d.encoding;
+    DecompressPage(header, page.data, *codec_, &page_bytes_);
+    std::span<const uint8_t> bytes(page_bytes_);
+    // Flat columns have no repetition levels (max level 0 stores none).
+    definition_levels_ = LevelDecoder::ForDataPageV1(
+        d.definition_level_encoding, column_.max_definition_level, num_values, bytes);
+    bytes = bytes.subspan(definition_levels_.encoded_size());
+    values_decoder_.Reset(encoding, bytes, dictionary_ ? &*dictionary_ : nullptr);
+  } else {
+    if (!header.data_page_header_v2) throw InvalidData("a v2 data page without its header");
+    const DataPageHeaderV2& d = *header.data_page_header_v2;
+    num_values = d.num_values;
+    encoding = d.encoding;
+    if (d.num_rows != d.num_values) {
+      throw InvalidData("a flat column's v2 page holds {} rows but {} values", d.num_rows,
+                        d.num_values);
+    }
+    DecompressPage(header, page.data, *codec_, &page_bytes_);
+    std::span<const uint8_t> bytes(page_bytes_);
+    // Some writers store an (all-zero) repetition level section even for flat columns.
+    size_t rep = static_cast<size_t>(d.repetition_levels_byte_length);
+    size_t def = static_cast<size_t>(d.definition_levels_byte_length);
+    definition_levels_ =
+        LevelDecoder::ForDataPageV2(column_.max_definition_level, bytes.subspan(rep, def));
+    values_decoder_.Reset(encoding, bytes.subspan(rep + def),
+                          dictionary_ ? &*dictionary_ : nullptr);
+  }
+  if (num_values < 0) throw InvalidData("the page claims {} values", num_values);
+  if (num_values > meta_.num_values - values_read_) {
+    throw InvalidData("the page's {} values pass the chunk's {} values", num_values,
+                      meta_.num_values);
+  }
+  page_left_ = num_values;
+}
+
+Array ColumnChunkReader::Read(int64_t max_rows) {
+  try {
+    int64_t produced = 0;
+    int16_t max_level = column_.max_definition_level;
+    while (produced < max_rows) {
+      if (page_left_ == 0 && !NextDataPage()) break;
+      int64_t count = std::min(page_left_, max_rows - produced);
+      int64_t present = count;
+      const int16_t* levels = nullptr;
+      if (max_level > 0) {
+        levels_.resize(static_cast<size_t>(count));
+        if (definition_levels_.Decode(levels_.data(), count) != count) {
+          throw InvalidData("the page holds fewer definition levels than its values");
+        }
+        present = std::count(levels_.begin(), levels_.end(), max_level);
+        levels = levels_.data();
+      }
+      values_.Clear();
+      values_decoder_.Decode(present, &values_);
+      appender_->Append(values_, levels, max_level, count, present);
+      page_left_ -= count;
+      values_read_ += count;
+      produced += count;
+    }
+    return appender_->Finish();
+  } catch (Error& error) {
+    throw AddContext(std::move(error));
+  }
+}
+
+void ColumnChunkReader::CheckFullyRead() {
+  try {
+    if (page_left_ == 0) NextDataPage();
+    if (page_left_ > 0 || values_read_ != meta_.num_values) {
+      throw InvalidData("the column chunk's pages hold {} values, its metadata says {}",
+                        values_read_ + page_left_, meta_.num_values);
+    }
+  } catch (Error& error) {
+    throw AddContext(std::move(error));
+  }
+}
+
+}  // namespace sluice::parquet

@@ -1,0 +1,88 @@
+// ColumnChunkReader: reads one flat column chunk of one row group into sluice Arrays, a bounded
+// number of rows at a time. It fetches the chunk's bytes with one ranged read, walks its pages
+// (dictionary, data v1 and v2, skipping index pages), verifies page CRCs unless told not to,
+// decompresses, decodes levels and values in any encoding, and converts the physical values to
+// the column's sluice type (column_type.h).
+//
+// Every failure is an Error carrying the file, row group, column and, where one applies, the
+// page; malformed data is InvalidData. Memory is bounded by the chunk's stored size, one page's
+// uncompressed size (at most `max_page_size`) and the requested batch.
+//
+// Ownership: borrows the source and footer, which must outlive it; the Arrays it returns own
+// their buffers (from `allocator`). Thread safety: one thread per reader; distinct readers on
+// one source may run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "sluice/io/parquet/codec.h"
+#include "sluice/io/parquet/column_type.h"
+#include "sluice/io/parquet/footer.h"
+#include "sluice/io/parquet/levels.h"
+#include "sluice/io/parquet/page_iterator.h"
+#include "sluice/io/parquet/page_value_decoder.h"
+#include "sluice/table/allocator.h"
+#include "sluice/table/array.h"
+
+namespace sluice::parquet {
+
+struct ColumnReadOptions {
+  // Check the CRC of pages whose header carries one (InvalidData on a mismatch).
+  bool verify_crc = true;
+  // Pages claiming more uncompressed bytes than this are refused rather than allocated.
+  int64_t max_page_size = 256 << 20;
+  Allocator* allocator = Allocator::Default();
+};
+
+class ColumnAppender;
+
+class ColumnChunkReader {
+ public:
+  // Reads the chunk's bytes. NotSupported for nested columns, InvalidData for a bad chunk.
+  ColumnChunkReader(RandomAccessSource& source, const ParquetFooter& footer, int row_group,
+                    int column, const ColumnReadOptions& options = {});
+  ~ColumnChunkReader();
+  ColumnChunkReader(const ColumnChunkReader&) = delete;
+  ColumnChunkReader& operator=(const ColumnChunkReader&) = delete;
+
+  const ColumnType& type() const { return type_; }
+  // The next up to `max_rows` values; a shorter array only at the end of the chunk.
+  Array Read(int64_t max_rows);
+  // InvalidData unless the pages held exactly the values the chunk's metadata declares and all
+  // of them have been read.
+  void CheckFullyRead();
+
+ private:
+  // Moves to the next data page holding values; false at the end of the chunk.
+  bool NextDataPage();
+  void StartDataPage(const RawPage& page);
+  Error AddContext(Error error) const;
+
+  const std::string& file_;
+  const ColumnDescriptor& column_;
+  const ColumnMetaData& meta_;
+  int row_group_;
+  ColumnReadOptions options_;
+  ColumnType type_;
+  std::vector<uint8_t> chunk_;
+  std::unique_ptr<Codec> codec_;
+  std::optional<PageIterator> pages_;
+  std::optional<PhysicalValues> dictionary_;
+  bool seen_data_page_ = false;
+  int64_t page_index_ = -1;
+  std::vector<uint8_t> page_bytes_;
+  // The current data page: values (levels) not yet read, and its decoders.
+  int64_t page_left_ = 0;
+  LevelDecoder definition_levels_;
+  PageValueDecoder values_decoder_;
+  int64_t values_read_ = 0;
+  // Per-batch scratch.
+  std::vector<int16_t> levels_;
+  PhysicalValues values_;
+  std::unique_ptr<ColumnAppender> appender_;
+};
+
+}  // namespace sluice::parquet
