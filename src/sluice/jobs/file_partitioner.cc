@@ -1,0 +1,134 @@
+#include "sluice/jobs/file_partitioner.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <system_error>
+#include <vector>
+
+#include "sluice/base/error.h"
+
+namespace sluice::jobs {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FileEntry {
+  std::string path;
+  int64_t size = 0;
+};
+
+std::vector<FileEntry> ListFiles(const std::string& pattern) {
+  std::vector<FileEntry> files;
+  std::error_code ec;
+  if (fs::is_directory(pattern, ec)) {
+    fs::recursive_directory_iterator it(pattern, ec), end;
+    if (ec) throw IoError("cannot read directory: {}", ec.message()).With("directory", pattern);
+    for (; it != end; it.increment(ec)) {
+      if (ec) throw IoError("cannot read directory: {}", ec.message()).With("directory", pattern);
+      if (it->is_regular_file(ec)) {
+        files.push_back({it->path().string(), static_cast<int64_t>(it->file_size(ec))});
+      }
+    }
+  } else {
+    glob_t matches{};
+    int rc = glob(pattern.c_str(), GLOB_NOSORT, nullptr, &matches);
+    if (rc != 0 && rc != GLOB_NOMATCH) {
+      globfree(&matches);
+      throw IoError("cannot expand the pattern (glob error {})", rc).With("pattern", pattern);
+    }
+    for (size_t i = 0; i < matches.gl_pathc; ++i) {
+      fs::path path = matches.gl_pathv[i];
+      if (fs::is_regular_file(path, ec)) {
+        files.push_back({path.string(), static_cast<int64_t>(fs::file_size(path, ec))});
+      }
+    }
+    globfree(&matches);
+  }
+  std::sort(files.begin(), files.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  return files;
+}
+
+}  // namespace
+
+FilePartitioner::FilePartitioner(std::string pattern, FileGrouping grouping)
+    : pattern_(std::move(pattern)), grouping_(grouping) {
+  if (pattern_.empty()) throw InvalidArgument("empty file pattern");
+  if (grouping_.kind == FileGrouping::Kind::kBatches && grouping_.batch_bytes <= 0) {
+    throw InvalidArgument("batch size must be positive").With("pattern", pattern_);
+  }
+  if (grouping_.kind == FileGrouping::Kind::kByteRanges && grouping_.range_bytes <= 0) {
+    throw InvalidArgument("range size must be positive").With("pattern", pattern_);
+  }
+}
+
+std::string FilePartitioner::Describe() const {
+  switch (grouping_.kind) {
+    case FileGrouping::Kind::kPerFile:
+      return "files " + pattern_;
+    case FileGrouping::Kind::kBatches:
+      return "file batches " + pattern_;
+    case FileGrouping::Kind::kByteRanges:
+      return "byte ranges " + pattern_;
+  }
+  return pattern_;
+}
+
+std::set<std::string, std::less<>> FilePartitioner::Fields() const {
+  switch (grouping_.kind) {
+    case FileGrouping::Kind::kPerFile:
+      return {"path", "size"};
+    case FileGrouping::Kind::kBatches:
+      return {"path", "paths", "size"};
+    case FileGrouping::Kind::kByteRanges:
+      return {"path", "offset", "length", "size"};
+  }
+  return {};
+}
+
+void FilePartitioner::Generate(const std::function<void(ledger::PartitionSpec)>& emit) {
+  std::vector<FileEntry> files = ListFiles(pattern_);
+  switch (grouping_.kind) {
+    case FileGrouping::Kind::kPerFile:
+      for (const FileEntry& file : files) {
+        emit({file.path, nlohmann::json{{"path", file.path}, {"size", file.size}}.dump()});
+      }
+      break;
+    case FileGrouping::Kind::kBatches: {
+      size_t i = 0;
+      while (i < files.size()) {
+        nlohmann::json paths = nlohmann::json::array();
+        int64_t bytes = 0;
+        size_t first = i;
+        while (i < files.size() && (i == first || bytes + files[i].size <= grouping_.batch_bytes)) {
+          paths.push_back(files[i].path);
+          bytes += files[i].size;
+          ++i;
+        }
+        std::string key = files[first].path + "+" + std::to_string(i - first);
+        emit({key, nlohmann::json{{"path", files[first].path}, {"paths", paths}, {"size", bytes}}
+                       .dump()});
+      }
+      break;
+    }
+    case FileGrouping::Kind::kByteRanges:
+      for (const FileEntry& file : files) {
+        int64_t offset = 0;
+        do {
+          int64_t length = std::min(grouping_.range_bytes, file.size - offset);
+          emit(
+              {file.path + "@" + std::to_string(offset),
+               nlohmann::json{
+                   {"path", file.path}, {"offset", offset}, {"length", length}, {"size", file.size}}
+                   .dump()});
+          offset += length;
+        } while (offset < file.size);
+      }
+      break;
+  }
+}
+
+}  // namespace sluice::jobs

@@ -1,0 +1,143 @@
+#include "sluice/jobs/output_commit.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "sluice/base/error.h"
+#include "sluice/base/log.h"
+
+namespace sluice::jobs {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::string_view kAttempts = ".sluice-attempts";
+
+uint64_t Fnv1a(std::string_view text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
+}
+
+// "p12-a3" -> {12, 3}; false for anything else.
+bool ParseAttemptName(const std::string& name, ledger::LeaseRef& out) {
+  long long id = 0, attempt = 0;
+  int consumed = 0;
+  if (std::sscanf(name.c_str(), "p%lld-a%lld%n", &id, &attempt, &consumed) != 2) return false;
+  if (static_cast<size_t>(consumed) != name.size()) return false;
+  out = {id, attempt};
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeKeyForPath(std::string_view key) {
+  std::string out;
+  for (size_t i = 0; i < key.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(key[i]);
+    if (c == '/' || c == '%' || c < 0x20 || c == 0x7f || (i == 0 && c == '.')) {
+      out += fmt::format("%{:02X}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (out.size() > 200) out = out.substr(0, 150) + fmt::format("~{:016x}", Fnv1a(key));
+  return out;
+}
+
+fs::path OutputLayout::AttemptDir(const ledger::LeaseRef& lease) const {
+  return root_ / kAttempts / fmt::format("p{}-a{}", lease.partition_id, lease.attempt);
+}
+
+fs::path OutputLayout::FinalDir(std::string_view key) const {
+  return root_ / EncodeKeyForPath(key);
+}
+
+fs::path OutputLayout::Prepare(const ledger::LeaseRef& lease) const {
+  fs::path dir = AttemptDir(lease);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw IoError("cannot create the attempt's output directory: {}", ec.message())
+        .With("directory", dir.string());
+  return dir;
+}
+
+std::string OutputLayout::Manifest(const ledger::Lease& lease) const {
+  fs::path dir = AttemptDir(lease.ref());
+  nlohmann::json files = nlohmann::json::array();
+  int64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    auto bytes = static_cast<int64_t>(it->file_size(ec));
+    total += bytes;
+    files.push_back({{"name", fs::relative(it->path(), dir).string()}, {"bytes", bytes}});
+  }
+  if (ec)
+    throw IoError("cannot list the attempt's output: {}", ec.message())
+        .With("directory", dir.string());
+  return nlohmann::json{{"path", FinalDir(lease.key).string()},
+                        {"attempt", lease.attempt},
+                        {"bytes", total},
+                        {"files", files}}
+      .dump();
+}
+
+bool OutputLayout::Publish(const ledger::LeaseRef& lease, std::string_view key) const {
+  fs::path from = AttemptDir(lease);
+  fs::path to = FinalDir(key);
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+  int error = errno;
+  if (error == ENOENT && fs::exists(to)) return false;  // a racing publish or sweep got there
+  throw IoErrorFromErrno(error, "publish the committed output", to.string())
+      .With("attempt directory", from.string());
+}
+
+void OutputLayout::Discard(const ledger::LeaseRef& lease) const noexcept {
+  std::error_code ec;
+  fs::remove_all(AttemptDir(lease), ec);
+  if (ec) SLUICE_LOG_WARN("cannot delete {}: {}", AttemptDir(lease).string(), ec.message());
+}
+
+OutputLayout::SweepResult OutputLayout::Sweep(ledger::Ledger& ledger, ledger::JobId job) const {
+  SweepResult result;
+  std::error_code ec;
+  fs::path attempts = root_ / kAttempts;
+  if (!fs::is_directory(attempts, ec)) return result;
+  std::vector<std::pair<ledger::LeaseRef, fs::path>> entries;
+  for (fs::directory_iterator it(attempts, ec), end; !ec && it != end; it.increment(ec)) {
+    ledger::LeaseRef ref;
+    if (ParseAttemptName(it->path().filename().string(), ref)) entries.push_back({ref, it->path()});
+  }
+  for (const auto& [ref, path] : entries) {
+    std::optional<ledger::PartitionRecord> partition;
+    try {
+      partition = ledger.GetPartition(ref.partition_id);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound) throw;
+    }
+    if (partition && partition->job_id != job) continue;
+    if (partition && partition->status == ledger::PartitionStatus::kRunning &&
+        partition->attempt == ref.attempt) {
+      continue;  // still being worked on
+    }
+    if (partition && partition->status == ledger::PartitionStatus::kDone) {
+      auto manifest = nlohmann::json::parse(partition->output_manifest_json, nullptr, false);
+      if (manifest.is_object() && manifest.value("attempt", int64_t{-1}) == ref.attempt) {
+        if (Publish(ref, partition->key)) ++result.published;
+        continue;
+      }
+    }
+    Discard(ref);
+    ++result.discarded;
+  }
+  return result;
+}
+
+}  // namespace sluice::jobs

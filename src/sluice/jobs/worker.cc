@@ -1,0 +1,393 @@
+#include "sluice/jobs/worker.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "sluice/base/error.h"
+#include "sluice/base/log.h"
+#include "sluice/jobs/job_summary.h"
+#include "sluice/jobs/output_commit.h"
+
+namespace sluice::jobs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ledger::Lease;
+using ledger::LeaseRef;
+
+// (partition id, attempt): a worker may hold a new attempt of a partition whose old attempt it
+// lost but has not finished cancelling.
+using Key = std::pair<ledger::PartitionId, int64_t>;
+
+struct Held {
+  Lease lease;
+  Clock::time_point local_deadline;            // when the ledger may consider the lease expired
+  std::shared_ptr<CancellationSource> cancel;  // set while running
+  bool lost = false;
+};
+
+struct Result {
+  enum class Kind { kDone, kFailed, kLost, kStopped };
+  Kind kind;
+  Lease lease;
+  std::string text;  // the manifest (kDone) or the error (kFailed)
+};
+
+class Worker {
+ public:
+  Worker(const std::string& url, ledger::JobId job, const PartitionTask& task,
+         const WorkerOptions& options, const CancellationToken& cancel)
+      : job_(job),
+        task_(task),
+        options_(options),
+        cancel_(cancel),
+        layout_(options.output_root),
+        rng_(std::random_device{}()) {
+    if (options_.owner.empty()) options_.owner = DefaultWorkerOwner();
+    if (options_.heartbeat_interval.count() <= 0) options_.heartbeat_interval = options_.lease / 3;
+    ledger_ = ledger::OpenLedger(url, options_.ledger_options);
+    // Heartbeats give up quickly, so that leases are dropped before they can expire.
+    ledger::LedgerOptions heartbeat_options = options_.ledger_options;
+    heartbeat_options.reconnect_timeout = options_.heartbeat_interval;
+    heartbeat_ledger_ = ledger::OpenLedger(url, heartbeat_options);
+  }
+
+  WorkerStats Run() {
+    ledger_->GetJob(job_);  // NotFound before any thread starts
+    std::thread heartbeat([this] { HeartbeatLoop(); });
+    std::vector<std::thread> slots;
+    for (int i = 0; i < options_.slots; ++i) slots.emplace_back([this] { SlotLoop(); });
+    std::exception_ptr error;
+    try {
+      MainLoop();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      for (auto& [id, held] : held_) {
+        if (held.cancel) held.cancel->Cancel("worker stopping");
+      }
+    }
+    work_cv_.notify_all();
+    for (auto& slot : slots) slot.join();
+    try {
+      ProcessResults();
+      ReleaseQueued();
+    } catch (const Error& e) {
+      if (!error) error = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mu_);
+      heartbeat_stop_ = true;
+    }
+    heartbeat_cv_.notify_all();
+    heartbeat.join();
+    stats_.lost += lost_queued_;
+    if (error) std::rethrow_exception(error);
+    cancel_.ThrowIfCancelled();
+    return stats_;
+  }
+
+ private:
+  void MainLoop() {
+    auto idle_wait = std::chrono::milliseconds(5);
+    auto last_job_check = Clock::now();
+    while (true) {
+      ProcessResults();
+      if (cancel_.cancelled() || stop_) return;
+      if (Clock::now() - last_job_check > std::chrono::seconds(1)) {
+        last_job_check = Clock::now();
+        if (ledger_->GetJob(job_).status != ledger::JobStatus::kRunning) return;
+      }
+      size_t queued;
+      bool busy;
+      {
+        std::lock_guard lock(mu_);
+        queued = queue_.size();
+        busy = !held_.empty() || !results_.empty();
+      }
+      if (queued < static_cast<size_t>(options_.slots)) {
+        int64_t want = std::max<int64_t>(options_.claim_batch, options_.slots);
+        std::vector<Lease> leases = ledger_->Claim(job_, {options_.owner, options_.lease, want});
+        auto deadline = Clock::now() + options_.lease;  // measured from before the reply arrived
+        if (!leases.empty()) {
+          std::lock_guard lock(mu_);
+          for (Lease& lease : leases) {
+            Key key{lease.partition_id, lease.attempt};
+            queue_.push_back(key);
+            held_[key] = Held{std::move(lease), deadline, nullptr, false};
+          }
+          work_cv_.notify_all();
+          idle_wait = std::chrono::milliseconds(5);
+          continue;
+        }
+        if (!busy) {
+          ledger::JobRecord job = ledger_->GetJob(job_);
+          if (job.status != ledger::JobStatus::kRunning) return;
+          ledger::JobProgress progress = ledger_->Progress(job_);
+          if (progress.complete()) {
+            FinishJobIfComplete(*ledger_, job_);
+            if (!options_.output_root.empty()) layout_.Sweep(*ledger_, job_);
+            stats_.finished_job = true;
+            return;
+          }
+          if (options_.stop_on_failure && progress.failed > 0) return StopJobFailed();
+        }
+      }
+      std::unique_lock lock(mu_);
+      auto wait = queued < static_cast<size_t>(options_.slots) && !busy
+                      ? idle_wait
+                      : std::chrono::milliseconds(100);
+      results_cv_.wait_for(lock, wait, [this] { return !results_.empty(); });
+      if (!busy) {
+        idle_wait = std::min<std::chrono::milliseconds>(idle_wait * 2, options_.max_idle_poll);
+      }
+    }
+  }
+
+  void SlotLoop() {
+    while (true) {
+      Lease lease;
+      std::shared_ptr<CancellationSource> cancel;
+      {
+        std::unique_lock lock(mu_);
+        work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        auto it = held_.find(queue_.front());
+        queue_.pop_front();
+        if (it == held_.end()) continue;  // lost while queued
+        it->second.cancel = std::make_shared<CancellationSource>(cancel_);
+        lease = it->second.lease;
+        cancel = it->second.cancel;
+      }
+      Result result = RunTask(lease, cancel->token());
+      std::lock_guard lock(mu_);
+      auto it = held_.find(Key{lease.partition_id, lease.attempt});
+      if (it != held_.end() && it->second.lost) result.kind = Result::Kind::kLost;
+      results_.push_back(std::move(result));
+      results_cv_.notify_all();
+    }
+  }
+
+  Result RunTask(const Lease& lease, const CancellationToken& cancel) {
+    try {
+      std::filesystem::path dir;
+      if (!options_.output_root.empty()) dir = layout_.Prepare(lease.ref());
+      task_(TaskContext{lease, dir, cancel});
+      if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
+      return {Result::Kind::kDone, lease,
+              options_.output_root.empty() ? std::string("{}") : layout_.Manifest(lease)};
+    } catch (const std::exception& e) {
+      if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
+      return {Result::Kind::kFailed, lease, e.what()};
+    }
+  }
+
+  ledger::Duration Backoff(int64_t attempt) {
+    double base = static_cast<double>(options_.backoff_base.count());
+    double value = std::min(base * std::pow(2.0, static_cast<double>(std::max<int64_t>(
+                                                     0, std::min<int64_t>(attempt - 1, 30)))),
+                            static_cast<double>(options_.backoff_max.count()));
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    return ledger::Duration(static_cast<int64_t>(value * jitter(rng_)));
+  }
+
+  void ProcessResults() {
+    std::vector<Result> results;
+    {
+      std::lock_guard lock(mu_);
+      results.swap(results_);
+    }
+    if (results.empty()) return;
+    std::vector<ledger::Completion> completions;
+    std::vector<const Result*> completed;
+    for (const Result& r : results) {
+      switch (r.kind) {
+        case Result::Kind::kDone:
+          completions.push_back({r.lease.ref(), r.text});
+          completed.push_back(&r);
+          break;
+        case Result::Kind::kFailed: {
+          ++stats_.failed_attempts;
+          if (!options_.output_root.empty()) layout_.Discard(r.lease.ref());
+          SLUICE_LOG_WARN("partition {} attempt {} failed: {}", r.lease.key, r.lease.attempt,
+                          r.text);
+          try {
+            auto status = ledger_->Fail(r.lease.ref(), r.text, Backoff(r.lease.attempt));
+            if (status == ledger::PartitionStatus::kFailed) {
+              ++stats_.failed_final;
+              if (options_.stop_on_failure) stop_ = true;
+            }
+          } catch (const Error& e) {
+            if (e.kind() != ErrorKind::kConflict) throw;
+            ++stats_.lost;
+          }
+          break;
+        }
+        case Result::Kind::kLost:
+          ++stats_.lost;
+          if (!options_.output_root.empty()) layout_.Discard(r.lease.ref());
+          SLUICE_LOG_WARN("partition {} attempt {}: lease lost, output discarded", r.lease.key,
+                          r.lease.attempt);
+          break;
+        case Result::Kind::kStopped:
+          if (!options_.output_root.empty()) layout_.Discard(r.lease.ref());
+          try {
+            ledger_->Release(r.lease.ref());
+            ++stats_.released;
+          } catch (const Error& e) {
+            if (e.kind() != ErrorKind::kConflict) throw;
+          }
+          break;
+      }
+    }
+    if (!completions.empty()) {
+      std::vector<ledger::TransitionResult> outcomes = ledger_->CompleteMany(completions);
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        const Lease& lease = completed[i]->lease;
+        if (outcomes[i] == ledger::TransitionResult::kApplied) {
+          ++stats_.completed;
+          if (!options_.output_root.empty()) layout_.Publish(lease.ref(), lease.key);
+        } else {
+          ++stats_.lost;
+          if (!options_.output_root.empty()) layout_.Discard(lease.ref());
+          SLUICE_LOG_WARN(
+              "partition {} attempt {}: completion refused (lease taken over), "
+              "output discarded",
+              lease.key, lease.attempt);
+        }
+      }
+    }
+    std::lock_guard lock(mu_);
+    for (const Result& r : results) held_.erase(Key{r.lease.partition_id, r.lease.attempt});
+    if (stop_ && options_.stop_on_failure) {
+      for (auto& [id, held] : held_) {
+        if (held.cancel) held.cancel->Cancel("another partition failed");
+      }
+    }
+  }
+
+  void StopJobFailed() {
+    ledger::JobRecord job = ledger_->GetJob(job_);
+    if (job.status == ledger::JobStatus::kRunning) {
+      ledger_->FinishJob(job_, ledger::JobStatus::kFailed, BuildJobSummary(*ledger_, job_));
+    }
+  }
+
+  void ReleaseQueued() {
+    std::vector<LeaseRef> refs;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [id, held] : held_) refs.push_back(held.lease.ref());
+      held_.clear();
+      queue_.clear();
+    }
+    for (const LeaseRef& ref : refs) {
+      try {
+        ledger_->Release(ref);
+        ++stats_.released;
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::kConflict) throw;
+      }
+    }
+    if (stop_ && options_.stop_on_failure) StopJobFailed();
+  }
+
+  void HeartbeatLoop() {
+    std::unique_lock lock(mu_);
+    while (!heartbeat_stop_) {
+      heartbeat_cv_.wait_for(lock, options_.heartbeat_interval, [this] { return heartbeat_stop_; });
+      if (heartbeat_stop_) return;
+      std::vector<LeaseRef> refs;
+      for (auto& [id, held] : held_) {
+        if (!held.lost) refs.push_back(held.lease.ref());
+      }
+      if (refs.empty()) continue;
+      lock.unlock();
+      auto started = Clock::now();
+      std::optional<std::vector<std::optional<ledger::Timestamp>>> expiries;
+      try {
+        expiries = heartbeat_ledger_->HeartbeatMany(refs, options_.lease);
+      } catch (const Error& e) {
+        SLUICE_LOG_WARN("heartbeat failed: {}", e.what());
+      }
+      lock.lock();
+      for (size_t i = 0; i < refs.size(); ++i) {
+        auto it = held_.find(Key{refs[i].partition_id, refs[i].attempt});
+        if (it == held_.end()) continue;
+        Held& held = it->second;
+        if (expiries && (*expiries)[i]) {
+          held.local_deadline = started + options_.lease;
+          continue;
+        }
+        // Conflict, or no heartbeat and the lease is about to expire: stop working on it.
+        if (!expiries && Clock::now() + options_.heartbeat_interval / 2 < held.local_deadline) {
+          continue;
+        }
+        held.lost = true;
+        if (held.cancel) {
+          held.cancel->Cancel("lease lost");
+        } else {
+          queue_.erase(std::remove(queue_.begin(), queue_.end(), it->first), queue_.end());
+          held_.erase(it);
+          ++lost_queued_;
+        }
+      }
+    }
+  }
+
+  ledger::JobId job_;
+  const PartitionTask& task_;
+  WorkerOptions options_;
+  CancellationToken cancel_;
+  OutputLayout layout_;
+  std::unique_ptr<ledger::Ledger> ledger_;            // main thread only
+  std::unique_ptr<ledger::Ledger> heartbeat_ledger_;  // heartbeat thread only
+  std::mt19937_64 rng_;                               // main thread only
+  WorkerStats stats_;                                 // main thread only
+  bool stop_ = false;                                 // main thread only
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;       // slots: queue_ or stopping_ changed
+  std::condition_variable results_cv_;    // main: results_ grew
+  std::condition_variable heartbeat_cv_;  // heartbeat: heartbeat_stop_
+  // guarded by mu_
+  std::map<Key, Held> held_;  // every lease this worker holds
+  std::deque<Key> queue_;     // claimed, not started
+  std::vector<Result> results_;
+  bool stopping_ = false;
+  bool heartbeat_stop_ = false;
+  int64_t lost_queued_ = 0;
+};
+
+}  // namespace
+
+std::string DefaultWorkerOwner() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+WorkerStats RunWorker(const std::string& ledger_url, ledger::JobId job, const PartitionTask& task,
+                      const WorkerOptions& options, const CancellationToken& cancel) {
+  if (options.slots < 1) throw InvalidArgument("workers must be at least 1, not {}", options.slots);
+  if (options.claim_batch < 1) {
+    throw InvalidArgument("claim batch must be at least 1, not {}", options.claim_batch);
+  }
+  Worker worker(ledger_url, job, task, options, cancel);
+  return worker.Run();
+}
+
+}  // namespace sluice::jobs

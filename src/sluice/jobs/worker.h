@@ -1,0 +1,77 @@
+// Worker: the loop that processes a job's partitions in one process. It claims leases in batches
+// (at least claim_batch when there is work, amortizing a ledger transaction over many partitions),
+// runs up to `slots` tasks at once on its own threads, heartbeats every lease it holds from a timer
+// thread (one HeartbeatMany per tick, on its own ledger connection), completes finished partitions
+// in batches (CompleteMany) and fails the others with exponential backoff and jitter, so the ledger
+// retries them until max attempts.
+//
+// Lease loss: when a heartbeat returns Conflict (another worker took the partition) the task is
+// cancelled and its output discarded; when heartbeats keep failing (the ledger is unreachable) a
+// task is cancelled before its lease could expire, so two workers never work on one partition
+// knowingly. A late completion that the ledger refuses with Conflict is discarded too.
+//
+// With an output root, tasks write into a private per-attempt directory that is published only
+// after the ledger accepted the completion (output_commit.h).
+//
+// The loop ends when the job is complete (then this worker finishes it: summary, output sweep),
+// when the job is no longer running (finished or failed by another process), when a partition
+// failed for good and stop_on_failure is set (the job is marked failed), or when cancel fires
+// (leases held are released). Running tasks are cancelled and their leases released on the way out.
+//
+// Thread safety: RunWorker may be called from any thread; it owns its threads and connections.
+// Tasks run concurrently on distinct threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "sluice/base/cancellation.h"
+#include "sluice/ledger/ledger.h"
+
+namespace sluice::jobs {
+
+struct TaskContext {
+  const ledger::Lease& lease;
+  std::filesystem::path output_dir;  // the attempt's private directory; empty without output root
+  CancellationToken cancel;          // fires when the lease is lost or the worker stops
+};
+
+// Processes one partition; throws (any exception) to fail the attempt with its message.
+using PartitionTask = std::function<void(const TaskContext&)>;
+
+struct WorkerOptions {
+  std::string owner;  // shown as the lease owner; default "host:pid"
+  int slots = 1;      // tasks at once
+  int64_t claim_batch = 16;
+  ledger::Duration lease = std::chrono::seconds(30);
+  ledger::Duration heartbeat_interval{0};  // default lease / 3
+  ledger::Duration backoff_base = std::chrono::seconds(1);
+  ledger::Duration backoff_max = std::chrono::seconds(60);
+  std::filesystem::path output_root;  // empty: tasks write no committed output
+  bool stop_on_failure = false;
+  // How often an idle worker looks for work that others hold or that waits for a backoff.
+  ledger::Duration max_idle_poll = std::chrono::milliseconds(500);
+  ledger::LedgerOptions ledger_options;
+};
+
+struct WorkerStats {
+  int64_t completed = 0;        // completions the ledger accepted
+  int64_t failed_attempts = 0;  // attempts that failed (retried or not)
+  int64_t failed_final = 0;     // of those, partitions that ended failed
+  int64_t lost = 0;             // leases lost to another worker (heartbeat or completion Conflict)
+  int64_t released = 0;         // leases given back on the way out
+  bool finished_job = false;    // this worker saw the job complete and finished it
+};
+
+// InvalidArgument for slots < 1 or claim_batch < 1; NotFound for an unknown job; Cancelled when
+// cancel fired (after releasing every lease).
+WorkerStats RunWorker(const std::string& ledger_url, ledger::JobId job, const PartitionTask& task,
+                      const WorkerOptions& options, const CancellationToken& cancel = {});
+
+// "host:pid".
+std::string DefaultWorkerOwner();
+
+}  // namespace sluice::jobs
