@@ -13,14 +13,36 @@ namespace {
 constexpr int64_t kJulianDayOfEpoch = 2440588;
 constexpr int64_t kNanosPerDay = 86400LL * 1000 * 1000 * 1000;
 
-int64_t Int96ToNanos(const uint8_t* bytes) {
+// The INT96 value in units of `nanos_per_unit` ns (floored); InvalidData when out of range.
+int64_t Int96ToTimestamp(const uint8_t* bytes, int64_t nanos_per_unit) {
   uint64_t nanos_of_day;
-  uint32_t julian_day;
+  int32_t julian_day;
   std::memcpy(&nanos_of_day, bytes, 8);
   std::memcpy(&julian_day, bytes + 8, 4);
-  // Wrapping arithmetic: garbage values stay defined (and wrong), never undefined behaviour.
-  uint64_t days = static_cast<uint64_t>(static_cast<int64_t>(julian_day) - kJulianDayOfEpoch);
-  return static_cast<int64_t>(days * static_cast<uint64_t>(kNanosPerDay) + nanos_of_day);
+  __int128 nanos = static_cast<__int128>(julian_day - kJulianDayOfEpoch) * kNanosPerDay +
+                   static_cast<__int128>(nanos_of_day);
+  __int128 value = nanos / nanos_per_unit - (nanos % nanos_per_unit < 0 ? 1 : 0);
+  if (value > std::numeric_limits<int64_t>::max() || value < std::numeric_limits<int64_t>::min()) {
+    throw InvalidData(
+        "an INT96 timestamp (Julian day {}) is outside the range of 64-bit timestamps at this "
+        "unit; read INT96 columns at a coarser unit (int96_unit)",
+        julian_day);
+  }
+  return static_cast<int64_t>(value);
+}
+
+int64_t NanosPerUnit(sluice::TimeUnit unit) {
+  switch (unit) {
+    case sluice::TimeUnit::kSecond:
+      return 1000 * 1000 * 1000;
+    case sluice::TimeUnit::kMilli:
+      return 1000 * 1000;
+    case sluice::TimeUnit::kMicro:
+      return 1000;
+    case sluice::TimeUnit::kNano:
+      return 1;
+  }
+  return 1;
 }
 
 float HalfToFloat(uint16_t half) {
@@ -213,9 +235,13 @@ void ColumnAppender::AppendFixed(const PhysicalValues& values, const int16_t* le
         });
       }
       break;
-    case ValueConversion::kInt96ToTimestampNanos:
-      emit([&](int64_t j, uint8_t* dst) { store(dst, Int96ToNanos(in + j * 12)); });
+    case ValueConversion::kInt96ToTimestamp: {
+      int64_t nanos_per_unit = NanosPerUnit(type_.field.type.unit());
+      emit([&](int64_t j, uint8_t* dst) {
+        store(dst, Int96ToTimestamp(in + j * 12, nanos_per_unit));
+      });
       break;
+    }
     case ValueConversion::kFloat16ToFloat32:
       emit([&](int64_t j, uint8_t* dst) {
         uint16_t half;

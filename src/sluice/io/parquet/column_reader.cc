@@ -19,7 +19,7 @@ ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFo
       options_(options),
       type_([&] {
         try {
-          return ResolveColumnType(column_);
+          return ResolveColumnType(column_, options.int96_unit);
         } catch (Error& error) {
           throw std::move(error.With("row_group", std::to_string(row_group)).With("file", file_));
         }

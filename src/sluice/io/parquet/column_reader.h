@@ -35,6 +35,9 @@ struct ColumnReadOptions {
   // Pages claiming more uncompressed bytes than this are refused rather than allocated.
   int64_t max_page_size = 256 << 20;
   Allocator* allocator = Allocator::Default();
+  // The unit INT96 timestamps are read at; nanoseconds (the common reading) cannot hold Spark's
+  // dates past 2262, microseconds (Spark's own) can.
+  sluice::TimeUnit int96_unit = sluice::TimeUnit::kNano;
 };
 
 class ColumnAppender;

@@ -179,7 +179,7 @@ Resolved ResolveFixed(const std::optional<LogicalType>& logical, int32_t width) 
 
 }  // namespace
 
-ColumnType ResolveColumnType(const ColumnDescriptor& column) {
+ColumnType ResolveColumnType(const ColumnDescriptor& column, sluice::TimeUnit int96_unit) {
   std::string name = column.DottedPath();
   try {
     if (column.nested) {
@@ -200,8 +200,7 @@ ColumnType ResolveColumnType(const ColumnDescriptor& column) {
         resolved = ResolveInt64(logical);
         break;
       case PhysicalType::kInt96:
-        resolved = {DataType::Timestamp(sluice::TimeUnit::kNano),
-                    ValueConversion::kInt96ToTimestampNanos};
+        resolved = {DataType::Timestamp(int96_unit), ValueConversion::kInt96ToTimestamp};
         break;
       case PhysicalType::kFloat:
         resolved = {DataType::Float32()};

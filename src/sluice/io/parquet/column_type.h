@@ -3,10 +3,11 @@
 // reader applies to each decoded value:
 //   BOOLEAN -> bool; INT32 -> int8/16/32, uint8/16/32, date32, decimal128, int32 (TIME_MILLIS,
 //   raw); INT64 -> int64, uint64, timestamp (ms/us/ns, zone "UTC" when adjusted to UTC),
-//   decimal128, int64 (TIME_MICROS/NANOS, raw); INT96 -> timestamp[ns] (Spark's Julian-day
-//   layout); FLOAT -> float32; DOUBLE -> float64; BYTE_ARRAY -> string (STRING, ENUM, JSON),
-//   decimal128 or binary; FIXED_LEN_BYTE_ARRAY -> fixed_size_binary[16] (UUID), float32
-//   (FLOAT16), decimal128 or fixed_size_binary[n].
+//   decimal128, int64 (TIME_MICROS/NANOS, raw); INT96 -> timestamp in `int96_unit`, ns by
+//   default (Spark's Julian-day layout; values outside that unit's range are InvalidData); FLOAT ->
+//   float32; DOUBLE -> float64; BYTE_ARRAY -> string (STRING, ENUM, JSON), decimal128 or binary;
+//   FIXED_LEN_BYTE_ARRAY -> fixed_size_binary[16] (UUID), float32 (FLOAT16), decimal128 or
+//   fixed_size_binary[n].
 // Unknown logical types read as their physical type. Nested columns and decimals wider than 38
 // digits are NotSupported naming the column.
 //
@@ -29,8 +30,8 @@ enum class ValueConversion {
   kInt32ToUInt16,
   kInt32ToDecimal,  // sign-extended to 128 bits
   kInt64ToDecimal,
-  kBytesToDecimal,  // big-endian two's complement of 1..16 bytes (BYTE_ARRAY or FIXED)
-  kInt96ToTimestampNanos,
+  kBytesToDecimal,    // big-endian two's complement of 1..16 bytes (BYTE_ARRAY or FIXED)
+  kInt96ToTimestamp,  // in the field type's unit
   kFloat16ToFloat32,
 };
 
@@ -39,6 +40,7 @@ struct ColumnType {
   ValueConversion conversion = ValueConversion::kNone;
 };
 
-ColumnType ResolveColumnType(const ColumnDescriptor& column);
+ColumnType ResolveColumnType(const ColumnDescriptor& column,
+                             sluice::TimeUnit int96_unit = sluice::TimeUnit::kNano);
 
 }  // namespace sluice::parquet

@@ -55,8 +55,9 @@ std::shared_ptr<const Schema> ParquetFileReader::ReadSchema(
   std::vector<Field> fields;
   for (int leaf : ResolveColumns(options.columns)) {
     try {
-      fields.push_back(
-          ResolveColumnType(footer_.schema.columns()[static_cast<size_t>(leaf)]).field);
+      fields.push_back(ResolveColumnType(footer_.schema.columns()[static_cast<size_t>(leaf)],
+                                         options.column_options.int96_unit)
+                           .field);
     } catch (Error& error) {
       throw std::move(error.With("file", source_->name()));
     }

@@ -1,0 +1,111 @@
+#include "duckdb_query_test_support.h"
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "sluice/base/error.h"
+#include "sluice/table/arrow_import.h"
+#include "sluice/table/builder.h"
+#include "sluice/table/concat.h"
+
+namespace sluice::testing {
+namespace {
+
+// The subset of duckdb.h used here. Every duckdb_* handle is a pointer to a one-pointer struct, so
+// void* stands in for all of them; duckdb_state is 0 on success.
+struct DuckDbApi {
+  int (*open)(const char* path, void** database);
+  void (*close)(void** database);
+  int (*connect)(void* database, void** connection);
+  void (*disconnect)(void** connection);
+  int (*query_arrow)(void* connection, const char* query, void** result);
+  int (*query_arrow_schema)(void* result, void** arrow_schema);
+  int (*query_arrow_array)(void* result, void** arrow_array);
+  const char* (*query_arrow_error)(void* result);
+  void (*destroy_arrow)(void** result);
+};
+
+template <typename F>
+void Bind(void* library, const char* name, F** out) {
+  *out = reinterpret_cast<F*>(dlsym(library, name));
+  if (*out == nullptr) throw NotFound("{} not in libduckdb.so", name);
+}
+
+const DuckDbApi* LoadApi(const std::string& path) {
+  static const DuckDbApi* api = [&]() -> const DuckDbApi* {
+    if (!std::filesystem::exists(path)) return nullptr;
+    // Never closed: DuckDB's threads and atexit handlers may outlive any point we could pick.
+    void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) throw IoError("dlopen failed: {}", dlerror());
+    auto* loaded = new DuckDbApi();
+    Bind(library, "duckdb_open", &loaded->open);
+    Bind(library, "duckdb_close", &loaded->close);
+    Bind(library, "duckdb_connect", &loaded->connect);
+    Bind(library, "duckdb_disconnect", &loaded->disconnect);
+    Bind(library, "duckdb_query_arrow", &loaded->query_arrow);
+    Bind(library, "duckdb_query_arrow_schema", &loaded->query_arrow_schema);
+    Bind(library, "duckdb_query_arrow_array", &loaded->query_arrow_array);
+    Bind(library, "duckdb_query_arrow_error", &loaded->query_arrow_error);
+    Bind(library, "duckdb_destroy_arrow", &loaded->destroy_arrow);
+    return loaded;
+  }();
+  return api;
+}
+
+const DuckDbApi* g_api = nullptr;
+
+}  // namespace
+
+std::unique_ptr<DuckDbQuery> DuckDbQuery::Open(const std::string& library_path) {
+  g_api = LoadApi(library_path);
+  if (g_api == nullptr) return nullptr;
+  std::unique_ptr<DuckDbQuery> db(new DuckDbQuery());
+  if (g_api->open(nullptr, &db->database_) != 0) throw IoError("duckdb_open failed");
+  if (g_api->connect(db->database_, &db->connection_) != 0) throw IoError("duckdb_connect failed");
+  db->Query("SET TimeZone = 'UTC'");
+  return db;
+}
+
+DuckDbQuery::~DuckDbQuery() {
+  if (connection_ != nullptr) g_api->disconnect(&connection_);
+  if (database_ != nullptr) g_api->close(&database_);
+}
+
+RecordBatch DuckDbQuery::Query(const std::string& sql) {
+  void* result = nullptr;
+  if (g_api->query_arrow(connection_, sql.c_str(), &result) != 0) {
+    std::string message = g_api->query_arrow_error(result);
+    g_api->destroy_arrow(&result);
+    throw InvalidArgument("duckdb: {}", message).With("query", sql);
+  }
+  ArrowSchema arrow_schema;
+  void* schema_out = &arrow_schema;
+  std::shared_ptr<const Schema> schema;
+  std::vector<RecordBatch> batches;
+  try {
+    if (g_api->query_arrow_schema(result, &schema_out) != 0) throw IoError("no arrow schema");
+    schema = std::make_shared<const Schema>(ImportSchema(&arrow_schema));
+    while (true) {
+      ArrowArray array;
+      array.release = nullptr;
+      void* array_out = &array;
+      if (g_api->query_arrow_array(result, &array_out) != 0) throw IoError("no arrow array");
+      if (array.release == nullptr) break;  // no more chunks
+      batches.push_back(ImportRecordBatch(&array, schema));
+    }
+  } catch (...) {
+    g_api->destroy_arrow(&result);
+    throw;
+  }
+  g_api->destroy_arrow(&result);
+  if (batches.empty()) {
+    std::vector<Array> empty;
+    for (const Field& field : schema->fields()) empty.push_back(MakeBuilder(field.type)->Finish());
+    return RecordBatch::Make(schema, std::move(empty), 0);
+  }
+  return Concat(batches);
+}
+
+}  // namespace sluice::testing

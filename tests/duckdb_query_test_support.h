@@ -1,0 +1,32 @@
+// DuckDbQuery: a DuckDB in-memory database for interop tests, loaded from the npm package's
+// libduckdb.so with dlopen (nothing links against it), that runs SQL and imports the result as a
+// sluice RecordBatch through the Arrow C Data Interface. The session time zone is UTC.
+//
+// Ownership: owns its database and connection. Thread safety: one thread per instance.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sluice/table/record_batch.h"
+
+namespace sluice::testing {
+
+class DuckDbQuery {
+ public:
+  // Null when the library is missing (the caller skips its test).
+  static std::unique_ptr<DuckDbQuery> Open(const std::string& library_path);
+  ~DuckDbQuery();
+  DuckDbQuery(const DuckDbQuery&) = delete;
+  DuckDbQuery& operator=(const DuckDbQuery&) = delete;
+
+  // Runs `sql`; InvalidArgument carrying DuckDB's message when it fails.
+  RecordBatch Query(const std::string& sql);
+
+ private:
+  DuckDbQuery() = default;
+  void* database_ = nullptr;
+  void* connection_ = nullptr;
+};
+
+}  // namespace sluice::testing
