@@ -7,6 +7,10 @@
 
 #include "sluice/base/error.h"
 #include "sluice/cli/demo_command.h"
+#include "sluice/cli/retry_command.h"
+#include "sluice/cli/run_command.h"
+#include "sluice/cli/status_command.h"
+#include "sluice/cli/worker_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app(
@@ -16,6 +20,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::map<std::string, std::function<int()>> commands;
   commands["demo"] = sluice::cli::AddDemoCommand(app);
+  commands["run"] = sluice::cli::AddRunCommand(app);
+  commands["worker"] = sluice::cli::AddWorkerCommand(app);
+  commands["status"] = sluice::cli::AddStatusCommand(app);
+  commands["retry"] = sluice::cli::AddRetryCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -71,7 +71,13 @@ std::string FormatJobSummary(const ledger::JobRecord& job, const std::string& su
       s["done"].get<int64_t>(), s["failed"].get<int64_t>(), s["retries"].get<int64_t>(),
       static_cast<double>(s["wall_ms"].get<int64_t>()) / 1000.0,
       s["duration_ms"]["mean"].get<int64_t>(), s["duration_ms"]["max"].get<int64_t>());
+  size_t shown = 0;
   for (const auto& f : s["failures"]) {
+    if (++shown > 20) {
+      out += fmt::format("  ... {} more failed partitions (sluice status {} --json)\n",
+                         s["failed"].get<int64_t>() - 20, job.name);
+      break;
+    }
     out += fmt::format("  failed {} after {} attempts: {}\n", f["key"].get<std::string>(),
                        f["attempts"].get<int64_t>(), f["error"].get<std::string>());
   }

@@ -1,0 +1,37 @@
+#include "sluice/cli/retry_command.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "sluice/base/error.h"
+#include "sluice/cli/ledger_flags.h"
+#include "sluice/ledger/ledger.h"
+
+namespace sluice::cli {
+
+std::function<int()> AddRetryCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand("retry", "Requeue a job's failed partitions.");
+  struct Flags {
+    std::string job;
+    LedgerFlags ledger;
+  };
+  auto flags = std::make_shared<Flags>();
+  command->add_option("job", flags->job, "Job name")->required();
+  flags->ledger.Add(*command);
+  return [flags] {
+    auto ledger = ledger::OpenLedger(flags->ledger.Url());
+    auto job = ledger->FindJob(flags->job);
+    if (!job) {
+      throw NotFound("no such job").With("job", flags->job).With("ledger", ledger->description());
+    }
+    int64_t requeued = ledger->RequeueFailed(job->id);
+    fmt::print(
+        "requeued {} failed partitions of job {}; run `sluice worker --job {}` or the same "
+        "`sluice run` again to process them\n",
+        requeued, flags->job, flags->job);
+    return 0;
+  };
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,27 @@
+// Flags shared by `sluice run` and `sluice worker` that shape the local worker loop
+// (--workers, --lease, --retry-delay, --claim-batch, --log-level) and their translation into
+// jobs::WorkerOptions.
+//
+// Thread safety: plain values; filled by CLI11 on the main thread.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "sluice/jobs/worker.h"
+
+namespace sluice::cli {
+
+struct WorkerFlags {
+  int workers = 0;  // default: one per core
+  double lease_seconds = 30;
+  double retry_delay_seconds = 1;
+  int64_t claim_batch = 16;
+  std::string log_level = "info";
+
+  void Add(CLI::App& command);
+  // InvalidArgument naming the flag; also applies --log-level.
+  jobs::WorkerOptions ToOptions() const;
+};
+
+}  // namespace sluice::cli

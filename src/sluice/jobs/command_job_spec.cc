@@ -1,0 +1,34 @@
+#include "sluice/jobs/command_job_spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/error.h"
+
+namespace sluice::jobs {
+
+std::string CommandJobSpec::ToJson() const {
+  return nlohmann::json{
+      {"command", command},           {"fields", fields},
+      {"partition_by", partition_by}, {"output", output_root.string()},
+      {"max_attempts", max_attempts}, {"on_failure", stop_on_failure ? "fail" : "continue"}}
+      .dump();
+}
+
+CommandJobSpec CommandJobSpec::FromJson(std::string_view json, std::string_view job_name) {
+  try {
+    auto j = nlohmann::json::parse(json);
+    CommandJobSpec spec;
+    spec.command = j.at("command").get<std::vector<std::string>>();
+    for (const auto& f : j.at("fields")) spec.fields.insert(f.get<std::string>());
+    spec.partition_by = j.at("partition_by").get<std::string>();
+    spec.output_root = j.at("output").get<std::string>();
+    spec.max_attempts = j.at("max_attempts").get<int64_t>();
+    spec.stop_on_failure = j.at("on_failure").get<std::string>() == "fail";
+    return spec;
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidData("the job was not created by `sluice run` (its options lack {})", e.what())
+        .With("job", std::string(job_name));
+  }
+}
+
+}  // namespace sluice::jobs

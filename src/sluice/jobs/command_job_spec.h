@@ -1,0 +1,36 @@
+// CommandJobSpec: what a `sluice run` job is, stored as the job's options JSON in the ledger so
+// that `sluice worker --job NAME` on any machine can join it without repeating the command line:
+// the command template, the placeholder fields its partitioner provides, where committed output
+// goes, and the failure policy.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::jobs {
+
+struct CommandJobSpec {
+  std::vector<std::string> command;
+  std::set<std::string, std::less<>> fields;
+  std::string partition_by;
+  std::filesystem::path output_root;  // empty when the command takes no {output}
+  int64_t max_attempts = 3;
+  bool stop_on_failure = true;
+
+  std::string ToJson() const;
+  // InvalidData naming the job when the stored options are not a command job's.
+  static CommandJobSpec FromJson(std::string_view json, std::string_view job_name);
+  // What must not change when a job is run again: the work itself and where its output goes.
+  bool SameWork(const CommandJobSpec& other) const {
+    return command == other.command && partition_by == other.partition_by &&
+           output_root == other.output_root;
+  }
+};
+
+}  // namespace sluice::jobs
