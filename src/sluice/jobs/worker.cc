@@ -111,15 +111,20 @@ class Worker {
         last_job_check = Clock::now();
         if (ledger_->GetJob(job_).status != ledger::JobStatus::kRunning) return;
       }
-      size_t queued;
+      int64_t queued, held;
       bool busy;
       {
         std::lock_guard lock(mu_);
-        queued = queue_.size();
+        queued = static_cast<int64_t>(queue_.size());
+        held = static_cast<int64_t>(held_.size());
         busy = !held_.empty() || !results_.empty();
       }
-      if (queued < static_cast<size_t>(options_.slots)) {
-        int64_t want = std::max<int64_t>(options_.claim_batch, options_.slots);
+      // Claims ahead (a batch while slots still have queued work) unless batches are off
+      // (claim_batch 1): then a worker holds no more leases than it runs, so a crash charges
+      // an attempt only to the partitions it was really working on.
+      bool room = options_.claim_batch > 1 ? queued < options_.slots : held < options_.slots;
+      if (room) {
+        int64_t want = std::max<int64_t>(options_.claim_batch, options_.slots - held);
         std::vector<Lease> leases = ledger_->Claim(job_, {options_.owner, options_.lease, want});
         auto deadline = Clock::now() + options_.lease;  // measured from before the reply arrived
         if (!leases.empty()) {
@@ -147,9 +152,7 @@ class Worker {
         }
       }
       std::unique_lock lock(mu_);
-      auto wait = queued < static_cast<size_t>(options_.slots) && !busy
-                      ? idle_wait
-                      : std::chrono::milliseconds(100);
+      auto wait = room && !busy ? idle_wait : std::chrono::milliseconds(100);
       results_cv_.wait_for(lock, wait, [this] { return !results_.empty(); });
       if (!busy) {
         idle_wait = std::min<std::chrono::milliseconds>(idle_wait * 2, options_.max_idle_poll);
