@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sluice/base/bytes.h"
+#include "sluice/base/cores.h"
 #include "sluice/jobs/demo_pipeline.h"
 
 namespace {
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
     return best_mib_s;
   };
 
-  const int cores = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int cores = threads > 0 ? threads : sluice::UsableCores();
   std::vector<int> cpu_choices;
   for (int c = 1; c <= cores; c *= 2) cpu_choices.push_back(c);
   if (cpu_choices.back() != cores) cpu_choices.push_back(cores);

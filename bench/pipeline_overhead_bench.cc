@@ -10,13 +10,14 @@
 #include <map>
 #include <thread>
 
+#include "sluice/base/cores.h"
 #include "sluice/flow/pipeline.h"
 
 namespace {
 
 constexpr int64_t kItems = 1'000'000;
 
-int Threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+int Threads() { return sluice::UsableCores(); }
 
 void BM_Sluice(benchmark::State& state) {
   for (auto _ : state) {

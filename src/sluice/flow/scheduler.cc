@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "sluice/base/check.h"
+#include "sluice/base/cores.h"
 #include "sluice/base/log.h"
 #include "sluice/flow/scheduler_internal.h"
 
@@ -55,9 +56,7 @@ Scheduler::Scheduler(std::string name, std::vector<StageSpec>& specs, const RunO
                           specs.back().name);
   }
   if (options.memory_budget <= 0) throw InvalidArgument("memory budget must be positive");
-  cpu_threads_ = options.cpu_threads > 0
-                     ? options.cpu_threads
-                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  cpu_threads_ = options.cpu_threads > 0 ? options.cpu_threads : UsableCores();
   int producers = 0;
   for (const StageSpec& spec : specs) producers += ProducesOutput(spec.type) ? 1 : 0;
   const int64_t share =
@@ -202,13 +201,14 @@ bool Scheduler::SpinForWorkLocked(std::unique_lock<std::mutex>& lock) {
   if (active_tasks_ == 0) return false;
   const uint64_t epoch = work_epoch_.load(std::memory_order_relaxed);
   lock.unlock();
-  bool changed = false;
-  for (int i = 0; i < kSpinRounds && !changed; ++i) {
+  for (int i = 0; i < kSpinRounds; ++i) {
     __builtin_ia32_pause();
-    changed = work_epoch_.load(std::memory_order_relaxed) != epoch;
+    if (work_epoch_.load(std::memory_order_relaxed) != epoch) break;
   }
   lock.lock();
-  return changed;
+  // Checked again under the lock: the epoch is only bumped under it, so a notification that came
+  // after the last look is not lost.
+  return work_epoch_.load(std::memory_order_relaxed) != epoch;
 }
 
 bool Scheduler::AdmissibleLocked(StageState& s, int64_t* estimate) const {
@@ -447,6 +447,8 @@ void Scheduler::UpdateFinishedLocked() {
 }
 
 void Scheduler::NotifyWorkLocked() {
+  // Spinning workers are not idle and get no signal: the epoch tells them to look again.
+  work_epoch_.fetch_add(1, std::memory_order_relaxed);
   Task::Kind kind;
   int64_t estimate;
   bool forced;

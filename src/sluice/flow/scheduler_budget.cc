@@ -12,6 +12,7 @@ namespace {
 // while the next stage starves, and never longer than this.
 constexpr int kEmitGroup = 64;
 constexpr auto kEmitDelay = std::chrono::microseconds(500);
+constexpr auto kHungryDelay = std::chrono::microseconds(20);
 
 }  // namespace
 
@@ -19,13 +20,20 @@ void Scheduler::Emit(Task& task, Item item) {
   const bool first = task.outputs.empty();
   task.output_bytes += item.bytes;
   task.outputs.push_back(std::move(item));
-  const Clock::time_point now =
-      first || task.outputs.size() % 8 == 0 ? Clock::now() : Clock::time_point{};
-  if (first) task.first_output = now;
-  const bool flush = task.outputs.size() >= kEmitGroup ||
-                     stages_[task.stage]->downstream_hungry.load(std::memory_order_relaxed) ||
-                     task.output_bytes >= options_.memory_budget / 16 ||
-                     (now != Clock::time_point{} && now - task.first_output >= kEmitDelay);
+  bool flush =
+      task.outputs.size() >= kEmitGroup || task.output_bytes >= options_.memory_budget / 16;
+  if (!flush) {
+    // The clock is read only for the first output, every 8th, or while the next stage starves;
+    // a starving stage gets what is ready once the group has waited kHungryDelay, so a fast
+    // producer still hands over groups while a slow one never sits on an output.
+    const bool hungry = stages_[task.stage]->downstream_hungry.load(std::memory_order_relaxed);
+    if (first || hungry || task.outputs.size() % 8 == 0) {
+      const Clock::time_point now = Clock::now();
+      if (first) task.first_output = now;
+      const Clock::duration waited = now - task.first_output;
+      flush = waited >= kEmitDelay || (hungry && !first && waited >= kHungryDelay);
+    }
+  }
   if (!flush) return;
   std::unique_lock lock(mu_);
   FlushOutputsLocked(lock, task, /*final=*/false);

@@ -32,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 // items do not pile up by the hundred thousand (cache misses, allocator churn) when a core could
 // be running the consumer instead.
 inline constexpr size_t kQueueCapItems = 1024;
-inline constexpr int kSpinRounds = 2000;
+inline constexpr int kSpinRounds = 300;
 
 // Items handed from one stage to the next together, paid for by one reservation in the
 // producing stage's account. Consumers take whole groups or split them.

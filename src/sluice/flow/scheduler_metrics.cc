@@ -173,6 +173,9 @@ void Scheduler::ResizeSharesLocked() {
         std::min(s.initial_share, std::max<int64_t>(64_KiB, static_cast<int64_t>(need)));
     budget_.TrySetReserved(s.account, share);
   }
+  // Smaller shares can let waiting tasks and admissions go ahead.
+  budget_cv_.notify_all();
+  NotifyWorkLocked();
 }
 
 void Scheduler::DetectHungLocked(Clock::time_point now) {
