@@ -6,7 +6,9 @@
 #include <map>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/cat_command.h"
 #include "sluice/cli/demo_command.h"
+#include "sluice/cli/inspect_command.h"
 #include "sluice/cli/retry_command.h"
 #include "sluice/cli/run_command.h"
 #include "sluice/cli/status_command.h"
@@ -24,6 +26,8 @@ int main(int argc, char** argv) {
   commands["worker"] = sluice::cli::AddWorkerCommand(app);
   commands["status"] = sluice::cli::AddStatusCommand(app);
   commands["retry"] = sluice::cli::AddRetryCommand(app);
+  commands["inspect"] = sluice::cli::AddInspectCommand(app);
+  commands["cat"] = sluice::cli::AddCatCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,161 @@
+#include "sluice/cli/cat_command.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sluice/base/error.h"
+#include "sluice/io/parquet/file_reader.h"
+#include "sluice/table/printer.h"
+
+namespace sluice::cli {
+namespace {
+
+struct CatOptions {
+  std::vector<std::string> files;
+  std::vector<std::string> columns;
+  int64_t limit = -1;
+  std::string format = "csv";
+};
+
+// A cell's text: strings as they are, timestamps in ISO 8601, everything else as the printer
+// writes it (exact decimals, shortest round-trip floats, hex binary).
+std::string CellText(const Array& array, int64_t i) {
+  const DataType& type = array.type();
+  if (type.id() == TypeId::kString) return std::string(array.BinaryValue(i));
+  std::string text = FormatValue(array, i);
+  if (type.id() == TypeId::kTimestamp) {
+    size_t space = text.find(' ');
+    if (space != std::string::npos) text[space] = 'T';
+    if (!type.timezone().empty()) text += 'Z';
+  }
+  return text;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
+  if (array.IsNull(i)) return nullptr;
+  switch (array.type().id()) {
+    case TypeId::kBool:
+      return array.BoolValue(i);
+    case TypeId::kInt8:
+      return array.Value<int8_t>(i);
+    case TypeId::kInt16:
+      return array.Value<int16_t>(i);
+    case TypeId::kInt32:
+      return array.Value<int32_t>(i);
+    case TypeId::kInt64:
+      return array.Value<int64_t>(i);
+    case TypeId::kUInt8:
+      return array.Value<uint8_t>(i);
+    case TypeId::kUInt16:
+      return array.Value<uint16_t>(i);
+    case TypeId::kUInt32:
+      return array.Value<uint32_t>(i);
+    case TypeId::kUInt64:
+      return array.Value<uint64_t>(i);
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: {
+      double v =
+          array.type().id() == TypeId::kFloat32 ? array.Value<float>(i) : array.Value<double>(i);
+      // JSON has no NaN or infinity: those print as strings.
+      if (!std::isfinite(v)) return FormatValue(array, i);
+      return v;
+    }
+    default:
+      return CellText(array, i);
+  }
+}
+
+int RunCat(const CatOptions& options) {
+  if (options.format != "csv" && options.format != "jsonl") {
+    throw InvalidArgument("--format must be csv or jsonl, not {}", options.format);
+  }
+  int64_t left = options.limit < 0 ? INT64_MAX : options.limit;
+  std::shared_ptr<const Schema> first_schema;
+  for (const std::string& file : options.files) {
+    if (left == 0) break;
+    auto reader = parquet::ParquetFileReader::Open(file);
+    parquet::ParquetReadOptions read;
+    read.columns = options.columns;
+    if (read.columns.empty()) {
+      // Without --columns, print the flat columns and say which nested ones were left out.
+      std::vector<std::string> skipped;
+      for (const parquet::ColumnDescriptor& column : reader->footer().schema.columns()) {
+        (column.nested ? skipped : read.columns).push_back(column.DottedPath());
+      }
+      if (!skipped.empty()) {
+        fmt::print(stderr, "sluice cat: {}: skipping nested columns (not supported): {}\n", file,
+                   fmt::join(skipped, ", "));
+      }
+      if (read.columns.empty()) continue;
+    }
+    std::unique_ptr<parquet::ParquetBatchReader> batches = reader->ReadBatches(read);
+    const Schema& schema = *batches->schema();
+    if (first_schema == nullptr) {
+      first_schema = batches->schema();
+      if (options.format == "csv") {
+        std::string header;
+        for (int c = 0; c < schema.num_fields(); ++c) {
+          header += (c > 0 ? "," : "") + CsvField(schema.field(c).name);
+        }
+        fmt::print("{}\r\n", header);
+      }
+    } else if (options.format == "csv" && !(schema == *first_schema)) {
+      throw InvalidArgument("its columns differ from the first file's; cat it separately")
+          .With("file", file);
+    }
+    while (left > 0) {
+      std::optional<RecordBatch> batch = batches->Next();
+      if (!batch) break;
+      int64_t rows = std::min(left, batch->num_rows());
+      std::string out;
+      for (int64_t r = 0; r < rows; ++r) {
+        if (options.format == "csv") {
+          for (int c = 0; c < batch->num_columns(); ++c) {
+            if (c > 0) out += ',';
+            const Array& column = batch->column(c);
+            if (column.IsValid(r)) out += CsvField(CellText(column, r));
+          }
+          out += "\r\n";
+        } else {
+          nlohmann::ordered_json row = nlohmann::ordered_json::object();
+          for (int c = 0; c < batch->num_columns(); ++c) {
+            row[schema.field(c).name] = JsonValue(batch->column(c), r);
+          }
+          out += row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        }
+      }
+      fmt::print("{}", out);
+      left -= rows;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddCatCommand(CLI::App& app) {
+  CLI::App* command =
+      app.add_subcommand("cat", "Print the rows of Parquet files as CSV (RFC 4180) or JSON lines.");
+  auto options = std::make_shared<CatOptions>();
+  command->add_option("files", options->files, "Parquet files")->required();
+  command->add_option("--columns", options->columns, "Columns to print (comma-separated)")
+      ->delimiter(',');
+  command->add_option("--limit", options->limit, "Print at most this many rows in all");
+  command->add_option("--format", options->format, "csv or jsonl")->capture_default_str();
+  return [options] { return RunCat(*options); };
+}
+
+}  // namespace sluice::cli
