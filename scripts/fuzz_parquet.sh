@@ -19,7 +19,7 @@ flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,addre
 libs=(-lfmt -lsnappy -lzstd -llz4 -lz -lbrotlienc -lbrotlidec -lpthread)
 
 sources=()
-for f in "$root"/src/sluice/base/*.cc "$root"/src/sluice/io/parquet/*.cc; do
+for f in "$root"/src/sluice/base/*.cc "$root"/src/sluice/table/*.cc "$root"/src/sluice/io/parquet/*.cc; do
   case "$f" in *_test.cc | *_test_support.cc) continue ;; esac
   sources+=("$f")
 done
@@ -33,7 +33,7 @@ for f in "${sources[@]}"; do
 done
 
 status=0
-for target in footer_fuzzer page_fuzzer; do
+for target in ${SLUICE_FUZZ_TARGETS:-footer_fuzzer page_fuzzer file_reader_fuzzer}; do
   "$cxx" "${flags[@]}" -fsanitize=fuzzer "$root/src/sluice/io/parquet/fuzz/$target.cc" \
     "${objects[@]}" "${libs[@]}" -o "$work/$target"
   corpus="$work/corpus-$target"
@@ -41,7 +41,7 @@ for target in footer_fuzzer page_fuzzer; do
   if [[ -d "$testing/data" && -z "$(ls -A "$corpus")" ]]; then
     for f in "$testing"/data/*.parquet "$testing"/bad_data/*.parquet; do
       [[ $(stat -c %s "$f") -le 65536 ]] || continue
-      if [[ $target == footer_fuzzer ]]; then
+      if [[ $target != page_fuzzer ]]; then
         cp "$f" "$corpus/"
       else
         # Every selector byte in front of the file, so each decoder starts from real bytes.

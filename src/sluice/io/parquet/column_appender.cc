@@ -100,7 +100,7 @@ ColumnAppender::ColumnAppender(ColumnType type, Allocator* allocator)
 void ColumnAppender::AppendValidity(const int16_t* levels, int16_t max_level, int64_t count,
                                     int64_t present) {
   if (present < count && !has_validity_) {
-    validity_.AppendN(true, length_);
+    if (length_ > 0) validity_.AppendN(true, length_);
     has_validity_ = true;
   }
   if (has_validity_) {
