@@ -7,7 +7,8 @@ namespace sluice {
 namespace {
 
 constexpr double kDrainSeconds = 1.0;
-constexpr double kHeadroom = 1.2;
+constexpr double kCpuHeadroom = 1.2;
+constexpr double kIoHeadroom = 2.0;
 constexpr double kBackpressuredAbove = 0.3;
 constexpr double kHeavilyBackpressuredAbove = 0.5;
 // A backlog says nothing when the stage's output has no room: grow only when it almost never
@@ -27,7 +28,8 @@ int NextConcurrency(const ScaleSignals& in) {
   }
   const double per_task_rate = 1e9 / in.ns_per_input;
   const double demand = in.arrival_rate + static_cast<double>(in.backlog) / kDrainSeconds;
-  const int desired = static_cast<int>(std::ceil(kHeadroom * demand / per_task_rate));
+  const int desired =
+      static_cast<int>(std::ceil((in.io ? kIoHeadroom : kCpuHeadroom) * demand / per_task_rate));
   const double backpressured = in.window.backpressured();
   const bool starved = in.window.idle() > kStarvedAbove;
   if (backpressured > kHeavilyBackpressuredAbove) {

@@ -9,7 +9,8 @@
 // output almost never waits for room, shrinks by one when backpressured 30% of the time and by a
 // quarter past 50% (more tasks would only hold more output nobody can take), and shrinks when
 // mostly starved. Never beyond [min, max] nor
-// past what the budget can pay for.
+// past what the budget can pay for. I/O stages get twice the need rather than 1.2x: an idle I/O
+// slot costs only a sleeping thread, while an item queued in front of a busy one holds memory.
 //
 // Thread safety: pure function.
 #pragma once
@@ -29,6 +30,7 @@ struct ScaleSignals {
   double arrival_rate = 0;  // items per second into the stage's queue over the window
   int64_t backlog = 0;      // items queued now
   StageTimes window;        // how the stage's slots spent the window
+  bool io = false;          // an I/O stage: a spare slot costs a sleeping thread, not a core
 };
 
 int NextConcurrency(const ScaleSignals& signals);

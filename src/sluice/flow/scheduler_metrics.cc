@@ -152,6 +152,7 @@ void Scheduler::AutoscaleLocked(double window_seconds) {
     in.arrival_rate = static_cast<double>(s.arrivals - s.scale_arrivals) / window_seconds;
     in.backlog = static_cast<int64_t>(s.queue_items);
     in.window = Minus(s.times, s.scale_times);
+    in.io = s.io;
     const int next = NextConcurrency(in);
     if (next > s.limit) grew = true;
     s.limit = next;
