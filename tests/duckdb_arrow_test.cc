@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/require_test_data.h"
 #include "sluice/table/arrow_import.h"
 #include "sluice/table/arrow_stream.h"
 #include "sluice/table/builder.h"
@@ -69,9 +70,8 @@ class DuckDbArrowTest : public ::testing::Test {
  protected:
   void SetUp() override {
     api_ = LoadDuckDb();
-    if (api_ == nullptr) {
-      GTEST_SKIP() << SLUICE_DUCKDB_LIBRARY << " is missing: run scripts/deps.sh (npm ci)";
-    }
+    SLUICE_REQUIRE_TEST_DATA(api_ != nullptr,
+                             SLUICE_DUCKDB_LIBRARY << " is missing: run scripts/deps.sh (npm ci)");
     ASSERT_EQ(api_->open(nullptr, &database_), 0);
     ASSERT_EQ(api_->connect(database_, &connection_), 0);
     Query("SET TimeZone = 'UTC'");

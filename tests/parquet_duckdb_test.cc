@@ -9,6 +9,7 @@
 
 #include "duckdb_query_test_support.h"
 #include "sluice/base/error.h"
+#include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/table/builder.h"
@@ -78,9 +79,10 @@ class ParquetDuckDbTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(SLUICE_PARQUET_TESTING_DIR);
-    if (!fs::exists(dir_ / "data")) GTEST_SKIP() << "parquet-testing not found at " << dir_;
+    SLUICE_REQUIRE_TEST_DATA(fs::exists(dir_ / "data"), "parquet-testing not found at " << dir_);
     duckdb_ = testing::DuckDbQuery::Open(SLUICE_DUCKDB_LIBRARY);
-    if (duckdb_ == nullptr) GTEST_SKIP() << SLUICE_DUCKDB_LIBRARY << " is missing";
+    SLUICE_REQUIRE_TEST_DATA(duckdb_ != nullptr,
+                             SLUICE_DUCKDB_LIBRARY << " is missing: run scripts/deps.sh (npm ci)");
   }
   fs::path dir_;
   std::unique_ptr<testing::DuckDbQuery> duckdb_;

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/parquet/expected_csv_test_support.h"
 #include "sluice/io/parquet/parquet_testing_internal.h"
 #include "sluice/table/printer.h"
@@ -27,7 +28,7 @@ class FileReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::ParquetTestingDir();
-    if (!fs::exists(dir_ / "data")) GTEST_SKIP() << "parquet-testing not found at " << dir_;
+    SLUICE_REQUIRE_TEST_DATA(fs::exists(dir_ / "data"), "parquet-testing not found at " << dir_);
   }
   std::string Data(const std::string& name) const { return (dir_ / "data" / name).string(); }
   fs::path dir_;

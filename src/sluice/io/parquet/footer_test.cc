@@ -8,6 +8,7 @@
 #include <set>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/parquet/parquet_testing_internal.h"
 
 namespace sluice::parquet {
@@ -28,7 +29,7 @@ class ParquetTestingTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::ParquetTestingDir();
-    if (!fs::exists(dir_ / "data")) GTEST_SKIP() << "parquet-testing not found at " << dir_;
+    SLUICE_REQUIRE_TEST_DATA(fs::exists(dir_ / "data"), "parquet-testing not found at " << dir_);
   }
   fs::path dir_;
 };

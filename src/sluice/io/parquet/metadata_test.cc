@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/parquet/footer.h"
 #include "sluice/io/parquet/page_header.h"
 #include "sluice/io/parquet/page_index.h"
@@ -379,7 +380,7 @@ TEST(FooterTest, RefusesBrokenAndEncryptedFiles) {
 // Decoding, re-encoding and decoding again the footer of every data file gives the same value.
 TEST(FooterTest, RealFootersReencodeIdentically) {
   fs::path dir = testing::ParquetTestingDir() / "data";
-  if (!fs::exists(dir)) GTEST_SKIP() << "parquet-testing not found";
+  SLUICE_REQUIRE_TEST_DATA(fs::exists(dir), "parquet-testing not found at " << dir);
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".parquet") continue;
     SCOPED_TRACE(entry.path().filename().string());

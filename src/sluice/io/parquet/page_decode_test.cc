@@ -9,6 +9,7 @@
 #include <set>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/parquet/expected_csv_test_support.h"
 #include "sluice/io/parquet/footer.h"
 #include "sluice/io/parquet/parquet_testing_internal.h"
@@ -26,7 +27,7 @@ class PageDecodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::ParquetTestingDir();
-    if (!fs::exists(dir_ / "data")) GTEST_SKIP() << "parquet-testing not found at " << dir_;
+    SLUICE_REQUIRE_TEST_DATA(fs::exists(dir_ / "data"), "parquet-testing not found at " << dir_);
   }
   fs::path dir_;
 };
