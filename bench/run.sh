@@ -6,7 +6,7 @@ build=${1:-build}
 echo "== flow: per-item overhead against oneTBB parallel_pipeline"
 "$build/bench/sluice_pipeline_overhead_bench" | grep -E "^BM_|ratio"
 echo "== flow: autoscaled demo pipeline against the best static allocation (grid search)"
-"$build/bench/sluice_autoscale_bench" --repeats 2 | grep -E "^autoscale:|^autoscaled:|^bottleneck"
+"$build/bench/sluice_autoscale_bench" | grep -E "^autoscale:|^autoscaled:|^bottleneck"
 for extra in "$build"/bench/sluice_*_bench; do
   case "$extra" in
     */sluice_pipeline_overhead_bench|*/sluice_autoscale_bench) ;;
