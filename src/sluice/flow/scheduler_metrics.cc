@@ -168,7 +168,12 @@ void Scheduler::ResizeSharesLocked() {
   // them; a stage of tiny items would otherwise sit on a share nobody else may use.
   for (auto& sp : stages_) {
     StageState& s = *sp;
-    if (s.finished || s.initial_share == 0 || s.out_bytes_per_output <= 0) continue;
+    if (s.initial_share == 0) continue;
+    if (s.finished) {
+      budget_.TrySetReserved(s.account, 0);  // a finished stage's share goes back to the pool
+      continue;
+    }
+    if (s.out_bytes_per_output <= 0) continue;
     const double need = 2.0 * (s.limit + 1) * s.out_bytes_per_output;
     const int64_t share =
         std::min(s.initial_share, std::max<int64_t>(64_KiB, static_cast<int64_t>(need)));
