@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "sluice/base/error.h"
+#include "sluice/ledger/ledger_columns_internal.h"
 #include "sluice/ledger/ledger_url.h"
 #include "sluice/ledger/postgres_connection.h"
 
@@ -66,18 +67,9 @@ constexpr int64_t kMigrationLock = 0x736c7569636501;
 // The server's clock, fixed for the statement's transaction.
 #define SLUICE_CLOCK "clock AS (SELECT (extract(epoch FROM now()) * 1000)::bigint AS ms)"
 
-constexpr const char* kJobColumns =
-    "id, name, status, sealed, created_at, finished_at, options, summary";
-constexpr const char* kPartitionColumns =
-    "id, job_id, key, definition, status, attempt, attempts_used, max_attempts, lease_owner, "
-    "lease_expires_at, heartbeat_at, not_before, created_at, started_at, finished_at, error, "
-    "output_manifest";
-
-Timestamp ToTime(int64_t ms) { return Timestamp(Duration(ms)); }
-std::optional<Timestamp> ToTime(std::optional<int64_t> ms) {
-  if (!ms) return std::nullopt;
-  return ToTime(*ms);
-}
+using internal::kJobColumns;
+using internal::kPartitionColumns;
+using internal::ToTime;
 
 JobRecord ReadJob(const PgResult& r, int row) {
   return {r.Int(row, 0),  r.Text(row, 1),        ParseJobStatus(r.Text(row, 2)),

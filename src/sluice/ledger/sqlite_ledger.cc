@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "sluice/base/error.h"
+#include "sluice/ledger/ledger_columns_internal.h"
 #include "sluice/ledger/sqlite_connection.h"
 
 namespace sluice::ledger {
@@ -60,18 +61,9 @@ CREATE INDEX events_job ON events(job_id, id);
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
 constexpr const char* kNow = "SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
-constexpr const char* kJobColumns =
-    "id, name, status, sealed, created_at, finished_at, options, summary";
-constexpr const char* kPartitionColumns =
-    "id, job_id, key, definition, status, attempt, attempts_used, max_attempts, lease_owner, "
-    "lease_expires_at, heartbeat_at, not_before, created_at, started_at, finished_at, error, "
-    "output_manifest";
-
-Timestamp ToTime(int64_t ms) { return Timestamp(Duration(ms)); }
-std::optional<Timestamp> ToTime(std::optional<int64_t> ms) {
-  if (!ms) return std::nullopt;
-  return ToTime(*ms);
-}
+using internal::kJobColumns;
+using internal::kPartitionColumns;
+using internal::ToTime;
 
 JobRecord ReadJob(SqliteStatement& row) {
   JobRecord job;
