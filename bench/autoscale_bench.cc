@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats, "Runs of each configuration (the median is kept)")
       ->capture_default_str();
   app.add_option("--threads", threads, "CPU threads (default: cores)");
+  bool no_grid = false;
+  app.add_flag("--no-grid", no_grid,
+               "Only the autoscaled runs (to try autoscaler changes quickly)");
   CLI11_PARSE(app, argc, argv);
 
   sluice::RunOptions run;
@@ -63,7 +66,7 @@ int main(int argc, char** argv) {
   if (cpu_choices.back() != cores) cpu_choices.push_back(cores);
   double best_static = 0;
   std::string best_config;
-  for (int read : {2, 4, 8, 16}) {
+  for (int read : no_grid ? std::vector<int>{} : std::vector<int>{2, 4, 8, 16}) {
     for (int concat : cpu_choices) {
       for (int write : {1, 2, 4}) {
         sluice::DemoOptions d = demo;
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
   fmt::print("autoscaled: {:.1f} MiB/s, peak memory {} of {}\n{}", auto_mib_s,
              sluice::FormatBytes(autoscaled.report.peak_memory),
              sluice::FormatBytes(run.memory_budget), autoscaled.report.Summary());
+  if (no_grid) return 0;
   fmt::print(
       "autoscale: {:.1f} MiB/s vs best static ({}) {:.1f} MiB/s = {:.1f}% (target >= 95%); peak "
       "memory {} within budget {}: {}\n",
