@@ -7,9 +7,11 @@ echo "== flow: per-item overhead against oneTBB parallel_pipeline"
 "$build/bench/sluice_pipeline_overhead_bench" | grep -E "^BM_|ratio"
 echo "== flow: autoscaled demo pipeline against the best static allocation (grid search)"
 "$build/bench/sluice_autoscale_bench" | grep -E "^autoscale:|^autoscaled:|^bottleneck"
+echo "== io/parquet: full decode against DuckDB on one thread (ROWS=${PARQUET_ROWS:-10000000})"
+node bench/parquet_vs_duckdb.mjs "$build" "${PARQUET_ROWS:-10000000}"
 for extra in "$build"/bench/sluice_*_bench; do
   case "$extra" in
-    */sluice_pipeline_overhead_bench|*/sluice_autoscale_bench) ;;
+    */sluice_pipeline_overhead_bench|*/sluice_autoscale_bench|*/sluice_parquet_read_bench) ;;
     *) echo "== $(basename "$extra")"; "$extra" ;;
   esac
 done
