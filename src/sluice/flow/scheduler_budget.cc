@@ -186,13 +186,19 @@ bool Scheduler::WaitForBudgetLocked(std::unique_lock<std::mutex>& lock, Task& ta
   bool ok = false;
   for (;;) {
     if (aborted_) break;
-    if (task.stalled) {
-      task.stalled = false;
-      break;
-    }
     if (!HigherWaiterLocked(task.stage) && try_op()) {
       ok = true;
       break;
+    }
+    if (task.stalled) {
+      // Chosen to break a stall, but others may have moved since: confirm it is still stuck
+      // (the check picks this task again if so) before going over anything.
+      task.stalled = false;
+      CheckStallLocked();
+      if (task.stalled) {
+        task.stalled = false;
+        break;
+      }
     }
     budget_cv_.wait(lock);
   }
