@@ -31,12 +31,18 @@ nlohmann::json CountersJson(const StageCounters& c) {
 
 }  // namespace
 
-StageTimes& StageTimes::operator+=(const StageTimes& other) {
-  busy_ms += other.busy_ms;
-  backpressured_ms += other.backpressured_ms;
-  idle_ms += other.idle_ms;
-  waiting_ms += other.waiting_ms;
-  return *this;
+StageTimes operator-(const StageTimes& a, const StageTimes& b) {
+  StageTimes d;
+  d.busy_ms = a.busy_ms - b.busy_ms;
+  d.backpressured_ms = a.backpressured_ms - b.backpressured_ms;
+  d.idle_ms = a.idle_ms - b.idle_ms;
+  d.waiting_ms = a.waiting_ms - b.waiting_ms;
+  return d;
+}
+
+StageCounters operator-(const StageCounters& a, const StageCounters& b) {
+  return {a.items_in - b.items_in, a.items_out - b.items_out, a.bytes_in - b.bytes_in,
+          a.bytes_out - b.bytes_out};
 }
 
 const StageReport* RunReport::Stage(const std::string& name) const {

@@ -30,7 +30,6 @@ struct StageTimes {
   double backpressured() const { return Fraction(backpressured_ms); }
   double idle() const { return Fraction(idle_ms); }
   double waiting() const { return Fraction(waiting_ms); }
-  StageTimes& operator+=(const StageTimes& other);
 
  private:
   double Fraction(double part) const { return total() > 0 ? part / total() : 0; }
@@ -42,6 +41,10 @@ struct StageCounters {
   int64_t bytes_in = 0;
   int64_t bytes_out = 0;
 };
+
+// Differences of cumulative values: what happened between two snapshots.
+StageTimes operator-(const StageTimes& a, const StageTimes& b);
+StageCounters operator-(const StageCounters& a, const StageCounters& b);
 
 // One second (or the last, shorter interval) of one stage.
 struct StageSecond {

@@ -118,9 +118,7 @@ struct StageState {
   StageCounters second_start_counters;
   StageTimes second_start_times;
   // Autoscaler window start.
-  StageCounters scale_counters;
   StageTimes scale_times;
-  Clock::duration scale_busy{};
   int64_t arrivals = 0;
   int64_t scale_arrivals = 0;
 

@@ -23,20 +23,6 @@ constexpr double kEwmaAlpha = 0.3;
 // A task is hung when it makes no progress for this many times its stage's typical task.
 constexpr double kHungFactor = 50;
 
-StageTimes Minus(const StageTimes& a, const StageTimes& b) {
-  StageTimes d;
-  d.busy_ms = a.busy_ms - b.busy_ms;
-  d.backpressured_ms = a.backpressured_ms - b.backpressured_ms;
-  d.idle_ms = a.idle_ms - b.idle_ms;
-  d.waiting_ms = a.waiting_ms - b.waiting_ms;
-  return d;
-}
-
-StageCounters Minus(const StageCounters& a, const StageCounters& b) {
-  return {a.items_in - b.items_in, a.items_out - b.items_out, a.bytes_in - b.bytes_in,
-          a.bytes_out - b.bytes_out};
-}
-
 double Ewma(double old_value, double sample, bool has_old) {
   return has_old ? old_value + kEwmaAlpha * (sample - old_value) : sample;
 }
@@ -119,8 +105,8 @@ void Scheduler::CloseSecondLocked(double end_seconds) {
     }
     StageSecond second;
     second.end_seconds = end_seconds;
-    second.times = Minus(s.times, s.second_start_times);
-    second.counters = Minus(s.counters, s.second_start_counters);
+    second.times = s.times - s.second_start_times;
+    second.counters = s.counters - s.second_start_counters;
     second.queue_items = static_cast<int64_t>(s.queue_items);
     second.queue_bytes = s.queue_bytes;
     second.concurrency = s.limit;
@@ -151,7 +137,7 @@ void Scheduler::AutoscaleLocked(double window_seconds) {
     in.ns_per_input = s.has_estimates ? s.ns_per_input : 0;
     in.arrival_rate = static_cast<double>(s.arrivals - s.scale_arrivals) / window_seconds;
     in.backlog = static_cast<int64_t>(s.queue_items);
-    in.window = Minus(s.times, s.scale_times);
+    in.window = s.times - s.scale_times;
     in.io = s.io;
     const int next = NextConcurrency(in);
     if (next > s.limit) grew = true;
