@@ -1,0 +1,70 @@
+// RowGroupFileWriter: writes a Parquet file from row groups that are already encoded (the output
+// of column_chunk_concat.h), then the footer. Row groups may arrive in any order and from several
+// threads: each is appended where the file ends and takes its slot in the footer, so the footer
+// lists row groups in slot order while their bytes lie in arrival order (readers follow the
+// footer's offsets).
+//
+// The file is written under a temporary name beside the target (".<name>.tmp-<pid>-<n>"),
+// fsynced and renamed onto the target by Close; a destructor without Close, or a failure,
+// removes the temporary file, so a reader never sees a partial file at the target name.
+//
+// Ownership: owns its descriptor and the row groups' metadata. Thread safety: WriteRowGroup may
+// be called concurrently; Close once, after every slot was written.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sluice/io/parquet/metadata.h"
+
+namespace sluice::parquet {
+
+// Adds `delta` to every file offset in a row group encoded at another position.
+void ShiftRowGroupOffsets(RowGroup* row_group, int64_t delta);
+
+class RowGroupFileWriter {
+ public:
+  // `schema` is the FileMetaData schema list (root group, then leaves). IoError when the file
+  // cannot be created.
+  static std::unique_ptr<RowGroupFileWriter> Open(std::string path,
+                                                  std::vector<SchemaElement> schema,
+                                                  int num_row_groups,
+                                                  std::vector<KeyValue> key_value_metadata = {});
+  ~RowGroupFileWriter();
+  RowGroupFileWriter(const RowGroupFileWriter&) = delete;
+  RowGroupFileWriter& operator=(const RowGroupFileWriter&) = delete;
+
+  // Appends `bytes`, the pages of `row_group` encoded as if the bytes started at file offset 0,
+  // as the footer's row group `slot`. InvalidArgument for a slot out of range or written twice.
+  void WriteRowGroup(int slot, std::span<const uint8_t> bytes, RowGroup row_group);
+  // Writes the footer, fsyncs and renames onto the target; returns the file's size.
+  // InvalidArgument when a slot is missing.
+  int64_t Close();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  RowGroupFileWriter(std::string path, std::string temp_path, int fd,
+                     std::vector<SchemaElement> schema, int num_row_groups,
+                     std::vector<KeyValue> key_value_metadata);
+  void WriteAt(int64_t offset, std::span<const uint8_t> bytes);
+  void Abandon() noexcept;
+
+  const std::string path_;
+  const std::string temp_path_;
+  int fd_;
+  const std::vector<SchemaElement> schema_;
+  const std::vector<KeyValue> key_value_metadata_;
+  std::mutex mu_;
+  // guarded by mu_:
+  int64_t end_ = 4;  // after the leading magic
+  std::vector<RowGroup> row_groups_;
+  std::vector<bool> written_;
+  bool closed_ = false;
+};
+
+}  // namespace sluice::parquet
