@@ -1,0 +1,87 @@
+#include "sluice/io/csv/csv_chunk_reader.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace sluice::csv {
+
+std::string Describe(const CsvChunk& chunk) {
+  return fmt::format("{} from line {}", chunk.path ? *chunk.path : "?", chunk.first_line);
+}
+
+CsvChunkReader::CsvChunkReader(fs::FileSystem& fs, const std::string& path, int file_index,
+                               const CsvDialect& dialect, size_t chunk_bytes)
+    : path_(std::make_shared<const std::string>(path)),
+      file_index_(file_index),
+      chunk_bytes_(std::max<size_t>(chunk_bytes, 64)),
+      scanner_(dialect) {
+  auto file = fs.OpenForRead(path);
+  compression_ = DetectCompression(*file);
+  stream_ = OpenByteStream(std::move(file));
+}
+
+bool CsvChunkReader::Next(CsvChunk& out) {
+  if (done_) return false;
+  for (;;) {
+    // A carry bigger than a chunk (a huge row) grows the read so progress stays linear.
+    const size_t want = std::max(chunk_bytes_, carry_size_);
+    const size_t capacity = carry_size_ + want;
+    auto buf = std::make_unique_for_overwrite<char[]>(capacity);
+    if (carry_size_ > 0) std::memcpy(buf.get(), carry_.get(), carry_size_);
+    size_t got = stream_->Read(buf.get() + carry_size_, want);
+    bytes_read_ += static_cast<int64_t>(got);
+    size_t fresh = carry_size_;
+    if (!started_) {
+      started_ = true;
+      if (got >= 3 && std::memcmp(buf.get(), "\xEF\xBB\xBF", 3) == 0) {
+        std::memmove(buf.get(), buf.get() + 3, got - 3);
+        got -= 3;
+      }
+    }
+    const size_t total = carry_size_ + got;
+    if (got == 0) {
+      done_ = true;
+      if (carry_size_ == 0) return false;
+      out = CsvChunk{};
+      out.file_index = file_index_;
+      out.path = path_;
+      out.first_line = line_;
+      out.index = index_++;
+      out.bytes = std::move(buf);
+      out.end = carry_size_;
+      out.capacity = capacity;
+      out.last = true;
+      ++row_ends_;  // the final row without a newline
+      carry_size_ = 0;
+      return true;
+    }
+    RowBoundaryScanner::Result r = scanner_.Scan(buf.get() + fresh, got);
+    row_ends_ += r.row_ends;
+    if (r.last_row_end < 0) {
+      carry_newlines_ += r.newlines;
+      carry_ = std::move(buf);
+      carry_size_ = total;
+      continue;
+    }
+    const size_t cut = fresh + static_cast<size_t>(r.last_row_end);
+    out = CsvChunk{};
+    out.file_index = file_index_;
+    out.path = path_;
+    out.first_line = line_;
+    out.index = index_++;
+    out.end = cut;
+    out.capacity = capacity;
+    line_ += carry_newlines_ + r.newlines_before_end;
+    carry_newlines_ = r.newlines - r.newlines_before_end;
+    carry_size_ = total - cut;
+    if (carry_size_ > 0) {
+      carry_ = std::make_unique_for_overwrite<char[]>(carry_size_);
+      std::memcpy(carry_.get(), buf.get() + cut, carry_size_);
+    }
+    out.bytes = std::move(buf);
+    return true;
+  }
+}
+
+}  // namespace sluice::csv

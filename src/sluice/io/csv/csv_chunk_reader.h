@@ -1,0 +1,71 @@
+// CsvChunkReader: reads one CSV file front to back and cuts it into chunks of about
+// `chunk_bytes` that each start at a row start and end at a row end (RowBoundaryScanner), ready
+// for CsvTokenizer on any thread. Plain files are read with ranged reads; gzip and zstd files are
+// decompressed whole by the one reader. A row longer than a chunk makes that chunk bigger. A
+// UTF-8 byte order mark at the start of the file is dropped.
+//
+// Ownership: each CsvChunk owns its bytes (mutable: the tokenizer unescapes in place).
+// Thread safety: a reader is used by one thread at a time; chunks move freely between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sluice/io/csv/byte_stream.h"
+#include "sluice/io/csv/csv_dialect.h"
+#include "sluice/io/csv/row_boundary_scanner.h"
+#include "sluice/io/fs/file_system.h"
+
+namespace sluice::csv {
+
+struct CsvChunk {
+  int file_index = 0;
+  std::shared_ptr<const std::string> path;
+  int64_t first_line = 1;  // physical line (1-based) of data()[0]
+  int64_t index = 0;       // position of the chunk in its file
+  std::unique_ptr<char[]> bytes;
+  size_t begin = 0;  // rows start here (past a header consumed by the reader)
+  size_t end = 0;
+  size_t capacity = 0;
+  bool last = false;  // the file's final chunk (its last row may lack a newline)
+
+  char* data() { return bytes.get() + begin; }
+  size_t size() const { return end - begin; }
+};
+inline int64_t ByteSize(const CsvChunk& chunk) {
+  return static_cast<int64_t>(chunk.capacity + sizeof(CsvChunk));
+}
+std::string Describe(const CsvChunk& chunk);
+
+class CsvChunkReader {
+ public:
+  CsvChunkReader(fs::FileSystem& fs, const std::string& path, int file_index,
+                 const CsvDialect& dialect, size_t chunk_bytes);
+
+  // The next chunk; false after the last. Throws InvalidData for corrupt compressed data.
+  bool Next(CsvChunk& out);
+  Compression compression() const { return compression_; }
+  // Rows (row-ending newlines, incl. blank and comment lines) seen so far.
+  int64_t row_ends() const { return row_ends_; }
+  int64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  std::shared_ptr<const std::string> path_;
+  int file_index_;
+  size_t chunk_bytes_;
+  Compression compression_;
+  std::unique_ptr<ByteStream> stream_;
+  RowBoundaryScanner scanner_;
+  std::unique_ptr<char[]> carry_;
+  size_t carry_size_ = 0;
+  int64_t carry_newlines_ = 0;  // newlines inside the carried bytes (quoted ones)
+  int64_t line_ = 1;            // physical line of the carry's first byte
+  int64_t index_ = 0;
+  int64_t row_ends_ = 0;
+  int64_t bytes_read_ = 0;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+}  // namespace sluice::csv

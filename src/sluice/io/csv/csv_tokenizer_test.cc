@@ -1,0 +1,86 @@
+#include "sluice/io/csv/csv_tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace sluice::csv {
+namespace {
+
+struct Parsed {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<int64_t> lines;
+  std::vector<RowProblem> problems;
+};
+
+Parsed Tokenize(std::string text, const CsvDialect& dialect = {}) {
+  CsvTokenizer tokenizer(dialect);
+  Parsed out;
+  tokenizer.Tokenize(text.data(), text.size(), 1, [&](const CsvRow& row) {
+    std::vector<std::string> fields;
+    for (const CsvField& f : row.fields) fields.emplace_back(f.view());
+    out.rows.push_back(fields);
+    out.lines.push_back(row.line);
+    out.problems.push_back(row.problem);
+    return true;
+  });
+  return out;
+}
+
+using Rows = std::vector<std::vector<std::string>>;
+
+TEST(CsvTokenizer, Rfc4180) {
+  auto p = Tokenize("a,b,c\n1,\"x,y\",\"he said \"\"hi\"\"\"\n2,\"multi\nline\",\r\n3,,\"\"");
+  EXPECT_EQ(p.rows, (Rows{{"a", "b", "c"},
+                          {"1", "x,y", "he said \"hi\""},
+                          {"2", "multi\nline", ""},
+                          {"3", "", ""}}));
+  EXPECT_EQ(p.lines, (std::vector<int64_t>{1, 2, 3, 5}));
+}
+
+TEST(CsvTokenizer, BlankLinesCommentsAndLoneCr) {
+  CsvDialect d;
+  d.comment = '#';
+  auto p = Tokenize("# note, \"x\n\na\rb,c\n\r\n# again\nd,e", d);
+  EXPECT_EQ(p.rows, (Rows{{"a\rb", "c"}, {"d", "e"}}));
+  EXPECT_EQ(p.lines, (std::vector<int64_t>{3, 6}));
+}
+
+TEST(CsvTokenizer, BackslashEscapes) {
+  CsvDialect d;
+  d.escape = '\\';
+  auto p = Tokenize("\"a \\\"q\\\" b\",x\\,y,z\\\\\n", d);
+  EXPECT_EQ(p.rows, (Rows{{"a \"q\" b", "x,y", "z\\"}}));
+}
+
+TEST(CsvTokenizer, MalformedRowsAreReportedAndSkippedConsistently) {
+  auto p = Tokenize("a,b\"c\"d,e\n1,\"x\"y,2\nok,1\n\"open,2\nmore");
+  ASSERT_EQ(p.rows.size(), 4u);
+  EXPECT_EQ(p.problems[0], RowProblem::kQuoteInUnquotedField);
+  EXPECT_EQ(p.problems[1], RowProblem::kTextAfterClosingQuote);
+  EXPECT_EQ(p.problems[2], RowProblem::kNone);
+  EXPECT_EQ(p.rows[2], (std::vector<std::string>{"ok", "1"}));
+  EXPECT_EQ(p.problems[3], RowProblem::kUnterminatedQuote);
+  EXPECT_EQ(p.lines, (std::vector<int64_t>{1, 2, 3, 4}));
+}
+
+TEST(CsvTokenizer, QuoteInUnquotedFieldTogglesLikeTheScanner) {
+  // b"c opens a quote that the next line's quote closes, so "2\nx" stays inside the bad row.
+  auto p = Tokenize("a,b\"c\n2\"\nnext,1\n");
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_EQ(p.problems[0], RowProblem::kQuoteInUnquotedField);
+  EXPECT_EQ(p.rows[1], (std::vector<std::string>{"next", "1"}));
+  EXPECT_EQ(p.lines[1], 3);
+}
+
+TEST(CsvTokenizer, StopsWhenAsked) {
+  std::string text = "h1,h2\n1,2\n";
+  CsvTokenizer tokenizer{CsvDialect{}};
+  auto pos = tokenizer.Tokenize(text.data(), text.size(), 1, [](const CsvRow&) { return false; });
+  EXPECT_EQ(pos.consumed, 6u);
+  EXPECT_EQ(pos.line, 2);
+}
+
+}  // namespace
+}  // namespace sluice::csv

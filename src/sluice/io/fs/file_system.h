@@ -1,0 +1,68 @@
+// FileSystem: the file operations sluice's readers and writers need (listing and glob, ranged
+// reads, whole-file writes committed by renaming a temporary file), behind one interface so
+// that object stores can follow the local implementation.
+//
+// Ownership: a FileSystem hands out ReadableFile/WritableFile objects that the caller owns; each
+// holds its own descriptor and may outlive the FileSystem.
+// Thread safety: FileSystem methods and ReadableFile::ReadAt may be called concurrently; a
+// WritableFile is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sluice::fs {
+
+struct FileInfo {
+  std::string path;
+  int64_t size = 0;
+};
+
+class ReadableFile {
+ public:
+  virtual ~ReadableFile() = default;
+  virtual const std::string& path() const = 0;
+  virtual int64_t size() const = 0;
+  // Reads up to out.size() bytes at offset; returns the count, short only at the end of the file.
+  // IoError (with the file as context) on failure.
+  virtual size_t ReadAt(int64_t offset, std::span<char> out) = 0;
+};
+
+// Bytes go to a temporary name beside the target; Commit flushes, fsyncs and renames it into
+// place, so readers see the old file or the whole new one. Destroying an uncommitted file
+// removes the temporary.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual const std::string& path() const = 0;
+  virtual void Append(std::span<const char> bytes) = 0;
+  virtual void Commit() = 0;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Files matching a pattern (`*`, `?`, `[...]`, sorted by path). A directory matches as the
+  // regular files directly inside it; a plain path must exist. NotFound when nothing matches.
+  virtual std::vector<FileInfo> Glob(const std::string& pattern) = 0;
+  // Regular files directly inside a directory, sorted by path.
+  virtual std::vector<FileInfo> List(const std::string& dir) = 0;
+  virtual FileInfo Stat(const std::string& path) = 0;
+  virtual std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) = 0;
+  virtual std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) = 0;
+  virtual void Rename(const std::string& from, const std::string& to) = 0;
+  virtual void Delete(const std::string& path) = 0;
+};
+
+// The local POSIX file system (pread, glob(3), rename(2)).
+std::shared_ptr<FileSystem> LocalFileSystem();
+
+// Reads a whole file (small files: metadata, test data).
+std::string ReadWholeFile(FileSystem& fs, const std::string& path);
+// Writes a whole file through OpenForWrite + Commit.
+void WriteWholeFile(FileSystem& fs, const std::string& path, std::span<const char> bytes);
+
+}  // namespace sluice::fs

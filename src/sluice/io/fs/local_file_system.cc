@@ -1,0 +1,186 @@
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+
+#include "sluice/base/error.h"
+#include "sluice/io/fs/file_system.h"
+
+namespace sluice::fs {
+namespace {
+
+class LocalReadableFile final : public ReadableFile {
+ public:
+  LocalReadableFile(std::string path, int fd, int64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+  ~LocalReadableFile() override { ::close(fd_); }
+  const std::string& path() const override { return path_; }
+  int64_t size() const override { return size_; }
+  size_t ReadAt(int64_t offset, std::span<char> out) override {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                          static_cast<off_t>(offset + static_cast<int64_t>(done)));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw IoErrorFromErrno(errno, "read", path_).With("offset", std::to_string(offset));
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+  int64_t size_;
+};
+
+class LocalWritableFile final : public WritableFile {
+ public:
+  LocalWritableFile(std::string path, std::string temp, int fd)
+      : path_(std::move(path)), temp_(std::move(temp)), fd_(fd) {}
+  ~LocalWritableFile() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temp_.c_str());
+  }
+  const std::string& path() const override { return path_; }
+  void Append(std::span<const char> bytes) override {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw IoErrorFromErrno(errno, "write", temp_);
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+  void Commit() override {
+    if (committed_) throw InvalidArgument("{} is already committed", path_);
+    if (::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw IoErrorFromErrno(errno, "close", temp_);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+      throw IoErrorFromErrno(errno, "rename", temp_).With("target", path_);
+    }
+    committed_ = true;
+  }
+
+ private:
+  std::string path_;
+  std::string temp_;
+  int fd_;
+  bool committed_ = false;
+};
+
+FileInfo StatPath(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw IoErrorFromErrno(errno, "stat", path);
+  return {path, static_cast<int64_t>(st.st_size)};
+}
+
+class Local final : public FileSystem {
+ public:
+  std::vector<FileInfo> Glob(const std::string& pattern) override {
+    std::error_code ec;
+    if (std::filesystem::is_directory(pattern, ec)) return List(pattern);
+    glob_t g{};
+    int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &g);
+    std::vector<FileInfo> out;
+    if (rc == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) {
+        std::string p = g.gl_pathv[i];
+        if (std::filesystem::is_regular_file(p, ec)) out.push_back(StatPath(p));
+      }
+    }
+    ::globfree(&g);
+    if (rc == GLOB_ABORTED) throw IoError("cannot read a directory of {}", pattern);
+    if (out.empty()) throw NotFound("no files match {}", pattern);
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.path < b.path; });
+    return out;
+  }
+
+  std::vector<FileInfo> List(const std::string& dir) override {
+    std::vector<FileInfo> out;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir, ec);
+    if (ec) throw IoErrorFromErrno(ec.value(), "list", dir);
+    for (const auto& entry : it) {
+      if (entry.is_regular_file(ec)) out.push_back(StatPath(entry.path().string()));
+    }
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.path < b.path; });
+    return out;
+  }
+
+  FileInfo Stat(const std::string& path) override { return StatPath(path); }
+
+  std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoErrorFromErrno(errno, "open", path);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int e = errno;
+      ::close(fd);
+      throw IoErrorFromErrno(e, "stat", path);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      throw InvalidArgument("{} is a directory, not a file", path);
+    }
+    return std::make_unique<LocalReadableFile>(path, fd, static_cast<int64_t>(st.st_size));
+  }
+
+  std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {
+    static std::atomic<uint64_t> counter{0};
+    std::filesystem::path target(path);
+    std::string temp = (target.parent_path() /
+                        ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                         "-" + std::to_string(counter.fetch_add(1))))
+                           .string();
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw IoErrorFromErrno(errno, "create", temp).With("target", path);
+    return std::make_unique<LocalWritableFile>(path, std::move(temp), fd);
+  }
+
+  void Rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      throw IoErrorFromErrno(errno, "rename", from).With("target", to);
+    }
+  }
+
+  void Delete(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      throw IoErrorFromErrno(errno, "delete", path);
+    }
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<FileSystem> LocalFileSystem() {
+  static std::shared_ptr<FileSystem> local = std::make_shared<Local>();
+  return local;
+}
+
+std::string ReadWholeFile(FileSystem& fs, const std::string& path) {
+  auto file = fs.OpenForRead(path);
+  std::string out(static_cast<size_t>(file->size()), '\0');
+  out.resize(file->ReadAt(0, out));
+  return out;
+}
+
+void WriteWholeFile(FileSystem& fs, const std::string& path, std::span<const char> bytes) {
+  auto file = fs.OpenForWrite(path);
+  file->Append(bytes);
+  file->Commit();
+}
+
+}  // namespace sluice::fs
