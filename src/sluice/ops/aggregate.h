@@ -1,0 +1,73 @@
+// Aggregates of group-by: the state of one aggregate call (e.g. sum(v1)) for every group of a
+// hash table, held column-wise (one slot per group id). A partial state is built per thread from
+// batches, partial states are merged by group-id mapping, and Finish produces one output value
+// per group.
+//
+// Built-in functions (names as SQL spells them):
+//   count(*), count(x), count_distinct(x), sum(x), min(x), max(x), mean(x) (alias avg),
+//   var(x) (alias variance, var_samp), stddev(x) (alias stddev_samp), median(x), first(x),
+//   last(x), corr(x, y).
+// Nulls are skipped, as in SQL; a group with no valid input gives null (count gives 0). first and
+// last are the values of the first and last row of the input in stream order (the row numbers
+// the caller passes), whatever the thread that saw them. sum of integers is int64 (an overflow is
+// InvalidData naming the column), of floats float64; mean, var, stddev, median and corr are
+// float64; min, max, first and last keep the input type.
+//
+// A user aggregate implements Aggregator and is passed to the API with a factory (see
+// hash_aggregate.h); nothing else in the engine needs to know it.
+//
+// Thread safety: an Aggregator is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sluice/table/array.h"
+#include "sluice/table/type.h"
+
+namespace sluice {
+
+class Aggregator {
+ public:
+  virtual ~Aggregator() = default;
+
+  virtual DataType output_type() const = 0;
+  // A new empty state of the same function and input types (a thread's partial state).
+  virtual std::unique_ptr<Aggregator> NewEmpty() const = 0;
+  // Room for group ids below `groups`; new groups start empty.
+  virtual void Resize(int64_t groups) = 0;
+  // Adds row r of `inputs` to group groups[r]. first_row is the stream position of row 0.
+  virtual void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+                      int64_t first_row) = 0;
+  // Adds other's group from[i] into this state's group to[i], for each i (Resize done by the
+  // caller). other is only read, so partitions of one partial state merge concurrently.
+  virtual void Merge(const Aggregator& other, std::span<const uint32_t> from,
+                     std::span<const uint32_t> to) = 0;
+  // One value per group, in group id order; the state is spent afterwards.
+  virtual Array Finish() = 0;
+  // Memory held, for the memory budget.
+  virtual int64_t ByteSize() const = 0;
+};
+
+// One aggregate of a query: function, input columns (empty for count(*)) and output name.
+struct AggregateCall {
+  std::string function;
+  std::vector<std::string> columns;
+  std::string name;  // default: function(columns...)
+};
+
+// Parses "sum(v1), mean(v3) as m, count(*)": InvalidArgument naming the expression that does
+// not parse or the function that does not exist.
+std::vector<AggregateCall> ParseAggregateCalls(const std::string& text);
+
+// The built-in aggregator for a call over inputs of the given types: InvalidArgument naming the
+// function for an unknown one or a wrong argument count, NotSupported naming the column for a
+// type the function does not take.
+std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
+                                           std::span<const DataType> input_types);
+
+}  // namespace sluice

@@ -1,0 +1,729 @@
+// The built-in aggregators (see aggregate.h for their semantics).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include "sluice/base/check.h"
+#include "sluice/base/error.h"
+#include "sluice/ops/aggregate.h"
+#include "sluice/ops/group_table.h"
+#include "sluice/ops/key_encoder.h"
+#include "sluice/ops/type_dispatch.h"
+#include "sluice/table/builder.h"
+#include "sluice/table/xxhash64.h"
+
+namespace sluice {
+namespace {
+
+// Calls f(row, group) for each valid row of a.
+template <typename F>
+void ForEachValid(const Array& a, std::span<const uint32_t> groups, F&& f) {
+  const int64_t n = a.length();
+  if (a.null_count() == 0) {
+    for (int64_t r = 0; r < n; ++r) f(r, groups[static_cast<size_t>(r)]);
+  } else {
+    for (int64_t r = 0; r < n; ++r) {
+      if (a.IsValid(r)) f(r, groups[static_cast<size_t>(r)]);
+    }
+  }
+}
+
+// The values of a fixed-width column as a pointer to its first element.
+template <typename T>
+const T* Values(const Array& a) {
+  return reinterpret_cast<const T*>(a.raw_values()) + a.offset();
+}
+
+// Values with a flag per group that says whether any valid input arrived; the flag becomes the
+// validity of the output.
+template <typename T>
+Array FinishWithSeen(const DataType& type, const std::vector<T>& values,
+                     const std::vector<uint8_t>& seen) {
+  FixedWidthBuilder<T> b(type);
+  b.Reserve(static_cast<int64_t>(values.size()));
+  for (size_t g = 0; g < values.size(); ++g) {
+    if (seen[g]) {
+      b.Append(values[g]);
+    } else {
+      b.AppendNull();
+    }
+  }
+  return b.Finish();
+}
+
+class CountAggregator final : public Aggregator {
+ public:
+  explicit CountAggregator(bool star) : star_(star) {}
+  DataType output_type() const override { return DataType::Int64(); }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<CountAggregator>(star_);
+  }
+  void Resize(int64_t groups) override { counts_.resize(static_cast<size_t>(groups), 0); }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    if (star_ || inputs[0]->null_count() == 0) {
+      for (uint32_t g : groups) ++counts_[g];
+    } else {
+      ForEachValid(*inputs[0], groups, [&](int64_t, uint32_t g) { ++counts_[g]; });
+    }
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const CountAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) counts_[to[i]] += o.counts_[from[i]];
+  }
+  Array Finish() override {
+    Int64Builder b;
+    b.AppendValues(counts_);
+    return b.Finish();
+  }
+  int64_t ByteSize() const override {
+    return static_cast<int64_t>(counts_.capacity() * sizeof(int64_t));
+  }
+
+ private:
+  bool star_;
+  std::vector<int64_t> counts_;
+};
+
+template <typename In>
+class SumAggregator final : public Aggregator {
+ public:
+  using Acc = std::conditional_t<std::is_floating_point_v<In>, double, int64_t>;
+  explicit SumAggregator(std::string column) : column_(std::move(column)) {}
+  DataType output_type() const override {
+    return std::is_floating_point_v<In> ? DataType::Float64() : DataType::Int64();
+  }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<SumAggregator>(column_);
+  }
+  void Resize(int64_t groups) override {
+    sums_.resize(static_cast<size_t>(groups), 0);
+    seen_.resize(static_cast<size_t>(groups), 0);
+  }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    const In* v = Values<In>(*inputs[0]);
+    ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) {
+      Add(sums_[g], static_cast<Acc>(v[r]));
+      seen_[g] = 1;
+    });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const SumAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) {
+      const uint32_t g = from[i];
+      Add(sums_[to[i]], o.sums_[g]);
+      seen_[to[i]] |= o.seen_[g];
+    }
+  }
+  Array Finish() override { return FinishWithSeen(output_type(), sums_, seen_); }
+  int64_t ByteSize() const override {
+    return static_cast<int64_t>(sums_.capacity() * sizeof(Acc) + seen_.capacity());
+  }
+
+ private:
+  void Add(Acc& sum, Acc v) const {
+    if constexpr (std::is_floating_point_v<Acc>) {
+      sum += v;
+    } else {
+      if constexpr (std::is_same_v<In, uint64_t>) {
+        if (static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+          Overflow();
+        }
+      }
+      if (__builtin_add_overflow(sum, v, &sum)) Overflow();
+    }
+  }
+  [[noreturn]] void Overflow() const {
+    throw InvalidData("sum overflows int64").With("column", column_);
+  }
+
+  std::string column_;
+  std::vector<Acc> sums_;
+  std::vector<uint8_t> seen_;
+};
+
+template <typename In>
+class MeanAggregator final : public Aggregator {
+ public:
+  DataType output_type() const override { return DataType::Float64(); }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<MeanAggregator>();
+  }
+  void Resize(int64_t groups) override {
+    sums_.resize(static_cast<size_t>(groups), 0);
+    counts_.resize(static_cast<size_t>(groups), 0);
+  }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    const In* v = Values<In>(*inputs[0]);
+    ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) {
+      sums_[g] += static_cast<double>(v[r]);
+      ++counts_[g];
+    });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const MeanAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) {
+      const uint32_t g = from[i];
+      sums_[to[i]] += o.sums_[g];
+      counts_[to[i]] += o.counts_[g];
+    }
+  }
+  Array Finish() override {
+    Float64Builder b;
+    for (size_t g = 0; g < sums_.size(); ++g) {
+      if (counts_[g] == 0) {
+        b.AppendNull();
+      } else {
+        b.Append(sums_[g] / static_cast<double>(counts_[g]));
+      }
+    }
+    return b.Finish();
+  }
+  int64_t ByteSize() const override { return static_cast<int64_t>(sums_.capacity() * 16); }
+
+ private:
+  std::vector<double> sums_;
+  std::vector<int64_t> counts_;
+};
+
+// Welford's running moments, merged with Chan et al.'s pairwise formula, so partial states
+// combine without the cancellation of sum-of-squares.
+struct Moments {
+  int64_t n = 0;
+  double mean = 0;
+  double m2 = 0;
+
+  void Add(double x) {
+    ++n;
+    const double d = x - mean;
+    mean += d / static_cast<double>(n);
+    m2 += d * (x - mean);
+  }
+  void Merge(const Moments& o) {
+    if (o.n == 0) return;
+    if (n == 0) {
+      *this = o;
+      return;
+    }
+    const double total = static_cast<double>(n + o.n);
+    const double d = o.mean - mean;
+    m2 += o.m2 + d * d * static_cast<double>(n) * static_cast<double>(o.n) / total;
+    mean += d * static_cast<double>(o.n) / total;
+    n += o.n;
+  }
+};
+
+template <typename In>
+class VarianceAggregator final : public Aggregator {
+ public:
+  explicit VarianceAggregator(bool stddev) : stddev_(stddev) {}
+  DataType output_type() const override { return DataType::Float64(); }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<VarianceAggregator>(stddev_);
+  }
+  void Resize(int64_t groups) override { moments_.resize(static_cast<size_t>(groups)); }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    const In* v = Values<In>(*inputs[0]);
+    ForEachValid(*inputs[0], groups,
+                 [&](int64_t r, uint32_t g) { moments_[g].Add(static_cast<double>(v[r])); });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const VarianceAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) moments_[to[i]].Merge(o.moments_[from[i]]);
+  }
+  Array Finish() override {
+    Float64Builder b;
+    for (const Moments& m : moments_) {
+      // Sample variance, as SQL's var/stddev: undefined (null) below two values.
+      if (m.n < 2) {
+        b.AppendNull();
+      } else {
+        const double var = m.m2 / static_cast<double>(m.n - 1);
+        b.Append(stddev_ ? std::sqrt(var) : var);
+      }
+    }
+    return b.Finish();
+  }
+  int64_t ByteSize() const override {
+    return static_cast<int64_t>(moments_.capacity() * sizeof(Moments));
+  }
+
+ private:
+  bool stddev_;
+  std::vector<Moments> moments_;
+};
+
+struct CoMoments {
+  int64_t n = 0;
+  double mean_x = 0, mean_y = 0, m2x = 0, m2y = 0, cxy = 0;
+
+  void Add(double x, double y) {
+    ++n;
+    const double dx = x - mean_x;
+    mean_x += dx / static_cast<double>(n);
+    const double dy = y - mean_y;
+    mean_y += dy / static_cast<double>(n);
+    m2x += dx * (x - mean_x);
+    m2y += dy * (y - mean_y);
+    cxy += dx * (y - mean_y);
+  }
+  void Merge(const CoMoments& o) {
+    if (o.n == 0) return;
+    if (n == 0) {
+      *this = o;
+      return;
+    }
+    const double na = static_cast<double>(n);
+    const double nb = static_cast<double>(o.n);
+    const double total = na + nb;
+    const double dx = o.mean_x - mean_x;
+    const double dy = o.mean_y - mean_y;
+    m2x += o.m2x + dx * dx * na * nb / total;
+    m2y += o.m2y + dy * dy * na * nb / total;
+    cxy += o.cxy + dx * dy * na * nb / total;
+    mean_x += dx * nb / total;
+    mean_y += dy * nb / total;
+    n += o.n;
+  }
+};
+
+template <typename X, typename Y>
+class CorrAggregator final : public Aggregator {
+ public:
+  DataType output_type() const override { return DataType::Float64(); }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<CorrAggregator>();
+  }
+  void Resize(int64_t groups) override { moments_.resize(static_cast<size_t>(groups)); }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    const Array& xs = *inputs[0];
+    const Array& ys = *inputs[1];
+    const X* x = Values<X>(xs);
+    const Y* y = Values<Y>(ys);
+    ForEachValid(xs, groups, [&](int64_t r, uint32_t g) {
+      if (ys.IsValid(r)) moments_[g].Add(static_cast<double>(x[r]), static_cast<double>(y[r]));
+    });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const CorrAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) moments_[to[i]].Merge(o.moments_[from[i]]);
+  }
+  Array Finish() override {
+    Float64Builder b;
+    for (const CoMoments& m : moments_) {
+      const double denominator = std::sqrt(m.m2x * m.m2y);
+      if (m.n < 2 || denominator == 0) {
+        b.AppendNull();
+      } else {
+        b.Append(m.cxy / denominator);
+      }
+    }
+    return b.Finish();
+  }
+  int64_t ByteSize() const override {
+    return static_cast<int64_t>(moments_.capacity() * sizeof(CoMoments));
+  }
+
+ private:
+  std::vector<CoMoments> moments_;
+};
+
+// Orders values as SQL does for min/max: NaN above every other float.
+template <typename T>
+bool Less(const T& a, const T& b) {
+  if constexpr (std::is_same_v<T, Decimal128>) {
+    return a.ToInt128() < b.ToInt128();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a)) return false;
+    if (std::isnan(b)) return true;
+    return a < b;
+  } else {
+    return a < b;
+  }
+}
+
+template <typename T, bool kMax>
+class MinMaxAggregator final : public Aggregator {
+ public:
+  explicit MinMaxAggregator(DataType type) : type_(std::move(type)) {}
+  DataType output_type() const override { return type_; }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<MinMaxAggregator>(type_);
+  }
+  void Resize(int64_t groups) override {
+    values_.resize(static_cast<size_t>(groups));
+    seen_.resize(static_cast<size_t>(groups), 0);
+  }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    const T* v = Values<T>(*inputs[0]);
+    ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) { Offer(g, v[r]); });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const MinMaxAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) {
+      const uint32_t g = from[i];
+      if (o.seen_[g]) Offer(to[i], o.values_[g]);
+    }
+  }
+  Array Finish() override { return FinishWithSeen(type_, values_, seen_); }
+  int64_t ByteSize() const override {
+    return static_cast<int64_t>(values_.capacity() * sizeof(T) + seen_.capacity());
+  }
+
+ private:
+  void Offer(uint32_t g, const T& v) {
+    if (!seen_[g] || (kMax ? Less(values_[g], v) : Less(v, values_[g]))) {
+      values_[g] = v;
+      seen_[g] = 1;
+    }
+  }
+
+  DataType type_;
+  std::vector<T> values_;
+  std::vector<uint8_t> seen_;
+};
+
+template <bool kMax>
+class BinaryMinMaxAggregator final : public Aggregator {
+ public:
+  explicit BinaryMinMaxAggregator(DataType type) : type_(std::move(type)) {}
+  DataType output_type() const override { return type_; }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<BinaryMinMaxAggregator>(type_);
+  }
+  void Resize(int64_t groups) override {
+    values_.resize(static_cast<size_t>(groups));
+    seen_.resize(static_cast<size_t>(groups), 0);
+  }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    const Array& a = *inputs[0];
+    ForEachValid(a, groups, [&](int64_t r, uint32_t g) { Offer(g, a.BinaryValue(r)); });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const BinaryMinMaxAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) {
+      const uint32_t g = from[i];
+      if (o.seen_[g]) Offer(to[i], o.values_[g]);
+    }
+  }
+  Array Finish() override {
+    auto b = MakeBuilder(type_);
+    for (size_t g = 0; g < values_.size(); ++g) {
+      if (!seen_[g]) {
+        b->AppendNull();
+      } else if (type_.layout() == Layout::kVariableBinary) {
+        static_cast<BinaryBuilder&>(*b).Append(values_[g]);
+      } else {
+        static_cast<FixedSizeBinaryBuilder&>(*b).Append(values_[g]);
+      }
+    }
+    return b->Finish();
+  }
+  int64_t ByteSize() const override {
+    int64_t bytes = static_cast<int64_t>(values_.capacity() * sizeof(std::string));
+    for (const std::string& s : values_) {
+      if (s.capacity() > 15) bytes += static_cast<int64_t>(s.capacity());
+    }
+    return bytes;
+  }
+
+ private:
+  void Offer(uint32_t g, std::string_view v) {
+    // Byte order, as SQL compares strings under the binary collation.
+    if (!seen_[g] || (kMax ? values_[g] < v : v < values_[g])) {
+      values_[g].assign(v);
+      seen_[g] = 1;
+    }
+  }
+
+  DataType type_;
+  std::vector<std::string> values_;
+  std::vector<uint8_t> seen_;
+};
+
+template <typename In>
+class MedianAggregator final : public Aggregator {
+ public:
+  DataType output_type() const override { return DataType::Float64(); }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<MedianAggregator>();
+  }
+  void Resize(int64_t groups) override { values_.resize(static_cast<size_t>(groups)); }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    const In* v = Values<In>(*inputs[0]);
+    ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) {
+      values_[g].push_back(static_cast<double>(v[r]));
+      held_ += sizeof(double);
+    });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const MedianAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) {
+      const uint32_t g = from[i];
+      auto& into = values_[to[i]];
+      into.insert(into.end(), o.values_[g].begin(), o.values_[g].end());
+      held_ += static_cast<int64_t>(o.values_[g].size() * sizeof(double));
+    }
+  }
+  Array Finish() override {
+    Float64Builder b;
+    for (auto& v : values_) {
+      if (v.empty()) {
+        b.AppendNull();
+        continue;
+      }
+      // The continuous median: the mean of the two middle values for an even count.
+      const size_t mid = v.size() / 2;
+      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+      double m = v[mid];
+      if (v.size() % 2 == 0) {
+        const double lower =
+            *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+        m = lower + (m - lower) / 2;
+      }
+      b.Append(m);
+    }
+    return b.Finish();
+  }
+  int64_t ByteSize() const override {
+    return static_cast<int64_t>(values_.capacity() * sizeof(std::vector<double>)) + held_;
+  }
+
+ private:
+  std::vector<std::vector<double>> values_;
+  int64_t held_ = 0;
+};
+
+// first/last keep the whole value (nulls included, as SQL's first and last do) as a one-column
+// key string, so one implementation serves every type.
+template <bool kLast>
+class FirstLastAggregator final : public Aggregator {
+ public:
+  explicit FirstLastAggregator(DataType type) : encoder_({type}) {}
+  DataType output_type() const override { return encoder_.types()[0]; }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<FirstLastAggregator>(encoder_.types()[0]);
+  }
+  void Resize(int64_t groups) override {
+    values_.resize(static_cast<size_t>(groups));
+    rows_.resize(static_cast<size_t>(groups), -1);
+  }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t first_row) override {
+    encoder_.Encode(inputs.first(1));
+    for (size_t r = 0; r < groups.size(); ++r) {
+      Offer(groups[r], first_row + static_cast<int64_t>(r), encoder_.key(static_cast<int64_t>(r)));
+    }
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const FirstLastAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) {
+      const uint32_t g = from[i];
+      if (o.rows_[g] >= 0) Offer(to[i], o.rows_[g], o.values_[g]);
+    }
+  }
+  Array Finish() override {
+    std::vector<std::string_view> keys;
+    const std::string null_key(1, '\0');
+    for (size_t g = 0; g < values_.size(); ++g) {
+      keys.push_back(rows_[g] >= 0 ? std::string_view(values_[g]) : std::string_view(null_key));
+    }
+    return encoder_.Decode(keys)[0];
+  }
+  int64_t ByteSize() const override {
+    int64_t bytes = static_cast<int64_t>(values_.capacity() * (sizeof(std::string) + 8));
+    for (const std::string& s : values_) {
+      if (s.capacity() > 15) bytes += static_cast<int64_t>(s.capacity());
+    }
+    return bytes;
+  }
+
+ private:
+  void Offer(uint32_t g, int64_t row, std::string_view value) {
+    if (rows_[g] < 0 || (kLast ? row > rows_[g] : row < rows_[g])) {
+      rows_[g] = row;
+      values_[g].assign(value);
+    }
+  }
+
+  KeyEncoder encoder_;
+  std::vector<std::string> values_;
+  std::vector<int64_t> rows_;
+};
+
+// Distinct (group, value) pairs in a hash table of their own; a group's count is its pairs.
+constexpr uint32_t kNotMerged = ~uint32_t{0};
+
+class CountDistinctAggregator final : public Aggregator {
+ public:
+  explicit CountDistinctAggregator(DataType type) : encoder_({type}) {}
+  DataType output_type() const override { return DataType::Int64(); }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<CountDistinctAggregator>(encoder_.types()[0]);
+  }
+  void Resize(int64_t groups) override { groups_ = groups; }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              int64_t) override {
+    encoder_.Encode(inputs.first(1));
+    ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) { Insert(g, encoder_.key(r)); });
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const CountDistinctAggregator&>(other);
+    // Pairs of groups outside `from` are not merged: they belong to another partition.
+    std::vector<uint32_t> target(static_cast<size_t>(o.groups_), kNotMerged);
+    for (size_t i = 0; i < from.size(); ++i) target[from[i]] = to[i];
+    for (int64_t i = 0; i < o.pairs_.num_groups(); ++i) {
+      const std::string_view pair = o.pairs_.key(i);
+      uint32_t g;
+      std::memcpy(&g, pair.data(), 4);
+      if (target[g] != kNotMerged) Insert(target[g], pair.substr(4));
+    }
+  }
+  Array Finish() override {
+    std::vector<int64_t> counts(static_cast<size_t>(groups_), 0);
+    for (int64_t i = 0; i < pairs_.num_groups(); ++i) {
+      uint32_t g;
+      std::memcpy(&g, pairs_.key(i).data(), 4);
+      ++counts[g];
+    }
+    Int64Builder b;
+    b.AppendValues(counts);
+    return b.Finish();
+  }
+  int64_t ByteSize() const override { return pairs_.ByteSize(); }
+
+ private:
+  void Insert(uint32_t group, std::string_view value) {
+    scratch_.assign(reinterpret_cast<const char*>(&group), 4);
+    scratch_.append(value);
+    pairs_.FindOrInsert(XxHash64(scratch_.data(), scratch_.size(), 0), scratch_);
+  }
+
+  KeyEncoder encoder_;
+  GroupTable pairs_;
+  int64_t groups_ = 0;
+  std::string scratch_;
+};
+
+bool IsNumeric(const DataType& t) {
+  switch (t.id()) {
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Calls f(T{}) for a numeric column's C type, or NotSupported naming the function and column.
+template <typename F>
+void DispatchNumeric(const AggregateCall& call, size_t arg, const DataType& type, F&& f) {
+  if (!IsNumeric(type)) {
+    throw NotSupported("{} needs a numeric column", call.function)
+        .With("column", call.columns[arg])
+        .With("type", type.ToString());
+  }
+  DispatchFixedWidth(type, [&]<typename T>(T) {
+    if constexpr (!std::is_same_v<T, Decimal128>) f(T{});
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
+                                           std::span<const DataType> input_types) {
+  const std::string& fn = call.function;
+  static const std::vector<std::pair<std::string_view, size_t>> kFunctions = {
+      {"count", 1},    {"count_distinct", 1}, {"sum", 1},    {"min", 1},
+      {"max", 1},      {"mean", 1},           {"avg", 1},    {"var", 1},
+      {"variance", 1}, {"var_samp", 1},       {"stddev", 1}, {"stddev_samp", 1},
+      {"median", 1},   {"first", 1},          {"last", 1},   {"corr", 2}};
+  auto known = std::find_if(kFunctions.begin(), kFunctions.end(),
+                            [&](const auto& f) { return f.first == fn; });
+  if (known == kFunctions.end()) {
+    throw InvalidArgument("unknown aggregate function '{}'", fn).With("aggregate", call.name);
+  }
+  const bool star = fn == "count" && call.columns.empty();
+  if (!star && call.columns.size() != known->second) {
+    throw InvalidArgument("{} takes {} column(s)", fn, known->second).With("aggregate", call.name);
+  }
+  SLUICE_CHECK_EQ(input_types.size(), call.columns.size());
+  std::unique_ptr<Aggregator> out;
+  if (fn == "count") {
+    return std::make_unique<CountAggregator>(star);
+  }
+  if (fn == "corr") {
+    DispatchNumeric(call, 0, input_types[0], [&]<typename X>(X) {
+      DispatchNumeric(call, 1, input_types[1],
+                      [&]<typename Y>(Y) { out = std::make_unique<CorrAggregator<X, Y>>(); });
+    });
+    return out;
+  }
+  const DataType& type = input_types[0];
+  if (fn == "count_distinct") return std::make_unique<CountDistinctAggregator>(type);
+  if (fn == "first") return std::make_unique<FirstLastAggregator<false>>(type);
+  if (fn == "last") return std::make_unique<FirstLastAggregator<true>>(type);
+  if (fn == "min" || fn == "max") {
+    const bool is_max = fn == "max";
+    if (type.layout() == Layout::kVariableBinary || type.id() == TypeId::kFixedSizeBinary) {
+      if (is_max) return std::make_unique<BinaryMinMaxAggregator<true>>(type);
+      return std::make_unique<BinaryMinMaxAggregator<false>>(type);
+    }
+    if (type.id() == TypeId::kBool) {
+      throw NotSupported("{} of a bool column", fn).With("column", call.columns[0]);
+    }
+    DispatchFixedWidth(type, [&]<typename T>(T) {
+      if (is_max) {
+        out = std::make_unique<MinMaxAggregator<T, true>>(type);
+      } else {
+        out = std::make_unique<MinMaxAggregator<T, false>>(type);
+      }
+    });
+    return out;
+  }
+  DispatchNumeric(call, 0, type, [&]<typename T>(T) {
+    if (fn == "sum") {
+      out = std::make_unique<SumAggregator<T>>(call.columns[0]);
+    } else if (fn == "mean" || fn == "avg") {
+      out = std::make_unique<MeanAggregator<T>>();
+    } else if (fn == "var" || fn == "variance" || fn == "var_samp") {
+      out = std::make_unique<VarianceAggregator<T>>(false);
+    } else if (fn == "stddev" || fn == "stddev_samp") {
+      out = std::make_unique<VarianceAggregator<T>>(true);
+    } else if (fn == "median") {
+      out = std::make_unique<MedianAggregator<T>>();
+    }
+  });
+  SLUICE_CHECK(out != nullptr);
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,57 @@
+// GroupTable: the distinct keys seen so far, each with a dense group id (0, 1, 2, ... in order of
+// first appearance). The hash table of group-by, distinct, and a join's build side. Keys are
+// KeyEncoder strings kept in one arena; the table is open addressing with linear probing over
+// slots of (hash tag, group id), so a probe touches the key bytes only on a tag match.
+//
+// Callers give each key's 64-bit hash (table/hash.h row hashes): the same hash decides the
+// shuffle partition, so rows of a partition share no structure with the probe order beyond it.
+//
+// Thread safety: not thread-safe; one table per thread, merged afterwards with Insert.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+class GroupTable {
+ public:
+  GroupTable();
+
+  // The group id of each key, inserting the ones not present.
+  void FindOrInsert(std::span<const uint64_t> hashes, std::span<const std::string_view> keys,
+                    std::span<uint32_t> groups);
+  uint32_t FindOrInsert(uint64_t hash, std::string_view key);
+  // The group id, or -1 when absent (a join's probe side).
+  int64_t Find(uint64_t hash, std::string_view key) const;
+
+  int64_t num_groups() const { return static_cast<int64_t>(hashes_.size()); }
+  uint64_t hash(int64_t group) const { return hashes_[static_cast<size_t>(group)]; }
+  std::string_view key(int64_t group) const {
+    return std::string_view(
+        arena_.data() + offsets_[static_cast<size_t>(group)],
+        offsets_[static_cast<size_t>(group) + 1] - offsets_[static_cast<size_t>(group)]);
+  }
+  std::vector<std::string_view> keys() const;
+
+  // Memory held (slots, arena, hashes), for the memory budget.
+  int64_t ByteSize() const;
+
+ private:
+  struct Slot {
+    uint32_t tag;    // high bits of the hash
+    uint32_t group;  // group id + 1; 0 marks an empty slot
+  };
+
+  void Grow();
+
+  std::vector<Slot> slots_;
+  uint64_t mask_ = 0;
+  std::vector<char> arena_;
+  std::vector<uint64_t> offsets_;  // num_groups + 1
+  std::vector<uint64_t> hashes_;
+};
+
+}  // namespace sluice

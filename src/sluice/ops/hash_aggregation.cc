@@ -1,0 +1,137 @@
+#include "sluice/ops/hash_aggregation.h"
+
+#include "sluice/base/check.h"
+#include "sluice/base/error.h"
+#include "sluice/table/hash.h"
+
+namespace sluice {
+namespace {
+
+int ResolveColumn(const Schema& schema, const std::string& name, const std::string& role) {
+  std::optional<int> index = schema.FieldIndex(name);
+  if (!index) throw NotFound("unknown column in {}", role).With("column", name);
+  return *index;
+}
+
+std::vector<DataType> KeyTypes(const Schema& input, const std::vector<std::string>& keys) {
+  std::vector<DataType> types;
+  for (const std::string& k : keys)
+    types.push_back(input.field(ResolveColumn(input, k, "group keys")).type);
+  return types;
+}
+
+}  // namespace
+
+HashAggregation::HashAggregation(const Schema& input, const GroupBySpec& spec)
+    : encoder_(KeyTypes(input, spec.keys)) {
+  std::vector<Field> fields;
+  for (const std::string& k : spec.keys) {
+    key_columns_.push_back(ResolveColumn(input, k, "group keys"));
+    fields.push_back(Field{k, input.field(key_columns_.back()).type, true});
+  }
+  for (const AggregateCall& call : spec.aggregates) {
+    std::vector<int> columns;
+    std::vector<DataType> types;
+    for (const std::string& c : call.columns) {
+      columns.push_back(ResolveColumn(input, c, "aggregate " + call.name));
+      types.push_back(input.field(columns.back()).type);
+    }
+    auto user = std::find_if(spec.user_functions.begin(), spec.user_functions.end(),
+                             [&](const auto& f) { return f.first == call.function; });
+    aggregators_.push_back(user != spec.user_functions.end() ? user->second(types)
+                                                             : MakeAggregator(call, types));
+    aggregate_columns_.push_back(std::move(columns));
+    fields.push_back(Field{call.name, aggregators_.back()->output_type(), true});
+  }
+  output_schema_ = std::make_shared<const Schema>(std::move(fields));
+}
+
+HashAggregation::HashAggregation(const HashAggregation& prototype, int)
+    : key_columns_(prototype.key_columns_),
+      aggregate_columns_(prototype.aggregate_columns_),
+      output_schema_(prototype.output_schema_),
+      encoder_(prototype.encoder_.types()) {
+  for (const auto& a : prototype.aggregators_) aggregators_.push_back(a->NewEmpty());
+}
+
+std::unique_ptr<HashAggregation> HashAggregation::NewEmpty() const {
+  return std::unique_ptr<HashAggregation>(new HashAggregation(*this, 0));
+}
+
+void HashAggregation::ResizeAggregators() {
+  if (table_.num_groups() <= sized_groups_) return;
+  // Geometric growth, so a stream of new groups resizes the states O(log n) times.
+  sized_groups_ = std::max(table_.num_groups(), sized_groups_ * 2);
+  for (auto& a : aggregators_) a->Resize(sized_groups_);
+}
+
+void HashAggregation::Consume(const RecordBatch& batch, int64_t first_row) {
+  SLUICE_CHECK(partitions_ == 0);
+  const size_t rows = static_cast<size_t>(batch.num_rows());
+  groups_.resize(rows);
+  if (key_columns_.empty()) {
+    if (table_.num_groups() == 0) table_.FindOrInsert(0, {});
+    std::fill(groups_.begin(), groups_.end(), 0);
+  } else {
+    hashes_.resize(rows);
+    HashRows(batch, key_columns_, hashes_);
+    std::vector<const Array*> keys;
+    for (int c : key_columns_) keys.push_back(&batch.column(c));
+    encoder_.Encode(keys);
+    keys_.resize(rows);
+    for (size_t r = 0; r < rows; ++r) keys_[r] = encoder_.key(static_cast<int64_t>(r));
+    table_.FindOrInsert(hashes_, keys_, groups_);
+  }
+  ResizeAggregators();
+  std::vector<const Array*> inputs;
+  for (size_t a = 0; a < aggregators_.size(); ++a) {
+    inputs.clear();
+    for (int c : aggregate_columns_[a]) inputs.push_back(&batch.column(c));
+    aggregators_[a]->Update(inputs, groups_, first_row);
+  }
+}
+
+void HashAggregation::Seal(int partitions) {
+  SLUICE_CHECK_GT(partitions, 0);
+  partitions_ = partitions;
+  partition_groups_.assign(static_cast<size_t>(partitions), {});
+  for (int64_t g = 0; g < table_.num_groups(); ++g) {
+    partition_groups_[static_cast<size_t>(PartitionOf(table_.hash(g), partitions))].push_back(
+        static_cast<uint32_t>(g));
+  }
+}
+
+void HashAggregation::MergePartition(const HashAggregation& other, int partition) {
+  SLUICE_CHECK(other.partitions_ > 0);
+  Merge(other, other.partition_groups_.at(static_cast<size_t>(partition)));
+}
+
+void HashAggregation::Merge(const HashAggregation& other, std::span<const uint32_t> groups) {
+  std::vector<uint32_t> to(groups.size());
+  for (size_t i = 0; i < groups.size(); ++i) {
+    to[i] = table_.FindOrInsert(other.table_.hash(groups[i]), other.table_.key(groups[i]));
+  }
+  ResizeAggregators();
+  for (size_t a = 0; a < aggregators_.size(); ++a) {
+    aggregators_[a]->Merge(*other.aggregators_[a], groups, to);
+  }
+}
+
+RecordBatch HashAggregation::Finish() {
+  const int64_t groups = table_.num_groups();
+  std::vector<Array> columns = encoder_.Decode(table_.keys());
+  for (auto& a : aggregators_) {
+    // States were grown geometrically: trim them to the groups.
+    a->Resize(groups);
+    columns.push_back(a->Finish());
+  }
+  return RecordBatch::Make(output_schema_, std::move(columns), groups);
+}
+
+int64_t HashAggregation::ByteSize() const {
+  int64_t bytes = table_.ByteSize();
+  for (const auto& a : aggregators_) bytes += a->ByteSize();
+  return bytes;
+}
+
+}  // namespace sluice

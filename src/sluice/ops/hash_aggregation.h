@@ -1,0 +1,87 @@
+// HashAggregation: the state of a group-by (keys plus aggregate calls) over the rows consumed so
+// far: a GroupTable of the keys and one Aggregator per call. Threads each build one (a partial
+// state), seal it, and the partials are merged partition by partition: partition p of the final
+// result merges only the groups whose key hash falls in p, so P partitions merge in parallel and
+// no merge ever touches all groups at once. Row hashes are table/hash.h's; the partition of a
+// hash is PartitionOf below (its high bits, while the table probes with its low bits).
+//
+// Thread safety: one thread mutates a HashAggregation; a sealed one is read-only and may be
+// merged from by several threads at once (each into its own target).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/ops/aggregate.h"
+#include "sluice/ops/group_table.h"
+#include "sluice/ops/key_encoder.h"
+#include "sluice/table/record_batch.h"
+
+namespace sluice {
+
+// A user aggregate: makes the aggregator for the call's input types.
+using AggregatorFactory =
+    std::function<std::unique_ptr<Aggregator>(std::span<const DataType> input_types)>;
+
+struct GroupBySpec {
+  std::vector<std::string> keys;  // may be empty: one group over all rows
+  std::vector<AggregateCall> aggregates;
+  // Functions beyond the built-in ones, by name.
+  std::vector<std::pair<std::string, AggregatorFactory>> user_functions;
+};
+
+// The shuffle partition of a row hash: high 32 bits scaled to [0, partitions).
+inline int PartitionOf(uint64_t hash, int partitions) {
+  return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(partitions)) >> 32);
+}
+
+class HashAggregation {
+ public:
+  // Resolves the spec against the input schema: NotFound naming an unknown column,
+  // InvalidArgument or NotSupported (from MakeAggregator) naming a bad aggregate.
+  HashAggregation(const Schema& input, const GroupBySpec& spec);
+
+  // A fresh state of the same query (a thread's partial).
+  std::unique_ptr<HashAggregation> NewEmpty() const;
+
+  // Adds a batch of the input schema; first_row is its position in the input stream (first and
+  // last use it).
+  void Consume(const RecordBatch& batch, int64_t first_row);
+
+  // Groups this state into `partitions` partitions; afterwards it is read-only.
+  void Seal(int partitions);
+  // Merges the groups of sealed `other` that fall in `partition`.
+  void MergePartition(const HashAggregation& other, int partition);
+
+  // Keys then aggregates, one row per group; the state is spent afterwards.
+  RecordBatch Finish();
+  const Schema& output_schema() const { return *output_schema_; }
+
+  int64_t num_groups() const { return table_.num_groups(); }
+  int64_t ByteSize() const;
+
+ private:
+  HashAggregation(const HashAggregation& prototype, int);
+
+  void Merge(const HashAggregation& other, std::span<const uint32_t> groups);
+  void ResizeAggregators();
+
+  std::vector<int> key_columns_;
+  std::vector<std::vector<int>> aggregate_columns_;
+  std::shared_ptr<const Schema> output_schema_;
+  KeyEncoder encoder_;
+  GroupTable table_;
+  std::vector<std::unique_ptr<Aggregator>> aggregators_;
+  int64_t sized_groups_ = 0;
+  // After Seal: the group ids of each partition.
+  int partitions_ = 0;
+  std::vector<std::vector<uint32_t>> partition_groups_;
+  // Scratch.
+  std::vector<uint64_t> hashes_;
+  std::vector<std::string_view> keys_;
+  std::vector<uint32_t> groups_;
+};
+
+}  // namespace sluice
