@@ -1,0 +1,88 @@
+#include "sluice/ops/group_by.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "sluice/base/cores.h"
+#include "sluice/flow/pipeline.h"
+
+namespace sluice {
+namespace {
+
+constexpr int64_t kRowsPerPartition = 500'000;
+
+// A batch with its stream position (first()/last() order by it).
+struct PositionedBatch {
+  RecordBatch batch;
+  int64_t position;
+};
+int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
+
+using Partials = std::vector<std::shared_ptr<HashAggregation>>;
+
+}  // namespace
+
+GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
+                         const GroupByOptions& options) {
+  GroupByResult result;
+  const HashAggregation prototype(*scan.schema(), spec);
+  result.schema = std::make_shared<const Schema>(prototype.output_schema());
+  result.input_rows = scan.num_rows();
+  const int cores = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
+  const int64_t by_rows = scan.num_rows() / kRowsPerPartition;
+  result.partitions = static_cast<int>(std::clamp<int64_t>(
+      std::max<int64_t>(cores, by_rows), options.min_partitions, options.max_partitions));
+
+  Pipeline scan_pipeline("groupby-scan");
+  ReduceResult<Partials> partials =
+      scan_pipeline.Source("row groups", scan.units())
+          .FlatMap("scan",
+                   [&scan](const ScanUnit& unit, Emitter<PositionedBatch>& out) {
+                     // Units are ordered; 2^32 rows per unit leave room for any row group.
+                     int64_t position = static_cast<int64_t>(unit.index) << 32;
+                     for (RecordBatch& b : scan.Read(unit)) {
+                       const int64_t rows = b.num_rows();
+                       out.Emit(PositionedBatch{std::move(b), position});
+                       position += rows;
+                     }
+                   })
+          .Reduce(
+              "aggregate", Partials{},
+              [&prototype](Partials& mine, PositionedBatch in) {
+                if (mine.empty()) mine.push_back(prototype.NewEmpty());
+                mine[0]->Consume(in.batch, in.position);
+              },
+              [](Partials& all, Partials&& partial) {
+                all.insert(all.end(), partial.begin(), partial.end());
+              });
+  result.scan_report = scan_pipeline.Run(options.run);
+
+  Partials sealed = partials.value();
+  for (auto& p : sealed) p->Seal(result.partitions);
+  std::vector<int> ids(static_cast<size_t>(result.partitions));
+  for (int i = 0; i < result.partitions; ++i) ids[static_cast<size_t>(i)] = i;
+  std::mutex mu;
+  std::vector<std::pair<int, RecordBatch>> finished;  // guarded by mu
+  Pipeline merge_pipeline("groupby-merge");
+  merge_pipeline.Source("partitions", std::move(ids))
+      .Map("merge",
+           [&](int partition) {
+             auto state = prototype.NewEmpty();
+             for (const auto& p : sealed) state->MergePartition(*p, partition);
+             return std::make_pair(partition, state->Finish());
+           })
+      .Sink("collect", [&](std::pair<int, RecordBatch> part) {
+        std::lock_guard lock(mu);
+        if (part.second.num_rows() > 0) finished.push_back(std::move(part));
+      });
+  result.merge_report = merge_pipeline.Run(options.run);
+  std::sort(finished.begin(), finished.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [_, batch] : finished) {
+    result.groups += batch.num_rows();
+    result.batches.push_back(std::move(batch));
+  }
+  return result;
+}
+
+}  // namespace sluice

@@ -1,0 +1,45 @@
+#include "sluice/ops/table_scan.h"
+
+#include "sluice/base/error.h"
+
+namespace sluice {
+
+std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths,
+                                           std::vector<std::string> columns) {
+  if (paths.empty()) throw InvalidArgument("no input files");
+  std::shared_ptr<TableScan> scan(new TableScan());
+  scan->columns_ = std::move(columns);
+  parquet::ParquetReadOptions options;
+  options.columns = scan->columns_;
+  for (size_t f = 0; f < paths.size(); ++f) {
+    auto reader = parquet::ParquetFileReader::Open(paths[f]);
+    std::shared_ptr<const Schema> schema = reader->ReadSchema(options);
+    if (scan->schema_ == nullptr) {
+      scan->schema_ = schema;
+    } else if (!(*schema == *scan->schema_)) {
+      throw InvalidData("input files have different schemas")
+          .With("file", paths[f])
+          .With("first_file", paths[0])
+          .With("schema", schema->ToString())
+          .With("first_schema", scan->schema_->ToString());
+    }
+    for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+      const auto& group = reader->footer().metadata.row_groups[static_cast<size_t>(rg)];
+      ScanUnit unit{static_cast<int>(scan->units_.size()), static_cast<int>(f), rg, group.num_rows};
+      scan->num_rows_ += group.num_rows;
+      scan->data_bytes_ += group.total_byte_size;
+      scan->units_.push_back(unit);
+    }
+    scan->files_.push_back(std::move(reader));
+  }
+  return scan;
+}
+
+std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
+  parquet::ParquetReadOptions options;
+  options.columns = columns_;
+  options.row_groups = {unit.row_group};
+  return files_[static_cast<size_t>(unit.file)]->ReadAll(options);
+}
+
+}  // namespace sluice

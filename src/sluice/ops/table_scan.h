@@ -1,0 +1,57 @@
+// TableScan: a table stored as Parquet files, read as units of work (one row group of one file)
+// that threads read independently. Opening reads every footer (one ranged read each) and checks
+// that the files agree on the projected schema, naming both files when they do not, so a job
+// fails before it starts rather than halfway.
+//
+// A unit's position (file, row group) orders the input: rows of unit u come before those of
+// unit u + 1, which is the stream order that first() and last() follow.
+//
+// Thread safety: after Open, Read may be called from any number of threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/io/parquet/file_reader.h"
+#include "sluice/table/record_batch.h"
+
+namespace sluice {
+
+struct ScanUnit {
+  int index = 0;  // position in units(), which is stream order
+  int file = 0;
+  int row_group = 0;
+  int64_t rows = 0;
+};
+
+inline int64_t ByteSize(const ScanUnit&) { return sizeof(ScanUnit); }
+
+class TableScan {
+ public:
+  // paths: Parquet files (read in this order). columns: empty for all. NotFound for a missing
+  // file or column, InvalidData for a schema that differs from the first file's.
+  static std::shared_ptr<TableScan> Open(const std::vector<std::string>& paths,
+                                         std::vector<std::string> columns = {});
+
+  const std::shared_ptr<const Schema>& schema() const { return schema_; }
+  const std::vector<ScanUnit>& units() const { return units_; }
+  int64_t num_rows() const { return num_rows_; }
+  // Uncompressed bytes of the units' column data (the footers' figure), for sizing work.
+  int64_t data_bytes() const { return data_bytes_; }
+
+  std::vector<RecordBatch> Read(const ScanUnit& unit) const;
+
+ private:
+  TableScan() = default;
+
+  std::vector<std::unique_ptr<parquet::ParquetFileReader>> files_;
+  std::vector<std::string> columns_;
+  std::shared_ptr<const Schema> schema_;
+  std::vector<ScanUnit> units_;
+  int64_t num_rows_ = 0;
+  int64_t data_bytes_ = 0;
+};
+
+}  // namespace sluice
