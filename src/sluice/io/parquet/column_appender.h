@@ -2,6 +2,11 @@
 // sluice Array, converting each value to the column's type (column_type.h) and placing nulls
 // where a level is below the maximum. The validity bitmap is only built once a null appears.
 //
+// Columns that need no conversion (fixed-width values and strings/binary as stored) can also be
+// filled in place: the reader decodes the present values straight into the array's buffers
+// (FixedSlots/BinaryEnds) and Commit* spreads them over their rows, so values are copied once,
+// from the page into the array.
+//
 // Values that cannot be converted (a decimal wider than 128 bits, an empty decimal) are
 // InvalidData; string data past 2 GiB in one array is ResourceExhausted (read smaller batches).
 //
@@ -10,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "sluice/io/parquet/column_type.h"
 #include "sluice/io/parquet/page_value_decoder.h"
@@ -27,6 +33,26 @@ class ColumnAppender {
   // `values` holds exactly their values, in order.
   void Append(const PhysicalValues& values, const int16_t* levels, int16_t max_level, int64_t count,
               int64_t present);
+  // As Append, for fixed-width physical values stored back to back at `values`, `width` bytes
+  // each.
+  void AppendFixedValues(const uint8_t* values, int32_t width, const int16_t* levels,
+                         int16_t max_level, int64_t count, int64_t present);
+
+  // Makes room for `rows` more rows, so a batch is built without regrowing (string bytes are
+  // estimated from the previous batches).
+  void Reserve(int64_t rows);
+  // True when the column can be filled in place (no conversion; fixed-width or binary layout).
+  bool direct_fixed() const { return direct_fixed_; }
+  bool direct_binary() const { return direct_binary_; }
+  // Fixed width: where the next `count` rows' values go; write the present ones there back to
+  // back, then call CommitFixed.
+  uint8_t* FixedSlots(int64_t count);
+  void CommitFixed(const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
+  // Binary: append the present values' bytes to `*data` and each one's end offset (in data) to
+  // `*ends`, then call CommitBinary.
+  void BinarySlots(int64_t count, int32_t** ends, BufferBuilder** data);
+  void CommitBinary(const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
+
   int64_t length() const { return length_; }
   // The array of everything appended since the last Finish.
   Array Finish();
@@ -35,10 +61,9 @@ class ColumnAppender {
   void AppendValidity(const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
   void AppendBinary(const PhysicalValues& values, const int16_t* levels, int16_t max_level,
                     int64_t count, int64_t present);
-  void AppendBools(const PhysicalValues& values, const int16_t* levels, int16_t max_level,
-                   int64_t count);
-  void AppendFixed(const PhysicalValues& values, const int16_t* levels, int16_t max_level,
-                   int64_t count, int64_t present);
+  void AppendBools(const uint8_t* values, const int16_t* levels, int16_t max_level, int64_t count);
+  void AppendFixed(const uint8_t* in, int64_t in_width, const ByteArrayBuffer* binary,
+                   const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
 
   ColumnType type_;
   int32_t out_width_;
@@ -49,6 +74,11 @@ class ColumnAppender {
   BufferBuilder data_;    // string/binary bytes
   int64_t length_ = 0;
   int64_t null_count_ = 0;
+  bool direct_fixed_ = false;
+  bool direct_binary_ = false;
+  // String bytes per row of the batches so far, to size the next batch's data buffer.
+  double data_bytes_per_row_ = -1;
+  std::vector<uint8_t> validity_scratch_;
 };
 
 }  // namespace sluice::parquet

@@ -10,11 +10,11 @@ namespace sluice::parquet {
 
 ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFooter& footer,
                                      int row_group, int column, const ColumnReadOptions& options)
-    : file_(source.name()),
+    : source_(source),
+      footer_(footer),
+      file_(source.name()),
       column_(footer.schema.columns().at(static_cast<size_t>(column))),
-      meta_(*footer.metadata.row_groups.at(static_cast<size_t>(row_group))
-                 .columns.at(static_cast<size_t>(column))
-                 .meta_data),
+      column_index_(column),
       row_group_(row_group),
       options_(options),
       type_([&] {
@@ -27,14 +27,34 @@ ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFo
       values_decoder_(column_.physical_type, column_.type_length) {
   try {
     values_.width = PhysicalValueWidth(column_.physical_type, column_.type_length);
-    codec_ = Codec::Make(meta_.codec);
+    appender_ = std::make_unique<ColumnAppender>(type_, options_.allocator);
+  } catch (Error& error) {
+    throw AddContext(std::move(error));
+  }
+  StartRowGroup(row_group);
+}
+
+void ColumnChunkReader::StartRowGroup(int row_group) {
+  row_group_ = row_group;
+  page_index_ = -1;
+  pages_.reset();
+  has_dictionary_ = false;
+  seen_data_page_ = false;
+  page_left_ = 0;
+  values_read_ = 0;
+  if (appender_->length() > 0) appender_->Finish();
+  try {
+    meta_ = &*footer_.metadata.row_groups.at(static_cast<size_t>(row_group))
+                  .columns.at(static_cast<size_t>(column_index_))
+                  .meta_data;
+    if (codec_ == nullptr || codec_->codec() != meta_->codec) codec_ = Codec::Make(meta_->codec);
     // ReadFooter checked that the chunk lies inside the file's data area, so the allocation is
     // bounded by the file's size.
-    ColumnChunkRange range = ColumnChunkReadRange(meta_, footer.metadata, footer.metadata_offset);
-    chunk_.resize(static_cast<size_t>(range.length));
-    source.ReadAt(range.start, chunk_);
-    pages_.emplace(chunk_, range.start, meta_.num_values);
-    appender_ = std::make_unique<ColumnAppender>(type_, options_.allocator);
+    ColumnChunkRange range =
+        ColumnChunkReadRange(*meta_, footer_.metadata, footer_.metadata_offset);
+    chunk_.Resize(static_cast<size_t>(range.length));
+    source_.ReadAt(range.start, chunk_.span());
+    pages_.emplace(chunk_.span(), range.start, meta_->num_values);
   } catch (Error& error) {
     throw AddContext(std::move(error));
   }
@@ -65,17 +85,18 @@ bool ColumnChunkReader::NextDataPage() {
         if (!header.dictionary_page_header) {
           throw InvalidData("a dictionary page without a dictionary page header");
         }
-        if (dictionary_ || seen_data_page_) {
+        if (has_dictionary_ || seen_data_page_) {
           throw InvalidData("a second dictionary page, or one after the data pages");
         }
         const DictionaryPageHeader& dict = *header.dictionary_page_header;
         if (dict.encoding != Encoding::kPlain && dict.encoding != Encoding::kPlainDictionary) {
           throw InvalidData("a dictionary page in encoding {}", EncodingName(dict.encoding));
         }
-        DecompressPage(header, page.data, *codec_, &page_bytes_);
-        dictionary_.emplace();
-        DecodeDictionaryPage(column_.physical_type, column_.type_length, page_bytes_,
-                             dict.num_values, &*dictionary_);
+        page_bytes_.Resize(static_cast<size_t>(header.uncompressed_page_size));
+        DecompressPage(header, page.data, *codec_, page_bytes_.span());
+        DecodeDictionaryPage(column_.physical_type, column_.type_length, page_bytes_.span(),
+                             dict.num_values, &dictionary_);
+        has_dictionary_ = true;
         break;
       }
       case PageType::kDataPage:
@@ -100,13 +121,14 @@ void ColumnChunkReader::StartDataPage(const RawPage& page) {
     const DataPageHeader& d = *header.data_page_header;
     num_values = d.num_values;
     encoding = d.encoding;
-    DecompressPage(header, page.data, *codec_, &page_bytes_);
-    std::span<const uint8_t> bytes(page_bytes_);
+    page_bytes_.Resize(static_cast<size_t>(header.uncompressed_page_size));
+    DecompressPage(header, page.data, *codec_, page_bytes_.span());
+    std::span<const uint8_t> bytes = page_bytes_.span();
     // Flat columns have no repetition levels (max level 0 stores none).
     definition_levels_ = LevelDecoder::ForDataPageV1(
         d.definition_level_encoding, column_.max_definition_level, num_values, bytes);
     bytes = bytes.subspan(definition_levels_.encoded_size());
-    values_decoder_.Reset(encoding, bytes, dictionary_ ? &*dictionary_ : nullptr);
+    values_decoder_.Reset(encoding, bytes, has_dictionary_ ? &dictionary_ : nullptr);
   } else {
     if (!header.data_page_header_v2) throw InvalidData("a v2 data page without its header");
     const DataPageHeaderV2& d = *header.data_page_header_v2;
@@ -116,20 +138,21 @@ void ColumnChunkReader::StartDataPage(const RawPage& page) {
       throw InvalidData("a flat column's v2 page holds {} rows but {} values", d.num_rows,
                         d.num_values);
     }
-    DecompressPage(header, page.data, *codec_, &page_bytes_);
-    std::span<const uint8_t> bytes(page_bytes_);
+    page_bytes_.Resize(static_cast<size_t>(header.uncompressed_page_size));
+    DecompressPage(header, page.data, *codec_, page_bytes_.span());
+    std::span<const uint8_t> bytes = page_bytes_.span();
     // Some writers store an (all-zero) repetition level section even for flat columns.
     size_t rep = static_cast<size_t>(d.repetition_levels_byte_length);
     size_t def = static_cast<size_t>(d.definition_levels_byte_length);
     definition_levels_ =
         LevelDecoder::ForDataPageV2(column_.max_definition_level, bytes.subspan(rep, def));
     values_decoder_.Reset(encoding, bytes.subspan(rep + def),
-                          dictionary_ ? &*dictionary_ : nullptr);
+                          has_dictionary_ ? &dictionary_ : nullptr);
   }
   if (num_values < 0) throw InvalidData("the page claims {} values", num_values);
-  if (num_values > meta_.num_values - values_read_) {
+  if (num_values > meta_->num_values - values_read_) {
     throw InvalidData("the page's {} values pass the chunk's {} values", num_values,
-                      meta_.num_values);
+                      meta_->num_values);
   }
   page_left_ = num_values;
 }
@@ -138,22 +161,21 @@ Array ColumnChunkReader::Read(int64_t max_rows) {
   try {
     int64_t produced = 0;
     int16_t max_level = column_.max_definition_level;
+    appender_->Reserve(std::min(max_rows, meta_->num_values - values_read_));
     while (produced < max_rows) {
       if (page_left_ == 0 && !NextDataPage()) break;
       int64_t count = std::min(page_left_, max_rows - produced);
       int64_t present = count;
       const int16_t* levels = nullptr;
       if (max_level > 0) {
-        levels_.resize(static_cast<size_t>(count));
+        if (levels_.size() < static_cast<size_t>(count)) levels_.resize(static_cast<size_t>(count));
         if (definition_levels_.Decode(levels_.data(), count) != count) {
           throw InvalidData("the page holds fewer definition levels than its values");
         }
-        present = std::count(levels_.begin(), levels_.end(), max_level);
+        present = std::count(levels_.begin(), levels_.begin() + count, max_level);
         levels = levels_.data();
       }
-      values_.Clear();
-      values_decoder_.Decode(present, &values_);
-      appender_->Append(values_, levels, max_level, count, present);
+      ReadValues(count, present, levels);
       page_left_ -= count;
       values_read_ += count;
       produced += count;
@@ -164,12 +186,34 @@ Array ColumnChunkReader::Read(int64_t max_rows) {
   }
 }
 
+void ColumnChunkReader::ReadValues(int64_t count, int64_t present, const int16_t* levels) {
+  int16_t max_level = column_.max_definition_level;
+  if (appender_->direct_fixed()) {
+    values_decoder_.DecodeFixed(present, appender_->FixedSlots(count));
+    appender_->CommitFixed(levels, max_level, count, present);
+  } else if (appender_->direct_binary()) {
+    int32_t* ends;
+    BufferBuilder* data;
+    appender_->BinarySlots(count, &ends, &data);
+    values_decoder_.DecodeBinary(present, ends, data);
+    appender_->CommitBinary(levels, max_level, count, present);
+  } else if (values_.width > 0) {
+    uint8_t* fixed = fixed_values_.Resize(static_cast<size_t>(present * values_.width));
+    values_decoder_.DecodeFixed(present, fixed);
+    appender_->AppendFixedValues(fixed, values_.width, levels, max_level, count, present);
+  } else {
+    values_.Clear();
+    values_decoder_.Decode(present, &values_);
+    appender_->Append(values_, levels, max_level, count, present);
+  }
+}
+
 void ColumnChunkReader::CheckFullyRead() {
   try {
     if (page_left_ == 0) NextDataPage();
-    if (page_left_ > 0 || values_read_ != meta_.num_values) {
+    if (page_left_ > 0 || values_read_ != meta_->num_values) {
       throw InvalidData("the column chunk's pages hold {} values, its metadata says {}",
-                        values_read_ + page_left_, meta_.num_values);
+                        values_read_ + page_left_, meta_->num_values);
     }
   } catch (Error& error) {
     throw AddContext(std::move(error));

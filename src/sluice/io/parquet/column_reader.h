@@ -8,6 +8,10 @@
 // page; malformed data is InvalidData. Memory is bounded by the chunk's stored size, one page's
 // uncompressed size (at most `max_page_size`) and the requested batch.
 //
+// A reader can move on to the same column of another row group (StartRowGroup), keeping its
+// chunk, page and scratch buffers: reading a file's row groups one after another then allocates
+// and zeroes nothing per page.
+//
 // Ownership: borrows the source and footer, which must outlive it; the Arrays it returns own
 // their buffers (from `allocator`). Thread safety: one thread per reader; distinct readers on
 // one source may run concurrently.
@@ -24,6 +28,7 @@
 #include "sluice/io/parquet/levels.h"
 #include "sluice/io/parquet/page_iterator.h"
 #include "sluice/io/parquet/page_value_decoder.h"
+#include "sluice/io/parquet/scratch_buffer.h"
 #include "sluice/table/allocator.h"
 #include "sluice/table/array.h"
 
@@ -51,6 +56,10 @@ class ColumnChunkReader {
   ColumnChunkReader(const ColumnChunkReader&) = delete;
   ColumnChunkReader& operator=(const ColumnChunkReader&) = delete;
 
+  // Moves to this column in row group `row_group` of the same file, dropping what is left of the
+  // current chunk (call CheckFullyRead first to check it).
+  void StartRowGroup(int row_group);
+
   const ColumnType& type() const { return type_; }
   // The next up to `max_rows` values; a shorter array only at the end of the chunk.
   Array Read(int64_t max_rows);
@@ -64,19 +73,25 @@ class ColumnChunkReader {
   void StartDataPage(const RawPage& page);
   Error AddContext(Error error) const;
 
+  void ReadValues(int64_t count, int64_t present, const int16_t* levels);
+
+  RandomAccessSource& source_;
+  const ParquetFooter& footer_;
   const std::string& file_;
   const ColumnDescriptor& column_;
-  const ColumnMetaData& meta_;
-  int row_group_;
+  int column_index_;
+  const ColumnMetaData* meta_ = nullptr;
+  int row_group_ = -1;
   ColumnReadOptions options_;
   ColumnType type_;
-  std::vector<uint8_t> chunk_;
+  ScratchBuffer chunk_;
   std::unique_ptr<Codec> codec_;
   std::optional<PageIterator> pages_;
-  std::optional<PhysicalValues> dictionary_;
+  PhysicalValues dictionary_;
+  bool has_dictionary_ = false;
   bool seen_data_page_ = false;
   int64_t page_index_ = -1;
-  std::vector<uint8_t> page_bytes_;
+  ScratchBuffer page_bytes_;
   // The current data page: values (levels) not yet read, and its decoders.
   int64_t page_left_ = 0;
   LevelDecoder definition_levels_;
@@ -85,6 +100,7 @@ class ColumnChunkReader {
   // Per-batch scratch.
   std::vector<int16_t> levels_;
   PhysicalValues values_;
+  ScratchBuffer fixed_values_;
   std::unique_ptr<ColumnAppender> appender_;
 };
 

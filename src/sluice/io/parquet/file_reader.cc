@@ -107,13 +107,20 @@ std::optional<RecordBatch> ParquetBatchReader::Next() {
   const ParquetFooter& footer = file_.footer();
   while (rows_left_ == 0) {
     for (auto& reader : readers_) reader->CheckFullyRead();
-    readers_.clear();
-    if (next_row_group_ == row_groups_.size()) return std::nullopt;
+    if (next_row_group_ == row_groups_.size()) {
+      readers_.clear();
+      return std::nullopt;
+    }
     int row_group = row_groups_[next_row_group_++];
     rows_left_ = footer.metadata.row_groups[static_cast<size_t>(row_group)].num_rows;
-    for (int leaf : leaves_) {
-      readers_.push_back(std::make_unique<ColumnChunkReader>(file_.source(), footer, row_group,
-                                                             leaf, options_.column_options));
+    if (readers_.empty()) {
+      for (int leaf : leaves_) {
+        readers_.push_back(std::make_unique<ColumnChunkReader>(file_.source(), footer, row_group,
+                                                               leaf, options_.column_options));
+      }
+    } else {
+      // The same columns of the next row group, reusing each reader's buffers.
+      for (auto& reader : readers_) reader->StartRowGroup(row_group);
     }
   }
   int64_t rows = std::min(rows_left_, options_.batch_rows);

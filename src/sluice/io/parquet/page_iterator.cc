@@ -42,8 +42,16 @@ bool PageIterator::Next(RawPage* page) {
 
 void DecompressPage(const PageHeader& header, std::span<const uint8_t> data, Codec& codec,
                     std::vector<uint8_t>* out) {
+  out->resize(static_cast<size_t>(header.uncompressed_page_size));
+  DecompressPage(header, data, codec, std::span<uint8_t>(*out));
+}
+
+void DecompressPage(const PageHeader& header, std::span<const uint8_t> data, Codec& codec,
+                    std::span<uint8_t> out) {
   size_t size = static_cast<size_t>(header.uncompressed_page_size);
-  out->resize(size);
+  if (out.size() != size) {
+    throw InvalidData("the page buffer holds {} bytes, the page {}", out.size(), size);
+  }
   size_t prefix = 0;
   bool compressed = codec.codec() != CompressionCodec::kUncompressed;
   if (header.data_page_header_v2) {
@@ -55,10 +63,10 @@ void DecompressPage(const PageHeader& header, std::span<const uint8_t> data, Cod
     if (prefix > data.size() || prefix > size) {
       throw InvalidData("a v2 page's {} level bytes exceed the page", prefix);
     }
-    if (prefix > 0) std::memcpy(out->data(), data.data(), prefix);
+    if (prefix > 0) std::memcpy(out.data(), data.data(), prefix);
   }
   std::span<const uint8_t> values_in = data.subspan(prefix);
-  std::span<uint8_t> values_out(out->data() + prefix, size - prefix);
+  std::span<uint8_t> values_out(out.data() + prefix, size - prefix);
   if (!compressed) {
     if (values_in.size() != values_out.size()) {
       throw InvalidData("an uncompressed page stores {} bytes but its header says {}",

@@ -52,5 +52,9 @@ class PageIterator {
 // chunk's codec. InvalidData when the sizes disagree or the data is corrupt.
 void DecompressPage(const PageHeader& header, std::span<const uint8_t> data, Codec& codec,
                     std::vector<uint8_t>* out);
+// The same into `out`, which must hold exactly uncompressed_page_size bytes (the reader's reused
+// page buffer: nothing is zeroed first).
+void DecompressPage(const PageHeader& header, std::span<const uint8_t> data, Codec& codec,
+                    std::span<uint8_t> out);
 
 }  // namespace sluice::parquet

@@ -22,6 +22,7 @@
 #include "sluice/io/parquet/format_enums.h"
 #include "sluice/io/parquet/plain.h"
 #include "sluice/io/parquet/rle.h"
+#include "sluice/table/buffer_builder.h"
 
 namespace sluice::parquet {
 
@@ -55,10 +56,15 @@ class PageValueDecoder {
   void Reset(Encoding encoding, std::span<const uint8_t> data, const PhysicalValues* dictionary);
   // Appends exactly `count` values to `out` (whose width must be this column's).
   void Decode(int64_t count, PhysicalValues* out);
+  // Fixed-width columns: writes exactly `count` values (width bytes each) to `out`.
+  void DecodeFixed(int64_t count, uint8_t* out);
+  // BYTE_ARRAY columns: appends exactly `count` values' bytes to `data` and writes the end offset
+  // of each (from data's start) to `ends`, which has room for `count`.
+  void DecodeBinary(int64_t count, int32_t* ends, BufferBuilder* data);
 
  private:
   [[noreturn]] void Short(int64_t got, int64_t count) const;
-  void DecodeDictionary(int64_t count, PhysicalValues* out);
+  void DecodeIndices(int64_t count);
 
   PhysicalType type_;
   int32_t width_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <limits>
 
 #include "sluice/base/error.h"
 
@@ -59,6 +60,44 @@ int64_t PlainDecoder::DecodeByteArrays(ByteArrayBuffer* out, int64_t count) {
     pos_ += 4 + length;
     ++done;
   }
+  return done;
+}
+
+int64_t PlainDecoder::DecodeByteArrays(int64_t count, int32_t* ends, BufferBuilder* data) {
+  const uint8_t* bytes = data_.data();
+  const size_t size = data_.size();
+  const int64_t base = data->size();
+  int64_t end = base;
+  size_t pos = pos_;
+  int64_t done = 0;
+  for (; done < count && size - pos >= 4; ++done) {
+    uint32_t length;
+    std::memcpy(&length, bytes + pos, 4);
+    if (length > size - pos - 4) {
+      throw InvalidData("PLAIN: a byte array of {} bytes passes the end of the page", length)
+          .With("offset", std::to_string(pos));
+    }
+    end += length;
+    ends[done] = static_cast<int32_t>(end);
+    pos += 4 + length;
+  }
+  if (end > std::numeric_limits<int32_t>::max()) {
+    throw ResourceExhausted("a batch of byte arrays passed 2 GiB; use smaller batches");
+  }
+  data->Reserve(end - base);
+  uint8_t* out = data->mutable_data() + base;
+  // Value i's bytes follow its 4-byte length, after the i values (and lengths) before it.
+  const uint8_t* in = bytes + pos_;
+  int64_t previous = base;
+  for (int64_t i = 0; i < done; ++i) {
+    size_t length = static_cast<size_t>(ends[i] - previous);
+    std::memcpy(out, in + 4, length);
+    out += length;
+    in += 4 + length;
+    previous = ends[i];
+  }
+  data->UnsafeAdvance(end - base);
+  pos_ = pos;
   return done;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sluice/io/parquet/byte_array_buffer.h"
+#include "sluice/table/buffer_builder.h"
 
 namespace sluice::parquet {
 
@@ -38,6 +39,10 @@ class PlainDecoder {
   // `count` values of `width` bytes each into `out` (count * width bytes).
   int64_t DecodeFixedLenByteArrays(int32_t width, uint8_t* out, int64_t count);
   int64_t DecodeByteArrays(ByteArrayBuffer* out, int64_t count);
+  // Up to `count` byte arrays appended to `data`, with the end offset of each (from data's
+  // start) written to `ends`: one pass sums the lengths, so `data` grows once. ResourceExhausted
+  // when the data would pass 2 GiB (int32 offsets).
+  int64_t DecodeByteArrays(int64_t count, int32_t* ends, BufferBuilder* data);
 
  private:
   std::span<const uint8_t> data_;
