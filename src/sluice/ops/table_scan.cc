@@ -35,7 +35,25 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
   return scan;
 }
 
+std::shared_ptr<TableScan> TableScan::FromBatches(std::shared_ptr<const Schema> schema,
+                                                  std::vector<RecordBatch> batches) {
+  std::shared_ptr<TableScan> scan(new TableScan());
+  scan->schema_ = std::move(schema);
+  for (RecordBatch& b : batches) {
+    if (!(b.schema() == *scan->schema_)) {
+      throw InvalidArgument("batch {} has another schema than the table", scan->units_.size())
+          .With("schema", b.schema().ToString());
+    }
+    scan->units_.push_back(ScanUnit{static_cast<int>(scan->units_.size()), 0, 0, b.num_rows()});
+    scan->num_rows_ += b.num_rows();
+    scan->data_bytes_ += ByteSize(b);
+    scan->batches_.push_back(std::move(b));
+  }
+  return scan;
+}
+
 std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
+  if (files_.empty()) return {batches_[static_cast<size_t>(unit.index)]};
   parquet::ParquetReadOptions options;
   options.columns = columns_;
   options.row_groups = {unit.row_group};

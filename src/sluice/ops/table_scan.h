@@ -3,6 +3,8 @@
 // that the files agree on the projected schema, naming both files when they do not, so a job
 // fails before it starts rather than halfway.
 //
+// An in-memory table (FromBatches) has one unit per batch.
+//
 // A unit's position (file, row group) orders the input: rows of unit u come before those of
 // unit u + 1, which is the stream order that first() and last() follow.
 //
@@ -34,6 +36,10 @@ class TableScan {
   // file or column, InvalidData for a schema that differs from the first file's.
   static std::shared_ptr<TableScan> Open(const std::vector<std::string>& paths,
                                          std::vector<std::string> columns = {});
+  // A table already in memory: each batch is one unit (InvalidArgument for a batch of another
+  // schema).
+  static std::shared_ptr<TableScan> FromBatches(std::shared_ptr<const Schema> schema,
+                                                std::vector<RecordBatch> batches);
 
   const std::shared_ptr<const Schema>& schema() const { return schema_; }
   const std::vector<ScanUnit>& units() const { return units_; }
@@ -47,6 +53,7 @@ class TableScan {
   TableScan() = default;
 
   std::vector<std::unique_ptr<parquet::ParquetFileReader>> files_;
+  std::vector<RecordBatch> batches_;  // FromBatches: unit i is batches_[i]
   std::vector<std::string> columns_;
   std::shared_ptr<const Schema> schema_;
   std::vector<ScanUnit> units_;
