@@ -1,7 +1,7 @@
 // The db-benchmark group-by queries on sluice: loads a Parquet file of the G1 table into memory
 // (not timed), then runs each query with RunGroupBy and prints one line per query:
 // "q<N> <seconds> <groups>". bench/groupby_vs_duckdb.mjs runs DuckDB on the same file and
-// prints the ratios. Usage: sluice_groupby_bench FILE [THREADS] [RUNS]
+// prints the ratios. Usage: sluice_groupby_bench FILE [THREADS] [RUNS] [QUERY]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -26,11 +26,12 @@ struct Query {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: {} FILE [THREADS] [RUNS]\n", argv[0]);
+    fmt::print(stderr, "usage: {} FILE [THREADS] [RUNS] [QUERY]\n", argv[0]);
     return 2;
   }
   const int threads = argc > 2 ? std::atoi(argv[2]) : 0;
   const int runs = argc > 3 ? std::atoi(argv[3]) : 2;
+  const std::string only = argc > 4 ? argv[4] : "";
   auto file = sluice::TableScan::Open({argv[1]});
   std::vector<sluice::RecordBatch> batches;
   for (const sluice::ScanUnit& u : file->units()) {
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
       {"q10", {"id1", "id2", "id3", "id4", "id5", "id6"}, "sum(v3), count(*)"},
   };
   for (const Query& q : queries) {
+    if (!only.empty() && only != q.name) continue;
     sluice::GroupBySpec spec;
     spec.keys = q.keys;
     spec.aggregates = sluice::ParseAggregateCalls(q.aggregates);
@@ -61,14 +63,19 @@ int main(int argc, char** argv) {
     options.run.progress = sluice::ProgressMode::kOff;
     double best = std::numeric_limits<double>::infinity();
     int64_t groups = 0;
+    double scan_seconds = 0;
+    double merge_seconds = 0;
     for (int r = 0; r < runs; ++r) {
       const auto start = std::chrono::steady_clock::now();
       sluice::GroupByResult result = sluice::RunGroupBy(*table, spec, options);
       best = std::min(
           best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       groups = result.groups;
+      scan_seconds = result.scan_report.wall_seconds;
+      merge_seconds = result.merge_report.wall_seconds;
     }
-    fmt::print("{} {:.4f} {}\n", q.name, best, groups);
+    fmt::print("{} {:.4f} {} (last run: aggregate {:.3f} s, merge {:.3f} s)\n", q.name, best,
+               groups, scan_seconds, merge_seconds);
     std::fflush(stdout);
   }
   return 0;

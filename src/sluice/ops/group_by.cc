@@ -68,6 +68,9 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
       .Map("merge",
            [&](int partition) {
              auto state = prototype.NewEmpty();
+             int64_t upper_bound = 0;
+             for (const auto& p : sealed) upper_bound += p->partition_groups(partition);
+             state->Reserve(upper_bound);
              for (const auto& p : sealed) state->MergePartition(*p, partition);
              return std::make_pair(partition, state->Finish());
            })

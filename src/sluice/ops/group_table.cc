@@ -1,5 +1,6 @@
 #include "sluice/ops/group_table.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -10,13 +11,26 @@ namespace sluice {
 namespace {
 
 constexpr size_t kInitialSlots = 1024;
+constexpr size_t kBlockBytes = 256 * 1024;
 
 uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
 
 }  // namespace
 
-GroupTable::GroupTable() : slots_(kInitialSlots, Slot{0, 0}), mask_(kInitialSlots - 1) {
-  offsets_.push_back(0);
+GroupTable::GroupTable() : slots_(kInitialSlots, Slot{0, 0}), mask_(kInitialSlots - 1) {}
+
+std::string_view GroupTable::Store(std::string_view key) {
+  if (static_cast<size_t>(block_end_ - block_next_) < key.size()) {
+    const size_t size = std::max(kBlockBytes, key.size());
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    block_next_ = blocks_.back().get();
+    block_end_ = block_next_ + size;
+    arena_bytes_ += static_cast<int64_t>(size);
+  }
+  if (!key.empty()) std::memcpy(block_next_, key.data(), key.size());
+  std::string_view stored(block_next_, key.size());
+  block_next_ += key.size();
+  return stored;
 }
 
 uint32_t GroupTable::FindOrInsert(uint64_t hash, std::string_view key) {
@@ -29,15 +43,14 @@ uint32_t GroupTable::FindOrInsert(uint64_t hash, std::string_view key) {
         throw InvalidArgument("more than 4 billion groups in one hash table partition")
             .With("hint", "use more shuffle partitions");
       }
-      arena_.insert(arena_.end(), key.begin(), key.end());
-      offsets_.push_back(arena_.size());
+      keys_.push_back(Store(key));
       hashes_.push_back(hash);
       slot = Slot{tag, static_cast<uint32_t>(group + 1)};
       // Grow at 50% load: linear probing stays short.
-      if (2 * hashes_.size() > slots_.size()) Grow();
+      if (2 * hashes_.size() > slots_.size()) Rehash(slots_.size() * 2);
       return static_cast<uint32_t>(group);
     }
-    if (slot.tag == tag && hashes_[slot.group - 1] == hash && key == this->key(slot.group - 1)) {
+    if (slot.tag == tag && key == keys_[slot.group - 1]) {
       return slot.group - 1;
     }
   }
@@ -55,15 +68,23 @@ int64_t GroupTable::Find(uint64_t hash, std::string_view key) const {
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];
     if (slot.group == 0) return -1;
-    if (slot.tag == tag && hashes_[slot.group - 1] == hash && key == this->key(slot.group - 1)) {
+    if (slot.tag == tag && key == keys_[slot.group - 1]) {
       return slot.group - 1;
     }
   }
 }
 
-void GroupTable::Grow() {
+void GroupTable::Reserve(int64_t groups) {
+  size_t slots = slots_.size();
+  while (slots < 2 * static_cast<size_t>(groups) + 1) slots *= 2;
+  if (slots != slots_.size()) Rehash(slots);
+  keys_.reserve(static_cast<size_t>(groups));
+  hashes_.reserve(static_cast<size_t>(groups));
+}
+
+void GroupTable::Rehash(size_t size) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.size() * 2, Slot{0, 0});
+  slots_.assign(size, Slot{0, 0});
   mask_ = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.group == 0) continue;
@@ -73,17 +94,10 @@ void GroupTable::Grow() {
   }
 }
 
-std::vector<std::string_view> GroupTable::keys() const {
-  std::vector<std::string_view> out;
-  out.reserve(hashes_.size());
-  for (int64_t g = 0; g < num_groups(); ++g) out.push_back(key(g));
-  return out;
-}
-
 int64_t GroupTable::ByteSize() const {
-  return static_cast<int64_t>(slots_.capacity() * sizeof(Slot) + arena_.capacity() +
-                              offsets_.capacity() * sizeof(uint64_t) +
-                              hashes_.capacity() * sizeof(uint64_t));
+  return arena_bytes_ + static_cast<int64_t>(slots_.capacity() * sizeof(Slot) +
+                                             keys_.capacity() * sizeof(std::string_view) +
+                                             hashes_.capacity() * sizeof(uint64_t));
 }
 
 }  // namespace sluice

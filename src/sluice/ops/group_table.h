@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -29,12 +30,11 @@ class GroupTable {
 
   int64_t num_groups() const { return static_cast<int64_t>(hashes_.size()); }
   uint64_t hash(int64_t group) const { return hashes_[static_cast<size_t>(group)]; }
-  std::string_view key(int64_t group) const {
-    return std::string_view(
-        arena_.data() + offsets_[static_cast<size_t>(group)],
-        offsets_[static_cast<size_t>(group) + 1] - offsets_[static_cast<size_t>(group)]);
-  }
-  std::vector<std::string_view> keys() const;
+  std::string_view key(int64_t group) const { return keys_[static_cast<size_t>(group)]; }
+  const std::vector<std::string_view>& keys() const { return keys_; }
+
+  // Room for `groups` groups without rehashing (a merge knows how many are coming).
+  void Reserve(int64_t groups);
 
   // Memory held (slots, arena, hashes), for the memory budget.
   int64_t ByteSize() const;
@@ -45,12 +45,16 @@ class GroupTable {
     uint32_t group;  // group id + 1; 0 marks an empty slot
   };
 
-  void Grow();
+  void Rehash(size_t slots);
+  std::string_view Store(std::string_view key);
 
   std::vector<Slot> slots_;
   uint64_t mask_ = 0;
-  std::vector<char> arena_;
-  std::vector<uint64_t> offsets_;  // num_groups + 1
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* block_end_ = nullptr;
+  char* block_next_ = nullptr;
+  int64_t arena_bytes_ = 0;
+  std::vector<std::string_view> keys_;  // into blocks_
   std::vector<uint64_t> hashes_;
 };
 

@@ -106,6 +106,12 @@ void HashAggregation::MergePartition(const HashAggregation& other, int partition
   Merge(other, other.partition_groups_.at(static_cast<size_t>(partition)));
 }
 
+int64_t HashAggregation::partition_groups(int partition) const {
+  return static_cast<int64_t>(partition_groups_.at(static_cast<size_t>(partition)).size());
+}
+
+void HashAggregation::Reserve(int64_t groups) { table_.Reserve(groups); }
+
 void HashAggregation::Merge(const HashAggregation& other, std::span<const uint32_t> groups) {
   std::vector<uint32_t> to(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) {

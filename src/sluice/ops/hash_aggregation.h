@@ -54,6 +54,10 @@ class HashAggregation {
   void Seal(int partitions);
   // Merges the groups of sealed `other` that fall in `partition`.
   void MergePartition(const HashAggregation& other, int partition);
+  // Groups of a sealed state in `partition`.
+  int64_t partition_groups(int partition) const;
+  // Room for `groups` groups (a merge sums partition_groups of its inputs first).
+  void Reserve(int64_t groups);
 
   // Keys then aggregates, one row per group; the state is spent afterwards.
   RecordBatch Finish();
