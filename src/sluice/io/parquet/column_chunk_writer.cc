@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string_view>
-#include <unordered_map>
+#include <type_traits>
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/bit_packing.h"
 #include "sluice/io/parquet/crc32.h"
+#include "sluice/io/parquet/dictionary_encoder.h"
 #include "sluice/io/parquet/levels.h"
 #include "sluice/io/parquet/page_header.h"
 #include "sluice/io/parquet/page_value_decoder.h"
@@ -18,27 +20,31 @@
 namespace sluice::parquet {
 namespace {
 
-// The column's values in physical form: definition levels (when nullable) and the non-null
-// values.
-struct PhysicalColumn {
-  int64_t rows = 0;
-  std::vector<int16_t> levels;
-  PhysicalValues values;
-};
-
 template <typename T>
 void AppendRaw(std::vector<uint8_t>* out, T value) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(&value);
   out->insert(out->end(), bytes, bytes + sizeof(T));
 }
 
+// Big-endian two's complement in `width` (<= 16) bytes.
+void StoreDecimalBigEndian(Decimal128 value, int32_t width, uint8_t* out) {
+  uint64_t be[2] = {__builtin_bswap64(static_cast<uint64_t>(value.high)),
+                    __builtin_bswap64(value.low)};
+  std::memcpy(out, reinterpret_cast<const uint8_t*>(be) + (16 - width), static_cast<size_t>(width));
+}
+
 void AppendDecimalBigEndian(Decimal128 value, int32_t width, std::vector<uint8_t>* out) {
-  unsigned __int128 bits = static_cast<unsigned __int128>(value.ToInt128());
   size_t start = out->size();
   out->resize(start + static_cast<size_t>(width));
+  if (width <= 16) {
+    StoreDecimalBigEndian(value, width, out->data() + start);
+    return;
+  }
+  unsigned __int128 bits = static_cast<unsigned __int128>(value.ToInt128());
   for (int32_t i = width - 1; i >= 0; --i) {
-    (*out)[start + static_cast<size_t>(i)] = static_cast<uint8_t>(bits);
-    bits >>= 8;
+    (*out)[start + static_cast<size_t>(i)] =
+        i >= width - 16 ? static_cast<uint8_t>(bits) : (value.high < 0 ? 0xff : 0);
+    if (i >= width - 16) bits >>= 8;
   }
 }
 
@@ -77,43 +83,129 @@ void AppendValue(const WriterColumn& column, const Array& array, int64_t i, Phys
       out->binary.Append(array.BinaryValue(i));
       return;
     case Layout::kFixedWidth: {
-      std::string_view v = array.BinaryValue(i);  // fixed-size binary, or the value's bytes below
-      if (type.id() != TypeId::kFixedSizeBinary) {
-        const uint8_t* p = array.raw_values() + (array.offset() + i) * type.byte_width();
-        out->fixed.insert(out->fixed.end(), p, p + type.byte_width());
-      } else {
-        out->fixed.insert(out->fixed.end(), v.begin(), v.end());
-      }
+      const uint8_t* p = array.raw_values() + (array.offset() + i) * type.byte_width();
+      out->fixed.insert(out->fixed.end(), p, p + type.byte_width());
       return;
     }
   }
 }
 
-PhysicalColumn Gather(const WriterColumn& column, std::span<const Array> pieces) {
-  PhysicalColumn result;
-  result.values.width = PhysicalValueWidth(column.physical_type, column.type_length);
+// Appends the present values of `array` (no conversion, fixed width) by copying them whole.
+void AppendFixedAsStored(const Array& array, PhysicalValues* out) {
+  int64_t width = array.type().byte_width();
+  const uint8_t* p = array.raw_values() + array.offset() * width;
+  int64_t n = array.length();
+  if (array.null_count() == 0) {
+    out->fixed.insert(out->fixed.end(), p, p + n * width);
+    return;
+  }
+  size_t start = out->fixed.size();
+  out->fixed.resize(start + static_cast<size_t>((n - array.null_count()) * width));
+  uint8_t* dst = out->fixed.data() + start;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!array.IsValid(i)) continue;
+    std::memcpy(dst, p + i * width, static_cast<size_t>(width));
+    dst += width;
+  }
+}
+
+// Appends the present values of a string/binary array: one copy of the bytes when it has no
+// nulls.
+void AppendBinaryAsStored(const Array& array, PhysicalValues* out) {
+  int64_t n = array.length();
+  if (array.null_count() != 0) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (array.IsValid(i)) out->binary.Append(array.BinaryValue(i));
+    }
+    return;
+  }
+  const int32_t* offsets = array.raw_offsets() + array.offset();
+  ByteArrayBuffer& binary = out->binary;
+  int64_t base = static_cast<int64_t>(binary.data.size());
+  int64_t bytes = offsets[n] - offsets[0];
+  if (base + bytes > std::numeric_limits<int32_t>::max()) {
+    throw ResourceExhausted(
+        "a column chunk holds more than 2 GiB of bytes; use smaller row groups");
+  }
+  binary.data.insert(binary.data.end(), array.raw_data() + offsets[0],
+                     array.raw_data() + offsets[n]);
+  size_t start = binary.offsets.size();
+  binary.offsets.resize(start + static_cast<size_t>(n));
+  int32_t shift = static_cast<int32_t>(base) - offsets[0];
+  for (int64_t i = 0; i < n; ++i)
+    binary.offsets[start + static_cast<size_t>(i)] = offsets[i + 1] + shift;
+}
+
+void AppendDecimalsToFixed(const WriterColumn& column, const Array& array, PhysicalValues* out) {
+  int32_t width = column.type_length;
+  int64_t n = array.length();
+  if (width > 16) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (array.IsValid(i)) AppendValue(column, array, i, out);
+    }
+    return;
+  }
+  size_t start = out->fixed.size();
+  out->fixed.resize(start + static_cast<size_t>((n - array.null_count()) * width));
+  uint8_t* dst = out->fixed.data() + start;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!array.IsValid(i)) continue;
+    StoreDecimalBigEndian(array.Value<Decimal128>(i), width, dst);
+    dst += width;
+  }
+}
+
+void Gather(const WriterColumn& column, std::span<const Array> pieces, PhysicalColumn* result) {
+  result->rows = 0;
+  result->values.width = PhysicalValueWidth(column.physical_type, column.type_length);
+  result->values.Clear();
+  int64_t rows = 0;
+  int64_t present = 0;
+  int64_t bytes = 0;
   for (const Array& array : pieces) {
-    int64_t n = array.length();
     if (!column.nullable && array.null_count() > 0) {
       throw InvalidArgument("a non-nullable column holds {} nulls", array.null_count());
     }
-    // Fast path: fixed-width values stored as they are, without nulls.
-    if (column.conversion == WriteConversion::kNone && array.null_count() == 0 &&
-        array.type().is_fixed_width() && array.type().id() != TypeId::kFixedSizeBinary) {
-      int64_t width = array.type().byte_width();
-      const uint8_t* p = array.raw_values() + array.offset() * width;
-      result.values.fixed.insert(result.values.fixed.end(), p, p + n * width);
+    rows += array.length();
+    present += array.length() - array.null_count();
+    if (array.type().layout() == Layout::kVariableBinary) {
+      const int32_t* offsets = array.raw_offsets() + array.offset();
+      bytes += offsets[array.length()] - offsets[0];
+    }
+  }
+  if (result->values.width > 0) {
+    result->values.fixed.reserve(static_cast<size_t>(present * result->values.width));
+  } else {
+    result->values.binary.data.reserve(static_cast<size_t>(bytes));
+    result->values.binary.offsets.reserve(static_cast<size_t>(present + 1));
+  }
+  if (column.nullable) result->levels.resize(static_cast<size_t>(rows));
+  for (const Array& array : pieces) {
+    int64_t n = array.length();
+    const DataType& type = array.type();
+    if (column.conversion == WriteConversion::kNone && type.is_fixed_width() &&
+        type.layout() == Layout::kFixedWidth) {
+      AppendFixedAsStored(array, &result->values);
+    } else if (column.conversion == WriteConversion::kNone &&
+               type.layout() == Layout::kVariableBinary) {
+      AppendBinaryAsStored(array, &result->values);
+    } else if (column.conversion == WriteConversion::kDecimalToFixed) {
+      AppendDecimalsToFixed(column, array, &result->values);
     } else {
       for (int64_t i = 0; i < n; ++i) {
-        if (array.IsValid(i)) AppendValue(column, array, i, &result.values);
+        if (array.IsValid(i)) AppendValue(column, array, i, &result->values);
       }
     }
     if (column.nullable) {
-      for (int64_t i = 0; i < n; ++i) result.levels.push_back(array.IsValid(i) ? 1 : 0);
+      int16_t* levels = result->levels.data() + result->rows;
+      if (array.null_count() == 0) {
+        std::fill_n(levels, n, int16_t{1});
+      } else {
+        for (int64_t i = 0; i < n; ++i) levels[i] = array.IsValid(i) ? 1 : 0;
+      }
     }
-    result.rows += n;
+    result->rows += n;
   }
-  return result;
 }
 
 std::string_view ValueBytes(const PhysicalValues& values, int64_t i) {
@@ -172,20 +264,6 @@ int Compare(const WriterColumn& column, std::string_view a, std::string_view b) 
   }
 }
 
-bool IsNan(const WriterColumn& column, std::string_view v) {
-  if (column.physical_type == PhysicalType::kFloat) {
-    float x;
-    std::memcpy(&x, v.data(), 4);
-    return std::isnan(x);
-  }
-  if (column.physical_type == PhysicalType::kDouble) {
-    double x;
-    std::memcpy(&x, v.data(), 8);
-    return std::isnan(x);
-  }
-  return false;
-}
-
 // Floats: a zero minimum is written as -0.0 and a zero maximum as +0.0 (parquet-format's rule).
 std::string ZeroSigned(const WriterColumn& column, std::string_view v, bool negative) {
   std::string out(v);
@@ -203,50 +281,78 @@ std::string ZeroSigned(const WriterColumn& column, std::string_view v, bool nega
   return out;
 }
 
-Statistics ComputeStatistics(const WriterColumn& column, const PhysicalColumn& data) {
+// Indices of the min and max of fixed-width numbers (NaN skipped), or -1 when there is none.
+template <typename T>
+void MinMaxNumbers(const PhysicalValues& values, int64_t* min, int64_t* max) {
+  int64_t n = values.size();
+  const uint8_t* in = values.fixed.data();
+  T low{};
+  T high{};
+  for (int64_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, in + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(v)) continue;
+    }
+    if (*min < 0) {
+      *min = *max = i;
+      low = high = v;
+      continue;
+    }
+    if (v < low) {
+      low = v;
+      *min = i;
+    }
+    if (high < v) {
+      high = v;
+      *max = i;
+    }
+  }
+}
+
+// `values` is the chunk's values, or its dictionary (the same distinct values, fewer of them).
+Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& values,
+                             int64_t null_count) {
   Statistics stats;
-  stats.null_count = data.rows - data.values.size();
+  stats.null_count = null_count;
   int64_t min = -1;
   int64_t max = -1;
-  int64_t n = data.values.size();
-  for (int64_t i = 0; i < n; ++i) {
-    std::string_view v = ValueBytes(data.values, i);
-    if (IsNan(column, v)) continue;
-    if (min < 0 || Compare(column, v, ValueBytes(data.values, min)) < 0) min = i;
-    if (max < 0 || Compare(column, v, ValueBytes(data.values, max)) > 0) max = i;
+  bool is_unsigned = column.sort_order == SortOrder::kUnsigned;
+  switch (column.physical_type) {
+    case PhysicalType::kInt32:
+      is_unsigned ? MinMaxNumbers<uint32_t>(values, &min, &max)
+                  : MinMaxNumbers<int32_t>(values, &min, &max);
+      break;
+    case PhysicalType::kInt64:
+      is_unsigned ? MinMaxNumbers<uint64_t>(values, &min, &max)
+                  : MinMaxNumbers<int64_t>(values, &min, &max);
+      break;
+    case PhysicalType::kFloat:
+      MinMaxNumbers<float>(values, &min, &max);
+      break;
+    case PhysicalType::kDouble:
+      MinMaxNumbers<double>(values, &min, &max);
+      break;
+    default: {
+      int64_t n = values.size();
+      for (int64_t i = 0; i < n; ++i) {
+        std::string_view v = ValueBytes(values, i);
+        if (min < 0) {
+          min = max = i;
+          continue;
+        }
+        if (Compare(column, v, ValueBytes(values, min)) < 0) min = i;
+        if (Compare(column, v, ValueBytes(values, max)) > 0) max = i;
+      }
+    }
   }
   if (min >= 0) {
-    stats.min_value = ZeroSigned(column, ValueBytes(data.values, min), true);
-    stats.max_value = ZeroSigned(column, ValueBytes(data.values, max), false);
+    stats.min_value = ZeroSigned(column, ValueBytes(values, min), true);
+    stats.max_value = ZeroSigned(column, ValueBytes(values, max), false);
     stats.is_min_value_exact = true;
     stats.is_max_value_exact = true;
   }
   return stats;
-}
-
-// Dictionary indices per value and the dictionary's values, or false when it grew too large.
-bool BuildDictionary(const PhysicalValues& values, int64_t size_limit,
-                     std::vector<uint32_t>* indices, PhysicalValues* dictionary) {
-  std::unordered_map<std::string_view, uint32_t> positions;
-  dictionary->width = values.width;
-  int64_t bytes = 0;
-  int64_t n = values.size();
-  indices->resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    std::string_view v = ValueBytes(values, i);
-    auto [it, inserted] = positions.emplace(v, static_cast<uint32_t>(positions.size()));
-    if (inserted) {
-      bytes += static_cast<int64_t>(v.size()) + (values.width == 0 ? 4 : 0);
-      if (bytes > size_limit) return false;
-      if (values.width == 0) {
-        dictionary->binary.Append(v);
-      } else {
-        dictionary->fixed.insert(dictionary->fixed.end(), v.begin(), v.end());
-      }
-    }
-    (*indices)[static_cast<size_t>(i)] = it->second;
-  }
-  return true;
 }
 
 // PLAIN bytes of values [begin, end).
@@ -255,10 +361,16 @@ void EncodePlain(PhysicalType type, const PhysicalValues& values, int64_t begin,
   if (type == PhysicalType::kBoolean) {
     PlainEncodeBooleans(std::span(values.fixed).subspan(begin, end - begin), out);
   } else if (values.width == 0) {
+    const int32_t* offsets = values.binary.offsets.data();
+    size_t start = out->size();
+    out->resize(start + static_cast<size_t>(offsets[end] - offsets[begin] + 4 * (end - begin)));
+    uint8_t* dst = out->data() + start;
+    const uint8_t* data = values.binary.data.data();
     for (int64_t i = begin; i < end; ++i) {
-      std::string_view v = values.binary[static_cast<size_t>(i)];
-      AppendRaw<uint32_t>(out, static_cast<uint32_t>(v.size()));
-      out->insert(out->end(), v.begin(), v.end());
+      uint32_t length = static_cast<uint32_t>(offsets[i + 1] - offsets[i]);
+      std::memcpy(dst, &length, 4);
+      std::memcpy(dst + 4, data + offsets[i], length);
+      dst += 4 + length;
     }
   } else {
     out->insert(out->end(), values.fixed.begin() + begin * values.width,
@@ -266,63 +378,84 @@ void EncodePlain(PhysicalType type, const PhysicalValues& values, int64_t begin,
   }
 }
 
-struct ChunkSizes {
-  int64_t compressed = 0;
-  int64_t uncompressed = 0;
-};
-
-// Compresses `body` (its first `raw_prefix` bytes stay uncompressed, for v2 levels), writes
-// header and page to `out`.
-void EmitPage(PageHeader header, const std::vector<uint8_t>& body, size_t raw_prefix, Codec& codec,
-              bool crc, std::vector<uint8_t>* out, ChunkSizes* sizes) {
-  std::vector<uint8_t> stored(body.begin(), body.begin() + static_cast<ptrdiff_t>(raw_prefix));
-  std::span<const uint8_t> rest = std::span(body).subspan(raw_prefix);
-  if (codec.codec() == CompressionCodec::kUncompressed || rest.empty()) {
-    stored.insert(stored.end(), rest.begin(), rest.end());
-  } else {
-    codec.CompressAppend(rest, &stored);
+// RLE definition levels (max level 1) of one page; a page without nulls is one repeated run.
+void EncodePageLevels(std::span<const int16_t> levels, int64_t present, std::vector<uint8_t>* out) {
+  if (present == static_cast<int64_t>(levels.size())) {
+    for (uint64_t header = uint64_t{levels.size()} << 1;; header >>= 7) {
+      if (header < 0x80) {
+        out->push_back(static_cast<uint8_t>(header));
+        break;
+      }
+      out->push_back(static_cast<uint8_t>(header | 0x80));
+    }
+    out->push_back(1);
+    return;
   }
-  header.uncompressed_page_size = static_cast<int32_t>(body.size());
-  header.compressed_page_size = static_cast<int32_t>(stored.size());
-  if (crc) header.crc = static_cast<int32_t>(Crc32(stored));
-  size_t start = out->size();
-  EncodePageHeader(header, out);
-  int64_t header_size = static_cast<int64_t>(out->size() - start);
-  out->insert(out->end(), stored.begin(), stored.end());
-  sizes->compressed += header_size + static_cast<int64_t>(stored.size());
-  sizes->uncompressed += header_size + static_cast<int64_t>(body.size());
+  EncodeLevelsRle(levels, 1, out);
 }
 
 }  // namespace
 
-ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> pieces,
-                             const ColumnWriteOptions& options, Codec& codec, int64_t file_offset,
-                             std::vector<uint8_t>* out) {
-  PhysicalColumn data = Gather(column, pieces);
+void ColumnChunkWriter::EmitPage(PageHeader header, size_t raw_prefix, Codec& codec, bool crc,
+                                 std::vector<uint8_t>* out, int64_t* compressed_total,
+                                 int64_t* uncompressed_total) {
+  std::span<const uint8_t> rest = std::span(body_).subspan(raw_prefix);
+  std::span<const uint8_t> stored_rest = rest;
+  if (codec.codec() != CompressionCodec::kUncompressed && !rest.empty()) {
+    compressed_.resize(codec.MaxCompressedSize(rest.size()));
+    compressed_.resize(codec.Compress(rest, compressed_));
+    stored_rest = compressed_;
+  }
+  size_t stored_size = raw_prefix + stored_rest.size();
+  header.uncompressed_page_size = static_cast<int32_t>(body_.size());
+  header.compressed_page_size = static_cast<int32_t>(stored_size);
+  if (crc) {
+    std::vector<uint8_t> stored(body_.begin(), body_.begin() + static_cast<ptrdiff_t>(raw_prefix));
+    stored.insert(stored.end(), stored_rest.begin(), stored_rest.end());
+    header.crc = static_cast<int32_t>(Crc32(stored));
+  }
+  size_t start = out->size();
+  EncodePageHeader(header, out);
+  int64_t header_size = static_cast<int64_t>(out->size() - start);
+  out->insert(out->end(), body_.begin(), body_.begin() + static_cast<ptrdiff_t>(raw_prefix));
+  out->insert(out->end(), stored_rest.begin(), stored_rest.end());
+  *compressed_total += header_size + static_cast<int64_t>(stored_size);
+  *uncompressed_total += header_size + static_cast<int64_t>(body_.size());
+}
+
+ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const Array> pieces,
+                                     const ColumnWriteOptions& options, Codec& codec,
+                                     int64_t file_offset, std::vector<uint8_t>* out) {
+  PhysicalColumn& data = data_;
+  Gather(column, pieces, &data);
   ColumnMetaData meta;
   meta.type = column.physical_type;
   meta.path_in_schema = {column.element.name};
   meta.codec = codec.codec();
   meta.num_values = data.rows;
-  if (options.statistics) meta.statistics = ComputeStatistics(column, data);
 
-  std::vector<uint32_t> indices;
-  PhysicalValues dictionary;
+  std::vector<uint32_t>& indices = indices_;
+  PhysicalValues& dictionary = dictionary_;
   bool use_dictionary =
       options.dictionary && column.physical_type != PhysicalType::kBoolean &&
       data.values.size() > 0 &&
       BuildDictionary(data.values, options.dictionary_size_limit, &indices, &dictionary);
+  if (options.statistics) {
+    meta.statistics = ComputeStatistics(column, use_dictionary ? dictionary : data.values,
+                                        data.rows - data.values.size());
+  }
   size_t start = out->size();
-  ChunkSizes sizes;
-  std::vector<uint8_t> body;
+  int64_t compressed_total = 0;
+  int64_t uncompressed_total = 0;
   if (use_dictionary) {
     meta.dictionary_page_offset = file_offset;
-    EncodePlain(column.physical_type, dictionary, 0, dictionary.size(), &body);
+    body_.clear();
+    EncodePlain(column.physical_type, dictionary, 0, dictionary.size(), &body_);
     PageHeader header;
     header.type = PageType::kDictionaryPage;
     header.dictionary_page_header =
         DictionaryPageHeader{static_cast<int32_t>(dictionary.size()), Encoding::kPlain, {}};
-    EmitPage(header, body, 0, codec, options.page_crc, out, &sizes);
+    EmitPage(header, 0, codec, options.page_crc, out, &compressed_total, &uncompressed_total);
     meta.encoding_stats.push_back({PageType::kDictionaryPage, Encoding::kPlain, 1});
   }
   meta.data_page_offset = file_offset + static_cast<int64_t>(out->size() - start);
@@ -339,7 +472,7 @@ ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> 
   int64_t page_rows = std::clamp<int64_t>(options.page_size / row_bytes, 1, 1 << 20);
   int32_t pages = 0;
   int64_t value_begin = 0;
-  std::vector<uint8_t> levels;
+  std::vector<uint8_t>& levels = levels_;
   for (int64_t row = 0; row < data.rows || (data.rows == 0 && pages == 0);) {
     int64_t rows = std::min(page_rows, data.rows - row);
     int64_t present = rows;
@@ -347,17 +480,17 @@ ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> 
     if (column.nullable) {
       std::span<const int16_t> slice = std::span(data.levels).subspan(row, rows);
       present = std::count(slice.begin(), slice.end(), 1);
-      EncodeLevelsRle(slice, 1, &levels);
+      EncodePageLevels(slice, present, &levels);
     }
-    body.clear();
-    if (column.nullable && !options.data_page_v2) AppendLengthPrefixed(levels, &body);
-    if (column.nullable && options.data_page_v2) body = levels;
-    size_t raw_prefix = options.data_page_v2 ? body.size() : 0;
+    body_.clear();
+    if (column.nullable && !options.data_page_v2) AppendLengthPrefixed(levels, &body_);
+    if (column.nullable && options.data_page_v2) body_ = levels;
+    size_t raw_prefix = options.data_page_v2 ? body_.size() : 0;
     if (use_dictionary) {
-      body.push_back(static_cast<uint8_t>(bit_width));
-      RleBitPackedEncode(std::span(indices).subspan(value_begin, present), bit_width, &body);
+      body_.push_back(static_cast<uint8_t>(bit_width));
+      RleBitPackedEncode(std::span(indices).subspan(value_begin, present), bit_width, &body_);
     } else {
-      EncodePlain(column.physical_type, data.values, value_begin, value_begin + present, &body);
+      EncodePlain(column.physical_type, data.values, value_begin, value_begin + present, &body_);
     }
     PageHeader header;
     if (options.data_page_v2) {
@@ -377,7 +510,8 @@ ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> 
       v1.encoding = encoding;
       header.data_page_header = v1;
     }
-    EmitPage(header, body, raw_prefix, codec, options.page_crc, out, &sizes);
+    EmitPage(header, raw_prefix, codec, options.page_crc, out, &compressed_total,
+             &uncompressed_total);
     ++pages;
     value_begin += present;
     row += rows;
@@ -387,13 +521,20 @@ ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> 
       {options.data_page_v2 ? PageType::kDataPageV2 : PageType::kDataPage, encoding, pages});
   meta.encodings = {Encoding::kPlain, Encoding::kRle};
   if (use_dictionary) meta.encodings.push_back(Encoding::kRleDictionary);
-  meta.total_compressed_size = sizes.compressed;
-  meta.total_uncompressed_size = sizes.uncompressed;
+  meta.total_compressed_size = compressed_total;
+  meta.total_uncompressed_size = uncompressed_total;
 
   ColumnChunk chunk;
   chunk.file_offset = file_offset;
   chunk.meta_data = std::move(meta);
   return chunk;
+}
+
+ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> pieces,
+                             const ColumnWriteOptions& options, Codec& codec, int64_t file_offset,
+                             std::vector<uint8_t>* out) {
+  ColumnChunkWriter writer;
+  return writer.Write(column, pieces, options, codec, file_offset, out);
 }
 
 }  // namespace sluice::parquet

@@ -9,7 +9,12 @@
 // two's complement for decimals, floats without NaN (a -0/+0 boundary is written as -0.0 for min
 // and +0.0 for max), plus the null count.
 //
-// Thread safety: pure function; the codec is used by the calling thread only.
+// ColumnChunkWriter does the same with buffers it keeps between chunks (gathered values,
+// dictionary, page bodies), so a file writer encoding chunk after chunk does not reallocate and
+// fault in fresh memory each time; WriteColumnChunk is a one-off use of one.
+//
+// Thread safety: a ColumnChunkWriter is used by one thread at a time; WriteColumnChunk is a pure
+// function; the codec is used by the calling thread only.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +24,8 @@
 
 #include "sluice/io/parquet/codec.h"
 #include "sluice/io/parquet/metadata.h"
+#include "sluice/io/parquet/page_header.h"
+#include "sluice/io/parquet/page_value_decoder.h"
 #include "sluice/io/parquet/writer_schema.h"
 #include "sluice/table/array.h"
 
@@ -31,6 +38,35 @@ struct ColumnWriteOptions {
   bool data_page_v2 = false;
   bool statistics = true;
   bool page_crc = false;  // write each page's CRC-32
+};
+
+// The column's values in physical form: definition levels (when nullable) and the non-null
+// values.
+struct PhysicalColumn {
+  int64_t rows = 0;
+  std::vector<int16_t> levels;
+  PhysicalValues values;
+};
+
+class ColumnChunkWriter {
+ public:
+  // As WriteColumnChunk.
+  ColumnChunk Write(const WriterColumn& column, std::span<const Array> pieces,
+                    const ColumnWriteOptions& options, Codec& codec, int64_t file_offset,
+                    std::vector<uint8_t>* out);
+
+ private:
+  // Compresses body_ (its first `raw_prefix` bytes stay uncompressed, for v2 levels) and appends
+  // header and page to `out`.
+  void EmitPage(PageHeader header, size_t raw_prefix, Codec& codec, bool crc,
+                std::vector<uint8_t>* out, int64_t* compressed_total, int64_t* uncompressed_total);
+
+  PhysicalColumn data_;
+  std::vector<uint32_t> indices_;
+  PhysicalValues dictionary_;
+  std::vector<uint8_t> levels_;
+  std::vector<uint8_t> body_;
+  std::vector<uint8_t> compressed_;
 };
 
 // Appends the chunk's pages to `out`, whose first byte will sit at file offset `file_offset`;

@@ -138,7 +138,7 @@ void ParquetWriter::FlushRowGroup() {
     bytes.clear();
     ColumnChunk chunk;
     try {
-      chunk = WriteColumnChunk(columns_[c], pieces, options_.column, *codec_, offset_, &bytes);
+      chunk = chunk_writer_.Write(columns_[c], pieces, options_.column, *codec_, offset_, &bytes);
     } catch (Error& error) {
       throw std::move(error.With("column", columns_[c].element.name).With("file", path_));
     }
