@@ -130,7 +130,7 @@ void ParquetWriter::FlushRowGroup() {
   row_group.num_rows = pending_rows_;
   row_group.file_offset = offset_;
   int64_t compressed = 0;
-  std::vector<uint8_t> bytes;
+  std::vector<uint8_t>& bytes = chunk_bytes_;
   std::vector<Array> pieces;
   for (size_t c = 0; c < columns_.size(); ++c) {
     pieces.clear();

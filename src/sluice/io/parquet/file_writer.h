@@ -68,7 +68,9 @@ class ParquetWriter {
   std::vector<WriterColumn> columns_;
   ParquetWriteOptions options_;
   std::unique_ptr<Codec> codec_;
-  ColumnChunkWriter chunk_writer_;  // its buffers are reused chunk after chunk
+  // Reused chunk after chunk, like the chunk writer's buffers.
+  ColumnChunkWriter chunk_writer_;
+  std::vector<uint8_t> chunk_bytes_;
   int64_t offset_ = 0;
   std::vector<RecordBatch> pending_;
   int64_t pending_rows_ = 0;
