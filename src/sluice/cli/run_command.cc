@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <memory>
 #include <thread>
 
@@ -29,10 +30,35 @@ struct RunFlags {
   std::string output;
   int64_t max_attempts = 3;
   std::string on_failure = "fail";
+  std::vector<std::string> limits;
   std::vector<std::string> command;
   LedgerFlags ledger;
   WorkerFlags worker;
 };
+
+// "name=N" flags, e.g. es=4.
+std::vector<ledger::ResourceLimit> ParseLimits(const std::vector<std::string>& flags) {
+  std::vector<ledger::ResourceLimit> out;
+  for (const std::string& flag : flags) {
+    size_t eq = flag.find('=');
+    int64_t limit = 0;
+    const char* end = flag.data() + flag.size();
+    bool ok = eq != std::string::npos &&
+              std::from_chars(flag.data() + eq + 1, end, limit).ptr == end && eq + 1 < flag.size();
+    if (!ok) {
+      throw InvalidArgument("--limit takes NAME=N (e.g. es=4), not '{}'", flag)
+          .With("flag", "--limit");
+    }
+    out.push_back({flag.substr(0, eq), limit});
+  }
+  try {
+    ledger::CheckResourceLimits(out);
+  } catch (Error& error) {
+    error.With("flag", "--limit");
+    throw;
+  }
+  return out;
+}
 
 int Run(const RunFlags& flags) {
   // Everything is validated before the ledger is opened, so bad input writes nothing.
@@ -50,6 +76,7 @@ int Run(const RunFlags& flags) {
   spec.partition_by = flags.partition_by;
   spec.max_attempts = flags.max_attempts;
   spec.stop_on_failure = flags.on_failure == "fail";
+  spec.resources = ParseLimits(flags.limits);
   jobs::CommandTemplate command(spec.command, spec.fields);
   if (command.used().contains("output")) {
     spec.output_root = flags.output.empty()
@@ -70,12 +97,17 @@ int Run(const RunFlags& flags) {
           "--job name",
           flags.job);
     }
+    if (stored.resources != spec.resources && !flags.limits.empty()) {
+      fmt::print(stderr, "sluice: job {} keeps the limits it was created with\n", flags.job);
+    }
+    spec.resources = stored.resources;  // every worker of the job claims under the same limits
     if (existing->status != ledger::JobStatus::kRunning) ledger->ReopenJob(existing->id);
     fmt::print(stderr, "sluice: resuming job {}\n", flags.job);
   }
   ledger::JobRecord job = ledger->CreateJob(flags.job, spec.ToJson());
   worker.output_root = spec.output_root;
   worker.stop_on_failure = spec.stop_on_failure;
+  worker.resources = spec.resources;
 
   // The partitioner streams into the ledger on its own connection while the worker runs.
   CancellationSource stop(interrupt);
@@ -150,6 +182,12 @@ std::function<int()> AddRunCommand(CLI::App& app) {
                    "others and list the failures")
       ->check(CLI::IsMember({"fail", "continue"}))
       ->capture_default_str();
+  command
+      ->add_option("--limit", flags->limits,
+                   "NAME=N: at most N partitions run at once over all workers of the job, e.g. "
+                   "es=4 (repeatable; every partition holds one unit of each)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   flags->ledger.Add(*command);
   flags->worker.Add(*command);
   command->add_option("command", flags->command, "The command and its arguments, after --")

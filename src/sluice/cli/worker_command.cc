@@ -32,6 +32,7 @@ int Work(const Flags& flags) {
   jobs::CommandTemplate command(spec.command, spec.fields);
   options.output_root = spec.output_root;
   options.stop_on_failure = spec.stop_on_failure;
+  options.resources = spec.resources;
   jobs::WorkerStats stats =
       jobs::RunWorker(url, job->id, jobs::MakeCommandTask(command), options, interrupt);
   fmt::print("worker: {} completed, {} failed attempts, {} leases lost{}\n", stats.completed,

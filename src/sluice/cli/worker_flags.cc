@@ -21,7 +21,10 @@ void WorkerFlags::Add(CLI::App& command) {
                   "Backoff before the first retry of a failed partition, doubling per attempt "
                   "(with jitter, at most 60 s)")
       ->capture_default_str();
-  command.add_option("--claim-batch", claim_batch, "Partitions claimed per ledger transaction")
+  command
+      .add_option("--claim-batch", claim_batch,
+                  "Most partitions claimed per ledger transaction (1: none claimed ahead of "
+                  "free slots)")
       ->capture_default_str();
   command.add_option("--log-level", log_level, "debug, info, warn, error or off")
       ->capture_default_str();

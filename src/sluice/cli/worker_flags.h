@@ -16,7 +16,7 @@ struct WorkerFlags {
   int workers = 0;  // default: one per core
   double lease_seconds = 30;
   double retry_delay_seconds = 1;
-  int64_t claim_batch = 16;
+  int64_t claim_batch = 64;
   std::string log_level = "info";
 
   void Add(CLI::App& command);

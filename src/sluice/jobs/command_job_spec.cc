@@ -7,10 +7,15 @@
 namespace sluice::jobs {
 
 std::string CommandJobSpec::ToJson() const {
-  return nlohmann::json{
-      {"command", command},           {"fields", fields},
-      {"partition_by", partition_by}, {"output", output_root.string()},
-      {"max_attempts", max_attempts}, {"on_failure", stop_on_failure ? "fail" : "continue"}}
+  nlohmann::json limits = nlohmann::json::object();
+  for (const ledger::ResourceLimit& r : resources) limits[r.name] = r.limit;
+  return nlohmann::json{{"command", command},
+                        {"fields", fields},
+                        {"partition_by", partition_by},
+                        {"output", output_root.string()},
+                        {"max_attempts", max_attempts},
+                        {"on_failure", stop_on_failure ? "fail" : "continue"},
+                        {"limits", limits}}
       .dump();
 }
 
@@ -24,6 +29,11 @@ CommandJobSpec CommandJobSpec::FromJson(std::string_view json, std::string_view 
     spec.output_root = j.at("output").get<std::string>();
     spec.max_attempts = j.at("max_attempts").get<int64_t>();
     spec.stop_on_failure = j.at("on_failure").get<std::string>() == "fail";
+    if (j.contains("limits")) {  // absent in jobs created before limits existed
+      for (const auto& [name, limit] : j.at("limits").items()) {
+        spec.resources.push_back({name, limit.get<int64_t>()});
+      }
+    }
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw InvalidData("the job was not created by `sluice run` (its options lack {})", e.what())

@@ -1,7 +1,7 @@
 // CommandJobSpec: what a `sluice run` job is, stored as the job's options JSON in the ledger so
 // that `sluice worker --job NAME` on any machine can join it without repeating the command line:
 // the command template, the placeholder fields its partitioner provides, where committed output
-// goes, and the failure policy.
+// goes, the failure policy and the resource limits (`--limit es=4`) every worker claims under.
 //
 // Thread safety: plain values.
 #pragma once
@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/ledger/ledger_records.h"
+
 namespace sluice::jobs {
 
 struct CommandJobSpec {
@@ -22,6 +24,7 @@ struct CommandJobSpec {
   std::filesystem::path output_root;  // empty when the command takes no {output}
   int64_t max_attempts = 3;
   bool stop_on_failure = true;
+  std::vector<ledger::ResourceLimit> resources;  // every partition holds one unit of each
 
   std::string ToJson() const;
   // InvalidData naming the job when the stored options are not a command job's.

@@ -36,6 +36,23 @@ struct Held {
   bool lost = false;
 };
 
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// An exponentially weighted moving average of durations in seconds.
+class Average {
+ public:
+  void Add(double seconds) {
+    value_ = known_ ? value_ + 0.2 * (seconds - value_) : seconds;
+    known_ = true;
+  }
+  bool known() const { return known_; }
+  double value() const { return value_; }
+
+ private:
+  double value_ = 0;
+  bool known_ = false;
+};
+
 struct Result {
   enum class Kind { kDone, kFailed, kLost, kStopped };
   Kind kind;
@@ -105,28 +122,34 @@ class Worker {
     auto idle_wait = std::chrono::milliseconds(5);
     auto last_job_check = Clock::now();
     while (true) {
-      ProcessResults();
+      bool flush;
+      {
+        std::lock_guard lock(mu_);
+        flush = FlushDueLocked(Clock::now());
+      }
+      if (flush) ProcessResults();
       if (cancel_.cancelled() || stop_) return;
       if (Clock::now() - last_job_check > std::chrono::seconds(1)) {
         last_job_check = Clock::now();
         if (ledger_->GetJob(job_).status != ledger::JobStatus::kRunning) return;
       }
-      int64_t queued, held;
+      int64_t want;
       bool busy;
       {
         std::lock_guard lock(mu_);
-        queued = static_cast<int64_t>(queue_.size());
-        held = static_cast<int64_t>(held_.size());
+        want = ClaimWantedLocked();
         busy = !held_.empty() || !results_.empty();
       }
-      // Claims ahead (a batch while slots still have queued work) unless batches are off
-      // (claim_batch 1): then a worker holds no more leases than it runs, so a crash charges
-      // an attempt only to the partitions it was really working on.
-      bool room = options_.claim_batch > 1 ? queued < options_.slots : held < options_.slots;
-      if (room) {
-        int64_t want = std::max<int64_t>(options_.claim_batch, options_.slots - held);
-        std::vector<Lease> leases = ledger_->Claim(job_, {options_.owner, options_.lease, want});
-        auto deadline = Clock::now() + options_.lease;  // measured from before the reply arrived
+      bool found_nothing = false;
+      if (want > 0) {
+        auto started = Clock::now();
+        std::vector<Lease> leases =
+            ledger_->Claim(job_, {options_.owner, options_.lease, want, options_.resources});
+        {
+          std::lock_guard lock(mu_);
+          claim_seconds_.Add(Seconds(Clock::now() - started));
+        }
+        auto deadline = started + options_.lease;  // measured from before the claim was sent
         if (!leases.empty()) {
           std::lock_guard lock(mu_);
           for (Lease& lease : leases) {
@@ -138,6 +161,7 @@ class Worker {
           idle_wait = std::chrono::milliseconds(5);
           continue;
         }
+        found_nothing = true;
         if (!busy) {
           ledger::JobRecord job = ledger_->GetJob(job_);
           if (job.status != ledger::JobStatus::kRunning) return;
@@ -151,13 +175,47 @@ class Worker {
           if (options_.stop_on_failure && progress.failed > 0) return StopJobFailed();
         }
       }
+      // Wait for finished partitions to complete together, or for a slot to free up.
       std::unique_lock lock(mu_);
-      auto wait = room && !busy ? idle_wait : std::chrono::milliseconds(100);
-      results_cv_.wait_for(lock, wait, [this] { return !results_.empty(); });
-      if (!busy) {
+      auto until =
+          Clock::now() + (found_nothing && !busy ? idle_wait : std::chrono::milliseconds(100));
+      if (!results_.empty()) until = std::min(until, first_result_at_ + options_.completion_delay);
+      results_cv_.wait_until(lock, until, [&] {
+        return FlushDueLocked(Clock::now()) || (!found_nothing && ClaimWantedLocked() > 0);
+      });
+      if (found_nothing && !busy) {
         idle_wait = std::min<std::chrono::milliseconds>(idle_wait * 2, options_.max_idle_poll);
       }
     }
+  }
+
+  // Partitions to claim now: enough for the free slots plus the prefetch, and only when the queue
+  // ran low (below half of that), so that quick partitions come in large batches.
+  int64_t ClaimWantedLocked() const {
+    int64_t target = options_.slots + PrefetchLocked();
+    int64_t want = target - running_ - static_cast<int64_t>(queue_.size());
+    if (want <= 0 || want * 2 < target) return 0;
+    return std::min(want, std::max<int64_t>(options_.claim_batch, options_.slots));
+  }
+
+  // Partitions to hold beyond the free slots: what the slots finish while the main loop does one
+  // claim and one completion, so that they do not wait for it. None before the first task
+  // finished, none with resource limits (a queued lease would hold units it does not use), and
+  // none with claim_batch 1.
+  int64_t PrefetchLocked() const {
+    if (!options_.resources.empty() || !task_seconds_.known()) return 0;
+    double round = claim_seconds_.value() + complete_seconds_.value();
+    double per_round = options_.slots * round / std::max(task_seconds_.value(), 1e-6);
+    return std::min<int64_t>(options_.claim_batch - 1, static_cast<int64_t>(std::ceil(per_round)));
+  }
+
+  // Finished partitions are completed when enough of them gathered, when nothing else is running
+  // or queued to join them, or when the first has waited completion_delay.
+  bool FlushDueLocked(Clock::time_point now) const {
+    if (results_.empty()) return false;
+    return static_cast<int64_t>(results_.size()) >=
+               std::min<int64_t>(options_.claim_batch, options_.slots + PrefetchLocked()) ||
+           (running_ == 0 && queue_.empty()) || now >= first_result_at_ + options_.completion_delay;
   }
 
   void SlotLoop() {
@@ -174,11 +232,17 @@ class Worker {
         it->second.cancel = std::make_shared<CancellationSource>(cancel_);
         lease = it->second.lease;
         cancel = it->second.cancel;
+        ++running_;
       }
+      auto started = Clock::now();
       Result result = RunTask(lease, cancel->token());
+      auto finished = Clock::now();
       std::lock_guard lock(mu_);
+      --running_;
+      task_seconds_.Add(Seconds(finished - started));
       auto it = held_.find(Key{lease.partition_id, lease.attempt});
       if (it != held_.end() && it->second.lost) result.kind = Result::Kind::kLost;
+      if (results_.empty()) first_result_at_ = finished;
       results_.push_back(std::move(result));
       results_cv_.notify_all();
     }
@@ -257,7 +321,12 @@ class Worker {
       }
     }
     if (!completions.empty()) {
+      auto started = Clock::now();
       std::vector<ledger::TransitionResult> outcomes = ledger_->CompleteMany(completions);
+      {
+        std::lock_guard lock(mu_);
+        complete_seconds_.Add(Seconds(Clock::now() - started));
+      }
       for (size_t i = 0; i < outcomes.size(); ++i) {
         const Lease& lease = completed[i]->lease;
         if (outcomes[i] == ledger::TransitionResult::kApplied) {
@@ -370,6 +439,11 @@ class Worker {
   std::map<Key, Held> held_;  // every lease this worker holds
   std::deque<Key> queue_;     // claimed, not started
   std::vector<Result> results_;
+  Clock::time_point first_result_at_;  // when the oldest of results_ finished
+  int64_t running_ = 0;                // tasks being run by slots
+  Average task_seconds_;               // how long a task takes
+  Average claim_seconds_;              // how long a Claim call takes
+  Average complete_seconds_;           // how long a CompleteMany call takes
   bool stopping_ = false;
   bool heartbeat_stop_ = false;
   int64_t lost_queued_ = 0;

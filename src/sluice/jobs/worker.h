@@ -1,9 +1,13 @@
-// Worker: the loop that processes a job's partitions in one process. It claims leases in batches
-// (at least claim_batch when there is work, amortizing a ledger transaction over many partitions),
+// Worker: the loop that processes a job's partitions in one process. It claims leases for its free
+// slots plus a prefetch sized to what its slots finish during one ledger round trip (so quick
+// partitions come in batches of up to claim_batch per transaction while slow ones are claimed only
+// as slots free up: a crash then charges attempts almost only to partitions that had started),
 // runs up to `slots` tasks at once on its own threads, heartbeats every lease it holds from a timer
 // thread (one HeartbeatMany per tick, on its own ledger connection), completes finished partitions
-// in batches (CompleteMany) and fails the others with exponential backoff and jitter, so the ledger
-// retries them until max attempts.
+// together (one CompleteMany per batch, at most completion_delay after the first of them finished)
+// and fails the others with exponential backoff and jitter, so the ledger retries them until max
+// attempts. With resource limits every partition it runs holds one unit of each resource, counted
+// by the ledger across all workers of the job; it then claims no more than its free slots.
 //
 // Lease loss: when a heartbeat returns Conflict (another worker took the partition) the task is
 // cancelled and its output discarded; when heartbeats keep failing (the ledger is unreachable) a
@@ -27,6 +31,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "sluice/base/cancellation.h"
 #include "sluice/ledger/ledger.h"
@@ -45,7 +50,13 @@ using PartitionTask = std::function<void(const TaskContext&)>;
 struct WorkerOptions {
   std::string owner;  // shown as the lease owner; default "host:pid"
   int slots = 1;      // tasks at once
-  int64_t claim_batch = 16;
+  // Most partitions one claim (and one completion batch) carries; 1 claims nothing ahead.
+  int64_t claim_batch = 64;
+  // Resources each running partition holds, e.g. {{"es", 4}}: at most 4 of the job's partitions
+  // run at once over all its workers. Every worker of the job should name the same limits.
+  std::vector<ledger::ResourceLimit> resources;
+  // How long a finished partition may wait for others to be completed in the same transaction.
+  ledger::Duration completion_delay = std::chrono::milliseconds(5);
   ledger::Duration lease = std::chrono::seconds(30);
   ledger::Duration heartbeat_interval{0};  // default lease / 3
   ledger::Duration backoff_base = std::chrono::seconds(1);

@@ -1,9 +1,13 @@
 #include "sluice/ledger/ledger.h"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "sluice/base/error.h"
+#include "sluice/ledger/ledger_columns_internal.h"
 #include "sluice/ledger/ledger_url.h"
 #include "sluice/ledger/postgres_ledger.h"
 #include "sluice/ledger/sqlite_ledger.h"
@@ -48,6 +52,47 @@ auto Guarded(std::mutex& mu, const std::string& description, F&& f) {
 }
 
 }  // namespace
+
+void CheckResourceLimits(std::span<const ResourceLimit> resources) {
+  std::set<std::string_view> seen;
+  for (const ResourceLimit& r : resources) {
+    bool name_ok = !r.name.empty() && std::all_of(r.name.begin(), r.name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+             c == ':';
+    });
+    if (!name_ok) {
+      throw InvalidArgument(
+          "resource name '{}' must be letters, digits, '_', '-', '.' or ':' and not empty", r.name);
+    }
+    if (r.limit < 1) {
+      throw InvalidArgument("resource limit must be at least 1, got {}", r.limit)
+          .With("resource", r.name);
+    }
+    if (!seen.insert(r.name).second) {
+      throw InvalidArgument("resource named twice in one claim").With("resource", r.name);
+    }
+  }
+}
+
+namespace internal {
+
+std::optional<std::string> ResourceTag(std::span<const ResourceLimit> resources) {
+  if (resources.empty()) return std::nullopt;
+  std::vector<std::string_view> names;
+  for (const ResourceLimit& r : resources) names.push_back(r.name);
+  std::sort(names.begin(), names.end());
+  std::string tag = ",";
+  for (std::string_view name : names) tag.append(name).append(",");
+  return tag;
+}
+
+bool TagHoldsAll(std::string_view tag, std::span<const ResourceLimit> resources) {
+  return std::all_of(resources.begin(), resources.end(), [&](const ResourceLimit& r) {
+    return tag.find(ResourceNeedle(r.name)) != std::string_view::npos;
+  });
+}
+
+}  // namespace internal
 
 std::string_view JobStatusName(JobStatus status) {
   switch (status) {
@@ -212,6 +257,7 @@ std::vector<Lease> Ledger::Claim(JobId job, const ClaimRequest& request) {
     throw InvalidArgument("a claim must ask for at least 1 partition, got {}",
                           request.max_partitions);
   }
+  CheckResourceLimits(request.resources);
   return Guarded(mu_, description_, [&] {
     std::vector<Lease> leases = DoClaim(job, request);
     if (leases.empty()) RequireJob(job);  // only the rare empty claim pays for this check

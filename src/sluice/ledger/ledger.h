@@ -77,6 +77,9 @@ class Ledger {
   // has passed, and running ones whose lease expired (their worker is presumed dead). Each claim
   // increments attempt and attempts_used. A running partition whose lease expired with its
   // attempts used up becomes failed instead. Returns an empty vector when nothing is claimable.
+  // With request.resources, hands out no more partitions than the job's running partitions leave
+  // units of every resource free (counted in the claim's transaction, so the limit holds across
+  // processes and machines); reclaiming an expired lease that already holds the units is free.
   std::vector<Lease> Claim(JobId job, const ClaimRequest& request);
 
   // Extends the lease to now + lease; returns the new expiry. Conflict when the attempt no longer
@@ -148,6 +151,10 @@ class Ledger {
   const std::string description_;
   std::mutex mu_;  // serializes every call: one connection per Ledger
 };
+
+// InvalidArgument (naming the resource) unless every name is non-empty letters, digits, '_', '-',
+// '.' or ':', appears once, and has a limit of at least 1. Claim checks this too.
+void CheckResourceLimits(std::span<const ResourceLimit> resources);
 
 // Opens (creating and migrating the schema when needed) the ledger a URL names:
 //   "postgresql://..." or "postgres://..."  a PostgreSQL database (libpq URL syntax)

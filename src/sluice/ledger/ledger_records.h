@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::ledger {
 
@@ -95,10 +96,22 @@ struct Lease {
   LeaseRef ref() const { return {partition_id, attempt}; }
 };
 
+// A named resource (a search cluster, a database) of which the job's running partitions may hold
+// at most `limit` units at once, whichever worker runs them.
+struct ResourceLimit {
+  std::string name;  // letters, digits, '_', '-', '.', ':'
+  int64_t limit = 1;
+  bool operator==(const ResourceLimit&) const = default;
+};
+
 struct ClaimRequest {
   std::string owner;  // worker identity shown in status, e.g. "host:pid:thread"
   Duration lease = std::chrono::seconds(60);
   int64_t max_partitions = 1;  // more than one amortizes a transaction over a batch
+  // Every partition this claim hands out holds one unit of each resource while it is running
+  // (until it is completed, failed, released or reclaimed); the claim hands out no more than the
+  // units the job's running partitions leave free. Empty: no limit.
+  std::vector<ResourceLimit> resources;
 };
 
 struct Completion {

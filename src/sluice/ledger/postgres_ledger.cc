@@ -8,6 +8,7 @@
 #include "sluice/base/error.h"
 #include "sluice/ledger/ledger_columns_internal.h"
 #include "sluice/ledger/ledger_url.h"
+#include "sluice/ledger/postgres_claim_internal.h"
 #include "sluice/ledger/postgres_connection.h"
 
 namespace sluice::ledger {
@@ -59,6 +60,10 @@ CREATE TABLE events(
   at bigint NOT NULL);
 CREATE INDEX events_job ON events(job_id, id);
 )sql",
+    // 2: the resources a running partition holds (internal::ResourceTag), for resource limits.
+    R"sql(
+ALTER TABLE partitions ADD COLUMN resources text;
+)sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 // pg_advisory_xact_lock key serializing schema migrations ("sluice" in ASCII, then 1).
@@ -67,6 +72,8 @@ constexpr int64_t kMigrationLock = 0x736c7569636501;
 // The server's clock, fixed for the statement's transaction.
 #define SLUICE_CLOCK "clock AS (SELECT (extract(epoch FROM now()) * 1000)::bigint AS ms)"
 
+using internal::ClaimUnlimited;
+using internal::ClaimWithinLimits;
 using internal::kJobColumns;
 using internal::kPartitionColumns;
 using internal::ToTime;
@@ -265,63 +272,9 @@ WHERE j.id = $1::bigint GROUP BY j.sealed, p.status)sql",
   }
 
   std::vector<Lease> DoClaim(JobId job, const ClaimRequest& request) override {
-    // One statement: fail leases that expired on their last attempt, lock claimable rows
-    // (expired leases first, then pending in creation order) skipping rows other claimers hold,
-    // claim them with attempt + 1, and log it all.
-    PgParams params;
-    params.Add(job).Add(request.owner).Add(request.lease.count()).Add(request.max_partitions);
-    PgResult r = db_.Retrying([&] {
-      return db_.Run(R"sql(
-WITH )sql" SLUICE_CLOCK R"sql(,
-exhausted AS (
-  UPDATE partitions p SET status = 'failed', finished_at = clock.ms, lease_expires_at = NULL,
-    error = format('lease of attempt %s expired: worker %s presumed dead or hung '
-                   '(%s of %s attempts used)', p.attempt, p.lease_owner, p.attempts_used,
-                   p.max_attempts)
-  FROM clock
-  WHERE p.job_id = $1::bigint AND p.status = 'running' AND p.lease_expires_at <= clock.ms
-    AND p.attempts_used >= p.max_attempts
-  RETURNING p.id, p.attempt, clock.ms),
-exhausted_logged AS (
-  INSERT INTO events(job_id, partition_id, attempt, kind, detail, at)
-  SELECT $1::bigint, id, attempt, 'failed', '{"error":"lease expired","final":true}', ms
-  FROM exhausted),
-expired AS (
-  SELECT p.id, p.lease_owner AS previous_owner FROM partitions p, clock
-  WHERE p.job_id = $1::bigint AND p.status = 'running' AND p.lease_expires_at <= clock.ms
-    AND p.attempts_used < p.max_attempts
-  ORDER BY p.lease_expires_at LIMIT $4::bigint FOR UPDATE OF p SKIP LOCKED),
-pending AS (
-  SELECT p.id, NULL::text AS previous_owner FROM partitions p, clock
-  WHERE p.job_id = $1::bigint AND p.status = 'pending'
-    AND (p.not_before IS NULL OR p.not_before <= clock.ms)
-  ORDER BY p.id LIMIT greatest($4::bigint - (SELECT count(*) FROM expired), 0)
-  FOR UPDATE OF p SKIP LOCKED),
-candidates AS (SELECT * FROM expired UNION ALL SELECT * FROM pending),
-claimed AS (
-  UPDATE partitions p SET status = 'running', attempt = p.attempt + 1,
-    attempts_used = p.attempts_used + 1, lease_owner = $2::text,
-    lease_expires_at = clock.ms + $3::bigint, heartbeat_at = clock.ms, started_at = clock.ms,
-    not_before = NULL
-  FROM candidates c, clock WHERE p.id = c.id
-  RETURNING p.id, p.attempt, p.key, p.definition, p.lease_expires_at, c.previous_owner,
-            clock.ms),
-claimed_logged AS (
-  INSERT INTO events(job_id, partition_id, attempt, kind, detail, at)
-  SELECT $1::bigint, id, attempt, 'claimed',
-         json_strip_nulls(json_build_object('owner', $2::text,
-                                            'reclaimed_from', previous_owner))::text, ms
-  FROM claimed)
-SELECT id, attempt, key, definition, lease_expires_at FROM claimed ORDER BY id)sql",
-                     params);
-    });
-    std::vector<Lease> leases;
-    leases.reserve(r.rows());
-    for (int i = 0; i < r.rows(); ++i) {
-      leases.push_back(
-          {r.Int(i, 0), r.Int(i, 1), job, r.Text(i, 2), r.Text(i, 3), ToTime(r.Int(i, 4))});
-    }
-    return leases;
+    if (request.resources.empty())
+      return db_.Retrying([&] { return ClaimUnlimited(db_, job, request); });
+    return db_.Retrying([&] { return ClaimWithinLimits(db_, job, request); });
   }
 
   std::vector<std::optional<Timestamp>> DoHeartbeat(std::span<const LeaseRef> leases,

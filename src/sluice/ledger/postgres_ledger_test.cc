@@ -95,7 +95,7 @@ TEST(PostgresLedger, SchemaIsVersionedAndNewerSchemasAreRefused) {
   PGconn* conn = PQconnectdb(url.c_str());
   PGresult* result = PQexec(conn, "SELECT version FROM sluice_schema_version");
   ASSERT_EQ(PQntuples(result), 1);
-  EXPECT_STREQ(PQgetvalue(result, 0, 0), "1");
+  EXPECT_STREQ(PQgetvalue(result, 0, 0), "2");
   PQclear(result);
   PQfinish(conn);
   Execute(url, "UPDATE sluice_schema_version SET version = 99");

@@ -57,6 +57,10 @@ CREATE TABLE events(
   at INTEGER NOT NULL);
 CREATE INDEX events_job ON events(job_id, id);
 )sql",
+    // 2: the resources a running partition holds (internal::ResourceTag), for --limit.
+    R"sql(
+ALTER TABLE partitions ADD COLUMN resources TEXT;
+)sql",
 };
 constexpr int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -260,31 +264,55 @@ class SqliteLedger final : public Ledger {
     SqliteConnection::Transaction tx(db_, /*immediate=*/true);
     int64_t now = CurrentMs();
     FailExhaustedLeases(job, now);
+    // Units of the requested resources left free; the write lock makes the count exact.
+    int64_t capacity = request.max_partitions;
+    for (const ResourceLimit& r : request.resources) {
+      auto held = db_.Prepare(
+          "SELECT count(*) FROM partitions WHERE job_id = ?1 AND status = 'running' "
+          "AND instr(resources, ?2) > 0");
+      held->Bind(1, job).Bind(2, internal::ResourceNeedle(r.name));
+      held->Step();
+      capacity = std::min(capacity, std::max<int64_t>(0, r.limit - held->Int(0)));
+    }
     // Expired leases first (their worker is presumed dead), then pending partitions in the order
     // they were added, so latency from creation to claim stays first-in first-out.
     std::vector<std::pair<PartitionId, std::string>> candidates;  // id, previous owner
     {
       auto expired = db_.Prepare(
-          "SELECT id, lease_owner FROM partitions WHERE job_id = ?1 AND status = 'running' "
-          "AND lease_expires_at <= ?2 ORDER BY lease_expires_at LIMIT ?3");
+          "SELECT id, lease_owner, coalesce(resources, '') FROM partitions WHERE job_id = ?1 "
+          "AND status = 'running' AND lease_expires_at <= ?2 ORDER BY lease_expires_at LIMIT ?3");
       expired->Bind(1, job).Bind(2, now).Bind(3, request.max_partitions);
-      while (expired->Step()) candidates.emplace_back(expired->Int(0), expired->Text(1));
+      while (expired->Step()) {
+        // An expired lease that holds the units already hands them over; others need free ones.
+        if (!internal::TagHoldsAll(expired->Text(2), request.resources)) {
+          if (capacity == 0) continue;
+          --capacity;
+        }
+        candidates.emplace_back(expired->Int(0), expired->Text(1));
+      }
     }
-    if (std::ssize(candidates) < request.max_partitions) {
+    int64_t room = std::min(request.max_partitions - std::ssize(candidates), capacity);
+    if (room > 0) {
       auto pending = db_.Prepare(
           "SELECT id FROM partitions WHERE job_id = ?1 AND status = 'pending' "
           "AND (not_before IS NULL OR not_before <= ?2) ORDER BY id LIMIT ?3");
-      pending->Bind(1, job).Bind(2, now).Bind(3, request.max_partitions - std::ssize(candidates));
+      pending->Bind(1, job).Bind(2, now).Bind(3, room);
       while (pending->Step()) candidates.emplace_back(pending->Int(0), std::string());
     }
+    std::optional<std::string> tag = internal::ResourceTag(request.resources);
     std::vector<Lease> leases;
     auto claim = db_.Prepare(
         "UPDATE partitions SET status = 'running', attempt = attempt + 1, "
         "attempts_used = attempts_used + 1, lease_owner = ?2, lease_expires_at = ?3, "
-        "heartbeat_at = ?4, started_at = ?4, not_before = NULL WHERE id = ?1 "
+        "heartbeat_at = ?4, started_at = ?4, not_before = NULL, resources = ?5 WHERE id = ?1 "
         "RETURNING attempt, key, definition");
     for (const auto& [id, previous_owner] : candidates) {
       claim->Bind(1, id).Bind(2, request.owner).Bind(3, now + request.lease.count()).Bind(4, now);
+      if (tag) {
+        claim->Bind(5, *tag);
+      } else {
+        claim->BindNull(5);
+      }
       if (!claim->Step()) continue;
       Lease lease{id,
                   claim->Int(0),

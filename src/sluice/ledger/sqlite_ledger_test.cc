@@ -58,7 +58,7 @@ TEST_F(SqliteLedgerTest, CreatesTheStateDirectoryAndUsesWal) {
   EXPECT_EQ(ledger->description(), "sqlite:" + db.string());
   EXPECT_TRUE(std::filesystem::exists(db));
   EXPECT_EQ(Query(db, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(Query(db, "SELECT version FROM sluice_schema_version"), "1");
+  EXPECT_EQ(Query(db, "SELECT version FROM sluice_schema_version"), "2");
 }
 
 TEST_F(SqliteLedgerTest, UnusableLocationsAreClearErrors) {
@@ -91,6 +91,24 @@ TEST_F(SqliteLedgerTest, NewerSchemaIsRefused) {
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::kNotSupported) << error.what();
   }
+}
+
+TEST_F(SqliteLedgerTest, AVersionOneLedgerIsMigratedAndKeepsItsJobs) {
+  std::filesystem::path db = dir_ / "ledger.db";
+  {
+    auto ledger = OpenLedger(db.string());
+    JobId job = ledger->CreateJob("old").id;
+    ledger->AddPartitions(job, std::vector<PartitionSpec>{{"a"}, {"b"}});
+  }
+  // The schema as version 1 left it, before partitions held resources.
+  Query(db, "ALTER TABLE partitions DROP COLUMN resources");
+  Query(db, "UPDATE sluice_schema_version SET version = 1");
+  ASSERT_EQ(Query(db, "SELECT version FROM sluice_schema_version"), "1");
+  auto ledger = OpenLedger(db.string());
+  EXPECT_EQ(Query(db, "SELECT version FROM sluice_schema_version"), "2");
+  JobId job = ledger->FindJob("old")->id;
+  EXPECT_EQ(ledger->Claim(job, {"w", 60s, 5, {{"es", 1}}}).size(), 1u);
+  EXPECT_TRUE(ledger->Claim(job, {"w", 60s, 5, {{"es", 1}}}).empty());
 }
 
 TEST_F(SqliteLedgerTest, WorkerProcessesNeverShareAPartition) {
