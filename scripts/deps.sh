@@ -6,7 +6,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libpq-dev postgresql
-  nodejs
+  nodejs python3-xxhash python3-numpy
   libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev
 )
 # npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow

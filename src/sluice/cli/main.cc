@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/bloom_command.h"
 #include "sluice/cli/cat_command.h"
 #include "sluice/cli/demo_command.h"
 #include "sluice/cli/inspect_command.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   commands["retry"] = sluice::cli::AddRetryCommand(app);
   commands["inspect"] = sluice::cli::AddInspectCommand(app);
   commands["cat"] = sluice::cli::AddCatCommand(app);
+  commands["bloom"] = sluice::cli::AddBloomCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -42,7 +42,8 @@ TEST(SplitBlockBloomFilter, NoFalseNegativesAndRateWithinFifteenPercent) {
     SplitBlockBloomFilter filter(SplitBlockBloomFilter::BlocksFor(n, target));
     std::mt19937_64 rng(42);
     std::vector<uint64_t> inserted;
-    for (int64_t i = 0; i < n; ++i) inserted.push_back(SplitBlockBloomFilter::Hash(RandomEmail(rng)));
+    for (int64_t i = 0; i < n; ++i)
+      inserted.push_back(SplitBlockBloomFilter::Hash(RandomEmail(rng)));
     filter.InsertMany(inserted);
     for (uint64_t h : inserted) ASSERT_TRUE(filter.MightContain(h));
     // Distinct probes: a different prefix cannot collide with an inserted value.
@@ -53,8 +54,8 @@ TEST(SplitBlockBloomFilter, NoFalseNegativesAndRateWithinFifteenPercent) {
           SplitBlockBloomFilter::Hash("probe" + std::to_string(rng()) + "@example.org"));
     }
     const double rate = static_cast<double>(positives) / static_cast<double>(probes);
-    EXPECT_NEAR(rate, target, 0.15 * target) << "target " << target << " blocks "
-                                             << filter.num_blocks();
+    EXPECT_NEAR(rate, target, 0.15 * target)
+        << "target " << target << " blocks " << filter.num_blocks();
   }
 }
 

@@ -1,0 +1,186 @@
+#include "sluice/cli/bloom_command.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/error.h"
+#include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
+#include "sluice/io/csv/csv_schema.h"
+#include "sluice/jobs/bloom/bloom_job.h"
+
+namespace sluice::cli {
+namespace {
+
+struct BloomFlags {
+  std::vector<std::string> inputs;
+  std::string column;
+  double fpr = 0.01;
+  int64_t expected_items = 0;
+  std::string sizing = "auto";
+  std::string output;
+  std::string delimiter = ",";
+  std::string quote = "\"";
+  std::string escape;
+  std::string comment;
+  bool no_header = false;
+  std::vector<std::string> null_values = {""};
+  std::string schema;
+  bool skip_bad_rows = false;
+  std::string chunk_size = "4MiB";
+};
+
+struct CheckFlags {
+  std::string file;
+  std::vector<std::string> values;
+  bool count = false;
+};
+
+// One character from a flag ("\t" and "tab" spell a tab; "" means none where allowed).
+char FlagChar(const std::string& value, const char* flag, bool allow_none) {
+  if (value == "\\t" || value == "tab") return '\t';
+  if (value.empty() && allow_none) return '\0';
+  if (value.size() != 1) {
+    throw InvalidArgument("{} takes one character, not '{}'", flag, value);
+  }
+  return value[0];
+}
+
+int RunBuild(const BloomFlags& f, const JobFlags& job) {
+  RunOptions run = job.ToRunOptions(InstallInterruptHandler());
+  BloomJobOptions options;
+  options.inputs = f.inputs;
+  options.column = f.column;
+  options.fpr = f.fpr;
+  options.expected_items = f.expected_items;
+  options.sizing = f.sizing == "count"      ? BloomSizing::kCount
+                   : f.sizing == "estimate" ? BloomSizing::kEstimate
+                                            : BloomSizing::kAuto;
+  options.output = f.output;
+  options.csv.dialect.delimiter = FlagChar(f.delimiter, "--delimiter", false);
+  options.csv.dialect.quote = FlagChar(f.quote, "--quote", true);
+  options.csv.dialect.escape = FlagChar(f.escape, "--escape", true);
+  options.csv.dialect.comment = FlagChar(f.comment, "--comment", true);
+  options.csv.dialect.header = !f.no_header;
+  options.csv.dialect.null_values = f.null_values;
+  options.csv.column_types = csv::ParseColumnTypes(f.schema);
+  options.csv.bad_rows = f.skip_bad_rows ? csv::BadRowPolicy::kSkip : csv::BadRowPolicy::kError;
+  try {
+    options.csv.chunk_bytes = static_cast<size_t>(ParseBytes(f.chunk_size));
+  } catch (Error& e) {
+    throw std::move(e).With("flag", "--chunk-size");
+  }
+  BloomJobResult r = RunBloomJob(options, run);
+  fmt::print("{}", r.report.Summary());
+  fmt::print("bloom: {}\n", r.sizing_note);
+  fmt::print(
+      "bloom: {} files ({}), {} rows, {} values inserted, {} nulls, {} bad rows skipped; filter "
+      "{} ({} blocks, {} partial filters) in {:.2f} s ({}/s)\n",
+      r.input_files, FormatBytes(r.input_bytes), r.rows, r.file.items, r.nulls, r.bad_rows,
+      FormatBytes(static_cast<int64_t>(r.file.filter.num_bytes())), r.file.filter.num_blocks(),
+      r.partial_filters, r.report.wall_seconds,
+      FormatBytes(static_cast<int64_t>(static_cast<double>(r.input_bytes) /
+                                       std::max(r.report.wall_seconds, 1e-9))));
+  for (const std::string& example : r.bad_row_examples) {
+    fmt::print(stderr, "bloom: skipped bad row: {}\n", example);
+  }
+  if (!f.output.empty()) fmt::print("bloom: wrote {}\n", f.output);
+  return 0;
+}
+
+int RunCheck(const CheckFlags& f) {
+  BloomFilterFile file = ReadBloomFilterFile(*fs::LocalFileSystem(), f.file);
+  int64_t maybe = 0;
+  std::string out;
+  auto probe = [&](const std::string& value) {
+    std::optional<uint64_t> hash = HashBloomValue(file.value_type, value);
+    const bool hit = hash && file.filter.MightContain(*hash);
+    maybe += hit;
+    if (!f.count) {
+      out += value;
+      out += hit ? "\tmaybe\n" : "\tno\n";
+      if (out.size() > (1 << 16)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+      }
+    }
+  };
+  const bool from_stdin = f.values.empty() || (f.values.size() == 1 && f.values[0] == "-");
+  if (from_stdin) {
+    std::ios::sync_with_stdio(false);
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      probe(line);
+    }
+  } else {
+    for (const std::string& v : f.values) probe(v);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (f.count) fmt::print("{}\n", maybe);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddBloomCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand(
+      "bloom",
+      "Build a Bloom filter (Parquet's split-block layout, XXH64) over one column of many CSV "
+      "files, in parallel within a memory budget; `bloom check` probes it.");
+  auto flags = std::make_shared<BloomFlags>();
+  auto job = std::make_shared<JobFlags>();
+  auto check = std::make_shared<CheckFlags>();
+  job->Add(*command, "128MiB");
+  command->add_option("inputs", flags->inputs, "CSV files, globs or directories (gzip/zstd too)");
+  command->add_option("--column", flags->column, "The column whose values go into the filter");
+  command->add_option("--fpr", flags->fpr, "Target false-positive rate")->capture_default_str();
+  command->add_option("--expected-items", flags->expected_items,
+                      "Values to size the filter for (default: estimated, or counted for "
+                      "compressed input)");
+  command
+      ->add_option("--sizing", flags->sizing,
+                   "Without --expected-items: auto, estimate (from sizes) or count (a pass)")
+      ->check(CLI::IsMember({"auto", "estimate", "count"}))
+      ->capture_default_str();
+  command->add_option("-o,--output", flags->output, "Write the filter here");
+  command->add_option("--delimiter", flags->delimiter, "Field delimiter (\\t for tab)")
+      ->capture_default_str();
+  command->add_option("--quote", flags->quote, "Quote character ('' for none)")
+      ->capture_default_str();
+  command->add_option("--escape", flags->escape,
+                      "Escape character (default: quotes are escaped by doubling)");
+  command->add_option("--comment", flags->comment, "Skip lines starting with this character");
+  command->add_flag("--no-header", flags->no_header, "The files have no header line");
+  command->add_option("--null", flags->null_values, "Unquoted text that means null (repeatable)")
+      ->capture_default_str();
+  command->add_option("--schema", flags->schema,
+                      "Column types, e.g. id=int64,email=string (int32/int64 columns hash their "
+                      "8- or 4-byte values as Parquet does)");
+  command->add_flag("--skip-bad-rows", flags->skip_bad_rows,
+                    "Skip malformed rows (counted, the first few reported) instead of failing");
+  command->add_option("--chunk-size", flags->chunk_size, "Bytes per parse task")
+      ->capture_default_str();
+
+  CLI::App* check_cmd = command->add_subcommand(
+      "check", "Probe a filter: prints VALUE<TAB>maybe|no per value, or --count");
+  check_cmd->add_option("file", check->file, "The .bloom file")->required();
+  check_cmd->add_option("values", check->values, "Values to probe; '-' or none reads stdin");
+  check_cmd->add_flag("--count", check->count, "Print only how many values were maybe");
+
+  return [flags, job, check, check_cmd] {
+    if (check_cmd->parsed()) return RunCheck(*check);
+    if (flags->inputs.empty()) throw InvalidArgument("give the CSV files to read");
+    if (flags->column.empty()) throw InvalidArgument("--column is required");
+    if (flags->output.empty()) throw InvalidArgument("-o/--output is required");
+    return RunBuild(*flags, *job);
+  };
+}
+
+}  // namespace sluice::cli
