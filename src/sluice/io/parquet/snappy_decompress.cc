@@ -32,7 +32,18 @@ inline void CopyBackReferenceFast(uint8_t* op, size_t offset, size_t length) {
     // Each 16-byte block reads only bytes written before it.
     for (size_t i = 0; i < length; i += 16) Copy16(op + i, src + i);
   } else if (offset >= 8) {
-    for (size_t i = 0; i < length; i += 8) std::memcpy(op + i, src + i, 8);
+    // The second 8 bytes are the source's bytes 8..offset followed by the start of the first 8
+    // (the pattern repeats every `offset` bytes): built in a register, so no load waits for the
+    // store before it. Reading src + 8..16 may touch bytes not yet written; they are masked off.
+    uint64_t first;
+    uint64_t next;
+    std::memcpy(&first, src, 8);
+    std::memcpy(&next, src + 8, 8);
+    unsigned shift = static_cast<unsigned>(offset - 8) * 8;
+    uint64_t second = shift == 0 ? first : (next & ((uint64_t{1} << shift) - 1)) | (first << shift);
+    std::memcpy(op, &first, 8);
+    std::memcpy(op + 8, &second, 8);
+    for (size_t i = 16; i < length; i += 8) std::memcpy(op + i, src + i, 8);
   } else {
     for (size_t i = 0; i < length; ++i) op[i] = src[i];
   }
