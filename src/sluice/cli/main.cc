@@ -8,6 +8,7 @@
 #include "sluice/base/error.h"
 #include "sluice/cli/bloom_command.h"
 #include "sluice/cli/cat_command.h"
+#include "sluice/cli/compact_command.h"
 #include "sluice/cli/demo_command.h"
 #include "sluice/cli/inspect_command.h"
 #include "sluice/cli/retry_command.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::map<std::string, std::function<int()>> commands;
   commands["demo"] = sluice::cli::AddDemoCommand(app);
+  commands["compact"] = sluice::cli::AddCompactCommand(app);
   commands["run"] = sluice::cli::AddRunCommand(app);
   commands["worker"] = sluice::cli::AddWorkerCommand(app);
   commands["status"] = sluice::cli::AddStatusCommand(app);

@@ -47,6 +47,9 @@ class Emitter {
     ctx_->Emit(flow_internal::ItemValue::Make<T>(std::move(value)), bytes);
   }
   void operator()(T value) { Emit(std::move(value)); }
+  // Outputs are handed over in small groups; Flush hands over what is queued now, before the
+  // caller blocks on something outside the pipeline (a queue, a network wait).
+  void Flush() { ctx_->Flush(); }
   // Cancelled when the run fails elsewhere or is interrupted; long loops should check it.
   const CancellationToken& cancel() const { return ctx_->cancel(); }
 

@@ -514,6 +514,8 @@ void TaskContext::Emit(ItemValue value, int64_t bytes) {
   scheduler_->Emit(*task_, Item{std::move(value), bytes});
 }
 
+void TaskContext::Flush() { scheduler_->FlushOutputs(*task_); }
+
 void TaskContext::EmitReserved(ItemValue value, Reservation reservation) {
   const int64_t bytes = reservation.bytes();
   scheduler_->EmitReserved(*task_, Item{std::move(value), bytes}, std::move(reservation));

@@ -39,6 +39,12 @@ void Scheduler::Emit(Task& task, Item item) {
   FlushOutputsLocked(lock, task, /*final=*/false);
 }
 
+void Scheduler::FlushOutputs(Task& task) {
+  if (task.outputs.empty()) return;
+  std::unique_lock lock(mu_);
+  FlushOutputsLocked(lock, task, /*final=*/false);
+}
+
 void Scheduler::EmitReserved(Task& task, Item item, Reservation paid) {
   std::unique_lock lock(mu_);
   if (aborted_) throw Cancelled("pipeline aborted");

@@ -133,6 +133,8 @@ class Scheduler {
 
   // TaskContext entry points (called without mu_).
   void Emit(Task& task, Item item);
+  // Hands over the task's queued outputs now (blocking like Emit while there is no room).
+  void FlushOutputs(Task& task);
   void EmitReserved(Task& task, Item item, Reservation paid);
   Reservation Keep(Task& task, Item& input, const std::function<bool()>& on_stall);
   void SetCurrentItem(Task& task, const std::string& description);

@@ -143,6 +143,8 @@ class TaskContext {
   // Queues an output of `bytes` accounted bytes. Blocks while the budget has no room for it; a
   // blocked task gives its core to other work until room appears.
   void Emit(ItemValue value, int64_t bytes);
+  // Hands over the outputs queued so far; for producers about to block outside the pipeline.
+  void Flush();
   // Emits an output already paid for by `reservation` (which must be in this stage's account).
   void EmitReserved(ItemValue value, Reservation reservation);
   // Moves the bytes paying for an input into this stage's account (blocking like Emit) and

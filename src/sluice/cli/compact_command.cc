@@ -1,0 +1,138 @@
+#include "sluice/cli/compact_command.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/error.h"
+#include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
+#include "sluice/cli/ledger_flags.h"
+#include "sluice/compact/compact_job.h"
+
+namespace sluice::cli {
+namespace {
+
+struct CompactFlags {
+  std::string source;
+  std::string destination;
+  std::string target_file_size = "256MiB";
+  std::string row_group_size;
+  int64_t row_group_rows = 0;
+  std::string order_by;
+  std::string codec = "snappy";
+  std::optional<int> compression_level;
+  bool verify = false;
+  bool delete_source = false;
+  bool dry_run = false;
+  std::string job;
+  int partitions_in_flight = 8;
+  double lease_seconds = 30;
+  double retry_delay_seconds = 1;
+  int64_t max_attempts = 2;
+  JobFlags job_flags;
+  LedgerFlags ledger;
+};
+
+parquet::CompressionCodec ParseCodec(const std::string& name) {
+  using parquet::CompressionCodec;
+  static const std::pair<const char*, CompressionCodec> kNames[] = {
+      {"snappy", CompressionCodec::kSnappy},     {"zstd", CompressionCodec::kZstd},
+      {"gzip", CompressionCodec::kGzip},         {"brotli", CompressionCodec::kBrotli},
+      {"lz4", CompressionCodec::kLz4Raw},        {"lz4_raw", CompressionCodec::kLz4Raw},
+      {"none", CompressionCodec::kUncompressed}, {"uncompressed", CompressionCodec::kUncompressed},
+  };
+  for (const auto& [n, codec] : kNames) {
+    if (name == n) return codec;
+  }
+  throw InvalidArgument("--codec {} is not one of snappy, zstd, gzip, brotli, lz4, none", name);
+}
+
+int Run(const CompactFlags& flags) {
+  compact::CompactJobOptions options;
+  compact::CompactOptions& c = options.compact;
+  c.source = flags.source;
+  c.destination = flags.destination;
+  c.target_file_bytes = ParseBytes(flags.target_file_size);
+  c.row_group_rows = flags.row_group_rows;
+  if (!flags.row_group_size.empty()) {
+    c.row_group_bytes = ParseBytes(flags.row_group_size);
+  } else if (flags.row_group_rows > 0) {
+    c.row_group_bytes = 0;  // rows alone decide
+  }
+  if (flags.row_group_rows < 0) throw InvalidArgument("--row-group-rows must not be negative");
+  c.order_by = flags.order_by;
+  c.codec = ParseCodec(flags.codec);
+  c.compression_level = flags.compression_level;
+  c.verify = flags.verify;
+  c.delete_source = flags.delete_source;
+  c.dry_run = flags.dry_run;
+  if (c.dry_run && c.delete_source)
+    throw InvalidArgument("--dry-run deletes nothing; drop --delete-source");
+  options.job_name = flags.job;
+  if (!flags.ledger.url.empty() || !flags.ledger.state_dir.empty())
+    options.ledger_url = flags.ledger.Url();
+  if (flags.partitions_in_flight < 1)
+    throw InvalidArgument("--partitions-in-flight must be at least 1");
+  if (!(flags.lease_seconds >= 0.3)) throw InvalidArgument("--lease must be at least 0.3 seconds");
+  if (flags.max_attempts < 1) throw InvalidArgument("--max-attempts must be at least 1");
+  options.worker.slots = flags.partitions_in_flight;
+  options.worker.lease = ledger::Duration(static_cast<int64_t>(flags.lease_seconds * 1000));
+  options.worker.backoff_base =
+      ledger::Duration(static_cast<int64_t>(flags.retry_delay_seconds * 1000));
+  options.max_attempts = flags.max_attempts;
+  RunOptions run = flags.job_flags.ToRunOptions(InstallInterruptHandler());
+  compact::CompactSummary summary = compact::RunCompaction(options, run);
+  if (!c.dry_run) fmt::print("{}", summary.report.Summary());
+  fmt::print("{}", compact::FormatCompactSummary(summary, c));
+  return summary.partitions_failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+std::function<int()> AddCompactCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand(
+      "compact",
+      "Compact a partitioned Parquet dataset: every directory under SRC that holds Parquet files "
+      "becomes the same directory under DST with few large files of large row groups. Pages are "
+      "copied without decoding where codec and encoding allow; dictionaries are merged. Each "
+      "partition commits atomically and once; re-running the same command resumes.");
+  auto flags = std::make_shared<CompactFlags>();
+  command->add_option("SRC", flags->source, "Source directory")->required();
+  command->add_option("DST", flags->destination, "Destination directory")->required();
+  command->add_option("--target-file-size", flags->target_file_size, "Output file size (on disk)")
+      ->capture_default_str();
+  command->add_option("--row-group-size", flags->row_group_size,
+                      "Output row group size on disk (default 128MiB unless --row-group-rows)");
+  command->add_option("--row-group-rows", flags->row_group_rows, "Rows per output row group");
+  command->add_option("--order-by", flags->order_by,
+                      "Order row groups by this column's min statistic (default: file order)");
+  command->add_option("--codec", flags->codec, "snappy, zstd, gzip, brotli, lz4 or none")
+      ->capture_default_str();
+  command->add_option("--compression-level", flags->compression_level, "The codec's level");
+  command->add_flag("--verify", flags->verify,
+                    "Decode inputs and outputs of each partition and compare their rows before "
+                    "committing");
+  command->add_flag("--delete-source", flags->delete_source,
+                    "Delete a partition's inputs once its outputs are committed and checked");
+  command->add_flag("--dry-run", flags->dry_run, "Print the plan; write nothing");
+  command->add_option("--job", flags->job, "Job name in the ledger (default from SRC and DST)");
+  command
+      ->add_option("--partitions-in-flight", flags->partitions_in_flight,
+                   "Partitions claimed and compacted at once")
+      ->capture_default_str();
+  command
+      ->add_option("--lease", flags->lease_seconds,
+                   "Seconds a claimed partition stays ours without a heartbeat")
+      ->capture_default_str();
+  command->add_option("--retry-delay", flags->retry_delay_seconds, "Backoff before a retry")
+      ->capture_default_str();
+  command->add_option("--max-attempts", flags->max_attempts, "Attempts per partition")
+      ->capture_default_str();
+  flags->job_flags.Add(*command, "1GiB");
+  flags->ledger.Add(*command);
+  return [flags] { return Run(*flags); };
+}
+
+}  // namespace sluice::cli

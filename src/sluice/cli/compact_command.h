@@ -1,0 +1,13 @@
+// `sluice compact SRC DST`: compacts a partitioned Parquet dataset (compact/compact_job.h).
+//
+// Thread safety: called once from main.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace sluice::cli {
+
+std::function<int()> AddCompactCommand(CLI::App& app);
+
+}  // namespace sluice::cli

@@ -1,0 +1,321 @@
+#include "sluice/compact/compact_job.h"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/error.h"
+#include "sluice/base/log.h"
+#include "sluice/compact/compact_pipeline.h"
+#include "sluice/compact/compact_verify.h"
+#include "sluice/compact/hive_partitioner.h"
+#include "sluice/jobs/partitioner.h"
+#include "sluice/ledger/ledger.h"
+
+namespace sluice::compact {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using RunPtr = std::shared_ptr<PartitionRun>;
+
+constexpr const char* kInputsEvent = "compact_inputs";
+constexpr const char* kDeletedEvent = "compact_sources_deleted";
+
+int64_t PeakRss() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+// Adds a finished run's inputs and outputs to the summary.
+void Account(const PartitionRun& run, CompactSummary* s) {
+  const PartitionPlan& plan = *run.plan();
+  s->files_in += static_cast<int64_t>(run.inputs().size());
+  s->bytes_in += plan.bytes_in;
+  s->row_groups_in += plan.row_groups_in;
+  s->rows += plan.rows;
+  for (const OutputFileResult& f : run.outputs()) {
+    ++s->files_out;
+    s->bytes_out += f.bytes;
+    s->row_groups_out += f.row_groups;
+  }
+  s->pages.Add(run.counters());
+  ++s->partitions_this_run;
+}
+
+std::vector<std::string> LeafPaths(const PartitionPlan& plan) {
+  std::vector<std::string> out;
+  for (const auto& c : plan.columns->columns()) out.push_back(c.DottedPath());
+  return out;
+}
+
+void DryRun(const CompactOptions& options, const RunOptions& run_options, CompactSummary* s) {
+  RunQueue queue;
+  std::vector<RunPtr> runs;
+  std::exception_ptr list_error;
+  std::thread lister([&] {
+    try {
+      HivePartitioner partitioner(options.source);
+      partitioner.Generate([&](ledger::PartitionSpec spec) {
+        std::string dir = json::parse(spec.definition_json).at("dir").get<std::string>();
+        auto run = std::make_shared<PartitionRun>(spec.key, dir, fs::path());
+        runs.push_back(run);
+        queue.Push(run);
+      });
+    } catch (...) {
+      list_error = std::current_exception();
+    }
+    queue.Close();
+  });
+  try {
+    s->report = RunCompactPipeline(queue, options, run_options);
+  } catch (...) {
+    lister.join();
+    throw;
+  }
+  lister.join();
+  if (list_error) std::rethrow_exception(list_error);
+  for (const RunPtr& run : runs) {
+    ++s->partitions;
+    try {
+      run->Wait(CancellationToken());
+    } catch (const std::exception& e) {
+      ++s->partitions_failed;
+      s->failures.emplace_back(run->key(), e.what());
+      continue;
+    }
+    const PartitionPlan& plan = *run->plan();
+    s->plan_lines.push_back(
+        fmt::format("{}: {} files ({}), {} row groups, {} rows -> {} files, {} row groups",
+                    run->key(), run->inputs().size(), FormatBytes(plan.bytes_in),
+                    plan.row_groups_in, plan.rows, plan.files.size(), plan.row_groups_out));
+    for (const OutputFilePlan& f : plan.files) {
+      std::string groups;
+      for (const OutputRowGroupPlan& rg : f.row_groups) {
+        groups +=
+            fmt::format("{}{} rows/{}", groups.empty() ? "" : ", ", rg.rows, FormatBytes(rg.bytes));
+      }
+      s->plan_lines.push_back(fmt::format("  {} ~{}: {}", f.name, FormatBytes(f.bytes), groups));
+    }
+    ++s->partitions_done;
+    s->files_in += static_cast<int64_t>(run->inputs().size());
+    s->bytes_in += plan.bytes_in;
+    s->row_groups_in += plan.row_groups_in;
+    s->rows += plan.rows;
+    s->files_out += static_cast<int64_t>(plan.files.size());
+    s->row_groups_out += plan.row_groups_out;
+  }
+}
+
+// Deletes the inputs of committed partitions, once their published files match the manifest.
+int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
+  std::map<std::pair<int64_t, int64_t>, std::vector<std::string>> inputs;  // (partition, attempt)
+  std::set<int64_t> deleted;
+  for (ledger::EventId after = 0;;) {
+    std::vector<ledger::EventRecord> events = ledger.ReadEvents(job, after, 1000);
+    if (events.empty()) break;
+    for (const ledger::EventRecord& e : events) {
+      after = e.id;
+      if (!e.partition_id) continue;
+      if (e.kind == kInputsEvent) {
+        json d = json::parse(e.detail_json);
+        inputs[{*e.partition_id, d.at("attempt").get<int64_t>()}] =
+            d.at("files").get<std::vector<std::string>>();
+      } else if (e.kind == kDeletedEvent) {
+        deleted.insert(*e.partition_id);
+      }
+    }
+  }
+  int64_t removed = 0;
+  for (ledger::PartitionId after = 0;;) {
+    auto parts = ledger.ListPartitions(
+        job, {.status = ledger::PartitionStatus::kDone, .after_id = after, .limit = 1000});
+    if (parts.empty()) break;
+    for (const ledger::PartitionRecord& p : parts) {
+      after = p.id;
+      if (deleted.contains(p.id)) continue;
+      json manifest = json::parse(p.output_manifest_json);
+      auto it = inputs.find({p.id, manifest.at("attempt").get<int64_t>()});
+      if (it == inputs.end()) continue;
+      fs::path dir = manifest.at("path").get<std::string>();
+      for (const json& f : manifest.at("files")) {
+        std::error_code ec;
+        auto size = fs::file_size(dir / f.at("name").get<std::string>(), ec);
+        if (ec || static_cast<int64_t>(size) != f.at("bytes").get<int64_t>()) {
+          throw IoError("the committed output does not match its manifest; sources kept")
+              .With("partition", p.key)
+              .With("file", (dir / f.at("name").get<std::string>()).string());
+        }
+      }
+      for (const std::string& path : it->second) {
+        std::error_code ec;
+        if (fs::remove(path, ec)) ++removed;
+        if (ec) throw IoError("cannot delete a source file: {}", ec.message()).With("file", path);
+      }
+      ledger.AppendEvent(job, p.id, kDeletedEvent, json{{"files", it->second.size()}}.dump());
+    }
+  }
+  return removed;
+}
+
+}  // namespace
+
+CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run_options) {
+  auto started = std::chrono::steady_clock::now();
+  CompactSummary summary;
+  CompactOptions compact = options.compact;
+  compact.source = fs::absolute(compact.source).lexically_normal().string();
+  compact.destination = fs::absolute(compact.destination).lexically_normal().string();
+  if (compact.target_file_bytes <= 0) throw InvalidArgument("--target-file-size must be positive");
+  if (compact.row_group_bytes <= 0 && compact.row_group_rows <= 0) {
+    throw InvalidArgument("a row group size in bytes or rows is needed");
+  }
+  if (fs::path(compact.destination).string().starts_with(fs::path(compact.source).string() + "/") ||
+      compact.destination == compact.source) {
+    throw InvalidArgument("the destination must not lie inside the source")
+        .With("directory", compact.destination);
+  }
+  auto finish = [&] {
+    summary.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary.peak_rss = PeakRss();
+    return summary;
+  };
+  if (compact.dry_run) {
+    DryRun(compact, run_options, &summary);
+    return finish();
+  }
+  HivePartitioner partitioner(compact.source);  // checks the source before anything is written
+  std::string url = options.ledger_url;
+  if (url.empty()) url = (fs::path(compact.destination) / ".sluice" / "ledger.db").string();
+  std::string name = options.job_name.empty()
+                         ? fmt::format("compact {} -> {}", compact.source, compact.destination)
+                         : options.job_name;
+  std::string work = compact.WorkJson();
+  auto ledger = ledger::OpenLedger(url, options.worker.ledger_options);
+  if (auto existing = ledger->FindJob(name)) {
+    if (json::parse(existing->options_json) != json::parse(work)) {
+      throw InvalidArgument(
+          "job '{}' exists with other options; run with the same options to resume it, or "
+          "choose another --job name",
+          name);
+    }
+    if (existing->status != ledger::JobStatus::kRunning) ledger->ReopenJob(existing->id);
+    Log(LogLevel::kInfo, "resuming job {}", name);
+  }
+  ledger::JobRecord job = ledger->CreateJob(name, work);
+
+  jobs::WorkerOptions worker = options.worker;
+  worker.output_root = compact.destination;
+  worker.stop_on_failure = false;
+  worker.claim_batch = std::max<int64_t>(1, worker.slots);
+  CancellationSource stop(run_options.cancel);
+  RunQueue queue;
+  std::mutex mu;  // guards summary's counters and the events ledger below
+  auto events = ledger::OpenLedger(url, options.worker.ledger_options);
+
+  jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
+    std::string dir = json::parse(ctx.lease.definition_json).at("dir").get<std::string>();
+    auto run = std::make_shared<PartitionRun>(ctx.lease.key, dir, ctx.output_dir);
+    queue.Push(run);
+    run->Wait(ctx.cancel);
+    std::vector<std::string> inputs, outputs;
+    for (const InputFile& f : run->inputs()) inputs.push_back(f.path);
+    for (const OutputFileResult& f : run->outputs()) outputs.push_back(f.path);
+    if (compact.verify && !outputs.empty()) {
+      VerifyOutputs(run->key(), inputs, outputs, LeafPaths(*run->plan()));
+    }
+    std::lock_guard lock(mu);
+    events->AppendEvent(job.id, ctx.lease.partition_id, kInputsEvent,
+                        json{{"attempt", ctx.lease.attempt}, {"files", inputs}}.dump());
+    Account(*run, &summary);
+  };
+
+  std::exception_ptr feed_error, work_error;
+  std::thread feeder([&] {
+    try {
+      auto feed_ledger = ledger::OpenLedger(url, options.worker.ledger_options);
+      jobs::FeedPartitions(*feed_ledger, job.id, partitioner,
+                           {.max_attempts = options.max_attempts}, stop.token());
+    } catch (...) {
+      feed_error = std::current_exception();
+      stop.Cancel("listing partitions failed");
+    }
+  });
+  std::thread worker_thread([&] {
+    try {
+      jobs::RunWorker(url, job.id, task, worker, stop.token());
+    } catch (...) {
+      work_error = std::current_exception();
+      stop.Cancel("the worker stopped");
+    }
+    queue.Close();
+  });
+  std::exception_ptr pipeline_error;
+  try {
+    summary.report = RunCompactPipeline(queue, compact, run_options);
+  } catch (...) {
+    pipeline_error = std::current_exception();
+    stop.Cancel("the compaction pipeline failed");
+  }
+  worker_thread.join();
+  feeder.join();
+  if (pipeline_error) std::rethrow_exception(pipeline_error);
+  if (feed_error) std::rethrow_exception(feed_error);
+  if (work_error) std::rethrow_exception(work_error);
+
+  if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
+  ledger::JobProgress progress = ledger->Progress(job.id);
+  summary.partitions = progress.total();
+  summary.partitions_done = progress.done;
+  summary.partitions_failed = progress.failed;
+  for (const ledger::PartitionRecord& p :
+       ledger->ListPartitions(job.id, {.status = ledger::PartitionStatus::kFailed})) {
+    summary.failures.emplace_back(p.key, p.error);
+  }
+  summary.verified = compact.verify;
+  return finish();
+}
+
+std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& options) {
+  std::string out;
+  if (options.dry_run) {
+    out += "plan (dry run, nothing written):\n";
+    for (const std::string& line : s.plan_lines) out += "  " + line + "\n";
+  }
+  out += fmt::format("partitions: {} in the job, {} done, {} failed; {} compacted by this run\n",
+                     s.partitions, s.partitions_done, s.partitions_failed,
+                     options.dry_run ? s.partitions_done : s.partitions_this_run);
+  out += fmt::format("in:  {} files, {}, {} row groups, {} rows\n", s.files_in,
+                     FormatBytes(s.bytes_in), s.row_groups_in, s.rows);
+  out +=
+      fmt::format("out: {} files, {}{}, {} row groups\n", s.files_out, options.dry_run ? "~" : "",
+                  FormatBytes(options.dry_run ? s.bytes_in : s.bytes_out), s.row_groups_out);
+  if (!options.dry_run) {
+    out += fmt::format(
+        "pages: {} copied verbatim, {} recompressed, {} dictionary-remapped, {} to PLAIN; {} "
+        "dictionaries merged\n",
+        s.pages.pages_copied, s.pages.pages_recompressed, s.pages.pages_remapped,
+        s.pages.pages_to_plain, s.pages.dictionaries_merged);
+  }
+  if (s.sources_deleted > 0) out += fmt::format("deleted {} source files\n", s.sources_deleted);
+  out += fmt::format("time {:.2f} s ({}/s), peak memory {} in the budget of {}, peak RSS {}{}\n",
+                     s.wall_seconds,
+                     FormatBytes(static_cast<int64_t>(static_cast<double>(s.bytes_in) /
+                                                      std::max(1e-9, s.wall_seconds))),
+                     FormatBytes(s.report.peak_memory), FormatBytes(s.report.memory_budget),
+                     FormatBytes(s.peak_rss), s.verified ? "; outputs verified row by row" : "");
+  for (const auto& [key, error] : s.failures) out += fmt::format("FAILED {}: {}\n", key, error);
+  return out;
+}
+
+}  // namespace sluice::compact

@@ -1,0 +1,62 @@
+// The `sluice compact` job: compacts every partition under a source directory into a destination
+// directory, one ledger partition per hive partition, on one streaming pipeline
+// (compact_pipeline.h) inside one memory budget.
+//
+// How the pieces meet: a feeder thread streams the partitions the HivePartitioner finds into the
+// ledger; the worker loop (jobs/worker.h) claims them with leases and heartbeats and runs one task
+// per claimed partition, which hands a PartitionRun to the pipeline and waits for it; the worker
+// then completes the partition in the ledger and publishes the attempt's directory
+// (jobs/output_commit.h): <destination>/<partition key> appears whole, once, or not at all. A
+// killed run resumes (same source, destination and options) where it stopped: done partitions
+// are skipped, others are claimed again once their lease expires.
+//
+// With delete_source, a partition's inputs are deleted only after its completion is committed
+// and its published files are checked against the manifest; the list of inputs of each attempt is
+// kept in the ledger's event log, so a resumed run deletes exactly what was compacted.
+//
+// Thread safety: RunCompaction owns its threads; call it from one thread.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sluice/compact/compact_options.h"
+#include "sluice/flow/options.h"
+#include "sluice/flow/run_report.h"
+#include "sluice/io/parquet/column_chunk_concat.h"
+#include "sluice/jobs/worker.h"
+
+namespace sluice::compact {
+
+struct CompactJobOptions {
+  CompactOptions compact;
+  std::string ledger_url;  // default: sqlite under <destination>/.sluice
+  std::string job_name;    // default: "compact <source> -> <destination>"
+  jobs::WorkerOptions worker;
+  int64_t max_attempts = 2;
+};
+
+struct CompactSummary {
+  int64_t partitions = 0;  // in the job (all runs)
+  int64_t partitions_done = 0;
+  int64_t partitions_failed = 0;
+  int64_t partitions_this_run = 0;  // compacted by this process
+  int64_t files_in = 0, bytes_in = 0, row_groups_in = 0, rows = 0;
+  int64_t files_out = 0, bytes_out = 0, row_groups_out = 0;
+  parquet::ChunkConcatCounters pages;
+  int64_t sources_deleted = 0;
+  std::vector<std::pair<std::string, std::string>> failures;  // partition key, error
+  std::vector<std::string> plan_lines;                        // dry run
+  RunReport report;
+  double wall_seconds = 0;
+  int64_t peak_rss = 0;
+  bool verified = false;
+};
+
+CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run);
+
+// The summary as lines for a terminal.
+std::string FormatCompactSummary(const CompactSummary& summary, const CompactOptions& options);
+
+}  // namespace sluice::compact

@@ -1,0 +1,34 @@
+// CompactOptions: what `sluice compact` is asked to do, shared by the planner, the pipeline and the
+// job driver. Sizes are on-disk (compressed) bytes: a row group or file closes before the next
+// input row group would take it past its target.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sluice/io/parquet/format_enums.h"
+
+namespace sluice::compact {
+
+struct CompactOptions {
+  std::string source;       // SRC: a directory of hive-style partition directories
+  std::string destination;  // DST: one directory per partition is committed here
+  int64_t target_file_bytes = int64_t{256} << 20;
+  int64_t row_group_bytes = int64_t{128} << 20;  // 0: unbounded (rows decide)
+  int64_t row_group_rows = 0;                    // 0: unbounded (bytes decide)
+  std::string order_by;                          // "" keeps file order
+  parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;
+  std::optional<int> compression_level;
+  int64_t max_dictionary_bytes = int64_t{2} << 20;
+  bool verify = false;         // decode inputs and outputs and compare their rows
+  bool delete_source = false;  // after the partition's outputs are committed and verified
+  bool dry_run = false;
+
+  // The options that define the output, as JSON; a resumed job must match it.
+  std::string WorkJson() const;
+};
+
+}  // namespace sluice::compact

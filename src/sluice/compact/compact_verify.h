@@ -1,0 +1,30 @@
+// Verification of a compacted partition by content: inputs and outputs are decoded in full and
+// reduced to an order-independent digest of their rows (row count, and two sums over the rows'
+// XXH64 hashes from table/hash.h), so the outputs must hold exactly the inputs' multiset of rows.
+//
+// Thread safety: pure functions over files nobody writes meanwhile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::compact {
+
+struct RowsDigest {
+  int64_t rows = 0;
+  uint64_t sum = 0;
+  uint64_t mixed_sum = 0;
+  bool operator==(const RowsDigest&) const = default;
+};
+
+// Reads `columns` (leaf paths, in this order) of every file, a batch at a time.
+RowsDigest DigestParquetFiles(const std::vector<std::string>& paths,
+                              const std::vector<std::string>& columns);
+
+// InvalidData naming the partition when the outputs' rows differ from the inputs'.
+void VerifyOutputs(const std::string& partition, const std::vector<std::string>& inputs,
+                   const std::vector<std::string>& outputs,
+                   const std::vector<std::string>& columns);
+
+}  // namespace sluice::compact

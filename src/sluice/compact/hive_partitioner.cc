@@ -1,0 +1,79 @@
+#include "sluice/compact/hive_partitioner.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/error.h"
+
+namespace sluice::compact {
+
+namespace fs = std::filesystem;
+
+bool IsDataFileName(const std::string& name) {
+  if (name.empty() || name[0] == '.' || name[0] == '_') return false;
+  if (name.size() > 8 && name.ends_with(".parquet")) return true;
+  return name.find('.') == std::string::npos;
+}
+
+namespace {
+
+bool Hidden(const std::string& name) { return name.empty() || name[0] == '.' || name[0] == '_'; }
+
+struct DirListing {
+  std::vector<ListedFile> files;
+  std::vector<fs::path> dirs;
+};
+
+DirListing ListDir(const fs::path& dir) {
+  DirListing out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (Hidden(name)) continue;
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) {
+      out.dirs.push_back(it->path());
+    } else if (it->is_regular_file(type_ec) && IsDataFileName(name)) {
+      std::error_code size_ec;
+      auto size = it->file_size(size_ec);
+      out.files.push_back({it->path().string(), size_ec ? 0 : static_cast<int64_t>(size)});
+    }
+  }
+  if (ec)
+    throw IoError("cannot list the directory: {}", ec.message()).With("directory", dir.string());
+  std::sort(out.dirs.begin(), out.dirs.end());
+  std::sort(out.files.begin(), out.files.end(),
+            [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; });
+  return out;
+}
+
+}  // namespace
+
+std::vector<ListedFile> ListDataFiles(const fs::path& dir) { return ListDir(dir).files; }
+
+HivePartitioner::HivePartitioner(fs::path root) : root_(fs::absolute(std::move(root))) {
+  std::error_code ec;
+  if (!fs::is_directory(root_, ec)) {
+    throw NotFound("the source is not a directory").With("directory", root_.string());
+  }
+}
+
+std::string HivePartitioner::Describe() const { return "partitions under " + root_.string(); }
+
+std::set<std::string, std::less<>> HivePartitioner::Fields() const { return {"dir"}; }
+
+void HivePartitioner::Generate(const std::function<void(ledger::PartitionSpec)>& emit) {
+  Walk(root_, emit);
+}
+
+void HivePartitioner::Walk(const fs::path& dir,
+                           const std::function<void(ledger::PartitionSpec)>& emit) {
+  DirListing listing = ListDir(dir);
+  if (!listing.files.empty()) {
+    std::string key = fs::relative(dir, root_).generic_string();
+    emit({key, nlohmann::json{{"dir", dir.string()}}.dump()});
+  }
+  for (const fs::path& sub : listing.dirs) Walk(sub, emit);
+}
+
+}  // namespace sluice::compact

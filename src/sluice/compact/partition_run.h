@@ -1,0 +1,90 @@
+// PartitionRun: one claimed partition as it moves through the compaction pipeline. The worker
+// task that claimed it creates it, hands it to the pipeline and waits; the pipeline's stages
+// collect its footers, store its plan, count its written files and finish or fail it. Items of a
+// failed run are dropped by every later stage, so one bad partition never stops the others.
+//
+// Ownership: shared by the waiting task and the items in flight. Thread safety: every method may
+// be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/base/cancellation.h"
+#include "sluice/compact/compaction_plan.h"
+#include "sluice/io/parquet/column_chunk_concat.h"
+
+namespace sluice::compact {
+
+struct OutputFileResult {
+  std::string path;
+  int64_t bytes = 0;
+  int64_t rows = 0;
+  int64_t row_groups = 0;
+};
+
+class PartitionRun {
+ public:
+  PartitionRun(std::string key, std::filesystem::path source_dir, std::filesystem::path output_dir)
+      : key_(std::move(key)),
+        source_dir_(std::move(source_dir)),
+        output_dir_(std::move(output_dir)) {}
+
+  const std::string& key() const { return key_; }
+  const std::filesystem::path& source_dir() const { return source_dir_; }
+  const std::filesystem::path& output_dir() const { return output_dir_; }
+
+  // Collects footers as they arrive; the call that completes the set (all `total` footers seen
+  // after the listing ended) gets the files in listing order, every other call nullopt.
+  std::optional<std::vector<InputFile>> AddFooter(int index, InputFile file);
+  std::optional<std::vector<InputFile>> EndListing(int total);
+
+  // Stores the plan; with no output files (or `finish`, for a dry run) the run is finished.
+  void SetPlan(std::shared_ptr<const PartitionPlan> plan, std::vector<InputFile> inputs,
+               bool finish = false);
+  std::shared_ptr<const PartitionPlan> plan() const;
+  const std::vector<InputFile>& inputs() const { return inputs_; }  // after SetPlan
+
+  void AddCounters(const parquet::ChunkConcatCounters& counters);
+  parquet::ChunkConcatCounters counters() const;
+  // Records a committed-to-disk output file; the last one finishes the run.
+  void FileWritten(OutputFileResult file);
+  std::vector<OutputFileResult> outputs() const;
+
+  // The first failure wins; wakes the waiter.
+  void Fail(std::exception_ptr error);
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Blocks until the run finished or failed (rethrows its error), or cancel fired (Cancelled).
+  void Wait(const CancellationToken& cancel);
+
+ private:
+  std::optional<std::vector<InputFile>> TakeIfCompleteLocked();
+
+  const std::string key_;
+  const std::filesystem::path source_dir_;
+  const std::filesystem::path output_dir_;
+  std::atomic<bool> failed_{false};
+  std::vector<InputFile> inputs_;  // written once by SetPlan, before any output exists
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  // guarded by mu_:
+  std::vector<std::optional<InputFile>> footers_;
+  int received_ = 0;
+  int total_ = -1;  // known when the listing ended
+  bool planned_ = false;
+  std::shared_ptr<const PartitionPlan> plan_;
+  std::vector<OutputFileResult> outputs_;
+  parquet::ChunkConcatCounters counters_;
+  bool done_ = false;
+  std::exception_ptr error_;
+};
+
+}  // namespace sluice::compact
