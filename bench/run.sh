@@ -11,6 +11,8 @@ echo "== io/parquet: full decode and write against DuckDB on one thread (ROWS=${
 node bench/parquet_vs_duckdb.mjs "$build" "${PARQUET_ROWS:-10000000}"
 echo "== bloom: sluice bloom against DuckDB and Python multiprocessing (ROWS=${BLOOM_ROWS:-16000000})"
 bench/bloom_vs_peers.sh "$build" "${BLOOM_ROWS:-16000000}"
+echo "== compact: sluice compact against DuckDB COPY and Polars, per partition (${COMPACT_PARTITIONS:-8} x ${COMPACT_FILES:-20} files x 40000 rows; COMPACT_FILES=60 for the issue's full size)"
+node bench/compact_vs_peers.mjs "$build" "${COMPACT_PARTITIONS:-8}" "${COMPACT_FILES:-20}" 40000 3
 for extra in "$build"/bench/sluice_*_bench; do
   case "$extra" in
     */sluice_pipeline_overhead_bench|*/sluice_autoscale_bench|*/sluice_parquet_read_bench|*/sluice_parquet_write_bench) ;;
