@@ -167,7 +167,7 @@ Array ColumnChunkReader::Read(int64_t max_rows) {
       int64_t count = std::min(page_left_, max_rows - produced);
       int64_t present = count;
       const int16_t* levels = nullptr;
-      if (max_level > 0) {
+      if (max_level > 0 && !definition_levels_.SkipRun(max_level, count)) {
         if (levels_.size() < static_cast<size_t>(count)) levels_.resize(static_cast<size_t>(count));
         if (definition_levels_.Decode(levels_.data(), count) != count) {
           throw InvalidData("the page holds fewer definition levels than its values");

@@ -30,6 +30,11 @@ class LevelDecoder {
   // Bytes of the page the levels occupy (v1: where the next section begins).
   size_t encoded_size() const { return encoded_size_; }
 
+  // Consumes the next `count` levels when all of them equal `level` and are stored as one run
+  // (true); otherwise consumes nothing (false).
+  bool SkipRun(int16_t level, int64_t count) {
+    return kind_ == Kind::kRle && rle_.SkipRepeated(static_cast<uint32_t>(level), count);
+  }
   // Decodes up to `count` levels; returns how many (fewer only when the data runs out).
   int64_t Decode(int16_t* out, int64_t count);
 

@@ -132,6 +132,15 @@ int64_t RleBitPackedDecoder::GetBatch(uint32_t* out, int64_t count) {
   return done;
 }
 
+bool RleBitPackedDecoder::SkipRepeated(uint32_t value, int64_t count) {
+  if (rle_left_ == 0 && group_begin_ == group_end_ && packed_left_ == 0 && !NextRun()) {
+    return false;
+  }
+  if (rle_left_ < count || rle_value_ != value) return false;
+  rle_left_ -= count;
+  return true;
+}
+
 int64_t RleBitPackedDecoder::GetIndices(uint32_t* out, int64_t count, uint32_t dictionary_size) {
   int64_t n = GetBatch(out, count);
   uint32_t max = 0;

@@ -34,6 +34,10 @@ class RleBitPackedDecoder {
 
   // Decodes up to `count` values; returns how many it produced (fewer only at the data's end).
   int64_t GetBatch(uint32_t* out, int64_t count);
+  // Consumes `count` values when the data continues with a repeated run of at least `count`
+  // copies of `value` (true); otherwise consumes nothing (false). Lets level decoding skip
+  // materialising the common all-present run.
+  bool SkipRepeated(uint32_t value, int64_t count);
   // Like GetBatch, for dictionary indices: an index >= dictionary_size is InvalidData.
   int64_t GetIndices(uint32_t* out, int64_t count, uint32_t dictionary_size);
 
