@@ -402,9 +402,9 @@ void ColumnChunkWriter::EmitPage(PageHeader header, size_t raw_prefix, Codec& co
   std::span<const uint8_t> rest = std::span(body_).subspan(raw_prefix);
   std::span<const uint8_t> stored_rest = rest;
   if (codec.codec() != CompressionCodec::kUncompressed && !rest.empty()) {
-    compressed_.resize(codec.MaxCompressedSize(rest.size()));
-    compressed_.resize(codec.Compress(rest, compressed_));
-    stored_rest = compressed_;
+    size_t capacity = codec.MaxCompressedSize(rest.size());
+    uint8_t* compressed = compressed_.Resize(capacity);
+    stored_rest = {compressed, codec.Compress(rest, {compressed, capacity})};
   }
   size_t stored_size = raw_prefix + stored_rest.size();
   header.uncompressed_page_size = static_cast<int32_t>(body_.size());

@@ -26,6 +26,7 @@
 #include "sluice/io/parquet/metadata.h"
 #include "sluice/io/parquet/page_header.h"
 #include "sluice/io/parquet/page_value_decoder.h"
+#include "sluice/io/parquet/scratch_buffer.h"
 #include "sluice/io/parquet/writer_schema.h"
 #include "sluice/table/array.h"
 
@@ -66,7 +67,7 @@ class ColumnChunkWriter {
   PhysicalValues dictionary_;
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> body_;
-  std::vector<uint8_t> compressed_;
+  ScratchBuffer compressed_;
 };
 
 // Appends the chunk's pages to `out`, whose first byte will sit at file offset `file_offset`;
