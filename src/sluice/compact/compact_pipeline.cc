@@ -282,10 +282,10 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
   Pipeline p("compact");
   p.Source("partitions",
            [&queue](Emitter<PartitionItem>& out) {
-             // Runs arrive as workers claim them; each is handed over before waiting for the next.
-             while (RunPtr run = queue.Pop()) {
+             // Runs arrive as workers claim them; each is handed over before the next wait,
+             // which the stage view counts as idle time, not work.
+             while (RunPtr run = out.AwaitInput([&queue] { return queue.Pop(); })) {
                out.Emit({std::move(run)});
-               out.Flush();
              }
            },
            {.kind = kIo})

@@ -50,6 +50,18 @@ class Emitter {
   // Outputs are handed over in small groups; Flush hands over what is queued now, before the
   // caller blocks on something outside the pipeline (a queue, a network wait).
   void Flush() { ctx_->Flush(); }
+  // Runs wait() (a blocking read from outside the pipeline: a queue, a socket) after handing
+  // over the queued outputs; the stage shows as idle, not busy, meanwhile.
+  template <typename F>
+  auto AwaitInput(F wait) {
+    Flush();
+    ctx_->SetAwaitingInput(true);
+    struct Done {
+      flow_internal::TaskContext* ctx;
+      ~Done() { ctx->SetAwaitingInput(false); }
+    } done{ctx_};
+    return wait();
+  }
   // Cancelled when the run fails elsewhere or is interrupted; long loops should check it.
   const CancellationToken& cancel() const { return ctx_->cancel(); }
 

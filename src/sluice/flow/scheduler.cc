@@ -516,6 +516,10 @@ void TaskContext::Emit(ItemValue value, int64_t bytes) {
 
 void TaskContext::Flush() { scheduler_->FlushOutputs(*task_); }
 
+void TaskContext::SetAwaitingInput(bool awaiting) {
+  scheduler_->SetAwaitingInput(*task_, awaiting);
+}
+
 void TaskContext::EmitReserved(ItemValue value, Reservation reservation) {
   const int64_t bytes = reservation.bytes();
   scheduler_->EmitReserved(*task_, Item{std::move(value), bytes}, std::move(reservation));

@@ -45,6 +45,11 @@ void Scheduler::FlushOutputs(Task& task) {
   FlushOutputsLocked(lock, task, /*final=*/false);
 }
 
+void Scheduler::SetAwaitingInput(Task& task, bool awaiting) {
+  std::lock_guard lock(mu_);
+  stages_[task.stage]->awaiting_input += awaiting ? 1 : -1;
+}
+
 void Scheduler::EmitReserved(Task& task, Item item, Reservation paid) {
   std::unique_lock lock(mu_);
   if (aborted_) throw Cancelled("pipeline aborted");

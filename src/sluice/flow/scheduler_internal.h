@@ -89,7 +89,8 @@ struct StageState {
   bool flush_requested = false;
   bool finished = false;
   int running = 0;
-  int waiting = 0;  // running tasks blocked on the budget
+  int waiting = 0;         // running tasks blocked on the budget
+  int awaiting_input = 0;  // running tasks blocked on input from outside the pipeline
 
   int min_concurrency = 1;
   int max_concurrency = 1;
@@ -135,6 +136,8 @@ class Scheduler {
   void Emit(Task& task, Item item);
   // Hands over the task's queued outputs now (blocking like Emit while there is no room).
   void FlushOutputs(Task& task);
+  // Marks a running task of `task`'s stage as waiting for outside input (sampled as idle).
+  void SetAwaitingInput(Task& task, bool awaiting);
   void EmitReserved(Task& task, Item item, Reservation paid);
   Reservation Keep(Task& task, Item& input, const std::function<bool()>& on_stall);
   void SetCurrentItem(Task& task, const std::string& description);

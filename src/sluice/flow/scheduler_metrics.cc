@@ -76,8 +76,10 @@ void Scheduler::SampleLocked(double slot_ms) {
     StageState& s = *sp;
     if (s.finished) continue;
     const int blocked = s.waiting;
-    s.times.busy_ms += (s.running - blocked) * slot_ms;
+    const int awaiting = std::min(s.awaiting_input, s.running - blocked);
+    s.times.busy_ms += (s.running - blocked - awaiting) * slot_ms;
     s.times.backpressured_ms += blocked * slot_ms;
+    s.times.idle_ms += awaiting * slot_ms;
     const int free_slots = std::max(0, s.limit - s.running);
     if (free_slots == 0) continue;
     int64_t work = s.spec->type == StageType::kSource ? (s.started ? 0 : 1)

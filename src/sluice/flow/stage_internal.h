@@ -145,6 +145,8 @@ class TaskContext {
   void Emit(ItemValue value, int64_t bytes);
   // Hands over the outputs queued so far; for producers about to block outside the pipeline.
   void Flush();
+  // Brackets a wait for input from outside the pipeline, so metrics count it as idle.
+  void SetAwaitingInput(bool awaiting);
   // Emits an output already paid for by `reservation` (which must be in this stage's account).
   void EmitReserved(ItemValue value, Reservation reservation);
   // Moves the bytes paying for an input into this stage's account (blocking like Emit) and
