@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_text.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/table/printer.h"
 
@@ -22,27 +23,6 @@ struct CatOptions {
   int64_t limit = -1;
   std::string format = "csv";
 };
-
-// A cell's text: strings as they are, timestamps in ISO 8601, everything else as the printer
-// writes it (exact decimals, shortest round-trip floats, hex binary).
-std::string CellText(const Array& array, int64_t i) {
-  const DataType& type = array.type();
-  if (type.id() == TypeId::kString) return std::string(array.BinaryValue(i));
-  std::string text = FormatValue(array, i);
-  if (type.id() == TypeId::kTimestamp) {
-    size_t space = text.find(' ');
-    if (space != std::string::npos) text[space] = 'T';
-    if (!type.timezone().empty()) text += 'Z';
-  }
-  return text;
-}
-
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
   if (array.IsNull(i)) return nullptr;
@@ -107,10 +87,8 @@ int RunCat(const CatOptions& options) {
       first_schema = batches->schema();
       if (options.format == "csv") {
         std::string header;
-        for (int c = 0; c < schema.num_fields(); ++c) {
-          header += (c > 0 ? "," : "") + CsvField(schema.field(c).name);
-        }
-        fmt::print("{}\r\n", header);
+        AppendCsvHeader(schema, header);
+        fmt::print("{}", header);
       }
     } else if (options.format == "csv" && !(schema == *first_schema)) {
       throw InvalidArgument("its columns differ from the first file's; cat it separately")
@@ -123,12 +101,7 @@ int RunCat(const CatOptions& options) {
       std::string out;
       for (int64_t r = 0; r < rows; ++r) {
         if (options.format == "csv") {
-          for (int c = 0; c < batch->num_columns(); ++c) {
-            if (c > 0) out += ',';
-            const Array& column = batch->column(c);
-            if (column.IsValid(r)) out += CsvField(CellText(column, r));
-          }
-          out += "\r\n";
+          AppendCsvRow(*batch, r, out);
         } else {
           nlohmann::ordered_json row = nlohmann::ordered_json::object();
           for (int c = 0; c < batch->num_columns(); ++c) {

@@ -10,6 +10,7 @@
 #include "sluice/cli/cat_command.h"
 #include "sluice/cli/compact_command.h"
 #include "sluice/cli/demo_command.h"
+#include "sluice/cli/groupby_command.h"
 #include "sluice/cli/inspect_command.h"
 #include "sluice/cli/retry_command.h"
 #include "sluice/cli/run_command.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   commands["inspect"] = sluice::cli::AddInspectCommand(app);
   commands["cat"] = sluice::cli::AddCatCommand(app);
   commands["bloom"] = sluice::cli::AddBloomCommand(app);
+  commands["groupby"] = sluice::cli::AddGroupByCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

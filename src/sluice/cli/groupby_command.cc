@@ -1,0 +1,158 @@
+#include "sluice/cli/groupby_command.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/error.h"
+#include "sluice/cli/csv_text.h"
+#include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
+#include "sluice/io/fs/file_system.h"
+#include "sluice/io/parquet/file_writer.h"
+#include "sluice/ops/group_by.h"
+
+namespace sluice::cli {
+namespace {
+
+struct GroupByFlags {
+  std::vector<std::string> inputs;
+  std::vector<std::string> by;
+  std::string agg;
+  std::string output;
+  std::string partitions;
+};
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Every Parquet file the arguments name, in argument order (each glob's matches sorted).
+std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs) {
+  auto fs = fs::LocalFileSystem();
+  std::vector<std::string> paths;
+  for (const std::string& input : inputs) {
+    std::vector<fs::FileInfo> matches = fs->Glob(input);
+    if (matches.empty()) throw NotFound("no input file matches").With("input", input);
+    for (const fs::FileInfo& m : matches) {
+      if (!EndsWith(m.path, ".parquet")) {
+        throw NotSupported("groupby reads Parquet files (.parquet)").With("input", m.path);
+      }
+      paths.push_back(m.path);
+    }
+  }
+  return paths;
+}
+
+// "8", "4..64": InvalidArgument naming the flag otherwise.
+std::pair<int, int> ParseRange(const std::string& text) {
+  auto bad = [&] { return InvalidArgument("--partitions wants N or MIN..MAX, not '{}'", text); };
+  const size_t dots = text.find("..");
+  try {
+    size_t used = 0;
+    if (dots == std::string::npos) {
+      const int n = std::stoi(text, &used);
+      if (used != text.size() || n < 1) throw bad();
+      return {n, n};
+    }
+    const int lo = std::stoi(text.substr(0, dots), &used);
+    if (used != dots) throw bad();
+    const std::string hi_text = text.substr(dots + 2);
+    const int hi = std::stoi(hi_text, &used);
+    if (used != hi_text.size() || lo < 1 || hi < lo) throw bad();
+    return {lo, hi};
+  } catch (const std::logic_error&) {
+    throw bad();
+  }
+}
+
+void WriteCsv(const std::string& path, const Schema& schema,
+              const std::vector<RecordBatch>& batches) {
+  const std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) throw IoErrorFromErrno(errno, "create", temp);
+  std::string out;
+  AppendCsvHeader(schema, out);
+  bool ok = true;
+  for (const RecordBatch& b : batches) {
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      AppendCsvRow(b, r, out);
+      if (out.size() > (1 << 20)) {
+        ok = ok && std::fwrite(out.data(), 1, out.size(), f) == out.size();
+        out.clear();
+      }
+    }
+  }
+  ok = ok && std::fwrite(out.data(), 1, out.size(), f) == out.size();
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    std::remove(temp.c_str());
+    throw IoErrorFromErrno(error, "write", path);
+  }
+}
+
+int RunGroupByCommand(const GroupByFlags& flags, const JobFlags& job) {
+  const bool csv = EndsWith(flags.output, ".csv");
+  if (!csv && !EndsWith(flags.output, ".parquet")) {
+    throw InvalidArgument("the output's extension picks its format: .parquet or .csv")
+        .With("output", flags.output);
+  }
+  GroupBySpec spec;
+  spec.keys = flags.by;
+  spec.aggregates = ParseAggregateCalls(flags.agg);
+  GroupByOptions options;
+  if (!flags.partitions.empty()) {
+    std::tie(options.min_partitions, options.max_partitions) = ParseRange(flags.partitions);
+  }
+  options.run = job.ToRunOptions(InstallInterruptHandler());
+  auto scan = TableScan::Open(ExpandInputs(flags.inputs));
+  GroupByResult result = RunGroupBy(*scan, spec, options);
+  if (csv) {
+    WriteCsv(flags.output, *result.schema, result.batches);
+  } else {
+    parquet::WriteParquetFile(flags.output, result.schema, result.batches);
+  }
+  const double seconds = result.scan_report.wall_seconds + result.merge_report.wall_seconds;
+  fmt::print("{}", result.scan_report.Summary());
+  fmt::print(
+      "groupby: {} rows from {} row groups into {} groups ({} partitions) in {:.2f} s; peak "
+      "memory {} (scan) of {}; wrote {}\n",
+      result.input_rows, scan->units().size(), result.groups, result.partitions, seconds,
+      FormatBytes(result.scan_report.peak_memory), FormatBytes(result.scan_report.memory_budget),
+      flags.output);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddGroupByCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand(
+      "groupby",
+      "Group rows by key columns and aggregate: count(*), count, count_distinct, sum, min, max, "
+      "mean (avg), var, stddev, median, first, last, corr(x, y). Nulls form their own group, as "
+      "in SQL. Reads Parquet files; writes OUT as Parquet or CSV by its extension.");
+  auto flags = std::make_shared<GroupByFlags>();
+  auto job = std::make_shared<JobFlags>();
+  command->add_option("inputs", flags->inputs, "Parquet files, globs or directories")->required();
+  command->add_option("--by", flags->by, "Key columns (comma-separated; none: one group)")
+      ->delimiter(',');
+  command->add_option("--agg", flags->agg, "Aggregates, e.g. 'sum(v1), mean(v3) as m, count(*)'")
+      ->required();
+  command->add_option("-o,--output", flags->output, "Output file (.parquet or .csv)")->required();
+  command->add_option("--partitions", flags->partitions,
+                      "Hash partitions of the merge: N or MIN..MAX (default max(cores, rows / "
+                      "500,000))");
+  job->Add(*command, "1GiB");
+  return [flags, job] { return RunGroupByCommand(*flags, *job); };
+}
+
+}  // namespace sluice::cli
