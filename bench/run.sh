@@ -13,9 +13,11 @@ echo "== bloom: sluice bloom against DuckDB and Python multiprocessing (ROWS=${B
 bench/bloom_vs_peers.sh "$build" "${BLOOM_ROWS:-16000000}"
 echo "== compact: sluice compact against DuckDB COPY and Polars, per partition (${COMPACT_PARTITIONS:-8} x ${COMPACT_FILES:-20} files x 40000 rows; COMPACT_FILES=60 for the issue's full size)"
 node bench/compact_vs_peers.mjs "$build" "${COMPACT_PARTITIONS:-8}" "${COMPACT_FILES:-20}" 40000 3
+echo "== ops: db-benchmark group-by queries against DuckDB (ROWS=${GROUPBY_ROWS:-10000000})"
+node bench/groupby_vs_duckdb.mjs "$build" "${GROUPBY_ROWS:-10000000}"
 for extra in "$build"/bench/sluice_*_bench; do
   case "$extra" in
-    */sluice_pipeline_overhead_bench|*/sluice_autoscale_bench|*/sluice_parquet_read_bench|*/sluice_parquet_write_bench) ;;
+    */sluice_pipeline_overhead_bench|*/sluice_autoscale_bench|*/sluice_parquet_read_bench|*/sluice_parquet_write_bench|*/sluice_groupby_bench) ;;
     *) echo "== $(basename "$extra")"; "$extra" ;;
   esac
 done
