@@ -279,6 +279,8 @@ void WriteRowGroup(EncodedRowGroup encoded) {
 
 RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
                              const RunOptions& run_options) {
+  // Footer reads are small and latency-bound: many stay in flight from the start rather than
+  // waiting for the autoscaler to see a backlog.
   Pipeline p("compact");
   p.Source("partitions",
            [&queue](Emitter<PartitionItem>& out) {
@@ -316,7 +318,7 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
              }
              return item;
            },
-           {.kind = kIo})
+           {.kind = kIo, .min_concurrency = 8})
       .FlatMap("plan",
                [&options](FileItem item, Emitter<RowGroupTask>& out) {
                  RunPtr run = item.run;
@@ -346,7 +348,7 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
                    }
                  }
                })
-      .Map("read", ReadRowGroupInputs, {.kind = kIo})
+      .Map("read", ReadRowGroupInputs, {.kind = kIo, .min_concurrency = 2})
       .Map("concat",
            [&options](RowGroupData data) { return ConcatRowGroup(std::move(data), options); })
       .Sink("write", WriteRowGroup, {.kind = kIo});
