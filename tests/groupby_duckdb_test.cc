@@ -151,6 +151,28 @@ TEST_F(GroupByDuckDbTest, EveryAggregateMatchesDuckDbWithNullKeysAndDuplicates) 
   ExpectSameGroups(ours.batches, theirs, 2);
 }
 
+TEST_F(GroupByDuckDbTest, CsvInputGivesTheSameGroupsAsDuckDbOverTheParquetFiles) {
+  std::vector<std::string> csvs;
+  for (const std::string& f : files_) {
+    csvs.push_back(f.substr(0, f.size() - 8) + ".csv");
+    duckdb_->Query("COPY (SELECT * FROM read_parquet('" + f + "')) TO '" + csvs.back() +
+                   "' (HEADER)");
+  }
+  GroupBySpec spec;
+  spec.keys = {"s", "i"};
+  spec.aggregates = ParseAggregateCalls("count(*), sum(v), min(v), mean(x), count_distinct(d)");
+  GroupByOptions options;
+  options.run.cpu_threads = 2;
+  options.run.progress = ProgressMode::kOff;
+  GroupByResult ours = RunGroupBy(*TableScan::OpenCsv(csvs), spec, options);
+  EXPECT_EQ(ours.input_rows, 120000);
+  ExpectSameGroups(ours.batches,
+                   duckdb_->Query("SELECT s, i, count(*), sum(v)::BIGINT, min(v), avg(x), "
+                                  "count(DISTINCT d) FROM read_parquet(" +
+                                  FileList() + ") GROUP BY s, i"),
+                   2);
+}
+
 TEST_F(GroupByDuckDbTest, GlobalAggregatesAndDateKeysMatchDuckDb) {
   GroupByResult global = Ours({}, "count(*), sum(v), min(x), max(s)");
   ExpectSameGroups(

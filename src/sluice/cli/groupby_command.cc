@@ -28,6 +28,7 @@ struct GroupByFlags {
   std::string agg;
   std::string output;
   std::string partitions;
+  std::string delimiter;
 };
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -35,21 +36,46 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Every Parquet file the arguments name, in argument order (each glob's matches sorted).
-std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs) {
+bool IsCsv(const std::string& path) {
+  return EndsWith(path, ".csv") || EndsWith(path, ".csv.gz") || EndsWith(path, ".csv.zst") ||
+         EndsWith(path, ".tsv");
+}
+
+// The input table: every file the arguments name (each glob's matches sorted), all Parquet or
+// all CSV.
+std::shared_ptr<TableScan> OpenInputs(const std::vector<std::string>& inputs,
+                                      const GroupByFlags& flags) {
   auto fs = fs::LocalFileSystem();
   std::vector<std::string> paths;
+  int csv_files = 0;
   for (const std::string& input : inputs) {
     std::vector<fs::FileInfo> matches = fs->Glob(input);
     if (matches.empty()) throw NotFound("no input file matches").With("input", input);
     for (const fs::FileInfo& m : matches) {
-      if (!EndsWith(m.path, ".parquet")) {
-        throw NotSupported("groupby reads Parquet files (.parquet)").With("input", m.path);
+      if (IsCsv(m.path)) {
+        ++csv_files;
+      } else if (!EndsWith(m.path, ".parquet")) {
+        throw NotSupported("inputs are Parquet (.parquet) or CSV (.csv, .csv.gz, .csv.zst, .tsv)")
+            .With("input", m.path);
       }
       paths.push_back(m.path);
     }
   }
-  return paths;
+  if (csv_files == 0) return TableScan::Open(paths);
+  if (csv_files != static_cast<int>(paths.size())) {
+    throw InvalidArgument("inputs mix CSV and Parquet files; give one kind");
+  }
+  csv::CsvReadOptions options;
+  if (!flags.delimiter.empty()) {
+    if (flags.delimiter.size() != 1 && flags.delimiter != "\\t") {
+      throw InvalidArgument("--delimiter must be one character (or \\t), not '{}'",
+                            flags.delimiter);
+    }
+    options.dialect.delimiter = flags.delimiter == "\\t" ? '\t' : flags.delimiter[0];
+  } else if (EndsWith(paths[0], ".tsv")) {
+    options.dialect.delimiter = '\t';
+  }
+  return TableScan::OpenCsv(paths, options);
 }
 
 // "8", "4..64": InvalidArgument naming the flag otherwise.
@@ -114,7 +140,7 @@ int RunGroupByCommand(const GroupByFlags& flags, const JobFlags& job) {
     std::tie(options.min_partitions, options.max_partitions) = ParseRange(flags.partitions);
   }
   options.run = job.ToRunOptions(InstallInterruptHandler());
-  auto scan = TableScan::Open(ExpandInputs(flags.inputs));
+  auto scan = OpenInputs(flags.inputs, flags);
   GroupByResult result = RunGroupBy(*scan, spec, options);
   if (csv) {
     WriteCsv(flags.output, *result.schema, result.batches);
@@ -124,7 +150,7 @@ int RunGroupByCommand(const GroupByFlags& flags, const JobFlags& job) {
   const double seconds = result.scan_report.wall_seconds + result.merge_report.wall_seconds;
   fmt::print("{}", result.scan_report.Summary());
   fmt::print(
-      "groupby: {} rows from {} row groups into {} groups ({} partitions) in {:.2f} s; peak "
+      "groupby: {} rows from {} scan units into {} groups ({} partitions) in {:.2f} s; peak "
       "memory {} (scan) of {}; wrote {}\n",
       result.input_rows, scan->units().size(), result.groups, result.partitions, seconds,
       FormatBytes(result.scan_report.peak_memory), FormatBytes(result.scan_report.memory_budget),
@@ -139,10 +165,14 @@ std::function<int()> AddGroupByCommand(CLI::App& app) {
       "groupby",
       "Group rows by key columns and aggregate: count(*), count, count_distinct, sum, min, max, "
       "mean (avg), var, stddev, median, first, last, corr(x, y). Nulls form their own group, as "
-      "in SQL. Reads Parquet files; writes OUT as Parquet or CSV by its extension.");
+      "in SQL. Reads Parquet or CSV files (header line, types inferred); writes OUT as Parquet or "
+      "CSV by its extension.");
   auto flags = std::make_shared<GroupByFlags>();
   auto job = std::make_shared<JobFlags>();
-  command->add_option("inputs", flags->inputs, "Parquet files, globs or directories")->required();
+  command->add_option("inputs", flags->inputs, "Parquet or CSV files, globs or directories")
+      ->required();
+  command->add_option("--delimiter", flags->delimiter,
+                      "CSV field delimiter (default , or \\t for .tsv)");
   command->add_option("--by", flags->by, "Key columns (comma-separated; none: one group)")
       ->delimiter(',');
   command->add_option("--agg", flags->agg, "Aggregates, e.g. 'sum(v1), mean(v3) as m, count(*)'")

@@ -1,6 +1,7 @@
 #include "sluice/ops/group_by.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "sluice/base/cores.h"
@@ -27,35 +28,34 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   GroupByResult result;
   const HashAggregation prototype(*scan.schema(), spec);
   result.schema = std::make_shared<const Schema>(prototype.output_schema());
-  result.input_rows = scan.num_rows();
-  const int cores = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
-  const int64_t by_rows = scan.num_rows() / kRowsPerPartition;
-  result.partitions = static_cast<int>(std::clamp<int64_t>(
-      std::max<int64_t>(cores, by_rows), options.min_partitions, options.max_partitions));
+  std::atomic<int64_t> rows{0};
 
   Pipeline scan_pipeline("groupby-scan");
   ReduceResult<Partials> partials =
       scan_pipeline.Source("row groups", scan.units())
           .FlatMap("scan",
                    [&scan](const ScanUnit& unit, Emitter<PositionedBatch>& out) {
-                     // Units are ordered; 2^32 rows per unit leave room for any row group.
-                     int64_t position = static_cast<int64_t>(unit.index) << 32;
-                     for (RecordBatch& b : scan.Read(unit)) {
-                       const int64_t rows = b.num_rows();
+                     scan.Read(unit, [&out](RecordBatch b, int64_t position) {
                        out.Emit(PositionedBatch{std::move(b), position});
-                       position += rows;
-                     }
+                     });
                    })
           .Reduce(
               "aggregate", Partials{},
-              [&prototype](Partials& mine, PositionedBatch in) {
+              [&prototype, &rows](Partials& mine, PositionedBatch in) {
                 if (mine.empty()) mine.push_back(prototype.NewEmpty());
                 mine[0]->Consume(in.batch, in.position);
+                rows.fetch_add(in.batch.num_rows(), std::memory_order_relaxed);
               },
               [](Partials& all, Partials&& partial) {
                 all.insert(all.end(), partial.begin(), partial.end());
               });
   result.scan_report = scan_pipeline.Run(options.run);
+  result.input_rows = rows.load();
+  // Sized from the rows actually read (a CSV scan knows them only now).
+  const int cores = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
+  result.partitions = static_cast<int>(
+      std::clamp<int64_t>(std::max<int64_t>(cores, result.input_rows / kRowsPerPartition),
+                          options.min_partitions, options.max_partitions));
 
   Partials sealed = partials.value();
   for (auto& p : sealed) p->Seal(result.partitions);

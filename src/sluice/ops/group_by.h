@@ -3,7 +3,7 @@
 // only one entry per group and thread is ever shuffled); after the scan the partials are sealed
 // into P hash partitions and P merge tasks each build one partition of the result in parallel.
 //
-// P defaults to max(cores, rows / 500,000) within [min, max] partitions.
+// P defaults to max(cores, rows read / 500,000) within [min, max] partitions.
 //
 // Thread safety: each call is independent.
 #pragma once

@@ -52,7 +52,50 @@ std::shared_ptr<TableScan> TableScan::FromBatches(std::shared_ptr<const Schema> 
   return scan;
 }
 
+std::shared_ptr<TableScan> TableScan::OpenCsv(const std::vector<std::string>& patterns,
+                                              csv::CsvReadOptions options) {
+  std::shared_ptr<TableScan> scan(new TableScan());
+  scan->csv_ = csv::CsvReader::Open(fs::LocalFileSystem(), patterns, std::move(options));
+  scan->schema_ = scan->csv_->schema();
+  for (int f = 0; f < scan->csv_->num_files(); ++f) {
+    // Rows are unknown until parsed; the file size stands in for the data's size.
+    scan->units_.push_back(ScanUnit{f, f, 0, 0});
+    scan->data_bytes_ += scan->csv_->files()[static_cast<size_t>(f)].size;
+  }
+  return scan;
+}
+
+void TableScan::Read(const ScanUnit& unit,
+                     const std::function<void(RecordBatch, int64_t)>& emit) const {
+  // Positions: the unit in the high bits, then the chunk, then the row, so stream order holds
+  // across units, chunks and batches.
+  int64_t position = static_cast<int64_t>(unit.index) << 44;
+  if (csv_ == nullptr) {
+    for (RecordBatch& b : Read(unit)) {
+      const int64_t rows = b.num_rows();
+      emit(std::move(b), position);
+      position += rows;
+    }
+    return;
+  }
+  auto chunks = csv_->OpenFile(unit.file);
+  csv::CsvChunk chunk;
+  for (int64_t index = 0; chunks->Next(chunk); ++index) {
+    position = (static_cast<int64_t>(unit.index) << 44) + (index << 24);
+    for (RecordBatch& b : csv_->ParseChunk(chunk)) {
+      const int64_t rows = b.num_rows();
+      emit(std::move(b), position);
+      position += rows;
+    }
+  }
+}
+
 std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
+  if (csv_ != nullptr) {
+    std::vector<RecordBatch> out;
+    Read(unit, [&out](RecordBatch b, int64_t) { out.push_back(std::move(b)); });
+    return out;
+  }
   if (files_.empty()) return {batches_[static_cast<size_t>(unit.index)]};
   parquet::ParquetReadOptions options;
   options.columns = columns_;

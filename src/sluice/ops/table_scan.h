@@ -1,7 +1,8 @@
-// TableScan: a table stored as Parquet files, read as units of work (one row group of one file)
-// that threads read independently. Opening reads every footer (one ranged read each) and checks
-// that the files agree on the projected schema, naming both files when they do not, so a job
-// fails before it starts rather than halfway.
+// TableScan: a table stored as Parquet or CSV files, read as units of work that threads read
+// independently: one row group of a Parquet file, or one whole CSV file (its chunks parsed in
+// order by the unit's task, so one big CSV file is read by one task). Opening reads every footer
+// (one ranged read each) and checks that the files agree on the projected schema, naming both files
+// when they do not, so a job fails before it starts rather than halfway.
 //
 // An in-memory table (FromBatches) has one unit per batch.
 //
@@ -12,10 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "sluice/io/csv/csv_reader.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/table/record_batch.h"
 
@@ -38,6 +41,9 @@ class TableScan {
                                          std::vector<std::string> columns = {});
   // A table already in memory: each batch is one unit (InvalidArgument for a batch of another
   // schema).
+  // CSV files (paths, globs or directories) with one header, as io/csv reads them.
+  static std::shared_ptr<TableScan> OpenCsv(const std::vector<std::string>& patterns,
+                                            csv::CsvReadOptions options = {});
   static std::shared_ptr<TableScan> FromBatches(std::shared_ptr<const Schema> schema,
                                                 std::vector<RecordBatch> batches);
 
@@ -47,13 +53,17 @@ class TableScan {
   // Uncompressed bytes of the units' column data (the footers' figure), for sizing work.
   int64_t data_bytes() const { return data_bytes_; }
 
+  // Reads one unit, handing over each batch with its stream position as soon as it is parsed.
+  void Read(const ScanUnit& unit,
+            const std::function<void(RecordBatch batch, int64_t position)>& emit) const;
   std::vector<RecordBatch> Read(const ScanUnit& unit) const;
 
  private:
   TableScan() = default;
 
   std::vector<std::unique_ptr<parquet::ParquetFileReader>> files_;
-  std::vector<RecordBatch> batches_;  // FromBatches: unit i is batches_[i]
+  std::vector<RecordBatch> batches_;     // FromBatches: unit i is batches_[i]
+  std::shared_ptr<csv::CsvReader> csv_;  // OpenCsv: unit i is file i
   std::vector<std::string> columns_;
   std::shared_ptr<const Schema> schema_;
   std::vector<ScanUnit> units_;

@@ -1,5 +1,7 @@
 #include "sluice/ops/bloom/split_block_bloom_filter.h"
 
+#include <sys/mman.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -14,9 +16,22 @@ namespace {
 // The block index takes the hash's top 32 bits times z, so z must fit in 32 bits.
 constexpr int64_t kMaxBlocks = int64_t{1} << 32;
 
+constexpr size_t kHugePage = size_t{2} << 20;
+
+// Every insert touches a random block, so a filter of many MiB misses the TLB on almost every
+// insert with 4 KiB pages; large filters ask for transparent huge pages (2 MiB aligned).
 uint32_t* AllocateZeroed(int64_t blocks) {
-  void* p = std::calloc(static_cast<size_t>(blocks) * 8, sizeof(uint32_t));
+  const size_t bytes = static_cast<size_t>(blocks) * SplitBlockBloomFilter::kBytesPerBlock;
+  if (bytes < kHugePage) {
+    void* p = std::calloc(bytes, 1);
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<uint32_t*>(p);
+  }
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
   if (p == nullptr) throw std::bad_alloc();
+  ::madvise(p, rounded, MADV_HUGEPAGE);
+  std::memset(p, 0, bytes);
   return static_cast<uint32_t*>(p);
 }
 

@@ -14,7 +14,8 @@
 // partial filters and merging them gives exactly the filter of inserting them all into one,
 // whatever the partition.
 //
-// Ownership: a filter owns its bitset (zeroed pages from calloc, resident once touched).
+// Ownership: a filter owns its bitset (zeroed; 2 MiB-aligned with transparent huge pages when
+// it is large).
 // Thread safety: const methods may run concurrently; Insert and Merge need exclusive access.
 #pragma once
 
