@@ -27,7 +27,7 @@ bool CsvChunkReader::Next(CsvChunk& out) {
     // A carry bigger than a chunk (a huge row) grows the read so progress stays linear.
     const size_t want = std::max(chunk_bytes_, carry_size_);
     const size_t capacity = carry_size_ + want;
-    auto buf = std::make_unique_for_overwrite<char[]>(capacity);
+    ChunkBuffer buf(capacity);
     if (carry_size_ > 0) std::memcpy(buf.get(), carry_.get(), carry_size_);
     size_t got = stream_->Read(buf.get() + carry_size_, want);
     bytes_read_ += static_cast<int64_t>(got);
@@ -50,7 +50,6 @@ bool CsvChunkReader::Next(CsvChunk& out) {
       out.index = index_++;
       out.bytes = std::move(buf);
       out.end = carry_size_;
-      out.capacity = capacity;
       out.last = true;
       ++row_ends_;  // the final row without a newline
       carry_size_ = 0;
@@ -71,12 +70,11 @@ bool CsvChunkReader::Next(CsvChunk& out) {
     out.first_line = line_;
     out.index = index_++;
     out.end = cut;
-    out.capacity = capacity;
     line_ += carry_newlines_ + r.newlines_before_end;
     carry_newlines_ = r.newlines - r.newlines_before_end;
     carry_size_ = total - cut;
     if (carry_size_ > 0) {
-      carry_ = std::make_unique_for_overwrite<char[]>(carry_size_);
+      carry_ = ChunkBuffer(carry_size_);
       std::memcpy(carry_.get(), buf.get() + cut, carry_size_);
     }
     out.bytes = std::move(buf);

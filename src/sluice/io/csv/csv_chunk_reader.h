@@ -13,6 +13,7 @@
 #include <string>
 
 #include "sluice/io/csv/byte_stream.h"
+#include "sluice/io/csv/chunk_buffer.h"
 #include "sluice/io/csv/csv_dialect.h"
 #include "sluice/io/csv/row_boundary_scanner.h"
 #include "sluice/io/fs/file_system.h"
@@ -24,17 +25,16 @@ struct CsvChunk {
   std::shared_ptr<const std::string> path;
   int64_t first_line = 1;  // physical line (1-based) of data()[0]
   int64_t index = 0;       // position of the chunk in its file
-  std::unique_ptr<char[]> bytes;
+  ChunkBuffer bytes;
   size_t begin = 0;  // rows start here (past a header consumed by the reader)
   size_t end = 0;
-  size_t capacity = 0;
   bool last = false;  // the file's final chunk (its last row may lack a newline)
 
   char* data() { return bytes.get() + begin; }
   size_t size() const { return end - begin; }
 };
 inline int64_t ByteSize(const CsvChunk& chunk) {
-  return static_cast<int64_t>(chunk.capacity + sizeof(CsvChunk));
+  return static_cast<int64_t>(chunk.bytes.capacity() + sizeof(CsvChunk));
 }
 std::string Describe(const CsvChunk& chunk);
 
@@ -57,7 +57,7 @@ class CsvChunkReader {
   Compression compression_;
   std::unique_ptr<ByteStream> stream_;
   RowBoundaryScanner scanner_;
-  std::unique_ptr<char[]> carry_;
+  ChunkBuffer carry_;
   size_t carry_size_ = 0;
   int64_t carry_newlines_ = 0;  // newlines inside the carried bytes (quoted ones)
   int64_t line_ = 1;            // physical line of the carry's first byte

@@ -108,7 +108,13 @@ inline Masks Classify(const char* p, char quote) {
 
 }  // namespace
 
-RowBoundaryScanner::Result RowBoundaryScanner::ScanWords(const char* data, size_t size) {
+// Cloned for CPUs with POPCNT (all x86-64 since about 2008): without it std::popcount is a
+// libgcc call per 64 bytes.
+#if defined(__x86_64__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+RowBoundaryScanner::Result
+RowBoundaryScanner::ScanWords(const char* data, size_t size) {
   Result r;
   // With no quote character every newline ends a row; a NUL quote never matches real text
   // in practice, but keep it exact by masking quotes out.

@@ -219,6 +219,7 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
                         },
                         {.max_concurrency = partials});
   result.report = p.Run(main_run);
+  SLUICE_LOG_DEBUG("bloom: pipeline done");
 
   BloomPartial& state = merged.value();
   if (state.filter.empty()) state.filter = SplitBlockBloomFilter(blocks);
@@ -240,7 +241,10 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
         result.file.items, expected, SplitBlockBloomFilter::ExpectedFpr(blocks, result.file.items),
         options.fpr);
   }
-  if (!options.output.empty()) WriteBloomFilterFile(*fs, options.output, result.file);
+  if (!options.output.empty()) {
+    WriteBloomFilterFile(*fs, options.output, result.file);
+    SLUICE_LOG_DEBUG("bloom: wrote {}", options.output);
+  }
   return result;
 }
 
