@@ -151,9 +151,11 @@ int RunGroupByCommand(const GroupByFlags& flags, const JobFlags& job) {
   fmt::print("{}", result.scan_report.Summary());
   fmt::print(
       "groupby: {} rows from {} scan units into {} groups ({} partitions) in {:.2f} s; peak "
-      "memory {} (scan) of {}; wrote {}\n",
+      "memory {} of {} in flight, plus group-by state {} after the scan and at most {} per "
+      "partition merge; wrote {}\n",
       result.input_rows, scan->units().size(), result.groups, result.partitions, seconds,
       FormatBytes(result.scan_report.peak_memory), FormatBytes(result.scan_report.memory_budget),
+      FormatBytes(result.partial_state_bytes), FormatBytes(result.max_merge_state_bytes),
       flags.output);
   return 0;
 }

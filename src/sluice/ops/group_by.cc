@@ -58,7 +58,11 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                           options.min_partitions, options.max_partitions));
 
   Partials sealed = partials.value();
-  for (auto& p : sealed) p->Seal(result.partitions);
+  for (auto& p : sealed) {
+    p->Seal(result.partitions);
+    result.partial_state_bytes += p->ByteSize();
+  }
+  std::atomic<int64_t> max_merge{0};
   std::vector<int> ids(static_cast<size_t>(result.partitions));
   for (int i = 0; i < result.partitions; ++i) ids[static_cast<size_t>(i)] = i;
   std::mutex mu;
@@ -72,6 +76,10 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
              for (const auto& p : sealed) upper_bound += p->partition_groups(partition);
              state->Reserve(upper_bound);
              for (const auto& p : sealed) state->MergePartition(*p, partition);
+             const int64_t bytes = state->ByteSize();
+             int64_t seen = max_merge.load();
+             while (bytes > seen && !max_merge.compare_exchange_weak(seen, bytes)) {
+             }
              return std::make_pair(partition, state->Finish());
            })
       .Sink("collect", [&](std::pair<int, RecordBatch> part) {
@@ -79,6 +87,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
         if (part.second.num_rows() > 0) finished.push_back(std::move(part));
       });
   result.merge_report = merge_pipeline.Run(options.run);
+  result.max_merge_state_bytes = max_merge.load();
   std::sort(finished.begin(), finished.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [_, batch] : finished) {

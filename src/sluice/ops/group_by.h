@@ -30,6 +30,10 @@ struct GroupByResult {
   int partitions = 0;
   int64_t input_rows = 0;
   int64_t groups = 0;
+  // Bytes of the partial states after the scan, and the most one partition's merge held: the
+  // executor's budget does not see these yet (no spilling), so they are reported apart.
+  int64_t partial_state_bytes = 0;
+  int64_t max_merge_state_bytes = 0;
   RunReport scan_report;   // scan + partial aggregation
   RunReport merge_report;  // partition merges
 };
