@@ -123,11 +123,16 @@ class Worker {
     auto last_job_check = Clock::now();
     while (true) {
       bool flush;
+      int64_t claim_along = 0;
       {
         std::lock_guard lock(mu_);
         flush = FlushDueLocked(Clock::now());
+        if (flush && !cancel_.cancelled() && !stop_) claim_along = ClaimWantedLocked();
       }
-      if (flush) ProcessResults();
+      if (flush && ProcessResults(claim_along)) {
+        idle_wait = std::chrono::milliseconds(5);
+        continue;
+      }
       if (cancel_.cancelled() || stop_) return;
       if (Clock::now() - last_job_check > std::chrono::seconds(1)) {
         last_job_check = Clock::now();
@@ -143,21 +148,13 @@ class Worker {
       bool found_nothing = false;
       if (want > 0) {
         auto started = Clock::now();
-        std::vector<Lease> leases =
-            ledger_->Claim(job_, {options_.owner, options_.lease, want, options_.resources});
+        std::vector<Lease> leases = ledger_->Claim(job_, ClaimFor(want));
         {
           std::lock_guard lock(mu_);
           claim_seconds_.Add(Seconds(Clock::now() - started));
         }
-        auto deadline = started + options_.lease;  // measured from before the claim was sent
         if (!leases.empty()) {
-          std::lock_guard lock(mu_);
-          for (Lease& lease : leases) {
-            Key key{lease.partition_id, lease.attempt};
-            queue_.push_back(key);
-            held_[key] = Held{std::move(lease), deadline, nullptr, false};
-          }
-          work_cv_.notify_all();
+          Enqueue(std::move(leases), started);
           idle_wait = std::chrono::milliseconds(5);
           continue;
         }
@@ -187,6 +184,23 @@ class Worker {
         idle_wait = std::min<std::chrono::milliseconds>(idle_wait * 2, options_.max_idle_poll);
       }
     }
+  }
+
+  ledger::ClaimRequest ClaimFor(int64_t partitions) const {
+    return {options_.owner, options_.lease, partitions, options_.resources};
+  }
+
+  // Hands claimed leases to the slots. `sent` is when the claim was sent: the ledger's lease
+  // started no earlier, so the local deadline is never later than the ledger's.
+  void Enqueue(std::vector<Lease> leases, Clock::time_point sent) {
+    if (leases.empty()) return;
+    std::lock_guard lock(mu_);
+    for (Lease& lease : leases) {
+      Key key{lease.partition_id, lease.attempt};
+      queue_.push_back(key);
+      held_[key] = Held{std::move(lease), sent + options_.lease, nullptr, false};
+    }
+    work_cv_.notify_all();
   }
 
   // Partitions to claim now: enough for the free slots plus the prefetch, and only when the queue
@@ -271,13 +285,15 @@ class Worker {
     return ledger::Duration(static_cast<int64_t>(value * jitter(rng_)));
   }
 
-  void ProcessResults() {
+  // Reports finished partitions to the ledger. With claim_want > 0 the completions and a claim of
+  // that many share one ledger round trip; returns whether that claim found any.
+  bool ProcessResults(int64_t claim_want = 0) {
     std::vector<Result> results;
     {
       std::lock_guard lock(mu_);
       results.swap(results_);
     }
-    if (results.empty()) return;
+    if (results.empty()) return false;
     std::vector<ledger::Completion> completions;
     std::vector<const Result*> completed;
     for (const Result& r : results) {
@@ -320,10 +336,21 @@ class Worker {
           break;
       }
     }
+    bool claimed = false;
     if (!completions.empty()) {
       auto started = Clock::now();
-      std::vector<ledger::TransitionResult> outcomes = ledger_->CompleteMany(completions);
-      {
+      std::vector<ledger::TransitionResult> outcomes;
+      if (claim_want > 0) {
+        ledger::CompleteAndClaimResult both =
+            ledger_->CompleteAndClaim(completions, job_, ClaimFor(claim_want));
+        outcomes = std::move(both.completed);
+        claimed = !both.claimed.empty();
+        Enqueue(std::move(both.claimed), started);
+        std::lock_guard lock(mu_);
+        claim_seconds_.Add(Seconds(Clock::now() - started));  // the whole round
+        complete_seconds_.Add(0);
+      } else {
+        outcomes = ledger_->CompleteMany(completions);
         std::lock_guard lock(mu_);
         complete_seconds_.Add(Seconds(Clock::now() - started));
       }
@@ -349,6 +376,7 @@ class Worker {
         if (held.cancel) held.cancel->Cancel("another partition failed");
       }
     }
+    return claimed;
   }
 
   void StopJobFailed() {

@@ -4,8 +4,9 @@
 // as slots free up: a crash then charges attempts almost only to partitions that had started),
 // runs up to `slots` tasks at once on its own threads, heartbeats every lease it holds from a timer
 // thread (one HeartbeatMany per tick, on its own ledger connection), completes finished partitions
-// together (one CompleteMany per batch, at most completion_delay after the first of them finished)
-// and fails the others with exponential backoff and jitter, so the ledger retries them until max
+// together (one CompleteMany per batch, at most completion_delay after the first of them finished;
+// CompleteAndClaim when it also needs partitions, one commit for both on PostgreSQL) and fails the
+// others with exponential backoff and jitter, so the ledger retries them until max
 // attempts. With resource limits every partition it runs holds one unit of each resource, counted
 // by the ledger across all workers of the job; it then claims no more than its free slots.
 //

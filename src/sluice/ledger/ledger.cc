@@ -250,7 +250,9 @@ JobProgress Ledger::Progress(JobId job) {
   });
 }
 
-std::vector<Lease> Ledger::Claim(JobId job, const ClaimRequest& request) {
+namespace {
+
+void RequireValidClaim(const ClaimRequest& request) {
   if (request.owner.empty()) throw InvalidArgument("a claim needs an owner name");
   RequirePositive(request.lease, "lease duration");
   if (request.max_partitions < 1) {
@@ -258,6 +260,23 @@ std::vector<Lease> Ledger::Claim(JobId job, const ClaimRequest& request) {
                           request.max_partitions);
   }
   CheckResourceLimits(request.resources);
+}
+
+void RequireValidCompletions(std::span<const Completion> completions) {
+  for (const Completion& completion : completions) {
+    try {
+      RequireJson(completion.output_manifest_json, "output manifest");
+    } catch (Error& error) {
+      error.With("partition", std::to_string(completion.lease.partition_id));
+      throw;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Lease> Ledger::Claim(JobId job, const ClaimRequest& request) {
+  RequireValidClaim(request);
   return Guarded(mu_, description_, [&] {
     std::vector<Lease> leases = DoClaim(job, request);
     if (leases.empty()) RequireJob(job);  // only the rare empty claim pays for this check
@@ -286,16 +305,28 @@ void Ledger::Complete(const LeaseRef& lease, std::string_view output_manifest_js
 }
 
 std::vector<TransitionResult> Ledger::CompleteMany(std::span<const Completion> completions) {
-  for (const Completion& completion : completions) {
-    try {
-      RequireJson(completion.output_manifest_json, "output manifest");
-    } catch (Error& error) {
-      error.With("partition", std::to_string(completion.lease.partition_id));
-      throw;
-    }
-  }
+  RequireValidCompletions(completions);
   if (completions.empty()) return {};
   return Guarded(mu_, description_, [&] { return DoComplete(completions); });
+}
+
+CompleteAndClaimResult Ledger::CompleteAndClaim(std::span<const Completion> completions, JobId job,
+                                                const ClaimRequest& request) {
+  RequireValidCompletions(completions);
+  RequireValidClaim(request);
+  return Guarded(mu_, description_, [&] {
+    CompleteAndClaimResult result = DoCompleteAndClaim(completions, job, request);
+    if (result.claimed.empty()) RequireJob(job);
+    return result;
+  });
+}
+
+CompleteAndClaimResult Ledger::DoCompleteAndClaim(std::span<const Completion> completions,
+                                                  JobId job, const ClaimRequest& request) {
+  CompleteAndClaimResult result;
+  if (!completions.empty()) result.completed = DoComplete(completions);
+  result.claimed = DoClaim(job, request);
+  return result;
 }
 
 PartitionStatus Ledger::Fail(const LeaseRef& lease, std::string_view error, Duration retry_after) {

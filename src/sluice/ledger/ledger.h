@@ -92,6 +92,10 @@ class Ledger {
   // Marks the partition done with its output manifest, in one transaction. Conflict when stale.
   void Complete(const LeaseRef& lease, std::string_view output_manifest_json);
   std::vector<TransitionResult> CompleteMany(std::span<const Completion> completions);
+  // CompleteMany, then Claim, in one round: one transaction on PostgreSQL (one commit to make
+  // durable instead of two); two on SQLite, whose commits are cheap. Errors as for the two calls.
+  CompleteAndClaimResult CompleteAndClaim(std::span<const Completion> completions, JobId job,
+                                          const ClaimRequest& request);
 
   // Records a failed attempt. With attempts left the partition becomes pending again, claimable
   // from now + retry_after; otherwise it becomes failed with this error. Returns the new status.
@@ -136,6 +140,9 @@ class Ledger {
   virtual std::vector<std::optional<Timestamp>> DoHeartbeat(std::span<const LeaseRef> leases,
                                                             Duration lease_duration) = 0;
   virtual std::vector<TransitionResult> DoComplete(std::span<const Completion> completions) = 0;
+  // By default DoComplete (when there are completions) and then DoClaim.
+  virtual CompleteAndClaimResult DoCompleteAndClaim(std::span<const Completion> completions,
+                                                    JobId job, const ClaimRequest& request);
   // nullopt on conflict.
   virtual std::optional<PartitionStatus> DoFail(const LeaseRef& lease, std::string_view error,
                                                 Duration retry_after) = 0;

@@ -537,6 +537,43 @@ TEST_P(LedgerConformance, ConcurrentConnectionsNeverShareAPartition) {
   EXPECT_EQ(progress.claims, 600);
 }
 
+TEST_P(LedgerConformance, CompleteAndClaimDoesBothInOneRound) {
+  JobId job = NewJob(6);
+  auto first = ledger_->Claim(job, {"w", 60s, 2});
+  ASSERT_EQ(first.size(), 2u);
+  std::vector<Completion> completions = {{first[0].ref(), R"({"m":0})"},
+                                         {{first[1].partition_id, 99}, "{}"}};
+  CompleteAndClaimResult result = ledger_->CompleteAndClaim(completions, job, {"w", 60s, 3});
+  ASSERT_EQ(result.completed.size(), 2u);
+  EXPECT_EQ(result.completed[0], TransitionResult::kApplied);
+  EXPECT_EQ(result.completed[1], TransitionResult::kConflict);  // a stale attempt
+  ASSERT_EQ(result.claimed.size(), 3u);
+  EXPECT_EQ(result.claimed[0].key, "p00002");
+  EXPECT_EQ(ledger_->GetPartition(first[0].partition_id).output_manifest_json, R"({"m":0})");
+  // Repeating it (a lost reply) applies the completion again without effect.
+  result = ledger_->CompleteAndClaim(std::span(completions).first(1), job, {"w", 60s, 9});
+  EXPECT_EQ(result.completed.at(0), TransitionResult::kApplied);
+  EXPECT_EQ(result.claimed.size(), 1u);
+  // Limited claims take the same path.
+  result = ledger_->CompleteAndClaim({}, job, {"w", 60s, 9, {{"es", 1}}});
+  EXPECT_TRUE(result.completed.empty());
+  EXPECT_TRUE(result.claimed.empty());  // nothing is left to claim
+  JobProgress progress = ledger_->Progress(job);
+  EXPECT_EQ(progress.done, 1);
+  EXPECT_EQ(progress.running, 5);
+  // Bad requests are refused before anything is written; an unknown job is NotFound.
+  EXPECT_EQ(KindOf([&] {
+              ledger_->CompleteAndClaim(std::vector<Completion>{{first[1].ref(), "not json"}}, job,
+                                        {"w", 60s, 1});
+            }),
+            ErrorKind::kInvalidArgument);
+  EXPECT_EQ(ledger_->GetPartition(first[1].partition_id).status, PartitionStatus::kRunning);
+  EXPECT_EQ(KindOf([&] {
+              ledger_->CompleteAndClaim({}, job + 99, {"w", 60s, 1});
+            }),
+            ErrorKind::kNotFound);
+}
+
 TEST_P(LedgerConformance, ResourceLimitsCapRunningPartitionsAcrossConnections) {
   JobId job = NewJob(10);
   std::vector<ResourceLimit> es = {{"es", 3}};

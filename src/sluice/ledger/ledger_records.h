@@ -124,6 +124,12 @@ struct Completion {
 // safe; kConflict means another attempt owns the partition or it moved on without this attempt.
 enum class TransitionResult { kApplied, kConflict };
 
+// What Ledger::CompleteAndClaim did: one outcome per completion, in order, and the new leases.
+struct CompleteAndClaimResult {
+  std::vector<TransitionResult> completed;
+  std::vector<Lease> claimed;
+};
+
 struct PartitionQuery {
   std::optional<PartitionStatus> status;  // all statuses when empty
   PartitionId after_id = 0;               // paging: only ids greater than this

@@ -39,25 +39,6 @@ std::vector<Lease> ReadLeases(const PgResult& r, JobId job) {
   return leases;
 }
 
-// Runs fn between BEGIN and COMMIT; rolls back when it throws, so the connection stays usable
-// (or is found broken by the next Retrying round).
-template <typename F>
-auto InTransaction(PostgresConnection& db, F&& fn) {
-  db.Exec("BEGIN");
-  try {
-    auto result = fn();
-    db.Exec("COMMIT");
-    return result;
-  } catch (...) {
-    try {
-      db.Exec("ROLLBACK");
-    } catch (const Error&) {
-      // The connection is gone; the server rolled back already.
-    }
-    throw;
-  }
-}
-
 }  // namespace
 
 std::vector<Lease> ClaimUnlimited(PostgresConnection& db, JobId job, const ClaimRequest& request) {

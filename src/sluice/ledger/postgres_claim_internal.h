@@ -6,7 +6,8 @@
 // running partitions cannot change under it (a single statement's snapshot would predate the lock).
 //
 // Thread safety: none; the caller owns the connection (PostgresLedger holds its Ledger mutex).
-// Both are safe to repeat inside PostgresConnection::Retrying.
+// Both are safe to repeat inside PostgresConnection::Retrying. ClaimUnlimited may run inside a
+// transaction (InTransaction); ClaimWithinLimits runs its own.
 #pragma once
 
 #include <vector>
@@ -15,6 +16,25 @@
 #include "sluice/ledger/postgres_connection.h"
 
 namespace sluice::ledger::internal {
+
+// Runs fn between BEGIN and COMMIT; rolls back when it throws, so the connection stays usable
+// (or is found broken by the next Retrying round).
+template <typename F>
+auto InTransaction(PostgresConnection& db, F&& fn) {
+  db.Exec("BEGIN");
+  try {
+    auto result = fn();
+    db.Exec("COMMIT");
+    return result;
+  } catch (...) {
+    try {
+      db.Exec("ROLLBACK");
+    } catch (const Error&) {
+      // The connection is gone; the server rolled back already.
+    }
+    throw;
+  }
+}
 
 std::vector<Lease> ClaimUnlimited(PostgresConnection& db, JobId job, const ClaimRequest& request);
 std::vector<Lease> ClaimWithinLimits(PostgresConnection& db, JobId job,

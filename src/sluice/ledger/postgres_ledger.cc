@@ -72,6 +72,22 @@ constexpr int64_t kMigrationLock = 0x736c7569636501;
 // The server's clock, fixed for the statement's transaction.
 #define SLUICE_CLOCK "clock AS (SELECT (extract(epoch FROM now()) * 1000)::bigint AS ms)"
 
+// Completes a batch: $1 partition ids, $2 attempts, $3 manifests; returns the (id, attempt) pairs
+// it moved to done.
+constexpr const char* kCompleteSql = R"sql(
+WITH )sql" SLUICE_CLOCK R"sql(,
+input AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(id, attempt, manifest)),
+done AS (
+  UPDATE partitions p SET status = 'done', finished_at = clock.ms, lease_expires_at = NULL,
+    output_manifest = input.manifest, error = NULL
+  FROM input, clock
+  WHERE p.id = input.id AND p.attempt = input.attempt AND p.status = 'running'
+  RETURNING p.id, p.attempt, p.job_id, clock.ms),
+logged AS (
+  INSERT INTO events(job_id, partition_id, attempt, kind, detail, at)
+  SELECT job_id, id, attempt, 'completed', '{}', ms FROM done)
+SELECT id, attempt FROM done)sql";
+
 using internal::ClaimUnlimited;
 using internal::ClaimWithinLimits;
 using internal::kJobColumns;
@@ -305,55 +321,25 @@ RETURNING p.id, p.attempt, p.lease_expires_at)sql",
   }
 
   std::vector<TransitionResult> DoComplete(std::span<const Completion> completions) override {
-    std::vector<LeaseRef> refs;
-    std::vector<std::string> manifests;
-    for (const Completion& c : completions) {
-      refs.push_back(c.lease);
-      manifests.push_back(c.output_manifest_json);
+    PgParams params = CompletionParams(completions);
+    PgResult r = db_.Retrying([&] { return db_.Run(kCompleteSql, params); });
+    return CompletionOutcomes(completions, r);
+  }
+
+  CompleteAndClaimResult DoCompleteAndClaim(std::span<const Completion> completions, JobId job,
+                                            const ClaimRequest& request) override {
+    // A limited claim is a transaction of its own; it cannot join this one.
+    if (completions.empty() || !request.resources.empty()) {
+      return Ledger::DoCompleteAndClaim(completions, job, request);
     }
-    auto [ids, attempts] = Split(refs);
-    PgParams params;
-    params.AddArray(ids).AddArray(attempts).AddArray(manifests);
-    PgResult r = db_.Retrying([&] {
-      return db_.Run(R"sql(
-WITH )sql" SLUICE_CLOCK R"sql(,
-input AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(id, attempt, manifest)),
-done AS (
-  UPDATE partitions p SET status = 'done', finished_at = clock.ms, lease_expires_at = NULL,
-    output_manifest = input.manifest, error = NULL
-  FROM input, clock
-  WHERE p.id = input.id AND p.attempt = input.attempt AND p.status = 'running'
-  RETURNING p.id, p.attempt, p.job_id, clock.ms),
-logged AS (
-  INSERT INTO events(job_id, partition_id, attempt, kind, detail, at)
-  SELECT job_id, id, attempt, 'completed', '{}', ms FROM done)
-SELECT id, attempt FROM done)sql",
-                     params);
+    PgParams params = CompletionParams(completions);
+    auto [done, leases] = db_.Retrying([&] {
+      return internal::InTransaction(db_, [&] {
+        PgResult r = db_.Run(kCompleteSql, params);
+        return std::make_pair(std::move(r), ClaimUnlimited(db_, job, request));
+      });
     });
-    std::vector<TransitionResult> out(completions.size(), TransitionResult::kConflict);
-    std::map<std::pair<int64_t, int64_t>, bool> applied;
-    for (int i = 0; i < r.rows(); ++i) applied[{r.Int(i, 0), r.Int(i, 1)}] = true;
-    std::vector<size_t> unresolved;
-    for (size_t i = 0; i < refs.size(); ++i) {
-      if (applied.contains({refs[i].partition_id, refs[i].attempt})) {
-        out[i] = TransitionResult::kApplied;
-      } else {
-        unresolved.push_back(i);
-      }
-    }
-    // A completion that matched nothing is still applied when this same attempt already
-    // completed the partition (a call repeated after a lost reply).
-    if (!unresolved.empty()) {
-      std::map<int64_t, std::pair<std::string, int64_t>> state = States(refs, unresolved);
-      for (size_t i : unresolved) {
-        auto it = state.find(refs[i].partition_id);
-        if (it != state.end() && it->second.first == "done" &&
-            it->second.second == refs[i].attempt) {
-          out[i] = TransitionResult::kApplied;
-        }
-      }
-    }
-    return out;
+    return {CompletionOutcomes(completions, done), std::move(leases)};
   }
 
   std::optional<PartitionStatus> DoFail(const LeaseRef& lease, std::string_view error,
@@ -508,6 +494,50 @@ logged AS (
 SELECT count(*) FROM updated)sql",
                                   SLUICE_CLOCK, assignments, event);
     return db_.Retrying([&] { return db_.Run(sql, params).Int(0, 0) > 0; });
+  }
+
+  static PgParams CompletionParams(std::span<const Completion> completions) {
+    std::vector<LeaseRef> refs;
+    std::vector<std::string> manifests;
+    for (const Completion& c : completions) {
+      refs.push_back(c.lease);
+      manifests.push_back(c.output_manifest_json);
+    }
+    auto [ids, attempts] = Split(refs);
+    PgParams params;
+    params.AddArray(ids).AddArray(attempts).AddArray(manifests);
+    return params;
+  }
+
+  // One outcome per completion from the rows kCompleteSql returned.
+  std::vector<TransitionResult> CompletionOutcomes(std::span<const Completion> completions,
+                                                   const PgResult& r) {
+    std::vector<LeaseRef> refs;
+    for (const Completion& c : completions) refs.push_back(c.lease);
+    std::vector<TransitionResult> out(completions.size(), TransitionResult::kConflict);
+    std::map<std::pair<int64_t, int64_t>, bool> applied;
+    for (int i = 0; i < r.rows(); ++i) applied[{r.Int(i, 0), r.Int(i, 1)}] = true;
+    std::vector<size_t> unresolved;
+    for (size_t i = 0; i < refs.size(); ++i) {
+      if (applied.contains({refs[i].partition_id, refs[i].attempt})) {
+        out[i] = TransitionResult::kApplied;
+      } else {
+        unresolved.push_back(i);
+      }
+    }
+    // A completion that matched nothing is still applied when this same attempt already
+    // completed the partition (a call repeated after a lost reply).
+    if (!unresolved.empty()) {
+      std::map<int64_t, std::pair<std::string, int64_t>> state = States(refs, unresolved);
+      for (size_t i : unresolved) {
+        auto it = state.find(refs[i].partition_id);
+        if (it != state.end() && it->second.first == "done" &&
+            it->second.second == refs[i].attempt) {
+          out[i] = TransitionResult::kApplied;
+        }
+      }
+    }
+    return out;
   }
 
   static std::pair<std::vector<int64_t>, std::vector<int64_t>> Split(
