@@ -18,6 +18,10 @@
 
 #include "sluice/io/csv/csv_dialect.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sluice::csv {
 
 struct CsvField {
@@ -74,12 +78,50 @@ class CsvTokenizer {
 
 // ---- implementation (inline so row callbacks inline into the loop) ----
 
+namespace tokenizer_internal {
+
+// The first byte at or after q that `table` does not class as plain (0), or end. Looks at 16
+// bytes per step for any of the five candidate bytes (repeats allowed), then confirms with the
+// table, so a candidate that is not special in this dialect is skipped.
+inline char* SkipPlain(char* q, char* end, const uint8_t* table, char a, char b, char c, char d,
+                       char e) {
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  const __m128i vc = _mm_set1_epi8(c);
+  const __m128i vd = _mm_set1_epi8(d);
+  const __m128i ve = _mm_set1_epi8(e);
+  while (end - q >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    const __m128i m =
+        _mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, vd))),
+                     _mm_cmpeq_epi8(v, ve));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(m));
+    while (mask != 0) {
+      const int i = __builtin_ctz(mask);
+      if (table[static_cast<uint8_t>(q[i])] != 0) return q + i;
+      mask &= mask - 1;
+    }
+    q += 16;
+  }
+#else
+  (void)a, (void)b, (void)c, (void)d, (void)e;
+#endif
+  while (q < end && table[static_cast<uint8_t>(*q)] == 0) ++q;
+  return q;
+}
+
+}  // namespace tokenizer_internal
+
 inline char* CsvTokenizer::ScanUnquoted(char* p, char* end, int64_t& line, CsvField& field) const {
   char* start = p;
   char* w = nullptr;  // write position once an escape forces copying
+  const char d = dialect_.delimiter;
+  const char quote = dialect_.quote != '\0' ? dialect_.quote : d;
+  const char escape = dialect_.escape != '\0' ? dialect_.escape : d;
   for (;;) {
-    char* q = p;
-    while (q < end && unquoted_class_[static_cast<uint8_t>(*q)] == kPlain) ++q;
+    char* q = tokenizer_internal::SkipPlain(p, end, unquoted_class_, d, '\n', '\r', quote, escape);
     if (w != nullptr && q > p) {
       std::memmove(w, p, static_cast<size_t>(q - p));
       w += q - p;
@@ -114,11 +156,12 @@ inline char* CsvTokenizer::ScanUnquoted(char* p, char* end, int64_t& line, CsvFi
 
 inline char* CsvTokenizer::ScanQuoted(char* p, char* end, int64_t& line, CsvField& field) const {
   const char quote = dialect_.quote;
+  const char escape = dialect_.escape != '\0' ? dialect_.escape : quote;
   char* start = p;
   char* w = nullptr;
   for (;;) {
-    char* q = p;
-    while (q < end && quoted_class_[static_cast<uint8_t>(*q)] == kPlain) ++q;
+    char* q =
+        tokenizer_internal::SkipPlain(p, end, quoted_class_, quote, escape, '\n', quote, quote);
     if (w != nullptr && q > p) {
       std::memmove(w, p, static_cast<size_t>(q - p));
       w += q - p;
