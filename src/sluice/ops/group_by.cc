@@ -33,9 +33,13 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   Pipeline scan_pipeline("groupby-scan");
   ReduceResult<Partials> partials =
       scan_pipeline.Source("row groups", scan.units())
-          .FlatMap("scan",
-                   [&scan](const ScanUnit& unit, Emitter<PositionedBatch>& out) {
-                     scan.Read(unit, [&out](RecordBatch b, int64_t position) {
+          .FlatMap("read",
+                   [&scan](const ScanUnit& unit, Emitter<ScanPiece>& out) {
+                     scan.ReadPieces(unit, [&out](ScanPiece piece) { out.Emit(std::move(piece)); });
+                   })
+          .FlatMap("parse",
+                   [&scan](ScanPiece piece, Emitter<PositionedBatch>& out) {
+                     scan.Parse(piece, [&out](RecordBatch b, int64_t position) {
                        out.Emit(PositionedBatch{std::move(b), position});
                      });
                    })

@@ -1,4 +1,5 @@
-// RunGroupBy: a group-by over a TableScan on the flow executor. Scan tasks read row groups; each
+// RunGroupBy: a group-by over a TableScan on the flow executor. Read tasks read units (Parquet
+// row groups decoded, CSV files cut into chunks), parse tasks turn CSV chunks into batches; each
 // aggregate task folds batches into a partial HashAggregation of its own (map-side combining, so
 // only one entry per group and thread is ever shuffled); after the scan the partials are sealed
 // into P hash partitions and P merge tasks each build one partition of the result in parallel.

@@ -65,35 +65,52 @@ std::shared_ptr<TableScan> TableScan::OpenCsv(const std::vector<std::string>& pa
   return scan;
 }
 
-void TableScan::Read(const ScanUnit& unit,
-                     const std::function<void(RecordBatch, int64_t)>& emit) const {
-  // Positions: the unit in the high bits, then the chunk, then the row, so stream order holds
-  // across units, chunks and batches.
+int64_t ByteSize(const ScanPiece& piece) {
+  return (piece.batch ? ByteSize(*piece.batch) : 0) + (piece.chunk ? ByteSize(*piece.chunk) : 0);
+}
+
+// Positions: the unit in the high bits, then the CSV chunk, then the row, so stream order holds
+// across units, chunks and batches.
+void TableScan::ReadPieces(const ScanUnit& unit, const std::function<void(ScanPiece)>& emit) const {
   int64_t position = static_cast<int64_t>(unit.index) << 44;
   if (csv_ == nullptr) {
     for (RecordBatch& b : Read(unit)) {
       const int64_t rows = b.num_rows();
-      emit(std::move(b), position);
+      emit(ScanPiece{std::move(b), std::nullopt, position});
       position += rows;
     }
     return;
   }
   auto chunks = csv_->OpenFile(unit.file);
-  csv::CsvChunk chunk;
-  for (int64_t index = 0; chunks->Next(chunk); ++index) {
-    position = (static_cast<int64_t>(unit.index) << 44) + (index << 24);
-    for (RecordBatch& b : csv_->ParseChunk(chunk)) {
-      const int64_t rows = b.num_rows();
-      emit(std::move(b), position);
-      position += rows;
-    }
+  while (true) {
+    ScanPiece piece;
+    piece.chunk.emplace();
+    if (!chunks->Next(*piece.chunk)) break;
+    piece.position = position + (piece.chunk->index << 24);
+    emit(std::move(piece));
+  }
+}
+
+void TableScan::Parse(ScanPiece& piece,
+                      const std::function<void(RecordBatch, int64_t)>& emit) const {
+  if (piece.batch) {
+    emit(std::move(*piece.batch), piece.position);
+    return;
+  }
+  int64_t position = piece.position;
+  for (RecordBatch& b : csv_->ParseChunk(*piece.chunk)) {
+    const int64_t rows = b.num_rows();
+    emit(std::move(b), position);
+    position += rows;
   }
 }
 
 std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
   if (csv_ != nullptr) {
     std::vector<RecordBatch> out;
-    Read(unit, [&out](RecordBatch b, int64_t) { out.push_back(std::move(b)); });
+    ReadPieces(unit, [&](ScanPiece piece) {
+      Parse(piece, [&out](RecordBatch b, int64_t) { out.push_back(std::move(b)); });
+    });
     return out;
   }
   if (files_.empty()) return {batches_[static_cast<size_t>(unit.index)]};

@@ -1,8 +1,9 @@
 // TableScan: a table stored as Parquet or CSV files, read as units of work that threads read
-// independently: one row group of a Parquet file, or one whole CSV file (its chunks parsed in
-// order by the unit's task, so one big CSV file is read by one task). Opening reads every footer
-// (one ranged read each) and checks that the files agree on the projected schema, naming both files
-// when they do not, so a job fails before it starts rather than halfway.
+// independently: one row group of a Parquet file, or one whole CSV file. Reading a unit yields
+// pieces: decoded batches for Parquet, raw row-aligned chunks for CSV, which Parse turns into
+// batches on any thread, so one big CSV file is read by one task and parsed by many. Opening reads
+// every footer (one ranged read each) and checks that the files agree on the projected schema,
+// naming both files when they do not, so a job fails before it starts rather than halfway.
 //
 // An in-memory table (FromBatches) has one unit per batch.
 //
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,15 @@ struct ScanUnit {
 };
 
 inline int64_t ByteSize(const ScanUnit&) { return sizeof(ScanUnit); }
+
+// What reading a unit yields: a batch, or a CSV chunk still to parse. position is the stream
+// position of its first row.
+struct ScanPiece {
+  std::optional<RecordBatch> batch;
+  std::optional<csv::CsvChunk> chunk;
+  int64_t position = 0;
+};
+int64_t ByteSize(const ScanPiece& piece);
 
 class TableScan {
  public:
@@ -53,9 +64,12 @@ class TableScan {
   // Uncompressed bytes of the units' column data (the footers' figure), for sizing work.
   int64_t data_bytes() const { return data_bytes_; }
 
-  // Reads one unit, handing over each batch with its stream position as soon as it is parsed.
-  void Read(const ScanUnit& unit,
-            const std::function<void(RecordBatch batch, int64_t position)>& emit) const;
+  // Reads one unit, handing over its pieces in stream order as soon as each is read.
+  void ReadPieces(const ScanUnit& unit, const std::function<void(ScanPiece)>& emit) const;
+  // The batches of a piece, each with its stream position.
+  void Parse(ScanPiece& piece,
+             const std::function<void(RecordBatch batch, int64_t position)>& emit) const;
+  // Every batch of a unit, read and parsed on the calling thread.
   std::vector<RecordBatch> Read(const ScanUnit& unit) const;
 
  private:
