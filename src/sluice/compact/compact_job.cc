@@ -1,6 +1,7 @@
 #include "sluice/compact/compact_job.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -34,6 +35,15 @@ int64_t PeakRss() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+// --memory bounds the process. The pipeline's items get three quarters of it; the rest is for
+// what items do not report: decoded footers beyond their estimate, codec contexts, buffers
+// between their release and their reuse by the allocator (measured: about 100 MiB at 1M-row
+// row groups).
+RunOptions PipelineRunOptions(RunOptions options) {
+  options.memory_budget = options.memory_budget / 4 * 3;
+  return options;
 }
 
 // Adds a finished run's inputs and outputs to the summary.
@@ -77,7 +87,7 @@ void DryRun(const CompactOptions& options, const RunOptions& run_options, Compac
     queue.Close();
   });
   try {
-    s->report = RunCompactPipeline(queue, options, run_options);
+    s->report = RunCompactPipeline(queue, options, PipelineRunOptions(run_options));
   } catch (...) {
     lister.join();
     throw;
@@ -171,6 +181,14 @@ int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
 
 CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run_options) {
   auto started = std::chrono::steady_clock::now();
+  // Row group buffers of tens of MiB pass between threads all run long. With glibc's defaults
+  // each thread's arena keeps what it freed (the process grew ~180 MiB past the budget) or each
+  // buffer is mapped afresh (a page fault per 4 KiB). One arena that keeps buffers up to 32 MiB
+  // reuses the same pages: measured 4x faster and within the budget's headroom.
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
+
   CompactSummary summary;
   CompactOptions compact = options.compact;
   compact.source = fs::absolute(compact.source).lexically_normal().string();
@@ -262,7 +280,7 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   });
   std::exception_ptr pipeline_error;
   try {
-    summary.report = RunCompactPipeline(queue, compact, run_options);
+    summary.report = RunCompactPipeline(queue, compact, PipelineRunOptions(run_options));
   } catch (...) {
     pipeline_error = std::current_exception();
     stop.Cancel("the compaction pipeline failed");

@@ -280,7 +280,9 @@ void WriteRowGroup(EncodedRowGroup encoded) {
 RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
                              const RunOptions& run_options) {
   // Footer reads are small and latency-bound: many stay in flight from the start rather than
-  // waiting for the autoscaler to see a backlog.
+  // waiting for the autoscaler to see a backlog. Input reads are whole output row groups (tens of
+  // MiB): at most two in flight, so reads admitted on a small early size estimate cannot fill
+  // the budget ahead of concat.
   Pipeline p("compact");
   p.Source("partitions",
            [&queue](Emitter<PartitionItem>& out) {
@@ -348,7 +350,7 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
                    }
                  }
                })
-      .Map("read", ReadRowGroupInputs, {.kind = kIo, .min_concurrency = 2})
+      .Map("read", ReadRowGroupInputs, {.kind = kIo, .min_concurrency = 1, .max_concurrency = 2})
       .Map("concat",
            [&options](RowGroupData data) { return ConcatRowGroup(std::move(data), options); })
       .Sink("write", WriteRowGroup, {.kind = kIo});
