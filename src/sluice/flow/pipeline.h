@@ -51,7 +51,8 @@ class Emitter {
   // caller blocks on something outside the pipeline (a queue, a network wait).
   void Flush() { ctx_->Flush(); }
   // Runs wait() (a blocking read from outside the pipeline: a queue, a socket) after handing
-  // over the queued outputs; the stage shows as idle, not busy, meanwhile.
+  // over the queued outputs; the stage shows as idle, not busy, meanwhile, and the task does not
+  // count as making progress, so a budget stall among the other tasks is still broken.
   template <typename F>
   auto AwaitInput(F wait) {
     Flush();

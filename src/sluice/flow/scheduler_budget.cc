@@ -48,6 +48,15 @@ void Scheduler::FlushOutputs(Task& task) {
 void Scheduler::SetAwaitingInput(Task& task, bool awaiting) {
   std::lock_guard lock(mu_);
   stages_[task.stage]->awaiting_input += awaiting ? 1 : -1;
+  // A task waiting outside the pipeline makes no progress inside it, and what it waits for may
+  // itself wait on the pipeline (a ledger worker waiting for its partition to finish): it must
+  // not keep the stall check from breaking a budget deadlock among the other tasks.
+  if (awaiting) {
+    --active_tasks_;
+    CheckStallLocked();
+  } else {
+    ++active_tasks_;
+  }
 }
 
 void Scheduler::EmitReserved(Task& task, Item item, Reservation paid) {
