@@ -373,6 +373,23 @@ TEST(PipelineTest, HungTaskIsReported) {
   EXPECT_GE(report.hung_tasks[0].running_seconds, 0.3);
 }
 
+TEST(PipelineTest, ASourceAwaitingOutsideInputIsNotHung) {
+  // The source waits outside the pipeline (a queue fed by another thread) far longer than the
+  // hung threshold; that is idle time, not a hung task.
+  Pipeline p("await");
+  p.Source("queue", [](Emitter<Blob>& out) {
+     for (int i = 0; i < 3; ++i) {
+       Blob b = out.AwaitInput([i] {
+         std::this_thread::sleep_for(400ms);
+         return MakeBlob(i, 10);
+       });
+       out.Emit(std::move(b));
+     }
+   }).Sink("sink", [](Blob) {});
+  RunReport report = p.Run({.memory_budget = 1_MiB, .hung_task_after = 200ms});
+  EXPECT_TRUE(report.hung_tasks.empty()) << report.hung_tasks[0].stage;
+}
+
 TEST(PipelineTest, BatchByCountBytesAndRule) {
   auto run = [](auto add_batch) {
     Pipeline p("batch");

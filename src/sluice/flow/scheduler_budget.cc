@@ -48,6 +48,7 @@ void Scheduler::FlushOutputs(Task& task) {
 void Scheduler::SetAwaitingInput(Task& task, bool awaiting) {
   std::lock_guard lock(mu_);
   stages_[task.stage]->awaiting_input += awaiting ? 1 : -1;
+  task.awaiting_input = awaiting;
   // A task waiting outside the pipeline makes no progress inside it, and what it waits for may
   // itself wait on the pipeline (a ledger worker waiting for its partition to finish): it must
   // not keep the stall check from breaking a budget deadlock among the other tasks.
@@ -56,6 +57,8 @@ void Scheduler::SetAwaitingInput(Task& task, bool awaiting) {
     CheckStallLocked();
   } else {
     ++active_tasks_;
+    // Waiting for outside input is not being stuck: the hung-task clock starts again.
+    task.last_progress = Clock::now();
   }
 }
 

@@ -60,6 +60,7 @@ struct Task {
   std::string item;                   // what the task works on, for reports
   Clock::duration waited{};           // time blocked on the budget or a core
   bool waiting = false;               // blocked on the budget now
+  bool awaiting_input = false;        // blocked on input from outside the pipeline now
   bool stalled = false;               // chosen to break a stall
   bool hung_reported = false;
   int64_t input_count = 0;

@@ -174,7 +174,7 @@ void Scheduler::ResizeSharesLocked() {
 
 void Scheduler::DetectHungLocked(Clock::time_point now) {
   for (Task* t : running_tasks_) {
-    if (t->hung_reported || t->waiting) continue;
+    if (t->hung_reported || t->waiting || t->awaiting_input) continue;
     const StageState& s = *stages_[t->stage];
     const double typical_ms =
         s.has_estimates
