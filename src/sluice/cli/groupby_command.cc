@@ -1,17 +1,16 @@
 #include "sluice/cli/groupby_command.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
+#include "sluice/base/temp_path.h"
 #include "sluice/cli/csv_text.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
@@ -102,7 +101,7 @@ std::pair<int, int> ParseRange(const std::string& text) {
 
 void WriteCsv(const std::string& path, const Schema& schema,
               const std::vector<RecordBatch>& batches) {
-  const std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
+  const std::string temp = TemporaryPathFor(path);
   std::FILE* f = std::fopen(temp.c_str(), "wb");
   if (f == nullptr) throw IoErrorFromErrno(errno, "create", temp);
   std::string out;

@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <filesystem>
 
 #include "sluice/base/error.h"
+#include "sluice/base/temp_path.h"
 #include "sluice/io/fs/file_system.h"
 
 namespace sluice::fs {
@@ -139,12 +139,7 @@ class Local final : public FileSystem {
   }
 
   std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {
-    static std::atomic<uint64_t> counter{0};
-    std::filesystem::path target(path);
-    std::string temp = (target.parent_path() /
-                        ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) +
-                         "-" + std::to_string(counter.fetch_add(1))))
-                           .string();
+    std::string temp = TemporaryPathFor(path);
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw IoErrorFromErrno(errno, "create", temp).With("target", path);
     return std::make_unique<LocalWritableFile>(path, std::move(temp), fd);

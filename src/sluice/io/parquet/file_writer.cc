@@ -3,12 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
 
 #include "sluice/base/error.h"
+#include "sluice/base/temp_path.h"
 
 namespace sluice::parquet {
 namespace {
@@ -32,14 +31,6 @@ int64_t DataBytes(const RecordBatch& batch) {
   return bytes;
 }
 
-std::string TempPath(const std::string& path) {
-  static std::atomic<int> counter{0};
-  std::filesystem::path target(path);
-  std::string name = "." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
-                     std::to_string(counter++);
-  return (target.parent_path() / name).string();
-}
-
 }  // namespace
 
 std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path,
@@ -57,7 +48,7 @@ std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path,
   } catch (Error& error) {
     throw std::move(error.With("file", path));
   }
-  std::string temp = TempPath(path);
+  std::string temp = TemporaryPathFor(path);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
   std::unique_ptr<ParquetWriter> writer(new ParquetWriter(

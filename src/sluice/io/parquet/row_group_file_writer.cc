@@ -3,25 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
 
 #include "sluice/base/error.h"
+#include "sluice/base/temp_path.h"
 
 namespace sluice::parquet {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
-
-std::string TempPathFor(const std::string& path) {
-  static std::atomic<int> counter{0};
-  std::filesystem::path target(path);
-  std::string name = "." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
-                     std::to_string(counter++);
-  return (target.parent_path() / name).string();
-}
 
 }  // namespace
 
@@ -41,7 +32,7 @@ std::unique_ptr<RowGroupFileWriter> RowGroupFileWriter::Open(
     std::string path, std::vector<SchemaElement> schema, int num_row_groups,
     std::vector<KeyValue> key_value_metadata) {
   if (num_row_groups < 0) throw InvalidArgument("a negative row group count").With("file", path);
-  std::string temp = TempPathFor(path);
+  std::string temp = TemporaryPathFor(path);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
   std::unique_ptr<RowGroupFileWriter> writer(
