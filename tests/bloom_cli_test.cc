@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "command_output_test_support.h"
+
 namespace sluice {
 namespace {
 
@@ -18,13 +20,7 @@ namespace fs = std::filesystem;
 std::string RunSluice(const std::string& args, int* status, bool with_stderr = false) {
   std::string command =
       std::string(SLUICE_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  *status = pclose(pipe);
-  return out;
+  return testing::CommandOutput(command, status);
 }
 
 class BloomCliTest : public ::testing::Test {

@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "command_output_test_support.h"
 #include "duckdb_query_test_support.h"
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/parquet/file_reader.h"
@@ -35,12 +36,9 @@ struct Result {
 
 Result RunSluice(const std::string& args) {
   std::string command = std::string(SLUICE_BINARY) + " " + args + " --progress off 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
   Result r;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) r.out.append(buffer, n);
-  int status = pclose(pipe);
+  int status = 0;
+  r.out = testing::CommandOutput(command, &status);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }

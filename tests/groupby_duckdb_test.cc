@@ -13,6 +13,7 @@
 #include <map>
 #include <variant>
 
+#include "command_output_test_support.h"
 #include "duckdb_query_test_support.h"
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/ops/group_by.h"
@@ -195,12 +196,8 @@ struct CommandRun {
 
 CommandRun RunSluice(const std::string& args) {
   const std::string command = std::string(SLUICE_BINARY) + " " + args + " --progress off 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  CommandRun r{0, ""};
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) r.out.append(buffer, n);
-  const int status = pclose(pipe);
+  int status = 0;
+  CommandRun r{0, testing::CommandOutput(command, &status)};
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "command_output_test_support.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/table/builder.h"
 
@@ -18,13 +19,7 @@ namespace fs = std::filesystem;
 // Runs the binary with `args` and returns its standard output; the exit status goes to `status`.
 std::string RunSluice(const std::string& args, int* status) {
   std::string command = std::string(SLUICE_BINARY) + " " + args + " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  *status = pclose(pipe);
-  return out;
+  return testing::CommandOutput(command, status);
 }
 
 class ParquetCliTest : public ::testing::Test {
