@@ -165,7 +165,7 @@ void ParquetWriter::Close() {
     for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(length >> (8 * i)));
     footer.insert(footer.end(), kMagic, kMagic + 4);
     WriteBytes(footer);
-    if (::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_path_);
+    if (options_.sync && ::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_path_);
     if (::close(fd_) != 0) {
       fd_ = -1;
       throw IoErrorFromErrno(errno, "close", temp_path_);

@@ -33,6 +33,8 @@ struct ParquetWriteOptions {
   int64_t row_group_bytes = 128 << 20;
   ColumnWriteOptions column;
   std::vector<KeyValue> key_value_metadata;
+  // fsync before the rename; off for scratch files (spill runs) that never outlive the job.
+  bool sync = true;
 };
 
 class ParquetWriter {
