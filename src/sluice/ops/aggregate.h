@@ -31,6 +31,20 @@
 
 namespace sluice {
 
+// The stream positions of a batch's rows (first and last order by them): first + r for rows read
+// in order, or one position per row for rows gathered from several places (read back from a
+// spill). Converts from the first row's position, the common case.
+class RowPositions {
+ public:
+  RowPositions(int64_t first) : first_(first) {}  // NOLINT: implicit by design
+  explicit RowPositions(const int64_t* rows) : rows_(rows) {}
+  int64_t operator[](int64_t r) const { return rows_ != nullptr ? rows_[r] : first_ + r; }
+
+ private:
+  int64_t first_ = 0;
+  const int64_t* rows_ = nullptr;
+};
+
 class Aggregator {
  public:
   virtual ~Aggregator() = default;
@@ -40,9 +54,9 @@ class Aggregator {
   virtual std::unique_ptr<Aggregator> NewEmpty() const = 0;
   // Room for group ids below `groups`; new groups start empty.
   virtual void Resize(int64_t groups) = 0;
-  // Adds row r of `inputs` to group groups[r]. first_row is the stream position of row 0.
+  // Adds row r of `inputs` to group groups[r], which has stream position positions[r].
   virtual void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-                      int64_t first_row) = 0;
+                      RowPositions positions) = 0;
   // Adds other's group from[i] into this state's group to[i], for each i (Resize done by the
   // caller). other is only read, so partitions of one partial state merge concurrently.
   virtual void Merge(const Aggregator& other, std::span<const uint32_t> from,

@@ -63,7 +63,7 @@ class CountAggregator final : public Aggregator {
   }
   void Resize(int64_t groups) override { counts_.resize(static_cast<size_t>(groups), 0); }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     if (star_ || inputs[0]->null_count() == 0) {
       for (uint32_t g : groups) ++counts_[g];
     } else {
@@ -105,7 +105,7 @@ class SumAggregator final : public Aggregator {
     seen_.resize(static_cast<size_t>(groups), 0);
   }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     const In* v = Values<In>(*inputs[0]);
     ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) {
       Add(sums_[g], static_cast<Acc>(v[r]));
@@ -160,7 +160,7 @@ class MeanAggregator final : public Aggregator {
     counts_.resize(static_cast<size_t>(groups), 0);
   }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     const In* v = Values<In>(*inputs[0]);
     ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) {
       sums_[g] += static_cast<double>(v[r]);
@@ -231,7 +231,7 @@ class VarianceAggregator final : public Aggregator {
   }
   void Resize(int64_t groups) override { moments_.resize(static_cast<size_t>(groups)); }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     const In* v = Values<In>(*inputs[0]);
     ForEachValid(*inputs[0], groups,
                  [&](int64_t r, uint32_t g) { moments_[g].Add(static_cast<double>(v[r])); });
@@ -306,7 +306,7 @@ class CorrAggregator final : public Aggregator {
   }
   void Resize(int64_t groups) override { moments_.resize(static_cast<size_t>(groups)); }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     const Array& xs = *inputs[0];
     const Array& ys = *inputs[1];
     const X* x = Values<X>(xs);
@@ -367,7 +367,7 @@ class MinMaxAggregator final : public Aggregator {
     seen_.resize(static_cast<size_t>(groups), 0);
   }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     const T* v = Values<T>(*inputs[0]);
     ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) { Offer(g, v[r]); });
   }
@@ -397,6 +397,29 @@ class MinMaxAggregator final : public Aggregator {
   std::vector<uint8_t> seen_;
 };
 
+// The heap bytes of one string per group, kept as the strings change so ByteSize, asked after
+// every batch for the memory budget, does not walk all groups.
+class StringHeap {
+ public:
+  void Assign(std::string& slot, std::string_view value) {
+    held_ -= Heap(slot);
+    slot.assign(value);
+    held_ += Heap(slot);
+  }
+  void Resize(std::vector<std::string>& values, int64_t groups) {
+    for (size_t g = static_cast<size_t>(groups); g < values.size(); ++g) held_ -= Heap(values[g]);
+    values.resize(static_cast<size_t>(groups));
+  }
+  int64_t bytes() const { return held_; }
+
+ private:
+  // Short strings live inside std::string itself.
+  static int64_t Heap(const std::string& s) {
+    return s.capacity() > 15 ? static_cast<int64_t>(s.capacity()) : 0;
+  }
+  int64_t held_ = 0;
+};
+
 template <bool kMax>
 class BinaryMinMaxAggregator final : public Aggregator {
  public:
@@ -406,11 +429,11 @@ class BinaryMinMaxAggregator final : public Aggregator {
     return std::make_unique<BinaryMinMaxAggregator>(type_);
   }
   void Resize(int64_t groups) override {
-    values_.resize(static_cast<size_t>(groups));
+    heap_.Resize(values_, groups);
     seen_.resize(static_cast<size_t>(groups), 0);
   }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     const Array& a = *inputs[0];
     ForEachValid(a, groups, [&](int64_t r, uint32_t g) { Offer(g, a.BinaryValue(r)); });
   }
@@ -437,17 +460,14 @@ class BinaryMinMaxAggregator final : public Aggregator {
   }
   int64_t ByteSize() const override {
     int64_t bytes = static_cast<int64_t>(values_.capacity() * sizeof(std::string));
-    for (const std::string& s : values_) {
-      if (s.capacity() > 15) bytes += static_cast<int64_t>(s.capacity());
-    }
-    return bytes;
+    return bytes + heap_.bytes();
   }
 
  private:
   void Offer(uint32_t g, std::string_view v) {
     // Byte order, as SQL compares strings under the binary collation.
     if (!seen_[g] || (kMax ? values_[g] < v : v < values_[g])) {
-      values_[g].assign(v);
+      heap_.Assign(values_[g], v);
       seen_[g] = 1;
     }
   }
@@ -455,6 +475,7 @@ class BinaryMinMaxAggregator final : public Aggregator {
   DataType type_;
   std::vector<std::string> values_;
   std::vector<uint8_t> seen_;
+  StringHeap heap_;
 };
 
 template <typename In>
@@ -464,9 +485,14 @@ class MedianAggregator final : public Aggregator {
   std::unique_ptr<Aggregator> NewEmpty() const override {
     return std::make_unique<MedianAggregator>();
   }
-  void Resize(int64_t groups) override { values_.resize(static_cast<size_t>(groups)); }
+  void Resize(int64_t groups) override {
+    for (size_t g = static_cast<size_t>(groups); g < values_.size(); ++g) {
+      held_ -= static_cast<int64_t>(values_[g].size() * sizeof(double));
+    }
+    values_.resize(static_cast<size_t>(groups));
+  }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     const In* v = Values<In>(*inputs[0]);
     ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) {
       values_[g].push_back(static_cast<double>(v[r]));
@@ -523,14 +549,14 @@ class FirstLastAggregator final : public Aggregator {
     return std::make_unique<FirstLastAggregator>(encoder_.types()[0]);
   }
   void Resize(int64_t groups) override {
-    values_.resize(static_cast<size_t>(groups));
+    heap_.Resize(values_, groups);
     rows_.resize(static_cast<size_t>(groups), -1);
   }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t first_row) override {
+              RowPositions positions) override {
     encoder_.Encode(inputs.first(1));
     for (size_t r = 0; r < groups.size(); ++r) {
-      Offer(groups[r], first_row + static_cast<int64_t>(r), encoder_.key(static_cast<int64_t>(r)));
+      Offer(groups[r], positions[static_cast<int64_t>(r)], encoder_.key(static_cast<int64_t>(r)));
     }
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
@@ -551,23 +577,21 @@ class FirstLastAggregator final : public Aggregator {
   }
   int64_t ByteSize() const override {
     int64_t bytes = static_cast<int64_t>(values_.capacity() * (sizeof(std::string) + 8));
-    for (const std::string& s : values_) {
-      if (s.capacity() > 15) bytes += static_cast<int64_t>(s.capacity());
-    }
-    return bytes;
+    return bytes + heap_.bytes();
   }
 
  private:
   void Offer(uint32_t g, int64_t row, std::string_view value) {
     if (rows_[g] < 0 || (kLast ? row > rows_[g] : row < rows_[g])) {
       rows_[g] = row;
-      values_[g].assign(value);
+      heap_.Assign(values_[g], value);
     }
   }
 
   KeyEncoder encoder_;
   std::vector<std::string> values_;
   std::vector<int64_t> rows_;
+  StringHeap heap_;
 };
 
 // Distinct (group, value) pairs in a hash table of their own; a group's count is its pairs.
@@ -582,7 +606,7 @@ class CountDistinctAggregator final : public Aggregator {
   }
   void Resize(int64_t groups) override { groups_ = groups; }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     encoder_.Encode(inputs.first(1));
     ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) { Insert(g, encoder_.key(r)); });
   }

@@ -3,6 +3,7 @@
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/table/hash.h"
+#include "sluice/table/take.h"
 
 namespace sluice {
 namespace {
@@ -40,6 +41,8 @@ HashAggregation::HashAggregation(const Schema& input, const GroupBySpec& spec)
                              [&](const auto& f) { return f.first == call.function; });
     aggregators_.push_back(user != spec.user_functions.end() ? user->second(types)
                                                              : MakeAggregator(call, types));
+    order_sensitive_ = order_sensitive_ || user != spec.user_functions.end() ||
+                       call.function == "first" || call.function == "last";
     aggregate_columns_.push_back(std::move(columns));
     fields.push_back(Field{call.name, aggregators_.back()->output_type(), true});
   }
@@ -50,7 +53,8 @@ HashAggregation::HashAggregation(const HashAggregation& prototype, int)
     : key_columns_(prototype.key_columns_),
       aggregate_columns_(prototype.aggregate_columns_),
       output_schema_(prototype.output_schema_),
-      encoder_(prototype.encoder_.types()) {
+      encoder_(prototype.encoder_.types()),
+      order_sensitive_(prototype.order_sensitive_) {
   for (const auto& a : prototype.aggregators_) aggregators_.push_back(a->NewEmpty());
 }
 
@@ -65,7 +69,29 @@ void HashAggregation::ResizeAggregators() {
   for (auto& a : aggregators_) a->Resize(sized_groups_);
 }
 
-void HashAggregation::Consume(const RecordBatch& batch, int64_t first_row) {
+void HashAggregation::EncodeKeys(const RecordBatch& batch) {
+  const size_t rows = static_cast<size_t>(batch.num_rows());
+  hashes_.resize(rows);
+  HashRows(batch, key_columns_, hashes_);
+  std::vector<const Array*> keys;
+  for (int c : key_columns_) keys.push_back(&batch.column(c));
+  encoder_.Encode(keys);
+  keys_.resize(rows);
+  for (size_t r = 0; r < rows; ++r) keys_[r] = encoder_.key(static_cast<int64_t>(r));
+}
+
+void HashAggregation::UpdateAggregators(const RecordBatch& batch, std::span<const uint32_t> groups,
+                                        RowPositions positions) {
+  ResizeAggregators();
+  std::vector<const Array*> inputs;
+  for (size_t a = 0; a < aggregators_.size(); ++a) {
+    inputs.clear();
+    for (int c : aggregate_columns_[a]) inputs.push_back(&batch.column(c));
+    aggregators_[a]->Update(inputs, groups, positions);
+  }
+}
+
+void HashAggregation::Consume(const RecordBatch& batch, RowPositions positions) {
   SLUICE_CHECK(partitions_ == 0);
   const size_t rows = static_cast<size_t>(batch.num_rows());
   groups_.resize(rows);
@@ -73,22 +99,40 @@ void HashAggregation::Consume(const RecordBatch& batch, int64_t first_row) {
     if (table_.num_groups() == 0) table_.FindOrInsert(0, {});
     std::fill(groups_.begin(), groups_.end(), 0);
   } else {
-    hashes_.resize(rows);
-    HashRows(batch, key_columns_, hashes_);
-    std::vector<const Array*> keys;
-    for (int c : key_columns_) keys.push_back(&batch.column(c));
-    encoder_.Encode(keys);
-    keys_.resize(rows);
-    for (size_t r = 0; r < rows; ++r) keys_[r] = encoder_.key(static_cast<int64_t>(r));
+    EncodeKeys(batch);
     table_.FindOrInsert(hashes_, keys_, groups_);
   }
-  ResizeAggregators();
-  std::vector<const Array*> inputs;
-  for (size_t a = 0; a < aggregators_.size(); ++a) {
-    inputs.clear();
-    for (int c : aggregate_columns_[a]) inputs.push_back(&batch.column(c));
-    aggregators_[a]->Update(inputs, groups_, first_row);
+  UpdateAggregators(batch, groups_, positions);
+}
+
+void HashAggregation::ConsumeExisting(const RecordBatch& batch, RowPositions positions,
+                                      std::vector<int64_t>& missing) {
+  SLUICE_CHECK(partitions_ == 0);
+  if (key_columns_.empty() || batch.num_rows() == 0) {
+    Consume(batch, positions);  // one group, which costs no memory to keep feeding
+    return;
   }
+  EncodeKeys(batch);
+  const int64_t rows = batch.num_rows();
+  groups_.clear();
+  present_.clear();
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t g = table_.Find(hashes_[static_cast<size_t>(r)], keys_[static_cast<size_t>(r)]);
+    if (g < 0) {
+      missing.push_back(r);
+    } else {
+      groups_.push_back(static_cast<uint32_t>(g));
+      present_.push_back(r);
+    }
+  }
+  if (present_.empty()) return;
+  if (static_cast<int64_t>(present_.size()) == rows) {
+    UpdateAggregators(batch, groups_, positions);
+    return;
+  }
+  present_positions_.resize(present_.size());
+  for (size_t i = 0; i < present_.size(); ++i) present_positions_[i] = positions[present_[i]];
+  UpdateAggregators(Take(batch, present_), groups_, RowPositions(present_positions_.data()));
 }
 
 void HashAggregation::Seal(int partitions) {

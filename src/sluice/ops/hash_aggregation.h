@@ -46,9 +46,18 @@ class HashAggregation {
   // A fresh state of the same query (a thread's partial).
   std::unique_ptr<HashAggregation> NewEmpty() const;
 
-  // Adds a batch of the input schema; first_row is its position in the input stream (first and
-  // last use it).
-  void Consume(const RecordBatch& batch, int64_t first_row);
+  // Adds a batch of the input schema; positions are its rows' places in the input stream (first
+  // and last use them).
+  void Consume(const RecordBatch& batch, RowPositions positions);
+  // Adds only the rows whose key already is a group, and appends the indices of the others to
+  // `missing`: a state whose memory is spent keeps absorbing rows of the groups it has while
+  // the rest go to a spill (hybrid hash aggregation, as PostgreSQL spills HashAgg).
+  void ConsumeExisting(const RecordBatch& batch, RowPositions positions,
+                       std::vector<int64_t>& missing);
+  // Whether the result depends on rows' stream positions (first, last, user aggregates), so
+  // spilled rows must carry theirs.
+  bool order_sensitive() const { return order_sensitive_; }
+  const std::vector<int>& key_columns() const { return key_columns_; }
 
   // Groups this state into `partitions` partitions; afterwards it is read-only.
   void Seal(int partitions);
@@ -71,6 +80,10 @@ class HashAggregation {
 
   void Merge(const HashAggregation& other, std::span<const uint32_t> groups);
   void ResizeAggregators();
+  // Hashes and encodes the batch's keys into hashes_ and keys_.
+  void EncodeKeys(const RecordBatch& batch);
+  void UpdateAggregators(const RecordBatch& batch, std::span<const uint32_t> groups,
+                         RowPositions positions);
 
   std::vector<int> key_columns_;
   std::vector<std::vector<int>> aggregate_columns_;
@@ -79,6 +92,7 @@ class HashAggregation {
   GroupTable table_;
   std::vector<std::unique_ptr<Aggregator>> aggregators_;
   int64_t sized_groups_ = 0;
+  bool order_sensitive_ = false;
   // After Seal: the group ids of each partition.
   int partitions_ = 0;
   std::vector<std::vector<uint32_t>> partition_groups_;
@@ -86,6 +100,8 @@ class HashAggregation {
   std::vector<uint64_t> hashes_;
   std::vector<std::string_view> keys_;
   std::vector<uint32_t> groups_;
+  std::vector<int64_t> present_;
+  std::vector<int64_t> present_positions_;
 };
 
 }  // namespace sluice

@@ -258,7 +258,7 @@ class ProductModAggregator final : public Aggregator {
   }
   void Resize(int64_t groups) override { p_.resize(static_cast<size_t>(groups), 1); }
   void Update(std::span<const Array* const> in, std::span<const uint32_t> groups,
-              int64_t) override {
+              RowPositions) override {
     for (size_t r = 0; r < groups.size(); ++r) {
       if (in[0]->IsValid(static_cast<int64_t>(r))) {
         const int64_t v = in[0]->Value<int64_t>(static_cast<int64_t>(r));
