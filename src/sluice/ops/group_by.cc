@@ -6,11 +6,14 @@
 
 #include "sluice/base/cores.h"
 #include "sluice/flow/pipeline.h"
+#include "sluice/ops/group_by_partial.h"
+#include "sluice/ops/partition_coalescing.h"
 
 namespace sluice {
 namespace {
 
 constexpr int64_t kRowsPerPartition = 500'000;
+constexpr int64_t kMinPipelineBytes = 8 << 20;
 
 // A batch with its stream position (first()/last() order by it).
 struct PositionedBatch {
@@ -19,7 +22,74 @@ struct PositionedBatch {
 };
 int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
 
-using Partials = std::vector<std::shared_ptr<HashAggregation>>;
+using Partials = std::vector<std::shared_ptr<GroupByPartial>>;
+
+void RecordMax(std::atomic<int64_t>& max, int64_t value) {
+  int64_t seen = max.load();
+  while (value > seen && !max.compare_exchange_weak(seen, value)) {
+  }
+}
+
+// Spill fan-out: enough partitions that one holds about a quarter of the merge budget when the
+// whole input spills.
+int SpillPartitions(const TableScan& scan, int64_t merge_budget, int cores) {
+  const int64_t per_partition = std::max<int64_t>(merge_budget / (4 * cores), 1 << 20);
+  const int64_t wanted = std::max<int64_t>(scan.data_bytes() / per_partition, 16);
+  int partitions = 16;
+  while (partitions < wanted && partitions < 1024) partitions *= 2;
+  return partitions;
+}
+
+// A run's blocks that fall in spill partitions [first, end).
+std::vector<int> BlocksIn(const GroupBySpillRun& run, int first, int end) {
+  std::vector<int> blocks;
+  for (int s = first; s < end; ++s) {
+    const int block = run.block_of_partition[static_cast<size_t>(s)];
+    if (block >= 0) blocks.push_back(block);
+  }
+  return blocks;
+}
+
+// Aggregates spilled rows read back from runs into `state`.
+void ConsumeSpilled(HashAggregation& state, const GroupBySpillRun& run, std::vector<int> blocks,
+                    bool order_sensitive) {
+  if (blocks.empty()) return;
+  SpillRunReader reader(run.run, std::move(blocks));
+  std::vector<int64_t> positions;
+  while (std::optional<RecordBatch> batch = reader.Next()) {
+    if (!order_sensitive) {
+      state.Consume(*batch, 0);
+      continue;
+    }
+    // The trailing column is each row's stream position; the state ignores extra columns.
+    const Array& column = batch->column(batch->num_columns() - 1);
+    positions.resize(static_cast<size_t>(batch->num_rows()));
+    for (int64_t r = 0; r < batch->num_rows(); ++r) {
+      positions[static_cast<size_t>(r)] = column.Value<int64_t>(r);
+    }
+    state.Consume(*batch, RowPositions(positions.data()));
+  }
+}
+
+struct MergeTask {
+  int index = 0;
+  PartitionRange spill_range;  // in spill partitions (== hash partitions when nothing spilled)
+  std::vector<std::shared_ptr<HashAggregation>> pieces;
+};
+int64_t ByteSize(const MergeTask&) { return sizeof(MergeTask); }
+
+// Part of a skewed task's spilled rows: runs (partial, run) aggregated by one piece task.
+struct Piece {
+  int task = 0;
+  std::vector<std::pair<int, int>> runs;
+};
+int64_t ByteSize(const Piece& p) { return static_cast<int64_t>(sizeof(Piece) + p.runs.size() * 8); }
+
+struct PieceState {
+  int task = 0;
+  std::shared_ptr<HashAggregation> state;
+};
+int64_t ByteSize(const PieceState& p) { return p.state->ByteSize(); }
 
 }  // namespace
 
@@ -28,6 +98,17 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   GroupByResult result;
   const HashAggregation prototype(*scan.schema(), spec);
   result.schema = std::make_shared<const Schema>(prototype.output_schema());
+  const int cores = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
+  result.memory_budget = options.run.memory_budget;
+  RunOptions pipeline_run = options.run;
+  const int64_t budget = options.run.memory_budget;
+  pipeline_run.memory_budget = std::max(budget / 4, std::min(kMinPipelineBytes, budget / 2));
+  result.state_budget = budget - pipeline_run.memory_budget;
+  const int64_t merge_budget = result.state_budget - result.state_budget / 2;
+  GroupBySpill spill(*scan.schema(), prototype, result.state_budget / 2,
+                     SpillPartitions(scan, merge_budget, cores),
+                     std::clamp<int64_t>(result.state_budget / (8 * cores), 64 << 10, 16 << 20),
+                     options.spill_dir);
   std::atomic<int64_t> rows{0};
 
   Pipeline scan_pipeline("groupby-scan");
@@ -45,53 +126,190 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                    })
           .Reduce(
               "aggregate", Partials{},
-              [&prototype, &rows](Partials& mine, PositionedBatch in) {
-                if (mine.empty()) mine.push_back(prototype.NewEmpty());
+              [&](Partials& mine, PositionedBatch in) {
+                if (mine.empty())
+                  mine.push_back(std::make_shared<GroupByPartial>(prototype, spill));
                 mine[0]->Consume(in.batch, in.position);
                 rows.fetch_add(in.batch.num_rows(), std::memory_order_relaxed);
               },
               [](Partials& all, Partials&& partial) {
                 all.insert(all.end(), partial.begin(), partial.end());
               });
-  result.scan_report = scan_pipeline.Run(options.run);
+  result.scan_report = scan_pipeline.Run(pipeline_run);
   result.input_rows = rows.load();
-  // Sized from the rows actually read (a CSV scan knows them only now).
-  const int cores = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
-  result.partitions = static_cast<int>(
-      std::clamp<int64_t>(std::max<int64_t>(cores, result.input_rows / kRowsPerPartition),
-                          options.min_partitions, options.max_partitions));
-
   Partials sealed = partials.value();
   for (auto& p : sealed) {
-    p->Seal(result.partitions);
-    result.partial_state_bytes += p->ByteSize();
+    p->FinishInput();
+    result.spilled_rows += p->spilled_rows();
+    result.spill_runs += static_cast<int64_t>(p->runs().size());
+    for (const auto& run : p->runs()) result.spilled_file_bytes += run.run.file_bytes;
   }
+  result.peak_partial_bytes = spill.budget().peak();
+
+  // Partitions: sized from the rows actually read (a CSV scan knows them only now), and a
+  // multiple of the spill fan-out when anything spilled.
+  const int wanted = static_cast<int>(
+      std::clamp<int64_t>(std::max<int64_t>(cores, result.input_rows / kRowsPerPartition),
+                          options.min_partitions, options.max_partitions));
+  const bool spilled = result.spill_runs > 0;
+  const int spill_partitions = spilled ? spill.partitions() : wanted;
+  const int fine = spilled ? (wanted + spill_partitions - 1) / spill_partitions : 1;
+  result.partitions = spill_partitions * fine;
+  result.spill_partitions = spilled ? spill_partitions : 0;
+
+  int64_t partial_groups = 0;
+  for (auto& p : sealed) {
+    p->state().Seal(result.partitions);
+    result.partial_state_bytes += p->state().ByteSize();
+    partial_groups += p->state().num_groups();
+  }
+  const double bytes_per_group =
+      partial_groups > 0 ? static_cast<double>(result.partial_state_bytes) / partial_groups : 0;
+
+  // Measured sizes per spill partition drive coalescing and skew handling.
+  const size_t n = static_cast<size_t>(spill_partitions);
+  std::vector<int64_t> groups_of(n, 0), spilled_rows_of(n, 0), spilled_bytes_of(n, 0),
+      estimate(n, 0);
+  for (size_t s = 0; s < n; ++s) {
+    for (const auto& p : sealed) {
+      for (int f = 0; f < fine; ++f) {
+        groups_of[s] += p->state().partition_groups(static_cast<int>(s) * fine + f);
+      }
+      for (const auto& run : p->runs()) {
+        spilled_rows_of[s] += run.rows_of_partition[s];
+        spilled_bytes_of[s] += run.bytes_of_partition[s];
+      }
+    }
+    estimate[s] = static_cast<int64_t>(static_cast<double>(groups_of[s]) * bytes_per_group) +
+                  spilled_bytes_of[s];
+  }
+  const int64_t target =
+      std::min(options.advisory_partition_bytes, std::max<int64_t>(merge_budget / cores, 1 << 20));
+  std::vector<PartitionRange> ranges =
+      CoalescePartitions(estimate, target, options.min_partitions, options.max_partitions);
+  std::vector<bool> skewed_partition(n, false);
+  if (spilled) {
+    for (int s :
+         SkewedPartitions(spilled_bytes_of, options.skew_factor, options.skew_threshold_bytes)) {
+      skewed_partition[static_cast<size_t>(s)] = true;
+    }
+  }
+
+  std::vector<MergeTask> tasks(ranges.size());
+  std::vector<Piece> pieces;
+  result.tasks.resize(ranges.size());
+  for (size_t t = 0; t < ranges.size(); ++t) {
+    tasks[t].index = static_cast<int>(t);
+    tasks[t].spill_range = ranges[t];
+    GroupByPartitionStats& stats = result.tasks[t];
+    stats.first = ranges[t].begin * fine;
+    stats.end = ranges[t].end * fine;
+    for (int s = ranges[t].begin; s < ranges[t].end; ++s) {
+      const size_t i = static_cast<size_t>(s);
+      stats.partial_groups += groups_of[i];
+      stats.spilled_rows += spilled_rows_of[i];
+      stats.spilled_bytes += spilled_bytes_of[i];
+      stats.estimated_bytes += estimate[i];
+      stats.skewed = stats.skewed || skewed_partition[i];
+    }
+    if (!stats.skewed) continue;
+    // Skew: the task's spilled runs are split among pieces that aggregate in parallel.
+    std::vector<std::pair<int, int>> runs;
+    for (size_t p = 0; p < sealed.size(); ++p) {
+      for (size_t r = 0; r < sealed[p]->runs().size(); ++r) {
+        if (!BlocksIn(sealed[p]->runs()[r], ranges[t].begin, ranges[t].end).empty()) {
+          runs.emplace_back(static_cast<int>(p), static_cast<int>(r));
+        }
+      }
+    }
+    const int count = static_cast<int>(std::clamp<int64_t>(
+        stats.spilled_bytes / std::max<int64_t>(target, 1) + 1, 2, 4 * int64_t{cores}));
+    const size_t first_piece = pieces.size();
+    for (int i = 0; i < count && i < static_cast<int>(runs.size()); ++i) {
+      pieces.push_back(Piece{static_cast<int>(t), {}});
+    }
+    for (size_t i = 0; i < runs.size(); ++i) {
+      pieces[first_piece + i % (pieces.size() - first_piece)].runs.push_back(runs[i]);
+    }
+    stats.pieces = static_cast<int>(pieces.size() - first_piece);
+  }
+
+  const bool order_sensitive = prototype.order_sensitive();
+  if (!pieces.empty()) {
+    std::mutex mu;
+    Pipeline piece_pipeline("groupby-skew");
+    piece_pipeline.Source("pieces", pieces)
+        .Map("pre-aggregate",
+             [&](const Piece& piece) {
+               auto state = std::shared_ptr<HashAggregation>(prototype.NewEmpty());
+               const PartitionRange range = tasks[static_cast<size_t>(piece.task)].spill_range;
+               for (auto [p, r] : piece.runs) {
+                 const GroupBySpillRun& run =
+                     sealed[static_cast<size_t>(p)]->runs()[static_cast<size_t>(r)];
+                 ConsumeSpilled(*state, run, BlocksIn(run, range.begin, range.end),
+                                order_sensitive);
+               }
+               state->Seal(1);
+               return PieceState{piece.task, state};
+             })
+        .Sink("collect", [&](PieceState done) {
+          std::lock_guard lock(mu);
+          tasks[static_cast<size_t>(done.task)].pieces.push_back(std::move(done.state));
+        });
+    piece_pipeline.Run(options.run);
+  }
+
+  MemoryBudget merge_states(merge_budget);
   std::atomic<int64_t> max_merge{0};
-  std::vector<int> ids(static_cast<size_t>(result.partitions));
-  for (int i = 0; i < result.partitions; ++i) ids[static_cast<size_t>(i)] = i;
   std::mutex mu;
   std::vector<std::pair<int, RecordBatch>> finished;  // guarded by mu
   Pipeline merge_pipeline("groupby-merge");
-  merge_pipeline.Source("partitions", std::move(ids))
+  merge_pipeline.Source("partitions", std::move(tasks))
       .Map("merge",
-           [&](int partition) {
+           [&](MergeTask task) {
              auto state = prototype.NewEmpty();
+             const PartitionRange range = task.spill_range;
              int64_t upper_bound = 0;
-             for (const auto& p : sealed) upper_bound += p->partition_groups(partition);
-             state->Reserve(upper_bound);
-             for (const auto& p : sealed) state->MergePartition(*p, partition);
-             const int64_t bytes = state->ByteSize();
-             int64_t seen = max_merge.load();
-             while (bytes > seen && !max_merge.compare_exchange_weak(seen, bytes)) {
+             for (const auto& p : sealed) {
+               for (int f = range.begin * fine; f < range.end * fine; ++f) {
+                 upper_bound += p->state().partition_groups(f);
+               }
              }
-             return std::make_pair(partition, state->Finish());
+             for (const auto& piece : task.pieces) upper_bound += piece->partition_groups(0);
+             state->Reserve(upper_bound);
+             for (const auto& p : sealed) {
+               for (int f = range.begin * fine; f < range.end * fine; ++f) {
+                 state->MergePartition(p->state(), f);
+               }
+             }
+             if (task.pieces.empty()) {
+               for (const auto& p : sealed) {
+                 for (const GroupBySpillRun& run : p->runs()) {
+                   ConsumeSpilled(*state, run, BlocksIn(run, range.begin, range.end),
+                                  order_sensitive);
+                 }
+               }
+             }
+             for (const auto& piece : task.pieces) state->MergePartition(*piece, 0);
+             task.pieces.clear();
+             const int64_t bytes = state->ByteSize();
+             RecordMax(max_merge, bytes);
+             // Accounted while it finishes; a state past the merge budget is an overdraft.
+             std::optional<Reservation> held = merge_states.TryReserve(bytes);
+             if (!held) held = merge_states.ReserveOverLimit(bytes);
+             result.tasks[static_cast<size_t>(task.index)].state_bytes = bytes;
+             return std::make_pair(task.index, state->Finish());
            })
       .Sink("collect", [&](std::pair<int, RecordBatch> part) {
         std::lock_guard lock(mu);
+        result.tasks[static_cast<size_t>(part.first)].groups = part.second.num_rows();
         if (part.second.num_rows() > 0) finished.push_back(std::move(part));
       });
   result.merge_report = merge_pipeline.Run(options.run);
   result.max_merge_state_bytes = max_merge.load();
+  result.state_overdraft_bytes =
+      std::max<int64_t>(0, result.peak_partial_bytes - spill.budget().limit()) +
+      std::max<int64_t>(0, merge_states.peak() - merge_states.limit());
   std::sort(finished.begin(), finished.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [_, batch] : finished) {

@@ -1,15 +1,31 @@
-// RunGroupBy: a group-by over a TableScan on the flow executor. Read tasks read units (Parquet
-// row groups decoded, CSV files cut into chunks), parse tasks turn CSV chunks into batches; each
-// aggregate task folds batches into a partial HashAggregation of its own (map-side combining, so
-// only one entry per group and thread is ever shuffled); after the scan the partials are sealed
-// into P hash partitions and P merge tasks each build one partition of the result in parallel.
+// RunGroupBy: a group-by over a TableScan on the flow executor, inside one memory budget.
 //
-// P defaults to max(cores, rows read / 500,000) within [min, max] partitions.
+// Map side: read tasks read units (Parquet row groups decoded, CSV files cut into chunks), parse
+// tasks turn CSV chunks into batches, and each aggregate task folds batches into a partial state
+// of its own (map-side combining: one entry per group and thread). The partial states share a
+// state budget; a partial that does not fit stops taking new groups and spills the rows it
+// cannot absorb as runs hash-partitioned into S spill partitions (group_by_partial.h).
+//
+// Reduce side: the partials are sealed into P hash partitions (P a multiple of S when anything
+// spilled, so each spill partition is a whole number of them). The measured size of each
+// partition (its partial groups times the bytes a group costs, plus its spilled rows) drives
+// coalescing: adjacent partitions share a merge task up to advisory_partition_bytes, within
+// [min_partitions, max_partitions] tasks. A merge task merges its partitions of every partial,
+// then aggregates its spilled rows. A spill partition far larger than the others (skew) has its
+// spilled rows aggregated by several tasks into partials of their own first ("pieces"), which
+// the merge then combines.
+//
+// Memory: a quarter of RunOptions::memory_budget (at least 8 MiB or half of it) bounds the
+// batches in flight;
+// the rest bounds group-by state, half of it for the map side's partials and half for merges.
+//
+// P starts at max(cores, rows read / 500,000) within [min, max] partitions.
 //
 // Thread safety: each call is independent.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "sluice/flow/options.h"
@@ -22,19 +38,47 @@ namespace sluice {
 struct GroupByOptions {
   int min_partitions = 1;
   int max_partitions = 4096;
+  // Coalescing target for one merge task's state.
+  int64_t advisory_partition_bytes = 64 << 20;
+  // A spill partition is skewed above this many times the median and this size.
+  double skew_factor = 5;
+  int64_t skew_threshold_bytes = 16 << 20;
+  // Where spill runs go ("" for the system temp directory); removed when the call returns.
+  std::string spill_dir;
   RunOptions run;
 };
 
+// One merge task: hash partitions [first, end) of the P sealed ones.
+struct GroupByPartitionStats {
+  int first = 0;
+  int end = 0;
+  int64_t partial_groups = 0;  // groups of the partials merged (one key counts once per partial)
+  int64_t spilled_rows = 0;
+  int64_t spilled_bytes = 0;    // in memory, before compression
+  int64_t estimated_bytes = 0;  // what coalescing went by
+  int64_t state_bytes = 0;      // the merged state, measured
+  int64_t groups = 0;           // output rows
+  bool skewed = false;
+  int pieces = 0;  // tasks that pre-aggregated its spilled rows (0: the merge did)
+};
+
 struct GroupByResult {
-  std::vector<RecordBatch> batches;  // one per non-empty partition
+  std::vector<RecordBatch> batches;  // one per non-empty merge task, in hash order
   std::shared_ptr<const Schema> schema;
-  int partitions = 0;
+  int partitions = 0;        // P, hash partitions of the sealed partials
+  int spill_partitions = 0;  // S, or 0 when nothing spilled
   int64_t input_rows = 0;
   int64_t groups = 0;
-  // Bytes of the partial states after the scan, and the most one partition's merge held: the
-  // executor's budget does not see these yet (no spilling), so they are reported apart.
-  int64_t partial_state_bytes = 0;
+  int64_t memory_budget = 0;
+  int64_t state_budget = 0;         // the state's part of it
+  int64_t partial_state_bytes = 0;  // the map side's states at the end of the scan
+  int64_t peak_partial_bytes = 0;   // the most the map side's accounting held
   int64_t max_merge_state_bytes = 0;
+  int64_t state_overdraft_bytes = 0;  // state held beyond its budget (one batch's growth)
+  int64_t spilled_rows = 0;
+  int64_t spilled_file_bytes = 0;
+  int64_t spill_runs = 0;
+  std::vector<GroupByPartitionStats> tasks;
   RunReport scan_report;   // scan + partial aggregation
   RunReport merge_report;  // partition merges
 };

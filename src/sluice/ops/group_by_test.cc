@@ -26,7 +26,8 @@ class GroupByTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Writes `files` files of random rows with several row groups each; returns their paths.
-  std::vector<std::string> WriteFiles(int files, int rows_per_file, uint64_t seed) {
+  std::vector<std::string> WriteFiles(int files, int rows_per_file, uint64_t seed,
+                                      int keys = 3000) {
     schema_ = std::make_shared<const Schema>(std::vector<Field>{{"k", DataType::String()},
                                                                 {"g", DataType::Int32()},
                                                                 {"v", DataType::Int64()},
@@ -42,7 +43,7 @@ class GroupByTest : public ::testing::Test {
         if (rng() % 13 == 0) {
           k.AppendNull();
         } else {
-          k.Append("key-" + std::to_string(rng() % 3000));
+          k.Append("key-" + std::to_string(rng() % static_cast<uint64_t>(keys)));
         }
         g.Append(static_cast<int32_t>(rng() % 7));
         if (rng() % 9 == 0) {
@@ -110,11 +111,13 @@ TEST_F(GroupByTest, ParallelPartitionedResultEqualsOneSequentialState) {
 
   GroupByOptions options;
   options.run.cpu_threads = 3;
-  options.run.memory_budget = 8_MiB;
+  options.run.memory_budget = 64_MiB;
   options.run.progress = ProgressMode::kOff;
   options.min_partitions = 5;
   GroupByResult result = RunGroupBy(*scan, spec, options);
   EXPECT_EQ(result.partitions, 5);
+  EXPECT_EQ(result.spilled_rows, 0);
+  EXPECT_EQ(result.tasks.size(), 5u);
   EXPECT_EQ(result.input_rows, 48000);
 
   HashAggregation sequential(*schema_, spec);
@@ -127,6 +130,126 @@ TEST_F(GroupByTest, ParallelPartitionedResultEqualsOneSequentialState) {
   EXPECT_EQ(result.groups, want[0].num_rows());
   EXPECT_GT(result.groups, 15000);
   EXPECT_EQ(Rows(result.batches), Rows(want));
+}
+
+std::multiset<std::string> SequentialRows(const Schema& schema, const GroupBySpec& spec,
+                                          const std::vector<RecordBatch>& batches) {
+  HashAggregation sequential(schema, spec);
+  int64_t position = 0;
+  for (const RecordBatch& b : batches) {
+    sequential.Consume(b, position);
+    position += b.num_rows();
+  }
+  return Rows({sequential.Finish()});
+}
+
+int64_t DataBytes(const std::vector<RecordBatch>& batches) {
+  int64_t bytes = 0;
+  for (const RecordBatch& b : batches) bytes += ByteSize(b);
+  return bytes;
+}
+
+// A budget 20x smaller than the data: partials freeze, spill, and the result does not change.
+TEST_F(GroupByTest, BudgetTwentyTimesSmallerThanTheDataSpillsAndGivesTheSameResult) {
+  const std::vector<std::string> paths = WriteFiles(6, 60000, 5, 200000);
+  for (const char* aggregates :
+       {"count(*), sum(v), max(x), mean(x)", "count(*), first(v), last(x), median(x)"}) {
+    SCOPED_TRACE(aggregates);
+    GroupBySpec spec;
+    spec.keys = {"k", "g"};
+    spec.aggregates = ParseAggregateCalls(aggregates);
+    auto scan = TableScan::Open(paths);
+    GroupByOptions options;
+    options.run.cpu_threads = 2;
+    options.run.memory_budget = DataBytes(all_) / 20;
+    options.spill_dir = (dir_ / "spill").string();
+    options.max_partitions = 64;
+    GroupByResult result = RunGroupBy(*scan, spec, options);
+    EXPECT_GT(result.spilled_rows, 0);
+    EXPECT_GT(result.spill_runs, 0);
+    EXPECT_GT(result.spill_partitions, 0);
+    EXPECT_EQ(result.partitions % result.spill_partitions, 0);
+    EXPECT_LE(result.tasks.size(), 64u);
+    int64_t task_spilled = 0;
+    for (const auto& t : result.tasks) task_spilled += t.spilled_rows;
+    EXPECT_EQ(task_spilled, result.spilled_rows);
+    EXPECT_EQ(Rows(result.batches), SequentialRows(*schema_, spec, all_));
+    EXPECT_TRUE(fs::is_empty(dir_ / "spill"));
+  }
+}
+
+// One key holds most rows of a spilled partition: its rows are pre-aggregated in pieces.
+TEST_F(GroupByTest, SkewedSpillPartitionIsSplitIntoPiecesWithoutChangingTheResult) {
+  const std::vector<std::string> paths = WriteFiles(4, 50000, 9, 100000);
+  GroupBySpec spec;
+  spec.keys = {"k"};
+  spec.aggregates = ParseAggregateCalls("count(*), sum(v), median(x)");
+  auto scan = TableScan::Open(paths);
+  GroupByOptions options;
+  options.run.cpu_threads = 2;
+  options.run.memory_budget = DataBytes(all_) / 20;
+  options.spill_dir = (dir_ / "spill").string();
+  options.skew_threshold_bytes = 0;
+  options.skew_factor = 1.5;  // random partitions vary; this flags the larger ones
+  GroupByResult result = RunGroupBy(*scan, spec, options);
+  ASSERT_GT(result.spilled_rows, 0);
+  int skewed = 0;
+  for (const auto& t : result.tasks) {
+    if (t.skewed) {
+      ++skewed;
+      EXPECT_GE(t.pieces, 1);
+    }
+  }
+  EXPECT_GT(skewed, 0);
+  EXPECT_EQ(Rows(result.batches), SequentialRows(*schema_, spec, all_));
+}
+
+// A user aggregate that fails in the merge, and one that cancels the run: no spill file is left.
+class FailingAggregator final : public Aggregator {
+ public:
+  explicit FailingAggregator(CancellationSource* cancel) : cancel_(cancel) {}
+  DataType output_type() const override { return DataType::Int64(); }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<FailingAggregator>(cancel_);
+  }
+  void Resize(int64_t) override {}
+  void Update(std::span<const Array* const>, std::span<const uint32_t>, RowPositions) override {
+    if (cancel_ != nullptr && ++updates_ > 40) cancel_->Cancel("test cancels");
+  }
+  void Merge(const Aggregator&, std::span<const uint32_t>, std::span<const uint32_t>) override {}
+  Array Finish() override { throw InvalidData("finish fails"); }
+  int64_t ByteSize() const override { return 0; }
+
+ private:
+  CancellationSource* cancel_;
+  int updates_ = 0;
+};
+
+TEST_F(GroupByTest, SpillFilesAreGoneAfterFailureAndCancellation) {
+  const std::vector<std::string> paths = WriteFiles(4, 50000, 3, 100000);
+  for (bool cancel : {false, true}) {
+    SCOPED_TRACE(cancel ? "cancelled" : "failed");
+    CancellationSource source;
+    GroupBySpec spec;
+    spec.keys = {"k", "g"};
+    spec.aggregates = ParseAggregateCalls("sum(v), fail(v)");
+    spec.user_functions.emplace_back("fail", [&](std::span<const DataType>) {
+      return std::make_unique<FailingAggregator>(cancel ? &source : nullptr);
+    });
+    auto scan = TableScan::Open(paths);
+    GroupByOptions options;
+    options.run.cpu_threads = 2;
+    options.run.memory_budget = DataBytes(all_) / 20;
+    options.run.cancel = source.token();
+    options.spill_dir = (dir_ / "spill").string();
+    try {
+      RunGroupBy(*scan, spec, options);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), cancel ? ErrorKind::kCancelled : ErrorKind::kInvalidData) << e.what();
+    }
+    EXPECT_TRUE(fs::is_empty(dir_ / "spill"));
+  }
 }
 
 TEST_F(GroupByTest, FilesWithDifferentSchemasAreNamed) {

@@ -1,0 +1,99 @@
+// GroupByPartial: one aggregate task's share of a group-by's map side, inside the memory budget.
+// It folds batches into a HashAggregation of its own while the shared state budget lets it grow;
+// when the budget is spent it stops adding groups (rows of groups it has keep being absorbed) and
+// buffers the other rows, flushed as spill runs partitioned by key hash; if even the groups it
+// has keep growing (median holds its values), it stops absorbing rows altogether. This is
+// hybrid hash aggregation: low-cardinality queries never spill, high-cardinality ones spill
+// only what does not fit.
+//
+// A run holds one block per spill partition that got rows (block_of_partition), so the reduce
+// side reads exactly its partitions' blocks. When the query is order-sensitive (first, last,
+// user aggregates) spilled rows carry their stream position as a trailing int64 column.
+//
+// Thread safety: a GroupByPartial is used by one thread at a time; the GroupBySpill it shares
+// with the other partials is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/base/memory_budget.h"
+#include "sluice/ops/hash_aggregation.h"
+#include "sluice/ops/spill.h"
+#include "sluice/table/record_batch.h"
+
+namespace sluice {
+
+// What the partials of one group-by share: the state budget and the spill directory (created on
+// the first spill).
+class GroupBySpill {
+ public:
+  // partitions: the spill fan-out; flush_bytes: a partial's buffer size that triggers a flush.
+  GroupBySpill(const Schema& input, const HashAggregation& prototype, int64_t state_limit,
+               int partitions, int64_t flush_bytes, std::string spill_dir);
+
+  MemoryBudget& budget() { return budget_; }
+  int partitions() const { return partitions_; }
+  int64_t flush_bytes() const { return flush_bytes_; }
+  const std::shared_ptr<const Schema>& spill_schema() const { return spill_schema_; }
+  bool order_sensitive() const { return order_sensitive_; }
+  SpillDirectory& directory();
+  // Null when nothing spilled.
+  const SpillDirectory* directory_if_created() const;
+
+ private:
+  MemoryBudget budget_;
+  int partitions_;
+  int64_t flush_bytes_;
+  bool order_sensitive_;
+  std::shared_ptr<const Schema> spill_schema_;
+  std::string spill_dir_;
+  mutable std::mutex mu_;
+  std::unique_ptr<SpillDirectory> directory_;  // guarded by mu_
+};
+
+struct GroupBySpillRun {
+  SpillRun run;
+  std::vector<int> block_of_partition;  // -1: no rows of that partition
+  std::vector<int64_t> rows_of_partition;
+  std::vector<int64_t> bytes_of_partition;  // in memory, before compression
+};
+
+class GroupByPartial {
+ public:
+  GroupByPartial(const HashAggregation& prototype, GroupBySpill& spill);
+
+  void Consume(const RecordBatch& batch, int64_t position);
+  // Writes what is buffered; call once after the last batch.
+  void FinishInput();
+
+  HashAggregation& state() { return *state_; }
+  const HashAggregation& state() const { return *state_; }
+  const std::vector<GroupBySpillRun>& runs() const { return runs_; }
+  int64_t spilled_rows() const { return spilled_rows_; }
+
+ private:
+  enum class Mode { kOpen, kFrozen, kClosed };
+  // Accounts the state and buffer; false when the budget refused (the bytes are then taken over
+  // the limit, counted as an overdraft, since they are already held).
+  bool Account();
+  void Buffer(const RecordBatch& batch, std::span<const int64_t> rows, int64_t position);
+  void Flush();
+
+  std::unique_ptr<HashAggregation> state_;
+  GroupBySpill& spill_;
+  Reservation reservation_;
+  Mode mode_ = Mode::kOpen;
+  std::vector<RecordBatch> buffer_;
+  int64_t buffer_bytes_ = 0;
+  std::vector<GroupBySpillRun> runs_;
+  int64_t spilled_rows_ = 0;
+  std::vector<int64_t> missing_;
+  std::vector<int64_t> all_rows_;
+};
+
+}  // namespace sluice
