@@ -1,0 +1,76 @@
+#include "sluice/ops/sort/chunk_sorter.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <vector>
+
+#include "sluice/base/check.h"
+#include "sluice/ops/sort/row_gather.h"
+
+namespace sluice {
+namespace {
+
+struct Entry {
+  uint64_t prefix;  // the key's first 8 bytes, big-endian, zero-padded
+  const uint8_t* key;
+  uint32_t length;
+  RowRef ref;
+};
+
+uint64_t Prefix(const uint8_t* key, uint32_t length) {
+  uint64_t word = 0;
+  std::memcpy(&word, key, std::min<uint32_t>(length, 8));
+  return __builtin_bswap64(word);
+}
+
+// memcmp order of the whole keys.
+bool Less(const Entry& a, const Entry& b) {
+  if (a.prefix != b.prefix) return a.prefix < b.prefix;
+  if (a.length <= 8 || b.length <= 8) return a.length < b.length;
+  const uint32_t n = std::min(a.length, b.length) - 8;
+  const int c = std::memcmp(a.key + 8, b.key + 8, n);
+  if (c != 0) return c < 0;
+  return a.length < b.length;
+}
+
+}  // namespace
+
+int64_t SortChunk(const std::shared_ptr<const Schema>& keyed_schema,
+                  std::span<const RecordBatch> batches, int64_t batch_rows, int64_t limit,
+                  const std::function<void(RecordBatch)>& emit) {
+  SLUICE_CHECK_GT(batch_rows, 0);
+  const int key_column = keyed_schema->num_fields() - 1;
+  size_t rows = 0;
+  for (const RecordBatch& b : batches) rows += static_cast<size_t>(b.num_rows());
+  std::vector<Entry> entries;
+  entries.reserve(rows);
+  for (size_t s = 0; s < batches.size(); ++s) {
+    const Array& keys = batches[s].column(key_column);
+    const int32_t* offsets = keys.raw_offsets() + keys.offset();
+    const uint8_t* data = keys.raw_data();
+    for (int64_t r = 0; r < keys.length(); ++r) {
+      const uint8_t* key = data + offsets[r];
+      const uint32_t length = static_cast<uint32_t>(offsets[r + 1] - offsets[r]);
+      entries.push_back(Entry{Prefix(key, length), key, length,
+                              RowRef{static_cast<uint32_t>(s), static_cast<uint32_t>(r)}});
+    }
+  }
+  auto end = entries.end();
+  if (limit >= 0 && static_cast<size_t>(limit) < entries.size()) {
+    end = entries.begin() + limit;
+    std::nth_element(entries.begin(), end, entries.end(), Less);
+  }
+  std::sort(entries.begin(), end, Less);
+  const size_t count = static_cast<size_t>(end - entries.begin());
+  std::vector<RowRef> refs;
+  for (size_t at = 0; at < count; at += static_cast<size_t>(batch_rows)) {
+    const size_t n = std::min(count - at, static_cast<size_t>(batch_rows));
+    refs.resize(n);
+    for (size_t i = 0; i < n; ++i) refs[i] = entries[at + i].ref;
+    emit(GatherRows(keyed_schema, batches, refs));
+  }
+  return static_cast<int64_t>(count);
+}
+
+}  // namespace sluice

@@ -1,0 +1,304 @@
+#include "sluice/ops/sort/external_sort.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "sluice/base/cores.h"
+#include "sluice/base/memory_budget.h"
+#include "sluice/flow/pipeline.h"
+#include "sluice/ops/sort/chunk_sorter.h"
+#include "sluice/ops/sort/run_merger.h"
+#include "sluice/ops/sort/sort_key_encoder.h"
+#include "sluice/ops/spill.h"
+
+namespace sluice {
+namespace {
+
+struct PositionedBatch {
+  RecordBatch batch;
+  int64_t position;
+};
+int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
+
+// Scanned batches with their keys, not yet sorted, paid for in the sort's budget.
+struct Chunk {
+  std::vector<RecordBatch> batches;  // keyed
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  Reservation held;
+};
+using Chunks = std::vector<std::shared_ptr<Chunk>>;
+int64_t ByteSize(const std::shared_ptr<Chunk>& c) { return c->bytes; }
+
+// One sorted run: in memory (batches, paid for by held) or spilled.
+struct Run {
+  std::vector<RecordBatch> batches;
+  std::optional<SpillRun> spilled;
+  int64_t rows = 0;
+  Reservation held;
+};
+
+int64_t BatchesBytes(const std::vector<RecordBatch>& batches) {
+  int64_t bytes = 0;
+  for (const RecordBatch& b : batches) bytes += ByteSize(b);
+  return bytes;
+}
+
+class Sorter {
+ public:
+  Sorter(const TableScan& scan, const SortOptions& options, SortStats& stats)
+      : options_(options),
+        stats_(stats),
+        encoder_(*scan.schema(), options.keys),
+        held_(options.run.memory_budget - options.run.memory_budget / 4) {
+    std::vector<Field> fields = scan.schema()->fields();
+    fields.push_back(Field{"__sort_key", DataType::Binary(), false});
+    keyed_schema_ = std::make_shared<const Schema>(std::move(fields));
+    const int threads = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
+    stats_.held_budget = held_.limit();
+    stats_.batch_bytes = options.batch_bytes > 0
+                             ? options.batch_bytes
+                             : std::clamp<int64_t>(held_.limit() / 64, 64 << 10, 4 << 20);
+    stats_.chunk_bytes =
+        std::max<int64_t>(held_.limit() / (2 * threads + 2), 2 * stats_.batch_bytes);
+  }
+
+  const std::shared_ptr<const Schema>& keyed_schema() const { return keyed_schema_; }
+
+  // A scanned batch into the task's chunk; a full chunk becomes a run.
+  void Add(Chunks& mine, PositionedBatch in) {
+    if (in.batch.num_rows() == 0) return;
+    if (mine.empty()) mine.push_back(std::make_shared<Chunk>());
+    Chunk& chunk = *mine[0];
+    std::vector<Array> columns = in.batch.columns();
+    columns.push_back(encoder_.Encode(in.batch, /*with_positions=*/true, in.position));
+    RecordBatch keyed = RecordBatch::Make(keyed_schema_, std::move(columns));
+    const int64_t bytes = ByteSize(keyed);
+    std::optional<Reservation> paid = held_.TryReserve(bytes);
+    if (!paid && chunk.rows > 0) {
+      FinishChunk(chunk);
+      paid = held_.TryReserve(bytes);
+    }
+    // An empty chunk always takes its first batch (liveness), even past the budget.
+    if (!paid) paid = held_.ReserveOverLimit(bytes);
+    if (chunk.held) {
+      chunk.held.Merge(std::move(*paid));
+    } else {
+      chunk.held = std::move(*paid);
+    }
+    chunk.rows += keyed.num_rows();
+    chunk.bytes += bytes;
+    chunk.batches.push_back(std::move(keyed));
+    input_rows_.fetch_add(in.batch.num_rows(), std::memory_order_relaxed);
+    keyed_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    if (chunk.bytes >= stats_.chunk_bytes) FinishChunk(chunk);
+  }
+
+  // Sorts a chunk into a run, kept in memory when the budget has room for the sorted copy,
+  // spilled otherwise; empties the chunk.
+  void FinishChunk(Chunk& chunk) {
+    if (chunk.rows == 0) return;
+    const int64_t batch_rows =
+        std::max<int64_t>(1, stats_.batch_bytes * chunk.rows / std::max<int64_t>(chunk.bytes, 1));
+    const int64_t kept_rows =
+        options_.limit >= 0 ? std::min(options_.limit, chunk.rows) : chunk.rows;
+    const int64_t copy_bytes = chunk.bytes / chunk.rows * kept_rows + 1;
+    Run run;
+    if (std::optional<Reservation> room = held_.TryReserve(copy_bytes)) {
+      run.rows = SortChunk(keyed_schema_, chunk.batches, batch_rows, options_.limit,
+                           [&](RecordBatch b) { run.batches.push_back(std::move(b)); });
+      // The estimate becomes the real size where the budget allows.
+      room->TryResize(BatchesBytes(run.batches));
+      run.held = std::move(*room);
+    } else {
+      SpillRunWriter writer(spill(), "sort-run", keyed_schema_);
+      run.rows = SortChunk(keyed_schema_, chunk.batches, batch_rows, options_.limit,
+                           [&](RecordBatch b) { writer.Write(b); });
+      run.spilled = writer.Finish();
+    }
+    chunk.batches.clear();
+    chunk.rows = 0;
+    chunk.bytes = 0;
+    chunk.held.Release();
+    std::lock_guard lock(mu_);
+    runs_.push_back(std::move(run));
+  }
+
+  void Merge(const BatchSink& sink) {
+    std::vector<Run> runs;
+    {
+      std::lock_guard lock(mu_);
+      runs.swap(runs_);
+    }
+    stats_.input_rows = input_rows_.load();
+    stats_.runs = static_cast<int>(runs.size());
+    for (const Run& r : runs) stats_.spilled_runs += r.spilled.has_value();
+    std::vector<Run> spilled;
+    std::vector<Run> in_memory;
+    for (Run& r : runs) (r.spilled ? spilled : in_memory).push_back(std::move(r));
+    // Each spilled run being read holds one block, decoded (about batch_bytes) plus its
+    // compressed pages; the output batch holds another.
+    const int64_t per_reader = 2 * stats_.batch_bytes;
+    const int fan_in = static_cast<int>(
+        std::max<int64_t>(2, (held_.limit() - held_.used() - per_reader) / per_reader));
+    std::sort(spilled.begin(), spilled.end(),
+              [](const Run& a, const Run& b) { return a.rows < b.rows; });
+    while (static_cast<int>(spilled.size()) > fan_in) {
+      std::vector<Run> group(std::make_move_iterator(spilled.begin()),
+                             std::make_move_iterator(spilled.begin() + fan_in));
+      spilled.erase(spilled.begin(), spilled.begin() + fan_in);
+      Run merged;
+      SpillRunWriter writer(spill(), "sort-merge", keyed_schema_);
+      MergeInto(group, {}, -1, [&](RecordBatch b) { writer.Write(b); });
+      merged.spilled = writer.Finish();
+      merged.rows = merged.spilled->rows;
+      for (const Run& r : group) RemoveSpill(r);
+      ++stats_.intermediate_merges;
+      auto at = std::lower_bound(spilled.begin(), spilled.end(), merged.rows,
+                                 [](const Run& r, int64_t rows) { return r.rows < rows; });
+      spilled.insert(at, std::move(merged));
+    }
+    stats_.final_fan_in = static_cast<int>(spilled.size() + in_memory.size());
+    auto strip = [&](const RecordBatch& keyed) {
+      std::vector<Array> columns = keyed.columns();
+      columns.pop_back();
+      stats_.output_rows += keyed.num_rows();
+      sink(RecordBatch::Make(schema_, std::move(columns), keyed.num_rows()));
+    };
+    if (spilled.empty() && in_memory.size() == 1 && options_.limit < 0) {
+      for (const RecordBatch& b : in_memory[0].batches) {
+        options_.run.cancel.ThrowIfCancelled();
+        strip(b);
+      }
+      return;
+    }
+    MergeInto(spilled, std::move(in_memory), options_.limit, strip);
+  }
+
+  void set_schema(std::shared_ptr<const Schema> schema) { schema_ = std::move(schema); }
+  int64_t peak_held() const { return held_.peak(); }
+  int64_t spilled_bytes() const { return spill_ ? spill_->bytes_spilled() : 0; }
+
+ private:
+  SpillDirectory& spill() {
+    std::lock_guard lock(spill_mu_);
+    if (!spill_) spill_ = std::make_unique<SpillDirectory>(options_.spill_dir);
+    return *spill_;
+  }
+
+  static void RemoveSpill(const Run& run) {
+    std::error_code ignored;
+    std::filesystem::remove(run.spilled->path, ignored);
+  }
+
+  void MergeInto(std::vector<Run>& spilled, std::vector<Run> in_memory, int64_t limit,
+                 const std::function<void(RecordBatch)>& emit) {
+    std::vector<RunSource> sources;
+    std::vector<std::shared_ptr<SpillRunReader>> readers;
+    for (Run& r : in_memory) {
+      auto batches = std::make_shared<std::vector<RecordBatch>>(std::move(r.batches));
+      auto held = std::make_shared<Reservation>(std::move(r.held));
+      sources.push_back([batches, held, next = size_t{0}]() mutable -> std::optional<RecordBatch> {
+        if (next == batches->size()) return std::nullopt;
+        // A batch handed over is released here; the merge keeps it until its rows are out.
+        return std::move((*batches)[next++]);
+      });
+    }
+    for (Run& r : spilled) {
+      auto reader = std::make_shared<SpillRunReader>(*r.spilled);
+      sources.push_back([reader] { return reader->Next(); });
+    }
+    const int64_t batch_rows = std::max<int64_t>(
+        1, stats_.batch_bytes * stats_.input_rows / std::max<int64_t>(keyed_bytes_.load(), 1));
+    MergeRuns(keyed_schema_, std::move(sources), batch_rows, limit, options_.run.cancel, emit);
+  }
+
+  const SortOptions& options_;
+  SortStats& stats_;
+  SortKeyEncoder encoder_;
+  MemoryBudget held_;
+  std::shared_ptr<const Schema> keyed_schema_;
+  std::shared_ptr<const Schema> schema_;
+  std::atomic<int64_t> input_rows_{0};
+  std::atomic<int64_t> keyed_bytes_{0};
+  std::mutex mu_;
+  std::vector<Run> runs_;  // guarded by mu_
+  std::mutex spill_mu_;
+  std::unique_ptr<SpillDirectory> spill_;  // guarded by spill_mu_ until the scan ends
+};
+
+}  // namespace
+
+SortStats SortTable(const TableScan& scan, const SortOptions& options, const BatchSink& sink) {
+  const auto start = std::chrono::steady_clock::now();
+  SortStats stats;
+  Sorter sorter(scan, options, stats);
+  sorter.set_schema(scan.schema());
+  RunOptions run = options.run;
+  run.memory_budget = options.run.memory_budget / 4;
+  run.report_path.clear();
+
+  Pipeline pipeline("sort");
+  ReduceResult<Chunks> leftovers =
+      pipeline.Source("row groups", scan.units())
+          .FlatMap("read",
+                   [&scan](const ScanUnit& unit, Emitter<ScanPiece>& out) {
+                     scan.ReadPieces(unit, [&out](ScanPiece piece) { out.Emit(std::move(piece)); });
+                   })
+          .FlatMap("parse",
+                   [&scan](ScanPiece piece, Emitter<PositionedBatch>& out) {
+                     scan.Parse(piece, [&out](RecordBatch b, int64_t position) {
+                       out.Emit(PositionedBatch{std::move(b), position});
+                     });
+                   })
+          .Reduce(
+              "sort runs", Chunks{},
+              [&sorter](Chunks& mine, PositionedBatch in) { sorter.Add(mine, std::move(in)); },
+              [](Chunks& all, Chunks&& partial) {
+                for (auto& c : partial) {
+                  if (c->rows > 0) all.push_back(std::move(c));
+                }
+              });
+  stats.scan_report = pipeline.Run(run);
+
+  // The chunks the tasks were still filling, sorted in parallel.
+  Chunks rest = std::move(leftovers.value());
+  if (!rest.empty()) {
+    Pipeline finish("sort-rest");
+    finish.Source("chunks", std::move(rest)).Sink("sort", [&sorter](std::shared_ptr<Chunk> chunk) {
+      sorter.FinishChunk(*chunk);
+    });
+    finish.Run(run);
+  }
+  sorter.Merge(sink);
+  stats.peak_held_bytes = sorter.peak_held();
+  stats.spilled_bytes = sorter.spilled_bytes();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+nlohmann::json SortStats::ToJson() const {
+  return nlohmann::json{
+      {"input_rows", input_rows},
+      {"output_rows", output_rows},
+      {"runs", runs},
+      {"spilled_runs", spilled_runs},
+      {"intermediate_merges", intermediate_merges},
+      {"final_fan_in", final_fan_in},
+      {"spilled_bytes", spilled_bytes},
+      {"chunk_bytes", chunk_bytes},
+      {"batch_bytes", batch_bytes},
+      {"held_budget", held_budget},
+      {"peak_held_bytes", peak_held_bytes},
+      {"seconds", seconds},
+      {"scan", scan_report.ToJson()},
+  };
+}
+
+}  // namespace sluice

@@ -1,0 +1,68 @@
+// SortTable: an external merge sort of a TableScan by one or more key columns, each ascending or
+// descending, nulls last (DuckDB's default), NaN above +inf, stable (rows with equal keys keep
+// their stream order: file, row group, row).
+//
+// How it runs, inside RunOptions::memory_budget (B):
+//   - a quarter of B goes to the scan pipeline (reads and parses in flight); the rest is the
+//     sort's own MemoryBudget, in which everything the sort holds is reserved;
+//   - sort tasks on the flow executor each fill a chunk (at most held / (2 * threads + 2) bytes)
+//     with scanned batches and their normalized keys (sort_key_encoder.h), then sort it in place
+//     of the scan (chunks sort in parallel); a sorted chunk (a run) stays in memory while the
+//     budget has room for it, otherwise it is written to a spill run in blocks of batch_bytes;
+//   - the runs are merged through a loser tree (run_merger.h); when the spilled runs are more
+//     than the memory left can read a block of at once, groups of them are first merged into
+//     longer spilled runs (multi-pass), the smallest first.
+// With a limit (a global top-N), every chunk keeps only its first `limit` rows and the merge
+// stops after `limit` rows, so little is held and nothing spills.
+//
+// The sorted rows go to the sink in order, in batches of about batch_bytes, on the calling
+// thread. Spill files live in a private directory under spill_dir that is removed on return, on
+// an error (the sink's too) and on cancellation.
+//
+// Thread safety: each call is independent; the sink is called from the calling thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "sluice/flow/options.h"
+#include "sluice/flow/run_report.h"
+#include "sluice/ops/sort/sort_key.h"
+#include "sluice/ops/table_scan.h"
+
+namespace sluice {
+
+struct SortOptions {
+  std::vector<SortKey> keys;
+  int64_t limit = -1;  // keep the first `limit` rows only; -1 for all
+  RunOptions run;
+  std::string spill_dir;    // parent of the job's spill directory; "" for the system temp dir
+  int64_t batch_bytes = 0;  // output and spill block size; 0: held budget / 64 in [64 KiB, 4 MiB]
+};
+
+struct SortStats {
+  int64_t input_rows = 0;
+  int64_t output_rows = 0;
+  int runs = 0;                 // sorted chunks
+  int spilled_runs = 0;         // of those, written to disk
+  int intermediate_merges = 0;  // merges of spilled runs into longer ones before the last
+  int final_fan_in = 0;
+  int64_t spilled_bytes = 0;  // spill file bytes written, intermediate merges included
+  int64_t chunk_bytes = 0;
+  int64_t batch_bytes = 0;
+  int64_t held_budget = 0;      // the sort's own share of the budget
+  int64_t peak_held_bytes = 0;  // the most it held
+  double seconds = 0;
+  RunReport scan_report;
+
+  nlohmann::json ToJson() const;
+};
+
+using BatchSink = std::function<void(const RecordBatch&)>;
+
+SortStats SortTable(const TableScan& scan, const SortOptions& options, const BatchSink& sink);
+
+}  // namespace sluice

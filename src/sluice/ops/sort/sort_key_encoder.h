@@ -1,0 +1,55 @@
+// SortKeyEncoder: turns the sort-key columns of each row into one byte string whose memcmp order
+// is the sort order (a normalized key), so rows of any key types are ordered, merged and compared
+// across runs with one memcmp, and a spilled run carries its keys instead of re-deriving them.
+//
+// Layout, key column after key column:
+//   a flag byte: 0x00 valid, 0x01 null (nulls last whatever the direction); then for a valid
+//   value (a null writes zeros for fixed-width types and nothing for strings):
+//   bool: one byte; signed ints, dates, timestamps: big-endian with the sign bit flipped;
+//   unsigned ints: big-endian; floats: -0.0 as +0.0, every NaN as one NaN above +inf, then the
+//   IEEE bits with all bits flipped when negative and the sign bit flipped otherwise,
+//   big-endian; decimal128: 16 bytes big-endian with the sign bit flipped; fixed_size_binary:
+//   its bytes; string and binary: the bytes with 0x00 escaped as 0x00 0x01, ended by 0x00 0x00
+//   (prefix-free, so "a" < "a\0" < "ab"). A descending column has its value bytes inverted.
+// With a position, 8 bytes big-endian of the row's stream position end the key: equal sort keys
+// keep stream order (a stable sort), and every key is unique.
+//
+// Keys live in memory and in spill files of one run only; the layout may change freely.
+//
+// Thread safety: an encoder is immutable after construction; Encode may run on many threads.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sluice/ops/sort/sort_key.h"
+#include "sluice/table/array.h"
+#include "sluice/table/record_batch.h"
+
+namespace sluice {
+
+class SortKeyEncoder {
+ public:
+  // columns: indices into the batches Encode will see; descending: one flag per column.
+  SortKeyEncoder(const Schema& schema, std::vector<int> columns, std::vector<bool> descending);
+  SortKeyEncoder(const Schema& schema, const std::vector<SortKey>& keys);
+
+  // A binary column holding the normalized key of each row of `batch`; with with_positions, row
+  // r ends with first_position + r.
+  Array Encode(const RecordBatch& batch, bool with_positions, int64_t first_position = 0) const;
+
+  // The key bytes of every non-null row have this length (-1: variable, a string key column).
+  int fixed_length(bool with_positions) const {
+    return fixed_length_ < 0 ? -1 : fixed_length_ + (with_positions ? 8 : 0);
+  }
+  const std::vector<int>& columns() const { return columns_; }
+
+ private:
+  std::vector<int> columns_;
+  std::vector<bool> descending_;
+  std::vector<DataType> types_;
+  int fixed_length_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,109 @@
+#include "sluice/ops/sort/top_n.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+#include "sluice/base/cores.h"
+#include "sluice/flow/pipeline.h"
+#include "sluice/ops/sort/top_n_table.h"
+
+namespace sluice {
+namespace {
+
+constexpr int64_t kRowsPerPartition = 500'000;
+
+struct PositionedBatch {
+  RecordBatch batch;
+  int64_t position;
+};
+int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
+
+using Tables = std::vector<std::shared_ptr<TopNTable>>;
+
+}  // namespace
+
+TopNResult TopNPerGroup(const TableScan& scan, const TopNOptions& options) {
+  TopNResult result;
+  result.schema = scan.schema();
+  // Resolves the columns (errors name them) before any work starts.
+  TopNTable prototype(scan.schema(), options.groups, options.order, options.n);
+  std::atomic<int64_t> rows{0};
+  RunOptions run = options.run;
+  run.report_path.clear();
+
+  Pipeline scan_pipeline("topn-scan");
+  ReduceResult<Tables> partials =
+      scan_pipeline.Source("row groups", scan.units())
+          .FlatMap("read",
+                   [&scan](const ScanUnit& unit, Emitter<ScanPiece>& out) {
+                     scan.ReadPieces(unit, [&out](ScanPiece piece) { out.Emit(std::move(piece)); });
+                   })
+          .FlatMap("parse",
+                   [&scan](ScanPiece piece, Emitter<PositionedBatch>& out) {
+                     scan.Parse(piece, [&out](RecordBatch b, int64_t position) {
+                       out.Emit(PositionedBatch{std::move(b), position});
+                     });
+                   })
+          .Reduce(
+              "top-n", Tables{},
+              [&](Tables& mine, PositionedBatch in) {
+                if (mine.empty()) {
+                  mine.push_back(std::make_shared<TopNTable>(scan.schema(), options.groups,
+                                                             options.order, options.n));
+                }
+                mine[0]->Consume(in.batch, in.position);
+                rows.fetch_add(in.batch.num_rows(), std::memory_order_relaxed);
+              },
+              [](Tables& all, Tables&& partial) {
+                all.insert(all.end(), partial.begin(), partial.end());
+              });
+  result.scan_report = scan_pipeline.Run(run);
+  result.input_rows = rows.load();
+
+  const Tables& tables = partials.value();
+  for (const auto& t : tables) {
+    result.candidate_rows += t->num_rows();
+    result.state_bytes += t->ByteSize();
+  }
+  const int cores = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
+  result.partitions = static_cast<int>(
+      std::clamp<int64_t>(std::max<int64_t>(cores, result.candidate_rows / kRowsPerPartition),
+                          options.min_partitions, options.max_partitions));
+  // Sealed one table at a time, so each table's copies are gathered once.
+  std::vector<std::vector<TopNTable::Piece>> sealed;
+  for (const auto& t : tables) sealed.push_back(t->Seal(result.partitions));
+
+  std::vector<int> ids(static_cast<size_t>(result.partitions));
+  for (int i = 0; i < result.partitions; ++i) ids[static_cast<size_t>(i)] = i;
+  std::mutex mu;
+  std::vector<std::pair<int, RecordBatch>> finished;  // guarded by mu
+  std::atomic<int64_t> groups{0};
+  Pipeline merge_pipeline("topn-merge");
+  merge_pipeline.Source("partitions", std::move(ids))
+      .Map("merge",
+           [&](int partition) {
+             TopNTable merged(scan.schema(), options.groups, options.order, options.n);
+             for (const auto& pieces : sealed) {
+               const TopNTable::Piece& piece = pieces[static_cast<size_t>(partition)];
+               merged.Consume(piece.batch, piece.positions);
+             }
+             groups.fetch_add(merged.num_groups(), std::memory_order_relaxed);
+             return std::make_pair(partition, merged.Finish());
+           })
+      .Sink("collect", [&](std::pair<int, RecordBatch> part) {
+        std::lock_guard lock(mu);
+        if (part.second.num_rows() > 0) finished.push_back(std::move(part));
+      });
+  result.merge_report = merge_pipeline.Run(run);
+  result.groups = groups.load();
+  std::sort(finished.begin(), finished.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [_, batch] : finished) {
+    result.output_rows += batch.num_rows();
+    result.batches.push_back(std::move(batch));
+  }
+  return result;
+}
+
+}  // namespace sluice
