@@ -11,6 +11,7 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
+#include "sluice/flow/json_file.h"
 
 namespace sluice {
 namespace {
@@ -115,21 +116,7 @@ nlohmann::json RunReport::ToJson() const {
             {"text", verdict.text}}}};
 }
 
-void RunReport::WriteJson(const std::string& path) const {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    if (!out) throw IoErrorFromErrno(errno, "create report", temp);
-    out << ToJson().dump(2) << '\n';
-    out.close();
-    if (!out) throw IoErrorFromErrno(errno, "write report", temp);
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    int error = errno;
-    std::remove(temp.c_str());
-    throw IoErrorFromErrno(error, "rename report", path);
-  }
-}
+void RunReport::WriteJson(const std::string& path) const { WriteJsonFile(ToJson(), path); }
 
 std::string RunReport::Summary() const {
   std::string out = fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>5} {:>5} {:>5} {:>5} {:>6}\n",

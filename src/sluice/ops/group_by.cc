@@ -101,6 +101,9 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   const int cores = options.run.cpu_threads > 0 ? options.run.cpu_threads : UsableCores();
   result.memory_budget = options.run.memory_budget;
   RunOptions pipeline_run = options.run;
+  // The caller writes one report of the whole group-by (group_by_report.h).
+  pipeline_run.report_path.clear();
+  RunOptions other_runs = pipeline_run;
   const int64_t budget = options.run.memory_budget;
   pipeline_run.memory_budget = std::max(budget / 4, std::min(kMinPipelineBytes, budget / 2));
   result.state_budget = budget - pipeline_run.memory_budget;
@@ -256,7 +259,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
           std::lock_guard lock(mu);
           tasks[static_cast<size_t>(done.task)].pieces.push_back(std::move(done.state));
         });
-    piece_pipeline.Run(options.run);
+    piece_pipeline.Run(other_runs);
   }
 
   MemoryBudget merge_states(merge_budget);
@@ -305,7 +308,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
         result.tasks[static_cast<size_t>(part.first)].groups = part.second.num_rows();
         if (part.second.num_rows() > 0) finished.push_back(std::move(part));
       });
-  result.merge_report = merge_pipeline.Run(options.run);
+  result.merge_report = merge_pipeline.Run(other_runs);
   result.max_merge_state_bytes = max_merge.load();
   result.state_overdraft_bytes =
       std::max<int64_t>(0, result.peak_partial_bytes - spill.budget().limit()) +
