@@ -1,0 +1,119 @@
+#include "sluice/jobs/batch/batch_input.h"
+
+#include "sluice/base/error.h"
+#include "sluice/io/fs/file_system.h"
+
+namespace sluice {
+namespace {
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool IsCsv(const std::string& path) {
+  return EndsWith(path, ".csv") || EndsWith(path, ".csv.gz") || EndsWith(path, ".csv.zst") ||
+         EndsWith(path, ".tsv");
+}
+
+std::vector<std::string> Expand(const BatchInput& input) {
+  auto fs = fs::LocalFileSystem();
+  std::vector<std::string> paths;
+  for (const std::string& pattern : input.paths) {
+    std::vector<fs::FileInfo> matches;
+    try {
+      matches = fs->Glob(pattern);
+    } catch (Error& e) {
+      throw std::move(e).With("input", input.name);
+    }
+    if (matches.empty()) {
+      throw NotFound("no file matches").With("input", input.name).With("pattern", pattern);
+    }
+    for (const fs::FileInfo& m : matches) paths.push_back(m.path);
+  }
+  if (paths.empty()) throw InvalidArgument("input '{}' names no files", input.name);
+  return paths;
+}
+
+}  // namespace
+
+BatchInput BatchInput::Parquet(std::string name, std::vector<std::string> paths) {
+  BatchInput in;
+  in.name = std::move(name);
+  in.format = Format::kParquet;
+  in.paths = std::move(paths);
+  return in;
+}
+
+BatchInput BatchInput::Csv(std::string name, std::vector<std::string> paths,
+                           csv::CsvReadOptions options) {
+  BatchInput in;
+  in.name = std::move(name);
+  in.format = Format::kCsv;
+  in.paths = std::move(paths);
+  in.csv = std::move(options);
+  return in;
+}
+
+BatchInput BatchInput::Batches(std::string name, std::shared_ptr<const Schema> schema,
+                               std::vector<RecordBatch> batches) {
+  BatchInput in;
+  in.name = std::move(name);
+  in.format = Format::kBatches;
+  in.schema = std::move(schema);
+  in.batches = std::move(batches);
+  return in;
+}
+
+BatchInput BatchInput::Files(std::string name, std::vector<std::string> patterns) {
+  BatchInput in = Parquet(std::move(name), std::move(patterns));
+  std::vector<std::string> paths = Expand(in);
+  size_t csv = 0;
+  for (const std::string& p : paths) {
+    if (IsCsv(p)) {
+      ++csv;
+    } else if (!EndsWith(p, ".parquet")) {
+      throw NotSupported("inputs are Parquet (.parquet) or CSV (.csv, .csv.gz, .csv.zst, .tsv)")
+          .With("input", in.name)
+          .With("file", p);
+    }
+  }
+  if (csv != 0 && csv != paths.size()) {
+    throw InvalidArgument("input '{}' mixes CSV and Parquet files; give one kind", in.name);
+  }
+  if (csv != 0) {
+    in.format = Format::kCsv;
+    if (EndsWith(paths[0], ".tsv")) in.csv.dialect.delimiter = '\t';
+  }
+  in.paths = std::move(paths);
+  return in;
+}
+
+void CheckInputName(const std::string& name) {
+  bool ok = !name.empty() && name != "." && name != "..";
+  for (char c : name) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
+  }
+  if (!ok) {
+    throw InvalidArgument("an input name is letters, digits, '_', '-' and '.', not '{}'", name);
+  }
+}
+
+std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input) {
+  try {
+    switch (input.format) {
+      case BatchInput::Format::kParquet:
+        return TableScan::Open(Expand(input));
+      case BatchInput::Format::kCsv:
+        return TableScan::OpenCsv(Expand(input), input.csv);
+      case BatchInput::Format::kBatches:
+        if (!input.schema) throw InvalidArgument("an in-memory input needs its schema");
+        return TableScan::FromBatches(input.schema, input.batches);
+    }
+  } catch (Error& e) {
+    throw std::move(e).With("input", input.name);
+  }
+  throw InternalError("unknown input format");
+}
+
+}  // namespace sluice

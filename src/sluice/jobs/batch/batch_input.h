@@ -1,0 +1,45 @@
+// BatchInput: one named input of a batched job: Parquet files, CSV files (paths, globs or
+// directories) or record batches already in memory. OpenBatchInput turns it into a TableScan
+// (ops/table_scan.h), which the split phase reads unit by unit.
+//
+// Thread safety: plain values; OpenBatchInput may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/io/csv/csv_reader.h"
+#include "sluice/ops/table_scan.h"
+#include "sluice/table/record_batch.h"
+
+namespace sluice {
+
+struct BatchInput {
+  enum class Format { kParquet, kCsv, kBatches };
+
+  std::string name;  // letters, digits, '_', '-' and '.'; unique within the job
+  Format format = Format::kParquet;
+  std::vector<std::string> paths;  // files, globs or directories (Parquet, CSV)
+  csv::CsvReadOptions csv;         // CSV
+  std::shared_ptr<const Schema> schema;
+  std::vector<RecordBatch> batches;  // in memory
+
+  static BatchInput Parquet(std::string name, std::vector<std::string> paths);
+  static BatchInput Csv(std::string name, std::vector<std::string> paths,
+                        csv::CsvReadOptions options = {});
+  static BatchInput Batches(std::string name, std::shared_ptr<const Schema> schema,
+                            std::vector<RecordBatch> batches);
+  // Parquet or CSV by the matched files' extensions (.parquet; .csv, .csv.gz, .csv.zst, .tsv);
+  // InvalidArgument when they mix, NotFound when a pattern matches nothing.
+  static BatchInput Files(std::string name, std::vector<std::string> patterns);
+};
+
+// InvalidArgument for a bad or duplicate name is checked by the job; this opens the data:
+// NotFound for patterns without matches, InvalidData for files whose schemas differ.
+std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input);
+
+// InvalidArgument naming the input unless the name is usable as a directory and placeholder.
+void CheckInputName(const std::string& name);
+
+}  // namespace sluice

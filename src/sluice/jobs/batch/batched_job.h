@@ -1,0 +1,128 @@
+// Batched jobs: run a dataframe task chunk by chunk, by grouping columns, with a per-chunk cache.
+//
+//   sluice::BatchedJob job = sluice::Batched(PerCustomerSums,
+//                                            {.by = {"customer_id"}, .chunks = 64,
+//                                             .name = "sums", .version = "2"});
+//   sluice::BatchedReport report =
+//       job.Run({sluice::BatchInput::Parquet("orders", {"orders/*.parquet"}),
+//                sluice::BatchInput::Csv("refunds", {"refunds.csv"})},
+//               "out/", {.memory_budget = 2_GiB});
+//
+// Run, in order:
+//  1. Opens every input and resolves the grouping columns (errors name the input and column).
+//  2. Split (chunk_split.h): every input into N chunk files by the stable hash of the grouping
+//     columns (chunking.h), fingerprinting each chunk's rows per input.
+//  3. Keys (chunk_cache.h): per chunk from the task's name and version, the chunking and the
+//     chunk's input fingerprints. A chunk whose key is in the cache is a hit; the others are
+//     computed.
+//  4. Compute: the chunks to compute are partitions of a ledger job (default SQLite at
+//     <out>/.sluice/ledger.db) named after the task, the output directory and the set of keys;
+//     the worker loop (jobs/worker.h) claims them with leases and retries failed ones up to
+//     max_attempts with backoff, and each claimed chunk runs through the compute pipeline
+//     (chunk_pipeline.h) inside the memory budget. A run killed midway and started again finds
+//     the chunks it finished in the cache and the others in the same ledger job; leases held by
+//     dead processes of this host are released at once rather than waiting for their expiry.
+//  5. Finalize: each chunk's cached output is hard-linked to <out>/chunk-NNNNN.parquet (replacing
+//     the previous run's file by rename), files of chunks that no longer exist or have no output
+//     are removed, the manifest is written (batch_manifest.h), and cache entries that the
+//     manifest does not name are pruned. Split files are deleted.
+// The report says per chunk: hit, miss (no earlier output), recomputed (with the reason: which
+// input changed, the task version, the chunking) or failed (with the error). It is also written
+// to <out>/.sluice/last_report.json. If any chunk failed for good, Run writes the report, leaves
+// the previous manifest and files in place and throws an error naming the failed chunks.
+//
+// One run at a time per output directory.
+//
+// Thread safety: a BatchedJob is immutable; Run may be called from one thread at a time per
+// output directory. The task is called from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "sluice/flow/options.h"
+#include "sluice/flow/run_report.h"
+#include "sluice/io/parquet/format_enums.h"
+#include "sluice/jobs/batch/batch_input.h"
+#include "sluice/jobs/batch/batched_task.h"
+
+namespace sluice {
+
+struct BatchedOptions {
+  std::vector<std::string> by;  // grouping columns, present in every input with one type
+  int chunks = 64;
+  std::string name = "task";  // the task's identity in cache keys: change version when the
+  std::string version = "1";  // task's code changes, and every chunk is recomputed
+  int64_t max_attempts = 3;   // per chunk
+  std::chrono::milliseconds retry_delay{1000};  // backoff base between attempts
+  std::string ledger_url;                       // default: sqlite at <out>/.sluice/ledger.db
+  int chunks_in_flight = 0;                     // chunks claimed at once; 0: 2 x CPU threads + 2
+  parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;  // output files
+};
+
+enum class ChunkStatus { kHit, kMiss, kRecomputed, kFailed };
+// "hit", "miss", "recomputed", "failed".
+std::string_view ChunkStatusName(ChunkStatus status);
+
+struct ChunkOutcome {
+  int chunk = 0;
+  ChunkStatus status = ChunkStatus::kMiss;
+  std::string reason;
+  std::string key;
+  std::map<std::string, int64_t> rows_in;  // per input
+  int64_t rows_out = 0;
+  std::string file;  // relative to the output directory; empty without output
+  int64_t bytes = 0;
+  int64_t attempts = 0;  // attempts this run made
+  std::string error;
+};
+
+struct BatchedReport {
+  std::string output_dir;
+  std::string task_name, task_version;
+  std::string chunking;  // ChunkingConfig::Describe()
+  std::vector<ChunkOutcome> chunks;
+  int64_t hits = 0, misses = 0, recomputed = 0, failed = 0;
+  int64_t rows_in = 0, rows_out = 0;
+  int64_t cache_pruned = 0;
+  std::string ledger_job;  // empty when nothing was computed
+  RunReport split;
+  RunReport compute;  // empty when nothing was computed
+  double wall_seconds = 0;
+  int64_t peak_rss = 0;
+
+  nlohmann::json ToJson() const;
+  // Counts, the verdicts of both phases, and one line per chunk that was not a hit.
+  std::string Summary() const;
+};
+
+class BatchedJob {
+ public:
+  BatchedJob(TableTask task, BatchedOptions options);
+  BatchedJob(FileTask task, BatchedOptions options);
+
+  const BatchedOptions& options() const { return options_; }
+
+  // InvalidArgument for bad options or inputs (names, grouping columns, types) before anything
+  // is written; after the compute phase, an Error naming every chunk that failed for good.
+  BatchedReport Run(const std::vector<BatchInput>& inputs, const std::string& output_dir,
+                    const RunOptions& run = {}) const;
+
+ private:
+  TableTask table_task_;
+  FileTask file_task_;
+  BatchedOptions options_;
+};
+
+inline BatchedJob Batched(TableTask task, BatchedOptions options) {
+  return BatchedJob(std::move(task), std::move(options));
+}
+inline BatchedJob BatchedFiles(FileTask task, BatchedOptions options) {
+  return BatchedJob(std::move(task), std::move(options));
+}
+
+}  // namespace sluice

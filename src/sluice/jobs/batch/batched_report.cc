@@ -1,0 +1,71 @@
+// BatchedReport's JSON and text forms (declared in batched_job.h).
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/bytes.h"
+#include "sluice/jobs/batch/batched_job.h"
+
+namespace sluice {
+
+using nlohmann::json;
+
+nlohmann::json BatchedReport::ToJson() const {
+  json chunk_list = json::array();
+  for (const ChunkOutcome& o : chunks) {
+    json j = {{"chunk", o.chunk},
+              {"status", ChunkStatusName(o.status)},
+              {"reason", o.reason},
+              {"key", o.key},
+              {"rows_in", o.rows_in},
+              {"rows_out", o.rows_out},
+              {"file", o.file.empty() ? json(nullptr) : json(o.file)},
+              {"bytes", o.bytes},
+              {"attempts", o.attempts}};
+    if (!o.error.empty()) j["error"] = o.error;
+    chunk_list.push_back(std::move(j));
+  }
+  json j = {{"output", output_dir},
+            {"task", {{"name", task_name}, {"version", task_version}}},
+            {"chunking", chunking},
+            {"counts",
+             {{"chunks", chunks.size()},
+              {"hit", hits},
+              {"miss", misses},
+              {"recomputed", recomputed},
+              {"failed", failed}}},
+            {"rows_in", rows_in},
+            {"rows_out", rows_out},
+            {"cache_pruned", cache_pruned},
+            {"ledger_job", ledger_job},
+            {"wall_seconds", wall_seconds},
+            {"peak_rss", peak_rss},
+            {"chunks", chunk_list},
+            {"split", split.ToJson()}};
+  if (!compute.stages.empty()) j["compute"] = compute.ToJson();
+  return j;
+}
+
+std::string BatchedReport::Summary() const {
+  std::string out;
+  out += fmt::format("split: {} rows {}; {}\n", rows_in, chunking,
+                     split.verdict.text.empty() ? "no bottleneck" : split.verdict.text);
+  if (!compute.stages.empty()) {
+    out += fmt::format("compute: {}\n",
+                       compute.verdict.text.empty() ? "no bottleneck" : compute.verdict.text);
+  }
+  out += fmt::format(
+      "chunks: {} hit, {} miss, {} recomputed, {} failed of {}; {} rows out; time {:.2f} s, peak "
+      "memory {} (split) / {} (compute) in budgets of {}, peak RSS {}\n",
+      hits, misses, recomputed, failed, chunks.size(), rows_out, wall_seconds,
+      FormatBytes(split.peak_memory), FormatBytes(compute.peak_memory),
+      FormatBytes(split.memory_budget), FormatBytes(peak_rss));
+  for (const ChunkOutcome& o : chunks) {
+    if (o.status == ChunkStatus::kHit) continue;
+    out += fmt::format("  chunk {:>5} {:<10} {}{}\n", o.chunk, ChunkStatusName(o.status), o.reason,
+                       o.error.empty() ? "" : ": " + o.error);
+  }
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,62 @@
+// ChunkCache: computed chunk outputs kept by cache key, so a re-run reuses every chunk whose key
+// matches and recomputes only the others.
+//
+// The key of a chunk is 32 hex digits: XXH64 with seeds 0 and 1 over the JSON text of
+//   ["sluice-batched-chunk/1", task name, task version, [grouping columns], N, hash version,
+//    chunk index, {input name: fingerprint of the chunk's rows of that input, ...}]
+// where the fingerprint is the order-independent RowSetFingerprint of the rows the split phase put
+// into the chunk (row_set_fingerprint.h). So the key changes exactly when the task's identity,
+// the chunking, or the chunk's own input rows change: editing one input file changes only the
+// chunks its changed rows hash into, and changing N or the grouping columns changes every key.
+// (Fingerprints are computed from content, not file names or times: a touched but identical file
+// keeps its chunks, a file rewritten in another row order too.)
+//
+// Layout, under the cache directory: <key>.parquet (the chunk's output; absent when the task
+// returned no schema) and <key>.json (the entry: chunk, rows, bytes, schema text), written last,
+// so an entry exists only once its data is complete. Entries are immutable; any attempt writing a
+// key writes an equally valid output, so concurrent writers need no fencing beyond rename.
+//
+// Thread safety: Find/Put/DataPath may be called from any thread; Prune while nothing writes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "sluice/jobs/batch/chunking.h"
+
+namespace sluice::batch {
+
+std::string ChunkCacheKey(const std::string& task_name, const std::string& task_version,
+                          const ChunkingConfig& chunking, int chunk,
+                          const std::map<std::string, std::string>& input_fingerprints);
+
+struct CacheEntry {
+  std::string key;
+  int chunk = 0;
+  int64_t rows = 0;
+  bool has_file = false;
+  int64_t bytes = 0;
+  std::string schema;  // Schema::ToString of the output; empty without a file
+};
+
+class ChunkCache {
+ public:
+  explicit ChunkCache(std::filesystem::path dir);
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::string DataPath(const std::string& key) const;
+  // The entry when it is complete (its JSON parses and its data file, if any, has its size).
+  std::optional<CacheEntry> Find(const std::string& key) const;
+  void Put(const CacheEntry& entry) const;
+  // Deletes entries (and stray temporary files) whose key is not in keep; returns how many.
+  int64_t Prune(const std::set<std::string>& keep) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace sluice::batch

@@ -1,0 +1,94 @@
+// ChunkRun: one attempt at computing one chunk, as it moves through the compute pipeline. The
+// worker task that claimed the chunk's ledger partition creates it, hands it to the pipeline
+// through a ChunkQueue and waits; the pipeline's last stage finishes it (its output is in the
+// cache) or any stage fails it (its error, with the chunk and stage as context, fails the
+// attempt, which the ledger retries per the job's policy). Later stages drop a failed run's items.
+//
+// Ownership: shared by the waiting task and the items in flight. Thread safety: every method may
+// be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sluice/base/cancellation.h"
+
+namespace sluice::batch {
+
+struct ChunkResult {
+  int64_t rows = 0;
+  bool has_file = false;
+  int64_t bytes = 0;
+  std::string schema;  // the output's Schema::ToString; empty without a file
+};
+
+class ChunkRun {
+ public:
+  ChunkRun(int chunk, int64_t attempt, std::string key,
+           std::map<std::string, std::string, std::less<>> inputs, CancellationToken cancel)
+      : chunk_(chunk),
+        attempt_(attempt),
+        key_(std::move(key)),
+        inputs_(std::move(inputs)),
+        cancel_(std::move(cancel)) {}
+
+  int chunk() const { return chunk_; }
+  int64_t attempt() const { return attempt_; }
+  const std::string& key() const { return key_; }
+  // Input name -> the chunk's split file of that input.
+  const std::map<std::string, std::string, std::less<>>& inputs() const { return inputs_; }
+  // Fires when the attempt's lease is lost or the job stops.
+  const CancellationToken& cancel() const { return cancel_; }
+
+  void Finish(ChunkResult result);
+  // The first failure wins; wakes the waiter.
+  void Fail(std::exception_ptr error);
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Blocks until finished (returns the result) or failed (rethrows), or cancel fired (Cancelled).
+  ChunkResult Wait(const CancellationToken& cancel);
+
+ private:
+  const int chunk_;
+  const int64_t attempt_;
+  const std::string key_;
+  const std::map<std::string, std::string, std::less<>> inputs_;
+  const CancellationToken cancel_;
+  std::atomic<bool> failed_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // guarded by mu_:
+  bool done_ = false;
+  ChunkResult result_;
+  std::exception_ptr error_;
+};
+
+using ChunkRunPtr = std::shared_ptr<ChunkRun>;
+
+// Hands runs from worker tasks to the pipeline's source.
+class ChunkQueue {
+ public:
+  // A closed queue fails the run at once.
+  void Push(ChunkRunPtr run);
+  // The next run, or null once closed and drained.
+  ChunkRunPtr Pop();
+  void Close();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // guarded by mu_:
+  std::deque<ChunkRunPtr> runs_;
+  bool closed_ = false;
+};
+
+// Fails the run with the exception being handled, naming the chunk and stage.
+void FailRun(const ChunkRunPtr& run, const char* stage);
+
+}  // namespace sluice::batch
