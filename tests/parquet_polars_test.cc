@@ -1,8 +1,8 @@
 // Interop: files we write with every codec, page version and encoding choice (dictionary,
-// PLAIN, dictionary falling back to PLAIN) read back identically in Polars (nodejs-polars from
-// npm). tests/polars_read_parquet.js reads them all in one node process and writes what Polars
-// read as JSON text values; this test compares them with the batches we wrote, value by value,
-// and checks the column types Polars inferred.
+// PLAIN, dictionary falling back to PLAIN), with page CRCs and a page index on v2, read back
+// identically in Polars (nodejs-polars from npm). tests/polars_read_parquet.js reads them all in
+// one node process and writes what Polars read as JSON text values; this test compares them with
+// the batches we wrote, value by value, and checks the column types Polars inferred.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -233,6 +233,7 @@ TEST(ParquetPolarsTest, PolarsReadsWhatWeWrite) {
         if (std::string_view(encoding) == "fallback") c.options.column.dictionary_size_limit = 64;
         c.options.column.page_size = 8192;
         c.options.column.page_crc = v2;
+        c.options.page_index = v2;  // the index sits between the row groups and the footer
         c.options.row_group_rows = 2000;
         cases.push_back(std::move(c));
       }

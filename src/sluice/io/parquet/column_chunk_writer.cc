@@ -1,11 +1,9 @@
 #include "sluice/io/parquet/column_chunk_writer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string_view>
-#include <type_traits>
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/bit_packing.h"
@@ -16,6 +14,7 @@
 #include "sluice/io/parquet/page_value_decoder.h"
 #include "sluice/io/parquet/plain.h"
 #include "sluice/io/parquet/rle.h"
+#include "sluice/io/parquet/writer_statistics.h"
 
 namespace sluice::parquet {
 namespace {
@@ -208,153 +207,6 @@ void Gather(const WriterColumn& column, std::span<const Array> pieces, PhysicalC
   }
 }
 
-std::string_view ValueBytes(const PhysicalValues& values, int64_t i) {
-  if (values.width == 0) return values.binary[static_cast<size_t>(i)];
-  return {reinterpret_cast<const char*>(values.fixed.data()) + i * values.width,
-          static_cast<size_t>(values.width)};
-}
-
-// Negative, zero or positive as a sorts before, with or after b.
-int Compare(const WriterColumn& column, std::string_view a, std::string_view b) {
-  auto three_way = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
-  auto load = [](auto* value, std::string_view bytes) {
-    std::memcpy(value, bytes.data(), sizeof(*value));
-  };
-  switch (column.physical_type) {
-    case PhysicalType::kBoolean:
-      return three_way(a[0], b[0]);
-    case PhysicalType::kInt32: {
-      int32_t x, y;
-      load(&x, a);
-      load(&y, b);
-      return column.sort_order == SortOrder::kUnsigned
-                 ? three_way(static_cast<uint32_t>(x), static_cast<uint32_t>(y))
-                 : three_way(x, y);
-    }
-    case PhysicalType::kInt64: {
-      int64_t x, y;
-      load(&x, a);
-      load(&y, b);
-      return column.sort_order == SortOrder::kUnsigned
-                 ? three_way(static_cast<uint64_t>(x), static_cast<uint64_t>(y))
-                 : three_way(x, y);
-    }
-    case PhysicalType::kFloat: {
-      float x, y;
-      load(&x, a);
-      load(&y, b);
-      return three_way(x, y);
-    }
-    case PhysicalType::kDouble: {
-      double x, y;
-      load(&x, a);
-      load(&y, b);
-      return three_way(x, y);
-    }
-    default: {
-      // Signed byte order (decimals): the sign byte decides first.
-      if (column.sort_order == SortOrder::kSigned && !a.empty() && !b.empty()) {
-        int sign = three_way(static_cast<int8_t>(a[0]), static_cast<int8_t>(b[0]));
-        if (sign != 0) return sign;
-      }
-      int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
-      if (c != 0) return c;
-      return three_way(a.size(), b.size());
-    }
-  }
-}
-
-// Floats: a zero minimum is written as -0.0 and a zero maximum as +0.0 (parquet-format's rule).
-std::string ZeroSigned(const WriterColumn& column, std::string_view v, bool negative) {
-  std::string out(v);
-  if (column.physical_type == PhysicalType::kFloat) {
-    float x;
-    std::memcpy(&x, v.data(), 4);
-    if (x == 0.0f) x = negative ? -0.0f : 0.0f;
-    std::memcpy(out.data(), &x, 4);
-  } else if (column.physical_type == PhysicalType::kDouble) {
-    double x;
-    std::memcpy(&x, v.data(), 8);
-    if (x == 0.0) x = negative ? -0.0 : 0.0;
-    std::memcpy(out.data(), &x, 8);
-  }
-  return out;
-}
-
-// Indices of the min and max of fixed-width numbers (NaN skipped), or -1 when there is none.
-template <typename T>
-void MinMaxNumbers(const PhysicalValues& values, int64_t* min, int64_t* max) {
-  int64_t n = values.size();
-  const uint8_t* in = values.fixed.data();
-  T low{};
-  T high{};
-  for (int64_t i = 0; i < n; ++i) {
-    T v;
-    std::memcpy(&v, in + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
-    if constexpr (std::is_floating_point_v<T>) {
-      if (std::isnan(v)) continue;
-    }
-    if (*min < 0) {
-      *min = *max = i;
-      low = high = v;
-      continue;
-    }
-    if (v < low) {
-      low = v;
-      *min = i;
-    }
-    if (high < v) {
-      high = v;
-      *max = i;
-    }
-  }
-}
-
-// `values` is the chunk's values, or its dictionary (the same distinct values, fewer of them).
-Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& values,
-                             int64_t null_count) {
-  Statistics stats;
-  stats.null_count = null_count;
-  int64_t min = -1;
-  int64_t max = -1;
-  bool is_unsigned = column.sort_order == SortOrder::kUnsigned;
-  switch (column.physical_type) {
-    case PhysicalType::kInt32:
-      is_unsigned ? MinMaxNumbers<uint32_t>(values, &min, &max)
-                  : MinMaxNumbers<int32_t>(values, &min, &max);
-      break;
-    case PhysicalType::kInt64:
-      is_unsigned ? MinMaxNumbers<uint64_t>(values, &min, &max)
-                  : MinMaxNumbers<int64_t>(values, &min, &max);
-      break;
-    case PhysicalType::kFloat:
-      MinMaxNumbers<float>(values, &min, &max);
-      break;
-    case PhysicalType::kDouble:
-      MinMaxNumbers<double>(values, &min, &max);
-      break;
-    default: {
-      int64_t n = values.size();
-      for (int64_t i = 0; i < n; ++i) {
-        std::string_view v = ValueBytes(values, i);
-        if (min < 0) {
-          min = max = i;
-          continue;
-        }
-        if (Compare(column, v, ValueBytes(values, min)) < 0) min = i;
-        if (Compare(column, v, ValueBytes(values, max)) > 0) max = i;
-      }
-    }
-  }
-  if (min >= 0) {
-    stats.min_value = ZeroSigned(column, ValueBytes(values, min), true);
-    stats.max_value = ZeroSigned(column, ValueBytes(values, max), false);
-    stats.is_min_value_exact = true;
-    stats.is_max_value_exact = true;
-  }
-  return stats;
-}
-
 // PLAIN bytes of values [begin, end).
 void EncodePlain(PhysicalType type, const PhysicalValues& values, int64_t begin, int64_t end,
                  std::vector<uint8_t>* out) {
@@ -425,7 +277,8 @@ void ColumnChunkWriter::EmitPage(PageHeader header, size_t raw_prefix, Codec& co
 
 ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const Array> pieces,
                                      const ColumnWriteOptions& options, Codec& codec,
-                                     int64_t file_offset, std::vector<uint8_t>* out) {
+                                     int64_t file_offset, std::vector<uint8_t>* out,
+                                     ColumnPageIndex* page_index) {
   PhysicalColumn& data = data_;
   Gather(column, pieces, &data);
   ColumnMetaData meta;
@@ -441,8 +294,10 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
       data.values.size() > 0 &&
       BuildDictionary(data.values, options.dictionary_size_limit, &indices, &dictionary);
   if (options.statistics) {
-    meta.statistics = ComputeStatistics(column, use_dictionary ? dictionary : data.values,
-                                        data.rows - data.values.size());
+    // Over the dictionary when there is one: the same distinct values, fewer of them.
+    const PhysicalValues& distinct = use_dictionary ? dictionary : data.values;
+    meta.statistics =
+        ComputeStatistics(column, distinct, 0, distinct.size(), data.rows - data.values.size());
   }
   size_t start = out->size();
   int64_t compressed_total = 0;
@@ -473,6 +328,7 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
   int32_t pages = 0;
   int64_t value_begin = 0;
   std::vector<uint8_t>& levels = levels_;
+  if (page_index != nullptr) page_index_.Reset(column);
   for (int64_t row = 0; row < data.rows || (data.rows == 0 && pages == 0);) {
     int64_t rows = std::min(page_rows, data.rows - row);
     int64_t present = rows;
@@ -510,8 +366,19 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
       v1.encoding = encoding;
       header.data_page_header = v1;
     }
+    size_t page_start = out->size();
     EmitPage(header, raw_prefix, codec, options.page_crc, out, &compressed_total,
              &uncompressed_total);
+    if (page_index != nullptr) {
+      PageLocation location;
+      location.offset = file_offset + static_cast<int64_t>(page_start - start);
+      location.compressed_page_size = static_cast<int32_t>(out->size() - page_start);
+      location.first_row_index = row;
+      int64_t value_end = value_begin + present;
+      page_index_.AddPage(
+          location, ComputeStatistics(column, data.values, value_begin, value_end, rows - present),
+          present, CountNaN(column, data.values, value_begin, value_end));
+    }
     ++pages;
     value_begin += present;
     row += rows;
@@ -523,6 +390,7 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
   if (use_dictionary) meta.encodings.push_back(Encoding::kRleDictionary);
   meta.total_compressed_size = compressed_total;
   meta.total_uncompressed_size = uncompressed_total;
+  if (page_index != nullptr) *page_index = page_index_.Finish();
 
   ColumnChunk chunk;
   chunk.file_offset = file_offset;
@@ -532,9 +400,9 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
 
 ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> pieces,
                              const ColumnWriteOptions& options, Codec& codec, int64_t file_offset,
-                             std::vector<uint8_t>* out) {
+                             std::vector<uint8_t>* out, ColumnPageIndex* page_index) {
   ColumnChunkWriter writer;
-  return writer.Write(column, pieces, options, codec, file_offset, out);
+  return writer.Write(column, pieces, options, codec, file_offset, out, page_index);
 }
 
 }  // namespace sluice::parquet

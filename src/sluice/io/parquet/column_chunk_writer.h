@@ -9,6 +9,10 @@
 // two's complement for decimals, floats without NaN (a -0/+0 boundary is written as -0.0 for min
 // and +0.0 for max), plus the null count.
 //
+// Given a ColumnPageIndex to fill, it also builds the chunk's page index (page_index_builder.h):
+// each data page's location and first row, and its min, max and null count under the same rules
+// as the chunk statistics; offsets are file offsets, rows count from the row group's start.
+//
 // ColumnChunkWriter does the same with buffers it keeps between chunks (gathered values,
 // dictionary, page bodies), so a file writer encoding chunk after chunk does not reallocate and
 // fault in fresh memory each time; WriteColumnChunk is a one-off use of one.
@@ -25,6 +29,8 @@
 #include "sluice/io/parquet/codec.h"
 #include "sluice/io/parquet/metadata.h"
 #include "sluice/io/parquet/page_header.h"
+#include "sluice/io/parquet/page_index.h"
+#include "sluice/io/parquet/page_index_builder.h"
 #include "sluice/io/parquet/page_value_decoder.h"
 #include "sluice/io/parquet/scratch_buffer.h"
 #include "sluice/io/parquet/writer_schema.h"
@@ -54,7 +60,7 @@ class ColumnChunkWriter {
   // As WriteColumnChunk.
   ColumnChunk Write(const WriterColumn& column, std::span<const Array> pieces,
                     const ColumnWriteOptions& options, Codec& codec, int64_t file_offset,
-                    std::vector<uint8_t>* out);
+                    std::vector<uint8_t>* out, ColumnPageIndex* page_index = nullptr);
 
  private:
   // Compresses body_ (its first `raw_prefix` bytes stay uncompressed, for v2 levels) and appends
@@ -68,12 +74,14 @@ class ColumnChunkWriter {
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> body_;
   ScratchBuffer compressed_;
+  PageIndexBuilder page_index_;
 };
 
 // Appends the chunk's pages to `out`, whose first byte will sit at file offset `file_offset`;
 // returns the chunk's metadata. `pieces` are the column's arrays for this row group, in order.
+// When `page_index` is given it receives the chunk's page index.
 ColumnChunk WriteColumnChunk(const WriterColumn& column, std::span<const Array> pieces,
                              const ColumnWriteOptions& options, Codec& codec, int64_t file_offset,
-                             std::vector<uint8_t>* out);
+                             std::vector<uint8_t>* out, ColumnPageIndex* page_index = nullptr);
 
 }  // namespace sluice::parquet

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/base/temp_path.h"
 
@@ -123,20 +124,31 @@ void ParquetWriter::FlushRowGroup() {
   int64_t compressed = 0;
   std::vector<uint8_t>& bytes = chunk_bytes_;
   std::vector<Array> pieces;
-  for (size_t c = 0; c < columns_.size(); ++c) {
-    pieces.clear();
-    for (const RecordBatch& batch : pending_) pieces.push_back(batch.column(static_cast<int>(c)));
-    bytes.clear();
-    ColumnChunk chunk;
-    try {
-      chunk = chunk_writer_.Write(columns_[c], pieces, options_.column, *codec_, offset_, &bytes);
-    } catch (Error& error) {
-      throw std::move(error.With("column", columns_[c].element.name).With("file", path_));
+  // A failed row group is written again whole by a later flush, so its indexes go too.
+  size_t indexes_before = page_indexes_.size();
+  try {
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      pieces.clear();
+      for (const RecordBatch& batch : pending_) {
+        pieces.push_back(batch.column(static_cast<int>(c)));
+      }
+      bytes.clear();
+      ColumnChunk chunk;
+      ColumnPageIndex* page_index = options_.page_index ? &page_indexes_.emplace_back() : nullptr;
+      try {
+        chunk = chunk_writer_.Write(columns_[c], pieces, options_.column, *codec_, offset_, &bytes,
+                                    page_index);
+      } catch (Error& error) {
+        throw std::move(error.With("column", columns_[c].element.name).With("file", path_));
+      }
+      WriteBytes(bytes);
+      row_group.total_byte_size += chunk.meta_data->total_uncompressed_size;
+      compressed += chunk.meta_data->total_compressed_size;
+      row_group.columns.push_back(std::move(chunk));
     }
-    WriteBytes(bytes);
-    row_group.total_byte_size += chunk.meta_data->total_uncompressed_size;
-    compressed += chunk.meta_data->total_compressed_size;
-    row_group.columns.push_back(std::move(chunk));
+  } catch (...) {
+    page_indexes_.resize(indexes_before);
+    throw;
   }
   row_group.total_compressed_size = compressed;
   row_group.ordinal = static_cast<int16_t>(row_groups_.size());
@@ -147,10 +159,40 @@ void ParquetWriter::FlushRowGroup() {
   pending_bytes_ = 0;
 }
 
+void ParquetWriter::WritePageIndexes() {
+  // Column indexes of every chunk first, then offset indexes, as PageIndex.md lays them out.
+  std::vector<uint8_t> bytes;
+  size_t next = 0;
+  for (RowGroup& row_group : row_groups_) {
+    for (ColumnChunk& chunk : row_group.columns) {
+      const ColumnPageIndex& index = page_indexes_[next++];
+      if (!index.column_index) continue;
+      size_t start = bytes.size();
+      EncodeColumnIndex(*index.column_index, &bytes);
+      chunk.column_index_offset = offset_ + static_cast<int64_t>(start);
+      chunk.column_index_length = static_cast<int32_t>(bytes.size() - start);
+    }
+  }
+  next = 0;
+  for (RowGroup& row_group : row_groups_) {
+    for (ColumnChunk& chunk : row_group.columns) {
+      const ColumnPageIndex& index = page_indexes_[next++];
+      size_t start = bytes.size();
+      EncodeOffsetIndex(*index.offset_index, &bytes);
+      chunk.offset_index_offset = offset_ + static_cast<int64_t>(start);
+      chunk.offset_index_length = static_cast<int32_t>(bytes.size() - start);
+    }
+  }
+  SLUICE_CHECK_EQ(next, page_indexes_.size());
+  WriteBytes(bytes);
+  page_indexes_.clear();
+}
+
 void ParquetWriter::Close() {
   if (closed_) throw InvalidArgument("close after close").With("file", path_);
   try {
     FlushRowGroup();
+    if (options_.page_index) WritePageIndexes();
     FileMetaData metadata;
     metadata.version = 2;
     metadata.schema = MakeSchemaElements(columns_);

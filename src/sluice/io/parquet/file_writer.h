@@ -8,6 +8,10 @@
 // a destructor without Close) leaves no partial file at the target; the temporary file is
 // removed.
 //
+// With `page_index`, every column chunk gets a page index (PageIndex.md): Close writes all
+// ColumnIndexes, then all OffsetIndexes, after the last row group and before the footer, and
+// points each ColumnChunk at its two.
+//
 // Ownership: the writer owns its file descriptor and buffered batches (which share the callers'
 // buffers). Thread safety: one thread at a time.
 #pragma once
@@ -35,6 +39,8 @@ struct ParquetWriteOptions {
   std::vector<KeyValue> key_value_metadata;
   // fsync before the rename; off for scratch files (spill runs) that never outlive the job.
   bool sync = true;
+  // Write a ColumnIndex and an OffsetIndex per column chunk (column_chunk_writer.h).
+  bool page_index = false;
 };
 
 class ParquetWriter {
@@ -60,6 +66,8 @@ class ParquetWriter {
                 std::shared_ptr<const Schema> schema, std::vector<WriterColumn> columns,
                 ParquetWriteOptions options, std::unique_ptr<Codec> codec);
   void FlushRowGroup();
+  // Writes the page indexes and points the row groups' chunks at them.
+  void WritePageIndexes();
   void WriteBytes(const std::vector<uint8_t>& bytes);
   void Abandon();
 
@@ -78,6 +86,8 @@ class ParquetWriter {
   int64_t pending_rows_ = 0;
   int64_t pending_bytes_ = 0;
   std::vector<RowGroup> row_groups_;
+  // One per column chunk of row_groups_, in order, when options_.page_index.
+  std::vector<ColumnPageIndex> page_indexes_;
   int64_t rows_written_ = 0;
   bool closed_ = false;
 };

@@ -211,4 +211,39 @@ void EncodeColumnIndex(const ColumnIndex& index, std::vector<uint8_t>* out) {
   w.EndStruct();
 }
 
+ColumnPageIndex ReadColumnPageIndex(RandomAccessSource& source, const ColumnChunk& chunk,
+                                    ThriftLimits limits) {
+  auto read = [&](const std::optional<int64_t>& offset, const std::optional<int32_t>& length,
+                  const char* part) {
+    std::vector<uint8_t> bytes;
+    if (!offset || !length || *offset < 0 || *length <= 0 || *offset > source.Size() - *length) {
+      throw InvalidData("{} at offset {} with length {} lies outside the file of {} bytes", part,
+                        offset.value_or(-1), length.value_or(-1), source.Size());
+    }
+    bytes.resize(static_cast<size_t>(*length));
+    source.ReadAt(*offset, bytes);
+    return bytes;
+  };
+  ColumnPageIndex index;
+  try {
+    if (chunk.offset_index_offset || chunk.offset_index_length) {
+      index.offset_index = DecodeOffsetIndex(
+          read(chunk.offset_index_offset, chunk.offset_index_length, "offset index"), limits);
+    }
+    if (chunk.column_index_offset || chunk.column_index_length) {
+      index.column_index = DecodeColumnIndex(
+          read(chunk.column_index_offset, chunk.column_index_length, "column index"), limits);
+    }
+    if (index.offset_index && index.column_index &&
+        index.offset_index->page_locations.size() != index.column_index->null_pages.size()) {
+      throw InvalidData("the offset index lists {} pages, the column index {}",
+                        index.offset_index->page_locations.size(),
+                        index.column_index->null_pages.size());
+    }
+  } catch (Error& error) {
+    throw std::move(error.With("stage", "page index").With("file", source.name()));
+  }
+  return index;
+}
+
 }  // namespace sluice::parquet

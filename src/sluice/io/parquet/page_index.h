@@ -1,17 +1,22 @@
 // The page index of a column chunk (PageIndex.md): the ColumnIndex (per-page min/max, null
 // pages, null counts) and the OffsetIndex (per-page location and first row), with decoders and
 // encoders. Both are stored between the row groups and the footer and are located by the
-// ColumnChunk's column_index_offset/length and offset_index_offset/length.
+// ColumnChunk's column_index_offset/length and offset_index_offset/length; ReadColumnPageIndex
+// fetches and decodes them for one chunk. The writer builds them with page_index_builder.h.
 //
-// Thread safety: plain values; the functions are pure.
+// Thread safety: plain values; the functions are pure (ReadColumnPageIndex only reads its
+// source, which supports concurrent reads).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "sluice/io/parquet/format_enums.h"
+#include "sluice/io/parquet/metadata.h"
+#include "sluice/io/parquet/random_access_source.h"
 #include "sluice/io/parquet/thrift_compact.h"
 
 namespace sluice::parquet {
@@ -47,5 +52,19 @@ OffsetIndex DecodeOffsetIndex(std::span<const uint8_t> data, ThriftLimits limits
 ColumnIndex DecodeColumnIndex(std::span<const uint8_t> data, ThriftLimits limits = {});
 void EncodeOffsetIndex(const OffsetIndex& index, std::vector<uint8_t>* out);
 void EncodeColumnIndex(const ColumnIndex& index, std::vector<uint8_t>* out);
+
+// A column chunk's page index; either part may be absent (an OffsetIndex may exist without a
+// ColumnIndex, e.g. when a page holds only NaN).
+struct ColumnPageIndex {
+  std::optional<ColumnIndex> column_index;
+  std::optional<OffsetIndex> offset_index;
+};
+
+// Reads and decodes the parts of `chunk`'s page index its metadata points at (one ranged read
+// each). InvalidData with file and stage "page index" when a range lies outside the file or
+// is implausibly large, when a part does not decode, or when the two parts disagree on the
+// number of pages.
+ColumnPageIndex ReadColumnPageIndex(RandomAccessSource& source, const ColumnChunk& chunk,
+                                    ThriftLimits limits = {});
 
 }  // namespace sluice::parquet
