@@ -11,6 +11,7 @@
 #include "sluice/base/log.h"
 #include "sluice/flow/pipeline.h"
 #include "sluice/io/csv/csv_tokenizer.h"
+#include "sluice/io/csv/projected_tokenizer.h"
 
 namespace sluice {
 namespace {
@@ -56,18 +57,15 @@ HashBatch HashChunk(const csv::CsvReader& reader, int column, BloomValueType typ
   HashBatch out;
   const size_t fields = static_cast<size_t>(reader.schema()->num_fields());
   out.hashes.reserve(chunk.size() / 32 + 16);
-  const auto& nulls = reader.options().dialect.null_values;
+  const csv::CsvDialect& dialect = reader.options().dialect;
+  const auto& nulls = dialect.null_values;
   const bool only_empty_is_null = nulls.size() == 1 && nulls[0].empty();
-  csv::CsvTokenizer tokenizer(reader.options().dialect);
-  tokenizer.Tokenize(chunk.data(), chunk.size(), chunk.first_line, [&](const csv::CsvRow& row) {
-    if (row.problem != csv::RowProblem::kNone || row.fields.size() != fields) [[unlikely]] {
-      reader.bad_rows().Handle(*reader.RowError(chunk, row));
-      return true;
-    }
-    const csv::CsvField& f = row.fields[static_cast<size_t>(column)];
+  // Hashes one value; false when it does not parse as the column's type (the row is then
+  // reported through the full-row path below).
+  auto add = [&](const csv::CsvField& f) {
     const bool is_null = only_empty_is_null ? (f.size == 0 && !f.quoted) : reader.IsNull(f);
-    ++out.rows;
     if (is_null) {
+      ++out.rows;
       ++out.nulls;
       return true;
     }
@@ -76,13 +74,32 @@ HashBatch HashChunk(const csv::CsvReader& reader, int column, BloomValueType typ
     } else if (auto h = HashBloomValue(type, f.view())) {
       out.hashes.push_back(*h);
     } else {
-      --out.rows;
+      return false;
+    }
+    ++out.rows;
+    return true;
+  };
+  auto row_path = [&](const csv::CsvRow& row) {
+    if (row.problem != csv::RowProblem::kNone || row.fields.size() != fields) [[unlikely]] {
+      reader.bad_rows().Handle(*reader.RowError(chunk, row));
+      return true;
+    }
+    if (!add(row.fields[static_cast<size_t>(column)])) {
       reader.bad_rows().Handle(reader.ValueError(
           chunk, row, column,
           type == BloomValueType::kInt32 ? DataType::Int32() : DataType::Int64()));
     }
     return true;
-  });
+  };
+  if (csv::ProjectedTokenizer::Supports(dialect)) {
+    csv::ProjectedTokenizer tokenizer(dialect, column, static_cast<int>(fields));
+    tokenizer.Tokenize(
+        chunk.data(), chunk.size(), chunk.first_line,
+        [&](const csv::CsvField& f, int64_t) { return add(f); }, row_path);
+  } else {
+    csv::CsvTokenizer tokenizer(dialect);
+    tokenizer.Tokenize(chunk.data(), chunk.size(), chunk.first_line, row_path);
+  }
   return out;
 }
 

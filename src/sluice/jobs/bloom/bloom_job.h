@@ -2,7 +2,7 @@
 // executor:
 //
 //   files (source) -> read (I/O: one task per file cuts it into row-aligned chunks; gzip/zstd
-//   decompressed here) -> parse (CPU: tokenize, check each row, XXH64 of the column's bytes
+//   decompressed here) -> parse (CPU: find field boundaries, XXH64 of the one column's bytes
 //   straight from the chunk, no record batches) -> insert (Reduce: per-task partial filters,
 //   ORed together at the end)
 //
