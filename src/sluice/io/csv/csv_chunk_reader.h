@@ -4,7 +4,11 @@
 // decompressed whole by the one reader. A row longer than a chunk makes that chunk bigger. A
 // UTF-8 byte order mark at the start of the file is dropped.
 //
-// Ownership: each CsvChunk owns its bytes (mutable: the tokenizer unescapes in place).
+// With `map` (and a file system that can map), a plain file's chunks are read-only views of the
+// mapped file instead: no copy out of the page cache and no chunk buffers. A caller that reads
+// through cdata() never copies; data() (writable) copies the view into a buffer first.
+//
+// Ownership: each CsvChunk owns its bytes or its view (the tokenizer unescapes in place).
 // Thread safety: a reader is used by one thread at a time; chunks move freely between threads.
 #pragma once
 
@@ -26,22 +30,33 @@ struct CsvChunk {
   int64_t first_line = 1;  // physical line (1-based) of data()[0]
   int64_t index = 0;       // position of the chunk in its file
   ChunkBuffer bytes;
-  size_t begin = 0;  // rows start here (past a header consumed by the reader)
+  std::unique_ptr<fs::FileView> view;  // instead of `bytes`: read-only mapped file bytes
+  size_t begin = 0;                    // rows start here (past a header consumed by the reader)
   size_t end = 0;
   bool last = false;  // the file's final chunk (its last row may lack a newline)
 
-  char* data() { return bytes.get() + begin; }
+  // Writable bytes (a mapped chunk is copied into `bytes` first).
+  char* data() {
+    if (view != nullptr) [[unlikely]]
+      CopyViewToBytes();
+    return bytes.get() + begin;
+  }
+  const char* cdata() const { return (view != nullptr ? view->data() : bytes.get()) + begin; }
   size_t size() const { return end - begin; }
+
+ private:
+  void CopyViewToBytes();
 };
 inline int64_t ByteSize(const CsvChunk& chunk) {
-  return static_cast<int64_t>(chunk.bytes.capacity() + sizeof(CsvChunk));
+  return static_cast<int64_t>(chunk.bytes.capacity() +
+                              (chunk.view != nullptr ? chunk.view->size() : 0) + sizeof(CsvChunk));
 }
 std::string Describe(const CsvChunk& chunk);
 
 class CsvChunkReader {
  public:
   CsvChunkReader(fs::FileSystem& fs, const std::string& path, int file_index,
-                 const CsvDialect& dialect, size_t chunk_bytes);
+                 const CsvDialect& dialect, size_t chunk_bytes, bool map = false);
 
   // The next chunk; false after the last. Throws InvalidData for corrupt compressed data.
   bool Next(CsvChunk& out);
@@ -51,6 +66,8 @@ class CsvChunkReader {
   int64_t bytes_read() const { return bytes_read_; }
 
  private:
+  bool NextMapped(CsvChunk& out);
+
   std::shared_ptr<const std::string> path_;
   int file_index_;
   size_t chunk_bytes_;
@@ -66,6 +83,10 @@ class CsvChunkReader {
   int64_t bytes_read_ = 0;
   bool started_ = false;
   bool done_ = false;
+  // Mapped reading: the file, the next chunk's offset and the end of the bytes scanned so far.
+  std::unique_ptr<fs::ReadableFile> mapped_file_;
+  int64_t map_pos_ = 0;
+  int64_t map_scanned_ = 0;
 };
 
 }  // namespace sluice::csv

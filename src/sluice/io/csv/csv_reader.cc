@@ -215,7 +215,7 @@ int CsvReader::ColumnIndex(const std::string& name) const {
 CsvReader::FileChunks::FileChunks(const CsvReader& owner, int file_index)
     : owner_(owner),
       reader_(*owner.fs_, owner.files_.at(static_cast<size_t>(file_index)).path, file_index,
-              owner.options_.dialect, owner.options_.chunk_bytes),
+              owner.options_.dialect, owner.options_.chunk_bytes, owner.options_.map_files),
       header_done_(!owner.options_.dialect.header) {}
 
 bool CsvReader::FileChunks::Next(CsvChunk& out) {
@@ -230,10 +230,24 @@ bool CsvReader::FileChunks::Next(CsvChunk& out) {
   header_done_ = true;
   CsvTokenizer tokenizer(owner_.options_.dialect);
   std::vector<std::string> header;
-  auto pos = tokenizer.Tokenize(out.data(), out.size(), out.first_line, [&](const CsvRow& row) {
-    for (const CsvField& f : row.fields) header.emplace_back(f.view());
-    return false;
-  });
+  auto read_header = [&](char* text, size_t size) {
+    header.clear();
+    return tokenizer.Tokenize(text, size, out.first_line, [&](const CsvRow& row) {
+      for (const CsvField& f : row.fields) header.emplace_back(f.view());
+      return false;
+    });
+  };
+  // A mapped chunk stays read-only: the header is read from a copy of the chunk's start, unless
+  // it does not end inside that copy.
+  CsvTokenizer::Position pos;
+  std::string head;
+  if (out.view != nullptr) {
+    head.assign(out.cdata(), std::min<size_t>(out.size(), 64 << 10));
+    pos = read_header(head.data(), head.size());
+  }
+  if (out.view == nullptr || (pos.consumed == head.size() && head.size() < out.size())) {
+    pos = read_header(out.data(), out.size());
+  }
   if (header != owner_.header_) {
     std::string mine, first;
     for (auto& h : header) mine += (mine.empty() ? "" : ",") + h;

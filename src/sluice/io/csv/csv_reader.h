@@ -44,6 +44,9 @@ struct CsvReadOptions {
   std::vector<std::string> column_names;
   BadRowPolicy bad_rows = BadRowPolicy::kError;
   size_t bad_row_examples = 5;
+  // OpenFile's chunks of plain files are read-only views of the mapped file (csv_chunk_reader.h):
+  // for callers that read chunks through cdata() (no copy out of the page cache).
+  bool map_files = false;
 };
 
 class CsvReader {

@@ -15,11 +15,12 @@
 // Dialects with an escape or comment character are not handled (Supports() is false); use
 // CsvTokenizer for those.
 //
-// Ownership: values are views into the chunk, or into the tokenizer's scratch when the value was
-// quoted with doubled quotes (valid during the callback). Fallback rows modify the chunk in place
-// as CsvTokenizer does. Thread safety: one tokenizer per thread.
+// Ownership: the chunk is only read (it may be a read-only file mapping). Values are views into
+// it, or into the tokenizer's scratch when quoted with doubled quotes; fallback rows are views
+// into a copy of the row; both valid during the callback. Thread safety: one tokenizer per thread.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -43,7 +44,8 @@ class ProjectedTokenizer {
   // on_value(const CsvField& value, int64_t line) -> bool for each well-formed row (false: hand
   // this row to on_row instead), and on_row(const CsvRow&) for every other row.
   template <typename OnValue, typename OnRow>
-  void Tokenize(char* data, size_t size, int64_t first_line, OnValue&& on_value, OnRow&& on_row);
+  void Tokenize(const char* data, size_t size, int64_t first_line, OnValue&& on_value,
+                OnRow&& on_row);
 
  private:
   struct Masks {
@@ -60,7 +62,8 @@ class ProjectedTokenizer {
   int column_;
   int num_fields_;
   CsvTokenizer fallback_;
-  std::string scratch_;
+  std::string scratch_;   // a value with doubled quotes, unescaped
+  std::string row_copy_;  // a row for the fallback, which unescapes in place
 };
 
 // ---- implementation (inline so callbacks inline into the loop) ----
@@ -138,12 +141,13 @@ inline CsvField ProjectedTokenizer::Value(const char* begin, const char* end) {
 }
 
 template <typename OnValue, typename OnRow>
-void ProjectedTokenizer::Tokenize(char* data, size_t size, int64_t first_line, OnValue&& on_value,
-                                  OnRow&& on_row) {
+void ProjectedTokenizer::Tokenize(const char* data, size_t size, int64_t first_line,
+                                  OnValue&& on_value, OnRow&& on_row) {
   using projected_tokenizer_internal::PrefixXor;
   using projected_tokenizer_internal::UpTo;
   auto fallback = [&](size_t begin, size_t end, int64_t line) {
-    fallback_.Tokenize(data + begin, end - begin, line, [&](const CsvRow& row) {
+    row_copy_.assign(data + begin, end - begin);
+    fallback_.Tokenize(row_copy_.data(), row_copy_.size(), line, [&](const CsvRow& row) {
       on_row(row);
       return true;
     });
@@ -156,7 +160,6 @@ void ProjectedTokenizer::Tokenize(char* data, size_t size, int64_t first_line, O
   uint64_t struct_carry = 1;    // the byte before was a delimiter or newline (or chunk start)
   uint64_t close_carry = 0;     // the byte before was a closing quote
   uint64_t cr_close_carry = 0;  // the byte before was a CR right after a closing quote
-  int64_t newlines_before = 0;  // newline bytes in the blocks before this one
 
   // The current row.
   size_t row_start = 0;
@@ -165,6 +168,7 @@ void ProjectedTokenizer::Tokenize(char* data, size_t size, int64_t first_line, O
   size_t value_begin = 0;
   size_t value_end = 0;
   bool row_bad = false;
+  int64_t row_quoted_newlines = 0;  // a row spans 1 + this many lines
 
   char tail[64];
   for (size_t base = 0; base < size; base += 64) {
@@ -198,6 +202,8 @@ void ProjectedTokenizer::Tokenize(char* data, size_t size, int64_t first_line, O
     uint64_t bad = (opening & ~(after_struct | after_close)) |
                    (after_close & ~(structural | opening | m.crs)) | (after_cr_close & ~m.newlines);
     bad &= valid;
+    // Newlines inside quotes are rare: counted only when present (POPCNT is not baseline x86-64).
+    uint64_t quoted_newlines = m.newlines & inside;
 
     uint64_t bits = structural;
     while (bits != 0) {
@@ -215,12 +221,14 @@ void ProjectedTokenizer::Tokenize(char* data, size_t size, int64_t first_line, O
         row_bad |= (bad & UpTo(b)) != 0;
         bad &= ~UpTo(b);
       }
+      if (quoted_newlines != 0) {
+        row_quoted_newlines += std::popcount(quoted_newlines & UpTo(b));
+        quoted_newlines &= ~UpTo(b);
+      }
       if (field == column) {
         value_end = pos;
         if (pos > value_begin && data[pos - 1] == '\r') --value_end;
       }
-      const int64_t next_line =
-          first_line + newlines_before + __builtin_popcountll(m.newlines & UpTo(b));
       const bool blank =
           field == 0 && (pos == row_start || (pos == row_start + 1 && data[row_start] == '\r'));
       if (row_bad || field != last_field || blank ||
@@ -228,13 +236,14 @@ void ProjectedTokenizer::Tokenize(char* data, size_t size, int64_t first_line, O
         fallback(row_start, pos + 1, row_line);
       }
       row_start = pos + 1;
-      row_line = next_line;
+      row_line += 1 + row_quoted_newlines;
+      row_quoted_newlines = 0;
       field = 0;
       value_begin = row_start;
       row_bad = false;
     }
     row_bad |= bad != 0;
-    newlines_before += __builtin_popcountll(m.newlines);
+    if (quoted_newlines != 0) row_quoted_newlines += std::popcount(quoted_newlines);
   }
   if (row_start < size) {  // a last row without a newline
     if (field == column) value_end = size;

@@ -159,8 +159,9 @@ TEST(ProjectedTokenizer, MatchesTheTokenizerOnRandomText) {
   }
 }
 
-// Chunks cut by the chunk reader (quoted newlines and doubled quotes across chunk boundaries)
-// give the same values and line numbers through the projection as through the tokenizer.
+// Chunks cut by the chunk reader (quoted newlines and doubled quotes across chunk boundaries),
+// read or mapped, give the same values and line numbers through the projection as through the
+// tokenizer.
 TEST(ProjectedTokenizer, ChunksCutAnywhereKeepValuesAndLines) {
   std::string text;
   for (int i = 0; i < 300; ++i) {
@@ -169,37 +170,42 @@ TEST(ProjectedTokenizer, ChunksCutAnywhereKeepValuesAndLines) {
   }
   auto fs = fs::LocalFileSystem();
   const std::string path = testing::TempDir() + "/projected_tokenizer_chunks.csv";
-  fs::WriteWholeFile(*fs, path, text);
-  for (size_t chunk_bytes : {64, 97, 1000, 1 << 20}) {
-    CsvChunkReader reader(*fs, path, 0, CsvDialect{}, chunk_bytes);
-    CsvChunk chunk;
-    std::vector<Seen> projected, expected;
-    while (reader.Next(chunk)) {
-      std::string copy(chunk.data(), chunk.size());
-      ProjectedTokenizer tokenizer(CsvDialect{}, 1, 4);
-      tokenizer.Tokenize(
-          chunk.data(), chunk.size(), chunk.first_line,
-          [&](const CsvField& f, int64_t line) {
-            projected.push_back({line, true, std::string(f.view()) + "q"});
-            return true;
-          },
-          [&](const CsvRow& row) { projected.push_back(RowSeen(row)); });
-      CsvTokenizer general{CsvDialect{}};
-      general.Tokenize(copy.data(), copy.size(), chunk.first_line, [&](const CsvRow& row) {
-        if (row.problem == RowProblem::kNone) {
-          expected.push_back({row.line, true, std::string(row.fields[1].view()) + "q"});
-        } else {
-          expected.push_back(RowSeen(row));
-        }
-        return true;
-      });
+  fs::WriteWholeFile(*fs, path, "\xEF\xBB\xBF" + text);  // with a byte order mark
+  for (size_t chunk_bytes : {64, 97, 1000, 1 << 20})
+    for (bool map : {false, true}) {
+      CsvChunkReader reader(*fs, path, 0, CsvDialect{}, chunk_bytes, map);
+      CsvChunk chunk;
+      std::vector<Seen> projected, expected;
+      std::string all;
+      while (reader.Next(chunk)) {
+        EXPECT_EQ(chunk.view != nullptr, map);
+        std::string copy(chunk.cdata(), chunk.size());
+        all += copy;
+        ProjectedTokenizer tokenizer(CsvDialect{}, 1, 4);
+        tokenizer.Tokenize(
+            chunk.cdata(), chunk.size(), chunk.first_line,
+            [&](const CsvField& f, int64_t line) {
+              projected.push_back({line, true, std::string(f.view()) + "q"});
+              return true;
+            },
+            [&](const CsvRow& row) { projected.push_back(RowSeen(row)); });
+        CsvTokenizer general{CsvDialect{}};
+        general.Tokenize(copy.data(), copy.size(), chunk.first_line, [&](const CsvRow& row) {
+          if (row.problem == RowProblem::kNone) {
+            expected.push_back({row.line, true, std::string(row.fields[1].view()) + "q"});
+          } else {
+            expected.push_back(RowSeen(row));
+          }
+          return true;
+        });
+      }
+      EXPECT_EQ(all, text);
+      ASSERT_EQ(projected, expected) << "chunk bytes " << chunk_bytes << " map " << map;
+      ASSERT_EQ(projected.size(), 300u);
+      EXPECT_EQ(projected[299].line, 1 + 2 * 299);
+      EXPECT_EQ(projected[7].problem, RowProblem::kTextAfterClosingQuote);
+      EXPECT_EQ(projected[8], (Seen{17, true, "user8@xq"}));
     }
-    ASSERT_EQ(projected, expected) << "chunk bytes " << chunk_bytes;
-    ASSERT_EQ(projected.size(), 300u);
-    EXPECT_EQ(projected[299].line, 1 + 2 * 299);
-    EXPECT_EQ(projected[7].problem, RowProblem::kTextAfterClosingQuote);
-    EXPECT_EQ(projected[8], (Seen{17, true, "user8@xq"}));
-  }
 }
 
 }  // namespace

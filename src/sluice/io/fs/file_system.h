@@ -21,6 +21,19 @@ struct FileInfo {
   int64_t size = 0;
 };
 
+// Read-only bytes of a file mapped into memory (the page cache itself: no copy). Unmapped when
+// destroyed; immutable, so any thread may read it.
+class FileView {
+ public:
+  virtual ~FileView() = default;
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ protected:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 class ReadableFile {
  public:
   virtual ~ReadableFile() = default;
@@ -29,6 +42,13 @@ class ReadableFile {
   // Reads up to out.size() bytes at offset; returns the count, short only at the end of the file.
   // IoError (with the file as context) on failure.
   virtual size_t ReadAt(int64_t offset, std::span<char> out) = 0;
+  // [offset, offset + length) clipped to the file, mapped read-only; nullptr where the file
+  // system cannot map files (then use ReadAt). Saves ReadAt's copy for data in the page cache.
+  virtual std::unique_ptr<FileView> Map(int64_t offset, size_t length) {
+    (void)offset;
+    (void)length;
+    return nullptr;
+  }
 };
 
 // Bytes go to a temporary name beside the target; Commit flushes, fsyncs and renames it into

@@ -91,3 +91,28 @@ TEST_F(LocalFileSystemTest, RenameAndDelete) {
 
 }  // namespace
 }  // namespace sluice::fs
+
+namespace sluice::fs {
+namespace {
+
+TEST(LocalFileMap, MapsRangesAtAnyOffsetClippedToTheFile) {
+  auto fs = LocalFileSystem();
+  const std::string path = ::testing::TempDir() + "/sluice-fs-map-" + std::to_string(::getpid());
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += std::to_string(i) + ',';  // crosses several pages
+  WriteWholeFile(*fs, path, text);
+  auto in = fs->OpenForRead(path);
+  for (int64_t offset : {0, 1, 4095, 4096, 9000}) {
+    auto view = in->Map(offset, 5000);
+    ASSERT_NE(view, nullptr);
+    ASSERT_EQ(view->size(), 5000u);
+    EXPECT_EQ(std::string(view->data(), view->size()), text.substr(offset, 5000));
+  }
+  auto tail = in->Map(static_cast<int64_t>(text.size()) - 3, 100);
+  EXPECT_EQ(std::string(tail->data(), tail->size()), text.substr(text.size() - 3));
+  EXPECT_EQ(in->Map(static_cast<int64_t>(text.size()), 10)->size(), 0u);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace sluice::fs

@@ -94,7 +94,7 @@ HashBatch HashChunk(const csv::CsvReader& reader, int column, BloomValueType typ
   if (csv::ProjectedTokenizer::Supports(dialect)) {
     csv::ProjectedTokenizer tokenizer(dialect, column, static_cast<int>(fields));
     tokenizer.Tokenize(
-        chunk.data(), chunk.size(), chunk.first_line,
+        chunk.cdata(), chunk.size(), chunk.first_line,
         [&](const csv::CsvField& f, int64_t) { return add(f); }, row_path);
   } else {
     csv::CsvTokenizer tokenizer(dialect);
@@ -136,7 +136,10 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
   if (!(options.fpr > 0 && options.fpr < 1)) {
     throw InvalidArgument("--fpr must be between 0 and 1, not {}", options.fpr);
   }
-  auto reader = csv::CsvReader::Open(fs, options.inputs, options.csv);
+  csv::CsvReadOptions csv_options = options.csv;
+  // The projected tokenizer only reads chunks: map the files instead of copying them.
+  csv_options.map_files = csv::ProjectedTokenizer::Supports(csv_options.dialect);
+  auto reader = csv::CsvReader::Open(fs, options.inputs, csv_options);
   const int column = reader->ColumnIndex(options.column);
   const BloomValueType value_type = ValueTypeOf(options.csv, options.column);
 

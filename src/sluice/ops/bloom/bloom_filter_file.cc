@@ -82,6 +82,8 @@ std::string EncodeBloomFilterFile(const BloomFilterFile& file) {
                          {"num_blocks", file.filter.num_blocks()}};
   const std::string meta_text = meta.dump();
   std::string out(kMagic, sizeof(kMagic));
+  // One allocation: the filter may be hundreds of MiB.
+  out.reserve(out.size() + 4 + meta_text.size() + 16 + sizeof(kHeaderTail) + num_bytes + 8);
   AppendLe(out, meta_text.size(), 4);
   out += meta_text;
   out.push_back(0x15);  // field 1, i32
