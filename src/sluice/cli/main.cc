@@ -14,6 +14,7 @@
 #include "sluice/cli/inspect_command.h"
 #include "sluice/cli/retry_command.h"
 #include "sluice/cli/run_command.h"
+#include "sluice/cli/sort_command.h"
 #include "sluice/cli/status_command.h"
 #include "sluice/cli/worker_command.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   commands["cat"] = sluice::cli::AddCatCommand(app);
   commands["bloom"] = sluice::cli::AddBloomCommand(app);
   commands["groupby"] = sluice::cli::AddGroupByCommand(app);
+  commands["sort"] = sluice::cli::AddSortCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,121 @@
+#include "sluice/cli/table_files.h"
+
+#include <cerrno>
+
+#include "sluice/base/error.h"
+#include "sluice/base/temp_path.h"
+#include "sluice/cli/csv_text.h"
+#include "sluice/io/fs/file_system.h"
+
+namespace sluice::cli {
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool IsCsv(const std::string& path) {
+  return EndsWith(path, ".csv") || EndsWith(path, ".csv.gz") || EndsWith(path, ".csv.zst") ||
+         EndsWith(path, ".tsv");
+}
+
+}  // namespace
+
+std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
+                                           const std::string& delimiter) {
+  auto fs = fs::LocalFileSystem();
+  std::vector<std::string> paths;
+  int csv_files = 0;
+  for (const std::string& pattern : patterns) {
+    std::vector<fs::FileInfo> matches = fs->Glob(pattern);
+    if (matches.empty()) throw NotFound("no input file matches").With("input", pattern);
+    for (const fs::FileInfo& m : matches) {
+      if (IsCsv(m.path)) {
+        ++csv_files;
+      } else if (!EndsWith(m.path, ".parquet")) {
+        throw NotSupported("inputs are Parquet (.parquet) or CSV (.csv, .csv.gz, .csv.zst, .tsv)")
+            .With("input", m.path);
+      }
+      paths.push_back(m.path);
+    }
+  }
+  if (csv_files == 0) return TableScan::Open(paths);
+  if (csv_files != static_cast<int>(paths.size())) {
+    throw InvalidArgument("inputs mix CSV and Parquet files; give one kind")
+        .With("input", patterns.front());
+  }
+  csv::CsvReadOptions options;
+  if (!delimiter.empty()) {
+    if (delimiter.size() != 1 && delimiter != "\\t") {
+      throw InvalidArgument("--delimiter must be one character (or \\t), not '{}'", delimiter);
+    }
+    options.dialect.delimiter = delimiter == "\\t" ? '\t' : delimiter[0];
+  } else if (EndsWith(paths[0], ".tsv")) {
+    options.dialect.delimiter = '\t';
+  }
+  return TableScan::OpenCsv(paths, options);
+}
+
+void CheckTableOutput(const std::string& path) {
+  if (!EndsWith(path, ".parquet") && !EndsWith(path, ".csv")) {
+    throw InvalidArgument("the output's extension picks its format: .parquet or .csv")
+        .With("output", path);
+  }
+}
+
+std::unique_ptr<TableFileWriter> TableFileWriter::Open(std::string path,
+                                                       std::shared_ptr<const Schema> schema) {
+  CheckTableOutput(path);
+  std::unique_ptr<TableFileWriter> writer(new TableFileWriter(std::move(path)));
+  if (EndsWith(writer->path_, ".parquet")) {
+    writer->parquet_ = parquet::ParquetWriter::Open(writer->path_, std::move(schema));
+    return writer;
+  }
+  writer->temp_ = TemporaryPathFor(writer->path_);
+  writer->csv_ = std::fopen(writer->temp_.c_str(), "wb");
+  if (writer->csv_ == nullptr) throw IoErrorFromErrno(errno, "create", writer->path_);
+  AppendCsvHeader(*schema, writer->pending_);
+  return writer;
+}
+
+TableFileWriter::~TableFileWriter() {
+  if (csv_ != nullptr) {
+    std::fclose(csv_);
+    std::remove(temp_.c_str());
+  }
+}
+
+void TableFileWriter::FlushCsv() {
+  if (std::fwrite(pending_.data(), 1, pending_.size(), csv_) != pending_.size()) {
+    throw IoErrorFromErrno(errno, "write", path_);
+  }
+  pending_.clear();
+}
+
+void TableFileWriter::Write(const RecordBatch& batch) {
+  if (parquet_ != nullptr) {
+    parquet_->Write(batch);
+    return;
+  }
+  for (int64_t r = 0; r < batch.num_rows(); ++r) {
+    AppendCsvRow(batch, r, pending_);
+    if (pending_.size() > (1 << 20)) FlushCsv();
+  }
+}
+
+void TableFileWriter::Close() {
+  if (parquet_ != nullptr) {
+    parquet_->Close();
+    return;
+  }
+  FlushCsv();
+  std::FILE* f = std::exchange(csv_, nullptr);
+  if (std::fclose(f) != 0 || std::rename(temp_.c_str(), path_.c_str()) != 0) {
+    const int error = errno;
+    std::remove(temp_.c_str());
+    throw IoErrorFromErrno(error, "write", path_);
+  }
+}
+
+}  // namespace sluice::cli

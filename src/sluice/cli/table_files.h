@@ -1,0 +1,54 @@
+// Tables stored as files, for the commands that read tables and write one (join; groupby and
+// sort could share it): inputs are paths, globs or directories of Parquet or CSV files; the
+// output's format follows its extension (.parquet or .csv) and is written batch by batch under
+// a temporary name that is renamed onto the target only by Close, so a failed command leaves no
+// partial output.
+//
+// Thread safety: a TableFileWriter is used by one thread at a time.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/io/parquet/file_writer.h"
+#include "sluice/ops/table_scan.h"
+
+namespace sluice::cli {
+
+// Every file the patterns name (each glob's matches sorted), all Parquet or all CSV (.csv,
+// .csv.gz, .csv.zst, .tsv). delimiter: "" for the default ("," or tab for .tsv), one character,
+// or "\t". NotFound naming a pattern without matches; NotSupported naming a file of another kind.
+std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
+                                           const std::string& delimiter = "");
+
+// InvalidArgument naming the output unless it ends in .parquet or .csv (checked before any work).
+void CheckTableOutput(const std::string& path);
+
+class TableFileWriter {
+ public:
+  // CheckTableOutput's error for a bad extension; IoError when the temporary file cannot be
+  // created.
+  static std::unique_ptr<TableFileWriter> Open(std::string path,
+                                               std::shared_ptr<const Schema> schema);
+  ~TableFileWriter();
+  TableFileWriter(const TableFileWriter&) = delete;
+  TableFileWriter& operator=(const TableFileWriter&) = delete;
+
+  void Write(const RecordBatch& batch);
+  // Finishes the file and renames it onto the target.
+  void Close();
+
+ private:
+  explicit TableFileWriter(std::string path) : path_(std::move(path)) {}
+  void FlushCsv();
+
+  std::string path_;
+  std::unique_ptr<parquet::ParquetWriter> parquet_;
+  std::string temp_;  // CSV: the file being written
+  std::FILE* csv_ = nullptr;
+  std::string pending_;
+};
+
+}  // namespace sluice::cli
