@@ -1,8 +1,9 @@
 // Group-by results against DuckDB: inputs written by DuckDB (random keys with nulls and
 // duplicates, several files and row groups), aggregated by sluice's RunGroupBy and by DuckDB's
 // GROUP BY over the same files; every group and every aggregate must agree (floats to a relative
-// 1e-9). Also the `sluice groupby` command end to end: CSV and Parquet output, and errors that
-// name the unknown column or the bad aggregate without leaving an output file.
+// 1e-9). Also the `sluice groupby` command end to end: CSV and Parquet output (with a page
+// index), and errors that name the unknown column or the bad aggregate without leaving an output
+// file.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "command_output_test_support.h"
 #include "duckdb_query_test_support.h"
 #include "sluice/base/testing/require_test_data.h"
+#include "sluice/io/parquet/footer.h"
 #include "sluice/ops/group_by.h"
 #include "sluice/table/printer.h"
 
@@ -210,8 +212,13 @@ TEST_F(GroupByDuckDbTest, CommandWritesCsvAndParquetThatDuckDbReadsBack) {
       RunSluice("groupby " + inputs + " --by i --agg 'count(*) as n, sum(v) as total' -o " + csv);
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("bottleneck"), std::string::npos) << r.out;
-  r = RunSluice("groupby " + inputs + " --by i --agg 'count(*) as n, sum(v) as total' -o " + pq);
+  r = RunSluice("groupby " + inputs + " --by i --agg 'count(*) as n, sum(v) as total' -o " + pq +
+                " --page-index");
   ASSERT_EQ(r.status, 0) << r.out;
+  const parquet::ParquetFooter footer = parquet::ReadFooter(pq);
+  for (const parquet::ColumnChunk& chunk : footer.metadata.row_groups[0].columns) {
+    EXPECT_TRUE(chunk.column_index_offset && chunk.offset_index_offset);
+  }
   const std::string expected =
       "SELECT i, count(*) AS n, sum(v)::BIGINT AS total FROM read_parquet(" + FileList() +
       ") GROUP BY i";
@@ -240,6 +247,9 @@ TEST_F(GroupByDuckDbTest, CommandErrorsNameTheColumnOrExpressionAndWriteNothing)
   r = RunSluice("groupby " + inputs + " --by i --agg 'sum(s)' -o " + out);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("column s"), std::string::npos) << r.out;
+  r = RunSluice("groupby " + inputs + " --by i --agg 'count(*)' --page-index -o " + out);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--page-index is for Parquet output"), std::string::npos) << r.out;
   r = RunSluice("groupby '" + (dir_ / "missing-*.parquet").string() + "' --agg 'count(*)' -o " +
                 out);
   EXPECT_EQ(r.status, 1);

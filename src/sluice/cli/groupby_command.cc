@@ -28,6 +28,7 @@ struct GroupByFlags {
   std::string output;
   std::string partitions;
   std::string delimiter;
+  bool page_index = false;
 };
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -131,6 +132,9 @@ int RunGroupByCommand(const GroupByFlags& flags, const JobFlags& job) {
     throw InvalidArgument("the output's extension picks its format: .parquet or .csv")
         .With("output", flags.output);
   }
+  if (csv && flags.page_index) {
+    throw InvalidArgument("--page-index is for Parquet output").With("output", flags.output);
+  }
   GroupBySpec spec;
   spec.keys = flags.by;
   spec.aggregates = ParseAggregateCalls(flags.agg);
@@ -144,7 +148,9 @@ int RunGroupByCommand(const GroupByFlags& flags, const JobFlags& job) {
   if (csv) {
     WriteCsv(flags.output, *result.schema, result.batches);
   } else {
-    parquet::WriteParquetFile(flags.output, result.schema, result.batches);
+    parquet::ParquetWriteOptions write_options;
+    write_options.page_index = flags.page_index;
+    parquet::WriteParquetFile(flags.output, result.schema, result.batches, write_options);
   }
   const double seconds = result.scan_report.wall_seconds + result.merge_report.wall_seconds;
   fmt::print("{}", result.scan_report.Summary());
@@ -182,6 +188,8 @@ std::function<int()> AddGroupByCommand(CLI::App& app) {
   command->add_option("--partitions", flags->partitions,
                       "Hash partitions of the merge: N or MIN..MAX (default max(cores, rows / "
                       "500,000))");
+  command->add_flag("--page-index", flags->page_index,
+                    "Write a page index (ColumnIndex/OffsetIndex) into Parquet output");
   job->Add(*command, "1GiB");
   return [flags, job] { return RunGroupByCommand(*flags, *job); };
 }
