@@ -1,5 +1,9 @@
 #include "sluice/jobs/batch/batch_input.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system.h"
 
@@ -16,7 +20,9 @@ bool IsCsv(const std::string& path) {
          EndsWith(path, ".tsv");
 }
 
-std::vector<std::string> Expand(const BatchInput& input) {
+}  // namespace
+
+std::vector<std::string> ExpandInputPaths(const BatchInput& input) {
   auto fs = fs::LocalFileSystem();
   std::vector<std::string> paths;
   for (const std::string& pattern : input.paths) {
@@ -35,7 +41,16 @@ std::vector<std::string> Expand(const BatchInput& input) {
   return paths;
 }
 
-}  // namespace
+std::vector<FileStamp> StampFiles(const std::vector<std::string>& paths) {
+  std::vector<FileStamp> out;
+  for (const std::string& path : paths) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw IoErrorFromErrno(errno, "stat", path);
+    out.push_back({path, static_cast<int64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
+  }
+  return out;
+}
 
 BatchInput BatchInput::Parquet(std::string name, std::vector<std::string> paths) {
   BatchInput in;
@@ -67,7 +82,7 @@ BatchInput BatchInput::Batches(std::string name, std::shared_ptr<const Schema> s
 
 BatchInput BatchInput::Files(std::string name, std::vector<std::string> patterns) {
   BatchInput in = Parquet(std::move(name), std::move(patterns));
-  std::vector<std::string> paths = Expand(in);
+  std::vector<std::string> paths = ExpandInputPaths(in);
   size_t csv = 0;
   for (const std::string& p : paths) {
     if (IsCsv(p)) {
@@ -103,9 +118,9 @@ std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input) {
   try {
     switch (input.format) {
       case BatchInput::Format::kParquet:
-        return TableScan::Open(Expand(input));
+        return TableScan::Open(ExpandInputPaths(input));
       case BatchInput::Format::kCsv:
-        return TableScan::OpenCsv(Expand(input), input.csv);
+        return TableScan::OpenCsv(ExpandInputPaths(input), input.csv);
       case BatchInput::Format::kBatches:
         if (!input.schema) throw InvalidArgument("an in-memory input needs its schema");
         return TableScan::FromBatches(input.schema, input.batches);

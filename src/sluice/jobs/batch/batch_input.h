@@ -42,4 +42,18 @@ std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input);
 // InvalidArgument naming the input unless the name is usable as a directory and placeholder.
 void CheckInputName(const std::string& name);
 
+// The files a Parquet or CSV input names, each glob's matches sorted (NotFound for a pattern
+// without matches).
+std::vector<std::string> ExpandInputPaths(const BatchInput& input);
+
+// What a file looked like: a re-run that sees the same path, size and modification time (ns)
+// trusts that its content did not change, as make and rsync do.
+struct FileStamp {
+  std::string path;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+std::vector<FileStamp> StampFiles(const std::vector<std::string>& paths);
+
 }  // namespace sluice

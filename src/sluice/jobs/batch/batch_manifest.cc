@@ -33,6 +33,17 @@ json BatchManifest::ToJson() const {
                           {"bytes", c.bytes},
                           {"inputs", inputs}});
   }
+  json sources = json::object();
+  for (const auto& [name, source] : inputs) {
+    json files_json = nullptr;
+    if (source.files) {
+      files_json = json::array();
+      for (const FileStamp& f : *source.files) {
+        files_json.push_back({{"path", f.path}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
+      }
+    }
+    sources[name] = {{"schema", source.schema}, {"files", files_json}};
+  }
   return {{"format", kManifestFormat},
           {"task", {{"name", task_name}, {"version", task_version}}},
           {"chunking",
@@ -43,6 +54,7 @@ json BatchManifest::ToJson() const {
           {"schema", schema},
           {"rows", rows},
           {"files", files()},
+          {"inputs", sources},
           {"chunks", chunk_list}};
 }
 
@@ -71,6 +83,20 @@ BatchManifest BatchManifest::FromJson(const json& j, const std::string& path) {
                               in.at("fingerprint").get<std::string>()};
       }
       m.chunks.push_back(std::move(chunk));
+    }
+    if (j.contains("inputs")) {
+      for (const auto& [name, in] : j.at("inputs").items()) {
+        ManifestSource source;
+        source.schema = in.at("schema").get<std::string>();
+        if (!in.at("files").is_null()) {
+          source.files.emplace();
+          for (const json& f : in.at("files")) {
+            source.files->push_back({f.at("path").get<std::string>(), f.at("size").get<int64_t>(),
+                                     f.at("mtime_ns").get<int64_t>()});
+          }
+        }
+        m.inputs[name] = std::move(source);
+      }
     }
     return m;
   } catch (Error& e) {

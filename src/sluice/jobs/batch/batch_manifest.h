@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/jobs/batch/batch_input.h"
 #include "sluice/jobs/batch/chunking.h"
 #include "sluice/ops/table_scan.h"
 
@@ -42,6 +43,13 @@ struct ManifestChunk {
   std::map<std::string, ManifestInput> inputs;
 };
 
+// An input as the run saw it: its schema, and its files' stamps (Parquet inputs only), which let
+// the next run skip re-reading an unchanged input.
+struct ManifestSource {
+  std::string schema;
+  std::optional<std::vector<FileStamp>> files;
+};
+
 struct BatchManifest {
   std::string task_name;
   std::string task_version;
@@ -49,6 +57,7 @@ struct BatchManifest {
   std::string schema;  // "a: int64, b: string"; empty when no chunk has output
   int64_t rows = 0;
   std::vector<ManifestChunk> chunks;
+  std::map<std::string, ManifestSource> inputs;
 
   std::vector<std::string> files() const;
   nlohmann::json ToJson() const;

@@ -232,12 +232,63 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     Log(LogLevel::kWarn, "ignoring the previous manifest: {}", e.what());
   }
 
-  batch::SplitResult split = batch::SplitIntoChunks(sources, chunking.chunks, split_dir, run);
-  report.split = split.report;
-  report.rows_in = split.rows;
+  const size_t n = static_cast<size_t>(chunking.chunks);
+  std::map<std::string, batch::ManifestSource> input_sources;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    batch::ManifestSource& source = input_sources[inputs[i].name];
+    source.schema = batch::OutputSchemaGuard::Text(*schemas[i]);
+    if (inputs[i].format == BatchInput::Format::kParquet) {
+      source.files = StampFiles(ExpandInputPaths(inputs[i]));
+    }
+  }
+  auto fingerprints_of = [&](const std::vector<std::vector<batch::SplitChunk>>& per_input,
+                             size_t c) {
+    std::map<std::string, std::string> fps;
+    for (size_t i = 0; i < sources.size(); ++i) fps[sources[i].name] = per_input[i][c].fingerprint;
+    return fps;
+  };
+  // [input][chunk]: rows and fingerprints (and split files, after a split).
+  std::vector<std::vector<batch::SplitChunk>> chunk_inputs;
+  if (options_.reuse_unchanged_inputs && previous && previous->chunking == chunking &&
+      previous->chunks.size() == n && previous->inputs.size() == inputs.size()) {
+    bool unchanged = true;
+    for (const auto& [name, source] : input_sources) {
+      auto it = previous->inputs.find(name);
+      unchanged = unchanged && source.files && it != previous->inputs.end() &&
+                  it->second.files == source.files && it->second.schema == source.schema;
+    }
+    if (unchanged) {
+      std::vector<std::vector<batch::SplitChunk>> recorded(sources.size());
+      for (size_t i = 0; i < sources.size() && unchanged; ++i) {
+        for (size_t c = 0; c < n && unchanged; ++c) {
+          auto it = previous->chunks[c].inputs.find(sources[i].name);
+          unchanged = it != previous->chunks[c].inputs.end();
+          if (unchanged) recorded[i].push_back({"", it->second.rows, it->second.fingerprint});
+        }
+      }
+      for (size_t c = 0; c < n && unchanged; ++c) {
+        unchanged =
+            cache
+                .Find(batch::ChunkCacheKey(options_.name, options_.version, chunking,
+                                           static_cast<int>(c), fingerprints_of(recorded, c)))
+                .has_value();
+      }
+      if (unchanged) {
+        chunk_inputs = std::move(recorded);
+        report.split_skipped = true;
+      }
+    }
+  }
+  if (!report.split_skipped) {
+    batch::SplitResult split = batch::SplitIntoChunks(sources, chunking.chunks, split_dir, run);
+    report.split = split.report;
+    chunk_inputs = std::move(split.chunks);
+  }
+  for (const auto& per_chunk : chunk_inputs) {
+    for (const batch::SplitChunk& sc : per_chunk) report.rows_in += sc.rows;
+  }
 
   // Keys, and which chunks the cache already holds.
-  const size_t n = static_cast<size_t>(chunking.chunks);
   std::vector<std::string> keys(n);
   std::vector<std::map<std::string, std::string>> fingerprints(n);
   report.chunks.resize(n);
@@ -247,9 +298,9 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
   for (size_t c = 0; c < n; ++c) {
     ChunkOutcome& o = report.chunks[c];
     o.chunk = static_cast<int>(c);
+    fingerprints[c] = fingerprints_of(chunk_inputs, c);
     for (size_t i = 0; i < sources.size(); ++i) {
-      fingerprints[c][sources[i].name] = split.chunks[i][c].fingerprint;
-      o.rows_in[sources[i].name] = split.chunks[i][c].rows;
+      o.rows_in[sources[i].name] = chunk_inputs[i][c].rows;
     }
     keys[c] =
         batch::ChunkCacheKey(options_.name, options_.version, chunking, o.chunk, fingerprints[c]);
@@ -320,7 +371,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
       }
       std::map<std::string, std::string, std::less<>> files;
       for (size_t i = 0; i < sources.size(); ++i) {
-        files[sources[i].name] = split.chunks[i][static_cast<size_t>(c)].path;
+        files[sources[i].name] = chunk_inputs[i][static_cast<size_t>(c)].path;
       }
       auto chunk_run = std::make_shared<batch::ChunkRun>(
           c, ctx.lease.attempt, d.at("key").get<std::string>(), std::move(files), ctx.cancel);
@@ -395,7 +446,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     if (entry->has_file) o.file = batch::ChunkFileName(static_cast<int>(c));
     batch::ManifestChunk mc{static_cast<int>(c), keys[c], o.file, o.rows_out, o.bytes, {}};
     for (size_t i = 0; i < sources.size(); ++i) {
-      mc.inputs[sources[i].name] = {split.chunks[i][c].rows, split.chunks[i][c].fingerprint};
+      mc.inputs[sources[i].name] = {chunk_inputs[i][c].rows, chunk_inputs[i][c].fingerprint};
     }
     manifest.chunks.push_back(std::move(mc));
     manifest.rows += o.rows_out;
@@ -444,6 +495,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
   }
   RemoveStaleChunkFiles(out, files);
   manifest.schema = guard.reference().value_or("");
+  manifest.inputs = std::move(input_sources);
   batch::WriteBatchManifest(out.string(), manifest);
   report.cache_pruned = cache.Prune(keep_keys);
   finish();

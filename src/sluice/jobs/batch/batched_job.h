@@ -11,7 +11,9 @@
 // Run, in order:
 //  1. Opens every input and resolves the grouping columns (errors name the input and column).
 //  2. Split (chunk_split.h): every input into N chunk files by the stable hash of the grouping
-//     columns (chunking.h), fingerprinting each chunk's rows per input.
+//     columns (chunking.h), fingerprinting each chunk's rows per input. Skipped when every
+//     input is Parquet and unchanged since the last run (same files, sizes, modification times
+//     and schema) and the cache holds every chunk (see reuse_unchanged_inputs).
 //  3. Keys (chunk_cache.h): per chunk from the task's name and version, the chunking and the
 //     chunk's input fingerprints. A chunk whose key is in the cache is a hit; the others are
 //     computed.
@@ -62,6 +64,10 @@ struct BatchedOptions {
   std::string ledger_url;                       // default: sqlite at <out>/.sluice/ledger.db
   int chunks_in_flight = 0;                     // chunks claimed at once; 0: 2 x CPU threads + 2
   parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;  // output files
+  // Skip the split when every input is Parquet, its files have the paths, sizes, modification
+  // times and schema the previous manifest recorded, and every chunk's key is then in the cache
+  // (the fingerprints are taken from the manifest). False re-reads every input every run.
+  bool reuse_unchanged_inputs = true;
 };
 
 enum class ChunkStatus { kHit, kMiss, kRecomputed, kFailed };
@@ -89,7 +95,8 @@ struct BatchedReport {
   int64_t hits = 0, misses = 0, recomputed = 0, failed = 0;
   int64_t rows_in = 0, rows_out = 0;
   int64_t cache_pruned = 0;
-  std::string ledger_job;  // empty when nothing was computed
+  std::string ledger_job;      // empty when nothing was computed
+  bool split_skipped = false;  // every input unchanged: nothing was read
   RunReport split;
   RunReport compute;  // empty when nothing was computed
   double wall_seconds = 0;

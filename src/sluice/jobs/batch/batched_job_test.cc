@@ -298,6 +298,38 @@ TEST_F(BatchedJobTest, CacheHitsAndInvalidationsAreExactlyAsSpecified) {
   EXPECT_EQ(report_json["chunks"][3]["status"], "recomputed");
 }
 
+TEST_F(BatchedJobTest, UnchangedParquetInputsAreNotReadAgain) {
+  const std::string out = Path("out");
+  auto per_customer = [](const ChunkInputs& in) {
+    ChunkInputs with_customers = in;
+    with_customers.tables.emplace("customers", ChunkTable());
+    return PerCustomerSums(with_customers);
+  };
+  const std::vector<BatchInput> orders = {BatchInput::Parquet("orders", {Path("orders")})};
+  auto job = Batched(per_customer, Options(8));
+  EXPECT_FALSE(job.Run(orders, out).split_skipped);
+  BatchedReport again = job.Run(orders, out);
+  EXPECT_TRUE(again.split_skipped);
+  EXPECT_EQ(Counts(again), (std::map<std::string, int>{{"hit", 8}}));
+  EXPECT_EQ(again.rows_in, 9000);
+  // Same content, new modification time: read again, and still every chunk hits.
+  WriteOrders(0);
+  BatchedReport touched = job.Run(orders, out);
+  EXPECT_FALSE(touched.split_skipped);
+  EXPECT_EQ(Counts(touched), (std::map<std::string, int>{{"hit", 8}}));
+  EXPECT_TRUE(job.Run(orders, out).split_skipped);
+  // A cache entry lost: the inputs are read and that chunk alone is computed.
+  stdfs::remove(out + "/.sluice/cache/" + touched.chunks[4].key + ".json");
+  BatchedReport lost = job.Run(orders, out);
+  EXPECT_FALSE(lost.split_skipped);
+  EXPECT_EQ(Counts(lost), (std::map<std::string, int>{{"hit", 7}, {"miss", 1}}));
+  EXPECT_EQ(lost.chunks[4].reason, "cached output missing");
+  // Opting out reads every run.
+  BatchedOptions always = Options(8);
+  always.reuse_unchanged_inputs = false;
+  EXPECT_FALSE(Batched(per_customer, always).Run(orders, out).split_skipped);
+}
+
 TEST_F(BatchedJobTest, AnInterruptedRunResumesWithOnlyTheMissingChunks) {
   const std::string out = Path("out");
   CancellationSource cancel;

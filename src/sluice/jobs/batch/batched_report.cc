@@ -34,6 +34,7 @@ nlohmann::json BatchedReport::ToJson() const {
               {"miss", misses},
               {"recomputed", recomputed},
               {"failed", failed}}},
+            {"split_skipped", split_skipped},
             {"rows_in", rows_in},
             {"rows_out", rows_out},
             {"cache_pruned", cache_pruned},
@@ -48,8 +49,15 @@ nlohmann::json BatchedReport::ToJson() const {
 
 std::string BatchedReport::Summary() const {
   std::string out;
-  out += fmt::format("split: {} rows {}; {}\n", rows_in, chunking,
-                     split.verdict.text.empty() ? "no bottleneck" : split.verdict.text);
+  if (split_skipped) {
+    out += fmt::format(
+        "split: skipped, every input is unchanged (same files, sizes and modification times) "
+        "and cached; {} rows {}\n",
+        rows_in, chunking);
+  } else {
+    out += fmt::format("split: {} rows {}; {}\n", rows_in, chunking,
+                       split.verdict.text.empty() ? "no bottleneck" : split.verdict.text);
+  }
   if (!compute.stages.empty()) {
     out += fmt::format("compute: {}\n",
                        compute.verdict.text.empty() ? "no bottleneck" : compute.verdict.text);
