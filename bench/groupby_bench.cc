@@ -1,7 +1,9 @@
 // The db-benchmark group-by queries on sluice: loads a Parquet file of the G1 table into memory
 // (not timed), then runs each query with RunGroupBy and prints one line per query:
-// "q<N> <seconds> <groups>". bench/groupby_vs_duckdb.mjs runs DuckDB on the same file and
-// prints the ratios. Usage: sluice_groupby_bench FILE [THREADS] [RUNS] [QUERY]
+// "q<N> <seconds> <groups> (...)". bench/groupby_vs_duckdb.mjs runs DuckDB on the same file and
+// prints the ratios. MEMORY is the budget (default 4GiB) or "quarter" for a quarter of the
+// table's size in memory, where the group-by must spill.
+// Usage: sluice_groupby_bench FILE [THREADS] [RUNS] [QUERY] [MEMORY]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -26,17 +28,21 @@ struct Query {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: {} FILE [THREADS] [RUNS] [QUERY]\n", argv[0]);
+    fmt::print(stderr, "usage: {} FILE [THREADS] [RUNS] [QUERY] [MEMORY]\n", argv[0]);
     return 2;
   }
   const int threads = argc > 2 ? std::atoi(argv[2]) : 0;
   const int runs = argc > 3 ? std::atoi(argv[3]) : 2;
-  const std::string only = argc > 4 ? argv[4] : "";
+  const std::string only = argc > 4 && std::string(argv[4]) != "all" ? argv[4] : "";
+  const std::string memory = argc > 5 ? argv[5] : "4GiB";
   auto file = sluice::TableScan::Open({argv[1]});
   std::vector<sluice::RecordBatch> batches;
   for (const sluice::ScanUnit& u : file->units()) {
     for (sluice::RecordBatch& b : file->Read(u)) batches.push_back(std::move(b));
   }
+  int64_t data_bytes = 0;
+  for (const sluice::RecordBatch& b : batches) data_bytes += sluice::ByteSize(b);
+  const int64_t budget = memory == "quarter" ? data_bytes / 4 : sluice::ParseBytes(memory);
   auto table = sluice::TableScan::FromBatches(file->schema(), std::move(batches));
   // q7 and q9 finish with a per-group expression (max - min, corr squared) over the aggregates;
   // that last step is one pass over the groups and is left out. q8 (top two per group) needs
@@ -59,12 +65,13 @@ int main(int argc, char** argv) {
     spec.aggregates = sluice::ParseAggregateCalls(q.aggregates);
     sluice::GroupByOptions options;
     options.run.cpu_threads = threads;
-    options.run.memory_budget = sluice::ParseBytes("4GiB");
+    options.run.memory_budget = budget;
     options.run.progress = sluice::ProgressMode::kOff;
     double best = std::numeric_limits<double>::infinity();
     int64_t groups = 0;
     double scan_seconds = 0;
     double merge_seconds = 0;
+    int64_t spilled = 0;
     for (int r = 0; r < runs; ++r) {
       const auto start = std::chrono::steady_clock::now();
       sluice::GroupByResult result = sluice::RunGroupBy(*table, spec, options);
@@ -73,9 +80,13 @@ int main(int argc, char** argv) {
       groups = result.groups;
       scan_seconds = result.scan_report.wall_seconds;
       merge_seconds = result.merge_report.wall_seconds;
+      spilled = result.spilled_rows;
     }
-    fmt::print("{} {:.4f} {} (last run: aggregate {:.3f} s, merge {:.3f} s)\n", q.name, best,
-               groups, scan_seconds, merge_seconds);
+    fmt::print(
+        "{} {:.4f} {} (last run: aggregate {:.3f} s, merge {:.3f} s, {} rows spilled; budget {} "
+        "for {} of data)\n",
+        q.name, best, groups, scan_seconds, merge_seconds, spilled, sluice::FormatBytes(budget),
+        sluice::FormatBytes(data_bytes));
     std::fflush(stdout);
   }
   return 0;

@@ -10,6 +10,7 @@
 #include "sluice/cli/cat_command.h"
 #include "sluice/cli/compact_command.h"
 #include "sluice/cli/demo_command.h"
+#include "sluice/cli/distinct_command.h"
 #include "sluice/cli/groupby_command.h"
 #include "sluice/cli/inspect_command.h"
 #include "sluice/cli/retry_command.h"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   commands["cat"] = sluice::cli::AddCatCommand(app);
   commands["bloom"] = sluice::cli::AddBloomCommand(app);
   commands["groupby"] = sluice::cli::AddGroupByCommand(app);
+  commands["distinct"] = sluice::cli::AddDistinctCommand(app);
   commands["sort"] = sluice::cli::AddSortCommand(app);
   try {
     app.parse(argc, argv);

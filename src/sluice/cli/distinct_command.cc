@@ -1,0 +1,92 @@
+#include "sluice/cli/distinct_command.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/base/error.h"
+#include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
+#include "sluice/cli/shuffle_flags.h"
+#include "sluice/cli/table_files.h"
+#include "sluice/ops/group_by.h"
+
+namespace sluice::cli {
+namespace {
+
+struct DistinctFlags {
+  std::vector<std::string> inputs;
+  std::vector<std::string> by;
+  std::string output;
+  std::string delimiter;
+};
+
+int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
+                       const JobFlags& job) {
+  CheckTableOutput(flags.output);
+  auto scan = OpenTableInputs(flags.inputs, flags.delimiter);
+  const Schema& input = *scan->schema();
+  GroupBySpec spec;
+  if (flags.by.empty()) {
+    for (const Field& f : input.fields()) spec.keys.push_back(f.name);
+  } else {
+    for (const std::string& key : flags.by) {
+      if (!input.FieldIndex(key)) throw NotFound("unknown column in --by").With("column", key);
+      if (std::count(flags.by.begin(), flags.by.end(), key) > 1) {
+        throw InvalidArgument("column named twice in --by").With("column", key);
+      }
+    }
+    spec.keys = flags.by;
+    for (const Field& f : input.fields()) {
+      if (std::find(flags.by.begin(), flags.by.end(), f.name) == flags.by.end()) {
+        spec.aggregates.push_back(AggregateCall{"first", {f.name}, f.name});
+      }
+    }
+  }
+  GroupByOptions options;
+  shuffle.Apply(options);
+  options.run = job.ToRunOptions(InstallInterruptHandler());
+  GroupByResult result = RunGroupBy(*scan, spec, options);
+
+  // The group-by puts keys first: put the columns back in the input's order.
+  std::vector<int> order;
+  for (const Field& f : input.fields()) order.push_back(*result.schema->FieldIndex(f.name));
+  auto schema = std::make_shared<const Schema>(input.fields());
+  auto writer = TableFileWriter::Open(flags.output, schema);
+  for (const RecordBatch& batch : result.batches) {
+    std::vector<Array> columns;
+    for (int c : order) columns.push_back(batch.column(c));
+    writer->Write(RecordBatch::Make(schema, std::move(columns), batch.num_rows()));
+  }
+  writer->Close();
+  PrintGroupByOutcome("distinct", result, static_cast<int>(scan->units().size()), flags.output,
+                      job.report);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddDistinctCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand(
+      "distinct",
+      "Distinct rows of Parquet or CSV files; with --by, one row per distinct key (the first in "
+      "input order), i.e. deduplicate by those columns. Nulls are equal to each other, as in "
+      "SQL's DISTINCT. Writes OUT as Parquet or CSV by its extension; runs inside --memory, "
+      "spilling to --spill-dir when the distinct rows do not fit.");
+  auto flags = std::make_shared<DistinctFlags>();
+  auto shuffle = std::make_shared<ShuffleFlags>();
+  auto job = std::make_shared<JobFlags>();
+  command->add_option("inputs", flags->inputs, "Parquet or CSV files, globs or directories")
+      ->required();
+  command->add_option("--by", flags->by, "Deduplicate by these columns (comma-separated)")
+      ->delimiter(',');
+  command->add_option("-o,--output", flags->output, "Output file (.parquet or .csv)")->required();
+  command->add_option("--delimiter", flags->delimiter,
+                      "CSV field delimiter (default , or \\t for .tsv)");
+  shuffle->Add(*command);
+  job->Add(*command, "1GiB");
+  return [flags, shuffle, job] { return RunDistinctCommand(*flags, *shuffle, *job); };
+}
+
+}  // namespace sluice::cli
