@@ -1,12 +1,10 @@
 #include "sluice/ops/sort/chunk_sorter.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
-#include <vector>
 
 #include "sluice/base/check.h"
-#include "sluice/ops/sort/row_gather.h"
+#include "sluice/ops/sort/sort_key_encoder.h"
 
 namespace sluice {
 namespace {
@@ -28,18 +26,15 @@ uint64_t Prefix(const uint8_t* key, uint32_t length) {
 bool Less(const Entry& a, const Entry& b) {
   if (a.prefix != b.prefix) return a.prefix < b.prefix;
   if (a.length <= 8 || b.length <= 8) return a.length < b.length;
-  const uint32_t n = std::min(a.length, b.length) - 8;
-  const int c = std::memcmp(a.key + 8, b.key + 8, n);
-  if (c != 0) return c < 0;
-  return a.length < b.length;
+  return CompareSortKeys(std::string_view(reinterpret_cast<const char*>(a.key) + 8, a.length - 8),
+                         std::string_view(reinterpret_cast<const char*>(b.key) + 8, b.length - 8)) <
+         0;
 }
 
 }  // namespace
 
-int64_t SortChunk(const std::shared_ptr<const Schema>& keyed_schema,
-                  std::span<const RecordBatch> batches, int64_t batch_rows, int64_t limit,
-                  const std::function<void(RecordBatch)>& emit) {
-  SLUICE_CHECK_GT(batch_rows, 0);
+std::vector<RowRef> SortChunkOrder(const std::shared_ptr<const Schema>& keyed_schema,
+                                   std::span<const RecordBatch> batches, int64_t limit) {
   const int key_column = keyed_schema->num_fields() - 1;
   size_t rows = 0;
   for (const RecordBatch& b : batches) rows += static_cast<size_t>(b.num_rows());
@@ -62,15 +57,19 @@ int64_t SortChunk(const std::shared_ptr<const Schema>& keyed_schema,
     std::nth_element(entries.begin(), end, entries.end(), Less);
   }
   std::sort(entries.begin(), end, Less);
-  const size_t count = static_cast<size_t>(end - entries.begin());
-  std::vector<RowRef> refs;
-  for (size_t at = 0; at < count; at += static_cast<size_t>(batch_rows)) {
-    const size_t n = std::min(count - at, static_cast<size_t>(batch_rows));
-    refs.resize(n);
-    for (size_t i = 0; i < n; ++i) refs[i] = entries[at + i].ref;
-    emit(GatherRows(keyed_schema, batches, refs));
+  std::vector<RowRef> order(static_cast<size_t>(end - entries.begin()));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = entries[i].ref;
+  return order;
+}
+
+void EmitInOrder(const std::shared_ptr<const Schema>& schema, std::span<const RecordBatch> batches,
+                 std::span<const RowRef> order, int64_t batch_rows,
+                 const std::function<void(RecordBatch)>& emit) {
+  SLUICE_CHECK_GT(batch_rows, 0);
+  for (size_t at = 0; at < order.size(); at += static_cast<size_t>(batch_rows)) {
+    const size_t n = std::min(order.size() - at, static_cast<size_t>(batch_rows));
+    emit(GatherRows(schema, batches, order.subspan(at, n)));
   }
-  return static_cast<int64_t>(count);
 }
 
 }  // namespace sluice

@@ -36,19 +36,14 @@ struct Chunk {
 using Chunks = std::vector<std::shared_ptr<Chunk>>;
 int64_t ByteSize(const std::shared_ptr<Chunk>& c) { return c->bytes; }
 
-// One sorted run: in memory (batches, paid for by held) or spilled.
+// One sorted run: in memory (a chunk and its order, paid for by held) or spilled.
 struct Run {
-  std::vector<RecordBatch> batches;
+  SortedRows sorted;
   std::optional<SpillRun> spilled;
   int64_t rows = 0;
+  int64_t bytes = 0;
   Reservation held;
 };
-
-int64_t BatchesBytes(const std::vector<RecordBatch>& batches) {
-  int64_t bytes = 0;
-  for (const RecordBatch& b : batches) bytes += ByteSize(b);
-  return bytes;
-}
 
 class Sorter {
  public:
@@ -56,7 +51,8 @@ class Sorter {
       : options_(options),
         stats_(stats),
         encoder_(*scan.schema(), options.keys),
-        held_(options.run.memory_budget - options.run.memory_budget / 4) {
+        held_(options.run.memory_budget - options.run.memory_budget / 4),
+        schema_(scan.schema()) {
     std::vector<Field> fields = scan.schema()->fields();
     fields.push_back(Field{"__sort_key", DataType::Binary(), false});
     keyed_schema_ = std::make_shared<const Schema>(std::move(fields));
@@ -69,8 +65,6 @@ class Sorter {
         std::max<int64_t>(held_.limit() / (2 * threads + 2), 2 * stats_.batch_bytes);
   }
 
-  const std::shared_ptr<const Schema>& keyed_schema() const { return keyed_schema_; }
-
   // A scanned batch into the task's chunk; a full chunk becomes a run.
   void Add(Chunks& mine, PositionedBatch in) {
     if (in.batch.num_rows() == 0) return;
@@ -81,11 +75,13 @@ class Sorter {
     RecordBatch keyed = RecordBatch::Make(keyed_schema_, std::move(columns));
     const int64_t bytes = ByteSize(keyed);
     std::optional<Reservation> paid = held_.TryReserve(bytes);
+    // The budget is full: this task's chunk goes to disk, then runs kept in memory do.
     if (!paid && chunk.rows > 0) {
-      FinishChunk(chunk);
+      FinishChunk(chunk, /*spill=*/true);
       paid = held_.TryReserve(bytes);
     }
-    // An empty chunk always takes its first batch (liveness), even past the budget.
+    while (!paid && SpillOneInMemoryRun()) paid = held_.TryReserve(bytes);
+    // Nothing left to spill: the batch passes anyway (liveness), counted by the budget.
     if (!paid) paid = held_.ReserveOverLimit(bytes);
     if (chunk.held) {
       chunk.held.Merge(std::move(*paid));
@@ -97,35 +93,29 @@ class Sorter {
     chunk.batches.push_back(std::move(keyed));
     input_rows_.fetch_add(in.batch.num_rows(), std::memory_order_relaxed);
     keyed_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-    if (chunk.bytes >= stats_.chunk_bytes) FinishChunk(chunk);
+    if (chunk.bytes >= stats_.chunk_bytes) FinishChunk(chunk, /*spill=*/false);
   }
 
-  // Sorts a chunk into a run, kept in memory when the budget has room for the sorted copy,
-  // spilled otherwise; empties the chunk.
-  void FinishChunk(Chunk& chunk) {
+  // Sorts a chunk into a run, kept in memory (the chunk plus its order) unless `spill` or the
+  // budget has no room for the order; empties the chunk.
+  void FinishChunk(Chunk& chunk, bool spill) {
     if (chunk.rows == 0) return;
-    const int64_t batch_rows =
-        std::max<int64_t>(1, stats_.batch_bytes * chunk.rows / std::max<int64_t>(chunk.bytes, 1));
-    const int64_t kept_rows =
-        options_.limit >= 0 ? std::min(options_.limit, chunk.rows) : chunk.rows;
-    const int64_t copy_bytes = chunk.bytes / chunk.rows * kept_rows + 1;
     Run run;
-    if (std::optional<Reservation> room = held_.TryReserve(copy_bytes)) {
-      run.rows = SortChunk(keyed_schema_, chunk.batches, batch_rows, options_.limit,
-                           [&](RecordBatch b) { run.batches.push_back(std::move(b)); });
-      // The estimate becomes the real size where the budget allows.
-      room->TryResize(BatchesBytes(run.batches));
-      run.held = std::move(*room);
+    run.sorted.order = SortChunkOrder(keyed_schema_, chunk.batches, options_.limit);
+    run.sorted.batches = std::move(chunk.batches);
+    run.rows = static_cast<int64_t>(run.sorted.order.size());
+    run.bytes = chunk.bytes;
+    run.held = std::move(chunk.held);
+    chunk = Chunk();
+    const int64_t order_bytes = run.rows * static_cast<int64_t>(sizeof(RowRef));
+    std::optional<Reservation> room;
+    if (!spill) room = held_.TryReserve(order_bytes);
+    if (room) {
+      run.held.Merge(std::move(*room));
+      if (options_.limit >= 0) Compact(run);
     } else {
-      SpillRunWriter writer(spill(), "sort-run", keyed_schema_);
-      run.rows = SortChunk(keyed_schema_, chunk.batches, batch_rows, options_.limit,
-                           [&](RecordBatch b) { writer.Write(b); });
-      run.spilled = writer.Finish();
+      Spill(run);
     }
-    chunk.batches.clear();
-    chunk.rows = 0;
-    chunk.bytes = 0;
-    chunk.held.Release();
     std::lock_guard lock(mu_);
     runs_.push_back(std::move(run));
   }
@@ -138,10 +128,10 @@ class Sorter {
     }
     stats_.input_rows = input_rows_.load();
     stats_.runs = static_cast<int>(runs.size());
-    for (const Run& r : runs) stats_.spilled_runs += r.spilled.has_value();
     std::vector<Run> spilled;
     std::vector<Run> in_memory;
     for (Run& r : runs) (r.spilled ? spilled : in_memory).push_back(std::move(r));
+    stats_.spilled_runs = spilled_runs_.load();
     // Each spilled run being read holds one block, decoded (about batch_bytes) plus its
     // compressed pages; the output batch holds another.
     const int64_t per_reader = 2 * stats_.batch_bytes;
@@ -155,7 +145,7 @@ class Sorter {
       spilled.erase(spilled.begin(), spilled.begin() + fan_in);
       Run merged;
       SpillRunWriter writer(spill(), "sort-merge", keyed_schema_);
-      MergeInto(group, {}, -1, [&](RecordBatch b) { writer.Write(b); });
+      MergeInto(group, {}, keyed_schema_, -1, [&](RecordBatch b) { writer.Write(b); });
       merged.spilled = writer.Finish();
       merged.rows = merged.spilled->rows;
       for (const Run& r : group) RemoveSpill(r);
@@ -165,23 +155,26 @@ class Sorter {
       spilled.insert(at, std::move(merged));
     }
     stats_.final_fan_in = static_cast<int>(spilled.size() + in_memory.size());
-    auto strip = [&](const RecordBatch& keyed) {
-      std::vector<Array> columns = keyed.columns();
-      columns.pop_back();
-      stats_.output_rows += keyed.num_rows();
-      sink(RecordBatch::Make(schema_, std::move(columns), keyed.num_rows()));
+    auto out = [&](RecordBatch b) {
+      stats_.output_rows += b.num_rows();
+      sink(b);
     };
-    if (spilled.empty() && in_memory.size() == 1 && options_.limit < 0) {
-      for (const RecordBatch& b : in_memory[0].batches) {
-        options_.run.cancel.ThrowIfCancelled();
-        strip(b);
+    if (spilled.empty() && in_memory.size() == 1) {
+      // One run: its order is the output; no merge.
+      Run& run = in_memory[0];
+      std::span<const RowRef> order = run.sorted.order;
+      if (options_.limit >= 0 && order.size() > static_cast<size_t>(options_.limit)) {
+        order = order.first(static_cast<size_t>(options_.limit));
       }
+      EmitInOrder(schema_, run.sorted.batches, order, BatchRows(), [&](RecordBatch b) {
+        out(std::move(b));
+        options_.run.cancel.ThrowIfCancelled();
+      });
       return;
     }
-    MergeInto(spilled, std::move(in_memory), options_.limit, strip);
+    MergeInto(spilled, std::move(in_memory), schema_, options_.limit, out);
   }
 
-  void set_schema(std::shared_ptr<const Schema> schema) { schema_ = std::move(schema); }
   int64_t peak_held() const { return held_.peak(); }
   int64_t spilled_bytes() const { return spill_ ? spill_->bytes_spilled() : 0; }
 
@@ -192,41 +185,85 @@ class Sorter {
     return *spill_;
   }
 
+  int64_t BatchRows() const {
+    return std::max<int64_t>(
+        1, stats_.batch_bytes * input_rows_.load() / std::max<int64_t>(keyed_bytes_.load(), 1));
+  }
+
+  // Writes an in-memory run to a spill file in its order, releasing its memory.
+  void Spill(Run& run) {
+    SpillRunWriter writer(spill(), "sort-run", keyed_schema_);
+    const int64_t batch_rows =
+        std::max<int64_t>(1, stats_.batch_bytes * run.rows / std::max<int64_t>(run.bytes, 1));
+    EmitInOrder(keyed_schema_, run.sorted.batches, run.sorted.order, batch_rows,
+                [&](RecordBatch b) { writer.Write(b); });
+    run.spilled = writer.Finish();
+    run.sorted = SortedRows();
+    run.held.Release();
+    spilled_runs_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // A run of a limited sort keeps only its first rows: copies them, so the chunk is freed.
+  void Compact(Run& run) {
+    std::vector<RecordBatch> kept;
+    EmitInOrder(keyed_schema_, run.sorted.batches, run.sorted.order, std::max<int64_t>(run.rows, 1),
+                [&](RecordBatch b) { kept.push_back(b); });
+    run.sorted.batches = std::move(kept);
+    for (size_t i = 0; i < run.sorted.order.size(); ++i) {
+      run.sorted.order[i] = RowRef{0, static_cast<uint32_t>(i)};
+    }
+    int64_t bytes = 0;
+    for (const RecordBatch& b : run.sorted.batches) bytes += ByteSize(b);
+    run.held.TryResize(bytes + run.rows * static_cast<int64_t>(sizeof(RowRef)));
+  }
+
+  // Spills the largest run kept in memory; false when there is none.
+  bool SpillOneInMemoryRun() {
+    Run victim;
+    {
+      std::lock_guard lock(mu_);
+      auto largest = runs_.end();
+      for (auto it = runs_.begin(); it != runs_.end(); ++it) {
+        if (!it->spilled && (largest == runs_.end() || it->bytes > largest->bytes)) largest = it;
+      }
+      if (largest == runs_.end()) return false;
+      victim = std::move(*largest);
+      runs_.erase(largest);
+    }
+    Spill(victim);
+    std::lock_guard lock(mu_);
+    runs_.push_back(std::move(victim));
+    return true;
+  }
+
   static void RemoveSpill(const Run& run) {
     std::error_code ignored;
     std::filesystem::remove(run.spilled->path, ignored);
   }
 
-  void MergeInto(std::vector<Run>& spilled, std::vector<Run> in_memory, int64_t limit,
+  void MergeInto(std::vector<Run>& spilled, std::vector<Run> in_memory,
+                 const std::shared_ptr<const Schema>& out_schema, int64_t limit,
                  const std::function<void(RecordBatch)>& emit) {
+    std::vector<SortedRows> sorted;
+    for (Run& r : in_memory) sorted.push_back(std::move(r.sorted));
     std::vector<RunSource> sources;
-    std::vector<std::shared_ptr<SpillRunReader>> readers;
-    for (Run& r : in_memory) {
-      auto batches = std::make_shared<std::vector<RecordBatch>>(std::move(r.batches));
-      auto held = std::make_shared<Reservation>(std::move(r.held));
-      sources.push_back([batches, held, next = size_t{0}]() mutable -> std::optional<RecordBatch> {
-        if (next == batches->size()) return std::nullopt;
-        // A batch handed over is released here; the merge keeps it until its rows are out.
-        return std::move((*batches)[next++]);
-      });
-    }
     for (Run& r : spilled) {
       auto reader = std::make_shared<SpillRunReader>(*r.spilled);
       sources.push_back([reader] { return reader->Next(); });
     }
-    const int64_t batch_rows = std::max<int64_t>(
-        1, stats_.batch_bytes * stats_.input_rows / std::max<int64_t>(keyed_bytes_.load(), 1));
-    MergeRuns(keyed_schema_, std::move(sources), batch_rows, limit, options_.run.cancel, emit);
+    MergeRuns(keyed_schema_, out_schema, sorted, std::move(sources), BatchRows(), limit,
+              options_.run.cancel, emit);
   }
 
   const SortOptions& options_;
   SortStats& stats_;
   SortKeyEncoder encoder_;
   MemoryBudget held_;
-  std::shared_ptr<const Schema> keyed_schema_;
   std::shared_ptr<const Schema> schema_;
+  std::shared_ptr<const Schema> keyed_schema_;
   std::atomic<int64_t> input_rows_{0};
   std::atomic<int64_t> keyed_bytes_{0};
+  std::atomic<int> spilled_runs_{0};
   std::mutex mu_;
   std::vector<Run> runs_;  // guarded by mu_
   std::mutex spill_mu_;
@@ -239,7 +276,6 @@ SortStats SortTable(const TableScan& scan, const SortOptions& options, const Bat
   const auto start = std::chrono::steady_clock::now();
   SortStats stats;
   Sorter sorter(scan, options, stats);
-  sorter.set_schema(scan.schema());
   RunOptions run = options.run;
   run.memory_budget = options.run.memory_budget / 4;
   run.report_path.clear();
@@ -272,7 +308,7 @@ SortStats SortTable(const TableScan& scan, const SortOptions& options, const Bat
   if (!rest.empty()) {
     Pipeline finish("sort-rest");
     finish.Source("chunks", std::move(rest)).Sink("sort", [&sorter](std::shared_ptr<Chunk> chunk) {
-      sorter.FinishChunk(*chunk);
+      sorter.FinishChunk(*chunk, /*spill=*/false);
     });
     finish.Run(run);
   }

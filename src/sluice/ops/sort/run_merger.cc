@@ -3,24 +3,49 @@
 #include <string_view>
 
 #include "sluice/base/check.h"
-#include "sluice/ops/sort/row_gather.h"
+#include "sluice/ops/sort/sort_key_encoder.h"
 
 namespace sluice {
 namespace {
 
-struct Cursor {
-  RunSource source;
-  std::optional<RecordBatch> batch;
+struct KeyColumn {
   const int32_t* offsets = nullptr;
   const uint8_t* data = nullptr;
-  int64_t row = 0;
-  int64_t rows = 0;
-  uint32_t slot = 0;  // index of batch in the pending sources
 
-  bool done() const { return !batch.has_value(); }
-  std::string_view key() const {
+  explicit KeyColumn(const Array& keys)
+      : offsets(keys.raw_offsets() + keys.offset()), data(keys.raw_data()) {}
+  KeyColumn() = default;
+  std::string_view key(int64_t row) const {
     return std::string_view(reinterpret_cast<const char*>(data) + offsets[row],
                             static_cast<size_t>(offsets[row + 1] - offsets[row]));
+  }
+};
+
+// The next row of one run. In memory: order[next] of the run's batches, which sit in the
+// merge's sources from slot `base` on. Streamed: row `next` of the current batch.
+struct Cursor {
+  const SortedRows* rows = nullptr;
+  std::vector<KeyColumn> keys;  // per batch of an in-memory run; one for a streamed run
+  uint32_t base = 0;
+  RunSource source;
+  std::optional<RecordBatch> batch;
+  int64_t next = 0;
+  int64_t end = 0;
+  bool done = true;
+
+  std::string_view key() const {
+    if (rows != nullptr) {
+      const RowRef& ref = rows->order[static_cast<size_t>(next)];
+      return keys[ref.source].key(ref.row);
+    }
+    return keys[0].key(next);
+  }
+  RowRef ref() const {
+    if (rows != nullptr) {
+      const RowRef& r = rows->order[static_cast<size_t>(next)];
+      return RowRef{base + r.source, r.row};
+    }
+    return RowRef{base, static_cast<uint32_t>(next)};
   }
 };
 
@@ -55,9 +80,9 @@ class LoserTree {
   bool Less(size_t a, size_t b) const {
     const Cursor& x = cursors_[a];
     const Cursor& y = cursors_[b];
-    if (x.done()) return false;
-    if (y.done()) return true;
-    const int c = x.key().compare(y.key());
+    if (x.done) return false;
+    if (y.done) return true;
+    const int c = CompareSortKeys(x.key(), y.key());
     return c != 0 ? c < 0 : a < b;
   }
 
@@ -69,43 +94,60 @@ class LoserTree {
 
 }  // namespace
 
-int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema, std::vector<RunSource> sources,
+int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
+                  const std::shared_ptr<const Schema>& out_schema,
+                  const std::vector<SortedRows>& in_memory, std::vector<RunSource> streamed,
                   int64_t batch_rows, int64_t limit, const CancellationToken& cancel,
                   const std::function<void(RecordBatch)>& emit) {
   SLUICE_CHECK_GT(batch_rows, 0);
   const int key_column = keyed_schema->num_fields() - 1;
-  // Batches that rows waiting in `refs` point into; a cursor's current batch is always here.
-  std::vector<RecordBatch> pending;
-  std::vector<RowRef> refs;
-  std::vector<Cursor> cursors(sources.size());
+  // The batches output rows point into: the in-memory runs' first (they stay), then each
+  // streamed run's current batch and the ones it finished since the last output batch.
+  std::vector<RecordBatch> sources;
+  std::vector<Cursor> cursors(in_memory.size() + streamed.size());
+  for (size_t i = 0; i < in_memory.size(); ++i) {
+    Cursor& c = cursors[i];
+    c.rows = &in_memory[i];
+    c.base = static_cast<uint32_t>(sources.size());
+    for (const RecordBatch& b : in_memory[i].batches) {
+      sources.push_back(b);
+      c.keys.emplace_back(b.column(key_column));
+    }
+    c.end = static_cast<int64_t>(in_memory[i].order.size());
+    c.done = c.end == 0;
+  }
+  const size_t fixed = sources.size();
   auto load = [&](Cursor& c) {
     c.batch.reset();
+    c.done = true;
     while (std::optional<RecordBatch> next = c.source()) {
       if (next->num_rows() == 0) continue;
       c.batch = std::move(next);
-      const Array& keys = c.batch->column(key_column);
-      c.offsets = keys.raw_offsets() + keys.offset();
-      c.data = keys.raw_data();
-      c.row = 0;
-      c.rows = keys.length();
-      c.slot = static_cast<uint32_t>(pending.size());
-      pending.push_back(*c.batch);
+      c.keys.assign(1, KeyColumn(c.batch->column(key_column)));
+      c.next = 0;
+      c.end = c.batch->num_rows();
+      c.base = static_cast<uint32_t>(sources.size());
+      sources.push_back(*c.batch);
+      c.done = false;
       return;
     }
   };
-  for (size_t i = 0; i < sources.size(); ++i) {
-    cursors[i].source = std::move(sources[i]);
-    load(cursors[i]);
+  for (size_t i = 0; i < streamed.size(); ++i) {
+    Cursor& c = cursors[in_memory.size() + i];
+    c.source = std::move(streamed[i]);
+    load(c);
   }
+  std::vector<RowRef> refs;
   auto flush = [&] {
     if (refs.empty()) return;
-    emit(GatherRows(keyed_schema, pending, refs));
+    emit(GatherRows(out_schema, sources, refs));
     refs.clear();
-    pending.clear();
-    for (Cursor& c : cursors) {
-      if (c.done()) continue;
-      c.slot = static_cast<uint32_t>(pending.size());
-      pending.push_back(*c.batch);
+    sources.erase(sources.begin() + static_cast<std::ptrdiff_t>(fixed), sources.end());
+    for (size_t i = in_memory.size(); i < cursors.size(); ++i) {
+      Cursor& c = cursors[i];
+      if (c.done) continue;
+      c.base = static_cast<uint32_t>(sources.size());
+      sources.push_back(*c.batch);
     }
     cancel.ThrowIfCancelled();
   };
@@ -113,10 +155,16 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema, std::vector
   int64_t emitted = 0;
   while (limit < 0 || emitted < limit) {
     Cursor& c = cursors[tree.winner()];
-    if (c.done()) break;
-    refs.push_back(RowRef{c.slot, static_cast<uint32_t>(c.row)});
+    if (c.done) break;
+    refs.push_back(c.ref());
     ++emitted;
-    if (++c.row == c.rows) load(c);
+    if (++c.next == c.end) {
+      if (c.rows != nullptr) {
+        c.done = true;
+      } else {
+        load(c);
+      }
+    }
     tree.Update();
     if (static_cast<int64_t>(refs.size()) == batch_rows) flush();
   }
