@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
-#include "sluice/cli/csv_text.h"
+#include "sluice/io/csv/csv_text.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/table/printer.h"
 
@@ -54,7 +54,7 @@ nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
       return v;
     }
     default:
-      return CellText(array, i);
+      return csv::CellText(array, i);
   }
 }
 
@@ -87,7 +87,7 @@ int RunCat(const CatOptions& options) {
       first_schema = batches->schema();
       if (options.format == "csv") {
         std::string header;
-        AppendCsvHeader(schema, header);
+        csv::AppendCsvHeader(schema, header);
         fmt::print("{}", header);
       }
     } else if (options.format == "csv" && !(schema == *first_schema)) {
@@ -101,7 +101,7 @@ int RunCat(const CatOptions& options) {
       std::string out;
       for (int64_t r = 0; r < rows; ++r) {
         if (options.format == "csv") {
-          AppendCsvRow(*batch, r, out);
+          csv::AppendCsvRow(*batch, r, out);
         } else {
           nlohmann::ordered_json row = nlohmann::ordered_json::object();
           for (int c = 0; c < batch->num_columns(); ++c) {

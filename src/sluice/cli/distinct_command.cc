@@ -1,6 +1,5 @@
 #include "sluice/cli/distinct_command.h"
 
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,8 +8,8 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
-#include "sluice/cli/table_files.h"
-#include "sluice/ops/group_by.h"
+#include "sluice/ops/distinct.h"
+#include "sluice/ops/table_files.h"
 
 namespace sluice::cli {
 namespace {
@@ -26,39 +25,12 @@ int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
                        const JobFlags& job) {
   CheckTableOutput(flags.output);
   auto scan = OpenTableInputs(flags.inputs, flags.delimiter);
-  const Schema& input = *scan->schema();
-  GroupBySpec spec;
-  if (flags.by.empty()) {
-    for (const Field& f : input.fields()) spec.keys.push_back(f.name);
-  } else {
-    for (const std::string& key : flags.by) {
-      if (!input.FieldIndex(key)) throw NotFound("unknown column in --by").With("column", key);
-      if (std::count(flags.by.begin(), flags.by.end(), key) > 1) {
-        throw InvalidArgument("column named twice in --by").With("column", key);
-      }
-    }
-    spec.keys = flags.by;
-    for (const Field& f : input.fields()) {
-      if (std::find(flags.by.begin(), flags.by.end(), f.name) == flags.by.end()) {
-        spec.aggregates.push_back(AggregateCall{"first", {f.name}, f.name});
-      }
-    }
-  }
   GroupByOptions options;
   shuffle.Apply(options);
   options.run = job.ToRunOptions(InstallInterruptHandler());
-  GroupByResult result = RunGroupBy(*scan, spec, options);
-
-  // The group-by puts keys first: put the columns back in the input's order.
-  std::vector<int> order;
-  for (const Field& f : input.fields()) order.push_back(*result.schema->FieldIndex(f.name));
-  auto schema = std::make_shared<const Schema>(input.fields());
-  auto writer = TableFileWriter::Open(flags.output, schema);
-  for (const RecordBatch& batch : result.batches) {
-    std::vector<Array> columns;
-    for (int c : order) columns.push_back(batch.column(c));
-    writer->Write(RecordBatch::Make(schema, std::move(columns), batch.num_rows()));
-  }
+  GroupByResult result = RunDistinct(*scan, flags.by, options);
+  auto writer = TableFileWriter::Open(flags.output, result.schema);
+  for (const RecordBatch& batch : result.batches) writer->Write(batch);
   writer->Close();
   PrintGroupByOutcome("distinct", result, static_cast<int>(scan->units().size()), flags.output,
                       job.report);

@@ -8,9 +8,9 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
-#include "sluice/cli/table_files.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/group_by.h"
+#include "sluice/ops/table_files.h"
 
 namespace sluice::cli {
 namespace {
@@ -43,15 +43,11 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
   options.run = job.ToRunOptions(InstallInterruptHandler());
   auto scan = OpenTableInputs(flags.inputs, flags.delimiter);
   GroupByResult result = RunGroupBy(*scan, spec, options);
-  if (csv) {
-    auto writer = TableFileWriter::Open(flags.output, result.schema);
-    for (const RecordBatch& batch : result.batches) writer->Write(batch);
-    writer->Close();
-  } else {
-    parquet::ParquetWriteOptions write_options;
-    write_options.page_index = flags.page_index;
-    parquet::WriteParquetFile(flags.output, result.schema, result.batches, write_options);
-  }
+  parquet::ParquetWriteOptions write_options;
+  write_options.page_index = flags.page_index;
+  auto writer = TableFileWriter::Open(flags.output, result.schema, write_options);
+  for (const RecordBatch& batch : result.batches) writer->Write(batch);
+  writer->Close();
   PrintGroupByOutcome("groupby", result, static_cast<int>(scan->units().size()), flags.output,
                       job.report);
   return 0;

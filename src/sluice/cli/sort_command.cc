@@ -11,7 +11,7 @@
 #include "sluice/base/error.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
-#include "sluice/cli/table_files.h"
+#include "sluice/ops/table_files.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/top_n.h"

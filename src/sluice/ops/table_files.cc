@@ -1,13 +1,13 @@
-#include "sluice/cli/table_files.h"
+#include "sluice/ops/table_files.h"
 
 #include <cerrno>
 
 #include "sluice/base/error.h"
 #include "sluice/base/temp_path.h"
-#include "sluice/cli/csv_text.h"
+#include "sluice/io/csv/csv_text.h"
 #include "sluice/io/fs/file_system.h"
 
-namespace sluice::cli {
+namespace sluice {
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -64,18 +64,20 @@ void CheckTableOutput(const std::string& path) {
   }
 }
 
-std::unique_ptr<TableFileWriter> TableFileWriter::Open(std::string path,
-                                                       std::shared_ptr<const Schema> schema) {
+std::unique_ptr<TableFileWriter> TableFileWriter::Open(
+    std::string path, std::shared_ptr<const Schema> schema,
+    const parquet::ParquetWriteOptions& parquet_options) {
   CheckTableOutput(path);
   std::unique_ptr<TableFileWriter> writer(new TableFileWriter(std::move(path)));
   if (EndsWith(writer->path_, ".parquet")) {
-    writer->parquet_ = parquet::ParquetWriter::Open(writer->path_, std::move(schema));
+    writer->parquet_ =
+        parquet::ParquetWriter::Open(writer->path_, std::move(schema), parquet_options);
     return writer;
   }
   writer->temp_ = TemporaryPathFor(writer->path_);
   writer->csv_ = std::fopen(writer->temp_.c_str(), "wb");
   if (writer->csv_ == nullptr) throw IoErrorFromErrno(errno, "create", writer->path_);
-  AppendCsvHeader(*schema, writer->pending_);
+  csv::AppendCsvHeader(*schema, writer->pending_);
   return writer;
 }
 
@@ -99,7 +101,7 @@ void TableFileWriter::Write(const RecordBatch& batch) {
     return;
   }
   for (int64_t r = 0; r < batch.num_rows(); ++r) {
-    AppendCsvRow(batch, r, pending_);
+    csv::AppendCsvRow(batch, r, pending_);
     if (pending_.size() > (1 << 20)) FlushCsv();
   }
 }
@@ -118,4 +120,4 @@ void TableFileWriter::Close() {
   }
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice

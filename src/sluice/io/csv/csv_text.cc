@@ -1,8 +1,8 @@
-#include "sluice/cli/csv_text.h"
+#include "sluice/io/csv/csv_text.h"
 
 #include "sluice/table/printer.h"
 
-namespace sluice::cli {
+namespace sluice::csv {
 
 std::string CellText(const Array& array, int64_t i) {
   const DataType& type = array.type();
@@ -40,4 +40,4 @@ void AppendCsvRow(const RecordBatch& batch, int64_t r, std::string& out) {
   out += "\r\n";
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice::csv

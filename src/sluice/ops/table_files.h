@@ -1,5 +1,5 @@
-// Tables stored as files, for the commands that read tables and write one (join; groupby and
-// sort could share it): inputs are paths, globs or directories of Parquet or CSV files; the
+// Tables stored as files, as the relational commands (groupby, distinct, join, sort) read and
+// write them: inputs are paths, globs or directories of Parquet or CSV files; the
 // output's format follows its extension (.parquet or .csv) and is written batch by batch under
 // a temporary name that is renamed onto the target only by Close, so a failed command leaves no
 // partial output.
@@ -15,7 +15,7 @@
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/table_scan.h"
 
-namespace sluice::cli {
+namespace sluice {
 
 // Every file the patterns name (each glob's matches sorted), all Parquet or all CSV (.csv,
 // .csv.gz, .csv.zst, .tsv). delimiter: "" for the default ("," or tab for .tsv), one character,
@@ -30,8 +30,10 @@ class TableFileWriter {
  public:
   // CheckTableOutput's error for a bad extension; IoError when the temporary file cannot be
   // created.
-  static std::unique_ptr<TableFileWriter> Open(std::string path,
-                                               std::shared_ptr<const Schema> schema);
+  // parquet_options apply to Parquet output (page index, codec, ...).
+  static std::unique_ptr<TableFileWriter> Open(
+      std::string path, std::shared_ptr<const Schema> schema,
+      const parquet::ParquetWriteOptions& parquet_options = {});
   ~TableFileWriter();
   TableFileWriter(const TableFileWriter&) = delete;
   TableFileWriter& operator=(const TableFileWriter&) = delete;
@@ -51,4 +53,4 @@ class TableFileWriter {
   std::string pending_;
 };
 
-}  // namespace sluice::cli
+}  // namespace sluice
