@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <thread>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
@@ -192,12 +193,16 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
   const int64_t blocks = SplitBlockBloomFilter::BlocksFor(expected, options.fpr);
   const int64_t filter_bytes = blocks * static_cast<int64_t>(SplitBlockBloomFilter::kBytesPerBlock);
 
-  // Partial filters: one per insert task, as many as fit half the budget (at least one).
-  const int threads = run.cpu_threads > 0 ? run.cpu_threads : 0;
+  // Partial filters: one per insert task, as many as fit half the budget (at least one), and one
+  // per four CPU threads: inserting a hash costs about a fifth of parsing and hashing its row
+  // (perf), and every extra partial is another large filter to miss cache in and to merge.
+  const int threads = run.cpu_threads > 0
+                          ? run.cpu_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   RunOptions main_run = run;
   int partials = static_cast<int>(
       std::clamp<int64_t>(1 + run.memory_budget / 2 / std::max<int64_t>(filter_bytes, 1), 1, 64));
-  if (threads > 0) partials = std::min(partials, threads);
+  partials = std::min(partials, (threads + 3) / 4);
   main_run.memory_budget =
       std::max<int64_t>(run.memory_budget - (partials - 1) * filter_bytes, run.memory_budget / 4);
   result.partial_filters = partials;
