@@ -13,6 +13,7 @@
 #include "sluice/cli/distinct_command.h"
 #include "sluice/cli/groupby_command.h"
 #include "sluice/cli/inspect_command.h"
+#include "sluice/cli/join_command.h"
 #include "sluice/cli/retry_command.h"
 #include "sluice/cli/run_command.h"
 #include "sluice/cli/sort_command.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   commands["groupby"] = sluice::cli::AddGroupByCommand(app);
   commands["distinct"] = sluice::cli::AddDistinctCommand(app);
   commands["sort"] = sluice::cli::AddSortCommand(app);
+  commands["join"] = sluice::cli::AddJoinCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

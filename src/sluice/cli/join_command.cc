@@ -1,0 +1,176 @@
+#include "sluice/cli/join_command.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/error.h"
+#include "sluice/base/temp_path.h"
+#include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
+#include "sluice/ops/join/hash_join.h"
+#include "sluice/ops/table_files.h"
+
+namespace sluice::cli {
+namespace {
+
+struct JoinFlags {
+  std::string left;
+  std::string right;
+  std::vector<std::string> on;
+  std::string how = "inner";
+  std::string output;
+  std::string partitions;
+  std::string spill_dir;
+  std::string delimiter;
+  std::string suffix = "_right";
+  bool no_skew = false;
+};
+
+// "8", "4..64": InvalidArgument naming the flag otherwise.
+std::pair<int, int> ParsePartitions(const std::string& text) {
+  auto bad = [&] { return InvalidArgument("--partitions wants N or MIN..MAX, not '{}'", text); };
+  const size_t dots = text.find("..");
+  try {
+    size_t used = 0;
+    if (dots == std::string::npos) {
+      const int n = std::stoi(text, &used);
+      if (used != text.size() || n < 1) throw bad();
+      return {n, n};
+    }
+    const int lo = std::stoi(text.substr(0, dots), &used);
+    if (used != dots) throw bad();
+    const std::string hi_text = text.substr(dots + 2);
+    const int hi = std::stoi(hi_text, &used);
+    if (used != hi_text.size() || lo < 1 || hi < lo) throw bad();
+    return {lo, hi};
+  } catch (const std::logic_error&) {
+    throw bad();
+  }
+}
+
+// "id" joins id with id; "id=user_id" joins the left's id with the right's user_id.
+JoinSpec SpecOf(const JoinFlags& flags) {
+  JoinSpec spec;
+  spec.kind = ParseJoinKind(flags.how);
+  spec.suffix = flags.suffix;
+  for (const std::string& key : flags.on) {
+    const size_t eq = key.find('=');
+    if (key.empty() || eq == 0 || eq + 1 == key.size()) {
+      throw InvalidArgument("--on wants KEY or LEFT_KEY=RIGHT_KEY, not '{}'", key);
+    }
+    spec.left_keys.push_back(key.substr(0, eq));
+    spec.right_keys.push_back(eq == std::string::npos ? key : key.substr(eq + 1));
+  }
+  return spec;
+}
+
+void WriteReport(const std::string& path, const JoinResult& result) {
+  nlohmann::json pipelines = nlohmann::json::array();
+  for (const RunReport& r : result.reports) pipelines.push_back(r.ToJson());
+  const nlohmann::json report = {{"join", result.ToJson()}, {"pipelines", std::move(pipelines)}};
+  const std::string temp = TemporaryPathFor(path);
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) throw IoErrorFromErrno(errno, "create", path);
+  const std::string text = report.dump(2) + "\n";
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if ((std::fclose(f) != 0) || !ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    std::remove(temp.c_str());
+    throw IoErrorFromErrno(error, "write", path);
+  }
+}
+
+int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
+  const JoinSpec spec = SpecOf(flags);
+  JoinOptions options;
+  if (!flags.partitions.empty()) {
+    std::tie(options.min_partitions, options.max_partitions) = ParsePartitions(flags.partitions);
+  }
+  options.spill_dir = flags.spill_dir;
+  options.skew_splitting = !flags.no_skew;
+  options.run = job.ToRunOptions(InstallInterruptHandler());
+  const std::string report_path = options.run.report_path;
+  CheckTableOutput(flags.output);
+  auto left = OpenTableInputs({flags.left}, flags.delimiter);
+  auto right = OpenTableInputs({flags.right}, flags.delimiter);
+  // Resolved first so a bad key fails before the output file is created.
+  const JoinPlan plan(*left->schema(), *right->schema(), spec);
+  auto writer = TableFileWriter::Open(flags.output, plan.output_schema());
+  options.sink = [&writer](const RecordBatch& batch) { writer->Write(batch); };
+  JoinResult result = RunHashJoin(*left, *right, spec, options);
+  writer->Close();
+  if (!report_path.empty()) WriteReport(report_path, result);
+  double seconds = 0;
+  int64_t peak = 0;
+  for (const RunReport& r : result.reports) {
+    seconds += r.wall_seconds;
+    peak = std::max(peak, r.peak_memory);
+  }
+  if (!result.reports.empty()) fmt::print("{}", result.reports.back().Summary());
+  std::string skew;
+  if (!result.skewed_partitions.empty()) {
+    skew = fmt::format("; split skewed partitions {}", fmt::join(result.skewed_partitions, ", "));
+  }
+  fmt::print(
+      "join ({}): {} left rows, {} right rows -> {} rows in {:.2f} s; built the {} side {}; "
+      "{} partitions; spilled {} in {} files; join state peak {} of {}, batches in flight peak "
+      "{}{}; wrote {}\n",
+      JoinKindName(spec.kind), result.left_rows, result.right_rows, result.output_rows, seconds,
+      result.build_side == JoinSide::kLeft ? "left" : "right",
+      result.strategy == "grace" ? "by partitions (Grace)" : "in memory", result.partitions,
+      FormatBytes(result.spilled_bytes), result.spill_files, FormatBytes(result.peak_state_bytes),
+      FormatBytes(result.state_budget), FormatBytes(peak), skew, flags.output);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddJoinCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand(
+      "join",
+      "Hash join of two tables on key columns, as SQL's JOIN ... USING (keys): the output has the "
+      "left columns (each key once), then the right columns (a name already taken gets --suffix); "
+      "semi and anti joins output the left columns only. Null keys match nothing, but outer joins "
+      "keep their rows. The smaller side is built in memory when it fits --memory; otherwise both "
+      "sides are hash-partitioned into spill files under --spill-dir (removed at the end, also on "
+      "errors and Ctrl-C) and joined partition by partition; a skewed partition is split. Inputs "
+      "are Parquet or CSV files (header line, types inferred); OUT is written as Parquet or CSV "
+      "by its extension. --report FILE writes per-partition statistics and each pipeline's "
+      "report as JSON.");
+  auto flags = std::make_shared<JoinFlags>();
+  auto job = std::make_shared<JobFlags>();
+  command->add_option("left", flags->left, "Left table: a Parquet or CSV file, glob or directory")
+      ->required();
+  command
+      ->add_option("right", flags->right, "Right table: a Parquet or CSV file, glob or directory")
+      ->required();
+  command
+      ->add_option("--on", flags->on,
+                   "Key columns, comma-separated; KEY=RIGHT_KEY when the names differ")
+      ->delimiter(',')
+      ->required();
+  command->add_option("--how", flags->how, "inner, left, right, full, semi or anti")
+      ->capture_default_str();
+  command->add_option("-o,--output", flags->output, "Output file (.parquet or .csv)")->required();
+  command->add_option("--partitions", flags->partitions,
+                      "Shuffle partitions when spilling: N or MIN..MAX (default: max(cores, what "
+                      "makes one partition fit a core's share of --memory))");
+  command->add_option("--spill-dir", flags->spill_dir,
+                      "Where spill files go (a private directory is made inside; default: the "
+                      "system temp directory)");
+  command->add_option("--suffix", flags->suffix, "Appended to right column names already taken")
+      ->capture_default_str();
+  command->add_flag("--no-skew-split", flags->no_skew,
+                    "Do not split partitions more than 5x the median size");
+  command->add_option("--delimiter", flags->delimiter,
+                      "CSV field delimiter (default , or \\t for .tsv)");
+  job->Add(*command, "1GiB");
+  return [flags, job] { return RunJoinCommand(*flags, *job); };
+}
+
+}  // namespace sluice::cli
