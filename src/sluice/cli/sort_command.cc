@@ -11,10 +11,10 @@
 #include "sluice/base/error.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
-#include "sluice/ops/table_files.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/top_n.h"
+#include "sluice/ops/table_files.h"
 
 namespace sluice::cli {
 namespace {
