@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "sluice/io/parquet/column_appender.h"
 #include "sluice/io/parquet/column_type.h"
 #include "sluice/io/parquet/file_reader.h"
+#include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/table/printer.h"
 
 namespace sluice::cli {
@@ -168,16 +170,56 @@ void PrintText(const ordered_json& d) {
   }
 }
 
+// A batched job's output as one table: the manifest's task, chunking, schema and files, each
+// file's row count checked against its footer.
+int InspectBatchOutput(const std::string& path, bool as_json) {
+  std::optional<batch::BatchManifest> manifest = batch::ReadBatchManifest(path);
+  if (!manifest) throw NotFound("no batched-job manifest").With("file", path);
+  const std::filesystem::path dir =
+      std::filesystem::path(batch::ManifestPathFor(path)).parent_path();
+  int64_t bytes = 0;
+  for (const batch::ManifestChunk& c : manifest->chunks) {
+    if (c.file.empty()) continue;
+    auto reader = pq::ParquetFileReader::Open((dir / c.file).string());
+    if (reader->num_rows() != c.rows) {
+      throw InvalidData("the manifest lists {} rows but the file has {}", c.rows,
+                        reader->num_rows())
+          .With("file", (dir / c.file).string());
+    }
+    bytes += c.bytes;
+  }
+  if (as_json) {
+    fmt::print("{}\n", manifest->ToJson().dump(2));
+    return 0;
+  }
+  const std::vector<std::string> files = manifest->files();
+  fmt::print("batched output {}\n", dir.string());
+  fmt::print("task: {} (version {})\n", manifest->task_name, manifest->task_version);
+  fmt::print("chunking: {}\n", manifest->chunking.Describe());
+  fmt::print("schema: {}\n", manifest->schema.empty() ? "(no output)" : manifest->schema);
+  fmt::print("rows: {} in {} files ({}) of {} chunks\n", manifest->rows, files.size(),
+             FormatBytes(bytes), manifest->chunks.size());
+  for (const batch::ManifestChunk& c : manifest->chunks) {
+    fmt::print("  chunk {:>5}  {:<20}  {:>10} rows  {:>10}  key {}\n", c.chunk,
+               c.file.empty() ? "-" : c.file, c.rows, FormatBytes(c.bytes), c.key);
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> AddInspectCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
-      "inspect", "Print a Parquet file's schema, row groups and column chunks from its footer.");
+      "inspect",
+      "Print a Parquet file's schema, row groups and column chunks from its footer; or, for a "
+      "`sluice batch` output directory (or its manifest.json), the table its chunk files form.");
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  command->add_option("file", *file, "Parquet file")->required();
+  command->add_option("file", *file, "Parquet file, or batched output directory / manifest")
+      ->required();
   command->add_flag("--json", *json, "Print JSON instead of text");
   return [file, json] {
+    if (batch::IsBatchOutput(*file)) return InspectBatchOutput(*file, *json);
     auto reader = pq::ParquetFileReader::Open(*file);
     ordered_json description = Describe(*reader);
     if (*json) {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/batch_command.h"
 #include "sluice/cli/bloom_command.h"
 #include "sluice/cli/cat_command.h"
 #include "sluice/cli/compact_command.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   commands["cat"] = sluice::cli::AddCatCommand(app);
   commands["bloom"] = sluice::cli::AddBloomCommand(app);
   commands["groupby"] = sluice::cli::AddGroupByCommand(app);
+  commands["batch"] = sluice::cli::AddBatchCommand(app);
   commands["distinct"] = sluice::cli::AddDistinctCommand(app);
   commands["sort"] = sluice::cli::AddSortCommand(app);
   commands["join"] = sluice::cli::AddJoinCommand(app);

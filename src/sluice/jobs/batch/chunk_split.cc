@@ -94,7 +94,9 @@ SplitResult SplitIntoChunks(const std::vector<SplitSource>& sources, int chunks,
                    throw std::move(e).With("input", sources[static_cast<size_t>(item.input)].name);
                  }
                },
-               {.kind = kIo})
+               // A read holds a whole row group's column chunks and decoding buffers, which the
+               // budget does not see (only the batches it emits): two at a time, as compact does.
+               {.kind = kIo, .max_concurrency = 2})
       .FlatMap("split",
                [&](PieceItem item, Emitter<ChunkPiece>& out) {
                  const SplitSource& source = sources[static_cast<size_t>(item.input)];

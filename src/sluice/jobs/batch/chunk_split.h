@@ -8,7 +8,8 @@
 // chunks) -> split (CPU: parse, hash the grouping columns, take each chunk's rows, fingerprint
 // them) -> spill (I/O: append to the chunk's file writer). Items report their bytes, so the run's
 // memory budget bounds what is in flight; the writers also buffer up to one row group each
-// (budget / 4 spread over all writers, 256 KiB to 32 MiB), which the budget does not see. Files
+// (budget / 4 spread over all writers, 256 KiB to 32 MiB), which the budget does not see, and at
+// most two reads run at once (a read holds a row group's raw column chunks). Files
 // are written under temporary names and renamed when complete.
 //
 // Thread safety: SplitIntoChunks runs its own threads; call it from one thread.

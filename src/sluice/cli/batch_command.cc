@@ -1,0 +1,179 @@
+#include "sluice/cli/batch_command.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sluice/base/error.h"
+#include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
+#include "sluice/io/fs/file_system.h"
+#include "sluice/jobs/batch/batched_job.h"
+#include "sluice/jobs/batch/command_chunk_task.h"
+
+namespace sluice::cli {
+namespace {
+
+struct BatchFlags {
+  std::vector<std::string> inputs;
+  std::vector<std::string> by;
+  int chunks = 64;
+  std::string output;
+  std::string name;
+  std::string version = "1";
+  int64_t max_attempts = 3;
+  double retry_delay = 1;
+  int chunks_in_flight = 0;
+  std::string ledger;
+  std::vector<std::string> command;
+  JobFlags job;
+};
+
+bool IsInputName(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool MatchesFiles(const std::string& pattern) {
+  try {
+    return !fs::LocalFileSystem()->Glob(pattern).empty();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// "-i PATTERN" joins the input named "input"; "-i NAME=PATTERN" names it, unless the whole text
+// matches files itself (a hive path such as date=2024-01-01/*.parquet).
+std::vector<BatchInput> ParseInputs(const std::vector<std::string>& flags) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::string>> patterns;
+  for (const std::string& flag : flags) {
+    std::string name = "input", pattern = flag;
+    const size_t eq = flag.find('=');
+    if (eq != std::string::npos && IsInputName(std::string_view(flag).substr(0, eq)) &&
+        !MatchesFiles(flag)) {
+      name = flag.substr(0, eq);
+      pattern = flag.substr(eq + 1);
+    }
+    if (pattern.empty()) throw InvalidArgument("--input {} names no files", flag);
+    if (!patterns.contains(name)) order.push_back(name);
+    patterns[name].push_back(pattern);
+  }
+  std::vector<BatchInput> inputs;
+  for (const std::string& name : order) {
+    inputs.push_back(BatchInput::Files(name, patterns[name]));
+  }
+  return inputs;
+}
+
+int RunBatch(const BatchFlags& flags) {
+  RunOptions run = flags.job.ToRunOptions(InstallInterruptHandler());
+  run.report_path.clear();  // the batched report (both phases) goes there instead
+  std::vector<BatchInput> inputs = ParseInputs(flags.inputs);
+  std::vector<std::string> names;
+  for (const BatchInput& in : inputs) names.push_back(in.name);
+  BatchedOptions options;
+  options.by = flags.by;
+  options.chunks = flags.chunks;
+  // By default the command line is the task's identity: another command is another task.
+  options.name = flags.name.empty() ? fmt::format("{}", fmt::join(flags.command, " ")) : flags.name;
+  options.version = flags.version;
+  options.max_attempts = flags.max_attempts;
+  if (flags.retry_delay < 0) throw InvalidArgument("--retry-delay must not be negative");
+  options.retry_delay = std::chrono::milliseconds(static_cast<int64_t>(flags.retry_delay * 1000));
+  options.chunks_in_flight = flags.chunks_in_flight;
+  options.ledger_url = flags.ledger;
+  FileTask task = MakeCommandChunkTask(flags.command, names);
+  BatchedJob job = BatchedFiles(std::move(task), options);
+  auto copy_report = [&] {
+    if (flags.job.report.empty()) return;
+    const std::string last =
+        (std::filesystem::path(flags.output) / ".sluice" / "last_report.json").string();
+    std::error_code ec;
+    if (std::filesystem::exists(last, ec)) {
+      std::filesystem::copy_file(last, flags.job.report,
+                                 std::filesystem::copy_options::overwrite_existing, ec);
+    }
+  };
+  BatchedReport report;
+  try {
+    report = job.Run(inputs, flags.output, run);
+  } catch (const Error&) {
+    copy_report();
+    throw;
+  }
+  copy_report();
+  fmt::print("{}", report.Summary());
+  fmt::print("wrote {} ({} files, manifest {}/manifest.json)\n", report.output_dir,
+             report.chunks.size() - static_cast<size_t>(std::count_if(
+                                        report.chunks.begin(), report.chunks.end(),
+                                        [](const ChunkOutcome& o) { return o.file.empty(); })),
+             report.output_dir);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddBatchCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand(
+      "batch",
+      "Run a command once per chunk of the inputs, split by a stable hash of grouping columns "
+      "(all inputs the same way, so rows with equal keys meet in one chunk), and gather the "
+      "chunks' outputs into OUTDIR as one table: chunk-NNNNN.parquet files plus manifest.json "
+      "(readable by `sluice inspect OUTDIR`, `sluice cat`, DuckDB's read_parquet('OUTDIR/"
+      "*.parquet')). Each chunk's output is cached by a key of the task (--name, --version), "
+      "the chunking and the chunk's input rows: a re-run recomputes only chunks whose inputs "
+      "changed, and resumes a killed run. Placeholders in the command: {input} (the only "
+      "input's chunk file) or {input.NAME}, {output} (the Parquet file to write), {chunk}, "
+      "{chunks}, {attempt}. Example: sluice batch -i 'orders/*.parquet' -i "
+      "customers=customers.csv --by customer_id --chunks 64 -o out -- python3 task.py "
+      "{input.input} {input.customers} {output}");
+  auto flags = std::make_shared<BatchFlags>();
+  command
+      ->add_option("-i,--input", flags->inputs,
+                   "Input files (Parquet or CSV; paths, globs or directories), repeatable. "
+                   "NAME=PATTERN names an input (placeholder {input.NAME}); unnamed patterns "
+                   "form the input named 'input'. A NAME=... text that itself matches files is "
+                   "taken as a path (hive directories such as date=2024-01-01)")
+      ->required()
+      ->allow_extra_args(false);
+  command->add_option("--by", flags->by, "Grouping columns (comma-separated), in every input")
+      ->delimiter(',')
+      ->required();
+  command->add_option("--chunks", flags->chunks, "Number of chunks")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("-o,--output", flags->output, "Output directory")->required();
+  command->add_option("--name", flags->name,
+                      "The task's name in cache keys (default: the command line)");
+  command
+      ->add_option("--version", flags->version,
+                   "The task's version in cache keys: bump it when the command's behaviour "
+                   "changes, and every chunk is recomputed")
+      ->capture_default_str();
+  command->add_option("--max-attempts", flags->max_attempts, "Attempts per chunk")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--retry-delay", flags->retry_delay, "Seconds before a failed chunk's retry")
+      ->capture_default_str();
+  command->add_option("--chunks-in-flight", flags->chunks_in_flight,
+                      "Chunks claimed at once (default 2 x threads + 2)");
+  command->add_option("--ledger", flags->ledger,
+                      "Ledger URL (default sqlite at OUTDIR/.sluice/ledger.db)");
+  flags->job.Add(*command, "1GiB");
+  command->add_option("command", flags->command, "The command and its arguments, after --")
+      ->required();
+  return [flags] { return RunBatch(*flags); };
+}
+
+}  // namespace sluice::cli
