@@ -12,6 +12,7 @@
 #include "sluice/base/temp_path.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/cli/shuffle_flags.h"
 #include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/table_files.h"
 
@@ -30,28 +31,6 @@ struct JoinFlags {
   std::string suffix = "_right";
   bool no_skew = false;
 };
-
-// "8", "4..64": InvalidArgument naming the flag otherwise.
-std::pair<int, int> ParsePartitions(const std::string& text) {
-  auto bad = [&] { return InvalidArgument("--partitions wants N or MIN..MAX, not '{}'", text); };
-  const size_t dots = text.find("..");
-  try {
-    size_t used = 0;
-    if (dots == std::string::npos) {
-      const int n = std::stoi(text, &used);
-      if (used != text.size() || n < 1) throw bad();
-      return {n, n};
-    }
-    const int lo = std::stoi(text.substr(0, dots), &used);
-    if (used != dots) throw bad();
-    const std::string hi_text = text.substr(dots + 2);
-    const int hi = std::stoi(hi_text, &used);
-    if (used != hi_text.size() || lo < 1 || hi < lo) throw bad();
-    return {lo, hi};
-  } catch (const std::logic_error&) {
-    throw bad();
-  }
-}
 
 // "id" joins id with id; "id=user_id" joins the left's id with the right's user_id.
 JoinSpec SpecOf(const JoinFlags& flags) {
@@ -89,7 +68,8 @@ int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
   const JoinSpec spec = SpecOf(flags);
   JoinOptions options;
   if (!flags.partitions.empty()) {
-    std::tie(options.min_partitions, options.max_partitions) = ParsePartitions(flags.partitions);
+    std::tie(options.min_partitions, options.max_partitions) =
+        ParsePartitionRange(flags.partitions);
   }
   options.spill_dir = flags.spill_dir;
   options.skew_splitting = !flags.no_skew;

@@ -8,19 +8,13 @@
 #include "sluice/flow/pipeline.h"
 #include "sluice/ops/group_by_partial.h"
 #include "sluice/ops/partition_coalescing.h"
+#include "sluice/ops/scan_stages.h"
 
 namespace sluice {
 namespace {
 
 constexpr int64_t kRowsPerPartition = 500'000;
 constexpr int64_t kMinPipelineBytes = 8 << 20;
-
-// A batch with its stream position (first()/last() order by it).
-struct PositionedBatch {
-  RecordBatch batch;
-  int64_t position;
-};
-int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
 
 using Partials = std::vector<std::shared_ptr<GroupByPartial>>;
 
@@ -116,17 +110,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
 
   Pipeline scan_pipeline("groupby-scan");
   ReduceResult<Partials> partials =
-      scan_pipeline.Source("row groups", scan.units())
-          .FlatMap("read",
-                   [&scan](const ScanUnit& unit, Emitter<ScanPiece>& out) {
-                     scan.ReadPieces(unit, [&out](ScanPiece piece) { out.Emit(std::move(piece)); });
-                   })
-          .FlatMap("parse",
-                   [&scan](ScanPiece piece, Emitter<PositionedBatch>& out) {
-                     scan.Parse(piece, [&out](RecordBatch b, int64_t position) {
-                       out.Emit(PositionedBatch{std::move(b), position});
-                     });
-                   })
+      ScanStages(scan_pipeline, scan)
           .Reduce(
               "aggregate", Partials{},
               [&](Partials& mine, PositionedBatch in) {

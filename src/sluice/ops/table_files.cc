@@ -15,12 +15,12 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool IsCsv(const std::string& path) {
+}  // namespace
+
+bool IsCsvPath(const std::string& path) {
   return EndsWith(path, ".csv") || EndsWith(path, ".csv.gz") || EndsWith(path, ".csv.zst") ||
          EndsWith(path, ".tsv");
 }
-
-}  // namespace
 
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
                                            const std::string& delimiter) {
@@ -31,7 +31,7 @@ std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patte
     std::vector<fs::FileInfo> matches = fs->Glob(pattern);
     if (matches.empty()) throw NotFound("no input file matches").With("input", pattern);
     for (const fs::FileInfo& m : matches) {
-      if (IsCsv(m.path)) {
+      if (IsCsvPath(m.path)) {
         ++csv_files;
       } else if (!EndsWith(m.path, ".parquet")) {
         throw NotSupported("inputs are Parquet (.parquet) or CSV (.csv, .csv.gz, .csv.zst, .tsv)")

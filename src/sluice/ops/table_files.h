@@ -23,6 +23,9 @@ namespace sluice {
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
                                            const std::string& delimiter = "");
 
+// Whether a path names a CSV file by its extension (.csv, .csv.gz, .csv.zst, .tsv).
+bool IsCsvPath(const std::string& path);
+
 // InvalidArgument naming the output unless it ends in .parquet or .csv (checked before any work).
 void CheckTableOutput(const std::string& path);
 

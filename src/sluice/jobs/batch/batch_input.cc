@@ -6,21 +6,9 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/ops/table_files.h"
 
 namespace sluice {
-namespace {
-
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool IsCsv(const std::string& path) {
-  return EndsWith(path, ".csv") || EndsWith(path, ".csv.gz") || EndsWith(path, ".csv.zst") ||
-         EndsWith(path, ".tsv");
-}
-
-}  // namespace
 
 std::vector<std::string> ExpandInputPaths(const BatchInput& input) {
   auto fs = fs::LocalFileSystem();
@@ -85,9 +73,9 @@ BatchInput BatchInput::Files(std::string name, std::vector<std::string> patterns
   std::vector<std::string> paths = ExpandInputPaths(in);
   size_t csv = 0;
   for (const std::string& p : paths) {
-    if (IsCsv(p)) {
+    if (IsCsvPath(p)) {
       ++csv;
-    } else if (!EndsWith(p, ".parquet")) {
+    } else if (!p.ends_with(".parquet")) {
       throw NotSupported("inputs are Parquet (.parquet) or CSV (.csv, .csv.gz, .csv.zst, .tsv)")
           .With("input", in.name)
           .With("file", p);
@@ -98,7 +86,7 @@ BatchInput BatchInput::Files(std::string name, std::vector<std::string> patterns
   }
   if (csv != 0) {
     in.format = Format::kCsv;
-    if (EndsWith(paths[0], ".tsv")) in.csv.dialect.delimiter = '\t';
+    if (paths[0].ends_with(".tsv")) in.csv.dialect.delimiter = '\t';
   }
   in.paths = std::move(paths);
   return in;

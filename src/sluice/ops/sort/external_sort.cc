@@ -12,6 +12,7 @@
 #include "sluice/base/cores.h"
 #include "sluice/base/memory_budget.h"
 #include "sluice/flow/pipeline.h"
+#include "sluice/ops/scan_stages.h"
 #include "sluice/ops/sort/chunk_sorter.h"
 #include "sluice/ops/sort/run_merger.h"
 #include "sluice/ops/sort/sort_key_encoder.h"
@@ -19,12 +20,6 @@
 
 namespace sluice {
 namespace {
-
-struct PositionedBatch {
-  RecordBatch batch;
-  int64_t position;
-};
-int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
 
 // Scanned batches with their keys, not yet sorted, paid for in the sort's budget.
 struct Chunk {
@@ -282,17 +277,7 @@ SortStats SortTable(const TableScan& scan, const SortOptions& options, const Bat
 
   Pipeline pipeline("sort");
   ReduceResult<Chunks> leftovers =
-      pipeline.Source("row groups", scan.units())
-          .FlatMap("read",
-                   [&scan](const ScanUnit& unit, Emitter<ScanPiece>& out) {
-                     scan.ReadPieces(unit, [&out](ScanPiece piece) { out.Emit(std::move(piece)); });
-                   })
-          .FlatMap("parse",
-                   [&scan](ScanPiece piece, Emitter<PositionedBatch>& out) {
-                     scan.Parse(piece, [&out](RecordBatch b, int64_t position) {
-                       out.Emit(PositionedBatch{std::move(b), position});
-                     });
-                   })
+      ScanStages(pipeline, scan)
           .Reduce(
               "sort runs", Chunks{},
               [&sorter](Chunks& mine, PositionedBatch in) { sorter.Add(mine, std::move(in)); },

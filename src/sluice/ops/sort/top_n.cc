@@ -6,18 +6,13 @@
 
 #include "sluice/base/cores.h"
 #include "sluice/flow/pipeline.h"
+#include "sluice/ops/scan_stages.h"
 #include "sluice/ops/sort/top_n_table.h"
 
 namespace sluice {
 namespace {
 
 constexpr int64_t kRowsPerPartition = 500'000;
-
-struct PositionedBatch {
-  RecordBatch batch;
-  int64_t position;
-};
-int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
 
 using Tables = std::vector<std::shared_ptr<TopNTable>>;
 
@@ -34,17 +29,7 @@ TopNResult TopNPerGroup(const TableScan& scan, const TopNOptions& options) {
 
   Pipeline scan_pipeline("topn-scan");
   ReduceResult<Tables> partials =
-      scan_pipeline.Source("row groups", scan.units())
-          .FlatMap("read",
-                   [&scan](const ScanUnit& unit, Emitter<ScanPiece>& out) {
-                     scan.ReadPieces(unit, [&out](ScanPiece piece) { out.Emit(std::move(piece)); });
-                   })
-          .FlatMap("parse",
-                   [&scan](ScanPiece piece, Emitter<PositionedBatch>& out) {
-                     scan.Parse(piece, [&out](RecordBatch b, int64_t position) {
-                       out.Emit(PositionedBatch{std::move(b), position});
-                     });
-                   })
+      ScanStages(scan_pipeline, scan)
           .Reduce(
               "top-n", Tables{},
               [&](Tables& mine, PositionedBatch in) {
