@@ -32,6 +32,21 @@ TEST(XxHash64Test, MatchesReferenceVectors) {
   EXPECT_NE(Hash("abc", 1), Hash("abc"));
 }
 
+TEST(XxHash64Test, StreamEqualsOneShotWhateverThePieces) {
+  std::string data;
+  for (int i = 0; i < 300; ++i) data.push_back(static_cast<char>(i * 37 + 11));
+  for (size_t length : {0, 1, 7, 31, 32, 33, 64, 100, 300}) {
+    for (size_t piece : {1, 3, 8, 31, 32, 45, 300}) {
+      XxHash64Stream stream(42);
+      for (size_t at = 0; at < length; at += piece) {
+        stream.Update(data.data() + at, std::min(piece, length - at));
+      }
+      EXPECT_EQ(stream.Digest(), XxHash64(data.data(), length, 42))
+          << "length " << length << " piece " << piece;
+    }
+  }
+}
+
 TEST(HashTest, ValueHashesAreXxHash64OfTheStorageBytes) {
   Int64Builder ints;
   ints.Append(42);

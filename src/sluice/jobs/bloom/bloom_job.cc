@@ -172,8 +172,9 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
           "--expected-items");
     }
     // Bytes per row from the first chunk of the first file.
+    // 1 MiB chunks: a full-size chunk costs more to read than the estimate needs.
     csv::CsvChunkReader sample(*fs, reader->files()[0].path, 0, options.csv.dialect,
-                               options.csv.chunk_bytes);
+                               std::min<int64_t>(options.csv.chunk_bytes, 1 << 20));
     csv::CsvChunk chunk;
     while (sample.bytes_read() < (1 << 20) && sample.Next(chunk)) {
     }

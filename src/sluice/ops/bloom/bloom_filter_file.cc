@@ -67,7 +67,10 @@ std::optional<uint64_t> HashBloomValue(BloomValueType type, std::string_view tex
   return std::nullopt;
 }
 
-std::string EncodeBloomFilterFile(const BloomFilterFile& file) {
+namespace {
+
+// Everything before the bitset: magic, metadata, the Parquet BloomFilterHeader.
+std::string EncodeHeader(const BloomFilterFile& file) {
   const size_t num_bytes = file.filter.num_bytes();
   if (num_bytes == 0 || num_bytes > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     throw InvalidArgument("a Bloom filter of {} bytes cannot be stored (1 byte to 2 GiB)",
@@ -82,8 +85,6 @@ std::string EncodeBloomFilterFile(const BloomFilterFile& file) {
                          {"num_blocks", file.filter.num_blocks()}};
   const std::string meta_text = meta.dump();
   std::string out(kMagic, sizeof(kMagic));
-  // One allocation: the filter may be hundreds of MiB.
-  out.reserve(out.size() + 4 + meta_text.size() + 16 + sizeof(kHeaderTail) + num_bytes + 8);
   AppendLe(out, meta_text.size(), 4);
   out += meta_text;
   out.push_back(0x15);  // field 1, i32
@@ -94,8 +95,28 @@ std::string EncodeBloomFilterFile(const BloomFilterFile& file) {
   }
   out.push_back(static_cast<char>(zigzag));
   out.append(reinterpret_cast<const char*>(kHeaderTail), sizeof(kHeaderTail));
-  out.append(file.filter.bytes().data(), num_bytes);
-  AppendLe(out, XxHash64(out.data(), out.size(), 0), 8);
+  return out;
+}
+
+// The checksum of header + bitset, as the file's last 8 bytes.
+std::string EncodeChecksum(const std::string& header, std::string_view bitset) {
+  XxHash64Stream hash(0);
+  hash.Update(header.data(), header.size());
+  hash.Update(bitset.data(), bitset.size());
+  std::string out;
+  AppendLe(out, hash.Digest(), 8);
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeBloomFilterFile(const BloomFilterFile& file) {
+  std::string out = EncodeHeader(file);
+  const std::string_view bitset(file.filter.bytes().data(), file.filter.num_bytes());
+  const std::string checksum = EncodeChecksum(out, bitset);
+  out.reserve(out.size() + bitset.size() + checksum.size());
+  out.append(bitset);
+  out += checksum;
   return out;
 }
 
@@ -144,8 +165,14 @@ BloomFilterFile DecodeBloomFilterFile(std::string_view in, const std::string& na
 
 void WriteBloomFilterFile(fs::FileSystem& fs, const std::string& path,
                           const BloomFilterFile& file) {
-  const std::string bytes = EncodeBloomFilterFile(file);
-  fs::WriteWholeFile(fs, path, bytes);
+  // Written in pieces: the bitset may be hundreds of MiB, not worth a copy (or its page faults).
+  const std::string header = EncodeHeader(file);
+  const std::string_view bitset(file.filter.bytes().data(), file.filter.num_bytes());
+  auto out = fs.OpenForWrite(path);
+  out->Append(header);
+  out->Append(bitset);
+  out->Append(EncodeChecksum(header, bitset));
+  out->Commit();
 }
 
 BloomFilterFile ReadBloomFilterFile(fs::FileSystem& fs, const std::string& path) {
