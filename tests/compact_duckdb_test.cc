@@ -29,19 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = 0;
-  std::string out;
-};
-
-Result RunSluice(const std::string& args) {
-  std::string command = std::string(SLUICE_BINARY) + " " + args + " --progress off 2>&1";
-  Result r;
-  int status = 0;
-  r.out = testing::CommandOutput(command, &status);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Result = testing::CommandRun;
+Result RunSluice(const std::string& args) { return testing::RunSluice(SLUICE_BINARY, args); }
 
 class CompactDuckDbTest : public ::testing::Test {
  protected:

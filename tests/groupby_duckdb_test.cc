@@ -5,7 +5,6 @@
 // index), and errors that name the unknown column or the bad aggregate without leaving an output
 // file.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -191,18 +190,8 @@ TEST_F(GroupByDuckDbTest, GlobalAggregatesAndDateKeysMatchDuckDb) {
                    1);
 }
 
-struct CommandRun {
-  int status;
-  std::string out;
-};
-
-CommandRun RunSluice(const std::string& args) {
-  const std::string command = std::string(SLUICE_BINARY) + " " + args + " --progress off 2>&1";
-  int status = 0;
-  CommandRun r{0, testing::CommandOutput(command, &status)};
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CommandRun;
+CommandRun RunSluice(const std::string& args) { return testing::RunSluice(SLUICE_BINARY, args); }
 
 TEST_F(GroupByDuckDbTest, CommandWritesCsvAndParquetThatDuckDbReadsBack) {
   const std::string csv = (dir_ / "out.csv").string();

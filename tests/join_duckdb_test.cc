@@ -5,7 +5,6 @@
 // end to end: CSV and Parquet output read back by DuckDB, the JSON report, spill files removed,
 // and errors that name the column or type.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -140,18 +139,8 @@ TEST_F(JoinDuckDbTest, EveryKindMatchesDuckDbInMemoryAndWhenSpilling) {
   }
 }
 
-struct CommandRun {
-  int status;
-  std::string out;
-};
-
-CommandRun RunSluice(const std::string& args) {
-  const std::string command = std::string(SLUICE_BINARY) + " " + args + " --progress off 2>&1";
-  int status = 0;
-  CommandRun r{0, testing::CommandOutput(command, &status)};
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CommandRun;
+CommandRun RunSluice(const std::string& args) { return testing::RunSluice(SLUICE_BINARY, args); }
 
 TEST_F(JoinDuckDbTest, CommandWritesWhatDuckDbComputesAndReportsPartitions) {
   const std::string inputs =

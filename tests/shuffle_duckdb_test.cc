@@ -3,7 +3,6 @@
 // result; `sluice distinct` (all columns, and --by keeping the first row) gives DuckDB's DISTINCT
 // and DISTINCT ON; coalescing shows in the report and changes no result; spill files are gone.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -21,18 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-  int status;
-  std::string out;
-};
-
-CommandRun RunSluice(const std::string& args) {
-  const std::string command = std::string(SLUICE_BINARY) + " " + args + " --progress off 2>&1";
-  int status = 0;
-  CommandRun r{0, testing::CommandOutput(command, &status)};
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CommandRun;
+CommandRun RunSluice(const std::string& args) { return testing::RunSluice(SLUICE_BINARY, args); }
 
 nlohmann::json ReadJson(const fs::path& path) {
   std::ifstream in(path);

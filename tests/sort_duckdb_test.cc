@@ -5,7 +5,6 @@
 // memory budget 20x smaller than the data (the sort spills and merges in several passes). Top-N
 // per group against DuckDB's row_number() window. Also `sluice sort` end to end.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -157,18 +156,8 @@ TEST_F(SortDuckDbTest, TopNPerGroupEqualsDuckDbsWindowQuery) {
   }
 }
 
-struct CommandRun {
-  int status;
-  std::string out;
-};
-
-CommandRun RunSluice(const std::string& args) {
-  const std::string command = std::string(SLUICE_BINARY) + " " + args + " --progress off 2>&1";
-  int status = 0;
-  CommandRun r{0, testing::CommandOutput(command, &status)};
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CommandRun;
+CommandRun RunSluice(const std::string& args) { return testing::RunSluice(SLUICE_BINARY, args); }
 
 TEST_F(SortDuckDbTest, CommandSortsSpillsAndTakesTopNIntoCsvAndParquet) {
   const std::string inputs = "'" + (dir_ / "part-*.parquet").string() + "'";
