@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -388,6 +389,67 @@ TEST(PipelineTest, ASourceAwaitingOutsideInputIsNotHung) {
    }).Sink("sink", [](Blob) {});
   RunReport report = p.Run({.memory_budget = 1_MiB, .hung_task_after = 200ms});
   EXPECT_TRUE(report.hung_tasks.empty()) << report.hung_tasks[0].stage;
+}
+
+// Regression: sluice compact hung when its source, waiting (AwaitInput) for claims from ledger
+// workers that themselves waited for the pipeline, still counted as a task making progress, so
+// the stall check never let a budget-blocked task through. Here the source waits until the sink
+// has its item, and that item (larger than the whole budget) can only pass when the stall check
+// lets it over the limit. A watchdog cancels the run after 10 s, so a regression fails instead of
+// hanging.
+TEST(PipelineTest, ASourceAwaitingThePipelineDoesNotKeepAStallFromBeingBroken) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool sunk = false;
+  Pipeline p("await-stall");
+  p.Source("claims",
+           [&](Emitter<Blob>& out) {
+             out.Emit(MakeBlob(0, 10));
+             out.AwaitInput([&] {
+               // Cancellation (the watchdog) must end the wait, or the run could not be joined.
+               Subscription wake = out.cancel().Subscribe([&] {
+                 std::lock_guard lock(mu);
+                 cv.notify_all();
+               });
+               std::unique_lock lock(mu);
+               cv.wait(lock, [&] { return sunk || out.cancel().cancelled(); });
+             });
+           })
+      .Map("grow",
+           [](Blob b) {
+             b.payload.resize(2_MiB);
+             return b;
+           })
+      .Sink("sink", [&](Blob) {
+        std::lock_guard lock(mu);
+        sunk = true;
+        cv.notify_all();
+      });
+
+  CancellationSource watchdog;
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread timer([&] {
+    std::unique_lock lock(done_mu);
+    if (!done_cv.wait_for(lock, 10s, [&] { return done; })) {
+      watchdog.Cancel("the pipeline stalled for 10 s");
+    }
+  });
+  RunReport report;
+  try {
+    report = p.Run({.memory_budget = 1_MiB, .cpu_threads = 2, .cancel = watchdog.token()});
+  } catch (const Error& e) {
+    ADD_FAILURE() << e.what();
+  }
+  {
+    std::lock_guard lock(done_mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  timer.join();
+  EXPECT_TRUE(sunk);
+  EXPECT_GE(report.overdrafts, 1);
 }
 
 TEST(PipelineTest, BatchByCountBytesAndRule) {
