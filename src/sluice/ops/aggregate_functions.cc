@@ -8,6 +8,7 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/base/large_pages.h"
 #include "sluice/ops/aggregate.h"
 #include "sluice/ops/group_table.h"
 #include "sluice/ops/key_encoder.h"
@@ -40,8 +41,8 @@ const T* Values(const Array& a) {
 // Values with a flag per group that says whether any valid input arrived; the flag becomes the
 // validity of the output.
 template <typename T>
-Array FinishWithSeen(const DataType& type, const std::vector<T>& values,
-                     const std::vector<uint8_t>& seen) {
+Array FinishWithSeen(const DataType& type, std::span<const T> values,
+                     std::span<const uint8_t> seen) {
   FixedWidthBuilder<T> b(type);
   b.Reserve(static_cast<int64_t>(values.size()));
   for (size_t g = 0; g < values.size(); ++g) {
@@ -86,7 +87,7 @@ class CountAggregator final : public Aggregator {
 
  private:
   bool star_;
-  std::vector<int64_t> counts_;
+  LargeVector<int64_t> counts_;
 };
 
 template <typename In>
@@ -121,7 +122,7 @@ class SumAggregator final : public Aggregator {
       seen_[to[i]] |= o.seen_[g];
     }
   }
-  Array Finish() override { return FinishWithSeen(output_type(), sums_, seen_); }
+  Array Finish() override { return FinishWithSeen<Acc>(output_type(), sums_, seen_); }
   int64_t ByteSize() const override {
     return static_cast<int64_t>(sums_.capacity() * sizeof(Acc) + seen_.capacity());
   }
@@ -144,8 +145,8 @@ class SumAggregator final : public Aggregator {
   }
 
   std::string column_;
-  std::vector<Acc> sums_;
-  std::vector<uint8_t> seen_;
+  LargeVector<Acc> sums_;
+  LargeVector<uint8_t> seen_;
 };
 
 template <typename In>
@@ -190,8 +191,8 @@ class MeanAggregator final : public Aggregator {
   int64_t ByteSize() const override { return static_cast<int64_t>(sums_.capacity() * 16); }
 
  private:
-  std::vector<double> sums_;
-  std::vector<int64_t> counts_;
+  LargeVector<double> sums_;
+  LargeVector<int64_t> counts_;
 };
 
 // Welford's running moments, merged with Chan et al.'s pairwise formula, so partial states
@@ -260,7 +261,7 @@ class VarianceAggregator final : public Aggregator {
 
  private:
   bool stddev_;
-  std::vector<Moments> moments_;
+  LargeVector<Moments> moments_;
 };
 
 struct CoMoments {
@@ -337,7 +338,7 @@ class CorrAggregator final : public Aggregator {
   }
 
  private:
-  std::vector<CoMoments> moments_;
+  LargeVector<CoMoments> moments_;
 };
 
 // Orders values as SQL does for min/max: NaN above every other float.
@@ -379,7 +380,7 @@ class MinMaxAggregator final : public Aggregator {
       if (o.seen_[g]) Offer(to[i], o.values_[g]);
     }
   }
-  Array Finish() override { return FinishWithSeen(type_, values_, seen_); }
+  Array Finish() override { return FinishWithSeen<T>(type_, values_, seen_); }
   int64_t ByteSize() const override {
     return static_cast<int64_t>(values_.capacity() * sizeof(T) + seen_.capacity());
   }
@@ -393,8 +394,8 @@ class MinMaxAggregator final : public Aggregator {
   }
 
   DataType type_;
-  std::vector<T> values_;
-  std::vector<uint8_t> seen_;
+  LargeVector<T> values_;
+  LargeVector<uint8_t> seen_;
 };
 
 // The heap bytes of one string per group, kept as the strings change so ByteSize, asked after
@@ -474,7 +475,7 @@ class BinaryMinMaxAggregator final : public Aggregator {
 
   DataType type_;
   std::vector<std::string> values_;
-  std::vector<uint8_t> seen_;
+  LargeVector<uint8_t> seen_;
   StringHeap heap_;
 };
 
@@ -590,7 +591,7 @@ class FirstLastAggregator final : public Aggregator {
 
   KeyEncoder encoder_;
   std::vector<std::string> values_;
-  std::vector<int64_t> rows_;
+  LargeVector<int64_t> rows_;
   StringHeap heap_;
 };
 
@@ -624,7 +625,7 @@ class CountDistinctAggregator final : public Aggregator {
     }
   }
   Array Finish() override {
-    std::vector<int64_t> counts(static_cast<size_t>(groups_), 0);
+    LargeVector<int64_t> counts(static_cast<size_t>(groups_), 0);
     for (int64_t i = 0; i < pairs_.num_groups(); ++i) {
       uint32_t g;
       std::memcpy(&g, pairs_.key(i).data(), 4);

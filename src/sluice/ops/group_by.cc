@@ -278,14 +278,15 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                }
              }
              for (const auto& piece : task.pieces) state->MergePartition(*piece, 0);
-             task.pieces.clear();
              const int64_t bytes = state->ByteSize();
              RecordMax(max_merge, bytes);
              // Accounted while it finishes; a state past the merge budget is an overdraft.
              std::optional<Reservation> held = merge_states.TryReserve(bytes);
              if (!held) held = merge_states.ReserveOverLimit(bytes);
              result.tasks[static_cast<size_t>(task.index)].state_bytes = bytes;
-             return std::make_pair(task.index, state->Finish());
+             RecordBatch groups = state->Finish();
+             task.pieces.clear();  // after Finish: the state borrowed their keys
+             return std::make_pair(task.index, std::move(groups));
            })
       .Sink("collect", [&](std::pair<int, RecordBatch> part) {
         std::lock_guard lock(mu);

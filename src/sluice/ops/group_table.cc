@@ -11,9 +11,42 @@ namespace sluice {
 namespace {
 
 constexpr size_t kInitialSlots = 1024;
-constexpr size_t kBlockBytes = 256 * 1024;
+constexpr size_t kMinBlockBytes = 256 * 1024;
+// Probes this many rows ahead prefetch their slot, so a table larger than the cache costs one
+// overlapped miss per row rather than one stall.
+constexpr size_t kPrefetchDistance = 16;
 
 uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+
+template <typename T>
+T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+// Key equality without a call into memcmp: keys are short (a few columns' bytes), and most
+// comparisons are of equal keys after a tag match.
+inline bool SameKey(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (Load<uint64_t>(p + i) != Load<uint64_t>(q + i)) return false;
+    }
+    return Load<uint64_t>(p + n - 8) == Load<uint64_t>(q + n - 8);
+  }
+  if (n >= 4) {
+    return Load<uint32_t>(p) == Load<uint32_t>(q) &&
+           Load<uint32_t>(p + n - 4) == Load<uint32_t>(q + n - 4);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != q[i]) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -21,8 +54,10 @@ GroupTable::GroupTable() : slots_(kInitialSlots, Slot{0, 0}), mask_(kInitialSlot
 
 std::string_view GroupTable::Store(std::string_view key) {
   if (static_cast<size_t>(block_end_ - block_next_) < key.size()) {
-    const size_t size = std::max(kBlockBytes, key.size());
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    // Blocks grow with the arena (a quarter of it), so a big table has few, huge-page blocks.
+    const size_t size =
+        std::max({kMinBlockBytes, key.size(), static_cast<size_t>(arena_bytes_ / 4)});
+    blocks_.emplace_back(static_cast<char*>(AllocateLarge(size)), BlockFree{size});
     block_next_ = blocks_.back().get();
     block_end_ = block_next_ + size;
     arena_bytes_ += static_cast<int64_t>(size);
@@ -33,7 +68,7 @@ std::string_view GroupTable::Store(std::string_view key) {
   return stored;
 }
 
-uint32_t GroupTable::FindOrInsert(uint64_t hash, std::string_view key) {
+uint32_t GroupTable::FindOrInsert(uint64_t hash, std::string_view key, bool copy_key) {
   const uint32_t tag = Tag(hash);
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
@@ -43,14 +78,14 @@ uint32_t GroupTable::FindOrInsert(uint64_t hash, std::string_view key) {
         throw InvalidArgument("more than 4 billion groups in one hash table partition")
             .With("hint", "use more shuffle partitions");
       }
-      keys_.push_back(Store(key));
+      keys_.push_back(copy_key ? Store(key) : key);
       hashes_.push_back(hash);
       slot = Slot{tag, static_cast<uint32_t>(group + 1)};
       // Grow at 50% load: linear probing stays short.
       if (2 * hashes_.size() > slots_.size()) Rehash(slots_.size() * 2);
       return static_cast<uint32_t>(group);
     }
-    if (slot.tag == tag && key == keys_[slot.group - 1]) {
+    if (slot.tag == tag && SameKey(key, keys_[slot.group - 1])) {
       return slot.group - 1;
     }
   }
@@ -60,7 +95,13 @@ void GroupTable::FindOrInsert(std::span<const uint64_t> hashes,
                               std::span<const std::string_view> keys, std::span<uint32_t> groups) {
   SLUICE_CHECK_EQ(hashes.size(), keys.size());
   SLUICE_CHECK_EQ(hashes.size(), groups.size());
-  for (size_t r = 0; r < hashes.size(); ++r) groups[r] = FindOrInsert(hashes[r], keys[r]);
+  const size_t n = hashes.size();
+  for (size_t r = 0; r < n; ++r) {
+    if (r + kPrefetchDistance < n) {
+      __builtin_prefetch(&slots_[hashes[r + kPrefetchDistance] & mask_]);
+    }
+    groups[r] = FindOrInsert(hashes[r], keys[r]);
+  }
 }
 
 int64_t GroupTable::Find(uint64_t hash, std::string_view key) const {
@@ -68,7 +109,7 @@ int64_t GroupTable::Find(uint64_t hash, std::string_view key) const {
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];
     if (slot.group == 0) return -1;
-    if (slot.tag == tag && key == keys_[slot.group - 1]) {
+    if (slot.tag == tag && SameKey(key, keys_[slot.group - 1])) {
       return slot.group - 1;
     }
   }
@@ -83,14 +124,13 @@ void GroupTable::Reserve(int64_t groups) {
 }
 
 void GroupTable::Rehash(size_t size) {
-  std::vector<Slot> old = std::move(slots_);
   slots_.assign(size, Slot{0, 0});
   mask_ = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.group == 0) continue;
-    uint64_t i = hashes_[s.group - 1] & mask_;
+  // Group order reads the hashes sequentially; only the slot writes are random.
+  for (size_t g = 0; g < hashes_.size(); ++g) {
+    uint64_t i = hashes_[g] & mask_;
     while (slots_[i].group != 0) i = (i + 1) & mask_;
-    slots_[i] = s;
+    slots_[i] = Slot{Tag(hashes_[g]), static_cast<uint32_t>(g + 1)};
   }
 }
 

@@ -3,6 +3,9 @@
 // KeyEncoder strings kept in one arena; the table is open addressing with linear probing over
 // slots of (hash tag, group id), so a probe touches the key bytes only on a tag match.
 //
+// Large tables live on huge pages (base/large_pages.h). A merge may insert keys borrowed from
+// another table (copy_key false) instead of copying them, when that table outlives this one.
+//
 // Callers give each key's 64-bit hash (table/hash.h row hashes): the same hash decides the
 // shuffle partition, so rows of a partition share no structure with the probe order beyond it.
 //
@@ -15,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/base/large_pages.h"
+
 namespace sluice {
 
 class GroupTable {
@@ -24,14 +29,15 @@ class GroupTable {
   // The group id of each key, inserting the ones not present.
   void FindOrInsert(std::span<const uint64_t> hashes, std::span<const std::string_view> keys,
                     std::span<uint32_t> groups);
-  uint32_t FindOrInsert(uint64_t hash, std::string_view key);
+  // With copy_key false a new key is kept as the given view: its bytes must outlive the table.
+  uint32_t FindOrInsert(uint64_t hash, std::string_view key, bool copy_key = true);
   // The group id, or -1 when absent (a join's probe side).
   int64_t Find(uint64_t hash, std::string_view key) const;
 
   int64_t num_groups() const { return static_cast<int64_t>(hashes_.size()); }
   uint64_t hash(int64_t group) const { return hashes_[static_cast<size_t>(group)]; }
   std::string_view key(int64_t group) const { return keys_[static_cast<size_t>(group)]; }
-  const std::vector<std::string_view>& keys() const { return keys_; }
+  std::span<const std::string_view> keys() const { return keys_; }
 
   // Room for `groups` groups without rehashing (a merge knows how many are coming).
   void Reserve(int64_t groups);
@@ -45,17 +51,22 @@ class GroupTable {
     uint32_t group;  // group id + 1; 0 marks an empty slot
   };
 
+  struct BlockFree {
+    size_t bytes = 0;
+    void operator()(char* data) const { FreeLarge(data, bytes); }
+  };
+
   void Rehash(size_t slots);
   std::string_view Store(std::string_view key);
 
-  std::vector<Slot> slots_;
+  LargeVector<Slot> slots_;
   uint64_t mask_ = 0;
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::unique_ptr<char[], BlockFree>> blocks_;
   char* block_end_ = nullptr;
   char* block_next_ = nullptr;
   int64_t arena_bytes_ = 0;
-  std::vector<std::string_view> keys_;  // into blocks_
-  std::vector<uint64_t> hashes_;
+  LargeVector<std::string_view> keys_;  // into blocks_, or borrowed
+  LargeVector<uint64_t> hashes_;
 };
 
 }  // namespace sluice

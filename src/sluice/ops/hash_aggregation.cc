@@ -159,7 +159,8 @@ void HashAggregation::Reserve(int64_t groups) { table_.Reserve(groups); }
 void HashAggregation::Merge(const HashAggregation& other, std::span<const uint32_t> groups) {
   std::vector<uint32_t> to(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) {
-    to[i] = table_.FindOrInsert(other.table_.hash(groups[i]), other.table_.key(groups[i]));
+    to[i] = table_.FindOrInsert(other.table_.hash(groups[i]), other.table_.key(groups[i]),
+                                /*copy_key=*/false);
   }
   ResizeAggregators();
   for (size_t a = 0; a < aggregators_.size(); ++a) {

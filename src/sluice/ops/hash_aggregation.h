@@ -61,7 +61,9 @@ class HashAggregation {
 
   // Groups this state into `partitions` partitions; afterwards it is read-only.
   void Seal(int partitions);
-  // Merges the groups of sealed `other` that fall in `partition`.
+  // Merges the groups of sealed `other` that fall in `partition`. The keys are borrowed, not
+  // copied (a high-cardinality merge would copy every key once more): `other` must outlive this
+  // state's Finish.
   void MergePartition(const HashAggregation& other, int partition);
   // Groups of a sealed state in `partition`.
   int64_t partition_groups(int partition) const;

@@ -68,42 +68,82 @@ void KeyEncoder::Encode(std::span<const Array* const> columns) {
     offsets_[r + 1] = static_cast<uint32_t>(total);
   }
   bytes_.resize(total);
-  std::vector<uint32_t> cursor(offsets_.begin(), offsets_.end() - 1);
-  for (size_t c = 0; c < columns.size(); ++c) {
-    const Array& a = *columns[c];
-    const int width = FixedWidth(types_[c]);
-    for (int64_t r = 0; r < rows; ++r) {
-      uint8_t* out = bytes_.data() + cursor[r];
-      if (a.IsNull(r)) {
-        *out = 0;
-        cursor[r] += 1;
-        continue;
-      }
-      *out++ = 1;
-      switch (types_[c].id()) {
-        case TypeId::kBool:
-          *out = a.BoolValue(r) ? 1 : 0;
-          break;
-        case TypeId::kFloat32:
-          WriteFloat<float, uint32_t>(a.Value<float>(r), out);
-          break;
-        case TypeId::kFloat64:
-          WriteFloat<double, uint64_t>(a.Value<double>(r), out);
-          break;
-        case TypeId::kString:
-        case TypeId::kBinary: {
-          const std::string_view v = a.BinaryValue(r);
-          const uint32_t n = static_cast<uint32_t>(v.size());
-          std::memcpy(out, &n, 4);
-          if (n > 0) std::memcpy(out + 4, v.data(), n);
-          cursor[r] += 1 + 4 + n;
-          continue;
-        }
-        default:
-          std::memcpy(out, a.raw_values() + (a.offset() + r) * width, static_cast<size_t>(width));
-          break;
-      }
-      cursor[r] += 1 + static_cast<uint32_t>(width);
+  cursor_.assign(offsets_.begin(), offsets_.end() - 1);
+  for (size_t c = 0; c < columns.size(); ++c) EncodeColumn(*columns[c], types_[c]);
+}
+
+template <typename Write>
+void KeyEncoder::EncodeEach(const Array& a, Write&& write) {
+  // The type is dispatched once per column; this loop is per row.
+  const int64_t rows = a.length();
+  const bool nullable = a.null_count() != 0;
+  uint8_t* bytes = bytes_.data();
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t* out = bytes + cursor_[static_cast<size_t>(r)];
+    if (nullable && a.IsNull(r)) {
+      *out = 0;
+      cursor_[static_cast<size_t>(r)] += 1;
+      continue;
+    }
+    *out = 1;
+    cursor_[static_cast<size_t>(r)] += 1 + write(r, out + 1);
+  }
+}
+
+void KeyEncoder::EncodeColumn(const Array& a, const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kBool:
+      return EncodeEach(a, [&](int64_t r, uint8_t* out) {
+        *out = a.BoolValue(r) ? 1 : 0;
+        return 1u;
+      });
+    case TypeId::kFloat32:
+      return EncodeEach(a, [&](int64_t r, uint8_t* out) {
+        WriteFloat<float, uint32_t>(a.Value<float>(r), out);
+        return 4u;
+      });
+    case TypeId::kFloat64:
+      return EncodeEach(a, [&](int64_t r, uint8_t* out) {
+        WriteFloat<double, uint64_t>(a.Value<double>(r), out);
+        return 8u;
+      });
+    case TypeId::kString:
+    case TypeId::kBinary:
+      return EncodeEach(a, [&](int64_t r, uint8_t* out) {
+        const std::string_view v = a.BinaryValue(r);
+        const uint32_t n = static_cast<uint32_t>(v.size());
+        std::memcpy(out, &n, 4);
+        if (n > 0) std::memcpy(out + 4, v.data(), n);
+        return 4 + n;
+      });
+    default:
+      break;
+  }
+  const uint8_t* values = a.raw_values();
+  const int64_t offset = a.offset();
+  auto fixed = [&]<size_t kWidth>() {
+    EncodeEach(a, [&](int64_t r, uint8_t* out) {
+      std::memcpy(out, values + (offset + r) * static_cast<int64_t>(kWidth), kWidth);
+      return static_cast<uint32_t>(kWidth);
+    });
+  };
+  switch (type.byte_width()) {
+    case 1:
+      return fixed.operator()<1>();
+    case 2:
+      return fixed.operator()<2>();
+    case 4:
+      return fixed.operator()<4>();
+    case 8:
+      return fixed.operator()<8>();
+    case 16:
+      return fixed.operator()<16>();
+    default: {
+      const int width = type.byte_width();
+      return EncodeEach(a, [&](int64_t r, uint8_t* out) {
+        std::memcpy(out, values + (offset + r) * width, static_cast<size_t>(width));
+        return static_cast<uint32_t>(width);
+      });
     }
   }
 }

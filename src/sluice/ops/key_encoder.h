@@ -40,9 +40,14 @@ class KeyEncoder {
   std::vector<Array> Decode(std::span<const std::string_view> keys) const;
 
  private:
+  void EncodeColumn(const Array& column, const DataType& type);
+  template <typename Write>
+  void EncodeEach(const Array& column, Write&& write);
+
   std::vector<DataType> types_;
   std::vector<uint8_t> bytes_;
   std::vector<uint32_t> offsets_;
+  std::vector<uint32_t> cursor_;
 };
 
 }  // namespace sluice
