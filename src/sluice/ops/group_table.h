@@ -39,6 +39,17 @@ class GroupTable {
   std::string_view key(int64_t group) const { return keys_[static_cast<size_t>(group)]; }
   std::span<const std::string_view> keys() const { return keys_; }
 
+  // Cache hints for a loop that visits groups or hashes ahead of use (a merge reading another
+  // table's groups in partition order): the group's hash and key view, its key bytes, the slot.
+  void PrefetchGroup(int64_t group) const {
+    __builtin_prefetch(&hashes_[static_cast<size_t>(group)]);
+    __builtin_prefetch(&keys_[static_cast<size_t>(group)]);
+  }
+  void PrefetchKey(int64_t group) const {
+    __builtin_prefetch(keys_[static_cast<size_t>(group)].data());
+  }
+  void PrefetchSlot(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+
   // Room for `groups` groups without rehashing (a merge knows how many are coming).
   void Reserve(int64_t groups);
 

@@ -24,7 +24,7 @@ std::vector<DataType> KeyTypes(const Schema& input, const std::vector<std::strin
 }  // namespace
 
 HashAggregation::HashAggregation(const Schema& input, const GroupBySpec& spec)
-    : encoder_(KeyTypes(input, spec.keys)) {
+    : encoder_(KeyTypes(input, spec.keys)), direct_(encoder_.types()) {
   std::vector<Field> fields;
   for (const std::string& k : spec.keys) {
     key_columns_.push_back(ResolveColumn(input, k, "group keys"));
@@ -54,6 +54,7 @@ HashAggregation::HashAggregation(const HashAggregation& prototype, int)
       aggregate_columns_(prototype.aggregate_columns_),
       output_schema_(prototype.output_schema_),
       encoder_(prototype.encoder_.types()),
+      direct_(encoder_.types()),
       order_sensitive_(prototype.order_sensitive_) {
   for (const auto& a : prototype.aggregators_) aggregators_.push_back(a->NewEmpty());
 }
@@ -69,15 +70,21 @@ void HashAggregation::ResizeAggregators() {
   for (auto& a : aggregators_) a->Resize(sized_groups_);
 }
 
-void HashAggregation::EncodeKeys(const RecordBatch& batch) {
-  const size_t rows = static_cast<size_t>(batch.num_rows());
+void HashAggregation::EncodeKeys(std::span<const Array* const> keys) {
+  const size_t rows = static_cast<size_t>(keys[0]->length());
   hashes_.resize(rows);
-  HashRows(batch, key_columns_, hashes_);
-  std::vector<const Array*> keys;
-  for (int c : key_columns_) keys.push_back(&batch.column(c));
+  // table/hash.h's row hash, column by column.
+  HashArray(*keys[0], hashes_);
+  for (size_t k = 1; k < keys.size(); ++k) HashArrayCombine(*keys[k], hashes_);
   encoder_.Encode(keys);
   keys_.resize(rows);
   for (size_t r = 0; r < rows; ++r) keys_[r] = encoder_.key(static_cast<int64_t>(r));
+}
+
+void HashAggregation::EncodeKeys(const RecordBatch& batch) {
+  key_arrays_.clear();
+  for (int c : key_columns_) key_arrays_.push_back(&batch.column(c));
+  EncodeKeys(key_arrays_);
 }
 
 void HashAggregation::UpdateAggregators(const RecordBatch& batch, std::span<const uint32_t> groups,
@@ -99,10 +106,40 @@ void HashAggregation::Consume(const RecordBatch& batch, RowPositions positions) 
     if (table_.num_groups() == 0) table_.FindOrInsert(0, {});
     std::fill(groups_.begin(), groups_.end(), 0);
   } else {
-    EncodeKeys(batch);
-    table_.FindOrInsert(hashes_, keys_, groups_);
+    FindGroups(batch);
   }
   UpdateAggregators(batch, groups_, positions);
+}
+
+void HashAggregation::FindGroups(const RecordBatch& batch) {
+  const int64_t rows = batch.num_rows();
+  key_arrays_.clear();
+  for (int c : key_columns_) key_arrays_.push_back(&batch.column(c));
+  const int64_t misses = direct_.Lookup(key_arrays_, groups_);
+  if (misses == 0) return;
+  if (!direct_.enabled() || 2 * misses > rows) {
+    EncodeKeys(key_arrays_);
+    table_.FindOrInsert(hashes_, keys_, groups_);
+    if (direct_.enabled()) {
+      for (int64_t r = 0; r < rows; ++r) direct_.Record(r, groups_[static_cast<size_t>(r)]);
+    }
+    return;
+  }
+  // Few misses (keys not seen yet): only those rows are hashed and encoded.
+  missing_.clear();
+  for (int64_t r = 0; r < rows; ++r) {
+    if (groups_[static_cast<size_t>(r)] == DirectKeyIndex::kMiss) missing_.push_back(r);
+  }
+  taken_keys_.clear();
+  for (const Array* a : key_arrays_) taken_keys_.push_back(Take(*a, missing_));
+  key_arrays_.clear();
+  for (const Array& a : taken_keys_) key_arrays_.push_back(&a);
+  EncodeKeys(key_arrays_);
+  for (size_t i = 0; i < missing_.size(); ++i) {
+    const uint32_t g = table_.FindOrInsert(hashes_[i], keys_[i]);
+    groups_[static_cast<size_t>(missing_[i])] = g;
+    direct_.Record(missing_[i], g);
+  }
 }
 
 void HashAggregation::ConsumeExisting(const RecordBatch& batch, RowPositions positions,
@@ -158,7 +195,14 @@ void HashAggregation::Reserve(int64_t groups) { table_.Reserve(groups); }
 
 void HashAggregation::Merge(const HashAggregation& other, std::span<const uint32_t> groups) {
   std::vector<uint32_t> to(groups.size());
+  const GroupTable& from = other.table_;
+  constexpr size_t kAhead = 8;  // the groups are scattered over other's table: fetch ahead
   for (size_t i = 0; i < groups.size(); ++i) {
+    if (i + 2 * kAhead < groups.size()) from.PrefetchGroup(groups[i + 2 * kAhead]);
+    if (i + kAhead < groups.size()) {
+      from.PrefetchKey(groups[i + kAhead]);
+      table_.PrefetchSlot(from.hash(groups[i + kAhead]));
+    }
     to[i] = table_.FindOrInsert(other.table_.hash(groups[i]), other.table_.key(groups[i]),
                                 /*copy_key=*/false);
   }
@@ -180,7 +224,7 @@ RecordBatch HashAggregation::Finish() {
 }
 
 int64_t HashAggregation::ByteSize() const {
-  int64_t bytes = table_.ByteSize();
+  int64_t bytes = table_.ByteSize() + direct_.ByteSize();
   for (const auto& a : aggregators_) bytes += a->ByteSize();
   return bytes;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sluice/ops/aggregate.h"
+#include "sluice/ops/direct_key_index.h"
 #include "sluice/ops/group_table.h"
 #include "sluice/ops/key_encoder.h"
 #include "sluice/table/record_batch.h"
@@ -82,8 +83,12 @@ class HashAggregation {
 
   void Merge(const HashAggregation& other, std::span<const uint32_t> groups);
   void ResizeAggregators();
+  // The group of each row into groups_, inserting new keys: through the direct index where it
+  // hits, the hash table for the rest.
+  void FindGroups(const RecordBatch& batch);
   // Hashes and encodes the batch's keys into hashes_ and keys_.
   void EncodeKeys(const RecordBatch& batch);
+  void EncodeKeys(std::span<const Array* const> keys);
   void UpdateAggregators(const RecordBatch& batch, std::span<const uint32_t> groups,
                          RowPositions positions);
 
@@ -92,6 +97,7 @@ class HashAggregation {
   std::shared_ptr<const Schema> output_schema_;
   KeyEncoder encoder_;
   GroupTable table_;
+  DirectKeyIndex direct_;  // in front of table_ for small-integer keys
   std::vector<std::unique_ptr<Aggregator>> aggregators_;
   int64_t sized_groups_ = 0;
   bool order_sensitive_ = false;
@@ -102,6 +108,9 @@ class HashAggregation {
   std::vector<uint64_t> hashes_;
   std::vector<std::string_view> keys_;
   std::vector<uint32_t> groups_;
+  std::vector<const Array*> key_arrays_;
+  std::vector<Array> taken_keys_;
+  std::vector<int64_t> missing_;
   std::vector<int64_t> present_;
   std::vector<int64_t> present_positions_;
 };

@@ -1,5 +1,6 @@
 #include "sluice/ops/key_encoder.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -148,46 +149,79 @@ void KeyEncoder::EncodeColumn(const Array& a, const DataType& type) {
   }
 }
 
+namespace {
+
+// Rows decoded together: their keys stay in cache while each column is read from them, so the
+// type is dispatched once per column and chunk rather than once per value.
+constexpr size_t kDecodeChunk = 512;
+constexpr size_t kDecodePrefetch = 8;
+
+// Appends one column's values from the keys at `cursors` and moves each cursor past them.
+template <typename Read>
+void DecodeEach(std::span<const uint8_t*> cursors, ArrayBuilder& builder, Read&& read) {
+  for (const uint8_t*& p : cursors) {
+    if (*p++ == 0) {
+      builder.AppendNull();
+      continue;
+    }
+    p += read(p);
+  }
+}
+
+void DecodeColumn(const DataType& type, std::span<const uint8_t*> cursors, ArrayBuilder& b) {
+  switch (type.layout()) {
+    case Layout::kBitmap:
+      return DecodeEach(cursors, b, [&](const uint8_t* p) {
+        static_cast<BoolBuilder&>(b).Append(*p != 0);
+        return size_t{1};
+      });
+    case Layout::kVariableBinary:
+      return DecodeEach(cursors, b, [&](const uint8_t* p) {
+        uint32_t n;
+        std::memcpy(&n, p, 4);
+        static_cast<BinaryBuilder&>(b).Append(
+            std::string_view(reinterpret_cast<const char*>(p) + 4, n));
+        return size_t{4} + n;
+      });
+    case Layout::kFixedWidth:
+      break;
+  }
+  if (!DispatchFixedWidth(type, [&]<typename T>(T) {
+        auto& typed = static_cast<FixedWidthBuilder<T>&>(b);
+        DecodeEach(cursors, b, [&](const uint8_t* p) {
+          T v;
+          std::memcpy(&v, p, sizeof(T));
+          typed.Append(v);
+          return sizeof(T);
+        });
+      })) {
+    const size_t width = static_cast<size_t>(type.byte_width());
+    DecodeEach(cursors, b, [&](const uint8_t* p) {
+      static_cast<FixedSizeBinaryBuilder&>(b).Append(
+          std::string_view(reinterpret_cast<const char*>(p), width));
+      return width;
+    });
+  }
+}
+
+}  // namespace
+
 std::vector<Array> KeyEncoder::Decode(std::span<const std::string_view> keys) const {
   std::vector<std::unique_ptr<ArrayBuilder>> builders;
   for (const DataType& t : types_) {
     builders.push_back(MakeBuilder(t));
     builders.back()->Reserve(static_cast<int64_t>(keys.size()));
   }
-  for (std::string_view key : keys) {
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(key.data());
-    for (size_t c = 0; c < types_.size(); ++c) {
-      ArrayBuilder& b = *builders[c];
-      if (*p++ == 0) {
-        b.AppendNull();
-        continue;
-      }
-      const int width = FixedWidth(types_[c]);
-      switch (types_[c].layout()) {
-        case Layout::kBitmap:
-          static_cast<BoolBuilder&>(b).Append(*p != 0);
-          break;
-        case Layout::kVariableBinary: {
-          uint32_t n;
-          std::memcpy(&n, p, 4);
-          static_cast<BinaryBuilder&>(b).Append(
-              std::string_view(reinterpret_cast<const char*>(p) + 4, n));
-          p += 4 + n;
-          continue;
-        }
-        case Layout::kFixedWidth:
-          if (!DispatchFixedWidth(types_[c], [&]<typename T>(T) {
-                T v;
-                std::memcpy(&v, p, sizeof(T));
-                static_cast<FixedWidthBuilder<T>&>(b).Append(v);
-              })) {
-            static_cast<FixedSizeBinaryBuilder&>(b).Append(
-                std::string_view(reinterpret_cast<const char*>(p), width));
-          }
-          break;
-      }
-      p += width;
+  std::vector<const uint8_t*> cursors;
+  for (size_t start = 0; start < keys.size(); start += kDecodeChunk) {
+    const size_t end = std::min(keys.size(), start + kDecodeChunk);
+    cursors.clear();
+    for (size_t i = start; i < end; ++i) {
+      // Keys merged from several tables are scattered in memory: fetch ahead.
+      if (i + kDecodePrefetch < keys.size()) __builtin_prefetch(keys[i + kDecodePrefetch].data());
+      cursors.push_back(reinterpret_cast<const uint8_t*>(keys[i].data()));
     }
+    for (size_t c = 0; c < types_.size(); ++c) DecodeColumn(types_[c], cursors, *builders[c]);
   }
   std::vector<Array> out;
   for (auto& b : builders) out.push_back(b->Finish());
