@@ -32,24 +32,6 @@ void StoreBigEndian(U bits, uint8_t* out) {
   std::memcpy(out, &bits, sizeof(U));
 }
 
-// The order-preserving unsigned image of one value.
-template <typename T>
-auto Normalize(T value) {
-  if constexpr (std::is_floating_point_v<T>) {
-    using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-    if (std::isnan(value)) value = std::numeric_limits<T>::quiet_NaN();
-    if (value == 0) value = 0;  // -0.0 -> +0.0
-    U bits = std::bit_cast<U>(value);
-    constexpr U kSign = U{1} << (sizeof(U) * 8 - 1);
-    return (bits & kSign) ? static_cast<U>(~bits) : static_cast<U>(bits ^ kSign);
-  } else if constexpr (std::is_signed_v<T>) {
-    using U = std::make_unsigned_t<T>;
-    return static_cast<U>(static_cast<U>(value) ^ (U{1} << (sizeof(U) * 8 - 1)));
-  } else {
-    return value;
-  }
-}
-
 template <typename T>
 void WriteFixed(const Array& a, bool descending, uint8_t* base, std::vector<int64_t>& cursor) {
   const int64_t rows = a.length();
@@ -73,7 +55,7 @@ void WriteFixed(const Array& a, bool descending, uint8_t* base, std::vector<int6
       StoreBigEndian(high, out + 1);
       StoreBigEndian(low, out + 9);
     } else {
-      auto bits = Normalize(a.Value<T>(r));
+      auto bits = NormalizeSortValue(a.Value<T>(r));
       if (descending) bits = static_cast<decltype(bits)>(~bits);
       StoreBigEndian(bits, out + 1);
     }

@@ -20,10 +20,14 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "sluice/ops/sort/sort_key.h"
@@ -50,6 +54,26 @@ inline int CompareSortKeys(std::string_view a, std::string_view b) {
     if (x != y) return x < y ? -1 : 1;
   }
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+// The order-preserving unsigned image of one number (the value bytes of its key, before a
+// descending inversion): -0.0 as +0.0, every NaN as one NaN above +inf; signed ints with the sign
+// bit flipped. Top-N's one-column fast path ranks with it, so both orders agree.
+template <typename T>
+auto NormalizeSortValue(T value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    if (std::isnan(value)) value = std::numeric_limits<T>::quiet_NaN();
+    if (value == 0) value = 0;  // -0.0 -> +0.0
+    U bits = std::bit_cast<U>(value);
+    constexpr U kSign = U{1} << (sizeof(U) * 8 - 1);
+    return (bits & kSign) ? static_cast<U>(~bits) : static_cast<U>(bits ^ kSign);
+  } else if constexpr (std::is_signed_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<U>(static_cast<U>(value) ^ (U{1} << (sizeof(U) * 8 - 1)));
+  } else {
+    return value;
+  }
 }
 
 class SortKeyEncoder {

@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
 #include "sluice/base/error.h"
+#include "sluice/ops/sort/top_n_table.h"
 #include "sluice/table/builder.h"
 #include "sluice/table/concat.h"
+#include "sluice/table/equal.h"
 #include "sluice/table/printer.h"
 
 namespace sluice {
@@ -92,6 +96,182 @@ TEST(TopNPerGroupTest, EqualsBruteForceWithTiesNullsAndSeveralPartitions) {
     EXPECT_EQ(result.groups, static_cast<int64_t>(expected.size()));
     EXPECT_EQ(result.input_rows, 120000);
     EXPECT_EQ(got, expected) << "n = " << n;
+  }
+}
+
+TEST(TopNPerGroupTest, SeveralOrderColumnsTakeTheGeneralPathAndEqualBruteForce) {
+  const std::vector<RecordBatch> input = RandomBatches(10, 3000, 200, 5);
+  TopNTable probe(input[0].shared_schema(), {"g"}, {{"v", true}, {"id", false}}, 2);
+  EXPECT_FALSE(probe.fast_path());
+  for (int64_t n : {1, 3}) {
+    TopNOptions options;
+    options.groups = {"g", "h"};
+    // id is unique and ascending, so the second key only restates the tie rule.
+    options.order = {{"v", true}, {"id", false}};
+    options.n = n;
+    options.min_partitions = 2;
+    options.run.cpu_threads = 2;
+    TopNResult result =
+        TopNPerGroup(*TableScan::FromBatches(input[0].shared_schema(), input), options);
+    std::map<std::string, std::vector<int64_t>> got;
+    for (const RecordBatch& b : result.batches) {
+      for (int64_t r = 0; r < b.num_rows(); ++r) {
+        got[GroupOf(b, r)].push_back(b.column(3).Value<int64_t>(r));
+      }
+    }
+    EXPECT_EQ(got, Expected(input, static_cast<size_t>(n))) << "n = " << n;
+  }
+}
+
+// (g int32 with nulls, k of `type` with nulls, NaN, -0.0, extremes and many ties, id int64).
+std::vector<RecordBatch> OrderTypeBatches(const DataType& type, int batches, int rows,
+                                          uint64_t groups, uint64_t seed) {
+  auto schema = std::make_shared<const Schema>(
+      std::vector<Field>{{"g", DataType::Int32()}, {"k", type}, {"id", DataType::Int64()}});
+  std::mt19937_64 rng(seed);
+  std::vector<RecordBatch> out;
+  int64_t id = 0;
+  for (int b = 0; b < batches; ++b) {
+    Int32Builder g;
+    std::unique_ptr<ArrayBuilder> k = MakeBuilder(type);
+    Int64Builder ids;
+    for (int r = 0; r < rows; ++r) {
+      if (rng() % 40 == 0) {
+        g.AppendNull();
+      } else {
+        g.Append(static_cast<int32_t>(rng() % groups));
+      }
+      const uint64_t pick = rng() % 16;
+      if (pick == 0) {
+        k->AppendNull();
+      } else if (type.id() == TypeId::kBool) {
+        static_cast<BoolBuilder&>(*k).Append(rng() % 2 == 0);
+      } else if (type.id() == TypeId::kFloat64 || type.id() == TypeId::kFloat32) {
+        constexpr double kInf = std::numeric_limits<double>::infinity();
+        const double specials[] = {std::nan(""), -std::nan(""), -0.0, 0.0, kInf, -kInf};
+        const double v = pick == 1 ? specials[rng() % 6] : static_cast<double>(rng() % 9) - 4.5;
+        if (type.id() == TypeId::kFloat64) {
+          static_cast<Float64Builder&>(*k).Append(v);
+        } else {
+          static_cast<Float32Builder&>(*k).Append(static_cast<float>(v));
+        }
+      } else if (type.id() == TypeId::kInt64 || type.id() == TypeId::kTimestamp) {
+        const int64_t specials[] = {std::numeric_limits<int64_t>::max(),
+                                    std::numeric_limits<int64_t>::min(), -1, 0};
+        const int64_t v = pick == 1 ? specials[rng() % 4] : static_cast<int64_t>(rng() % 9) - 4;
+        static_cast<Int64Builder&>(*k).Append(v);
+      } else if (type.id() == TypeId::kUInt64) {
+        const uint64_t v = pick == 1 ? std::numeric_limits<uint64_t>::max() - rng() % 2 : rng() % 9;
+        static_cast<UInt64Builder&>(*k).Append(v);
+      } else if (type.id() == TypeId::kInt8) {
+        const int8_t v = pick == 1 ? (rng() % 2 ? INT8_MAX : INT8_MIN)
+                                   : static_cast<int8_t>(static_cast<int>(rng() % 9) - 4);
+        static_cast<Int8Builder&>(*k).Append(v);
+      } else {  // int32 and date32
+        const int32_t v =
+            pick == 1 ? (rng() % 2 ? INT32_MAX : INT32_MIN) : static_cast<int32_t>(rng() % 9) - 4;
+        static_cast<Int32Builder&>(*k).Append(v);
+      }
+      ids.Append(id++);
+    }
+    out.push_back(RecordBatch::Make(schema, {g.Finish(), k->Finish(), ids.Finish()}));
+  }
+  return out;
+}
+
+// The fast path (one numeric order column ranked as an integer) gives exactly the general
+// path's rows, for every type it serves, both directions, N in {1, 2, 5}, and through Seal and
+// a merge table as TopNPerGroup runs them.
+TEST(TopNTableTest, FastPathEqualsGeneralPath) {
+  const std::vector<DataType> types = {
+      DataType::Float64(), DataType::Float32(), DataType::Int32(),
+      DataType::Int64(),   DataType::UInt64(),  DataType::Int8(),
+      DataType::Bool(),    DataType::Date32(),  DataType::Timestamp(TimeUnit::kMicro)};
+  uint64_t seed = 1;
+  for (const DataType& type : types) {
+    const std::vector<RecordBatch> input =
+        OrderTypeBatches(type, 6, 2000, seed % 2 ? 97 : 3000, seed);
+    ++seed;
+    for (bool descending : {false, true}) {
+      for (int64_t n : {1, 2, 5}) {
+        SCOPED_TRACE(type.ToString() + (descending ? " desc" : " asc") + " n=" + std::to_string(n));
+        const std::vector<SortKey> order = {{"k", descending}};
+        TopNTable fast(input[0].shared_schema(), {"g"}, order, n);
+        TopNTable general(input[0].shared_schema(), {"g"}, order, n, TopNTable::Path::kGeneral);
+        ASSERT_TRUE(fast.fast_path());
+        ASSERT_FALSE(general.fast_path());
+        int64_t position = 0;
+        for (const RecordBatch& b : input) {
+          fast.Consume(b, position);
+          general.Consume(b, position);
+          position += b.num_rows();
+        }
+        const RecordBatch expected = general.Finish();
+        EXPECT_EQ(ToString(fast.Finish()), ToString(expected));
+        EXPECT_EQ(fast.num_rows(), expected.num_rows());
+        // Sealed into pieces and merged again, the groups come out in partition order.
+        TopNTable merged_fast(input[0].shared_schema(), {"g"}, order, n);
+        TopNTable merged_general(input[0].shared_schema(), {"g"}, order, n,
+                                 TopNTable::Path::kGeneral);
+        std::vector<TopNTable::Piece> fast_pieces = fast.Seal(3);
+        std::vector<TopNTable::Piece> general_pieces = general.Seal(3);
+        for (size_t p = 0; p < fast_pieces.size(); ++p) {
+          merged_fast.Consume(fast_pieces[p].batch, fast_pieces[p].positions);
+          merged_general.Consume(general_pieces[p].batch, general_pieces[p].positions);
+        }
+        EXPECT_EQ(ToString(merged_fast.Finish()), ToString(merged_general.Finish()));
+      }
+    }
+  }
+}
+
+// Against brute force on the fast path's own terms: doubles with NaN (above +inf), -0.0 equal
+// to 0.0 (ties by position), nulls last and kept only when a group has fewer than N others.
+TEST(TopNTableTest, FastPathDoublesEqualBruteForce) {
+  for (uint64_t groups : {97, 3000}) {
+    const std::vector<RecordBatch> input =
+        OrderTypeBatches(DataType::Float64(), 5, 3000, groups, 77);
+    const RecordBatch all = Concat(input);
+    const Array& k = all.column(1);
+    auto rank = [&](int64_t r) {  // 0: valid value (second: the value), 1: null
+      double v = k.IsNull(r) ? 0 : k.Value<double>(r);
+      if (std::isnan(v)) v = std::numeric_limits<double>::infinity() * 2;  // still +inf
+      return std::make_tuple(k.IsNull(r) ? 1 : 0, std::isnan(k.Value<double>(r)) ? 1 : 0, v);
+    };
+    for (bool descending : {false, true}) {
+      for (int64_t n : {1, 2, 5}) {
+        std::map<std::string, std::vector<int64_t>> rows;
+        for (int64_t r = 0; r < all.num_rows(); ++r) {
+          rows[FormatValue(all.column(0), r)].push_back(r);
+        }
+        std::map<std::string, std::vector<int64_t>> expected;
+        for (auto& [group, members] : rows) {
+          std::stable_sort(members.begin(), members.end(), [&](int64_t x, int64_t y) {
+            auto [xn, xnan, xv] = rank(x);
+            auto [yn, ynan, yv] = rank(y);
+            if (xn != yn) return xn < yn;
+            if (xn == 1) return false;
+            if (descending) return std::tie(ynan, yv) < std::tie(xnan, xv);
+            return std::tie(xnan, xv) < std::tie(ynan, yv);
+          });
+          members.resize(std::min(static_cast<size_t>(n), members.size()));
+          for (int64_t r : members) expected[group].push_back(r);
+        }
+        TopNTable table(input[0].shared_schema(), {"g"}, {{"k", descending}}, n);
+        ASSERT_TRUE(table.fast_path());
+        int64_t position = 0;
+        for (const RecordBatch& b : input) {
+          table.Consume(b, position);
+          position += b.num_rows();
+        }
+        const RecordBatch out = table.Finish();
+        std::map<std::string, std::vector<int64_t>> got;
+        for (int64_t r = 0; r < out.num_rows(); ++r) {
+          got[FormatValue(out.column(0), r)].push_back(out.column(2).Value<int64_t>(r));
+        }
+        EXPECT_EQ(got, expected) << (descending ? "desc" : "asc") << " n = " << n;
+      }
+    }
   }
 }
 
