@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats, "Runs of each configuration (the median is kept)")
       ->capture_default_str();
   app.add_option("--threads", threads, "CPU threads (default: cores)");
+  std::string report_path;
+  app.add_option("--report", report_path, "Write the last autoscaled run's JSON report here");
   bool no_grid = false;
   app.add_flag("--no-grid", no_grid,
                "Only the autoscaled runs (to try autoscaler changes quickly)");
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   auto median_of = [&](const sluice::DemoOptions& d, bool autoscale, sluice::DemoResult* median) {
     sluice::RunOptions r = run;
     r.autoscale = autoscale;
+    if (autoscale) r.report_path = report_path;
     std::vector<sluice::DemoResult> results;
     for (int i = 0; i < repeats; ++i) {
       results.push_back(sluice::RunDemo(d, r));

@@ -15,8 +15,20 @@ constexpr double kHeavilyBackpressuredAbove = 0.5;
 // waits for room, whatever is queued in front of it (DS2: what downstream absorbs sets the rate).
 constexpr double kGrowBelowBackpressure = 0.1;
 constexpr double kStarvedAbove = 0.5;
+// Busy this much of its slot time with items queued: the stage is short of tasks now.
+constexpr double kSaturatedAbove = 0.9;
 
 }  // namespace
+
+bool Saturated(const StageTimes& window, int64_t backlog, int current) {
+  return window.busy() >= kSaturatedAbove && backlog > current;
+}
+
+bool LimitsPipeline(const StageTimes& window, int64_t backlog, int current, int max) {
+  return window.busy() >= kSaturatedAbove && (backlog > current || current >= max);
+}
+
+bool BackedUp(const StageTimes& window) { return window.backpressured() > kBackpressuredAbove; }
 
 int NextConcurrency(const ScaleSignals& in) {
   const int hi = std::max(in.min, std::min(in.max, std::max(1, in.budget_cap)));
@@ -28,20 +40,26 @@ int NextConcurrency(const ScaleSignals& in) {
   }
   const double per_task_rate = 1e9 / in.ns_per_input;
   const double demand = in.arrival_rate + static_cast<double>(in.backlog) / kDrainSeconds;
-  const int desired =
+  int desired =
       static_cast<int>(std::ceil((in.io ? kIoHeadroom : kCpuHeadroom) * demand / per_task_rate));
+  if (Saturated(in.window, in.backlog, in.current)) {
+    desired = std::max(desired, in.current + 1);
+  }
   const double backpressured = in.window.backpressured();
-  const bool starved = in.window.idle() > kStarvedAbove;
+  const bool starved = in.window.idle() > kStarvedAbove && !in.filling;
   if (backpressured > kHeavilyBackpressuredAbove) {
     // Output is what limits this stage: more tasks would only hold more memory.
     next = in.current - std::max(1, in.current / 4);
   } else if (backpressured > kBackpressuredAbove) {
     next = in.current - 1;
-  } else if (desired > in.current && backpressured <= kGrowBelowBackpressure) {
+  } else if (desired > in.current && backpressured <= kGrowBelowBackpressure &&
+             !in.downstream_limits) {
     // Grow straight toward the need, doubling at most per decision so a burst of arrivals
     // cannot overshoot for long; +1 when the backlog is small.
     const bool large_backlog = in.backlog > 2 * static_cast<int64_t>(in.current);
     next = large_backlog ? std::min(desired, 2 * in.current) : in.current + 1;
+    // Past where its output backed up last time, one task at a time.
+    if (in.backed_up_at > 0) next = std::min(next, std::max(in.current + 1, in.backed_up_at - 1));
   } else if (desired < in.current && starved) {
     next = std::max(desired, in.current - std::max(1, (in.current - desired) / 2));
   }

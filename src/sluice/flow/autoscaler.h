@@ -4,13 +4,21 @@
 // A stage needs enough concurrent tasks to keep up with what arrives plus to drain its backlog
 // within a second: needed = (arrival rate + backlog / 1 s) / (rate of one busy task), where the
 // rate of one task is measured on busy time only (Flink's "true processing rate"), so a stage
-// that waits a lot is not mistaken for a slow one. It grows toward that need in steps of up to
-// doubling when the backlog is large (Ray-style), by one otherwise; it grows only while its
-// output almost never waits for room, shrinks by one when backpressured 30% of the time and by a
-// quarter past 50% (more tasks would only hold more output nobody can take), and shrinks when
-// mostly starved. Never beyond [min, max] nor
-// past what the budget can pay for. I/O stages get twice the need rather than 1.2x: an idle I/O
-// slot costs only a sleeping thread, while an item queued in front of a busy one holds memory.
+// that waits a lot is not mistaken for a slow one. A stage busy nearly all the time with work
+// queued needs at least one more task whatever the estimate says (it lags when items get
+// heavier). It grows toward the need in steps of up to doubling when the backlog is large
+// (Ray-style), by one otherwise, and only while its output almost never waits for room and no
+// stage downstream limits the pipeline (busy nearly all the time with work queued or at its
+// max): that stage sets the rate (DS2), and more tasks upstream would only fill the budget in
+// front of it and starve it of room for its own outputs. Like TCP after a loss, past the
+// concurrency at which its output last backed up a stage grows by one, not by doubling: a cheap
+// upstream stage keeps the backlog large whatever downstream absorbs, and doubling on it made
+// stages swing between filling the budget and too few tasks. It shrinks by one when
+// backpressured 30% of the time and by a quarter past 50% (more tasks would only hold more
+// output nobody can take), and when mostly starved, except while the pipeline is still filling.
+// Never beyond [min, max] nor past what the budget can pay for. I/O stages get twice the need
+// rather than 1.2x: an idle I/O slot costs only a sleeping thread, while an item queued in front
+// of a busy one holds memory.
 //
 // Thread safety: pure function.
 #pragma once
@@ -31,8 +39,22 @@ struct ScaleSignals {
   int64_t backlog = 0;      // items queued now
   StageTimes window;        // how the stage's slots spent the window
   bool io = false;          // an I/O stage: a spare slot costs a sleeping thread, not a core
+  // The concurrency of the last window in which the stage's output backed up (backpressured
+  // past 30%); 0 when it never did.
+  int backed_up_at = 0;
+  bool filling = false;  // the run's first second: starved stages are waiting for the pipeline
+  // A stage downstream limits the pipeline now (LimitsPipeline): more tasks here would only
+  // queue more bytes in front of it.
+  bool downstream_limits = false;
 };
 
 int NextConcurrency(const ScaleSignals& signals);
+// Whether a stage is short of tasks: busy nearly all the window with more queued than it runs.
+bool Saturated(const StageTimes& window, int64_t backlog, int current);
+// Whether a stage sets the pipeline's rate now: saturated, or busy nearly all the window at its
+// max concurrency (it cannot take more, queued or not).
+bool LimitsPipeline(const StageTimes& window, int64_t backlog, int current, int max);
+// Whether the stage's output backed up in this window (what backed_up_at records).
+bool BackedUp(const StageTimes& window);
 
 }  // namespace sluice

@@ -76,6 +76,7 @@ nlohmann::json RunReport::ToJson() const {
                             {"idle_fraction", s.times.idle()},
                             {"waiting_fraction", s.times.waiting()},
                             {"busy_seconds", s.busy_seconds},
+                            {"cpu_seconds", s.cpu_seconds},
                             {"min_concurrency", s.min_concurrency},
                             {"max_concurrency", s.max_concurrency},
                             {"final_concurrency", s.final_concurrency},
@@ -119,16 +120,16 @@ nlohmann::json RunReport::ToJson() const {
 void RunReport::WriteJson(const std::string& path) const { WriteJsonFile(ToJson(), path); }
 
 std::string RunReport::Summary() const {
-  std::string out = fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>5} {:>5} {:>5} {:>5} {:>6}\n",
-                                "stage", "pool", "items in", "items out", "bytes out", "busy", "bp",
-                                "idle", "wait", "conc");
+  std::string out = fmt::format(
+      "{:<12} {:>5} {:>10} {:>10} {:>10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>7}\n", "stage", "pool",
+      "items in", "items out", "bytes out", "busy", "bp", "idle", "wait", "conc", "cpu s");
   for (const StageReport& s : stages) {
-    out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>4}% {:>4}% {:>4}% {:>4}% {:>6}\n",
-                       s.name, s.io ? "io" : "cpu", s.counters.items_in, s.counters.items_out,
-                       FormatBytes(s.counters.bytes_out), Percent(s.times.busy()),
-                       Percent(s.times.backpressured()), Percent(s.times.idle()),
-                       Percent(s.times.waiting()),
-                       fmt::format("{}/{}", s.final_concurrency, s.peak_concurrency));
+    out += fmt::format(
+        "{:<12} {:>5} {:>10} {:>10} {:>10} {:>4}% {:>4}% {:>4}% {:>4}% {:>6} {:>7.2f}\n", s.name,
+        s.io ? "io" : "cpu", s.counters.items_in, s.counters.items_out,
+        FormatBytes(s.counters.bytes_out), Percent(s.times.busy()),
+        Percent(s.times.backpressured()), Percent(s.times.idle()), Percent(s.times.waiting()),
+        fmt::format("{}/{}", s.final_concurrency, s.peak_concurrency), s.cpu_seconds);
   }
   out += fmt::format("wall {:.2f} s, cpu busy {}% of {} threads, peak memory {} of {}",
                      wall_seconds, Percent(cpu_busy), cpu_threads, FormatBytes(peak_memory),

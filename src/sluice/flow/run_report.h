@@ -68,6 +68,7 @@ struct StageReport {
   int final_concurrency = 0;
   int peak_concurrency = 0;
   double busy_seconds = 0;  // exact time inside the stage's function
+  double cpu_seconds = 0;   // CPU time its threads used there (less than busy when they wait)
   int64_t overdrafts = 0;   // outputs let past the budget to keep the pipeline live
   int64_t borrows = 0;      // stalls broken by using other stages' idle shares, within budget
   int64_t early_flushes = 0;

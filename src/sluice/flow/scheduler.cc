@@ -1,6 +1,7 @@
 // Scheduler: construction, the worker loop, picking tasks and their lifecycle.
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
 #include "sluice/base/check.h"
 #include "sluice/base/cores.h"
@@ -15,6 +16,14 @@ constexpr double kTargetTaskNs = 200'000;
 constexpr int kMaxChunk = 256;
 // Half the budget is split into per-stage shares; the rest is shared.
 constexpr double kReservedFraction = 0.5;
+
+// CPU time of the calling thread; a stage's CPU use, unlike its wall time, does not count waits
+// or time preempted by other threads.
+int64_t ThreadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 bool ProducesOutput(StageType type) {
   return type != StageType::kSink && type != StageType::kReduce;
@@ -219,7 +228,20 @@ bool Scheduler::AdmissibleLocked(StageState& s, int64_t* estimate) const {
   // A task blocked on the budget at or below this stage has the first claim on freed bytes.
   if (s.index <= MaxWaiterStageLocked()) return false;
   *estimate = EstimateLocked(s, ChunkSizeLocked(s));
-  return *estimate <= 0 || budget_.CanReserve(*estimate, s.account);
+  if (*estimate <= 0) return true;
+  return !DownstreamShortOfBudgetLocked(s.index) && budget_.CanReserve(*estimate, s.account);
+}
+
+bool Scheduler::DownstreamShortOfBudgetLocked(int stage) const {
+  for (int j = static_cast<int>(stages_.size()) - 1; j > stage; --j) {
+    const StageState& d = *stages_[j];
+    if (d.finished || d.queue_items == 0 || d.running >= d.limit) continue;
+    if (d.spec->sequential && d.running > 0) continue;
+    if (d.io && ResourceRunningLocked(d.resource) >= ResourceCap(d.resource)) continue;
+    const int64_t estimate = EstimateLocked(d, ChunkSizeLocked(d));
+    if (estimate > 0 && !budget_.CanReserve(estimate, d.account)) return true;
+  }
+  return false;
 }
 
 int Scheduler::FindStageLocked(Pool pool, Task::Kind* kind, int64_t* estimate, bool* forced) const {
@@ -369,6 +391,7 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
   lock.unlock();
   std::exception_ptr error;
   const Clock::time_point begin = Clock::now();
+  const int64_t cpu_begin = ThreadCpuNs();
   try {
     TaskContext ctx(this, task);
     switch (task->kind) {
@@ -386,7 +409,9 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
     error = std::current_exception();
   }
   const Clock::duration busy = Clock::now() - begin - task->waited;
+  const int64_t cpu_ns = ThreadCpuNs() - cpu_begin;
   lock.lock();
+  s.cpu_ns += cpu_ns;
   if (!error && !aborted_) {
     try {
       CompleteLocked(lock, *task);

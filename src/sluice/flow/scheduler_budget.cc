@@ -109,7 +109,8 @@ void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& tas
   // toward the bytes and is grown in place.
   auto room = [&] {
     return QueueHasRoomLocked(s) &&
-           (task.pending.bytes() >= bytes || task.pending.TryResize(bytes));
+           (task.pending.bytes() >= bytes ||
+            (!DownstreamShortOfBudgetLocked(s.index) && task.pending.TryResize(bytes)));
   };
   if (!WaitForBudgetLocked(lock, task, room) && task.pending.bytes() < bytes) {
     task.pending.Merge(ReserveToBreakStallLocked(s, bytes - task.pending.bytes()));

@@ -113,6 +113,7 @@ struct StageState {
   StageCounters counters;
   StageTimes times;
   Clock::duration busy{};
+  int64_t cpu_ns = 0;  // thread CPU time inside the stage's function (CLOCK_THREAD_CPUTIME_ID)
   int64_t overdrafts = 0;
   int64_t borrows = 0;  // stalls broken by ignoring other stages' shares (within the limit)
   int64_t early_flushes = 0;
@@ -123,6 +124,7 @@ struct StageState {
   StageTimes scale_times;
   int64_t arrivals = 0;
   int64_t scale_arrivals = 0;
+  int backed_up_at = 0;  // the limit when the stage last had its output backed up (autoscaler)
 
   std::atomic<bool> downstream_hungry{false};  // read without mu_ by emitters
 };
@@ -160,6 +162,10 @@ class Scheduler {
   int FindStageLocked(Pool pool, Task::Kind* kind, int64_t* estimate, bool* forced) const;
   Task* PickLocked(Pool pool);
   bool AdmissibleLocked(StageState& s, int64_t* estimate) const;
+  // Whether a stage below `stage` has input and a free slot but no room in the budget for its
+  // next task: bytes freed now are its, not new outputs' of `stage` or above (downstream first
+  // for admissions, as waiters already are).
+  bool DownstreamShortOfBudgetLocked(int stage) const;
   int ChunkSizeLocked(const StageState& s) const;
   int64_t EstimateLocked(const StageState& s, int chunk) const;
   void ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task);
@@ -195,7 +201,7 @@ class Scheduler {
   void TickerLoop();
   void SampleLocked(double slot_ms);
   void CloseSecondLocked(double end_seconds);
-  void AutoscaleLocked(double window_seconds);
+  void AutoscaleLocked(Clock::time_point now, double window_seconds);
   void ResizeSharesLocked();
   void DetectHungLocked(Clock::time_point now);
   RunReport BuildReportLocked(bool with_history);

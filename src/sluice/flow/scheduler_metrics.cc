@@ -54,7 +54,7 @@ void Scheduler::TickerLoop() {
     if (now >= next_scale) {
       ResizeSharesLocked();
       if (options_.autoscale) {
-        AutoscaleLocked(std::chrono::duration<double>(now - last_scale).count());
+        AutoscaleLocked(now, std::chrono::duration<double>(now - last_scale).count());
       }
       last_scale = now;
       next_scale = now + (now - start_ < kWarmup ? kWarmupScaleEvery : kScaleEvery);
@@ -118,12 +118,26 @@ void Scheduler::CloseSecondLocked(double end_seconds) {
   }
 }
 
-void Scheduler::AutoscaleLocked(double window_seconds) {
+void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
   if (window_seconds <= 0) return;
   bool grew = false;
+  // Judged on every stage's window before any limit changes; scanning from the sink up tells
+  // each stage whether one below it limits the pipeline.
+  std::vector<bool> limited_below(stages_.size(), false);
+  for (int j = static_cast<int>(stages_.size()) - 2; j >= 0; --j) {
+    const StageState& d = *stages_[j + 1];
+    limited_below[j] =
+        limited_below[j + 1] ||
+        (!d.finished && LimitsPipeline(d.times - d.scale_times, static_cast<int64_t>(d.queue_items),
+                                       d.limit, d.max_concurrency));
+  }
   for (auto& sp : stages_) {
     StageState& s = *sp;
-    if (s.finished || s.min_concurrency == s.max_concurrency) continue;
+    if (s.finished || s.min_concurrency == s.max_concurrency) {
+      s.scale_times = s.times;
+      s.scale_arrivals = s.arrivals;
+      continue;
+    }
     ScaleSignals in;
     in.current = s.limit;
     in.min = s.min_concurrency;
@@ -141,7 +155,11 @@ void Scheduler::AutoscaleLocked(double window_seconds) {
     in.backlog = static_cast<int64_t>(s.queue_items);
     in.window = s.times - s.scale_times;
     in.io = s.io;
+    in.backed_up_at = s.backed_up_at;
+    in.filling = now - start_ < kWarmup;
+    in.downstream_limits = limited_below[s.index];
     const int next = NextConcurrency(in);
+    if (BackedUp(in.window)) s.backed_up_at = s.limit;
     if (next > s.limit) grew = true;
     s.limit = next;
     s.peak_limit = std::max(s.peak_limit, next);
@@ -237,6 +255,7 @@ RunReport Scheduler::BuildReportLocked(bool with_history) {
     r.final_concurrency = s.limit;
     r.peak_concurrency = s.peak_limit;
     r.busy_seconds = std::chrono::duration<double>(s.busy).count();
+    r.cpu_seconds = static_cast<double>(s.cpu_ns) / 1e9;
     r.overdrafts = s.overdrafts;
     r.borrows = s.borrows;
     r.early_flushes = s.early_flushes;
