@@ -9,6 +9,7 @@
 #include "sluice/ops/group_by_partial.h"
 #include "sluice/ops/partition_coalescing.h"
 #include "sluice/ops/scan_stages.h"
+#include "sluice/table/take.h"
 
 namespace sluice {
 namespace {
@@ -44,24 +45,48 @@ std::vector<int> BlocksIn(const GroupBySpillRun& run, int first, int end) {
   return blocks;
 }
 
-// Aggregates spilled rows read back from runs into `state`.
+// Aggregates one batch of a run into `state`.
+void ConsumeBatch(HashAggregation& state, const RecordBatch& batch, bool order_sensitive) {
+  if (!order_sensitive) {
+    state.Consume(batch, 0);
+    return;
+  }
+  // The trailing column is each row's stream position; the state ignores extra columns.
+  const Array& column = batch.column(batch.num_columns() - 1);
+  std::vector<int64_t> positions(static_cast<size_t>(batch.num_rows()));
+  for (int64_t r = 0; r < batch.num_rows(); ++r) {
+    positions[static_cast<size_t>(r)] = column.Value<int64_t>(r);
+  }
+  state.Consume(batch, RowPositions(positions.data()));
+}
+
+// Aggregates rows of runs (spilled to disk, or held in memory by a partition-first partial) into
+// `state`.
 void ConsumeSpilled(HashAggregation& state, const GroupBySpillRun& run, std::vector<int> blocks,
                     bool order_sensitive) {
   if (blocks.empty()) return;
+  if (run.run.path.empty()) {
+    // Held in memory (partition-first): the rows are gathered from their input batches here.
+    std::vector<int64_t> positions;
+    for (int block : blocks) {
+      for (const PassedRows& passed : run.memory[static_cast<size_t>(block)]) {
+        const RecordBatch rows = Take(passed.batch, passed.rows);
+        if (!order_sensitive) {
+          state.Consume(rows, 0);
+          continue;
+        }
+        positions.resize(passed.rows.size());
+        for (size_t i = 0; i < passed.rows.size(); ++i) {
+          positions[i] = passed.position + passed.rows[i];
+        }
+        state.Consume(rows, RowPositions(positions.data()));
+      }
+    }
+    return;
+  }
   SpillRunReader reader(run.run, std::move(blocks));
-  std::vector<int64_t> positions;
   while (std::optional<RecordBatch> batch = reader.Next()) {
-    if (!order_sensitive) {
-      state.Consume(*batch, 0);
-      continue;
-    }
-    // The trailing column is each row's stream position; the state ignores extra columns.
-    const Array& column = batch->column(batch->num_columns() - 1);
-    positions.resize(static_cast<size_t>(batch->num_rows()));
-    for (int64_t r = 0; r < batch->num_rows(); ++r) {
-      positions[static_cast<size_t>(r)] = column.Value<int64_t>(r);
-    }
-    state.Consume(*batch, RowPositions(positions.data()));
+    ConsumeBatch(state, *batch, order_sensitive);
   }
 }
 
@@ -105,7 +130,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   GroupBySpill spill(*scan.schema(), prototype, result.state_budget / 2,
                      SpillPartitions(scan, merge_budget, cores),
                      std::clamp<int64_t>(result.state_budget / (8 * cores), 64 << 10, 16 << 20),
-                     options.spill_dir);
+                     options.partition_first_groups, options.spill_dir);
   std::atomic<int64_t> rows{0};
 
   Pipeline scan_pipeline("groupby-scan");
@@ -125,24 +150,28 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   result.scan_report = scan_pipeline.Run(pipeline_run);
   result.input_rows = rows.load();
   Partials sealed = partials.value();
+  bool has_runs = false;  // rows passed on by partition, spilled or held in memory
   for (auto& p : sealed) {
     p->FinishInput();
     result.spilled_rows += p->spilled_rows();
-    result.spill_runs += static_cast<int64_t>(p->runs().size());
-    for (const auto& run : p->runs()) result.spilled_file_bytes += run.run.file_bytes;
+    result.partitioned_rows += p->partitioned_rows();
+    for (const auto& run : p->runs()) {
+      result.spill_runs += run.run.path.empty() ? 0 : 1;
+      result.spilled_file_bytes += run.run.file_bytes;
+    }
+    has_runs = has_runs || !p->runs().empty();
   }
   result.peak_partial_bytes = spill.budget().peak();
 
   // Partitions: sized from the rows actually read (a CSV scan knows them only now), and a
-  // multiple of the spill fan-out when anything spilled.
+  // multiple of the spill fan-out when rows were passed on in runs.
   const int wanted = static_cast<int>(
       std::clamp<int64_t>(std::max<int64_t>(cores, result.input_rows / kRowsPerPartition),
                           options.min_partitions, options.max_partitions));
-  const bool spilled = result.spill_runs > 0;
-  const int spill_partitions = spilled ? spill.partitions() : wanted;
-  const int fine = spilled ? (wanted + spill_partitions - 1) / spill_partitions : 1;
+  const int spill_partitions = has_runs ? spill.partitions() : wanted;
+  const int fine = has_runs ? (wanted + spill_partitions - 1) / spill_partitions : 1;
   result.partitions = spill_partitions * fine;
-  result.spill_partitions = spilled ? spill_partitions : 0;
+  result.spill_partitions = has_runs ? spill_partitions : 0;
 
   int64_t partial_groups = 0;
   for (auto& p : sealed) {
@@ -155,29 +184,31 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
 
   // Measured sizes per spill partition drive coalescing and skew handling.
   const size_t n = static_cast<size_t>(spill_partitions);
-  std::vector<int64_t> groups_of(n, 0), spilled_rows_of(n, 0), spilled_bytes_of(n, 0),
-      estimate(n, 0);
+  std::vector<int64_t> groups_of(n, 0), spilled_rows_of(n, 0), partitioned_rows_of(n, 0),
+      run_bytes_of(n, 0), spilled_bytes_of(n, 0), estimate(n, 0);
   for (size_t s = 0; s < n; ++s) {
     for (const auto& p : sealed) {
       for (int f = 0; f < fine; ++f) {
         groups_of[s] += p->state().partition_groups(static_cast<int>(s) * fine + f);
       }
       for (const auto& run : p->runs()) {
-        spilled_rows_of[s] += run.rows_of_partition[s];
-        spilled_bytes_of[s] += run.bytes_of_partition[s];
+        const bool in_memory = run.run.path.empty();
+        (in_memory ? partitioned_rows_of : spilled_rows_of)[s] += run.rows_of_partition[s];
+        if (!in_memory) spilled_bytes_of[s] += run.bytes_of_partition[s];
+        run_bytes_of[s] += run.bytes_of_partition[s];
       }
     }
-    estimate[s] = static_cast<int64_t>(static_cast<double>(groups_of[s]) * bytes_per_group) +
-                  spilled_bytes_of[s];
+    estimate[s] =
+        static_cast<int64_t>(static_cast<double>(groups_of[s]) * bytes_per_group) + run_bytes_of[s];
   }
   const int64_t target =
       std::min(options.advisory_partition_bytes, std::max<int64_t>(merge_budget / cores, 1 << 20));
   std::vector<PartitionRange> ranges =
       CoalescePartitions(estimate, target, options.min_partitions, options.max_partitions);
   std::vector<bool> skewed_partition(n, false);
-  if (spilled) {
+  if (has_runs) {
     for (int s :
-         SkewedPartitions(spilled_bytes_of, options.skew_factor, options.skew_threshold_bytes)) {
+         SkewedPartitions(run_bytes_of, options.skew_factor, options.skew_threshold_bytes)) {
       skewed_partition[static_cast<size_t>(s)] = true;
     }
   }
@@ -196,6 +227,8 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
       stats.partial_groups += groups_of[i];
       stats.spilled_rows += spilled_rows_of[i];
       stats.spilled_bytes += spilled_bytes_of[i];
+      stats.partitioned_rows += partitioned_rows_of[i];
+      stats.run_bytes += run_bytes_of[i];
       stats.estimated_bytes += estimate[i];
       stats.skewed = stats.skewed || skewed_partition[i];
     }
@@ -263,6 +296,10 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                }
              }
              for (const auto& piece : task.pieces) upper_bound += piece->partition_groups(0);
+             // Rows a partition-first partial passed on are mostly new groups.
+             if (task.pieces.empty()) {
+               upper_bound += result.tasks[static_cast<size_t>(task.index)].partitioned_rows;
+             }
              state->Reserve(upper_bound);
              for (const auto& p : sealed) {
                for (int f = range.begin * fine; f < range.end * fine; ++f) {

@@ -43,6 +43,10 @@ struct GroupByOptions {
   // A spill partition is skewed above this many times the median and this size.
   double skew_factor = 5;
   int64_t skew_threshold_bytes = 16 << 20;
+  // A partial whose table reaches this many groups while most rows of a batch still make new
+  // ones stops growing it and passes the other rows on by partition (high cardinality: map-side
+  // aggregation would not reduce them). About a cache's worth of table.
+  int64_t partition_first_groups = int64_t{1} << 17;
   // Where spill runs go ("" for the system temp directory); removed when the call returns.
   std::string spill_dir;
   RunOptions run;
@@ -54,10 +58,12 @@ struct GroupByPartitionStats {
   int end = 0;
   int64_t partial_groups = 0;  // groups of the partials merged (one key counts once per partial)
   int64_t spilled_rows = 0;
-  int64_t spilled_bytes = 0;    // in memory, before compression
-  int64_t estimated_bytes = 0;  // what coalescing went by
-  int64_t state_bytes = 0;      // the merged state, measured
-  int64_t groups = 0;           // output rows
+  int64_t spilled_bytes = 0;     // in memory, before compression
+  int64_t partitioned_rows = 0;  // passed on in memory by partition-first partials
+  int64_t run_bytes = 0;         // spilled and passed-on rows, in memory
+  int64_t estimated_bytes = 0;   // what coalescing went by
+  int64_t state_bytes = 0;       // the merged state, measured
+  int64_t groups = 0;            // output rows
   bool skewed = false;
   int pieces = 0;  // tasks that pre-aggregated its spilled rows (0: the merge did)
 };
@@ -66,7 +72,7 @@ struct GroupByResult {
   std::vector<RecordBatch> batches;  // one per non-empty merge task, in hash order
   std::shared_ptr<const Schema> schema;
   int partitions = 0;        // P, hash partitions of the sealed partials
-  int spill_partitions = 0;  // S, or 0 when nothing spilled
+  int spill_partitions = 0;  // S, or 0 when no rows were passed on in runs
   int64_t input_rows = 0;
   int64_t groups = 0;
   int64_t memory_budget = 0;
@@ -76,6 +82,8 @@ struct GroupByResult {
   int64_t max_merge_state_bytes = 0;
   int64_t state_overdraft_bytes = 0;  // state held beyond its budget (one batch's growth)
   int64_t spilled_rows = 0;
+  // Rows a partial passed on by partition in memory instead of aggregating (high cardinality).
+  int64_t partitioned_rows = 0;
   int64_t spilled_file_bytes = 0;
   int64_t spill_runs = 0;
   std::vector<GroupByPartitionStats> tasks;

@@ -10,14 +10,28 @@ namespace {
 
 constexpr const char* kPositionColumn = "__sluice_position";
 
+// Spilled rows of an order-sensitive query carry their stream positions as a trailing column.
+RecordBatch WithPositions(RecordBatch taken, std::span<const int64_t> rows, int64_t position,
+                          const GroupBySpill& spill) {
+  if (!spill.order_sensitive()) return taken;
+  Int64Builder positions;
+  positions.Reserve(static_cast<int64_t>(rows.size()));
+  for (int64_t r : rows) positions.Append(position + r);
+  std::vector<Array> columns;
+  for (int c = 0; c < taken.num_columns(); ++c) columns.push_back(taken.column(c));
+  columns.push_back(positions.Finish());
+  return RecordBatch::Make(spill.spill_schema(), std::move(columns), taken.num_rows());
+}
+
 }  // namespace
 
 GroupBySpill::GroupBySpill(const Schema& input, const HashAggregation& prototype,
                            int64_t state_limit, int partitions, int64_t flush_bytes,
-                           std::string spill_dir)
+                           int64_t partition_first_groups, std::string spill_dir)
     : budget_(state_limit),
       partitions_(partitions),
       flush_bytes_(flush_bytes),
+      partition_first_groups_(partition_first_groups),
       order_sensitive_(prototype.order_sensitive()),
       spill_dir_(std::move(spill_dir)) {
   std::vector<Field> fields = input.fields();
@@ -42,7 +56,7 @@ GroupByPartial::GroupByPartial(const HashAggregation& prototype, GroupBySpill& s
 }
 
 bool GroupByPartial::Account() {
-  const int64_t bytes = state_->ByteSize() + buffer_bytes_;
+  const int64_t bytes = state_->ByteSize() + buffer_bytes_ + scattered_bytes_ + memory_run_bytes_;
   if (reservation_.TryResize(bytes)) return true;
   if (bytes > reservation_.bytes()) {
     reservation_.Merge(spill_.budget().ReserveOverLimit(bytes - reservation_.bytes()));
@@ -52,9 +66,27 @@ bool GroupByPartial::Account() {
 
 void GroupByPartial::Consume(const RecordBatch& batch, int64_t position) {
   switch (mode_) {
-    case Mode::kOpen:
+    case Mode::kOpen: {
+      const int64_t groups_before = state_->num_groups();
       state_->Consume(batch, position);
-      if (!Account()) mode_ = Mode::kFrozen;
+      rows_in_ += batch.num_rows();
+      if (!Account()) {
+        mode_ = Mode::kFrozen;
+      } else if (state_->num_groups() >= spill_.partition_first_groups() &&
+                 2 * (state_->num_groups() - groups_before) > batch.num_rows()) {
+        mode_ = Mode::kPartitioning;
+      }
+      return;
+    }
+    case Mode::kPartitioning:
+      missing_.clear();
+      state_->ConsumeExisting(batch, position, missing_);
+      Scatter(batch, missing_, position);
+      if (!Account()) {
+        // Out of memory: what is held goes to disk, and the partial spills from now on.
+        SealScattered(/*to_disk=*/true);
+        mode_ = Mode::kFrozen;
+      }
       return;
     case Mode::kFrozen:
       missing_.clear();
@@ -74,17 +106,9 @@ void GroupByPartial::Consume(const RecordBatch& batch, int64_t position) {
 void GroupByPartial::Buffer(const RecordBatch& batch, std::span<const int64_t> rows,
                             int64_t position) {
   if (rows.empty()) return;
-  RecordBatch taken =
-      static_cast<int64_t>(rows.size()) == batch.num_rows() ? batch : Take(batch, rows);
-  if (spill_.order_sensitive()) {
-    Int64Builder positions;
-    positions.Reserve(static_cast<int64_t>(rows.size()));
-    for (int64_t r : rows) positions.Append(position + r);
-    std::vector<Array> columns;
-    for (int c = 0; c < taken.num_columns(); ++c) columns.push_back(taken.column(c));
-    columns.push_back(positions.Finish());
-    taken = RecordBatch::Make(spill_.spill_schema(), std::move(columns), taken.num_rows());
-  }
+  RecordBatch taken = WithPositions(
+      static_cast<int64_t>(rows.size()) == batch.num_rows() ? batch : Take(batch, rows), rows,
+      position, spill_);
   spilled_rows_ += taken.num_rows();
   buffer_bytes_ += ByteSize(taken);
   buffer_.push_back(std::move(taken));
@@ -92,8 +116,80 @@ void GroupByPartial::Buffer(const RecordBatch& batch, std::span<const int64_t> r
   if (!Account() || buffer_bytes_ >= spill_.flush_bytes()) Flush();
 }
 
+void GroupByPartial::Scatter(const RecordBatch& batch, std::span<const int64_t> rows,
+                             int64_t position) {
+  if (rows.empty()) return;
+  const int partitions = spill_.partitions();
+  const size_t n = static_cast<size_t>(partitions);
+  if (scattered_.empty()) scattered_.resize(n);
+  rows_of_partition_.resize(n);
+  // ConsumeExisting hashed every row of the batch already.
+  std::span<const uint64_t> hashes = state_->row_hashes();
+  for (int64_t r : rows) {
+    rows_of_partition_[static_cast<size_t>(PartitionOf(hashes[static_cast<size_t>(r)], partitions))]
+        .push_back(r);
+  }
+  // The batch is held whole (it is shared, not copied) for as long as the run lives.
+  scattered_bytes_ += ByteSize(batch) + static_cast<int64_t>(rows.size() * sizeof(int64_t));
+  for (size_t p = 0; p < n; ++p) {
+    if (rows_of_partition_[p].empty()) continue;
+    scattered_[p].push_back(PassedRows{batch, position, std::move(rows_of_partition_[p])});
+    rows_of_partition_[p] = {};
+  }
+}
+
+void GroupByPartial::SealScattered(bool to_disk) {
+  if (scattered_.empty()) return;
+  const size_t n = scattered_.size();
+  GroupBySpillRun run;
+  run.block_of_partition.assign(n, -1);
+  run.rows_of_partition.assign(n, 0);
+  run.bytes_of_partition.assign(n, 0);
+  for (size_t p = 0; p < n; ++p) {
+    for (const PassedRows& passed : scattered_[p]) {
+      run.rows_of_partition[p] += static_cast<int64_t>(passed.rows.size());
+      // What the rows take once gathered, in proportion to their batch.
+      run.bytes_of_partition[p] += ByteSize(passed.batch) *
+                                   static_cast<int64_t>(passed.rows.size()) /
+                                   std::max<int64_t>(passed.batch.num_rows(), 1);
+    }
+  }
+  int64_t rows = 0;
+  for (int64_t r : run.rows_of_partition) rows += r;
+  if (to_disk) {
+    SpillRunWriter writer(spill_.directory(), "groupby", spill_.spill_schema());
+    int block = 0;
+    std::vector<RecordBatch> gathered;
+    for (size_t p = 0; p < n; ++p) {
+      if (scattered_[p].empty()) continue;
+      gathered.clear();
+      for (const PassedRows& passed : scattered_[p]) {
+        gathered.push_back(
+            WithPositions(Take(passed.batch, passed.rows), passed.rows, passed.position, spill_));
+      }
+      scattered_[p].clear();
+      writer.Write(gathered.size() == 1 ? gathered[0] : Concat(gathered));
+      run.block_of_partition[p] = block++;
+    }
+    run.run = writer.Finish();
+    spilled_rows_ += rows;
+  } else {
+    for (size_t p = 0; p < n; ++p) {
+      if (!scattered_[p].empty()) run.block_of_partition[p] = static_cast<int>(p);
+    }
+    run.memory = std::move(scattered_);
+    memory_run_bytes_ += scattered_bytes_;
+    partitioned_rows_ += rows;
+  }
+  scattered_.clear();
+  scattered_bytes_ = 0;
+  runs_.push_back(std::move(run));
+  Account();
+}
+
 void GroupByPartial::FinishInput() {
   if (!buffer_.empty()) Flush();
+  SealScattered(/*to_disk=*/false);
 }
 
 void GroupByPartial::Flush() {

@@ -6,6 +6,15 @@
 // hybrid hash aggregation: low-cardinality queries never spill, high-cardinality ones spill
 // only what does not fit.
 //
+// High cardinality: when a partial's table has grown large and most rows of a batch still make
+// new groups, map-side aggregation no longer reduces anything and building the table only costs
+// memory and cache misses. The partial then partitions rows first (as DuckDB abandons a full
+// thread-local table into radix partitions): rows of groups it has are still absorbed, the rest
+// are split by hash partition and kept in memory as a run that the reduce side aggregates once.
+// A run in memory copies nothing: it keeps the input batches and each partition's row numbers
+// in them, and the reduce side gathers the rows as it aggregates them. If the budget runs out,
+// what is held goes to disk as an ordinary spill run.
+//
 // A run holds one block per spill partition that got rows (block_of_partition), so the reduce
 // side reads exactly its partitions' blocks. When the query is order-sensitive (first, last,
 // user aggregates) spilled rows carry their stream position as a trailing int64 column.
@@ -32,13 +41,17 @@ namespace sluice {
 // the first spill).
 class GroupBySpill {
  public:
-  // partitions: the spill fan-out; flush_bytes: a partial's buffer size that triggers a flush.
+  // partitions: the spill fan-out; flush_bytes: a partial's buffer size that triggers a flush;
+  // partition_first_groups: the table size from which a partial whose batches mostly make new
+  // groups partitions rows first.
   GroupBySpill(const Schema& input, const HashAggregation& prototype, int64_t state_limit,
-               int partitions, int64_t flush_bytes, std::string spill_dir);
+               int partitions, int64_t flush_bytes, int64_t partition_first_groups,
+               std::string spill_dir);
 
   MemoryBudget& budget() { return budget_; }
   int partitions() const { return partitions_; }
   int64_t flush_bytes() const { return flush_bytes_; }
+  int64_t partition_first_groups() const { return partition_first_groups_; }
   const std::shared_ptr<const Schema>& spill_schema() const { return spill_schema_; }
   bool order_sensitive() const { return order_sensitive_; }
   SpillDirectory& directory();
@@ -49,6 +62,7 @@ class GroupBySpill {
   MemoryBudget budget_;
   int partitions_;
   int64_t flush_bytes_;
+  int64_t partition_first_groups_;
   bool order_sensitive_;
   std::shared_ptr<const Schema> spill_schema_;
   std::string spill_dir_;
@@ -56,8 +70,17 @@ class GroupBySpill {
   std::unique_ptr<SpillDirectory> directory_;  // guarded by mu_
 };
 
+// Rows of one input batch that fall in one spill partition.
+struct PassedRows {
+  RecordBatch batch;
+  int64_t position = 0;  // of the batch's first row in the input stream
+  std::vector<int64_t> rows;
+};
+
 struct GroupBySpillRun {
-  SpillRun run;
+  SpillRun run;  // on disk; path empty for a run held in memory
+  // A run held in memory: its batches by spill partition (the block of partition p is p).
+  std::vector<std::vector<PassedRows>> memory;
   std::vector<int> block_of_partition;  // -1: no rows of that partition
   std::vector<int64_t> rows_of_partition;
   std::vector<int64_t> bytes_of_partition;  // in memory, before compression
@@ -74,15 +97,20 @@ class GroupByPartial {
   HashAggregation& state() { return *state_; }
   const HashAggregation& state() const { return *state_; }
   const std::vector<GroupBySpillRun>& runs() const { return runs_; }
-  int64_t spilled_rows() const { return spilled_rows_; }
+  int64_t spilled_rows() const { return spilled_rows_; }          // to disk
+  int64_t partitioned_rows() const { return partitioned_rows_; }  // kept in memory runs
 
  private:
-  enum class Mode { kOpen, kFrozen, kClosed };
+  enum class Mode { kOpen, kPartitioning, kFrozen, kClosed };
   // Accounts the state and buffer; false when the budget refused (the bytes are then taken over
   // the limit, counted as an overdraft, since they are already held).
   bool Account();
   void Buffer(const RecordBatch& batch, std::span<const int64_t> rows, int64_t position);
   void Flush();
+  // Splits `rows` of the batch by spill partition into the memory run being built.
+  void Scatter(const RecordBatch& batch, std::span<const int64_t> rows, int64_t position);
+  // The memory run being built, as a run: kept in memory, or written to disk.
+  void SealScattered(bool to_disk);
 
   std::unique_ptr<HashAggregation> state_;
   GroupBySpill& spill_;
@@ -92,6 +120,12 @@ class GroupByPartial {
   int64_t buffer_bytes_ = 0;
   std::vector<GroupBySpillRun> runs_;
   int64_t spilled_rows_ = 0;
+  int64_t partitioned_rows_ = 0;
+  std::vector<std::vector<PassedRows>> scattered_;  // by spill partition
+  int64_t scattered_bytes_ = 0;
+  int64_t memory_run_bytes_ = 0;  // held by runs kept in memory
+  int64_t rows_in_ = 0;
+  std::vector<std::vector<int64_t>> rows_of_partition_;
   std::vector<int64_t> missing_;
   std::vector<int64_t> all_rows_;
 };

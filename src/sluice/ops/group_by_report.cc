@@ -12,6 +12,7 @@ nlohmann::json GroupByReportJson(const GroupByResult& result) {
                      {"partial_groups", t.partial_groups},
                      {"spilled_rows", t.spilled_rows},
                      {"spilled_bytes", t.spilled_bytes},
+                     {"partitioned_rows", t.partitioned_rows},
                      {"estimated_bytes", t.estimated_bytes},
                      {"state_bytes", t.state_bytes},
                      {"groups", t.groups},
@@ -19,9 +20,9 @@ nlohmann::json GroupByReportJson(const GroupByResult& result) {
                      {"pieces", t.pieces}});
     if (t.skewed) {
       skewed.push_back({{"partitions", {t.first, t.end}},
-                        {"spilled_bytes", t.spilled_bytes},
-                        {"action", "spilled rows pre-aggregated by " + std::to_string(t.pieces) +
-                                       " tasks, then merged"}});
+                        {"run_bytes", t.run_bytes},
+                        {"action", "spilled or passed-on rows pre-aggregated by " +
+                                       std::to_string(t.pieces) + " tasks, then merged"}});
     }
   }
   return {{"group_by",
@@ -37,6 +38,7 @@ nlohmann::json GroupByReportJson(const GroupByResult& result) {
             {"max_merge_state_bytes", result.max_merge_state_bytes},
             {"state_overdraft_bytes", result.state_overdraft_bytes},
             {"spilled_rows", result.spilled_rows},
+            {"partitioned_rows", result.partitioned_rows},
             {"spilled_file_bytes", result.spilled_file_bytes},
             {"spill_runs", result.spill_runs},
             {"tasks", std::move(tasks)},

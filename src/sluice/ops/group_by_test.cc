@@ -149,6 +149,40 @@ int64_t DataBytes(const std::vector<RecordBatch>& batches) {
   return bytes;
 }
 
+// Nearly every key unique: the partials stop growing their tables and pass rows on by partition
+// in memory (nothing goes to disk), and the result, first and last included, is unchanged.
+TEST_F(GroupByTest, HighCardinalityPartitionsRowsFirstInMemory) {
+  const std::vector<std::string> paths = WriteFiles(4, 12000, 5, 10'000'000);
+  GroupBySpec spec;
+  spec.keys = {"k", "g"};
+  spec.aggregates =
+      ParseAggregateCalls("count(*), sum(v), median(x), count_distinct(v), first(v), last(x)");
+  auto scan = TableScan::Open(paths);
+  GroupByOptions options;
+  options.run.cpu_threads = 2;
+  options.run.memory_budget = 256_MiB;
+  options.run.progress = ProgressMode::kOff;
+  options.partition_first_groups = 2000;
+  GroupByResult result = RunGroupBy(*scan, spec, options);
+  EXPECT_GT(result.partitioned_rows, 40000);
+  EXPECT_EQ(result.spilled_rows, 0);
+  EXPECT_EQ(result.spill_runs, 0);
+  EXPECT_GT(result.spill_partitions, 0);
+  int64_t task_partitioned = 0;
+  for (const auto& t : result.tasks) task_partitioned += t.partitioned_rows;
+  EXPECT_EQ(task_partitioned, result.partitioned_rows);
+  EXPECT_GT(result.groups, 40000);
+  EXPECT_EQ(Rows(result.batches), SequentialRows(*schema_, spec, all_));
+
+  // The same with a budget too small to hold what is passed on: it goes to disk instead.
+  options.run.memory_budget = DataBytes(all_) / 20;
+  options.spill_dir = (dir_ / "spill").string();
+  GroupByResult spilled = RunGroupBy(*scan, spec, options);
+  EXPECT_GT(spilled.spilled_rows, 0);
+  EXPECT_EQ(Rows(spilled.batches), SequentialRows(*schema_, spec, all_));
+  EXPECT_TRUE(fs::is_empty(dir_ / "spill"));
+}
+
 // A budget 20x smaller than the data: partials freeze, spill, and the result does not change.
 TEST_F(GroupByTest, BudgetTwentyTimesSmallerThanTheDataSpillsAndGivesTheSameResult) {
   const std::vector<std::string> paths = WriteFiles(6, 60000, 5, 200000);

@@ -55,6 +55,8 @@ class HashAggregation {
   // the rest go to a spill (hybrid hash aggregation, as PostgreSQL spills HashAgg).
   void ConsumeExisting(const RecordBatch& batch, RowPositions positions,
                        std::vector<int64_t>& missing);
+  // The key hash of each row of the last batch given to ConsumeExisting.
+  std::span<const uint64_t> row_hashes() const { return hashes_; }
   // Whether the result depends on rows' stream positions (first, last, user aggregates), so
   // spilled rows must carry theirs.
   bool order_sensitive() const { return order_sensitive_; }
