@@ -24,10 +24,6 @@ bool Saturated(const StageTimes& window, int64_t backlog, int current) {
   return window.busy() >= kSaturatedAbove && backlog > current;
 }
 
-bool LimitsPipeline(const StageTimes& window, int64_t backlog, int current, int max) {
-  return window.busy() >= kSaturatedAbove && (backlog > current || current >= max);
-}
-
 bool BackedUp(const StageTimes& window) { return window.backpressured() > kBackpressuredAbove; }
 
 int NextConcurrency(const ScaleSignals& in) {
@@ -53,7 +49,7 @@ int NextConcurrency(const ScaleSignals& in) {
   } else if (backpressured > kBackpressuredAbove) {
     next = in.current - 1;
   } else if (desired > in.current && backpressured <= kGrowBelowBackpressure &&
-             !in.downstream_limits) {
+             !in.downstream_saturated) {
     // Grow straight toward the need, doubling at most per decision so a burst of arrivals
     // cannot overshoot for long; +1 when the backlog is small.
     const bool large_backlog = in.backlog > 2 * static_cast<int64_t>(in.current);

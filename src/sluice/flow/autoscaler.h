@@ -8,8 +8,8 @@
 // queued needs at least one more task whatever the estimate says (it lags when items get
 // heavier). It grows toward the need in steps of up to doubling when the backlog is large
 // (Ray-style), by one otherwise, and only while its output almost never waits for room and no
-// stage downstream limits the pipeline (busy nearly all the time with work queued or at its
-// max): that stage sets the rate (DS2), and more tasks upstream would only fill the budget in
+// stage downstream is saturated (busy nearly all the time with more queued than it runs): that
+// stage sets the rate (DS2), and more tasks upstream would only fill the budget in
 // front of it and starve it of room for its own outputs. Like TCP after a loss, past the
 // concurrency at which its output last backed up a stage grows by one, not by doubling: a cheap
 // upstream stage keeps the backlog large whatever downstream absorbs, and doubling on it made
@@ -43,17 +43,14 @@ struct ScaleSignals {
   // past 30%); 0 when it never did.
   int backed_up_at = 0;
   bool filling = false;  // the run's first second: starved stages are waiting for the pipeline
-  // A stage downstream limits the pipeline now (LimitsPipeline): more tasks here would only
-  // queue more bytes in front of it.
-  bool downstream_limits = false;
+  // A stage downstream is saturated (Saturated): it sets the pipeline's rate now, and more tasks
+  // here would only queue more bytes in front of it.
+  bool downstream_saturated = false;
 };
 
 int NextConcurrency(const ScaleSignals& signals);
 // Whether a stage is short of tasks: busy nearly all the window with more queued than it runs.
 bool Saturated(const StageTimes& window, int64_t backlog, int current);
-// Whether a stage sets the pipeline's rate now: saturated, or busy nearly all the window at its
-// max concurrency (it cannot take more, queued or not).
-bool LimitsPipeline(const StageTimes& window, int64_t backlog, int current, int max);
 // Whether the stage's output backed up in this window (what backed_up_at records).
 bool BackedUp(const StageTimes& window);
 

@@ -121,7 +121,7 @@ TEST(AutoscalerTest, GrowsByOnePastWhereItsOutputBackedUp) {
   EXPECT_EQ(NextConcurrency(in), 7);
 }
 
-TEST(AutoscalerTest, DoesNotGrowWhileAStageDownstreamLimitsThePipeline) {
+TEST(AutoscalerTest, DoesNotGrowWhileAStageDownstreamIsSaturated) {
   // The same backlog that grows the stage on its own holds it while the stage below is the
   // bottleneck; it may still shrink.
   ScaleSignals in{.current = 4,
@@ -133,12 +133,12 @@ TEST(AutoscalerTest, DoesNotGrowWhileAStageDownstreamLimitsThePipeline) {
                   .backlog = 1000,
                   .window = Times(1000, 0, 0),
                   .io = true,
-                  .downstream_limits = true};
+                  .downstream_saturated = true};
   EXPECT_EQ(NextConcurrency(in), 4);
   in.window = Times(600, 400, 0);
   EXPECT_EQ(NextConcurrency(in), 3);
   in.window = Times(1000, 0, 0);
-  in.downstream_limits = false;
+  in.downstream_saturated = false;
   EXPECT_EQ(NextConcurrency(in), 8);
 }
 
@@ -147,13 +147,6 @@ TEST(AutoscalerTest, SaturatedMeansBusyNinetyPercentWithMoreQueuedThanRunning) {
   EXPECT_FALSE(Saturated(Times(950, 0, 50), 2, 2));
   EXPECT_FALSE(Saturated(Times(850, 0, 150), 30, 2));
   EXPECT_FALSE(Saturated(Times(500, 500, 0), 30, 2));
-}
-
-TEST(AutoscalerTest, AStageLimitsThePipelineWhenSaturatedOrBusyAtItsMax) {
-  EXPECT_TRUE(LimitsPipeline(Times(950, 0, 50), 3, 2, 8));
-  EXPECT_FALSE(LimitsPipeline(Times(950, 0, 50), 1, 2, 8));
-  EXPECT_TRUE(LimitsPipeline(Times(950, 0, 50), 1, 2, 2));
-  EXPECT_FALSE(LimitsPipeline(Times(800, 0, 200), 1, 2, 2));
 }
 
 TEST(AutoscalerTest, BackedUpMeansBackpressuredMoreThanThirtyPercent) {

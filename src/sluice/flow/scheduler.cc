@@ -238,8 +238,12 @@ bool Scheduler::DownstreamShortOfBudgetLocked(int stage) const {
     if (d.finished || d.queue_items == 0 || d.running >= d.limit) continue;
     if (d.spec->sequential && d.running > 0) continue;
     if (d.io && ResourceRunningLocked(d.resource) >= ResourceCap(d.resource)) continue;
+    // A task larger than the whole budget gets in only through the stall check; holding
+    // bytes back for it would serialize everything above it.
     const int64_t estimate = EstimateLocked(d, ChunkSizeLocked(d));
-    if (estimate > 0 && !budget_.CanReserve(estimate, d.account)) return true;
+    if (estimate > 0 && estimate <= budget_.limit() && !budget_.CanReserve(estimate, d.account)) {
+      return true;
+    }
   }
   return false;
 }

@@ -122,14 +122,13 @@ void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
   if (window_seconds <= 0) return;
   bool grew = false;
   // Judged on every stage's window before any limit changes; scanning from the sink up tells
-  // each stage whether one below it limits the pipeline.
-  std::vector<bool> limited_below(stages_.size(), false);
+  // each stage whether one below it is saturated.
+  std::vector<bool> saturated_below(stages_.size(), false);
   for (int j = static_cast<int>(stages_.size()) - 2; j >= 0; --j) {
     const StageState& d = *stages_[j + 1];
-    limited_below[j] =
-        limited_below[j + 1] ||
-        (!d.finished && LimitsPipeline(d.times - d.scale_times, static_cast<int64_t>(d.queue_items),
-                                       d.limit, d.max_concurrency));
+    saturated_below[j] = saturated_below[j + 1] ||
+                         (!d.finished && Saturated(d.times - d.scale_times,
+                                                   static_cast<int64_t>(d.queue_items), d.limit));
   }
   for (auto& sp : stages_) {
     StageState& s = *sp;
@@ -157,7 +156,7 @@ void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
     in.io = s.io;
     in.backed_up_at = s.backed_up_at;
     in.filling = now - start_ < kWarmup;
-    in.downstream_limits = limited_below[s.index];
+    in.downstream_saturated = saturated_below[s.index];
     const int next = NextConcurrency(in);
     if (BackedUp(in.window)) s.backed_up_at = s.limit;
     if (next > s.limit) grew = true;
