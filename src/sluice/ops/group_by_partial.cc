@@ -2,7 +2,6 @@
 
 #include "sluice/table/builder.h"
 #include "sluice/table/concat.h"
-#include "sluice/table/hash.h"
 #include "sluice/table/take.h"
 
 namespace sluice {
@@ -197,7 +196,7 @@ void GroupByPartial::Flush() {
   buffer_.clear();
   const int partitions = spill_.partitions();
   std::vector<uint64_t> hashes(static_cast<size_t>(all.num_rows()));
-  HashRows(all, state_->key_columns(), hashes);
+  state_->HashKeys(all, hashes);
   std::vector<std::vector<int64_t>> rows(static_cast<size_t>(partitions));
   for (int64_t r = 0; r < all.num_rows(); ++r) {
     rows[static_cast<size_t>(PartitionOf(hashes[static_cast<size_t>(r)], partitions))].push_back(r);

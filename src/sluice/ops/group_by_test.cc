@@ -164,7 +164,7 @@ TEST_F(GroupByTest, HighCardinalityPartitionsRowsFirstInMemory) {
   options.run.progress = ProgressMode::kOff;
   options.partition_first_groups = 2000;
   GroupByResult result = RunGroupBy(*scan, spec, options);
-  EXPECT_GT(result.partitioned_rows, 40000);
+  EXPECT_GT(result.partitioned_rows, 24000);  // of 48000, once each table has 2000 groups
   EXPECT_EQ(result.spilled_rows, 0);
   EXPECT_EQ(result.spill_runs, 0);
   EXPECT_GT(result.spill_partitions, 0);

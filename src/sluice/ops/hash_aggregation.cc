@@ -2,8 +2,8 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
-#include "sluice/table/hash.h"
 #include "sluice/table/take.h"
+#include "sluice/table/xxhash64.h"
 
 namespace sluice {
 namespace {
@@ -73,12 +73,18 @@ void HashAggregation::ResizeAggregators() {
 void HashAggregation::EncodeKeys(std::span<const Array* const> keys) {
   const size_t rows = static_cast<size_t>(keys[0]->length());
   hashes_.resize(rows);
-  // table/hash.h's row hash, column by column.
-  HashArray(*keys[0], hashes_);
-  for (size_t k = 1; k < keys.size(); ++k) HashArrayCombine(*keys[k], hashes_);
   encoder_.Encode(keys);
   keys_.resize(rows);
-  for (size_t r = 0; r < rows; ++r) keys_[r] = encoder_.key(static_cast<int64_t>(r));
+  for (size_t r = 0; r < rows; ++r) {
+    keys_[r] = encoder_.key(static_cast<int64_t>(r));
+    hashes_[r] = XxHash64(keys_[r].data(), keys_[r].size(), 0);
+  }
+}
+
+void HashAggregation::HashKeys(const RecordBatch& batch, std::span<uint64_t> out) {
+  EncodeKeys(batch);
+  SLUICE_CHECK_EQ(out.size(), hashes_.size());
+  std::copy(hashes_.begin(), hashes_.end(), out.begin());
 }
 
 void HashAggregation::EncodeKeys(const RecordBatch& batch) {

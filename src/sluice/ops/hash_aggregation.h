@@ -2,8 +2,10 @@
 // far: a GroupTable of the keys and one Aggregator per call. Threads each build one (a partial
 // state), seal it, and the partials are merged partition by partition: partition p of the final
 // result merges only the groups whose key hash falls in p, so P partitions merge in parallel and
-// no merge ever touches all groups at once. Row hashes are table/hash.h's; the partition of a
-// hash is PartitionOf below (its high bits, while the table probes with its low bits).
+// no merge ever touches all groups at once. A row's hash is XXH64 of its encoded key (one call
+// per row however many key columns; HashKeys gives it to whoever partitions rows for this
+// state); the partition of a hash is PartitionOf below (its high bits, while the table probes
+// with its low bits).
 //
 // Thread safety: one thread mutates a HashAggregation; a sealed one is read-only and may be
 // merged from by several threads at once (each into its own target).
@@ -55,6 +57,8 @@ class HashAggregation {
   // the rest go to a spill (hybrid hash aggregation, as PostgreSQL spills HashAgg).
   void ConsumeExisting(const RecordBatch& batch, RowPositions positions,
                        std::vector<int64_t>& missing);
+  // The key hash of each row of `batch` (as the table and partitions use it) into `out`.
+  void HashKeys(const RecordBatch& batch, std::span<uint64_t> out);
   // The key hash of each row of the last batch given to ConsumeExisting.
   std::span<const uint64_t> row_hashes() const { return hashes_; }
   // Whether the result depends on rows' stream positions (first, last, user aggregates), so
