@@ -19,6 +19,7 @@
 #include "sluice/compact/compact_verify.h"
 #include "sluice/compact/hive_partitioner.h"
 #include "sluice/jobs/partitioner.h"
+#include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::compact {
@@ -79,7 +80,7 @@ void DryRun(const CompactOptions& options, const RunOptions& run_options, Compac
         std::string dir = json::parse(spec.definition_json).at("dir").get<std::string>();
         auto run = std::make_shared<PartitionRun>(spec.key, dir, fs::path());
         runs.push_back(run);
-        queue.Push(run);
+        HandOver(queue, run);
       });
     } catch (...) {
       list_error = std::current_exception();
@@ -244,7 +245,7 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
     std::string dir = json::parse(ctx.lease.definition_json).at("dir").get<std::string>();
     auto run = std::make_shared<PartitionRun>(ctx.lease.key, dir, ctx.output_dir);
-    queue.Push(run);
+    HandOver(queue, run);
     run->Wait(ctx.cancel);
     std::vector<std::string> inputs, outputs;
     for (const InputFile& f : run->inputs()) inputs.push_back(f.path);
@@ -258,7 +259,7 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
     Account(*run, &summary);
   };
 
-  std::exception_ptr feed_error, work_error;
+  std::exception_ptr feed_error;
   std::thread feeder([&] {
     try {
       auto feed_ledger = ledger::OpenLedger(url, options.worker.ledger_options);
@@ -269,27 +270,14 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
       stop.Cancel("listing partitions failed");
     }
   });
-  std::thread worker_thread([&] {
-    try {
-      jobs::RunWorker(url, job.id, task, worker, stop.token());
-    } catch (...) {
-      work_error = std::current_exception();
-      stop.Cancel("the worker stopped");
-    }
-    queue.Close();
-  });
-  std::exception_ptr pipeline_error;
-  try {
-    summary.report = RunCompactPipeline(queue, compact, PipelineRunOptions(run_options));
-  } catch (...) {
-    pipeline_error = std::current_exception();
-    stop.Cancel("the compaction pipeline failed");
-  }
-  worker_thread.join();
+  jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
+      url, job.id, task, worker, stop, queue, "the compaction pipeline failed", [&] {
+        summary.report = RunCompactPipeline(queue, compact, PipelineRunOptions(run_options));
+      });
   feeder.join();
-  if (pipeline_error) std::rethrow_exception(pipeline_error);
+  if (errors.pipeline) std::rethrow_exception(errors.pipeline);
   if (feed_error) std::rethrow_exception(feed_error);
-  if (work_error) std::rethrow_exception(work_error);
+  if (errors.worker) std::rethrow_exception(errors.worker);
 
   if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
   ledger::JobProgress progress = ledger->Progress(job.id);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 
 #include "sluice/base/error.h"
 #include "sluice/compact/hive_partitioner.h"
@@ -14,46 +15,10 @@
 
 namespace sluice::compact {
 
-void RunQueue::Push(std::shared_ptr<PartitionRun> run) {
-  {
-    std::lock_guard lock(mu_);
-    if (!closed_) {
-      std::erase_if(pushed_, [](const std::weak_ptr<PartitionRun>& w) { return w.expired(); });
-      pushed_.push_back(run);
-      runs_.push_back(std::move(run));
-      cv_.notify_one();
-      return;
-    }
+void HandOver(RunQueue& queue, const std::shared_ptr<PartitionRun>& run) {
+  if (!queue.Push(run)) {
+    run->Fail(std::make_exception_ptr(Cancelled("the compaction pipeline has stopped")));
   }
-  run->Fail(std::make_exception_ptr(Cancelled("the compaction pipeline has stopped")));
-}
-
-std::shared_ptr<PartitionRun> RunQueue::Pop() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return closed_ || !runs_.empty(); });
-  if (runs_.empty()) return nullptr;
-  std::shared_ptr<PartitionRun> run = std::move(runs_.front());
-  runs_.pop_front();
-  return run;
-}
-
-void RunQueue::Close() {
-  std::lock_guard lock(mu_);
-  closed_ = true;
-  cv_.notify_all();
-}
-
-void RunQueue::FailAll(std::exception_ptr error) {
-  std::vector<std::shared_ptr<PartitionRun>> runs;
-  {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    cv_.notify_all();
-    for (auto& w : pushed_) {
-      if (auto run = w.lock()) runs.push_back(std::move(run));
-    }
-  }
-  for (auto& run : runs) run->Fail(error);
 }
 
 namespace {
@@ -283,13 +248,20 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
   // waiting for the autoscaler to see a backlog. Input reads are whole output row groups (tens of
   // MiB): at most two in flight, so reads admitted on a small early size estimate cannot fill
   // the budget ahead of concat.
+  // The runs the source took, so that a failure of the pipeline itself fails them (the queue
+  // gives back the others). Written by the source task only, read once Run has joined it.
+  std::vector<std::weak_ptr<PartitionRun>> taken;
   Pipeline p("compact");
   p.Source("partitions",
-           [&queue](Emitter<PartitionItem>& out) {
+           [&queue, &taken](Emitter<PartitionItem>& out) {
              // Runs arrive as workers claim them; each is handed over before the next wait,
              // which the stage view counts as idle time, not work.
-             while (RunPtr run = out.AwaitInput([&queue] { return queue.Pop(); })) {
-               out.Emit({std::move(run)});
+             while (std::optional<RunPtr> run =
+                        out.AwaitInput([&] { return queue.Pop(out.cancel()); })) {
+               std::erase_if(taken,
+                             [](const std::weak_ptr<PartitionRun>& w) { return w.expired(); });
+               taken.push_back(*run);
+               out.Emit({std::move(*run)});
              }
            },
            {.kind = kIo})
@@ -357,7 +329,11 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
   try {
     return p.Run(run_options);
   } catch (...) {
-    queue.FailAll(std::current_exception());
+    std::exception_ptr error = std::current_exception();
+    for (const RunPtr& run : queue.CloseAndTake()) run->Fail(error);
+    for (const std::weak_ptr<PartitionRun>& w : taken) {
+      if (RunPtr run = w.lock()) run->Fail(error);
+    }
     throw;
   }
 }

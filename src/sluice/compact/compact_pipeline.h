@@ -1,6 +1,6 @@
 // The compaction pipeline on the flow executor, one run for all partitions in flight:
 //
-//   partitions (source, I/O)  runs handed over by worker tasks (RunQueue)
+//   partitions (source, I/O)  runs handed over by worker tasks through a RunQueue
 //   list       (I/O)          a partition's data files, streamed out as found
 //   footer     (I/O)          each file's footer, many in flight
 //   plan       (CPU)          once a partition's footers are in: unify schemas, order, bin
@@ -18,40 +18,27 @@
 // Thread safety: RunQueue may be used from any thread; RunCompactPipeline runs on the caller's.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <vector>
 
 #include "sluice/compact/compact_options.h"
 #include "sluice/compact/partition_run.h"
+#include "sluice/flow/hand_off_queue.h"
 #include "sluice/flow/options.h"
 #include "sluice/flow/run_report.h"
 
 namespace sluice::compact {
 
-class RunQueue {
- public:
-  // Hands a run to the pipeline; a closed queue fails the run at once.
-  void Push(std::shared_ptr<PartitionRun> run);
-  // The next run, or null once the queue is closed and drained.
-  std::shared_ptr<PartitionRun> Pop();
-  void Close();
-  // Fails every run pushed so far that has not finished (the pipeline stopped).
-  void FailAll(std::exception_ptr error);
+// Worker tasks push runs, the pipeline's source pops them; the job driver closes it when the
+// worker stops.
+using RunQueue = HandOffQueue<std::shared_ptr<PartitionRun>>;
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  // guarded by mu_:
-  std::deque<std::shared_ptr<PartitionRun>> runs_;
-  std::vector<std::weak_ptr<PartitionRun>> pushed_;
-  bool closed_ = false;
-};
+// Hands a run to the pipeline; once the pipeline has stopped (the queue is closed) the run fails
+// at once.
+void HandOver(RunQueue& queue, const std::shared_ptr<PartitionRun>& run);
 
 // Runs until the queue is closed and every run handed over is finished or failed. Throws only
-// for failures of the pipeline itself (a bug, or cancellation).
+// for failures of the pipeline itself (a bug, or cancellation); every run handed over and not
+// finished then fails with that error, and the queue is closed.
 RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
                              const RunOptions& run_options);
 

@@ -1,7 +1,5 @@
 #include "sluice/compact/partition_run.h"
 
-#include "sluice/base/error.h"
-
 namespace sluice::compact {
 
 std::optional<std::vector<InputFile>> PartitionRun::AddFooter(int index, InputFile file) {
@@ -33,13 +31,14 @@ std::optional<std::vector<InputFile>> PartitionRun::TakeIfCompleteLocked() {
 
 void PartitionRun::SetPlan(std::shared_ptr<const PartitionPlan> plan, std::vector<InputFile> inputs,
                            bool finish) {
-  std::lock_guard lock(mu_);
-  inputs_ = std::move(inputs);
-  plan_ = std::move(plan);
-  if (finish || plan_->files.empty()) {
-    done_ = true;
-    cv_.notify_all();
+  bool done = false;
+  {
+    std::lock_guard lock(mu_);
+    inputs_ = std::move(inputs);
+    plan_ = std::move(plan);
+    done = finish || plan_->files.empty();
   }
+  if (done) outcome_.Succeed();
 }
 
 std::shared_ptr<const PartitionPlan> PartitionRun::plan() const {
@@ -58,40 +57,18 @@ parquet::ChunkConcatCounters PartitionRun::counters() const {
 }
 
 void PartitionRun::FileWritten(OutputFileResult file) {
-  std::lock_guard lock(mu_);
-  outputs_.push_back(std::move(file));
-  if (plan_ && outputs_.size() == plan_->files.size()) {
-    done_ = true;
-    cv_.notify_all();
+  bool done = false;
+  {
+    std::lock_guard lock(mu_);
+    outputs_.push_back(std::move(file));
+    done = plan_ && outputs_.size() == plan_->files.size();
   }
+  if (done) outcome_.Succeed();
 }
 
 std::vector<OutputFileResult> PartitionRun::outputs() const {
   std::lock_guard lock(mu_);
   return outputs_;
-}
-
-void PartitionRun::Fail(std::exception_ptr error) {
-  std::lock_guard lock(mu_);
-  if (error_ || done_) return;
-  error_ = std::move(error);
-  failed_.store(true, std::memory_order_release);
-  cv_.notify_all();
-}
-
-void PartitionRun::Wait(const CancellationToken& cancel) {
-  Subscription sub = cancel.Subscribe([this] {
-    std::lock_guard lock(mu_);
-    cv_.notify_all();
-  });
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return done_ || error_ || cancel.cancelled(); });
-  if (error_) std::rethrow_exception(error_);
-  if (!done_) {
-    error_ = std::make_exception_ptr(Cancelled("{}", cancel.reason()));
-    failed_.store(true, std::memory_order_release);
-    std::rethrow_exception(error_);
-  }
 }
 
 }  // namespace sluice::compact

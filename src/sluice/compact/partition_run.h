@@ -4,11 +4,10 @@
 // failed run are dropped by every later stage, so one bad partition never stops the others.
 //
 // Ownership: shared by the waiting task and the items in flight. Thread safety: every method may
-// be called from any thread.
+// be called from any thread. Its outcome is a flow/completion.h Completion: the first of
+// finishing and failing wins.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -19,6 +18,7 @@
 
 #include "sluice/base/cancellation.h"
 #include "sluice/compact/compaction_plan.h"
+#include "sluice/flow/completion.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
 
 namespace sluice::compact {
@@ -58,11 +58,11 @@ class PartitionRun {
   void FileWritten(OutputFileResult file);
   std::vector<OutputFileResult> outputs() const;
 
-  // The first failure wins; wakes the waiter.
-  void Fail(std::exception_ptr error);
-  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // The first failure wins, unless the run finished first; wakes the waiter.
+  void Fail(std::exception_ptr error) { outcome_.Fail(std::move(error)); }
+  bool failed() const { return outcome_.failed(); }
   // Blocks until the run finished or failed (rethrows its error), or cancel fired (Cancelled).
-  void Wait(const CancellationToken& cancel);
+  void Wait(const CancellationToken& cancel) { outcome_.Wait(cancel); }
 
  private:
   std::optional<std::vector<InputFile>> TakeIfCompleteLocked();
@@ -70,11 +70,10 @@ class PartitionRun {
   const std::string key_;
   const std::filesystem::path source_dir_;
   const std::filesystem::path output_dir_;
-  std::atomic<bool> failed_{false};
+  Completion<> outcome_;
   std::vector<InputFile> inputs_;  // written once by SetPlan, before any output exists
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   // guarded by mu_:
   std::vector<std::optional<InputFile>> footers_;
   int received_ = 0;
@@ -83,8 +82,6 @@ class PartitionRun {
   std::shared_ptr<const PartitionPlan> plan_;
   std::vector<OutputFileResult> outputs_;
   parquet::ChunkConcatCounters counters_;
-  bool done_ = false;
-  std::exception_ptr error_;
 };
 
 }  // namespace sluice::compact

@@ -10,7 +10,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "sluice/base/cores.h"
 #include "sluice/base/error.h"
@@ -23,6 +22,7 @@
 #include "sluice/jobs/batch/chunk_split.h"
 #include "sluice/jobs/batch/chunking.h"
 #include "sluice/jobs/worker.h"
+#include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
 #include "sluice/table/xxhash64.h"
 
@@ -375,7 +375,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
       }
       auto chunk_run = std::make_shared<batch::ChunkRun>(
           c, ctx.lease.attempt, d.at("key").get<std::string>(), std::move(files), ctx.cancel);
-      queue.Push(chunk_run);
+      batch::HandOver(queue, chunk_run);
       chunk_run->Wait(ctx.cancel);
     };
 
@@ -385,25 +385,11 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
       compute.resource_caps["task"] = threads;
     }
     CancellationSource stop(run.cancel);
-    std::exception_ptr work_error, pipeline_error;
-    std::thread worker_thread([&] {
-      try {
-        jobs::RunWorker(url, job.id, task, worker, stop.token());
-      } catch (...) {
-        work_error = std::current_exception();
-        stop.Cancel("the worker stopped");
-      }
-      queue.Close();
-    });
-    try {
-      report.compute = batch::RunChunkPipeline(queue, spec, cache, guard, compute);
-    } catch (...) {
-      pipeline_error = std::current_exception();
-      stop.Cancel("the compute pipeline failed");
-    }
-    worker_thread.join();
-    if (pipeline_error) std::rethrow_exception(pipeline_error);
-    if (work_error) std::rethrow_exception(work_error);
+    jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
+        url, job.id, task, worker, stop, queue, "the compute pipeline failed",
+        [&] { report.compute = batch::RunChunkPipeline(queue, spec, cache, guard, compute); });
+    if (errors.pipeline) std::rethrow_exception(errors.pipeline);
+    if (errors.worker) std::rethrow_exception(errors.worker);
 
     for (ledger::PartitionId after = 0;;) {
       auto page = ledger->ListPartitions(job.id, {.after_id = after, .limit = 1000});

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "sluice/base/error.h"
 #include "sluice/base/temp_path.h"
@@ -42,8 +43,8 @@ int64_t FileBytes(const std::string& path) {
 
 void Source(ChunkQueue& queue, Emitter<RunItem>& out) {
   // Runs arrive as worker tasks claim chunks; waiting for the next one counts as idle time.
-  while (ChunkRunPtr run = out.AwaitInput([&queue] { return queue.Pop(); })) {
-    out.Emit({std::move(run), {}});
+  while (std::optional<ChunkRunPtr> run = out.AwaitInput([&] { return queue.Pop(out.cancel()); })) {
+    out.Emit({std::move(*run), {}});
   }
 }
 

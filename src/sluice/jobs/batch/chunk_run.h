@@ -5,20 +5,18 @@
 // attempt, which the ledger retries per the job's policy). Later stages drop a failed run's items.
 //
 // Ownership: shared by the waiting task and the items in flight. Thread safety: every method may
-// be called from any thread.
+// be called from any thread. Its outcome is a flow/completion.h Completion: the first of Finish
+// and Fail wins.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "sluice/base/cancellation.h"
+#include "sluice/flow/completion.h"
+#include "sluice/flow/hand_off_queue.h"
 
 namespace sluice::batch {
 
@@ -47,12 +45,12 @@ class ChunkRun {
   // Fires when the attempt's lease is lost or the job stops.
   const CancellationToken& cancel() const { return cancel_; }
 
-  void Finish(ChunkResult result);
-  // The first failure wins; wakes the waiter.
-  void Fail(std::exception_ptr error);
-  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  void Finish(ChunkResult result) { outcome_.Succeed(std::move(result)); }
+  // The first failure wins, unless the run finished first; wakes the waiter.
+  void Fail(std::exception_ptr error) { outcome_.Fail(std::move(error)); }
+  bool failed() const { return outcome_.failed(); }
   // Blocks until finished (returns the result) or failed (rethrows), or cancel fired (Cancelled).
-  ChunkResult Wait(const CancellationToken& cancel);
+  ChunkResult Wait(const CancellationToken& cancel) { return outcome_.Wait(cancel); }
 
  private:
   const int chunk_;
@@ -60,33 +58,17 @@ class ChunkRun {
   const std::string key_;
   const std::map<std::string, std::string, std::less<>> inputs_;
   const CancellationToken cancel_;
-  std::atomic<bool> failed_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  // guarded by mu_:
-  bool done_ = false;
-  ChunkResult result_;
-  std::exception_ptr error_;
+  Completion<ChunkResult> outcome_;
 };
 
 using ChunkRunPtr = std::shared_ptr<ChunkRun>;
 
-// Hands runs from worker tasks to the pipeline's source.
-class ChunkQueue {
- public:
-  // A closed queue fails the run at once.
-  void Push(ChunkRunPtr run);
-  // The next run, or null once closed and drained.
-  ChunkRunPtr Pop();
-  void Close();
+// Hands runs from worker tasks to the pipeline's source; the job closes it when the worker stops.
+using ChunkQueue = HandOffQueue<ChunkRunPtr>;
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  // guarded by mu_:
-  std::deque<ChunkRunPtr> runs_;
-  bool closed_ = false;
-};
+// Hands a run to the pipeline; once the pipeline has stopped (the queue is closed) the run fails
+// at once.
+void HandOver(ChunkQueue& queue, const ChunkRunPtr& run);
 
 // Fails the run with the exception being handled, naming the chunk and stage.
 void FailRun(const ChunkRunPtr& run, const char* stage);
