@@ -222,6 +222,17 @@ std::vector<Array> KeyEncoder::Decode(std::span<const std::string_view> keys) co
       cursors.push_back(reinterpret_cast<const uint8_t*>(keys[i].data()));
     }
     for (size_t c = 0; c < types_.size(); ++c) DecodeColumn(types_[c], cursors, *builders[c]);
+    if (start == 0 && end < keys.size()) {
+      // The first chunk's string bytes, scaled to all keys, size the string buffers once
+      // instead of letting them double (and copy) their way up.
+      for (size_t c = 0; c < types_.size(); ++c) {
+        if (types_[c].layout() != Layout::kVariableBinary) continue;
+        auto& b = static_cast<BinaryBuilder&>(*builders[c]);
+        b.ReserveData(static_cast<int64_t>(static_cast<double>(b.data_size()) *
+                                           static_cast<double>(keys.size() - end) /
+                                           static_cast<double>(end) * 1.1));
+      }
+    }
   }
   std::vector<Array> out;
   for (auto& b : builders) out.push_back(b->Finish());

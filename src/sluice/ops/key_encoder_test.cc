@@ -65,7 +65,7 @@ TEST(KeyEncoderTest, DecodeRoundTripsEveryLayout) {
   BoolBuilder bo;
   StringBuilder s;
   FixedWidthBuilder<int32_t> d(DataType::Date32());
-  for (int r = 0; r < 50; ++r) {
+  for (int r = 0; r < 2000; ++r) {  // several decode chunks
     if (r % 7 == 3) {
       i.AppendNull();
     } else {
@@ -77,7 +77,8 @@ TEST(KeyEncoderTest, DecodeRoundTripsEveryLayout) {
     } else {
       bo.Append(r % 2 == 0);
     }
-    s.Append(std::string(static_cast<size_t>(r % 4), static_cast<char>('a' + r % 26)));
+    s.Append(std::string(static_cast<size_t>(r % 4 + (r > 1000 ? 40 : 0)),
+                         static_cast<char>('a' + r % 26)));
     d.Append(r - 25);
   }
   std::vector<Array> in = {i.Finish(), u.Finish(), bo.Finish(), s.Finish(), d.Finish()};
