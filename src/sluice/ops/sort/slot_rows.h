@@ -1,11 +1,14 @@
-// SlotRows: rows of one schema held column-wise in numbered cells that are overwritten in place.
-// Top-N gives each group N cells: a row that enters a group is scattered into the cell of the
-// row it pushes out, so the rows kept never move, are never compacted, and the memory is
-// allocated once per group instead of per batch. Gather makes a batch of any cells.
+// SlotRows: rows of one schema held in numbered cells that are overwritten in place. Top-N gives
+// each group N cells: a row that enters a group is scattered into the cell of the row it pushes
+// out, so the rows kept never move, are never compacted, and the memory grows with the groups,
+// not per batch. Gather makes a batch of any cells.
 //
-// Per column: one validity byte per cell and a flat array of values (bools one byte; strings and
-// binaries a 16-byte cell with the length and, up to 12 bytes, the value inline, else an offset
-// into an arena; the arena is compacted when more than half of it is dead).
+// A cell is one fixed-size record: a validity byte per column, then each column's value (bools
+// one byte; strings and binaries 16 bytes: the length and, up to 12 bytes, the value inline, else
+// an offset into an arena that is compacted when more than half of it is dead). Records, not
+// columns: scattering a row into a random cell touches one or two cache lines, not one per
+// column. The records live in one block, on huge pages once large (base/large_pages.h), so the
+// first touch of a large table is not a page fault per 4 KiB.
 //
 // Thread safety: not thread-safe; one owner.
 #pragma once
@@ -28,12 +31,20 @@ class SlotRows {
   // New cells hold nulls.
   void Resize(int64_t cells);
 
-  // Copies row rows[i] of `batch` (of the schema) into cell cells[i], for every i.
+  // Copies row rows[i] of `batch` (of the schema) into cell cells[i], for every i in order (a
+  // cell named twice keeps the later row).
   void Scatter(const RecordBatch& batch, std::span<const uint32_t> rows,
                std::span<const uint32_t> cells);
   // A batch of the given cells' rows, in that order. InvalidArgument naming the column when a
   // string column's bytes exceed 32-bit offsets.
   RecordBatch Gather(std::span<const uint32_t> cells) const;
+  // The same over cells of several SlotRows of one schema: refs[i] is cell `cell` of
+  // sources[source].
+  struct Ref {
+    uint32_t source;
+    uint32_t cell;
+  };
+  static RecordBatch Gather(std::span<const SlotRows* const> sources, std::span<const Ref> refs);
 
   // Memory held.
   int64_t ByteSize() const;
@@ -47,20 +58,31 @@ class SlotRows {
   };
   static_assert(sizeof(StringCell) == 16);
 
+  struct BlockFree {
+    size_t bytes;  // value-initialized (0) by unique_ptr
+    void operator()(uint8_t* data) const { FreeLarge(data, bytes); }
+  };
+  using Block = std::unique_ptr<uint8_t[], BlockFree>;
+
   struct Column {
     Layout layout;
-    int width = 0;                // bytes a cell takes in values
-    LargeVector<uint8_t> valid;   // 1: valid
-    LargeVector<uint8_t> values;  // width bytes per cell
+    int width = 0;   // bytes of the value in a record
+    int offset = 0;  // of the value in a record; the validity byte is at the column's index
   };
 
-  void ScatterStrings(const Array& array, Column& column, std::span<const uint32_t> rows,
-                      std::span<const uint32_t> cells);
+  uint8_t* record(uint32_t cell) { return records_.get() + size_t{cell} * record_bytes_; }
+  const uint8_t* record(uint32_t cell) const {
+    return records_.get() + size_t{cell} * record_bytes_;
+  }
+  void ScatterColumn(const Array& array, int c, std::span<const uint32_t> rows,
+                     std::span<const uint32_t> cells);
   void CompactArena();
 
   std::shared_ptr<const Schema> schema_;
-  int64_t cells_ = 0;
   std::vector<Column> columns_;
+  size_t record_bytes_ = 0;
+  int64_t cells_ = 0;
+  Block records_;
   std::vector<char> arena_;  // strings longer than kInline
   int64_t dead_bytes_ = 0;   // arena bytes no cell refers to
 };

@@ -71,8 +71,9 @@ RecordBatch RandomBatch(const std::shared_ptr<const Schema>& schema, int rows,
 }
 
 // Scatters random rows into random cells, batch after batch (some batches sliced, so offsets are
-// not zero), and checks every cell against the row last written into it. Many long strings are
-// overwritten, so the arena is compacted along the way.
+// not zero; a cell may be named twice in one scatter), and checks every cell against the row
+// last written into it. Many long strings are overwritten, so the arena is compacted along the
+// way.
 TEST(SlotRowsTest, GatherGivesTheRowLastScatteredIntoEachCell) {
   const auto schema = AllLayouts();
   std::mt19937_64 rng(3);
@@ -86,11 +87,8 @@ TEST(SlotRowsTest, GatherGivesTheRowLastScatteredIntoEachCell) {
     if (b == 30) rows.Resize(300);  // grows mid-way; the old cells keep their rows
     std::vector<uint32_t> picked_rows;
     std::vector<uint32_t> picked_cells;
-    std::vector<bool> used(static_cast<size_t>(rows.cells()));
     for (int k = 0; k < 200; ++k) {
       const uint32_t cell = static_cast<uint32_t>(rng() % static_cast<uint64_t>(rows.cells()));
-      if (used[cell]) continue;  // a cell at most once per scatter
-      used[cell] = true;
       const uint32_t row = static_cast<uint32_t>(rng() % static_cast<uint64_t>(batch.num_rows()));
       picked_rows.push_back(row);
       picked_cells.push_back(cell);
@@ -116,6 +114,42 @@ TEST(SlotRowsTest, GatherGivesTheRowLastScatteredIntoEachCell) {
   const RecordBatch expected = GatherRows(schema, batches, refs);
   EXPECT_TRUE(got == expected) << ToString(got) << "\n" << ToString(expected);
   EXPECT_GT(rows.ByteSize(), 300 * 16);
+}
+
+// Several SlotRows gathered into one batch, cells of each interleaved (long strings from each
+// one's own arena).
+TEST(SlotRowsTest, GatherFromSeveralSources) {
+  const auto schema = AllLayouts();
+  std::mt19937_64 rng(9);
+  std::vector<RecordBatch> batches;
+  SlotRows first(schema);
+  SlotRows second(schema);
+  std::vector<SlotRows::Ref> refs;
+  std::vector<RowRef> expected_refs;
+  for (uint32_t source = 0; source < 2; ++source) {
+    SlotRows& rows = source == 0 ? first : second;
+    rows.Resize(50);
+    batches.push_back(RandomBatch(schema, 100, rng));
+    std::vector<uint32_t> picked_rows;
+    std::vector<uint32_t> picked_cells;
+    for (uint32_t cell = 0; cell < 50; ++cell) {
+      picked_rows.push_back((cell * 7 + source) % 100);
+      picked_cells.push_back(cell);
+    }
+    rows.Scatter(batches.back(), picked_rows, picked_cells);
+    for (uint32_t cell = 0; cell < 50; cell += 3) {
+      refs.push_back(SlotRows::Ref{source, cell});
+      expected_refs.push_back(RowRef{source, picked_rows[cell]});
+    }
+  }
+  std::reverse(refs.begin(), refs.begin() + 10);  // second's cells among first's
+  std::reverse(expected_refs.begin(), expected_refs.begin() + 10);
+  std::swap(refs[0], refs.back());
+  std::swap(expected_refs[0], expected_refs.back());
+  const std::vector<const SlotRows*> sources = {&first, &second};
+  const RecordBatch got = SlotRows::Gather(sources, refs);
+  const RecordBatch expected = GatherRows(schema, batches, expected_refs);
+  EXPECT_TRUE(got == expected) << ToString(got) << "\n" << ToString(expected);
 }
 
 TEST(SlotRowsTest, NewCellsAreNullAndGatherOfNoCellsIsEmpty) {

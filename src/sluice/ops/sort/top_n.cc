@@ -20,9 +20,9 @@ using Tables = std::vector<std::shared_ptr<TopNTable>>;
 
 TopNResult TopNPerGroup(const TableScan& scan, const TopNOptions& options) {
   TopNResult result;
-  result.schema = scan.schema();
   // Resolves the columns (errors name them) before any work starts.
-  TopNTable prototype(scan.schema(), options.groups, options.order, options.n);
+  TopNTable prototype(scan.schema(), options.groups, options.order, options.n, options.columns);
+  result.schema = prototype.output_schema();
   std::atomic<int64_t> rows{0};
   RunOptions run = options.run;
   run.report_path.clear();
@@ -34,8 +34,8 @@ TopNResult TopNPerGroup(const TableScan& scan, const TopNOptions& options) {
               "top-n", Tables{},
               [&](Tables& mine, PositionedBatch in) {
                 if (mine.empty()) {
-                  mine.push_back(std::make_shared<TopNTable>(scan.schema(), options.groups,
-                                                             options.order, options.n));
+                  mine.push_back(std::make_shared<TopNTable>(
+                      scan.schema(), options.groups, options.order, options.n, options.columns));
                 }
                 mine[0]->Consume(in.batch, in.position);
                 rows.fetch_add(in.batch.num_rows(), std::memory_order_relaxed);
@@ -55,9 +55,7 @@ TopNResult TopNPerGroup(const TableScan& scan, const TopNOptions& options) {
   result.partitions = static_cast<int>(
       std::clamp<int64_t>(std::max<int64_t>(cores, result.candidate_rows / kRowsPerPartition),
                           options.min_partitions, options.max_partitions));
-  // Sealed one table at a time, so each table's copies are gathered once.
-  std::vector<std::vector<TopNTable::Piece>> sealed;
-  for (const auto& t : tables) sealed.push_back(t->Seal(result.partitions));
+  for (const auto& t : tables) t->Seal(result.partitions);
 
   std::vector<int> ids(static_cast<size_t>(result.partitions));
   for (int i = 0; i < result.partitions; ++i) ids[static_cast<size_t>(i)] = i;
@@ -68,11 +66,12 @@ TopNResult TopNPerGroup(const TableScan& scan, const TopNOptions& options) {
   merge_pipeline.Source("partitions", std::move(ids))
       .Map("merge",
            [&](int partition) {
-             TopNTable merged(scan.schema(), options.groups, options.order, options.n);
-             for (const auto& pieces : sealed) {
-               const TopNTable::Piece& piece = pieces[static_cast<size_t>(partition)];
-               merged.Consume(piece.batch, piece.positions);
-             }
+             TopNTable merged(scan.schema(), options.groups, options.order, options.n,
+                              options.columns);
+             int64_t incoming = 0;
+             for (const auto& t : tables) incoming += t->partition_groups(partition);
+             merged.Reserve(incoming);
+             for (const auto& t : tables) merged.MergePartition(*t, partition);
              groups.fetch_add(merged.num_groups(), std::memory_order_relaxed);
              return std::make_pair(partition, merged.Finish());
            })

@@ -1,9 +1,9 @@
 // TopNPerGroup: the first N rows of every group by a sort order over a TableScan, as SQL's
 // `SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY groups ORDER BY order) <= N` gives
 // them (db-benchmark's q8 is `--per id6 --by v3:desc --top 2`), on the flow executor: scan tasks
-// each fold batches into a TopNTable of their own (top_n_table.h), whose candidates are then
-// split into P hash partitions of the group key; P merge tasks each build one partition of the
-// result.
+// each fold batches into a TopNTable of their own (top_n_table.h), whose groups are then listed
+// by P hash partitions of the group key; P merge tasks each merge one partition of every partial
+// and gather its rows (the rows are copied once more only there).
 //
 // Output: the input's columns, group after group, each group's rows best first. Ties in the
 // order keep stream order (the earlier row wins, where SQL leaves the pick open); nulls in the
@@ -32,14 +32,16 @@ struct TopNOptions {
   std::vector<std::string> groups;  // partition columns; empty: one group (a global top-N)
   std::vector<SortKey> order;
   int64_t n = 1;
+  // The columns output (SELECT's list), empty for all; only these rows' values are kept.
+  std::vector<std::string> columns;
   int min_partitions = 1;
   int max_partitions = 4096;
   RunOptions run;
 };
 
 struct TopNResult {
-  std::shared_ptr<const Schema> schema;
-  std::vector<RecordBatch> batches;  // one per non-empty partition
+  std::shared_ptr<const Schema> schema;  // the input's, or its `columns`
+  std::vector<RecordBatch> batches;      // one per non-empty partition
   int partitions = 0;
   int64_t input_rows = 0;
   int64_t groups = 0;

@@ -8,6 +8,7 @@
 #include "sluice/ops/hash_aggregation.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/table/hash.h"
+#include "sluice/table/take.h"
 
 namespace sluice {
 namespace {
@@ -16,14 +17,23 @@ constexpr uint64_t kNullTie = uint64_t{1} << 63;
 // Positions at or above this would collide with the null bit or the empty slot's tie.
 constexpr int64_t kPositionLimit = int64_t{1} << 62;
 
-std::vector<int> GroupColumns(const Schema& schema, const std::vector<std::string>& groups) {
+std::vector<int> ColumnIndices(const Schema& schema, const std::vector<std::string>& names,
+                               std::string_view what) {
   std::vector<int> columns;
-  for (const std::string& g : groups) {
-    std::optional<int> index = schema.FieldIndex(g);
-    if (!index) throw NotFound("unknown group column '{}'", g).With("column", g);
+  for (const std::string& name : names) {
+    std::optional<int> index = schema.FieldIndex(name);
+    if (!index) throw NotFound("unknown {} column '{}'", what, name).With("column", name);
     columns.push_back(*index);
   }
   return columns;
+}
+
+std::shared_ptr<const Schema> Project(const std::shared_ptr<const Schema>& schema,
+                                      const std::vector<int>& columns) {
+  if (columns.empty()) return schema;
+  std::vector<Field> fields;
+  for (int c : columns) fields.push_back(schema->field(c));
+  return std::make_shared<const Schema>(std::move(fields));
 }
 
 std::vector<DataType> TypesOf(const Schema& schema, const std::vector<int>& columns) {
@@ -49,13 +59,17 @@ uint64_t HeadOf(std::string_view key) {
 }  // namespace
 
 TopNTable::TopNTable(std::shared_ptr<const Schema> schema, const std::vector<std::string>& groups,
-                     const std::vector<SortKey>& order, int64_t n, Path path)
+                     const std::vector<SortKey>& order, int64_t n,
+                     const std::vector<std::string>& columns, Path path)
     : schema_(std::move(schema)),
-      group_columns_(GroupColumns(*schema_, groups)),
+      output_columns_(ColumnIndices(*schema_, columns, "output")),
+      output_schema_(Project(schema_, output_columns_)),
+      group_columns_(ColumnIndices(*schema_, groups, "group")),
       group_encoder_(TypesOf(*schema_, group_columns_)),
       order_encoder_(*schema_, order),
       n_(n),
-      rows_(schema_) {
+      direct_(group_encoder_.types()),
+      rows_(output_schema_) {
   if (n < 1) throw InvalidArgument("top-N needs N >= 1, not {}", n);
   if (path == Path::kAuto && order.size() == 1 &&
       RanksAsInteger(schema_->field(order_encoder_.columns()[0]).type)) {
@@ -75,6 +89,17 @@ void TopNTable::Consume(const RecordBatch& batch, int64_t first_position) {
   positions_ = std::move(positions);
 }
 
+void TopNTable::HashAndEncode(std::span<const Array* const> keys) {
+  const size_t rows = static_cast<size_t>(keys[0]->length());
+  hashes_.resize(rows);
+  // table/hash.h's row hash, column by column (HashRows over the key columns).
+  HashArray(*keys[0], hashes_);
+  for (size_t k = 1; k < keys.size(); ++k) HashArrayCombine(*keys[k], hashes_);
+  group_encoder_.Encode(keys);
+  keys_.resize(rows);
+  for (size_t r = 0; r < rows; ++r) keys_[r] = group_encoder_.key(static_cast<int64_t>(r));
+}
+
 void TopNTable::AssignGroups(const RecordBatch& batch) {
   const size_t rows = static_cast<size_t>(batch.num_rows());
   groups_.resize(rows);
@@ -82,65 +107,121 @@ void TopNTable::AssignGroups(const RecordBatch& batch) {
     if (table_.num_groups() == 0) table_.FindOrInsert(0, {});
     std::fill(groups_.begin(), groups_.end(), 0);
   } else {
-    hashes_.resize(rows);
-    HashRows(batch, group_columns_, hashes_);
-    std::vector<const Array*> keys;
-    for (int c : group_columns_) keys.push_back(&batch.column(c));
-    group_encoder_.Encode(keys);
-    keys_.resize(rows);
-    for (size_t r = 0; r < rows; ++r) keys_[r] = group_encoder_.key(static_cast<int64_t>(r));
-    table_.FindOrInsert(hashes_, keys_, groups_);
+    key_arrays_.clear();
+    for (int c : group_columns_) key_arrays_.push_back(&batch.column(c));
+    const int64_t misses = direct_.Lookup(key_arrays_, groups_);
+    if (!direct_.enabled() || 2 * misses > static_cast<int64_t>(rows)) {
+      HashAndEncode(key_arrays_);
+      table_.FindOrInsert(hashes_, keys_, groups_);
+      if (direct_.enabled()) {
+        for (size_t r = 0; r < rows; ++r) direct_.Record(static_cast<int64_t>(r), groups_[r]);
+      }
+    } else if (misses > 0) {
+      // Few misses (keys not seen yet): only those rows are hashed and encoded.
+      missing_.clear();
+      for (size_t r = 0; r < rows; ++r) {
+        if (groups_[r] == DirectKeyIndex::kMiss) missing_.push_back(static_cast<int64_t>(r));
+      }
+      taken_keys_.clear();
+      for (const Array* a : key_arrays_) taken_keys_.push_back(Take(*a, missing_));
+      key_arrays_.clear();
+      for (const Array& a : taken_keys_) key_arrays_.push_back(&a);
+      HashAndEncode(key_arrays_);
+      for (size_t i = 0; i < missing_.size(); ++i) {
+        const uint32_t g = table_.FindOrInsert(hashes_[i], keys_[i]);
+        groups_[static_cast<size_t>(missing_[i])] = g;
+        direct_.Record(missing_[i], g);
+      }
+    }
   }
+  AddSlots(/*own_rows=*/true);
+}
+
+void TopNTable::AddSlots(bool own_rows) {
   const size_t slots = static_cast<size_t>(table_.num_groups() * n_);
-  if (ranks_.size() < slots) {
-    // Geometric, so the cells' columns grow O(log groups) times.
-    const size_t room = std::max(slots, 2 * ranks_.size());
-    const size_t old = ranks_.size();
-    ranks_.resize(room, Rank{kEmpty, kEmpty});
-    cells_.resize(room);
-    for (size_t s = old; s < room; ++s) cells_[s] = SlotCell{static_cast<uint32_t>(s), kNone};
-    if (!fast_path()) tails_.resize(room);
-    rows_.Resize(static_cast<int64_t>(room));
+  if (slots_.size() >= slots) return;
+  // Geometric, so the slots and cells grow O(log groups) times.
+  const size_t room = std::max(slots, 2 * slots_.size());
+  const size_t old = slots_.size();
+  slots_.resize(room);
+  for (size_t s = old; s < room; ++s) {
+    slots_[s] = Slot{Rank{kEmpty, kEmpty}, static_cast<uint32_t>(s), 0};
   }
+  worst_.resize(room / static_cast<size_t>(n_), kEmpty);
+  if (!fast_path()) tails_.resize(room);
+  if (own_rows) rows_.Resize(static_cast<int64_t>(room));
+}
+
+template <typename T>
+void TopNTable::FilterFast(const Array& a, size_t rows) {
+  const T* values = reinterpret_cast<const T*>(a.raw_values()) + a.offset();
+  using U = decltype(NormalizeSortValue(T{}));
+  const U flip = fast_descending_ ? static_cast<U>(~U{0}) : U{0};
+  const uint32_t* groups = groups_.data();
+  const uint64_t* worst = worst_.data();
+  uint64_t* heads = heads_.data();
+  uint32_t* out = candidates_.data();
+  size_t k = 0;
+  if (a.null_count() == 0) {
+    for (size_t r = 0; r < rows; ++r) {
+      const uint64_t head = static_cast<U>(NormalizeSortValue(values[r]) ^ flip);
+      heads[r] = head;
+      out[k] = static_cast<uint32_t>(r);
+      k += head <= worst[groups[r]];
+    }
+  } else {
+    for (size_t r = 0; r < rows; ++r) {
+      uint64_t head = static_cast<U>(NormalizeSortValue(values[r]) ^ flip);
+      head = a.IsValid(static_cast<int64_t>(r)) ? head : UINT64_MAX;
+      heads[r] = head;
+      out[k] = static_cast<uint32_t>(r);
+      k += head <= worst[groups[r]];
+    }
+  }
+  candidates_.resize(k);
 }
 
 void TopNTable::RankFast(const RecordBatch& batch, std::span<const int64_t> positions) {
   const Array& a = batch.column(fast_column_);
   const size_t rows = static_cast<size_t>(batch.num_rows());
-  row_ranks_.resize(rows);
-  Rank* out = row_ranks_.data();
-  const bool descending = fast_descending_;
+  heads_.resize(rows);
+  candidates_.resize(rows);
   if (a.type().id() == TypeId::kBool) {
+    size_t k = 0;
     for (size_t r = 0; r < rows; ++r) {
-      const bool bit = a.BoolValue(static_cast<int64_t>(r));
-      out[r] = Rank{static_cast<uint64_t>(bit != descending), static_cast<uint64_t>(positions[r])};
+      const int64_t i = static_cast<int64_t>(r);
+      const uint64_t head = a.IsValid(i) ? a.BoolValue(i) != fast_descending_ : UINT64_MAX;
+      heads_[r] = head;
+      candidates_[k] = static_cast<uint32_t>(r);
+      k += head <= worst_[groups_[r]];
     }
+    candidates_.resize(k);
   } else {
     DispatchFixedWidth(a.type(), [&]<typename T>(T) {
-      if constexpr (!std::is_same_v<T, Decimal128>) {
-        for (size_t r = 0; r < rows; ++r) {
-          auto bits = NormalizeSortValue(a.Value<T>(static_cast<int64_t>(r)));
-          if (descending) bits = static_cast<decltype(bits)>(~bits);
-          out[r] = Rank{static_cast<uint64_t>(bits), static_cast<uint64_t>(positions[r])};
-        }
-      }
+      if constexpr (!std::is_same_v<T, Decimal128>) FilterFast<T>(a, rows);
     });
   }
-  if (a.null_count() > 0) {
-    for (size_t r = 0; r < rows; ++r) {
-      if (a.IsNull(static_cast<int64_t>(r))) out[r] = Rank{UINT64_MAX, out[r].tie | kNullTie};
-    }
+  candidate_ranks_.resize(candidates_.size());
+  for (size_t k = 0; k < candidates_.size(); ++k) {
+    const uint32_t r = candidates_[k];
+    uint64_t tie = static_cast<uint64_t>(positions[r]);
+    if (a.IsNull(r)) tie |= kNullTie;
+    candidate_ranks_[k] = Rank{heads_[r], tie};
   }
 }
 
 Array TopNTable::RankGeneral(const RecordBatch& batch, std::span<const int64_t> positions) {
   Array keys = order_encoder_.Encode(batch, /*with_positions=*/false);
   const size_t rows = static_cast<size_t>(batch.num_rows());
-  row_ranks_.resize(rows);
+  candidates_.clear();
+  candidate_ranks_.clear();
   row_tails_.resize(rows);
   for (size_t r = 0; r < rows; ++r) {
     const std::string_view key = keys.BinaryValue(static_cast<int64_t>(r));
-    row_ranks_[r] = Rank{HeadOf(key), static_cast<uint64_t>(positions[r])};
+    const uint64_t head = HeadOf(key);
+    if (head > worst_[groups_[r]]) continue;
+    candidates_.push_back(static_cast<uint32_t>(r));
+    candidate_ranks_.push_back(Rank{head, static_cast<uint64_t>(positions[r])});
     row_tails_[r] = key.size() > 8 ? key.substr(8) : std::string_view();
   }
   return keys;
@@ -149,120 +230,169 @@ Array TopNTable::RankGeneral(const RecordBatch& batch, std::span<const int64_t> 
 void TopNTable::Consume(const RecordBatch& batch, std::span<const int64_t> positions) {
   const size_t rows = static_cast<size_t>(batch.num_rows());
   SLUICE_CHECK_EQ(positions.size(), rows);
+  SLUICE_CHECK(merged_.empty());  // a table that merged does not consume
   if (rows == 0) return;
   int64_t any_bits = 0;
   for (int64_t p : positions) any_bits |= p;
   SLUICE_CHECK(any_bits >= 0 && any_bits < kPositionLimit);
   AssignGroups(batch);
-  touched_.clear();
+  copy_rows_.clear();
+  copy_cells_.clear();
   if (fast_path()) {
     RankFast(batch, positions);
-    Place<false>(rows);
+    Place<false>();
   } else {
     const Array keys = RankGeneral(batch, positions);
-    Place<true>(rows);
+    Place<true>();
   }
-  CopyPending(batch);
+  Copy(batch);
 }
 
 template <bool kTails>
-void TopNTable::Place(size_t rows) {
+size_t TopNTable::Open(size_t g, const Rank& rank, std::string_view tail) {
+  const size_t first = g * static_cast<size_t>(n_);
+  size_t i = first + static_cast<size_t>(n_) - 1;
+  for (; i > first && Precedes<kTails>(rank, tail, i - 1); --i) {
+    slots_[i] = slots_[i - 1];
+    if constexpr (kTails) tails_[i].swap(tails_[i - 1]);
+  }
+  return i;
+}
+
+// The candidates (rows whose head does not exceed their group's last slot's at the batch's
+// start) enter their groups in stream order; each that enters is to be copied into the cell of
+// the row it pushes out. One that is pushed out later in the batch is copied anyway, and
+// overwritten by the row that takes its cell (few: most rows that enter stay past the batch).
+template <bool kTails>
+void TopNTable::Place() {
   const size_t n = static_cast<size_t>(n_);
-  Rank* ranks = ranks_.data();
-  // Whether the row (rank, tail) goes before slot s.
-  auto before = [&](const Rank& rank, std::string_view tail, size_t s) {
-    const Rank& slot = ranks[s];
-    if constexpr (kTails) {
-      if (rank.head == slot.head && slot.tie != kEmpty) {
-        const int c = CompareSortKeys(tail, tails_[s]);
-        if (c != 0) return c < 0;
-      }
+  constexpr size_t kAhead = 8;  // candidates' groups are scattered over the slots: fetch ahead
+  for (size_t k = 0; k < candidates_.size(); ++k) {
+    if (k + kAhead < candidates_.size()) {
+      const size_t ahead = groups_[candidates_[k + kAhead]];
+      __builtin_prefetch(&slots_[ahead * n + n - 1]);
+      __builtin_prefetch(&worst_[ahead]);
     }
-    return Before(rank, slot);
-  };
-  constexpr size_t kAhead = 16;
-  for (size_t r = 0; r < rows; ++r) {
-    if (r + kAhead < rows) __builtin_prefetch(&ranks[groups_[r + kAhead] * n + n - 1]);
-    const size_t first = groups_[r] * n;
-    const Rank rank = row_ranks_[r];
+    const uint32_t r = candidates_[k];
+    const size_t g = groups_[r];
+    const Rank rank = candidate_ranks_[k];
+    const size_t last = g * n + n - 1;
     const std::string_view tail = kTails ? row_tails_[r] : std::string_view();
-    if (!before(rank, tail, first + n - 1)) continue;
+    if (!Precedes<kTails>(rank, tail, last)) continue;
     // The last slot's row leaves (or the slot was empty): the row takes its cell.
-    size_t i = first + n - 1;
-    const uint32_t cell = cells_[i].cell;
-    for (; i > first && before(rank, tail, i - 1); --i) {
-      ranks[i] = ranks[i - 1];
-      cells_[i] = cells_[i - 1];
-      if constexpr (kTails) tails_[i].swap(tails_[i - 1]);
-    }
-    ranks[i] = rank;
-    cells_[i] = SlotCell{cell, static_cast<uint32_t>(r)};
+    const uint32_t cell = slots_[last].cell;
+    const size_t i = Open<kTails>(g, rank, tail);
+    slots_[i] = Slot{rank, cell, 0};
     if constexpr (kTails) tails_[i].assign(tail);
-    touched_.push_back(groups_[r]);
+    worst_[g] = slots_[last].rank.head;
+    copy_rows_.push_back(r);
+    copy_cells_.push_back(cell);
   }
 }
 
-// Copies the rows that are still in a group into their cells.
-void TopNTable::CopyPending(const RecordBatch& batch) {
-  const size_t n = static_cast<size_t>(n_);
-  copy_rows_.clear();
-  copy_cells_.clear();
-  for (uint32_t g : touched_) {
-    for (size_t s = g * n; s < (g + 1) * n; ++s) {
-      if (cells_[s].pending == kNone) continue;
-      copy_rows_.push_back(cells_[s].pending);
-      copy_cells_.push_back(cells_[s].cell);
-      cells_[s].pending = kNone;
-    }
+void TopNTable::Copy(const RecordBatch& batch) {
+  if (copy_rows_.empty()) return;
+  if (output_columns_.empty()) {
+    rows_.Scatter(batch, copy_rows_, copy_cells_);
+    return;
   }
-  if (!copy_rows_.empty()) rows_.Scatter(batch, copy_rows_, copy_cells_);
+  std::vector<Array> kept;
+  for (int c : output_columns_) kept.push_back(batch.column(c));
+  rows_.Scatter(RecordBatch::Make(output_schema_, std::move(kept), batch.num_rows()), copy_rows_,
+                copy_cells_);
 }
 
 int64_t TopNTable::num_rows() const {
   int64_t rows = 0;
-  for (const Rank& rank : ranks_) rows += rank.tie != kEmpty;
+  for (const Slot& slot : slots_) rows += slot.rank.tie != kEmpty;
   return rows;
 }
 
-void TopNTable::LiveCells(int64_t group, std::vector<uint32_t>& cells) const {
-  const size_t n = static_cast<size_t>(n_);
-  for (size_t s = static_cast<size_t>(group) * n; s < static_cast<size_t>(group + 1) * n; ++s) {
-    if (ranks_[s].tie == kEmpty) break;
-    cells.push_back(cells_[s].cell);
+void TopNTable::Seal(int partitions) {
+  SLUICE_CHECK_GT(partitions, 0);
+  partitioned_.assign(static_cast<size_t>(partitions), {});
+  for (int64_t g = 0; g < num_groups(); ++g) {
+    partitioned_[static_cast<size_t>(PartitionOf(table_.hash(g), partitions))].push_back(
+        static_cast<uint32_t>(g));
   }
 }
 
-std::vector<TopNTable::Piece> TopNTable::Seal(int partitions) const {
-  SLUICE_CHECK_GT(partitions, 0);
-  std::vector<std::vector<uint32_t>> cells(static_cast<size_t>(partitions));
-  std::vector<std::vector<int64_t>> positions(static_cast<size_t>(partitions));
+void TopNTable::Reserve(int64_t groups) {
+  table_.Reserve(groups);
+  slots_.reserve(static_cast<size_t>(groups * n_));
+  worst_.reserve(static_cast<size_t>(groups));
+}
+
+int64_t TopNTable::partition_groups(int partition) const {
+  return static_cast<int64_t>(partitioned_.at(static_cast<size_t>(partition)).size());
+}
+
+void TopNTable::MergePartition(const TopNTable& other, int partition) {
+  SLUICE_CHECK_EQ(other.n_, n_);
+  SLUICE_CHECK_EQ(other.fast_path(), fast_path());
+  SLUICE_CHECK(rows_.cells() == 0);  // a table that consumed does not merge
+  SLUICE_CHECK(other.merged_.empty());
+  SLUICE_CHECK(!other.partitioned_.empty());
+  const auto known = std::find(merged_.begin(), merged_.end(), &other);
+  const uint32_t source = static_cast<uint32_t>(known - merged_.begin()) + 1;
+  if (known == merged_.end()) merged_.push_back(&other);
+  if (fast_path()) {
+    Merge<false>(other, partition, source);
+  } else {
+    Merge<true>(other, partition, source);
+  }
+}
+
+template <bool kTails>
+void TopNTable::Merge(const TopNTable& other, int partition, uint32_t source) {
+  const std::vector<uint32_t>& groups = other.partitioned_.at(static_cast<size_t>(partition));
+  const GroupTable& from = other.table_;
   const size_t n = static_cast<size_t>(n_);
-  for (int64_t g = 0; g < num_groups(); ++g) {
-    const size_t p = static_cast<size_t>(PartitionOf(table_.hash(g), partitions));
-    const size_t first = cells[p].size();
-    LiveCells(g, cells[p]);
-    for (size_t i = 0; i < cells[p].size() - first; ++i) {
-      positions[p].push_back(
-          static_cast<int64_t>(ranks_[static_cast<size_t>(g) * n + i].tie & ~kNullTie));
+  constexpr size_t kAhead = 8;  // the groups are scattered over other's table: fetch ahead
+  for (size_t k = 0; k < groups.size(); ++k) {
+    if (k + 2 * kAhead < groups.size()) from.PrefetchGroup(groups[k + 2 * kAhead]);
+    if (k + kAhead < groups.size()) {
+      from.PrefetchKey(groups[k + kAhead]);
+      table_.PrefetchSlot(from.hash(groups[k + kAhead]));
+      __builtin_prefetch(&other.slots_[groups[k + kAhead] * n]);
+    }
+    const uint32_t og = groups[k];
+    const size_t g = table_.FindOrInsert(from.hash(og), from.key(og), /*copy_key=*/false);
+    AddSlots(/*own_rows=*/false);
+    // The other group's rows, best first: once one does not enter, the rest do not either.
+    for (size_t os = og * n; os < (og + 1) * n; ++os) {
+      const Slot& slot = other.slots_[os];
+      if (slot.rank.tie == kEmpty) break;
+      const std::string_view tail = kTails ? std::string_view(other.tails_[os]) : "";
+      const size_t last = g * n + n - 1;
+      if (!Precedes<kTails>(slot.rank, tail, last)) break;
+      // The row stays in the partial's cell (partials hold their own rows).
+      const size_t i = Open<kTails>(g, slot.rank, tail);
+      slots_[i] = Slot{slot.rank, slot.cell, source};
+      if constexpr (kTails) tails_[i].assign(tail);
+      worst_[g] = slots_[last].rank.head;
     }
   }
-  std::vector<Piece> pieces;
-  for (size_t p = 0; p < cells.size(); ++p) {
-    pieces.push_back(Piece{rows_.Gather(cells[p]), std::move(positions[p])});
-  }
-  return pieces;
 }
 
 RecordBatch TopNTable::Finish() const {
-  std::vector<uint32_t> cells;
-  for (int64_t g = 0; g < num_groups(); ++g) LiveCells(g, cells);
-  return rows_.Gather(cells);
+  std::vector<const SlotRows*> sources = {&rows_};
+  for (const TopNTable* t : merged_) sources.push_back(&t->rows_);
+  std::vector<SlotRows::Ref> refs;
+  const size_t n = static_cast<size_t>(n_);
+  for (size_t g = 0; g < static_cast<size_t>(num_groups()); ++g) {
+    for (size_t s = g * n; s < (g + 1) * n; ++s) {
+      if (slots_[s].rank.tie == kEmpty) break;
+      refs.push_back(SlotRows::Ref{slots_[s].source, slots_[s].cell});
+    }
+  }
+  return SlotRows::Gather(sources, refs);
 }
 
 int64_t TopNTable::ByteSize() const {
   int64_t bytes =
-      table_.ByteSize() + rows_.ByteSize() +
-      static_cast<int64_t>(ranks_.capacity() * sizeof(Rank) + cells_.capacity() * sizeof(SlotCell) +
+      table_.ByteSize() + direct_.ByteSize() + rows_.ByteSize() +
+      static_cast<int64_t>(slots_.capacity() * sizeof(Slot) + worst_.capacity() * sizeof(uint64_t) +
                            tails_.capacity() * sizeof(std::string));
   for (const std::string& t : tails_) {
     if (t.capacity() > 15) bytes += static_cast<int64_t>(t.capacity());

@@ -179,9 +179,47 @@ std::vector<RecordBatch> OrderTypeBatches(const DataType& type, int batches, int
   return out;
 }
 
+// group -> ids (column 2) in output order.
+std::map<std::string, std::vector<int64_t>> IdsByGroup(const std::vector<RecordBatch>& batches) {
+  std::map<std::string, std::vector<int64_t>> out;
+  for (const RecordBatch& b : batches) {
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      out[FormatValue(b.column(0), r)].push_back(b.column(2).Value<int64_t>(r));
+    }
+  }
+  return out;
+}
+
+// Two partials (even and odd batches, so each group's rows are split between them and the second
+// holds earlier rows of some groups than the first), sealed and merged by partition.
+std::vector<RecordBatch> MergedPartials(const std::vector<RecordBatch>& input,
+                                        const std::vector<SortKey>& order, int64_t n,
+                                        TopNTable::Path path) {
+  const auto schema = input[0].shared_schema();
+  TopNTable a(schema, {"g"}, order, n, {}, path);
+  TopNTable b(schema, {"g"}, order, n, {}, path);
+  int64_t position = 0;
+  for (size_t i = 0; i < input.size(); ++i) {
+    // Odd batches first into b, so b's positions are not all after a's.
+    (i % 2 == 0 ? a : b).Consume(input[input.size() - 1 - i], position);
+    position += input[input.size() - 1 - i].num_rows();
+  }
+  a.Seal(3);
+  b.Seal(3);
+  EXPECT_EQ(a.partition_groups(0) + a.partition_groups(1) + a.partition_groups(2), a.num_groups());
+  std::vector<RecordBatch> out;
+  for (int p = 0; p < 3; ++p) {
+    TopNTable merged(schema, {"g"}, order, n, {}, path);
+    merged.MergePartition(b, p);
+    merged.MergePartition(a, p);
+    out.push_back(merged.Finish());
+  }
+  return out;
+}
+
 // The fast path (one numeric order column ranked as an integer) gives exactly the general
-// path's rows, for every type it serves, both directions, N in {1, 2, 5}, and through Seal and
-// a merge table as TopNPerGroup runs them.
+// path's rows, for every type it serves, both directions, N in {1, 2, 5}, in one table and
+// through partials merged by partition as TopNPerGroup runs them.
 TEST(TopNTableTest, FastPathEqualsGeneralPath) {
   const std::vector<DataType> types = {
       DataType::Float64(), DataType::Float32(), DataType::Int32(),
@@ -197,7 +235,7 @@ TEST(TopNTableTest, FastPathEqualsGeneralPath) {
         SCOPED_TRACE(type.ToString() + (descending ? " desc" : " asc") + " n=" + std::to_string(n));
         const std::vector<SortKey> order = {{"k", descending}};
         TopNTable fast(input[0].shared_schema(), {"g"}, order, n);
-        TopNTable general(input[0].shared_schema(), {"g"}, order, n, TopNTable::Path::kGeneral);
+        TopNTable general(input[0].shared_schema(), {"g"}, order, n, {}, TopNTable::Path::kGeneral);
         ASSERT_TRUE(fast.fast_path());
         ASSERT_FALSE(general.fast_path());
         int64_t position = 0;
@@ -209,17 +247,23 @@ TEST(TopNTableTest, FastPathEqualsGeneralPath) {
         const RecordBatch expected = general.Finish();
         EXPECT_EQ(ToString(fast.Finish()), ToString(expected));
         EXPECT_EQ(fast.num_rows(), expected.num_rows());
-        // Sealed into pieces and merged again, the groups come out in partition order.
-        TopNTable merged_fast(input[0].shared_schema(), {"g"}, order, n);
-        TopNTable merged_general(input[0].shared_schema(), {"g"}, order, n,
-                                 TopNTable::Path::kGeneral);
-        std::vector<TopNTable::Piece> fast_pieces = fast.Seal(3);
-        std::vector<TopNTable::Piece> general_pieces = general.Seal(3);
-        for (size_t p = 0; p < fast_pieces.size(); ++p) {
-          merged_fast.Consume(fast_pieces[p].batch, fast_pieces[p].positions);
-          merged_general.Consume(general_pieces[p].batch, general_pieces[p].positions);
+
+        const std::vector<RecordBatch> merged_fast =
+            MergedPartials(input, order, n, TopNTable::Path::kAuto);
+        const std::vector<RecordBatch> merged_general =
+            MergedPartials(input, order, n, TopNTable::Path::kGeneral);
+        for (size_t p = 0; p < merged_fast.size(); ++p) {
+          EXPECT_EQ(ToString(merged_fast[p]), ToString(merged_general[p]));
         }
-        EXPECT_EQ(ToString(merged_fast.Finish()), ToString(merged_general.Finish()));
+        // The partials saw the batches in another order, with the same positions: same rows.
+        std::vector<RecordBatch> reversed(input.rbegin(), input.rend());
+        TopNTable single(input[0].shared_schema(), {"g"}, order, n);
+        position = 0;
+        for (const RecordBatch& b : reversed) {
+          single.Consume(b, position);
+          position += b.num_rows();
+        }
+        EXPECT_EQ(IdsByGroup(merged_fast), IdsByGroup({single.Finish()}));
       }
     }
   }
@@ -272,6 +316,44 @@ TEST(TopNTableTest, FastPathDoublesEqualBruteForce) {
         EXPECT_EQ(got, expected) << (descending ? "desc" : "asc") << " n = " << n;
       }
     }
+  }
+}
+
+// Only the selected columns are kept and output (here without the group and order columns), and
+// the rows are the same as with all columns.
+TEST(TopNPerGroupTest, SelectedColumnsOnly) {
+  const std::vector<RecordBatch> input = RandomBatches(12, 3000, 250, 21);
+  auto scan = TableScan::FromBatches(input[0].shared_schema(), input);
+  TopNOptions options;
+  options.groups = {"g", "h"};
+  options.order = {{"v", true}};
+  options.n = 2;
+  options.run.cpu_threads = 2;
+  const TopNResult all = TopNPerGroup(*scan, options);
+  options.columns = {"id", "h"};
+  const TopNResult some = TopNPerGroup(*scan, options);
+  ASSERT_EQ(some.schema->num_fields(), 2);
+  EXPECT_EQ(some.schema->field(0).name, "id");
+  EXPECT_EQ(some.schema->field(1).name, "h");
+  std::vector<int64_t> all_ids;
+  std::vector<int64_t> some_ids;
+  for (const RecordBatch& b : all.batches) {
+    for (int64_t r = 0; r < b.num_rows(); ++r) all_ids.push_back(b.column(3).Value<int64_t>(r));
+  }
+  for (const RecordBatch& b : some.batches) {
+    ASSERT_EQ(b.num_columns(), 2);
+    for (int64_t r = 0; r < b.num_rows(); ++r) some_ids.push_back(b.column(0).Value<int64_t>(r));
+  }
+  std::sort(all_ids.begin(), all_ids.end());
+  std::sort(some_ids.begin(), some_ids.end());
+  EXPECT_EQ(some_ids, all_ids);
+  EXPECT_EQ(some.output_rows, all.output_rows);
+  options.columns = {"id", "missing"};
+  try {
+    TopNPerGroup(*scan, options);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
   }
 }
 
