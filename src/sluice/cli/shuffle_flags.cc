@@ -80,6 +80,12 @@ void PrintGroupByOutcome(const std::string& verb, const GroupByResult& result, i
         verb, result.spilled_rows, FormatBytes(result.spilled_file_bytes), result.spill_runs,
         result.spill_partitions, skewed);
   }
+  if (result.partitioned_rows > 0) {
+    fmt::print(
+        "{}: high cardinality: {} rows passed on by partition in memory instead of aggregated "
+        "per thread\n",
+        verb, result.partitioned_rows);
+  }
   if (!report_path.empty()) WriteJsonFile(GroupByReportJson(result), report_path);
 }
 
