@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
         top.groups = q.keys;
         top.order = {{"v3", true}};
         top.n = 2;
+        top.columns = {"id6", "v3"};  // the query's SELECT list, as DuckDB computes it
         top.run = options.run;
         sluice::TopNResult result = sluice::TopNPerGroup(*table, top);
         best = std::min(
