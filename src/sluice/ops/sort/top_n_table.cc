@@ -1,6 +1,7 @@
 #include "sluice/ops/sort/top_n_table.h"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 
 #include "sluice/base/check.h"
@@ -14,8 +15,6 @@ namespace sluice {
 namespace {
 
 constexpr uint64_t kNullTie = uint64_t{1} << 63;
-// Positions at or above this would collide with the null bit or the empty slot's tie.
-constexpr int64_t kPositionLimit = int64_t{1} << 62;
 
 std::vector<int> ColumnIndices(const Schema& schema, const std::vector<std::string>& names,
                                std::string_view what) {
@@ -232,9 +231,14 @@ void TopNTable::Consume(const RecordBatch& batch, std::span<const int64_t> posit
   SLUICE_CHECK_EQ(positions.size(), rows);
   SLUICE_CHECK(merged_.empty());  // a table that merged does not consume
   if (rows == 0) return;
-  int64_t any_bits = 0;
-  for (int64_t p : positions) any_bits |= p;
-  SLUICE_CHECK(any_bits >= 0 && any_bits < kPositionLimit);
+  // Below 2^63 - 1, so a null's tie (position | kNullTie) stays below an empty slot's.
+  int64_t lowest = 0;
+  int64_t highest = 0;
+  for (int64_t p : positions) {
+    lowest = std::min(lowest, p);
+    highest = std::max(highest, p);
+  }
+  SLUICE_CHECK(lowest >= 0 && highest < std::numeric_limits<int64_t>::max());
   AssignGroups(batch);
   copy_rows_.clear();
   copy_cells_.clear();
