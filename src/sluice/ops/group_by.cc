@@ -127,7 +127,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   pipeline_run.memory_budget = std::max(budget / 4, std::min(kMinPipelineBytes, budget / 2));
   result.state_budget = budget - pipeline_run.memory_budget;
   const int64_t merge_budget = result.state_budget - result.state_budget / 2;
-  GroupBySpill spill(*scan.schema(), prototype, result.state_budget / 2,
+  GroupBySpill spill(*scan.schema(), spec, prototype, result.state_budget / 2,
                      SpillPartitions(scan, merge_budget, cores),
                      std::clamp<int64_t>(result.state_budget / (8 * cores), 64 << 10, 16 << 20),
                      options.partition_first_groups, options.spill_dir);
@@ -261,7 +261,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
     piece_pipeline.Source("pieces", pieces)
         .Map("pre-aggregate",
              [&](const Piece& piece) {
-               auto state = std::shared_ptr<HashAggregation>(prototype.NewEmpty());
+               auto state = std::shared_ptr<HashAggregation>(spill.run_prototype().NewEmpty());
                const PartitionRange range = tasks[static_cast<size_t>(piece.task)].spill_range;
                for (auto [p, r] : piece.runs) {
                  const GroupBySpillRun& run =
@@ -287,7 +287,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   merge_pipeline.Source("partitions", std::move(tasks))
       .Map("merge",
            [&](MergeTask task) {
-             auto state = prototype.NewEmpty();
+             auto state = spill.run_prototype().NewEmpty();
              const PartitionRange range = task.spill_range;
              int64_t upper_bound = 0;
              for (const auto& p : sealed) {

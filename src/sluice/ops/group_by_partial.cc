@@ -24,18 +24,29 @@ RecordBatch WithPositions(RecordBatch taken, std::span<const int64_t> rows, int6
 
 }  // namespace
 
-GroupBySpill::GroupBySpill(const Schema& input, const HashAggregation& prototype,
-                           int64_t state_limit, int partitions, int64_t flush_bytes,
-                           int64_t partition_first_groups, std::string spill_dir)
+GroupBySpill::GroupBySpill(const Schema& input, const GroupBySpec& spec,
+                           const HashAggregation& prototype, int64_t state_limit, int partitions,
+                           int64_t flush_bytes, int64_t partition_first_groups,
+                           std::string spill_dir)
     : budget_(state_limit),
       partitions_(partitions),
       flush_bytes_(flush_bytes),
       partition_first_groups_(partition_first_groups),
       order_sensitive_(prototype.order_sensitive()),
       spill_dir_(std::move(spill_dir)) {
-  std::vector<Field> fields = input.fields();
+  columns_ = prototype.input_columns();
+  std::vector<Field> fields;
+  for (int c : columns_) fields.push_back(input.field(c));
+  projected_schema_ = std::make_shared<const Schema>(fields);
   if (order_sensitive_) fields.push_back(Field{kPositionColumn, DataType::Int64(), false});
   spill_schema_ = std::make_shared<const Schema>(std::move(fields));
+  run_prototype_ = std::make_unique<HashAggregation>(*spill_schema_, spec);
+}
+
+RecordBatch GroupBySpill::Project(const RecordBatch& batch) const {
+  std::vector<Array> columns;
+  for (int c : columns_) columns.push_back(batch.column(c));
+  return RecordBatch::Make(projected_schema_, std::move(columns), batch.num_rows());
 }
 
 SpillDirectory& GroupBySpill::directory() {
@@ -50,7 +61,7 @@ const SpillDirectory* GroupBySpill::directory_if_created() const {
 }
 
 GroupByPartial::GroupByPartial(const HashAggregation& prototype, GroupBySpill& spill)
-    : state_(prototype.NewEmpty()), spill_(spill) {
+    : state_(prototype.NewEmpty()), run_keys_(spill.run_prototype().NewEmpty()), spill_(spill) {
   reservation_ = *spill_.budget().TryReserve(0);
 }
 
@@ -105,9 +116,10 @@ void GroupByPartial::Consume(const RecordBatch& batch, int64_t position) {
 void GroupByPartial::Buffer(const RecordBatch& batch, std::span<const int64_t> rows,
                             int64_t position) {
   if (rows.empty()) return;
+  const RecordBatch projected = spill_.Project(batch);
   RecordBatch taken = WithPositions(
-      static_cast<int64_t>(rows.size()) == batch.num_rows() ? batch : Take(batch, rows), rows,
-      position, spill_);
+      static_cast<int64_t>(rows.size()) == batch.num_rows() ? projected : Take(projected, rows),
+      rows, position, spill_);
   spilled_rows_ += taken.num_rows();
   buffer_bytes_ += ByteSize(taken);
   buffer_.push_back(std::move(taken));
@@ -128,11 +140,12 @@ void GroupByPartial::Scatter(const RecordBatch& batch, std::span<const int64_t> 
     rows_of_partition_[static_cast<size_t>(PartitionOf(hashes[static_cast<size_t>(r)], partitions))]
         .push_back(r);
   }
-  // The batch is held whole (it is shared, not copied) for as long as the run lives.
-  scattered_bytes_ += ByteSize(batch) + static_cast<int64_t>(rows.size() * sizeof(int64_t));
+  // The batch's columns that the query reads are held (shared, not copied) while the run lives.
+  const RecordBatch projected = spill_.Project(batch);
+  scattered_bytes_ += ByteSize(projected) + static_cast<int64_t>(rows.size() * sizeof(int64_t));
   for (size_t p = 0; p < n; ++p) {
     if (rows_of_partition_[p].empty()) continue;
-    scattered_[p].push_back(PassedRows{batch, position, std::move(rows_of_partition_[p])});
+    scattered_[p].push_back(PassedRows{projected, position, std::move(rows_of_partition_[p])});
     rows_of_partition_[p] = {};
   }
 }
@@ -196,7 +209,7 @@ void GroupByPartial::Flush() {
   buffer_.clear();
   const int partitions = spill_.partitions();
   std::vector<uint64_t> hashes(static_cast<size_t>(all.num_rows()));
-  state_->HashKeys(all, hashes);
+  run_keys_->HashKeys(all, hashes);
   std::vector<std::vector<int64_t>> rows(static_cast<size_t>(partitions));
   for (int64_t r = 0; r < all.num_rows(); ++r) {
     rows[static_cast<size_t>(PartitionOf(hashes[static_cast<size_t>(r)], partitions))].push_back(r);

@@ -44,15 +44,20 @@ class GroupBySpill {
   // partitions: the spill fan-out; flush_bytes: a partial's buffer size that triggers a flush;
   // partition_first_groups: the table size from which a partial whose batches mostly make new
   // groups partitions rows first.
-  GroupBySpill(const Schema& input, const HashAggregation& prototype, int64_t state_limit,
-               int partitions, int64_t flush_bytes, int64_t partition_first_groups,
-               std::string spill_dir);
+  GroupBySpill(const Schema& input, const GroupBySpec& spec, const HashAggregation& prototype,
+               int64_t state_limit, int partitions, int64_t flush_bytes,
+               int64_t partition_first_groups, std::string spill_dir);
 
   MemoryBudget& budget() { return budget_; }
   int partitions() const { return partitions_; }
   int64_t flush_bytes() const { return flush_bytes_; }
   int64_t partition_first_groups() const { return partition_first_groups_; }
+  // Runs carry only the columns the query reads (plus positions when order-sensitive).
   const std::shared_ptr<const Schema>& spill_schema() const { return spill_schema_; }
+  // The columns a run carries, without positions, as a zero-copy view of an input batch.
+  RecordBatch Project(const RecordBatch& batch) const;
+  // The same query over the spill schema: what aggregates runs (merges, skew pieces).
+  const HashAggregation& run_prototype() const { return *run_prototype_; }
   bool order_sensitive() const { return order_sensitive_; }
   SpillDirectory& directory();
   // Null when nothing spilled.
@@ -64,7 +69,10 @@ class GroupBySpill {
   int64_t flush_bytes_;
   int64_t partition_first_groups_;
   bool order_sensitive_;
+  std::vector<int> columns_;  // of the input, in spill order
+  std::shared_ptr<const Schema> projected_schema_;
   std::shared_ptr<const Schema> spill_schema_;
+  std::unique_ptr<HashAggregation> run_prototype_;
   std::string spill_dir_;
   mutable std::mutex mu_;
   std::unique_ptr<SpillDirectory> directory_;  // guarded by mu_
@@ -113,6 +121,7 @@ class GroupByPartial {
   void SealScattered(bool to_disk);
 
   std::unique_ptr<HashAggregation> state_;
+  std::unique_ptr<HashAggregation> run_keys_;  // hashes projected rows when a buffer is flushed
   GroupBySpill& spill_;
   Reservation reservation_;
   Mode mode_ = Mode::kOpen;

@@ -8,6 +8,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/ops/group_by_partial.h"
 #include "sluice/table/builder.h"
 
 namespace sluice {
@@ -147,6 +148,46 @@ int64_t DataBytes(const std::vector<RecordBatch>& batches) {
   int64_t bytes = 0;
   for (const RecordBatch& b : batches) bytes += ByteSize(b);
   return bytes;
+}
+
+// Spilled and passed-on rows carry only the columns the query reads (and positions when the
+// result depends on them).
+TEST_F(GroupByTest, RunsCarryOnlyTheColumnsTheQueryReads) {
+  WriteFiles(1, 10, 3);
+  GroupBySpec spec;
+  spec.keys = {"g"};
+  spec.aggregates = ParseAggregateCalls("sum(v)");
+  HashAggregation prototype(*schema_, spec);
+  GroupBySpill plain(*schema_, spec, prototype, 1 << 20, 16, 1 << 16, 1 << 17, "");
+  ASSERT_EQ(plain.spill_schema()->num_fields(), 2);
+  EXPECT_EQ(plain.spill_schema()->field(0).name, "g");
+  EXPECT_EQ(plain.spill_schema()->field(1).name, "v");
+  EXPECT_EQ(plain.Project(all_[0]).num_columns(), 2);
+
+  spec.aggregates = ParseAggregateCalls("first(x), count(*)");
+  HashAggregation ordered(*schema_, spec);
+  GroupBySpill with_positions(*schema_, spec, ordered, 1 << 20, 16, 1 << 16, 1 << 17, "");
+  ASSERT_EQ(with_positions.spill_schema()->num_fields(), 3);
+  EXPECT_EQ(with_positions.spill_schema()->field(1).name, "x");
+  EXPECT_EQ(with_positions.spill_schema()->field(2).name, "__sluice_position");
+}
+
+// Without group keys a state that outgrows the budget (median keeps every value) spills its
+// rows too, into one partition, and the one result row is unchanged.
+TEST_F(GroupByTest, NoKeysSpillsIntoOnePartition) {
+  const std::vector<std::string> paths = WriteFiles(4, 20000, 8);
+  GroupBySpec spec;
+  spec.aggregates = ParseAggregateCalls("median(x), count(*), last(v)");
+  auto scan = TableScan::Open(paths);
+  GroupByOptions options;
+  options.run.cpu_threads = 2;
+  options.run.memory_budget = DataBytes(all_) / 20;
+  options.run.progress = ProgressMode::kOff;
+  options.spill_dir = (dir_ / "spill").string();
+  GroupByResult result = RunGroupBy(*scan, spec, options);
+  EXPECT_GT(result.spilled_rows, 0);
+  EXPECT_EQ(result.groups, 1);
+  EXPECT_EQ(Rows(result.batches), SequentialRows(*schema_, spec, all_));
 }
 
 // Nearly every key unique: the partials stop growing their tables and pass rows on by partition

@@ -1,5 +1,7 @@
 #include "sluice/ops/hash_aggregation.h"
 
+#include <algorithm>
+
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/table/take.h"
@@ -81,7 +83,20 @@ void HashAggregation::EncodeKeys(std::span<const Array* const> keys) {
   }
 }
 
+std::vector<int> HashAggregation::input_columns() const {
+  std::vector<int> columns = key_columns_;
+  for (const auto& a : aggregate_columns_) columns.insert(columns.end(), a.begin(), a.end());
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  return columns;
+}
+
 void HashAggregation::HashKeys(const RecordBatch& batch, std::span<uint64_t> out) {
+  if (key_columns_.empty()) {
+    // One group: every row in one partition.
+    std::fill(out.begin(), out.end(), 0);
+    return;
+  }
   EncodeKeys(batch);
   SLUICE_CHECK_EQ(out.size(), hashes_.size());
   std::copy(hashes_.begin(), hashes_.end(), out.begin());

@@ -65,6 +65,9 @@ class HashAggregation {
   // spilled rows must carry theirs.
   bool order_sensitive() const { return order_sensitive_; }
   const std::vector<int>& key_columns() const { return key_columns_; }
+  // The input columns the query reads (keys and aggregate inputs), ascending: all a spilled row
+  // needs to carry.
+  std::vector<int> input_columns() const;
 
   // Groups this state into `partitions` partitions; afterwards it is read-only.
   void Seal(int partitions);
