@@ -4,35 +4,13 @@
 #include <limits>
 
 #include "sluice/base/error.h"
+#include "sluice/ops/sort/short_copy.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/table/allocator.h"
 #include "sluice/table/bitmap.h"
 
 namespace sluice {
 namespace {
-
-// Copies a short value inline (in-bounds overlapping loads) instead of a library call per value.
-inline void CopyValue(uint8_t* out, const char* in, size_t n) {
-  if (n >= 8 && n <= 16) {
-    uint64_t head;
-    uint64_t tail;
-    std::memcpy(&head, in, 8);
-    std::memcpy(&tail, in + n - 8, 8);
-    std::memcpy(out, &head, 8);
-    std::memcpy(out + n - 8, &tail, 8);
-  } else if (n >= 4 && n < 8) {
-    uint32_t head;
-    uint32_t tail;
-    std::memcpy(&head, in, 4);
-    std::memcpy(&tail, in + n - 4, 4);
-    std::memcpy(out, &head, 4);
-    std::memcpy(out + n - 4, &tail, 4);
-  } else if (n < 4) {
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(in[i]);
-  } else {
-    std::memcpy(out, in, n);
-  }
-}
 
 std::unique_ptr<Buffer> NewBuffer(int64_t bytes) {
   std::unique_ptr<Buffer> buffer = Allocator::Default()->Allocate(std::max<int64_t>(bytes, 1));
@@ -106,7 +84,7 @@ Array GatherColumn(const DataType& type, std::span<const Array* const> columns,
     for (int64_t i = 0; i < n; ++i) {
       const RowRef& ref = rows[static_cast<size_t>(i)];
       const std::string_view v = columns[ref.source]->BinaryValue(ref.row);
-      CopyValue(out + at, v.data(), v.size());
+      CopyShort(out + at, v.data(), v.size());
       at += static_cast<int32_t>(v.size());
       offset[i + 1] = at;
     }

@@ -6,32 +6,12 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/ops/sort/short_copy.h"
 #include "sluice/table/allocator.h"
 #include "sluice/table/bitmap.h"
 
 namespace sluice {
 namespace {
-
-// Copies n <= 12 bytes with overlapping fixed-size moves instead of a library call.
-inline void CopyShort(char* out, const char* in, uint32_t n) {
-  if (n >= 8) {
-    uint64_t head;
-    uint64_t tail;
-    std::memcpy(&head, in, 8);
-    std::memcpy(&tail, in + n - 8, 8);
-    std::memcpy(out, &head, 8);
-    std::memcpy(out + n - 8, &tail, 8);
-  } else if (n >= 4) {
-    uint32_t head;
-    uint32_t tail;
-    std::memcpy(&head, in, 4);
-    std::memcpy(&tail, in + n - 4, 4);
-    std::memcpy(out, &head, 4);
-    std::memcpy(out + n - 4, &tail, 4);
-  } else {
-    for (uint32_t i = 0; i < n; ++i) out[i] = in[i];
-  }
-}
 
 // Rows scattered per column in chunks, so a chunk's records stay in cache across the columns.
 constexpr size_t kChunk = 256;
