@@ -79,7 +79,6 @@ void GroupByPartial::Consume(const RecordBatch& batch, int64_t position) {
     case Mode::kOpen: {
       const int64_t groups_before = state_->num_groups();
       state_->Consume(batch, position);
-      rows_in_ += batch.num_rows();
       if (!Account()) {
         mode_ = Mode::kFrozen;
       } else if (state_->num_groups() >= spill_.partition_first_groups() &&

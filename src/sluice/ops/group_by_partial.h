@@ -133,7 +133,6 @@ class GroupByPartial {
   std::vector<std::vector<PassedRows>> scattered_;  // by spill partition
   int64_t scattered_bytes_ = 0;
   int64_t memory_run_bytes_ = 0;  // held by runs kept in memory
-  int64_t rows_in_ = 0;
   std::vector<std::vector<int64_t>> rows_of_partition_;
   std::vector<int64_t> missing_;
   std::vector<int64_t> all_rows_;

@@ -224,8 +224,7 @@ void HashAggregation::Merge(const HashAggregation& other, std::span<const uint32
       from.PrefetchKey(groups[i + kAhead]);
       table_.PrefetchSlot(from.hash(groups[i + kAhead]));
     }
-    to[i] = table_.FindOrInsert(other.table_.hash(groups[i]), other.table_.key(groups[i]),
-                                /*copy_key=*/false);
+    to[i] = table_.FindOrInsert(from.hash(groups[i]), from.key(groups[i]), /*copy_key=*/false);
   }
   ResizeAggregators();
   for (size_t a = 0; a < aggregators_.size(); ++a) {

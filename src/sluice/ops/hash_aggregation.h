@@ -64,7 +64,6 @@ class HashAggregation {
   // Whether the result depends on rows' stream positions (first, last, user aggregates), so
   // spilled rows must carry theirs.
   bool order_sensitive() const { return order_sensitive_; }
-  const std::vector<int>& key_columns() const { return key_columns_; }
   // The input columns the query reads (keys and aggregate inputs), ascending: all a spilled row
   // needs to carry.
   std::vector<int> input_columns() const;
