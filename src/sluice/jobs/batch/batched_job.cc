@@ -359,12 +359,18 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     worker.backoff_max = std::max(options_.retry_delay * 8, options_.retry_delay);
     worker.stop_on_failure = false;
 
+    // The job may hold partitions of chunks that are now cache hits: a killed earlier run stored
+    // their output but died before the ledger marked them done. Claiming one completes it without
+    // running the task again, and is no attempt of this run (the ledger still counts the claim).
+    std::vector<bool> computing(n, false);
+    for (int c : to_compute) computing[static_cast<size_t>(c)] = true;
     batch::ChunkQueue queue;
     std::mutex mu;
     std::map<int, int64_t> attempts;  // guarded by mu
     jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
       json d = json::parse(ctx.lease.definition_json);
       const int c = d.at("chunk").get<int>();
+      if (c >= 0 && static_cast<size_t>(c) < n && !computing[static_cast<size_t>(c)]) return;
       {
         std::lock_guard lock(mu);
         ++attempts[c];

@@ -1,6 +1,8 @@
 #include "sluice/jobs/batch/batched_job.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,7 +19,9 @@
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/jobs/batch/batch_manifest.h"
+#include "sluice/jobs/batch/chunk_cache.h"
 #include "sluice/jobs/batch/chunking.h"
+#include "sluice/ledger/ledger.h"
 #include "sluice/table/builder.h"
 
 namespace sluice {
@@ -361,6 +365,75 @@ TEST_F(BatchedJobTest, AnInterruptedRunResumesWithOnlyTheMissingChunks) {
     }
   }
   EXPECT_EQ(Output(out), Unchunked());
+}
+
+// A run killed by SIGKILL after a chunk's output reached the cache but before the ledger marked
+// its partition done: the resumed run serves that chunk from the cache, computes it no more, and
+// reports no attempt for it. The kill is reproduced exactly: after a full run, the ledger and
+// cache are set back to what the killed run leaves (the job of the same keys, two partitions
+// claimed by a process that is gone, only their outputs in the cache, no manifest).
+TEST_F(BatchedJobTest, AChunkCachedButNotMarkedDoneIsServedFromTheCache) {
+  const std::string out = Path("out");
+  const std::string state = out + "/.sluice";
+  const BatchedReport full = Batched(PerCustomerSums, Options(4)).Run(Inputs(), out);
+  ASSERT_FALSE(full.ledger_job.empty());
+
+  stdfs::remove(out + "/manifest.json");
+  for (const char* suffix : {"", "-wal", "-shm"}) stdfs::remove(state + "/ledger.db" + suffix);
+  std::set<std::string> cached_keys;
+  {
+    auto ledger = ledger::OpenLedger(state + "/ledger.db");
+    const ledger::JobRecord job = ledger->CreateJob(full.ledger_job);
+    std::vector<ledger::PartitionSpec> specs;
+    for (const ChunkOutcome& o : full.chunks) {
+      specs.push_back({fmt::format("chunk-{:05d}", o.chunk),
+                       nlohmann::json{{"chunk", o.chunk}, {"key", o.key}}.dump(), 3});
+    }
+    ledger->AddPartitions(job.id, specs);
+    ledger->SealJob(job.id);
+    // The owner of the leases: a process of this host that has exited.
+    const pid_t gone = fork();
+    ASSERT_GE(gone, 0);
+    if (gone == 0) _exit(0);
+    ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    const std::vector<ledger::Lease> leases =
+        ledger->Claim(job.id, {.owner = fmt::format("{}:{}", host, gone), .max_partitions = 2});
+    ASSERT_EQ(leases.size(), 2u);
+    for (const ledger::Lease& lease : leases) {
+      cached_keys.insert(nlohmann::json::parse(lease.definition_json).at("key"));
+    }
+  }
+  batch::ChunkCache(state + "/cache").Prune(cached_keys);
+
+  std::atomic<int> computed{0};
+  auto counting = [&](const ChunkInputs& in) {
+    ++computed;
+    return PerCustomerSums(in);
+  };
+  const BatchedReport resumed = Batched(counting, Options(4)).Run(Inputs(), out);
+  EXPECT_EQ(resumed.ledger_job, full.ledger_job);
+  EXPECT_EQ(Counts(resumed), (std::map<std::string, int>{{"hit", 2}, {"miss", 2}}));
+  EXPECT_EQ(computed.load(), 2);
+  for (const ChunkOutcome& o : resumed.chunks) {
+    if (cached_keys.contains(o.key)) {
+      EXPECT_EQ(o.status, ChunkStatus::kHit) << o.chunk;
+      EXPECT_EQ(o.reason, "computed by an earlier run that did not finish") << o.chunk;
+      EXPECT_EQ(o.attempts, 0) << o.chunk;
+    } else {
+      EXPECT_EQ(o.status, ChunkStatus::kMiss) << o.chunk;
+      EXPECT_EQ(o.attempts, 1) << o.chunk;
+    }
+  }
+  EXPECT_EQ(Output(out), Unchunked());
+  // Every partition of the job ended done.
+  auto ledger = ledger::OpenLedger(state + "/ledger.db");
+  const std::optional<ledger::JobRecord> job = ledger->FindJob(full.ledger_job);
+  ASSERT_TRUE(job);
+  for (const ledger::PartitionRecord& p : ledger->ListPartitions(job->id)) {
+    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key;
+  }
 }
 
 TEST_F(BatchedJobTest, FailedChunksAreRetriedThenReportedByName) {
