@@ -106,20 +106,16 @@ inline Masks Classify(const char* p, char quote) {
 #endif
 }
 
-}  // namespace
-
-// Cloned for CPUs with POPCNT (all x86-64 since about 2008): without it std::popcount is a
-// libgcc call per 64 bytes.
-#if defined(__x86_64__)
-__attribute__((target_clones("popcnt", "default")))
-#endif
-RowBoundaryScanner::Result
-RowBoundaryScanner::ScanWords(const char* data, size_t size) {
-  Result r;
+// The word loop, inlined into each dispatch variant below so that each is compiled for its own
+// target.
+[[gnu::always_inline]] inline RowBoundaryScanner::Result ScanWordsLoop(const char* data,
+                                                                       size_t size, char quote,
+                                                                       bool& in_quotes) {
+  RowBoundaryScanner::Result r;
   // With no quote character every newline ends a row; a NUL quote never matches real text
   // in practice, but keep it exact by masking quotes out.
-  const bool quoting = dialect_.quote != '\0';
-  uint64_t carry = in_quotes_ ? ~uint64_t{0} : 0;
+  const bool quoting = quote != '\0';
+  uint64_t carry = in_quotes ? ~uint64_t{0} : 0;
   char tail[64];
   for (size_t base = 0; base < size; base += 64) {
     const char* p = data + base;
@@ -129,7 +125,7 @@ RowBoundaryScanner::ScanWords(const char* data, size_t size) {
       std::memcpy(tail, p, n);
       p = tail;
     }
-    Masks m = Classify(p, dialect_.quote);
+    Masks m = Classify(p, quote);
     if (!quoting) m.quotes = 0;
     if (n < 64) m.quotes &= (uint64_t{1} << n) - 1;  // padding zeros are not quotes
     const uint64_t inside = PrefixXor(m.quotes) ^ carry;
@@ -144,8 +140,42 @@ RowBoundaryScanner::ScanWords(const char* data, size_t size) {
     }
     r.newlines += std::popcount(m.newlines);
   }
-  in_quotes_ = carry != 0;
+  in_quotes = carry != 0;
   return r;
+}
+
+using ScanWordsFn = RowBoundaryScanner::Result (*)(const char*, size_t, char, bool&);
+
+RowBoundaryScanner::Result ScanWordsPortable(const char* data, size_t size, char quote,
+                                             bool& in_quotes) {
+  return ScanWordsLoop(data, size, quote, in_quotes);
+}
+
+#if defined(__x86_64__)
+// For CPUs with POPCNT (all x86-64 since about 2008): without it std::popcount is a libgcc call
+// per 64 bytes. Picked at run time rather than by target_clones, whose ifunc resolver runs
+// before the sanitizers' runtimes are initialised and crashes ThreadSanitizer builds.
+__attribute__((target("popcnt"))) RowBoundaryScanner::Result ScanWordsPopcnt(const char* data,
+                                                                             size_t size,
+                                                                             char quote,
+                                                                             bool& in_quotes) {
+  return ScanWordsLoop(data, size, quote, in_quotes);
+}
+#endif
+
+ScanWordsFn PickScanWords() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("popcnt")) return ScanWordsPopcnt;
+#endif
+  return ScanWordsPortable;
+}
+
+}  // namespace
+
+RowBoundaryScanner::Result RowBoundaryScanner::ScanWords(const char* data, size_t size) {
+  static const ScanWordsFn scan = PickScanWords();
+  return scan(data, size, dialect_.quote, in_quotes_);
 }
 
 }  // namespace sluice::csv
