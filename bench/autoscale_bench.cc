@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -16,6 +18,13 @@ namespace {
 
 double Throughput(const sluice::DemoResult& r) {
   return static_cast<double>(r.bytes) / r.report.wall_seconds / (1 << 20);
+}
+
+// Cores the run kept busy on average: stage functions' thread CPU time over wall time.
+double CoresUsed(const sluice::DemoResult& r) {
+  double cpu = 0;
+  for (const auto& stage : r.report.stages) cpu += stage.cpu_seconds;
+  return cpu / r.report.wall_seconds;
 }
 
 }  // namespace
@@ -38,6 +47,11 @@ int main(int argc, char** argv) {
   bool no_grid = false;
   app.add_flag("--no-grid", no_grid,
                "Only the autoscaled runs (to try autoscaler changes quickly)");
+  bool no_auto = false;
+  app.add_flag("--no-auto", no_auto, "Only the static runs");
+  std::vector<std::string> only;
+  app.add_option("--static", only,
+                 "Instead of the grid, these static allocations (read,concat,write), e.g. 4,2,1");
   CLI11_PARSE(app, argc, argv);
 
   sluice::RunOptions run;
@@ -67,18 +81,34 @@ int main(int argc, char** argv) {
   std::vector<int> cpu_choices;
   for (int c = 1; c <= cores; c *= 2) cpu_choices.push_back(c);
   if (cpu_choices.back() != cores) cpu_choices.push_back(cores);
+  std::vector<std::array<int, 3>> grid;
+  for (const std::string& text : only) {
+    std::array<int, 3> c{};
+    if (std::sscanf(text.c_str(), "%d,%d,%d", &c[0], &c[1], &c[2]) != 3) {
+      fmt::print(stderr, "--static wants read,concat,write, not '{}'\n", text);
+      return 2;
+    }
+    grid.push_back(c);
+  }
+  if (only.empty() && !no_grid) {
+    for (int read : {2, 4, 8, 16}) {
+      for (int concat : cpu_choices) {
+        for (int write : {1, 2, 4}) grid.push_back({read, concat, write});
+      }
+    }
+  }
   double best_static = 0;
   std::string best_config;
-  for (int read : no_grid ? std::vector<int>{} : std::vector<int>{2, 4, 8, 16}) {
-    for (int concat : cpu_choices) {
-      for (int write : {1, 2, 4}) {
+  for (const auto& [read, concat, write] : grid) {
+    {
+      {
         sluice::DemoOptions d = demo;
         d.pinned = {{"list", 1}, {"read", read}, {"concat", concat}, {"write", write}};
         sluice::DemoResult result;
         const double mib_s = median_of(d, /*autoscale=*/false, &result);
         std::string config = fmt::format("read={} concat={} write={}", read, concat, write);
-        fmt::print("static {:<28} {:8.1f} MiB/s  peak {}\n", config, mib_s,
-                   sluice::FormatBytes(result.report.peak_memory));
+        fmt::print("static {:<28} {:8.1f} MiB/s  peak {}  cores used {:.2f}\n", config, mib_s,
+                   sluice::FormatBytes(result.report.peak_memory), CoresUsed(result));
         std::fflush(stdout);
         if (mib_s > best_static) {
           best_static = mib_s;
@@ -87,12 +117,14 @@ int main(int argc, char** argv) {
       }
     }
   }
+  if (no_auto) return 0;
   sluice::DemoResult autoscaled;
   const double auto_mib_s = median_of(demo, /*autoscale=*/true, &autoscaled);
-  fmt::print("autoscaled: {:.1f} MiB/s, peak memory {} of {}\n{}", auto_mib_s,
+  fmt::print("autoscaled: {:.1f} MiB/s, peak memory {} of {}, cores used {:.2f}\n{}", auto_mib_s,
              sluice::FormatBytes(autoscaled.report.peak_memory),
-             sluice::FormatBytes(run.memory_budget), autoscaled.report.Summary());
-  if (no_grid) return 0;
+             sluice::FormatBytes(run.memory_budget), CoresUsed(autoscaled),
+             autoscaled.report.Summary());
+  if (grid.empty()) return 0;
   fmt::print(
       "autoscale: {:.1f} MiB/s vs best static ({}) {:.1f} MiB/s = {:.1f}% (target >= 95%); peak "
       "memory {} within budget {}: {}\n",

@@ -5,6 +5,7 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/cores.h"
+#include "sluice/base/heap_tuning.h"
 #include "sluice/base/log.h"
 #include "sluice/flow/scheduler_internal.h"
 
@@ -56,6 +57,8 @@ Scheduler::Scheduler(std::string name, std::vector<StageSpec>& specs, const RunO
       options_(options),
       budget_(options.memory_budget),
       cancel_token_(cancel_source_.token()) {
+  // Every pipeline streams buffers between threads: reuse them instead of faulting them in anew.
+  TuneHeapForStreaming();
   if (specs.empty()) throw InvalidArgument("pipeline '{}' has no stages", name_);
   if (specs.front().type != StageType::kSource) {
     throw InvalidArgument("pipeline '{}' must start with a source", name_);
