@@ -48,7 +48,11 @@ int64_t CountSetBits(const uint8_t* bits, int64_t offset, int64_t length) {
 void CopyBits(const uint8_t* src, int64_t src_offset, int64_t length, uint8_t* dst,
               int64_t dst_offset) {
   if (((src_offset | dst_offset) & 7) == 0) {
-    std::memcpy(dst + (dst_offset >> 3), src + (src_offset >> 3), static_cast<size_t>(length >> 3));
+    // memcpy of nothing still needs valid pointers; an empty bitmap may have none.
+    if (length >= 8) {
+      std::memcpy(dst + (dst_offset >> 3), src + (src_offset >> 3),
+                  static_cast<size_t>(length >> 3));
+    }
     int64_t done = length & ~int64_t{7};
     for (int64_t i = done; i < length; ++i) {
       if (GetBit(src, src_offset + i)) SetBit(dst, dst_offset + i);

@@ -38,7 +38,7 @@ void BitmapBuilder::AppendN(bool bit, int64_t n) {
     int64_t end = length_ + n;
     for (; i < end && (i & 7) != 0; ++i) SetBit(bits, i);
     int64_t whole = (end - i) / 8;
-    std::memset(bits + i / 8, 0xff, static_cast<size_t>(whole));
+    if (whole > 0) std::memset(bits + i / 8, 0xff, static_cast<size_t>(whole));
     for (i += whole * 8; i < end; ++i) SetBit(bits, i);
   }
   length_ += n;
