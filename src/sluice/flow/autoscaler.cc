@@ -43,7 +43,10 @@ int NextConcurrency(const ScaleSignals& in) {
   }
   const double backpressured = in.window.backpressured();
   const bool starved = in.window.idle() > kStarvedAbove && !in.filling;
-  if (backpressured > kHeavilyBackpressuredAbove) {
+  if (backpressured > kBackpressuredAbove && !in.io) {
+    // Hold: a CPU task blocked on its output gives its core up anyway, and shrinking for one
+    // phase of heavy items downstream leaves the stage short in the lighter phase after it.
+  } else if (backpressured > kHeavilyBackpressuredAbove) {
     // Output is what limits this stage: more tasks would only hold more memory.
     next = in.current - std::max(1, in.current / 4);
   } else if (backpressured > kBackpressuredAbove) {

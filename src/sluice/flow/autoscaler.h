@@ -13,9 +13,11 @@
 // front of it and starve it of room for its own outputs. Like TCP after a loss, past the
 // concurrency at which its output last backed up a stage grows by one, not by doubling: a cheap
 // upstream stage keeps the backlog large whatever downstream absorbs, and doubling on it made
-// stages swing between filling the budget and too few tasks. It shrinks by one when
+// stages swing between filling the budget and too few tasks. An I/O stage shrinks by one when
 // backpressured 30% of the time and by a quarter past 50% (more tasks would only hold more
-// output nobody can take), and when mostly starved, except while the pipeline is still filling.
+// output nobody can take, and each may be computing too); a CPU stage holds instead, since its
+// blocked tasks give their cores up. Any stage shrinks when mostly starved, except while the
+// pipeline is still filling.
 // Never beyond [min, max] nor past what the budget can pay for. I/O stages get twice the need
 // rather than 1.2x: an idle I/O slot costs only a sleeping thread, while an item queued in front
 // of a busy one holds memory.
@@ -33,12 +35,15 @@ struct ScaleSignals {
   int current = 1;
   int min = 1;
   int max = 1;
-  int budget_cap = 1;       // tasks the stage's budget can pay for at once
-  double ns_per_input = 0;  // busy time per input item (EWMA); 0 when unknown
-  double arrival_rate = 0;  // items per second into the stage's queue over the window
-  int64_t backlog = 0;      // items queued now
-  StageTimes window;        // how the stage's slots spent the window
-  bool io = false;          // an I/O stage: a spare slot costs a sleeping thread, not a core
+  int budget_cap = 1;  // tasks the stage's budget can pay for at once
+  // Busy time per input item (EWMA), without time spent waiting for a core; 0 when unknown.
+  double ns_per_input = 0;
+  // Items per second into the stage's queue over the window, less what merely piled up in it
+  // (the backlog counts those).
+  double arrival_rate = 0;
+  int64_t backlog = 0;  // items queued now
+  StageTimes window;    // how the stage's slots spent the window
+  bool io = false;      // an I/O stage: a spare slot costs a sleeping thread, not a core
   // The concurrency of the last window in which the stage's output backed up (backpressured
   // past 30%); 0 when it never did.
   int backed_up_at = 0;

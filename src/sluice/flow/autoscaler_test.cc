@@ -63,19 +63,41 @@ TEST(AutoscalerTest, NeverPastMaxOrBudget) {
   EXPECT_EQ(NextConcurrency(in), 3);
 }
 
-TEST(AutoscalerTest, DoesNotGrowWhileBackpressuredAndShrinksWhenMostlySo) {
+TEST(AutoscalerTest, AnIoStageDoesNotGrowWhileBackpressuredAndShrinksWhenMostlySo) {
   ScaleSignals in{.current = 8,
                   .min = 1,
                   .max = 64,
                   .budget_cap = 1000,
                   .ns_per_input = 5e6,
                   .backlog = 1000,
-                  .window = Times(850, 150, 0)};
+                  .window = Times(850, 150, 0),
+                  .io = true};
   EXPECT_EQ(NextConcurrency(in), 8);  // 15% backpressured: hold
   in.window = Times(600, 400, 0);
   EXPECT_EQ(NextConcurrency(in), 7);  // 40%: one fewer
   in.window = Times(300, 700, 0);
   EXPECT_EQ(NextConcurrency(in), 6);
+}
+
+TEST(AutoscalerTest, ACpuStageHoldsItsWidthWhenBackpressured) {
+  // Its blocked tasks give their cores up; shrinking would leave it short once the items
+  // downstream get lighter again.
+  ScaleSignals in{.current = 2,
+                  .min = 1,
+                  .max = 2,
+                  .budget_cap = 1000,
+                  .ns_per_input = 5e6,
+                  .backlog = 10,
+                  .window = Times(300, 700, 0)};
+  EXPECT_EQ(NextConcurrency(in), 2);
+  in.window = Times(600, 400, 0);
+  EXPECT_EQ(NextConcurrency(in), 2);
+  // Starved, it still shrinks.
+  in.current = 4;
+  in.max = 4;
+  in.backlog = 0;
+  in.window = Times(100, 0, 900);
+  EXPECT_LT(NextConcurrency(in), 4);
 }
 
 TEST(AutoscalerTest, ShrinksWhenStarved) {

@@ -1,12 +1,12 @@
 // Scheduler: construction, the worker loop, picking tasks and their lifecycle.
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 
 #include "sluice/base/check.h"
 #include "sluice/base/cores.h"
 #include "sluice/base/heap_tuning.h"
 #include "sluice/base/log.h"
+#include "sluice/base/thread_clock.h"
 #include "sluice/flow/scheduler_internal.h"
 
 namespace sluice::flow_internal {
@@ -17,14 +17,6 @@ constexpr double kTargetTaskNs = 200'000;
 constexpr int kMaxChunk = 256;
 // Half the budget is split into per-stage shares; the rest is shared.
 constexpr double kReservedFraction = 0.5;
-
-// CPU time of the calling thread; a stage's CPU use, unlike its wall time, does not count waits
-// or time preempted by other threads.
-int64_t ThreadCpuNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 bool ProducesOutput(StageType type) {
   return type != StageType::kSink && type != StageType::kReduce;
@@ -102,8 +94,10 @@ Scheduler::Scheduler(std::string name, std::vector<StageSpec>& specs, const RunO
     s->min_concurrency = min;
     s->max_concurrency = max;
     // CPU stages start at full width (downstream-first picking already keeps cheap stages from
-    // hogging cores); I/O stages start narrow, since each task holds a thread and memory.
-    s->limit = options.autoscale && s->io ? min : max;
+    // hogging cores). I/O stages start at four tasks per core, enough to keep the cores fed when
+    // a task waits a few times longer than it computes; the autoscaler moves them from there
+    // (starting at one cost a short run its first 100-200 ms in doublings).
+    s->limit = options.autoscale && s->io ? std::clamp(4 * cpu_threads_, min, max) : max;
     s->peak_limit = s->limit;
     stages_.push_back(std::move(s));
   }
@@ -399,6 +393,7 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
   std::exception_ptr error;
   const Clock::time_point begin = Clock::now();
   const int64_t cpu_begin = ThreadCpuNs();
+  const int64_t runqueue_begin = task->io ? ThreadRunqueueWaitNs() : 0;
   try {
     TaskContext ctx(this, task);
     switch (task->kind) {
@@ -417,6 +412,8 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
   }
   const Clock::duration busy = Clock::now() - begin - task->waited;
   const int64_t cpu_ns = ThreadCpuNs() - cpu_begin;
+  const Clock::duration runqueue_wait =
+      std::chrono::nanoseconds(task->io ? ThreadRunqueueWaitNs() - runqueue_begin : 0);
   lock.lock();
   s.cpu_ns += cpu_ns;
   if (!error && !aborted_) {
@@ -428,7 +425,8 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
   }
   if (error) FailLocked(error, s.spec->name, task->item);
   s.busy += busy;
-  UpdateEstimatesLocked(s, *task, busy);
+  // The estimate is what a task takes with a core free when it wants one.
+  UpdateEstimatesLocked(s, *task, std::max(Clock::duration{}, busy - runqueue_wait));
   task->inputs.clear();
   task->inputs_paid.Release();
   task->outputs.clear();

@@ -124,7 +124,8 @@ struct StageState {
   StageTimes scale_times;
   int64_t arrivals = 0;
   int64_t scale_arrivals = 0;
-  int backed_up_at = 0;  // the limit when the stage last had its output backed up (autoscaler)
+  int64_t scale_backlog = 0;  // queue_items at the last autoscaler decision
+  int backed_up_at = 0;       // the limit when the stage last had its output backed up (autoscaler)
 
   std::atomic<bool> downstream_hungry{false};  // read without mu_ by emitters
 };

@@ -16,7 +16,7 @@ constexpr auto kSampleEvery = std::chrono::milliseconds(10);
 constexpr auto kScaleEvery = std::chrono::milliseconds(200);
 // Decisions come faster while the run warms up, so short runs do not spend their first half
 // second at the starting concurrency.
-constexpr auto kWarmupScaleEvery = std::chrono::milliseconds(50);
+constexpr auto kWarmupScaleEvery = std::chrono::milliseconds(20);
 constexpr auto kWarmup = std::chrono::seconds(1);
 constexpr auto kSecond = std::chrono::seconds(1);
 constexpr double kEwmaAlpha = 0.3;
@@ -135,6 +135,7 @@ void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
     if (s.finished || s.min_concurrency == s.max_concurrency) {
       s.scale_times = s.times;
       s.scale_arrivals = s.arrivals;
+      s.scale_backlog = static_cast<int64_t>(s.queue_items);
       continue;
     }
     ScaleSignals in;
@@ -150,7 +151,13 @@ void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
     in.budget_cap =
         static_cast<int>(std::min(1e6, static_cast<double>(budget_.limit()) / task_bytes));
     in.ns_per_input = s.has_estimates ? s.ns_per_input : 0;
-    in.arrival_rate = static_cast<double>(s.arrivals - s.scale_arrivals) / window_seconds;
+    // Items that only piled up in the queue are counted by the backlog term, not as a rate: a
+    // fast producer filling the queue at the start is a burst, not a sustained arrival rate.
+    const int64_t piled_up =
+        std::max<int64_t>(0, static_cast<int64_t>(s.queue_items) - s.scale_backlog);
+    in.arrival_rate =
+        static_cast<double>(std::max<int64_t>(0, s.arrivals - s.scale_arrivals - piled_up)) /
+        window_seconds;
     in.backlog = static_cast<int64_t>(s.queue_items);
     in.window = s.times - s.scale_times;
     in.io = s.io;
@@ -164,6 +171,7 @@ void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
     s.peak_limit = std::max(s.peak_limit, next);
     s.scale_times = s.times;
     s.scale_arrivals = s.arrivals;
+    s.scale_backlog = static_cast<int64_t>(s.queue_items);
   }
   if (grew) NotifyWorkLocked();
 }
