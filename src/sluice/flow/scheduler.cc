@@ -15,6 +15,7 @@ namespace {
 // A CPU task should run about this long so per-task scheduling cost stays small.
 constexpr double kTargetTaskNs = 200'000;
 constexpr int kMaxChunk = 256;
+constexpr double kClockTasksAboveNs = 100'000;
 // Half the budget is split into per-stage shares; the rest is shared.
 constexpr double kReservedFraction = 0.5;
 
@@ -389,11 +390,17 @@ int64_t Scheduler::EstimateLocked(const StageState& s, int chunk) const {
 
 void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
   StageState& s = *stages_[task->stage];
+  // The thread clocks are system calls (about 2 us each on a VM): read them only around tasks
+  // long enough for that not to matter. A short CPU task is hardly ever preempted, so its wall
+  // time stands in for its CPU time.
+  const bool clocked =
+      task->io || !s.has_estimates ||
+      s.ns_per_input * static_cast<double>(task->input_count) >= kClockTasksAboveNs;
   lock.unlock();
   std::exception_ptr error;
   const Clock::time_point begin = Clock::now();
-  const int64_t cpu_begin = ThreadCpuNs();
-  const int64_t runqueue_begin = task->io ? ThreadRunqueueWaitNs() : 0;
+  const int64_t cpu_begin = clocked ? ThreadCpuNs() : 0;
+  const int64_t runqueue_begin = clocked ? ThreadRunqueueWaitNs() : 0;
   try {
     TaskContext ctx(this, task);
     switch (task->kind) {
@@ -411,9 +418,11 @@ void Scheduler::ExecuteLocked(std::unique_lock<std::mutex>& lock, Task* task) {
     error = std::current_exception();
   }
   const Clock::duration busy = Clock::now() - begin - task->waited;
-  const int64_t cpu_ns = ThreadCpuNs() - cpu_begin;
+  const int64_t cpu_ns = clocked
+                             ? ThreadCpuNs() - cpu_begin
+                             : std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count();
   const Clock::duration runqueue_wait =
-      std::chrono::nanoseconds(task->io ? ThreadRunqueueWaitNs() - runqueue_begin : 0);
+      std::chrono::nanoseconds(clocked ? ThreadRunqueueWaitNs() - runqueue_begin : 0);
   lock.lock();
   s.cpu_ns += cpu_ns;
   if (!error && !aborted_) {
