@@ -41,7 +41,7 @@ class BufferBuilder {
   // Grows the size by n bytes, zeroed.
   void AppendZeros(int64_t n) {
     Reserve(n);
-    std::memset(data_ + size_, 0, static_cast<size_t>(n));
+    if (n > 0) std::memset(data_ + size_, 0, static_cast<size_t>(n));
     size_ += n;
   }
   // Only after Reserve: the caller writes the bytes itself.
