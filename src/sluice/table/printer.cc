@@ -45,7 +45,9 @@ std::string FormatTimestamp(int64_t value, TimeUnit unit) {
       break;
   }
   int64_t seconds = FloorDiv(value, per_second);
-  int64_t fraction = value - seconds * per_second;
+  // Not value - seconds * per_second: the product overflows for values near the int64 limits.
+  int64_t fraction = value % per_second;
+  if (fraction < 0) fraction += per_second;
   int64_t days = FloorDiv(seconds, 86400);
   int64_t second_of_day = seconds - days * 86400;
   std::string out = fmt::format("{} {:02}:{:02}:{:02}", FormatDate(days), second_of_day / 3600,
