@@ -114,8 +114,10 @@ TEST_F(BatchCliTest, CommandTaskOutputReadsInDuckDbAndReRunsHitTheCache) {
 
   Result again = RunBatch(Flags(8, out), Task());
   ASSERT_EQ(again.status, 0) << again.out;
-  EXPECT_EQ(Report()["counts"]["hit"], 8);
-  for (const json& c : Report()["chunks"]) EXPECT_EQ(c["attempts"], 0);
+  // A named copy: ranging over Report()["chunks"] would read the destroyed temporary.
+  const json hits = Report();
+  EXPECT_EQ(hits["counts"]["hit"], 8);
+  for (const json& c : hits["chunks"]) EXPECT_EQ(c["attempts"], 0);
 
   // One more input file, with one order of customer 7: only that customer's chunk changes.
   duckdb_->Query(
