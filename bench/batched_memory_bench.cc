@@ -9,7 +9,6 @@
 // Usage: sluice_batched_memory_bench [--rows 16000000] [--chunks 64] [--memory 64MiB]
 //        [--threads 0] [--dir DIR]
 #include <fmt/format.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include <unordered_map>
 
 #include "sluice/base/bytes.h"
+#include "sluice/base/heap_tuning.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/jobs/batch/batched_job.h"
@@ -135,9 +135,10 @@ int main(int argc, char** argv) {
   app.add_option("--child", child, "Internal: run one measured configuration");
   CLI11_PARSE(app, argc, argv);
   if (!child.empty()) {
-    // One malloc arena (as sluice compact sets it): with one per thread, the executor's many
-    // I/O threads each keep what they freed and RSS says more about glibc than the task.
-    mallopt(M_ARENA_MAX, 1);
+    // The heap as every sluice pipeline sets it (one arena, buffers reused): with glibc's
+    // defaults the executor's many I/O threads each keep what they freed and RSS says more about
+    // glibc than the task. The unchunked run may build no pipeline, so it is set here for all.
+    sluice::TuneHeapForStreaming();
     const std::vector<BatchInput> inputs = {
         BatchInput::Parquet("orders", {(stdfs::path(dir_flag) / "orders").string()})};
     if (child == "unchunked") {

@@ -2,12 +2,10 @@
 
 #include <malloc.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include "sluice/base/bytes.h"
-#include "sluice/base/cores.h"
 
 extern char** environ;
 
@@ -28,7 +26,7 @@ bool Tune() {
   // Setting either threshold turns glibc's dynamic adjustment off for both, so both are set.
   bool ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(32_MiB)) == 1;
   ok = mallopt(M_TRIM_THRESHOLD, static_cast<int>(64_MiB)) == 1 && ok;
-  ok = mallopt(M_ARENA_MAX, std::max(2, UsableCores())) == 1 && ok;
+  ok = mallopt(M_ARENA_MAX, 1) == 1 && ok;
   return ok;
 }
 

@@ -8,8 +8,10 @@
 // does by default:
 // - buffers below 32 MiB come from the heap, not from an mmap each (fixed threshold);
 // - a heap keeps up to 64 MiB free at its top instead of trimming it away;
-// - at most as many arenas as cores, so the memory kept for reuse stays near what the memory
-//   budget admits rather than growing with every I/O thread.
+// - one arena, so the memory kept for reuse stays near what the memory budget admits rather
+//   than growing with every I/O thread (each arena keeps what its threads freed). Buffers are
+//   allocated per chunk, not per value, so threads hardly ever contend for it: on the demo one
+//   arena ran as fast as two, with 96 instead of 131 MB peak RSS.
 // Buffers of 32 MiB and more still get their own mapping and go back when freed.
 //
 // Applies once per process; a user who set malloc tunables (GLIBC_TUNABLES with "malloc", or a
