@@ -15,6 +15,9 @@ namespace {
 // A CPU task should run about this long so per-task scheduling cost stays small.
 constexpr double kTargetTaskNs = 200'000;
 constexpr int kMaxChunk = 256;
+// Splitting a queue among free cores stops at pieces this long: below it, picking and completing
+// the extra task costs more than the parallelism gains.
+constexpr double kMinSplitTaskNs = 25'000;
 constexpr double kClockTasksAboveNs = 100'000;
 // Half the budget is split into per-stage shares; the rest is shared.
 constexpr double kReservedFraction = 0.5;
@@ -192,7 +195,8 @@ void Scheduler::WorkerLoop(Pool pool) {
     if (task == nullptr && (done_ || aborted_)) break;
     if (task == nullptr) {
       ++state.idle;
-      state.cv.wait(lock);
+      state.cv.wait(lock, [&] { return state.wakeups > 0 || done_ || aborted_; });
+      if (state.wakeups > 0) --state.wakeups;
       --state.idle;
       continue;
     }
@@ -367,12 +371,16 @@ void Scheduler::TakeInputsLocked(StageState& s, Task& task, size_t count) {
 
 int Scheduler::ChunkSizeLocked(const StageState& s) const {
   if (s.io || s.spec->type == StageType::kSource || !s.has_estimates) return 1;
-  const double per_task = kTargetTaskNs / std::max(1.0, s.ns_per_input);
-  int chunk = static_cast<int>(std::clamp(per_task, 1.0, static_cast<double>(kMaxChunk)));
-  // Leave work for the other slots of this stage.
-  const int free_slots = std::max(1, s.limit - s.running);
+  const double ns = std::max(1.0, s.ns_per_input);
+  const int chunk = static_cast<int>(std::clamp(kTargetTaskNs / ns, 1.0, double{kMaxChunk}));
+  const int min_piece =
+      static_cast<int>(std::clamp(kMinSplitTaskNs / ns, 1.0, static_cast<double>(chunk)));
+  // Leave work for the other slots of this stage, but only for slots a core could run now: split
+  // for a core that is busy elsewhere and the pieces just get smaller down the chain.
+  const int free_cores = cpu_threads_ - cpu_active_;
+  const int free_slots = std::max(1, std::min(s.limit - s.running, free_cores));
   const int fair = static_cast<int>((s.queue_items + free_slots - 1) / free_slots);
-  return std::max(1, std::min(chunk, fair));
+  return std::max(min_piece, std::min(chunk, fair));
 }
 
 int64_t Scheduler::EstimateLocked(const StageState& s, int chunk) const {
@@ -501,9 +509,12 @@ void Scheduler::NotifyWorkLocked() {
       for (const auto& s : stages_) wanted += s->io ? static_cast<size_t>(s->limit) : 0;
     }
     const bool can_spawn = !done_ && !aborted_ && state.threads.size() < wanted;
-    if (state.idle == 0 && !can_spawn) continue;  // every thread is busy: nobody to tell
+    const bool can_wake = state.idle > state.wakeups;
+    // Every thread is busy or already told; a thread told but not yet awake takes the work.
+    if (!can_wake && (state.idle > 0 || !can_spawn)) continue;
     if (FindStageLocked(pool, &kind, &estimate, &forced) < 0) continue;
-    if (state.idle > 0) {
+    if (can_wake) {
+      ++state.wakeups;
       state.cv.notify_one();
     } else {
       state.threads.emplace_back([this, pool] { WorkerLoop(pool); });

@@ -152,7 +152,10 @@ class Scheduler {
   struct PoolState {
     std::condition_variable cv;
     std::vector<std::thread> threads;
-    int idle = 0;
+    int idle = 0;     // threads waiting on cv
+    int wakeups = 0;  // signals sent to idle threads and not yet taken: one per signal, not per
+                      // notification, so a burst of new work does not signal the same thread
+                      // over and over (each signal is a system call)
   };
 
   // scheduler.cc: workers and task lifecycle.
