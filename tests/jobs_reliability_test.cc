@@ -4,7 +4,8 @@
 // committed output directories: every partition done exactly once, every committed output whole.
 //
 // The kill test runs the full scale (2,000 partitions, 50 kills) in about half a minute on
-// a 2-core machine; SLUICE_KILL_PARTITIONS and SLUICE_KILLS change it.
+// a 2-core machine (400 partitions and 20 kills in sanitized builds); SLUICE_KILL_PARTITIONS and
+// SLUICE_KILLS change it.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -35,6 +36,30 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+// Sanitized builds run every process several times slower, and fork (one per attempt) slower
+// still: a live worker's heartbeat can then arrive after a one-second lease and the partition is
+// charged an attempt as if its worker were dead. Leases, and the pauses measured against them,
+// scale by kSlowdown. The kill test's four processes also keep the SQLite ledger's write lock
+// busy all the time there (a transaction took about a second under ASan on a loaded 2-core VM),
+// so that one of them could wait out the 30 s busy timeout; it runs at a smaller default scale.
+// What the tests assert does not change.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kSlowdown = 5;
+constexpr int kKillPartitions = 400;
+constexpr int kKillCount = 20;
+#else
+constexpr int kSlowdown = 1;
+constexpr int kKillPartitions = 2000;
+constexpr int kKillCount = 50;
+#endif
+
+// `seconds` of lease or pause as a command-line argument, scaled by kSlowdown.
+std::string Seconds(double seconds) {
+  std::ostringstream out;
+  out << seconds * kSlowdown;
+  return out.str();
+}
 
 class Process {
  public:
@@ -182,8 +207,8 @@ int EnvInt(const char* name, int fallback) {
 }
 
 TEST_F(JobsReliabilityTest, KillNineOfRandomWorkers) {
-  const int kPartitions = EnvInt("SLUICE_KILL_PARTITIONS", 2000);
-  const int kKills = EnvInt("SLUICE_KILLS", 50);
+  const int kPartitions = EnvInt("SLUICE_KILL_PARTITIONS", kKillPartitions);
+  const int kKills = EnvInt("SLUICE_KILLS", kKillCount);
   constexpr int kSlots = 2;
   auto ledger = ledger::OpenLedger(url_);
   // Attempts are charged at claim, so a partition a killed worker was running (or had claimed
@@ -191,14 +216,14 @@ TEST_F(JobsReliabilityTest, KillNineOfRandomWorkers) {
   // several killed workers in a row.
   Process coordinator(
       RunArgs("kill", Keys(kPartitions),
-              {"--workers", std::to_string(kSlots), "--lease", "1", "--max-attempts", "6"},
+              {"--workers", std::to_string(kSlots), "--lease", Seconds(1), "--max-attempts", "6"},
               TwoStepWriter("0.03")),
       dir_ / "run.log");
   ledger::JobRecord job = WaitForJob(*ledger, "kill");
   std::vector<std::unique_ptr<Process>> workers;
   auto spawn = [&] {
     return std::make_unique<Process>(
-        WorkerArgs("kill", {"--workers", std::to_string(kSlots), "--lease", "1"}),
+        WorkerArgs("kill", {"--workers", std::to_string(kSlots), "--lease", Seconds(1)}),
         dir_ / "workers.log");
   };
   for (int i = 0; i < 3; ++i) workers.push_back(spawn());
@@ -235,10 +260,10 @@ TEST_F(JobsReliabilityTest, StoppedWorkerPastItsLeaseIsReclaimedAndItsCompletion
   // The first attempt of "slow" outlives the lease; later attempts are quick.
   std::vector<std::string> command = {
       "sh", "-c",
-      "echo {key} > {output}/data; if [ {key} = slow ] && [ {attempt} = 1 ]; then sleep 2.5; fi; "
-      "echo end >> {output}/data"};
+      "echo {key} > {output}/data; if [ {key} = slow ] && [ {attempt} = 1 ]; then sleep " +
+          Seconds(2.5) + "; fi; echo end >> {output}/data"};
   Process first(RunArgs("stop", Keys(5, {"slow"}),
-                        {"--workers", "1", "--claim-batch", "1", "--lease", "1"}, command),
+                        {"--workers", "1", "--claim-batch", "1", "--lease", Seconds(1)}, command),
                 dir_ / "first.log");
   ledger::JobRecord job = WaitForJob(*ledger, "stop");
   ledger::PartitionRecord slow;
@@ -253,14 +278,15 @@ TEST_F(JobsReliabilityTest, StoppedWorkerPastItsLeaseIsReclaimedAndItsCompletion
   ASSERT_EQ(slow.key, "slow");
   ASSERT_EQ(slow.attempt, 1);
   kill(first.pid(), SIGSTOP);
-  std::this_thread::sleep_for(1500ms);  // past the lease
-  Process second(WorkerArgs("stop", {"--workers", "2", "--lease", "1"}), dir_ / "second.log");
+  std::this_thread::sleep_for(1500ms * kSlowdown);  // past the lease
+  Process second(WorkerArgs("stop", {"--workers", "2", "--lease", Seconds(1)}),
+                 dir_ / "second.log");
   EXPECT_EQ(second.Wait(), 0) << ReadFile(dir_ / "second.log");
   ledger::PartitionRecord reclaimed = ledger->GetPartition(slow.id);
   EXPECT_EQ(reclaimed.status, ledger::PartitionStatus::kDone);
   EXPECT_GE(reclaimed.attempt, 2);
   // The stopped attempt's command finished meanwhile; its output must never be committed.
-  std::this_thread::sleep_for(1500ms);
+  std::this_thread::sleep_for(1500ms * kSlowdown);
   kill(first.pid(), SIGCONT);
   EXPECT_EQ(first.Wait(), 0) << ReadFile(dir_ / "first.log");
   std::string first_log = ReadFile(dir_ / "first.log");
@@ -282,11 +308,11 @@ TEST_F(JobsReliabilityTest, PostgresRestartedDuringAJob) {
   url_ = server.CreateDatabase("restart");
   constexpr int kPartitions = 120;
   auto ledger = ledger::OpenLedger(url_);
-  Process coordinator(
-      RunArgs("pg", Keys(kPartitions), {"--workers", "2", "--lease", "6"}, TwoStepWriter("0.02")),
-      dir_ / "run.log");
+  Process coordinator(RunArgs("pg", Keys(kPartitions), {"--workers", "2", "--lease", Seconds(6)},
+                              TwoStepWriter("0.02")),
+                      dir_ / "run.log");
   ledger::JobRecord job = WaitForJob(*ledger, "pg");
-  Process worker(WorkerArgs("pg", {"--workers", "2", "--lease", "6"}), dir_ / "worker.log");
+  Process worker(WorkerArgs("pg", {"--workers", "2", "--lease", Seconds(6)}), dir_ / "worker.log");
   for (int i = 0; i < 500 && ledger->Progress(job.id).done < 20; ++i) {
     std::this_thread::sleep_for(10ms);
   }
@@ -336,7 +362,7 @@ TEST_F(JobsReliabilityTest, PoisonCommandThatKillsItsWorkerUsesUpAttempts) {
       "if [ {key} = poison ]; then kill -9 $PPID; sleep 5; fi; echo {key} > {output}/data; "
       "echo end >> {output}/data"};
   std::vector<std::string> worker_flags = {"--workers", "1",       "--claim-batch",
-                                           "1",         "--lease", "0.5"};
+                                           "1",         "--lease", Seconds(0.5)};
   std::vector<std::string> run_flags = worker_flags;
   run_flags.insert(run_flags.end(), {"--max-attempts", "2", "--on-failure", "continue"});
   auto first = std::make_unique<Process>(RunArgs("poison", Keys(3, {"poison"}), run_flags, command),
