@@ -39,11 +39,12 @@ using namespace std::chrono_literals;
 
 // Sanitized builds run every process several times slower, and fork (one per attempt) slower
 // still: a live worker's heartbeat can then arrive after a one-second lease and the partition is
-// charged an attempt as if its worker were dead. Leases, and the pauses measured against them,
-// scale by kSlowdown. The kill test's four processes also keep the SQLite ledger's write lock
-// busy all the time there (a transaction took about a second under ASan on a loaded 2-core VM),
-// so that one of them could wait out the 30 s busy timeout; it runs at a smaller default scale.
-// What the tests assert does not change.
+// charged an attempt as if its worker were dead, and a new worker can be killed before it has
+// claimed anything. Leases, and the pauses measured against them, scale by kSlowdown. The kill
+// test's four processes also keep the SQLite ledger's write lock busy all the time there (a
+// transaction took about a second under ASan on a loaded 2-core VM), so that one of them could wait
+// out the 30 s busy timeout; it runs at a smaller default scale. What the tests assert does not
+// change.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr int kSlowdown = 5;
 constexpr int kKillPartitions = 400;
@@ -230,7 +231,7 @@ TEST_F(JobsReliabilityTest, KillNineOfRandomWorkers) {
   std::mt19937 rng(42);
   int kills = 0;
   while (kills < kKills && coordinator.Running()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 150));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 150) * kSlowdown);
     auto& victim = workers[rng() % workers.size()];
     if (!victim->Running()) continue;
     kill(victim->pid(), SIGKILL);
