@@ -168,7 +168,11 @@ class MapLogic final : public StageLogic {
     Emitter<U> out(ctx);
     for (Item& in : inputs) {
       NoteItem(ctx, inputs, in);
-      out.Emit(fn_(std::move(ValueOf<T>(in))));
+      // A statement of its own, so a by-value parameter is destroyed before the output is
+      // emitted (GCC keeps it to the end of the full expression otherwise).
+      U result = fn_(std::move(ValueOf<T>(in)));
+      ctx.Consumed(in);
+      out.Emit(std::move(result));
     }
   }
 
@@ -201,6 +205,7 @@ class FlatMapLogic final : public StageLogic {
     for (Item& in : inputs) {
       NoteItem(ctx, inputs, in);
       fn_(std::move(ValueOf<T>(in)), out);
+      ctx.Consumed(in);
     }
   }
 

@@ -135,6 +135,27 @@ TEST(PipelineTest, ItemLargerThanBudgetPassesAloneWithAWarning) {
   EXPECT_NE(report.warnings[0].find("over the memory budget"), std::string::npos);
 }
 
+TEST(PipelineTest, AMapsOutputReusesTheBytesOfTheInputItConsumed) {
+  // Each input and each output is 60% of the budget: the output fits only if the input it
+  // replaces stops being charged once the map function has consumed it.
+  Pipeline p("replace");
+  std::atomic<int> seen{0};
+  p.Source("gen",
+           [](Emitter<Blob>& out) {
+             for (int i = 0; i < 10; ++i) out.Emit(MakeBlob(i, 600_KiB));
+           })
+      .Map("rewrite",
+           [](Blob b) {
+             Blob fresh = MakeBlob(b.id, static_cast<int64_t>(b.payload.size()));
+             return fresh;
+           })
+      .Sink("sink", [&](Blob b) { seen += b.payload.size() == 600_KiB ? 1 : 0; });
+  RunReport report = p.Run({.memory_budget = 1_MiB, .cpu_threads = 2});
+  EXPECT_EQ(seen.load(), 10);
+  EXPECT_LE(report.peak_memory, 1_MiB);
+  EXPECT_EQ(report.overdrafts, 0);
+}
+
 TEST(PipelineTest, FlatMapPausesMidInputWhenOutputHasNoRoom) {
   Pipeline p("explode");
   std::atomic<int> seen{0};

@@ -566,6 +566,12 @@ void TaskContext::Emit(ItemValue value, int64_t bytes) {
 
 void TaskContext::Flush() { scheduler_->FlushOutputs(*task_); }
 
+void TaskContext::Consumed(Item& input) {
+  input.value = ItemValue();
+  task_->consumed_bytes += input.bytes;
+  input.bytes = 0;
+}
+
 void TaskContext::SetAwaitingInput(bool awaiting) {
   scheduler_->SetAwaitingInput(*task_, awaiting);
 }

@@ -107,6 +107,12 @@ void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& tas
   if (task.outputs.empty()) return;
   StageState& s = *stages_[task.stage];
   const int64_t bytes = task.output_bytes;
+  if (task.consumed_bytes > 0 && task.inputs_paid) {
+    // Inputs already destroyed make room first (for this output, or for a waiter).
+    task.inputs_paid.Split(std::min(task.consumed_bytes, task.inputs_paid.bytes())).Release();
+    task.consumed_bytes = 0;
+    if (MaxWaiterStageLocked() >= 0) budget_cv_.notify_all();
+  }
   if (!task.pending) task.pending = *budget_.TryReserve(0, s.account);
   // Room means space in the next queue and bytes in the budget; the admission estimate counts
   // toward the bytes and is grown in place.

@@ -49,9 +49,10 @@ struct Task {
   enum class Kind { kRun, kFinish, kFlush } kind = Kind::kRun;
   bool io = false;
   std::vector<Item> inputs;
-  Reservation inputs_paid;    // pays for inputs, in the upstream stage's account
-  Reservation pending;        // admission estimate, in this stage's account
-  std::vector<Item> outputs;  // emitted, not yet pushed
+  Reservation inputs_paid;     // pays for inputs, in the upstream stage's account
+  int64_t consumed_bytes = 0;  // of inputs destroyed but still in inputs_paid (task's thread)
+  Reservation pending;         // admission estimate, in this stage's account
+  std::vector<Item> outputs;   // emitted, not yet pushed
   int64_t output_bytes = 0;
   Clock::time_point first_output{};
   uint64_t position = 0;  // ordered runs: the task's place in its stage's output order

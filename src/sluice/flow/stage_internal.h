@@ -155,6 +155,10 @@ class TaskContext {
   // to emit what the stage holds; when it has nothing (returns false) the item passes over the
   // limit.
   Reservation Keep(Item& input, const std::function<bool()>& on_stall);
+  // Destroys an input the stage is done with; its bytes then pay for the task's next outputs
+  // instead of staying charged until the task ends (a Map's large output no longer needs room
+  // for its input too). No lock: settled at the next hand-over.
+  void Consumed(Item& input);
   // Names the item being worked on, for hung-task reports and errors.
   void SetCurrentItem(const std::string& description);
   const CancellationToken& cancel() const;
