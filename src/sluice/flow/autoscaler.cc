@@ -43,9 +43,10 @@ int NextConcurrency(const ScaleSignals& in) {
   }
   const double backpressured = in.window.backpressured();
   const bool starved = in.window.idle() > kStarvedAbove && !in.filling;
-  if (backpressured > kBackpressuredAbove && !in.io) {
+  if (backpressured > kBackpressuredAbove && (!in.io || in.settling)) {
     // Hold: a CPU task blocked on its output gives its core up anyway, and shrinking for one
-    // phase of heavy items downstream leaves the stage short in the lighter phase after it.
+    // phase of heavy items downstream leaves the stage short in the lighter phase after it. An
+    // I/O stage still settling from its last shrink is judged once those tasks are gone.
   } else if (backpressured > kHeavilyBackpressuredAbove) {
     // Output is what limits this stage: more tasks would only hold more memory.
     next = in.current - std::max(1, in.current / 4);
@@ -55,7 +56,9 @@ int NextConcurrency(const ScaleSignals& in) {
              !in.downstream_saturated) {
     // Grow straight toward the need, doubling at most per decision so a burst of arrivals
     // cannot overshoot for long; +1 when the backlog is small.
-    const bool large_backlog = in.backlog > 2 * static_cast<int64_t>(in.current);
+    // While the pipeline fills, the backlog is the job's input arriving at once, not a rate to
+    // keep up with, and nothing downstream has pushed back yet: step by one.
+    const bool large_backlog = in.backlog > 2 * static_cast<int64_t>(in.current) && !in.filling;
     next = large_backlog ? std::min(desired, 2 * in.current) : in.current + 1;
     // Past where its output backed up last time, one task at a time.
     if (in.backed_up_at > 0) next = std::min(next, std::max(in.current + 1, in.backed_up_at - 1));

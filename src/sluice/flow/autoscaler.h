@@ -16,8 +16,10 @@
 // stages swing between filling the budget and too few tasks. An I/O stage shrinks by one when
 // backpressured 30% of the time and by a quarter past 50% (more tasks would only hold more
 // output nobody can take, and each may be computing too); a CPU stage holds instead, since its
-// blocked tasks give their cores up. Any stage shrinks when mostly starved, except while the
-// pipeline is still filling.
+// blocked tasks give their cores up. Nor does a stage shrink again while the tasks of its last
+// shrink are still running: blocked on their outputs, they keep the window backpressured for a
+// while, and shrinking on that echo took I/O stages far below their need. Any stage shrinks when
+// mostly starved, except while the pipeline is still filling.
 // Never beyond [min, max] nor past what the budget can pay for. I/O stages get twice the need
 // rather than 1.2x: an idle I/O slot costs only a sleeping thread, while an item queued in front
 // of a busy one holds memory.
@@ -51,6 +53,9 @@ struct ScaleSignals {
   // A stage downstream is saturated (Saturated): it sets the pipeline's rate now, and more tasks
   // here would only queue more bytes in front of it.
   bool downstream_saturated = false;
+  // Tasks still running above `current`: the last shrink has not taken effect yet, and the
+  // window's backpressure is theirs.
+  bool settling = false;
 };
 
 int NextConcurrency(const ScaleSignals& signals);

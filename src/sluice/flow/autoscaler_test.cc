@@ -79,6 +79,36 @@ TEST(AutoscalerTest, AnIoStageDoesNotGrowWhileBackpressuredAndShrinksWhenMostlyS
   EXPECT_EQ(NextConcurrency(in), 6);
 }
 
+TEST(AutoscalerTest, AnIoStageDoesNotShrinkAgainWhileItsLastShrinkSettles) {
+  ScaleSignals in{.current = 8,
+                  .min = 1,
+                  .max = 64,
+                  .budget_cap = 1000,
+                  .ns_per_input = 5e6,
+                  .backlog = 1000,
+                  .window = Times(300, 700, 0),
+                  .io = true,
+                  .settling = true};
+  EXPECT_EQ(NextConcurrency(in), 8);
+  in.settling = false;
+  EXPECT_EQ(NextConcurrency(in), 6);
+}
+
+TEST(AutoscalerTest, StepsByOneWhileThePipelineFillsWhateverTheBacklog) {
+  ScaleSignals in{.current = 4,
+                  .min = 1,
+                  .max = 64,
+                  .budget_cap = 1000,
+                  .ns_per_input = 5e6,
+                  .backlog = 1000,
+                  .window = Times(200, 0, 0),
+                  .io = true,
+                  .filling = true};
+  EXPECT_EQ(NextConcurrency(in), 5);
+  in.filling = false;
+  EXPECT_EQ(NextConcurrency(in), 8);
+}
+
 TEST(AutoscalerTest, ACpuStageHoldsItsWidthWhenBackpressured) {
   // Its blocked tasks give their cores up; shrinking would leave it short once the items
   // downstream get lighter again.

@@ -138,6 +138,7 @@ int Scheduler::ResourceRunningLocked(const std::string& resource) const {
 RunReport Scheduler::Run() {
   std::unique_lock lock(mu_);
   start_ = Clock::now();
+  for (auto& s : stages_) s->last_scaled = start_;
   for (int i = 0; i < cpu_threads_; ++i) {
     pools_[0].threads.emplace_back([this] { WorkerLoop(Pool::kCpu); });
   }

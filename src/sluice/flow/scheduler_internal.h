@@ -127,6 +127,7 @@ struct StageState {
   int64_t scale_arrivals = 0;
   int64_t scale_backlog = 0;  // queue_items at the last autoscaler decision
   int backed_up_at = 0;       // the limit when the stage last had its output backed up (autoscaler)
+  Clock::time_point last_scaled{};  // the autoscaler's last decision (its window's start)
 
   std::atomic<bool> downstream_hungry{false};  // read without mu_ by emitters
 };
@@ -206,7 +207,7 @@ class Scheduler {
   void TickerLoop();
   void SampleLocked(double slot_ms);
   void CloseSecondLocked(double end_seconds);
-  void AutoscaleLocked(Clock::time_point now, double window_seconds);
+  void AutoscaleLocked(Clock::time_point now);
   void ResizeSharesLocked();
   void DetectHungLocked(Clock::time_point now);
   RunReport BuildReportLocked(bool with_history);

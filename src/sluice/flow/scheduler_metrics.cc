@@ -36,7 +36,6 @@ void Scheduler::TickerLoop() {
   ProgressView view(options_.progress);
   Clock::time_point last_sample = start_;
   Clock::time_point next_scale = start_ + kWarmupScaleEvery;
-  Clock::time_point last_scale = start_;
   Clock::time_point next_second = start_ + kSecond;
   Clock::time_point next_progress = start_ + options_.progress_interval;
   while (!done_ && !aborted_) {
@@ -54,9 +53,8 @@ void Scheduler::TickerLoop() {
     if (now >= next_scale) {
       ResizeSharesLocked();
       if (options_.autoscale) {
-        AutoscaleLocked(now, std::chrono::duration<double>(now - last_scale).count());
+        AutoscaleLocked(now);
       }
-      last_scale = now;
       next_scale = now + (now - start_ < kWarmup ? kWarmupScaleEvery : kScaleEvery);
     }
     if (view.enabled() && now >= next_progress) {
@@ -118,8 +116,7 @@ void Scheduler::CloseSecondLocked(double end_seconds) {
   }
 }
 
-void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
-  if (window_seconds <= 0) return;
+void Scheduler::AutoscaleLocked(Clock::time_point now) {
   bool grew = false;
   // Judged on every stage's window before any limit changes; scanning from the sink up tells
   // each stage whether one below it is saturated.
@@ -132,7 +129,13 @@ void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
   }
   for (auto& sp : stages_) {
     StageState& s = *sp;
-    if (s.finished || s.min_concurrency == s.max_concurrency) {
+    // Quick warm-up decisions serve a stage still searching for its range; once its output has
+    // backed up it has found it, and deciding every few tasks only chases the noise of the
+    // last ones (a stage swung between half and one and a half times its need).
+    if (s.backed_up_at > 0 && now - s.last_scaled < kScaleEvery) continue;
+    const double window_seconds = std::chrono::duration<double>(now - s.last_scaled).count();
+    s.last_scaled = now;
+    if (s.finished || s.min_concurrency == s.max_concurrency || window_seconds <= 0) {
       s.scale_times = s.times;
       s.scale_arrivals = s.arrivals;
       s.scale_backlog = static_cast<int64_t>(s.queue_items);
@@ -164,8 +167,10 @@ void Scheduler::AutoscaleLocked(Clock::time_point now, double window_seconds) {
     in.backed_up_at = s.backed_up_at;
     in.filling = now - start_ < kWarmup;
     in.downstream_saturated = saturated_below[s.index];
+    in.settling = s.running > s.limit;
     const int next = NextConcurrency(in);
-    if (BackedUp(in.window)) s.backed_up_at = s.limit;
+    // Tasks above a lowered limit were running too: the concurrency that backed up is theirs.
+    if (BackedUp(in.window)) s.backed_up_at = std::max(s.limit, s.running);
     if (next > s.limit) grew = true;
     s.limit = next;
     s.peak_limit = std::max(s.peak_limit, next);
