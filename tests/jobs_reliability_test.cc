@@ -314,9 +314,20 @@ TEST_F(JobsReliabilityTest, PostgresRestartedDuringAJob) {
                       dir_ / "run.log");
   ledger::JobRecord job = WaitForJob(*ledger, "pg");
   Process worker(WorkerArgs("pg", {"--workers", "2", "--lease", Seconds(6)}), dir_ / "worker.log");
-  for (int i = 0; i < 500 && ledger->Progress(job.id).done < 20; ++i) {
+  // Restart once the worker has claimed work too, so that the restart hits both processes
+  // mid-job: a slow (sanitized) worker could still be opening its connections, and a first
+  // connection refused ("the database system is starting up") is an error, not a retry.
+  const std::string worker_owner = ":" + std::to_string(worker.pid());
+  auto worker_claimed = [&] {
+    for (const auto& p : All(*ledger, job.id)) {
+      if (p.lease_owner.ends_with(worker_owner)) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 3000 && (ledger->Progress(job.id).done < 20 || !worker_claimed()); ++i) {
     std::this_thread::sleep_for(10ms);
   }
+  ASSERT_TRUE(worker_claimed()) << ReadFile(dir_ / "worker.log");
   ASSERT_LT(ledger->Progress(job.id).done, kPartitions) << "job finished before the restart";
   server.Restart(ledger::testing::PostgresServer::StopMode::kFast);
   EXPECT_EQ(coordinator.Wait(), 0) << ReadFile(dir_ / "run.log");
