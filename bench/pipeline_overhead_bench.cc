@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -88,6 +89,8 @@ BENCHMARK(BM_Tbb)
 // Remembers each benchmark's median real time per iteration so the ratio can be printed.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  // Colors only on a terminal: bench/run.sh greps the lines.
+  RatioReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
