@@ -38,6 +38,10 @@ enum class ProgressMode {
 
 struct RunOptions {
   int64_t memory_budget = 1_GiB;
+  // The budget of the whole process (a command's --memory), when the process is sluice's own: its
+  // RSS is then judged against it, and past RssAllowance(process_budget) the run warns. 0 for a
+  // pipeline inside a larger program, whose RSS says nothing about this run.
+  int64_t process_budget = 0;
   // CPU pool size; 0 means the number of cores.
   int cpu_threads = 0;
   // Concurrent tasks allowed per named I/O resource across the whole pipeline. Resources not

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -553,6 +554,37 @@ TEST(PipelineTest, ReportHasPerSecondSeriesAndVerdict) {
   auto json = report.ToJson();
   EXPECT_EQ(json["verdict"]["bottleneck"], "heavy");
   EXPECT_EQ(json["stages"][1]["name"], "heavy");
+}
+
+// The process's RSS beside the accounting: memory a stage holds without telling the budget shows
+// in peak_rss, and a command's run (process_budget set) warns naming the pipeline.
+TEST(PipelineTest, ReportsTheProcessRssAndWarnsWhenItPassesTheAllowance) {
+  constexpr size_t kHidden = size_t{160} << 20;
+  Pipeline p("hidden");
+  p.Source("gen", [](Emitter<int64_t>& out) { out.Emit(1); })
+      .Map("hold",
+           [](int64_t x) {
+             std::vector<char> untracked(kHidden);
+             std::memset(untracked.data(), 1, kHidden);
+             std::this_thread::sleep_for(50ms);  // long enough for the 10 ms sampler
+             return x + untracked[kHidden / 2];
+           })
+      .Sink("sink", [](int64_t) {});
+  RunReport report = p.Run({.memory_budget = 1_MiB, .process_budget = 1_MiB, .cpu_threads = 2});
+  EXPECT_GE(report.peak_rss, static_cast<int64_t>(kHidden));
+  EXPECT_LE(report.peak_memory, 1_MiB);
+  ASSERT_FALSE(report.memory.empty());
+  EXPECT_EQ(report.ToJson()["peak_rss_bytes"], report.peak_rss);
+  ASSERT_FALSE(report.warnings.empty());
+  EXPECT_NE(report.warnings.back().find("RSS reached"), std::string::npos);
+  EXPECT_NE(report.warnings.back().find("'hidden'"), std::string::npos);
+
+  // A pipeline inside a larger program (no process_budget) reports RSS but does not judge it.
+  Pipeline q("library");
+  q.Source("gen", [](Emitter<int64_t>& out) { out.Emit(1); }).Sink("sink", [](int64_t) {});
+  RunReport quiet = q.Run({.memory_budget = 1_MiB, .cpu_threads = 2});
+  EXPECT_GT(quiet.peak_rss, 0);
+  EXPECT_TRUE(quiet.warnings.empty());
 }
 
 }  // namespace

@@ -95,6 +95,12 @@ nlohmann::json RunReport::ToJson() const {
                     {"running_seconds", h.running_seconds},
                     {"typical_ms", h.typical_ms}});
   }
+  nlohmann::json memory_json = nlohmann::json::array();
+  for (const MemorySecond& m : memory) {
+    memory_json.push_back({{"t", std::round(m.end_seconds * 1000) / 1000},
+                           {"accounted_bytes", m.accounted_bytes},
+                           {"rss_bytes", m.rss_bytes}});
+  }
   nlohmann::json starved = nlohmann::json::object();
   for (const auto& [name, f] : verdict.starved) starved[name] = f;
   nlohmann::json backed_up = nlohmann::json::object();
@@ -106,6 +112,9 @@ nlohmann::json RunReport::ToJson() const {
           {"memory_budget_bytes", memory_budget},
           {"peak_memory_bytes", peak_memory},
           {"overdrafts", overdrafts},
+          {"process_budget_bytes", process_budget},
+          {"peak_rss_bytes", peak_rss},
+          {"memory_seconds", std::move(memory_json)},
           {"stages", std::move(stages_json)},
           {"hung_tasks", std::move(hung)},
           {"warnings", warnings},
@@ -131,9 +140,9 @@ std::string RunReport::Summary() const {
         Percent(s.times.backpressured()), Percent(s.times.idle()), Percent(s.times.waiting()),
         fmt::format("{}/{}", s.final_concurrency, s.peak_concurrency), s.cpu_seconds);
   }
-  out += fmt::format("wall {:.2f} s, cpu busy {}% of {} threads, peak memory {} of {}",
+  out += fmt::format("wall {:.2f} s, cpu busy {}% of {} threads, peak memory {} of {}, RSS {}",
                      wall_seconds, Percent(cpu_busy), cpu_threads, FormatBytes(peak_memory),
-                     FormatBytes(memory_budget));
+                     FormatBytes(memory_budget), FormatBytes(peak_rss));
   if (overdrafts > 0) out += fmt::format(" ({} overdrafts)", overdrafts);
   out += '\n';
   for (const HungTask& h : hung_tasks) {

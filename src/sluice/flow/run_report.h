@@ -90,6 +90,14 @@ struct Verdict {
   std::string text;  // one line: "bottleneck: concat (busy 97%), footer starved 80% of the time"
 };
 
+// One second (or the last, shorter interval) of the run's memory: the budget's accounted bytes
+// beside the process's resident set, which also holds what the accounting does not see.
+struct MemorySecond {
+  double end_seconds = 0;
+  int64_t accounted_bytes = 0;  // in use at the end of the second
+  int64_t rss_bytes = 0;        // the most sampled during the second
+};
+
 struct RunReport {
   std::string pipeline;
   double wall_seconds = 0;
@@ -98,6 +106,9 @@ struct RunReport {
   int64_t peak_memory = 0;
   int64_t memory_in_use = 0;  // at the time of the report (0 at the end of a run)
   int64_t overdrafts = 0;
+  int64_t process_budget = 0;  // what peak_rss is judged against (0: not judged)
+  int64_t peak_rss = 0;        // the process's resident set, sampled every 10 ms while it ran
+  std::vector<MemorySecond> memory;
   double cpu_busy = 0;  // fraction of the CPU pool's core time spent in stage functions
   std::vector<StageReport> stages;
   std::vector<HungTask> hung_tasks;

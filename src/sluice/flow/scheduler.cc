@@ -142,6 +142,7 @@ RunReport Scheduler::Run() {
   for (int i = 0; i < cpu_threads_; ++i) {
     pools_[0].threads.emplace_back([this] { WorkerLoop(Pool::kCpu); });
   }
+  SampleRssLocked();
   ticker_ = std::thread([this] { TickerLoop(); });
   NotifyWorkLocked();
   done_cv_.wait(lock, [&] { return done_ || aborted_; });
@@ -167,7 +168,9 @@ RunReport Scheduler::Run() {
     for (auto& t : threads) t.join();
   }
   lock.lock();
+  SampleRssLocked();
   CloseSecondLocked(std::chrono::duration<double>(Clock::now() - start_).count());
+  CheckRssLocked();
   RunReport report = BuildReportLocked(/*with_history=*/true);
   std::exception_ptr error = error_;
   lock.unlock();

@@ -207,6 +207,10 @@ class Scheduler {
   void TickerLoop();
   void SampleLocked(double slot_ms);
   void CloseSecondLocked(double end_seconds);
+  void SampleRssLocked();
+  // At the end of a run: a warning naming this pipeline when the process's RSS passed the
+  // allowance of the command's budget.
+  void CheckRssLocked();
   void AutoscaleLocked(Clock::time_point now);
   void ResizeSharesLocked();
   void DetectHungLocked(Clock::time_point now);
@@ -242,6 +246,9 @@ class Scheduler {
   std::vector<Task*> running_tasks_;
   std::vector<HungTask> hung_tasks_;
   std::vector<std::string> warnings_;
+  int64_t peak_rss_ = 0;
+  int64_t second_rss_ = 0;  // the most sampled in the current second
+  std::vector<MemorySecond> memory_seconds_;
   std::thread ticker_;
   std::condition_variable ticker_cv_;
   Subscription cancel_subscription_;

@@ -4,6 +4,7 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/log.h"
+#include "sluice/base/process_memory.h"
 #include "sluice/flow/autoscaler.h"
 #include "sluice/flow/progress_view.h"
 #include "sluice/flow/scheduler_internal.h"
@@ -44,6 +45,7 @@ void Scheduler::TickerLoop() {
     const Clock::time_point now = Clock::now();
     if (now - last_sample < kSampleEvery) continue;
     SampleLocked(Ms(now - last_sample));
+    SampleRssLocked();
     last_sample = now;
     if (now >= next_second) {
       CloseSecondLocked(std::chrono::duration<double>(now - start_).count());
@@ -95,7 +97,16 @@ void Scheduler::SampleLocked(double slot_ms) {
   }
 }
 
+void Scheduler::SampleRssLocked() {
+  // One small /proc read (a few microseconds) every 10 ms.
+  const int64_t rss = ProcessRssBytes();
+  peak_rss_ = std::max(peak_rss_, rss);
+  second_rss_ = std::max(second_rss_, rss);
+}
+
 void Scheduler::CloseSecondLocked(double end_seconds) {
+  memory_seconds_.push_back(MemorySecond{end_seconds, budget_.used(), second_rss_});
+  second_rss_ = 0;
   for (auto& sp : stages_) {
     StageState& s = *sp;
     if (!s.seconds.empty() && s.finished && s.seconds.back().end_seconds >= end_seconds) continue;
@@ -243,6 +254,18 @@ void Scheduler::UpdateEstimatesLocked(StageState& s, const Task& task, Clock::du
   }
 }
 
+void Scheduler::CheckRssLocked() {
+  const int64_t budget = options_.process_budget;
+  if (budget <= 0 || peak_rss_ <= RssAllowance(budget)) return;
+  std::string warning = fmt::format(
+      "memory: the process's RSS reached {} during '{}', more than the {} that a budget of {} "
+      "allows (1.25 x budget + 64 MiB); the budget's accounting peaked at {}",
+      FormatBytes(peak_rss_), name_, FormatBytes(RssAllowance(budget)), FormatBytes(budget),
+      FormatBytes(budget_.peak()));
+  SLUICE_LOG_WARN("{}", warning);
+  warnings_.push_back(std::move(warning));
+}
+
 RunReport Scheduler::BuildReportLocked(bool with_history) {
   RunReport report;
   report.pipeline = name_;
@@ -252,6 +275,9 @@ RunReport Scheduler::BuildReportLocked(bool with_history) {
   report.peak_memory = budget_.peak();
   report.memory_in_use = budget_.used();
   report.overdrafts = budget_.overdrafts();
+  report.process_budget = options_.process_budget;
+  report.peak_rss = peak_rss_;
+  if (with_history) report.memory = memory_seconds_;
   double cpu_busy_seconds = 0;
   for (auto& sp : stages_) {
     const StageState& s = *sp;

@@ -1,5 +1,6 @@
 #include "sluice/ops/table_files.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "sluice/base/error.h"
@@ -62,6 +63,10 @@ void CheckTableOutput(const std::string& path) {
     throw InvalidArgument("the output's extension picks its format: .parquet or .csv")
         .With("output", path);
   }
+}
+
+int64_t OutputWriterBytes(int64_t memory_budget) {
+  return std::clamp<int64_t>(memory_budget / 8, int64_t{1} << 20, int64_t{128} << 20);
 }
 
 std::unique_ptr<TableFileWriter> TableFileWriter::Open(

@@ -7,6 +7,7 @@
 // Thread safety: a TableFileWriter is used by one thread at a time.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -28,6 +29,12 @@ bool IsCsvPath(const std::string& path);
 
 // InvalidArgument naming the output unless it ends in .parquet or .csv (checked before any work).
 void CheckTableOutput(const std::string& path);
+
+// The part of a command's memory budget its output writer holds: the Parquet row group it buffers
+// before encoding, an eighth of the budget within [1 MiB, 128 MiB] (at 64 MiB, about DuckDB's
+// 122,880-row row groups of a narrow table). Commands set ParquetWriteOptions::row_group_bytes
+// to it and run their operator in the rest, so the two together stay inside the budget.
+int64_t OutputWriterBytes(int64_t memory_budget);
 
 class TableFileWriter {
  public:
