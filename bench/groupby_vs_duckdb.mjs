@@ -6,6 +6,7 @@
 // id6 queries timed against the uniform table's.
 // Usage: node bench/groupby_vs_duckdb.mjs BUILD_DIR [ROWS] [THREADS]
 import { DuckDBInstance } from '@duckdb/node-api';
+import { K, generateG1 } from './g1_table.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
@@ -14,7 +15,6 @@ import { join } from 'node:path';
 const build = process.argv[2] ?? 'build';
 const rows = Number(process.argv[3] ?? 10_000_000);
 const threads = Number(process.argv[4] ?? availableParallelism());
-const K = 100;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-groupby-bench-'));
 const path = join(dir, 'G1.parquet');
 const queries = {
@@ -35,21 +35,8 @@ const queries = {
 try {
   const db = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   const c = await db.connect();
-  const generate = async (target, id6) => {
-  await c.run('SELECT setseed(0.42)');
-  await c.run(`COPY (SELECT
-      'id' || lpad((1 + floor(random() * ${K}))::INT::VARCHAR, 3, '0') AS id1,
-      'id' || lpad((1 + floor(random() * ${K}))::INT::VARCHAR, 3, '0') AS id2,
-      'id' || lpad((1 + floor(random() * ${rows / K}))::INT::VARCHAR, 10, '0') AS id3,
-      (1 + floor(random() * ${K}))::INT AS id4,
-      (1 + floor(random() * ${K}))::INT AS id5,
-      ${id6} AS id6,
-      (1 + floor(random() * 5))::INT AS v1,
-      (1 + floor(random() * 15))::INT AS v2,
-      round(random() * 100, 6)::DOUBLE AS v3
-    FROM range(${rows})) TO '${target}' (FORMAT parquet)`);
-  };
-  await generate(path, `(1 + floor(random() * ${rows / K}))::INT`);
+  const generate = (target, id6) => generateG1(c, target, rows, { id6 });
+  await generate(path);
   await c.run(`CREATE TABLE x AS SELECT * FROM read_parquet('${path}')`);
   const duck = {};
   for (const [name, sql] of Object.entries(queries)) {

@@ -19,6 +19,8 @@ echo "== ops/sort: sorts, top-N and q8 against DuckDB (ROWS=${SORT_ROWS:-1000000
 node bench/sort_vs_duckdb.mjs "$build" "${SORT_ROWS:-10000000}"
 echo "== ops/join: hash joins against DuckDB (ROWS=${JOIN_ROWS:-10000000})"
 node bench/join_vs_duckdb.mjs "$build" "${JOIN_ROWS:-10000000}"
+echo "== memory: peak RSS per operator against the budget and DuckDB (ROWS=${MEMORY_ROWS:-10000000})"
+node bench/memory_vs_duckdb.mjs "$build" "${MEMORY_ROWS:-10000000}"
 echo "== jobs/batch: peak memory of a batched task (64 chunks) against the unchunked task (ROWS=${BATCHED_ROWS:-16000000})"
 "$build/bench/sluice_batched_memory_bench" --rows "${BATCHED_ROWS:-16000000}" --chunks 64 --memory 64MiB
 for extra in "$build"/bench/sluice_*_bench; do

@@ -5,6 +5,7 @@
 // Times are medians of RUNS runs; the ratio is sluice / DuckDB.
 // Usage: node bench/sort_vs_duckdb.mjs BUILD_DIR [ROWS] [THREADS] [RUNS]
 import { DuckDBInstance } from '@duckdb/node-api';
+import { generateG1 } from './g1_table.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
@@ -14,7 +15,6 @@ const build = process.argv[2] ?? 'build';
 const rows = Number(process.argv[3] ?? 10_000_000);
 const threads = Number(process.argv[4] ?? availableParallelism());
 const runs = Number(process.argv[5] ?? 3);
-const K = 100;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-sort-bench-'));
 const path = join(dir, 'G1.parquet');
 const queries = {
@@ -31,18 +31,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   const db = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   const c = await db.connect();
-  await c.run('SELECT setseed(0.42)');
-  await c.run(`COPY (SELECT
-      'id' || lpad((1 + floor(random() * ${K}))::INT::VARCHAR, 3, '0') AS id1,
-      'id' || lpad((1 + floor(random() * ${K}))::INT::VARCHAR, 3, '0') AS id2,
-      'id' || lpad((1 + floor(random() * ${rows / K}))::INT::VARCHAR, 10, '0') AS id3,
-      (1 + floor(random() * ${K}))::INT AS id4,
-      (1 + floor(random() * ${K}))::INT AS id5,
-      (1 + floor(random() * ${rows / K}))::INT AS id6,
-      (1 + floor(random() * 5))::INT AS v1,
-      (1 + floor(random() * 15))::INT AS v2,
-      round(random() * 100, 6)::DOUBLE AS v3
-    FROM range(${rows})) TO '${path}' (FORMAT parquet)`);
+  await generateG1(c, path, rows);
   await c.run(`CREATE TABLE x AS SELECT * FROM read_parquet('${path}')`);
   const duck = {};
   const ours = {};
