@@ -24,7 +24,8 @@ bool IsCsvPath(const std::string& path) {
 }
 
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
-                                           const std::string& delimiter) {
+                                           const std::string& delimiter,
+                                           const std::vector<std::string>& columns) {
   auto fs = fs::LocalFileSystem();
   std::vector<std::string> paths;
   int csv_files = 0;
@@ -41,7 +42,13 @@ std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patte
       paths.push_back(m.path);
     }
   }
-  if (csv_files == 0) return TableScan::Open(paths);
+  if (csv_files == 0) {
+    std::vector<std::string> unique;  // each once, in first-named order
+    for (const std::string& c : columns) {
+      if (std::find(unique.begin(), unique.end(), c) == unique.end()) unique.push_back(c);
+    }
+    return TableScan::Open(paths, std::move(unique));
+  }
   if (csv_files != static_cast<int>(paths.size())) {
     throw InvalidArgument("inputs mix CSV and Parquet files; give one kind")
         .With("input", patterns.front());

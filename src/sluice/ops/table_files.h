@@ -20,9 +20,12 @@ namespace sluice {
 
 // Every file the patterns name (each glob's matches sorted), all Parquet or all CSV (.csv,
 // .csv.gz, .csv.zst, .tsv). delimiter: "" for the default ("," or tab for .tsv), one character,
-// or "\t". NotFound naming a pattern without matches; NotSupported naming a file of another kind.
+// or "\t". columns: the ones the command reads (empty: all); Parquet decodes only those, CSV files
+// are parsed whole. NotFound naming a pattern without matches or a missing column; NotSupported
+// naming a file of another kind.
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
-                                           const std::string& delimiter = "");
+                                           const std::string& delimiter = "",
+                                           const std::vector<std::string>& columns = {});
 
 // Whether a path names a CSV file by its extension (.csv, .csv.gz, .csv.zst, .tsv).
 bool IsCsvPath(const std::string& path);
