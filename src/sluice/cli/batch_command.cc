@@ -170,7 +170,7 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
                       "Chunks claimed at once (default 2 x threads + 2)");
   command->add_option("--ledger", flags->ledger,
                       "Ledger URL (default sqlite at OUTDIR/.sluice/ledger.db)");
-  flags->job.Add(*command, "1GiB");
+  flags->job.Add(*command);
   command->add_option("command", flags->command, "The command and its arguments, after --")
       ->required();
   return [flags] { return RunBatch(*flags); };

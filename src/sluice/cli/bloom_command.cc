@@ -137,7 +137,7 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
   auto flags = std::make_shared<BloomFlags>();
   auto job = std::make_shared<JobFlags>();
   auto check = std::make_shared<CheckFlags>();
-  job->Add(*command, "128MiB");
+  job->Add(*command);
   command->add_option("inputs", flags->inputs, "CSV files, globs or directories (gzip/zstd too)");
   command->add_option("--column", flags->column, "The column whose values go into the filter");
   command->add_option("--fpr", flags->fpr, "Target false-positive rate")->capture_default_str();

@@ -130,7 +130,7 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--max-attempts", flags->max_attempts, "Attempts per partition")
       ->capture_default_str();
-  flags->job_flags.Add(*command, "1GiB");
+  flags->job_flags.Add(*command);
   flags->ledger.Add(*command);
   return [flags] { return Run(*flags); };
 }

@@ -89,7 +89,7 @@ std::function<int()> AddDemoCommand(CLI::App& app) {
       "summary. --synthetic runs the synthetic compaction-shaped pipeline instead.");
   auto flags = std::make_shared<DemoFlags>();
   auto job_flags = std::make_shared<JobFlags>();
-  job_flags->Add(*command, "256MiB");
+  job_flags->Add(*command, 256_MiB);
   command->add_flag("--synthetic", flags->synthetic, "Run the synthetic pipeline");
   command->add_option("--dir", flags->dir, "Where to write the dataset (default: a temp dir)");
   command->add_flag("--keep", flags->keep, "Keep the generated dataset and its compaction");

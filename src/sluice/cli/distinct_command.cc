@@ -57,7 +57,7 @@ std::function<int()> AddDistinctCommand(CLI::App& app) {
   command->add_option("--delimiter", flags->delimiter,
                       "CSV field delimiter (default , or \\t for .tsv)");
   shuffle->Add(*command);
-  job->Add(*command, "1GiB");
+  job->Add(*command);
   return [flags, shuffle, job] { return RunDistinctCommand(*flags, *shuffle, *job); };
 }
 

@@ -78,7 +78,7 @@ std::function<int()> AddGroupByCommand(CLI::App& app) {
   command->add_flag("--page-index", flags->page_index,
                     "Write a page index (ColumnIndex/OffsetIndex) into Parquet output");
   shuffle->Add(*command);
-  job->Add(*command, "1GiB");
+  job->Add(*command);
   return [flags, shuffle, job] { return RunGroupByCommand(*flags, *shuffle, *job); };
 }
 

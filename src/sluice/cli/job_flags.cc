@@ -2,20 +2,55 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
+#include "sluice/base/memory_limit.h"
 
 namespace sluice::cli {
 
-void JobFlags::Add(CLI::App& command, const std::string& default_memory) {
-  memory = default_memory;
-  command
-      .add_option("--memory", memory, "Memory budget for everything in flight, e.g. 256MiB, 4GiB")
-      ->capture_default_str();
+int64_t ParseMemoryBudget(const std::string& text, int64_t limit_bytes) {
+  std::string_view s = text;
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty() || s.back() != '%') return ParseBytes(text);
+  s.remove_suffix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  double percent = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), percent);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !(percent > 0) ||
+      percent > 100) {
+    throw InvalidArgument(
+        "cannot parse '{}': a percentage of the memory this process may use is above 0% and at "
+        "most 100% (e.g. 50%)",
+        text);
+  }
+  return static_cast<int64_t>(std::llround(static_cast<double>(limit_bytes) * percent / 100));
+}
+
+void JobFlags::Add(CLI::App& command, int64_t at_most) {
+  const MemoryLimit& limit = ProcessMemoryLimit();
+  default_memory = DefaultMemoryBudget(limit.bytes);
+  std::string default_text =
+      fmt::format("{}% of that less 64 MiB; here {}, from {}", kDefaultBudgetPercent,
+                  FormatBytes(default_memory), limit.Describe());
+  if (at_most > 0 && at_most < default_memory) {
+    default_memory = at_most;
+    default_text = fmt::format("{}, or {}% of that less 64 MiB when smaller", FormatBytes(at_most),
+                               kDefaultBudgetPercent);
+  }
+  memory.clear();
+  command.add_option("--memory", memory,
+                     "Memory budget for everything in flight: a size (256MiB, 4GiB) or a "
+                     "percentage (80%) of the memory this process may use, its cgroup's limit or "
+                     "else physical memory (default: " +
+                         default_text + ")");
   command.add_option("--threads", threads, "CPU threads (default: one per core)")
       ->check(CLI::NonNegativeNumber);
   command.add_option("--report", report,
@@ -30,15 +65,31 @@ void JobFlags::Add(CLI::App& command, const std::string& default_memory) {
 }
 
 RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel) const {
+  SetLogLevel(ParseLogLevel(log_level));
   RunOptions options;
-  try {
-    options.memory_budget = ParseBytes(memory);
-  } catch (Error& e) {
-    throw std::move(e).With("flag", "--memory");
+  const MemoryLimit& limit = ProcessMemoryLimit();
+  if (memory.empty()) {
+    options.memory_budget = default_memory > 0 ? default_memory : DefaultMemoryBudget(limit.bytes);
+    SLUICE_LOG_DEBUG("memory budget {}: {}% of {} less 64 MiB", FormatBytes(options.memory_budget),
+                     kDefaultBudgetPercent, limit.Describe());
+  } else {
+    try {
+      options.memory_budget = ParseMemoryBudget(memory, limit.bytes);
+    } catch (Error& e) {
+      throw std::move(e).With("flag", "--memory");
+    }
+    if (options.memory_budget > limit.bytes) {
+      SLUICE_LOG_WARN(
+          "--memory {} is more than the {} this process may use ({}): the run may be killed "
+          "before it spills",
+          memory, FormatBytes(limit.bytes), limit.Describe());
+    }
   }
   if (options.memory_budget < 64_KiB) {
     throw InvalidArgument("--memory {} is too small; give at least 64KiB", memory);
   }
+  // The budget covers the whole process: its RSS is judged against it.
+  options.process_budget = options.memory_budget;
   options.cpu_threads = threads;
   options.report_path = report;
   if (!report.empty()) {
@@ -62,7 +113,6 @@ RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel) const {
     options.progress = ProgressMode::kLines;
     options.progress_interval = std::chrono::seconds(1);
   }
-  SetLogLevel(ParseLogLevel(log_level));
   options.cancel = cancel;
   return options;
 }

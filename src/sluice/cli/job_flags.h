@@ -1,10 +1,13 @@
 // Flags every job command shares (--memory, --threads, --report, --progress, --log-level) and
-// their translation into flow RunOptions.
+// their translation into flow RunOptions. --memory takes a size or a percentage of the memory
+// this process may use (base/memory_limit.h: the cgroup limit, else physical memory); without it
+// the budget is DefaultMemoryBudget of that memory.
 //
 // Thread safety: plain values; filled by CLI11 on the main thread.
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 #include "sluice/flow/options.h"
@@ -12,16 +15,24 @@
 namespace sluice::cli {
 
 struct JobFlags {
-  std::string memory = "1GiB";
+  std::string memory;  // as given; empty for the default budget
   int threads = 0;
   std::string report;
   std::string progress = "auto";
   std::string log_level = "info";
+  // The budget without --memory, set by Add.
+  int64_t default_memory = 0;
 
-  // Registers the flags on a subcommand; default_memory overrides the job's default budget.
-  void Add(CLI::App& command, const std::string& default_memory);
+  // Registers the flags on a subcommand. The default budget is DefaultMemoryBudget of the memory
+  // this process may use, or `at_most` bytes when that is smaller (a command whose work is
+  // bounded, like the demo, need not claim more).
+  void Add(CLI::App& command, int64_t at_most = 0);
   // Validates the flags; throws InvalidArgument naming the flag.
   RunOptions ToRunOptions(const CancellationToken& cancel) const;
 };
+
+// The budget `text` asks for: a size ("256MiB", "4GiB") or a percentage ("80%", "12.5%") of
+// `limit_bytes`, the memory this process may use. Throws InvalidArgument on anything else.
+int64_t ParseMemoryBudget(const std::string& text, int64_t limit_bytes);
 
 }  // namespace sluice::cli

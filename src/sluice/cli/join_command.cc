@@ -149,7 +149,7 @@ std::function<int()> AddJoinCommand(CLI::App& app) {
                     "Do not split partitions more than 5x the median size");
   command->add_option("--delimiter", flags->delimiter,
                       "CSV field delimiter (default , or \\t for .tsv)");
-  job->Add(*command, "1GiB");
+  job->Add(*command);
   return [flags, job] { return RunJoinCommand(*flags, *job); };
 }
 

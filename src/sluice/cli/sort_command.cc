@@ -132,7 +132,7 @@ std::function<int()> AddSortCommand(CLI::App& app) {
                       "default: the system temp directory)");
   command->add_option("--delimiter", flags->delimiter,
                       "CSV field delimiter (default , or \\t for .tsv)");
-  job->Add(*command, "1GiB");
+  job->Add(*command);
   return [flags, job] { return RunSortCommand(*flags, *job); };
 }
 

@@ -1,0 +1,75 @@
+#include "sluice/cli/job_flags.h"
+
+#include <gtest/gtest.h>
+
+#include "sluice/base/bytes.h"
+#include "sluice/base/error.h"
+#include "sluice/base/memory_limit.h"
+
+namespace sluice::cli {
+namespace {
+
+TEST(ParseMemoryBudgetTest, SizesAndPercentagesOfTheLimit) {
+  EXPECT_EQ(ParseMemoryBudget("256MiB", 1_GiB), 256_MiB);
+  EXPECT_EQ(ParseMemoryBudget("4GiB", 1_GiB), 4_GiB);
+  EXPECT_EQ(ParseMemoryBudget("80%", 1000_MiB), 800_MiB);
+  EXPECT_EQ(ParseMemoryBudget("12.5%", 1_GiB), 128_MiB);
+  EXPECT_EQ(ParseMemoryBudget(" 50 % ", 1_GiB), 512_MiB);
+  EXPECT_EQ(ParseMemoryBudget("100%", 3_GiB), 3_GiB);
+  for (const char* bad : {"%", "0%", "-5%", "150%", "abc%", "50%%", "5O%", "lots"}) {
+    EXPECT_THROW(ParseMemoryBudget(bad, 1_GiB), Error) << bad;
+  }
+}
+
+// Parses `args` for a command with the job flags and returns its run options.
+RunOptions Parse(std::vector<std::string> args, int64_t at_most = 0) {
+  CLI::App app("test");
+  JobFlags flags;
+  flags.Add(app, at_most);
+  args.insert(args.begin(), "test");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  return flags.ToRunOptions(CancellationToken());
+}
+
+TEST(JobFlagsTest, WithoutMemoryTheBudgetIsTheDefaultShareOfTheProcesssLimit) {
+  const int64_t limit = ProcessMemoryLimit().bytes;
+  const RunOptions run = Parse({"--progress", "off"});
+  EXPECT_EQ(run.memory_budget, DefaultMemoryBudget(limit));
+  EXPECT_EQ(run.process_budget, run.memory_budget);
+  // A command may cap its default (the demo does).
+  EXPECT_EQ(Parse({"--progress", "off"}, 1_MiB).memory_budget, 1_MiB);
+  EXPECT_EQ(Parse({"--progress", "off"}, int64_t{1} << 60).memory_budget,
+            DefaultMemoryBudget(limit));
+}
+
+TEST(JobFlagsTest, MemoryAsASizeOrAPercentage) {
+  const int64_t limit = ProcessMemoryLimit().bytes;
+  EXPECT_EQ(Parse({"--memory", "64MiB", "--progress", "off"}).memory_budget, 64_MiB);
+  EXPECT_EQ(Parse({"--memory", "50%", "--progress", "off"}).memory_budget, limit / 2);
+  try {
+    Parse({"--memory", "120%", "--progress", "off"});
+    FAIL() << "120% was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.ContextValue("flag"), "--memory");
+  }
+  EXPECT_THROW(Parse({"--memory", "1KiB", "--progress", "off"}), Error);
+}
+
+TEST(JobFlagsTest, HelpStatesTheDefaultAndWhereItComesFrom) {
+  CLI::App app("test");
+  JobFlags flags;
+  flags.Add(app);
+  const std::string help = app.help();
+  EXPECT_NE(help.find("percentage (80%)"), std::string::npos) << help;
+  EXPECT_NE(help.find(fmt::format("default: {}% of that less 64 MiB; here {}, from ",
+                                  kDefaultBudgetPercent,
+                                  FormatBytes(DefaultMemoryBudget(ProcessMemoryLimit().bytes)))),
+            std::string::npos)
+      << help;
+  EXPECT_NE(help.find(ProcessMemoryLimit().Describe()), std::string::npos) << help;
+}
+
+}  // namespace
+}  // namespace sluice::cli
