@@ -1,5 +1,6 @@
 #include "sluice/cli/distinct_command.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,9 +29,16 @@ int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
   GroupByOptions options;
   shuffle.Apply(options);
   options.run = job.ToRunOptions(InstallInterruptHandler());
-  GroupByResult result = RunDistinct(*scan, flags.by, options);
-  auto writer = TableFileWriter::Open(flags.output, result.schema);
-  for (const RecordBatch& batch : result.batches) writer->Write(batch);
+  // The writer holds its share of the budget; the distinct runs in the rest and hands each
+  // batch to the writer as a merge task produces it.
+  parquet::ParquetWriteOptions write_options;
+  // (At most half of a tiny budget.)
+  write_options.row_group_bytes =
+      std::min(OutputWriterBytes(options.run.memory_budget), options.run.memory_budget / 2);
+  options.run.memory_budget -= write_options.row_group_bytes;
+  auto writer = TableFileWriter::Open(flags.output, scan->schema(), write_options);
+  GroupByResult result =
+      RunDistinct(*scan, flags.by, options, [&writer](RecordBatch batch) { writer->Write(batch); });
   writer->Close();
   PrintGroupByOutcome("distinct", result, static_cast<int>(scan->units().size()), flags.output,
                       job.report);

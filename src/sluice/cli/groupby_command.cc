@@ -1,5 +1,6 @@
 #include "sluice/cli/groupby_command.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,12 +42,24 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
   GroupByOptions options;
   shuffle.Apply(options);
   options.run = job.ToRunOptions(InstallInterruptHandler());
-  auto scan = OpenTableInputs(flags.inputs, flags.delimiter);
-  GroupByResult result = RunGroupBy(*scan, spec, options);
+  // Parquet inputs decode only the columns the query reads.
+  std::vector<std::string> columns = spec.keys;
+  for (const AggregateCall& call : spec.aggregates) {
+    columns.insert(columns.end(), call.columns.begin(), call.columns.end());
+  }
+  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, columns);
+  // The writer holds its share of the budget; the group-by runs in the rest and hands each
+  // batch to the writer as a merge task produces it.
   parquet::ParquetWriteOptions write_options;
   write_options.page_index = flags.page_index;
-  auto writer = TableFileWriter::Open(flags.output, result.schema, write_options);
-  for (const RecordBatch& batch : result.batches) writer->Write(batch);
+  // (At most half of a tiny budget.)
+  write_options.row_group_bytes =
+      std::min(OutputWriterBytes(options.run.memory_budget), options.run.memory_budget / 2);
+  options.run.memory_budget -= write_options.row_group_bytes;
+  auto writer = TableFileWriter::Open(flags.output, GroupByOutputSchema(*scan->schema(), spec),
+                                      write_options);
+  GroupByResult result =
+      RunGroupBy(*scan, spec, options, [&writer](RecordBatch batch) { writer->Write(batch); });
   writer->Close();
   PrintGroupByOutcome("groupby", result, static_cast<int>(scan->units().size()), flags.output,
                       job.report);

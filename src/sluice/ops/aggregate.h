@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -63,8 +64,21 @@ class Aggregator {
                      std::span<const uint32_t> to) = 0;
   // One value per group, in group id order; the state is spent afterwards.
   virtual Array Finish() = 0;
+  // The values of groups [begin, end), instead of Finish: called for consecutive ranges from 0
+  // that cover every group (after Resize), so a large state hands its output on in bounded
+  // batches. The state is spent after the last range. The default calls Finish once and slices
+  // its result (the whole column is then held until the last range).
+  virtual Array FinishSlice(int64_t begin, int64_t end) {
+    if (begin == 0) finished_ = Finish();
+    Array slice = finished_->Slice(begin, end - begin);
+    if (end == finished_->length()) finished_.reset();
+    return slice;
+  }
   // Memory held, for the memory budget.
   virtual int64_t ByteSize() const = 0;
+
+ private:
+  std::optional<Array> finished_;  // the default FinishSlice's column
 };
 
 // One aggregate of a query: function, input columns (empty for count(*)) and output name.

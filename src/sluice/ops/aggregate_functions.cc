@@ -38,6 +38,12 @@ const T* Values(const Array& a) {
   return reinterpret_cast<const T*>(a.raw_values()) + a.offset();
 }
 
+// Groups [begin, end) of a per-group state.
+template <typename T>
+std::span<const T> Groups(std::span<const T> all, int64_t begin, int64_t end) {
+  return all.subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
+}
+
 // Values with a flag per group that says whether any valid input arrived; the flag becomes the
 // validity of the output.
 template <typename T>
@@ -76,9 +82,10 @@ class CountAggregator final : public Aggregator {
     const auto& o = static_cast<const CountAggregator&>(other);
     for (size_t i = 0; i < from.size(); ++i) counts_[to[i]] += o.counts_[from[i]];
   }
-  Array Finish() override {
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(counts_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     Int64Builder b;
-    b.AppendValues(counts_);
+    b.AppendValues(Groups<int64_t>(counts_, begin, end));
     return b.Finish();
   }
   int64_t ByteSize() const override {
@@ -122,7 +129,11 @@ class SumAggregator final : public Aggregator {
       seen_[to[i]] |= o.seen_[g];
     }
   }
-  Array Finish() override { return FinishWithSeen<Acc>(output_type(), sums_, seen_); }
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(sums_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
+    return FinishWithSeen<Acc>(output_type(), Groups<Acc>(sums_, begin, end),
+                               Groups<uint8_t>(seen_, begin, end));
+  }
   int64_t ByteSize() const override {
     return static_cast<int64_t>(sums_.capacity() * sizeof(Acc) + seen_.capacity());
   }
@@ -177,9 +188,11 @@ class MeanAggregator final : public Aggregator {
       counts_[to[i]] += o.counts_[g];
     }
   }
-  Array Finish() override {
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(sums_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     Float64Builder b;
-    for (size_t g = 0; g < sums_.size(); ++g) {
+    b.Reserve(end - begin);
+    for (size_t g = static_cast<size_t>(begin); g < static_cast<size_t>(end); ++g) {
       if (counts_[g] == 0) {
         b.AppendNull();
       } else {
@@ -242,9 +255,11 @@ class VarianceAggregator final : public Aggregator {
     const auto& o = static_cast<const VarianceAggregator&>(other);
     for (size_t i = 0; i < from.size(); ++i) moments_[to[i]].Merge(o.moments_[from[i]]);
   }
-  Array Finish() override {
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(moments_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     Float64Builder b;
-    for (const Moments& m : moments_) {
+    b.Reserve(end - begin);
+    for (const Moments& m : Groups<Moments>(moments_, begin, end)) {
       // Sample variance, as SQL's var/stddev: undefined (null) below two values.
       if (m.n < 2) {
         b.AppendNull();
@@ -321,9 +336,11 @@ class CorrAggregator final : public Aggregator {
     const auto& o = static_cast<const CorrAggregator&>(other);
     for (size_t i = 0; i < from.size(); ++i) moments_[to[i]].Merge(o.moments_[from[i]]);
   }
-  Array Finish() override {
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(moments_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     Float64Builder b;
-    for (const CoMoments& m : moments_) {
+    b.Reserve(end - begin);
+    for (const CoMoments& m : Groups<CoMoments>(moments_, begin, end)) {
       const double denominator = std::sqrt(m.m2x * m.m2y);
       if (m.n < 2 || denominator == 0) {
         b.AppendNull();
@@ -380,7 +397,11 @@ class MinMaxAggregator final : public Aggregator {
       if (o.seen_[g]) Offer(to[i], o.values_[g]);
     }
   }
-  Array Finish() override { return FinishWithSeen<T>(type_, values_, seen_); }
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(values_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
+    return FinishWithSeen<T>(type_, Groups<T>(values_, begin, end),
+                             Groups<uint8_t>(seen_, begin, end));
+  }
   int64_t ByteSize() const override {
     return static_cast<int64_t>(values_.capacity() * sizeof(T) + seen_.capacity());
   }
@@ -446,9 +467,11 @@ class BinaryMinMaxAggregator final : public Aggregator {
       if (o.seen_[g]) Offer(to[i], o.values_[g]);
     }
   }
-  Array Finish() override {
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(values_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     auto b = MakeBuilder(type_);
-    for (size_t g = 0; g < values_.size(); ++g) {
+    b->Reserve(end - begin);
+    for (size_t g = static_cast<size_t>(begin); g < static_cast<size_t>(end); ++g) {
       if (!seen_[g]) {
         b->AppendNull();
       } else if (type_.layout() == Layout::kVariableBinary) {
@@ -552,9 +575,12 @@ class MedianAggregator final : public Aggregator {
       into.insert(into.end(), values.begin(), values.end());
     }
   }
-  Array Finish() override {
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(values_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     Float64Builder b;
-    for (auto& v : values_) {
+    b.Reserve(end - begin);
+    for (size_t g = static_cast<size_t>(begin); g < static_cast<size_t>(end); ++g) {
+      auto& v = values_[g];
       if (v.empty()) {
         b.AppendNull();
         continue;
@@ -611,10 +637,12 @@ class FirstLastAggregator final : public Aggregator {
       if (o.rows_[g] >= 0) Offer(to[i], o.rows_[g], o.values_[g]);
     }
   }
-  Array Finish() override {
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(values_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     std::vector<std::string_view> keys;
+    keys.reserve(static_cast<size_t>(end - begin));
     const std::string null_key(1, '\0');
-    for (size_t g = 0; g < values_.size(); ++g) {
+    for (size_t g = static_cast<size_t>(begin); g < static_cast<size_t>(end); ++g) {
       keys.push_back(rows_[g] >= 0 ? std::string_view(values_[g]) : std::string_view(null_key));
     }
     return encoder_.Decode(keys)[0];

@@ -7,7 +7,7 @@
 namespace sluice {
 
 GroupByResult RunDistinct(const TableScan& scan, const std::vector<std::string>& by,
-                          const GroupByOptions& options) {
+                          const GroupByOptions& options, const GroupBySink& sink) {
   const Schema& input = *scan.schema();
   GroupBySpec spec;
   if (by.empty()) {
@@ -27,16 +27,26 @@ GroupByResult RunDistinct(const TableScan& scan, const std::vector<std::string>&
       }
     }
   }
-  GroupByResult result = RunGroupBy(scan, spec, options);
-  // The group-by puts keys first: put the columns back in the input's order.
+  // The group-by puts keys first: each batch gets the columns back in the input's order.
+  const std::shared_ptr<const Schema> grouped = GroupByOutputSchema(input, spec);
   std::vector<int> order;
-  for (const Field& f : input.fields()) order.push_back(*result.schema->FieldIndex(f.name));
-  result.schema = scan.schema();
-  for (RecordBatch& batch : result.batches) {
+  for (const Field& f : input.fields()) order.push_back(*grouped->FieldIndex(f.name));
+  const std::shared_ptr<const Schema>& schema = scan.schema();
+  GroupByResult result = RunGroupBy(scan, spec, options, [&](RecordBatch batch) {
     std::vector<Array> columns;
     for (int c : order) columns.push_back(batch.column(c));
-    batch = RecordBatch::Make(result.schema, std::move(columns), batch.num_rows());
-  }
+    sink(RecordBatch::Make(schema, std::move(columns), batch.num_rows()));
+  });
+  result.schema = schema;
+  return result;
+}
+
+GroupByResult RunDistinct(const TableScan& scan, const std::vector<std::string>& by,
+                          const GroupByOptions& options) {
+  std::vector<RecordBatch> batches;
+  GroupByResult result = RunDistinct(
+      scan, by, options, [&batches](RecordBatch b) { batches.push_back(std::move(b)); });
+  result.batches = std::move(batches);
   return result;
 }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "sluice/base/check.h"
 #include "sluice/base/cores.h"
 #include "sluice/flow/pipeline.h"
 #include "sluice/ops/group_by_partial.h"
@@ -112,8 +113,23 @@ int64_t ByteSize(const PieceState& p) { return p.state->ByteSize(); }
 
 }  // namespace
 
+std::shared_ptr<const Schema> GroupByOutputSchema(const Schema& input, const GroupBySpec& spec) {
+  return std::make_shared<const Schema>(HashAggregation(input, spec).output_schema());
+}
+
 GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                          const GroupByOptions& options) {
+  std::vector<RecordBatch> batches;
+  // The sink is called one batch at a time.
+  GroupByResult result = RunGroupBy(scan, spec, options,
+                                    [&batches](RecordBatch b) { batches.push_back(std::move(b)); });
+  result.batches = std::move(batches);
+  return result;
+}
+
+GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
+                         const GroupByOptions& options, const GroupBySink& sink) {
+  SLUICE_CHECK_GT(options.output_batch_rows, 0);
   GroupByResult result;
   const HashAggregation prototype(*scan.schema(), spec);
   result.schema = std::make_shared<const Schema>(prototype.output_schema());
@@ -122,9 +138,11 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   RunOptions pipeline_run = options.run;
   // The caller writes one report of the whole group-by (group_by_report.h).
   pipeline_run.report_path.clear();
-  RunOptions other_runs = pipeline_run;
   const int64_t budget = options.run.memory_budget;
   pipeline_run.memory_budget = std::max(budget / 4, std::min(kMinPipelineBytes, budget / 2));
+  // The skew pipeline's items are whole pre-aggregated states.
+  RunOptions piece_run = pipeline_run;
+  piece_run.memory_budget = budget;
   result.state_budget = budget - pipeline_run.memory_budget;
   const int64_t merge_budget = result.state_budget - result.state_budget / 2;
   GroupBySpill spill(*scan.schema(), spec, prototype, result.state_budget / 2,
@@ -276,71 +294,66 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
           std::lock_guard lock(mu);
           tasks[static_cast<size_t>(done.task)].pieces.push_back(std::move(done.state));
         });
-    piece_pipeline.Run(other_runs);
+    piece_pipeline.Run(piece_run);
   }
 
   MemoryBudget merge_states(merge_budget);
   std::atomic<int64_t> max_merge{0};
-  std::mutex mu;
-  std::vector<std::pair<int, RecordBatch>> finished;  // guarded by mu
   Pipeline merge_pipeline("groupby-merge");
   merge_pipeline.Source("partitions", std::move(tasks))
-      .Map("merge",
-           [&](MergeTask task) {
-             auto state = spill.run_prototype().NewEmpty();
-             const PartitionRange range = task.spill_range;
-             int64_t upper_bound = 0;
-             for (const auto& p : sealed) {
-               for (int f = range.begin * fine; f < range.end * fine; ++f) {
-                 upper_bound += p->state().partition_groups(f);
-               }
-             }
-             for (const auto& piece : task.pieces) upper_bound += piece->partition_groups(0);
-             // Rows a partition-first partial passed on are mostly new groups.
-             if (task.pieces.empty()) {
-               upper_bound += result.tasks[static_cast<size_t>(task.index)].partitioned_rows;
-             }
-             state->Reserve(upper_bound);
-             for (const auto& p : sealed) {
-               for (int f = range.begin * fine; f < range.end * fine; ++f) {
-                 state->MergePartition(p->state(), f);
-               }
-             }
-             if (task.pieces.empty()) {
-               for (const auto& p : sealed) {
-                 for (const GroupBySpillRun& run : p->runs()) {
-                   ConsumeSpilled(*state, run, BlocksIn(run, range.begin, range.end),
-                                  order_sensitive);
+      .FlatMap("merge",
+               [&](MergeTask task, Emitter<RecordBatch>& out) {
+                 auto state = spill.run_prototype().NewEmpty();
+                 const PartitionRange range = task.spill_range;
+                 int64_t upper_bound = 0;
+                 for (const auto& p : sealed) {
+                   for (int f = range.begin * fine; f < range.end * fine; ++f) {
+                     upper_bound += p->state().partition_groups(f);
+                   }
                  }
-               }
-             }
-             for (const auto& piece : task.pieces) state->MergePartition(*piece, 0);
-             const int64_t bytes = state->ByteSize();
-             RecordMax(max_merge, bytes);
-             // Accounted while it finishes; a state past the merge budget is an overdraft.
-             std::optional<Reservation> held = merge_states.TryReserve(bytes);
-             if (!held) held = merge_states.ReserveOverLimit(bytes);
-             result.tasks[static_cast<size_t>(task.index)].state_bytes = bytes;
-             RecordBatch groups = state->Finish();
-             task.pieces.clear();  // after Finish: the state borrowed their keys
-             return std::make_pair(task.index, std::move(groups));
-           })
-      .Sink("collect", [&](std::pair<int, RecordBatch> part) {
-        std::lock_guard lock(mu);
-        result.tasks[static_cast<size_t>(part.first)].groups = part.second.num_rows();
-        if (part.second.num_rows() > 0) finished.push_back(std::move(part));
-      });
-  result.merge_report = merge_pipeline.Run(other_runs);
+                 for (const auto& piece : task.pieces) upper_bound += piece->partition_groups(0);
+                 // Rows a partition-first partial passed on are mostly new groups.
+                 if (task.pieces.empty()) {
+                   upper_bound += result.tasks[static_cast<size_t>(task.index)].partitioned_rows;
+                 }
+                 state->Reserve(upper_bound);
+                 for (const auto& p : sealed) {
+                   for (int f = range.begin * fine; f < range.end * fine; ++f) {
+                     state->MergePartition(p->state(), f);
+                   }
+                 }
+                 if (task.pieces.empty()) {
+                   for (const auto& p : sealed) {
+                     for (const GroupBySpillRun& run : p->runs()) {
+                       ConsumeSpilled(*state, run, BlocksIn(run, range.begin, range.end),
+                                      order_sensitive);
+                     }
+                   }
+                 }
+                 for (const auto& piece : task.pieces) state->MergePartition(*piece, 0);
+                 const int64_t bytes = state->ByteSize();
+                 RecordMax(max_merge, bytes);
+                 // Accounted while it finishes; a state past the merge budget is an overdraft.
+                 std::optional<Reservation> held = merge_states.TryReserve(bytes);
+                 if (!held) held = merge_states.ReserveOverLimit(bytes);
+                 GroupByPartitionStats& stats = result.tasks[static_cast<size_t>(task.index)];
+                 stats.state_bytes = bytes;
+                 stats.groups = state->num_groups();
+                 state->Finish(options.output_batch_rows,
+                               [&out](RecordBatch groups) { out.Emit(std::move(groups)); });
+                 state.reset();
+                 task.pieces.clear();  // after the state: it borrowed their keys
+               })
+      // One batch at a time: the sink need not be thread-safe.
+      .Sink("output", [&sink](RecordBatch groups) { sink(std::move(groups)); },
+            {.min_concurrency = 1, .max_concurrency = 1});
+  // Its items in flight are output batches (the states it builds are accounted apart).
+  result.merge_report = merge_pipeline.Run(pipeline_run);
   result.max_merge_state_bytes = max_merge.load();
   result.state_overdraft_bytes =
       std::max<int64_t>(0, result.peak_partial_bytes - spill.budget().limit()) +
       std::max<int64_t>(0, merge_states.peak() - merge_states.limit());
-  std::sort(finished.begin(), finished.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [_, batch] : finished) {
-    result.groups += batch.num_rows();
-    result.batches.push_back(std::move(batch));
-  }
+  for (const GroupByPartitionStats& t : result.tasks) result.groups += t.groups;
   return result;
 }
 

@@ -15,8 +15,12 @@
 // spilled rows aggregated by several tasks into partials of their own first ("pieces"), which
 // the merge then combines.
 //
+// Output: each merge task finishes its state in batches of at most output_batch_rows rows and
+// hands them to the sink as it goes (GroupBySink), so the result is never whole in memory; the
+// merge pipeline's budget bounds the batches waiting for the sink.
+//
 // Memory: a quarter of RunOptions::memory_budget (at least 8 MiB or half of it) bounds the
-// batches in flight;
+// batches in flight (scan batches, then output batches);
 // the rest bounds group-by state, half of it for the map side's partials and half for merges.
 //
 // P starts at max(cores, rows read / 500,000) within [min, max] partitions.
@@ -25,6 +29,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +55,8 @@ struct GroupByOptions {
   int64_t partition_first_groups = int64_t{1} << 17;
   // Where spill runs go ("" for the system temp directory); removed when the call returns.
   std::string spill_dir;
+  // Rows of one output batch at most (a merge task's result is handed on in such batches).
+  int64_t output_batch_rows = 64 * 1024;
   RunOptions run;
 };
 
@@ -69,7 +77,9 @@ struct GroupByPartitionStats {
 };
 
 struct GroupByResult {
-  std::vector<RecordBatch> batches;  // one per non-empty merge task, in hash order
+  // The output, when RunGroupBy collects it (without a sink): the sink's batches in the order
+  // they came.
+  std::vector<RecordBatch> batches;
   std::shared_ptr<const Schema> schema;
   int partitions = 0;        // P, hash partitions of the sealed partials
   int spill_partitions = 0;  // S, or 0 when no rows were passed on in runs
@@ -91,6 +101,19 @@ struct GroupByResult {
   RunReport merge_report;  // partition merges
 };
 
+// Receives a group-by's output batches as merge tasks produce them, in no particular order (hash
+// partitions finish when they finish), one call at a time, from a pipeline thread. An error it
+// throws fails the run.
+using GroupBySink = std::function<void(RecordBatch)>;
+
+// The schema of a group-by's output: the keys, then one column per aggregate. The errors of
+// RunGroupBy for an unknown column or a bad aggregate.
+std::shared_ptr<const Schema> GroupByOutputSchema(const Schema& input, const GroupBySpec& spec);
+
+// Hands the output to `sink`; result.batches stays empty.
+GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
+                         const GroupByOptions& options, const GroupBySink& sink);
+// Collects the output in result.batches.
 GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                          const GroupByOptions& options);
 

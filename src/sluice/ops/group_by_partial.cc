@@ -201,6 +201,10 @@ void GroupByPartial::SealScattered(bool to_disk) {
 void GroupByPartial::FinishInput() {
   if (!buffer_.empty()) Flush();
   SealScattered(/*to_disk=*/false);
+  run_keys_.reset();
+  missing_ = {};
+  all_rows_ = {};
+  rows_of_partition_ = {};
 }
 
 void GroupByPartial::Flush() {

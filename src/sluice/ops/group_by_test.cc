@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/file_writer.h"
@@ -148,6 +151,46 @@ int64_t DataBytes(const std::vector<RecordBatch>& batches) {
   int64_t bytes = 0;
   for (const RecordBatch& b : batches) bytes += ByteSize(b);
   return bytes;
+}
+
+// The output goes to the sink as merge tasks finish, in batches of at most output_batch_rows,
+// one call at a time (the sink need not be thread-safe), in whatever order the tasks finish:
+// together the batches are the result, spilled or not.
+TEST_F(GroupByTest, OutputStreamsToTheSinkInBoundedBatchesOneAtATime) {
+  const std::vector<std::string> paths = WriteFiles(4, 20000, 13, 50000);
+  GroupBySpec spec;
+  spec.keys = {"k", "g"};
+  spec.aggregates = ParseAggregateCalls("count(*), sum(v), median(x), first(v), last(x)");
+  auto scan = TableScan::Open(paths);
+  for (int64_t budget : {int64_t{64_MiB}, DataBytes(all_) / 20}) {
+    SCOPED_TRACE(budget);
+    GroupByOptions options;
+    options.run.cpu_threads = 3;
+    options.run.memory_budget = budget;
+    options.min_partitions = 6;
+    options.output_batch_rows = 1000;
+    options.spill_dir = (dir_ / "spill").string();
+    std::atomic<int> in_sink{0};
+    std::atomic<bool> overlapped{false};
+    std::vector<RecordBatch> got;
+    GroupByResult result = RunGroupBy(*scan, spec, options, [&](RecordBatch b) {
+      if (in_sink.fetch_add(1) != 0) overlapped = true;
+      EXPECT_LE(b.num_rows(), 1000);
+      EXPECT_GT(b.num_rows(), 0);
+      EXPECT_EQ(b.schema().num_fields(), 7);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      got.push_back(std::move(b));
+      in_sink.fetch_sub(1);
+    });
+    EXPECT_FALSE(overlapped);
+    EXPECT_TRUE(result.batches.empty());
+    EXPECT_GT(got.size(), result.tasks.size());  // tasks hand on several batches each
+    int64_t rows = 0;
+    for (const RecordBatch& b : got) rows += b.num_rows();
+    EXPECT_EQ(rows, result.groups);
+    EXPECT_EQ(*result.schema, *GroupByOutputSchema(*scan->schema(), spec));
+    EXPECT_EQ(Rows(got), SequentialRows(*schema_, spec, all_));
+  }
 }
 
 // Spilled and passed-on rows carry only the columns the query reads (and positions when the

@@ -193,8 +193,20 @@ void HashAggregation::ConsumeExisting(const RecordBatch& batch, RowPositions pos
   UpdateAggregators(Take(batch, present_), groups_, RowPositions(present_positions_.data()));
 }
 
+void HashAggregation::ReleaseScratch() {
+  encoder_.Release();
+  hashes_ = {};
+  keys_ = {};
+  groups_ = {};
+  taken_keys_ = {};
+  missing_ = {};
+  present_ = {};
+  present_positions_ = {};
+}
+
 void HashAggregation::Seal(int partitions) {
   SLUICE_CHECK_GT(partitions, 0);
+  ReleaseScratch();
   partitions_ = partitions;
   partition_groups_.assign(static_cast<size_t>(partitions), {});
   for (int64_t g = 0; g < table_.num_groups(); ++g) {
@@ -241,6 +253,21 @@ RecordBatch HashAggregation::Finish() {
     columns.push_back(a->Finish());
   }
   return RecordBatch::Make(output_schema_, std::move(columns), groups);
+}
+
+void HashAggregation::Finish(int64_t max_rows, const std::function<void(RecordBatch)>& emit) {
+  SLUICE_CHECK_GT(max_rows, 0);
+  const int64_t groups = table_.num_groups();
+  // States were grown geometrically: trim them to the groups.
+  for (auto& a : aggregators_) a->Resize(groups);
+  const std::span<const std::string_view> keys = table_.keys();
+  for (int64_t begin = 0; begin < groups; begin += max_rows) {
+    const int64_t end = std::min(groups, begin + max_rows);
+    std::vector<Array> columns =
+        encoder_.Decode(keys.subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
+    for (auto& a : aggregators_) columns.push_back(a->FinishSlice(begin, end));
+    emit(RecordBatch::Make(output_schema_, std::move(columns), end - begin));
+  }
 }
 
 int64_t HashAggregation::ByteSize() const {

@@ -68,8 +68,11 @@ class HashAggregation {
   // needs to carry.
   std::vector<int> input_columns() const;
 
-  // Groups this state into `partitions` partitions; afterwards it is read-only.
+  // Groups this state into `partitions` partitions; afterwards it is read-only. Frees the scratch
+  // space of consuming batches.
   void Seal(int partitions);
+  // Frees the scratch space of consuming batches (sized by the largest batch consumed).
+  void ReleaseScratch();
   // Merges the groups of sealed `other` that fall in `partition`. The keys are borrowed, not
   // copied (a high-cardinality merge would copy every key once more): `other` must outlive this
   // state's Finish.
@@ -81,6 +84,10 @@ class HashAggregation {
 
   // Keys then aggregates, one row per group; the state is spent afterwards.
   RecordBatch Finish();
+  // The same rows in group order as batches of at most max_rows rows, each handed to emit before
+  // the next is built, so a large state's output is never whole in memory beside it (no call for
+  // no groups); the state is spent afterwards.
+  void Finish(int64_t max_rows, const std::function<void(RecordBatch)>& emit);
   const Schema& output_schema() const { return *output_schema_; }
 
   int64_t num_groups() const { return table_.num_groups(); }

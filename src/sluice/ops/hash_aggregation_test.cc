@@ -195,6 +195,44 @@ TEST(HashAggregationTest, OneStateMatchesAReferenceForEveryFunction) {
   ExpectMatchesReference({agg.Finish()}, rows);
 }
 
+// Finishing in batches of a few rows gives the same rows, in group order, as one Finish: every
+// built-in aggregate's FinishSlice (and the default one, through count_distinct) covers its range.
+TEST(HashAggregationTest, FinishInBatchesEqualsOneFinish) {
+  const std::vector<Row> rows = RandomRows(8000, 3);
+  HashAggregation whole(InputSchema(), Spec());
+  HashAggregation sliced(InputSchema(), Spec());
+  whole.Consume(ToBatch(rows), 0);
+  sliced.Consume(ToBatch(rows), 0);
+  const RecordBatch want = whole.Finish();
+  ASSERT_GT(want.num_rows(), 100);
+  std::vector<RecordBatch> got;
+  sliced.Finish(37, [&](RecordBatch b) { got.push_back(std::move(b)); });
+  ASSERT_EQ(got.size(), static_cast<size_t>((want.num_rows() + 36) / 37));
+  int64_t row = 0;
+  for (const RecordBatch& b : got) {
+    EXPECT_LE(b.num_rows(), 37);
+    for (int64_t r = 0; r < b.num_rows(); ++r, ++row) {
+      for (int c = 0; c < want.num_columns(); ++c) {
+        SCOPED_TRACE(want.schema().field(c).name);
+        const Array& w = want.column(c);
+        const Array& g = b.column(c);
+        ASSERT_EQ(w.IsNull(row), g.IsNull(r));
+        if (w.IsNull(row)) continue;
+        if (w.type().id() == TypeId::kString) {
+          EXPECT_EQ(w.BinaryValue(row), g.BinaryValue(r));
+        } else if (w.type().id() == TypeId::kFloat64) {
+          EXPECT_EQ(w.Value<double>(row), g.Value<double>(r));
+        } else if (w.type().id() == TypeId::kInt32) {
+          EXPECT_EQ(w.Value<int32_t>(row), g.Value<int32_t>(r));
+        } else {
+          EXPECT_EQ(w.Value<int64_t>(row), g.Value<int64_t>(r));
+        }
+      }
+    }
+  }
+  EXPECT_EQ(row, want.num_rows());
+}
+
 TEST(HashAggregationTest, PartialsMergedByPartitionMatchTheReference) {
   const std::vector<Row> rows = RandomRows(30000, 2);
   HashAggregation prototype(InputSchema(), Spec());
@@ -293,16 +331,22 @@ TEST(HashAggregationTest, UserAggregatesPlugIn) {
   const std::vector<Row> rows = RandomRows(5000, 4);
   HashAggregation agg(InputSchema(), spec);
   agg.Consume(ToBatch(rows), 0);
-  RecordBatch out = agg.Finish();
+  // Finished in batches through the default FinishSlice (Finish once, then slices of it).
+  std::vector<RecordBatch> batches;
+  agg.Finish(7, [&](RecordBatch b) { batches.push_back(std::move(b)); });
   std::map<int32_t, int64_t> want;
   for (const Row& r : rows) {
     auto [it, _] = want.emplace(r.k2, 1);
     if (r.v) it->second = it->second * (((*r.v % 1000003) + 1000003) % 1000003) % 1000003;
   }
-  ASSERT_EQ(out.num_rows(), static_cast<int64_t>(want.size()));
-  for (int64_t i = 0; i < out.num_rows(); ++i) {
-    EXPECT_EQ(out.column(1).Value<int64_t>(i), want.at(out.column(0).Value<int32_t>(i)));
+  ASSERT_EQ(batches.size(), (want.size() + 6) / 7);
+  size_t seen = 0;
+  for (const RecordBatch& out : batches) {
+    for (int64_t i = 0; i < out.num_rows(); ++i, ++seen) {
+      EXPECT_EQ(out.column(1).Value<int64_t>(i), want.at(out.column(0).Value<int32_t>(i)));
+    }
   }
+  EXPECT_EQ(seen, want.size());
 }
 
 }  // namespace

@@ -73,6 +73,12 @@ void KeyEncoder::Encode(std::span<const Array* const> columns) {
   for (size_t c = 0; c < columns.size(); ++c) EncodeColumn(*columns[c], types_[c]);
 }
 
+void KeyEncoder::Release() {
+  bytes_ = {};
+  offsets_ = {};
+  cursor_ = {};
+}
+
 template <typename Write>
 void KeyEncoder::EncodeEach(const Array& a, Write&& write) {
   // The type is dispatched once per column; this loop is per row.

@@ -36,6 +36,9 @@ class KeyEncoder {
                             offsets_[row + 1] - offsets_[row]);
   }
 
+  // Frees the scratch space of the last Encode (its keys become invalid).
+  void Release();
+
   // Columns holding the keys in order.
   std::vector<Array> Decode(std::span<const std::string_view> keys) const;
 
