@@ -16,6 +16,8 @@ struct Entry {
   RowRef ref;
 };
 
+static_assert(sizeof(Entry) == kSortEntryBytes);
+
 uint64_t Prefix(const uint8_t* key, uint32_t length) {
   uint64_t word = 0;
   std::memcpy(&word, key, std::min<uint32_t>(length, 8));

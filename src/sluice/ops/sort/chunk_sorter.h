@@ -20,6 +20,10 @@
 
 namespace sluice {
 
+// The working memory SortChunkOrder takes per row of the chunk while it sorts (its entries),
+// beside the order it returns (sizeof(RowRef) a row, or a limit's worth).
+inline constexpr int64_t kSortEntryBytes = 32;
+
 std::vector<RowRef> SortChunkOrder(const std::shared_ptr<const Schema>& keyed_schema,
                                    std::span<const RecordBatch> batches, int64_t limit);
 

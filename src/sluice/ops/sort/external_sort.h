@@ -4,16 +4,26 @@
 //
 // How it runs, inside RunOptions::memory_budget (B):
 //   - a quarter of B goes to the scan pipeline (reads and parses in flight); the rest is the
-//     sort's own MemoryBudget, in which everything the sort holds is reserved;
-//   - sort tasks on the flow executor each fill a chunk (at most held / (2 * threads + 2) bytes)
-//     with scanned batches and their normalized keys (sort_key_encoder.h), then sort it in place
-//     of the scan (chunks sort in parallel); a sorted chunk (a run) stays in memory while the
-//     budget has room for it, otherwise it is written to a spill run in blocks of batch_bytes;
-//   - the runs are merged through a loser tree (run_merger.h); when the spilled runs are more
-//     than the memory left can read a block of at once, groups of them are first merged into
-//     longer spilled runs (multi-pass), the smallest first.
+//     sort's own MemoryBudget (held), in which everything the sort holds is reserved before it
+//     is allocated: batches and their normalized keys (sort_key_encoder.h, at their largest
+//     before encoding), the sort's working space, sorted copies, spill and merge blocks;
+//   - sort tasks on the flow executor each fill a chunk (at most held / (4 * threads + 4)
+//     bytes, paid about twice over: the batches, their sorted copy and the sort's entries),
+//     then sort it and gather its rows in order into blocks of batch_bytes (in parallel), so a
+//     run is read front to back by every merge;
+//   - when the budget is full, one task sorts its chunk and writes every run held in memory as
+//     one spilled run (merged); other tasks that find no room wait for it, so spilled runs are
+//     about as long as the budget allows and few. A fixed workspace of a few blocks is set aside
+//     at the start for writing spills, so spilling never waits for memory;
+//   - the runs are merged through a loser tree (run_merger.h), each spilled run read a block at
+//     a time (about kReaderBlocks blocks each, reserved). When the runs held in memory leave too
+//     little room for the spilled runs' blocks, they spill first; when there are still more
+//     spilled runs than one merge can read, just enough of the smallest are merged into a
+//     longer spilled run first.
 // With a limit (a global top-N), every chunk keeps only its first `limit` rows and the merge
-// stops after `limit` rows, so little is held and nothing spills.
+// stops after `limit` rows.
+// Only a batch larger than what other tasks' filling chunks leave of the budget is admitted over
+// it (counted in SortStats::overdrafts).
 //
 // The sorted rows go to the sink in order, in batches of about batch_bytes, on the calling
 // thread. Spill files live in a private directory under spill_dir that is removed on return, on
@@ -46,6 +56,7 @@ struct SortOptions {
 struct SortStats {
   int64_t input_rows = 0;
   int64_t output_rows = 0;
+  int64_t sorted_bytes = 0;     // of the input's batches with their keys
   int runs = 0;                 // sorted chunks
   int spilled_runs = 0;         // of those, written to disk
   int intermediate_merges = 0;  // merges of spilled runs into longer ones before the last
@@ -55,6 +66,7 @@ struct SortStats {
   int64_t batch_bytes = 0;
   int64_t held_budget = 0;      // the sort's own share of the budget
   int64_t peak_held_bytes = 0;  // the most it held
+  int64_t overdrafts = 0;       // reservations it had to take over its budget
   double seconds = 0;
   RunReport scan_report;
 

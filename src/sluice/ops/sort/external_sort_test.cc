@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "sluice/base/error.h"
@@ -162,6 +163,30 @@ TEST_F(ExternalSortTest, InMemoryAndSpilledSortsAreStableAndEqualTheReference) {
     EXPECT_GT(tight.spilled_bytes, 0);
     EXPECT_GT(tight.intermediate_merges, 0) << "the small budget should force a multi-pass merge";
     EXPECT_EQ(Ids(small), expected);
+    EXPECT_TRUE(SpillDirEmpty());
+  }
+}
+
+TEST_F(ExternalSortTest, SpillingHoldsTheBudgetAndWritesRunsAsLongAsItAllows) {
+  const std::vector<RecordBatch> input = RandomBatches(80, 5000, 5);
+  const std::vector<SortKey> keys{{"s", false}, {"d", true}};
+  const std::vector<int64_t> expected = ReferenceOrder(input, keys);
+  for (int64_t budget : {int64_t{6} << 20, int64_t{12} << 20}) {
+    SCOPED_TRACE(budget);
+    std::vector<RecordBatch> out;
+    SortOptions options = Options(keys, budget);
+    options.batch_bytes = 64 << 10;
+    const SortStats stats = Sort(input, options, &out);
+    EXPECT_EQ(Ids(out), expected);
+    EXPECT_EQ(stats.overdrafts, 0);
+    EXPECT_LE(stats.peak_held_bytes, stats.held_budget);
+    EXPECT_GT(stats.spilled_runs, 1);
+    // Each spill writes every run held in memory as one: runs of at least a third of the budget,
+    // not one per chunk (a tenth of it).
+    EXPECT_LE(stats.spilled_runs, 3 * stats.sorted_bytes / stats.held_budget + 1)
+        << stats.sorted_bytes << " bytes sorted";
+    EXPECT_EQ(stats.intermediate_merges, 0)
+        << "the runs are few enough for one merge " << stats.ToJson().dump();
     EXPECT_TRUE(SpillDirEmpty());
   }
 }

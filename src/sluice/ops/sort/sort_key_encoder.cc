@@ -145,6 +145,25 @@ SortKeyEncoder::SortKeyEncoder(const Schema& schema, const std::vector<SortKey>&
         return descending;
       }()) {}
 
+int64_t SortKeyEncoder::MaxEncodedBytes(const RecordBatch& batch, bool with_positions) const {
+  const int64_t rows = batch.num_rows();
+  if (rows == 0) return 16;
+  // Row starts (8 bytes a row while encoding), offsets (4), flags and fixed-width values.
+  int64_t bytes = rows * (8 + 4 + (with_positions ? 8 : 0)) + 16;
+  for (size_t k = 0; k < columns_.size(); ++k) {
+    const int width = ValueWidth(types_[k]);
+    if (width >= 0) {
+      bytes += rows * (1 + width);
+      continue;
+    }
+    // A flag, every byte escaped at worst (0x00 becomes two bytes), two terminator bytes.
+    const Array& a = batch.column(columns_[k]);
+    const int32_t* offsets = a.raw_offsets() + a.offset();
+    bytes += rows * 3 + 2 * static_cast<int64_t>(offsets[rows] - offsets[0]);
+  }
+  return bytes;
+}
+
 Array SortKeyEncoder::Encode(const RecordBatch& batch, bool with_positions,
                              int64_t first_position) const {
   const int64_t rows = batch.num_rows();

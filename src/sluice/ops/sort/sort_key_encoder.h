@@ -86,6 +86,11 @@ class SortKeyEncoder {
   // r ends with first_position + r.
   Array Encode(const RecordBatch& batch, bool with_positions, int64_t first_position = 0) const;
 
+  // An upper bound of the memory Encode takes for `batch`, its working space included (row
+  // starts, offsets, and key bytes with every string byte escaped), so a caller can reserve it
+  // in its budget before encoding.
+  int64_t MaxEncodedBytes(const RecordBatch& batch, bool with_positions) const;
+
   // The key bytes of every non-null row have this length (-1: variable, a string key column).
   int fixed_length(bool with_positions) const {
     return fixed_length_ < 0 ? -1 : fixed_length_ + (with_positions ? 8 : 0);

@@ -201,6 +201,38 @@ TEST(SortKeyEncoderTest, SeveralColumnsMixDirections) {
   ExpectKeyOrder(batch, {false, true, false});
 }
 
+TEST(SortKeyEncoderTest, MaxEncodedBytesBoundsTheKeysOfEveryBatch) {
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 20; ++trial) {
+    StringBuilder s;
+    Int32Builder i;
+    const int rows = 1 + static_cast<int>(rng() % 500);
+    const bool zeros = trial % 2 == 0;  // strings of 0x00 bytes escape to twice their length
+    for (int r = 0; r < rows; ++r) {
+      if (rng() % 7 == 0) {
+        s.AppendNull();
+      } else {
+        s.Append(std::string(rng() % 20, zeros ? '\0' : 'x'));
+      }
+      i.Append(static_cast<int32_t>(rng()));
+    }
+    RecordBatch batch =
+        RecordBatch::Make(Schema({Field{"s", DataType::String()}, Field{"i", DataType::Int32()}}),
+                          {s.Finish(), i.Finish()});
+    if (trial % 3 == 0) batch = batch.Slice(rows / 3, rows - rows / 3);
+    for (bool positions : {false, true}) {
+      const SortKeyEncoder encoder(batch.schema(), {0, 1}, {trial % 2 == 1, false});
+      const Array keys = encoder.Encode(batch, positions);
+      const int64_t key_bytes = keys.raw_offsets()[keys.length()] + 4 * (keys.length() + 1);
+      // The bound covers the keys and the row starts Encode works with (8 bytes a row).
+      EXPECT_GE(encoder.MaxEncodedBytes(batch, positions), key_bytes + 8 * batch.num_rows());
+      EXPECT_LE(encoder.MaxEncodedBytes(batch, positions),
+                2 * key_bytes + 16 * batch.num_rows() + 64)
+          << "a loose bound reserves memory the sort does not use";
+    }
+  }
+}
+
 TEST(SortKeyTest, ParsesDirectionsAndNamesBadEntries) {
   EXPECT_EQ(ParseSortKeys("v3:desc, id1 ,id2:asc"),
             (std::vector<SortKey>{{"v3", true}, {"id1", false}, {"id2", false}}));
