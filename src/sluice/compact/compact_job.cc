@@ -38,13 +38,12 @@ int64_t PeakRss() {
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;
 }
 
-// --memory bounds the process. The pipeline's items get three quarters of it; the rest is for
-// what items do not report: decoded footers beyond their estimate, codec contexts, buffers
-// between their release and their reuse by the allocator (measured: about 100 MiB at 1M-row
-// row groups).
-RunOptions PipelineRunOptions(RunOptions options) {
-  options.memory_budget = options.memory_budget / 4 * 3;
-  return options;
+// Takes the pipeline's figures into the summary.
+void TakeReport(CompactPipelineReport report, CompactSummary* s) {
+  s->report = std::move(report.run);
+  s->column_memory_limit = report.column_memory_limit;
+  s->column_memory_peak = report.column_memory_peak;
+  s->column_memory_overdrafts = report.column_memory_overdrafts;
 }
 
 // Adds a finished run's inputs and outputs to the summary.
@@ -88,7 +87,7 @@ void DryRun(const CompactOptions& options, const RunOptions& run_options, Compac
     queue.Close();
   });
   try {
-    s->report = RunCompactPipeline(queue, options, PipelineRunOptions(run_options));
+    TakeReport(RunCompactPipeline(queue, options, run_options), s);
   } catch (...) {
     lister.join();
     throw;
@@ -268,9 +267,8 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
     }
   });
   jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
-      url, job.id, task, worker, stop, queue, "the compaction pipeline failed", [&] {
-        summary.report = RunCompactPipeline(queue, compact, PipelineRunOptions(run_options));
-      });
+      url, job.id, task, worker, stop, queue, "the compaction pipeline failed",
+      [&] { TakeReport(RunCompactPipeline(queue, compact, run_options), &summary); });
   feeder.join();
   if (errors.pipeline) std::rethrow_exception(errors.pipeline);
   if (feed_error) std::rethrow_exception(feed_error);
@@ -311,12 +309,18 @@ std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& 
         s.pages.pages_to_plain, s.pages.dictionaries_merged);
   }
   if (s.sources_deleted > 0) out += fmt::format("deleted {} source files\n", s.sources_deleted);
-  out += fmt::format("time {:.2f} s ({}/s), peak memory {} in the budget of {}, peak RSS {}{}\n",
-                     s.wall_seconds,
-                     FormatBytes(static_cast<int64_t>(static_cast<double>(s.bytes_in) /
-                                                      std::max(1e-9, s.wall_seconds))),
-                     FormatBytes(s.report.peak_memory), FormatBytes(s.report.memory_budget),
-                     FormatBytes(s.peak_rss), s.verified ? "; outputs verified row by row" : "");
+  out += fmt::format(
+      "time {:.2f} s ({}/s), peak memory {} of {} for items and {} of {} for column chunks{}, "
+      "peak RSS {}{}\n",
+      s.wall_seconds,
+      FormatBytes(
+          static_cast<int64_t>(static_cast<double>(s.bytes_in) / std::max(1e-9, s.wall_seconds))),
+      FormatBytes(s.report.peak_memory), FormatBytes(s.report.memory_budget),
+      FormatBytes(s.column_memory_peak), FormatBytes(s.column_memory_limit),
+      s.column_memory_overdrafts > 0
+          ? fmt::format(" ({} larger than their share, each run alone)", s.column_memory_overdrafts)
+          : "",
+      FormatBytes(s.peak_rss), s.verified ? "; outputs verified row by row" : "");
   for (const auto& [key, error] : s.failures) out += fmt::format("FAILED {}: {}\n", key, error);
   return out;
 }

@@ -48,7 +48,11 @@ struct CompactSummary {
   int64_t sources_deleted = 0;
   std::vector<std::pair<std::string, std::string>> failures;  // partition key, error
   std::vector<std::string> plan_lines;                        // dry run
-  RunReport report;
+  RunReport report;  // the pipeline's executor, in its share of the budget
+  // The share of the budget for column chunks being compacted (compact_memory.h).
+  int64_t column_memory_limit = 0;
+  int64_t column_memory_peak = 0;
+  int64_t column_memory_overdrafts = 0;
   double wall_seconds = 0;
   int64_t peak_rss = 0;
   bool verified = false;

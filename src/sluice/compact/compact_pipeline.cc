@@ -5,7 +5,10 @@
 #include <map>
 #include <optional>
 
+#include "sluice/base/cores.h"
 #include "sluice/base/error.h"
+#include "sluice/base/memory_gate.h"
+#include "sluice/compact/compact_memory.h"
 #include "sluice/compact/hive_partitioner.h"
 #include "sluice/flow/pipeline.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
@@ -50,55 +53,29 @@ std::string Describe(const FileItem& item) {
   return item.index < 0 ? "end of the listing of " + item.run->key() : item.path;
 }
 
-// One output file's writer, opened by its first row group and closed by its last.
-struct OutputFile {
+// One output file of a partition's plan: compacted by one task, row group after row group.
+struct FileTask {
   RunPtr run;
   std::shared_ptr<const PartitionPlan> plan;
   size_t index = 0;
-  std::mutex mu;
-  // guarded by mu:
-  std::unique_ptr<parquet::RowGroupFileWriter> writer;
-  size_t written = 0;
 
   const OutputFilePlan& file_plan() const { return plan->files[index]; }
   std::string path() const { return (run->output_dir() / file_plan().name).string(); }
 };
+std::string DescribeTask(const FileTask& t) { return t.run->key() + "/" + t.file_plan().name; }
+int64_t ByteSize(const FileTask&) { return 256; }
+std::string Describe(const FileTask& t) { return DescribeTask(t); }
 
-struct RowGroupTask {
-  std::shared_ptr<OutputFile> file;
-  int slot = 0;
-  const OutputRowGroupPlan& plan() const {
-    return file->file_plan().row_groups[static_cast<size_t>(slot)];
-  }
+// A file whose row groups are all written; commit writes its footer and renames it into place.
+struct WrittenFile {
+  FileTask task;
+  std::unique_ptr<parquet::RowGroupFileWriter> writer;  // null when the run failed
 };
-std::string DescribeTask(const RowGroupTask& t) {
-  return fmt::format("{}/{} row group {}", t.file->run->key(), t.file->file_plan().name, t.slot);
+int64_t ByteSize(const WrittenFile& f) {
+  return 256 + static_cast<int64_t>(f.task.file_plan().row_groups.size()) *
+                   f.task.plan->columns->num_columns() * 512;
 }
-int64_t ByteSize(const RowGroupTask&) { return 256; }
-std::string Describe(const RowGroupTask& t) { return DescribeTask(t); }
-
-struct RowGroupData {
-  RowGroupTask task;
-  std::vector<std::vector<uint8_t>> bytes;  // per input row group
-  std::vector<int64_t> base;                // file offset of bytes[i][0]
-};
-int64_t ByteSize(const RowGroupData& d) {
-  int64_t total = 256;
-  for (const auto& b : d.bytes) total += static_cast<int64_t>(b.capacity());
-  return total;
-}
-std::string Describe(const RowGroupData& d) { return DescribeTask(d.task); }
-
-struct EncodedRowGroup {
-  RowGroupTask task;
-  std::vector<uint8_t> bytes;
-  parquet::RowGroup meta;
-};
-int64_t ByteSize(const EncodedRowGroup& e) {
-  return static_cast<int64_t>(e.bytes.capacity()) + 256 +
-         static_cast<int64_t>(e.meta.columns.size()) * 512;
-}
-std::string Describe(const EncodedRowGroup& e) { return DescribeTask(e.task); }
+std::string Describe(const WrittenFile& f) { return DescribeTask(f.task); }
 
 // Fails the run with the current exception, adding context it lacks.
 void FailRun(const RunPtr& run, const char* stage) {
@@ -112,145 +89,155 @@ void FailRun(const RunPtr& run, const char* stage) {
   }
 }
 
-// The byte range of all of a row group's column chunks in its file.
-parquet::ColumnChunkRange RowGroupRange(const parquet::ParquetFooter& footer, int row_group) {
-  const parquet::RowGroup& rg = footer.metadata.row_groups[static_cast<size_t>(row_group)];
-  int64_t start = INT64_MAX, end = 0;
-  for (const parquet::ColumnChunk& chunk : rg.columns) {
-    parquet::ColumnChunkRange r =
-        parquet::ColumnChunkReadRange(*chunk.meta_data, footer.metadata, footer.metadata_offset);
-    start = std::min(start, r.start);
-    end = std::max(end, r.start + r.length);
-  }
-  if (rg.columns.empty()) start = 0;
-  return {start, std::max<int64_t>(0, end - start)};
-}
+// One input chunk of a column: where it lies in its file and where it goes in the read buffer.
+struct InputChunk {
+  const InputFile* file = nullptr;
+  const parquet::ColumnMetaData* meta = nullptr;
+  int row_group = 0;
+  parquet::ColumnChunkRange range;
+};
 
-RowGroupData ReadRowGroupInputs(RowGroupTask task) {
-  RowGroupData data{std::move(task), {}, {}};
-  const RunPtr& run = data.task.file->run;
-  if (run->failed()) return data;
-  try {
-    const std::vector<InputFile>& files = run->inputs();
-    std::map<int, std::unique_ptr<parquet::LocalFileSource>> sources;
-    for (const RowGroupRef& ref : data.task.plan().inputs) {
-      const InputFile& file = files[static_cast<size_t>(ref.file)];
-      auto& source = sources[ref.file];
-      if (!source) source = parquet::LocalFileSource::Open(file.path);
-      parquet::ColumnChunkRange range = RowGroupRange(*file.footer, ref.row_group);
-      std::vector<uint8_t> bytes(static_cast<size_t>(range.length));
-      source->ReadAt(range.start, bytes);
-      data.bytes.push_back(std::move(bytes));
-      data.base.push_back(range.start);
+// Reads, concatenates and appends column `c` of output row group `rg_plan`, holding its memory
+// from `gate` from before its buffers are allocated until after they are freed. The input chunks
+// are read whole (the dictionaries are merged before the first page is written); the output is
+// appended to the file piece by piece as it is made.
+void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int c,
+                   std::map<int, std::unique_ptr<parquet::LocalFileSource>>& sources,
+                   const CompactOptions& options, MemoryGate& gate, const CancellationToken& cancel,
+                   parquet::RowGroupFileWriter& writer, parquet::ChunkConcatCounters* counters,
+                   const char** stage) {
+  thread_local parquet::CodecCache codecs;
+  const PartitionPlan& plan = *task.plan;
+  const std::vector<InputFile>& files = task.run->inputs();
+  std::vector<InputChunk> chunks;
+  chunks.reserve(rg_plan.inputs.size());
+  int64_t input_bytes = 0, dictionary_bytes = 0;
+  for (const RowGroupRef& ref : rg_plan.inputs) {
+    const InputFile& file = files[static_cast<size_t>(ref.file)];
+    const int leaf = plan.column_map[static_cast<size_t>(ref.file)][static_cast<size_t>(c)];
+    const parquet::FileMetaData& md = file.footer->metadata;
+    const parquet::ColumnMetaData& meta = *md.row_groups[static_cast<size_t>(ref.row_group)]
+                                               .columns[static_cast<size_t>(leaf)]
+                                               .meta_data;
+    InputChunk& chunk = chunks.emplace_back();
+    chunk.file = &file;
+    chunk.meta = &meta;
+    chunk.row_group = ref.row_group;
+    chunk.range = parquet::ColumnChunkReadRange(meta, md, file.footer->metadata_offset);
+    input_bytes += chunk.range.length;
+    if (meta.dictionary_page_offset) {
+      dictionary_bytes +=
+          std::max<int64_t>(0, meta.data_page_offset - *meta.dictionary_page_offset);
     }
-  } catch (...) {
-    FailRun(run, "read");
-    data.bytes.clear();
   }
-  return data;
+  // Declared before the buffers, so that it is given back after they are freed.
+  MemoryGate::Hold hold = gate.Acquire(
+      ColumnWorkBytes(input_bytes, dictionary_bytes, options.max_dictionary_bytes), cancel);
+  *stage = "read";
+  std::vector<uint8_t> in(static_cast<size_t>(input_bytes));
+  std::vector<parquet::ChunkInput> inputs;
+  inputs.reserve(chunks.size());
+  size_t at = 0;
+  for (const InputChunk& chunk : chunks) {
+    auto& source = sources[static_cast<int>(chunk.file - files.data())];
+    if (!source) source = parquet::LocalFileSource::Open(chunk.file->path);
+    std::span<uint8_t> bytes = std::span(in).subspan(at, static_cast<size_t>(chunk.range.length));
+    source->ReadAt(chunk.range.start, bytes);
+    inputs.push_back({chunk.meta, bytes, chunk.range.start, &chunk.file->path, chunk.row_group});
+    at += bytes.size();
+  }
+  *stage = "concat";
+  parquet::ChunkConcatOptions concat{.codec = options.codec,
+                                     .compression_level = options.compression_level,
+                                     .max_dictionary_bytes = options.max_dictionary_bytes};
+  // The output goes to the file a piece at a time, at the file's end, which this row group holds.
+  parquet::ColumnChunk chunk = parquet::ConcatColumnChunks(
+      plan.columns->columns()[static_cast<size_t>(c)], inputs, concat, codecs, 0,
+      [&writer, stage](std::span<const uint8_t> piece) {
+        *stage = "write";
+        writer.AppendChunkBytes(piece);
+        *stage = "concat";
+      },
+      kOutputPieceBytes, counters);
+  *stage = "write";
+  writer.EndColumnChunk(std::move(chunk));
 }
 
-EncodedRowGroup ConcatRowGroup(RowGroupData data, const CompactOptions& options) {
-  EncodedRowGroup out{data.task, {}, {}};
-  const RunPtr& run = data.task.file->run;
-  if (run->failed()) return out;
+// Writes every row group of one output file, column chunk by column chunk; the file's footer is
+// written by commit. Returns no writer when the run failed.
+WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate& gate,
+                        const CancellationToken& cancel) {
+  WrittenFile done{std::move(task), nullptr};
+  const FileTask& t = done.task;
+  const RunPtr& run = t.run;
+  if (run->failed()) return done;
+  const char* stage = "write";
   try {
-    thread_local parquet::CodecCache codecs;
-    const PartitionPlan& plan = *data.task.file->plan;
-    const std::vector<InputFile>& files = run->inputs();
-    const OutputRowGroupPlan& rg_plan = data.task.plan();
-    size_t total = 0;
-    for (const auto& b : data.bytes) total += b.size();
-    out.bytes.reserve(total + total / 8 + 4096);
-    parquet::ChunkConcatOptions concat{.codec = options.codec,
-                                       .compression_level = options.compression_level,
-                                       .max_dictionary_bytes = options.max_dictionary_bytes};
+    auto writer = parquet::RowGroupFileWriter::Open(
+        t.path(), t.plan->schema, static_cast<int>(t.file_plan().row_groups.size()));
     parquet::ChunkConcatCounters counters;
-    std::vector<parquet::ChunkInput> inputs(rg_plan.inputs.size());
-    for (int c = 0; c < plan.columns->num_columns(); ++c) {
-      for (size_t i = 0; i < rg_plan.inputs.size(); ++i) {
-        const RowGroupRef& ref = rg_plan.inputs[i];
-        const InputFile& file = files[static_cast<size_t>(ref.file)];
-        int leaf = plan.column_map[static_cast<size_t>(ref.file)][static_cast<size_t>(c)];
-        const parquet::FileMetaData& md = file.footer->metadata;
-        const parquet::ColumnMetaData& meta = *md.row_groups[static_cast<size_t>(ref.row_group)]
-                                                   .columns[static_cast<size_t>(leaf)]
-                                                   .meta_data;
-        parquet::ColumnChunkRange range =
-            parquet::ColumnChunkReadRange(meta, md, file.footer->metadata_offset);
-        inputs[i] = {&meta,
-                     std::span<const uint8_t>(data.bytes[i])
-                         .subspan(static_cast<size_t>(range.start - data.base[i]),
-                                  static_cast<size_t>(range.length)),
-                     range.start, &file.path, ref.row_group};
+    const int columns = t.plan->columns->num_columns();
+    for (size_t slot = 0; slot < t.file_plan().row_groups.size(); ++slot) {
+      const OutputRowGroupPlan& rg_plan = t.file_plan().row_groups[slot];
+      // The input files of this row group stay open while it is written.
+      std::map<int, std::unique_ptr<parquet::LocalFileSource>> sources;
+      writer->StartRowGroup(static_cast<int>(slot));
+      for (int c = 0; c < columns; ++c) {
+        if (run->failed()) return done;  // the writer removes its temporary file
+        CompactColumn(t, rg_plan, c, sources, options, gate, cancel, *writer, &counters, &stage);
       }
-      out.meta.columns.push_back(parquet::ConcatColumnChunks(
-          plan.columns->columns()[static_cast<size_t>(c)], inputs, concat, codecs,
-          static_cast<int64_t>(out.bytes.size()), &out.bytes, &counters));
+      stage = "write";
+      writer->FinishRowGroup(rg_plan.rows);
     }
-    out.meta.num_rows = rg_plan.rows;
-    int64_t compressed = 0;
-    for (const parquet::ColumnChunk& chunk : out.meta.columns) {
-      out.meta.total_byte_size += chunk.meta_data->total_uncompressed_size;
-      compressed += chunk.meta_data->total_compressed_size;
-    }
-    out.meta.total_compressed_size = compressed;
-    out.meta.file_offset = 0;
     run->AddCounters(counters);
+    done.writer = std::move(writer);
   } catch (...) {
-    FailRun(run, "concat");
-    out.bytes = {};
+    FailRun(run, stage);
   }
-  return out;
+  return done;
 }
 
-void WriteRowGroup(EncodedRowGroup encoded) {
-  OutputFile& file = *encoded.task.file;
-  const RunPtr& run = file.run;
-  if (run->failed()) return;
+// Writes the footer, renames the file into place and checks the rows it holds.
+void CommitFile(WrittenFile file) {
+  const FileTask& t = file.task;
+  const RunPtr& run = t.run;
+  if (run->failed() || !file.writer) return;
   try {
-    parquet::RowGroupFileWriter* writer = nullptr;
-    {
-      std::lock_guard lock(file.mu);
-      if (!file.writer) {
-        file.writer = parquet::RowGroupFileWriter::Open(
-            file.path(), file.plan->schema, static_cast<int>(file.file_plan().row_groups.size()));
-      }
-      writer = file.writer.get();
-    }
-    writer->WriteRowGroup(encoded.task.slot, encoded.bytes, std::move(encoded.meta));
-    encoded.bytes = {};
-    std::lock_guard lock(file.mu);
-    if (++file.written < file.file_plan().row_groups.size()) return;
     int64_t size = file.writer->Close();
+    file.writer.reset();
     // The file as written must hold the planned rows: a cheap check of the footer we wrote.
-    parquet::ParquetFooter written = parquet::ReadFooter(file.path());
+    parquet::ParquetFooter written = parquet::ReadFooter(t.path());
     int64_t rows = 0;
     for (const auto& rg : written.metadata.row_groups) rows += rg.num_rows;
-    if (rows != file.file_plan().rows) {
-      throw InvalidData("the output file holds {} rows, {} were planned", rows,
-                        file.file_plan().rows)
-          .With("file", file.path());
+    if (rows != t.file_plan().rows) {
+      throw InvalidData("the output file holds {} rows, {} were planned", rows, t.file_plan().rows)
+          .With("file", t.path());
     }
     run->FileWritten(
-        {file.path(), size, rows, static_cast<int64_t>(written.metadata.row_groups.size())});
-    file.writer.reset();
+        {t.path(), size, rows, static_cast<int64_t>(written.metadata.row_groups.size())});
   } catch (...) {
-    FailRun(run, "write");
+    FailRun(run, "commit");
   }
 }
 
 }  // namespace
 
-RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
-                             const RunOptions& run_options) {
+CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
+                                         const RunOptions& run_options) {
+  // --memory is split (compact_memory.h): the executor's items get one share, the column chunks
+  // being compacted another, held through the gate before their buffers exist.
+  const CompactMemoryShares shares = SplitCompactMemory(run_options.memory_budget);
+  RunOptions pipeline_options = run_options;
+  pipeline_options.memory_budget = shares.pipeline;
+  MemoryGate gate(shares.columns);
   // Footer reads are small and latency-bound: many stay in flight from the start rather than
-  // waiting for the autoscaler to see a backlog. Input reads are whole output row groups (tens of
-  // MiB): at most two in flight, so reads admitted on a small early size estimate cannot fill
-  // the budget ahead of concat.
+  // waiting for the autoscaler to see a backlog. Each output file is compacted by one task (its
+  // row groups and columns in order, appended as they are made); the gate, not the number of
+  // tasks, bounds their memory, so at least one task per core runs from the start.
   // The runs the source took, so that a failure of the pipeline itself fails them (the queue
   // gives back the others). Written by the source task only, read once Run has joined it.
   std::vector<std::weak_ptr<PartitionRun>> taken;
+  const int cores = std::max(1, UsableCores());
   Pipeline p("compact");
   p.Source("partitions",
            [&queue, &taken](Emitter<PartitionItem>& out) {
@@ -294,7 +281,7 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
            },
            {.kind = kIo, .min_concurrency = 8})
       .FlatMap("plan",
-               [&options](FileItem item, Emitter<RowGroupTask>& out) {
+               [&options](FileItem item, Emitter<FileTask>& out) {
                  RunPtr run = item.run;
                  if (run->failed()) return;
                  std::optional<std::vector<InputFile>> files =
@@ -312,22 +299,23 @@ RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
                  run->SetPlan(plan, std::move(*files), options.dry_run);
                  if (options.dry_run) return;
                  for (size_t f = 0; f < plan->files.size(); ++f) {
-                   auto file = std::make_shared<OutputFile>();
-                   file->run = run;
-                   file->plan = plan;
-                   file->index = f;
-                   for (size_t slot = 0; slot < plan->files[f].row_groups.size(); ++slot) {
-                     if (run->failed()) return;
-                     out.Emit({file, static_cast<int>(slot)});
-                   }
+                   if (run->failed()) return;
+                   out.Emit({run, plan, f});
                  }
                })
-      .Map("read", ReadRowGroupInputs, {.kind = kIo, .min_concurrency = 1, .max_concurrency = 2})
-      .Map("concat",
-           [&options](RowGroupData data) { return ConcatRowGroup(std::move(data), options); })
-      .Sink("write", WriteRowGroup, {.kind = kIo});
+      .FlatMap("compact",
+               [&options, &gate](FileTask task, Emitter<WrittenFile>& out) {
+                 out.Emit(CompactFile(std::move(task), options, gate, out.cancel()));
+               },
+               {.kind = kIo, .min_concurrency = cores, .max_concurrency = 2 * cores})
+      .Sink("commit", CommitFile, {.kind = kIo});
   try {
-    return p.Run(run_options);
+    CompactPipelineReport report;
+    report.run = p.Run(pipeline_options);
+    report.column_memory_limit = gate.limit();
+    report.column_memory_peak = gate.peak();
+    report.column_memory_overdrafts = gate.overdrafts();
+    return report;
   } catch (...) {
     std::exception_ptr error = std::current_exception();
     for (const RunPtr& run : queue.CloseAndTake()) run->Fail(error);

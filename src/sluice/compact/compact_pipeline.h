@@ -4,16 +4,20 @@
 //   list       (I/O)          a partition's data files, streamed out as found
 //   footer     (I/O)          each file's footer, many in flight
 //   plan       (CPU)          once a partition's footers are in: unify schemas, order, bin
-//                             (compaction_plan.h); emits one task per output row group
-//   read       (I/O)          the input row groups' bytes, one ranged read each
-//   concat     (CPU)          column by column (io/parquet/column_chunk_concat.h)
-//   write      (I/O)          appended to the output file; the last row group writes the footer
-//                             and renames the file into place (row_group_file_writer.h)
+//                             (compaction_plan.h); emits one task per output file
+//   compact    (I/O)          the file's row groups in order, each column by column: the input
+//                             chunks of the column read (one ranged read each), concatenated
+//                             (io/parquet/column_chunk_concat.h) and appended to the file
+//                             (row_group_file_writer.h's streamed row groups)
+//   commit     (I/O)          the footer written, the file renamed into place and its rows checked
 //
 // Every item carries its PartitionRun. A stage that fails on an item fails that partition only;
-// later stages drop the partition's items. Memory: items report their bytes (footers, input row
-// groups, encoded row groups), so the run's memory budget bounds what is in flight.
+// later stages drop the partition's items.
 //
+// Memory (compact_memory.h): --memory is split between the executor's items (footers, tasks),
+// which report their bytes, and the column chunks being compacted. A task holds one column chunk's
+// inputs and output at a time, never a whole row group, and takes a MemoryGate hold for them
+// before allocating; tasks wait for room, so the share bounds them however large the row groups.
 // Ownership: the queue is shared by the job driver, the worker tasks and the source stage.
 // Thread safety: RunQueue may be used from any thread; RunCompactPipeline runs on the caller's.
 #pragma once
@@ -36,10 +40,20 @@ using RunQueue = HandOffQueue<std::shared_ptr<PartitionRun>>;
 // at once.
 void HandOver(RunQueue& queue, const std::shared_ptr<PartitionRun>& run);
 
-// Runs until the queue is closed and every run handed over is finished or failed. Throws only
-// for failures of the pipeline itself (a bug, or cancellation); every run handed over and not
-// finished then fails with that error, and the queue is closed.
-RunReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
-                             const RunOptions& run_options);
+struct CompactPipelineReport {
+  RunReport run;  // the executor's; its budget is the items' share
+  // The column chunks' share: its size, peak and the holds that passed it (a column chunk larger
+  // than the whole share runs alone over it).
+  int64_t column_memory_limit = 0;
+  int64_t column_memory_peak = 0;
+  int64_t column_memory_overdrafts = 0;
+};
+
+// Runs until the queue is closed and every run handed over is finished or failed, inside
+// run_options.memory_budget (the whole of --memory). Throws only for failures of the pipeline
+// itself (a bug, or cancellation); every run handed over and not finished then fails with that
+// error, and the queue is closed.
+CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& options,
+                                         const RunOptions& run_options);
 
 }  // namespace sluice::compact

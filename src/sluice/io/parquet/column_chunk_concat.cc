@@ -50,10 +50,14 @@ struct InputPages {
   bool identity = false;
 };
 
-// Where the output chunk stands: sizes and page statistics for its metadata.
+// Where the output chunk stands: sizes and page statistics for its metadata. With a sink, the
+// bytes from `start` on are handed to it whenever they reach piece_bytes, and at the end.
 struct OutputChunk {
   std::vector<uint8_t>* out;
   size_t start;
+  const ChunkBytesSink* sink = nullptr;
+  size_t piece_bytes = 0;
+  int64_t handed = 0;  // bytes already given to the sink
   int64_t compressed = 0;
   int64_t uncompressed = 0;
   std::set<Encoding> encodings;
@@ -86,6 +90,7 @@ struct OutputChunk {
     compressed += header_size + static_cast<int64_t>(stored.size());
     uncompressed += header_size + h.uncompressed_page_size;
     Note(h);
+    if (out->size() - start >= piece_bytes) Hand();
   }
 
   // Appends a page exactly as stored in its input, header bytes included.
@@ -98,9 +103,18 @@ struct OutputChunk {
     compressed += static_cast<int64_t>(raw.size());
     uncompressed += header_size + page.header.uncompressed_page_size;
     Note(page.header);
+    if (out->size() - start >= piece_bytes) Hand();
   }
 
-  int64_t position() const { return static_cast<int64_t>(out->size() - start); }
+  // Gives the bytes made so far to the sink, if there is one.
+  void Hand() {
+    if (sink == nullptr || out->size() == start) return;
+    (*sink)(std::span<const uint8_t>(*out).subspan(start));
+    handed += static_cast<int64_t>(out->size() - start);
+    out->resize(start);
+  }
+
+  int64_t position() const { return handed + static_cast<int64_t>(out->size() - start); }
 };
 
 // Counts the values actually encoded in a v1 page body: definition levels equal to the max.
@@ -172,12 +186,18 @@ void RewriteIndices(std::span<const uint8_t> values, int64_t count, const InputP
 class ChunkConcatenator {
  public:
   ChunkConcatenator(const ColumnDescriptor& column, const ChunkConcatOptions& options,
-                    CodecCache& codecs, std::vector<uint8_t>* out, ChunkConcatCounters* counters)
+                    CodecCache& codecs, std::vector<uint8_t>* out, ChunkConcatCounters* counters,
+                    const ChunkBytesSink* sink = nullptr, int64_t piece_bytes = 0)
       : column_(column),
         options_(options),
         codecs_(codecs),
         out_codec_(codecs.Get(options.codec, options.compression_level)),
-        chunk_{out, out->size()},
+        chunk_{.out = out,
+               .start = out->size(),
+               .sink = sink,
+               .piece_bytes = sink != nullptr
+                                  ? static_cast<size_t>(std::max<int64_t>(1, piece_bytes))
+                                  : SIZE_MAX},
         counters_(counters) {}
 
   ColumnChunk Run(std::span<const ChunkInput> inputs, int64_t file_offset) {
@@ -214,6 +234,7 @@ class ChunkConcatenator {
         }
       }
     }
+    chunk_.Hand();
     meta.total_compressed_size = chunk_.compressed;
     meta.total_uncompressed_size = chunk_.uncompressed;
     meta.encodings.assign(chunk_.encodings.begin(), chunk_.encodings.end());
@@ -397,6 +418,15 @@ ColumnChunk ConcatColumnChunks(const ColumnDescriptor& column, std::span<const C
                                int64_t file_offset, std::vector<uint8_t>* out,
                                ChunkConcatCounters* counters) {
   ChunkConcatenator concatenator(column, options, codecs, out, counters);
+  return concatenator.Run(inputs, file_offset);
+}
+
+ColumnChunk ConcatColumnChunks(const ColumnDescriptor& column, std::span<const ChunkInput> inputs,
+                               const ChunkConcatOptions& options, CodecCache& codecs,
+                               int64_t file_offset, const ChunkBytesSink& sink, int64_t piece_bytes,
+                               ChunkConcatCounters* counters) {
+  std::vector<uint8_t> piece;
+  ChunkConcatenator concatenator(column, options, codecs, &piece, counters, &sink, piece_bytes);
   return concatenator.Run(inputs, file_offset);
 }
 

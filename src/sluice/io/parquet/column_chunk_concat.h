@@ -19,10 +19,13 @@
 // Errors are InvalidData with the input's file, row group, column and page.
 //
 // Ownership: inputs are borrowed for the call; the output bytes are appended to the caller's
-// vector. Thread safety: a CodecCache belongs to one thread; the function is otherwise pure.
+// vector, or handed to the caller's sink piece by piece as they are made, so that a large chunk
+// need not be held whole. Thread safety: a CodecCache belongs to one thread; the function is
+// otherwise pure (the sink runs on the calling thread).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -75,6 +78,17 @@ class CodecCache {
 ColumnChunk ConcatColumnChunks(const ColumnDescriptor& column, std::span<const ChunkInput> inputs,
                                const ChunkConcatOptions& options, CodecCache& codecs,
                                int64_t file_offset, std::vector<uint8_t>* out,
+                               ChunkConcatCounters* counters = nullptr);
+
+// Receives an output chunk's bytes in order, in pieces.
+using ChunkBytesSink = std::function<void(std::span<const uint8_t>)>;
+
+// The same, with the chunk's bytes handed to `sink` whenever about `piece_bytes` are made (a piece
+// ends after a page, so pieces of large pages are larger) and once more at the end; the output
+// holds at most a piece and a page.
+ColumnChunk ConcatColumnChunks(const ColumnDescriptor& column, std::span<const ChunkInput> inputs,
+                               const ChunkConcatOptions& options, CodecCache& codecs,
+                               int64_t file_offset, const ChunkBytesSink& sink, int64_t piece_bytes,
                                ChunkConcatCounters* counters = nullptr);
 
 }  // namespace sluice::parquet

@@ -190,6 +190,79 @@ TEST_F(ColumnChunkConcatTest, EveryCodecPageVersionAndDictionaryChoice) {
   }
 }
 
+// Handed to a sink piece by piece, a chunk is the same bytes and metadata as one built in memory.
+TEST_F(ColumnChunkConcatTest, StreamedChunksEqualBufferedOnes) {
+  ParquetWriteOptions w;
+  w.row_group_rows = 150;
+  w.column.page_size = 512;
+  ParquetWriteOptions zstd = w;
+  zstd.codec = CompressionCodec::kZstd;
+  zstd.column.dictionary = false;
+  std::vector<std::string> files = {
+      Write("a.parquet", Pick(400, [](int64_t i) { return i % 50; }), w),
+      Write("b.parquet", Pick(333, [](int64_t i) { return (333 - i) % 80; }), zstd),
+      Write("c.parquet", Pick(250, [](int64_t i) { return 100 + (i * 7) % 60; }), w)};
+  std::vector<ParquetFooter> footers;
+  std::vector<std::vector<uint8_t>> bytes;
+  for (const std::string& f : files) {
+    footers.push_back(ReadFooter(f));
+    auto source = LocalFileSource::Open(f);
+    bytes.emplace_back(static_cast<size_t>(source->Size()));
+    source->ReadAt(0, bytes.back());
+  }
+  const ParquetSchema& schema = footers[0].schema;
+  for (int64_t limit : {int64_t{2} << 20, int64_t{64}}) {  // remapped, then gathered to PLAIN
+    ChunkConcatOptions options{.max_dictionary_bytes = limit};
+    for (int c = 0; c < schema.num_columns(); ++c) {
+      std::vector<ChunkInput> inputs;
+      for (size_t f = 0; f < files.size(); ++f) {
+        const FileMetaData& md = footers[f].metadata;
+        for (size_t g = 0; g < md.row_groups.size(); ++g) {
+          const ColumnMetaData& meta = *md.row_groups[g].columns[static_cast<size_t>(c)].meta_data;
+          ColumnChunkRange range = ComputeColumnChunkRange(meta);
+          inputs.push_back(
+              {&meta,
+               std::span<const uint8_t>(bytes[f]).subspan(static_cast<size_t>(range.start),
+                                                          static_cast<size_t>(range.length)),
+               range.start, &files[f], static_cast<int>(g)});
+        }
+      }
+      const ColumnDescriptor& column = schema.columns()[static_cast<size_t>(c)];
+      CodecCache codecs;
+      std::vector<uint8_t> buffered;
+      ChunkConcatCounters buffered_counters;
+      ColumnChunk expected =
+          ConcatColumnChunks(column, inputs, options, codecs, 4, &buffered, &buffered_counters);
+      for (int64_t piece_bytes : {int64_t{1}, int64_t{300}, int64_t{1} << 20}) {
+        SCOPED_TRACE(::testing::Message()
+                     << "column " << c << " limit " << limit << " pieces " << piece_bytes);
+        std::vector<uint8_t> streamed;
+        std::vector<size_t> pieces;
+        ChunkConcatCounters counters;
+        ColumnChunk got = ConcatColumnChunks(
+            column, inputs, options, codecs, 4,
+            [&](std::span<const uint8_t> piece) {
+              pieces.push_back(piece.size());
+              streamed.insert(streamed.end(), piece.begin(), piece.end());
+            },
+            piece_bytes, &counters);
+        EXPECT_EQ(got, expected);
+        EXPECT_EQ(streamed, buffered);
+        ASSERT_FALSE(pieces.empty());
+        for (size_t i = 0; i + 1 < pieces.size(); ++i) {
+          EXPECT_GE(static_cast<int64_t>(pieces[i]), piece_bytes);
+        }
+        if (piece_bytes > static_cast<int64_t>(buffered.size())) {
+          EXPECT_EQ(pieces.size(), 1u);
+        }
+        EXPECT_EQ(counters.pages_copied, buffered_counters.pages_copied);
+        EXPECT_EQ(counters.pages_remapped, buffered_counters.pages_remapped);
+        EXPECT_EQ(counters.pages_to_plain, buffered_counters.pages_to_plain);
+      }
+    }
+  }
+}
+
 TEST_F(ColumnChunkConcatTest, IdenticalDictionariesAreCopiedWithoutRemapping) {
   ParquetWriteOptions w;
   w.row_group_rows = 100;

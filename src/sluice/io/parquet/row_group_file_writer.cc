@@ -16,15 +16,17 @@ constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
 
 }  // namespace
 
+void ShiftColumnChunkOffsets(ColumnChunk* chunk, int64_t delta) {
+  chunk->file_offset += delta;
+  if (!chunk->meta_data) return;
+  ColumnMetaData& meta = *chunk->meta_data;
+  meta.data_page_offset += delta;
+  if (meta.dictionary_page_offset) *meta.dictionary_page_offset += delta;
+  if (meta.index_page_offset) *meta.index_page_offset += delta;
+}
+
 void ShiftRowGroupOffsets(RowGroup* row_group, int64_t delta) {
-  for (ColumnChunk& chunk : row_group->columns) {
-    chunk.file_offset += delta;
-    if (!chunk.meta_data) continue;
-    ColumnMetaData& meta = *chunk.meta_data;
-    meta.data_page_offset += delta;
-    if (meta.dictionary_page_offset) *meta.dictionary_page_offset += delta;
-    if (meta.index_page_offset) *meta.index_page_offset += delta;
-  }
+  for (ColumnChunk& chunk : row_group->columns) ShiftColumnChunkOffsets(&chunk, delta);
   if (row_group->file_offset) *row_group->file_offset += delta;
 }
 
@@ -81,11 +83,7 @@ void RowGroupFileWriter::WriteRowGroup(int slot, std::span<const uint8_t> bytes,
   int64_t offset = 0;
   {
     std::lock_guard lock(mu_);
-    if (closed_) throw InvalidArgument("a row group written after close").With("file", path_);
-    if (slot < 0 || static_cast<size_t>(slot) >= written_.size() || written_[slot]) {
-      throw InvalidArgument("row group slot {} is out of range or already written", slot)
-          .With("file", path_);
-    }
+    CheckSlotLocked(slot);
     written_[slot] = true;
     offset = end_;
     end_ += static_cast<int64_t>(bytes.size());
@@ -98,9 +96,77 @@ void RowGroupFileWriter::WriteRowGroup(int slot, std::span<const uint8_t> bytes,
   row_groups_[slot] = std::move(row_group);
 }
 
+void RowGroupFileWriter::CheckSlotLocked(int slot) const {
+  if (closed_) throw InvalidArgument("a row group written after close").With("file", path_);
+  if (streaming_ >= 0) {
+    throw InvalidArgument("row group {} is being streamed", streaming_).With("file", path_);
+  }
+  if (slot < 0 || static_cast<size_t>(slot) >= written_.size() || written_[slot]) {
+    throw InvalidArgument("row group slot {} is out of range or already written", slot)
+        .With("file", path_);
+  }
+}
+
+void RowGroupFileWriter::StartRowGroup(int slot) {
+  std::lock_guard lock(mu_);
+  CheckSlotLocked(slot);
+  written_[slot] = true;
+  streaming_ = slot;
+  streamed_ = RowGroup();
+  stream_start_ = end_;
+  chunk_start_ = end_;
+}
+
+void RowGroupFileWriter::AppendChunkBytes(std::span<const uint8_t> bytes) {
+  int64_t offset = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (streaming_ < 0) throw InvalidArgument("no row group is being streamed").With("file", path_);
+    offset = end_;
+    end_ += static_cast<int64_t>(bytes.size());
+  }
+  // Nobody else writes while a row group is streamed, so the write runs outside the lock.
+  WriteAt(offset, bytes);
+}
+
+void RowGroupFileWriter::EndColumnChunk(ColumnChunk chunk) {
+  std::lock_guard lock(mu_);
+  if (streaming_ < 0) throw InvalidArgument("no row group is being streamed").With("file", path_);
+  ShiftColumnChunkOffsets(&chunk, chunk_start_);
+  streamed_.columns.push_back(std::move(chunk));
+  chunk_start_ = end_;
+}
+
+void RowGroupFileWriter::AppendColumnChunk(std::span<const uint8_t> bytes, ColumnChunk chunk) {
+  AppendChunkBytes(bytes);
+  EndColumnChunk(std::move(chunk));
+}
+
+void RowGroupFileWriter::FinishRowGroup(int64_t num_rows) {
+  std::lock_guard lock(mu_);
+  if (streaming_ < 0) throw InvalidArgument("no row group is being streamed").With("file", path_);
+  RowGroup& rg = streamed_;
+  rg.num_rows = num_rows;
+  int64_t compressed = 0;
+  for (const ColumnChunk& chunk : rg.columns) {
+    if (!chunk.meta_data) continue;
+    rg.total_byte_size += chunk.meta_data->total_uncompressed_size;
+    compressed += chunk.meta_data->total_compressed_size;
+  }
+  rg.total_compressed_size = compressed;
+  rg.file_offset = stream_start_;
+  rg.ordinal = static_cast<int16_t>(std::min(streaming_, 32767));
+  row_groups_[static_cast<size_t>(streaming_)] = std::move(rg);
+  streamed_ = RowGroup();
+  streaming_ = -1;
+}
+
 int64_t RowGroupFileWriter::Close() {
   std::lock_guard lock(mu_);
   if (closed_) throw InvalidArgument("close after close").With("file", path_);
+  if (streaming_ >= 0) {
+    throw InvalidArgument("row group {} is still being streamed", streaming_).With("file", path_);
+  }
   try {
     for (size_t i = 0; i < written_.size(); ++i) {
       if (!written_[i])

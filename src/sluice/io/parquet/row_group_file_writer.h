@@ -8,8 +8,13 @@
 // fsynced and renamed onto the target by Close; a destructor without Close, or a failure,
 // removes the temporary file, so a reader never sees a partial file at the target name.
 //
+// A row group may also be streamed column chunk by column chunk (StartRowGroup, AppendColumnChunk,
+// FinishRowGroup), so that only one column chunk of it need be in memory: it then takes the end of
+// the file until it is finished, and its chunks lie back to back in the order appended.
+//
 // Ownership: owns its descriptor and the row groups' metadata. Thread safety: WriteRowGroup may
-// be called concurrently; Close once, after every slot was written.
+// be called concurrently, but not while a row group is being streamed; a streamed row group is
+// written by one thread at a time; Close once, after every slot was written.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +28,8 @@
 
 namespace sluice::parquet {
 
-// Adds `delta` to every file offset in a row group encoded at another position.
+// Adds `delta` to every file offset in a column chunk or row group encoded at another position.
+void ShiftColumnChunkOffsets(ColumnChunk* chunk, int64_t delta);
 void ShiftRowGroupOffsets(RowGroup* row_group, int64_t delta);
 
 class RowGroupFileWriter {
@@ -41,6 +47,22 @@ class RowGroupFileWriter {
   // Appends `bytes`, the pages of `row_group` encoded as if the bytes started at file offset 0,
   // as the footer's row group `slot`. InvalidArgument for a slot out of range or written twice.
   void WriteRowGroup(int slot, std::span<const uint8_t> bytes, RowGroup row_group);
+
+  // Streams row group `slot`: its column chunks follow one by one, each appended where the file
+  // ends, until FinishRowGroup. InvalidArgument for a slot out of range or written twice, or while
+  // another row group is being streamed (WriteRowGroup fails meanwhile too).
+  void StartRowGroup(int slot);
+  // Appends bytes of the streamed row group's next column chunk, which begins with the first bytes
+  // appended after StartRowGroup or the previous chunk's end; a chunk may come in many pieces.
+  void AppendChunkBytes(std::span<const uint8_t> bytes);
+  // Ends that column chunk: `chunk` is its metadata, with offsets as if its first byte sat at file
+  // offset 0.
+  void EndColumnChunk(ColumnChunk chunk);
+  // A whole column chunk: AppendChunkBytes(bytes), then EndColumnChunk(chunk).
+  void AppendColumnChunk(std::span<const uint8_t> bytes, ColumnChunk chunk);
+  // Records the streamed row group in its slot: `num_rows` rows, the chunks as appended, its sizes
+  // summed from theirs.
+  void FinishRowGroup(int64_t num_rows);
   // Writes the footer, fsyncs and renames onto the target; returns the file's size.
   // InvalidArgument when a slot is missing.
   int64_t Close();
@@ -52,6 +74,8 @@ class RowGroupFileWriter {
                      std::vector<SchemaElement> schema, int num_row_groups,
                      std::vector<KeyValue> key_value_metadata);
   void WriteAt(int64_t offset, std::span<const uint8_t> bytes);
+  // InvalidArgument unless `slot` may be written now.
+  void CheckSlotLocked(int slot) const;
   void Abandon() noexcept;
 
   const std::string path_;
@@ -65,6 +89,10 @@ class RowGroupFileWriter {
   std::vector<RowGroup> row_groups_;
   std::vector<bool> written_;
   bool closed_ = false;
+  int streaming_ = -1;  // the slot being streamed, -1 for none
+  RowGroup streamed_;   // its chunks so far (file offsets final)
+  int64_t stream_start_ = 0;
+  int64_t chunk_start_ = 0;  // where its current column chunk began
 };
 
 }  // namespace sluice::parquet
