@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "sluice/base/error.h"
@@ -117,6 +118,25 @@ std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input) {
     throw std::move(e).With("input", input.name);
   }
   throw InternalError("unknown input format");
+}
+
+int64_t UnitReadBytes(const BatchInput& input, const TableScan& scan) {
+  switch (input.format) {
+    case BatchInput::Format::kParquet: {
+      // The largest row group, at the table's bytes per row.
+      int64_t rows = 0;
+      for (const ScanUnit& unit : scan.units()) rows = std::max(rows, unit.rows);
+      if (scan.num_rows() <= 0) return 0;
+      return 3 *
+             static_cast<int64_t>(static_cast<double>(scan.data_bytes()) *
+                                  static_cast<double>(rows) / static_cast<double>(scan.num_rows()));
+    }
+    case BatchInput::Format::kCsv:
+      return 2 * static_cast<int64_t>(input.csv.chunk_bytes);
+    case BatchInput::Format::kBatches:
+      return 0;
+  }
+  return 0;
 }
 
 }  // namespace sluice

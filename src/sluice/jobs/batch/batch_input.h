@@ -39,6 +39,12 @@ struct BatchInput {
 // NotFound for patterns without matches, InvalidData for files whose schemas differ.
 std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input);
 
+// What reading one unit of the opened input holds before it hands anything over, an estimate:
+// for Parquet, a row group's uncompressed bytes three times (its stored chunks, its decoded
+// batches, decoding scratch); for CSV, a raw chunk and its copy being cut; nothing for batches
+// already in memory.
+int64_t UnitReadBytes(const BatchInput& input, const TableScan& scan);
+
 // InvalidArgument naming the input unless the name is usable as a directory and placeholder.
 void CheckInputName(const std::string& name);
 

@@ -205,7 +205,9 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
   std::vector<std::string> input_names;
   std::vector<std::shared_ptr<const Schema>> schemas;
   for (const BatchInput& in : inputs) {
-    sources.push_back({in.name, OpenBatchInput(in), {}});
+    std::shared_ptr<TableScan> scan = OpenBatchInput(in);
+    const int64_t read_bytes = UnitReadBytes(in, *scan);
+    sources.push_back({in.name, std::move(scan), {}, read_bytes});
     input_names.push_back(in.name);
     schemas.push_back(sources.back().scan->schema());
   }

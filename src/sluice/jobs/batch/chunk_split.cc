@@ -11,6 +11,7 @@
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/jobs/batch/chunking.h"
 #include "sluice/jobs/batch/row_set_fingerprint.h"
+#include "sluice/jobs/batch/split_memory.h"
 #include "sluice/table/take.h"
 
 namespace sluice::batch {
@@ -67,10 +68,13 @@ SplitResult SplitIntoChunks(const std::vector<SplitSource>& sources, int chunks,
     fs::create_directories(dir / sources[i].name);
     for (size_t c = 0; c < n; ++c) spills[i].push_back(std::make_unique<Spill>());
   }
+  int64_t unit_read_bytes = 0;
+  for (const SplitSource& s : sources)
+    unit_read_bytes = std::max(unit_read_bytes, s.unit_read_bytes);
+  const SplitMemoryPlan memory =
+      PlanSplitMemory(run.memory_budget, static_cast<int64_t>(n * sources.size()), unit_read_bytes);
   parquet::ParquetWriteOptions write;
-  write.row_group_bytes = std::clamp<int64_t>(
-      run.memory_budget / 4 / static_cast<int64_t>(std::max<size_t>(1, n * sources.size())),
-      256 << 10, 32 << 20);
+  write.row_group_bytes = memory.row_group_bytes;
   auto path_of = [&](size_t input, size_t chunk) {
     return (dir / sources[input].name / ChunkFileName(static_cast<int>(chunk))).string();
   };
@@ -94,9 +98,9 @@ SplitResult SplitIntoChunks(const std::vector<SplitSource>& sources, int chunks,
                    throw std::move(e).With("input", sources[static_cast<size_t>(item.input)].name);
                  }
                },
-               // A read holds a whole row group's column chunks and decoding buffers, which the
-               // budget does not see (only the batches it emits): two at a time, as compact does.
-               {.kind = kIo, .max_concurrency = 2})
+               // A read holds a whole row group's column chunks and decoding buffers before it
+               // emits its first batch: as many at a time as the reads' share allows.
+               {.kind = kIo, .max_concurrency = memory.reads})
       .FlatMap("split",
                [&](PieceItem item, Emitter<ChunkPiece>& out) {
                  const SplitSource& source = sources[static_cast<size_t>(item.input)];
@@ -136,6 +140,7 @@ SplitResult SplitIntoChunks(const std::vector<SplitSource>& sources, int chunks,
             {.kind = kIo});
   RunOptions options = run;
   options.report_path.clear();
+  options.memory_budget = memory.pipeline;
   SplitResult result;
   result.report = p.Run(options);
 

@@ -6,11 +6,11 @@
 //
 // It is one flow pipeline: units (source) -> read (I/O: a Parquet row group or a CSV file's
 // chunks) -> split (CPU: parse, hash the grouping columns, take each chunk's rows, fingerprint
-// them) -> spill (I/O: append to the chunk's file writer). Items report their bytes, so the run's
-// memory budget bounds what is in flight; the writers also buffer up to one row group each
-// (budget / 4 spread over all writers, 256 KiB to 32 MiB), which the budget does not see, and at
-// most two reads run at once (a read holds a row group's raw column chunks). Files
-// are written under temporary names and renamed when complete.
+// them) -> spill (I/O: append to the chunk's file writer). The run's memory budget is shared out
+// by split_memory.h: the writers' row groups and encoders get their share (which sets their row
+// group size), the reads theirs (which sets how many run at once), and the executor, whose items
+// report their bytes, the rest. Files are written under temporary names and renamed when
+// complete.
 //
 // Thread safety: SplitIntoChunks runs its own threads; call it from one thread.
 #pragma once
@@ -31,6 +31,7 @@ struct SplitSource {
   std::string name;
   std::shared_ptr<TableScan> scan;
   std::vector<int> by_columns;
+  int64_t unit_read_bytes = 0;  // what reading one unit holds (batch_input.h's UnitReadBytes)
 };
 
 struct SplitChunk {
