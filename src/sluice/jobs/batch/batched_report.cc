@@ -64,10 +64,11 @@ std::string BatchedReport::Summary() const {
   }
   out += fmt::format(
       "chunks: {} hit, {} miss, {} recomputed, {} failed of {}; {} rows out; time {:.2f} s, peak "
-      "memory {} (split) / {} (compute) in budgets of {}, peak RSS {}\n",
+      "memory {} of {} (split's items, beside its writers and reads) / {} of {} (compute), peak "
+      "RSS {}\n",
       hits, misses, recomputed, failed, chunks.size(), rows_out, wall_seconds,
-      FormatBytes(split.peak_memory), FormatBytes(compute.peak_memory),
-      FormatBytes(split.memory_budget), FormatBytes(peak_rss));
+      FormatBytes(split.peak_memory), FormatBytes(split.memory_budget),
+      FormatBytes(compute.peak_memory), FormatBytes(compute.memory_budget), FormatBytes(peak_rss));
   for (const ChunkOutcome& o : chunks) {
     if (o.status == ChunkStatus::kHit) continue;
     out += fmt::format("  chunk {:>5} {:<10} {}{}\n", o.chunk, ChunkStatusName(o.status), o.reason,
