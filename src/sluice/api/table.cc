@@ -107,8 +107,6 @@ Table Table::TopN(std::vector<std::string> per, std::vector<SortKey> order, int6
     t.order = order;
     t.n = n;
     t.run = options.run;
-    t.min_partitions = options.min_partitions;
-    t.max_partitions = options.max_partitions;
     TopNResult r = TopNPerGroup(in, t);
     return Scanned(r.schema, std::move(r.batches));
   });

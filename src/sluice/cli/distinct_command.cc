@@ -31,12 +31,8 @@ int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
   options.run = job.ToRunOptions(InstallInterruptHandler());
   // The writer holds its share of the budget; the distinct runs in the rest and hands each
   // batch to the writer as a merge task produces it.
-  parquet::ParquetWriteOptions write_options;
-  // (At most half of a tiny budget.)
-  write_options.row_group_bytes =
-      std::min(OutputWriterBytes(options.run.memory_budget), options.run.memory_budget / 2);
-  options.run.memory_budget -= write_options.row_group_bytes;
-  auto writer = TableFileWriter::Open(flags.output, scan->schema(), write_options);
+  auto writer = TableFileWriter::Open(flags.output, scan->schema(),
+                                      TakeWriterShare(options.run.memory_budget));
   GroupByResult result =
       RunDistinct(*scan, flags.by, options, [&writer](RecordBatch batch) { writer->Write(batch); });
   writer->Close();

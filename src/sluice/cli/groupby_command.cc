@@ -50,12 +50,8 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
   auto scan = OpenTableInputs(flags.inputs, flags.delimiter, columns);
   // The writer holds its share of the budget; the group-by runs in the rest and hands each
   // batch to the writer as a merge task produces it.
-  parquet::ParquetWriteOptions write_options;
+  parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
   write_options.page_index = flags.page_index;
-  // (At most half of a tiny budget.)
-  write_options.row_group_bytes =
-      std::min(OutputWriterBytes(options.run.memory_budget), options.run.memory_budget / 2);
-  options.run.memory_budget -= write_options.row_group_bytes;
   auto writer = TableFileWriter::Open(flags.output, GroupByOutputSchema(*scan->schema(), spec),
                                       write_options);
   GroupByResult result =

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +14,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
+#include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/table_files.h"
 
@@ -80,7 +82,9 @@ int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
   auto right = OpenTableInputs({flags.right}, flags.delimiter);
   // Resolved first so a bad key fails before the output file is created.
   const JoinPlan plan(*left->schema(), *right->schema(), spec);
-  auto writer = TableFileWriter::Open(flags.output, plan.output_schema());
+  // The writer buffers a row group of its share of the budget; the join runs in the rest.
+  auto writer = TableFileWriter::Open(flags.output, plan.output_schema(),
+                                      TakeWriterShare(options.run.memory_budget));
   options.sink = [&writer](const RecordBatch& batch) { writer->Write(batch); };
   JoinResult result = RunHashJoin(*left, *right, spec, options);
   writer->Close();

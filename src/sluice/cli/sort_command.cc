@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,6 +14,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/top_n.h"
 #include "sluice/ops/table_files.h"
@@ -42,11 +45,21 @@ int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const TableScan
   options.order = keys;
   options.n = flags.top;
   options.run = job.ToRunOptions(InstallInterruptHandler());
-  TopNResult result = TopNPerGroup(scan, options);
-  auto writer = TableFileWriter::Open(flags.output, result.schema);
-  for (const RecordBatch& b : result.batches) writer->Write(b);
+  // The ranking pass decodes only the group and order columns (Parquet; CSV is parsed whole).
+  std::vector<std::string> ranked = flags.per;
+  for (const SortKey& k : keys) ranked.push_back(k.column);
+  const std::shared_ptr<TableScan> rank_scan =
+      OpenTableInputs(flags.inputs, flags.delimiter, ranked);
+  if (rank_scan->schema()->num_fields() < scan.schema()->num_fields()) {
+    options.rank_scan = rank_scan.get();
+  }
+  const parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
+  auto writer = TableFileWriter::Open(flags.output, scan.schema(), write_options);
+  TopNResult result =
+      TopNPerGroup(scan, options, [&writer](const RecordBatch& b) { writer->Write(b); });
   writer->Close();
-  const double seconds = result.scan_report.wall_seconds + result.merge_report.wall_seconds;
+  const double seconds = result.scan_report.wall_seconds + result.merge_report.wall_seconds +
+                         result.gather_report.wall_seconds;
   WriteReport(job.report, nlohmann::json{{"command", "sort"},
                                          {"top", flags.top},
                                          {"per", flags.per},
@@ -56,17 +69,23 @@ int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const TableScan
                                          {"output_rows", result.output_rows},
                                          {"candidate_rows", result.candidate_rows},
                                          {"state_bytes", result.state_bytes},
-                                         {"partitions", result.partitions},
+                                         {"passes", result.passes},
+                                         {"abandoned_passes", result.abandoned_passes},
+                                         {"gather_windows", result.gather_windows},
+                                         {"held_budget", result.held_budget},
+                                         {"peak_held_bytes", result.peak_held_bytes},
+                                         {"overdrafts", result.overdrafts},
                                          {"seconds", seconds},
                                          {"scan", result.scan_report.ToJson()},
-                                         {"merge", result.merge_report.ToJson()}});
+                                         {"merge", result.merge_report.ToJson()},
+                                         {"gather", result.gather_report.ToJson()}});
   fmt::print("{}", result.scan_report.Summary());
   fmt::print(
-      "sort: top {} by {} per {}: {} rows into {} groups, {} rows out in {:.2f} s ({} "
-      "partitions, top-N state {}); wrote {}\n",
+      "sort: top {} by {} per {}: {} rows into {} groups, {} rows out in {:.2f} s ({} ranking "
+      "pass(es), top-N state {}, memory peak {} of {}); wrote {}\n",
       flags.top, FormatSortKeys(keys), fmt::join(flags.per, ","), result.input_rows, result.groups,
-      result.output_rows, seconds, result.partitions, FormatBytes(result.state_bytes),
-      flags.output);
+      result.output_rows, seconds, result.passes, FormatBytes(result.state_bytes),
+      FormatBytes(result.peak_held_bytes), FormatBytes(result.held_budget), flags.output);
   return 0;
 }
 
@@ -86,7 +105,8 @@ int RunSortCommand(const SortFlags& flags, const JobFlags& job) {
   options.limit = flags.top;
   options.spill_dir = flags.spill_dir;
   options.run = job.ToRunOptions(InstallInterruptHandler());
-  auto writer = TableFileWriter::Open(flags.output, scan->schema());
+  const parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
+  auto writer = TableFileWriter::Open(flags.output, scan->schema(), write_options);
   SortStats stats = SortTable(*scan, options, [&](const RecordBatch& b) { writer->Write(b); });
   writer->Close();
   nlohmann::json report = stats.ToJson();

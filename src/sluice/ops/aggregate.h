@@ -76,6 +76,20 @@ class Aggregator {
   }
   // Memory held, for the memory budget.
   virtual int64_t ByteSize() const = 0;
+  // At most how much ByteSize, and the memory held on the way, can grow beyond what Resize
+  // takes while Update(inputs, ...) runs: state that grows with values rather than groups
+  // (median's lists, count_distinct's pairs, long strings) and scratch. The memory budget is
+  // charged this before the rows are added. 0 (the default) for a state of fixed size per group.
+  virtual int64_t UpdateGrowthBound(std::span<const Array* const> inputs) const {
+    (void)inputs;
+    return 0;
+  }
+  // The same for Merge(other, from, ...).
+  virtual int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const {
+    (void)other;
+    (void)from;
+    return 0;
+  }
 
  private:
   std::optional<Array> finished_;  // the default FinishSlice's column

@@ -486,6 +486,16 @@ class BinaryMinMaxAggregator final : public Aggregator {
     int64_t bytes = static_cast<int64_t>(values_.capacity() * sizeof(std::string));
     return bytes + heap_.bytes();
   }
+  // Long values kept.
+  int64_t UpdateGrowthBound(std::span<const Array* const> inputs) const override {
+    return KeyEncoder::EncodedBytesBound(inputs.first(1));
+  }
+  int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
+    const auto& o = static_cast<const BinaryMinMaxAggregator&>(other);
+    int64_t bytes = 0;
+    for (uint32_t g : from) bytes += static_cast<int64_t>(o.values_[g].size()) + 1;
+    return bytes;
+  }
 
  private:
   void Offer(uint32_t g, std::string_view v) {
@@ -516,7 +526,7 @@ class ValueArena {
   void* Allocate(size_t bytes) {
     bytes = (bytes + 15) / 16 * 16;
     if (static_cast<size_t>(end_ - next_) < bytes) {
-      const size_t size = std::max({bytes, size_t{1} << 20, total_ / 4});
+      const size_t size = std::max({bytes, kMinBlock, total_ / 4});
       blocks_.emplace_back(static_cast<char*>(AllocateLarge(size)), size);
       next_ = blocks_.back().first;
       end_ = next_ + size;
@@ -527,8 +537,16 @@ class ValueArena {
     return out;
   }
   int64_t bytes() const { return static_cast<int64_t>(total_); }
+  // At most the bytes new blocks take while `bytes` more are allocated.
+  int64_t GrowthBound(int64_t bytes) const {
+    if (bytes <= 0) return 0;
+    if (bytes <= end_ - next_) return 0;
+    return bytes + std::max<int64_t>(kMinBlock, (static_cast<int64_t>(total_) + bytes) / 4);
+  }
 
  private:
+  // The first block; later ones are a quarter of the arena.
+  static constexpr size_t kMinBlock = 64 * 1024;
   std::vector<std::pair<char*, size_t>> blocks_;
   char* next_ = nullptr;
   char* end_ = nullptr;
@@ -601,6 +619,17 @@ class MedianAggregator final : public Aggregator {
   int64_t ByteSize() const override {
     return static_cast<int64_t>(values_.capacity() * sizeof(List)) + arena_.bytes();
   }
+  // A list grows by doubling into a new piece of the arena and leaves the old one behind: at
+  // most 4 values' room per value added, in new blocks of the arena.
+  int64_t UpdateGrowthBound(std::span<const Array* const> inputs) const override {
+    return arena_.GrowthBound(32 * (inputs[0]->length() - inputs[0]->null_count()));
+  }
+  int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
+    const auto& o = static_cast<const MedianAggregator&>(other);
+    int64_t values = 0;
+    for (uint32_t g : from) values += static_cast<int64_t>(o.values_[g].size());
+    return arena_.GrowthBound(32 * values);
+  }
 
  private:
   using List = std::vector<double, ArenaAllocator<double>>;
@@ -649,7 +678,17 @@ class FirstLastAggregator final : public Aggregator {
   }
   int64_t ByteSize() const override {
     int64_t bytes = static_cast<int64_t>(values_.capacity() * (sizeof(std::string) + 8));
-    return bytes + heap_.bytes();
+    return bytes + heap_.bytes() + encoder_.ByteSize();
+  }
+  // The encoder's keys of the batch, and as much again for long values kept.
+  int64_t UpdateGrowthBound(std::span<const Array* const> inputs) const override {
+    return 2 * KeyEncoder::EncodedBytesBound(inputs.first(1)) + 8 * inputs[0]->length();
+  }
+  int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
+    const auto& o = static_cast<const FirstLastAggregator&>(other);
+    int64_t bytes = 0;
+    for (uint32_t g : from) bytes += static_cast<int64_t>(o.values_[g].size()) + 1;
+    return bytes;
   }
 
  private:
@@ -666,8 +705,9 @@ class FirstLastAggregator final : public Aggregator {
   StringHeap heap_;
 };
 
-// Distinct (group, value) pairs in a hash table of their own; a group's count is its pairs.
-constexpr uint32_t kNotMerged = ~uint32_t{0};
+// Distinct (group, value) pairs in a hash table of their own; a group's count is its pairs. Each
+// group chains its pairs (head_, next_), so a merge visits only the pairs of the groups it takes.
+constexpr uint32_t kNoPair = ~uint32_t{0};
 
 class CountDistinctAggregator final : public Aggregator {
  public:
@@ -676,7 +716,10 @@ class CountDistinctAggregator final : public Aggregator {
   std::unique_ptr<Aggregator> NewEmpty() const override {
     return std::make_unique<CountDistinctAggregator>(encoder_.types()[0]);
   }
-  void Resize(int64_t groups) override { groups_ = groups; }
+  void Resize(int64_t groups) override {
+    head_.resize(static_cast<size_t>(groups), kNoPair);
+    counts_.resize(static_cast<size_t>(groups), 0);
+  }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
               RowPositions) override {
     encoder_.Encode(inputs.first(1));
@@ -685,39 +728,64 @@ class CountDistinctAggregator final : public Aggregator {
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
     const auto& o = static_cast<const CountDistinctAggregator&>(other);
-    // Pairs of groups outside `from` are not merged: they belong to another partition.
-    std::vector<uint32_t> target(static_cast<size_t>(o.groups_), kNotMerged);
-    for (size_t i = 0; i < from.size(); ++i) target[from[i]] = to[i];
-    for (int64_t i = 0; i < o.pairs_.num_groups(); ++i) {
-      const std::string_view pair = o.pairs_.key(i);
-      uint32_t g;
-      std::memcpy(&g, pair.data(), 4);
-      if (target[g] != kNotMerged) Insert(target[g], pair.substr(4));
+    for (size_t i = 0; i < from.size(); ++i) {
+      for (uint32_t p = o.head_[from[i]]; p != kNoPair; p = o.next_[p]) {
+        Insert(to[i], o.pairs_.key(p).substr(4));
+      }
     }
   }
-  Array Finish() override {
-    LargeVector<int64_t> counts(static_cast<size_t>(groups_), 0);
-    for (int64_t i = 0; i < pairs_.num_groups(); ++i) {
-      uint32_t g;
-      std::memcpy(&g, pairs_.key(i).data(), 4);
-      ++counts[g];
-    }
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(counts_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
     Int64Builder b;
-    b.AppendValues(counts);
+    b.Reserve(end - begin);
+    for (uint32_t c : Groups<uint32_t>(counts_, begin, end)) b.Append(c);
     return b.Finish();
   }
-  int64_t ByteSize() const override { return pairs_.ByteSize(); }
+  int64_t ByteSize() const override {
+    return pairs_.ByteSize() + encoder_.ByteSize() +
+           static_cast<int64_t>((head_.capacity() + counts_.capacity() + next_.capacity()) *
+                                sizeof(uint32_t));
+  }
+  int64_t UpdateGrowthBound(std::span<const Array* const> inputs) const override {
+    const int64_t values = inputs[0]->length() - inputs[0]->null_count();
+    const int64_t encoded = KeyEncoder::EncodedBytesBound(inputs.first(1));
+    // Every value a new pair (group id + value), and the encoder's keys of the batch.
+    return PairsGrowthBound(values, encoded + 4 * values) + encoded + 8 * inputs[0]->length();
+  }
+  int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
+    const auto& o = static_cast<const CountDistinctAggregator&>(other);
+    int64_t pairs = 0;
+    for (uint32_t g : from) pairs += o.counts_[g];
+    const double key_bytes = o.pairs_.average_key_bytes() * 1.25 + 8;
+    return PairsGrowthBound(pairs, static_cast<int64_t>(static_cast<double>(pairs) * key_bytes));
+  }
 
  private:
+  int64_t PairsGrowthBound(int64_t pairs, int64_t key_bytes) const {
+    size_t capacity = std::max<size_t>(next_.capacity(), 1);
+    while (capacity < next_.size() + static_cast<size_t>(pairs)) capacity *= 2;
+    const int64_t next = capacity == next_.capacity()
+                             ? 0
+                             : static_cast<int64_t>((capacity + capacity / 2) * sizeof(uint32_t));
+    return pairs_.GrowthBound(pairs, key_bytes) + next;
+  }
   void Insert(uint32_t group, std::string_view value) {
     scratch_.assign(reinterpret_cast<const char*>(&group), 4);
     scratch_.append(value);
-    pairs_.FindOrInsert(XxHash64(scratch_.data(), scratch_.size(), 0), scratch_);
+    const int64_t before = pairs_.num_groups();
+    const uint32_t pair =
+        pairs_.FindOrInsert(XxHash64(scratch_.data(), scratch_.size(), 0), scratch_);
+    if (pairs_.num_groups() == before) return;
+    next_.push_back(head_[group]);
+    head_[group] = pair;
+    ++counts_[group];
   }
 
   KeyEncoder encoder_;
   GroupTable pairs_;
-  int64_t groups_ = 0;
+  LargeVector<uint32_t> head_;    // per group: its last pair, or kNoPair
+  LargeVector<uint32_t> counts_;  // per group: its pairs
+  LargeVector<uint32_t> next_;    // per pair: the group's previous pair, or kNoPair
   std::string scratch_;
 };
 

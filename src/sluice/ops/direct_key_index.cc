@@ -73,8 +73,7 @@ DirectKeyIndex::DirectKeyIndex(std::span<const DataType> types)
   sized_ = types_.empty() || !std::all_of(types_.begin(), types_.end(), IsIntegerKey);
 }
 
-void DirectKeyIndex::Size(std::span<const Array* const> keys) {
-  sized_ = true;
+int64_t DirectKeyIndex::Ranges(std::span<const Array* const> keys, std::vector<Range>* ranges) {
   int64_t slots = 1;
   for (const Array* a : keys) {
     int64_t lo = std::numeric_limits<int64_t>::max();
@@ -83,16 +82,32 @@ void DirectKeyIndex::Size(std::span<const Array* const> keys) {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     });
-    if (lo > hi) return;  // no valid value to size from
+    if (lo > hi) return 0;  // no valid value to size from
     // A span that overflows, or slots past the cap, leave the index off.
     int64_t span = 0;
-    if (__builtin_sub_overflow(hi, lo, &span) || span >= kMaxSlots) return;
+    if (__builtin_sub_overflow(hi, lo, &span) || span >= kMaxSlots) return 0;
     span += 1;
-    ranges_.push_back(Range{lo, span, slots});
-    if (__builtin_mul_overflow(slots, span, &slots) || slots > kMaxSlots) return;
+    if (ranges != nullptr) ranges->push_back(Range{lo, span, slots});
+    if (__builtin_mul_overflow(slots, span, &slots) || slots > kMaxSlots) return 0;
   }
+  return slots;
+}
+
+void DirectKeyIndex::Size(std::span<const Array* const> keys) {
+  sized_ = true;
+  const int64_t slots = Ranges(keys, &ranges_);
+  if (slots == 0) return;
   map_.assign(static_cast<size_t>(slots), 0);
   enabled_ = true;
+}
+
+int64_t DirectKeyIndex::LookupBytes(std::span<const Array* const> keys) const {
+  const int64_t rows = keys.empty() ? 0 : keys[0]->length();
+  if (sized_) return enabled_ ? rows * static_cast<int64_t>(sizeof(int64_t)) : 0;
+  const int64_t slots = Ranges(keys, nullptr);
+  if (slots == 0) return 0;
+  return slots * static_cast<int64_t>(sizeof(uint32_t)) +
+         rows * static_cast<int64_t>(sizeof(int64_t));
 }
 
 int64_t DirectKeyIndex::Lookup(std::span<const Array* const> keys, std::span<uint32_t> groups) {

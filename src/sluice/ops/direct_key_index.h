@@ -30,6 +30,9 @@ class DirectKeyIndex {
 
   // Whether lookups may hit: integer keys whose first batch's ranges fit kMaxSlots.
   bool enabled() const { return enabled_; }
+  // Bytes the next Lookup of `keys` allocates at most (the map, when it sizes the index, and its
+  // per-row scratch), so a caller can reserve them first.
+  int64_t LookupBytes(std::span<const Array* const> keys) const;
 
   // groups[r] is row r's group id, or kMiss; returns the number of misses. The first call sizes
   // the ranges from `keys` (one array per key column, equal lengths).
@@ -53,6 +56,8 @@ class DirectKeyIndex {
   };
 
   void Size(std::span<const Array* const> keys);
+  // The ranges of the keys' values and the slots they span; 0 when the index cannot serve them.
+  static int64_t Ranges(std::span<const Array* const> keys, std::vector<Range>* ranges);
 
   std::vector<DataType> types_;
   bool sized_ = false;

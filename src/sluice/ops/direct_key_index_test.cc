@@ -45,6 +45,29 @@ TEST(DirectKeyIndex, MissesUntilRecordedThenHits) {
   EXPECT_EQ(groups, (std::vector<uint32_t>{0, 1, 2, 0}));
 }
 
+TEST(DirectKeyIndex, LookupBytesBoundWhatLookupAllocates) {
+  const DataType types[] = {DataType::Int32(), DataType::Int32()};
+  DirectKeyIndex index(types);
+  Array a = Int32s({1, 200, 3, std::nullopt});
+  Array b = Int32s({10, 10, 29, 10});
+  const Array* keys[] = {&a, &b};
+  // 200 x 20 slots of 4 bytes, and 8 bytes a row of scratch.
+  EXPECT_EQ(index.LookupBytes(keys), 200 * 20 * 4 + 4 * 8);
+  std::vector<uint32_t> groups(4);
+  index.Lookup(keys, groups);
+  EXPECT_LE(index.ByteSize(), 200 * 20 * 4 + 4 * 8);
+  EXPECT_GE(index.ByteSize(), 200 * 20 * 4);
+  EXPECT_EQ(index.LookupBytes(keys), 4 * 8) << "sized: only the scratch";
+
+  const DataType strings[] = {DataType::String()};
+  const DirectKeyIndex by_string(strings);
+  StringBuilder s;
+  s.Append("x");
+  Array text = s.Finish();
+  const Array* text_keys[] = {&text};
+  EXPECT_EQ(by_string.LookupBytes(text_keys), 0);
+}
+
 TEST(DirectKeyIndex, OffForOtherTypesAndWideRanges) {
   const DataType strings[] = {DataType::String()};
   DirectKeyIndex by_string(strings);

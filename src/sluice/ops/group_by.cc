@@ -7,10 +7,10 @@
 #include "sluice/base/check.h"
 #include "sluice/base/cores.h"
 #include "sluice/flow/pipeline.h"
+#include "sluice/ops/group_by_merge.h"
 #include "sluice/ops/group_by_partial.h"
 #include "sluice/ops/partition_coalescing.h"
 #include "sluice/ops/scan_stages.h"
-#include "sluice/table/take.h"
 
 namespace sluice {
 namespace {
@@ -20,83 +20,15 @@ constexpr int64_t kMinPipelineBytes = 8 << 20;
 
 using Partials = std::vector<std::shared_ptr<GroupByPartial>>;
 
-void RecordMax(std::atomic<int64_t>& max, int64_t value) {
-  int64_t seen = max.load();
-  while (value > seen && !max.compare_exchange_weak(seen, value)) {
-  }
-}
-
 // Spill fan-out: enough partitions that one holds about a quarter of the merge budget when the
 // whole input spills.
 int SpillPartitions(const TableScan& scan, int64_t merge_budget, int cores) {
-  const int64_t per_partition = std::max<int64_t>(merge_budget / (4 * cores), 1 << 20);
+  const int64_t per_partition = std::max<int64_t>(merge_budget / (4 * cores), 64 << 10);
   const int64_t wanted = std::max<int64_t>(scan.data_bytes() / per_partition, 16);
   int partitions = 16;
   while (partitions < wanted && partitions < 1024) partitions *= 2;
   return partitions;
 }
-
-// A run's blocks that fall in spill partitions [first, end).
-std::vector<int> BlocksIn(const GroupBySpillRun& run, int first, int end) {
-  std::vector<int> blocks;
-  for (int s = first; s < end; ++s) {
-    const int block = run.block_of_partition[static_cast<size_t>(s)];
-    if (block >= 0) blocks.push_back(block);
-  }
-  return blocks;
-}
-
-// Aggregates one batch of a run into `state`.
-void ConsumeBatch(HashAggregation& state, const RecordBatch& batch, bool order_sensitive) {
-  if (!order_sensitive) {
-    state.Consume(batch, 0);
-    return;
-  }
-  // The trailing column is each row's stream position; the state ignores extra columns.
-  const Array& column = batch.column(batch.num_columns() - 1);
-  std::vector<int64_t> positions(static_cast<size_t>(batch.num_rows()));
-  for (int64_t r = 0; r < batch.num_rows(); ++r) {
-    positions[static_cast<size_t>(r)] = column.Value<int64_t>(r);
-  }
-  state.Consume(batch, RowPositions(positions.data()));
-}
-
-// Aggregates rows of runs (spilled to disk, or held in memory by a partition-first partial) into
-// `state`.
-void ConsumeSpilled(HashAggregation& state, const GroupBySpillRun& run, std::vector<int> blocks,
-                    bool order_sensitive) {
-  if (blocks.empty()) return;
-  if (run.run.path.empty()) {
-    // Held in memory (partition-first): the rows are gathered from their input batches here.
-    std::vector<int64_t> positions;
-    for (int block : blocks) {
-      for (const PassedRows& passed : run.memory[static_cast<size_t>(block)]) {
-        const RecordBatch rows = Take(passed.batch, passed.rows);
-        if (!order_sensitive) {
-          state.Consume(rows, 0);
-          continue;
-        }
-        positions.resize(passed.rows.size());
-        for (size_t i = 0; i < passed.rows.size(); ++i) {
-          positions[i] = passed.position + passed.rows[i];
-        }
-        state.Consume(rows, RowPositions(positions.data()));
-      }
-    }
-    return;
-  }
-  SpillRunReader reader(run.run, std::move(blocks));
-  while (std::optional<RecordBatch> batch = reader.Next()) {
-    ConsumeBatch(state, *batch, order_sensitive);
-  }
-}
-
-struct MergeTask {
-  int index = 0;
-  PartitionRange spill_range;  // in spill partitions (== hash partitions when nothing spilled)
-  std::vector<std::shared_ptr<HashAggregation>> pieces;
-};
-int64_t ByteSize(const MergeTask&) { return sizeof(MergeTask); }
 
 // Part of a skewed task's spilled rows: runs (partial, run) aggregated by one piece task.
 struct Piece {
@@ -148,7 +80,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   GroupBySpill spill(*scan.schema(), spec, prototype, result.state_budget / 2,
                      SpillPartitions(scan, merge_budget, cores),
                      std::clamp<int64_t>(result.state_budget / (8 * cores), 64 << 10, 16 << 20),
-                     options.partition_first_groups, options.spill_dir);
+                     options.partition_first_groups, options.spill_dir, cores);
   std::atomic<int64_t> rows{0};
 
   Pipeline scan_pipeline("groupby-scan");
@@ -192,13 +124,19 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   result.spill_partitions = has_runs ? spill_partitions : 0;
 
   int64_t partial_groups = 0;
+  double key_bytes = 16;  // of a group's encoded key, on average
   for (auto& p : sealed) {
     p->state().Seal(result.partitions);
     result.partial_state_bytes += p->state().ByteSize();
     partial_groups += p->state().num_groups();
+    if (p->state().num_groups() > 0) key_bytes = p->state().average_key_bytes();
   }
   const double bytes_per_group =
       partial_groups > 0 ? static_cast<double>(result.partial_state_bytes) / partial_groups : 0;
+  // A row passed on is a new group in the merge, except the rows of groups a partial had, which
+  // it buffered once closed (state growing with values): those add about their own bytes.
+  const double new_group_bytes =
+      static_cast<double>(spill.run_prototype().EstimatedGroupBytes(key_bytes));
 
   // Measured sizes per spill partition drive coalescing and skew handling.
   const size_t n = static_cast<size_t>(spill_partitions);
@@ -209,18 +147,25 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
       for (int f = 0; f < fine; ++f) {
         groups_of[s] += p->state().partition_groups(static_cast<int>(s) * fine + f);
       }
+      const double closed = p->spilled_rows() > 0 ? static_cast<double>(p->closed_rows()) /
+                                                        static_cast<double>(p->spilled_rows())
+                                                  : 0;
       for (const auto& run : p->runs()) {
         const bool in_memory = run.run.path.empty();
-        (in_memory ? partitioned_rows_of : spilled_rows_of)[s] += run.rows_of_partition[s];
+        const int64_t rows_in = run.rows_of_partition[s];
+        (in_memory ? partitioned_rows_of : spilled_rows_of)[s] += rows_in;
         if (!in_memory) spilled_bytes_of[s] += run.bytes_of_partition[s];
         run_bytes_of[s] += run.bytes_of_partition[s];
+        const double share = in_memory ? 0 : closed;
+        estimate[s] +=
+            static_cast<int64_t>(static_cast<double>(rows_in) * (1 - share) * new_group_bytes +
+                                 static_cast<double>(run.bytes_of_partition[s]) * share);
       }
     }
-    estimate[s] =
-        static_cast<int64_t>(static_cast<double>(groups_of[s]) * bytes_per_group) + run_bytes_of[s];
+    estimate[s] += static_cast<int64_t>(static_cast<double>(groups_of[s]) * bytes_per_group);
   }
   const int64_t target =
-      std::min(options.advisory_partition_bytes, std::max<int64_t>(merge_budget / cores, 1 << 20));
+      std::min(options.advisory_partition_bytes, std::max<int64_t>(merge_budget / cores, 64 << 10));
   std::vector<PartitionRange> ranges =
       CoalescePartitions(estimate, target, options.min_partitions, options.max_partitions);
   std::vector<bool> skewed_partition(n, false);
@@ -231,7 +176,7 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
     }
   }
 
-  std::vector<MergeTask> tasks(ranges.size());
+  std::vector<GroupByMergeTask> tasks(ranges.size());
   std::vector<Piece> pieces;
   result.tasks.resize(ranges.size());
   for (size_t t = 0; t < ranges.size(); ++t) {
@@ -250,12 +195,14 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
       stats.estimated_bytes += estimate[i];
       stats.skewed = stats.skewed || skewed_partition[i];
     }
+    tasks[t].estimated_bytes = stats.estimated_bytes;
+    tasks[t].passed_rows = stats.partitioned_rows;
     if (!stats.skewed) continue;
     // Skew: the task's spilled runs are split among pieces that aggregate in parallel.
     std::vector<std::pair<int, int>> runs;
     for (size_t p = 0; p < sealed.size(); ++p) {
       for (size_t r = 0; r < sealed[p]->runs().size(); ++r) {
-        if (!BlocksIn(sealed[p]->runs()[r], ranges[t].begin, ranges[t].end).empty()) {
+        if (!RunBlocksIn(sealed[p]->runs()[r], ranges[t].begin, ranges[t].end).empty()) {
           runs.emplace_back(static_cast<int>(p), static_cast<int>(r));
         }
       }
@@ -284,8 +231,11 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                for (auto [p, r] : piece.runs) {
                  const GroupBySpillRun& run =
                      sealed[static_cast<size_t>(p)]->runs()[static_cast<size_t>(r)];
-                 ConsumeSpilled(*state, run, BlocksIn(run, range.begin, range.end),
-                                order_sensitive);
+                 ForEachRunBatch(run, RunBlocksIn(run, range.begin, range.end), order_sensitive,
+                                 [&](const RecordBatch& b, RowPositions at) {
+                                   state->Consume(b, at);
+                                   return true;
+                                 });
                }
                state->Seal(1);
                return PieceState{piece.task, state};
@@ -297,62 +247,46 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
     piece_pipeline.Run(piece_run);
   }
 
-  MemoryBudget merge_states(merge_budget);
-  std::atomic<int64_t> max_merge{0};
+  // The merges' states share what the state budget has left beside the partials (which they
+  // read until the end).
+  GroupByMergeMemory merge_memory(
+      std::max(result.state_budget - spill.budget().used(), result.state_budget / 4),
+      options.run.cancel);
+  GroupByMergeInputs merge_inputs;
+  merge_inputs.partials = &sealed;
+  merge_inputs.spill_partitions = spill_partitions;
+  merge_inputs.fine = fine;
+  merge_inputs.run_prototype = &spill.run_prototype();
+  merge_inputs.order_sensitive = order_sensitive;
+  merge_inputs.output_batch_rows = options.output_batch_rows;
   Pipeline merge_pipeline("groupby-merge");
   merge_pipeline.Source("partitions", std::move(tasks))
       .FlatMap("merge",
-               [&](MergeTask task, Emitter<RecordBatch>& out) {
-                 auto state = spill.run_prototype().NewEmpty();
-                 const PartitionRange range = task.spill_range;
-                 int64_t upper_bound = 0;
-                 for (const auto& p : sealed) {
-                   for (int f = range.begin * fine; f < range.end * fine; ++f) {
-                     upper_bound += p->state().partition_groups(f);
-                   }
-                 }
-                 for (const auto& piece : task.pieces) upper_bound += piece->partition_groups(0);
-                 // Rows a partition-first partial passed on are mostly new groups.
-                 if (task.pieces.empty()) {
-                   upper_bound += result.tasks[static_cast<size_t>(task.index)].partitioned_rows;
-                 }
-                 state->Reserve(upper_bound);
-                 for (const auto& p : sealed) {
-                   for (int f = range.begin * fine; f < range.end * fine; ++f) {
-                     state->MergePartition(p->state(), f);
-                   }
-                 }
-                 if (task.pieces.empty()) {
-                   for (const auto& p : sealed) {
-                     for (const GroupBySpillRun& run : p->runs()) {
-                       ConsumeSpilled(*state, run, BlocksIn(run, range.begin, range.end),
-                                      order_sensitive);
-                     }
-                   }
-                 }
-                 for (const auto& piece : task.pieces) state->MergePartition(*piece, 0);
-                 const int64_t bytes = state->ByteSize();
-                 RecordMax(max_merge, bytes);
-                 // Accounted while it finishes; a state past the merge budget is an overdraft.
-                 std::optional<Reservation> held = merge_states.TryReserve(bytes);
-                 if (!held) held = merge_states.ReserveOverLimit(bytes);
+               [&](GroupByMergeTask task, Emitter<RecordBatch>& out) {
+                 const GroupByMergeOutcome outcome = RunGroupByMerge(
+                     merge_inputs, task, merge_memory,
+                     [&out](const std::function<bool()>& wait) { return out.AwaitInput(wait); },
+                     [&out](RecordBatch groups) { out.Emit(std::move(groups)); });
                  GroupByPartitionStats& stats = result.tasks[static_cast<size_t>(task.index)];
-                 stats.state_bytes = bytes;
-                 stats.groups = state->num_groups();
-                 state->Finish(options.output_batch_rows,
-                               [&out](RecordBatch groups) { out.Emit(std::move(groups)); });
-                 state.reset();
-                 task.pieces.clear();  // after the state: it borrowed their keys
+                 stats.state_bytes = outcome.state_bytes;
+                 stats.groups = outcome.groups;
+                 stats.passes = outcome.passes;
+                 stats.splits = outcome.splits;
                })
       // One batch at a time: the sink need not be thread-safe.
       .Sink("output", [&sink](RecordBatch groups) { sink(std::move(groups)); },
             {.min_concurrency = 1, .max_concurrency = 1});
   // Its items in flight are output batches (the states it builds are accounted apart).
   result.merge_report = merge_pipeline.Run(pipeline_run);
-  result.max_merge_state_bytes = max_merge.load();
+  result.merge_state_budget = merge_memory.limit();
+  result.merge_waits = merge_memory.waits();
   result.state_overdraft_bytes =
       std::max<int64_t>(0, result.peak_partial_bytes - spill.budget().limit()) +
-      std::max<int64_t>(0, merge_states.peak() - merge_states.limit());
+      std::max<int64_t>(0, merge_memory.peak() - merge_memory.limit());
+  for (const GroupByPartitionStats& t : result.tasks) {
+    result.max_merge_state_bytes = std::max(result.max_merge_state_bytes, t.state_bytes);
+    result.merge_splits += t.splits;
+  }
   for (const GroupByPartitionStats& t : result.tasks) result.groups += t.groups;
   return result;
 }

@@ -6,9 +6,9 @@
 // state budget; a partial that does not fit stops taking new groups and spills the rows it
 // cannot absorb as runs hash-partitioned into S spill partitions (group_by_partial.h).
 //
-// Reduce side: the partials are sealed into P hash partitions (P a multiple of S when anything
-// spilled, so each spill partition is a whole number of them). The measured size of each
-// partition (its partial groups times the bytes a group costs, plus its spilled rows) drives
+// Reduce side (group_by_merge.h): the partials are sealed into P hash partitions (P a multiple of S
+// when anything spilled, so each spill partition is a whole number of them). The measured size of
+// each partition (its partial groups times the bytes a group costs, plus its spilled rows) drives
 // coalescing: adjacent partitions share a merge task up to advisory_partition_bytes, within
 // [min_partitions, max_partitions] tasks. A merge task merges its partitions of every partial,
 // then aggregates its spilled rows. A spill partition far larger than the others (skew) has its
@@ -20,8 +20,10 @@
 // merge pipeline's budget bounds the batches waiting for the sink.
 //
 // Memory: a quarter of RunOptions::memory_budget (at least 8 MiB or half of it) bounds the
-// batches in flight (scan batches, then output batches);
-// the rest bounds group-by state, half of it for the map side's partials and half for merges.
+// batches in flight (scan batches, then output batches); the rest bounds group-by state: the map
+// side's partials (with their scratch, buffers and rows passed on) take at most half of it,
+// charged before each batch; the merges share what the partials leave (group_by_merge.h), charged
+// before their states grow, waiting or splitting when it runs out.
 //
 // P starts at max(cores, rows read / 500,000) within [min, max] partitions.
 //
@@ -70,8 +72,10 @@ struct GroupByPartitionStats {
   int64_t partitioned_rows = 0;  // passed on in memory by partition-first partials
   int64_t run_bytes = 0;         // spilled and passed-on rows, in memory
   int64_t estimated_bytes = 0;   // what coalescing went by
-  int64_t state_bytes = 0;       // the merged state, measured
+  int64_t state_bytes = 0;       // the merged state, measured (its largest pass)
   int64_t groups = 0;            // output rows
+  int passes = 0;                // merge passes over slices of the hash range (1: none)
+  int splits = 0;                // passes dropped and split in two for memory
   bool skewed = false;
   int pieces = 0;  // tasks that pre-aggregated its spilled rows (0: the merge did)
 };
@@ -90,6 +94,9 @@ struct GroupByResult {
   int64_t partial_state_bytes = 0;  // the map side's states at the end of the scan
   int64_t peak_partial_bytes = 0;   // the most the map side's accounting held
   int64_t max_merge_state_bytes = 0;
+  int64_t merge_state_budget = 0;     // what the merges' states shared
+  int64_t merge_waits = 0;            // times a merge waited for another's memory
+  int64_t merge_splits = 0;           // merge passes split for memory
   int64_t state_overdraft_bytes = 0;  // state held beyond its budget (one batch's growth)
   int64_t spilled_rows = 0;
   // Rows a partial passed on by partition in memory instead of aggregating (high cardinality).

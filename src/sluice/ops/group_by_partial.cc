@@ -27,11 +27,12 @@ RecordBatch WithPositions(RecordBatch taken, std::span<const int64_t> rows, int6
 GroupBySpill::GroupBySpill(const Schema& input, const GroupBySpec& spec,
                            const HashAggregation& prototype, int64_t state_limit, int partitions,
                            int64_t flush_bytes, int64_t partition_first_groups,
-                           std::string spill_dir)
+                           std::string spill_dir, int concurrency)
     : budget_(state_limit),
       partitions_(partitions),
       flush_bytes_(flush_bytes),
       partition_first_groups_(partition_first_groups),
+      concurrency_(std::max(concurrency, 1)),
       order_sensitive_(prototype.order_sensitive()),
       spill_dir_(std::move(spill_dir)) {
   columns_ = prototype.input_columns();
@@ -65,51 +66,84 @@ GroupByPartial::GroupByPartial(const HashAggregation& prototype, GroupBySpill& s
   reservation_ = *spill_.budget().TryReserve(0);
 }
 
-bool GroupByPartial::Account() {
-  const int64_t bytes = state_->ByteSize() + buffer_bytes_ + scattered_bytes_ + memory_run_bytes_;
-  if (reservation_.TryResize(bytes)) return true;
-  if (bytes > reservation_.bytes()) {
-    reservation_.Merge(spill_.budget().ReserveOverLimit(bytes - reservation_.bytes()));
-  }
-  return false;
+int64_t GroupByPartial::HeldBytes() const {
+  // A buffer is counted twice: flushing it copies its rows once more.
+  return state_->ByteSize() + 2 * buffer_bytes_ + scattered_bytes_ + memory_run_bytes_ +
+         (run_keys_ != nullptr ? run_keys_->ByteSize() : 0);
+}
+
+bool GroupByPartial::Charge(int64_t growth) { return reservation_.TryResize(HeldBytes() + growth); }
+
+void GroupByPartial::Settle() {
+  const int64_t bytes = HeldBytes();
+  if (reservation_.TryResize(bytes)) return;
+  // Only a closed partial whose buffer was just flushed gets here: it holds these bytes already.
+  reservation_.Merge(spill_.budget().ReserveOverLimit(bytes - reservation_.bytes()));
 }
 
 void GroupByPartial::Consume(const RecordBatch& batch, int64_t position) {
-  switch (mode_) {
-    case Mode::kOpen: {
+  // While it takes new groups, in slices, so the growth charged before each (as if every row
+  // made a new group) stays small; afterwards whole (rows passed on hold their batch).
+  const int64_t slice_rows = std::clamp<int64_t>(
+      spill_.budget().limit() / (8 * 256 * spill_.concurrency()), 256, 16 * 1024);
+  if (mode_ != Mode::kOpen || batch.num_rows() <= slice_rows) {
+    ConsumeSlice(batch, position);
+    return;
+  }
+  for (int64_t r = 0; r < batch.num_rows();) {
+    const int64_t rows =
+        mode_ == Mode::kOpen ? std::min(slice_rows, batch.num_rows() - r) : batch.num_rows() - r;
+    ConsumeSlice(batch.Slice(r, rows), position + r);
+    r += rows;
+  }
+}
+
+void GroupByPartial::ConsumeSlice(const RecordBatch& batch, int64_t position) {
+  if (mode_ == Mode::kOpen) {
+    if (Charge(state_->ConsumeGrowthBound(batch))) {
       const int64_t groups_before = state_->num_groups();
       state_->Consume(batch, position);
-      if (!Account()) {
-        mode_ = Mode::kFrozen;
-      } else if (state_->num_groups() >= spill_.partition_first_groups() &&
-                 2 * (state_->num_groups() - groups_before) > batch.num_rows()) {
+      Settle();
+      if (state_->num_groups() >= spill_.partition_first_groups() &&
+          2 * (state_->num_groups() - groups_before) > batch.num_rows()) {
         mode_ = Mode::kPartitioning;
       }
       return;
     }
-    case Mode::kPartitioning:
+    // The budget cannot take new groups: the partial keeps the ones it has.
+    mode_ = Mode::kFrozen;
+  }
+  if (mode_ == Mode::kPartitioning) {
+    // The rows passed on hold the columns the query reads of the batch.
+    const int64_t passed = ByteSize(spill_.Project(batch)) +
+                           batch.num_rows() * static_cast<int64_t>(2 * sizeof(int64_t));
+    if (Charge(state_->ConsumeExistingGrowthBound(batch) + passed)) {
       missing_.clear();
       state_->ConsumeExisting(batch, position, missing_);
       Scatter(batch, missing_, position);
-      if (!Account()) {
-        // Out of memory: what is held goes to disk, and the partial spills from now on.
-        SealScattered(/*to_disk=*/true);
-        mode_ = Mode::kFrozen;
-      }
+      Settle();
       return;
-    case Mode::kFrozen:
+    }
+    // Out of memory: what is held goes to disk, and the partial spills from now on.
+    SealScattered(/*to_disk=*/true);
+    mode_ = Mode::kFrozen;
+  }
+  if (mode_ == Mode::kFrozen) {
+    // The rows of groups it lacks are buffered (twice: the flush copies them).
+    if (Charge(state_->ConsumeExistingGrowthBound(batch) + 2 * ByteSize(spill_.Project(batch)))) {
       missing_.clear();
       state_->ConsumeExisting(batch, position, missing_);
-      // The groups it has still grow (median keeps values): stop feeding them too.
-      if (!Account()) mode_ = Mode::kClosed;
+      Settle();
       Buffer(batch, missing_, position);
       return;
-    case Mode::kClosed:
-      all_rows_.resize(static_cast<size_t>(batch.num_rows()));
-      for (int64_t r = 0; r < batch.num_rows(); ++r) all_rows_[static_cast<size_t>(r)] = r;
-      Buffer(batch, all_rows_, position);
-      return;
+    }
+    // The groups it has still grow (median keeps values): stop feeding them too.
+    mode_ = Mode::kClosed;
   }
+  all_rows_.resize(static_cast<size_t>(batch.num_rows()));
+  for (int64_t r = 0; r < batch.num_rows(); ++r) all_rows_[static_cast<size_t>(r)] = r;
+  closed_rows_ += batch.num_rows();
+  Buffer(batch, all_rows_, position);
 }
 
 void GroupByPartial::Buffer(const RecordBatch& batch, std::span<const int64_t> rows,
@@ -123,7 +157,8 @@ void GroupByPartial::Buffer(const RecordBatch& batch, std::span<const int64_t> r
   buffer_bytes_ += ByteSize(taken);
   buffer_.push_back(std::move(taken));
   // The buffer is accounted like the state; a refusal or a full buffer flushes it.
-  if (!Account() || buffer_bytes_ >= spill_.flush_bytes()) Flush();
+  if (!Charge(0) || buffer_bytes_ >= spill_.flush_bytes()) Flush();
+  Settle();
 }
 
 void GroupByPartial::Scatter(const RecordBatch& batch, std::span<const int64_t> rows,
@@ -195,7 +230,7 @@ void GroupByPartial::SealScattered(bool to_disk) {
   scattered_.clear();
   scattered_bytes_ = 0;
   runs_.push_back(std::move(run));
-  Account();
+  Settle();
 }
 
 void GroupByPartial::FinishInput() {
@@ -235,7 +270,7 @@ void GroupByPartial::Flush() {
   run.run = writer.Finish();
   runs_.push_back(std::move(run));
   buffer_bytes_ = 0;
-  Account();
+  Settle();
 }
 
 }  // namespace sluice

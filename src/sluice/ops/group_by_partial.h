@@ -43,15 +43,17 @@ class GroupBySpill {
  public:
   // partitions: the spill fan-out; flush_bytes: a partial's buffer size that triggers a flush;
   // partition_first_groups: the table size from which a partial whose batches mostly make new
-  // groups partitions rows first.
+  // groups partitions rows first; concurrency: the partials that run at once.
   GroupBySpill(const Schema& input, const GroupBySpec& spec, const HashAggregation& prototype,
                int64_t state_limit, int partitions, int64_t flush_bytes,
-               int64_t partition_first_groups, std::string spill_dir);
+               int64_t partition_first_groups, std::string spill_dir, int concurrency = 1);
 
   MemoryBudget& budget() { return budget_; }
   int partitions() const { return partitions_; }
   int64_t flush_bytes() const { return flush_bytes_; }
   int64_t partition_first_groups() const { return partition_first_groups_; }
+  // Partials that share the budget at once (threads).
+  int concurrency() const { return concurrency_; }
   // Runs carry only the columns the query reads (plus positions when order-sensitive).
   const std::shared_ptr<const Schema>& spill_schema() const { return spill_schema_; }
   // The columns a run carries, without positions, as a zero-copy view of an input batch.
@@ -68,6 +70,7 @@ class GroupBySpill {
   int partitions_;
   int64_t flush_bytes_;
   int64_t partition_first_groups_;
+  int concurrency_;
   bool order_sensitive_;
   std::vector<int> columns_;  // of the input, in spill order
   std::shared_ptr<const Schema> projected_schema_;
@@ -107,12 +110,20 @@ class GroupByPartial {
   const std::vector<GroupBySpillRun>& runs() const { return runs_; }
   int64_t spilled_rows() const { return spilled_rows_; }          // to disk
   int64_t partitioned_rows() const { return partitioned_rows_; }  // kept in memory runs
+  // Of the spilled rows, those buffered once closed (all rows of a batch, mostly of groups it has).
+  int64_t closed_rows() const { return closed_rows_; }
 
  private:
   enum class Mode { kOpen, kPartitioning, kFrozen, kClosed };
-  // Accounts the state and buffer; false when the budget refused (the bytes are then taken over
-  // the limit, counted as an overdraft, since they are already held).
-  bool Account();
+  void ConsumeSlice(const RecordBatch& batch, int64_t position);
+  // What the partial holds: state (with its scratch), buffer, rows passed on in memory.
+  int64_t HeldBytes() const;
+  // Grows the reservation to what is held plus `growth` (charged before a step that may grow
+  // that much); false when the budget refuses.
+  bool Charge(int64_t growth);
+  // After a step: the reservation follows what is held. Past the limit only when a closed
+  // partial's state alone is over it (counted as an overdraft: it holds the bytes already).
+  void Settle();
   void Buffer(const RecordBatch& batch, std::span<const int64_t> rows, int64_t position);
   void Flush();
   // Splits `rows` of the batch by spill partition into the memory run being built.
@@ -130,6 +141,7 @@ class GroupByPartial {
   std::vector<GroupBySpillRun> runs_;
   int64_t spilled_rows_ = 0;
   int64_t partitioned_rows_ = 0;
+  int64_t closed_rows_ = 0;
   std::vector<std::vector<PassedRows>> scattered_;  // by spill partition
   int64_t scattered_bytes_ = 0;
   int64_t memory_run_bytes_ = 0;  // held by runs kept in memory

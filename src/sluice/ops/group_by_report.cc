@@ -16,6 +16,8 @@ nlohmann::json GroupByReportJson(const GroupByResult& result) {
                      {"estimated_bytes", t.estimated_bytes},
                      {"state_bytes", t.state_bytes},
                      {"groups", t.groups},
+                     {"passes", t.passes},
+                     {"splits", t.splits},
                      {"skewed", t.skewed},
                      {"pieces", t.pieces}});
     if (t.skewed) {
@@ -36,6 +38,9 @@ nlohmann::json GroupByReportJson(const GroupByResult& result) {
             {"partial_state_bytes", result.partial_state_bytes},
             {"peak_partial_bytes", result.peak_partial_bytes},
             {"max_merge_state_bytes", result.max_merge_state_bytes},
+            {"merge_state_budget", result.merge_state_budget},
+            {"merge_waits", result.merge_waits},
+            {"merge_splits", result.merge_splits},
             {"state_overdraft_bytes", result.state_overdraft_bytes},
             {"spilled_rows", result.spilled_rows},
             {"partitioned_rows", result.partitioned_rows},

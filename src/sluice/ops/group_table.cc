@@ -11,7 +11,8 @@ namespace sluice {
 namespace {
 
 constexpr size_t kInitialSlots = 1024;
-constexpr size_t kMinBlockBytes = 256 * 1024;
+// The first arena block; later ones are a quarter of the arena, so a big table has few.
+constexpr size_t kMinBlockBytes = 64 * 1024;
 // Probes this many rows ahead prefetch their slot, so a table larger than the cache costs one
 // overlapped miss per row rather than one stall.
 constexpr size_t kPrefetchDistance = 16;
@@ -132,6 +133,41 @@ void GroupTable::Rehash(size_t size) {
     while (slots_[i].group != 0) i = (i + 1) & mask_;
     slots_[i] = Slot{Tag(hashes_[g]), static_cast<uint32_t>(g + 1)};
   }
+}
+
+int64_t GroupTable::GrowthBound(int64_t new_groups, int64_t new_key_bytes) const {
+  if (new_groups <= 0) return 0;
+  const size_t groups = hashes_.size() + static_cast<size_t>(new_groups);
+  int64_t bytes = 0;
+  size_t slots = slots_.size();
+  while (2 * groups > slots) slots *= 2;
+  // The last rehash holds the new slots and the previous ones.
+  if (slots != slots_.size()) bytes += static_cast<int64_t>((slots + slots / 2) * sizeof(Slot));
+  size_t capacity = std::max<size_t>(hashes_.capacity(), 1);
+  while (capacity < groups) capacity *= 2;
+  // keys_ and hashes_ grow by doubling, each holding its old storage while it copies.
+  if (capacity != hashes_.capacity()) {
+    bytes += static_cast<int64_t>((capacity + capacity / 2) *
+                                  (sizeof(std::string_view) + sizeof(uint64_t)));
+  }
+  const int64_t room = block_end_ - block_next_;
+  if (new_key_bytes > room) {
+    // New blocks hold the keys that do not fit the current one, plus the unused end of the last
+    // (a block is at least a quarter of the arena) and of each block a key did not fit in.
+    const int64_t more = new_key_bytes - room;
+    bytes += more + std::max<int64_t>(kMinBlockBytes, (arena_bytes_ + more) / 4) + 4096;
+  }
+  return bytes;
+}
+
+double GroupTable::average_key_bytes() const {
+  if (keys_.empty()) return 16;
+  // A sample of 64 keys spread over the groups.
+  const size_t step = std::max<size_t>(1, keys_.size() / 64);
+  size_t bytes = 0;
+  size_t seen = 0;
+  for (size_t g = 0; g < keys_.size(); g += step, ++seen) bytes += keys_[g].size();
+  return static_cast<double>(bytes) / static_cast<double>(seen);
 }
 
 int64_t GroupTable::ByteSize() const {

@@ -55,6 +55,12 @@ class GroupTable {
 
   // Memory held (slots, arena, hashes), for the memory budget.
   int64_t ByteSize() const;
+  // At most how far ByteSize, and the memory held on the way (a rehash holds the old slots and
+  // the new), can grow while up to `new_groups` keys of `new_key_bytes` bytes in all are
+  // inserted (copied; 0 bytes for borrowed keys) or Reserve makes room for that many more.
+  int64_t GrowthBound(int64_t new_groups, int64_t new_key_bytes) const;
+  // The average bytes of a stored key (16 before any).
+  double average_key_bytes() const;
 
  private:
   struct Slot {

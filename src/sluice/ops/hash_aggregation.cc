@@ -49,6 +49,15 @@ HashAggregation::HashAggregation(const Schema& input, const GroupBySpec& spec)
     fields.push_back(Field{call.name, aggregators_.back()->output_type(), true});
   }
   output_schema_ = std::make_shared<const Schema>(std::move(fields));
+  // What the aggregates hold per group, measured on empty states sized for 1024 groups.
+  constexpr int64_t kProbeGroups = 1024;
+  int64_t probe_bytes = 0;
+  for (const auto& a : aggregators_) {
+    std::unique_ptr<Aggregator> probe = a->NewEmpty();
+    probe->Resize(kProbeGroups);
+    probe_bytes += probe->ByteSize();
+  }
+  group_bytes_ = (probe_bytes + kProbeGroups - 1) / kProbeGroups;
 }
 
 HashAggregation::HashAggregation(const HashAggregation& prototype, int)
@@ -57,6 +66,7 @@ HashAggregation::HashAggregation(const HashAggregation& prototype, int)
       output_schema_(prototype.output_schema_),
       encoder_(prototype.encoder_.types()),
       direct_(encoder_.types()),
+      group_bytes_(prototype.group_bytes_),
       order_sensitive_(prototype.order_sensitive_) {
   for (const auto& a : prototype.aggregators_) aggregators_.push_back(a->NewEmpty());
 }
@@ -217,16 +227,107 @@ void HashAggregation::Seal(int partitions) {
 
 void HashAggregation::MergePartition(const HashAggregation& other, int partition) {
   SLUICE_CHECK(other.partitions_ > 0);
-  Merge(other, other.partition_groups_.at(static_cast<size_t>(partition)));
+  MergeGroups(other, other.partition_groups_.at(static_cast<size_t>(partition)));
+}
+
+std::span<const uint32_t> HashAggregation::SliceGroups(int partition, const HashSlice& slice,
+                                                       std::vector<uint32_t>& scratch) const {
+  SLUICE_CHECK(partitions_ > 0);
+  const std::vector<uint32_t>& all = partition_groups_.at(static_cast<size_t>(partition));
+  if (slice.count == 1) return all;
+  scratch.clear();
+  for (uint32_t g : all) {
+    if (slice.Contains(table_.hash(g))) scratch.push_back(g);
+  }
+  return scratch;
 }
 
 int64_t HashAggregation::partition_groups(int partition) const {
   return static_cast<int64_t>(partition_groups_.at(static_cast<size_t>(partition)).size());
 }
 
-void HashAggregation::Reserve(int64_t groups) { table_.Reserve(groups); }
+void HashAggregation::Reserve(int64_t groups) {
+  table_.Reserve(groups);
+  if (groups <= sized_groups_) return;
+  sized_groups_ = groups;
+  for (auto& a : aggregators_) a->Resize(sized_groups_);
+}
 
-void HashAggregation::Merge(const HashAggregation& other, std::span<const uint32_t> groups) {
+int64_t HashAggregation::ResizeGrowthBound(int64_t groups) const {
+  if (groups <= sized_groups_) return 0;
+  // ResizeAggregators' size; a resize holds the old state and the new.
+  return std::max(groups, sized_groups_ * 2) * group_bytes_;
+}
+
+int64_t HashAggregation::ScratchBytes() const {
+  int64_t bytes = encoder_.ByteSize();
+  bytes += static_cast<int64_t>(hashes_.capacity() * sizeof(uint64_t) +
+                                keys_.capacity() * sizeof(std::string_view) +
+                                groups_.capacity() * sizeof(uint32_t));
+  bytes += static_cast<int64_t>(
+      (missing_.capacity() + present_.capacity() + present_positions_.capacity()) *
+      sizeof(int64_t));
+  for (const Array& a : taken_keys_) bytes += sluice::ByteSize(a);
+  return bytes;
+}
+
+int64_t HashAggregation::ScratchGrowthBound(int64_t rows, int64_t key_bytes) const {
+  // Hashes, key views, group ids, the encoder's offsets, row lists; the keys; taken key columns.
+  const int64_t needed = rows * (8 + 16 + 4 + 8 + 3 * 8) + 2 * key_bytes;
+  return std::max<int64_t>(0, needed - ScratchBytes());
+}
+
+int64_t HashAggregation::UpdateGrowthBound(const RecordBatch& batch) const {
+  int64_t bytes = 0;
+  std::vector<const Array*> inputs;
+  for (size_t a = 0; a < aggregators_.size(); ++a) {
+    inputs.clear();
+    for (int c : aggregate_columns_[a]) inputs.push_back(&batch.column(c));
+    bytes += aggregators_[a]->UpdateGrowthBound(inputs);
+  }
+  return bytes;
+}
+
+int64_t HashAggregation::ConsumeGrowthBound(const RecordBatch& batch) const {
+  const int64_t rows = batch.num_rows();
+  if (key_columns_.empty()) return ResizeGrowthBound(1) + UpdateGrowthBound(batch);
+  std::vector<const Array*> keys;
+  for (int c : key_columns_) keys.push_back(&batch.column(c));
+  const int64_t key_bytes = KeyEncoder::EncodedBytesBound(keys);
+  return table_.GrowthBound(rows, key_bytes) + ResizeGrowthBound(num_groups() + rows) +
+         ScratchGrowthBound(rows, key_bytes) + UpdateGrowthBound(batch);
+}
+
+int64_t HashAggregation::ConsumeExistingGrowthBound(const RecordBatch& batch) const {
+  if (key_columns_.empty()) return ConsumeGrowthBound(batch);
+  std::vector<const Array*> keys;
+  for (int c : key_columns_) keys.push_back(&batch.column(c));
+  // The rows of existing groups are taken out of the batch for the aggregates.
+  return ScratchGrowthBound(batch.num_rows(), KeyEncoder::EncodedBytesBound(keys)) +
+         sluice::ByteSize(batch) + UpdateGrowthBound(batch);
+}
+
+int64_t HashAggregation::MergeGrowthBound(const HashAggregation& other,
+                                          std::span<const uint32_t> from) const {
+  const int64_t n = static_cast<int64_t>(from.size());
+  int64_t bytes = table_.GrowthBound(n, 0) + ResizeGrowthBound(num_groups() + n) +
+                  n * static_cast<int64_t>(sizeof(uint32_t));
+  for (size_t a = 0; a < aggregators_.size(); ++a) {
+    bytes += aggregators_[a]->MergeGrowthBound(*other.aggregators_[a], from);
+  }
+  return bytes;
+}
+
+int64_t HashAggregation::ReserveGrowthBound(int64_t groups) const {
+  return table_.GrowthBound(groups - num_groups(), 0) + ResizeGrowthBound(groups);
+}
+
+int64_t HashAggregation::EstimatedGroupBytes(double key_bytes) const {
+  // Slots at 25-50% load, key view and hash, the key, the aggregates grown by doubling.
+  return static_cast<int64_t>(24 + 24 + key_bytes + 1.5 * static_cast<double>(group_bytes_));
+}
+
+void HashAggregation::MergeGroups(const HashAggregation& other, std::span<const uint32_t> groups) {
   std::vector<uint32_t> to(groups.size());
   const GroupTable& from = other.table_;
   constexpr size_t kAhead = 8;  // the groups are scattered over other's table: fetch ahead
@@ -271,7 +372,7 @@ void HashAggregation::Finish(int64_t max_rows, const std::function<void(RecordBa
 }
 
 int64_t HashAggregation::ByteSize() const {
-  int64_t bytes = table_.ByteSize() + direct_.ByteSize();
+  int64_t bytes = table_.ByteSize() + direct_.ByteSize() + ScratchBytes();
   for (const auto& a : aggregators_) bytes += a->ByteSize();
   return bytes;
 }

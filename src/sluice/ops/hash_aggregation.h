@@ -40,6 +40,22 @@ inline int PartitionOf(uint64_t hash, int partitions) {
   return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(partitions)) >> 32);
 }
 
+// A share of the hash space, for a merge that runs in several passes: the hashes whose partition
+// among base x count partitions is index modulo count. Since partitions nest (partition q of
+// base x count lies in partition q / count of base), a slice of partition p of base partitions
+// holds the hashes of p that fall in it, and the two halves of a slice (Halves) split it in two.
+struct HashSlice {
+  int base = 1;
+  int index = 0;
+  int count = 1;  // 1: every hash
+  bool Contains(uint64_t hash) const {
+    return count == 1 || PartitionOf(hash, base * count) % count == index;
+  }
+  std::pair<HashSlice, HashSlice> Halves() const {
+    return {HashSlice{base, 2 * index, 2 * count}, HashSlice{base, 2 * index + 1, 2 * count}};
+  }
+};
+
 class HashAggregation {
  public:
   // Resolves the spec against the input schema: NotFound naming an unknown column,
@@ -77,10 +93,28 @@ class HashAggregation {
   // copied (a high-cardinality merge would copy every key once more): `other` must outlive this
   // state's Finish.
   void MergePartition(const HashAggregation& other, int partition);
+  // The groups of sealed `other` in `partition` whose hash falls in `slice` (the partition's own
+  // list, or `scratch` filled with them), and merging those (keys borrowed as above).
+  std::span<const uint32_t> SliceGroups(int partition, const HashSlice& slice,
+                                        std::vector<uint32_t>& scratch) const;
+  void MergeGroups(const HashAggregation& other, std::span<const uint32_t> groups);
   // Groups of a sealed state in `partition`.
   int64_t partition_groups(int partition) const;
-  // Room for `groups` groups (a merge sums partition_groups of its inputs first).
+  // Room for `groups` groups (a merge sums partition_groups of its inputs first), in the table
+  // and the aggregates.
   void Reserve(int64_t groups);
+
+  // At most how much ByteSize, and the memory held on the way, grows while the call runs: what
+  // a caller inside a memory budget charges before making it.
+  int64_t ConsumeGrowthBound(const RecordBatch& batch) const;
+  int64_t ConsumeExistingGrowthBound(const RecordBatch& batch) const;
+  int64_t MergeGrowthBound(const HashAggregation& other, std::span<const uint32_t> groups) const;
+  int64_t ReserveGrowthBound(int64_t groups) const;
+  // About what a group costs in a state that holds many (table, key of `key_bytes`, aggregates
+  // before any values they keep): for estimates, not bounds.
+  int64_t EstimatedGroupBytes(double key_bytes) const;
+  // The average bytes of a group's encoded key (16 before any group).
+  double average_key_bytes() const { return table_.average_key_bytes(); }
 
   // Keys then aggregates, one row per group; the state is spent afterwards.
   RecordBatch Finish();
@@ -91,13 +125,19 @@ class HashAggregation {
   const Schema& output_schema() const { return *output_schema_; }
 
   int64_t num_groups() const { return table_.num_groups(); }
+  // Memory held: table, aggregates and the scratch space of consuming batches.
   int64_t ByteSize() const;
 
  private:
   HashAggregation(const HashAggregation& prototype, int);
 
-  void Merge(const HashAggregation& other, std::span<const uint32_t> groups);
   void ResizeAggregators();
+  // Growth of the aggregates' per-group state to hold `groups` groups.
+  int64_t ResizeGrowthBound(int64_t groups) const;
+  // Growth of the scratch space for a batch of `rows` rows with `key_bytes` of encoded keys.
+  int64_t ScratchGrowthBound(int64_t rows, int64_t key_bytes) const;
+  int64_t ScratchBytes() const;
+  int64_t UpdateGrowthBound(const RecordBatch& batch) const;
   // The group of each row into groups_, inserting new keys: through the direct index where it
   // hits, the hash table for the rest.
   void FindGroups(const RecordBatch& batch);
@@ -115,6 +155,7 @@ class HashAggregation {
   DirectKeyIndex direct_;  // in front of table_ for small-integer keys
   std::vector<std::unique_ptr<Aggregator>> aggregators_;
   int64_t sized_groups_ = 0;
+  int64_t group_bytes_ = 0;  // the aggregates' state per group, measured once
   bool order_sensitive_ = false;
   // After Seal: the group ids of each partition.
   int partitions_ = 0;

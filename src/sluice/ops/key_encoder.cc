@@ -73,6 +73,26 @@ void KeyEncoder::Encode(std::span<const Array* const> columns) {
   for (size_t c = 0; c < columns.size(); ++c) EncodeColumn(*columns[c], types_[c]);
 }
 
+int64_t KeyEncoder::EncodedBytesBound(std::span<const Array* const> columns) {
+  int64_t bytes = 0;
+  for (const Array* c : columns) {
+    const DataType& type = c->type();
+    const int width = FixedWidth(type);
+    if (width >= 0) {
+      bytes += c->length() * (1 + width);
+    } else if (c->length() > 0) {
+      const int32_t* offsets = c->raw_offsets() + c->offset();
+      bytes += c->length() * 5 + (offsets[c->length()] - offsets[0]);
+    }
+  }
+  return bytes;
+}
+
+int64_t KeyEncoder::ByteSize() const {
+  return static_cast<int64_t>(bytes_.capacity() +
+                              (offsets_.capacity() + cursor_.capacity()) * sizeof(uint32_t));
+}
+
 void KeyEncoder::Release() {
   bytes_ = {};
   offsets_ = {};

@@ -38,6 +38,10 @@ class KeyEncoder {
 
   // Frees the scratch space of the last Encode (its keys become invalid).
   void Release();
+  // Bytes of the keys Encode(columns) makes at most (without reading the values).
+  static int64_t EncodedBytesBound(std::span<const Array* const> columns);
+  // Scratch space held (the last Encode's keys and offsets).
+  int64_t ByteSize() const;
 
   // Columns holding the keys in order.
   std::vector<Array> Decode(std::span<const std::string_view> keys) const;

@@ -21,8 +21,10 @@ struct PositionedBatch {
 };
 inline int64_t ByteSize(const PositionedBatch& b) { return ByteSize(b.batch); }
 
-inline Stream<PositionedBatch> ScanStages(Pipeline& pipeline, const TableScan& scan) {
-  return pipeline.Source("row groups", scan.units())
+// Only the given units of the scan (a late gather that reads back the row groups it needs).
+inline Stream<PositionedBatch> ScanStages(Pipeline& pipeline, const TableScan& scan,
+                                          std::vector<ScanUnit> units) {
+  return pipeline.Source("row groups", std::move(units))
       .FlatMap("read",
                [&scan](const ScanUnit& unit, Emitter<ScanPiece>& out) {
                  scan.ReadPieces(unit, [&out](ScanPiece piece) { out.Emit(std::move(piece)); });
@@ -32,6 +34,10 @@ inline Stream<PositionedBatch> ScanStages(Pipeline& pipeline, const TableScan& s
           out.Emit(PositionedBatch{std::move(b), position});
         });
       });
+}
+
+inline Stream<PositionedBatch> ScanStages(Pipeline& pipeline, const TableScan& scan) {
+  return ScanStages(pipeline, scan, scan.units());
 }
 
 }  // namespace sluice

@@ -73,7 +73,15 @@ void CheckTableOutput(const std::string& path) {
 }
 
 int64_t OutputWriterBytes(int64_t memory_budget) {
-  return std::clamp<int64_t>(memory_budget / 8, int64_t{1} << 20, int64_t{128} << 20);
+  return std::min(std::clamp<int64_t>(memory_budget / 8, int64_t{1} << 20, int64_t{128} << 20),
+                  memory_budget / 2);
+}
+
+parquet::ParquetWriteOptions TakeWriterShare(int64_t& memory_budget) {
+  parquet::ParquetWriteOptions options;
+  options.row_group_bytes = OutputWriterBytes(memory_budget);
+  memory_budget -= options.row_group_bytes;
+  return options;
 }
 
 std::unique_ptr<TableFileWriter> TableFileWriter::Open(

@@ -35,9 +35,11 @@ void CheckTableOutput(const std::string& path);
 
 // The part of a command's memory budget its output writer holds: the Parquet row group it buffers
 // before encoding, an eighth of the budget within [1 MiB, 128 MiB] (at 64 MiB, about DuckDB's
-// 122,880-row row groups of a narrow table). Commands set ParquetWriteOptions::row_group_bytes
-// to it and run their operator in the rest, so the two together stay inside the budget.
+// 122,880-row row groups of a narrow table), and at most half of a tiny budget.
 int64_t OutputWriterBytes(int64_t memory_budget);
+// Takes the writer's share (OutputWriterBytes) out of `memory_budget`, the operator's to run in,
+// and returns write options that buffer at most that share, so the two stay inside the budget.
+parquet::ParquetWriteOptions TakeWriterShare(int64_t& memory_budget);
 
 class TableFileWriter {
  public:

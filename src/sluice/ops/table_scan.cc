@@ -72,7 +72,7 @@ int64_t ByteSize(const ScanPiece& piece) {
 // Positions: the unit in the high bits, then the CSV chunk, then the row, so stream order holds
 // across units, chunks and batches.
 void TableScan::ReadPieces(const ScanUnit& unit, const std::function<void(ScanPiece)>& emit) const {
-  int64_t position = static_cast<int64_t>(unit.index) << 44;
+  int64_t position = static_cast<int64_t>(unit.index) << kUnitShift;
   if (csv_ == nullptr) {
     for (RecordBatch& b : Read(unit)) {
       const int64_t rows = b.num_rows();

@@ -66,6 +66,9 @@ class TableScan {
 
   // Reads one unit, handing over its pieces in stream order as soon as each is read.
   void ReadPieces(const ScanUnit& unit, const std::function<void(ScanPiece)>& emit) const;
+  // The unit a stream position (of a piece or a row) belongs to.
+  static int UnitOf(int64_t position) { return static_cast<int>(position >> kUnitShift); }
+
   // The batches of a piece, each with its stream position.
   void Parse(ScanPiece& piece,
              const std::function<void(RecordBatch batch, int64_t position)>& emit) const;
@@ -73,6 +76,9 @@ class TableScan {
   std::vector<RecordBatch> Read(const ScanUnit& unit) const;
 
  private:
+  // Positions: the unit in the bits from here up, then the CSV chunk, then the row.
+  static constexpr int kUnitShift = 44;
+
   TableScan() = default;
 
   std::vector<std::unique_ptr<parquet::ParquetFileReader>> files_;

@@ -1,6 +1,5 @@
 // The Grace strategy of RunHashJoin (see hash_join.h).
 #include <algorithm>
-#include <filesystem>
 
 #include "sluice/ops/join/join_partitioner.h"
 #include "sluice/ops/join/join_run_internal.h"
@@ -11,13 +10,18 @@ namespace {
 
 // Levels of re-partitioning before a partition is joined over the budget.
 constexpr int kMaxDepth = 3;
-constexpr int64_t kTableBytesPerRow = 48;
+// A table this small is joined over a budget it does not fit rather than re-partitioned: a
+// table's estimate has a fixed part (arena block, pages) that no split shrinks, and its
+// sub-partitions would be minimal spill blocks, files whose creation costs more than the memory
+// saved (a 200 KiB --memory made a 90k-row join spill to 17,000 files).
+constexpr int64_t kMinRepartitionBytes = 1 << 20;
 
 // One partition to join: both sides' runs, which side it builds, and, when split for skew, the
 // matched flags its pieces pool.
 struct PartitionWork {
   std::string id;
   int depth = 0;
+  int64_t block_bytes = 0;  // the runs' blocks (row groups) hold about this much
   JoinPartitionRuns sides[2];
   JoinSide build = JoinSide::kRight;
   int pieces = 1;
@@ -49,8 +53,7 @@ class GraceJoin {
   }
 
   void Run(const JoinInput& left, const JoinInput& right) {
-    const JoinInput& build = ctx_.result.build_side == JoinSide::kLeft ? left : right;
-    const int64_t estimate = TableBytes(build.scan->num_rows(), build.scan->data_bytes());
+    const int64_t estimate = ctx_.result.estimated_table_bytes;
     const int64_t per_core = std::max<int64_t>(ctx_.memory.limit() / (2 * ctx_.cores), 1);
     const int partitions =
         static_cast<int>(Clamp(std::max<int64_t>(ctx_.cores, (estimate + per_core - 1) / per_core),
@@ -58,23 +61,25 @@ class GraceJoin {
     ctx_.result.partitions = partitions;
 
     std::vector<JoinPartitionRuns> runs[2];
+    int64_t block = 0;
     for (const JoinInput* input : {&left, &right}) {
-      runs[Index(input->side)] = Partition(*input, partitions);
+      runs[Index(input->side)] = Partition(*input, partitions, block);
     }
     std::vector<std::shared_ptr<PartitionWork>> works;
     for (int p = 0; p < partitions; ++p) {
-      works.push_back(MakeWork(std::to_string(p), 0, std::move(runs[0][static_cast<size_t>(p)]),
+      works.push_back(MakeWork(std::to_string(p), 0, block,
+                               std::move(runs[0][static_cast<size_t>(p)]),
                                std::move(runs[1][static_cast<size_t>(p)])));
     }
     for (const auto& w : works) {
-      ctx_.result.left_rows += w->sides[0].rows;
-      ctx_.result.right_rows += w->sides[1].rows;
+      ctx_.result.left_rows += w->sides[0].size.rows;
+      ctx_.result.right_rows += w->sides[1].size.rows;
     }
     if (ctx_.options.skew_splitting) SplitSkewed(works);
 
     std::vector<JoinTask> tasks;
     for (const auto& w : works) {
-      if (w->sides[0].rows == 0 && w->sides[1].rows == 0) continue;
+      if (w->sides[0].size.rows == 0 && w->sides[1].size.rows == 0) continue;
       for (int piece = 0; piece < w->pieces; ++piece) tasks.push_back({w, piece});
     }
     // Largest first, so a big partition does not start last and finish alone.
@@ -94,27 +99,57 @@ class GraceJoin {
   }
 
  private:
-  static int64_t TableBytes(int64_t rows, int64_t bytes) {
-    return bytes + rows * kTableBytesPerRow;
-  }
   int64_t TableBytes(const PartitionWork& w) const {
-    const JoinPartitionRuns& b = w.sides[Index(w.build)];
-    return TableBytes(b.rows, b.bytes);
+    return w.sides[Index(w.build)].size.TableBytes(JoinTable::TracksMatches(plan_, w.build));
   }
-  static int64_t ProbeRows(const PartitionWork& w) { return w.sides[Index(Other(w.build))].rows; }
-
-  // Partition buffers of about a quarter of the state budget in all; runs of a few blocks.
-  int64_t BlockBytes(int partitions) const {
-    return Clamp(ctx_.memory.limit() / (4 * static_cast<int64_t>(partitions)), 32 << 10, 8 << 20);
+  static int64_t Blocks(const JoinPartitionRuns& side) {
+    int64_t blocks = 0;
+    for (const JoinRunBlocks& run : side.runs) blocks += static_cast<int64_t>(run.blocks.size());
+    return blocks;
   }
-  static int64_t RunBytes(int64_t block) { return Clamp(4 * block, 256 << 10, 64 << 20); }
+  // The blocks piece `piece` of `pieces` reads: its contiguous share of the side's blocks in
+  // write order, file by file.
+  static std::vector<JoinRunBlocks> PieceRuns(const JoinPartitionRuns& side, int piece,
+                                              int pieces) {
+    if (pieces == 1) return side.runs;
+    const int64_t total = Blocks(side);
+    const int64_t begin = total * piece / pieces;
+    const int64_t end = total * (piece + 1) / pieces;
+    std::vector<JoinRunBlocks> mine;
+    int64_t i = 0;
+    for (const JoinRunBlocks& run : side.runs) {
+      JoinRunBlocks part{run.run, {}, 0};
+      for (int block : run.blocks) {
+        if (i >= begin && i < end) part.blocks.push_back(block);
+        ++i;
+      }
+      if (!part.blocks.empty()) mine.push_back(std::move(part));
+    }
+    return mine;
+  }
+  static int64_t ProbeRows(const PartitionWork& w) {
+    return w.sides[Index(Other(w.build))].size.rows;
+  }
 
-  std::vector<JoinPartitionRuns> Partition(const JoinInput& input, int partitions) {
-    const int64_t block = BlockBytes(partitions);
-    JoinMemory::Hold buffers = ctx_.memory.Acquire(block * partitions, ctx_.run.cancel);
+  // What joining a partition holds beside its table: a run's block being read (its file bytes,
+  // decoded batch and decompression scratch) and an output batch in the making with its row
+  // indices (JoinTable::OutputRows keeps those within the batch's bytes).
+  int64_t JoinWorkingBytes(const PartitionWork& w) const {
+    return 3 * w.block_bytes + 2 * ctx_.OutputBatchBytes();
+  }
+
+  // Partitions `input` into spill blocks. Nothing else holds join state meanwhile: the
+  // partitioner may take half of it. `block` becomes the largest block of either side.
+  std::vector<JoinPartitionRuns> Partition(const JoinInput& input, int partitions, int64_t& block) {
+    const int columns = plan_.input_schema(input.side)->num_fields();
+    const int64_t mine =
+        JoinPartitioner::BlockBytesFor(ctx_.memory.limit() / 2, partitions, ctx_.cores, columns);
+    block = std::max(block, mine);
+    JoinMemory::Hold buffers = ctx_.memory.Acquire(
+        JoinPartitioner::MemoryBytes(partitions, ctx_.cores, mine, columns), ctx_.run.cancel);
     JoinPartitioner partitioner(directory_, input.side == JoinSide::kLeft ? "left" : "right",
                                 plan_.input_schema(input.side), plan_.key_columns(input.side),
-                                partitions, /*seed=*/0, block, RunBytes(block));
+                                partitions, /*seed=*/0, mine, ctx_.cores);
     Pipeline pipeline(input.side == JoinSide::kLeft ? "join-partition-left"
                                                     : "join-partition-right");
     ScanStages(pipeline, input, plan_).Sink("partition", [&partitioner](RecordBatch batch) {
@@ -124,25 +159,27 @@ class GraceJoin {
     return partitioner.Finish();
   }
 
-  std::shared_ptr<PartitionWork> MakeWork(std::string id, int depth, JoinPartitionRuns left,
-                                          JoinPartitionRuns right) {
+  std::shared_ptr<PartitionWork> MakeWork(std::string id, int depth, int64_t block_bytes,
+                                          JoinPartitionRuns left, JoinPartitionRuns right) {
     auto w = std::make_shared<PartitionWork>();
     w->id = std::move(id);
     w->depth = depth;
+    w->block_bytes = block_bytes;
     w->sides[0] = std::move(left);
     w->sides[1] = std::move(right);
     // Each partition builds its smaller side (ties: the side the whole join would build).
-    const int64_t lb = w->sides[0].bytes;
-    const int64_t rb = w->sides[1].bytes;
+    const int64_t lb = w->sides[0].size.bytes;
+    const int64_t rb = w->sides[1].size.bytes;
     w->build = lb < rb ? JoinSide::kLeft : rb < lb ? JoinSide::kRight : ctx_.result.build_side;
     JoinPartitionStats stats;
     stats.id = w->id;
     stats.depth = depth;
     stats.build_side = w->build;
-    stats.build_rows = w->sides[Index(w->build)].rows;
+    stats.build_rows = w->sides[Index(w->build)].size.rows;
     stats.probe_rows = ProbeRows(*w);
-    stats.build_bytes = w->sides[Index(w->build)].bytes;
-    stats.probe_bytes = w->sides[Index(Other(w->build))].bytes;
+    stats.build_bytes = w->sides[Index(w->build)].size.bytes;
+    stats.probe_bytes = w->sides[Index(Other(w->build))].size.bytes;
+    stats.table_bytes = TableBytes(*w);
     stats.spilled_bytes = w->sides[0].file_bytes + w->sides[1].file_bytes;
     std::lock_guard lock(stats_mu_);
     w->stats = ctx_.result.partition_stats.size();
@@ -160,17 +197,16 @@ class GraceJoin {
     const int64_t median = sizes[sizes.size() / 2];
     for (const auto& w : works) {
       const int64_t rows = ProbeRows(*w);
-      const auto& probe_runs = w->sides[Index(Other(w->build))].runs;
+      const int64_t probe_blocks = Blocks(w->sides[Index(Other(w->build))]);
       if (static_cast<double>(rows) <= ctx_.options.skew_factor * static_cast<double>(median) ||
-          rows <= ctx_.options.skew_min_rows || probe_runs.size() < 2 ||
+          rows <= ctx_.options.skew_min_rows || probe_blocks < 2 ||
           TableBytes(*w) > max_table_bytes_) {
         continue;
       }
       const int64_t wanted =
           (rows + std::max<int64_t>(median, 1) - 1) / std::max<int64_t>(median, 1);
-      w->pieces = static_cast<int>(Clamp(wanted, 2,
-                                         std::min<int64_t>(static_cast<int64_t>(probe_runs.size()),
-                                                           4 * static_cast<int64_t>(ctx_.cores))));
+      w->pieces = static_cast<int>(
+          Clamp(wanted, 2, std::min<int64_t>(probe_blocks, 4 * static_cast<int64_t>(ctx_.cores))));
       w->remaining = w->pieces;
       std::lock_guard lock(stats_mu_);
       ctx_.result.partition_stats[w->stats].pieces = w->pieces;
@@ -186,8 +222,8 @@ class GraceJoin {
   std::vector<RecordBatch> ReadSide(const PartitionWork& w, JoinSide side,
                                     const CancellationToken& cancel) {
     std::vector<RecordBatch> batches;
-    for (const SpillRun& run : w.sides[Index(side)].runs) {
-      SpillRunReader reader(run);
+    for (const JoinRunBlocks& run : w.sides[Index(side)].runs) {
+      SpillRunReader reader(run.run, run.blocks);
       while (std::optional<RecordBatch> b = reader.Next()) {
         cancel.ThrowIfCancelled();
         batches.push_back(plan_.Conform(side, *b));
@@ -206,27 +242,28 @@ class GraceJoin {
   void JoinPiece(PartitionWork& w, int piece, Emitter<RecordBatch>& out) {
     const CancellationToken& cancel = out.cancel();
     const JoinPartitionRuns& build = w.sides[Index(w.build)];
-    if (w.pieces == 1 && TableBytes(w) > max_table_bytes_ && build.rows > 1) {
-      if (w.depth < kMaxDepth) {
+    if (w.pieces == 1 && TableBytes(w) > max_table_bytes_ && build.size.rows > 1) {
+      if (w.depth < kMaxDepth && TableBytes(w) > kMinRepartitionBytes) {
         Repartition(w, out);
         return;
       }
-      ctx_.Warn("join partition " + w.id + " (" + std::to_string(build.rows) +
-                " build rows) does not fit the memory budget even after " +
-                std::to_string(kMaxDepth) + " re-partitionings; joining it over the budget");
+      ctx_.Warn("join partition " + w.id + " (" + std::to_string(build.size.rows) +
+                " build rows) does not fit the memory budget after " + std::to_string(w.depth) +
+                " re-partitioning(s); joining it over the budget");
     }
-    JoinMemory::Hold hold = AcquireMemory(TableBytes(w), out);
-    JoinTable table(plan_, w.build, ReadSide(w, w.build, cancel));
-    hold.TryResize(table.ByteSize());
+    // The table's bound and the working memory are granted before anything is read; once the
+    // table is built the hold shrinks to what it really holds.
+    const int64_t working = JoinWorkingBytes(w);
+    JoinMemory::Hold hold = AcquireMemory(TableBytes(w) + working, out);
+    JoinTable table(plan_, w.build, ReadSide(w, w.build, cancel), ctx_.OutputBatchBytes());
+    hold.TryResize(std::min(hold.bytes(), table.ByteSize() + working));
     auto counted = [&](RecordBatch b) {
       CountOutput(w, b.num_rows());
       out.Emit(std::move(b));
     };
     const JoinSide probe_side = Other(w.build);
-    const auto& probe_runs = w.sides[Index(probe_side)].runs;
-    for (size_t r = static_cast<size_t>(piece); r < probe_runs.size();
-         r += static_cast<size_t>(w.pieces)) {
-      SpillRunReader reader(probe_runs[r]);
+    for (const JoinRunBlocks& run : PieceRuns(w.sides[Index(probe_side)], piece, w.pieces)) {
+      SpillRunReader reader(run.run, run.blocks);
       while (std::optional<RecordBatch> b = reader.Next()) {
         cancel.ThrowIfCancelled();
         table.Probe(plan_.Conform(probe_side, *b), counted);
@@ -254,40 +291,42 @@ class GraceJoin {
     const int64_t estimate = TableBytes(w);
     const int parts =
         static_cast<int>(Clamp(2 * ((estimate + max_table_bytes_ - 1) / max_table_bytes_), 2, 64));
-    const int64_t block = BlockBytes(parts);
+    // Other partitions may be joining meanwhile: this partitioner takes a quarter of the state.
+    // (The blocks read stay on disk until the job ends: their files hold other partitions' too.)
+    int64_t block = 0;
     std::vector<JoinPartitionRuns> subs[2];
-    {
-      JoinMemory::Hold buffers = AcquireMemory(block * parts, out);
-      for (JoinSide side : {JoinSide::kLeft, JoinSide::kRight}) {
-        JoinPartitioner partitioner(directory_, "repart", plan_.input_schema(side),
-                                    plan_.key_columns(side), parts,
-                                    static_cast<uint64_t>(w.depth) + 1, block, RunBytes(block));
-        for (const SpillRun& run : w.sides[Index(side)].runs) {
-          {
-            SpillRunReader reader(run);
-            while (std::optional<RecordBatch> b = reader.Next()) {
-              cancel.ThrowIfCancelled();
-              partitioner.Add(plan_.Conform(side, *b));
-            }
-          }
-          std::error_code ignored;
-          std::filesystem::remove(run.path, ignored);  // read once; free the disk now
+    for (JoinSide side : {JoinSide::kLeft, JoinSide::kRight}) {
+      const int columns = plan_.input_schema(side)->num_fields();
+      const int64_t mine =
+          JoinPartitioner::BlockBytesFor(ctx_.memory.limit() / 4, parts, 1, columns);
+      block = std::max(block, mine);
+      // The sub-partitions' buffers, this thread's partitioning, and the block being read.
+      JoinMemory::Hold buffers = AcquireMemory(
+          JoinPartitioner::MemoryBytes(parts, 1, mine, columns) + 3 * w.block_bytes, out);
+      JoinPartitioner partitioner(directory_, "repart", plan_.input_schema(side),
+                                  plan_.key_columns(side), parts,
+                                  static_cast<uint64_t>(w.depth) + 1, mine, 1);
+      for (const JoinRunBlocks& run : w.sides[Index(side)].runs) {
+        SpillRunReader reader(run.run, run.blocks);
+        while (std::optional<RecordBatch> b = reader.Next()) {
+          cancel.ThrowIfCancelled();
+          partitioner.Add(plan_.Conform(side, *b));
         }
-        subs[Index(side)] = partitioner.Finish();
       }
+      subs[Index(side)] = partitioner.Finish();
     }
     {
       std::lock_guard lock(stats_mu_);
       ctx_.result.partition_stats[w.stats].repartitioned = true;
     }
-    const int64_t parent_rows = w.sides[Index(w.build)].rows;
+    const int64_t parent_rows = w.sides[Index(w.build)].size.rows;
     for (int p = 0; p < parts; ++p) {
-      auto sub = MakeWork(w.id + "." + std::to_string(p), w.depth + 1,
+      auto sub = MakeWork(w.id + "." + std::to_string(p), w.depth + 1, block,
                           std::move(subs[0][static_cast<size_t>(p)]),
                           std::move(subs[1][static_cast<size_t>(p)]));
-      if (sub->sides[0].rows == 0 && sub->sides[1].rows == 0) continue;
+      if (sub->sides[0].size.rows == 0 && sub->sides[1].size.rows == 0) continue;
       // A split that kept nearly every build row (one hot key) will not do better next time.
-      if (10 * sub->sides[Index(sub->build)].rows > 9 * parent_rows) sub->depth = kMaxDepth;
+      if (10 * sub->sides[Index(sub->build)].size.rows > 9 * parent_rows) sub->depth = kMaxDepth;
       JoinPiece(*sub, 0, out);
     }
   }

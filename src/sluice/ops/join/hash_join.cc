@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "sluice/base/bytes.h"
 #include "sluice/base/cores.h"
 #include "sluice/base/log.h"
 #include "sluice/ops/hash_aggregation.h"
+#include "sluice/ops/join/join_build_size.h"
 #include "sluice/ops/join/join_run_internal.h"
 #include "sluice/ops/join/join_table.h"
 #include "sluice/table/hash.h"
@@ -17,10 +19,11 @@ namespace {
 
 // Rows per in-memory build partition: enough partitions to build tables on every core.
 constexpr int64_t kRowsPerBuildPartition = 250'000;
-// Hash table, chains and encoded keys per build row, beyond the row's own bytes.
-constexpr int64_t kTableBytesPerRow = 48;
-
-int64_t EstimateTableBytes(int64_t rows, int64_t bytes) { return bytes + rows * kTableBytesPerRow; }
+// Probe rows split by partition at a time, so the split copies stay small.
+constexpr int64_t kProbeSliceRows = 1 << 14;
+// Bytes per collected build row that its table will add (slots, key view, hash, chain links,
+// flag), beyond the row and its encoded key; JoinBuildSize::TableBytes settles the exact bound.
+constexpr int64_t kTableBytesPerRow = 80;
 
 // Rows split by PartitionOf(seed-0 row hash, parts); one piece per non-empty partition.
 void SplitByPartition(const RecordBatch& batch, const std::vector<int>& keys, int parts,
@@ -44,10 +47,20 @@ void SplitByPartition(const RecordBatch& batch, const std::vector<int>& keys, in
 
 struct BuildPieces {
   std::vector<std::vector<RecordBatch>> parts;
-  std::vector<std::vector<JoinMemory::Hold>> holds;
+  std::vector<JoinBuildSize> sizes;
+  std::vector<JoinMemory::Hold> holds;
   int64_t rows = 0;
 };
 using BuildCollection = std::vector<std::shared_ptr<BuildPieces>>;
+
+// Per probe task: a slice's split copy, the key scratch, and an output batch with its row
+// indices.
+int64_t ProbeWorkingBytes(const JoinContext& ctx, const JoinInput& probe) {
+  const TableScan& scan = *probe.scan;
+  const int64_t row_bytes =
+      scan.num_rows() > 0 ? std::max<int64_t>(scan.data_bytes() / scan.num_rows(), 8) : 256;
+  return kProbeSliceRows * (2 * row_bytes + 64) + 2 * ctx.OutputBatchBytes();
+}
 
 // The in-memory strategy. False when the build side did not fit after all (nothing was
 // output yet).
@@ -59,8 +72,15 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
                                              : build.scan->data_bytes() / (16 << 20),
                           1, 2 * ctx.cores));
   const std::vector<int>& build_keys = plan.key_columns(build.side);
+  const bool tracks = JoinTable::TracksMatches(plan, build.side);
   std::atomic<bool> overflow{false};
 
+  // The probe tasks' working memory is set aside first; the build side gets the rest.
+  std::optional<JoinMemory::Hold> probe_working =
+      ctx.memory.TryAcquire(ctx.cores * ProbeWorkingBytes(ctx, probe));
+  if (!probe_working) return false;
+
+  // Each piece is charged with what its rows will take in the table.
   Pipeline collect("join-build-read");
   ReduceResult<BuildCollection> collected =
       ScanStages(collect, build, plan, &overflow)
@@ -71,19 +91,25 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
                 if (mine.empty()) {
                   mine.push_back(std::make_shared<BuildPieces>());
                   mine[0]->parts.resize(static_cast<size_t>(parts));
+                  mine[0]->sizes.resize(static_cast<size_t>(parts));
                   mine[0]->holds.resize(static_cast<size_t>(parts));
                 }
                 BuildPieces& pieces = *mine[0];
                 pieces.rows += batch.num_rows();
                 SplitByPartition(batch, build_keys, parts, [&](int p, RecordBatch piece) {
-                  const int64_t bytes = ByteSize(piece) + piece.num_rows() * kTableBytesPerRow;
-                  std::optional<JoinMemory::Hold> hold = ctx.memory.TryAcquire(bytes);
-                  if (!hold) {
+                  const auto i = static_cast<size_t>(p);
+                  JoinBuildSize size;
+                  size.Add(piece, build_keys);
+                  const int64_t bytes =
+                      size.bytes + size.key_bytes * 5 / 4 + size.rows * kTableBytesPerRow;
+                  std::optional<JoinMemory::Hold> more = ctx.memory.TryAcquire(bytes);
+                  if (!more) {
                     overflow.store(true);
                     return;
                   }
-                  pieces.parts[static_cast<size_t>(p)].push_back(std::move(piece));
-                  pieces.holds[static_cast<size_t>(p)].push_back(std::move(*hold));
+                  pieces.holds[i].Absorb(std::move(*more));
+                  pieces.parts[i].push_back(std::move(piece));
+                  pieces.sizes[i].Merge(size);
                 });
               },
               [](BuildCollection& all, BuildCollection&& partial) {
@@ -92,39 +118,41 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
   ctx.Run(collect);
   if (overflow.load()) return false;
 
-  // One table per partition, built in parallel; a partition's pieces are released as its table
-  // takes their place.
+  // One table per partition, built in parallel; a partition's charge becomes its table's bound
+  // before it is built, then what the table really holds.
   std::vector<std::shared_ptr<JoinTable>> tables(static_cast<size_t>(parts));
   std::vector<JoinMemory::Hold> table_holds(static_cast<size_t>(parts));
   int64_t build_rows = 0;
   for (const auto& pieces : collected.value()) build_rows += pieces->rows;
   std::vector<int> ids(static_cast<size_t>(parts));
   for (int p = 0; p < parts; ++p) ids[static_cast<size_t>(p)] = p;
+  const int64_t output_batch_bytes = ctx.OutputBatchBytes();
   Pipeline build_tables("join-build-tables");
   build_tables.Source("partitions", std::move(ids)).Sink("build", [&](int p) {
+    const auto i = static_cast<size_t>(p);
     std::vector<RecordBatch> batches;
-    std::vector<JoinMemory::Hold> piece_holds;
-    int64_t held = 0;
+    JoinBuildSize size;
+    JoinMemory::Hold hold;
     for (const auto& pieces : collected.value()) {
-      auto& mine = pieces->parts[static_cast<size_t>(p)];
-      auto& holds = pieces->holds[static_cast<size_t>(p)];
-      for (auto& b : mine) batches.push_back(std::move(b));
-      for (auto& h : holds) {
-        held += h.bytes();
-        piece_holds.push_back(std::move(h));
+      for (auto& b : pieces->parts[i]) batches.push_back(std::move(b));
+      pieces->parts[i].clear();
+      size.Merge(pieces->sizes[i]);
+      hold.Absorb(std::move(pieces->holds[i]));
+    }
+    const int64_t needed = size.TableBytes(tracks);
+    if (hold.bytes() < needed) {
+      std::optional<JoinMemory::Hold> more = ctx.memory.TryAcquire(needed - hold.bytes());
+      if (!more) {
+        overflow.store(true);  // the table will not fit
+        return;
       }
-      mine.clear();
-      holds.clear();
+      hold.Absorb(std::move(*more));
     }
-    auto table = std::make_shared<JoinTable>(plan, build.side, std::move(batches));
-    piece_holds.clear();
-    std::optional<JoinMemory::Hold> hold = ctx.memory.TryAcquire(table->ByteSize());
-    if (!hold) {
-      overflow.store(true);  // the estimate was low
-      return;
-    }
-    table_holds[static_cast<size_t>(p)] = std::move(*hold);
-    tables[static_cast<size_t>(p)] = std::move(table);
+    auto table =
+        std::make_shared<JoinTable>(plan, build.side, std::move(batches), output_batch_bytes);
+    hold.TryResize(std::min(hold.bytes(), table->ByteSize()));
+    table_holds[i] = std::move(hold);
+    tables[i] = std::move(table);
   });
   ctx.Run(build_tables);
   collected.value().clear();
@@ -139,9 +167,17 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
                [&](RecordBatch batch, Emitter<RecordBatch>& out) {
                  probe_rows.fetch_add(batch.num_rows(), std::memory_order_relaxed);
                  auto emit = [&out](RecordBatch b) { out.Emit(std::move(b)); };
-                 SplitByPartition(batch, probe_keys, parts, [&](int p, RecordBatch piece) {
-                   tables[static_cast<size_t>(p)]->Probe(piece, emit);
-                 });
+                 // Split slice by slice, so the copies of one slice are all that is made.
+                 for (int64_t offset = 0; offset < batch.num_rows(); offset += kProbeSliceRows) {
+                   const RecordBatch slice =
+                       parts == 1 ? batch
+                                  : batch.Slice(offset, std::min(kProbeSliceRows,
+                                                                 batch.num_rows() - offset));
+                   SplitByPartition(slice, probe_keys, parts, [&](int p, RecordBatch piece) {
+                     tables[static_cast<size_t>(p)]->Probe(piece, emit);
+                   });
+                   if (parts == 1) break;
+                 }
                })
       .Sink("output", [&ctx](RecordBatch batch) { ctx.Output(batch); });
   ctx.Run(join);
@@ -155,6 +191,27 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
 }
 
 }  // namespace
+
+int64_t EstimateTableBytes(const JoinInput& input, const JoinPlan& plan) {
+  const TableScan& scan = *input.scan;
+  const Schema& schema = *plan.input_schema(input.side);
+  JoinBuildSize size;
+  size.rows = std::max<int64_t>(scan.num_rows(), 0);
+  size.bytes = scan.data_bytes();
+  const int columns = std::max(schema.num_fields(), 1);
+  size.column_bytes.assign(static_cast<size_t>(columns), size.bytes / columns);
+  for (int c : plan.key_columns(input.side)) {
+    const DataType& type = schema.field(c).type;
+    size.key_bytes += type.layout() == Layout::kVariableBinary
+                          ? size.rows + size.bytes / columns
+                          : size.rows * (1 + std::max(type.byte_width(), 1));
+  }
+  return size.TableBytes(JoinTable::TracksMatches(plan, input.side));
+}
+
+int64_t JoinContext::OutputBatchBytes() const {
+  return std::max<int64_t>(run.memory_budget / 16, int64_t{64} << 10);
+}
 
 JoinContext::JoinContext(const JoinPlan& plan, const JoinOptions& options, JoinResult& result)
     : plan(plan),
@@ -199,6 +256,7 @@ nlohmann::json JoinResult::ToJson() const {
                      {"probe_rows", p.probe_rows},
                      {"build_bytes", p.build_bytes},
                      {"probe_bytes", p.probe_bytes},
+                     {"table_bytes", p.table_bytes},
                      {"spilled_bytes", p.spilled_bytes},
                      {"pieces", p.pieces},
                      {"repartitioned", p.repartitioned},
@@ -214,6 +272,7 @@ nlohmann::json JoinResult::ToJson() const {
           {"spill_files", spill_files},
           {"state_budget", state_budget},
           {"peak_state_bytes", peak_state_bytes},
+          {"estimated_table_bytes", estimated_table_bytes},
           {"skewed_partitions", skewed_partitions},
           {"warnings", warnings},
           {"partition_stats", std::move(parts)}};
@@ -236,8 +295,9 @@ JoinResult RunHashJoin(const TableScan& left, const TableScan& right, const Join
   const join_internal::JoinInput& build = inputs[Index(result.build_side)];
   const join_internal::JoinInput& probe = inputs[Index(Other(result.build_side))];
 
+  result.estimated_table_bytes = join_internal::EstimateTableBytes(build, plan);
   const int64_t estimate =
-      join_internal::EstimateTableBytes(build.scan->num_rows(), build.scan->data_bytes());
+      result.estimated_table_bytes + ctx.cores * join_internal::ProbeWorkingBytes(ctx, probe);
   bool done = false;
   if (estimate <= ctx.memory.limit()) {
     result.strategy = "in_memory";
@@ -252,6 +312,13 @@ JoinResult RunHashJoin(const TableScan& left, const TableScan& right, const Join
   }
   result.output_rows = ctx.output_rows.load();
   result.peak_state_bytes = ctx.memory.peak();
+  if (ctx.memory.overdrafts() > 0) {
+    ctx.Warn(fmt::format(
+        "join state went over its budget {} time(s): peak {} of {} (a partition that could not "
+        "be split further)",
+        ctx.memory.overdrafts(), FormatBytes(result.peak_state_bytes),
+        FormatBytes(result.state_budget)));
+  }
   return result;
 }
 

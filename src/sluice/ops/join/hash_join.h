@@ -67,6 +67,7 @@ struct JoinPartitionStats {
   int64_t probe_rows = 0;
   int64_t build_bytes = 0;  // in memory
   int64_t probe_bytes = 0;
+  int64_t table_bytes = 0;    // the most its table may hold (JoinBuildSize::TableBytes)
   int64_t spilled_bytes = 0;  // both sides' run files
   int pieces = 1;             // > 1: split for skew
   bool repartitioned = false;
@@ -86,6 +87,7 @@ struct JoinResult {
   int64_t spill_files = 0;
   int64_t state_budget = 0;
   int64_t peak_state_bytes = 0;
+  int64_t estimated_table_bytes = 0;  // the build side's table, estimated before reading it
   std::vector<JoinPartitionStats> partition_stats;  // Grace only
   std::vector<std::string> skewed_partitions;       // ids of the partitions split for skew
   std::vector<std::string> warnings;

@@ -262,13 +262,14 @@ TEST_F(HashJoinTest, APartitionThatDoesNotFitIsPartitionedAgain) {
 
 TEST_F(HashJoinTest, ASkewedPartitionIsSplitAndTheRowsStayTheSame) {
   // 60% of the larger side has one key; the smaller side, too big for the budget, has it a few
-  // times.
+  // times. (A budget of 2 MiB: below, a partition's table with its 256 KiB arena block would not
+  // fit half the join state.)
   const Table l = MakeTable(true, 40000, 4000, 7, 0.6, 3000);
   const Table r = MakeTable(false, 20000, 1000, 8, 0.0002, 3000);
   for (JoinKind kind : kAllKinds) {
     SCOPED_TRACE(JoinKindName(kind));
     JoinOptions options;
-    options.run.memory_budget = 1 << 20;
+    options.run.memory_budget = 2 << 20;
     options.min_partitions = 8;
     options.skew_min_rows = 1000;
     JoinResult split = Run(l, r, kind, options);

@@ -45,6 +45,18 @@ class JoinMemory {
       memory_->cv_.notify_all();
       return ok;
     }
+    // Takes over another hold's bytes (of the same JoinMemory, or an empty hold) without
+    // releasing them in between.
+    void Absorb(Hold&& other) {
+      if (other.memory_ == nullptr) return;
+      if (memory_ == nullptr) {
+        *this = std::move(other);
+        return;
+      }
+      std::lock_guard lock(memory_->mu_);
+      reservation_.Merge(std::move(other.reservation_));
+      other.memory_ = nullptr;
+    }
     void Reset() {
       if (memory_ == nullptr) return;
       std::lock_guard lock(memory_->mu_);

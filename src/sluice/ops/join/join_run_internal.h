@@ -32,6 +32,10 @@ struct JoinContext {
   void Run(Pipeline& pipeline);
   void Warn(std::string text);
 
+  // Bytes an output batch is built up to: what the executor hands over at once (a sixteenth of
+  // its budget), so a batch in the making is no larger than one it already counts.
+  int64_t OutputBatchBytes() const;
+
   const JoinPlan& plan;
   const JoinOptions& options;
   JoinResult& result;
@@ -42,6 +46,11 @@ struct JoinContext {
   std::mutex mu;  // guards result.batches, result.warnings and the sink calls
   std::atomic<int64_t> output_rows{0};
 };
+
+// What a table of all of `input`'s rows would hold (JoinBuildSize::TableBytes), from the scan's
+// row and byte counts before anything is read: key bytes from the key columns' types (strings
+// as their column's share of the bytes), rows spread evenly over the columns.
+int64_t EstimateTableBytes(const JoinInput& input, const JoinPlan& plan);
 
 // units -> read -> parse (batches normalized for `input.side`). A read of a unit is skipped
 // while *skip is true (a strategy giving up early).

@@ -1,8 +1,10 @@
 #include "sluice/ops/join/join_table.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "sluice/base/check.h"
+#include "sluice/ops/join/join_build_size.h"
 #include "sluice/ops/join/join_gather.h"
 #include "sluice/ops/key_encoder.h"
 #include "sluice/table/builder.h"
@@ -15,6 +17,8 @@ namespace {
 
 // Keys are encoded and hashed this many rows at a time (bounded scratch).
 constexpr int64_t kChunkRows = 1 << 14;
+constexpr int64_t kHugePageBytes = int64_t{2} << 20;
+constexpr int64_t kLargeTableBytes = int64_t{4} << 20;
 
 RecordBatch EmptyBatch(const std::shared_ptr<const Schema>& schema) {
   std::vector<Array> columns;
@@ -53,6 +57,45 @@ struct KeyChunk {
   std::vector<uint8_t> has_null;
 };
 
+// The batches as one, concatenated column by column: each column's pieces are released as soon
+// as its copy is made, so at most one column is held twice.
+RecordBatch ConcatReleasing(const std::shared_ptr<const Schema>& schema,
+                            std::vector<RecordBatch> batches) {
+  if (batches.empty()) return EmptyBatch(schema);
+  if (batches.size() == 1) return std::move(batches[0]);
+  const int columns = schema->num_fields();
+  std::vector<std::vector<Array>> pieces(static_cast<size_t>(columns));
+  int64_t rows = 0;
+  for (const RecordBatch& batch : batches) {
+    rows += batch.num_rows();
+    for (int c = 0; c < columns; ++c) pieces[static_cast<size_t>(c)].push_back(batch.column(c));
+  }
+  std::vector<RecordBatch>().swap(batches);
+  std::vector<Array> out;
+  out.reserve(static_cast<size_t>(columns));
+  for (int c = 0; c < columns; ++c) {
+    std::vector<Array>& column = pieces[static_cast<size_t>(c)];
+    out.push_back(ConcatArrays(column, Allocator::Default(), schema->field(c).name));
+    std::vector<Array>().swap(column);
+  }
+  return RecordBatch::Make(schema, std::move(out), rows);
+}
+
+// Resident bytes of a batch's distinct buffers (huge pages counted whole).
+int64_t BatchResidentBytes(const RecordBatch& batch) {
+  std::vector<const Buffer*> buffers;
+  for (const Array& column : batch.columns()) {
+    for (const auto& buffer : column.buffers()) {
+      if (buffer != nullptr) buffers.push_back(buffer.get());
+    }
+  }
+  std::sort(buffers.begin(), buffers.end());
+  buffers.erase(std::unique(buffers.begin(), buffers.end()), buffers.end());
+  int64_t total = 0;
+  for (const Buffer* buffer : buffers) total += ResidentBytes(buffer->capacity());
+  return total;
+}
+
 std::vector<DataType> KeyTypes(const Schema& schema, const std::vector<int>& keys) {
   std::vector<DataType> types;
   for (int c : keys) types.push_back(schema.field(c).type);
@@ -61,19 +104,20 @@ std::vector<DataType> KeyTypes(const Schema& schema, const std::vector<int>& key
 
 }  // namespace
 
-JoinTable::JoinTable(const JoinPlan& plan, JoinSide build_side, std::vector<RecordBatch> build)
+JoinTable::JoinTable(const JoinPlan& plan, JoinSide build_side, std::vector<RecordBatch> build,
+                     int64_t output_batch_bytes)
     : plan_(&plan),
       build_side_(build_side),
-      build_(build.empty()       ? EmptyBatch(plan.input_schema(build_side))
-             : build.size() == 1 ? std::move(build[0])
-                                 : Concat(build)) {
-  build.clear();
+      build_(ConcatReleasing(plan.input_schema(build_side), std::move(build))),
+      output_batch_bytes_(output_batch_bytes) {
   const std::vector<int>& keys = plan.key_columns(build_side);
   const int64_t rows = build_.num_rows();
+  if (rows > 0) build_row_bytes_ = (sluice::ByteSize(build_) + rows - 1) / rows;
+  // Room for every row being a distinct key, so nothing grows (and copies) while building.
+  table_.Reserve(rows);
+  head_.reserve(static_cast<size_t>(rows));
   next_.assign(static_cast<size_t>(rows), -1);
-  const bool track =
-      plan.Preserves(build_side) || (plan.semi_or_anti() && build_side == JoinSide::kLeft);
-  if (track) matched_.assign(static_cast<size_t>(rows), 0);
+  if (TracksMatches(plan, build_side)) matched_.assign(static_cast<size_t>(rows), 0);
   KeyChunk chunk(KeyTypes(*plan.input_schema(build_side), keys));
   for (int64_t offset = 0; offset < rows; offset += kChunkRows) {
     const int64_t length = std::min(kChunkRows, rows - offset);
@@ -90,9 +134,19 @@ JoinTable::JoinTable(const JoinPlan& plan, JoinSide build_side, std::vector<Reco
 }
 
 int64_t JoinTable::ByteSize() const {
-  return sluice::ByteSize(build_) + table_.ByteSize() +
-         static_cast<int64_t>((head_.capacity() + next_.capacity()) * sizeof(int64_t) +
-                              matched_.capacity());
+  // The GroupTable's slots, key views, hashes and arena blocks may each sit on huge pages.
+  const int64_t table = table_.ByteSize();
+  const int64_t table_slack = table >= kLargeTableBytes ? 4 * kHugePageBytes : 0;
+  return BatchResidentBytes(build_) + table + table_slack +
+         ResidentBytes(static_cast<int64_t>(head_.capacity() * sizeof(int64_t))) +
+         ResidentBytes(static_cast<int64_t>(next_.capacity() * sizeof(int64_t))) +
+         ResidentBytes(static_cast<int64_t>(matched_.capacity()));
+}
+
+int64_t JoinTable::OutputRows(int64_t probe_row_bytes) const {
+  // The row indices (16 bytes a row) never take more than the batch either.
+  const int64_t row_bytes = std::max<int64_t>(build_row_bytes_ + probe_row_bytes, 16);
+  return std::clamp(output_batch_bytes_ / row_bytes, kMinOutputRows, kOutputRows);
 }
 
 RecordBatch JoinTable::Output(const RecordBatch& probe, std::span<const int64_t> probe_rows,
@@ -129,8 +183,12 @@ void JoinTable::Probe(const RecordBatch& probe, const Emit& emit) const {
   const bool probe_anti = plan_->kind() == JoinKind::kAnti && probe_side == JoinSide::kLeft;
   const bool pairs = !plan_->semi_or_anti();
   const bool track = !matched_.empty();
+  const int64_t rows = probe.num_rows();
+  const int64_t max_rows = OutputRows(rows > 0 ? (sluice::ByteSize(probe) + rows - 1) / rows : 0);
   std::vector<int64_t> probe_rows;
   std::vector<int64_t> build_rows;
+  probe_rows.reserve(static_cast<size_t>(max_rows));
+  build_rows.reserve(static_cast<size_t>(max_rows));
   auto flush = [&] {
     if (probe_rows.empty()) return;
     emit(Output(probe, probe_rows, build_rows));
@@ -138,7 +196,6 @@ void JoinTable::Probe(const RecordBatch& probe, const Emit& emit) const {
     build_rows.clear();
   };
   KeyChunk chunk(KeyTypes(*plan_->input_schema(probe_side), keys));
-  const int64_t rows = probe.num_rows();
   for (int64_t offset = 0; offset < rows; offset += kChunkRows) {
     const int64_t length = std::min(kChunkRows, rows - offset);
     chunk.Load(probe, keys, offset, length);
@@ -171,7 +228,7 @@ void JoinTable::Probe(const RecordBatch& probe, const Emit& emit) const {
           }
         }
       }
-      if (static_cast<int64_t>(probe_rows.size()) >= kOutputRows) flush();
+      if (static_cast<int64_t>(probe_rows.size()) >= max_rows) flush();
     }
   }
   flush();
@@ -182,6 +239,7 @@ void JoinTable::EmitBuildRows(const Emit& emit) const {
   // Outer and anti joins owe the unmatched rows, a semi join the matched ones.
   const uint8_t wanted = plan_->kind() == JoinKind::kSemi ? 1 : 0;
   const RecordBatch probe = EmptyBatch(plan_->input_schema(Other(build_side_)));
+  const int64_t max_rows = OutputRows(0);
   std::vector<int64_t> build_rows;
   std::vector<int64_t> probe_rows;
   auto flush = [&] {
@@ -194,7 +252,7 @@ void JoinTable::EmitBuildRows(const Emit& emit) const {
     if (matched_[static_cast<size_t>(b)] != wanted) continue;
     build_rows.push_back(b);
     probe_rows.push_back(-1);
-    if (static_cast<int64_t>(build_rows.size()) >= kOutputRows) flush();
+    if (static_cast<int64_t>(build_rows.size()) >= max_rows) flush();
   }
   flush();
 }

@@ -30,19 +30,29 @@ class JoinTable {
  public:
   using Emit = std::function<void(RecordBatch)>;
 
-  // build: batches of input_schema(build_side), in any number (none is an empty side).
-  JoinTable(const JoinPlan& plan, JoinSide build_side, std::vector<RecordBatch> build);
+  // build: batches of input_schema(build_side), in any number (none is an empty side). They are
+  // concatenated column by column, each column's batches released as its copy is made, so the
+  // rows are held about once (JoinBuildSize::TableBytes bounds the whole table). Output batches
+  // hold about output_batch_bytes (between kMinOutputRows and kOutputRows rows).
+  JoinTable(const JoinPlan& plan, JoinSide build_side, std::vector<RecordBatch> build,
+            int64_t output_batch_bytes = kDefaultOutputBatchBytes);
 
   JoinSide build_side() const { return build_side_; }
   int64_t build_rows() const { return build_.num_rows(); }
-  // Memory held: the rows, the hash table, the chains and flags.
+  // Memory held (resident, huge pages counted whole): the rows, the hash table, the chains and
+  // flags.
   int64_t ByteSize() const;
 
-  // Joins a batch of the other side's input schema against the table; output batches hold at
-  // most kOutputRows rows.
+  // Joins a batch of the other side's input schema against the table, emitting output batches
+  // of about output_batch_bytes.
   void Probe(const RecordBatch& probe, const Emit& emit) const;
   // The build rows owed after all probes (see above); nothing for other kinds.
   void EmitBuildRows(const Emit& emit) const;
+
+  // Whether a table of `build_side` keeps matched flags (the join owes build rows).
+  static bool TracksMatches(const JoinPlan& plan, JoinSide build_side) {
+    return plan.Preserves(build_side) || (plan.semi_or_anti() && build_side == JoinSide::kLeft);
+  }
 
   // Matched flags, so tables built from the same rows (a skewed partition's pieces) can pool
   // what their probes found before one of them emits the build rows.
@@ -51,6 +61,12 @@ class JoinTable {
   void MergeMatched(std::span<const uint8_t> other);
 
   static constexpr int64_t kOutputRows = 1 << 16;
+  static constexpr int64_t kMinOutputRows = 1 << 10;
+  static constexpr int64_t kDefaultOutputBatchBytes = 4 << 20;
+
+  // Rows per output batch when probing with rows of `probe_row_bytes` each: about
+  // output_batch_bytes of rows, and of row indices (16 bytes a row) no more than that either.
+  int64_t OutputRows(int64_t probe_row_bytes) const;
 
  private:
   RecordBatch Output(const RecordBatch& probe, std::span<const int64_t> probe_rows,
@@ -59,6 +75,8 @@ class JoinTable {
   const JoinPlan* plan_;
   JoinSide build_side_;
   RecordBatch build_;
+  int64_t output_batch_bytes_;
+  int64_t build_row_bytes_ = 0;  // per row of build_
   GroupTable table_;
   std::vector<int64_t> head_;             // per group: its last build row
   std::vector<int64_t> next_;             // per build row: the previous row of its group, or -1

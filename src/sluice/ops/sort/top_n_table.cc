@@ -6,7 +6,6 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
-#include "sluice/ops/hash_aggregation.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/table/hash.h"
 #include "sluice/table/take.h"
@@ -25,14 +24,6 @@ std::vector<int> ColumnIndices(const Schema& schema, const std::vector<std::stri
     columns.push_back(*index);
   }
   return columns;
-}
-
-std::shared_ptr<const Schema> Project(const std::shared_ptr<const Schema>& schema,
-                                      const std::vector<int>& columns) {
-  if (columns.empty()) return schema;
-  std::vector<Field> fields;
-  for (int c : columns) fields.push_back(schema->field(c));
-  return std::make_shared<const Schema>(std::move(fields));
 }
 
 std::vector<DataType> TypesOf(const Schema& schema, const std::vector<int>& columns) {
@@ -58,17 +49,13 @@ uint64_t HeadOf(std::string_view key) {
 }  // namespace
 
 TopNTable::TopNTable(std::shared_ptr<const Schema> schema, const std::vector<std::string>& groups,
-                     const std::vector<SortKey>& order, int64_t n,
-                     const std::vector<std::string>& columns, Path path)
+                     const std::vector<SortKey>& order, int64_t n, Path path)
     : schema_(std::move(schema)),
-      output_columns_(ColumnIndices(*schema_, columns, "output")),
-      output_schema_(Project(schema_, output_columns_)),
       group_columns_(ColumnIndices(*schema_, groups, "group")),
       group_encoder_(TypesOf(*schema_, group_columns_)),
       order_encoder_(*schema_, order),
       n_(n),
-      direct_(group_encoder_.types()),
-      rows_(output_schema_) {
+      direct_(group_encoder_.types()) {
   if (n < 1) throw InvalidArgument("top-N needs N >= 1, not {}", n);
   if (path == Path::kAuto && order.size() == 1 &&
       RanksAsInteger(schema_->field(order_encoder_.columns()[0]).type)) {
@@ -133,22 +120,21 @@ void TopNTable::AssignGroups(const RecordBatch& batch) {
       }
     }
   }
-  AddSlots(/*own_rows=*/true);
+  AddSlots();
 }
 
-void TopNTable::AddSlots(bool own_rows) {
+void TopNTable::AddSlots() {
   const size_t slots = static_cast<size_t>(table_.num_groups() * n_);
   if (slots_.size() >= slots) return;
-  // Geometric, so the slots and cells grow O(log groups) times.
+  // Geometric, so the slots grow O(log groups) times.
   const size_t room = std::max(slots, 2 * slots_.size());
   const size_t old = slots_.size();
   slots_.resize(room);
   for (size_t s = old; s < room; ++s) {
-    slots_[s] = Slot{Rank{kEmpty, kEmpty}, static_cast<uint32_t>(s), 0};
+    slots_[s] = Slot{Rank{kEmpty, kEmpty}};
   }
   worst_.resize(room / static_cast<size_t>(n_), kEmpty);
   if (!fast_path()) tails_.resize(room);
-  if (own_rows) rows_.Resize(static_cast<int64_t>(room));
 }
 
 template <typename T>
@@ -229,7 +215,7 @@ Array TopNTable::RankGeneral(const RecordBatch& batch, std::span<const int64_t> 
 void TopNTable::Consume(const RecordBatch& batch, std::span<const int64_t> positions) {
   const size_t rows = static_cast<size_t>(batch.num_rows());
   SLUICE_CHECK_EQ(positions.size(), rows);
-  SLUICE_CHECK(merged_.empty());  // a table that merged does not consume
+  SLUICE_CHECK(!merged_);  // a table that merged does not consume
   if (rows == 0) return;
   // Below 2^63 - 1, so a null's tie (position | kNullTie) stays below an empty slot's.
   int64_t lowest = 0;
@@ -240,8 +226,6 @@ void TopNTable::Consume(const RecordBatch& batch, std::span<const int64_t> posit
   }
   SLUICE_CHECK(lowest >= 0 && highest < std::numeric_limits<int64_t>::max());
   AssignGroups(batch);
-  copy_rows_.clear();
-  copy_cells_.clear();
   if (fast_path()) {
     RankFast(batch, positions);
     Place<false>();
@@ -249,7 +233,6 @@ void TopNTable::Consume(const RecordBatch& batch, std::span<const int64_t> posit
     const Array keys = RankGeneral(batch, positions);
     Place<true>();
   }
-  Copy(batch);
 }
 
 template <bool kTails>
@@ -264,9 +247,7 @@ size_t TopNTable::Open(size_t g, const Rank& rank, std::string_view tail) {
 }
 
 // The candidates (rows whose head does not exceed their group's last slot's at the batch's
-// start) enter their groups in stream order; each that enters is to be copied into the cell of
-// the row it pushes out. One that is pushed out later in the batch is copied anyway, and
-// overwritten by the row that takes its cell (few: most rows that enter stay past the batch).
+// start) enter their groups in stream order, each pushing out the group's last row.
 template <bool kTails>
 void TopNTable::Place() {
   const size_t n = static_cast<size_t>(n_);
@@ -283,27 +264,12 @@ void TopNTable::Place() {
     const size_t last = g * n + n - 1;
     const std::string_view tail = kTails ? row_tails_[r] : std::string_view();
     if (!Precedes<kTails>(rank, tail, last)) continue;
-    // The last slot's row leaves (or the slot was empty): the row takes its cell.
-    const uint32_t cell = slots_[last].cell;
+    // The last slot's row leaves (or the slot was empty).
     const size_t i = Open<kTails>(g, rank, tail);
-    slots_[i] = Slot{rank, cell, 0};
+    slots_[i] = Slot{rank};
     if constexpr (kTails) tails_[i].assign(tail);
     worst_[g] = slots_[last].rank.head;
-    copy_rows_.push_back(r);
-    copy_cells_.push_back(cell);
   }
-}
-
-void TopNTable::Copy(const RecordBatch& batch) {
-  if (copy_rows_.empty()) return;
-  if (output_columns_.empty()) {
-    rows_.Scatter(batch, copy_rows_, copy_cells_);
-    return;
-  }
-  std::vector<Array> kept;
-  for (int c : output_columns_) kept.push_back(batch.column(c));
-  rows_.Scatter(RecordBatch::Make(output_schema_, std::move(kept), batch.num_rows()), copy_rows_,
-                copy_cells_);
 }
 
 int64_t TopNTable::num_rows() const {
@@ -312,57 +278,50 @@ int64_t TopNTable::num_rows() const {
   return rows;
 }
 
-void TopNTable::Seal(int partitions) {
-  SLUICE_CHECK_GT(partitions, 0);
-  partitioned_.assign(static_cast<size_t>(partitions), {});
-  for (int64_t g = 0; g < num_groups(); ++g) {
-    partitioned_[static_cast<size_t>(PartitionOf(table_.hash(g), partitions))].push_back(
-        static_cast<uint32_t>(g));
+TopNTable::Missing TopNTable::MissingGroups(const TopNTable& other) const {
+  Missing missing;
+  const GroupTable& from = other.table_;
+  for (int64_t og = 0; og < other.num_groups(); ++og) {
+    if (table_.Find(from.hash(og), from.key(og)) >= 0) continue;
+    ++missing.groups;
+    missing.key_bytes += static_cast<int64_t>(from.key(og).size());
   }
+  return missing;
 }
 
-void TopNTable::Reserve(int64_t groups) {
-  table_.Reserve(groups);
-  slots_.reserve(static_cast<size_t>(groups * n_));
-  worst_.reserve(static_cast<size_t>(groups));
+TopNTable::Missing TopNTable::AllGroups() const {
+  Missing all;
+  all.groups = num_groups();
+  for (std::string_view key : table_.keys()) all.key_bytes += static_cast<int64_t>(key.size());
+  return all;
 }
 
-int64_t TopNTable::partition_groups(int partition) const {
-  return static_cast<int64_t>(partitioned_.at(static_cast<size_t>(partition)).size());
-}
-
-void TopNTable::MergePartition(const TopNTable& other, int partition) {
+void TopNTable::MergeFrom(const TopNTable& other) {
   SLUICE_CHECK_EQ(other.n_, n_);
   SLUICE_CHECK_EQ(other.fast_path(), fast_path());
-  SLUICE_CHECK(rows_.cells() == 0);  // a table that consumed does not merge
-  SLUICE_CHECK(other.merged_.empty());
-  SLUICE_CHECK(!other.partitioned_.empty());
-  const auto known = std::find(merged_.begin(), merged_.end(), &other);
-  const uint32_t source = static_cast<uint32_t>(known - merged_.begin()) + 1;
-  if (known == merged_.end()) merged_.push_back(&other);
+  merged_ = true;
   if (fast_path()) {
-    Merge<false>(other, partition, source);
+    Merge<false>(other);
   } else {
-    Merge<true>(other, partition, source);
+    Merge<true>(other);
   }
 }
 
 template <bool kTails>
-void TopNTable::Merge(const TopNTable& other, int partition, uint32_t source) {
-  const std::vector<uint32_t>& groups = other.partitioned_.at(static_cast<size_t>(partition));
+void TopNTable::Merge(const TopNTable& other) {
   const GroupTable& from = other.table_;
   const size_t n = static_cast<size_t>(n_);
-  constexpr size_t kAhead = 8;  // the groups are scattered over other's table: fetch ahead
-  for (size_t k = 0; k < groups.size(); ++k) {
-    if (k + 2 * kAhead < groups.size()) from.PrefetchGroup(groups[k + 2 * kAhead]);
-    if (k + kAhead < groups.size()) {
-      from.PrefetchKey(groups[k + kAhead]);
-      table_.PrefetchSlot(from.hash(groups[k + kAhead]));
-      __builtin_prefetch(&other.slots_[groups[k + kAhead] * n]);
+  const size_t groups = static_cast<size_t>(other.num_groups());
+  constexpr size_t kAhead = 8;  // the probes are scattered over this table: fetch ahead
+  for (size_t og = 0; og < groups; ++og) {
+    if (og + kAhead < groups) {
+      from.PrefetchKey(static_cast<int64_t>(og + kAhead));
+      table_.PrefetchSlot(from.hash(static_cast<int64_t>(og + kAhead)));
     }
-    const uint32_t og = groups[k];
-    const size_t g = table_.FindOrInsert(from.hash(og), from.key(og), /*copy_key=*/false);
-    AddSlots(/*own_rows=*/false);
+    // The key is copied: `other` may be freed once merged.
+    const size_t g = table_.FindOrInsert(from.hash(static_cast<int64_t>(og)),
+                                         from.key(static_cast<int64_t>(og)), /*copy_key=*/true);
+    AddSlots();
     // The other group's rows, best first: once one does not enter, the rest do not either.
     for (size_t os = og * n; os < (og + 1) * n; ++os) {
       const Slot& slot = other.slots_[os];
@@ -370,37 +329,77 @@ void TopNTable::Merge(const TopNTable& other, int partition, uint32_t source) {
       const std::string_view tail = kTails ? std::string_view(other.tails_[os]) : "";
       const size_t last = g * n + n - 1;
       if (!Precedes<kTails>(slot.rank, tail, last)) break;
-      // The row stays in the partial's cell (partials hold their own rows).
       const size_t i = Open<kTails>(g, slot.rank, tail);
-      slots_[i] = Slot{slot.rank, slot.cell, source};
+      slots_[i] = slot;
       if constexpr (kTails) tails_[i].assign(tail);
       worst_[g] = slots_[last].rank.head;
     }
   }
 }
 
-RecordBatch TopNTable::Finish() const {
-  std::vector<const SlotRows*> sources = {&rows_};
-  for (const TopNTable* t : merged_) sources.push_back(&t->rows_);
-  std::vector<SlotRows::Ref> refs;
+void TopNTable::AppendPositions(std::vector<int64_t>& out) const {
   const size_t n = static_cast<size_t>(n_);
-  for (size_t g = 0; g < static_cast<size_t>(num_groups()); ++g) {
-    for (size_t s = g * n; s < (g + 1) * n; ++s) {
-      if (slots_[s].rank.tie == kEmpty) break;
-      refs.push_back(SlotRows::Ref{slots_[s].source, slots_[s].cell});
+  for (size_t s = 0; s < static_cast<size_t>(num_groups()) * n; ++s) {
+    if (slots_[s].rank.tie == kEmpty) {
+      s = (s / n + 1) * n - 1;  // the group's other slots are empty too
+      continue;
     }
+    out.push_back(static_cast<int64_t>(slots_[s].rank.tie & ~kNullTie));
   }
-  return SlotRows::Gather(sources, refs);
+}
+
+int64_t TopNTable::SlotGrowthBound(int64_t new_groups) const {
+  const size_t slots = static_cast<size_t>((num_groups() + new_groups) * n_);
+  if (slots <= slots_.size()) return 0;
+  // AddSlots' geometric growth; each array holds its old storage while it copies.
+  const size_t room = std::max(slots, 2 * slots_.size());
+  const size_t groups = room / static_cast<size_t>(n_);
+  int64_t bytes = static_cast<int64_t>((room + slots_.capacity()) * sizeof(Slot) +
+                                       (groups + worst_.capacity()) * sizeof(uint64_t));
+  if (!fast_path()) bytes += static_cast<int64_t>((room + tails_.capacity()) * sizeof(std::string));
+  return bytes;
+}
+
+int64_t TopNTable::GrowthBound(const RecordBatch& batch) const {
+  const int64_t rows = batch.num_rows();
+  if (rows == 0) return 0;
+  // Consume's scratch: a few vectors of a row's worth each, and the keys it encodes.
+  constexpr int64_t kScratchBytesPerRow = 160;
+  int64_t bytes = rows * kScratchBytesPerRow;
+  std::vector<const Array*> keys;
+  for (int c : group_columns_) keys.push_back(&batch.column(c));
+  const int64_t key_bytes = KeyEncoder::EncodedBytesBound(keys);
+  bytes += 2 * key_bytes + table_.GrowthBound(rows, key_bytes) + SlotGrowthBound(rows);
+  if (!group_columns_.empty()) bytes += direct_.LookupBytes(keys);
+  if (!fast_path()) {
+    // The batch's normalized order keys, and the tails of the rows that enter.
+    bytes += 2 * order_encoder_.MaxEncodedBytes(batch, /*with_positions=*/false);
+  }
+  return bytes;
+}
+
+int64_t TopNTable::MergeGrowthBound(const Missing& missing) const {
+  // General path: tails longer than a short string are copied too.
+  return table_.GrowthBound(missing.groups, missing.key_bytes) + SlotGrowthBound(missing.groups) +
+         (fast_path() ? 0 : missing.groups * n_ * 64);
 }
 
 int64_t TopNTable::ByteSize() const {
   int64_t bytes =
-      table_.ByteSize() + direct_.ByteSize() + rows_.ByteSize() +
+      table_.ByteSize() + direct_.ByteSize() +
       static_cast<int64_t>(slots_.capacity() * sizeof(Slot) + worst_.capacity() * sizeof(uint64_t) +
                            tails_.capacity() * sizeof(std::string));
   for (const std::string& t : tails_) {
     if (t.capacity() > 15) bytes += static_cast<int64_t>(t.capacity());
   }
+  // Consume's scratch.
+  auto held = [](const auto& v) {
+    return static_cast<int64_t>(v.capacity() *
+                                sizeof(typename std::decay_t<decltype(v)>::value_type));
+  };
+  bytes += group_encoder_.ByteSize() + held(key_arrays_) + held(missing_) + held(hashes_) +
+           held(keys_) + held(groups_) + held(heads_) + held(candidates_) + held(candidate_ranks_) +
+           held(row_tails_) + held(positions_);
   return bytes;
 }
 

@@ -15,17 +15,15 @@
 //    so comparing (head, rest) is comparing the whole key.
 // Empty slots have tie kEmpty and sort after every row.
 //
-// Each group owns N cells of a SlotRows (slot_rows.h): a row that enters a group takes the cell
-// of the row it pushes out, and is copied there when its batch is done (if it is still in), so
-// the table holds exactly groups x N rows and never compacts.
+// A slot keeps nothing of its row but its rank, whose tie is the row's stream position: the table
+// is a few dozen bytes a group whatever the rows hold, and the caller gathers the rows of
+// AppendPositions late (top_n.h reads them back from the input).
 //
-// A table is one thread's partial state. Seal lists its groups by hash partition of the group key
-// (as ops/hash_aggregation.h does); a table per partition then merges that partition of every
-// partial: group keys and ranks are compared as they are, and the rows stay where they are (a
-// merged slot refers to a cell of the partial it came from) until Finish gathers the result.
+// A table is one thread's partial state; partials are merged into one another (MergeFrom), group
+// keys and ranks compared as they are.
 //
-// Thread safety: not thread-safe; one table per thread. A sealed table is read-only and may be
-// merged from by several threads at once.
+// Thread safety: not thread-safe; one table per thread. A table may be merged from by several
+// threads at once while nothing changes it.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +35,6 @@
 #include "sluice/ops/direct_key_index.h"
 #include "sluice/ops/group_table.h"
 #include "sluice/ops/key_encoder.h"
-#include "sluice/ops/sort/slot_rows.h"
 #include "sluice/ops/sort/sort_key_encoder.h"
 #include "sluice/table/record_batch.h"
 
@@ -50,41 +47,42 @@ class TopNTable {
     kGeneral,  // always the general path (tests compare the two)
   };
 
-  // columns: the ones kept and output (SELECT's list), empty for all; the group and order
-  // columns need not be among them. NotFound naming an unknown column; InvalidArgument for
-  // n < 1.
+  // NotFound naming an unknown column; InvalidArgument for n < 1.
   TopNTable(std::shared_ptr<const Schema> schema, const std::vector<std::string>& groups,
-            const std::vector<SortKey>& order, int64_t n,
-            const std::vector<std::string>& columns = {}, Path path = Path::kAuto);
-
-  // The schema of Finish's batches.
-  const std::shared_ptr<const Schema>& output_schema() const { return output_schema_; }
+            const std::vector<SortKey>& order, int64_t n, Path path = Path::kAuto);
 
   // Rows of `batch` (of the schema) whose stream positions (>= 0) are positions[r], or
   // first_position + r.
   void Consume(const RecordBatch& batch, std::span<const int64_t> positions);
   void Consume(const RecordBatch& batch, int64_t first_position);
 
-  // Lists the groups by hash partition of their key (ops/hash_aggregation.h's PartitionOf);
-  // afterwards the table is read-only.
-  void Seal(int partitions);
-  int64_t partition_groups(int partition) const;
-  // Merges the groups of sealed `other` (of the same schema, groups, order, n and path) that fall
-  // in `partition`. Keys and rows are borrowed: `other` must outlive this table's Finish. A table
-  // that merges does not Consume.
-  void MergePartition(const TopNTable& other, int partition);
-  // Room for `groups` groups (a merge sums partition_groups of its inputs first).
-  void Reserve(int64_t groups);
+  // What MergeFrom(other) adds: the groups of `other` this table lacks, and their key bytes.
+  struct Missing {
+    int64_t groups = 0;
+    int64_t key_bytes = 0;
+  };
+  Missing MissingGroups(const TopNTable& other) const;
+  // This table's groups and key bytes, as Missing (a bound for MergeFrom without counting).
+  Missing AllGroups() const;
+  // Merges every group of `other` (of the same schema, groups, order, n and path) into this
+  // table; keys are copied, so `other` may be freed afterwards. A table that merged does not
+  // Consume any more.
+  void MergeFrom(const TopNTable& other);
 
-  // Every group's rows, group after group (in order of first appearance), each group's best
-  // first.
-  RecordBatch Finish() const;
+  // The stream positions of every group's rows kept, group after group (in order of first
+  // appearance), each group's best first, appended to `out`.
+  void AppendPositions(std::vector<int64_t>& out) const;
 
   bool fast_path() const { return fast_column_ >= 0; }
   int64_t num_groups() const { return table_.num_groups(); }
   int64_t num_rows() const;
-  // Memory held: the group table, the slots and the copied rows.
+  // Memory held: the group table, the slots and the scratch of Consume.
   int64_t ByteSize() const;
+  // At most how far ByteSize (and what is held on the way, while arrays grow) can rise while
+  // `batch` is consumed, or while MergeFrom adds `missing`, so a caller can reserve it in its
+  // budget first.
+  int64_t GrowthBound(const RecordBatch& batch) const;
+  int64_t MergeGrowthBound(const Missing& missing) const;
 
  private:
   static constexpr uint64_t kEmpty = UINT64_MAX;  // tie of an empty slot
@@ -92,11 +90,9 @@ class TopNTable {
     uint64_t head;
     uint64_t tie;
   };
-  // 32 bytes, so a group's two slots (N = 2) share a cache line.
-  struct alignas(32) Slot {
+  // 16 bytes, so four slots share a cache line.
+  struct Slot {
     Rank rank;
-    uint32_t cell;    // in the source's rows: in rows_, one of the group's N cells
-    uint32_t source;  // 0: rows_; s > 0: merged_[s - 1]'s rows_
   };
   static bool Before(const Rank& a, const Rank& b) {
     return a.head != b.head ? a.head < b.head : a.tie < b.tie;
@@ -113,8 +109,10 @@ class TopNTable {
   void FilterFast(const Array& a, size_t rows);
   // Returns the batch's normalized keys, which row_tails_ point into.
   Array RankGeneral(const RecordBatch& batch, std::span<const int64_t> positions);
-  // Room for the slots of every group of table_ (and their cells, when the rows are own).
-  void AddSlots(bool own_rows);
+  // What AddSlots may add for `new_groups` more groups.
+  int64_t SlotGrowthBound(int64_t new_groups) const;
+  // Room for the slots of every group of table_.
+  void AddSlots();
   template <bool kTails>
   void Place();
   // Whether the row (rank, tail) goes before slot s.
@@ -134,19 +132,16 @@ class TopNTable {
   template <bool kTails>
   size_t Open(size_t g, const Rank& rank, std::string_view tail);
   template <bool kTails>
-  void Merge(const TopNTable& other, int partition, uint32_t source);
-  // Scatters copy_rows_ of the batch into copy_cells_.
-  void Copy(const RecordBatch& batch);
+  void Merge(const TopNTable& other);
 
   std::shared_ptr<const Schema> schema_;
-  std::vector<int> output_columns_;  // empty: all
-  std::shared_ptr<const Schema> output_schema_;
   std::vector<int> group_columns_;
   KeyEncoder group_encoder_;
   SortKeyEncoder order_encoder_;
   int fast_column_ = -1;  // the one order column of the fast path, or -1
   bool fast_descending_ = false;
   int64_t n_;
+  bool merged_ = false;  // merged from partials: does not Consume
   GroupTable table_;
   DirectKeyIndex direct_;  // in front of table_
   // Group g's slots are [g * n_, (g + 1) * n_), best first, empty ones last.
@@ -154,10 +149,7 @@ class TopNTable {
   // Per group, its last slot's head: a row with a greater head is out without touching the
   // slots (most rows, once the groups are full), from an array a quarter of their size.
   LargeVector<uint64_t> worst_;
-  std::vector<std::string> tails_;        // general path: the normalized key after its head
-  SlotRows rows_;                         // of output_schema_
-  std::vector<const TopNTable*> merged_;  // sources of merged slots
-  std::vector<std::vector<uint32_t>> partitioned_;  // after Seal: groups by partition
+  std::vector<std::string> tails_;  // general path: the normalized key after its head
   // Scratch for Consume.
   std::vector<const Array*> key_arrays_;
   std::vector<Array> taken_keys_;
@@ -169,8 +161,6 @@ class TopNTable {
   std::vector<uint32_t> candidates_;
   std::vector<Rank> candidate_ranks_;
   std::vector<std::string_view> row_tails_;
-  std::vector<uint32_t> copy_rows_;
-  std::vector<uint32_t> copy_cells_;
   std::vector<int64_t> positions_;
 };
 

@@ -7,12 +7,12 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <set>
 
 #include "sluice/base/error.h"
 #include "sluice/ops/sort/top_n_table.h"
 #include "sluice/table/builder.h"
 #include "sluice/table/concat.h"
-#include "sluice/table/equal.h"
 #include "sluice/table/printer.h"
 
 namespace sluice {
@@ -75,14 +75,13 @@ std::map<std::string, std::vector<int64_t>> Expected(const std::vector<RecordBat
   return out;
 }
 
-TEST(TopNPerGroupTest, EqualsBruteForceWithTiesNullsAndSeveralPartitions) {
+TEST(TopNPerGroupTest, EqualsBruteForceWithTiesAndNulls) {
   const std::vector<RecordBatch> input = RandomBatches(30, 4000, 300, 11);
   for (int64_t n : {1, 2, 5}) {
     TopNOptions options;
     options.groups = {"g", "h"};
     options.order = {{"v", true}};
     options.n = n;
-    options.min_partitions = 3;
     options.run.cpu_threads = 2;
     TopNResult result =
         TopNPerGroup(*TableScan::FromBatches(input[0].shared_schema(), input), options);
@@ -99,9 +98,111 @@ TEST(TopNPerGroupTest, EqualsBruteForceWithTiesNullsAndSeveralPartitions) {
   }
 }
 
+// Tables larger than the budget: the ranking pass is abandoned and the groups ranked in several
+// passes over hash-bucket ranges; the rows come back in several gather windows; the budget holds
+// and the result is the same.
+TEST(TopNPerGroupTest, StateLargerThanTheBudgetRanksInPassesAndGathersInWindows) {
+  const std::vector<RecordBatch> input = RandomBatches(40, 5000, 30000, 17);
+  auto scan = TableScan::FromBatches(input[0].shared_schema(), input);
+  TopNOptions options;
+  options.groups = {"g", "h"};
+  options.order = {{"v", true}};
+  options.n = 2;
+  options.run.cpu_threads = 2;
+  options.run.memory_budget = 4 << 20;
+  const TopNResult result = TopNPerGroup(*scan, options);
+  EXPECT_GT(result.abandoned_passes, 0);
+  EXPECT_GT(result.passes, 1);
+  EXPECT_GT(result.gather_windows, 1);
+  EXPECT_EQ(result.overdrafts, 0);
+  EXPECT_LE(result.peak_held_bytes, result.held_budget);
+  EXPECT_EQ(result.input_rows, 200000);
+  std::map<std::string, std::vector<int64_t>> got;
+  int64_t rows = 0;
+  for (const RecordBatch& b : result.batches) {
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      got[GroupOf(b, r)].push_back(b.column(3).Value<int64_t>(r));
+    }
+    rows += b.num_rows();
+  }
+  const auto expected = Expected(input, 2);
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(result.groups, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(result.output_rows, rows);
+  // Group after group: a group's rows are next to each other.
+  std::string last;
+  std::set<std::string> done;
+  for (const RecordBatch& b : result.batches) {
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      const std::string group = GroupOf(b, r);
+      if (group == last) continue;
+      EXPECT_TRUE(done.insert(group).second) << group << " comes back after another group";
+      last = group;
+    }
+  }
+}
+
+// Wide rows whose output does not fit the budget at once: one ranking pass, several gather
+// windows, each group's rows best first.
+TEST(TopNPerGroupTest, WideOutputIsGatheredInWindows) {
+  auto schema = std::make_shared<const Schema>(std::vector<Field>{{"g", DataType::Int32()},
+                                                                  {"v", DataType::Int64()},
+                                                                  {"payload", DataType::String()},
+                                                                  {"id", DataType::Int64()}});
+  std::mt19937_64 rng(3);
+  std::vector<RecordBatch> input;
+  int64_t id = 0;
+  for (int b = 0; b < 20; ++b) {
+    Int32Builder g;
+    Int64Builder v;
+    StringBuilder payload;
+    Int64Builder ids;
+    for (int r = 0; r < 2000; ++r) {
+      g.Append(static_cast<int32_t>(rng() % 4000));
+      v.Append(static_cast<int64_t>(rng() % 1000));
+      payload.Append(std::string(300, static_cast<char>('a' + id % 26)));
+      ids.Append(id++);
+    }
+    input.push_back(
+        RecordBatch::Make(schema, {g.Finish(), v.Finish(), payload.Finish(), ids.Finish()}));
+  }
+  TopNOptions options;
+  options.groups = {"g"};
+  options.order = {{"v", false}};
+  options.n = 3;
+  options.run.cpu_threads = 2;
+  options.run.memory_budget = 4 << 20;
+  const TopNResult result = TopNPerGroup(*TableScan::FromBatches(schema, input), options);
+  EXPECT_EQ(result.passes, 1);
+  EXPECT_GT(result.gather_windows, 1);
+  EXPECT_EQ(result.overdrafts, 0);
+  // group -> (v, id) best first, against a stable sort.
+  const RecordBatch all = Concat(input);
+  std::map<int32_t, std::vector<std::pair<int64_t, int64_t>>> expected;
+  for (int64_t r = 0; r < all.num_rows(); ++r) {
+    expected[all.column(0).Value<int32_t>(r)].emplace_back(all.column(1).Value<int64_t>(r),
+                                                           all.column(3).Value<int64_t>(r));
+  }
+  for (auto& [_, rows] : expected) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    rows.resize(std::min<size_t>(3, rows.size()));
+  }
+  std::map<int32_t, std::vector<std::pair<int64_t, int64_t>>> got;
+  for (const RecordBatch& b : result.batches) {
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      got[b.column(0).Value<int32_t>(r)].emplace_back(b.column(1).Value<int64_t>(r),
+                                                      b.column(3).Value<int64_t>(r));
+      EXPECT_EQ(b.column(2).BinaryValue(r),
+                std::string(300, static_cast<char>('a' + b.column(3).Value<int64_t>(r) % 26)));
+    }
+  }
+  EXPECT_EQ(got, expected);
+}
+
 TEST(TopNPerGroupTest, SeveralOrderColumnsTakeTheGeneralPathAndEqualBruteForce) {
   const std::vector<RecordBatch> input = RandomBatches(10, 3000, 200, 5);
-  TopNTable probe(input[0].shared_schema(), {"g"}, {{"v", true}, {"id", false}}, 2);
+  const TopNTable probe(input[0].shared_schema(), {"g"}, {{"v", true}, {"id", false}}, 2);
   EXPECT_FALSE(probe.fast_path());
   for (int64_t n : {1, 3}) {
     TopNOptions options;
@@ -109,7 +210,6 @@ TEST(TopNPerGroupTest, SeveralOrderColumnsTakeTheGeneralPathAndEqualBruteForce) 
     // id is unique and ascending, so the second key only restates the tie rule.
     options.order = {{"v", true}, {"id", false}};
     options.n = n;
-    options.min_partitions = 2;
     options.run.cpu_threads = 2;
     TopNResult result =
         TopNPerGroup(*TableScan::FromBatches(input[0].shared_schema(), input), options);
@@ -179,47 +279,48 @@ std::vector<RecordBatch> OrderTypeBatches(const DataType& type, int batches, int
   return out;
 }
 
-// group -> ids (column 2) in output order.
-std::map<std::string, std::vector<int64_t>> IdsByGroup(const std::vector<RecordBatch>& batches) {
+// group -> positions (row numbers of `all`) in the order given.
+std::map<std::string, std::vector<int64_t>> ByGroup(const RecordBatch& all,
+                                                    const std::vector<int64_t>& positions) {
   std::map<std::string, std::vector<int64_t>> out;
-  for (const RecordBatch& b : batches) {
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      out[FormatValue(b.column(0), r)].push_back(b.column(2).Value<int64_t>(r));
-    }
-  }
+  for (int64_t p : positions) out[FormatValue(all.column(0), p)].push_back(p);
+  return out;
+}
+
+std::vector<int64_t> Positions(const TopNTable& table) {
+  std::vector<int64_t> out;
+  table.AppendPositions(out);
   return out;
 }
 
 // Two partials (even and odd batches, so each group's rows are split between them and the second
-// holds earlier rows of some groups than the first), sealed and merged by partition.
-std::vector<RecordBatch> MergedPartials(const std::vector<RecordBatch>& input,
-                                        const std::vector<SortKey>& order, int64_t n,
-                                        TopNTable::Path path) {
+// holds earlier rows of some groups than the first), the second merged into the first and freed;
+// positions number the rows of the input reversed.
+std::vector<int64_t> MergedPartials(const std::vector<RecordBatch>& input,
+                                    const std::vector<SortKey>& order, int64_t n,
+                                    TopNTable::Path path) {
   const auto schema = input[0].shared_schema();
-  TopNTable a(schema, {"g"}, order, n, {}, path);
-  TopNTable b(schema, {"g"}, order, n, {}, path);
+  TopNTable a(schema, {"g"}, order, n, path);
+  auto b = std::make_unique<TopNTable>(schema, std::vector<std::string>{"g"}, order, n, path);
   int64_t position = 0;
   for (size_t i = 0; i < input.size(); ++i) {
     // Odd batches first into b, so b's positions are not all after a's.
-    (i % 2 == 0 ? a : b).Consume(input[input.size() - 1 - i], position);
+    (i % 2 == 0 ? a : *b).Consume(input[input.size() - 1 - i], position);
     position += input[input.size() - 1 - i].num_rows();
   }
-  a.Seal(3);
-  b.Seal(3);
-  EXPECT_EQ(a.partition_groups(0) + a.partition_groups(1) + a.partition_groups(2), a.num_groups());
-  std::vector<RecordBatch> out;
-  for (int p = 0; p < 3; ++p) {
-    TopNTable merged(schema, {"g"}, order, n, {}, path);
-    merged.MergePartition(b, p);
-    merged.MergePartition(a, p);
-    out.push_back(merged.Finish());
-  }
-  return out;
+  const TopNTable::Missing missing = a.MissingGroups(*b);
+  const int64_t groups = a.num_groups();
+  EXPECT_LE(missing.groups, b->num_groups());
+  EXPECT_EQ(b->AllGroups().groups, b->num_groups());
+  a.MergeFrom(*b);
+  b.reset();  // the keys a took from b are its own
+  EXPECT_EQ(a.num_groups(), groups + missing.groups);
+  return Positions(a);
 }
 
-// The fast path (one numeric order column ranked as an integer) gives exactly the general
+// The fast path (one numeric order column ranked as an integer) keeps exactly the general
 // path's rows, for every type it serves, both directions, N in {1, 2, 5}, in one table and
-// through partials merged by partition as TopNPerGroup runs them.
+// through partials merged into one another as TopNPerGroup merges them.
 TEST(TopNTableTest, FastPathEqualsGeneralPath) {
   const std::vector<DataType> types = {
       DataType::Float64(), DataType::Float32(), DataType::Int32(),
@@ -235,7 +336,7 @@ TEST(TopNTableTest, FastPathEqualsGeneralPath) {
         SCOPED_TRACE(type.ToString() + (descending ? " desc" : " asc") + " n=" + std::to_string(n));
         const std::vector<SortKey> order = {{"k", descending}};
         TopNTable fast(input[0].shared_schema(), {"g"}, order, n);
-        TopNTable general(input[0].shared_schema(), {"g"}, order, n, {}, TopNTable::Path::kGeneral);
+        TopNTable general(input[0].shared_schema(), {"g"}, order, n, TopNTable::Path::kGeneral);
         ASSERT_TRUE(fast.fast_path());
         ASSERT_FALSE(general.fast_path());
         int64_t position = 0;
@@ -244,17 +345,13 @@ TEST(TopNTableTest, FastPathEqualsGeneralPath) {
           general.Consume(b, position);
           position += b.num_rows();
         }
-        const RecordBatch expected = general.Finish();
-        EXPECT_EQ(ToString(fast.Finish()), ToString(expected));
-        EXPECT_EQ(fast.num_rows(), expected.num_rows());
+        const std::vector<int64_t> expected = Positions(general);
+        EXPECT_EQ(Positions(fast), expected);
+        EXPECT_EQ(fast.num_rows(), static_cast<int64_t>(expected.size()));
 
-        const std::vector<RecordBatch> merged_fast =
+        const std::vector<int64_t> merged_fast =
             MergedPartials(input, order, n, TopNTable::Path::kAuto);
-        const std::vector<RecordBatch> merged_general =
-            MergedPartials(input, order, n, TopNTable::Path::kGeneral);
-        for (size_t p = 0; p < merged_fast.size(); ++p) {
-          EXPECT_EQ(ToString(merged_fast[p]), ToString(merged_general[p]));
-        }
+        EXPECT_EQ(merged_fast, MergedPartials(input, order, n, TopNTable::Path::kGeneral));
         // The partials saw the batches in another order, with the same positions: same rows.
         std::vector<RecordBatch> reversed(input.rbegin(), input.rend());
         TopNTable single(input[0].shared_schema(), {"g"}, order, n);
@@ -263,7 +360,8 @@ TEST(TopNTableTest, FastPathEqualsGeneralPath) {
           single.Consume(b, position);
           position += b.num_rows();
         }
-        EXPECT_EQ(IdsByGroup(merged_fast), IdsByGroup({single.Finish()}));
+        const RecordBatch all = Concat(reversed);
+        EXPECT_EQ(ByGroup(all, merged_fast), ByGroup(all, Positions(single)));
       }
     }
   }
@@ -308,12 +406,8 @@ TEST(TopNTableTest, FastPathDoublesEqualBruteForce) {
           table.Consume(b, position);
           position += b.num_rows();
         }
-        const RecordBatch out = table.Finish();
-        std::map<std::string, std::vector<int64_t>> got;
-        for (int64_t r = 0; r < out.num_rows(); ++r) {
-          got[FormatValue(out.column(0), r)].push_back(out.column(2).Value<int64_t>(r));
-        }
-        EXPECT_EQ(got, expected) << (descending ? "desc" : "asc") << " n = " << n;
+        EXPECT_EQ(ByGroup(all, Positions(table)), expected)
+            << (descending ? "desc" : "asc") << " n = " << n;
       }
     }
   }
