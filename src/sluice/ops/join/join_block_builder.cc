@@ -124,7 +124,7 @@ void JoinBlockBuilder::Reserve(const Needs& needs) {
   for (size_t c = 0; c < columns_.size(); ++c) {
     Column& column = columns_[c];
     auto share = [&](int64_t previous, int64_t need) {
-      const double fraction = last > 0   ? static_cast<double>(previous) / static_cast<double>(last)
+      const double fraction = last > 0  ? static_cast<double>(previous) / static_cast<double>(last)
                               : now > 0 ? static_cast<double>(need) / static_cast<double>(now)
                                         : 0.0;
       return std::max(need, static_cast<int64_t>(fraction * static_cast<double>(reserve_bytes_)));
@@ -177,7 +177,8 @@ void JoinBlockBuilder::AppendMeasured(const RecordBatch& batch, std::span<const 
     if (!column.has_validity && a.null_count() > 0) {
       column.has_validity = true;
       ExtendBits(column.validity, rows_);
-      std::memset(column.validity.mutable_data(), 0xff, static_cast<size_t>(column.validity.size()));
+      std::memset(column.validity.mutable_data(), 0xff,
+                  static_cast<size_t>(column.validity.size()));
     }
     if (column.has_validity) {
       ExtendBits(column.validity, rows_ + n);
