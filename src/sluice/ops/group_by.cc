@@ -259,6 +259,8 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   merge_inputs.run_prototype = &spill.run_prototype();
   merge_inputs.order_sensitive = order_sensitive;
   merge_inputs.output_batch_rows = options.output_batch_rows;
+  merge_inputs.concurrent_tasks =
+      static_cast<int>(std::min(static_cast<size_t>(cores), tasks.size()));
   Pipeline merge_pipeline("groupby-merge");
   merge_pipeline.Source("partitions", std::move(tasks))
       .FlatMap("merge",

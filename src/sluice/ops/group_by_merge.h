@@ -37,6 +37,9 @@ struct GroupByMergeInputs {
   const HashAggregation* run_prototype = nullptr;
   bool order_sensitive = false;
   int64_t output_batch_rows = 64 * 1024;
+  // Tasks that merge at once: a task plans its passes for its fair share of the memory, since a
+  // pass that outgrows what the others leave is dropped half built.
+  int concurrent_tasks = 1;
   // Passes a task may split into before it takes memory over the limit (one huge group), and
   // the groups a pass must hold (with those the step denied memory may add) to be split rather
   // than take memory over the limit.

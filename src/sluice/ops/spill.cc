@@ -7,13 +7,65 @@
 #include <limits>
 #include <system_error>
 
+#include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/io/parquet/footer.h"
+#include "sluice/io/parquet/metadata.h"
+#include "sluice/io/parquet/random_access_source.h"
 
 namespace sluice {
 namespace fs = std::filesystem;
+
+struct SpillRunIndex {
+  parquet::ParquetFooter footer;  // metadata.row_groups empty
+  // Each row group's serialized RowGroup: [first, second) from footer.metadata_offset.
+  std::vector<std::pair<uint32_t, uint32_t>> row_groups;
+};
+
+namespace {
+
+std::shared_ptr<const SpillRunIndex> IndexRun(const std::string& path) {
+  auto index = std::make_shared<SpillRunIndex>();
+  std::unique_ptr<parquet::LocalFileSource> source = parquet::LocalFileSource::Open(path);
+  index->footer = parquet::ReadFooter(*source);
+  std::vector<uint8_t> bytes(static_cast<size_t>(index->footer.metadata_length));
+  source->ReadAt(index->footer.metadata_offset, bytes);
+  index->row_groups = parquet::FindRowGroups(bytes);
+  SLUICE_CHECK_EQ(index->row_groups.size(), index->footer.metadata.row_groups.size());
+  std::vector<parquet::RowGroup>().swap(index->footer.metadata.row_groups);
+  return index;
+}
+
+// A reader over the run's file whose footer holds only `blocks` (all when empty), in that order.
+std::unique_ptr<parquet::ParquetFileReader> OpenBlocks(const SpillRun& run,
+                                                       const std::vector<int>& blocks) {
+  const SpillRunIndex& index = *run.index;
+  std::unique_ptr<parquet::LocalFileSource> source = parquet::LocalFileSource::Open(run.path);
+  parquet::ParquetFooter footer = index.footer;
+  const int count = static_cast<int>(index.row_groups.size());
+  std::vector<uint8_t> bytes;
+  auto add = [&](int block) {
+    if (block < 0 || block >= count) {
+      throw InvalidArgument("block {} of a spill run of {} blocks", block, count)
+          .With("file", run.path);
+    }
+    const auto [begin, end] = index.row_groups[static_cast<size_t>(block)];
+    bytes.resize(end - begin);
+    source->ReadAt(index.footer.metadata_offset + begin, bytes);
+    footer.metadata.row_groups.push_back(parquet::DecodeRowGroup(bytes));
+  };
+  if (blocks.empty()) {
+    for (int b = 0; b < count; ++b) add(b);
+  } else {
+    for (int b : blocks) add(b);
+  }
+  return parquet::ParquetFileReader::FromFooter(std::move(source), std::move(footer));
+}
+
+}  // namespace
 
 SpillDirectory::SpillDirectory(std::string parent) {
   if (parent.empty()) parent = fs::temp_directory_path().string();
@@ -71,17 +123,21 @@ void SpillRunWriter::Write(const RecordBatch& batch) {
 SpillRun SpillRunWriter::Finish() {
   writer_->Close();
   writer_.reset();
-  SpillRun run{path_, rows_, static_cast<int64_t>(fs::file_size(path_))};
+  SpillRun run{path_, rows_, static_cast<int64_t>(fs::file_size(path_)), IndexRun(path_)};
   directory_.bytes_spilled_ += run.file_bytes;
   ++directory_.runs_;
   return run;
 }
 
-SpillRunReader::SpillRunReader(const SpillRun& run, std::vector<int> blocks)
-    : file_(parquet::ParquetFileReader::Open(run.path)) {
+SpillRunReader::SpillRunReader(const SpillRun& run, std::vector<int> blocks) {
   parquet::ParquetReadOptions options;
-  options.row_groups = std::move(blocks);
   options.batch_rows = std::numeric_limits<int64_t>::max();
+  if (run.index != nullptr) {
+    file_ = OpenBlocks(run, blocks);  // its footer holds the blocks, in order
+  } else {
+    file_ = parquet::ParquetFileReader::Open(run.path);
+    options.row_groups = std::move(blocks);
+  }
   batches_ = file_->ReadBatches(options);
 }
 

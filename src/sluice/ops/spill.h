@@ -8,7 +8,10 @@
 // runs): each SpillRunWriter::Write becomes one row group, compressed with LZ4_RAW, without
 // statistics or dictionaries (spilled data is written once and read once, so encoding effort is
 // not repaid), and without fsync (the file never outlives the job). SpillRunReader hands the row
-// groups back in write order, one batch in memory at a time.
+// groups back in write order, one batch in memory at a time. A finished run keeps an index of
+// where each row group's metadata sits in its footer, so a reader of a few blocks of a run with
+// many decodes only theirs (a group-by merge task reads its partitions' blocks of every run, once
+// per pass: decoding whole footers made that quadratic in the partitions).
 //
 // Thread safety: SpillDirectory may be used from any thread. A writer or reader is used by one
 // thread at a time; different ones may run in parallel.
@@ -55,10 +58,14 @@ class SpillDirectory {
   std::atomic<int64_t> runs_{0};
 };
 
+// The footer without its row groups, and each row group's byte range in it (spill.cc).
+struct SpillRunIndex;
+
 struct SpillRun {
   std::string path;
   int64_t rows = 0;
   int64_t file_bytes = 0;
+  std::shared_ptr<const SpillRunIndex> index;  // null: the reader decodes the whole footer
 };
 
 class SpillRunWriter {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "sluice/base/error.h"
 #include "sluice/table/equal.h"
 #include "sluice/table/sample_batch_test_support.h"
 
@@ -52,6 +53,29 @@ TEST_F(SpillTest, RunReadsBackEveryBlockInWriteOrder) {
   ASSERT_TRUE(only);
   EXPECT_TRUE(*only == sample.Slice(10, 990));
   EXPECT_FALSE(just_second.Next());
+}
+
+// A reader of some blocks decodes only their metadata (from the run's index) and gives them in
+// the order asked; a block out of range names the file.
+TEST_F(SpillTest, BlocksReadBackInTheOrderAskedAndOutOfRangeIsAnError) {
+  RecordBatch sample = MakeSampleBatch(100);
+  SpillDirectory directory(parent_.string());
+  SpillRunWriter writer(directory, "run", sample.shared_schema());
+  for (int b = 0; b < 10; ++b) writer.Write(sample.Slice(b * 10, 10));
+  SpillRun run = writer.Finish();
+  SpillRunReader reader(run, {7, 2, 9});
+  for (int b : {7, 2, 9}) {
+    std::optional<RecordBatch> block = reader.Next();
+    ASSERT_TRUE(block);
+    EXPECT_TRUE(*block == sample.Slice(b * 10, 10)) << b;
+  }
+  EXPECT_FALSE(reader.Next());
+  try {
+    SpillRunReader bad(run, {10});
+    FAIL() << "block 10 of 10 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(run.path), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(SpillTest, DirectoryIsRemovedOnSuccessAndOnUnwinding) {

@@ -18,6 +18,12 @@ std::unique_ptr<ParquetFileReader> ParquetFileReader::Open(
       new ParquetFileReader(std::move(source), std::move(footer)));
 }
 
+std::unique_ptr<ParquetFileReader> ParquetFileReader::FromFooter(
+    std::unique_ptr<RandomAccessSource> source, ParquetFooter footer) {
+  return std::unique_ptr<ParquetFileReader>(
+      new ParquetFileReader(std::move(source), std::move(footer)));
+}
+
 int64_t ParquetFileReader::num_rows() const {
   int64_t rows = 0;
   for (const RowGroup& row_group : footer_.metadata.row_groups) rows += row_group.num_rows;

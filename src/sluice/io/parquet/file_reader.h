@@ -60,6 +60,10 @@ class ParquetFileReader {
                                                  const FooterOptions& options = {});
   static std::unique_ptr<ParquetFileReader> Open(std::unique_ptr<RandomAccessSource> source,
                                                  const FooterOptions& options = {});
+  // A reader over a footer decoded already (or a part of one: a spill run's reader decodes only
+  // the row groups it reads), trusted as given.
+  static std::unique_ptr<ParquetFileReader> FromFooter(std::unique_ptr<RandomAccessSource> source,
+                                                       ParquetFooter footer);
 
   const ParquetFooter& footer() const { return footer_; }
   RandomAccessSource& source() { return *source_; }

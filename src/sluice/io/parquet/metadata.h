@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sluice/io/parquet/format_enums.h"
@@ -194,6 +195,13 @@ struct FileMetaData {
 // are an error.
 FileMetaData DecodeFileMetaData(std::span<const uint8_t> data, ThriftLimits limits = {},
                                 size_t* consumed = nullptr);
+// The byte ranges [first, second) of each RowGroup of a serialized FileMetaData at the start of
+// `data`, found by skipping over the structs without decoding them; a reader that wants a few
+// row groups of a file with many decodes only those (DecodeRowGroup), keeping the ranges.
+std::vector<std::pair<uint32_t, uint32_t>> FindRowGroups(std::span<const uint8_t> data,
+                                                         ThriftLimits limits = {});
+// Decodes one serialized RowGroup (a range FindRowGroups gave).
+RowGroup DecodeRowGroup(std::span<const uint8_t> data, ThriftLimits limits = {});
 // Appends the serialized form to `out`.
 void EncodeFileMetaData(const FileMetaData& metadata, std::vector<uint8_t>* out);
 

@@ -473,6 +473,36 @@ RowGroup ReadRowGroup(ThriftCompactReader& reader) {
   return row_group;
 }
 
+std::vector<std::pair<uint32_t, uint32_t>> FindRowGroups(std::span<const uint8_t> data,
+                                                         ThriftLimits limits) {
+  ThriftCompactReader reader(data, limits);
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;
+  reader.BeginStruct();
+  ThriftField f;
+  while (reader.NextField(&f)) {
+    if (f.id != 4 || f.type != T::kList) {
+      reader.Skip(f.type);
+      continue;
+    }
+    const ThriftListHeader list = reader.ReadListHeader();
+    if (list.element_type != T::kStruct)
+      throw InvalidData("FileMetaData.row_groups is no struct list");
+    ranges.reserve(list.size);
+    for (uint32_t i = 0; i < list.size; ++i) {
+      const auto begin = static_cast<uint32_t>(reader.position());
+      reader.Skip(T::kStruct);
+      ranges.emplace_back(begin, static_cast<uint32_t>(reader.position()));
+    }
+  }
+  reader.EndStruct();
+  return ranges;
+}
+
+RowGroup DecodeRowGroup(std::span<const uint8_t> data, ThriftLimits limits) {
+  ThriftCompactReader reader(data, limits);
+  return ReadRowGroup(reader);
+}
+
 FileMetaData DecodeFileMetaData(std::span<const uint8_t> data, ThriftLimits limits,
                                 size_t* consumed) {
   ThriftCompactReader reader(data, limits);

@@ -125,6 +125,21 @@ TEST(MetadataTest, FullMetadataRoundTrips) {
   EXPECT_EQ(DecodeFileMetaData(bytes), m);
 }
 
+TEST(MetadataTest, RowGroupsAreFoundWithoutDecodingAndDecodeAlone) {
+  FileMetaData m = FullMetadata();
+  m.row_groups.push_back(m.row_groups.front());
+  m.row_groups.back().num_rows = 12345;
+  std::vector<uint8_t> bytes;
+  EncodeFileMetaData(m, &bytes);
+  const std::vector<std::pair<uint32_t, uint32_t>> ranges = FindRowGroups(bytes);
+  ASSERT_EQ(ranges.size(), m.row_groups.size());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const auto [begin, end] = ranges[i];
+    EXPECT_EQ(DecodeRowGroup(std::span<const uint8_t>(bytes).subspan(begin, end - begin)),
+              m.row_groups[i]);
+  }
+}
+
 TEST(MetadataTest, EveryLogicalTypeRoundTrips) {
   using K = LogicalType::Kind;
   std::vector<LogicalType> types = {
