@@ -23,10 +23,27 @@ void MemoryGate::Hold::Resize(int64_t bytes) {
   SLUICE_CHECK_GE(bytes, 0);
   std::lock_guard lock(gate_->mu_);
   const int64_t before = reservation_.bytes();
+  if (bytes <= before) {
+    // A split always succeeds; TryResize refuses even a shrink while the gate is overdrawn.
+    reservation_.Split(before - bytes).Release();
+    gate_->cv_.notify_all();
+    return;
+  }
   if (!reservation_.TryResize(bytes)) {
     reservation_.Merge(gate_->budget_.ReserveOverLimit(bytes - before));
   }
-  if (bytes < before) gate_->cv_.notify_all();
+}
+
+void MemoryGate::Hold::Absorb(Hold&& other) {
+  if (other.gate_ == nullptr) return;
+  if (gate_ == nullptr) {
+    *this = std::move(other);
+    return;
+  }
+  SLUICE_CHECK(gate_ == other.gate_);
+  std::lock_guard lock(gate_->mu_);
+  reservation_.Merge(std::move(other.reservation_));
+  other.gate_ = nullptr;
 }
 
 void MemoryGate::Hold::Release() {

@@ -39,6 +39,9 @@ class MemoryGate {
     // that outgrew its estimate), so it is counted even where it takes the gate past its limit
     // (an overdraft); shrinking wakes waiters.
     void Resize(int64_t bytes);
+    // Takes over another Hold's bytes (of the same gate, or an empty Hold) without releasing
+    // them in between.
+    void Absorb(Hold&& other);
     void Release();
 
    private:

@@ -56,7 +56,7 @@ RecordBatch RecordBatch::Slice(int64_t offset, int64_t length) const {
   return RecordBatch(schema_, std::move(columns), length);
 }
 
-int64_t ByteSize(const RecordBatch& batch) {
+std::vector<const Buffer*> DistinctBuffers(const RecordBatch& batch) {
   std::vector<const Buffer*> buffers;
   for (const Array& column : batch.columns()) {
     for (const auto& buffer : column.buffers()) {
@@ -65,8 +65,12 @@ int64_t ByteSize(const RecordBatch& batch) {
   }
   std::sort(buffers.begin(), buffers.end());
   buffers.erase(std::unique(buffers.begin(), buffers.end()), buffers.end());
+  return buffers;
+}
+
+int64_t ByteSize(const RecordBatch& batch) {
   int64_t total = 0;
-  for (const Buffer* buffer : buffers) total += buffer->capacity();
+  for (const Buffer* buffer : DistinctBuffers(batch)) total += buffer->capacity();
   return total;
 }
 

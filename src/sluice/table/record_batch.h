@@ -51,5 +51,7 @@ class RecordBatch {
 };
 
 int64_t ByteSize(const RecordBatch& batch);
+// The distinct buffers the batch's columns hold (shared ones once), what ByteSize sums.
+std::vector<const Buffer*> DistinctBuffers(const RecordBatch& batch);
 
 }  // namespace sluice

@@ -145,7 +145,7 @@ class GraceJoin {
     const int64_t mine =
         JoinPartitioner::BlockBytesFor(ctx_.memory.limit() / 2, partitions, ctx_.cores, columns);
     block = std::max(block, mine);
-    JoinMemory::Hold buffers = ctx_.memory.Acquire(
+    MemoryGate::Hold buffers = ctx_.memory.Acquire(
         JoinPartitioner::MemoryBytes(partitions, ctx_.cores, mine, columns), ctx_.run.cancel);
     JoinPartitioner partitioner(directory_, input.side == JoinSide::kLeft ? "left" : "right",
                                 plan_.input_schema(input.side), plan_.key_columns(input.side),
@@ -235,7 +235,7 @@ class GraceJoin {
   // Waits for join memory as a wait outside the pipeline: the task's queued outputs go first,
   // and the executor does not count the waiting task as running, so a task holding memory
   // while it waits to emit can still be let through.
-  JoinMemory::Hold AcquireMemory(int64_t bytes, Emitter<RecordBatch>& out) {
+  MemoryGate::Hold AcquireMemory(int64_t bytes, Emitter<RecordBatch>& out) {
     return out.AwaitInput([&] { return ctx_.memory.Acquire(bytes, out.cancel()); });
   }
 
@@ -254,9 +254,9 @@ class GraceJoin {
     // The table's bound and the working memory are granted before anything is read; once the
     // table is built the hold shrinks to what it really holds.
     const int64_t working = JoinWorkingBytes(w);
-    JoinMemory::Hold hold = AcquireMemory(TableBytes(w) + working, out);
+    MemoryGate::Hold hold = AcquireMemory(TableBytes(w) + working, out);
     JoinTable table(plan_, w.build, ReadSide(w, w.build, cancel), ctx_.OutputBatchBytes());
-    hold.TryResize(std::min(hold.bytes(), table.ByteSize() + working));
+    hold.Resize(std::min(hold.bytes(), table.ByteSize() + working));
     auto counted = [&](RecordBatch b) {
       CountOutput(w, b.num_rows());
       out.Emit(std::move(b));
@@ -301,7 +301,7 @@ class GraceJoin {
           JoinPartitioner::BlockBytesFor(ctx_.memory.limit() / 4, parts, 1, columns);
       block = std::max(block, mine);
       // The sub-partitions' buffers, this thread's partitioning, and the block being read.
-      JoinMemory::Hold buffers = AcquireMemory(
+      MemoryGate::Hold buffers = AcquireMemory(
           JoinPartitioner::MemoryBytes(parts, 1, mine, columns) + 3 * w.block_bytes, out);
       JoinPartitioner partitioner(directory_, "repart", plan_.input_schema(side),
                                   plan_.key_columns(side), parts,

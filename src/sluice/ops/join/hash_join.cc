@@ -48,7 +48,7 @@ void SplitByPartition(const RecordBatch& batch, const std::vector<int>& keys, in
 struct BuildPieces {
   std::vector<std::vector<RecordBatch>> parts;
   std::vector<JoinBuildSize> sizes;
-  std::vector<JoinMemory::Hold> holds;
+  std::vector<MemoryGate::Hold> holds;
   int64_t rows = 0;
 };
 using BuildCollection = std::vector<std::shared_ptr<BuildPieces>>;
@@ -76,7 +76,7 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
   std::atomic<bool> overflow{false};
 
   // The probe tasks' working memory is set aside first; the build side gets the rest.
-  std::optional<JoinMemory::Hold> probe_working =
+  std::optional<MemoryGate::Hold> probe_working =
       ctx.memory.TryAcquire(ctx.cores * ProbeWorkingBytes(ctx, probe));
   if (!probe_working) return false;
 
@@ -102,7 +102,7 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
                   size.Add(piece, build_keys);
                   const int64_t bytes =
                       size.bytes + size.key_bytes * 5 / 4 + size.rows * kTableBytesPerRow;
-                  std::optional<JoinMemory::Hold> more = ctx.memory.TryAcquire(bytes);
+                  std::optional<MemoryGate::Hold> more = ctx.memory.TryAcquire(bytes);
                   if (!more) {
                     overflow.store(true);
                     return;
@@ -121,7 +121,7 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
   // One table per partition, built in parallel; a partition's charge becomes its table's bound
   // before it is built, then what the table really holds.
   std::vector<std::shared_ptr<JoinTable>> tables(static_cast<size_t>(parts));
-  std::vector<JoinMemory::Hold> table_holds(static_cast<size_t>(parts));
+  std::vector<MemoryGate::Hold> table_holds(static_cast<size_t>(parts));
   int64_t build_rows = 0;
   for (const auto& pieces : collected.value()) build_rows += pieces->rows;
   std::vector<int> ids(static_cast<size_t>(parts));
@@ -132,7 +132,7 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
     const auto i = static_cast<size_t>(p);
     std::vector<RecordBatch> batches;
     JoinBuildSize size;
-    JoinMemory::Hold hold;
+    MemoryGate::Hold hold;
     for (const auto& pieces : collected.value()) {
       for (auto& b : pieces->parts[i]) batches.push_back(std::move(b));
       pieces->parts[i].clear();
@@ -141,7 +141,7 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
     }
     const int64_t needed = size.TableBytes(tracks);
     if (hold.bytes() < needed) {
-      std::optional<JoinMemory::Hold> more = ctx.memory.TryAcquire(needed - hold.bytes());
+      std::optional<MemoryGate::Hold> more = ctx.memory.TryAcquire(needed - hold.bytes());
       if (!more) {
         overflow.store(true);  // the table will not fit
         return;
@@ -150,7 +150,7 @@ bool RunInMemoryJoin(JoinContext& ctx, const JoinInput& build, const JoinInput& 
     }
     auto table =
         std::make_shared<JoinTable>(plan, build.side, std::move(batches), output_batch_bytes);
-    hold.TryResize(std::min(hold.bytes(), table->ByteSize()));
+    hold.Resize(std::min(hold.bytes(), table->ByteSize()));
     table_holds[i] = std::move(hold);
     tables[i] = std::move(table);
   });

@@ -19,7 +19,7 @@
 //
 // Memory: options.run.memory_budget covers the whole join. A quarter goes to each pipeline's
 // batches in flight (the executor's budget); three quarters to join state (build tables and
-// partition buffers, JoinMemory), whose peak is reported.
+// partition buffers, a MemoryGate), whose peak is reported.
 //
 // Spill files live in a private SpillDirectory under options.spill_dir, removed when the call
 // returns or throws (errors, cancellation).

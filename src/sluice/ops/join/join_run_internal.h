@@ -10,9 +10,9 @@
 #include <mutex>
 #include <string>
 
+#include "sluice/base/memory_gate.h"
 #include "sluice/flow/pipeline.h"
 #include "sluice/ops/join/hash_join.h"
-#include "sluice/ops/join/join_memory.h"
 #include "sluice/ops/join/join_plan.h"
 
 namespace sluice::join_internal {
@@ -41,7 +41,7 @@ struct JoinContext {
   JoinResult& result;
   RunOptions run;  // the pipelines' options: a quarter of the budget, no report file
   int cores = 1;
-  JoinMemory memory;  // join state: three quarters of the budget
+  MemoryGate memory;  // join state: three quarters of the budget
 
   std::mutex mu;  // guards result.batches, result.warnings and the sink calls
   std::atomic<int64_t> output_rows{0};

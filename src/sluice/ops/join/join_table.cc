@@ -83,16 +83,8 @@ RecordBatch ConcatReleasing(const std::shared_ptr<const Schema>& schema,
 
 // Resident bytes of a batch's distinct buffers (huge pages counted whole).
 int64_t BatchResidentBytes(const RecordBatch& batch) {
-  std::vector<const Buffer*> buffers;
-  for (const Array& column : batch.columns()) {
-    for (const auto& buffer : column.buffers()) {
-      if (buffer != nullptr) buffers.push_back(buffer.get());
-    }
-  }
-  std::sort(buffers.begin(), buffers.end());
-  buffers.erase(std::unique(buffers.begin(), buffers.end()), buffers.end());
   int64_t total = 0;
-  for (const Buffer* buffer : buffers) total += ResidentBytes(buffer->capacity());
+  for (const Buffer* buffer : DistinctBuffers(batch)) total += ResidentBytes(buffer->capacity());
   return total;
 }
 
