@@ -67,6 +67,18 @@ Array Array::Make(DataType type, int64_t length, std::vector<std::shared_ptr<con
   return Array(std::move(type), length, offset, null_count, std::move(buffers));
 }
 
+Array Array::MakeDictionary(const Array& indices, std::shared_ptr<const Array> dictionary) {
+  if (indices.type() != DataType::Int32() || indices.is_dictionary() || dictionary == nullptr ||
+      dictionary->null_count() > 0) {
+    throw InvalidArgument("a dictionary array needs int32 indices and a dictionary without nulls")
+        .With("indices", indices.type().ToString());
+  }
+  Array out(dictionary->type(), indices.length(), indices.offset(), indices.null_count(),
+            indices.buffers());
+  out.dictionary_ = std::move(dictionary);
+  return out;
+}
+
 Array Array::Slice(int64_t offset, int64_t length) const {
   if (offset < 0 || length < 0 || offset + length > length_) {
     throw InvalidArgument("slice [{}, {}) is outside an array of {} rows", offset, offset + length,
@@ -76,7 +88,9 @@ Array Array::Slice(int64_t offset, int64_t length) const {
   if (validity_ != nullptr) {
     null_count = null_count_ == 0 ? 0 : length - CountSetBits(validity_, offset_ + offset, length);
   }
-  return Array(type_, length, offset_ + offset, null_count, buffers_);
+  Array out(type_, length, offset_ + offset, null_count, buffers_);
+  out.dictionary_ = dictionary_;
+  return out;
 }
 
 int64_t ByteSize(const Array& array) {
@@ -88,6 +102,7 @@ int64_t ByteSize(const Array& array) {
                             [&](const auto& b) { return b == buffers[i]; });
     if (!seen) total += buffers[i]->capacity();
   }
+  if (array.is_dictionary()) total += ByteSize(*array.dictionary());
   return total;
 }
 

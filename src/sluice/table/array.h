@@ -5,6 +5,10 @@
 // binary data. Offsets and bit positions are absolute: element i of the view is element
 // offset() + i of the buffers.
 //
+// A dictionary-encoded array (MakeDictionary) keeps type() as its values' type but holds int32
+// indices into dictionary() in buffer(1), with its own validity: only code that asks for one
+// (is_dictionary) ever gets one; DecodeDictionary (table/dictionary.h) turns it into values.
+//
 // Thread safety: immutable; any number of threads may read an Array and share its buffers.
 #pragma once
 
@@ -31,7 +35,16 @@ class Array {
                     std::vector<std::shared_ptr<const Buffer>> buffers,
                     int64_t null_count = kUnknownNullCount, int64_t offset = 0);
 
+  // A dictionary-encoded view: the values of `indices` (an int32 array; nulls stay nulls) looked
+  // up in `dictionary` (without nulls). InvalidArgument for other index types.
+  static Array MakeDictionary(const Array& indices, std::shared_ptr<const Array> dictionary);
+
   const DataType& type() const { return type_; }
+  bool is_dictionary() const { return dictionary_ != nullptr; }
+  // The dictionary of a dictionary-encoded array, else null.
+  const std::shared_ptr<const Array>& dictionary() const { return dictionary_; }
+  // A dictionary-encoded array's indices (absolute positions, like raw_values()).
+  const int32_t* raw_indices() const { return reinterpret_cast<const int32_t*>(values_); }
   int64_t length() const { return length_; }
   int64_t offset() const { return offset_; }
   int64_t null_count() const { return null_count_; }
@@ -85,6 +98,7 @@ class Array {
   int64_t offset_;
   int64_t null_count_;
   std::vector<std::shared_ptr<const Buffer>> buffers_;
+  std::shared_ptr<const Array> dictionary_;
   // Cached from buffers_ for the inline accessors.
   const uint8_t* validity_ = nullptr;
   const uint8_t* values_ = nullptr;
@@ -92,7 +106,9 @@ class Array {
 };
 
 // Bytes held in memory by the array's distinct buffers, counted whole (capacity), even when the
-// array is a slice of them: a slice keeps all of its buffers alive, so that is what it costs.
+// array is a slice of them: a slice keeps all of its buffers alive, so that is what it costs. A
+// dictionary-encoded array counts its dictionary too (shared by the batches of a column chunk,
+// so counted once per batch: an overestimate).
 int64_t ByteSize(const Array& array);
 
 }  // namespace sluice

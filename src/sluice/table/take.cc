@@ -5,6 +5,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/table/buffer_builder.h"
+#include "sluice/table/dictionary.h"
 
 namespace sluice {
 namespace {
@@ -30,6 +31,11 @@ void TakeFixed(const uint8_t* values, std::span<const int64_t> indices, uint8_t*
 // Indices already checked.
 Array TakeChecked(const Array& array, std::span<const int64_t> indices, Allocator* allocator,
                   std::string_view column_name) {
+  if (array.is_dictionary()) {
+    // The indices are taken; the dictionary is shared.
+    return Array::MakeDictionary(
+        TakeChecked(DictionaryIndices(array), indices, allocator, column_name), array.dictionary());
+  }
   const DataType& type = array.type();
   auto length = static_cast<int64_t>(indices.size());
   int64_t base = array.offset();

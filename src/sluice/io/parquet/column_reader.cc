@@ -5,6 +5,8 @@
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/column_appender.h"
 #include "sluice/io/parquet/crc32.h"
+#include "sluice/table/concat.h"
+#include "sluice/table/dictionary.h"
 
 namespace sluice::parquet {
 
@@ -28,6 +30,10 @@ ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFo
   try {
     values_.width = PhysicalValueWidth(column_.physical_type, column_.type_length);
     appender_ = std::make_unique<ColumnAppender>(type_, options_.allocator);
+    if (options_.keep_dictionary) {
+      ColumnType index_type{Field{type_.field.name, DataType::Int32(), type_.field.nullable}};
+      index_appender_ = std::make_unique<ColumnAppender>(index_type, options_.allocator);
+    }
   } catch (Error& error) {
     throw AddContext(std::move(error));
   }
@@ -39,10 +45,12 @@ void ColumnChunkReader::StartRowGroup(int row_group) {
   page_index_ = -1;
   pages_.reset();
   has_dictionary_ = false;
+  dictionary_array_.reset();
   seen_data_page_ = false;
   page_left_ = 0;
   values_read_ = 0;
   if (appender_->length() > 0) appender_->Finish();
+  if (index_appender_ != nullptr && index_appender_->length() > 0) index_appender_->Finish();
   try {
     meta_ = &*footer_.metadata.row_groups.at(static_cast<size_t>(row_group))
                   .columns.at(static_cast<size_t>(column_index_))
@@ -159,31 +167,71 @@ void ColumnChunkReader::StartDataPage(const RawPage& page) {
 
 Array ColumnChunkReader::Read(int64_t max_rows) {
   try {
-    int64_t produced = 0;
-    int16_t max_level = column_.max_definition_level;
-    appender_->Reserve(std::min(max_rows, meta_->num_values - values_read_));
-    while (produced < max_rows) {
-      if (page_left_ == 0 && !NextDataPage()) break;
-      int64_t count = std::min(page_left_, max_rows - produced);
-      int64_t present = count;
-      const int16_t* levels = nullptr;
-      if (max_level > 0 && !definition_levels_.SkipRun(max_level, count)) {
-        if (levels_.size() < static_cast<size_t>(count)) levels_.resize(static_cast<size_t>(count));
-        if (definition_levels_.Decode(levels_.data(), count) != count) {
-          throw InvalidData("the page holds fewer definition levels than its values");
-        }
-        present = std::count(levels_.begin(), levels_.begin() + count, max_level);
-        levels = levels_.data();
-      }
-      ReadValues(count, present, levels);
-      page_left_ -= count;
-      values_read_ += count;
-      produced += count;
+    if (options_.keep_dictionary && (page_left_ > 0 || NextDataPage()) &&
+        values_decoder_.dictionary_encoded()) {
+      return ReadDictionaryBatch(max_rows);
     }
+    appender_->Reserve(std::min(max_rows, meta_->num_values - values_read_));
+    ReadInto(max_rows, /*indices=*/false);
     return appender_->Finish();
   } catch (Error& error) {
     throw AddContext(std::move(error));
   }
+}
+
+Array ColumnChunkReader::ReadDictionaryBatch(int64_t max_rows) {
+  index_appender_->Reserve(std::min(max_rows, meta_->num_values - values_read_));
+  const int64_t produced = ReadInto(max_rows, /*indices=*/true);
+  Array head = Array::MakeDictionary(index_appender_->Finish(), DictionaryArray());
+  if (produced == max_rows || page_left_ == 0) return head;
+  // A page in another encoding (a writer's fallback from a full dictionary) ends the indices.
+  appender_->Reserve(max_rows - produced);
+  ReadInto(max_rows - produced, /*indices=*/false);
+  const Array parts[] = {DecodeDictionary(head, options_.allocator), appender_->Finish()};
+  return ConcatArrays(parts, options_.allocator);
+}
+
+const std::shared_ptr<const Array>& ColumnChunkReader::DictionaryArray() {
+  if (dictionary_array_ == nullptr) {
+    ColumnAppender values(
+        ColumnType{Field{type_.field.name, type_.field.type, false}, type_.conversion},
+        options_.allocator);
+    const int64_t size = dictionary_.size();
+    values.Append(dictionary_, nullptr, 0, size, size);
+    dictionary_array_ = std::make_shared<const Array>(values.Finish());
+  }
+  return dictionary_array_;
+}
+
+int64_t ColumnChunkReader::ReadInto(int64_t max_rows, bool indices) {
+  int64_t produced = 0;
+  int16_t max_level = column_.max_definition_level;
+  while (produced < max_rows) {
+    if (page_left_ == 0 && !NextDataPage()) break;
+    if (indices && !values_decoder_.dictionary_encoded()) break;
+    int64_t count = std::min(page_left_, max_rows - produced);
+    int64_t present = count;
+    const int16_t* levels = nullptr;
+    if (max_level > 0 && !definition_levels_.SkipRun(max_level, count)) {
+      if (levels_.size() < static_cast<size_t>(count)) levels_.resize(static_cast<size_t>(count));
+      if (definition_levels_.Decode(levels_.data(), count) != count) {
+        throw InvalidData("the page holds fewer definition levels than its values");
+      }
+      present = std::count(levels_.begin(), levels_.begin() + count, max_level);
+      levels = levels_.data();
+    }
+    if (indices) {
+      auto* slots = reinterpret_cast<int32_t*>(index_appender_->FixedSlots(count));
+      values_decoder_.DecodeDictionaryIndices(present, slots);
+      index_appender_->CommitFixed(levels, max_level, count, present);
+    } else {
+      ReadValues(count, present, levels);
+    }
+    page_left_ -= count;
+    values_read_ += count;
+    produced += count;
+  }
+  return produced;
 }
 
 void ColumnChunkReader::ReadValues(int64_t count, int64_t present, const int16_t* levels) {

@@ -43,6 +43,10 @@ struct ColumnReadOptions {
   // The unit INT96 timestamps are read at; nanoseconds (the common reading) cannot hold Spark's
   // dates past 2262, microseconds (Spark's own) can.
   sluice::TimeUnit int96_unit = sluice::TimeUnit::kNano;
+  // Return batches whose values all come from dictionary-encoded pages as dictionary arrays
+  // (indices into the chunk's dictionary, table/dictionary.h) instead of decoding the values; a
+  // batch that reaches a page in another encoding is decoded whole.
+  bool keep_dictionary = false;
 };
 
 class ColumnAppender;
@@ -74,6 +78,12 @@ class ColumnChunkReader {
   Error AddContext(Error error) const;
 
   void ReadValues(int64_t count, int64_t present, const int16_t* levels);
+  // Read's loop: values into `appender_`, or indices into `index_appender_` while the pages are
+  // dictionary-encoded (returns early, at the first page that is not, when `indices` is set).
+  int64_t ReadInto(int64_t max_rows, bool indices);
+  // A batch of dictionary indices, decoded when it runs into a page of another encoding.
+  Array ReadDictionaryBatch(int64_t max_rows);
+  const std::shared_ptr<const Array>& DictionaryArray();
 
   RandomAccessSource& source_;
   const ParquetFooter& footer_;
@@ -102,6 +112,9 @@ class ColumnChunkReader {
   PhysicalValues values_;
   ScratchBuffer fixed_values_;
   std::unique_ptr<ColumnAppender> appender_;
+  // keep_dictionary: the chunk's dictionary as an Array, and the batch's indices.
+  std::shared_ptr<const Array> dictionary_array_;
+  std::unique_ptr<ColumnAppender> index_appender_;
 };
 
 }  // namespace sluice::parquet

@@ -107,7 +107,11 @@ ParquetBatchReader::ParquetBatchReader(ParquetFileReader& file, std::vector<int>
       leaves_(std::move(leaves)),
       row_groups_(std::move(row_groups)),
       schema_(std::move(schema)),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (!options_.dictionary_columns.empty()) {
+    dictionary_leaves_ = file_.ResolveColumns(options_.dictionary_columns);
+  }
+}
 
 std::optional<RecordBatch> ParquetBatchReader::Next() {
   const ParquetFooter& footer = file_.footer();
@@ -121,8 +125,12 @@ std::optional<RecordBatch> ParquetBatchReader::Next() {
     rows_left_ = footer.metadata.row_groups[static_cast<size_t>(row_group)].num_rows;
     if (readers_.empty()) {
       for (int leaf : leaves_) {
+        ColumnReadOptions column_options = options_.column_options;
+        column_options.keep_dictionary =
+            std::find(dictionary_leaves_.begin(), dictionary_leaves_.end(), leaf) !=
+            dictionary_leaves_.end();
         readers_.push_back(std::make_unique<ColumnChunkReader>(file_.source(), footer, row_group,
-                                                               leaf, options_.column_options));
+                                                               leaf, column_options));
       }
     } else {
       // The same columns of the next row group, reusing each reader's buffers.

@@ -28,6 +28,9 @@ struct ParquetReadOptions {
   std::vector<std::string> columns;  // empty: every column, in file order
   std::vector<int> row_groups;       // empty: every row group, in file order
   int64_t batch_rows = 64 * 1024;    // rows per batch, at most
+  // Of the columns read, those to return as dictionary arrays where their pages are
+  // dictionary-encoded (ColumnReadOptions::keep_dictionary).
+  std::vector<std::string> dictionary_columns;
   ColumnReadOptions column_options;
 };
 
@@ -52,6 +55,7 @@ class ParquetBatchReader {
   size_t next_row_group_ = 0;
   int64_t rows_left_ = 0;
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
+  std::vector<int> dictionary_leaves_;
 };
 
 class ParquetFileReader {

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "sluice/base/check.h"
 #include "sluice/base/error.h"
 
 namespace sluice::parquet {
@@ -243,6 +244,14 @@ void PageValueDecoder::DecodeBinary(int64_t count, int32_t* ends, BufferBuilder*
 void PageValueDecoder::DecodeIndices(int64_t count) {
   indices_.resize(static_cast<size_t>(count));
   int64_t got = rle_.GetIndices(indices_.data(), count, static_cast<uint32_t>(dictionary_->size()));
+  if (got != count) Short(got, count);
+}
+
+void PageValueDecoder::DecodeDictionaryIndices(int64_t count, int32_t* out) {
+  SLUICE_CHECK(dictionary_encoded() && dictionary_ != nullptr);
+  // Indices below the dictionary's size fit int32 (a page cannot hold 2^31 values).
+  int64_t got = rle_.GetIndices(reinterpret_cast<uint32_t*>(out), count,
+                                static_cast<uint32_t>(dictionary_->size()));
   if (got != count) Short(got, count);
 }
 

@@ -61,6 +61,13 @@ class PageValueDecoder {
   // BYTE_ARRAY columns: appends exactly `count` values' bytes to `data` and writes the end offset
   // of each (from data's start) to `ends`, which has room for `count`.
   void DecodeBinary(int64_t count, int32_t* ends, BufferBuilder* data);
+  // Whether the section holds dictionary indices (PLAIN_DICTIONARY or RLE_DICTIONARY).
+  bool dictionary_encoded() const {
+    return encoding_ == Encoding::kPlainDictionary || encoding_ == Encoding::kRleDictionary;
+  }
+  // A dictionary-encoded section: writes exactly `count` indices (each checked to lie inside the
+  // dictionary) to `out`.
+  void DecodeDictionaryIndices(int64_t count, int32_t* out);
 
  private:
   [[noreturn]] void Short(int64_t got, int64_t count) const;
