@@ -25,7 +25,8 @@ bool IsCsvPath(const std::string& path) {
 
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
                                            const std::string& delimiter,
-                                           const std::vector<std::string>& columns) {
+                                           const std::vector<std::string>& columns,
+                                           const std::string& where) {
   auto fs = fs::LocalFileSystem();
   std::vector<std::string> paths;
   int csv_files = 0;
@@ -47,7 +48,7 @@ std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patte
     for (const std::string& c : columns) {
       if (std::find(unique.begin(), unique.end(), c) == unique.end()) unique.push_back(c);
     }
-    return TableScan::Open(paths, std::move(unique));
+    return TableScan::Open(paths, std::move(unique), where);
   }
   if (csv_files != static_cast<int>(paths.size())) {
     throw InvalidArgument("inputs mix CSV and Parquet files; give one kind")
@@ -62,7 +63,7 @@ std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patte
   } else if (EndsWith(paths[0], ".tsv")) {
     options.dialect.delimiter = '\t';
   }
-  return TableScan::OpenCsv(paths, options);
+  return TableScan::OpenCsv(paths, options, where);
 }
 
 void CheckTableOutput(const std::string& path) {

@@ -21,11 +21,13 @@ namespace sluice {
 // Every file the patterns name (each glob's matches sorted), all Parquet or all CSV (.csv,
 // .csv.gz, .csv.zst, .tsv). delimiter: "" for the default ("," or tab for .tsv), one character,
 // or "\t". columns: the ones the command reads (empty: all); Parquet decodes only those, CSV files
-// are parsed whole. NotFound naming a pattern without matches or a missing column; NotSupported
-// naming a file of another kind.
+// are parsed whole. where: a row filter pushed into the scan (table_scan.h), "" for none.
+// NotFound naming a pattern without matches or a missing column; NotSupported naming a file of
+// another kind; InvalidArgument for a filter that does not parse or bind.
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
                                            const std::string& delimiter = "",
-                                           const std::vector<std::string>& columns = {});
+                                           const std::vector<std::string>& columns = {},
+                                           const std::string& where = "");
 
 // Whether a path names a CSV file by its extension (.csv, .csv.gz, .csv.zst, .tsv).
 bool IsCsvPath(const std::string& path);

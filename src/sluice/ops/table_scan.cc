@@ -1,30 +1,84 @@
 #include "sluice/ops/table_scan.h"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
 #include "sluice/base/error.h"
+#include "sluice/ops/parquet_statistics.h"
+#include "sluice/ops/predicate_parser.h"
 
 namespace sluice {
 
+namespace {
+
+// The columns to decode: those asked for, then the filter's that are missing (none when all are
+// asked for). A filter column the file lacks is the filter's error, named with its position.
+std::vector<std::string> DecodedColumns(const std::vector<std::string>& asked,
+                                        const std::string& where,
+                                        const parquet::ParquetFileReader& file) {
+  if (where.empty() || asked.empty()) return asked;
+  std::vector<std::string> decoded = asked;
+  const parquet::ParquetSchema& schema = file.footer().schema;
+  for (const PredicateColumn& c : ColumnsOf(ParsePredicate(where))) {
+    if (std::find(decoded.begin(), decoded.end(), c.name) != decoded.end()) continue;
+    const auto& top = schema.top_level_names();
+    if (schema.FindColumn(c.name) < 0 && std::find(top.begin(), top.end(), c.name) == top.end()) {
+      throw InvalidArgument("unknown column '{}' at position {}", c.name, c.position)
+          .With("where", where)
+          .With("columns", fmt::format("{}", fmt::join(top, ", ")));
+    }
+    decoded.push_back(c.name);
+  }
+  return decoded;
+}
+
+}  // namespace
+
+void TableScan::BindWhere(const std::string& where, const Schema& read_schema) {
+  where_ = where;
+  if (where.empty()) return;
+  try {
+    predicate_ = Predicate::Bind(ParsePredicate(where), read_schema);
+  } catch (Error& e) {
+    e.With("where", where);
+    throw;
+  }
+}
+
 std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths,
-                                           std::vector<std::string> columns) {
+                                           std::vector<std::string> columns,
+                                           const std::string& where) {
   if (paths.empty()) throw InvalidArgument("no input files");
   std::shared_ptr<TableScan> scan(new TableScan());
-  scan->columns_ = std::move(columns);
-  parquet::ParquetReadOptions options;
-  options.columns = scan->columns_;
+  parquet::ParquetReadOptions asked;
+  asked.columns = std::move(columns);
   for (size_t f = 0; f < paths.size(); ++f) {
     auto reader = parquet::ParquetFileReader::Open(paths[f]);
-    std::shared_ptr<const Schema> schema = reader->ReadSchema(options);
+    if (f == 0) scan->columns_ = DecodedColumns(asked.columns, where, *reader);
+    parquet::ParquetReadOptions decoded;
+    decoded.columns = scan->columns_;
+    std::shared_ptr<const Schema> schema = reader->ReadSchema(decoded);
     if (scan->schema_ == nullptr) {
-      scan->schema_ = schema;
-    } else if (!(*schema == *scan->schema_)) {
+      scan->schema_ = reader->ReadSchema(asked);
+      scan->BindWhere(where, *schema);
+      scan->first_schema_ = schema;
+    } else if (!(*schema == *scan->first_schema_)) {
       throw InvalidData("input files have different schemas")
           .With("file", paths[f])
           .With("first_file", paths[0])
           .With("schema", schema->ToString())
-          .With("first_schema", scan->schema_->ToString());
+          .With("first_schema", scan->first_schema_->ToString());
     }
+    scan->predicate_leaves_ = reader->ResolveColumns(scan->columns_);
     for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
       const auto& group = reader->footer().metadata.row_groups[static_cast<size_t>(rg)];
+      ++scan->pruned_.row_groups;
+      if (!scan->RowGroupMayMatch(*reader, rg)) {
+        ++scan->pruned_.row_groups_skipped;
+        scan->pruned_.rows_skipped += group.num_rows;
+        continue;
+      }
       ScanUnit unit{static_cast<int>(scan->units_.size()), static_cast<int>(f), rg, group.num_rows};
       scan->num_rows_ += group.num_rows;
       scan->data_bytes_ += group.total_byte_size;
@@ -33,6 +87,35 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
     scan->files_.push_back(std::move(reader));
   }
   return scan;
+}
+
+bool TableScan::RowGroupMayMatch(const parquet::ParquetFileReader& file, int row_group) const {
+  if (predicate_ == nullptr) return true;
+  return predicate_->MayMatch([&](int column) {
+    return ParquetColumnStatistics(file.footer(), row_group,
+                                   predicate_leaves_[static_cast<size_t>(column)],
+                                   first_schema_->field(column).type);
+  });
+}
+
+std::optional<RecordBatch> TableScan::FilterBatch(const RecordBatch& batch) const {
+  if (predicate_ == nullptr) return batch;
+  RecordBatch passed = predicate_->Filter(batch);
+  rows_read_.fetch_add(batch.num_rows(), std::memory_order_relaxed);
+  rows_passed_.fetch_add(passed.num_rows(), std::memory_order_relaxed);
+  if (passed.num_rows() == 0) return std::nullopt;
+  if (passed.num_columns() == schema_->num_fields()) return passed;
+  // Drop the columns only the filter read (they follow the asked-for ones).
+  std::vector<Array> kept(passed.columns().begin(),
+                          passed.columns().begin() + schema_->num_fields());
+  return RecordBatch::Make(schema_, std::move(kept), passed.num_rows());
+}
+
+ScanFilterStats TableScan::filter_stats() const {
+  ScanFilterStats stats = pruned_;
+  stats.rows_read = rows_read_.load(std::memory_order_relaxed);
+  stats.rows_passed = rows_passed_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 std::shared_ptr<TableScan> TableScan::FromBatches(std::shared_ptr<const Schema> schema,
@@ -53,10 +136,13 @@ std::shared_ptr<TableScan> TableScan::FromBatches(std::shared_ptr<const Schema> 
 }
 
 std::shared_ptr<TableScan> TableScan::OpenCsv(const std::vector<std::string>& patterns,
-                                              csv::CsvReadOptions options) {
+                                              csv::CsvReadOptions options,
+                                              const std::string& where) {
   std::shared_ptr<TableScan> scan(new TableScan());
   scan->csv_ = csv::CsvReader::Open(fs::LocalFileSystem(), patterns, std::move(options));
   scan->schema_ = scan->csv_->schema();
+  scan->first_schema_ = scan->schema_;
+  scan->BindWhere(where, *scan->schema_);
   for (int f = 0; f < scan->csv_->num_files(); ++f) {
     // Rows are unknown until parsed; the file size stands in for the data's size.
     scan->units_.push_back(ScanUnit{f, f, 0, 0});
@@ -99,8 +185,10 @@ void TableScan::Parse(ScanPiece& piece,
   }
   int64_t position = piece.position;
   for (RecordBatch& b : csv_->ParseChunk(*piece.chunk)) {
-    const int64_t rows = b.num_rows();
-    emit(std::move(b), position);
+    std::optional<RecordBatch> passed = FilterBatch(b);
+    if (!passed) continue;
+    const int64_t rows = passed->num_rows();
+    emit(std::move(*passed), position);
     position += rows;
   }
 }
@@ -117,7 +205,13 @@ std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
   parquet::ParquetReadOptions options;
   options.columns = columns_;
   options.row_groups = {unit.row_group};
-  return files_[static_cast<size_t>(unit.file)]->ReadAll(options);
+  std::vector<RecordBatch> batches = files_[static_cast<size_t>(unit.file)]->ReadAll(options);
+  if (predicate_ == nullptr) return batches;
+  std::vector<RecordBatch> passed;
+  for (const RecordBatch& b : batches) {
+    if (std::optional<RecordBatch> p = FilterBatch(b)) passed.push_back(std::move(*p));
+  }
+  return passed;
 }
 
 }  // namespace sluice

@@ -7,12 +7,20 @@
 //
 // An in-memory table (FromBatches) has one unit per batch.
 //
+// A row filter (`where`, predicate_parser.h syntax) is pushed into the scan: at Open, Parquet row
+// groups whose footer statistics prove that no row passes are left out of units(); every batch a
+// unit yields (Parquet batches, and CSV batches as each chunk is parsed) holds only passing rows,
+// so every consumer sees the filtered table. Columns the filter reads but the caller did not ask
+// for are decoded, used and dropped. Positions count passing rows, so re-reading a unit gives
+// every row the same position again.
+//
 // A unit's position (file, row group) orders the input: rows of unit u come before those of
 // unit u + 1, which is the stream order that first() and last() follow.
 //
 // Thread safety: after Open, Read may be called from any number of threads at once.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +30,7 @@
 
 #include "sluice/io/csv/csv_reader.h"
 #include "sluice/io/parquet/file_reader.h"
+#include "sluice/ops/predicate.h"
 #include "sluice/table/record_batch.h"
 
 namespace sluice {
@@ -44,17 +53,30 @@ struct ScanPiece {
 };
 int64_t ByteSize(const ScanPiece& piece);
 
+// What the row filter did, for summaries and reports.
+struct ScanFilterStats {
+  int64_t row_groups = 0;          // Parquet row groups in the files
+  int64_t row_groups_skipped = 0;  // proven empty by their statistics
+  int64_t rows_skipped = 0;        // in those row groups
+  int64_t rows_read = 0;           // rows the filter evaluated so far
+  int64_t rows_passed = 0;         // of those, rows that passed
+};
+
 class TableScan {
  public:
-  // paths: Parquet files (read in this order). columns: empty for all. NotFound for a missing
-  // file or column, InvalidData for a schema that differs from the first file's.
+  // paths: Parquet files (read in this order). columns: empty for all. where: a row filter, or
+  // "" for none. NotFound for a missing file or column, InvalidData for a schema that differs
+  // from the first file's, InvalidArgument for a filter that does not parse or bind (context
+  // "where": its text).
   static std::shared_ptr<TableScan> Open(const std::vector<std::string>& paths,
-                                         std::vector<std::string> columns = {});
-  // A table already in memory: each batch is one unit (InvalidArgument for a batch of another
-  // schema).
+                                         std::vector<std::string> columns = {},
+                                         const std::string& where = "");
   // CSV files (paths, globs or directories) with one header, as io/csv reads them.
   static std::shared_ptr<TableScan> OpenCsv(const std::vector<std::string>& patterns,
-                                            csv::CsvReadOptions options = {});
+                                            csv::CsvReadOptions options = {},
+                                            const std::string& where = "");
+  // A table already in memory: each batch is one unit (InvalidArgument for a batch of another
+  // schema).
   static std::shared_ptr<TableScan> FromBatches(std::shared_ptr<const Schema> schema,
                                                 std::vector<RecordBatch> batches);
 
@@ -63,6 +85,11 @@ class TableScan {
   int64_t num_rows() const { return num_rows_; }
   // Uncompressed bytes of the units' column data (the footers' figure), for sizing work.
   int64_t data_bytes() const { return data_bytes_; }
+
+  // The row filter's text ("" for none) and what it has done so far.
+  const std::string& where() const { return where_; }
+
+  ScanFilterStats filter_stats() const;
 
   // Reads one unit, handing over its pieces in stream order as soon as each is read.
   void ReadPieces(const ScanUnit& unit, const std::function<void(ScanPiece)>& emit) const;
@@ -80,12 +107,24 @@ class TableScan {
   static constexpr int kUnitShift = 44;
 
   TableScan() = default;
+  // Binds the filter to the schema batches are read in; InvalidArgument with context.
+  void BindWhere(const std::string& where, const Schema& read_schema);
+  bool RowGroupMayMatch(const parquet::ParquetFileReader& file, int row_group) const;
+  // The batch's passing rows in the output schema; nullopt when none pass.
+  std::optional<RecordBatch> FilterBatch(const RecordBatch& batch) const;
 
   std::vector<std::unique_ptr<parquet::ParquetFileReader>> files_;
   std::vector<RecordBatch> batches_;     // FromBatches: unit i is batches_[i]
   std::shared_ptr<csv::CsvReader> csv_;  // OpenCsv: unit i is file i
-  std::vector<std::string> columns_;
-  std::shared_ptr<const Schema> schema_;
+  std::vector<std::string> columns_;            // the columns decoded: asked for, then the filter's
+  std::shared_ptr<const Schema> schema_;        // the columns asked for
+  std::shared_ptr<const Schema> first_schema_;  // the decoded columns, as the first file has them
+  std::string where_;
+  std::shared_ptr<const Predicate> predicate_;  // bound to the decoded columns
+  std::vector<int> predicate_leaves_;           // Parquet: decoded column -> leaf index
+  ScanFilterStats pruned_;                      // row group counts, set by Open
+  mutable std::atomic<int64_t> rows_read_{0};
+  mutable std::atomic<int64_t> rows_passed_{0};
   std::vector<ScanUnit> units_;
   int64_t num_rows_ = 0;
   int64_t data_bytes_ = 0;

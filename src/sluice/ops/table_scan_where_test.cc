@@ -1,0 +1,135 @@
+// TableScan with a row filter: row groups skipped by their statistics (counted), every batch
+// filtered, filter-only columns dropped, CSV batches filtered as they are parsed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sluice/base/error.h"
+#include "sluice/io/parquet/file_writer.h"
+#include "sluice/ops/table_scan.h"
+#include "sluice/table/builder.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TableScanWhereTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sluice_scan_where_" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+    path_ = (dir_ / "t.parquet").string();
+    // 10 row groups of 1,000 rows: id ascending, v = id % 7, s null in the first row group only.
+    auto schema = std::make_shared<const Schema>(std::vector<Field>{
+        {"id", DataType::Int64()}, {"v", DataType::Int32()}, {"s", DataType::String()}});
+    parquet::ParquetWriteOptions options;
+    options.row_group_rows = 1000;
+    auto writer = parquet::ParquetWriter::Open(path_, schema, options);
+    FixedWidthBuilder<int64_t> id;
+    FixedWidthBuilder<int32_t> v;
+    BinaryBuilder s;
+    for (int64_t r = 0; r < 10000; ++r) {
+      id.Append(r);
+      v.Append(static_cast<int32_t>(r % 7));
+      r < 1000 && r % 2 == 0 ? s.AppendNull() : s.Append("k" + std::to_string(r / 1000));
+    }
+    writer->Write(RecordBatch::Make(schema, {id.Finish(), v.Finish(), s.Finish()}));
+    writer->Close();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static int64_t CountRows(const TableScan& scan) {
+    int64_t rows = 0;
+    for (const ScanUnit& u : scan.units()) {
+      for (const RecordBatch& b : scan.Read(u)) rows += b.num_rows();
+    }
+    return rows;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(TableScanWhereTest, RowGroupsTheStatisticsRuleOutAreSkippedAndCounted) {
+  auto scan = TableScan::Open({path_}, {}, "id >= 9500 OR id < 10");
+  EXPECT_EQ(scan->units().size(), 2u);
+  EXPECT_EQ(scan->num_rows(), 2000);
+  EXPECT_EQ(CountRows(*scan), 510);
+  const ScanFilterStats stats = scan->filter_stats();
+  EXPECT_EQ(stats.row_groups, 10);
+  EXPECT_EQ(stats.row_groups_skipped, 8);
+  EXPECT_EQ(stats.rows_skipped, 8000);
+  EXPECT_EQ(stats.rows_read, 2000);
+  EXPECT_EQ(stats.rows_passed, 510);
+  EXPECT_EQ(scan->where(), "id >= 9500 OR id < 10");
+}
+
+TEST_F(TableScanWhereTest, NullCountsAndStringRangesSkipToo) {
+  EXPECT_EQ(TableScan::Open({path_}, {}, "s IS NULL")->units().size(), 1u);
+  EXPECT_EQ(TableScan::Open({path_}, {}, "s = 'k3'")->units().size(), 1u);
+  EXPECT_EQ(TableScan::Open({path_}, {}, "s LIKE 'k7%' OR s IN ('k1', 'k2')")->units().size(), 3u);
+  EXPECT_EQ(TableScan::Open({path_}, {}, "v = 3")->units().size(), 10u);
+  EXPECT_EQ(TableScan::Open({path_}, {}, "v > 6")->units().size(), 0u);
+}
+
+TEST_F(TableScanWhereTest, ColumnsOnlyTheFilterReadsAreDecodedUsedAndDropped) {
+  auto scan = TableScan::Open({path_}, {"v"}, "id < 20 AND s IS NOT NULL");
+  ASSERT_EQ(scan->schema()->num_fields(), 1);
+  EXPECT_EQ(scan->schema()->field(0).name, "v");
+  int64_t rows = 0;
+  for (const ScanUnit& u : scan->units()) {
+    scan->ReadPieces(u, [&](ScanPiece piece) {
+      scan->Parse(piece, [&](RecordBatch b, int64_t position) {
+        EXPECT_EQ(b.num_columns(), 1);
+        EXPECT_EQ(position, rows);  // positions count passing rows
+        EXPECT_EQ(b.column(0).Value<int32_t>(0), 1);  // id 1 is the first with an s
+        rows += b.num_rows();
+      });
+    });
+  }
+  EXPECT_EQ(rows, 10);
+}
+
+TEST_F(TableScanWhereTest, BadFiltersNameTheColumnAndTheExpression) {
+  try {
+    TableScan::Open({path_}, {"v"}, "v = 1 AND nope = 2");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(e.message().find("unknown column 'nope' at position 11"), std::string::npos);
+    EXPECT_EQ(e.ContextValue("where"), "v = 1 AND nope = 2");
+    EXPECT_EQ(e.ContextValue("columns"), "id, v, s");
+  }
+  try {
+    TableScan::Open({path_}, {}, "s > 3");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("column 's' (string)"), std::string::npos) << e.what();
+    EXPECT_EQ(e.ContextValue("where"), "s > 3");
+  }
+}
+
+TEST_F(TableScanWhereTest, CsvBatchesAreFilteredAsTheyAreParsed) {
+  const std::string csv = (dir_ / "t.csv").string();
+  {
+    std::ofstream out(csv);
+    out << "id,name,x\n";
+    for (int r = 0; r < 5000; ++r) {
+      out << r << "," << (r % 3 == 0 ? "" : "n" + std::to_string(r % 10)) << "," << r * 0.5
+          << "\n";
+    }
+  }
+  auto scan = TableScan::OpenCsv({csv}, {}, "x >= 100 AND name LIKE 'n1%'");
+  // x >= 100 is r >= 200; name n1 is r % 10 == 1 (never a multiple of 3 apart from 1 in 3 of them)
+  int64_t expected = 0;
+  for (int r = 200; r < 5000; ++r) expected += r % 10 == 1 && r % 3 != 0;
+  EXPECT_EQ(CountRows(*scan), expected);
+  EXPECT_EQ(scan->filter_stats().rows_read, 5000);
+  EXPECT_EQ(scan->filter_stats().rows_passed, expected);
+}
+
+}  // namespace
+}  // namespace sluice
