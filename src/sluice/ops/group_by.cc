@@ -49,6 +49,19 @@ std::shared_ptr<const Schema> GroupByOutputSchema(const Schema& input, const Gro
   return std::make_shared<const Schema>(HashAggregation(input, spec).output_schema());
 }
 
+std::vector<std::string> DictionaryKeyColumns(const GroupBySpec& spec) {
+  if (spec.keys.size() > 3) return {};
+  std::vector<std::string> keys;
+  for (const std::string& key : spec.keys) {
+    const bool read =
+        std::any_of(spec.aggregates.begin(), spec.aggregates.end(), [&](const auto& a) {
+          return std::find(a.columns.begin(), a.columns.end(), key) != a.columns.end();
+        });
+    if (!read) keys.push_back(key);
+  }
+  return keys;
+}
+
 GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                          const GroupByOptions& options) {
   std::vector<RecordBatch> batches;

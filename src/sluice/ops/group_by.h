@@ -117,6 +117,11 @@ using GroupBySink = std::function<void(RecordBatch)>;
 // RunGroupBy for an unknown column or a bad aggregate.
 std::shared_ptr<const Schema> GroupByOutputSchema(const Schema& input, const GroupBySpec& spec);
 
+// The key columns worth reading as dictionary arrays (TableScan::KeepDictionaries): keys no
+// aggregate reads, when there are at most three (more keys' dictionaries multiply past what
+// the dictionary index serves, and decoding them later costs more than decoding them at once).
+std::vector<std::string> DictionaryKeyColumns(const GroupBySpec& spec);
+
 // Hands the output to `sink`; result.batches stays empty.
 GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
                          const GroupByOptions& options, const GroupBySink& sink);

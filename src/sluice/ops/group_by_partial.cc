@@ -2,6 +2,7 @@
 
 #include "sluice/table/builder.h"
 #include "sluice/table/concat.h"
+#include "sluice/table/dictionary.h"
 #include "sluice/table/take.h"
 
 namespace sluice {
@@ -112,6 +113,11 @@ void GroupByPartial::ConsumeSlice(const RecordBatch& batch, int64_t position) {
     }
     // The budget cannot take new groups: the partial keeps the ones it has.
     mode_ = Mode::kFrozen;
+  }
+  // Rows passed on or buffered for a spill hold values, not a column chunk's dictionary indices.
+  if (HasDictionaries(batch)) {
+    ConsumeSlice(DecodeDictionaries(batch), position);
+    return;
   }
   if (mode_ == Mode::kPartitioning) {
     // The rows passed on hold the columns the query reads of the batch.

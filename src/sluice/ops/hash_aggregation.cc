@@ -4,6 +4,7 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/table/dictionary.h"
 #include "sluice/table/take.h"
 #include "sluice/table/xxhash64.h"
 
@@ -21,6 +22,20 @@ std::vector<DataType> KeyTypes(const Schema& input, const std::vector<std::strin
   for (const std::string& k : keys)
     types.push_back(input.field(ResolveColumn(input, k, "group keys")).type);
   return types;
+}
+
+// An aggregate's input columns; a dictionary-encoded one (a key column kept encoded that an
+// aggregate reads too) decoded into `decoded`.
+void GatherInputs(const RecordBatch& batch, const std::vector<int>& columns,
+                  std::vector<const Array*>& inputs, std::vector<Array>& decoded) {
+  inputs.clear();
+  decoded.clear();
+  decoded.reserve(columns.size());  // the pointers stay valid
+  for (int c : columns) {
+    const Array& input = batch.column(c);
+    if (input.is_dictionary()) decoded.push_back(DecodeDictionary(input));
+    inputs.push_back(input.is_dictionary() ? &decoded.back() : &input);
+  }
 }
 
 }  // namespace
@@ -112,9 +127,23 @@ void HashAggregation::HashKeys(const RecordBatch& batch, std::span<uint64_t> out
   std::copy(hashes_.begin(), hashes_.end(), out.begin());
 }
 
-void HashAggregation::EncodeKeys(const RecordBatch& batch) {
+void HashAggregation::GatherKeys(const RecordBatch& batch, bool keep_dictionaries) {
   key_arrays_.clear();
-  for (int c : key_columns_) key_arrays_.push_back(&batch.column(c));
+  decoded_keys_.clear();
+  decoded_keys_.reserve(key_columns_.size());  // the pointers below stay valid
+  for (int c : key_columns_) {
+    const Array& key = batch.column(c);
+    if (key.is_dictionary() && !keep_dictionaries) {
+      decoded_keys_.push_back(DecodeDictionary(key));
+      key_arrays_.push_back(&decoded_keys_.back());
+    } else {
+      key_arrays_.push_back(&key);
+    }
+  }
+}
+
+void HashAggregation::EncodeKeys(const RecordBatch& batch) {
+  GatherKeys(batch, /*keep_dictionaries=*/false);
   EncodeKeys(key_arrays_);
 }
 
@@ -122,9 +151,9 @@ void HashAggregation::UpdateAggregators(const RecordBatch& batch, std::span<cons
                                         RowPositions positions) {
   ResizeAggregators();
   std::vector<const Array*> inputs;
+  std::vector<Array> decoded;
   for (size_t a = 0; a < aggregators_.size(); ++a) {
-    inputs.clear();
-    for (int c : aggregate_columns_[a]) inputs.push_back(&batch.column(c));
+    GatherInputs(batch, aggregate_columns_[a], inputs, decoded);
     aggregators_[a]->Update(inputs, groups, positions);
   }
 }
@@ -144,8 +173,12 @@ void HashAggregation::Consume(const RecordBatch& batch, RowPositions positions) 
 
 void HashAggregation::FindGroups(const RecordBatch& batch) {
   const int64_t rows = batch.num_rows();
-  key_arrays_.clear();
-  for (int c : key_columns_) key_arrays_.push_back(&batch.column(c));
+  GatherKeys(batch, /*keep_dictionaries=*/true);
+  if (DictionaryKeyIndex::Serves(key_arrays_)) {
+    FindGroupsByDictionary();
+    return;
+  }
+  GatherKeys(batch, /*keep_dictionaries=*/false);
   const int64_t misses = direct_.Lookup(key_arrays_, groups_);
   if (misses == 0) return;
   if (!direct_.enabled() || 2 * misses > rows) {
@@ -171,6 +204,21 @@ void HashAggregation::FindGroups(const RecordBatch& batch) {
     groups_[static_cast<size_t>(missing_[i])] = g;
     direct_.Record(missing_[i], g);
   }
+}
+
+void HashAggregation::FindGroupsByDictionary() {
+  const std::span<const int64_t> pending = dictionary_.Lookup(key_arrays_, groups_);
+  if (pending.empty()) return;
+  // One row per new code is hashed and encoded, its key's values taken from the dictionaries.
+  taken_keys_.clear();
+  for (const Array* a : key_arrays_) taken_keys_.push_back(DecodeDictionary(Take(*a, pending)));
+  key_arrays_.clear();
+  for (const Array& a : taken_keys_) key_arrays_.push_back(&a);
+  EncodeKeys(key_arrays_);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    dictionary_.Resolve(i, table_.FindOrInsert(hashes_[i], keys_[i]));
+  }
+  dictionary_.Finish(groups_);
 }
 
 void HashAggregation::ConsumeExisting(const RecordBatch& batch, RowPositions positions,
@@ -209,6 +257,8 @@ void HashAggregation::ReleaseScratch() {
   keys_ = {};
   groups_ = {};
   taken_keys_ = {};
+  decoded_keys_ = {};
+  dictionary_ = {};
   missing_ = {};
   present_ = {};
   present_positions_ = {};
@@ -268,7 +318,8 @@ int64_t HashAggregation::ScratchBytes() const {
       (missing_.capacity() + present_.capacity() + present_positions_.capacity()) *
       sizeof(int64_t));
   for (const Array& a : taken_keys_) bytes += sluice::ByteSize(a);
-  return bytes;
+  for (const Array& a : decoded_keys_) bytes += sluice::ByteSize(a);
+  return bytes + dictionary_.ByteSize();
 }
 
 int64_t HashAggregation::ScratchGrowthBound(int64_t rows, int64_t key_bytes) const {
@@ -280,9 +331,10 @@ int64_t HashAggregation::ScratchGrowthBound(int64_t rows, int64_t key_bytes) con
 int64_t HashAggregation::UpdateGrowthBound(const RecordBatch& batch) const {
   int64_t bytes = 0;
   std::vector<const Array*> inputs;
+  std::vector<Array> decoded;
   for (size_t a = 0; a < aggregators_.size(); ++a) {
-    inputs.clear();
-    for (int c : aggregate_columns_[a]) inputs.push_back(&batch.column(c));
+    GatherInputs(batch, aggregate_columns_[a], inputs, decoded);
+    for (const Array& d : decoded) bytes += sluice::ByteSize(d);
     bytes += aggregators_[a]->UpdateGrowthBound(inputs);
   }
   return bytes;
@@ -295,7 +347,8 @@ int64_t HashAggregation::ConsumeGrowthBound(const RecordBatch& batch) const {
   for (int c : key_columns_) keys.push_back(&batch.column(c));
   const int64_t key_bytes = KeyEncoder::EncodedBytesBound(keys);
   return table_.GrowthBound(rows, key_bytes) + ResizeGrowthBound(num_groups() + rows) +
-         ScratchGrowthBound(rows, key_bytes) + UpdateGrowthBound(batch);
+         ScratchGrowthBound(rows, key_bytes) + dictionary_.LookupBytes(keys) +
+         UpdateGrowthBound(batch);
 }
 
 int64_t HashAggregation::ConsumeExistingGrowthBound(const RecordBatch& batch) const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sluice/ops/aggregate.h"
+#include "sluice/ops/dictionary_key_index.h"
 #include "sluice/ops/direct_key_index.h"
 #include "sluice/ops/group_table.h"
 #include "sluice/ops/key_encoder.h"
@@ -138,9 +139,13 @@ class HashAggregation {
   int64_t ScratchGrowthBound(int64_t rows, int64_t key_bytes) const;
   int64_t ScratchBytes() const;
   int64_t UpdateGrowthBound(const RecordBatch& batch) const;
-  // The group of each row into groups_, inserting new keys: through the direct index where it
-  // hits, the hash table for the rest.
+  // The group of each row into groups_, inserting new keys: through the dictionary or the direct
+  // index where one serves, the hash table for the rest.
   void FindGroups(const RecordBatch& batch);
+  void FindGroupsByDictionary();
+  // The batch's key columns into key_arrays_, dictionary-encoded ones decoded (into
+  // decoded_keys_) unless kept.
+  void GatherKeys(const RecordBatch& batch, bool keep_dictionaries);
   // Hashes and encodes the batch's keys into hashes_ and keys_.
   void EncodeKeys(const RecordBatch& batch);
   void EncodeKeys(std::span<const Array* const> keys);
@@ -152,7 +157,8 @@ class HashAggregation {
   std::shared_ptr<const Schema> output_schema_;
   KeyEncoder encoder_;
   GroupTable table_;
-  DirectKeyIndex direct_;  // in front of table_ for small-integer keys
+  DirectKeyIndex direct_;          // in front of table_ for small-integer keys
+  DictionaryKeyIndex dictionary_;  // in front of table_ for dictionary-encoded keys
   std::vector<std::unique_ptr<Aggregator>> aggregators_;
   int64_t sized_groups_ = 0;
   int64_t group_bytes_ = 0;  // the aggregates' state per group, measured once
@@ -166,6 +172,7 @@ class HashAggregation {
   std::vector<uint32_t> groups_;
   std::vector<const Array*> key_arrays_;
   std::vector<Array> taken_keys_;
+  std::vector<Array> decoded_keys_;
   std::vector<int64_t> missing_;
   std::vector<int64_t> present_;
   std::vector<int64_t> present_positions_;

@@ -80,6 +80,14 @@ int64_t KeyEncoder::EncodedBytesBound(std::span<const Array* const> columns) {
     const int width = FixedWidth(type);
     if (width >= 0) {
       bytes += c->length() * (1 + width);
+    } else if (c->is_dictionary()) {
+      // Every row may be the dictionary's longest value.
+      const Array& d = *c->dictionary();
+      int64_t longest = 0;
+      for (int64_t i = 0; i < d.length(); ++i) {
+        longest = std::max<int64_t>(longest, static_cast<int64_t>(d.BinaryValue(i).size()));
+      }
+      bytes += c->length() * (5 + longest);
     } else if (c->length() > 0) {
       const int32_t* offsets = c->raw_offsets() + c->offset();
       bytes += c->length() * 5 + (offsets[c->length()] - offsets[0]);

@@ -111,6 +111,16 @@ std::optional<RecordBatch> TableScan::FilterBatch(const RecordBatch& batch) cons
   return RecordBatch::Make(schema_, std::move(kept), passed.num_rows());
 }
 
+void TableScan::KeepDictionaries(std::vector<std::string> columns) {
+  // The filter reads values: its columns arrive decoded.
+  if (!where_.empty()) {
+    for (const PredicateColumn& c : ColumnsOf(ParsePredicate(where_))) {
+      columns.erase(std::remove(columns.begin(), columns.end(), c.name), columns.end());
+    }
+  }
+  dictionary_columns_ = std::move(columns);
+}
+
 ScanFilterStats TableScan::filter_stats() const {
   ScanFilterStats stats = pruned_;
   stats.rows_read = rows_read_.load(std::memory_order_relaxed);
@@ -204,6 +214,7 @@ std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
   if (files_.empty()) return {batches_[static_cast<size_t>(unit.index)]};
   parquet::ParquetReadOptions options;
   options.columns = columns_;
+  options.dictionary_columns = dictionary_columns_;
   options.row_groups = {unit.row_group};
   std::vector<RecordBatch> batches = files_[static_cast<size_t>(unit.file)]->ReadAll(options);
   if (predicate_ == nullptr) return batches;

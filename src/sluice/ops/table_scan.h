@@ -89,6 +89,11 @@ class TableScan {
   // The row filter's text ("" for none) and what it has done so far.
   const std::string& where() const { return where_; }
 
+  // Parquet columns whose dictionary-encoded pages arrive as dictionary arrays
+  // (table/dictionary.h), for a consumer that works on the indices (group-by keys). Call before
+  // reading; columns the filter reads stay decoded.
+  void KeepDictionaries(std::vector<std::string> columns);
+
   ScanFilterStats filter_stats() const;
 
   // Reads one unit, handing over its pieces in stream order as soon as each is read.
@@ -116,6 +121,7 @@ class TableScan {
   std::vector<std::unique_ptr<parquet::ParquetFileReader>> files_;
   std::vector<RecordBatch> batches_;     // FromBatches: unit i is batches_[i]
   std::shared_ptr<csv::CsvReader> csv_;  // OpenCsv: unit i is file i
+  std::vector<std::string> dictionary_columns_;
   std::vector<std::string> columns_;            // the columns decoded: asked for, then the filter's
   std::shared_ptr<const Schema> schema_;        // the columns asked for
   std::shared_ptr<const Schema> first_schema_;  // the decoded columns, as the first file has them

@@ -51,10 +51,15 @@ Array DecodeDictionary(const Array& array, Allocator* allocator) {
   return Array::Make(values.type(), length, std::move(buffers), array.null_count());
 }
 
+bool HasDictionaries(const RecordBatch& batch) {
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    if (batch.column(c).is_dictionary()) return true;
+  }
+  return false;
+}
+
 RecordBatch DecodeDictionaries(const RecordBatch& batch) {
-  bool any = false;
-  for (int c = 0; c < batch.num_columns(); ++c) any = any || batch.column(c).is_dictionary();
-  if (!any) return batch;
+  if (!HasDictionaries(batch)) return batch;
   std::vector<Array> columns;
   columns.reserve(static_cast<size_t>(batch.num_columns()));
   for (int c = 0; c < batch.num_columns(); ++c)

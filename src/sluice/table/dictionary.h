@@ -17,6 +17,7 @@ Array DictionaryIndices(const Array& array);
 // The values a dictionary-encoded array stands for, in fresh buffers; any other array as it is.
 Array DecodeDictionary(const Array& array, Allocator* allocator = Allocator::Default());
 
+bool HasDictionaries(const RecordBatch& batch);
 // The batch with every dictionary-encoded column decoded (the batch itself when none is).
 RecordBatch DecodeDictionaries(const RecordBatch& batch);
 

@@ -1,0 +1,99 @@
+#include "sluice/ops/dictionary_key_index.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+#include "sluice/table/builder.h"
+#include "sluice/table/dictionary.h"
+
+namespace sluice {
+namespace {
+
+std::shared_ptr<const Array> Dictionary(int size, const std::string& prefix) {
+  BinaryBuilder b;
+  for (int i = 0; i < size; ++i) b.Append(prefix + std::to_string(i));
+  return std::make_shared<const Array>(b.Finish());
+}
+
+Array Encoded(const std::vector<int32_t>& indices, std::shared_ptr<const Array> dictionary) {
+  FixedWidthBuilder<int32_t> b;
+  for (int32_t i : indices) {
+    if (i < 0) {
+      b.AppendNull();
+    } else {
+      b.Append(i);
+    }
+  }
+  return Array::MakeDictionary(b.Finish(), std::move(dictionary));
+}
+
+// Groups the rows through the index, with a map of decoded key strings standing in for the hash
+// table, and checks that equal keys (nulls included) get equal groups and others differ.
+void CheckGroups(DictionaryKeyIndex& index, const std::vector<const Array*>& keys,
+                 std::map<std::string, uint32_t>& table, int64_t* pending_rows) {
+  const int64_t rows = keys[0]->length();
+  std::vector<Array> values;
+  for (const Array* k : keys) values.push_back(DecodeDictionary(*k));
+  auto key_of = [&](int64_t r) {
+    std::string key;
+    for (const Array& v : values)
+      key += v.IsNull(r) ? "<null>|" : std::string(v.BinaryValue(r)) + "|";
+    return key;
+  };
+  std::vector<uint32_t> groups(static_cast<size_t>(rows));
+  std::span<const int64_t> pending = index.Lookup(keys, groups);
+  *pending_rows += static_cast<int64_t>(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    auto [it, added] = table.emplace(key_of(pending[i]), static_cast<uint32_t>(table.size()));
+    index.Resolve(i, it->second);
+  }
+  index.Finish(groups);
+  for (int64_t r = 0; r < rows; ++r) {
+    ASSERT_TRUE(table.contains(key_of(r))) << "row " << r;
+    EXPECT_EQ(groups[static_cast<size_t>(r)], table.at(key_of(r))) << "row " << r;
+  }
+}
+
+TEST(DictionaryKeyIndexTest, GroupsTwoColumnsWithNullsAcrossChunks) {
+  std::mt19937 rng(7);
+  DictionaryKeyIndex index;
+  std::map<std::string, uint32_t> table;
+  int64_t pending = 0;
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    // Each chunk has its own dictionaries, in another order than the last one's.
+    auto a = Dictionary(5 + chunk, chunk % 2 ? "x" : "y");
+    auto b = Dictionary(3, "z");
+    for (int batch = 0; batch < 2; ++batch) {
+      std::vector<int32_t> ia, ib;
+      for (int r = 0; r < 500; ++r) {
+        ia.push_back(rng() % 10 == 0 ? -1 : static_cast<int32_t>(rng() % (5 + chunk)));
+        ib.push_back(static_cast<int32_t>(rng() % 3));
+      }
+      Array ka = Encoded(ia, a), kb = Encoded(ib, b);
+      std::vector<const Array*> keys = {&ka, &kb};
+      ASSERT_TRUE(DictionaryKeyIndex::Serves(keys));
+      CheckGroups(index, keys, table, &pending);
+    }
+  }
+  // One pending row per code per chunk at most: the second batch of a chunk finds them all.
+  EXPECT_LE(pending, (6 + 7 + 8) * 4);
+}
+
+TEST(DictionaryKeyIndexTest, ServesOnlyDictionariesOfFewCodes) {
+  Array small = Encoded({0, 1}, Dictionary(2, "a"));
+  Array big = Encoded({0, 1}, Dictionary(70000, "b"));
+  FixedWidthBuilder<int32_t> plain_builder;
+  plain_builder.Append(1);
+  plain_builder.Append(2);
+  Array plain = plain_builder.Finish();
+  EXPECT_TRUE(DictionaryKeyIndex::Serves(std::vector<const Array*>{&small}));
+  EXPECT_FALSE(DictionaryKeyIndex::Serves(std::vector<const Array*>{&big}));
+  EXPECT_FALSE(DictionaryKeyIndex::Serves(std::vector<const Array*>{&small, &plain}));
+  EXPECT_FALSE(DictionaryKeyIndex::Serves(std::vector<const Array*>{}));
+}
+
+}  // namespace
+}  // namespace sluice
