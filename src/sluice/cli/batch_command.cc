@@ -12,6 +12,7 @@
 #include "sluice/base/error.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/cli/where_flag.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/jobs/batch/batched_job.h"
 #include "sluice/jobs/batch/command_chunk_task.h"
@@ -30,6 +31,7 @@ struct BatchFlags {
   double retry_delay = 1;
   int chunks_in_flight = 0;
   std::string ledger;
+  std::string where;
   std::vector<std::string> command;
   JobFlags job;
 };
@@ -80,6 +82,7 @@ int RunBatch(const BatchFlags& flags) {
   RunOptions run = flags.job.ToRunOptions(InstallInterruptHandler());
   run.report_path.clear();  // the batched report (both phases) goes there instead
   std::vector<BatchInput> inputs = ParseInputs(flags.inputs);
+  for (BatchInput& in : inputs) in.where = flags.where;
   std::vector<std::string> names;
   for (const BatchInput& in : inputs) names.push_back(in.name);
   BatchedOptions options;
@@ -147,6 +150,8 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
                    "taken as a path (hive directories such as date=2024-01-01)")
       ->required()
       ->allow_extra_args(false);
+  AddWhereOption(*command, flags->where, "--where",
+                 "input rows (every input's; each must have the columns EXPR names)");
   command->add_option("--by", flags->by, "Grouping columns (comma-separated), in every input")
       ->delimiter(',')
       ->required();

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/where_flag.h"
 #include "sluice/io/csv/csv_text.h"
 #include "sluice/io/parquet/file_reader.h"
+#include "sluice/ops/table_scan.h"
 #include "sluice/table/printer.h"
 
 namespace sluice::cli {
@@ -22,6 +24,7 @@ struct CatOptions {
   std::vector<std::string> columns;
   int64_t limit = -1;
   std::string format = "csv";
+  std::string where;
 };
 
 nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
@@ -58,6 +61,66 @@ nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
   }
 }
 
+// Prints up to `left` rows of the batch; returns how many it printed.
+int64_t PrintRows(const RecordBatch& batch, const std::string& format, int64_t left) {
+  const int64_t rows = std::min(left, batch.num_rows());
+  std::string out;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (format == "csv") {
+      csv::AppendCsvRow(batch, r, out);
+    } else {
+      nlohmann::ordered_json row = nlohmann::ordered_json::object();
+      for (int c = 0; c < batch.num_columns(); ++c) {
+        row[batch.schema().field(c).name] = JsonValue(batch.column(c), r);
+      }
+      out += row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    }
+  }
+  fmt::print("{}", out);
+  return rows;
+}
+
+// The flat columns to print: --columns, or all but the nested ones (named on stderr).
+std::vector<std::string> PrintedColumns(const CatOptions& options,
+                                        const parquet::ParquetFileReader& reader,
+                                        const std::string& file) {
+  if (!options.columns.empty()) return options.columns;
+  std::vector<std::string> columns, skipped;
+  for (const parquet::ColumnDescriptor& column : reader.footer().schema.columns()) {
+    (column.nested ? skipped : columns).push_back(column.DottedPath());
+  }
+  if (!skipped.empty()) {
+    fmt::print(stderr, "sluice cat: {}: skipping nested columns (not supported): {}\n", file,
+               fmt::join(skipped, ", "));
+  }
+  return columns;
+}
+
+// Calls start(schema), then print(batch) for the file's batches until it returns false; with a
+// filter, through a TableScan that skips row groups by their statistics.
+void ForEachBatch(const std::string& file, const std::vector<std::string>& columns,
+                  const std::string& where, const std::function<void(const Schema&)>& start,
+                  const std::function<bool(const RecordBatch&)>& print) {
+  if (!where.empty()) {
+    auto scan = TableScan::Open({file}, columns, where);
+    start(*scan->schema());
+    for (const ScanUnit& unit : scan->units()) {
+      for (const RecordBatch& b : scan->Read(unit)) {
+        if (!print(b)) return;
+      }
+    }
+    return;
+  }
+  auto reader = parquet::ParquetFileReader::Open(file);
+  parquet::ParquetReadOptions read;
+  read.columns = columns;
+  std::unique_ptr<parquet::ParquetBatchReader> batches = reader->ReadBatches(read);
+  start(*batches->schema());
+  while (std::optional<RecordBatch> batch = batches->Next()) {
+    if (!print(*batch)) return;
+  }
+}
+
 int RunCat(const CatOptions& options) {
   if (options.format != "csv" && options.format != "jsonl") {
     throw InvalidArgument("--format must be csv or jsonl, not {}", options.format);
@@ -66,53 +129,26 @@ int RunCat(const CatOptions& options) {
   std::shared_ptr<const Schema> first_schema;
   for (const std::string& file : options.files) {
     if (left == 0) break;
-    auto reader = parquet::ParquetFileReader::Open(file);
-    parquet::ParquetReadOptions read;
-    read.columns = options.columns;
-    if (read.columns.empty()) {
-      // Without --columns, print the flat columns and say which nested ones were left out.
-      std::vector<std::string> skipped;
-      for (const parquet::ColumnDescriptor& column : reader->footer().schema.columns()) {
-        (column.nested ? skipped : read.columns).push_back(column.DottedPath());
-      }
-      if (!skipped.empty()) {
-        fmt::print(stderr, "sluice cat: {}: skipping nested columns (not supported): {}\n", file,
-                   fmt::join(skipped, ", "));
-      }
-      if (read.columns.empty()) continue;
-    }
-    std::unique_ptr<parquet::ParquetBatchReader> batches = reader->ReadBatches(read);
-    const Schema& schema = *batches->schema();
-    if (first_schema == nullptr) {
-      first_schema = batches->schema();
-      if (options.format == "csv") {
-        std::string header;
-        csv::AppendCsvHeader(schema, header);
-        fmt::print("{}", header);
-      }
-    } else if (options.format == "csv" && !(schema == *first_schema)) {
-      throw InvalidArgument("its columns differ from the first file's; cat it separately")
-          .With("file", file);
-    }
-    while (left > 0) {
-      std::optional<RecordBatch> batch = batches->Next();
-      if (!batch) break;
-      int64_t rows = std::min(left, batch->num_rows());
-      std::string out;
-      for (int64_t r = 0; r < rows; ++r) {
+    const std::vector<std::string> columns =
+        PrintedColumns(options, *parquet::ParquetFileReader::Open(file), file);
+    if (columns.empty()) continue;
+    auto start = [&](const Schema& schema) {
+      if (first_schema == nullptr) {
+        first_schema = std::make_shared<const Schema>(schema);
         if (options.format == "csv") {
-          csv::AppendCsvRow(*batch, r, out);
-        } else {
-          nlohmann::ordered_json row = nlohmann::ordered_json::object();
-          for (int c = 0; c < batch->num_columns(); ++c) {
-            row[schema.field(c).name] = JsonValue(batch->column(c), r);
-          }
-          out += row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+          std::string header;
+          csv::AppendCsvHeader(schema, header);
+          fmt::print("{}", header);
         }
+      } else if (options.format == "csv" && !(schema == *first_schema)) {
+        throw InvalidArgument("its columns differ from the first file's; cat it separately")
+            .With("file", file);
       }
-      fmt::print("{}", out);
-      left -= rows;
-    }
+    };
+    ForEachBatch(file, columns, options.where, start, [&](const RecordBatch& batch) {
+      left -= PrintRows(batch, options.format, left);
+      return left > 0;
+    });
   }
   return 0;
 }
@@ -128,6 +164,7 @@ std::function<int()> AddCatCommand(CLI::App& app) {
       ->delimiter(',');
   command->add_option("--limit", options->limit, "Print at most this many rows in all");
   command->add_option("--format", options->format, "csv or jsonl")->capture_default_str();
+  AddWhereOption(*command, options->where, "--where", "rows");
   return [options] { return RunCat(*options); };
 }
 

@@ -9,6 +9,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
+#include "sluice/cli/where_flag.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/table_files.h"
 
@@ -20,12 +21,13 @@ struct DistinctFlags {
   std::vector<std::string> by;
   std::string output;
   std::string delimiter;
+  std::string where;
 };
 
 int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
                        const JobFlags& job) {
   CheckTableOutput(flags.output);
-  auto scan = OpenTableInputs(flags.inputs, flags.delimiter);
+  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, {}, flags.where);
   GroupByOptions options;
   shuffle.Apply(options);
   options.run = job.ToRunOptions(InstallInterruptHandler());
@@ -36,8 +38,7 @@ int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
   GroupByResult result =
       RunDistinct(*scan, flags.by, options, [&writer](RecordBatch batch) { writer->Write(batch); });
   writer->Close();
-  PrintGroupByOutcome("distinct", result, static_cast<int>(scan->units().size()), flags.output,
-                      job.report);
+  PrintGroupByOutcome("distinct", result, *scan, flags.output, job.report);
   return 0;
 }
 
@@ -60,6 +61,7 @@ std::function<int()> AddDistinctCommand(CLI::App& app) {
   command->add_option("-o,--output", flags->output, "Output file (.parquet or .csv)")->required();
   command->add_option("--delimiter", flags->delimiter,
                       "CSV field delimiter (default , or \\t for .tsv)");
+  AddWhereOption(*command, flags->where);
   shuffle->Add(*command);
   job->Add(*command);
   return [flags, shuffle, job] { return RunDistinctCommand(*flags, *shuffle, *job); };

@@ -9,6 +9,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
+#include "sluice/cli/where_flag.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/group_by.h"
 #include "sluice/ops/table_files.h"
@@ -22,6 +23,7 @@ struct GroupByFlags {
   std::string agg;
   std::string output;
   std::string delimiter;
+  std::string where;
   bool page_index = false;
 };
 
@@ -47,7 +49,7 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
   for (const AggregateCall& call : spec.aggregates) {
     columns.insert(columns.end(), call.columns.begin(), call.columns.end());
   }
-  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, columns);
+  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, columns, flags.where);
   // The writer holds its share of the budget; the group-by runs in the rest and hands each
   // batch to the writer as a merge task produces it.
   parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
@@ -57,8 +59,7 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
   GroupByResult result =
       RunGroupBy(*scan, spec, options, [&writer](RecordBatch batch) { writer->Write(batch); });
   writer->Close();
-  PrintGroupByOutcome("groupby", result, static_cast<int>(scan->units().size()), flags.output,
-                      job.report);
+  PrintGroupByOutcome("groupby", result, *scan, flags.output, job.report);
   return 0;
 }
 
@@ -84,6 +85,7 @@ std::function<int()> AddGroupByCommand(CLI::App& app) {
   command->add_option("--agg", flags->agg, "Aggregates, e.g. 'sum(v1), mean(v3) as m, count(*)'")
       ->required();
   command->add_option("-o,--output", flags->output, "Output file (.parquet or .csv)")->required();
+  AddWhereOption(*command, flags->where);
   command->add_flag("--page-index", flags->page_index,
                     "Write a page index (ColumnIndex/OffsetIndex) into Parquet output");
   shuffle->Add(*command);

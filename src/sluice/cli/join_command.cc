@@ -14,6 +14,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
+#include "sluice/cli/where_flag.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/table_files.h"
@@ -31,6 +32,8 @@ struct JoinFlags {
   std::string spill_dir;
   std::string delimiter;
   std::string suffix = "_right";
+  std::string left_where;
+  std::string right_where;
   bool no_skew = false;
 };
 
@@ -50,10 +53,14 @@ JoinSpec SpecOf(const JoinFlags& flags) {
   return spec;
 }
 
-void WriteReport(const std::string& path, const JoinResult& result) {
+void WriteReport(const std::string& path, const JoinResult& result, const TableScan& left,
+                 const TableScan& right) {
   nlohmann::json pipelines = nlohmann::json::array();
   for (const RunReport& r : result.reports) pipelines.push_back(r.ToJson());
-  const nlohmann::json report = {{"join", result.ToJson()}, {"pipelines", std::move(pipelines)}};
+  nlohmann::json report = {{"join", result.ToJson()}, {"pipelines", std::move(pipelines)}};
+  if (!left.where().empty() || !right.where().empty()) {
+    report["where"] = {{"left", WhereReport(left)}, {"right", WhereReport(right)}};
+  }
   const std::string temp = TemporaryPathFor(path);
   std::FILE* f = std::fopen(temp.c_str(), "wb");
   if (f == nullptr) throw IoErrorFromErrno(errno, "create", path);
@@ -78,8 +85,8 @@ int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
   options.run = job.ToRunOptions(InstallInterruptHandler());
   const std::string report_path = options.run.report_path;
   CheckTableOutput(flags.output);
-  auto left = OpenTableInputs({flags.left}, flags.delimiter);
-  auto right = OpenTableInputs({flags.right}, flags.delimiter);
+  auto left = OpenTableInputs({flags.left}, flags.delimiter, {}, flags.left_where);
+  auto right = OpenTableInputs({flags.right}, flags.delimiter, {}, flags.right_where);
   // Resolved first so a bad key fails before the output file is created.
   const JoinPlan plan(*left->schema(), *right->schema(), spec);
   // The writer buffers a row group of its share of the budget; the join runs in the rest.
@@ -88,7 +95,7 @@ int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
   options.sink = [&writer](const RecordBatch& batch) { writer->Write(batch); };
   JoinResult result = RunHashJoin(*left, *right, spec, options);
   writer->Close();
-  if (!report_path.empty()) WriteReport(report_path, result);
+  if (!report_path.empty()) WriteReport(report_path, result, *left, *right);
   double seconds = 0;
   int64_t peak = 0;
   for (const RunReport& r : result.reports) {
@@ -96,6 +103,7 @@ int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
     peak = std::max(peak, r.peak_memory);
   }
   if (!result.reports.empty()) fmt::print("{}", result.reports.back().Summary());
+  fmt::print("{}{}", WhereSummary(*left, "--left-where"), WhereSummary(*right, "--right-where"));
   std::string skew;
   if (!result.skewed_partitions.empty()) {
     skew = fmt::format("; split skewed partitions {}", fmt::join(result.skewed_partitions, ", "));
@@ -153,6 +161,10 @@ std::function<int()> AddJoinCommand(CLI::App& app) {
                     "Do not split partitions more than 5x the median size");
   command->add_option("--delimiter", flags->delimiter,
                       "CSV field delimiter (default , or \\t for .tsv)");
+  AddWhereOption(*command, flags->left_where, "--where,--left-where",
+                 "left table's rows (filtered before the join)");
+  AddWhereOption(*command, flags->right_where, "--right-where",
+                 "right table's rows (filtered before the join)");
   job->Add(*command);
   return [flags, job] { return RunJoinCommand(*flags, *job); };
 }

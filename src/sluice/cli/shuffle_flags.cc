@@ -6,6 +6,7 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
+#include "sluice/cli/where_flag.h"
 #include "sluice/flow/json_file.h"
 #include "sluice/ops/group_by_report.h"
 
@@ -60,8 +61,10 @@ std::pair<int, int> ParsePartitionRange(const std::string& text) {
   }
 }
 
-void PrintGroupByOutcome(const std::string& verb, const GroupByResult& result, int scan_units,
-                         const std::string& output, const std::string& report_path) {
+void PrintGroupByOutcome(const std::string& verb, const GroupByResult& result,
+                         const TableScan& scan, const std::string& output,
+                         const std::string& report_path) {
+  const int scan_units = static_cast<int>(scan.units().size());
   const double seconds = result.scan_report.wall_seconds + result.merge_report.wall_seconds;
   fmt::print("{}", result.scan_report.Summary());
   fmt::print(
@@ -86,7 +89,11 @@ void PrintGroupByOutcome(const std::string& verb, const GroupByResult& result, i
         "per thread\n",
         verb, result.partitioned_rows);
   }
-  if (!report_path.empty()) WriteJsonFile(GroupByReportJson(result), report_path);
+  fmt::print("{}", WhereSummary(scan));
+  if (report_path.empty()) return;
+  nlohmann::json report = GroupByReportJson(result);
+  if (!scan.where().empty()) report["where"] = WhereReport(scan);
+  WriteJsonFile(report, report_path);
 }
 
 }  // namespace sluice::cli

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sluice/ops/group_by.h"
+#include "sluice/ops/table_scan.h"
 
 namespace sluice::cli {
 
@@ -24,9 +25,10 @@ struct ShuffleFlags {
 // "8" or "4..64": InvalidArgument naming --partitions otherwise.
 std::pair<int, int> ParsePartitionRange(const std::string& text);
 
-// Prints the scan's stage table and one summary line; writes the group-by report to
-// report_path when one is given.
-void PrintGroupByOutcome(const std::string& verb, const GroupByResult& result, int scan_units,
-                         const std::string& output, const std::string& report_path);
+// Prints the scan's stage table and one summary line (and the row filter's, where_flag.h);
+// writes the group-by report to report_path when one is given.
+void PrintGroupByOutcome(const std::string& verb, const GroupByResult& result,
+                         const TableScan& scan, const std::string& output,
+                         const std::string& report_path);
 
 }  // namespace sluice::cli

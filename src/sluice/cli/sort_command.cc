@@ -13,9 +13,11 @@
 #include "sluice/base/error.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/cli/where_flag.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/sort/external_sort.h"
+#include "sluice/ops/sort/sort_output.h"
 #include "sluice/ops/sort/top_n.h"
 #include "sluice/ops/table_files.h"
 
@@ -30,6 +32,7 @@ struct SortFlags {
   std::vector<std::string> per;
   std::string spill_dir;
   std::string delimiter;
+  std::string where;
 };
 
 void WriteReport(const std::string& path, const nlohmann::json& report) {
@@ -49,10 +52,12 @@ int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const TableScan
   std::vector<std::string> ranked = flags.per;
   for (const SortKey& k : keys) ranked.push_back(k.column);
   const std::shared_ptr<TableScan> rank_scan =
-      OpenTableInputs(flags.inputs, flags.delimiter, ranked);
+      OpenTableInputs(flags.inputs, flags.delimiter, ranked, flags.where);
   if (rank_scan->schema()->num_fields() < scan.schema()->num_fields()) {
     options.rank_scan = rank_scan.get();
   }
+  // The ranking pass reads every unit, so its scan counts what the filter did.
+  const TableScan& ranking = options.rank_scan != nullptr ? *rank_scan : scan;
   const parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
   auto writer = TableFileWriter::Open(flags.output, scan.schema(), write_options);
   TopNResult result =
@@ -76,10 +81,11 @@ int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const TableScan
                                          {"peak_held_bytes", result.peak_held_bytes},
                                          {"overdrafts", result.overdrafts},
                                          {"seconds", seconds},
+                                         {"where", WhereReport(ranking)},
                                          {"scan", result.scan_report.ToJson()},
                                          {"merge", result.merge_report.ToJson()},
                                          {"gather", result.gather_report.ToJson()}});
-  fmt::print("{}", result.scan_report.Summary());
+  fmt::print("{}{}", result.scan_report.Summary(), WhereSummary(ranking));
   fmt::print(
       "sort: top {} by {} per {}: {} rows into {} groups, {} rows out in {:.2f} s ({} ranking "
       "pass(es), top-N state {}, memory peak {} of {}); wrote {}\n",
@@ -96,7 +102,7 @@ int RunSortCommand(const SortFlags& flags, const JobFlags& job) {
     throw InvalidArgument("--per needs --top N (N >= 1): the rows to keep per group");
   }
   if (flags.top == 0 || flags.top < -1) throw InvalidArgument("--top wants N >= 1");
-  auto scan = OpenTableInputs(flags.inputs, flags.delimiter);
+  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, {}, flags.where);
   ResolveSortKeys(*scan->schema(), keys);
   if (!flags.per.empty()) return RunTopNPerGroup(flags, job, *scan, keys);
 
@@ -106,14 +112,16 @@ int RunSortCommand(const SortFlags& flags, const JobFlags& job) {
   options.spill_dir = flags.spill_dir;
   options.run = job.ToRunOptions(InstallInterruptHandler());
   const parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
-  auto writer = TableFileWriter::Open(flags.output, scan->schema(), write_options);
+  auto writer =
+      SortOutput::Open(flags.output, scan->schema(), write_options, options.run.cpu_threads);
   SortStats stats = SortTable(*scan, options, [&](const RecordBatch& b) { writer->Write(b); });
   writer->Close();
   nlohmann::json report = stats.ToJson();
   report["command"] = "sort";
   report["by"] = FormatSortKeys(keys);
+  if (!flags.where.empty()) report["where"] = WhereReport(*scan);
   WriteReport(job.report, report);
-  fmt::print("{}", stats.scan_report.Summary());
+  fmt::print("{}{}", stats.scan_report.Summary(), WhereSummary(*scan));
   fmt::print(
       "sort: {} rows by {} in {:.2f} s: {} sorted runs, {} spilled ({}), {} intermediate "
       "merges, final merge of {}; sort memory peak {} of {}; wrote {} rows to {}\n",
@@ -147,6 +155,7 @@ std::function<int()> AddSortCommand(CLI::App& app) {
   command->add_option("--top", flags->top, "Keep only the first N rows (of each group with --per)");
   command->add_option("--per", flags->per, "Group columns for --top (comma-separated)")
       ->delimiter(',');
+  AddWhereOption(*command, flags->where);
   command->add_option("--spill-dir", flags->spill_dir,
                       "Where sorted runs spill (a private directory, removed at the end; "
                       "default: the system temp directory)");

@@ -7,6 +7,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/ops/predicate_parser.h"
 #include "sluice/ops/table_files.h"
 
 namespace sluice {
@@ -103,16 +104,35 @@ void CheckInputName(const std::string& name) {
   }
 }
 
+namespace {
+
+// An in-memory input's batches, filtered by its `where` at once (they are in memory already).
+std::vector<RecordBatch> FilterBatches(const BatchInput& input) {
+  if (input.where.empty()) return input.batches;
+  std::shared_ptr<const Predicate> predicate;
+  try {
+    predicate = Predicate::Bind(ParsePredicate(input.where), *input.schema);
+  } catch (Error& e) {
+    e.With("where", input.where);
+    throw;
+  }
+  std::vector<RecordBatch> out;
+  for (const RecordBatch& b : input.batches) out.push_back(predicate->Filter(b));
+  return out;
+}
+
+}  // namespace
+
 std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input) {
   try {
     switch (input.format) {
       case BatchInput::Format::kParquet:
-        return TableScan::Open(ExpandInputPaths(input));
+        return TableScan::Open(ExpandInputPaths(input), {}, input.where);
       case BatchInput::Format::kCsv:
-        return TableScan::OpenCsv(ExpandInputPaths(input), input.csv);
+        return TableScan::OpenCsv(ExpandInputPaths(input), input.csv, input.where);
       case BatchInput::Format::kBatches:
         if (!input.schema) throw InvalidArgument("an in-memory input needs its schema");
-        return TableScan::FromBatches(input.schema, input.batches);
+        return TableScan::FromBatches(input.schema, FilterBatches(input));
     }
   } catch (Error& e) {
     throw std::move(e).With("input", input.name);

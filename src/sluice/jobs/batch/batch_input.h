@@ -24,6 +24,9 @@ struct BatchInput {
   csv::CsvReadOptions csv;         // CSV
   std::shared_ptr<const Schema> schema;
   std::vector<RecordBatch> batches;  // in memory
+  // A row filter (ops/predicate_parser.h syntax), "" for none: only passing rows reach the
+  // chunks; Parquet row groups it rules out by their statistics are not read.
+  std::string where;
 
   static BatchInput Parquet(std::string name, std::vector<std::string> paths);
   static BatchInput Csv(std::string name, std::vector<std::string> paths,
@@ -36,7 +39,8 @@ struct BatchInput {
 };
 
 // InvalidArgument for a bad or duplicate name is checked by the job; this opens the data:
-// NotFound for patterns without matches, InvalidData for files whose schemas differ.
+// NotFound for patterns without matches, InvalidData for files whose schemas differ,
+// InvalidArgument for a `where` that does not parse or bind.
 std::shared_ptr<TableScan> OpenBatchInput(const BatchInput& input);
 
 // What reading one unit of the opened input holds before it hands anything over, an estimate:

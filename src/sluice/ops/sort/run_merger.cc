@@ -100,6 +100,9 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
                   int64_t batch_rows, int64_t limit, const CancellationToken& cancel,
                   const std::function<void(RecordBatch)>& emit) {
   SLUICE_CHECK_GT(batch_rows, 0);
+  // No runs (an empty input, or one a row filter emptied): nothing to merge, and the loser tree
+  // needs at least one cursor.
+  if (in_memory.empty() && streamed.empty()) return 0;
   const int key_column = keyed_schema->num_fields() - 1;
   // The batches output rows point into: the in-memory runs' first (they stay), then each
   // streamed run's current batch and the ones it finished since the last output batch.
