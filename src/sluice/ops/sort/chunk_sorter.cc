@@ -25,7 +25,7 @@ uint64_t Prefix(const uint8_t* key, uint32_t length) {
 }
 
 // memcmp order of the whole keys.
-bool Less(const Entry& a, const Entry& b) {
+inline bool Less(const Entry& a, const Entry& b) {
   if (a.prefix != b.prefix) return a.prefix < b.prefix;
   if (a.length <= 8 || b.length <= 8) return a.length < b.length;
   return CompareSortKeys(std::string_view(reinterpret_cast<const char*>(a.key) + 8, a.length - 8),
@@ -56,9 +56,10 @@ std::vector<RowRef> SortChunkOrder(const std::shared_ptr<const Schema>& keyed_sc
   auto end = entries.end();
   if (limit >= 0 && static_cast<size_t>(limit) < entries.size()) {
     end = entries.begin() + limit;
-    std::nth_element(entries.begin(), end, entries.end(), Less);
+    std::nth_element(entries.begin(), end, entries.end(),
+                     [](const Entry& a, const Entry& b) { return Less(a, b); });
   }
-  std::sort(entries.begin(), end, Less);
+  std::sort(entries.begin(), end, [](const Entry& a, const Entry& b) { return Less(a, b); });
   std::vector<RowRef> order(static_cast<size_t>(end - entries.begin()));
   for (size_t i = 0; i < order.size(); ++i) order[i] = entries[i].ref;
   return order;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "sluice/base/error.h"
 #include "sluice/ops/sort/short_copy.h"
@@ -25,18 +26,26 @@ std::shared_ptr<const Buffer> GatherValidity(std::span<const Array* const> colum
   bool any = false;
   for (const Array* a : columns) any = any || a->null_count() != 0;
   if (!any) return nullptr;
+  // Per source: its bitmap and the bit of its row 0 (null bitmap: all valid).
+  std::vector<const uint8_t*> bits_of(columns.size());
+  std::vector<int64_t> first_bit(columns.size());
+  for (size_t s = 0; s < columns.size(); ++s) {
+    bits_of[s] = columns[s]->null_count() != 0 ? columns[s]->validity() : nullptr;
+    first_bit[s] = columns[s]->offset();
+  }
   const int64_t n = static_cast<int64_t>(rows.size());
   std::unique_ptr<Buffer> bits = NewBuffer(BitmapBytes(n));
   uint8_t* out = bits->mutable_data();
   std::memset(out, 0, static_cast<size_t>(BitmapBytes(n)));
+  int64_t valid = 0;
   for (int64_t i = 0; i < n; ++i) {
     const RowRef& ref = rows[static_cast<size_t>(i)];
-    if (columns[ref.source]->IsValid(ref.row)) {
-      SetBit(out, i);
-    } else {
-      ++*null_count;
-    }
+    const uint8_t* in = bits_of[ref.source];
+    const bool v = in == nullptr || GetBit(in, first_bit[ref.source] + ref.row);
+    out[i >> 3] |= static_cast<uint8_t>(v) << (i & 7);
+    valid += v;
   }
+  *null_count = n - valid;
   if (*null_count == 0) return nullptr;
   return bits;
 }
@@ -46,10 +55,53 @@ std::shared_ptr<const Buffer> GatherFixed(std::span<const Array* const> columns,
                                           std::span<const RowRef> rows) {
   std::unique_ptr<Buffer> values = NewBuffer(static_cast<int64_t>(rows.size() * sizeof(T)));
   T* out = values->mutable_data_as<T>();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    out[i] = columns[rows[i].source]->Value<T>(rows[i].row);
+  // Per source, its row 0 (unaligned reads through memcpy).
+  std::vector<const uint8_t*> base(columns.size());
+  for (size_t s = 0; s < columns.size(); ++s) {
+    base[s] = columns[s]->raw_values() + columns[s]->offset() * static_cast<int64_t>(sizeof(T));
+  }
+  const uint8_t* const* bases = base.data();
+  const size_t n = rows.size();
+  const RowRef* refs = rows.data();
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(&out[i], bases[refs[i].source] + size_t{refs[i].row} * sizeof(T), sizeof(T));
   }
   return values;
+}
+
+Array GatherStrings(const DataType& type, std::span<const Array* const> columns,
+                    std::span<const RowRef> rows, const std::string& name,
+                    std::shared_ptr<const Buffer> validity, int64_t nulls) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  std::vector<const int32_t*> offsets_of(columns.size());
+  std::vector<const uint8_t*> data_of(columns.size());
+  for (size_t s = 0; s < columns.size(); ++s) {
+    offsets_of[s] = columns[s]->raw_offsets() + columns[s]->offset();
+    data_of[s] = columns[s]->raw_data();
+  }
+  std::unique_ptr<Buffer> offsets = NewBuffer((n + 1) * 4);
+  int32_t* offset = offsets->mutable_data_as<int32_t>();
+  // The lengths first (into the offsets), then the bytes.
+  int64_t bytes = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const RowRef& ref = rows[static_cast<size_t>(i)];
+    const int32_t* o = offsets_of[ref.source] + ref.row;
+    const int64_t length = o[1] - o[0];
+    offset[i] = static_cast<int32_t>(bytes);
+    bytes += length;
+    if (bytes > std::numeric_limits<int32_t>::max()) {
+      throw InvalidArgument("a sorted batch's strings exceed 2 GiB").With("column", name);
+    }
+  }
+  offset[n] = static_cast<int32_t>(bytes);
+  std::unique_ptr<Buffer> data = NewBuffer(bytes);
+  uint8_t* out = data->mutable_data();
+  for (int64_t i = 0; i < n; ++i) {
+    const RowRef& ref = rows[static_cast<size_t>(i)];
+    const int32_t* o = offsets_of[ref.source] + ref.row;
+    CopyShort(out + offset[i], data_of[ref.source] + o[0], static_cast<size_t>(o[1] - o[0]));
+  }
+  return Array::Make(type, n, {std::move(validity), std::move(offsets), std::move(data)}, nulls);
 }
 
 Array GatherColumn(const DataType& type, std::span<const Array* const> columns,
@@ -68,27 +120,7 @@ Array GatherColumn(const DataType& type, std::span<const Array* const> columns,
     return Array::Make(type, n, {validity, std::move(bits)}, nulls);
   }
   if (type.layout() == Layout::kVariableBinary) {
-    int64_t bytes = 0;
-    for (const RowRef& ref : rows) {
-      bytes += static_cast<int64_t>(columns[ref.source]->BinaryValue(ref.row).size());
-    }
-    if (bytes > std::numeric_limits<int32_t>::max()) {
-      throw InvalidArgument("a sorted batch's strings exceed 2 GiB").With("column", name);
-    }
-    std::unique_ptr<Buffer> offsets = NewBuffer((n + 1) * 4);
-    std::unique_ptr<Buffer> data = NewBuffer(bytes);
-    int32_t* offset = offsets->mutable_data_as<int32_t>();
-    uint8_t* out = data->mutable_data();
-    int32_t at = 0;
-    offset[0] = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const RowRef& ref = rows[static_cast<size_t>(i)];
-      const std::string_view v = columns[ref.source]->BinaryValue(ref.row);
-      CopyShort(out + at, v.data(), v.size());
-      at += static_cast<int32_t>(v.size());
-      offset[i + 1] = at;
-    }
-    return Array::Make(type, n, {validity, std::move(offsets), std::move(data)}, nulls);
+    return GatherStrings(type, columns, rows, name, std::move(validity), nulls);
   }
   if (type.id() == TypeId::kFixedSizeBinary) {
     const int64_t width = type.byte_width();
@@ -96,7 +128,8 @@ Array GatherColumn(const DataType& type, std::span<const Array* const> columns,
     uint8_t* out = values->mutable_data();
     for (int64_t i = 0; i < n; ++i) {
       const RowRef& ref = rows[static_cast<size_t>(i)];
-      std::memcpy(out + i * width, columns[ref.source]->BinaryValue(ref.row).data(),
+      const Array& in = *columns[ref.source];
+      std::memcpy(out + i * width, in.raw_values() + (in.offset() + ref.row) * width,
                   static_cast<size_t>(width));
     }
     return Array::Make(type, n, {validity, std::move(values)}, nulls);

@@ -1,0 +1,297 @@
+#include "sluice/ops/sort/parallel_parquet_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include "sluice/base/error.h"
+#include "sluice/base/temp_path.h"
+#include "sluice/io/parquet/column_chunk_writer.h"
+#include "sluice/io/parquet/row_group_file_writer.h"
+
+namespace sluice {
+namespace {
+
+constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
+
+// Bytes of column data a batch holds, as ParquetWriter's row-group size target counts them.
+int64_t DataBytes(const RecordBatch& batch) {
+  int64_t bytes = 0;
+  for (const Array& column : batch.columns()) {
+    const DataType& type = column.type();
+    if (type.layout() == Layout::kVariableBinary) {
+      const int32_t* offsets = column.raw_offsets() + column.offset();
+      bytes += offsets[column.length()] - offsets[0] + 4 * column.length();
+    } else if (type.layout() == Layout::kBitmap) {
+      bytes += (column.length() + 7) / 8;
+    } else {
+      bytes += column.length() * type.byte_width();
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
+// One row group being encoded: its batches, then each column's chunk and bytes (encoded as if
+// the chunk began at file offset 0).
+struct ParallelParquetWriter::Group {
+  std::vector<RecordBatch> batches;
+  int64_t rows = 0;
+  std::vector<parquet::ColumnChunk> chunks;
+  std::vector<std::vector<uint8_t>> bytes;
+  int left = 0;              // columns not encoded yet; guarded by the writer's mu_
+  std::exception_ptr error;  // the first column's failure; guarded by the writer's mu_
+};
+
+// What one thread encodes with: buffers reused chunk after chunk, and its own codec.
+struct ParallelParquetWriter::Encoder {
+  parquet::ColumnChunkWriter writer;
+  std::unique_ptr<parquet::Codec> codec;
+};
+
+std::unique_ptr<ParallelParquetWriter> ParallelParquetWriter::Open(
+    const std::string& path, std::shared_ptr<const Schema> schema,
+    const parquet::ParquetWriteOptions& options, int threads) {
+  if (options.row_group_rows <= 0 || options.row_group_bytes <= 0 ||
+      options.column.page_size <= 0) {
+    throw InvalidArgument("row group and page sizes must be positive").With("file", path);
+  }
+  if (options.page_index) {
+    throw InvalidArgument("the parallel writer writes no page index").With("file", path);
+  }
+  std::string temp = TemporaryPathFor(path);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
+  std::unique_ptr<ParallelParquetWriter> writer(new ParallelParquetWriter(
+      path, std::move(temp), fd, std::move(schema), options, std::max(threads, 1)));
+  writer->WriteBytes(kMagic, sizeof(kMagic));
+  return writer;
+}
+
+ParallelParquetWriter::ParallelParquetWriter(std::string path, std::string temp_path, int fd,
+                                             std::shared_ptr<const Schema> schema,
+                                             parquet::ParquetWriteOptions options, int threads)
+    : path_(std::move(path)),
+      temp_path_(std::move(temp_path)),
+      fd_(fd),
+      schema_(std::move(schema)),
+      options_(std::move(options)),
+      group_bytes_(std::max<int64_t>(options_.row_group_bytes / 2, 1)) {
+  try {
+    columns_ = parquet::MakeWriterColumns(*schema_);
+    auto make_encoder = [this] {
+      auto e = std::make_unique<Encoder>();
+      e->codec = parquet::Codec::Make(options_.codec, options_.compression_level);
+      return e;
+    };
+    own_encoder_ = make_encoder();
+    for (int i = 0; i < threads; ++i) encoders_.push_back(make_encoder());
+  } catch (Error& error) {
+    Abandon();
+    throw std::move(error.With("file", path_));
+  } catch (...) {
+    Abandon();
+    throw;
+  }
+  for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+}
+
+ParallelParquetWriter::~ParallelParquetWriter() {
+  StopWorkers();
+  if (!closed_) Abandon();
+}
+
+void ParallelParquetWriter::StopWorkers() noexcept {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+  workers_.clear();
+}
+
+void ParallelParquetWriter::Abandon() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::unlink(temp_path_.c_str());
+  closed_ = true;
+}
+
+void ParallelParquetWriter::WorkerLoop(int index) {
+  Encoder& encoder = *encoders_[static_cast<size_t>(index)];
+  std::unique_lock lock(mu_);
+  while (true) {
+    work_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+    if (stop_) return;
+    std::function<void(Encoder&)> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job(encoder);
+    lock.lock();
+  }
+}
+
+void ParallelParquetWriter::RunColumn(Group& group, int column, Encoder& encoder) {
+  std::exception_ptr error;
+  try {
+    std::vector<Array> pieces;
+    pieces.reserve(group.batches.size());
+    for (const RecordBatch& b : group.batches) pieces.push_back(b.column(column));
+    const size_t c = static_cast<size_t>(column);
+    try {
+      group.chunks[c] = encoder.writer.Write(columns_[c], pieces, options_.column, *encoder.codec,
+                                             0, &group.bytes[c]);
+    } catch (Error& e) {
+      throw std::move(e.With("column", columns_[c].element.name).With("file", path_));
+    }
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (error && !group.error) group.error = error;
+    --group.left;
+  }
+  done_.notify_all();
+}
+
+void ParallelParquetWriter::WriteBytes(const uint8_t* data, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd_, data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw IoErrorFromErrno(errno, "write", temp_path_);
+    }
+    done += static_cast<size_t>(n);
+  }
+  offset_ += static_cast<int64_t>(size);
+}
+
+void ParallelParquetWriter::Write(const RecordBatch& batch) {
+  if (closed_) throw InvalidArgument("write after close").With("file", path_);
+  if (!(batch.schema() == *schema_)) {
+    throw InvalidArgument("the batch's schema differs from the file's:\n{}\nvs\n{}",
+                          batch.schema().ToString(), schema_->ToString())
+        .With("file", path_);
+  }
+  int64_t offset = 0;
+  while (offset < batch.num_rows()) {
+    const int64_t rows =
+        std::min(batch.num_rows() - offset, options_.row_group_rows - pending_rows_);
+    RecordBatch piece = batch.Slice(offset, rows);
+    pending_bytes_ += DataBytes(piece);
+    pending_rows_ += rows;
+    pending_.push_back(std::move(piece));
+    offset += rows;
+    if (pending_rows_ >= options_.row_group_rows || pending_bytes_ >= group_bytes_) Submit();
+  }
+}
+
+void ParallelParquetWriter::Submit() {
+  Drain();
+  if (pending_rows_ == 0) return;
+  auto group = std::make_shared<Group>();
+  group->batches = std::move(pending_);
+  group->rows = pending_rows_;
+  pending_.clear();
+  pending_rows_ = 0;
+  pending_bytes_ = 0;
+  const int n = static_cast<int>(columns_.size());
+  group->chunks.resize(static_cast<size_t>(n));
+  group->bytes.resize(static_cast<size_t>(n));
+  group->left = n;
+  encoding_ = group;
+  {
+    std::lock_guard lock(mu_);
+    for (int c = 0; c < n; ++c) {
+      jobs_.push_back([this, group, c](Encoder& e) { RunColumn(*group, c, e); });
+    }
+  }
+  work_.notify_all();
+}
+
+void ParallelParquetWriter::Drain() {
+  if (!encoding_) return;
+  std::shared_ptr<Group> group = std::move(encoding_);
+  encoding_.reset();
+  {
+    std::unique_lock lock(mu_);
+    while (group->left > 0) {
+      if (!jobs_.empty()) {
+        // Help rather than wait: the workers may be busy or descheduled.
+        std::function<void(Encoder&)> job = std::move(jobs_.front());
+        jobs_.pop_front();
+        lock.unlock();
+        job(*own_encoder_);
+        lock.lock();
+        continue;
+      }
+      done_.wait(lock);
+    }
+    if (group->error) std::rethrow_exception(group->error);
+  }
+  parquet::RowGroup row_group;
+  row_group.num_rows = group->rows;
+  row_group.file_offset = offset_;
+  int64_t compressed = 0;
+  for (size_t c = 0; c < group->chunks.size(); ++c) {
+    parquet::ColumnChunk& chunk = group->chunks[c];
+    parquet::ShiftColumnChunkOffsets(&chunk, offset_);
+    WriteBytes(group->bytes[c].data(), group->bytes[c].size());
+    std::vector<uint8_t>().swap(group->bytes[c]);
+    row_group.total_byte_size += chunk.meta_data->total_uncompressed_size;
+    compressed += chunk.meta_data->total_compressed_size;
+    row_group.columns.push_back(std::move(chunk));
+  }
+  row_group.total_compressed_size = compressed;
+  row_group.ordinal = static_cast<int16_t>(row_groups_.size());
+  row_groups_.push_back(std::move(row_group));
+  rows_written_ += group->rows;
+}
+
+void ParallelParquetWriter::Close() {
+  if (closed_) throw InvalidArgument("close after close").With("file", path_);
+  try {
+    Submit();
+    Drain();
+    StopWorkers();
+    parquet::FileMetaData metadata;
+    metadata.version = 2;
+    metadata.schema = parquet::MakeSchemaElements(columns_);
+    metadata.num_rows = rows_written_;
+    metadata.row_groups = std::move(row_groups_);
+    metadata.key_value_metadata = options_.key_value_metadata;
+    metadata.created_by = "sluice";
+    metadata.column_orders.assign(columns_.size(), parquet::ColumnOrder::kTypeDefinedOrder);
+    std::vector<uint8_t> footer;
+    parquet::EncodeFileMetaData(metadata, &footer);
+    const uint32_t length = static_cast<uint32_t>(footer.size());
+    for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(length >> (8 * i)));
+    footer.insert(footer.end(), kMagic, kMagic + 4);
+    WriteBytes(footer.data(), footer.size());
+    if (options_.sync && ::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_path_);
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      throw IoErrorFromErrno(errno, "close", temp_path_);
+    }
+    fd_ = -1;
+    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      throw IoErrorFromErrno(errno, "rename", path_);
+    }
+    closed_ = true;
+  } catch (...) {
+    StopWorkers();
+    Abandon();
+    throw;
+  }
+}
+
+}  // namespace sluice
