@@ -705,6 +705,72 @@ class FirstLastAggregator final : public Aggregator {
   StringHeap heap_;
 };
 
+// first()/last() of a fixed-width column: the value, its validity and its row's stream position
+// per group in flat arrays (the general one above keeps an encoded string per group, five times
+// the memory for a distinct over several payload columns).
+template <typename T, bool kLast>
+class FixedFirstLastAggregator final : public Aggregator {
+ public:
+  explicit FixedFirstLastAggregator(DataType type) : type_(std::move(type)) {}
+  DataType output_type() const override { return type_; }
+  std::unique_ptr<Aggregator> NewEmpty() const override {
+    return std::make_unique<FixedFirstLastAggregator>(type_);
+  }
+  void Resize(int64_t groups) override {
+    values_.resize(static_cast<size_t>(groups));
+    valid_.resize(static_cast<size_t>(groups), 0);
+    rows_.resize(static_cast<size_t>(groups), -1);
+  }
+  void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
+              RowPositions positions) override {
+    const Array& input = *inputs[0];
+    for (size_t r = 0; r < groups.size(); ++r) {
+      const auto row = static_cast<int64_t>(r);
+      if (Takes(groups[r], positions[row])) {
+        values_[groups[r]] = input.Value<T>(row);
+        valid_[groups[r]] = input.IsValid(row);
+      }
+    }
+  }
+  void Merge(const Aggregator& other, std::span<const uint32_t> from,
+             std::span<const uint32_t> to) override {
+    const auto& o = static_cast<const FixedFirstLastAggregator&>(other);
+    for (size_t i = 0; i < from.size(); ++i) {
+      const uint32_t g = from[i];
+      if (o.rows_[g] >= 0 && Takes(to[i], o.rows_[g])) {
+        values_[to[i]] = o.values_[g];
+        valid_[to[i]] = o.valid_[g];
+      }
+    }
+  }
+  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(values_.size())); }
+  Array FinishSlice(int64_t begin, int64_t end) override {
+    return FinishWithSeen<T>(type_, Groups<T>(values_, begin, end),
+                             Groups<uint8_t>(valid_, begin, end));
+  }
+  int64_t ByteSize() const override {
+    return static_cast<int64_t>(values_.capacity() * sizeof(T) + valid_.capacity() +
+                                rows_.capacity() * sizeof(int64_t));
+  }
+  int64_t UpdateGrowthBound(std::span<const Array* const>) const override { return 0; }
+  int64_t MergeGrowthBound(const Aggregator&, std::span<const uint32_t>) const override {
+    return 0;
+  }
+
+ private:
+  // Whether the row at `row` replaces group g's value; records its position when it does.
+  bool Takes(uint32_t g, int64_t row) {
+    if (rows_[g] >= 0 && (kLast ? row <= rows_[g] : row >= rows_[g])) return false;
+    rows_[g] = row;
+    return true;
+  }
+
+  DataType type_;
+  LargeVector<T> values_;
+  LargeVector<uint8_t> valid_;  // 0 also for a group without rows yet
+  LargeVector<int64_t> rows_;
+};
+
 // Distinct (group, value) pairs in a hash table of their own; a group's count is its pairs. Each
 // group chains its pairs (head_, next_), so a merge visits only the pairs of the groups it takes.
 constexpr uint32_t kNoPair = ~uint32_t{0};
@@ -853,8 +919,19 @@ std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
   }
   const DataType& type = input_types[0];
   if (fn == "count_distinct") return std::make_unique<CountDistinctAggregator>(type);
-  if (fn == "first") return std::make_unique<FirstLastAggregator<false>>(type);
-  if (fn == "last") return std::make_unique<FirstLastAggregator<true>>(type);
+  if (fn == "first" || fn == "last") {
+    const bool last = fn == "last";
+    const bool fixed = DispatchFixedWidth(type, [&]<typename T>(T) {
+      if (last) {
+        out = std::make_unique<FixedFirstLastAggregator<T, true>>(type);
+      } else {
+        out = std::make_unique<FixedFirstLastAggregator<T, false>>(type);
+      }
+    });
+    if (fixed) return out;
+    if (last) return std::make_unique<FirstLastAggregator<true>>(type);
+    return std::make_unique<FirstLastAggregator<false>>(type);
+  }
   if (fn == "min" || fn == "max") {
     const bool is_max = fn == "max";
     if (type.layout() == Layout::kVariableBinary || type.id() == TypeId::kFixedSizeBinary) {
