@@ -215,6 +215,41 @@ TEST_F(WhereDuckDbTest, RowGroupsTheStatisticsRuleOutAreSkippedAndReported) {
   EXPECT_NE(r.out.find("11 of 12 row groups skipped"), std::string::npos) << r.out;
 }
 
+TEST_F(WhereDuckDbTest, BloomFiltersSkipRowGroupsMinAndMaxCannotRuleOut) {
+  // Row group g holds the values 4k + g: every row group spans the same range, so only the Bloom
+  // filters DuckDB writes for dictionary-encoded columns can tell them apart.
+  const std::string in = (dir_ / "bloom.parquet").string();
+  duckdb_->Query(
+      "COPY (SELECT range AS id, 'k' || ((range % 500) * 4 + range // 10240) AS s, "
+      "((range % 500) * 4 + range // 10240)::INT AS i FROM range(40960)) TO '" +
+      in + "' (FORMAT parquet, ROW_GROUP_SIZE 10240)");
+  const std::string out = (dir_ / "out.parquet").string();
+  struct Case {
+    std::string where;
+    int skipped;   // row groups
+    int by_bloom;  // of those, the ones min and max let through ('k1' < 'k10', the min of 2)
+  };
+  for (const auto& [where, skipped, by_bloom] :
+       std::vector<Case>{{"s = 'k1'", 3, 1},
+                         {"i = 5", 3, 3},
+                         {"i IN (5, 6) AND s > 'k'", 2, 2},
+                         {"s IN ('k2', 'k7') OR i = 1", 1, 1},
+                         {"s = 'k1' OR i > 0", 0, 0}}) {
+    SCOPED_TRACE(where);
+    CommandRun r = RunSluice("sort " + in + " --by id --where \"" + where + "\" -o " + out);
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find(std::to_string(skipped) + " of 4 row groups skipped"), std::string::npos)
+        << r.out;
+    if (by_bloom > 0) {
+      EXPECT_NE(r.out.find(std::to_string(by_bloom) + " of them by Bloom filters"),
+                std::string::npos)
+          << r.out;
+    }
+    ExpectSameRows("SELECT * FROM read_parquet('" + out + "')",
+                   "SELECT * FROM read_parquet('" + in + "') WHERE " + where, "sort");
+  }
+}
+
 TEST_F(WhereDuckDbTest, BadExpressionsFailNamingTheColumnOrPosition) {
   const std::string out = (dir_ / "bad.parquet").string();
   CommandRun r = RunSluice("groupby " + inputs_ + " --by i --agg 'count(*)' --where 'nope > 1' " +

@@ -21,8 +21,12 @@ std::string WhereSummary(const TableScan& scan, const std::string& flag) {
   const ScanFilterStats s = scan.filter_stats();
   std::string skipped;
   if (s.row_groups > 0) {
-    skipped = fmt::format("{} of {} row groups skipped by statistics ({} rows); ",
-                          s.row_groups_skipped, s.row_groups, s.rows_skipped);
+    const std::string bloom =
+        s.row_groups_skipped_by_bloom > 0
+            ? fmt::format(", {} of them by Bloom filters", s.row_groups_skipped_by_bloom)
+            : "";
+    skipped = fmt::format("{} of {} row groups skipped by statistics ({} rows{}); ",
+                          s.row_groups_skipped, s.row_groups, s.rows_skipped, bloom);
   }
   return fmt::format("{} '{}': {}{} of {} rows read passed\n", flag, scan.where(), skipped,
                      s.rows_passed, s.rows_read);
@@ -34,6 +38,7 @@ nlohmann::json WhereReport(const TableScan& scan) {
   return {{"where", scan.where()},
           {"row_groups", s.row_groups},
           {"row_groups_skipped", s.row_groups_skipped},
+          {"row_groups_skipped_by_bloom", s.row_groups_skipped_by_bloom},
           {"rows_skipped", s.rows_skipped},
           {"rows_read", s.rows_read},
           {"rows_passed", s.rows_passed}};

@@ -4,6 +4,7 @@
 
 #include "sluice/io/parquet/column_type.h"
 #include "sluice/io/parquet/statistics_merge.h"
+#include "sluice/ops/parquet_bloom_filter.h"
 
 namespace sluice {
 namespace {
@@ -77,11 +78,30 @@ bool ValuesKeepOrder(parquet::ValueConversion conversion) {
          conversion == ValueConversion::kInt32ToUInt16;
 }
 
+// Asks the chunk's Bloom filter, read on the first question.
+std::function<bool(const ColumnStatistics::Value&)> BloomLookup(
+    parquet::RandomAccessSource& source, const parquet::ColumnMetaData& column) {
+  struct State {
+    bool read = false;
+    std::optional<SplitBlockBloomFilter> filter;
+  };
+  auto state = std::make_shared<State>();
+  return [state, &source, column](const ColumnStatistics::Value& value) {
+    if (!state->read) {
+      state->filter = ReadParquetBloomFilter(source, column);
+      state->read = true;
+    }
+    const std::optional<uint64_t> hash = ParquetBloomHash(value, column.type);
+    return !state->filter || !hash || state->filter->MightContain(*hash);
+  };
+}
+
 }  // namespace
 
 std::optional<ColumnStatistics> ParquetColumnStatistics(const parquet::ParquetFooter& footer,
                                                         int row_group, int leaf,
-                                                        const DataType& type) {
+                                                        const DataType& type,
+                                                        parquet::RandomAccessSource* source) {
   const parquet::RowGroup& group = footer.metadata.row_groups[static_cast<size_t>(row_group)];
   const parquet::ColumnChunk& chunk = group.columns[static_cast<size_t>(leaf)];
   if (!chunk.meta_data || !chunk.meta_data->statistics) return std::nullopt;
@@ -102,6 +122,10 @@ std::optional<ColumnStatistics> ParquetColumnStatistics(const parquet::ParquetFo
   if (min && max) {
     out.min = Decode(*min, column.physical_type, type);
     out.max = Decode(*max, column.physical_type, type);
+  }
+  if (source != nullptr && chunk.meta_data->bloom_filter_offset &&
+      !std::holds_alternative<std::monostate>(out.min)) {
+    out.might_contain = BloomLookup(*source, *chunk.meta_data);
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // The footer statistics of a Parquet column chunk as a Predicate reads them (ColumnStatistics in
 // the sluice column's comparison domain), so a scan can skip row groups no row of which passes.
 // Only what is certain is given: min and max when the column's physical values are its sluice
-// values (or a widening of them) in a defined order, else just the row and null counts.
+// values (or a widening of them) in a defined order, else just the row and null counts; with a
+// source, the chunk's Bloom filter (parquet_bloom_filter.h), read the first time it is asked.
 //
 // Thread safety: a pure function.
 #pragma once
@@ -14,8 +15,9 @@
 namespace sluice {
 
 // `leaf` is the column chunk's index in the row group; `type` the sluice type it reads as.
-std::optional<ColumnStatistics> ParquetColumnStatistics(const parquet::ParquetFooter& footer,
-                                                        int row_group, int leaf,
-                                                        const DataType& type);
+// `source` (the file, outliving the result) is where a Bloom filter is read from; null for none.
+std::optional<ColumnStatistics> ParquetColumnStatistics(
+    const parquet::ParquetFooter& footer, int row_group, int leaf, const DataType& type,
+    parquet::RandomAccessSource* source = nullptr);
 
 }  // namespace sluice

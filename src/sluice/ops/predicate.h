@@ -11,8 +11,9 @@
 // float literals (`i < 2.5` is `i <= 2`). Dates and timestamps take 'YYYY-MM-DD[ HH:MM:SS[.f]]'
 // strings; decimals take numbers.
 //
-// MayMatch answers from a chunk's statistics (min, max, null count) whether any row of the chunk
-// could pass; false is a proof, so the chunk can be skipped unread.
+// MayMatch answers from a chunk's statistics (min, max, null count, and a Bloom filter for
+// equality) whether any row of the chunk could pass; false is a proof, so the chunk can be
+// skipped unread.
 //
 // Thread safety: immutable after Bind; Evaluate, Filter and MayMatch may run on any number of
 // threads at once.
@@ -46,6 +47,9 @@ struct ColumnStatistics {
   std::optional<int64_t> nan_count;
   Value min;
   Value max;
+  // A Bloom filter's answer for one value of the domain (false: certainly absent), or empty.
+  // Asked only for equality and IN, after min and max failed to rule the chunk out.
+  std::function<bool(const Value&)> might_contain;
 };
 
 class Predicate {

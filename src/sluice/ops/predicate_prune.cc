@@ -73,17 +73,32 @@ bool LikeMayMatch(const LikePattern& like, std::string_view min, std::string_vie
   return !(max < p) && !(min.substr(0, p.size()) > p);
 }
 
-template <typename D>
-bool LeafMayMatch(const Node& node, const ColumnStatistics& stats) {
-  using Stored = std::conditional_t<std::is_same_v<D, std::string_view>, std::string, D>;
-  const Stored* min = std::get_if<Stored>(&stats.min);
-  const Stored* max = std::get_if<Stored>(&stats.max);
-  if (min == nullptr || max == nullptr) return true;
-  if constexpr (std::is_same_v<D, double>) {
-    if (*min != *min || *max != *max) return true;
+// Equality and IN asked of the chunk's Bloom filter. Not for floats: -0.0 equals 0.0 and NaN
+// equals NaN, but their hashes differ.
+bool BloomMayMatch(const Node& node, const ColumnStatistics& stats) {
+  if (!stats.might_contain || node.domain == Domain::kFloat || node.domain == Domain::kDecimal) {
+    return true;
   }
-  if (NanMayPass(node, stats)) return true;
-  const D lo(*min), hi(*max);
+  const bool in = node.kind == NodeKind::kIn && !node.negated;
+  if (!in && !(node.kind == NodeKind::kCompare && node.op == CompareOp::kEq)) return true;
+  auto any = [&](const auto& values) {
+    return std::any_of(values.begin(), values.end(), [&](const auto& v) {
+      return stats.might_contain(ColumnStatistics::Value(v));
+    });
+  };
+  switch (node.domain) {
+    case Domain::kSigned:
+      return any(node.ints);
+    case Domain::kUnsigned:
+      return any(node.uints);
+    default:
+      return any(node.strings);
+  }
+}
+
+// Whether the leaf can pass for some value in [lo, hi].
+template <typename D>
+bool RangeMayMatch(const Node& node, const D& lo, const D& hi) {
   if (node.kind == NodeKind::kCompare) {
     if constexpr (std::is_same_v<D, int64_t>) return RangeMayCompare(node.op, lo, hi, node.ints[0]);
     if constexpr (std::is_same_v<D, uint64_t>) {
@@ -113,6 +128,21 @@ bool LeafMayMatch(const Node& node, const ColumnStatistics& stats) {
     if (node.kind == NodeKind::kLike && !node.negated) return LikeMayMatch(node.like, lo, hi);
   }
   return true;
+}
+
+template <typename D>
+bool LeafMayMatch(const Node& node, const ColumnStatistics& stats) {
+  using Stored = std::conditional_t<std::is_same_v<D, std::string_view>, std::string, D>;
+  const Stored* min = std::get_if<Stored>(&stats.min);
+  const Stored* max = std::get_if<Stored>(&stats.max);
+  if (min == nullptr || max == nullptr) return true;
+  if constexpr (std::is_same_v<D, double>) {
+    if (*min != *min || *max != *max) return true;
+  }
+  if (NanMayPass(node, stats)) return true;
+  const D lo(*min), hi(*max);
+  if (!RangeMayMatch<D>(node, lo, hi)) return false;
+  return BloomMayMatch(node, stats);
 }
 
 bool NodeMayMatch(const Node& node, const StatisticsOf& statistics) {

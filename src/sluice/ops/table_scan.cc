@@ -74,8 +74,11 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
     for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
       const auto& group = reader->footer().metadata.row_groups[static_cast<size_t>(rg)];
       ++scan->pruned_.row_groups;
-      if (!scan->RowGroupMayMatch(*reader, rg)) {
+      // Min and max first: Bloom filters cost a read each.
+      const bool by_statistics = !scan->RowGroupMayMatch(*reader, rg, false);
+      if (by_statistics || !scan->RowGroupMayMatch(*reader, rg, true)) {
         ++scan->pruned_.row_groups_skipped;
+        scan->pruned_.row_groups_skipped_by_bloom += by_statistics ? 0 : 1;
         scan->pruned_.rows_skipped += group.num_rows;
         continue;
       }
@@ -89,12 +92,13 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
   return scan;
 }
 
-bool TableScan::RowGroupMayMatch(const parquet::ParquetFileReader& file, int row_group) const {
+bool TableScan::RowGroupMayMatch(parquet::ParquetFileReader& file, int row_group,
+                                 bool bloom) const {
   if (predicate_ == nullptr) return true;
   return predicate_->MayMatch([&](int column) {
-    return ParquetColumnStatistics(file.footer(), row_group,
-                                   predicate_leaves_[static_cast<size_t>(column)],
-                                   first_schema_->field(column).type);
+    return ParquetColumnStatistics(
+        file.footer(), row_group, predicate_leaves_[static_cast<size_t>(column)],
+        first_schema_->field(column).type, bloom ? &file.source() : nullptr);
   });
 }
 
