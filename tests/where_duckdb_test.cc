@@ -192,6 +192,19 @@ TEST_F(WhereDuckDbTest, TopNJoinPerSideCatAndCsvInputs) {
   }
 }
 
+TEST_F(WhereDuckDbTest, BatchChunksHoldOnlyPassingRows) {
+  const std::string out = (dir_ / "batch").string();
+  const char* where = "i > 3 AND s LIKE 'k1%'";
+  int status = 0;
+  const std::string printed = testing::CommandOutput(
+      std::string(SLUICE_BINARY) + " batch -i " + inputs_ + " --by b --chunks 3 --where \"" +
+          where + "\" -o " + out + " --progress off -- cp {input} {output} 2>&1",
+      &status);
+  ASSERT_EQ(status, 0) << printed;
+  ExpectSameRows("SELECT * REPLACE (x::VARCHAR AS x) FROM read_parquet('" + out + "/*.parquet')",
+                 "SELECT * REPLACE (x::VARCHAR AS x) FROM " + Input() + " WHERE " + where, "batch");
+}
+
 TEST_F(WhereDuckDbTest, RowGroupsTheStatisticsRuleOutAreSkippedAndReported) {
   const std::string out = (dir_ / "out.parquet").string();
   const std::string report = (dir_ / "report.json").string();
