@@ -28,6 +28,15 @@ constexpr int64_t kReaderBlocks = 3;
 constexpr int64_t kSpillBlocks = 3;
 // Per row of a chunk while it is sorted: the sort's entry, then the order it gathers by.
 constexpr int64_t kSortBytesPerRow = kSortEntryBytes + static_cast<int64_t>(sizeof(RowRef));
+// The scan pipeline's share of the budget (reads and parses in flight): a few row groups per
+// thread, far less than the runs the sort holds.
+constexpr int64_t kScanShareDivisor = 8;
+// Runs spill one at a time (the largest, written as it is, by the task that needs memory) while
+// the blocks of the spilled runs' readers take at most this fraction of the sort's budget; past
+// it, every run kept in memory is merged into one spilled run, so the final merge stays one pass.
+constexpr int64_t kSingleSpillReadersDivisor = 8;
+
+int64_t ScanShare(int64_t budget) { return budget / kScanShareDivisor; }
 
 // Scanned batches with their keys, not yet sorted, paid for in the sort's budget together with
 // their sort: the working space and the sorted copy.
@@ -76,7 +85,7 @@ class Sorter {
       : options_(options),
         stats_(stats),
         encoder_(*scan.schema(), options.keys),
-        held_(options.run.memory_budget - options.run.memory_budget / 4),
+        held_(options.run.memory_budget - ScanShare(options.run.memory_budget)),
         schema_(scan.schema()) {
     std::vector<Field> fields = scan.schema()->fields();
     fields.push_back(Field{"__sort_key", DataType::Binary(), false});
@@ -154,10 +163,19 @@ class Sorter {
     for (Run& r : runs) (r.spilled ? spilled : in_memory).push_back(std::move(r));
     const int64_t per_reader = kReaderBlocks * stats_.batch_bytes;
     auto room = [&] { return std::max<int64_t>(held_.limit() - held_.used(), 0); };
-    // The runs kept in memory leave too little room to read the spilled ones: they spill too,
-    // as one run.
-    if (!spilled.empty() && !in_memory.empty() &&
-        static_cast<int64_t>(spilled.size()) * per_reader > room()) {
+    // The runs kept in memory leave too little room to read the spilled ones: the largest spill
+    // one at a time while that frees more than its reader takes, the rest as one run.
+    while (!spilled.empty() && !in_memory.empty() &&
+           static_cast<int64_t>(spilled.size()) * per_reader > room()) {
+      auto largest = std::max_element(in_memory.begin(), in_memory.end(),
+                                      [](const Run& a, const Run& b) { return a.bytes < b.bytes; });
+      if (largest->bytes > 2 * per_reader && SingleSpillsAllowed()) {
+        std::vector<Run> one;
+        one.push_back(std::move(*largest));
+        in_memory.erase(largest);
+        spilled.push_back(WriteSpill(one));
+        continue;
+      }
       spilled.push_back(WriteSpill(in_memory));
       in_memory.clear();
     }
@@ -249,6 +267,11 @@ class Sorter {
     std::lock_guard turn(spill_turn_);
     if (std::optional<Reservation> r = held_.TryReserve(bytes)) return std::move(*r);
     FinishChunk(chunk);
+    if (std::optional<Reservation> r = held_.TryReserve(bytes)) return std::move(*r);
+    // The largest runs spill one by one while that keeps the final merge in one pass.
+    while (SingleSpillsAllowed() && SpillLargestRunInMemory()) {
+      if (std::optional<Reservation> r = held_.TryReserve(bytes)) return std::move(*r);
+    }
     SpillRunsInMemory();
     // What is left are other tasks' chunks still filling (under half the budget): only a batch
     // larger than the rest goes over the budget.
@@ -260,6 +283,33 @@ class Sorter {
     return std::max<int64_t>(1, stats_.batch_bytes * rows / std::max<int64_t>(bytes, 1));
   }
   int64_t BatchRows() const { return BlockRows(input_rows_.load(), keyed_bytes_.load()); }
+
+  // Whether one more run may spill on its own: the spilled runs' readers then still take at most
+  // a kSingleSpillReadersDivisor-th of the budget.
+  bool SingleSpillsAllowed() const {
+    return (spilled_runs_.load() + 1) * kReaderBlocks * stats_.batch_bytes <=
+           held_.limit() / kSingleSpillReadersDivisor;
+  }
+
+  // Writes the largest run kept in memory as a spilled run, releasing its memory; false when
+  // none is in memory.
+  bool SpillLargestRunInMemory() {
+    std::vector<Run> victim;
+    {
+      std::lock_guard lock(mu_);
+      auto largest = runs_.end();
+      for (auto it = runs_.begin(); it != runs_.end(); ++it) {
+        if (!it->spilled && (largest == runs_.end() || it->bytes > largest->bytes)) largest = it;
+      }
+      if (largest == runs_.end()) return false;
+      victim.push_back(std::move(*largest));
+      runs_.erase(largest);
+    }
+    Run run = WriteSpill(victim);
+    std::lock_guard lock(mu_);
+    runs_.push_back(std::move(run));
+    return true;
+  }
 
   // Writes every run kept in memory as one spilled run (merged), releasing their memory.
   void SpillRunsInMemory() {
@@ -342,7 +392,7 @@ SortStats SortTable(const TableScan& scan, const SortOptions& options, const Bat
   SortStats stats;
   Sorter sorter(scan, options, stats);
   RunOptions run = options.run;
-  run.memory_budget = options.run.memory_budget / 4;
+  run.memory_budget = ScanShare(options.run.memory_budget);
   run.report_path.clear();
 
   Pipeline pipeline("sort");

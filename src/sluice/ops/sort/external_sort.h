@@ -3,7 +3,7 @@
 // their stream order: file, row group, row).
 //
 // How it runs, inside RunOptions::memory_budget (B):
-//   - a quarter of B goes to the scan pipeline (reads and parses in flight); the rest is the
+//   - an eighth of B goes to the scan pipeline (reads and parses in flight); the rest is the
 //     sort's own MemoryBudget (held), in which everything the sort holds is reserved before it
 //     is allocated: batches and their normalized keys (sort_key_encoder.h, at their largest
 //     before encoding), the sort's working space, sorted copies, spill and merge blocks;
@@ -11,15 +11,18 @@
 //     bytes, paid about twice over: the batches, their sorted copy and the sort's entries),
 //     then sort it and gather its rows in order into blocks of batch_bytes (in parallel), so a
 //     run is read front to back by every merge;
-//   - when the budget is full, one task sorts its chunk and writes every run held in memory as
-//     one spilled run (merged); other tasks that find no room wait for it, so spilled runs are
-//     about as long as the budget allows and few. A fixed workspace of a few blocks is set aside
-//     at the start for writing spills, so spilling never waits for memory;
+//   - when the budget is full, the task that needs memory sorts its chunk and spills the
+//     largest run held in memory as it is, then the next largest, until its batch fits, as long
+//     as the spilled runs' readers would take at most an eighth of held; past that, it writes
+//     every run held in memory as one spilled run (merged), so spilled runs stay few enough for
+//     one final merge. One task spills at a time; other tasks that find no room wait for it. A
+//     fixed workspace of a few blocks is set aside at the start for writing spills, so spilling
+//     never waits for memory;
 //   - the runs are merged through a loser tree (run_merger.h), each spilled run read a block at
 //     a time (about kReaderBlocks blocks each, reserved). When the runs held in memory leave too
-//     little room for the spilled runs' blocks, they spill first; when there are still more
-//     spilled runs than one merge can read, just enough of the smallest are merged into a
-//     longer spilled run first.
+//     little room for the spilled runs' blocks, the largest spill first (one by one, or all
+//     merged past the eighth); when there are still more spilled runs than one merge can read,
+//     just enough of the smallest are merged into a longer spilled run first.
 // With a limit (a global top-N), every chunk keeps only its first `limit` rows and the merge
 // stops after `limit` rows.
 // Only a batch larger than what other tasks' filling chunks leave of the budget is admitted over

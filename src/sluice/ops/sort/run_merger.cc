@@ -1,5 +1,7 @@
 #include "sluice/ops/sort/run_merger.h"
 
+#include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "sluice/base/check.h"
@@ -32,6 +34,15 @@ struct Cursor {
   int64_t next = 0;
   int64_t end = 0;
   bool done = true;
+  // The current key's first 8 bytes as a big-endian number (zero-padded), compared first.
+  uint64_t prefix = 0;
+
+  void SetPrefix() {
+    const std::string_view k = key();
+    uint64_t word = 0;
+    std::memcpy(&word, k.data(), std::min<size_t>(k.size(), 8));
+    prefix = __builtin_bswap64(word);
+  }
 
   std::string_view key() const {
     if (rows != nullptr) {
@@ -82,6 +93,7 @@ class LoserTree {
     const Cursor& y = cursors_[b];
     if (x.done) return false;
     if (y.done) return true;
+    if (x.prefix != y.prefix) return x.prefix < y.prefix;
     const int c = CompareSortKeys(x.key(), y.key());
     return c != 0 ? c < 0 : a < b;
   }
@@ -118,6 +130,7 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
     }
     c.end = static_cast<int64_t>(in_memory[i].order.size());
     c.done = c.end == 0;
+    if (!c.done) c.SetPrefix();
   }
   const size_t fixed = sources.size();
   auto load = [&](Cursor& c) {
@@ -132,6 +145,7 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
       c.base = static_cast<uint32_t>(sources.size());
       sources.push_back(*c.batch);
       c.done = false;
+      c.SetPrefix();
       return;
     }
   };
@@ -167,6 +181,8 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
       } else {
         load(c);
       }
+    } else {
+      c.SetPrefix();
     }
     tree.Update();
     if (static_cast<int64_t>(refs.size()) == batch_rows) flush();
