@@ -21,10 +21,13 @@ std::string WhereSummary(const TableScan& scan, const std::string& flag) {
   const ScanFilterStats s = scan.filter_stats();
   std::string skipped;
   if (s.row_groups > 0) {
-    const std::string bloom =
-        s.row_groups_skipped_by_bloom > 0
-            ? fmt::format(", {} of them by Bloom filters", s.row_groups_skipped_by_bloom)
-            : "";
+    std::string bloom;
+    if (s.row_groups_skipped_by_bloom > 0) {
+      bloom += fmt::format(", {} of them by Bloom filters", s.row_groups_skipped_by_bloom);
+    }
+    if (s.row_groups_skipped_by_pages > 0) {
+      bloom += fmt::format(", {} of them by the page index", s.row_groups_skipped_by_pages);
+    }
     skipped = fmt::format("{} of {} row groups skipped by statistics ({} rows{}); ",
                           s.row_groups_skipped, s.row_groups, s.rows_skipped, bloom);
   }
@@ -39,6 +42,7 @@ nlohmann::json WhereReport(const TableScan& scan) {
           {"row_groups", s.row_groups},
           {"row_groups_skipped", s.row_groups_skipped},
           {"row_groups_skipped_by_bloom", s.row_groups_skipped_by_bloom},
+          {"row_groups_skipped_by_page_index", s.row_groups_skipped_by_pages},
           {"rows_skipped", s.rows_skipped},
           {"rows_read", s.rows_read},
           {"rows_passed", s.rows_passed}};

@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "sluice/base/error.h"
 #include "sluice/io/parquet/column_type.h"
+#include "sluice/io/parquet/page_index.h"
 #include "sluice/io/parquet/statistics_merge.h"
 #include "sluice/ops/parquet_bloom_filter.h"
 
@@ -96,6 +98,16 @@ std::function<bool(const ColumnStatistics::Value&)> BloomLookup(
   };
 }
 
+// Whether min and max of this leaf can be read in the sluice type's domain.
+bool MinMaxUsable(const parquet::ColumnDescriptor& column) {
+  if (column.nested || !ValuesKeepOrder(parquet::ResolveColumnType(column).conversion)) {
+    return false;
+  }
+  const parquet::StatisticsOrder order = parquet::StatisticsOrderOf(column);
+  return order != parquet::StatisticsOrder::kUndefined &&
+         order != parquet::StatisticsOrder::kSignedBigEndian;
+}
+
 }  // namespace
 
 std::optional<ColumnStatistics> ParquetColumnStatistics(const parquet::ParquetFooter& footer,
@@ -111,12 +123,8 @@ std::optional<ColumnStatistics> ParquetColumnStatistics(const parquet::ParquetFo
   out.null_count = stats.null_count;
   out.nan_count = stats.nan_count;
   const parquet::ColumnDescriptor& column = footer.schema.columns()[static_cast<size_t>(leaf)];
-  if (column.nested || !ValuesKeepOrder(parquet::ResolveColumnType(column).conversion)) return out;
+  if (!MinMaxUsable(column)) return out;
   const parquet::StatisticsOrder order = parquet::StatisticsOrderOf(column);
-  if (order == parquet::StatisticsOrder::kUndefined ||
-      order == parquet::StatisticsOrder::kSignedBigEndian) {
-    return out;
-  }
   const std::optional<std::string> min = parquet::StatisticsMin(stats, order);
   const std::optional<std::string> max = parquet::StatisticsMax(stats, order);
   if (min && max) {
@@ -126,6 +134,44 @@ std::optional<ColumnStatistics> ParquetColumnStatistics(const parquet::ParquetFo
   if (source != nullptr && chunk.meta_data->bloom_filter_offset &&
       !std::holds_alternative<std::monostate>(out.min)) {
     out.might_contain = BloomLookup(*source, *chunk.meta_data);
+  }
+  return out;
+}
+
+std::optional<ColumnPageStatistics> ParquetColumnPageStatistics(
+    parquet::RandomAccessSource& source, const parquet::ParquetFooter& footer, int row_group,
+    int leaf, const DataType& type) {
+  const parquet::RowGroup& group = footer.metadata.row_groups[static_cast<size_t>(row_group)];
+  const parquet::ColumnChunk& chunk = group.columns[static_cast<size_t>(leaf)];
+  if (!chunk.column_index_offset || !chunk.offset_index_offset) return std::nullopt;
+  parquet::ColumnPageIndex index;
+  try {
+    index = parquet::ReadColumnPageIndex(source, chunk);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!index.column_index || !index.offset_index) return std::nullopt;
+  const parquet::ColumnIndex& ci = *index.column_index;
+  const std::vector<parquet::PageLocation>& locations = index.offset_index->page_locations;
+  const parquet::ColumnDescriptor& column = footer.schema.columns()[static_cast<size_t>(leaf)];
+  const bool ordered = MinMaxUsable(column);
+  ColumnPageStatistics out;
+  for (size_t p = 0; p < locations.size(); ++p) {
+    const int64_t first = locations[p].first_row_index;
+    const int64_t end =
+        p + 1 < locations.size() ? locations[p + 1].first_row_index : group.num_rows;
+    ColumnStatistics page;
+    page.rows = end - first;
+    if (p < ci.null_counts.size()) page.null_count = ci.null_counts[p];
+    if (p < ci.nan_counts.size()) page.nan_count = ci.nan_counts[p];
+    if (ci.null_pages[p]) {
+      page.null_count = page.rows;
+    } else if (ordered) {
+      page.min = Decode(ci.min_values[p], column.physical_type, type);
+      page.max = Decode(ci.max_values[p], column.physical_type, type);
+    }
+    out.first_rows.push_back(first);
+    out.pages.push_back(std::move(page));
   }
   return out;
 }

@@ -20,4 +20,10 @@ std::optional<ColumnStatistics> ParquetColumnStatistics(
     const parquet::ParquetFooter& footer, int row_group, int leaf, const DataType& type,
     parquet::RandomAccessSource* source = nullptr);
 
+// The chunk's page index as page statistics (one ranged read per part); nullopt when the chunk
+// has none or it cannot be read (an optional index proves nothing, so no error is raised).
+std::optional<ColumnPageStatistics> ParquetColumnPageStatistics(
+    parquet::RandomAccessSource& source, const parquet::ParquetFooter& footer, int row_group,
+    int leaf, const DataType& type);
+
 }  // namespace sluice

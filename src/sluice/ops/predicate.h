@@ -13,7 +13,7 @@
 //
 // MayMatch answers from a chunk's statistics (min, max, null count, and a Bloom filter for
 // equality) whether any row of the chunk could pass; false is a proof, so the chunk can be
-// skipped unread.
+// skipped unread. MayMatchPages does the same from the chunks' page indexes, row by row.
 //
 // Thread safety: immutable after Bind; Evaluate, Filter and MayMatch may run on any number of
 // threads at once.
@@ -52,6 +52,13 @@ struct ColumnStatistics {
   std::function<bool(const Value&)> might_contain;
 };
 
+// The page index of one column chunk in the same terms: page i holds rows [first_rows[i],
+// first_rows[i + 1]) of the chunk (the last page runs to its end).
+struct ColumnPageStatistics {
+  std::vector<int64_t> first_rows;
+  std::vector<ColumnStatistics> pages;
+};
+
 class Predicate {
  public:
   // InvalidArgument naming the column (and its position in the expression) when it is missing
@@ -71,6 +78,12 @@ class Predicate {
   // False only when no row of a chunk with these statistics can pass. `statistics(column)` gives
   // the statistics of a schema column (nullopt when unknown).
   bool MayMatch(const std::function<std::optional<ColumnStatistics>(int column)>& statistics) const;
+  // False only when no row of a chunk of `rows` rows can pass by its page index: each leaf
+  // passes only in the rows of pages that may hold a passing value, AND intersects those rows
+  // and OR unites them, so columns that each may match somewhere can still prove that they
+  // never match in the same row. Columns without a page index (nullopt) span every row.
+  bool MayMatchPages(const std::function<std::optional<ColumnPageStatistics>(int column)>& pages,
+                     int64_t rows) const;
 
  private:
   Predicate() = default;

@@ -180,10 +180,81 @@ bool NodeMayMatch(const Node& node, const StatisticsOf& statistics) {
   return true;
 }
 
+// Sorted, disjoint row ranges [first, second).
+using RowRanges = std::vector<std::pair<int64_t, int64_t>>;
+using PagesOf = std::function<std::optional<ColumnPageStatistics>(int column)>;
+
+RowRanges Intersect(const RowRanges& a, const RowRanges& b) {
+  RowRanges out;
+  for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+    const int64_t lo = std::max(a[i].first, b[j].first);
+    const int64_t hi = std::min(a[i].second, b[j].second);
+    if (lo < hi) out.emplace_back(lo, hi);
+    (a[i].second < b[j].second ? i : j) += 1;
+  }
+  return out;
+}
+
+RowRanges Unite(RowRanges a, const RowRanges& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  RowRanges out;
+  for (const auto& r : a) {
+    if (!out.empty() && r.first <= out.back().second) {
+      out.back().second = std::max(out.back().second, r.second);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+// The rows of pages whose statistics let the leaf pass.
+RowRanges LeafRows(const Node& leaf, const ColumnPageStatistics& index, int64_t rows) {
+  RowRanges out;
+  for (size_t p = 0; p < index.pages.size(); ++p) {
+    const int64_t end = p + 1 < index.first_rows.size() ? index.first_rows[p + 1] : rows;
+    const ColumnStatistics& page = index.pages[p];
+    if (NodeMayMatch(leaf, [&](int) { return std::optional<ColumnStatistics>(page); })) {
+      out = Unite(std::move(out), {{index.first_rows[p], end}});
+    }
+  }
+  return out;
+}
+
+RowRanges NodeRows(const Node& node, const PagesOf& pages, int64_t rows) {
+  switch (node.kind) {
+    case NodeKind::kTrue:
+      return {{0, rows}};
+    case NodeKind::kFalse:
+      return {};
+    case NodeKind::kAnd:
+    case NodeKind::kOr: {
+      RowRanges out = NodeRows(node.children[0], pages, rows);
+      for (size_t c = 1; c < node.children.size(); ++c) {
+        const RowRanges child = NodeRows(node.children[c], pages, rows);
+        out = node.kind == NodeKind::kAnd ? Intersect(out, child) : Unite(std::move(out), child);
+      }
+      return out;
+    }
+    default:
+      break;
+  }
+  const std::optional<ColumnPageStatistics> index = pages(node.column);
+  if (!index || index->pages.empty() || index->pages.size() != index->first_rows.size()) {
+    return {{0, rows}};
+  }
+  return LeafRows(node, *index, rows);
+}
+
 }  // namespace
 
 bool Predicate::MayMatch(const StatisticsOf& statistics) const {
   return NodeMayMatch(*root_, statistics);
+}
+
+bool Predicate::MayMatchPages(const PagesOf& pages, int64_t rows) const {
+  return !NodeRows(*root_, pages, rows).empty();
 }
 
 }  // namespace sluice

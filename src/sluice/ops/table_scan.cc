@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 
 #include "sluice/base/error.h"
 #include "sluice/ops/parquet_statistics.h"
@@ -76,9 +77,13 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
       ++scan->pruned_.row_groups;
       // Min and max first: Bloom filters cost a read each.
       const bool by_statistics = !scan->RowGroupMayMatch(*reader, rg, false);
-      if (by_statistics || !scan->RowGroupMayMatch(*reader, rg, true)) {
+      const bool by_bloom = !by_statistics && !scan->RowGroupMayMatch(*reader, rg, true);
+      const bool by_pages =
+          !by_statistics && !by_bloom && !scan->RowGroupPagesMayMatch(*reader, rg);
+      if (by_statistics || by_bloom || by_pages) {
         ++scan->pruned_.row_groups_skipped;
-        scan->pruned_.row_groups_skipped_by_bloom += by_statistics ? 0 : 1;
+        scan->pruned_.row_groups_skipped_by_bloom += by_bloom ? 1 : 0;
+        scan->pruned_.row_groups_skipped_by_pages += by_pages ? 1 : 0;
         scan->pruned_.rows_skipped += group.num_rows;
         continue;
       }
@@ -100,6 +105,24 @@ bool TableScan::RowGroupMayMatch(parquet::ParquetFileReader& file, int row_group
         file.footer(), row_group, predicate_leaves_[static_cast<size_t>(column)],
         first_schema_->field(column).type, bloom ? &file.source() : nullptr);
   });
+}
+
+bool TableScan::RowGroupPagesMayMatch(parquet::ParquetFileReader& file, int row_group) const {
+  if (predicate_ == nullptr) return true;
+  const parquet::RowGroup& group =
+      file.footer().metadata.row_groups[static_cast<size_t>(row_group)];
+  std::map<int, std::optional<ColumnPageStatistics>> read;  // by column: leaves may share one
+  return predicate_->MayMatchPages(
+      [&](int column) {
+        auto [at, added] = read.try_emplace(column);
+        if (added) {
+          at->second = ParquetColumnPageStatistics(file.source(), file.footer(), row_group,
+                                                   predicate_leaves_[static_cast<size_t>(column)],
+                                                   first_schema_->field(column).type);
+        }
+        return at->second;
+      },
+      group.num_rows);
 }
 
 std::optional<RecordBatch> TableScan::FilterBatch(const RecordBatch& batch) const {

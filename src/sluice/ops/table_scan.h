@@ -8,8 +8,8 @@
 // An in-memory table (FromBatches) has one unit per batch.
 //
 // A row filter (`where`, predicate_parser.h syntax) is pushed into the scan: at Open, Parquet row
-// groups whose footer statistics (or, for equality and IN, Bloom filters) prove that no row
-// passes are left out of units(); every batch a
+// groups whose footer statistics (or, for equality and IN, Bloom filters, or the page index's
+// per-page statistics) prove that no row passes are left out of units(); every batch a
 // unit yields (Parquet batches, and CSV batches as each chunk is parsed) holds only passing rows,
 // so every consumer sees the filtered table. Columns the filter reads but the caller did not ask
 // for are decoded, used and dropped. Positions count passing rows, so re-reading a unit gives
@@ -59,6 +59,7 @@ struct ScanFilterStats {
   int64_t row_groups = 0;                   // Parquet row groups in the files
   int64_t row_groups_skipped = 0;           // proven empty by their statistics or Bloom filters
   int64_t row_groups_skipped_by_bloom = 0;  // of those, the ones only a Bloom filter ruled out
+  int64_t row_groups_skipped_by_pages = 0;  // and the ones only the page index ruled out
   int64_t rows_skipped = 0;                 // in the row groups skipped
   int64_t rows_read = 0;                    // rows the filter evaluated so far
   int64_t rows_passed = 0;                  // of those, rows that passed
@@ -118,6 +119,8 @@ class TableScan {
   void BindWhere(const std::string& where, const Schema& read_schema);
   // With `bloom`, equality and IN also ask the chunks' Bloom filters (a ranged read each).
   bool RowGroupMayMatch(parquet::ParquetFileReader& file, int row_group, bool bloom) const;
+  // From the page indexes of the filter's columns (a ranged read or two each, when they have one).
+  bool RowGroupPagesMayMatch(parquet::ParquetFileReader& file, int row_group) const;
   // The batch's passing rows in the output schema; nullopt when none pass.
   std::optional<RecordBatch> FilterBatch(const RecordBatch& batch) const;
 

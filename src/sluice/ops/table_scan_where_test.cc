@@ -84,7 +84,7 @@ TEST_F(TableScanWhereTest, ColumnsOnlyTheFilterReadsAreDecodedUsedAndDropped) {
     scan->ReadPieces(u, [&](ScanPiece piece) {
       scan->Parse(piece, [&](RecordBatch b, int64_t position) {
         EXPECT_EQ(b.num_columns(), 1);
-        EXPECT_EQ(position, rows);  // positions count passing rows
+        EXPECT_EQ(position, rows);                    // positions count passing rows
         EXPECT_EQ(b.column(0).Value<int32_t>(0), 1);  // id 1 is the first with an s
         rows += b.num_rows();
       });
@@ -112,14 +112,43 @@ TEST_F(TableScanWhereTest, BadFiltersNameTheColumnAndTheExpression) {
   }
 }
 
+TEST_F(TableScanWhereTest, ThePageIndexSkipsRowGroupsWhoseColumnsNeverMatchInTheSameRows) {
+  // One row group, pages of 64 values: a ascends with a gap between pages (0..511, 1512..1999),
+  // b descends.
+  const std::string path = (dir_ / "pages.parquet").string();
+  auto schema = std::make_shared<const Schema>(
+      std::vector<Field>{{"a", DataType::Int64()}, {"b", DataType::Int64()}});
+  parquet::ParquetWriteOptions options;
+  options.page_index = true;
+  options.column.page_size = 512;
+  options.column.dictionary = false;  // plain pages: 64 values each
+  auto writer = parquet::ParquetWriter::Open(path, schema, options);
+  FixedWidthBuilder<int64_t> a, b;
+  for (int64_t r = 0; r < 1000; ++r) {
+    a.Append(r < 512 ? r : r + 1000);
+    b.Append(999 - r);
+  }
+  writer->Write(RecordBatch::Make(schema, {a.Finish(), b.Finish()}));
+  writer->Close();
+  // Each column may match somewhere, but not in the same rows (or, for a = 700, nowhere).
+  for (const char* where : {"a < 100 AND b < 100", "a = 700", "(a < 50 OR a > 1990) AND b = 500"}) {
+    auto scan = TableScan::Open({path}, {}, where);
+    EXPECT_EQ(scan->units().size(), 0u) << where;
+    EXPECT_EQ(scan->filter_stats().row_groups_skipped_by_pages, 1) << where;
+  }
+  auto scan = TableScan::Open({path}, {}, "a < 100 AND b > 950");
+  ASSERT_EQ(scan->units().size(), 1u);
+  EXPECT_EQ(CountRows(*scan), 49);
+  EXPECT_EQ(scan->filter_stats().row_groups_skipped, 0);
+}
+
 TEST_F(TableScanWhereTest, CsvBatchesAreFilteredAsTheyAreParsed) {
   const std::string csv = (dir_ / "t.csv").string();
   {
     std::ofstream out(csv);
     out << "id,name,x\n";
     for (int r = 0; r < 5000; ++r) {
-      out << r << "," << (r % 3 == 0 ? "" : "n" + std::to_string(r % 10)) << "," << r * 0.5
-          << "\n";
+      out << r << "," << (r % 3 == 0 ? "" : "n" + std::to_string(r % 10)) << "," << r * 0.5 << "\n";
     }
   }
   auto scan = TableScan::OpenCsv({csv}, {}, "x >= 100 AND name LIKE 'n1%'");
