@@ -77,7 +77,8 @@ TEST(PredicateParserTest, InIsNullLikeAndBareColumns) {
 }
 
 TEST(PredicateParserTest, ColumnsAreListedOnceWithTheirFirstPosition) {
-  const std::vector<PredicateColumn> columns = ColumnsOf(ParsePredicate("a = 1 OR (b < 2 AND a > 0)"));
+  const std::vector<PredicateColumn> columns =
+      ColumnsOf(ParsePredicate("a = 1 OR (b < 2 AND a > 0)"));
   ASSERT_EQ(columns.size(), 2u);
   EXPECT_EQ(columns[0].name, "a");
   EXPECT_EQ(columns[0].position, 1);
@@ -92,8 +93,9 @@ TEST(PredicateParserTest, ErrorsNameWhatWasExpectedAndWhere) {
   EXPECT_NE(e.message().find("position 4"), std::string::npos) << e.what();
   EXPECT_EQ(e.ContextValue("expression"), "x >");
 
-  EXPECT_NE(std::string(ParseError("x = 'abc").what()).find("unterminated string starting at "
-                                                              "position 5"),
+  EXPECT_NE(std::string(ParseError("x = 'abc").what())
+                .find("unterminated string starting at "
+                      "position 5"),
             std::string::npos);
   EXPECT_NE(ParseError("(x = 1").message().find("expected ')' at position 7"), std::string::npos);
   EXPECT_NE(ParseError("x = NULL").message().find("IS NULL"), std::string::npos);

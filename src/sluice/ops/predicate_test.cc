@@ -163,8 +163,8 @@ TEST(PredicateTest, BoolsDatesTimestampsAndDecimals) {
 
 TEST(PredicateTest, FilterKeepsPassingRowsInOrderAndWholeBatchesAsTheyAre) {
   const RecordBatch batch = Sample();
-  const RecordBatch some = Predicate::Bind(ParsePredicate("s LIKE 'ab%'"), batch.schema())
-                               ->Filter(batch);
+  const RecordBatch some =
+      Predicate::Bind(ParsePredicate("s LIKE 'ab%'"), batch.schema())->Filter(batch);
   ASSERT_EQ(some.num_rows(), 3);
   EXPECT_EQ(some.column("s").BinaryValue(2), "ab");
   EXPECT_EQ(some.column("i").Value<int32_t>(1), 3);
@@ -189,7 +189,7 @@ TEST(PredicateTest, BindErrorsNameTheColumnAndPosition) {
   EXPECT_NE(unknown.message().find("unknown column 'nope' at position 11"), std::string::npos);
   EXPECT_NE(unknown.ContextValue("columns").find("i, u, f"), std::string::npos);
   EXPECT_NE(BindError("i = 'x'").message().find("column 'i' (int32) cannot be compared with 'x' "
-                                                  "at position 5"),
+                                                "at position 5"),
             std::string::npos);
   EXPECT_NE(BindError("s = 5").message().find("quote it"), std::string::npos);
   EXPECT_NE(BindError("i LIKE 'a%'").message().find("LIKE needs a string column"),
@@ -201,15 +201,16 @@ TEST(PredicateTest, BindErrorsNameTheColumnAndPosition) {
 
 TEST(PredicateTest, ColumnsAreTheSchemaPositionsRead) {
   const RecordBatch batch = Sample();
-  EXPECT_EQ(Predicate::Bind(ParsePredicate("s = 'a' OR i > 1 AND s IS NULL"), batch.schema())
-                ->columns(),
-            (std::vector<int>{0, 4}));
+  EXPECT_EQ(
+      Predicate::Bind(ParsePredicate("s = 'a' OR i > 1 AND s IS NULL"), batch.schema())->columns(),
+      (std::vector<int>{0, 4}));
 }
 
 // MayMatch of `where` on Sample()'s schema, with `stats` for every column.
 bool MayMatch(const std::string& where, const ColumnStatistics& stats) {
-  return Predicate::Bind(ParsePredicate(where), Sample().schema())
-      ->MayMatch([&](int) { return std::optional<ColumnStatistics>(stats); });
+  return Predicate::Bind(ParsePredicate(where), Sample().schema())->MayMatch([&](int) {
+    return std::optional<ColumnStatistics>(stats);
+  });
 }
 
 ColumnStatistics Range(ColumnStatistics::Value min, ColumnStatistics::Value max,
