@@ -151,6 +151,14 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
   const double new_group_bytes =
       static_cast<double>(spill.run_prototype().EstimatedGroupBytes(key_bytes));
 
+  // A closed partial buffered every row, of its groups or new: as many are new as were among
+  // the rows the partials consumed (nearly all for a distinct of unique rows, none for q1).
+  const int64_t consumed_rows = result.input_rows - result.spilled_rows - result.partitioned_rows;
+  const double new_fraction =
+      consumed_rows > 0
+          ? std::min(1.0, static_cast<double>(partial_groups) / static_cast<double>(consumed_rows))
+          : 1.0;
+
   // Measured sizes per spill partition drive coalescing and skew handling.
   const size_t n = static_cast<size_t>(spill_partitions);
   std::vector<int64_t> groups_of(n, 0), spilled_rows_of(n, 0), partitioned_rows_of(n, 0),
@@ -170,9 +178,10 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
         if (!in_memory) spilled_bytes_of[s] += run.bytes_of_partition[s];
         run_bytes_of[s] += run.bytes_of_partition[s];
         const double share = in_memory ? 0 : closed;
-        estimate[s] +=
-            static_cast<int64_t>(static_cast<double>(rows_in) * (1 - share) * new_group_bytes +
-                                 static_cast<double>(run.bytes_of_partition[s]) * share);
+        const double rows = static_cast<double>(rows_in);
+        estimate[s] += static_cast<int64_t>(
+            rows * (1 - share + share * new_fraction) * new_group_bytes +
+            static_cast<double>(run.bytes_of_partition[s]) * share * (1 - new_fraction));
       }
     }
     estimate[s] += static_cast<int64_t>(static_cast<double>(groups_of[s]) * bytes_per_group);
@@ -209,7 +218,9 @@ GroupByResult RunGroupBy(const TableScan& scan, const GroupBySpec& spec,
       stats.skewed = stats.skewed || skewed_partition[i];
     }
     tasks[t].estimated_bytes = stats.estimated_bytes;
-    tasks[t].passed_rows = stats.partitioned_rows;
+    tasks[t].new_groups =
+        stats.partitioned_rows +
+        static_cast<int64_t>(static_cast<double>(stats.spilled_rows) * new_fraction);
     if (!stats.skewed) continue;
     // Skew: the task's spilled runs are split among pieces that aggregate in parallel.
     std::vector<std::pair<int, int>> runs;

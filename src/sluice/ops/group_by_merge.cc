@@ -1,6 +1,7 @@
 #include "sluice/ops/group_by_merge.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 
 #include "sluice/base/check.h"
@@ -42,7 +43,7 @@ class MergePass {
       for (int f = first; f < end; ++f) groups += p->state().partition_groups(f);
     }
     for (const auto& piece : task_.pieces) groups += piece->partition_groups(0);
-    if (task_.pieces.empty()) groups += task_.passed_rows;
+    if (task_.pieces.empty()) groups += task_.new_groups;
     groups /= slice_.count;
     if (!Charge(state_->ReserveGrowthBound(groups), groups)) return false;
     state_->Reserve(groups);
@@ -86,6 +87,26 @@ class MergePass {
   }
 
   HashAggregation& state() { return *state_; }
+
+  // After a denied Build: into how many slices this one splits so that each fits `room`, as
+  // the state's bytes per run row consumed so far project its whole size (two when nothing was
+  // consumed yet), within max_passes.
+  int SplitWays(int64_t room) const {
+    int64_t rows = 0;
+    for (const auto& p : *inputs_.partials) {
+      for (const GroupBySpillRun& run : p->runs()) {
+        for (int s = task_.spill_range.begin; s < task_.spill_range.end; ++s) {
+          rows += run.rows_of_partition[static_cast<size_t>(s)];
+        }
+      }
+    }
+    const int most = std::max(2, inputs_.max_passes / slice_.count);
+    if (consumed_rows_ == 0 || room <= 0) return 2;
+    const double projected = static_cast<double>(state_->ByteSize()) * static_cast<double>(rows) /
+                             slice_.count / static_cast<double>(consumed_rows_);
+    const auto ways = static_cast<int64_t>(std::ceil(projected / static_cast<double>(room)));
+    return static_cast<int>(std::clamp<int64_t>(ways, 2, most));
+  }
   // Frees the state (before the share that paid for it shrinks).
   void Drop() { state_.reset(); }
 
@@ -143,6 +164,7 @@ class MergePass {
         }
         state_->Consume(step, RowPositions(step_positions_.data()));
       }
+      consumed_rows_ += step.num_rows();
       Settle();
     }
     return true;
@@ -160,6 +182,8 @@ class MergePass {
   std::vector<int64_t> rows_;
   std::vector<int64_t> positions_;
   std::vector<int64_t> step_positions_;
+  // Run rows of the slice consumed so far.
+  int64_t consumed_rows_ = 0;
 };
 
 }  // namespace
@@ -231,11 +255,10 @@ GroupByMergeOutcome RunGroupByMerge(const GroupByMergeInputs& inputs, const Grou
     passes.pop_front();
     MergePass pass(inputs, task, slice, share, await);
     if (!pass.Build()) {
+      const std::vector<HashSlice> parts = slice.Split(pass.SplitWays(room));
       pass.Drop();
       share.Shrink(0);
-      auto [low, high] = slice.Halves();
-      passes.push_front(high);
-      passes.push_front(low);
+      passes.insert(passes.begin(), parts.begin(), parts.end());
       ++outcome.splits;
       continue;
     }

@@ -53,7 +53,9 @@ struct GroupByMergeTask {
   // Pre-aggregated skew pieces, sealed into one partition; their runs are not read again.
   std::vector<std::shared_ptr<HashAggregation>> pieces;
   int64_t estimated_bytes = 0;  // of the merged state
-  int64_t passed_rows = 0;      // rows passed on in memory: mostly new groups, reserved for
+  // Run rows expected to be new groups (rows passed on in memory, and the spilled rows' share
+  // of new groups among those the partials consumed), reserved for at once.
+  int64_t new_groups = 0;
 };
 inline int64_t ByteSize(const GroupByMergeTask&) { return sizeof(GroupByMergeTask); }
 

@@ -53,7 +53,15 @@ struct HashSlice {
     return count == 1 || PartitionOf(hash, base * count) % count == index;
   }
   std::pair<HashSlice, HashSlice> Halves() const {
-    return {HashSlice{base, 2 * index, 2 * count}, HashSlice{base, 2 * index + 1, 2 * count}};
+    const std::vector<HashSlice> halves = Split(2);
+    return {halves[0], halves[1]};
+  }
+  // `ways` slices that together hold this one's hashes: partition q of base x count lies in
+  // q * ways ... q * ways + ways - 1 of base x count x ways.
+  std::vector<HashSlice> Split(int ways) const {
+    std::vector<HashSlice> parts;
+    for (int j = 0; j < ways; ++j) parts.push_back(HashSlice{base, index * ways + j, count * ways});
+    return parts;
   }
 };
 
