@@ -57,6 +57,7 @@ bool NanMayPass(const Node& node, const ColumnStatistics& stats) {
     return node.negated ||
            std::any_of(node.floats.begin(), node.floats.end(), [](double l) { return l != l; });
   }
+  if (node.kind != NodeKind::kCompare) return false;  // IS NOT NULL: any value passes anyway
   const double literal = node.floats[0];
   return node.op == CompareOp::kGt || node.op == CompareOp::kGe || node.op == CompareOp::kNe ||
          (node.op == CompareOp::kEq && literal != literal);

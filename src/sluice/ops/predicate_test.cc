@@ -257,6 +257,8 @@ TEST(PredicateTest, FloatStatisticsLeaveRoomForNaNUnlessTheyCountNone) {
   EXPECT_TRUE(MayMatch("f > 2", floats));
   EXPECT_FALSE(MayMatch("f < 1", floats));
   EXPECT_TRUE(MayMatch("f = 'nan'", floats));
+  EXPECT_TRUE(MayMatch("f IS NOT NULL", floats));
+  EXPECT_FALSE(MayMatch("f IS NOT NULL", Range(std::monostate{}, std::monostate{}, 100)));
 }
 
 TEST(LikePatternTest, ShapesAndGeneralMatching) {
