@@ -40,6 +40,13 @@ bool Reservation::TryReassign(MemoryAccount* to, int64_t new_bytes) {
   SLUICE_CHECK(budget_ != nullptr);
   SLUICE_CHECK_GE(new_bytes, 0);
   std::lock_guard lock(budget_->mu_);
+  if (to == account_ && new_bytes <= bytes_) {
+    // A shrink in place always succeeds, also while the budget is overdrawn (releasing all and
+    // fitting the rest again would refuse it then).
+    budget_->ApplyLocked(account_, new_bytes - bytes_);
+    bytes_ = new_bytes;
+    return true;
+  }
   budget_->ApplyLocked(account_, -bytes_);
   if (new_bytes > 0 && !budget_->FitsLocked(to, new_bytes)) {
     budget_->ApplyLocked(account_, bytes_);

@@ -55,6 +55,21 @@ TEST(MemoryBudgetTest, ResizeAndTransfer) {
   EXPECT_EQ(budget.used(), 45);
 }
 
+// A shrink must succeed while the budget is overdrawn: callers that shrink and then overdraw
+// the difference would otherwise overdraw a negative amount.
+TEST(MemoryBudgetTest, ShrinkingSucceedsWhileOverdrawn) {
+  MemoryBudget budget(100);
+  MemoryAccount* a = budget.CreateAccount("a", 10);
+  auto r = budget.TryReserve(60, a);
+  ASSERT_TRUE(r);
+  Reservation over = budget.ReserveOverLimit(80);
+  EXPECT_GT(budget.used(), budget.limit());
+  EXPECT_TRUE(r->TryResize(30));
+  EXPECT_EQ(r->bytes(), 30);
+  EXPECT_EQ(budget.used(), 110);
+  EXPECT_FALSE(r->TryResize(31));
+}
+
 TEST(MemoryBudgetTest, OverLimitIsCountedAndTracked) {
   MemoryBudget budget(10);
   Reservation big = budget.ReserveOverLimit(25);

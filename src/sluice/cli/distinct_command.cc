@@ -28,6 +28,7 @@ int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
                        const JobFlags& job) {
   CheckTableOutput(flags.output);
   auto scan = OpenTableInputs(flags.inputs, flags.delimiter, {}, flags.where);
+  scan->KeepDictionaries(DictionaryKeyColumns(GroupBySpec{.keys = flags.by}));
   GroupByOptions options;
   shuffle.Apply(options);
   options.run = job.ToRunOptions(InstallInterruptHandler());

@@ -50,6 +50,7 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
     columns.insert(columns.end(), call.columns.begin(), call.columns.end());
   }
   auto scan = OpenTableInputs(flags.inputs, flags.delimiter, columns, flags.where);
+  scan->KeepDictionaries(DictionaryKeyColumns(spec));
   // The writer holds its share of the budget; the group-by runs in the rest and hands each
   // batch to the writer as a merge task produces it.
   parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
