@@ -97,9 +97,22 @@ void GroupTable::FindOrInsert(std::span<const uint64_t> hashes,
   SLUICE_CHECK_EQ(hashes.size(), keys.size());
   SLUICE_CHECK_EQ(hashes.size(), groups.size());
   const size_t n = hashes.size();
+  // Three dependent loads find a row's group (slot, key view, key bytes): each is prefetched a
+  // stage ahead of the next, once the one before it has arrived, so a table beyond the caches
+  // costs about one miss per row instead of three.
+  constexpr size_t kViewDistance = kPrefetchDistance / 2;
+  constexpr size_t kKeyDistance = kPrefetchDistance / 4;
   for (size_t r = 0; r < n; ++r) {
     if (r + kPrefetchDistance < n) {
       __builtin_prefetch(&slots_[hashes[r + kPrefetchDistance] & mask_]);
+    }
+    if (r + kViewDistance < n) {
+      const Slot& slot = slots_[hashes[r + kViewDistance] & mask_];
+      if (slot.group != 0) __builtin_prefetch(&keys_[slot.group - 1]);
+    }
+    if (r + kKeyDistance < n) {
+      const Slot& slot = slots_[hashes[r + kKeyDistance] & mask_];
+      if (slot.group != 0) __builtin_prefetch(keys_[slot.group - 1].data());
     }
     groups[r] = FindOrInsert(hashes[r], keys[r]);
   }
