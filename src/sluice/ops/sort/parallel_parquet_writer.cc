@@ -16,6 +16,9 @@ namespace sluice {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
+// A row group at least this long whose column chunk fell back from dictionary encoding decides
+// that the column's later chunks are written PLAIN.
+constexpr int64_t kDictionaryProbeRows = 10000;
 
 // Bytes of column data a batch holds, as ParquetWriter's row-group size target counts them.
 int64_t DataBytes(const RecordBatch& batch) {
@@ -83,6 +86,7 @@ ParallelParquetWriter::ParallelParquetWriter(std::string path, std::string temp_
       group_bytes_(std::max<int64_t>(options_.row_group_bytes / 2, 1)) {
   try {
     columns_ = parquet::MakeWriterColumns(*schema_);
+    plain_only_.assign(columns_.size(), 0);
     auto make_encoder = [this] {
       auto e = std::make_unique<Encoder>();
       e->codec = parquet::Codec::Make(options_.codec, options_.compression_level);
@@ -145,9 +149,17 @@ void ParallelParquetWriter::RunColumn(Group& group, int column, Encoder& encoder
     pieces.reserve(group.batches.size());
     for (const RecordBatch& b : group.batches) pieces.push_back(b.column(column));
     const size_t c = static_cast<size_t>(column);
+    parquet::ColumnWriteOptions options = options_.column;
+    options.dictionary = options.dictionary && !plain_only_[c];
     try {
-      group.chunks[c] = encoder.writer.Write(columns_[c], pieces, options_.column, *encoder.codec,
-                                             0, &group.bytes[c]);
+      group.chunks[c] =
+          encoder.writer.Write(columns_[c], pieces, options, *encoder.codec, 0, &group.bytes[c]);
+      // A chunk whose dictionary outgrew the limit fell back to PLAIN: the next ones skip
+      // building it (sorted output keeps a column's cardinality from row group to row group).
+      if (options.dictionary && group.rows >= kDictionaryProbeRows &&
+          !group.chunks[c].meta_data->dictionary_page_offset) {
+        plain_only_[c] = 1;
+      }
     } catch (Error& e) {
       throw std::move(e.With("column", columns_[c].element.name).With("file", path_));
     }

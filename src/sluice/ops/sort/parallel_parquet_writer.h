@@ -4,6 +4,10 @@
 // from one merging thread; with this writer the other cores encode and compress behind it
 // instead of the merge waiting for each row group's encoding.
 //
+// A column whose chunk fell back from dictionary to PLAIN encoding (its dictionary outgrew
+// options.column.dictionary_size_limit) is written PLAIN in the later row groups, without
+// building a dictionary first.
+//
 // Memory: at most two row groups are held, the one filling and the one being encoded, so each
 // closes at half of options.row_group_bytes (or at options.row_group_rows rows). Page indexes
 // are not written (options.page_index must be false).
@@ -73,6 +77,9 @@ class ParallelParquetWriter {
   std::shared_ptr<const Schema> schema_;
   parquet::ParquetWriteOptions options_;
   std::vector<parquet::WriterColumn> columns_;
+  // Per column: a chunk's dictionary outgrew its limit, so later chunks are PLAIN. Written by
+  // the thread encoding that column's chunk; row groups encode one after another (Drain).
+  std::vector<char> plain_only_;
   int64_t group_bytes_;
   int64_t offset_ = 0;
   std::vector<RecordBatch> pending_;
