@@ -116,6 +116,28 @@ void ParquetWriter::Write(const RecordBatch& batch) {
   }
 }
 
+ColumnChunk ParquetWriter::WriteChunk(size_t c, std::span<const Array> pieces,
+                                      ColumnPageIndex* page_index, std::vector<uint8_t>& bytes) {
+  dictionary_skips_.resize(columns_.size(), 0);
+  dictionary_backoff_.resize(columns_.size(), 1);
+  ColumnWriteOptions options = options_.column;
+  const bool skip = options.dictionary && dictionary_skips_[c] > 0;
+  if (skip) {
+    --dictionary_skips_[c];
+    options.dictionary = false;
+  }
+  ColumnChunk chunk =
+      chunk_writer_.Write(columns_[c], pieces, options, *codec_, offset_, &bytes, page_index);
+  if (options.dictionary && columns_[c].physical_type != PhysicalType::kBoolean &&
+      !chunk.meta_data->dictionary_page_offset.has_value() && chunk.meta_data->num_values > 0) {
+    dictionary_skips_[c] = dictionary_backoff_[c];
+    dictionary_backoff_[c] = std::min(dictionary_backoff_[c] * 2, 16);
+  } else if (options.dictionary) {
+    dictionary_backoff_[c] = 1;
+  }
+  return chunk;
+}
+
 void ParquetWriter::FlushRowGroup() {
   if (pending_rows_ == 0) return;
   RowGroup row_group;
@@ -136,8 +158,7 @@ void ParquetWriter::FlushRowGroup() {
       ColumnChunk chunk;
       ColumnPageIndex* page_index = options_.page_index ? &page_indexes_.emplace_back() : nullptr;
       try {
-        chunk = chunk_writer_.Write(columns_[c], pieces, options_.column, *codec_, offset_, &bytes,
-                                    page_index);
+        chunk = WriteChunk(c, pieces, page_index, bytes);
       } catch (Error& error) {
         throw std::move(error.With("column", columns_[c].element.name).With("file", path_));
       }

@@ -66,6 +66,9 @@ class ParquetWriter {
                 std::shared_ptr<const Schema> schema, std::vector<WriterColumn> columns,
                 ParquetWriteOptions options, std::unique_ptr<Codec> codec);
   void FlushRowGroup();
+  // Column c's chunk of the pending rows, trying a dictionary unless the column is skipping.
+  ColumnChunk WriteChunk(size_t c, std::span<const Array> pieces, ColumnPageIndex* page_index,
+                         std::vector<uint8_t>& bytes);
   // Writes the page indexes and points the row groups' chunks at them.
   void WritePageIndexes();
   void WriteBytes(const std::vector<uint8_t>& bytes);
@@ -80,6 +83,12 @@ class ParquetWriter {
   std::unique_ptr<Codec> codec_;
   // Reused chunk after chunk, like the chunk writer's buffers.
   ColumnChunkWriter chunk_writer_;
+  // Per column: chunks to write without trying a dictionary, and how many the next overflow
+  // skips. A column whose dictionary overflowed is likely to again, and every failed try hashes
+  // values up to the limit; retrying after 1, 2, 4 ... 16 chunks still follows a column whose
+  // values narrow later.
+  std::vector<int> dictionary_skips_;
+  std::vector<int> dictionary_backoff_;
   std::vector<uint8_t> chunk_bytes_;
   int64_t offset_ = 0;
   std::vector<RecordBatch> pending_;

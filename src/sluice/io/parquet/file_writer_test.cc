@@ -285,6 +285,30 @@ TEST_F(FileWriterTest, RowGroupsPagesAndDictionaryFallback) {
   EXPECT_TRUE(RecordBatchEquals(ReadBack(path), batch));
 }
 
+// A column whose dictionary overflowed skips the next tries (1, then 2, 4 ... chunks) and takes
+// a dictionary again once its values narrow.
+TEST_F(FileWriterTest, ADictionaryThatOverflowedIsRetriedLater) {
+  auto schema =
+      std::make_shared<const Schema>(std::vector<Field>{{"id", DataType::Int64(), false}});
+  Int64Builder ids;
+  for (int64_t i = 0; i < 12000; ++i) ids.Append(i < 2000 ? i : i % 3);
+  RecordBatch batch = RecordBatch::Make(schema, {ids.Finish()});
+  ParquetWriteOptions options;
+  options.row_group_rows = 1000;
+  options.column.dictionary_size_limit = 1000;  // row groups 0 and 1 overflow it
+  std::string path = Path("retry.parquet");
+  WriteParquetFile(path, schema, {batch}, options);
+  auto reader = ParquetFileReader::Open(path);
+  std::vector<bool> dictionary;
+  for (const RowGroup& group : reader->footer().metadata.row_groups) {
+    dictionary.push_back(group.columns[0].meta_data->dictionary_page_offset.has_value());
+  }
+  // 0 overflows (skip 1), 1 skipped, 2 narrow again: dictionary from then on.
+  EXPECT_EQ(dictionary, (std::vector<bool>{false, false, true, true, true, true, true, true, true,
+                                           true, true, true}));
+  EXPECT_TRUE(RecordBatchEquals(ReadBack(path), batch));
+}
+
 TEST_F(FileWriterTest, StatisticsFollowEachTypesOrder) {
   auto schema =
       std::make_shared<const Schema>(std::vector<Field>{{"i", DataType::Int32()},
