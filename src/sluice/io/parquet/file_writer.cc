@@ -15,8 +15,9 @@ namespace {
 
 constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
 
-// Bytes of column data a batch holds, as the row-group size target counts them.
-int64_t DataBytes(const RecordBatch& batch) {
+}  // namespace
+
+int64_t BatchDataBytes(const RecordBatch& batch) {
   int64_t bytes = 0;
   for (const Array& column : batch.columns()) {
     const DataType& type = column.type();
@@ -31,8 +32,6 @@ int64_t DataBytes(const RecordBatch& batch) {
   }
   return bytes;
 }
-
-}  // namespace
 
 std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path,
                                                    std::shared_ptr<const Schema> schema,
@@ -68,7 +67,8 @@ ParquetWriter::ParquetWriter(std::string path, std::string temp_path, int fd,
       schema_(std::move(schema)),
       columns_(std::move(columns)),
       options_(std::move(options)),
-      codec_(std::move(codec)) {}
+      codec_(std::move(codec)),
+      dictionary_backoff_(columns_.size()) {}
 
 ParquetWriter::~ParquetWriter() {
   if (!closed_) Abandon();
@@ -106,7 +106,7 @@ void ParquetWriter::Write(const RecordBatch& batch) {
   while (offset < batch.num_rows()) {
     int64_t rows = std::min(batch.num_rows() - offset, options_.row_group_rows - pending_rows_);
     RecordBatch piece = batch.Slice(offset, rows);
-    pending_bytes_ += DataBytes(piece);
+    pending_bytes_ += BatchDataBytes(piece);
     pending_rows_ += rows;
     pending_.push_back(std::move(piece));
     offset += rows;
@@ -118,23 +118,10 @@ void ParquetWriter::Write(const RecordBatch& batch) {
 
 ColumnChunk ParquetWriter::WriteChunk(size_t c, std::span<const Array> pieces,
                                       ColumnPageIndex* page_index, std::vector<uint8_t>& bytes) {
-  dictionary_skips_.resize(columns_.size(), 0);
-  dictionary_backoff_.resize(columns_.size(), 1);
-  ColumnWriteOptions options = options_.column;
-  const bool skip = options.dictionary && dictionary_skips_[c] > 0;
-  if (skip) {
-    --dictionary_skips_[c];
-    options.dictionary = false;
-  }
+  const ColumnWriteOptions options = dictionary_backoff_.OptionsFor(c, options_.column);
   ColumnChunk chunk =
       chunk_writer_.Write(columns_[c], pieces, options, *codec_, offset_, &bytes, page_index);
-  if (options.dictionary && columns_[c].physical_type != PhysicalType::kBoolean &&
-      !chunk.meta_data->dictionary_page_offset.has_value() && chunk.meta_data->num_values > 0) {
-    dictionary_skips_[c] = dictionary_backoff_[c];
-    dictionary_backoff_[c] = std::min(dictionary_backoff_[c] * 2, 16);
-  } else if (options.dictionary) {
-    dictionary_backoff_[c] = 1;
-  }
+  dictionary_backoff_.Record(c, options, columns_[c], chunk);
   return chunk;
 }
 

@@ -24,6 +24,7 @@
 
 #include "sluice/io/parquet/codec.h"
 #include "sluice/io/parquet/column_chunk_writer.h"
+#include "sluice/io/parquet/dictionary_backoff.h"
 #include "sluice/io/parquet/metadata.h"
 #include "sluice/io/parquet/writer_schema.h"
 #include "sluice/table/record_batch.h"
@@ -42,6 +43,10 @@ struct ParquetWriteOptions {
   // Write a ColumnIndex and an OffsetIndex per column chunk (column_chunk_writer.h).
   bool page_index = false;
 };
+
+// Bytes of column data a batch holds, as the row-group size target (row_group_bytes) counts
+// them: values, string bytes and their offsets.
+int64_t BatchDataBytes(const RecordBatch& batch);
 
 class ParquetWriter {
  public:
@@ -83,12 +88,7 @@ class ParquetWriter {
   std::unique_ptr<Codec> codec_;
   // Reused chunk after chunk, like the chunk writer's buffers.
   ColumnChunkWriter chunk_writer_;
-  // Per column: chunks to write without trying a dictionary, and how many the next overflow
-  // skips. A column whose dictionary overflowed is likely to again, and every failed try hashes
-  // values up to the limit; retrying after 1, 2, 4 ... 16 chunks still follows a column whose
-  // values narrow later.
-  std::vector<int> dictionary_skips_;
-  std::vector<int> dictionary_backoff_;
+  DictionaryBackoff dictionary_backoff_;
   std::vector<uint8_t> chunk_bytes_;
   int64_t offset_ = 0;
   std::vector<RecordBatch> pending_;

@@ -10,32 +10,13 @@
 #include "sluice/base/error.h"
 #include "sluice/base/temp_path.h"
 #include "sluice/io/parquet/column_chunk_writer.h"
+#include "sluice/io/parquet/file_writer.h"
 #include "sluice/io/parquet/row_group_file_writer.h"
 
 namespace sluice {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
-// A row group at least this long whose column chunk fell back from dictionary encoding decides
-// that the column's later chunks are written PLAIN.
-constexpr int64_t kDictionaryProbeRows = 10000;
-
-// Bytes of column data a batch holds, as ParquetWriter's row-group size target counts them.
-int64_t DataBytes(const RecordBatch& batch) {
-  int64_t bytes = 0;
-  for (const Array& column : batch.columns()) {
-    const DataType& type = column.type();
-    if (type.layout() == Layout::kVariableBinary) {
-      const int32_t* offsets = column.raw_offsets() + column.offset();
-      bytes += offsets[column.length()] - offsets[0] + 4 * column.length();
-    } else if (type.layout() == Layout::kBitmap) {
-      bytes += (column.length() + 7) / 8;
-    } else {
-      bytes += column.length() * type.byte_width();
-    }
-  }
-  return bytes;
-}
 
 }  // namespace
 
@@ -86,7 +67,7 @@ ParallelParquetWriter::ParallelParquetWriter(std::string path, std::string temp_
       group_bytes_(std::max<int64_t>(options_.row_group_bytes / 2, 1)) {
   try {
     columns_ = parquet::MakeWriterColumns(*schema_);
-    plain_only_.assign(columns_.size(), 0);
+    dictionary_backoff_ = parquet::DictionaryBackoff(columns_.size());
     auto make_encoder = [this] {
       auto e = std::make_unique<Encoder>();
       e->codec = parquet::Codec::Make(options_.codec, options_.compression_level);
@@ -149,17 +130,11 @@ void ParallelParquetWriter::RunColumn(Group& group, int column, Encoder& encoder
     pieces.reserve(group.batches.size());
     for (const RecordBatch& b : group.batches) pieces.push_back(b.column(column));
     const size_t c = static_cast<size_t>(column);
-    parquet::ColumnWriteOptions options = options_.column;
-    options.dictionary = options.dictionary && !plain_only_[c];
+    const parquet::ColumnWriteOptions options = dictionary_backoff_.OptionsFor(c, options_.column);
     try {
       group.chunks[c] =
           encoder.writer.Write(columns_[c], pieces, options, *encoder.codec, 0, &group.bytes[c]);
-      // A chunk whose dictionary outgrew the limit fell back to PLAIN: the next ones skip
-      // building it (sorted output keeps a column's cardinality from row group to row group).
-      if (options.dictionary && group.rows >= kDictionaryProbeRows &&
-          !group.chunks[c].meta_data->dictionary_page_offset) {
-        plain_only_[c] = 1;
-      }
+      dictionary_backoff_.Record(c, options, columns_[c], group.chunks[c]);
     } catch (Error& e) {
       throw std::move(e.With("column", columns_[c].element.name).With("file", path_));
     }
@@ -199,7 +174,7 @@ void ParallelParquetWriter::Write(const RecordBatch& batch) {
     const int64_t rows =
         std::min(batch.num_rows() - offset, options_.row_group_rows - pending_rows_);
     RecordBatch piece = batch.Slice(offset, rows);
-    pending_bytes_ += DataBytes(piece);
+    pending_bytes_ += parquet::BatchDataBytes(piece);
     pending_rows_ += rows;
     pending_.push_back(std::move(piece));
     offset += rows;

@@ -4,9 +4,8 @@
 // from one merging thread; with this writer the other cores encode and compress behind it
 // instead of the merge waiting for each row group's encoding.
 //
-// A column whose chunk fell back from dictionary to PLAIN encoding (its dictionary outgrew
-// options.column.dictionary_size_limit) is written PLAIN in the later row groups, without
-// building a dictionary first.
+// Columns whose dictionary overflowed skip the next tries as ParquetWriter's do
+// (parquet::DictionaryBackoff), so both write the same bytes.
 //
 // Memory: at most two row groups are held, the one filling and the one being encoded, so each
 // closes at half of options.row_group_bytes (or at options.row_group_rows rows). Page indexes
@@ -31,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "sluice/io/parquet/dictionary_backoff.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/table/record_batch.h"
 
@@ -77,9 +77,8 @@ class ParallelParquetWriter {
   std::shared_ptr<const Schema> schema_;
   parquet::ParquetWriteOptions options_;
   std::vector<parquet::WriterColumn> columns_;
-  // Per column: a chunk's dictionary outgrew its limit, so later chunks are PLAIN. Written by
-  // the thread encoding that column's chunk; row groups encode one after another (Drain).
-  std::vector<char> plain_only_;
+  // Used by the thread encoding a column's chunk; row groups encode one after another (Drain).
+  parquet::DictionaryBackoff dictionary_backoff_;
   int64_t group_bytes_;
   int64_t offset_ = 0;
   std::vector<RecordBatch> pending_;
