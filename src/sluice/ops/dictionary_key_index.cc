@@ -48,13 +48,14 @@ void DictionaryKeyIndex::StartChunk(std::span<const Array* const> keys) {
 
 void DictionaryKeyIndex::Encode(std::span<const Array* const> keys) {
   const int64_t rows = keys[0]->length();
-  codes_.assign(static_cast<size_t>(rows), 0);
+  codes_.resize(static_cast<size_t>(rows));
   uint32_t* codes = codes_.data();
-  // Last column first, so code = i1 + n1 * (i2 + n2 * ...).
+  // Last column first, so code = i1 + n1 * (i2 + n2 * ...); the first one sets the codes.
   for (size_t k = keys.size(); k-- > 0;) {
     const Array& key = *keys[k];
-    const auto slots = static_cast<uint32_t>(key.dictionary()->length() + 1);
-    const uint32_t null_slot = slots - 1;
+    const bool first = k + 1 == keys.size();
+    const auto slots = first ? 0 : static_cast<uint32_t>(key.dictionary()->length() + 1);
+    const auto null_slot = static_cast<uint32_t>(key.dictionary()->length());
     const int32_t* indices = key.raw_indices() + key.offset();
     if (key.null_count() == 0) {
       for (int64_t r = 0; r < rows; ++r) {
@@ -71,23 +72,32 @@ void DictionaryKeyIndex::Encode(std::span<const Array* const> keys) {
 
 std::span<const int64_t> DictionaryKeyIndex::Lookup(std::span<const Array* const> keys,
                                                     std::span<uint32_t> groups) {
+  // A lookup whose pending codes were not all resolved (the caller failed in between) leaves
+  // markers in the map that are not groups.
+  if (unfinished_) dictionaries_.clear();
   StartChunk(keys);
   Encode(keys);
   pending_.clear();
-  const auto rows = static_cast<int64_t>(codes_.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    const uint32_t code = codes_[static_cast<size_t>(r)];
-    const uint32_t group = map_[code];
-    if ((group & kPendingBit) == 0) {
-      groups[static_cast<size_t>(r)] = group;
-      continue;
-    }
-    groups[static_cast<size_t>(r)] = kPending;
+  unfinished_ = false;
+  const size_t rows = codes_.size();
+  // Mostly every code has its group: a plain gather, then a pass for the others if any.
+  uint32_t unresolved = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    groups[r] = map_[codes_[r]];
+    unresolved |= groups[r];
+  }
+  if ((unresolved & kPendingBit) == 0) return pending_;
+  for (size_t r = 0; r < rows; ++r) {
+    if ((groups[r] & kPendingBit) == 0) continue;
+    // Read again: an earlier row of the same code may have made it pending.
+    const uint32_t group = map_[codes_[r]];
+    groups[r] = kPending;
     if (group == kUnknown) {
-      map_[code] = kPendingBit | static_cast<uint32_t>(pending_.size());
-      pending_.push_back(r);
+      map_[codes_[r]] = kPendingBit | static_cast<uint32_t>(pending_.size());
+      pending_.push_back(static_cast<int64_t>(r));
     }
   }
+  unfinished_ = !pending_.empty();
   return pending_;
 }
 
@@ -96,7 +106,8 @@ void DictionaryKeyIndex::Resolve(size_t pending, uint32_t group) {
   map_[codes_[static_cast<size_t>(pending_[pending])]] = group;
 }
 
-void DictionaryKeyIndex::Finish(std::span<uint32_t> groups) const {
+void DictionaryKeyIndex::Finish(std::span<uint32_t> groups) {
+  unfinished_ = false;
   if (pending_.empty()) return;
   for (size_t r = pending_.front(); r < groups.size(); ++r) {
     if (groups[r] == kPending) groups[r] = map_[codes_[r]];

@@ -34,7 +34,7 @@ class DictionaryKeyIndex {
   std::span<const int64_t> Lookup(std::span<const Array* const> keys, std::span<uint32_t> groups);
   void Resolve(size_t pending, uint32_t group);
   // Fills the pending rows' groups from their codes' resolved groups.
-  void Finish(std::span<uint32_t> groups) const;
+  void Finish(std::span<uint32_t> groups);
 
   int64_t ByteSize() const {
     return static_cast<int64_t>((map_.capacity() + codes_.capacity()) * sizeof(uint32_t) +
@@ -50,6 +50,7 @@ class DictionaryKeyIndex {
   std::vector<uint32_t> map_;  // per code: a group id, unknown, or pending (high bit set)
   std::vector<uint32_t> codes_;
   std::vector<int64_t> pending_;
+  bool unfinished_ = false;  // a Lookup's pending codes await Finish
 };
 
 }  // namespace sluice
