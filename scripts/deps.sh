@@ -8,6 +8,10 @@ packages=(
   libsqlite3-dev libpq-dev postgresql
   nodejs python3-xxhash python3-numpy
   libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev
+  libcurl4-openssl-dev libssl-dev
+  # A real S3 server for the tests (src/sluice/io/fs/testing/s3_server.h): Ceph's RADOS Gateway
+  # on a one-monitor, one-OSD (memstore) cluster.
+  ceph-mon ceph-osd radosgw ceph-common ceph-base
 )
 # npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow
 # interop tests and side-by-side benchmarks. `npm ci` runs when node_modules is missing or older

@@ -1,0 +1,210 @@
+#include "sluice/io/fs/s3_file_system.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+#include "sluice/base/check.h"
+#include "sluice/base/error.h"
+#include "sluice/base/log.h"
+
+namespace sluice::fs {
+namespace {
+
+class S3ReadableFile final : public ReadableFile {
+ public:
+  S3ReadableFile(std::shared_ptr<S3Client> client, S3Url url, S3ObjectInfo info)
+      : client_(std::move(client)),
+        url_(std::move(url)),
+        path_(url_.ToString()),
+        info_(std::move(info)) {}
+  const std::string& path() const override { return path_; }
+  int64_t size() const override { return info_.size; }
+  size_t ReadAt(int64_t offset, std::span<char> out) override {
+    if (offset < 0) throw InvalidArgument("negative read offset {}", offset).With("file", path_);
+    if (offset >= info_.size || out.empty()) return 0;
+    size_t length = static_cast<size_t>(
+        std::min<int64_t>(static_cast<int64_t>(out.size()), info_.size - offset));
+    try {
+      return client_->GetRange(url_, offset, out.first(length), info_.etag);
+    } catch (Error& error) {
+      throw std::move(error.With("offset", std::to_string(offset)));
+    }
+  }
+
+ private:
+  std::shared_ptr<S3Client> client_;
+  S3Url url_;
+  std::string path_;
+  S3ObjectInfo info_;
+};
+
+class S3WritableFile final : public WritableFile {
+ public:
+  S3WritableFile(std::shared_ptr<S3Client> client, S3Url url, int64_t part_size)
+      : client_(std::move(client)),
+        url_(std::move(url)),
+        path_(url_.ToString()),
+        part_size_(static_cast<size_t>(part_size)) {}
+  ~S3WritableFile() override {
+    if (committed_ || upload_id_.empty()) return;
+    try {
+      client_->AbortMultipartUpload(url_, upload_id_);
+    } catch (const std::exception& e) {
+      SLUICE_LOG_WARN("could not abort the unfinished upload of {}: {}", path_, e.what());
+    }
+  }
+  const std::string& path() const override { return path_; }
+
+  void Append(std::span<const char> bytes) override {
+    CheckWritable();
+    while (!bytes.empty()) {
+      if (part_.capacity() < part_size_) part_.reserve(part_size_);
+      size_t take = std::min(bytes.size(), part_size_ - part_.size());
+      part_.append(bytes.data(), take);
+      bytes = bytes.subspan(take);
+      if (part_.size() == part_size_) UploadPart();
+    }
+  }
+
+  void Commit() override {
+    CheckWritable();
+    failed_ = true;  // until it succeeds
+    if (upload_id_.empty()) {
+      client_->PutObject(url_, part_);
+    } else {
+      if (!part_.empty()) UploadPart();
+      client_->CompleteMultipartUpload(url_, upload_id_, etags_);
+    }
+    committed_ = true;
+    failed_ = false;
+    std::string().swap(part_);
+  }
+
+ private:
+  void CheckWritable() {
+    if (committed_) throw InvalidArgument("{} is already committed", path_);
+    if (failed_)
+      throw IoError("{} failed earlier and cannot be written", path_).With("file", path_);
+  }
+  void UploadPart() {
+    failed_ = true;
+    if (upload_id_.empty()) upload_id_ = client_->CreateMultipartUpload(url_);
+    int number = static_cast<int>(etags_.size()) + 1;
+    if (number > 10'000) {
+      throw ResourceExhausted("{} needs more than 10,000 parts of {} bytes", path_, part_size_);
+    }
+    etags_.push_back(client_->UploadPart(url_, upload_id_, number, part_));
+    part_.clear();
+    failed_ = false;
+  }
+
+  std::shared_ptr<S3Client> client_;
+  S3Url url_;
+  std::string path_;
+  size_t part_size_;
+  std::string part_;  // the part being gathered
+  std::string upload_id_;
+  std::vector<std::string> etags_;
+  bool committed_ = false;
+  bool failed_ = false;
+};
+
+bool HasWildcard(std::string_view text) {
+  return text.find_first_of("*?[") != std::string_view::npos;
+}
+
+class S3FileSystem final : public FileSystem {
+ public:
+  S3FileSystem(std::shared_ptr<S3Client> client, S3FileSystemOptions options)
+      : client_(std::move(client)), options_(options) {
+    SLUICE_CHECK_GT(options_.part_size, 0);
+  }
+
+  std::vector<FileInfo> Glob(const std::string& pattern) override {
+    S3Url url = ParseS3Url(pattern);
+    std::vector<FileInfo> out;
+    if (!HasWildcard(url.key)) {
+      if (!url.key.empty() && !url.key.ends_with('/')) {
+        try {
+          return {Stat(pattern)};
+        } catch (const Error& error) {
+          if (error.kind() != ErrorKind::kNotFound ||
+              error.ContextValue("s3 error") == "NoSuchBucket") {
+            throw;
+          }
+        }
+      }
+      out = List(pattern);
+    } else {
+      size_t literal = url.key.find_first_of("*?[");
+      std::string prefix = url.key.substr(0, literal);
+      // A pattern whose wildcards all lie in its last path segment needs only that "directory".
+      bool one_level = url.key.find('/', literal) == std::string::npos;
+      for (const S3ObjectInfo& object :
+           client_->ListAll(url.bucket, prefix, one_level ? "/" : "")) {
+        if (object.key.ends_with('/')) continue;  // a "directory" marker
+        if (::fnmatch(url.key.c_str(), object.key.c_str(), FNM_PATHNAME) != 0) continue;
+        out.push_back({S3Url{url.bucket, object.key}.ToString(), object.size});
+      }
+    }
+    if (out.empty()) throw NotFound("no files match {}", pattern).With("url", pattern);
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.path < b.path; });
+    return out;
+  }
+
+  std::vector<FileInfo> List(const std::string& dir) override {
+    S3Url url = ParseS3Url(dir);
+    if (!url.key.empty() && !url.key.ends_with('/')) url.key += '/';
+    std::vector<FileInfo> out;
+    for (const S3ObjectInfo& object : client_->ListAll(url.bucket, url.key, "/")) {
+      if (object.key.ends_with('/')) continue;
+      out.push_back({S3Url{url.bucket, object.key}.ToString(), object.size});
+    }
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.path < b.path; });
+    return out;
+  }
+
+  FileInfo Stat(const std::string& path) override {
+    return {path, client_->HeadObject(ParseObjectUrl(path)).size};
+  }
+
+  std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) override {
+    S3Url url = ParseObjectUrl(path);
+    S3ObjectInfo info = client_->HeadObject(url);
+    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(info));
+  }
+
+  std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {
+    return std::make_unique<S3WritableFile>(client_, ParseObjectUrl(path), options_.part_size);
+  }
+
+  void Rename(const std::string& from, const std::string& to) override {
+    S3Url source = ParseObjectUrl(from);
+    client_->CopyObject(source, ParseObjectUrl(to));
+    client_->DeleteObject(source);
+  }
+
+  void Delete(const std::string& path) override { client_->DeleteObject(ParseObjectUrl(path)); }
+
+ private:
+  static S3Url ParseObjectUrl(const std::string& path) {
+    S3Url url = ParseS3Url(path);
+    if (url.key.empty() || url.key.ends_with('/')) {
+      throw InvalidArgument("{} names no object (it ends with '/')", path).With("url", path);
+    }
+    return url;
+  }
+
+  std::shared_ptr<S3Client> client_;
+  S3FileSystemOptions options_;
+};
+
+}  // namespace
+
+std::shared_ptr<FileSystem> MakeS3FileSystem(std::shared_ptr<S3Client> client,
+                                             S3FileSystemOptions options) {
+  return std::make_shared<S3FileSystem>(std::move(client), options);
+}
+
+}  // namespace sluice::fs

@@ -1,0 +1,38 @@
+// S3FileSystem: the FileSystem interface over an S3-compatible object store, for paths of the
+// form s3://bucket/key. What each operation becomes:
+//   Stat           HeadObject
+//   OpenForRead    HeadObject (size and ETag), then one ranged GET per ReadAt, each pinned to
+//                  that ETag (If-Match) so an object replaced mid-read fails instead of mixing
+//   List(dir)      ListObjectsV2 under "dir/" with delimiter "/" (objects directly inside)
+//   Glob(pattern)  ListObjectsV2 under the pattern's literal prefix, filtered like glob(3)
+//                  (`*`, `?`, `[...]` do not cross '/'); a plain key is one object, or a
+//                  "directory" (the objects directly under key/) when no object has that key
+//   OpenForWrite   bytes gather into one part (part_size); a file that stays within one part is
+//                  one PutObject at Commit, a larger one a multipart upload of equal-sized parts
+//                  (the last may be shorter) completed by Commit. At most one part is held in
+//                  memory. Destroying an uncommitted file aborts its upload: nothing appears.
+//   Rename         CopyObject then DeleteObject (not atomic: S3 has no rename)
+//   Delete         DeleteObject (a missing object is not an error)
+//
+// Ownership: files share the FileSystem's S3Client and may outlive the FileSystem.
+// Thread safety: as FileSystem (methods and ReadAt from any thread; a WritableFile from one).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/s3_client.h"
+
+namespace sluice::fs {
+
+struct S3FileSystemOptions {
+  // The size of every part of a multipart upload but the last; also the largest object written
+  // with one PutObject. S3 allows 5 MiB..5 GiB and at most 10,000 parts (16 MiB: 156 GiB).
+  int64_t part_size = 16 << 20;
+};
+
+std::shared_ptr<FileSystem> MakeS3FileSystem(std::shared_ptr<S3Client> client,
+                                             S3FileSystemOptions options = {});
+
+}  // namespace sluice::fs

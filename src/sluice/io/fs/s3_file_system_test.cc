@@ -1,0 +1,296 @@
+// The S3 file system against a real S3 server (Ceph RGW, started once for this binary): round
+// trips through single PUTs and multipart uploads, ranged reads, listing with pagination, glob,
+// rename and delete, keys that need encoding, and the errors a user meets (missing objects and
+// buckets, wrong keys) named by URL and without secrets.
+#include "sluice/io/fs/s3_file_system.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "sluice/base/error.h"
+#include "sluice/base/testing/require_test_data.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/testing/s3_server.h"
+
+namespace sluice::fs {
+namespace {
+
+constexpr int64_t kPart = 5 << 20;  // the smallest part S3 allows
+
+class S3FileSystemTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why_not;
+    server_ = testing::SharedS3Server(&why_not);
+    SLUICE_REQUIRE_TEST_DATA(server_ != nullptr, why_not);
+    static std::atomic<int> counter{0};
+    bucket_ = "test-" + std::to_string(counter++);
+    root_ = server_->CreateBucket(bucket_);
+    fs_ = MakeS3FileSystem(server_->client(), {.part_size = kPart});
+  }
+
+  std::string Bytes(size_t n, uint64_t seed = 1) {
+    std::mt19937_64 random(seed);
+    std::string out(n, '\0');
+    for (char& c : out) c = static_cast<char>(random());
+    return out;
+  }
+  std::vector<std::string> Paths(const std::vector<FileInfo>& files) {
+    std::vector<std::string> out;
+    for (const auto& f : files) out.push_back(f.path);
+    return out;
+  }
+  size_t OpenUploads() { return server_->client()->ListMultipartUploads(bucket_, "").size(); }
+
+  testing::S3Server* server_ = nullptr;
+  std::string bucket_;
+  std::string root_;
+  std::shared_ptr<FileSystem> fs_;
+};
+
+TEST_F(S3FileSystemTest, SmallFileRoundTripWithRangedReads) {
+  std::string data = Bytes(100'000);
+  WriteWholeFile(*fs_, root_ + "dir/small.bin", data);
+  EXPECT_EQ(fs_->Stat(root_ + "dir/small.bin").size, 100'000);
+  EXPECT_EQ(ReadWholeFile(*fs_, root_ + "dir/small.bin"), data);
+  auto file = fs_->OpenForRead(root_ + "dir/small.bin");
+  EXPECT_EQ(file->size(), 100'000);
+  EXPECT_EQ(file->path(), root_ + "dir/small.bin");
+  std::string buffer(1000, '\0');
+  EXPECT_EQ(file->ReadAt(12'345, buffer), 1000u);
+  EXPECT_EQ(buffer, data.substr(12'345, 1000));
+  EXPECT_EQ(file->ReadAt(99'500, buffer), 500u);  // short only at the end
+  EXPECT_EQ(buffer.substr(0, 500), data.substr(99'500));
+  EXPECT_EQ(file->ReadAt(100'000, buffer), 0u);
+  EXPECT_EQ(file->Map(0, 10), nullptr);
+
+  // An empty object is one PUT too.
+  WriteWholeFile(*fs_, root_ + "empty", std::string_view());
+  EXPECT_EQ(fs_->Stat(root_ + "empty").size, 0);
+  EXPECT_EQ(ReadWholeFile(*fs_, root_ + "empty"), "");
+  EXPECT_EQ(server_->client()->counts().post, 0);  // no multipart upload was started
+}
+
+TEST_F(S3FileSystemTest, LargeFileIsAMultipartUploadOfEqualParts) {
+  std::string data = Bytes(2 * kPart + 12'345, 7);
+  int64_t posts_before = server_->client()->counts().post;
+  {
+    auto file = fs_->OpenForWrite(root_ + "big.bin");
+    // Appends of odd sizes cross part boundaries.
+    size_t done = 0;
+    for (size_t step = 1; done < data.size(); step = step * 3 + 17) {
+      size_t n = std::min(step, data.size() - done);
+      file->Append(std::span<const char>(data.data() + done, n));
+      done += n;
+    }
+    EXPECT_THROW(fs_->Stat(root_ + "big.bin"), Error);  // invisible before Commit
+    EXPECT_EQ(OpenUploads(), 1u);
+    file->Commit();
+    EXPECT_THROW(file->Commit(), Error);
+  }
+  EXPECT_EQ(server_->client()->counts().post - posts_before, 2);  // create + complete
+  EXPECT_EQ(OpenUploads(), 0u);
+  auto file = fs_->OpenForRead(root_ + "big.bin");
+  ASSERT_EQ(file->size(), static_cast<int64_t>(data.size()));
+  // A read across the first part boundary.
+  std::string buffer(4096, '\0');
+  EXPECT_EQ(file->ReadAt(kPart - 2000, buffer), 4096u);
+  EXPECT_EQ(buffer, data.substr(kPart - 2000, 4096));
+  EXPECT_EQ(ReadWholeFile(*fs_, root_ + "big.bin"), data);
+}
+
+TEST_F(S3FileSystemTest, UncommittedWritesLeaveNothing) {
+  {
+    auto small = fs_->OpenForWrite(root_ + "small-uncommitted");
+    small->Append(Bytes(100));
+    auto big = fs_->OpenForWrite(root_ + "big-uncommitted");
+    big->Append(Bytes(kPart + 1));
+    EXPECT_EQ(OpenUploads(), 1u);
+  }
+  EXPECT_EQ(OpenUploads(), 0u);
+  EXPECT_TRUE(fs_->List(root_).empty());
+}
+
+TEST_F(S3FileSystemTest, ListGlobAndPagination) {
+  for (const char* key :
+       {"a/x.parquet", "a/y.parquet", "a/b.csv", "a/sub/z.parquet", "a/sub/deeper/w.parquet",
+        "ab.parquet", "c/dt=1/p.parquet", "c/dt=2/p.parquet"}) {
+    WriteWholeFile(*fs_, root_ + key, std::string_view(key));
+  }
+  EXPECT_EQ(
+      Paths(fs_->List(root_ + "a")),
+      (std::vector<std::string>{root_ + "a/b.csv", root_ + "a/x.parquet", root_ + "a/y.parquet"}));
+  EXPECT_EQ(Paths(fs_->List(root_ + "a/")), Paths(fs_->List(root_ + "a")));
+  EXPECT_EQ(Paths(fs_->List(root_)), (std::vector<std::string>{root_ + "ab.parquet"}));
+  EXPECT_EQ(fs_->List(root_ + "a")[0].size, 7);
+  EXPECT_EQ(Paths(fs_->Glob(root_ + "a/*.parquet")),
+            (std::vector<std::string>{root_ + "a/x.parquet", root_ + "a/y.parquet"}));
+  EXPECT_EQ(Paths(fs_->Glob(root_ + "a/*/*.parquet")),
+            (std::vector<std::string>{root_ + "a/sub/z.parquet"}));
+  EXPECT_EQ(Paths(fs_->Glob(root_ + "c/dt=[12]/*.parquet")),
+            (std::vector<std::string>{root_ + "c/dt=1/p.parquet", root_ + "c/dt=2/p.parquet"}));
+  EXPECT_EQ(Paths(fs_->Glob(root_ + "a?.parquet")),
+            (std::vector<std::string>{root_ + "ab.parquet"}));
+  EXPECT_EQ(Paths(fs_->Glob(root_ + "a/x.parquet")),
+            (std::vector<std::string>{root_ + "a/x.parquet"}));
+  EXPECT_EQ(Paths(fs_->Glob(root_ + "a/sub")),
+            (std::vector<std::string>{root_ + "a/sub/z.parquet"}));
+  try {
+    fs_->Glob(root_ + "nothing/*.parquet");
+    FAIL() << "expected NotFound";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kNotFound);
+    EXPECT_NE(std::string(error.what()).find(root_ + "nothing/*.parquet"), std::string::npos);
+  }
+  EXPECT_THROW(fs_->Glob(root_ + "missing"), Error);
+
+  // Pages of 3 keys: the continuation tokens are followed to the end.
+  for (int i = 0; i < 10; ++i)
+    WriteWholeFile(*fs_, root_ + fmt::format("p/{:02}", i), std::string_view("x"));
+  S3ListPage first = server_->client()->ListObjectsV2(bucket_, "p/", "/", "", 3);
+  EXPECT_EQ(first.objects.size(), 3u);
+  EXPECT_FALSE(first.next_continuation_token.empty());
+  std::vector<S3ObjectInfo> all = server_->client()->ListAll(bucket_, "p/", "", nullptr, 3);
+  ASSERT_EQ(all.size(), 10u);
+  EXPECT_EQ(all[9].key, "p/09");
+  std::vector<std::string> prefixes;
+  server_->client()->ListAll(bucket_, "c/", "/", &prefixes, 1);
+  EXPECT_EQ(prefixes, (std::vector<std::string>{"c/dt=1/", "c/dt=2/"}));
+}
+
+TEST_F(S3FileSystemTest, KeysThatNeedEncoding) {
+  for (std::string key : {"sp ace/a+b=c&d.txt", "caf\xc3\xa9/\xe6\x97\xa5.bin",
+                          "odd/!'()*~$@,;:", "dots/../x", "q/what?x=1#frag", "double//slash"}) {
+    WriteWholeFile(*fs_, root_ + key, key);
+    EXPECT_EQ(ReadWholeFile(*fs_, root_ + key), key) << key;
+    EXPECT_EQ(fs_->Stat(root_ + key).size, static_cast<int64_t>(key.size())) << key;
+  }
+  EXPECT_EQ(Paths(fs_->Glob(root_ + "sp ace/*")),
+            (std::vector<std::string>{root_ + "sp ace/a+b=c&d.txt"}));
+}
+
+TEST_F(S3FileSystemTest, RenameAndDelete) {
+  WriteWholeFile(*fs_, root_ + "from", std::string_view("payload"));
+  fs_->Rename(root_ + "from", root_ + "to/here");
+  EXPECT_EQ(ReadWholeFile(*fs_, root_ + "to/here"), "payload");
+  EXPECT_THROW(fs_->Stat(root_ + "from"), Error);
+  fs_->Delete(root_ + "to/here");
+  fs_->Delete(root_ + "to/here");  // already gone: fine
+  EXPECT_TRUE(fs_->List(root_ + "to").empty());
+}
+
+TEST_F(S3FileSystemTest, ConcurrentRangedReads) {
+  std::string data = Bytes(1 << 20, 3);
+  WriteWholeFile(*fs_, root_ + "shared", data);
+  auto file = fs_->OpenForRead(root_ + "shared");
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      std::string buffer(10'000, '\0');
+      for (int i = 0; i < 10; ++i) {
+        int64_t offset = (t * 10 + i) * 10'000;
+        file->ReadAt(offset, buffer);
+        if (buffer != data.substr(offset, 10'000)) mismatches++;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST_F(S3FileSystemTest, AnObjectReplacedUnderAReaderFailsInsteadOfMixing) {
+  WriteWholeFile(*fs_, root_ + "changing", Bytes(1000, 1));
+  auto file = fs_->OpenForRead(root_ + "changing");
+  WriteWholeFile(*fs_, root_ + "changing", Bytes(1000, 2));
+  std::string buffer(100, '\0');
+  try {
+    file->ReadAt(0, buffer);
+    FAIL() << "expected a conflict";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kConflict) << error.what();
+    EXPECT_EQ(error.ContextValue("http status"), "412");
+  }
+}
+
+TEST_F(S3FileSystemTest, ErrorsNameTheUrlOperationStatusAndCode) {
+  try {
+    fs_->OpenForRead(root_ + "no/such/key");
+    FAIL() << "expected NotFound";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(error.ContextValue("url"), root_ + "no/such/key");
+    EXPECT_EQ(error.ContextValue("operation"), "HeadObject");
+    EXPECT_EQ(error.ContextValue("http status"), "404");
+  }
+  try {
+    ReadWholeFile(*fs_, "s3://no-such-bucket-here/key");
+    FAIL() << "expected NotFound";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kNotFound);
+  }
+  try {
+    fs_->List("s3://no-such-bucket-here/dir");
+    FAIL() << "expected NotFound";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(error.ContextValue("s3 error"), "NoSuchBucket");
+    EXPECT_EQ(error.ContextValue("operation"), "ListObjectsV2");
+  }
+  WriteWholeFile(*fs_, root_ + "secret-test", std::string_view("x"));
+
+  // A wrong secret: the server rejects the signature; the error names it, never the secret.
+  AwsConfig wrong = server_->Config();
+  wrong.credentials.secret_access_key = "WRONG-SECRET-do-not-print";
+  auto bad_fs = MakeS3FileSystem(std::make_shared<S3Client>(wrong));
+  for (auto op : {+[](FileSystem&fs, const std::string&root) { fs.Stat(root + "secret-test"); },
+                  +[](FileSystem&fs, const std::string&root) {
+                    WriteWholeFile(fs, root + "new", std::string_view("data"));
+                  }}) {
+    try {
+      op(*bad_fs, root_);
+      FAIL() << "expected a signature error";
+    } catch (const Error& error) {
+      std::string text = error.what();
+      EXPECT_EQ(error.kind(), ErrorKind::kIo) << text;
+      EXPECT_EQ(error.ContextValue("http status"), "403") << text;
+      EXPECT_EQ(text.find("WRONG-SECRET"), std::string::npos) << text;
+      EXPECT_EQ(text.find(std::string(testing::S3Server::kSecretKey)), std::string::npos);
+      EXPECT_NE(text.find(root_), std::string::npos) << text;
+    }
+  }
+  try {
+    WriteWholeFile(*bad_fs, root_ + "new", std::string_view("data"));
+  } catch (const Error& error) {
+    EXPECT_EQ(error.ContextValue("s3 error"), "SignatureDoesNotMatch");
+    EXPECT_EQ(error.ContextValue("attempts"), "1");  // not retried
+  }
+  AwsConfig unknown = server_->Config();
+  unknown.credentials.access_key_id = "NOSUCHKEY";
+  try {
+    WriteWholeFile(*MakeS3FileSystem(std::make_shared<S3Client>(unknown)), root_ + "new",
+                   std::string_view("d"));
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.ContextValue("s3 error"), "InvalidAccessKeyId");
+  }
+  EXPECT_THROW(fs_->OpenForRead("s3://" + bucket_ + "/"), Error);  // no key
+}
+
+TEST_F(S3FileSystemTest, FileSystemForPicksByScheme) {
+  EXPECT_EQ(FileSystemFor("/tmp/x.parquet"), LocalFileSystem());
+  EXPECT_EQ(FileSystemFor("relative/x.parquet"), LocalFileSystem());
+  for (const auto& [name, value] : server_->Environment()) setenv(name.c_str(), value.c_str(), 1);
+  std::shared_ptr<FileSystem> s3 = FileSystemFor(root_ + "x");
+  EXPECT_NE(s3, LocalFileSystem());
+  EXPECT_EQ(FileSystemFor("S3://other-bucket/y"), s3);
+  WriteWholeFile(*s3, root_ + "via-env", std::string_view("hello"));
+  EXPECT_EQ(ReadWholeFile(*fs_, root_ + "via-env"), "hello");
+}
+
+}  // namespace
+}  // namespace sluice::fs

@@ -1,0 +1,368 @@
+#include "sluice/io/fs/testing/s3_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "sluice/base/error.h"
+
+namespace sluice::fs::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kStartTimeout = 90s;
+constexpr const char* kGatewayName = "client.rgw.sluice";
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw IoErrorFromErrno(errno, "socket", "127.0.0.1");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    int error = errno;
+    close(fd);
+    throw IoErrorFromErrno(error, "bind a free port", "127.0.0.1");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool PortAccepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return ok;
+}
+
+// Where a Ceph binary is: /usr/bin or /usr/sbin (Debian puts the daemons in /usr/bin).
+std::string FindBinary(const std::string& name) {
+  for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/usr/local/bin/"}) {
+    std::string path = dir + name;
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  throw NotFound(
+      "no {} binary: install Ceph's RADOS Gateway packages (ceph-mon ceph-osd radosgw "
+      "ceph-common ceph-base; scripts/deps.sh does)",
+      name);
+}
+
+std::string RandomUuid() {
+  std::random_device device;
+  std::mt19937_64 random(device());
+  uint64_t a = random(), b = random();
+  return fmt::format("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff,
+                     a & 0xfff, b >> 52, b & 0xffffffffffffULL);
+}
+
+// Waits for a child; SIGKILL after timeout. Returns its wait status.
+int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) return status;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return status;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+std::string Tail(const std::filesystem::path& path, size_t bytes) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string all = text.str();
+  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
+}
+
+}  // namespace
+
+// Runs fork requests on one long-lived thread (see the header for why).
+struct S3Server::SpawnThread {
+  SpawnThread() : thread([this] { Loop(); }) {}
+  ~SpawnThread() {
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    thread.join();
+  }
+  pid_t Run(std::function<pid_t()> f) {
+    std::packaged_task<pid_t()> task(std::move(f));
+    auto result = task.get_future();
+    {
+      std::lock_guard lock(mu);
+      tasks.emplace_back([&task] { task(); });
+    }
+    cv.notify_all();
+    return result.get();
+  }
+  void Loop() {
+    std::unique_lock lock(mu);
+    while (true) {
+      cv.wait(lock, [&] { return stop || !tasks.empty(); });
+      if (tasks.empty()) return;
+      auto task = std::move(tasks.front());
+      tasks.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> tasks;  // guarded by mu
+  bool stop = false;                        // guarded by mu
+  std::thread thread;
+};
+
+S3Server::S3Server(S3ServerOptions options)
+    : spawner_(std::make_unique<SpawnThread>()), options_(options) {
+  // Fail before making anything when Ceph is not installed.
+  for (const char* name :
+       {"ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool", "ceph"}) {
+    FindBinary(name);
+  }
+  // /tmp: the daemons' admin sockets need a short path.
+  std::string pattern = "/tmp/sluice-s3-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) throw IoErrorFromErrno(errno, "mkdtemp", pattern);
+  directory_ = pattern;
+  try {
+    Start();
+  } catch (...) {
+    StopAll();
+    std::error_code ec;
+    std::filesystem::remove_all(directory_, ec);
+    throw;
+  }
+}
+
+S3Server::~S3Server() {
+  client_.reset();
+  StopAll();
+  std::error_code ec;
+  std::filesystem::remove_all(directory_, ec);
+}
+
+void S3Server::StopAll() {
+  // The cluster's data lives in memory and the directory goes next: SIGKILL loses nothing and
+  // does not wait for the OSD's slow shutdown.
+  for (pid_t pid : pids_) kill(pid, SIGKILL);
+  for (pid_t pid : pids_) WaitFor(pid, 10s);
+  pids_.clear();
+}
+
+pid_t S3Server::Spawn(const std::vector<std::string>& argv, const std::string& log_name) {
+  return spawner_->Run([&]() -> pid_t {
+    std::filesystem::path log = directory_ / "log" / log_name;
+    int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) throw IoErrorFromErrno(errno, "open", log.string());
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+      close(log_fd);
+      throw IoErrorFromErrno(errno, "fork", argv[0]);
+    }
+    if (pid == 0) {
+      // Child: only async-signal-safe calls until exec.
+      dup2(log_fd, STDOUT_FILENO);
+      dup2(log_fd, STDERR_FILENO);
+      int null_fd = open("/dev/null", O_RDONLY);
+      if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+      setsid();  // Ctrl-C goes to the test, which then stops the server
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(125);
+      if (chdir(directory_.c_str()) != 0) _exit(124);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    close(log_fd);
+    return pid;
+  });
+}
+
+void S3Server::Run(const std::vector<std::string>& argv, const std::string& log_name,
+                   int timeout_s) {
+  pid_t pid = Spawn(argv, log_name);
+  int status = WaitFor(pid, std::chrono::seconds(timeout_s));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw IoError("the test S3 server's setup step {} failed: {}", argv[0],
+                  Tail(directory_ / "log" / log_name, 2000))
+        .With("file", (directory_ / "log" / log_name).string());
+  }
+}
+
+void S3Server::Start() {
+  const std::string dir = directory_.string();
+  for (const char* sub : {"log", "run", "mon", "osd", "rgw"}) {
+    std::filesystem::create_directories(directory_ / sub);
+  }
+  const int mon_port = FreeLoopbackPort();
+  int rgw_port = FreeLoopbackPort();
+  while (rgw_port == mon_port) rgw_port = FreeLoopbackPort();
+  const std::string fsid = RandomUuid();
+  const std::string mon_address = fmt::format("[v2:127.0.0.1:{}]", mon_port);
+  const std::string conf = dir + "/ceph.conf";
+  {
+    std::ofstream out(conf);
+    out << "[global]\n"
+        << "fsid = " << fsid << "\n"
+        << "mon host = " << mon_address << "\n"
+        << "public addr = 127.0.0.1\n"
+        << "ms bind msgr1 = false\n"
+        // No cephx inside the throwaway cluster; the gateway still checks S3 signatures.
+        << "auth cluster required = none\n"
+        << "auth service required = none\n"
+        << "auth client required = none\n"
+        << "keyring = /dev/null\n"
+        // One OSD: pools of one replica, placement across OSDs rather than hosts.
+        << "osd pool default size = 1\n"
+        << "osd pool default min size = 1\n"
+        << "osd pool default pg num = 8\n"
+        << "osd pool default pgp num = 8\n"
+        << "osd crush chooseleaf type = 0\n"
+        << "mon data avail crit = 0\n"       // the monitor would stop below 5% free disk
+        << "paxos propose interval = 0.1\n"  // cold start 13 s -> 3 s
+        << "ms async op threads = 1\n"
+        << "run dir = " << dir << "/run\n"
+        << "log file = " << dir << "/log/$name.log\n"
+        << "admin socket = " << dir << "/run/$name.$pid.asok\n"
+        << "[mon.a]\n"
+        << "mon data = " << dir << "/mon\n"
+        << "[osd.0]\n"
+        << "osd data = " << dir << "/osd\n"
+        << "osd objectstore = memstore\n"
+        << "memstore device bytes = " << options_.memory_bytes << "\n"
+        << "[" << kGatewayName << "]\n"
+        << "ms mon client mode = crc\n"  // else radosgw loops on get_initial_auth_request -13
+        << "rgw frontends = beast endpoint=127.0.0.1:" << rgw_port << "\n"
+        << "rgw data = " << dir << "/rgw\n"
+        << "rgw thread pool size = 8\n"
+        << "rgw gc obj min wait = 60\n";
+  }
+  const std::string osd_uuid = RandomUuid();
+  Run({FindBinary("monmaptool"), "-c", conf, "--create", "--fsid", fsid, "--addv", "a", mon_address,
+       dir + "/monmap"},
+      "monmaptool.log");
+  Run({FindBinary("ceph-mon"), "-c", conf, "--mkfs", "-i", "a", "--monmap", dir + "/monmap",
+       "--keyring", "/dev/null"},
+      "mon-mkfs.log");
+  pids_.push_back(Spawn({FindBinary("ceph-mon"), "-c", conf, "-f", "-i", "a"}, "mon.out"));
+  Run({FindBinary("ceph"), "-c", conf, "--connect-timeout", "60", "osd", "new", osd_uuid},
+      "osd-new.log", 90);
+  Run({FindBinary("ceph-osd"), "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", osd_uuid},
+      "osd-mkfs.log");
+  pids_.push_back(Spawn({FindBinary("ceph-osd"), "-c", conf, "-f", "-i", "0"}, "osd.out"));
+  pids_.push_back(Spawn({FindBinary("radosgw"), "-c", conf, "-f", "-n", kGatewayName}, "rgw.out"));
+
+  auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!PortAccepts(rgw_port)) {
+    for (pid_t pid : pids_) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pids_.erase(std::find(pids_.begin(), pids_.end(), pid));
+        throw IoError("a test S3 server daemon exited during start-up: {}", LogTail());
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw IoError("the test S3 server did not open its port within {} s: {}",
+                    kStartTimeout.count(), LogTail());
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  Run({FindBinary("radosgw-admin"), "-c", conf, "-n", kGatewayName, "user", "create", "--uid",
+       "sluice", "--display-name", "sluice tests", "--access-key", std::string(kAccessKey),
+       "--secret-key", std::string(kSecretKey)},
+      "user-create.log");
+  endpoint_ = fmt::format("http://127.0.0.1:{}", rgw_port);
+  S3ClientOptions client_options;
+  client_options.retry.operation_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  client_options.retry.max_attempts = 100;
+  client_options.retry.max_delay = 500ms;
+  // The warm-up bucket: the gateway's first bucket takes seconds while it sets up its pools.
+  S3Client(Config(), client_options).CreateBucket("sluice-warm-up");
+  client_ = std::make_shared<S3Client>(Config());
+}
+
+AwsConfig S3Server::Config() const {
+  AwsConfig config;
+  config.credentials = {std::string(kAccessKey), std::string(kSecretKey), ""};
+  config.region = std::string(kRegion);
+  config.endpoint = endpoint_;
+  config.path_style = true;
+  config.credentials_source = "the test S3 server";
+  return config;
+}
+
+std::string S3Server::CreateBucket(std::string_view name) {
+  client_->CreateBucket(name);
+  return "s3://" + std::string(name) + "/";
+}
+
+std::vector<std::pair<std::string, std::string>> S3Server::Environment() const {
+  return {{"AWS_ENDPOINT_URL", endpoint_},
+          {"AWS_ACCESS_KEY_ID", std::string(kAccessKey)},
+          {"AWS_SECRET_ACCESS_KEY", std::string(kSecretKey)},
+          {"AWS_REGION", std::string(kRegion)}};
+}
+
+std::string S3Server::LogTail(size_t bytes) const {
+  std::string out;
+  for (const char* name : {"mon.out", "osd.out", "rgw.out", "client.rgw.sluice.log"}) {
+    std::string tail = Tail(directory_ / "log" / name, bytes);
+    if (!tail.empty()) out += fmt::format("\n--- {} ---\n{}", name, tail);
+  }
+  return out;
+}
+
+S3Server* SharedS3Server(std::string* why_not) {
+  static std::string error;
+  static std::unique_ptr<S3Server> server = []() -> std::unique_ptr<S3Server> {
+    try {
+      return std::make_unique<S3Server>();
+    } catch (const std::exception& e) {
+      error = e.what();
+      return nullptr;
+    }
+  }();
+  if (server == nullptr && why_not != nullptr) {
+    *why_not = "no test S3 server (Ceph RGW): " + error;
+  }
+  return server.get();
+}
+
+}  // namespace sluice::fs::testing
