@@ -8,11 +8,11 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
-#include "sluice/base/large_pages.h"
 #include "sluice/ops/aggregate.h"
 #include "sluice/ops/group_table.h"
 #include "sluice/ops/key_encoder.h"
 #include "sluice/ops/type_dispatch.h"
+#include "sluice/ops/value_lists.h"
 #include "sluice/table/builder.h"
 #include "sluice/table/xxhash64.h"
 
@@ -512,62 +512,6 @@ class BinaryMinMaxAggregator final : public Aggregator {
   StringHeap heap_;
 };
 
-// Bump allocation from big blocks for per-group value lists (median): they grow by doubling,
-// and from malloc every growth was a fresh, faulting piece of the heap. Nothing is freed before
-// the arena goes; the doubling leaves at most as much again behind.
-class ValueArena {
- public:
-  ValueArena() = default;
-  ValueArena(const ValueArena&) = delete;
-  ValueArena& operator=(const ValueArena&) = delete;
-  ~ValueArena() {
-    for (auto [data, bytes] : blocks_) FreeLarge(data, bytes);
-  }
-  void* Allocate(size_t bytes) {
-    bytes = (bytes + 15) / 16 * 16;
-    if (static_cast<size_t>(end_ - next_) < bytes) {
-      const size_t size = std::max({bytes, kMinBlock, total_ / 4});
-      blocks_.emplace_back(static_cast<char*>(AllocateLarge(size)), size);
-      next_ = blocks_.back().first;
-      end_ = next_ + size;
-      total_ += size;
-    }
-    void* out = next_;
-    next_ += bytes;
-    return out;
-  }
-  int64_t bytes() const { return static_cast<int64_t>(total_); }
-  // At most the bytes new blocks take while `bytes` more are allocated.
-  int64_t GrowthBound(int64_t bytes) const {
-    if (bytes <= 0) return 0;
-    if (bytes <= end_ - next_) return 0;
-    return bytes + std::max<int64_t>(kMinBlock, (static_cast<int64_t>(total_) + bytes) / 4);
-  }
-
- private:
-  // The first block; later ones are a quarter of the arena.
-  static constexpr size_t kMinBlock = 64 * 1024;
-  std::vector<std::pair<char*, size_t>> blocks_;
-  char* next_ = nullptr;
-  char* end_ = nullptr;
-  size_t total_ = 0;
-};
-
-template <typename T>
-struct ArenaAllocator {
-  using value_type = T;
-  explicit ArenaAllocator(ValueArena* a) : arena(a) {}
-  template <typename U>
-  ArenaAllocator(const ArenaAllocator<U>& other) : arena(other.arena) {}  // NOLINT: rebinding
-  T* allocate(size_t n) { return static_cast<T*>(arena->Allocate(n * sizeof(T))); }
-  void deallocate(T*, size_t) {}
-  template <typename U>
-  bool operator==(const ArenaAllocator<U>& other) const {
-    return arena == other.arena;
-  }
-  ValueArena* arena;
-};
-
 template <typename In>
 class MedianAggregator final : public Aggregator {
  public:
@@ -575,30 +519,24 @@ class MedianAggregator final : public Aggregator {
   std::unique_ptr<Aggregator> NewEmpty() const override {
     return std::make_unique<MedianAggregator>();
   }
-  void Resize(int64_t groups) override {
-    values_.resize(static_cast<size_t>(groups), List(ArenaAllocator<double>(&arena_)));
-  }
+  void Resize(int64_t groups) override { values_.Resize(groups); }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
               RowPositions) override {
     const In* v = Values<In>(*inputs[0]);
     ForEachValid(*inputs[0], groups,
-                 [&](int64_t r, uint32_t g) { values_[g].push_back(static_cast<double>(v[r])); });
+                 [&](int64_t r, uint32_t g) { values_.Append(g, static_cast<double>(v[r])); });
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
     const auto& o = static_cast<const MedianAggregator&>(other);
-    for (size_t i = 0; i < from.size(); ++i) {
-      const auto& values = o.values_[from[i]];
-      auto& into = values_[to[i]];
-      into.insert(into.end(), values.begin(), values.end());
-    }
+    for (size_t i = 0; i < from.size(); ++i) values_.AppendList(to[i], o.values_, from[i]);
   }
-  Array Finish() override { return FinishSlice(0, static_cast<int64_t>(values_.size())); }
+  Array Finish() override { return FinishSlice(0, values_.groups()); }
   Array FinishSlice(int64_t begin, int64_t end) override {
     Float64Builder b;
     b.Reserve(end - begin);
-    for (size_t g = static_cast<size_t>(begin); g < static_cast<size_t>(end); ++g) {
-      auto& v = values_[g];
+    for (int64_t g = begin; g < end; ++g) {
+      const std::span<double> v = values_.Values(static_cast<uint32_t>(g));
       if (v.empty()) {
         b.AppendNull();
         continue;
@@ -616,25 +554,16 @@ class MedianAggregator final : public Aggregator {
     }
     return b.Finish();
   }
-  int64_t ByteSize() const override {
-    return static_cast<int64_t>(values_.capacity() * sizeof(List)) + arena_.bytes();
-  }
-  // A list grows by doubling into a new piece of the arena and leaves the old one behind: at
-  // most 4 values' room per value added, in new blocks of the arena.
+  int64_t ByteSize() const override { return values_.ByteSize(); }
   int64_t UpdateGrowthBound(std::span<const Array* const> inputs) const override {
-    return arena_.GrowthBound(32 * (inputs[0]->length() - inputs[0]->null_count()));
+    return values_.AppendGrowthBound(inputs[0]->length() - inputs[0]->null_count());
   }
   int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
-    const auto& o = static_cast<const MedianAggregator&>(other);
-    int64_t values = 0;
-    for (uint32_t g : from) values += static_cast<int64_t>(o.values_[g].size());
-    return arena_.GrowthBound(32 * values);
+    return values_.AppendListGrowthBound(static_cast<const MedianAggregator&>(other).values_, from);
   }
 
  private:
-  using List = std::vector<double, ArenaAllocator<double>>;
-  ValueArena arena_;  // before values_: outlives them
-  std::vector<List> values_;
+  ValueLists values_;
 };
 
 // first/last keep the whole value (nulls included, as SQL's first and last do) as a one-column
