@@ -12,6 +12,7 @@
 #include "sluice/compact/hive_partitioner.h"
 #include "sluice/flow/pipeline.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
+#include "sluice/io/parquet/file_system_source.h"
 #include "sluice/io/parquet/footer.h"
 #include "sluice/io/parquet/random_access_source.h"
 #include "sluice/io/parquet/row_group_file_writer.h"
@@ -102,7 +103,7 @@ struct InputChunk {
 // are read whole (the dictionaries are merged before the first page is written); the output is
 // appended to the file piece by piece as it is made.
 void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int c,
-                   std::map<int, std::unique_ptr<parquet::LocalFileSource>>& sources,
+                   std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
                    const CompactOptions& options, MemoryGate& gate, const CancellationToken& cancel,
                    parquet::RowGroupFileWriter& writer, parquet::ChunkConcatCounters* counters,
                    const char** stage) {
@@ -140,7 +141,7 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
   size_t at = 0;
   for (const InputChunk& chunk : chunks) {
     auto& source = sources[static_cast<int>(chunk.file - files.data())];
-    if (!source) source = parquet::LocalFileSource::Open(chunk.file->path);
+    if (!source) source = parquet::OpenRandomAccessSource(chunk.file->path);
     std::span<uint8_t> bytes = std::span(in).subspan(at, static_cast<size_t>(chunk.range.length));
     source->ReadAt(chunk.range.start, bytes);
     inputs.push_back({chunk.meta, bytes, chunk.range.start, &chunk.file->path, chunk.row_group});
@@ -180,7 +181,7 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
     for (size_t slot = 0; slot < t.file_plan().row_groups.size(); ++slot) {
       const OutputRowGroupPlan& rg_plan = t.file_plan().row_groups[slot];
       // The input files of this row group stay open while it is written.
-      std::map<int, std::unique_ptr<parquet::LocalFileSource>> sources;
+      std::map<int, std::unique_ptr<parquet::RandomAccessSource>> sources;
       writer->StartRowGroup(static_cast<int>(slot));
       for (int c = 0; c < columns; ++c) {
         if (run->failed()) return done;  // the writer removes its temporary file

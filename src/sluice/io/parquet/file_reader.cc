@@ -3,12 +3,13 @@
 #include <algorithm>
 
 #include "sluice/base/error.h"
+#include "sluice/io/parquet/file_system_source.h"
 
 namespace sluice::parquet {
 
 std::unique_ptr<ParquetFileReader> ParquetFileReader::Open(const std::string& path,
                                                            const FooterOptions& options) {
-  return Open(LocalFileSource::Open(path), options);
+  return Open(OpenRandomAccessSource(path), options);
 }
 
 std::unique_ptr<ParquetFileReader> ParquetFileReader::Open(

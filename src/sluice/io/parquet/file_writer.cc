@@ -8,7 +8,7 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
-#include "sluice/base/temp_path.h"
+#include "sluice/io/fs/staged_file.h"
 
 namespace sluice::parquet {
 namespace {
@@ -48,7 +48,7 @@ std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path,
   } catch (Error& error) {
     throw std::move(error.With("file", path));
   }
-  std::string temp = TemporaryPathFor(path);
+  std::string temp = fs::StagingPathFor(path);  // beside a local target; under $TMPDIR for s3://
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
   std::unique_ptr<ParquetWriter> writer(new ParquetWriter(
@@ -221,9 +221,7 @@ void ParquetWriter::Close() {
       throw IoErrorFromErrno(errno, "close", temp_path_);
     }
     fd_ = -1;
-    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      throw IoErrorFromErrno(errno, "rename", path_);
-    }
+    fs::PublishStagedFile(temp_path_, path_);  // rename, or upload for s3://
     closed_ = true;
   } catch (...) {
     Abandon();

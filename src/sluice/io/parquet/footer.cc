@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/io/parquet/file_system_source.h"
 
 namespace sluice::parquet {
 namespace {
@@ -188,7 +189,7 @@ ParquetFooter ReadFooter(RandomAccessSource& source, const FooterOptions& option
 }
 
 ParquetFooter ReadFooter(const std::string& path, const FooterOptions& options) {
-  std::unique_ptr<LocalFileSource> source = LocalFileSource::Open(path);
+  std::unique_ptr<RandomAccessSource> source = OpenRandomAccessSource(path);
   return ReadFooter(*source, options);
 }
 

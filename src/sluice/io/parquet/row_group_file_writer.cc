@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "sluice/base/error.h"
-#include "sluice/base/temp_path.h"
+#include "sluice/io/fs/staged_file.h"
 
 namespace sluice::parquet {
 namespace {
@@ -34,7 +34,7 @@ std::unique_ptr<RowGroupFileWriter> RowGroupFileWriter::Open(
     std::string path, std::vector<SchemaElement> schema, int num_row_groups,
     std::vector<KeyValue> key_value_metadata) {
   if (num_row_groups < 0) throw InvalidArgument("a negative row group count").With("file", path);
-  std::string temp = TemporaryPathFor(path);
+  std::string temp = fs::StagingPathFor(path);  // beside a local target; under $TMPDIR for s3://
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
   std::unique_ptr<RowGroupFileWriter> writer(
@@ -193,9 +193,7 @@ int64_t RowGroupFileWriter::Close() {
     int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) throw IoErrorFromErrno(errno, "close", temp_path_);
-    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      throw IoErrorFromErrno(errno, "rename", path_);
-    }
+    fs::PublishStagedFile(temp_path_, path_);  // rename, or upload for s3://
     closed_ = true;
     return end_;
   } catch (...) {
