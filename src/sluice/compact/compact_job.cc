@@ -18,6 +18,8 @@
 #include "sluice/compact/compact_pipeline.h"
 #include "sluice/compact/compact_verify.h"
 #include "sluice/compact/hive_partitioner.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
 #include "sluice/jobs/partitioner.h"
 #include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
@@ -167,6 +169,11 @@ int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
         }
       }
       for (const std::string& path : it->second) {
+        if (sluice::fs::IsS3Url(path)) {
+          sluice::fs::FileSystemFor(path)->Delete(path);
+          ++removed;
+          continue;
+        }
         std::error_code ec;
         if (fs::remove(path, ec)) ++removed;
         if (ec) throw IoError("cannot delete a source file: {}", ec.message()).With("file", path);
@@ -188,7 +195,17 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
 
   CompactSummary summary;
   CompactOptions compact = options.compact;
-  compact.source = fs::absolute(compact.source).lexically_normal().string();
+  if (sluice::fs::IsS3Url(compact.destination)) {
+    throw NotSupported(
+        "compaction output to s3:// is not supported yet (it needs the commit protocol that "
+        "completes uploads after the ledger accepts a partition); write to a local directory")
+        .With("directory", compact.destination);
+  }
+  if (sluice::fs::IsS3Url(compact.source)) {
+    while (compact.source.ends_with('/')) compact.source.pop_back();
+  } else {
+    compact.source = fs::absolute(compact.source).lexically_normal().string();
+  }
   compact.destination = fs::absolute(compact.destination).lexically_normal().string();
   if (compact.target_file_bytes <= 0) throw InvalidArgument("--target-file-size must be positive");
   if (compact.row_group_bytes <= 0 && compact.row_group_rows <= 0) {

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
 
 namespace sluice::compact {
 
@@ -24,7 +26,24 @@ struct DirListing {
   std::vector<fs::path> dirs;
 };
 
+std::string LastSegment(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// An s3:// "directory": the objects and key prefixes one level under it.
+DirListing ListS3Dir(const std::string& dir) {
+  DirListing out;
+  sluice::fs::DirectoryListing listing = sluice::fs::FileSystemFor(dir)->ListDirectory(dir);
+  for (const sluice::fs::FileInfo& f : listing.files) {
+    std::string name = LastSegment(f.path);
+    if (!Hidden(name) && IsDataFileName(name)) out.files.push_back({f.path, f.size});
+  }
+  for (const std::string& d : listing.directories) {
+    if (!Hidden(LastSegment(d))) out.dirs.emplace_back(d);
+  }
+  return out;
+}
+
 DirListing ListDir(const fs::path& dir) {
+  if (sluice::fs::IsS3Url(dir.string())) return ListS3Dir(dir.string());
   DirListing out;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -51,7 +70,18 @@ DirListing ListDir(const fs::path& dir) {
 
 std::vector<ListedFile> ListDataFiles(const fs::path& dir) { return ListDir(dir).files; }
 
-HivePartitioner::HivePartitioner(fs::path root) : root_(fs::absolute(std::move(root))) {
+HivePartitioner::HivePartitioner(fs::path root) {
+  if (sluice::fs::IsS3Url(root.string())) {
+    std::string url = root.string();
+    while (url.ends_with('/') && url.size() > 5) url.pop_back();
+    root_ = url;
+    DirListing top = ListS3Dir(url);
+    if (top.files.empty() && top.dirs.empty()) {
+      throw NotFound("the source holds no objects").With("directory", url);
+    }
+    return;
+  }
+  root_ = fs::absolute(std::move(root));
   std::error_code ec;
   if (!fs::is_directory(root_, ec)) {
     throw NotFound("the source is not a directory").With("directory", root_.string());
@@ -71,6 +101,9 @@ void HivePartitioner::Walk(const fs::path& dir,
   DirListing listing = ListDir(dir);
   if (!listing.files.empty()) {
     std::string key = fs::relative(dir, root_).generic_string();
+    if (sluice::fs::IsS3Url(root_.string())) {
+      key = dir == root_ ? "." : dir.string().substr(root_.string().size() + 1);
+    }
     emit({key, nlohmann::json{{"dir", dir.string()}}.dump()});
   }
   for (const fs::path& sub : listing.dirs) Walk(sub, emit);

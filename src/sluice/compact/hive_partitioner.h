@@ -6,7 +6,8 @@
 // ("_SUCCESS", ".sluice") are skipped.
 //
 // Key: the partition's path relative to the root ("date=2026-01-01", "." for the root itself);
-// definition: {"dir": absolute path}.
+// definition: {"dir": absolute path}. An s3://bucket/prefix root is walked the same way over key
+// prefixes (ListObjectsV2 with delimiter "/"); its partitions' dirs are s3:// URLs.
 //
 // Thread safety: one thread at a time.
 #pragma once
@@ -31,7 +32,7 @@ std::vector<ListedFile> ListDataFiles(const std::filesystem::path& dir);
 
 class HivePartitioner : public jobs::Partitioner {
  public:
-  // NotFound when the root is not a directory.
+  // NotFound when the root is not a directory (an s3:// root: when nothing lies under it).
   explicit HivePartitioner(std::filesystem::path root);
   std::string Describe() const override;
   std::set<std::string, std::less<>> Fields() const override;

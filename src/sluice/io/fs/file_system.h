@@ -21,6 +21,13 @@ struct FileInfo {
   int64_t size = 0;
 };
 
+// What a directory directly holds: regular files, and subdirectories (paths without a trailing
+// slash; on object stores, the key prefixes one level down). Each sorted by path.
+struct DirectoryListing {
+  std::vector<FileInfo> files;
+  std::vector<std::string> directories;
+};
+
 // Read-only bytes of a file mapped into memory (the page cache itself: no copy). Unmapped when
 // destroyed; immutable, so any thread may read it.
 class FileView {
@@ -70,6 +77,9 @@ class FileSystem {
   virtual std::vector<FileInfo> Glob(const std::string& pattern) = 0;
   // Regular files directly inside a directory, sorted by path.
   virtual std::vector<FileInfo> List(const std::string& dir) = 0;
+  // Files and subdirectories directly inside a directory (hive partitions are found this way).
+  // Local: Io when the directory cannot be read. Object stores: empty for a missing prefix.
+  virtual DirectoryListing ListDirectory(const std::string& dir) = 0;
   virtual FileInfo Stat(const std::string& path) = 0;
   virtual std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) = 0;
   virtual std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) = 0;

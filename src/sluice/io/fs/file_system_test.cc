@@ -71,6 +71,19 @@ TEST_F(LocalFileSystemTest, GlobSortsAndMatchesDirectories) {
   }
 }
 
+TEST_F(LocalFileSystemTest, ListDirectoryGivesFilesAndSubdirectories) {
+  for (std::string name : {"b.txt", "a.csv", "sub/d.csv"}) {
+    WriteWholeFile(*fs_, Path(name), std::span<const char>(name.data(), name.size()));
+  }
+  std::filesystem::create_directories(dir_ / "empty");
+  DirectoryListing listing = fs_->ListDirectory(dir_.string());
+  ASSERT_EQ(listing.files.size(), 2u);
+  EXPECT_EQ(listing.files[0].path, Path("a.csv"));
+  EXPECT_EQ(listing.files[1].path, Path("b.txt"));
+  EXPECT_EQ(listing.directories, (std::vector<std::string>{Path("empty"), Path("sub")}));
+  EXPECT_THROW(fs_->ListDirectory(Path("missing")), Error);
+}
+
 TEST_F(LocalFileSystemTest, MissingFileErrorsNameThePath) {
   try {
     fs_->OpenForRead(Path("missing.csv"));

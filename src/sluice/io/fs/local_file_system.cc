@@ -153,6 +153,23 @@ class Local final : public FileSystem {
     return out;
   }
 
+  DirectoryListing ListDirectory(const std::string& dir) override {
+    DirectoryListing out;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir, ec);
+    if (ec) throw IoErrorFromErrno(ec.value(), "list", dir);
+    for (const auto& entry : it) {
+      if (entry.is_directory(ec)) {
+        out.directories.push_back(entry.path().string());
+      } else if (entry.is_regular_file(ec)) {
+        out.files.push_back(StatPath(entry.path().string()));
+      }
+    }
+    std::sort(out.files.begin(), out.files.end(), [](auto& a, auto& b) { return a.path < b.path; });
+    std::sort(out.directories.begin(), out.directories.end());
+    return out;
+  }
+
   FileInfo Stat(const std::string& path) override { return StatPath(path); }
 
   std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) override {

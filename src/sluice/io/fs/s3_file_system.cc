@@ -165,6 +165,24 @@ class S3FileSystem final : public FileSystem {
     return out;
   }
 
+  DirectoryListing ListDirectory(const std::string& dir) override {
+    S3Url url = ParseS3Url(dir);
+    if (!url.key.empty() && !url.key.ends_with('/')) url.key += '/';
+    DirectoryListing out;
+    std::vector<std::string> prefixes;
+    for (const S3ObjectInfo& object : client_->ListAll(url.bucket, url.key, "/", &prefixes)) {
+      if (object.key.ends_with('/')) continue;
+      out.files.push_back({S3Url{url.bucket, object.key}.ToString(), object.size});
+    }
+    for (std::string& prefix : prefixes) {
+      prefix.pop_back();  // the delimiter
+      out.directories.push_back(S3Url{url.bucket, prefix}.ToString());
+    }
+    std::sort(out.files.begin(), out.files.end(), [](auto& a, auto& b) { return a.path < b.path; });
+    std::sort(out.directories.begin(), out.directories.end());
+    return out;
+  }
+
   FileInfo Stat(const std::string& path) override {
     return {path, client_->HeadObject(ParseObjectUrl(path)).size};
   }

@@ -4,6 +4,7 @@
 //   OpenForRead    HeadObject (size and ETag), then one ranged GET per ReadAt, each pinned to
 //                  that ETag (If-Match) so an object replaced mid-read fails instead of mixing
 //   List(dir)      ListObjectsV2 under "dir/" with delimiter "/" (objects directly inside)
+//   ListDirectory  the same, with the common prefixes one level down as directories
 //   Glob(pattern)  ListObjectsV2 under the pattern's literal prefix, filtered like glob(3)
 //                  (`*`, `?`, `[...]` do not cross '/'); a plain key is one object, or a
 //                  "directory" (the objects directly under key/) when no object has that key

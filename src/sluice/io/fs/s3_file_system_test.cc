@@ -160,6 +160,12 @@ TEST_F(S3FileSystemTest, ListGlobAndPagination) {
   std::vector<std::string> prefixes;
   server_->client()->ListAll(bucket_, "c/", "/", &prefixes, 1);
   EXPECT_EQ(prefixes, (std::vector<std::string>{"c/dt=1/", "c/dt=2/"}));
+  DirectoryListing listing = fs_->ListDirectory(root_ + "a");
+  EXPECT_EQ(Paths(listing.files), Paths(fs_->List(root_ + "a")));
+  EXPECT_EQ(listing.directories, (std::vector<std::string>{root_ + "a/sub"}));
+  EXPECT_EQ(fs_->ListDirectory(root_).directories,
+            (std::vector<std::string>{root_ + "a", root_ + "c", root_ + "p"}));
+  EXPECT_TRUE(fs_->ListDirectory(root_ + "none").files.empty());
 }
 
 TEST_F(S3FileSystemTest, KeysThatNeedEncoding) {
