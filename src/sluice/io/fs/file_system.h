@@ -1,6 +1,7 @@
 // FileSystem: the file operations sluice's readers and writers need (listing and glob, ranged
-// reads, whole-file writes committed by renaming a temporary file), behind one interface so
-// that object stores can follow the local implementation.
+// reads, whole-file writes that appear at once on Commit), behind one interface with a local
+// implementation (here) and an S3 one (s3_file_system.h); FileSystemFor (file_system_for.h)
+// picks by path.
 //
 // Ownership: a FileSystem hands out ReadableFile/WritableFile objects that the caller owns; each
 // holds its own descriptor and may outlive the FileSystem.
@@ -58,9 +59,10 @@ class ReadableFile {
   }
 };
 
-// Bytes go to a temporary name beside the target; Commit flushes, fsyncs and renames it into
-// place, so readers see the old file or the whole new one. Destroying an uncommitted file
-// removes the temporary.
+// Commit makes the whole file visible at once, so readers see the old file or the whole new one;
+// destroying an uncommitted file leaves nothing. Local: bytes go to a temporary name beside the
+// target, and Commit fsyncs and renames it into place. S3: parts of a multipart upload (or one
+// PUT), and Commit completes it.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -59,10 +60,15 @@ bool PortAccepts(int port) {
   return ok;
 }
 
-// Where a Ceph binary is: /usr/bin or /usr/sbin (Debian puts the daemons in /usr/bin).
+// Where a Ceph binary is: $SLUICE_CEPH_BINDIR when set, else /usr/bin or /usr/sbin (Debian puts
+// the daemons in /usr/bin).
 std::string FindBinary(const std::string& name) {
-  for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/usr/local/bin/"}) {
-    std::string path = dir + name;
+  std::vector<std::string> dirs = {"/usr/bin", "/usr/sbin", "/usr/local/bin"};
+  if (const char* env = std::getenv("SLUICE_CEPH_BINDIR"); env != nullptr && *env != '\0') {
+    dirs = {env};
+  }
+  for (const std::string& dir : dirs) {
+    std::string path = dir + "/" + name;
     if (access(path.c_str(), X_OK) == 0) return path;
   }
   throw NotFound(

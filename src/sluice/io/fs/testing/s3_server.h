@@ -40,7 +40,8 @@ class S3Server {
   static constexpr std::string_view kRegion = "us-east-1";
 
   // Starts the cluster and waits until a signed request succeeds. NotFound (saying to run
-  // scripts/deps.sh) when the Ceph binaries are missing; Io with the logs' tails when it does not
+  // scripts/deps.sh) when the Ceph binaries are missing (looked for in $SLUICE_CEPH_BINDIR when
+  // set, else /usr/bin, /usr/sbin, /usr/local/bin); Io with the logs' tails when it does not
   // start within 90 s.
   explicit S3Server(S3ServerOptions options = {});
   ~S3Server();
