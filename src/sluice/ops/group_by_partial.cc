@@ -1,7 +1,6 @@
 #include "sluice/ops/group_by_partial.h"
 
 #include "sluice/table/builder.h"
-#include "sluice/table/concat.h"
 #include "sluice/table/dictionary.h"
 #include "sluice/table/take.h"
 
@@ -68,8 +67,7 @@ GroupByPartial::GroupByPartial(const HashAggregation& prototype, GroupBySpill& s
 }
 
 int64_t GroupByPartial::HeldBytes() const {
-  // A buffer is counted twice: flushing it copies its rows once more.
-  return state_->ByteSize() + 2 * buffer_bytes_ + scattered_bytes_ + memory_run_bytes_ +
+  return state_->ByteSize() + scattered_bytes_ + memory_run_bytes_ +
          (run_keys_ != nullptr ? run_keys_->ByteSize() : 0);
 }
 
@@ -114,33 +112,32 @@ void GroupByPartial::ConsumeSlice(const RecordBatch& batch, int64_t position) {
     // The budget cannot take new groups: the partial keeps the ones it has.
     mode_ = Mode::kFrozen;
   }
-  // Rows passed on or buffered for a spill hold values, not a column chunk's dictionary indices.
+  // Rows passed on hold values, not a column chunk's dictionary indices.
   if (HasDictionaries(batch)) {
     ConsumeSlice(DecodeDictionaries(batch), position);
     return;
   }
-  if (mode_ == Mode::kPartitioning) {
-    // The rows passed on hold the columns the query reads of the batch.
+  if (mode_ != Mode::kClosed) {
+    // Rows of groups it has are absorbed; the others are passed on by partition, holding the
+    // columns the query reads of the batch.
     const int64_t passed = ByteSize(spill_.Project(batch)) +
                            batch.num_rows() * static_cast<int64_t>(2 * sizeof(int64_t));
     if (Charge(state_->ConsumeExistingGrowthBound(batch) + passed)) {
       missing_.clear();
       state_->ConsumeExisting(batch, position, missing_);
-      Scatter(batch, missing_, position);
+      Scatter(batch, missing_, state_->row_hashes(), position);
       Settle();
+      // Partitioning keeps rows in memory while the budget lasts; a frozen partial, whose state
+      // took the budget, writes them out in runs of flush_bytes.
+      if (mode_ == Mode::kFrozen && scattered_bytes_ >= spill_.flush_bytes()) {
+        SealScattered(/*to_disk=*/true);
+      }
       return;
     }
-    // Out of memory: what is held goes to disk, and the partial spills from now on.
-    SealScattered(/*to_disk=*/true);
-    mode_ = Mode::kFrozen;
-  }
-  if (mode_ == Mode::kFrozen) {
-    // The rows of groups it lacks are buffered (twice: the flush copies them).
-    if (Charge(state_->ConsumeExistingGrowthBound(batch) + 2 * ByteSize(spill_.Project(batch)))) {
-      missing_.clear();
-      state_->ConsumeExisting(batch, position, missing_);
-      Settle();
-      Buffer(batch, missing_, position);
+    if (!scattered_.empty()) {
+      // Out of memory: what is held goes to disk, and the batch is tried again.
+      SealScattered(/*to_disk=*/true);
+      ConsumeSlice(batch, position);
       return;
     }
     // The groups it has still grow (median keeps values): stop feeding them too.
@@ -149,33 +146,20 @@ void GroupByPartial::ConsumeSlice(const RecordBatch& batch, int64_t position) {
   all_rows_.resize(static_cast<size_t>(batch.num_rows()));
   for (int64_t r = 0; r < batch.num_rows(); ++r) all_rows_[static_cast<size_t>(r)] = r;
   closed_rows_ += batch.num_rows();
-  Buffer(batch, all_rows_, position);
-}
-
-void GroupByPartial::Buffer(const RecordBatch& batch, std::span<const int64_t> rows,
-                            int64_t position) {
-  if (rows.empty()) return;
-  const RecordBatch projected = spill_.Project(batch);
-  RecordBatch taken = WithPositions(
-      static_cast<int64_t>(rows.size()) == batch.num_rows() ? projected : Take(projected, rows),
-      rows, position, spill_);
-  spilled_rows_ += taken.num_rows();
-  buffer_bytes_ += ByteSize(taken);
-  buffer_.push_back(std::move(taken));
-  // The buffer is accounted like the state; a refusal or a full buffer flushes it.
-  if (!Charge(0) || buffer_bytes_ >= spill_.flush_bytes()) Flush();
+  closed_hashes_.resize(static_cast<size_t>(batch.num_rows()));
+  run_keys_->HashKeys(spill_.Project(batch), closed_hashes_);
+  Scatter(batch, all_rows_, closed_hashes_, position);
+  if (!Charge(0) || scattered_bytes_ >= spill_.flush_bytes()) SealScattered(/*to_disk=*/true);
   Settle();
 }
 
 void GroupByPartial::Scatter(const RecordBatch& batch, std::span<const int64_t> rows,
-                             int64_t position) {
+                             std::span<const uint64_t> hashes, int64_t position) {
   if (rows.empty()) return;
   const int partitions = spill_.partitions();
   const size_t n = static_cast<size_t>(partitions);
   if (scattered_.empty()) scattered_.resize(n);
   rows_of_partition_.resize(n);
-  // ConsumeExisting hashed every row of the batch already.
-  std::span<const uint64_t> hashes = state_->row_hashes();
   for (int64_t r : rows) {
     rows_of_partition_[static_cast<size_t>(PartitionOf(hashes[static_cast<size_t>(r)], partitions))]
         .push_back(r);
@@ -220,7 +204,7 @@ void GroupByPartial::SealScattered(bool to_disk) {
             WithPositions(Take(passed.batch, passed.rows), passed.rows, passed.position, spill_));
       }
       scattered_[p].clear();
-      writer.Write(gathered.size() == 1 ? gathered[0] : Concat(gathered));
+      writer.WriteBlock(gathered);
       run.block_of_partition[p] = block++;
     }
     run.run = writer.Finish();
@@ -240,43 +224,12 @@ void GroupByPartial::SealScattered(bool to_disk) {
 }
 
 void GroupByPartial::FinishInput() {
-  if (!buffer_.empty()) Flush();
   SealScattered(/*to_disk=*/false);
   run_keys_.reset();
   missing_ = {};
   all_rows_ = {};
+  closed_hashes_ = {};
   rows_of_partition_ = {};
-}
-
-void GroupByPartial::Flush() {
-  RecordBatch all = buffer_.size() == 1 ? buffer_[0] : Concat(buffer_);
-  buffer_.clear();
-  const int partitions = spill_.partitions();
-  std::vector<uint64_t> hashes(static_cast<size_t>(all.num_rows()));
-  run_keys_->HashKeys(all, hashes);
-  std::vector<std::vector<int64_t>> rows(static_cast<size_t>(partitions));
-  for (int64_t r = 0; r < all.num_rows(); ++r) {
-    rows[static_cast<size_t>(PartitionOf(hashes[static_cast<size_t>(r)], partitions))].push_back(r);
-  }
-  GroupBySpillRun run;
-  run.block_of_partition.assign(static_cast<size_t>(partitions), -1);
-  run.rows_of_partition.assign(static_cast<size_t>(partitions), 0);
-  run.bytes_of_partition.assign(static_cast<size_t>(partitions), 0);
-  SpillRunWriter writer(spill_.directory(), "groupby", spill_.spill_schema());
-  int block = 0;
-  for (int p = 0; p < partitions; ++p) {
-    const auto& mine = rows[static_cast<size_t>(p)];
-    if (mine.empty()) continue;
-    RecordBatch part = Take(all, mine);
-    writer.Write(part);
-    run.block_of_partition[static_cast<size_t>(p)] = block++;
-    run.rows_of_partition[static_cast<size_t>(p)] = part.num_rows();
-    run.bytes_of_partition[static_cast<size_t>(p)] = ByteSize(part);
-  }
-  run.run = writer.Finish();
-  runs_.push_back(std::move(run));
-  buffer_bytes_ = 0;
-  Settle();
 }
 
 }  // namespace sluice

@@ -1,10 +1,10 @@
 // GroupByPartial: one aggregate task's share of a group-by's map side, inside the memory budget.
 // It folds batches into a HashAggregation of its own while the shared state budget lets it grow;
 // when the budget is spent it stops adding groups (rows of groups it has keep being absorbed) and
-// buffers the other rows, flushed as spill runs partitioned by key hash; if even the groups it
-// has keep growing (median holds its values), it stops absorbing rows altogether. This is
-// hybrid hash aggregation: low-cardinality queries never spill, high-cardinality ones spill
-// only what does not fit.
+// passes the other rows on by key hash partition, written out as spill runs of flush_bytes; if
+// even the groups it has keep growing (median holds its values), it stops absorbing rows
+// altogether. This is hybrid hash aggregation: low-cardinality queries never spill,
+// high-cardinality ones spill only what does not fit.
 //
 // High cardinality: when a partial's table has grown large and most rows of a batch still make
 // new groups, map-side aggregation no longer reduces anything and building the table only costs
@@ -13,7 +13,9 @@
 // are split by hash partition and kept in memory as a run that the reduce side aggregates once.
 // A run in memory copies nothing: it keeps the input batches and each partition's row numbers
 // in them, and the reduce side gathers the rows as it aggregates them. If the budget runs out,
-// what is held goes to disk as an ordinary spill run.
+// what is held goes to disk as an ordinary spill run, and partitioning goes on. Rows passed on
+// for any reason take this one path: split by the hashes their lookup computed, gathered once,
+// by partition, when written.
 //
 // A run holds one block per spill partition that got rows (block_of_partition), so the reduce
 // side reads exactly its partitions' blocks. When the query is order-sensitive (first, last,
@@ -41,7 +43,8 @@ namespace sluice {
 // the first spill).
 class GroupBySpill {
  public:
-  // partitions: the spill fan-out; flush_bytes: a partial's buffer size that triggers a flush;
+  // partitions: the spill fan-out; flush_bytes: the rows a frozen partial holds before it
+  // writes them out;
   // partition_first_groups: the table size from which a partial whose batches mostly make new
   // groups partitions rows first; concurrency: the partials that run at once.
   GroupBySpill(const Schema& input, const GroupBySpec& spec, const HashAggregation& prototype,
@@ -124,10 +127,10 @@ class GroupByPartial {
   // After a step: the reservation follows what is held. Past the limit only when a closed
   // partial's state alone is over it (counted as an overdraft: it holds the bytes already).
   void Settle();
-  void Buffer(const RecordBatch& batch, std::span<const int64_t> rows, int64_t position);
-  void Flush();
-  // Splits `rows` of the batch by spill partition into the memory run being built.
-  void Scatter(const RecordBatch& batch, std::span<const int64_t> rows, int64_t position);
+  // Splits `rows` of the batch by spill partition (from hashes, one per row of the batch) into
+  // the run being built.
+  void Scatter(const RecordBatch& batch, std::span<const int64_t> rows,
+               std::span<const uint64_t> hashes, int64_t position);
   // The memory run being built, as a run: kept in memory, or written to disk.
   void SealScattered(bool to_disk);
 
@@ -136,8 +139,6 @@ class GroupByPartial {
   GroupBySpill& spill_;
   Reservation reservation_;
   Mode mode_ = Mode::kOpen;
-  std::vector<RecordBatch> buffer_;
-  int64_t buffer_bytes_ = 0;
   std::vector<GroupBySpillRun> runs_;
   int64_t spilled_rows_ = 0;
   int64_t partitioned_rows_ = 0;
@@ -148,6 +149,7 @@ class GroupByPartial {
   std::vector<std::vector<int64_t>> rows_of_partition_;
   std::vector<int64_t> missing_;
   std::vector<int64_t> all_rows_;
+  std::vector<uint64_t> closed_hashes_;
 };
 
 }  // namespace sluice

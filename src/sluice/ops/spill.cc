@@ -105,7 +105,8 @@ SpillRunWriter::SpillRunWriter(SpillDirectory& directory, std::string_view stem,
   parquet::ParquetWriteOptions options;
   options.codec = parquet::CompressionCodec::kLz4Raw;
   options.row_group_rows = std::numeric_limits<int64_t>::max();
-  options.row_group_bytes = 1;  // every Write closes its row group
+  // A block ends its row group explicitly.
+  options.row_group_bytes = std::numeric_limits<int64_t>::max();
   options.column.dictionary = false;
   options.column.statistics = false;
   options.sync = false;
@@ -114,10 +115,13 @@ SpillRunWriter::SpillRunWriter(SpillDirectory& directory, std::string_view stem,
 
 SpillRunWriter::~SpillRunWriter() = default;
 
-void SpillRunWriter::Write(const RecordBatch& batch) {
-  if (batch.num_rows() == 0) return;
-  writer_->Write(batch);
-  rows_ += batch.num_rows();
+void SpillRunWriter::WriteBlock(std::span<const RecordBatch> pieces) {
+  for (const RecordBatch& piece : pieces) {
+    if (piece.num_rows() == 0) continue;
+    writer_->Write(piece);
+    rows_ += piece.num_rows();
+  }
+  writer_->EndRowGroup();
 }
 
 SpillRun SpillRunWriter::Finish() {

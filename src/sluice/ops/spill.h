@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,7 +78,10 @@ class SpillRunWriter {
   SpillRunWriter& operator=(const SpillRunWriter&) = delete;
 
   // One block, read back as one batch (an empty batch is skipped).
-  void Write(const RecordBatch& batch);
+  void Write(const RecordBatch& batch) { WriteBlock({&batch, 1}); }
+  // One block of the pieces' rows in order, read back as one batch, without concatenating them
+  // here (no rows: no block).
+  void WriteBlock(std::span<const RecordBatch> pieces);
   SpillRun Finish();
   int64_t rows() const { return rows_; }
 

@@ -111,7 +111,7 @@ void ParquetWriter::Write(const RecordBatch& batch) {
     pending_.push_back(std::move(piece));
     offset += rows;
     if (pending_rows_ >= options_.row_group_rows || pending_bytes_ >= options_.row_group_bytes) {
-      FlushRowGroup();
+      EndRowGroup();
     }
   }
 }
@@ -125,7 +125,7 @@ ColumnChunk ParquetWriter::WriteChunk(size_t c, std::span<const Array> pieces,
   return chunk;
 }
 
-void ParquetWriter::FlushRowGroup() {
+void ParquetWriter::EndRowGroup() {
   if (pending_rows_ == 0) return;
   RowGroup row_group;
   row_group.num_rows = pending_rows_;
@@ -199,7 +199,7 @@ void ParquetWriter::WritePageIndexes() {
 void ParquetWriter::Close() {
   if (closed_) throw InvalidArgument("close after close").With("file", path_);
   try {
-    FlushRowGroup();
+    EndRowGroup();
     if (options_.page_index) WritePageIndexes();
     FileMetaData metadata;
     metadata.version = 2;

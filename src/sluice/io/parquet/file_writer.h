@@ -61,6 +61,9 @@ class ParquetWriter {
 
   // InvalidArgument when the batch's schema differs from the writer's.
   void Write(const RecordBatch& batch);
+  // Closes the row group of the rows written since the last one (none: nothing), so a caller
+  // can make one row group of several batches without concatenating them.
+  void EndRowGroup();
   // Writes what is buffered and the footer, then renames the file onto the target.
   void Close();
 
@@ -70,7 +73,6 @@ class ParquetWriter {
   ParquetWriter(std::string path, std::string temp_path, int fd,
                 std::shared_ptr<const Schema> schema, std::vector<WriterColumn> columns,
                 ParquetWriteOptions options, std::unique_ptr<Codec> codec);
-  void FlushRowGroup();
   // Column c's chunk of the pending rows, trying a dictionary unless the column is skipping.
   ColumnChunk WriteChunk(size_t c, std::span<const Array> pieces, ColumnPageIndex* page_index,
                          std::vector<uint8_t>& bytes);
