@@ -58,11 +58,20 @@ void CheckGroups(DictionaryKeyIndex& index, const std::vector<const Array*>& key
   }
 }
 
-TEST(DictionaryKeyIndexTest, GroupsTwoColumnsWithNullsAcrossChunks) {
-  std::mt19937 rng(7);
+// An index with a map of decoded keys standing in for the hash table behind it.
+struct Grouping {
   DictionaryKeyIndex index;
   std::map<std::string, uint32_t> table;
-  int64_t pending = 0;
+  int64_t pending = 0;  // rows the index sent to the table
+
+  void Check(const std::vector<const Array*>& keys) { CheckGroups(index, keys, table, &pending); }
+  // Each distinct key went to the table once.
+  int64_t keys() const { return static_cast<int64_t>(table.size()); }
+};
+
+TEST(DictionaryKeyIndexTest, GroupsTwoColumnsWithNullsAcrossChunks) {
+  std::mt19937 rng(7);
+  Grouping grouping;
   for (int chunk = 0; chunk < 3; ++chunk) {
     // Each chunk has its own dictionaries, in another order than the last one's.
     auto a = Dictionary(5 + chunk, chunk % 2 ? "x" : "y");
@@ -76,20 +85,18 @@ TEST(DictionaryKeyIndexTest, GroupsTwoColumnsWithNullsAcrossChunks) {
       Array ka = Encoded(ia, a), kb = Encoded(ib, b);
       std::vector<const Array*> keys = {&ka, &kb};
       ASSERT_TRUE(DictionaryKeyIndex::Serves(keys));
-      CheckGroups(index, keys, table, &pending);
+      grouping.Check(keys);
     }
   }
-  // One pending row per distinct key at most: later batches and chunks find them all.
-  EXPECT_LE(pending, (5 + 6 + 7 + 3) * 4);
+  // One pending row per distinct key: later batches and chunks find them all.
+  EXPECT_EQ(grouping.pending, grouping.keys());
 }
 
 // Row groups each bring their own dictionary in their own order, as DuckDB writes them: a key
 // seen in one is known in the next, and ids that outgrow their bit fields keep their groups.
 TEST(DictionaryKeyIndexTest, KnowsKeysAcrossReorderedAndGrowingDictionaries) {
   std::mt19937 rng(11);
-  DictionaryKeyIndex index;
-  std::map<std::string, uint32_t> table;
-  int64_t pending = 0;
+  Grouping grouping;
   for (int chunk = 0; chunk < 8; ++chunk) {
     const int size = chunk < 4 ? 4 : 40;  // the first column's ids outgrow 3 bits at chunk 4
     std::vector<std::string> values;
@@ -106,21 +113,19 @@ TEST(DictionaryKeyIndexTest, KnowsKeysAcrossReorderedAndGrowingDictionaries) {
     }
     Array ka = Encoded(ia, a), kc = Encoded(ic, c);
     std::vector<const Array*> keys = {&ka, &kc};
-    const int64_t before = pending;
-    CheckGroups(index, keys, table, &pending);
+    const int64_t before = grouping.pending;
+    grouping.Check(keys);
     if (chunk > 0 && chunk != 4) {
-      EXPECT_EQ(pending, before) << "chunk " << chunk;
+      EXPECT_EQ(grouping.pending, before) << "chunk " << chunk;
     }
   }
-  EXPECT_EQ(pending, static_cast<int64_t>(table.size()));
+  EXPECT_EQ(grouping.pending, grouping.keys());
 }
 
 // More distinct values over time than the map's bits hold: the index starts afresh and still
 // groups every row right.
 TEST(DictionaryKeyIndexTest, StartsAfreshWhenIdsOutgrowTheMap) {
-  DictionaryKeyIndex index;
-  std::map<std::string, uint32_t> table;
-  int64_t pending = 0;
+  Grouping grouping;
   for (int chunk = 0; chunk < 40; ++chunk) {
     auto a = Dictionary(250, "a" + std::to_string(chunk) + "_");
     auto c = Dictionary(250, "c" + std::to_string(chunk) + "_");
@@ -132,11 +137,11 @@ TEST(DictionaryKeyIndexTest, StartsAfreshWhenIdsOutgrowTheMap) {
     Array ka = Encoded(ia, a), kc = Encoded(ic, c);
     std::vector<const Array*> keys = {&ka, &kc};
     ASSERT_TRUE(DictionaryKeyIndex::Serves(keys));
-    EXPECT_LE(index.LookupBytes(keys), (int64_t{4} << 20) + 1000 * 12 + 500 * 100);
-    CheckGroups(index, keys, table, &pending);
-    EXPECT_LE(index.ByteSize(), int64_t{8} << 20);
+    EXPECT_LE(grouping.index.LookupBytes(keys), (int64_t{4} << 20) + 1000 * 12 + 500 * 100);
+    grouping.Check(keys);
+    EXPECT_LE(grouping.index.ByteSize(), int64_t{8} << 20);
   }
-  EXPECT_EQ(pending, static_cast<int64_t>(table.size()));
+  EXPECT_EQ(grouping.pending, grouping.keys());
 }
 
 TEST(DictionaryKeyIndexTest, ServesOnlyDictionariesOfFewCodes) {
