@@ -16,6 +16,7 @@
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_file_system.h"
+#include "sluice/io/fs/testing/fault_proxy.h"
 #include "sluice/io/fs/testing/s3_server.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/file_writer.h"
@@ -53,12 +54,13 @@ class S3CliTest : public ::testing::Test {
     if (!dir_.empty()) stdfs::remove_all(dir_);
   }
   // Standard output (and standard error when asked) and the exit status.
-  testing::CommandRun Sluice(const std::string& args, bool with_stderr = false) {
+  // raw: args is the whole command line (to set variables before the binary).
+  testing::CommandRun Sluice(const std::string& args, bool with_stderr = false, bool raw = false) {
     int status = 0;
     testing::CommandRun run;
-    run.out = testing::CommandOutput(
-        std::string(SLUICE_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"),
-        &status);
+    run.out = testing::CommandOutput((raw ? "" : std::string(SLUICE_BINARY) + " ") + args +
+                                         (with_stderr ? " 2>&1" : " 2>/dev/null"),
+                                     &status);
     run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return run;
   }
@@ -191,6 +193,37 @@ TEST_F(S3CompactTest, CompactFromS3WritesWhatTheLocalRunWrites) {
     EXPECT_GT(a.out.size(), 1000u);
     EXPECT_EQ(a.out, b.out) << name;
   }
+}
+
+// Every fifth request between sluice and the server fails (503 SlowDown, 500, resets, bodies cut
+// short): `cat` and `compact` still print and write exactly what they do without faults.
+TEST_F(S3CompactTest, FaultsOnTheWayChangeNoResult) {
+  fs::testing::FaultProxy proxy(server_->endpoint(), 5);
+  const std::string via = "AWS_ENDPOINT_URL=" + proxy.endpoint() + " ";
+  testing::CommandRun local = Sluice("cat " + local_);
+  testing::CommandRun remote =
+      Sluice(via + std::string(SLUICE_BINARY) + " cat '" + remote_ + "'", false, /*raw=*/true);
+  ASSERT_EQ(remote.status, 0) << remote.out;
+  EXPECT_EQ(remote.out, local.out);
+
+  const std::string flags = " --row-group-rows 1000 --progress off";
+  ASSERT_EQ(
+      Sluice("compact " + (dir_ / "src").string() + " " + (dir_ / "out-local").string() + flags)
+          .status,
+      0);
+  testing::CommandRun compact = Sluice(via + std::string(SLUICE_BINARY) + " compact '" + bucket_ +
+                                           "src' " + (dir_ / "out-s3").string() + flags,
+                                       true, /*raw=*/true);
+  ASSERT_EQ(compact.status, 0) << compact.out;
+  std::map<std::string, std::string> expected = Outputs(dir_ / "out-local");
+  std::map<std::string, std::string> got = Outputs(dir_ / "out-s3");
+  ASSERT_EQ(got.size(), expected.size());
+  for (const auto& [name, bytes] : expected) {
+    EXPECT_EQ(Sluice("cat " + (dir_ / "out-s3" / name).string()).out,
+              Sluice("cat " + (dir_ / "out-local" / name).string()).out)
+        << name;
+  }
+  EXPECT_GT(proxy.faults(), 5);
 }
 
 TEST_F(S3CompactTest, DeleteSourceRemovesTheObjectsAndS3OutputIsRefusedForNow) {

@@ -14,6 +14,7 @@
 #include "sluice/base/error.h"
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/testing/fault_proxy.h"
 #include "sluice/io/fs/testing/s3_server.h"
 
 namespace sluice::fs {
@@ -285,6 +286,46 @@ TEST_F(S3FileSystemTest, ErrorsNameTheUrlOperationStatusAndCode) {
     EXPECT_EQ(error.ContextValue("s3 error"), "InvalidAccessKeyId");
   }
   EXPECT_THROW(fs_->OpenForRead("s3://" + bucket_ + "/"), Error);  // no key
+}
+
+// Every second request through the proxy fails (503, 500, resets before and in the middle of an
+// answer, bodies cut short), including requests the server did carry out: every operation still
+// ends with the right result, and nothing half-done is left.
+TEST_F(S3FileSystemTest, EverySecondRequestFailingStillGivesTheRightResults) {
+  testing::FaultProxy proxy(server_->endpoint(), 2);
+  AwsConfig config = server_->Config();
+  config.endpoint = proxy.endpoint();
+  S3ClientOptions options;
+  options.retry.base_delay = std::chrono::milliseconds(1);
+  options.retry.max_delay = std::chrono::milliseconds(20);
+  options.retry.max_attempts = 20;
+  auto client = std::make_shared<S3Client>(config, options);
+  auto faulty = MakeS3FileSystem(client, {.part_size = kPart});
+
+  std::string big = Bytes(2 * kPart + 777, 11);
+  std::string small = Bytes(3000, 12);
+  WriteWholeFile(*faulty, root_ + "f/big", big);
+  WriteWholeFile(*faulty, root_ + "f/small", small);
+  EXPECT_EQ(ReadWholeFile(*fs_, root_ + "f/big"), big);  // checked without the proxy
+  EXPECT_EQ(ReadWholeFile(*faulty, root_ + "f/small"), small);
+  auto file = faulty->OpenForRead(root_ + "f/big");
+  for (int64_t offset : {int64_t{0}, kPart - 100, 2 * kPart}) {
+    std::string buffer(777, '\0');
+    EXPECT_EQ(file->ReadAt(offset, buffer), 777u);
+    EXPECT_EQ(buffer, big.substr(static_cast<size_t>(offset), 777));
+  }
+  for (int i = 0; i < 6; ++i) {
+    WriteWholeFile(*faulty, root_ + fmt::format("f/many/{}", i), std::string_view("x"));
+  }
+  EXPECT_EQ(faulty->List(root_ + "f/many").size(), 6u);
+  EXPECT_EQ(faulty->Glob(root_ + "f/*").size(), 2u);
+  faulty->Rename(root_ + "f/small", root_ + "f/moved");
+  EXPECT_EQ(ReadWholeFile(*fs_, root_ + "f/moved"), small);
+  faulty->Delete(root_ + "f/moved");
+  EXPECT_THROW(fs_->Stat(root_ + "f/moved"), Error);
+  EXPECT_EQ(OpenUploads(), 0u);
+  EXPECT_GT(proxy.faults(), 10);
+  EXPECT_GT(client->counts().retries, 10);
 }
 
 TEST_F(S3FileSystemTest, FileSystemForPicksByScheme) {

@@ -115,7 +115,7 @@ void ScriptedHttpServer::Loop() {
   }
 }
 
-void ScriptedHttpServer::Serve(int fd) {
+bool ReadHttpRequest(int fd, RecordedRequest* out) {
   // Read the head, then Content-Length bytes of body.
   std::string data;
   char buffer[65536];
@@ -152,12 +152,19 @@ void ScriptedHttpServer::Serve(int fd) {
     }
     if (head_end != std::string::npos && data.size() >= head_end + 4 + body_length) break;
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) return;
+    if (::poll(&p, 1, 5000) <= 0) return false;
     ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) return;
+    if (n <= 0) return false;
     data.append(buffer, static_cast<size_t>(n));
   }
   request.body = data.substr(head_end + 4, body_length);
+  *out = std::move(request);
+  return true;
+}
+
+void ScriptedHttpServer::Serve(int fd) {
+  RecordedRequest request;
+  if (!ReadHttpRequest(fd, &request)) return;
 
   ScriptedResponse response;
   {

@@ -38,6 +38,10 @@ struct RecordedRequest {
   std::string Header(const std::string& name) const;
 };
 
+// Reads one HTTP/1.1 request (head, then a Content-Length body) from a connected socket; false
+// when the peer closes or sends nothing for 5 s first.
+bool ReadHttpRequest(int fd, RecordedRequest* request);
+
 class ScriptedHttpServer {
  public:
   ScriptedHttpServer();
