@@ -134,6 +134,42 @@ TEST_F(S3CliTest, MissingObjectsAndNonParquetKeysNameTheUrl) {
       << no_bucket.out;
 }
 
+// `sluice bloom` over CSV objects (a glob) builds the filter it builds from the local copies,
+// written locally or to s3://, and `bloom check` reads it from s3://.
+TEST_F(S3CliTest, BloomReadsAndWritesS3) {
+  std::string local_dir = (dir_ / "csv").string();
+  stdfs::create_directories(local_dir);
+  for (int f = 0; f < 3; ++f) {
+    std::string text = "id,email\n";
+    for (int i = f; i < 3000; i += 3) text += fmt::format("{},user{}@x.org\n", i, i);
+    std::string name = fmt::format("/part-{}.csv", f);
+    fs::WriteWholeFile(*fs::LocalFileSystem(), local_dir + name, text);
+    fs::WriteWholeFile(*fs::FileSystemFor(bucket_), bucket_ + "csv" + name, text);
+  }
+  const std::string flags = " --column email --fpr 0.01 --progress off";
+  ASSERT_EQ(Sluice("bloom '" + local_dir + "/*.csv' -o " + (dir_ / "local.bloom").string() + flags)
+                .status,
+            0);
+  testing::CommandRun to_local = Sluice(
+      "bloom '" + bucket_ + "csv/*.csv' -o " + (dir_ / "remote.bloom").string() + flags, true);
+  ASSERT_EQ(to_local.status, 0) << to_local.out;
+  testing::CommandRun to_s3 =
+      Sluice("bloom '" + bucket_ + "csv/' -o '" + bucket_ + "out/e.bloom'" + flags, true);
+  ASSERT_EQ(to_s3.status, 0) << to_s3.out;
+  std::string expected = fs::ReadWholeFile(*fs::LocalFileSystem(), (dir_ / "local.bloom").string());
+  EXPECT_EQ(fs::ReadWholeFile(*fs::LocalFileSystem(), (dir_ / "remote.bloom").string()), expected);
+  EXPECT_EQ(fs::ReadWholeFile(*fs::FileSystemFor(bucket_), bucket_ + "out/e.bloom"), expected);
+  testing::CommandRun check =
+      Sluice("bloom check '" + bucket_ + "out/e.bloom' user7@x.org user2999@x.org");
+  EXPECT_EQ(check.status, 0);
+  EXPECT_EQ(check.out, "user7@x.org\tmaybe\nuser2999@x.org\tmaybe\n");
+  testing::CommandRun mixed = Sluice(
+      "bloom '" + bucket_ + "csv/part-0.csv' " + local_dir + "/part-1.csv -o x.bloom" + flags,
+      true);
+  EXPECT_NE(mixed.status, 0);
+  EXPECT_NE(mixed.out.find("all s3://"), std::string::npos) << mixed.out;
+}
+
 // A hive-partitioned dataset, written locally and uploaded under s3://BUCKET/src/.
 class S3CompactTest : public S3CliTest {
  protected:

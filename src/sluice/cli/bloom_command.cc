@@ -13,6 +13,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/io/csv/csv_schema.h"
+#include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/bloom/bloom_job.h"
 
 namespace sluice::cli {
@@ -95,7 +96,7 @@ int RunBuild(const BloomFlags& f, const JobFlags& job) {
 }
 
 int RunCheck(const CheckFlags& f) {
-  BloomFilterFile file = ReadBloomFilterFile(*fs::LocalFileSystem(), f.file);
+  BloomFilterFile file = ReadBloomFilterFile(*fs::FileSystemFor(f.file), f.file);
   int64_t maybe = 0;
   std::string out;
   auto probe = [&](const std::string& value) {

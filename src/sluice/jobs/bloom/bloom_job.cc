@@ -13,6 +13,8 @@
 #include "sluice/flow/pipeline.h"
 #include "sluice/io/csv/csv_tokenizer.h"
 #include "sluice/io/csv/projected_tokenizer.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
 
 namespace sluice {
 namespace {
@@ -134,6 +136,17 @@ int64_t CountRows(const csv::CsvReader& reader, const RunOptions& run) {
 BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run,
                            std::shared_ptr<fs::FileSystem> fs) {
   if (options.column.empty()) throw InvalidArgument("name the column to index with --column");
+  std::shared_ptr<fs::FileSystem> output_fs = fs;
+  if (fs == nullptr) {
+    const std::string first = options.inputs.empty() ? "" : options.inputs.front();
+    for (const std::string& input : options.inputs) {
+      if (fs::IsS3Url(input) != fs::IsS3Url(first)) {
+        throw InvalidArgument("inputs are all s3:// URLs or all local paths").With("input", input);
+      }
+    }
+    fs = fs::FileSystemFor(first);
+    output_fs = fs::FileSystemFor(options.output);
+  }
   if (!(options.fpr > 0 && options.fpr < 1)) {
     throw InvalidArgument("--fpr must be between 0 and 1, not {}", options.fpr);
   }
@@ -268,7 +281,7 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
         options.fpr);
   }
   if (!options.output.empty()) {
-    WriteBloomFilterFile(*fs, options.output, result.file);
+    WriteBloomFilterFile(*output_fs, options.output, result.file);
     SLUICE_LOG_DEBUG("bloom: wrote {}", options.output);
   }
   return result;

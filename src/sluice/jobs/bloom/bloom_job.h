@@ -53,7 +53,9 @@ struct BloomJobResult {
   RunReport report;         // the main pass
 };
 
+// Inputs and output go through `fs` when given, else each through fs::FileSystemFor (s3:// URLs
+// or local paths; the inputs are all one or all the other).
 BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run,
-                           std::shared_ptr<fs::FileSystem> fs = fs::LocalFileSystem());
+                           std::shared_ptr<fs::FileSystem> fs = nullptr);
 
 }  // namespace sluice
