@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -101,6 +102,19 @@ int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
+// Directories left by test processes that died without their destructors (their daemons died
+// with them: PR_SET_PDEATHSIG): /tmp/sluice-s3-<pid>-* whose process is gone.
+void RemoveStaleDirectories() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with("sluice-s3-")) continue;
+    pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 10));
+    if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+}
+
 std::string Tail(const std::filesystem::path& path, size_t bytes) {
   std::ifstream in(path);
   std::stringstream text;
@@ -160,7 +174,8 @@ S3Server::S3Server(S3ServerOptions options)
     FindBinary(name);
   }
   // /tmp: the daemons' admin sockets need a short path.
-  std::string pattern = "/tmp/sluice-s3-XXXXXX";
+  RemoveStaleDirectories();
+  std::string pattern = fmt::format("/tmp/sluice-s3-{}-XXXXXX", getpid());
   if (mkdtemp(pattern.data()) == nullptr) throw IoErrorFromErrno(errno, "mkdtemp", pattern);
   directory_ = pattern;
   try {

@@ -5,11 +5,12 @@
 // check SigV4 signatures, so a signing bug fails a test. One user with fixed keys (kAccessKey,
 // kSecretKey); a warm-up bucket is created at start (the first bucket takes seconds).
 //
-// Ownership: the object owns the directory and the three processes; the destructor kills them by
-// PID (the data lives in memory: nothing to flush) and removes the directory. Processes are forked
-// from a thread the object owns, so they get SIGKILL (PR_SET_PDEATHSIG) if the test process dies
-// but not when a short-lived thread that created the server ends.
-// Thread safety: none for the object itself; clients from any thread are fine.
+// Ownership: the object owns the directory (/tmp/sluice-s3-<pid>-*) and the three processes; the
+// destructor kills them by PID (the data lives in memory: nothing to flush) and removes the
+// directory. Directories of test processes that died are removed by the next server's start.
+// Processes are forked from a thread the object owns, so they get SIGKILL (PR_SET_PDEATHSIG) if the
+// test process dies but not when a short-lived thread that created the server ends. Thread safety:
+// none for the object itself; clients from any thread are fine.
 #pragma once
 
 #include <sys/types.h>
