@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -168,6 +169,36 @@ TEST_F(S3CliTest, BloomReadsAndWritesS3) {
       true);
   EXPECT_NE(mixed.status, 0);
   EXPECT_NE(mixed.out.find("all s3://"), std::string::npos) << mixed.out;
+}
+
+// `sluice run --partition-by files:s3://...` makes one partition per object; {path} is its URL.
+TEST_F(S3CliTest, RunPartitionsByObjects) {
+  for (const char* key : {"logs/a.gz", "logs/b.gz", "logs/2026/c.gz", "other/d.gz"}) {
+    fs::WriteWholeFile(*fs::FileSystemFor(bucket_), bucket_ + key, std::string_view(key));
+  }
+  const std::string seen = (dir_ / "seen").string();
+  const std::string state = " --state " + (dir_ / "state").string() + " -- sh -c ";
+  testing::CommandRun prefix = Sluice("run --job all --partition-by files:'" + bucket_ + "logs'" +
+                                          state + "'echo {path} {size} >> " + seen + "'",
+                                      true);
+  ASSERT_EQ(prefix.status, 0) << prefix.out;
+  std::string lines = fs::ReadWholeFile(*fs::LocalFileSystem(), seen);
+  std::vector<std::string> sorted;
+  for (size_t start = 0; start < lines.size();) {
+    size_t end = lines.find('\n', start);
+    sorted.push_back(lines.substr(start, end - start));
+    start = end + 1;
+  }
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::string>{bucket_ + "logs/2026/c.gz 14",
+                                              bucket_ + "logs/a.gz 9", bucket_ + "logs/b.gz 9"}));
+  stdfs::remove(seen);
+  testing::CommandRun glob = Sluice("run --job glob --partition-by files:'" + bucket_ + "*/?.gz'" +
+                                        state + "'echo {path} >> " + seen + "'",
+                                    true);
+  ASSERT_EQ(glob.status, 0) << glob.out;
+  EXPECT_EQ(fs::ReadWholeFile(*fs::LocalFileSystem(), seen).size(),
+            (bucket_ + "logs/a.gz\n").size() * 2 + (bucket_ + "other/d.gz\n").size());
 }
 
 // A hive-partitioned dataset, written locally and uploaded under s3://BUCKET/src/.

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
 
 namespace sluice::jobs {
 namespace {
@@ -20,7 +22,34 @@ struct FileEntry {
   int64_t size = 0;
 };
 
+// Every object under an s3:// prefix, one listing per "directory" level.
+void WalkS3(sluice::fs::FileSystem& s3, const std::string& dir, std::vector<FileEntry>* files) {
+  sluice::fs::DirectoryListing listing = s3.ListDirectory(dir);
+  for (const sluice::fs::FileInfo& f : listing.files) files->push_back({f.path, f.size});
+  for (const std::string& sub : listing.directories) WalkS3(s3, sub, files);
+}
+
+// s3://: a pattern with wildcards is globbed; a plain URL is the objects under it as a prefix
+// (recursively, as a directory), else the one object it names.
+std::vector<FileEntry> ListS3Files(const std::string& pattern) {
+  auto s3 = sluice::fs::FileSystemFor(pattern);
+  std::vector<FileEntry> files;
+  if (pattern.find_first_of("*?[") == std::string::npos) {
+    WalkS3(*s3, pattern, &files);
+    if (!files.empty() || pattern.ends_with('/')) return files;
+  }
+  try {
+    for (const sluice::fs::FileInfo& f : s3->Glob(pattern)) files.push_back({f.path, f.size});
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::kNotFound || error.ContextValue("s3 error") == "NoSuchBucket") {
+      throw;
+    }
+  }
+  return files;
+}
+
 std::vector<FileEntry> ListFiles(const std::string& pattern) {
+  if (sluice::fs::IsS3Url(pattern)) return ListS3Files(pattern);
   std::vector<FileEntry> files;
   std::error_code ec;
   if (fs::is_directory(pattern, ec)) {

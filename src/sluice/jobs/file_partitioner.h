@@ -6,6 +6,8 @@
 //   kByteRanges  each file cut into ranges of range_bytes: key = path@offset; fields path, offset,
 //                length, size (a consumer aligns ranges to records itself)
 // Batch keys depend on the listing, so adding files to a glob between runs re-batches the tail.
+// An s3://bucket/prefix pattern lists objects the same way (wildcards: a glob; else every object
+// under the prefix, or the one object it names); paths are then s3:// URLs.
 //
 // Thread safety: one thread at a time.
 #pragma once
