@@ -6,6 +6,7 @@
 #include "sluice/base/error.h"
 #include "sluice/table/buffer_builder.h"
 #include "sluice/table/dictionary.h"
+#include "sluice/table/short_copy.h"
 
 namespace sluice {
 namespace {
@@ -109,15 +110,19 @@ Array TakeChecked(const Array& array, std::span<const int64_t> indices, Allocato
       offsets.Reserve((length + 1) * 4);
       data.Reserve(data_bytes);
       auto* out = reinterpret_cast<int32_t*>(offsets.mutable_data());
+      uint8_t* bytes = data.mutable_data();
+      int32_t end = 0;
       out[0] = 0;
       for (int64_t k = 0; k < length; ++k) {
         int64_t index = indices[static_cast<size_t>(k)];
         int32_t begin = in_offsets[index];
         int32_t size = in_offsets[index + 1] - begin;
-        data.Append(array.raw_data() + begin, size);
-        out[k + 1] = static_cast<int32_t>(data.size());
+        CopyShort(bytes + end, array.raw_data() + begin, static_cast<size_t>(size));
+        end += size;
+        out[k + 1] = end;
       }
       offsets.UnsafeAdvance((length + 1) * 4);
+      data.UnsafeAdvance(end);
       return Array::Make(type, length, {std::move(validity), offsets.Finish(), data.Finish()},
                          null_count);
     }

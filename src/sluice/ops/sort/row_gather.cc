@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "sluice/base/error.h"
-#include "sluice/ops/sort/short_copy.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/table/allocator.h"
 #include "sluice/table/bitmap.h"
+#include "sluice/table/short_copy.h"
 
 namespace sluice {
 namespace {
