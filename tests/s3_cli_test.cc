@@ -201,6 +201,40 @@ TEST_F(S3CliTest, RunPartitionsByObjects) {
             (bucket_ + "logs/a.gz\n").size() * 2 + (bucket_ + "other/d.gz\n").size());
 }
 
+// `sluice groupby` and `sluice sort` read s3:// inputs (Parquet and CSV) and write s3:// outputs
+// (Parquet and CSV) with the same results as the local runs.
+TEST_F(S3CliTest, GroupbyAndSortFromAndToS3) {
+  const std::string local_csv = (dir_ / "t.csv").string();
+  std::string csv = "k,v\n";
+  for (int i = 0; i < 5000; ++i) csv += fmt::format("{},{}\n", i % 17, i);
+  fs::WriteWholeFile(*fs::LocalFileSystem(), local_csv, csv);
+  fs::WriteWholeFile(*fs::FileSystemFor(bucket_), bucket_ + "in/t.csv", csv);
+  struct Case {
+    std::string command, local_in, remote_in, extension;
+  };
+  for (const Case& c :
+       {Case{"groupby {} --by i8 --agg 'count(*), sum(i32)'", local_, remote_, ".parquet"},
+        Case{"groupby {} --by k --agg 'sum(v)'", local_csv, bucket_ + "in/*.csv", ".csv"},
+        Case{"sort {} --by i64", local_, remote_, ".parquet"}}) {
+    std::string local_out = (dir_ / ("local" + c.extension)).string();
+    std::string remote_out = bucket_ + "out/r" + c.extension;
+    std::string run_local = fmt::format(fmt::runtime(c.command), c.local_in);
+    testing::CommandRun a = Sluice(run_local + " -o " + local_out + " --progress off", true);
+    ASSERT_EQ(a.status, 0) << a.out;
+    testing::CommandRun b = Sluice(fmt::format(fmt::runtime(c.command), "'" + c.remote_in + "'") +
+                                       " -o '" + remote_out + "' --progress off",
+                                   true);
+    ASSERT_EQ(b.status, 0) << c.command << ": " << b.out;
+    if (c.extension == ".csv") {
+      EXPECT_EQ(fs::ReadWholeFile(*fs::FileSystemFor(remote_out), remote_out),
+                fs::ReadWholeFile(*fs::LocalFileSystem(), local_out));
+    } else {
+      EXPECT_EQ(Sluice("cat '" + remote_out + "'").out, Sluice("cat " + local_out).out)
+          << c.command;
+    }
+  }
+}
+
 // A hive-partitioned dataset, written locally and uploaded under s3://BUCKET/src/.
 class S3CompactTest : public S3CliTest {
  protected:

@@ -4,9 +4,10 @@
 #include <cerrno>
 
 #include "sluice/base/error.h"
-#include "sluice/base/temp_path.h"
 #include "sluice/io/csv/csv_text.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/staged_file.h"
 
 namespace sluice {
 namespace {
@@ -27,11 +28,10 @@ std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patte
                                            const std::string& delimiter,
                                            const std::vector<std::string>& columns,
                                            const std::string& where) {
-  auto fs = fs::LocalFileSystem();
   std::vector<std::string> paths;
   int csv_files = 0;
   for (const std::string& pattern : patterns) {
-    std::vector<fs::FileInfo> matches = fs->Glob(pattern);
+    std::vector<fs::FileInfo> matches = fs::FileSystemFor(pattern)->Glob(pattern);  // s3:// too
     if (matches.empty()) throw NotFound("no input file matches").With("input", pattern);
     for (const fs::FileInfo& m : matches) {
       if (IsCsvPath(m.path)) {
@@ -95,7 +95,7 @@ std::unique_ptr<TableFileWriter> TableFileWriter::Open(
         parquet::ParquetWriter::Open(writer->path_, std::move(schema), parquet_options);
     return writer;
   }
-  writer->temp_ = TemporaryPathFor(writer->path_);
+  writer->temp_ = fs::StagingPathFor(writer->path_);  // uploaded at Close for s3://
   writer->csv_ = std::fopen(writer->temp_.c_str(), "wb");
   if (writer->csv_ == nullptr) throw IoErrorFromErrno(errno, "create", writer->path_);
   csv::AppendCsvHeader(*schema, writer->pending_);
@@ -134,10 +134,16 @@ void TableFileWriter::Close() {
   }
   FlushCsv();
   std::FILE* f = std::exchange(csv_, nullptr);
-  if (std::fclose(f) != 0 || std::rename(temp_.c_str(), path_.c_str()) != 0) {
+  if (std::fclose(f) != 0) {
     const int error = errno;
     std::remove(temp_.c_str());
     throw IoErrorFromErrno(error, "write", path_);
+  }
+  try {
+    fs::PublishStagedFile(temp_, path_);  // rename, or upload for s3://
+  } catch (...) {
+    std::remove(temp_.c_str());
+    throw;
   }
 }
 

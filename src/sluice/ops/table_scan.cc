@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sluice/base/error.h"
+#include "sluice/io/fs/file_system_for.h"
 #include "sluice/ops/parquet_statistics.h"
 #include "sluice/ops/predicate_parser.h"
 
@@ -176,7 +177,8 @@ std::shared_ptr<TableScan> TableScan::OpenCsv(const std::vector<std::string>& pa
                                               csv::CsvReadOptions options,
                                               const std::string& where) {
   std::shared_ptr<TableScan> scan(new TableScan());
-  scan->csv_ = csv::CsvReader::Open(fs::LocalFileSystem(), patterns, std::move(options));
+  scan->csv_ = csv::CsvReader::Open(fs::FileSystemFor(patterns.empty() ? "" : patterns.front()),
+                                    patterns, std::move(options));
   scan->schema_ = scan->csv_->schema();
   scan->first_schema_ = scan->schema_;
   scan->BindWhere(where, *scan->schema_);

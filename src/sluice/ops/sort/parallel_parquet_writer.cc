@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "sluice/base/error.h"
-#include "sluice/base/temp_path.h"
+#include "sluice/io/fs/staged_file.h"
 #include "sluice/io/parquet/column_chunk_writer.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/io/parquet/row_group_file_writer.h"
@@ -47,7 +47,7 @@ std::unique_ptr<ParallelParquetWriter> ParallelParquetWriter::Open(
   if (options.page_index) {
     throw InvalidArgument("the parallel writer writes no page index").With("file", path);
   }
-  std::string temp = TemporaryPathFor(path);
+  std::string temp = fs::StagingPathFor(path);  // beside a local target; under $TMPDIR for s3://
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
   std::unique_ptr<ParallelParquetWriter> writer(new ParallelParquetWriter(
@@ -270,9 +270,7 @@ void ParallelParquetWriter::Close() {
       throw IoErrorFromErrno(errno, "close", temp_path_);
     }
     fd_ = -1;
-    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      throw IoErrorFromErrno(errno, "rename", path_);
-    }
+    fs::PublishStagedFile(temp_path_, path_);  // rename, or upload for s3://
     closed_ = true;
   } catch (...) {
     StopWorkers();
