@@ -40,6 +40,13 @@ class S3ClientTest : public ::testing::Test {
             .body = body};
   }
 
+  static void RecordedRequestCheck(const testing::RecordedRequest& request) {
+    EXPECT_EQ(request.method, "HEAD");
+    EXPECT_EQ(request.Header("x-amz-security-token"), "TOKEN/with+chars");
+    EXPECT_NE(request.Header("authorization").find("x-amz-security-token"), std::string::npos);
+    EXPECT_EQ(request.Header("authorization").find("TOKEN"), std::string::npos);
+  }
+
   testing::ScriptedHttpServer server_;
   S3Url url_{"bucket", "dir/key.parquet"};
 };
@@ -60,18 +67,30 @@ TEST_F(S3ClientTest, SignsPathStyleRequests) {
   EXPECT_EQ(requests[0].Header("authorization").find("SECRET"), std::string::npos);
 }
 
+TEST_F(S3ClientTest, SessionTokensAreSentAndSigned) {
+  AwsConfig config;
+  config.credentials = {"AKID", "SECRET", "TOKEN/with+chars"};
+  config.endpoint = server_.endpoint();
+  config.path_style = true;
+  S3Client client(config);
+  server_.Push({.status = 200, .announced_length = 3});
+  client.HeadObject(url_);
+  RecordedRequestCheck(server_.requests().at(0));
+}
+
 TEST_F(S3ClientTest, ThrottlingAndServerErrorsAreRetried) {
-  S3Client client = MakeClient();
+  S3Client client = MakeClient(6);
   server_.Push(Error(503, "SlowDown"));
   server_.Push(Error(429, "TooManyRequests"));
   server_.Push(Error(500, "InternalError"));
   server_.Push(Error(504, "GatewayTimeout"));
+  server_.Push(Error(400, "RequestTimeout"));  // the store gave up waiting for our body
   server_.Push(Range("abc", 5, 8));
   std::string out(3, '\0');
   EXPECT_EQ(client.GetRange(url_, 5, out), 3u);
   EXPECT_EQ(out, "abc");
-  EXPECT_EQ(server_.requests().size(), 5u);
-  EXPECT_EQ(client.counts().retries, 4);
+  EXPECT_EQ(server_.requests().size(), 6u);
+  EXPECT_EQ(client.counts().retries, 5);
 }
 
 TEST_F(S3ClientTest, ATruncatedBodyIsNeverData) {
