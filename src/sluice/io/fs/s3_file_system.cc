@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstring>
+#include <mutex>
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
@@ -13,11 +15,12 @@ namespace {
 
 class S3ReadableFile final : public ReadableFile {
  public:
-  S3ReadableFile(std::shared_ptr<S3Client> client, S3Url url, S3ObjectInfo info)
+  S3ReadableFile(std::shared_ptr<S3Client> client, S3Url url, S3ObjectInfo info, int64_t read_ahead)
       : client_(std::move(client)),
         url_(std::move(url)),
         path_(url_.ToString()),
-        info_(std::move(info)) {}
+        info_(std::move(info)),
+        read_ahead_(static_cast<size_t>(std::max<int64_t>(read_ahead, 0))) {}
   const std::string& path() const override { return path_; }
   int64_t size() const override { return info_.size; }
   size_t ReadAt(int64_t offset, std::span<char> out) override {
@@ -25,8 +28,28 @@ class S3ReadableFile final : public ReadableFile {
     if (offset >= info_.size || out.empty()) return 0;
     size_t length = static_cast<size_t>(
         std::min<int64_t>(static_cast<int64_t>(out.size()), info_.size - offset));
+    {
+      std::lock_guard lock(mu_);
+      if (offset >= window_offset_ && offset + static_cast<int64_t>(length) <=
+                                          window_offset_ + static_cast<int64_t>(window_.size())) {
+        std::memcpy(out.data(), window_.data() + (offset - window_offset_), length);
+        return length;
+      }
+    }
     try {
-      return client_->GetRange(url_, offset, out.first(length), info_.etag);
+      if (length >= read_ahead_)
+        return client_->GetRange(url_, offset, out.first(length), info_.etag);
+      // A small read fetches read_ahead bytes and keeps them: the next column chunks of a row
+      // group usually follow.
+      std::string window(static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(read_ahead_),
+                                                               info_.size - offset)),
+                         '\0');
+      client_->GetRange(url_, offset, window, info_.etag);
+      std::memcpy(out.data(), window.data(), length);
+      std::lock_guard lock(mu_);
+      window_ = std::move(window);
+      window_offset_ = offset;
+      return length;
     } catch (Error& error) {
       throw std::move(error.With("offset", std::to_string(offset)));
     }
@@ -37,6 +60,10 @@ class S3ReadableFile final : public ReadableFile {
   S3Url url_;
   std::string path_;
   S3ObjectInfo info_;
+  const size_t read_ahead_;
+  std::mutex mu_;
+  std::string window_;         // guarded by mu_: the last read-ahead bytes
+  int64_t window_offset_ = 0;  // guarded by mu_
 };
 
 class S3WritableFile final : public WritableFile {
@@ -190,7 +217,8 @@ class S3FileSystem final : public FileSystem {
   std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) override {
     S3Url url = ParseObjectUrl(path);
     S3ObjectInfo info = client_->HeadObject(url);
-    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(info));
+    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(info),
+                                            options_.read_ahead_bytes);
   }
 
   std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {

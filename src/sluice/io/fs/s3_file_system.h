@@ -1,8 +1,11 @@
 // S3FileSystem: the FileSystem interface over an S3-compatible object store, for paths of the
 // form s3://bucket/key. What each operation becomes:
 //   Stat           HeadObject
-//   OpenForRead    HeadObject (size and ETag), then one ranged GET per ReadAt, each pinned to
-//                  that ETag (If-Match) so an object replaced mid-read fails instead of mixing
+//   OpenForRead    HeadObject (size and ETag), then ranged GETs, each pinned to that ETag
+//                  (If-Match) so an object replaced mid-read fails instead of mixing. A ReadAt
+//                  smaller than read_ahead_bytes fetches read_ahead_bytes and keeps them (one
+//                  window per open file), so the column chunks of a small row group read one
+//                  after another cost one GET; larger reads go straight into the caller's buffer
 //   List(dir)      ListObjectsV2 under "dir/" with delimiter "/" (objects directly inside)
 //   ListDirectory  the same, with the common prefixes one level down as directories
 //   Glob(pattern)  ListObjectsV2 under the pattern's literal prefix, filtered like glob(3)
@@ -31,6 +34,9 @@ struct S3FileSystemOptions {
   // The size of every part of a multipart upload but the last; also the largest object written
   // with one PutObject. S3 allows 5 MiB..5 GiB and at most 10,000 parts (16 MiB: 156 GiB).
   int64_t part_size = 16 << 20;
+  // Small reads are widened to this many bytes, kept per open file (0: no read-ahead). A small
+  // buffer outside the memory budget, like a page of a local file in the page cache.
+  int64_t read_ahead_bytes = 256 << 10;
 };
 
 std::shared_ptr<FileSystem> MakeS3FileSystem(std::shared_ptr<S3Client> client,

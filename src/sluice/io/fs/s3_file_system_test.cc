@@ -76,6 +76,27 @@ TEST_F(S3FileSystemTest, SmallFileRoundTripWithRangedReads) {
   EXPECT_EQ(server_->client()->counts().post, 0);  // no multipart upload was started
 }
 
+TEST_F(S3FileSystemTest, SmallReadsAreServedFromOneReadAhead) {
+  std::string data = Bytes(200'000, 5);
+  WriteWholeFile(*fs_, root_ + "ahead", data);
+  auto file = fs_->OpenForRead(root_ + "ahead");
+  int64_t gets = server_->client()->counts().get;
+  std::string buffer(1000, '\0');
+  for (int64_t offset = 0; offset < 200'000; offset += 1000) {
+    ASSERT_EQ(file->ReadAt(offset, buffer), 1000u);
+    ASSERT_EQ(buffer, data.substr(static_cast<size_t>(offset), 1000));
+  }
+  EXPECT_EQ(server_->client()->counts().get - gets, 1);  // the object is 200 KB < 256 KiB
+  std::string large(300'000, '\0');
+  EXPECT_EQ(file->ReadAt(0, large), 200'000u);  // clipped to the object: in the window too
+  EXPECT_EQ(large.substr(0, 200'000), data);
+  EXPECT_EQ(server_->client()->counts().get - gets, 1);
+  auto no_ahead = MakeS3FileSystem(server_->client(), {.part_size = kPart, .read_ahead_bytes = 0});
+  auto direct = no_ahead->OpenForRead(root_ + "ahead");
+  for (int i = 0; i < 3; ++i) direct->ReadAt(i * 1000, buffer);
+  EXPECT_EQ(server_->client()->counts().get - gets, 4);
+}
+
 TEST_F(S3FileSystemTest, LargeFileIsAMultipartUploadOfEqualParts) {
   std::string data = Bytes(2 * kPart + 12'345, 7);
   int64_t posts_before = server_->client()->counts().post;
