@@ -9,6 +9,7 @@
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/ops/aggregate.h"
+#include "sluice/ops/binary_first_last.h"
 #include "sluice/ops/group_table.h"
 #include "sluice/ops/key_encoder.h"
 #include "sluice/ops/type_dispatch.h"
@@ -858,6 +859,7 @@ std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
       }
     });
     if (fixed) return out;
+    if (type.layout() == Layout::kVariableBinary) return MakeBinaryFirstLast(type, last);
     if (last) return std::make_unique<FirstLastAggregator<true>>(type);
     return std::make_unique<FirstLastAggregator<false>>(type);
   }

@@ -22,15 +22,18 @@ ValueArena::~ValueArena() {
   for (auto [data, bytes] : blocks_) FreeLarge(data, bytes);
 }
 
-void* ValueArena::Allocate(size_t bytes) {
-  bytes = (bytes + 15) / 16 * 16;
-  if (static_cast<size_t>(end_ - next_) < bytes) {
+void* ValueArena::Allocate(size_t bytes, size_t align) {
+  size_t pad = (align - reinterpret_cast<uintptr_t>(next_) % align) % align;
+  if (static_cast<size_t>(end_ - next_) < pad + bytes) {
+    // New blocks come page-aligned.
     const size_t size = std::max({bytes, kMinArenaBlock, total_ / 4});
     blocks_.emplace_back(static_cast<char*>(AllocateLarge(size)), size);
     next_ = blocks_.back().first;
     end_ = next_ + size;
     total_ += size;
+    pad = 0;
   }
+  next_ += pad;
   void* out = next_;
   next_ += bytes;
   return out;

@@ -17,15 +17,16 @@
 
 namespace sluice {
 
-// Bump allocation from big blocks; nothing is freed before the arena goes.
+// Bump allocation from big blocks (median's lists, first()'s strings); nothing is freed before
+// the arena goes.
 class ValueArena {
  public:
   ValueArena() = default;
   ValueArena(const ValueArena&) = delete;
   ValueArena& operator=(const ValueArena&) = delete;
   ~ValueArena();
-  // 16-byte aligned.
-  void* Allocate(size_t bytes);
+  // Aligned to `align` (a power of two); 1 packs bytes (strings) back to back.
+  void* Allocate(size_t bytes, size_t align = 16);
   int64_t bytes() const { return static_cast<int64_t>(total_); }
   // At most the bytes new blocks take while `bytes` more are allocated.
   int64_t GrowthBound(int64_t bytes) const;
