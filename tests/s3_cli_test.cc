@@ -294,6 +294,8 @@ TEST_F(S3CompactTest, CompactFromS3WritesWhatTheLocalRunWrites) {
   testing::CommandRun remote =
       Sluice("compact '" + bucket_ + "src/' " + (dir_ / "out-s3").string() + flags, true);
   ASSERT_EQ(remote.status, 0) << remote.out;
+  EXPECT_NE(remote.out.find("s3: "), std::string::npos) << remote.out;  // request counts
+  EXPECT_EQ(local.out.find("s3: "), std::string::npos) << local.out;
   std::map<std::string, std::string> expected = Outputs(dir_ / "out-local");
   std::map<std::string, std::string> got = Outputs(dir_ / "out-s3");
   ASSERT_EQ(expected.size(), 2u);

@@ -10,6 +10,7 @@
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/compact/compact_job.h"
+#include "sluice/io/fs/file_system_for.h"
 
 namespace sluice::cli {
 namespace {
@@ -86,6 +87,11 @@ int Run(const CompactFlags& flags) {
   compact::CompactSummary summary = compact::RunCompaction(options, run);
   if (!c.dry_run) fmt::print("{}", summary.report.Summary());
   fmt::print("{}", compact::FormatCompactSummary(summary, c));
+  const fs::S3RequestCounts s3 = fs::S3RequestCountsSoFar();
+  if (s3.get + s3.head + s3.list + s3.put + s3.post + s3.del > 0) {
+    fmt::print("s3: {} GET, {} HEAD, {} LIST, {} PUT, {} POST, {} DELETE requests ({} retries)\n",
+               s3.get, s3.head, s3.list, s3.put, s3.post, s3.del, s3.retries);
+  }
   return summary.partitions_failed == 0 ? 0 : 1;
 }
 

@@ -7,15 +7,36 @@
 
 namespace sluice::fs {
 
+namespace {
+
+struct ProcessS3 {
+  std::mutex mu;
+  std::shared_ptr<S3Client> client;  // guarded by mu
+  std::shared_ptr<FileSystem> fs;    // guarded by mu
+};
+
+ProcessS3& Process() {
+  static ProcessS3 process;
+  return process;
+}
+
+}  // namespace
+
 std::shared_ptr<FileSystem> FileSystemFor(std::string_view path) {
   if (!IsS3Url(path)) return LocalFileSystem();
-  static std::mutex mu;
-  static std::shared_ptr<FileSystem> s3;  // guarded by mu
-  std::lock_guard lock(mu);
-  if (s3 == nullptr) {
-    s3 = MakeS3FileSystem(std::make_shared<S3Client>(AwsConfigFromEnvironment()));
+  ProcessS3& s3 = Process();
+  std::lock_guard lock(s3.mu);
+  if (s3.fs == nullptr) {
+    s3.client = std::make_shared<S3Client>(AwsConfigFromEnvironment());
+    s3.fs = MakeS3FileSystem(s3.client);
   }
-  return s3;
+  return s3.fs;
+}
+
+S3RequestCounts S3RequestCountsSoFar() {
+  ProcessS3& s3 = Process();
+  std::lock_guard lock(s3.mu);
+  return s3.client == nullptr ? S3RequestCounts{} : s3.client->counts();
 }
 
 }  // namespace sluice::fs

@@ -10,11 +10,16 @@
 #include <string_view>
 
 #include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/s3_client.h"
 
 namespace sluice::fs {
 
 // InvalidArgument (from the configuration) when an s3:// URL is used with a half-set
 // environment; the error is not cached, so a fixed environment works on the next call.
 std::shared_ptr<FileSystem> FileSystemFor(std::string_view path);
+
+// The requests the process-wide S3 file system has sent so far, retries included (zeros before
+// its first use): for summaries and benchmarks.
+S3RequestCounts S3RequestCountsSoFar();
 
 }  // namespace sluice::fs
