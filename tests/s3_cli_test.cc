@@ -342,6 +342,22 @@ TEST_F(S3CompactTest, FaultsOnTheWayChangeNoResult) {
   EXPECT_GT(proxy.faults(), 5);
 }
 
+// Wrong credentials: the server refuses the signature; the error names the URL and the store's
+// code, never the secret, and nothing is written.
+TEST_F(S3CompactTest, WrongCredentialsFailClearlyAndWriteNothing) {
+  const std::string out = (dir_ / "out-denied").string();
+  testing::CommandRun run =
+      Sluice("AWS_SECRET_ACCESS_KEY=not-the-secret-XYZ " + std::string(SLUICE_BINARY) +
+                 " compact '" + bucket_ + "src' " + out + " --progress off",
+             true, /*raw=*/true);
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.out.find("SignatureDoesNotMatch"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(bucket_ + "src"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("not-the-secret-XYZ"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find(std::string(fs::testing::S3Server::kSecretKey)), std::string::npos);
+  EXPECT_TRUE(!stdfs::exists(out) || Outputs(out).empty());
+}
+
 TEST_F(S3CompactTest, DeleteSourceRemovesTheObjectsAndS3OutputIsRefusedForNow) {
   testing::CommandRun run = Sluice("compact '" + bucket_ + "src' " + (dir_ / "out").string() +
                                        " --verify --delete-source --progress off",

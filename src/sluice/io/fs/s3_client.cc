@@ -74,7 +74,7 @@ HttpResponse S3Client::Send(const Call& call) {
   request.body = call.body;
   std::string payload_hash =
       call.body.empty() ? std::string(kEmptyPayloadSha256) : Sha256Hex(call.body);
-  std::string url_text = call.url.ToString();
+  std::string url_text = call.shown_url.empty() ? call.url.ToString() : call.shown_url;
 
   const RetryPolicy& policy = options_.retry;
   const auto deadline = Clock::now() + policy.operation_deadline;
@@ -216,6 +216,7 @@ S3ListPage S3Client::ListObjectsV2(std::string_view bucket, std::string_view pre
                                    std::string_view delimiter, std::string_view continuation_token,
                                    int max_keys) {
   Call call{.operation = "ListObjectsV2", .method = "GET", .url = {std::string(bucket), ""}};
+  call.shown_url = S3Url{std::string(bucket), std::string(prefix)}.ToString();
   call.query = {{"list-type", "2"}, {"prefix", std::string(prefix)}};
   if (!delimiter.empty()) call.query.emplace_back("delimiter", std::string(delimiter));
   if (!continuation_token.empty()) {
@@ -328,6 +329,7 @@ std::vector<S3MultipartUpload> S3Client::ListMultipartUploads(std::string_view b
   while (true) {
     Call call{
         .operation = "ListMultipartUploads", .method = "GET", .url = {std::string(bucket), ""}};
+    call.shown_url = S3Url{std::string(bucket), std::string(prefix)}.ToString();
     call.query = {{"uploads", ""}, {"prefix", std::string(prefix)}};
     if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
     if (!upload_marker.empty()) call.query.emplace_back("upload-id-marker", upload_marker);

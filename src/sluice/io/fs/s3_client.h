@@ -113,6 +113,8 @@ class S3Client {
     std::span<char> body_out;
     // Returns a description when a 2xx answer is unusable (then the attempt is retried).
     std::function<std::string(const HttpResponse&)> check;
+    // The s3:// URL errors name when it is not `url` (a listing names its prefix).
+    std::string shown_url;
   };
   HttpResponse Send(const Call& call);
 
