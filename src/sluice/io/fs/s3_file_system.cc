@@ -40,15 +40,16 @@ class S3ReadableFile final : public ReadableFile {
       if (length >= read_ahead_)
         return client_->GetRange(url_, offset, out.first(length), info_.etag);
       // A small read fetches read_ahead bytes and keeps them: the next column chunks of a row
-      // group usually follow.
-      std::string window(static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(read_ahead_),
-                                                               info_.size - offset)),
-                         '\0');
-      client_->GetRange(url_, offset, window, info_.etag);
-      std::memcpy(out.data(), window.data(), length);
+      // group usually follow. Near the end the window ends at the end, so a Parquet footer read
+      // of a file smaller than the window brings the whole file.
+      const int64_t ahead = static_cast<int64_t>(read_ahead_);
+      const int64_t start = std::min(offset, std::max<int64_t>(0, info_.size - ahead));
+      std::string window(static_cast<size_t>(std::min(ahead, info_.size - start)), '\0');
+      client_->GetRange(url_, start, window, info_.etag);
+      std::memcpy(out.data(), window.data() + (offset - start), length);
       std::lock_guard lock(mu_);
       window_ = std::move(window);
-      window_offset_ = offset;
+      window_offset_ = start;
       return length;
     } catch (Error& error) {
       throw std::move(error.With("offset", std::to_string(offset)));

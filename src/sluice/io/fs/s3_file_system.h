@@ -4,8 +4,10 @@
 //   OpenForRead    HeadObject (size and ETag), then ranged GETs, each pinned to that ETag
 //                  (If-Match) so an object replaced mid-read fails instead of mixing. A ReadAt
 //                  smaller than read_ahead_bytes fetches read_ahead_bytes and keeps them (one
-//                  window per open file), so the column chunks of a small row group read one
-//                  after another cost one GET; larger reads go straight into the caller's buffer
+//                  window per open file, ending at the object's end when the read is near it),
+//                  so the column chunks of a small row group read one after another cost one
+//                  GET, and a footer read of a small file brings the whole file; larger reads go
+//                  straight into the caller's buffer
 //   List(dir)      ListObjectsV2 under "dir/" with delimiter "/" (objects directly inside)
 //   ListDirectory  the same, with the common prefixes one level down as directories
 //   Glob(pattern)  ListObjectsV2 under the pattern's literal prefix, filtered like glob(3)

@@ -91,6 +91,15 @@ TEST_F(S3FileSystemTest, SmallReadsAreServedFromOneReadAhead) {
   EXPECT_EQ(file->ReadAt(0, large), 200'000u);  // clipped to the object: in the window too
   EXPECT_EQ(large.substr(0, 200'000), data);
   EXPECT_EQ(server_->client()->counts().get - gets, 1);
+  // A first read at the end (a Parquet footer) of an object smaller than the window brings all
+  // of it.
+  auto fresh = fs_->OpenForRead(root_ + "ahead");
+  EXPECT_EQ(fresh->ReadAt(199'000, buffer), 1000u);
+  EXPECT_EQ(buffer, data.substr(199'000));
+  EXPECT_EQ(fresh->ReadAt(5, buffer), 1000u);
+  EXPECT_EQ(buffer, data.substr(5, 1000));
+  EXPECT_EQ(server_->client()->counts().get - gets, 2);
+  gets = server_->client()->counts().get - 1;  // as if the second file had not been read
   auto no_ahead = MakeS3FileSystem(server_->client(), {.part_size = kPart, .read_ahead_bytes = 0});
   auto direct = no_ahead->OpenForRead(root_ + "ahead");
   for (int i = 0; i < 3; ++i) direct->ReadAt(i * 1000, buffer);
