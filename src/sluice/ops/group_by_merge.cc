@@ -241,9 +241,11 @@ GroupByMergeOutcome RunGroupByMerge(const GroupByMergeInputs& inputs, const Grou
                                     const GroupByMergeMemory::Await& await,
                                     const std::function<void(RecordBatch)>& emit) {
   GroupByMergeOutcome outcome;
-  // A task estimated larger than its share of the budget starts in as many passes.
+  // A task estimated larger than its share of the budget starts in as many passes. The share
+  // keeps an eighth for batches in flight: a pass that still outgrows it is denied and split,
+  // while every extra pass reads all of the task's runs again.
   const int64_t room =
-      std::max<int64_t>(memory.limit() * 3 / 4 / std::max(inputs.concurrent_tasks, 1), 1);
+      std::max<int64_t>(memory.limit() * 7 / 8 / std::max(inputs.concurrent_tasks, 1), 1);
   const int initial = static_cast<int>(
       std::clamp<int64_t>((task.estimated_bytes + room - 1) / room, 1, inputs.max_passes));
   std::deque<HashSlice> passes;

@@ -126,12 +126,9 @@ void GroupByPartial::ConsumeSlice(const RecordBatch& batch, int64_t position) {
       missing_.clear();
       state_->ConsumeExisting(batch, position, missing_);
       Scatter(batch, missing_, state_->row_hashes(), position);
+      // Rows are held while the budget lasts: the fewer, longer runs a merge reads, the less
+      // it pays per block.
       Settle();
-      // Partitioning keeps rows in memory while the budget lasts; a frozen partial, whose state
-      // took the budget, writes them out in runs of flush_bytes.
-      if (mode_ == Mode::kFrozen && scattered_bytes_ >= spill_.flush_bytes()) {
-        SealScattered(/*to_disk=*/true);
-      }
       return;
     }
     if (!scattered_.empty()) {
