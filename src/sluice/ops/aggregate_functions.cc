@@ -115,11 +115,22 @@ class SumAggregator final : public Aggregator {
   }
   void Update(std::span<const Array* const> inputs, std::span<const uint32_t> groups,
               RowPositions) override {
-    const In* v = Values<In>(*inputs[0]);
-    ForEachValid(*inputs[0], groups, [&](int64_t r, uint32_t g) {
-      Add(sums_[g], static_cast<Acc>(v[r]));
-      seen_[g] = 1;
-    });
+    const Array& input = *inputs[0];
+    const In* v = Values<In>(input);
+    if (input.null_count() == 0) {
+      ForEachValid(input, groups, [&](int64_t r, uint32_t g) {
+        Add(sums_[g], static_cast<Acc>(v[r]));
+        seen_[g] = 1;
+      });
+      return;
+    }
+    // Nulls add zero rather than branch: a few percent of nulls at random mispredicted a
+    // branch per row. (Values under nulls are unspecified, so they are not added as such.)
+    for (size_t r = 0; r < groups.size(); ++r) {
+      const bool valid = input.IsValid(static_cast<int64_t>(r));
+      Add(sums_[groups[r]], valid ? static_cast<Acc>(v[r]) : Acc{0});
+      seen_[groups[r]] |= static_cast<uint8_t>(valid);
+    }
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
