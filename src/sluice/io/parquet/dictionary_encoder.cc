@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "sluice/table/short_copy.h"
 #include "sluice/table/xxhash64.h"
 
 namespace sluice::parquet {
@@ -111,7 +112,12 @@ bool BuildBytes(const PhysicalValues& values, int64_t size_limit, std::vector<ui
     bool inserted;
     uint32_t index = table.FindOrInsert(
         hash, static_cast<uint32_t>(first.size()),
-        [&](uint32_t e) { return hashes[e] == hash && value_at(first[e]) == v; }, &inserted);
+        [&](uint32_t e) {
+          if (hashes[e] != hash) return false;
+          const std::string_view entry = value_at(first[e]);
+          return entry.size() == v.size() && EqualShort(entry.data(), v.data(), v.size());
+        },
+        &inserted);
     if (inserted) {
       bytes += static_cast<int64_t>(v.size()) + (binary ? 4 : 0);
       if (bytes > size_limit) return false;
