@@ -112,6 +112,32 @@ void PackBits(const uint64_t* values, size_t count, int bit_width, std::vector<u
   if (bits > 0) *dst = static_cast<uint8_t>(acc);
 }
 
+void PackBits(const uint32_t* values, size_t count, int bit_width, std::vector<uint8_t>* out) {
+  SLUICE_CHECK(bit_width >= 0 && bit_width <= 32);
+  const size_t start = out->size();
+  out->resize(start + BitPackedSize(count, bit_width));
+  if (bit_width == 0) return;
+  uint8_t* dst = out->data() + start;
+  // Fewer than 32 bits pend before a value is added, so 64 bits hold them and the value.
+  uint64_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < count; ++i) {
+    acc |= static_cast<uint64_t>(values[i]) << bits;
+    bits += bit_width;
+    if (bits >= 32) {
+      const auto word = static_cast<uint32_t>(acc);
+      std::memcpy(dst, &word, 4);
+      dst += 4;
+      acc >>= 32;
+      bits -= 32;
+    }
+  }
+  for (; bits > 0; bits -= 8) {
+    *dst++ = static_cast<uint8_t>(acc);
+    acc >>= 8;
+  }
+}
+
 void UnpackBitsMsbFirst(const uint8_t* in, int bit_width, uint32_t* out, size_t count) {
   SLUICE_CHECK(bit_width >= 0 && bit_width <= 32);
   size_t bit = 0;

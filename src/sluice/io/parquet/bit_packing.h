@@ -29,6 +29,8 @@ void UnpackBits(const uint8_t* in, int bit_width, uint64_t* out, size_t count); 
 // LSB-first. Appends BitPackedSize(count, bit_width) bytes; the bits above bit_width in each value
 // must be zero.
 void PackBits(const uint64_t* values, size_t count, int bit_width, std::vector<uint8_t>* out);
+// The same for widths up to 32, four bytes stored at a time (dictionary indices, levels).
+void PackBits(const uint32_t* values, size_t count, int bit_width, std::vector<uint8_t>* out);
 
 // MSB-first (BIT_PACKED), widths up to 32.
 void UnpackBitsMsbFirst(const uint8_t* in, int bit_width, uint32_t* out, size_t count);

@@ -48,6 +48,14 @@ TEST(BitPackingTest, EveryWidthRoundTrips) {
         std::vector<uint32_t> out32(count);
         UnpackBits(packed.data(), width, out32.data(), count);
         EXPECT_TRUE(std::equal(out32.begin(), out32.end(), values.begin())) << width;
+        // The 32-bit packer writes the same bytes, appended after what is there.
+        std::vector<uint32_t> values32(values.begin(), values.end());
+        std::vector<uint8_t> packed32 = {0x5A};
+        PackBits(values32.data(), count, width, &packed32);
+        EXPECT_EQ(packed32[0], 0x5A);
+        EXPECT_TRUE(std::equal(packed.begin(), packed.end(), packed32.begin() + 1) &&
+                    packed32.size() == packed.size() + 1)
+            << width << " " << count;
       }
     }
   }

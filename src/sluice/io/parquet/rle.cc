@@ -157,7 +157,7 @@ void RleBitPackedEncode(std::span<const uint32_t> values, int bit_width,
   SLUICE_CHECK(bit_width >= 0 && bit_width <= 32);
   const size_t n = values.size();
   const size_t width_bytes = (bit_width + 7) / 8;
-  std::vector<uint64_t> literal;
+  std::vector<uint32_t> literal;
   auto flush_literal = [&] {
     if (literal.empty()) return;
     size_t groups = (literal.size() + 7) / 8;
