@@ -45,7 +45,8 @@ struct Taken {
 };
 
 // Memory for the merges of one pass: a merge waits while others hold what it needs; one that
-// cannot fit even alone takes it over the budget.
+// cannot fit even alone takes it over the budget when over_budget, else gets none (the pass is
+// abandoned and its bucket range split, as when the tables outgrow the budget while ranking).
 class MergeMemory {
  public:
   // Memory one merge holds; released (and waiting merges woken) when destroyed.
@@ -68,11 +69,15 @@ class MergeMemory {
 
   explicit MergeMemory(MemoryBudget& budget) : budget_(budget) {}
 
-  std::unique_ptr<Lease> Acquire(int64_t bytes) {
+  // Null when the bytes cannot fit even alone and over_budget is false.
+  std::unique_ptr<Lease> Acquire(int64_t bytes, bool over_budget) {
     std::unique_lock lock(mu_);
     while (true) {
       std::optional<Reservation> r = budget_.TryReserve(bytes);
-      if (!r && holders_ == 0) r = budget_.ReserveOverLimit(bytes);
+      if (!r && holders_ == 0) {
+        if (!over_budget) return nullptr;
+        r = budget_.ReserveOverLimit(bytes);
+      }
       if (r) {
         ++holders_;
         return std::make_unique<Lease>(*this, std::move(*r));
@@ -256,12 +261,13 @@ class TopNRun {
     }
     if (outgrown.load()) return std::nullopt;
     result_.input_rows = rows.load();
-    return Merge(partials.value());
+    return Merge(partials.value(), over_budget);
   }
 
   // Merges the tasks' tables into one, pairs at a time in parallel (each pair's second table
-  // into its first, then freed), into the positions of the rows kept, in output order.
-  std::vector<int64_t> Merge(Partials& tables) {
+  // into its first, then freed), into the positions of the rows kept, in output order; nullopt
+  // when a merge cannot fit the budget (unless over_budget).
+  std::optional<std::vector<int64_t>> Merge(Partials& tables, bool over_budget) {
     int64_t candidates = 0;
     int64_t state = 0;
     for (const auto& t : tables) {
@@ -271,6 +277,7 @@ class TopNRun {
     result_.candidate_rows = std::max(result_.candidate_rows, candidates);
     result_.state_bytes = std::max(result_.state_bytes, state);
     MergeMemory merges(held_);
+    std::atomic<bool> outgrown{false};
     while (tables.size() > 1) {
       std::vector<int> pairs;
       for (size_t i = 0; i + 1 < tables.size(); i += 2) pairs.push_back(static_cast<int>(i));
@@ -281,11 +288,16 @@ class TopNRun {
         const TopNTable::Missing all = from->table->AllGroups();
         // Most groups of one task's table are in the other's too: when the bound for all of
         // them does not fit, the ones missing are counted.
+        if (outgrown.load(std::memory_order_relaxed)) return;
         std::optional<Reservation> growth = held_.TryReserve(into.table->MergeGrowthBound(all));
         std::unique_ptr<MergeMemory::Lease> lease;
         if (!growth) {
-          lease =
-              merges.Acquire(into.table->MergeGrowthBound(into.table->MissingGroups(*from->table)));
+          lease = merges.Acquire(
+              into.table->MergeGrowthBound(into.table->MissingGroups(*from->table)), over_budget);
+          if (!lease) {
+            outgrown.store(true, std::memory_order_relaxed);
+            return;
+          }
         }
         into.table->MergeFrom(*from->table);
         from.reset();
@@ -294,6 +306,7 @@ class TopNRun {
         Resize(into.held, into.table->ByteSize());
       });
       result_.merge_report = merge_pipeline.Run(rank_run_);
+      if (outgrown.load()) return std::nullopt;
       Partials survivors;
       for (auto& t : tables) {
         if (t) survivors.push_back(std::move(t));
