@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "command_output_test_support.h"
 #include "sluice/io/parquet/file_writer.h"
@@ -49,6 +50,14 @@ class ParquetCliTest : public ::testing::Test {
   fs::path dir_;
   std::string path_;
 };
+
+TEST(SluiceCliTest, VersionPrintsTheProjectVersion) {
+  int status = 0;
+  const std::string out =
+      testing::CommandOutput(std::string(SLUICE_BINARY) + " --version 2>&1", &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_TRUE(std::regex_match(out, std::regex("sluice [0-9]+\\.[0-9]+\\.[0-9]+\n"))) << out;
+}
 
 TEST_F(ParquetCliTest, CatPrintsCsvAndJsonLines) {
   int status = 0;

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       "sluice runs big partitioned data jobs at the full speed of one machine inside a memory "
       "budget, and tells you which step is the bottleneck.",
       "sluice");
+  app.set_version_flag("--version", "sluice " SLUICE_VERSION, "Print the version and exit");
   app.require_subcommand(1);
   std::map<std::string, std::function<int()>> commands;
   commands["demo"] = sluice::cli::AddDemoCommand(app);
