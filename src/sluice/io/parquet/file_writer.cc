@@ -1,21 +1,9 @@
 #include "sluice/io/parquet/file_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
-#include "sluice/io/fs/staged_file.h"
 
 namespace sluice::parquet {
-namespace {
-
-constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
-
-}  // namespace
 
 int64_t BatchDataBytes(const RecordBatch& batch) {
   int64_t bytes = 0;
@@ -48,22 +36,17 @@ std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path,
   } catch (Error& error) {
     throw std::move(error.With("file", path));
   }
-  std::string temp = fs::StagingPathFor(path);  // beside a local target; under $TMPDIR for s3://
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
-  std::unique_ptr<ParquetWriter> writer(new ParquetWriter(
-      path, temp, fd, std::move(schema), std::move(columns), options, std::move(codec)));
-  writer->WriteBytes(std::vector<uint8_t>(kMagic, kMagic + 4));
-  return writer;
+  auto file = std::make_unique<StagedParquetFile>(path);
+  return std::unique_ptr<ParquetWriter>(new ParquetWriter(
+      path, std::move(file), std::move(schema), std::move(columns), options, std::move(codec)));
 }
 
-ParquetWriter::ParquetWriter(std::string path, std::string temp_path, int fd,
+ParquetWriter::ParquetWriter(std::string path, std::unique_ptr<StagedParquetFile> file,
                              std::shared_ptr<const Schema> schema,
                              std::vector<WriterColumn> columns, ParquetWriteOptions options,
                              std::unique_ptr<Codec> codec)
     : path_(std::move(path)),
-      temp_path_(std::move(temp_path)),
-      fd_(fd),
+      file_(std::move(file)),
       schema_(std::move(schema)),
       columns_(std::move(columns)),
       options_(std::move(options)),
@@ -74,23 +57,10 @@ ParquetWriter::~ParquetWriter() {
   if (!closed_) Abandon();
 }
 
-void ParquetWriter::Abandon() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  ::unlink(temp_path_.c_str());
-  closed_ = true;
-}
+void ParquetWriter::Abandon() { file_->Abandon(); }
 
 void ParquetWriter::WriteBytes(const std::vector<uint8_t>& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw IoErrorFromErrno(errno, "write", temp_path_);
-    }
-    done += static_cast<size_t>(n);
-  }
+  file_->WriteAt(offset_, bytes);
   offset_ += static_cast<int64_t>(bytes.size());
 }
 
@@ -201,27 +171,9 @@ void ParquetWriter::Close() {
   try {
     EndRowGroup();
     if (options_.page_index) WritePageIndexes();
-    FileMetaData metadata;
-    metadata.version = 2;
-    metadata.schema = MakeSchemaElements(columns_);
-    metadata.num_rows = rows_written_;
-    metadata.row_groups = std::move(row_groups_);
-    metadata.key_value_metadata = options_.key_value_metadata;
-    metadata.created_by = "sluice";
-    metadata.column_orders.assign(columns_.size(), ColumnOrder::kTypeDefinedOrder);
-    std::vector<uint8_t> footer;
-    EncodeFileMetaData(metadata, &footer);
-    uint32_t length = static_cast<uint32_t>(footer.size());
-    for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(length >> (8 * i)));
-    footer.insert(footer.end(), kMagic, kMagic + 4);
-    WriteBytes(footer);
-    if (options_.sync && ::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_path_);
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      throw IoErrorFromErrno(errno, "close", temp_path_);
-    }
-    fd_ = -1;
-    fs::PublishStagedFile(temp_path_, path_);  // rename, or upload for s3://
+    file_->Finish(MakeFileMetaData(columns_, rows_written_, std::move(row_groups_),
+                                   options_.key_value_metadata),
+                  offset_, options_.sync);
     closed_ = true;
   } catch (...) {
     Abandon();

@@ -26,6 +26,7 @@
 #include "sluice/io/parquet/column_chunk_writer.h"
 #include "sluice/io/parquet/dictionary_backoff.h"
 #include "sluice/io/parquet/metadata.h"
+#include "sluice/io/parquet/staged_parquet_file.h"
 #include "sluice/io/parquet/writer_schema.h"
 #include "sluice/table/record_batch.h"
 
@@ -70,7 +71,7 @@ class ParquetWriter {
   int64_t rows_written() const { return rows_written_; }
 
  private:
-  ParquetWriter(std::string path, std::string temp_path, int fd,
+  ParquetWriter(std::string path, std::unique_ptr<StagedParquetFile> file,
                 std::shared_ptr<const Schema> schema, std::vector<WriterColumn> columns,
                 ParquetWriteOptions options, std::unique_ptr<Codec> codec);
   // Column c's chunk of the pending rows, trying a dictionary unless the column is skipping.
@@ -82,8 +83,7 @@ class ParquetWriter {
   void Abandon();
 
   std::string path_;
-  std::string temp_path_;
-  int fd_;
+  std::unique_ptr<StagedParquetFile> file_;
   std::shared_ptr<const Schema> schema_;
   std::vector<WriterColumn> columns_;
   ParquetWriteOptions options_;
@@ -92,7 +92,7 @@ class ParquetWriter {
   ColumnChunkWriter chunk_writer_;
   DictionaryBackoff dictionary_backoff_;
   std::vector<uint8_t> chunk_bytes_;
-  int64_t offset_ = 0;
+  int64_t offset_ = StagedParquetFile::kHeaderBytes;
   std::vector<RecordBatch> pending_;
   int64_t pending_rows_ = 0;
   int64_t pending_bytes_ = 0;

@@ -1,20 +1,8 @@
 #include "sluice/io/parquet/row_group_file_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-
 #include "sluice/base/error.h"
-#include "sluice/io/fs/staged_file.h"
 
 namespace sluice::parquet {
-namespace {
-
-constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
-
-}  // namespace
 
 void ShiftColumnChunkOffsets(ColumnChunk* chunk, int64_t delta) {
   chunk->file_offset += delta;
@@ -34,49 +22,23 @@ std::unique_ptr<RowGroupFileWriter> RowGroupFileWriter::Open(
     std::string path, std::vector<SchemaElement> schema, int num_row_groups,
     std::vector<KeyValue> key_value_metadata) {
   if (num_row_groups < 0) throw InvalidArgument("a negative row group count").With("file", path);
-  std::string temp = fs::StagingPathFor(path);  // beside a local target; under $TMPDIR for s3://
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
-  std::unique_ptr<RowGroupFileWriter> writer(
-      new RowGroupFileWriter(std::move(path), std::move(temp), fd, std::move(schema),
-                             num_row_groups, std::move(key_value_metadata)));
-  writer->WriteAt(0, kMagic);
-  return writer;
+  auto file = std::make_unique<StagedParquetFile>(path);
+  return std::unique_ptr<RowGroupFileWriter>(
+      new RowGroupFileWriter(std::move(path), std::move(file), std::move(schema), num_row_groups,
+                             std::move(key_value_metadata)));
 }
 
-RowGroupFileWriter::RowGroupFileWriter(std::string path, std::string temp_path, int fd,
+RowGroupFileWriter::RowGroupFileWriter(std::string path, std::unique_ptr<StagedParquetFile> file,
                                        std::vector<SchemaElement> schema, int num_row_groups,
                                        std::vector<KeyValue> key_value_metadata)
     : path_(std::move(path)),
-      temp_path_(std::move(temp_path)),
-      fd_(fd),
+      file_(std::move(file)),
       schema_(std::move(schema)),
       key_value_metadata_(std::move(key_value_metadata)),
       row_groups_(static_cast<size_t>(num_row_groups)),
       written_(static_cast<size_t>(num_row_groups), false) {}
 
-RowGroupFileWriter::~RowGroupFileWriter() {
-  if (!closed_) Abandon();
-}
-
-void RowGroupFileWriter::Abandon() noexcept {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  std::remove(temp_path_.c_str());
-}
-
-void RowGroupFileWriter::WriteAt(int64_t offset, std::span<const uint8_t> bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
-                         static_cast<off_t>(offset + static_cast<int64_t>(done)));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw IoErrorFromErrno(errno, "write", temp_path_);
-    }
-    done += static_cast<size_t>(n);
-  }
-}
+RowGroupFileWriter::~RowGroupFileWriter() = default;
 
 void RowGroupFileWriter::WriteRowGroup(int slot, std::span<const uint8_t> bytes,
                                        RowGroup row_group) {
@@ -89,7 +51,7 @@ void RowGroupFileWriter::WriteRowGroup(int slot, std::span<const uint8_t> bytes,
     end_ += static_cast<int64_t>(bytes.size());
   }
   // Each writer owns its byte range, so the write itself runs outside the lock.
-  WriteAt(offset, bytes);
+  file_->WriteAt(offset, bytes);
   ShiftRowGroupOffsets(&row_group, offset);
   row_group.ordinal = static_cast<int16_t>(std::min(slot, 32767));
   std::lock_guard lock(mu_);
@@ -126,7 +88,7 @@ void RowGroupFileWriter::AppendChunkBytes(std::span<const uint8_t> bytes) {
     end_ += static_cast<int64_t>(bytes.size());
   }
   // Nobody else writes while a row group is streamed, so the write runs outside the lock.
-  WriteAt(offset, bytes);
+  file_->WriteAt(offset, bytes);
 }
 
 void RowGroupFileWriter::EndColumnChunk(ColumnChunk chunk) {
@@ -182,22 +144,11 @@ int64_t RowGroupFileWriter::Close() {
     size_t leaves = 0;
     for (const SchemaElement& e : schema_) leaves += e.type.has_value();
     metadata.column_orders.assign(leaves, ColumnOrder::kTypeDefinedOrder);
-    std::vector<uint8_t> footer;
-    EncodeFileMetaData(metadata, &footer);
-    auto length = static_cast<uint32_t>(footer.size());
-    for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(length >> (8 * i)));
-    footer.insert(footer.end(), kMagic, kMagic + 4);
-    WriteAt(end_, footer);
-    end_ += static_cast<int64_t>(footer.size());
-    if (::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_path_);
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw IoErrorFromErrno(errno, "close", temp_path_);
-    fs::PublishStagedFile(temp_path_, path_);  // rename, or upload for s3://
+    end_ = file_->Finish(metadata, end_, /*sync=*/true);
     closed_ = true;
     return end_;
   } catch (...) {
-    Abandon();
+    file_->Abandon();
     closed_ = true;
     throw;
   }

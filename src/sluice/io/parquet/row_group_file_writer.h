@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "sluice/io/parquet/metadata.h"
+#include "sluice/io/parquet/staged_parquet_file.h"
 
 namespace sluice::parquet {
 
@@ -70,22 +71,19 @@ class RowGroupFileWriter {
   const std::string& path() const { return path_; }
 
  private:
-  RowGroupFileWriter(std::string path, std::string temp_path, int fd,
+  RowGroupFileWriter(std::string path, std::unique_ptr<StagedParquetFile> file,
                      std::vector<SchemaElement> schema, int num_row_groups,
                      std::vector<KeyValue> key_value_metadata);
-  void WriteAt(int64_t offset, std::span<const uint8_t> bytes);
   // InvalidArgument unless `slot` may be written now.
   void CheckSlotLocked(int slot) const;
-  void Abandon() noexcept;
 
   const std::string path_;
-  const std::string temp_path_;
-  int fd_;
+  const std::unique_ptr<StagedParquetFile> file_;
   const std::vector<SchemaElement> schema_;
   const std::vector<KeyValue> key_value_metadata_;
   std::mutex mu_;
   // guarded by mu_:
-  int64_t end_ = 4;  // after the leading magic
+  int64_t end_ = StagedParquetFile::kHeaderBytes;
   std::vector<RowGroup> row_groups_;
   std::vector<bool> written_;
   bool closed_ = false;

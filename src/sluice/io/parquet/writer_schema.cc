@@ -178,4 +178,17 @@ std::vector<SchemaElement> MakeSchemaElements(const std::vector<WriterColumn>& c
   return elements;
 }
 
+FileMetaData MakeFileMetaData(const std::vector<WriterColumn>& columns, int64_t rows,
+                              std::vector<RowGroup> row_groups, std::vector<KeyValue> key_values) {
+  FileMetaData metadata;
+  metadata.version = 2;
+  metadata.schema = MakeSchemaElements(columns);
+  metadata.num_rows = rows;
+  metadata.row_groups = std::move(row_groups);
+  metadata.key_value_metadata = std::move(key_values);
+  metadata.created_by = "sluice";
+  metadata.column_orders.assign(columns.size(), ColumnOrder::kTypeDefinedOrder);
+  return metadata;
+}
+
 }  // namespace sluice::parquet

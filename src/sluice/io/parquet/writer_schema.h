@@ -46,5 +46,9 @@ struct WriterColumn {
 std::vector<WriterColumn> MakeWriterColumns(const Schema& schema);
 // The FileMetaData schema list: the root group, then the leaves.
 std::vector<SchemaElement> MakeSchemaElements(const std::vector<WriterColumn>& columns);
+// The footer of a file our writers wrote: these columns' schema, the rows and row groups
+// written, the caller's key-value metadata, "sluice" as the writer, type-defined column orders.
+FileMetaData MakeFileMetaData(const std::vector<WriterColumn>& columns, int64_t rows,
+                              std::vector<RowGroup> row_groups, std::vector<KeyValue> key_values);
 
 }  // namespace sluice::parquet

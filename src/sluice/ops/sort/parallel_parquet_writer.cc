@@ -1,24 +1,13 @@
 #include "sluice/ops/sort/parallel_parquet_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 
 #include "sluice/base/error.h"
-#include "sluice/io/fs/staged_file.h"
 #include "sluice/io/parquet/column_chunk_writer.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/io/parquet/row_group_file_writer.h"
 
 namespace sluice {
-namespace {
-
-constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
-
-}  // namespace
 
 // One row group being encoded: its batches, then each column's chunk and bytes (encoded as if
 // the chunk began at file offset 0).
@@ -47,21 +36,17 @@ std::unique_ptr<ParallelParquetWriter> ParallelParquetWriter::Open(
   if (options.page_index) {
     throw InvalidArgument("the parallel writer writes no page index").With("file", path);
   }
-  std::string temp = fs::StagingPathFor(path);  // beside a local target; under $TMPDIR for s3://
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoErrorFromErrno(errno, "create", temp);
-  std::unique_ptr<ParallelParquetWriter> writer(new ParallelParquetWriter(
-      path, std::move(temp), fd, std::move(schema), options, std::max(threads, 1)));
-  writer->WriteBytes(kMagic, sizeof(kMagic));
-  return writer;
+  auto file = std::make_unique<parquet::StagedParquetFile>(path);
+  return std::unique_ptr<ParallelParquetWriter>(new ParallelParquetWriter(
+      path, std::move(file), std::move(schema), options, std::max(threads, 1)));
 }
 
-ParallelParquetWriter::ParallelParquetWriter(std::string path, std::string temp_path, int fd,
+ParallelParquetWriter::ParallelParquetWriter(std::string path,
+                                             std::unique_ptr<parquet::StagedParquetFile> file,
                                              std::shared_ptr<const Schema> schema,
                                              parquet::ParquetWriteOptions options, int threads)
     : path_(std::move(path)),
-      temp_path_(std::move(temp_path)),
-      fd_(fd),
+      file_(std::move(file)),
       schema_(std::move(schema)),
       options_(std::move(options)),
       group_bytes_(std::max<int64_t>(options_.row_group_bytes / 2, 1)) {
@@ -103,9 +88,7 @@ void ParallelParquetWriter::StopWorkers() noexcept {
 }
 
 void ParallelParquetWriter::Abandon() noexcept {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  ::unlink(temp_path_.c_str());
+  file_->Abandon();
   closed_ = true;
 }
 
@@ -150,15 +133,7 @@ void ParallelParquetWriter::RunColumn(Group& group, int column, Encoder& encoder
 }
 
 void ParallelParquetWriter::WriteBytes(const uint8_t* data, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::write(fd_, data + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw IoErrorFromErrno(errno, "write", temp_path_);
-    }
-    done += static_cast<size_t>(n);
-  }
+  file_->WriteAt(offset_, {data, size});
   offset_ += static_cast<int64_t>(size);
 }
 
@@ -250,27 +225,9 @@ void ParallelParquetWriter::Close() {
     Submit();
     Drain();
     StopWorkers();
-    parquet::FileMetaData metadata;
-    metadata.version = 2;
-    metadata.schema = parquet::MakeSchemaElements(columns_);
-    metadata.num_rows = rows_written_;
-    metadata.row_groups = std::move(row_groups_);
-    metadata.key_value_metadata = options_.key_value_metadata;
-    metadata.created_by = "sluice";
-    metadata.column_orders.assign(columns_.size(), parquet::ColumnOrder::kTypeDefinedOrder);
-    std::vector<uint8_t> footer;
-    parquet::EncodeFileMetaData(metadata, &footer);
-    const uint32_t length = static_cast<uint32_t>(footer.size());
-    for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(length >> (8 * i)));
-    footer.insert(footer.end(), kMagic, kMagic + 4);
-    WriteBytes(footer.data(), footer.size());
-    if (options_.sync && ::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_path_);
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      throw IoErrorFromErrno(errno, "close", temp_path_);
-    }
-    fd_ = -1;
-    fs::PublishStagedFile(temp_path_, path_);  // rename, or upload for s3://
+    file_->Finish(parquet::MakeFileMetaData(columns_, rows_written_, std::move(row_groups_),
+                                            options_.key_value_metadata),
+                  offset_, options_.sync);
     closed_ = true;
   } catch (...) {
     StopWorkers();

@@ -32,6 +32,7 @@
 
 #include "sluice/io/parquet/dictionary_backoff.h"
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/io/parquet/staged_parquet_file.h"
 #include "sluice/table/record_batch.h"
 
 namespace sluice {
@@ -57,7 +58,7 @@ class ParallelParquetWriter {
   struct Group;
   struct Encoder;
 
-  ParallelParquetWriter(std::string path, std::string temp_path, int fd,
+  ParallelParquetWriter(std::string path, std::unique_ptr<parquet::StagedParquetFile> file,
                         std::shared_ptr<const Schema> schema, parquet::ParquetWriteOptions options,
                         int threads);
   // Hands the filling row group to the encoders, after writing the one before it.
@@ -72,15 +73,14 @@ class ParallelParquetWriter {
   void StopWorkers() noexcept;
 
   std::string path_;
-  std::string temp_path_;
-  int fd_;
+  std::unique_ptr<parquet::StagedParquetFile> file_;
   std::shared_ptr<const Schema> schema_;
   parquet::ParquetWriteOptions options_;
   std::vector<parquet::WriterColumn> columns_;
   // Used by the thread encoding a column's chunk; row groups encode one after another (Drain).
   parquet::DictionaryBackoff dictionary_backoff_;
   int64_t group_bytes_;
-  int64_t offset_ = 0;
+  int64_t offset_ = parquet::StagedParquetFile::kHeaderBytes;
   std::vector<RecordBatch> pending_;
   int64_t pending_rows_ = 0;
   int64_t pending_bytes_ = 0;
