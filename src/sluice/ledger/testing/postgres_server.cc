@@ -1,32 +1,28 @@
 #include "sluice/ledger/testing/postgres_server.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/child_process.h"
+#include "sluice/base/testing/loopback.h"
 #include "sluice/ledger/sql_identifier.h"
 
 namespace sluice::ledger::testing {
@@ -34,24 +30,6 @@ namespace {
 
 constexpr const char* kSuperuser = "sluice";
 constexpr auto kStartTimeout = std::chrono::seconds(60);
-
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw IoErrorFromErrno(errno, "socket", "127.0.0.1");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    int error = errno;
-    close(fd);
-    throw IoErrorFromErrno(error, "bind a free port", "127.0.0.1");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 // The account the server runs as: ourselves, or `postgres` when we are root.
 struct Account {
@@ -73,22 +51,6 @@ Account ServerAccount() {
   account.uid = entry->pw_uid;
   account.gid = entry->pw_gid;
   return account;
-}
-
-// Waits for a child; kills it after `timeout`. Returns its wait status.
-int WaitFor(pid_t pid, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (true) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid || (done < 0 && errno != EINTR)) return status;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return status;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
 }
 
 }  // namespace
@@ -121,50 +83,10 @@ std::filesystem::path FindPostgresBinDir() {
   return found.back();
 }
 
-// Runs fork requests on one long-lived thread (see the header for why).
-struct PostgresServer::SpawnThread {
-  SpawnThread() : thread([this] { Loop(); }) {}
-  ~SpawnThread() {
-    {
-      std::lock_guard lock(mu);
-      stop = true;
-    }
-    cv.notify_all();
-    thread.join();
-  }
-  template <typename F>
-  auto Run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    {
-      std::lock_guard lock(mu);
-      tasks.emplace_back([&task] { task(); });
-    }
-    cv.notify_all();
-    return result.get();
-  }
-  void Loop() {
-    std::unique_lock lock(mu);
-    while (true) {
-      cv.wait(lock, [&] { return stop || !tasks.empty(); });
-      if (tasks.empty()) return;
-      auto task = std::move(tasks.front());
-      tasks.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  }
-
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::function<void()>> tasks;  // guarded by mu
-  bool stop = false;                        // guarded by mu
-  std::thread thread;
-};
-
 PostgresServer::PostgresServer(PostgresServerOptions options)
-    : spawner_(std::make_unique<SpawnThread>()), options_(options), bin_dir_(FindPostgresBinDir()) {
+    : spawner_(std::make_unique<sluice::testing::SpawnThread>()),
+      options_(options),
+      bin_dir_(FindPostgresBinDir()) {
   // /tmp rather than $TMPDIR: the unix socket path must stay under ~100 bytes.
   std::string pattern = "/tmp/sluice-pg-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw IoErrorFromErrno(errno, "mkdtemp", pattern);
@@ -176,7 +98,7 @@ PostgresServer::PostgresServer(PostgresServerOptions options)
   pid_t pid = Spawn({(bin_dir_ / "initdb").string(), "-D", (directory_ / "data").string(), "-U",
                      kSuperuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"},
                     directory_ / "initdb.log");
-  int status = WaitFor(pid, std::chrono::seconds(120));
+  int status = sluice::testing::WaitForChild(pid, std::chrono::seconds(120));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::ifstream log(directory_ / "initdb.log");
     std::stringstream text;
@@ -237,7 +159,7 @@ void PostgresServer::Start() {
   if (running()) return;
   bool keep_port = port_ != 0;  // a restart keeps its port so clients can reconnect
   for (int tries = 0;; ++tries) {
-    if (!keep_port) port_ = FreeLoopbackPort();
+    if (!keep_port) port_ = sluice::testing::FreeLoopbackPort();
     pid_ = Spawn({(bin_dir_ / "postgres").string(), "-D", (directory_ / "data").string(), "-p",
                   std::to_string(port_), "-k", directory_.string(), "-c",
                   "listen_addresses=127.0.0.1", "-c", options_.fsync ? "fsync=on" : "fsync=off",
@@ -269,7 +191,7 @@ void PostgresServer::Start() {
 void PostgresServer::Stop(StopMode mode) {
   if (!running()) return;
   kill(pid_, mode == StopMode::kFast ? SIGINT : SIGQUIT);
-  WaitFor(pid_, std::chrono::seconds(60));
+  sluice::testing::WaitForChild(pid_, std::chrono::seconds(60));
   pid_ = 0;
 }
 

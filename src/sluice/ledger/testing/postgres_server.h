@@ -20,6 +20,10 @@
 #include <string_view>
 #include <vector>
 
+namespace sluice::testing {
+class SpawnThread;
+}  // namespace sluice::testing
+
 namespace sluice::ledger::testing {
 
 struct PostgresServerOptions {
@@ -62,8 +66,7 @@ class PostgresServer {
   pid_t Spawn(const std::vector<std::string>& argv, const std::filesystem::path& log);
   pid_t ForkExec(const std::vector<std::string>& argv, const std::filesystem::path& log);
 
-  struct SpawnThread;
-  std::unique_ptr<SpawnThread> spawner_;
+  std::unique_ptr<sluice::testing::SpawnThread> spawner_;
   PostgresServerOptions options_;
   std::filesystem::path bin_dir_;
   std::filesystem::path directory_;

@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/loopback.h"
 #include "sluice/io/fs/testing/scripted_http_server.h"
 
 namespace sluice::fs::testing {
@@ -72,20 +73,7 @@ std::string ErrorAnswer(int status, const std::string& reason, const std::string
 FaultProxy::FaultProxy(const std::string& upstream, int every, std::vector<Fault> cycle)
     : every_(every), cycle_(std::move(cycle)) {
   upstream_port_ = std::stoi(upstream.substr(upstream.rfind(':') + 1));
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw IoErrorFromErrno(errno, "socket", "127.0.0.1");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::listen(listen_fd_, 64) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    int error = errno;
-    ::close(listen_fd_);
-    throw IoErrorFromErrno(error, "listen", "127.0.0.1");
-  }
-  port_ = ntohs(address.sin_port);
+  listen_fd_ = sluice::testing::ListenOnLoopback(64, &port_);
   thread_ = std::thread([this] { Loop(); });
 }
 

@@ -1,28 +1,24 @@
 #include "sluice/io/fs/testing/s3_server.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/child_process.h"
+#include "sluice/base/testing/loopback.h"
 
 namespace sluice::fs::testing {
 namespace {
@@ -31,35 +27,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kStartTimeout = 90s;
 constexpr const char* kGatewayName = "client.rgw.sluice";
-
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw IoErrorFromErrno(errno, "socket", "127.0.0.1");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    int error = errno;
-    close(fd);
-    throw IoErrorFromErrno(error, "bind a free port", "127.0.0.1");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool PortAccepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  close(fd);
-  return ok;
-}
 
 // Where a Ceph binary is: $SLUICE_CEPH_BINDIR when set, else /usr/bin or /usr/sbin (Debian puts
 // the daemons in /usr/bin).
@@ -86,22 +53,6 @@ std::string RandomUuid() {
                      a & 0xfff, b >> 52, b & 0xffffffffffffULL);
 }
 
-// Waits for a child; SIGKILL after timeout. Returns its wait status.
-int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (true) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid || (done < 0 && errno != EINTR)) return status;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return status;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-}
-
 // Directories left by test processes that died without their destructors (their daemons died
 // with them: PR_SET_PDEATHSIG): /tmp/sluice-s3-<pid>-* whose process is gone.
 void RemoveStaleDirectories() {
@@ -125,49 +76,8 @@ std::string Tail(const std::filesystem::path& path, size_t bytes) {
 
 }  // namespace
 
-// Runs fork requests on one long-lived thread (see the header for why).
-struct S3Server::SpawnThread {
-  SpawnThread() : thread([this] { Loop(); }) {}
-  ~SpawnThread() {
-    {
-      std::lock_guard lock(mu);
-      stop = true;
-    }
-    cv.notify_all();
-    thread.join();
-  }
-  pid_t Run(std::function<pid_t()> f) {
-    std::packaged_task<pid_t()> task(std::move(f));
-    auto result = task.get_future();
-    {
-      std::lock_guard lock(mu);
-      tasks.emplace_back([&task] { task(); });
-    }
-    cv.notify_all();
-    return result.get();
-  }
-  void Loop() {
-    std::unique_lock lock(mu);
-    while (true) {
-      cv.wait(lock, [&] { return stop || !tasks.empty(); });
-      if (tasks.empty()) return;
-      auto task = std::move(tasks.front());
-      tasks.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  }
-
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::function<void()>> tasks;  // guarded by mu
-  bool stop = false;                        // guarded by mu
-  std::thread thread;
-};
-
 S3Server::S3Server(S3ServerOptions options)
-    : spawner_(std::make_unique<SpawnThread>()), options_(options) {
+    : spawner_(std::make_unique<sluice::testing::SpawnThread>()), options_(options) {
   // Fail before making anything when Ceph is not installed.
   for (const char* name :
        {"ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool", "ceph"}) {
@@ -199,7 +109,7 @@ void S3Server::StopAll() {
   // The cluster's data lives in memory and the directory goes next: SIGKILL loses nothing and
   // does not wait for the OSD's slow shutdown.
   for (pid_t pid : pids_) kill(pid, SIGKILL);
-  for (pid_t pid : pids_) WaitFor(pid, 10s);
+  for (pid_t pid : pids_) sluice::testing::WaitForChild(pid, 10s);
   pids_.clear();
 }
 
@@ -238,7 +148,7 @@ pid_t S3Server::Spawn(const std::vector<std::string>& argv, const std::string& l
 void S3Server::Run(const std::vector<std::string>& argv, const std::string& log_name,
                    int timeout_s) {
   pid_t pid = Spawn(argv, log_name);
-  int status = WaitFor(pid, std::chrono::seconds(timeout_s));
+  int status = sluice::testing::WaitForChild(pid, std::chrono::seconds(timeout_s));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw IoError("the test S3 server's setup step {} failed: {}", argv[0],
                   Tail(directory_ / "log" / log_name, 2000))
@@ -251,9 +161,9 @@ void S3Server::Start() {
   for (const char* sub : {"log", "run", "mon", "osd", "rgw"}) {
     std::filesystem::create_directories(directory_ / sub);
   }
-  const int mon_port = FreeLoopbackPort();
-  int rgw_port = FreeLoopbackPort();
-  while (rgw_port == mon_port) rgw_port = FreeLoopbackPort();
+  const int mon_port = sluice::testing::FreeLoopbackPort();
+  int rgw_port = sluice::testing::FreeLoopbackPort();
+  while (rgw_port == mon_port) rgw_port = sluice::testing::FreeLoopbackPort();
   const std::string fsid = RandomUuid();
   const std::string mon_address = fmt::format("[v2:127.0.0.1:{}]", mon_port);
   const std::string conf = dir + "/ceph.conf";
@@ -312,7 +222,7 @@ void S3Server::Start() {
   pids_.push_back(Spawn({FindBinary("radosgw"), "-c", conf, "-f", "-n", kGatewayName}, "rgw.out"));
 
   auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (!PortAccepts(rgw_port)) {
+  while (!sluice::testing::LoopbackPortAccepts(rgw_port)) {
     for (pid_t pid : pids_) {
       int status = 0;
       if (waitpid(pid, &status, WNOHANG) == pid) {

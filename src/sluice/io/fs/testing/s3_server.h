@@ -26,6 +26,10 @@
 #include "sluice/io/fs/aws_config.h"
 #include "sluice/io/fs/s3_client.h"
 
+namespace sluice::testing {
+class SpawnThread;
+}  // namespace sluice::testing
+
 namespace sluice::fs::testing {
 
 struct S3ServerOptions {
@@ -67,14 +71,13 @@ class S3Server {
   std::string LogTail(size_t bytes = 3000) const;
 
  private:
-  struct SpawnThread;
   pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_name);
   // Runs a command to completion; Io error with its output when it fails.
   void Run(const std::vector<std::string>& argv, const std::string& log_name, int timeout_s = 60);
   void Start();
   void StopAll();
 
-  std::unique_ptr<SpawnThread> spawner_;
+  std::unique_ptr<sluice::testing::SpawnThread> spawner_;
   S3ServerOptions options_;
   std::filesystem::path directory_;
   std::string endpoint_;

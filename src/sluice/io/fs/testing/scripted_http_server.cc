@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/loopback.h"
 
 namespace sluice::fs::testing {
 namespace {
@@ -55,20 +56,7 @@ std::string RecordedRequest::Header(const std::string& name) const {
 }
 
 ScriptedHttpServer::ScriptedHttpServer() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw IoErrorFromErrno(errno, "socket", "127.0.0.1");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::listen(listen_fd_, 16) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    int error = errno;
-    ::close(listen_fd_);
-    throw IoErrorFromErrno(error, "listen", "127.0.0.1");
-  }
-  port_ = ntohs(address.sin_port);
+  listen_fd_ = sluice::testing::ListenOnLoopback(16, &port_);
   thread_ = std::thread([this] { Loop(); });
 }
 
