@@ -176,7 +176,6 @@ std::span<const int64_t> DictionaryKeyIndex::Lookup(std::span<const Array* const
     Reset(keys.size());
     SLUICE_CHECK(Translate(keys));
   }
-  if (map_.empty()) map_.assign(size_t{1} << total_bits(), kUnknown);
   Encode(keys);
   pending_.clear();
   unfinished_ = false;
