@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <memory>
-#include <thread>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
@@ -13,9 +12,11 @@
 #include "sluice/cli/worker_flags.h"
 #include "sluice/jobs/command_job_spec.h"
 #include "sluice/jobs/command_task.h"
+#include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_summary.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/partition_by.h"
+#include "sluice/jobs/partition_feeder.h"
 
 namespace sluice::cli {
 namespace {
@@ -89,8 +90,8 @@ int Run(const RunFlags& flags) {
   CancellationToken interrupt = InstallInterruptHandler();
 
   auto ledger = ledger::OpenLedger(url);
-  if (auto existing = ledger->FindJob(flags.job)) {
-    auto stored = jobs::CommandJobSpec::FromJson(existing->options_json, flags.job);
+  auto check = [&](const ledger::JobRecord& existing) {
+    auto stored = jobs::CommandJobSpec::FromJson(existing.options_json, flags.job);
     if (!stored.SameWork(spec)) {
       throw InvalidArgument(
           "job {} exists with a different command, partitioning or output; choose another "
@@ -101,39 +102,28 @@ int Run(const RunFlags& flags) {
       fmt::print(stderr, "sluice: job {} keeps the limits it was created with\n", flags.job);
     }
     spec.resources = stored.resources;  // every worker of the job claims under the same limits
-    if (existing->status != ledger::JobStatus::kRunning) ledger->ReopenJob(existing->id);
-    fmt::print(stderr, "sluice: resuming job {}\n", flags.job);
-  }
-  ledger::JobRecord job = ledger->CreateJob(flags.job, spec.ToJson());
+    return jobs::ExistingJob::kResume;
+  };
+  jobs::OpenedJob opened = jobs::CreateOrResumeJob(*ledger, flags.job, spec.ToJson(), check);
+  if (opened.resumed) fmt::print(stderr, "sluice: resuming job {}\n", flags.job);
+  ledger::JobRecord job = opened.record;
   worker.output_root = spec.output_root;
   worker.stop_on_failure = spec.stop_on_failure;
   worker.resources = spec.resources;
 
   // The partitioner streams into the ledger on its own connection while the worker runs.
   CancellationSource stop(interrupt);
-  std::exception_ptr feed_error;
-  jobs::FeedResult fed;
-  std::thread feeder([&] {
-    try {
-      auto feed_ledger = ledger::OpenLedger(url);
-      fed = jobs::FeedPartitions(*feed_ledger, job.id, *partitioner,
-                                 {.max_attempts = spec.max_attempts}, stop.token());
-    } catch (...) {
-      feed_error = std::current_exception();
-      stop.Cancel("listing partitions failed");
-    }
-  });
+  jobs::PartitionFeeder feeder(url, {}, job.id, *partitioner, {.max_attempts = spec.max_attempts},
+                               stop);
   jobs::WorkerStats stats;
-  std::exception_ptr work_error;
   try {
     stats = jobs::RunWorker(url, job.id, jobs::MakeCommandTask(command), worker, stop.token());
   } catch (...) {
-    work_error = std::current_exception();
     stop.Cancel("the worker stopped");
+    feeder.Finish();  // a failed listing is the first cause
+    throw;
   }
-  feeder.join();
-  if (feed_error) std::rethrow_exception(feed_error);
-  if (work_error) std::rethrow_exception(work_error);
+  jobs::FeedResult fed = feeder.Finish();
 
   job = ledger->GetJob(job.id);
   fmt::print("{}", jobs::FormatJobSummary(job, job.summary_json));

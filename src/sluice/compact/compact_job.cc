@@ -1,7 +1,6 @@
 #include "sluice/compact/compact_job.h"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <filesystem>
@@ -15,12 +14,14 @@
 #include "sluice/base/error.h"
 #include "sluice/base/heap_tuning.h"
 #include "sluice/base/log.h"
+#include "sluice/base/process_memory.h"
 #include "sluice/compact/compact_pipeline.h"
 #include "sluice/compact/compact_verify.h"
 #include "sluice/compact/hive_partitioner.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
-#include "sluice/jobs/partitioner.h"
+#include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/partition_feeder.h"
 #include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
 
@@ -33,12 +34,6 @@ using RunPtr = std::shared_ptr<PartitionRun>;
 
 constexpr const char* kInputsEvent = "compact_inputs";
 constexpr const char* kDeletedEvent = "compact_sources_deleted";
-
-int64_t PeakRss() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
-}
 
 // Takes the pipeline's figures into the summary.
 void TakeReport(CompactPipelineReport report, CompactSummary* s) {
@@ -78,8 +73,8 @@ void DryRun(const CompactOptions& options, const RunOptions& run_options, Compac
     try {
       HivePartitioner partitioner(options.source);
       partitioner.Generate([&](ledger::PartitionSpec spec) {
-        std::string dir = json::parse(spec.definition_json).at("dir").get<std::string>();
-        auto run = std::make_shared<PartitionRun>(spec.key, dir, fs::path());
+        auto run = std::make_shared<PartitionRun>(
+            spec.key, HivePartition::FromJson(spec.definition_json).dir, fs::path());
         runs.push_back(run);
         HandOver(queue, run);
       });
@@ -219,7 +214,7 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   auto finish = [&] {
     summary.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    summary.peak_rss = PeakRss();
+    summary.peak_rss = ProcessPeakRssBytes();
     return summary;
   };
   if (compact.dry_run) {
@@ -234,17 +229,18 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
                          : options.job_name;
   std::string work = compact.WorkJson();
   auto ledger = ledger::OpenLedger(url, options.worker.ledger_options);
-  if (auto existing = ledger->FindJob(name)) {
-    if (json::parse(existing->options_json) != json::parse(work)) {
-      throw InvalidArgument(
-          "job '{}' exists with other options; run with the same options to resume it, or "
-          "choose another --job name",
-          name);
-    }
-    if (existing->status != ledger::JobStatus::kRunning) ledger->ReopenJob(existing->id);
-    Log(LogLevel::kInfo, "resuming job {}", name);
-  }
-  ledger::JobRecord job = ledger->CreateJob(name, work);
+  jobs::OpenedJob opened =
+      jobs::CreateOrResumeJob(*ledger, name, work, [&](const ledger::JobRecord& existing) {
+        if (json::parse(existing.options_json) != json::parse(work)) {
+          throw InvalidArgument(
+              "job '{}' exists with other options; run with the same options to resume it, or "
+              "choose another --job name",
+              name);
+        }
+        return jobs::ExistingJob::kResume;
+      });
+  if (opened.resumed) Log(LogLevel::kInfo, "resuming job {}", name);
+  const ledger::JobRecord& job = opened.record;
 
   jobs::WorkerOptions worker = options.worker;
   worker.output_root = compact.destination;
@@ -256,8 +252,8 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   auto events = ledger::OpenLedger(url, options.worker.ledger_options);
 
   jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
-    std::string dir = json::parse(ctx.lease.definition_json).at("dir").get<std::string>();
-    auto run = std::make_shared<PartitionRun>(ctx.lease.key, dir, ctx.output_dir);
+    auto run = std::make_shared<PartitionRun>(
+        ctx.lease.key, HivePartition::FromJson(ctx.lease.definition_json).dir, ctx.output_dir);
     HandOver(queue, run);
     run->Wait(ctx.cancel);
     std::vector<std::string> inputs, outputs;
@@ -272,23 +268,13 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
     Account(*run, &summary);
   };
 
-  std::exception_ptr feed_error;
-  std::thread feeder([&] {
-    try {
-      auto feed_ledger = ledger::OpenLedger(url, options.worker.ledger_options);
-      jobs::FeedPartitions(*feed_ledger, job.id, partitioner,
-                           {.max_attempts = options.max_attempts}, stop.token());
-    } catch (...) {
-      feed_error = std::current_exception();
-      stop.Cancel("listing partitions failed");
-    }
-  });
+  jobs::PartitionFeeder feeder(url, options.worker.ledger_options, job.id, partitioner,
+                               {.max_attempts = options.max_attempts}, stop);
   jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
       url, job.id, task, worker, stop, queue, "the compaction pipeline failed",
       [&] { TakeReport(RunCompactPipeline(queue, compact, run_options), &summary); });
-  feeder.join();
   if (errors.pipeline) std::rethrow_exception(errors.pipeline);
-  if (feed_error) std::rethrow_exception(feed_error);
+  feeder.Finish();
   if (errors.worker) std::rethrow_exception(errors.worker);
 
   if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);

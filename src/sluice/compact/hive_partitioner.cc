@@ -70,6 +70,17 @@ DirListing ListDir(const fs::path& dir) {
 
 std::vector<ListedFile> ListDataFiles(const fs::path& dir) { return ListDir(dir).files; }
 
+std::string HivePartition::ToJson() const { return nlohmann::json{{"dir", dir}}.dump(); }
+
+HivePartition HivePartition::FromJson(std::string_view json) {
+  try {
+    return {nlohmann::json::parse(json).at("dir").get<std::string>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidData("not a compaction partition: {}", e.what())
+        .With("definition", std::string(json));
+  }
+}
+
 HivePartitioner::HivePartitioner(fs::path root) {
   if (sluice::fs::IsS3Url(root.string())) {
     std::string url = root.string();
@@ -104,7 +115,7 @@ void HivePartitioner::Walk(const fs::path& dir,
     if (sluice::fs::IsS3Url(root_.string())) {
       key = dir == root_ ? "." : dir.string().substr(root_.string().size() + 1);
     }
-    emit({key, nlohmann::json{{"dir", dir.string()}}.dump()});
+    emit({key, HivePartition{dir.string()}.ToJson()});
   }
   for (const fs::path& sub : listing.dirs) Walk(sub, emit);
 }

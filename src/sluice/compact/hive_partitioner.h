@@ -6,14 +6,16 @@
 // ("_SUCCESS", ".sluice") are skipped.
 //
 // Key: the partition's path relative to the root ("date=2026-01-01", "." for the root itself);
-// definition: {"dir": absolute path}. An s3://bucket/prefix root is walked the same way over key
-// prefixes (ListObjectsV2 with delimiter "/"); its partitions' dirs are s3:// URLs.
+// definition: a HivePartition, {"dir": absolute path}. An s3://bucket/prefix root is walked the
+// same way over key prefixes (ListObjectsV2 with delimiter "/"); its partitions' dirs are s3://
+// URLs.
 //
 // Thread safety: one thread at a time.
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sluice/jobs/partitioner.h"
@@ -29,6 +31,15 @@ struct ListedFile {
   int64_t size = 0;
 };
 std::vector<ListedFile> ListDataFiles(const std::filesystem::path& dir);
+
+// One partition's definition: the directory whose data files it compacts.
+struct HivePartition {
+  std::string dir;  // absolute path or s3:// URL
+
+  std::string ToJson() const;
+  // InvalidData when the definition is not a hive partition's.
+  static HivePartition FromJson(std::string_view json);
+};
 
 class HivePartitioner : public jobs::Partitioner {
  public:

@@ -1,7 +1,5 @@
 #include "sluice/jobs/worker.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
@@ -16,6 +14,7 @@
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
 #include "sluice/jobs/job_summary.h"
+#include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/output_commit.h"
 
 namespace sluice::jobs {
@@ -70,7 +69,7 @@ class Worker {
         cancel_(cancel),
         layout_(options.output_root),
         rng_(std::random_device{}()) {
-    if (options_.owner.empty()) options_.owner = DefaultWorkerOwner();
+    if (options_.owner.empty()) options_.owner = LeaseOwner::ThisProcess().ToString();
     if (options_.heartbeat_interval.count() <= 0) options_.heartbeat_interval = options_.lease / 3;
     ledger_ = ledger::OpenLedger(url, options_.ledger_options);
     // Heartbeats give up quickly, so that leases are dropped before they can expire.
@@ -478,12 +477,6 @@ class Worker {
 };
 
 }  // namespace
-
-std::string DefaultWorkerOwner() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  return std::string(host) + ":" + std::to_string(getpid());
-}
 
 WorkerStats RunWorker(const std::string& ledger_url, ledger::JobId job, const PartitionTask& task,
                       const WorkerOptions& options, const CancellationToken& cancel) {

@@ -49,7 +49,7 @@ struct TaskContext {
 using PartitionTask = std::function<void(const TaskContext&)>;
 
 struct WorkerOptions {
-  std::string owner;  // shown as the lease owner; default "host:pid"
+  std::string owner;  // shown as the lease owner; default "host:pid" (lease_owner.h)
   int slots = 1;      // tasks at once
   // Most partitions one claim (and one completion batch) carries; 1 claims nothing ahead.
   int64_t claim_batch = 64;
@@ -82,8 +82,5 @@ struct WorkerStats {
 // cancel fired (after releasing every lease).
 WorkerStats RunWorker(const std::string& ledger_url, ledger::JobId job, const PartitionTask& task,
                       const WorkerOptions& options, const CancellationToken& cancel = {});
-
-// "host:pid".
-std::string DefaultWorkerOwner();
 
 }  // namespace sluice::jobs

@@ -2,21 +2,18 @@
 #include "sluice/jobs/worker_beside_pipeline.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
 
 #include "sluice/base/error.h"
 #include "sluice/flow/completion.h"
+#include "sluice/jobs/testing/sqlite_ledger_fixture.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::jobs {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct Unit {
   std::string key;
@@ -24,14 +21,10 @@ struct Unit {
 };
 using UnitPtr = std::shared_ptr<Unit>;
 
-class WorkerBesidePipelineTest : public ::testing::Test {
+class WorkerBesidePipelineTest : public SqliteLedgerFixture {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sluice-beside-XXXXXX");
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    url_ = "sqlite:" + (dir_ / "ledger.db").string();
-    ledger_ = ledger::OpenLedger(url_);
+    SqliteLedgerFixture::SetUp();
     job_ = ledger_->CreateJob("job").id;
     std::vector<ledger::PartitionSpec> specs;
     for (int i = 0; i < 12; ++i) specs.push_back({"p" + std::to_string(i)});
@@ -40,10 +33,6 @@ class WorkerBesidePipelineTest : public ::testing::Test {
     options_.slots = 3;
     options_.backoff_base = std::chrono::milliseconds(1);
     options_.max_idle_poll = std::chrono::milliseconds(10);
-  }
-  void TearDown() override {
-    ledger_.reset();
-    fs::remove_all(dir_);
   }
 
   // Each task hands a unit over and waits for the pipeline to settle it.
@@ -58,9 +47,6 @@ class WorkerBesidePipelineTest : public ::testing::Test {
     };
   }
 
-  fs::path dir_;
-  std::string url_;
-  std::unique_ptr<ledger::Ledger> ledger_;
   ledger::JobId job_ = 0;
   WorkerOptions options_;
   HandOffQueue<UnitPtr> queue_;

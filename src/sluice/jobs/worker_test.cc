@@ -2,35 +2,21 @@
 #include "sluice/jobs/worker.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
-#include <filesystem>
 #include <set>
 #include <thread>
 
+#include "sluice/jobs/testing/sqlite_ledger_fixture.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::jobs {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class WorkerTest : public ::testing::Test {
+class WorkerTest : public SqliteLedgerFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sluice-worker-XXXXXX");
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    url_ = "sqlite:" + (dir_ / "ledger.db").string();
-    ledger_ = ledger::OpenLedger(url_);
-  }
-  void TearDown() override {
-    ledger_.reset();
-    fs::remove_all(dir_);
-  }
-
   ledger::JobId SealedJob(int partitions) {
     ledger::JobId job = ledger_->CreateJob("job").id;
     std::vector<ledger::PartitionSpec> specs;
@@ -45,10 +31,6 @@ class WorkerTest : public ::testing::Test {
     query.limit = 100000;
     return ledger_->ListPartitions(job, query);
   }
-
-  fs::path dir_;
-  std::string url_;
-  std::unique_ptr<ledger::Ledger> ledger_;
 };
 
 TEST_F(WorkerTest, SlowPartitionsAreClaimedAsSlotsFreeUpNotInBatches) {

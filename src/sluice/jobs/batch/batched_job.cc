@@ -1,11 +1,7 @@
 #include "sluice/jobs/batch/batched_job.h"
 
 #include <fmt/format.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -14,13 +10,17 @@
 #include "sluice/base/cores.h"
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
+#include "sluice/base/process_memory.h"
 #include "sluice/base/temp_path.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/jobs/batch/chunk_cache.h"
+#include "sluice/jobs/batch/chunk_partition.h"
 #include "sluice/jobs/batch/chunk_pipeline.h"
 #include "sluice/jobs/batch/chunk_split.h"
 #include "sluice/jobs/batch/chunking.h"
+#include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/worker.h"
 #include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
@@ -32,14 +32,6 @@ namespace {
 namespace stdfs = std::filesystem;
 using batch::ChunkingConfig;
 using nlohmann::json;
-
-int64_t PeakRss() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
-}
-
-std::string PartitionKey(int chunk) { return fmt::format("chunk-{:05d}", chunk); }
 
 // Why a chunk without a cached output is computed, from the previous run's manifest.
 std::pair<ChunkStatus, std::string> WhyCompute(const std::optional<batch::BatchManifest>& previous,
@@ -90,47 +82,32 @@ std::pair<ChunkStatus, std::string> WhyCompute(const std::optional<batch::BatchM
 ledger::JobRecord OpenChunkJob(ledger::Ledger& ledger, const std::string& base_name,
                                const std::set<std::string>& partition_keys,
                                const std::string& options_json) {
-  for (int generation = 1;; ++generation) {
-    const std::string name =
-        generation == 1 ? base_name : fmt::format("{} #{}", base_name, generation);
-    std::optional<ledger::JobRecord> existing = ledger.FindJob(name);
-    if (!existing) return ledger.CreateJob(name, options_json);
-    bool redone = false;
-    for (ledger::PartitionId after = 0; !redone;) {
+  auto check = [&](const ledger::JobRecord& existing) {
+    for (ledger::PartitionId after = 0;;) {
       auto page = ledger.ListPartitions(
-          existing->id, {.status = ledger::PartitionStatus::kDone, .after_id = after});
-      if (page.empty()) break;
+          existing.id, {.status = ledger::PartitionStatus::kDone, .after_id = after});
+      if (page.empty()) return jobs::ExistingJob::kResume;
       for (const ledger::PartitionRecord& p : page) {
         after = p.id;
-        redone = redone || partition_keys.contains(p.key);
+        if (partition_keys.contains(p.key)) return jobs::ExistingJob::kUseNextName;
       }
     }
-    if (redone) continue;
-    if (existing->status != ledger::JobStatus::kRunning) ledger.ReopenJob(existing->id);
-    Log(LogLevel::kInfo, "resuming {}", name);
-    return ledger.GetJob(existing->id);
-  }
+  };
+  jobs::OpenedJob opened = jobs::CreateOrResumeJob(ledger, base_name, options_json, check);
+  if (opened.resumed) Log(LogLevel::kInfo, "resuming {}", opened.record.name);
+  return opened.record;
 }
 
 // Leases of processes on this host that no longer exist (a killed earlier run) are given back
 // now, uncharged, instead of waiting for them to expire.
 void ReleaseDeadLocalLeases(ledger::Ledger& ledger, ledger::JobId job) {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
   for (const ledger::PartitionRecord& p : ledger.ListPartitions(
            job, {.status = ledger::PartitionStatus::kRunning, .limit = 1000000})) {
-    const size_t colon = p.lease_owner.rfind(':');
-    if (colon == std::string::npos || p.lease_owner.substr(0, colon) != host) continue;
-    int pid = 0;
-    try {
-      pid = std::stoi(p.lease_owner.substr(colon + 1));
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::optional<jobs::LeaseOwner> owner = jobs::LeaseOwner::Parse(p.lease_owner);
+    if (!owner || !owner->IsDeadLocalProcess()) continue;
     try {
       ledger.Release({p.id, p.attempt});
-      Log(LogLevel::kInfo, "released {} (its process {} is gone)", p.key, pid);
+      Log(LogLevel::kInfo, "released {} (its process {} is gone)", p.key, owner->pid);
     } catch (const Error&) {
       // Taken over meanwhile: nothing to release.
     }
@@ -338,7 +315,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
                               {"chunks", chunking.chunks},
                               {"output", out.string()}};
     std::set<std::string> partition_keys;
-    for (int c : to_compute) partition_keys.insert(PartitionKey(c));
+    for (int c : to_compute) partition_keys.insert(batch::ChunkPartition::LedgerKey(c));
     auto ledger = ledger::OpenLedger(url);
     ledger::JobRecord job = OpenChunkJob(*ledger, base_name, partition_keys, job_options.dump());
     report.ledger_job = job.name;
@@ -346,9 +323,8 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     ledger->RequeueFailed(job.id);
     std::vector<ledger::PartitionSpec> specs;
     for (int c : to_compute) {
-      specs.push_back({PartitionKey(c),
-                       json{{"chunk", c}, {"key", keys[static_cast<size_t>(c)]}}.dump(),
-                       options_.max_attempts});
+      specs.push_back(
+          batch::ChunkPartition{c, keys[static_cast<size_t>(c)]}.ToSpec(options_.max_attempts));
     }
     ledger->AddPartitions(job.id, specs);
     ledger->SealJob(job.id);
@@ -370,8 +346,8 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     std::mutex mu;
     std::map<int, int64_t> attempts;  // guarded by mu
     jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
-      json d = json::parse(ctx.lease.definition_json);
-      const int c = d.at("chunk").get<int>();
+      batch::ChunkPartition partition = batch::ChunkPartition::FromJson(ctx.lease.definition_json);
+      const int c = partition.chunk;
       if (c >= 0 && static_cast<size_t>(c) < n && !computing[static_cast<size_t>(c)]) return;
       {
         std::lock_guard lock(mu);
@@ -382,7 +358,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
         files[sources[i].name] = chunk_inputs[i][static_cast<size_t>(c)].path;
       }
       auto chunk_run = std::make_shared<batch::ChunkRun>(
-          c, ctx.lease.attempt, d.at("key").get<std::string>(), std::move(files), ctx.cancel);
+          c, ctx.lease.attempt, std::move(partition.key), std::move(files), ctx.cancel);
       batch::HandOver(queue, chunk_run);
       chunk_run->Wait(ctx.cancel);
     };
@@ -404,7 +380,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
       if (page.empty()) break;
       for (ledger::PartitionRecord& p : page) {
         after = p.id;
-        const int c = json::parse(p.definition_json).at("chunk").get<int>();
+        const int c = batch::ChunkPartition::FromJson(p.definition_json).chunk;
         if (c < 0 || static_cast<size_t>(c) >= n) continue;
         ChunkOutcome& o = report.chunks[static_cast<size_t>(c)];
         o.attempts = attempts[c];
@@ -467,7 +443,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     stdfs::remove_all(split_dir);
     report.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    report.peak_rss = PeakRss();
+    report.peak_rss = ProcessPeakRssBytes();
     const std::string text = report.ToJson().dump(2) + "\n";
     fs::WriteWholeFile(*fs::LocalFileSystem(), (state / "last_report.json").string(), text);
   };

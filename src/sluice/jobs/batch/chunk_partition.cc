@@ -1,0 +1,31 @@
+#include "sluice/jobs/batch/chunk_partition.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/error.h"
+
+namespace sluice::batch {
+
+std::string ChunkPartition::LedgerKey(int chunk) { return fmt::format("chunk-{:05d}", chunk); }
+
+ledger::PartitionSpec ChunkPartition::ToSpec(int64_t max_attempts) const {
+  return {LedgerKey(chunk), ToJson(), max_attempts};
+}
+
+std::string ChunkPartition::ToJson() const {
+  return nlohmann::json{{"chunk", chunk}, {"key", key}}.dump();
+}
+
+ChunkPartition ChunkPartition::FromJson(std::string_view json) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(json);
+    return {j.at("chunk").get<int>(), j.at("key").get<std::string>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidData("not a batched job's chunk partition: {}", e.what())
+        .With("definition", std::string(json));
+  }
+}
+
+}  // namespace sluice::batch

@@ -1,0 +1,21 @@
+#include "sluice/jobs/create_or_resume.h"
+
+#include <fmt/format.h>
+
+namespace sluice::jobs {
+
+OpenedJob CreateOrResumeJob(ledger::Ledger& ledger, const std::string& name,
+                            std::string_view options_json,
+                            const std::function<ExistingJob(const ledger::JobRecord&)>& check) {
+  for (int generation = 1;; ++generation) {
+    const std::string candidate = generation == 1 ? name : fmt::format("{} #{}", name, generation);
+    std::optional<ledger::JobRecord> existing = ledger.FindJob(candidate);
+    // CreateJob returns a job created meanwhile by another process unchanged.
+    if (!existing) return {ledger.CreateJob(candidate, options_json), false};
+    if (check(*existing) == ExistingJob::kUseNextName) continue;
+    if (existing->status != ledger::JobStatus::kRunning) ledger.ReopenJob(existing->id);
+    return {ledger.GetJob(existing->id), true};
+  }
+}
+
+}  // namespace sluice::jobs
