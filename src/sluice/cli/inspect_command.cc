@@ -43,7 +43,7 @@ std::string StatText(const pq::ColumnDescriptor& column, const std::string& byte
       return Hex(bytes);
     }
     pq::ColumnAppender appender(type, Allocator::Default());
-    appender.Append(values, nullptr, 0, 1, 1);
+    appender.Append(values, nullptr, 1, 1);
     Array array = appender.Finish();
     if (type.field.type.id() == TypeId::kString) return std::string(array.BinaryValue(0));
     return FormatValue(array, 0);

@@ -5,6 +5,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/plain.h"
+#include "sluice/table/bitmap.h"
 
 namespace sluice::parquet {
 namespace {
@@ -94,21 +95,28 @@ Decimal128 BigEndianToDecimal(const uint8_t* bytes, size_t length) {
   return Decimal128::FromInt128(static_cast<__int128>(value));
 }
 
-// Moves the `present` values at the front of `out` to the rows whose level is max_level, going
+// Moves the `present` values at the front of `out` to the rows whose validity bit is set, going
 // backwards so nothing is overwritten before it moves; null rows are zeroed. Rows before the
-// first null already hold their values.
+// first null already hold their values. A byte of eight valid rows moves as one block.
 template <int64_t kWidth>
-void SpreadFixed(uint8_t* out, int64_t width, const int16_t* levels, int16_t max_level,
-                 int64_t count, int64_t present) {
+void SpreadFixed(uint8_t* out, int64_t width, const uint8_t* valid, int64_t count,
+                 int64_t present) {
   const int64_t w = kWidth > 0 ? kWidth : width;
   int64_t j = present - 1;
-  for (int64_t i = count - 1; i > j; --i) {
-    if (levels[i] == max_level) {
+  for (int64_t i = count - 1; i > j;) {
+    if ((i & 7) == 7 && valid[i >> 3] == 0xff) {
+      std::memmove(out + (i - 7) * w, out + (j - 7) * w, static_cast<size_t>(8 * w));
+      i -= 8;
+      j -= 8;
+      continue;
+    }
+    if (GetBit(valid, i)) {
       std::memcpy(out + i * w, out + j * w, static_cast<size_t>(w));
       --j;
     } else {
       std::memset(out + i * w, 0, static_cast<size_t>(w));
     }
+    --i;
   }
 }
 
@@ -126,8 +134,7 @@ ColumnAppender::ColumnAppender(ColumnType type, Allocator* allocator)
   direct_binary_ = type_.conversion == ValueConversion::kNone && layout == Layout::kVariableBinary;
 }
 
-void ColumnAppender::AppendValidity(const int16_t* levels, int16_t max_level, int64_t count,
-                                    int64_t present) {
+void ColumnAppender::AppendValidity(const uint8_t* valid, int64_t count, int64_t present) {
   if (present < count && !has_validity_) {
     if (length_ > 0) validity_.AppendN(true, length_);
     has_validity_ = true;
@@ -136,54 +143,36 @@ void ColumnAppender::AppendValidity(const int16_t* levels, int16_t max_level, in
     if (present == count) {
       validity_.AppendN(true, count);
     } else {
-      validity_scratch_.resize(static_cast<size_t>(BitmapBytes(count)));
-      uint8_t* bits = validity_scratch_.data();
-      int64_t whole = count / 8;
-      for (int64_t b = 0; b < whole; ++b) {
-        const int16_t* l = levels + b * 8;
-        bits[b] = static_cast<uint8_t>((l[0] == max_level) | (l[1] == max_level) << 1 |
-                                       (l[2] == max_level) << 2 | (l[3] == max_level) << 3 |
-                                       (l[4] == max_level) << 4 | (l[5] == max_level) << 5 |
-                                       (l[6] == max_level) << 6 | (l[7] == max_level) << 7);
-      }
-      if (whole * 8 < count) {
-        uint8_t last = 0;
-        for (int64_t i = whole * 8; i < count; ++i) {
-          last |= static_cast<uint8_t>((levels[i] == max_level) << (i - whole * 8));
-        }
-        bits[whole] = last;
-      }
-      validity_.AppendBits(bits, 0, count);
+      validity_.AppendBits(valid, 0, count);
     }
   }
   null_count_ += count - present;
 }
 
-void ColumnAppender::Append(const PhysicalValues& values, const int16_t* levels, int16_t max_level,
-                            int64_t count, int64_t present) {
-  AppendValidity(levels, max_level, count, present);
+void ColumnAppender::Append(const PhysicalValues& values, const uint8_t* valid, int64_t count,
+                            int64_t present) {
+  AppendValidity(valid, count, present);
   switch (type_.field.type.layout()) {
     case Layout::kVariableBinary:
-      AppendBinary(values, levels, max_level, count, present);
+      AppendBinary(values, valid, count, present);
       break;
     case Layout::kBitmap:
-      AppendBools(values.fixed.data(), levels, max_level, count);
+      AppendBools(values.fixed.data(), valid, count);
       break;
     case Layout::kFixedWidth:
-      AppendFixed(values.fixed.data(), values.width, &values.binary, levels, max_level, count,
-                  present);
+      AppendFixed(values.fixed.data(), values.width, &values.binary, valid, count, present);
       break;
   }
   length_ += count;
 }
 
-void ColumnAppender::AppendFixedValues(const uint8_t* values, int32_t width, const int16_t* levels,
-                                       int16_t max_level, int64_t count, int64_t present) {
-  AppendValidity(levels, max_level, count, present);
+void ColumnAppender::AppendFixedValues(const uint8_t* values, int32_t width, const uint8_t* valid,
+                                       int64_t count, int64_t present) {
+  AppendValidity(valid, count, present);
   if (type_.field.type.layout() == Layout::kBitmap) {
-    AppendBools(values, levels, max_level, count);
+    AppendBools(values, valid, count);
   } else {
-    AppendFixed(values, width, nullptr, levels, max_level, count, present);
+    AppendFixed(values, width, nullptr, valid, count, present);
   }
   length_ += count;
 }
@@ -212,23 +201,22 @@ uint8_t* ColumnAppender::FixedSlots(int64_t count) {
   return values_.mutable_data() + values_.size();
 }
 
-void ColumnAppender::CommitFixed(const int16_t* levels, int16_t max_level, int64_t count,
-                                 int64_t present) {
-  AppendValidity(levels, max_level, count, present);
+void ColumnAppender::CommitFixed(const uint8_t* valid, int64_t count, int64_t present) {
+  AppendValidity(valid, count, present);
   if (present < count) {
     uint8_t* out = values_.mutable_data() + values_.size();
     switch (out_width_) {
       case 4:
-        SpreadFixed<4>(out, 4, levels, max_level, count, present);
+        SpreadFixed<4>(out, 4, valid, count, present);
         break;
       case 8:
-        SpreadFixed<8>(out, 8, levels, max_level, count, present);
+        SpreadFixed<8>(out, 8, valid, count, present);
         break;
       case 16:
-        SpreadFixed<16>(out, 16, levels, max_level, count, present);
+        SpreadFixed<16>(out, 16, valid, count, present);
         break;
       default:
-        SpreadFixed<0>(out, out_width_, levels, max_level, count, present);
+        SpreadFixed<0>(out, out_width_, valid, count, present);
     }
   }
   values_.UnsafeAdvance(count * out_width_);
@@ -242,9 +230,8 @@ void ColumnAppender::BinarySlots(int64_t count, int32_t** ends, BufferBuilder** 
   *data = &data_;
 }
 
-void ColumnAppender::CommitBinary(const int16_t* levels, int16_t max_level, int64_t count,
-                                  int64_t present) {
-  AppendValidity(levels, max_level, count, present);
+void ColumnAppender::CommitBinary(const uint8_t* valid, int64_t count, int64_t present) {
+  AppendValidity(valid, count, present);
   if (present < count) {
     // Spread the present values' end offsets over their rows, backwards and in place; a null
     // row ends where the row before it ends.
@@ -252,7 +239,7 @@ void ColumnAppender::CommitBinary(const int16_t* levels, int16_t max_level, int6
     int32_t start = ends[-1];
     int64_t j = present - 1;
     for (int64_t i = count - 1; i > j; --i) {
-      if (levels[i] == max_level) {
+      if (GetBit(valid, i)) {
         ends[i] = ends[j--];
       } else {
         ends[i] = j >= 0 ? ends[j] : start;
@@ -263,8 +250,8 @@ void ColumnAppender::CommitBinary(const int16_t* levels, int16_t max_level, int6
   length_ += count;
 }
 
-void ColumnAppender::AppendBinary(const PhysicalValues& values, const int16_t* levels,
-                                  int16_t max_level, int64_t count, int64_t present) {
+void ColumnAppender::AppendBinary(const PhysicalValues& values, const uint8_t* valid, int64_t count,
+                                  int64_t present) {
   if (values_.size() == 0) values_.AppendValue<int32_t>(0);
   const ByteArrayBuffer& in = values.binary;
   int64_t base = data_.size();
@@ -283,25 +270,23 @@ void ColumnAppender::AppendBinary(const PhysicalValues& values, const int16_t* l
   } else {
     int64_t j = 0;
     for (int64_t i = 0; i < count; ++i) {
-      if (levels[i] == max_level) ++j;
+      j += GetBit(valid, i);
       offsets[i] = base32 + in.offsets[j];
     }
   }
   values_.UnsafeAdvance(count * 4);
 }
 
-void ColumnAppender::AppendBools(const uint8_t* in, const int16_t* levels, int16_t max_level,
-                                 int64_t count) {
+void ColumnAppender::AppendBools(const uint8_t* in, const uint8_t* valid, int64_t count) {
   bits_.Reserve(count);
   int64_t j = 0;
   for (int64_t i = 0; i < count; ++i) {
-    bits_.Append(levels == nullptr || levels[i] == max_level ? in[j++] != 0 : false);
+    bits_.Append(valid == nullptr || GetBit(valid, i) ? in[j++] != 0 : false);
   }
 }
 
 void ColumnAppender::AppendFixed(const uint8_t* in, int64_t in_width, const ByteArrayBuffer* binary,
-                                 const int16_t* levels, int16_t max_level, int64_t count,
-                                 int64_t present) {
+                                 const uint8_t* valid, int64_t count, int64_t present) {
   int64_t out_width = out_width_;
   values_.Reserve(count * out_width);
   uint8_t* out = values_.mutable_data() + values_.size();
@@ -318,7 +303,7 @@ void ColumnAppender::AppendFixed(const uint8_t* in, int64_t in_width, const Byte
       std::memset(out, 0, static_cast<size_t>(count * out_width));
       int64_t j = 0;
       for (int64_t i = 0; i < count; ++i) {
-        if (levels[i] == max_level) convert(j++, out + i * out_width);
+        if (GetBit(valid, i)) convert(j++, out + i * out_width);
       }
     }
   };

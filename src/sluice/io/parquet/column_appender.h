@@ -1,6 +1,7 @@
-// ColumnAppender: turns batches of decoded physical values plus their definition levels into one
-// sluice Array, converting each value to the column's type (column_type.h) and placing nulls
-// where a level is below the maximum. The validity bitmap is only built once a null appears.
+// ColumnAppender: turns batches of decoded physical values plus their validity into one sluice
+// Array, converting each value to the column's type (column_type.h) and placing nulls where the
+// validity bit is clear. (A flat column's definition levels are 0 or 1, so a bitmap says all they
+// say.) The validity bitmap of the array is only built once a null appears.
 //
 // Columns that need no conversion (fixed-width values and strings/binary as stored) can also be
 // filled in place: the reader decodes the present values straight into the array's buffers
@@ -28,15 +29,13 @@ class ColumnAppender {
  public:
   ColumnAppender(ColumnType type, Allocator* allocator);
 
-  // Appends `count` rows: `levels` holds their definition levels (null when the column has no
-  // nulls to describe, then every row is present); `present` rows are at `max_level` and
-  // `values` holds exactly their values, in order.
-  void Append(const PhysicalValues& values, const int16_t* levels, int16_t max_level, int64_t count,
-              int64_t present);
+  // Appends `count` rows: `valid` holds their validity bits from bit 0 (null when every row is
+  // present); `present` bits are set and `values` holds exactly those rows' values, in order.
+  void Append(const PhysicalValues& values, const uint8_t* valid, int64_t count, int64_t present);
   // As Append, for fixed-width physical values stored back to back at `values`, `width` bytes
   // each.
-  void AppendFixedValues(const uint8_t* values, int32_t width, const int16_t* levels,
-                         int16_t max_level, int64_t count, int64_t present);
+  void AppendFixedValues(const uint8_t* values, int32_t width, const uint8_t* valid, int64_t count,
+                         int64_t present);
 
   // Makes room for `rows` more rows, so a batch is built without regrowing (string bytes are
   // estimated from the previous batches).
@@ -47,23 +46,23 @@ class ColumnAppender {
   // Fixed width: where the next `count` rows' values go; write the present ones there back to
   // back, then call CommitFixed.
   uint8_t* FixedSlots(int64_t count);
-  void CommitFixed(const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
+  void CommitFixed(const uint8_t* valid, int64_t count, int64_t present);
   // Binary: append the present values' bytes to `*data` and each one's end offset (in data) to
   // `*ends`, then call CommitBinary.
   void BinarySlots(int64_t count, int32_t** ends, BufferBuilder** data);
-  void CommitBinary(const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
+  void CommitBinary(const uint8_t* valid, int64_t count, int64_t present);
 
   int64_t length() const { return length_; }
   // The array of everything appended since the last Finish.
   Array Finish();
 
  private:
-  void AppendValidity(const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
-  void AppendBinary(const PhysicalValues& values, const int16_t* levels, int16_t max_level,
-                    int64_t count, int64_t present);
-  void AppendBools(const uint8_t* values, const int16_t* levels, int16_t max_level, int64_t count);
+  void AppendValidity(const uint8_t* valid, int64_t count, int64_t present);
+  void AppendBinary(const PhysicalValues& values, const uint8_t* valid, int64_t count,
+                    int64_t present);
+  void AppendBools(const uint8_t* values, const uint8_t* valid, int64_t count);
   void AppendFixed(const uint8_t* in, int64_t in_width, const ByteArrayBuffer* binary,
-                   const int16_t* levels, int16_t max_level, int64_t count, int64_t present);
+                   const uint8_t* valid, int64_t count, int64_t present);
 
   ColumnType type_;
   int32_t out_width_;
@@ -78,7 +77,6 @@ class ColumnAppender {
   bool direct_binary_ = false;
   // String bytes per row of the batches so far, to size the next batch's data buffer.
   double data_bytes_per_row_ = -1;
-  std::vector<uint8_t> validity_scratch_;
 };
 
 }  // namespace sluice::parquet

@@ -5,6 +5,7 @@
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/column_appender.h"
 #include "sluice/io/parquet/crc32.h"
+#include "sluice/table/bitmap.h"
 #include "sluice/table/concat.h"
 #include "sluice/table/dictionary.h"
 
@@ -197,7 +198,7 @@ const std::shared_ptr<const Array>& ColumnChunkReader::DictionaryArray() {
         ColumnType{Field{type_.field.name, type_.field.type, false}, type_.conversion},
         options_.allocator);
     const int64_t size = dictionary_.size();
-    values.Append(dictionary_, nullptr, 0, size, size);
+    values.Append(dictionary_, nullptr, size, size);
     dictionary_array_ = std::make_shared<const Array>(values.Finish());
   }
   return dictionary_array_;
@@ -211,21 +212,21 @@ int64_t ColumnChunkReader::ReadInto(int64_t max_rows, bool indices) {
     if (indices && !values_decoder_.dictionary_encoded()) break;
     int64_t count = std::min(page_left_, max_rows - produced);
     int64_t present = count;
-    const int16_t* levels = nullptr;
+    const uint8_t* valid = nullptr;
     if (max_level > 0 && !definition_levels_.SkipRun(max_level, count)) {
-      if (levels_.size() < static_cast<size_t>(count)) levels_.resize(static_cast<size_t>(count));
-      if (definition_levels_.Decode(levels_.data(), count) != count) {
+      valid_bits_.resize(static_cast<size_t>(BitmapBytes(count)));
+      if (definition_levels_.DecodeValidity(valid_bits_.data(), count) != count) {
         throw InvalidData("the page holds fewer definition levels than its values");
       }
-      present = std::count(levels_.begin(), levels_.begin() + count, max_level);
-      levels = levels_.data();
+      present = CountSetBits(valid_bits_.data(), 0, count);
+      valid = valid_bits_.data();
     }
     if (indices) {
       auto* slots = reinterpret_cast<int32_t*>(index_appender_->FixedSlots(count));
       values_decoder_.DecodeDictionaryIndices(present, slots);
-      index_appender_->CommitFixed(levels, max_level, count, present);
+      index_appender_->CommitFixed(valid, count, present);
     } else {
-      ReadValues(count, present, levels);
+      ReadValues(count, present, valid);
     }
     page_left_ -= count;
     values_read_ += count;
@@ -234,25 +235,24 @@ int64_t ColumnChunkReader::ReadInto(int64_t max_rows, bool indices) {
   return produced;
 }
 
-void ColumnChunkReader::ReadValues(int64_t count, int64_t present, const int16_t* levels) {
-  int16_t max_level = column_.max_definition_level;
+void ColumnChunkReader::ReadValues(int64_t count, int64_t present, const uint8_t* valid) {
   if (appender_->direct_fixed()) {
     values_decoder_.DecodeFixed(present, appender_->FixedSlots(count));
-    appender_->CommitFixed(levels, max_level, count, present);
+    appender_->CommitFixed(valid, count, present);
   } else if (appender_->direct_binary()) {
     int32_t* ends;
     BufferBuilder* data;
     appender_->BinarySlots(count, &ends, &data);
     values_decoder_.DecodeBinary(present, ends, data);
-    appender_->CommitBinary(levels, max_level, count, present);
+    appender_->CommitBinary(valid, count, present);
   } else if (values_.width > 0) {
     uint8_t* fixed = fixed_values_.Resize(static_cast<size_t>(present * values_.width));
     values_decoder_.DecodeFixed(present, fixed);
-    appender_->AppendFixedValues(fixed, values_.width, levels, max_level, count, present);
+    appender_->AppendFixedValues(fixed, values_.width, valid, count, present);
   } else {
     values_.Clear();
     values_decoder_.Decode(present, &values_);
-    appender_->Append(values_, levels, max_level, count, present);
+    appender_->Append(values_, valid, count, present);
   }
 }
 

@@ -77,7 +77,7 @@ class ColumnChunkReader {
   void StartDataPage(const RawPage& page);
   Error AddContext(Error error) const;
 
-  void ReadValues(int64_t count, int64_t present, const int16_t* levels);
+  void ReadValues(int64_t count, int64_t present, const uint8_t* valid);
   // Read's loop: values into `appender_`, or indices into `index_appender_` while the pages are
   // dictionary-encoded (returns early, at the first page that is not, when `indices` is set).
   int64_t ReadInto(int64_t max_rows, bool indices);
@@ -108,7 +108,7 @@ class ColumnChunkReader {
   PageValueDecoder values_decoder_;
   int64_t values_read_ = 0;
   // Per-batch scratch.
-  std::vector<int16_t> levels_;
+  std::vector<uint8_t> valid_bits_;
   PhysicalValues values_;
   ScratchBuffer fixed_values_;
   std::unique_ptr<ColumnAppender> appender_;

@@ -15,6 +15,7 @@
 #include "sluice/io/parquet/levels.h"
 #include "sluice/io/parquet/plain.h"
 #include "sluice/io/parquet/rle.h"
+#include "sluice/table/bitmap.h"
 
 namespace sluice::parquet {
 namespace {
@@ -130,6 +131,21 @@ TEST(RleTest, EdgeCases) {
     d.GetIndices(out.data(), out.size(), 3);
   });
   ExpectInvalid([] { RleBitPackedDecoder::ForDictionaryIndices({}); });
+  // One index past a dictionary of 20 (width 5), in a bit-packed group or a repeated run and at
+  // any position, is found.
+  for (size_t at : {0, 5, 10, 37, 45}) {
+    std::vector<uint32_t> values(50);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = i < 40 ? i % 20 : 7;
+    values[at] = at < 40 ? 25 : values[at];
+    if (at >= 40) std::fill(values.begin() + 40, values.end(), 20);
+    std::vector<uint8_t> encoded = {5};
+    RleBitPackedEncode(values, 5, &encoded);
+    ExpectInvalid([&] {
+      auto d = RleBitPackedDecoder::ForDictionaryIndices(encoded);
+      std::vector<uint32_t> got(values.size());
+      d.GetIndices(got.data(), static_cast<int64_t>(got.size()), 20);
+    });
+  }
   // Booleans: a 4-byte length, then runs at width 1.
   std::vector<uint32_t> bools = {1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
   std::vector<uint8_t> runs;
@@ -212,6 +228,40 @@ TEST(LevelsTest, V1AndV2RoundTrip) {
     }
     EXPECT_EQ(out, levels);
     EXPECT_EQ(legacy.encoded_size(), packed.size());
+  }
+}
+
+// Validity bits equal the levels that are 1, however the batches cut the RLE runs and
+// bit-packed groups, in every encoding.
+TEST(LevelsTest, ValidityBitsMatchTheLevels) {
+  std::mt19937 rng(9);
+  std::vector<int16_t> levels;
+  for (int run = 0; run < 60; ++run) {
+    const bool repeated = rng() % 2 == 0;
+    const int16_t value = static_cast<int16_t>(rng() % 2);
+    const size_t length = 1 + rng() % 40;
+    for (size_t i = 0; i < length; ++i) {
+      levels.push_back(repeated ? value : static_cast<int16_t>(rng() % 2));
+    }
+  }
+  std::vector<uint8_t> rle;
+  EncodeLevelsRle(levels, 1, &rle);
+  std::vector<uint8_t> packed;
+  EncodeLevelsBitPacked(levels, 1, &packed);
+  for (size_t batch : {1, 3, 8, 13, 64, 1000}) {
+    auto v2 = LevelDecoder::ForDataPageV2(1, rle);
+    auto legacy = LevelDecoder::ForDataPageV1(Encoding::kBitPacked, 1, levels.size(), packed);
+    for (LevelDecoder* decoder : {&v2, &legacy}) {
+      std::vector<int16_t> got;
+      std::vector<uint8_t> bits(BitmapBytes(static_cast<int64_t>(batch)), 0xAA);
+      while (got.size() < levels.size()) {
+        const int64_t want = static_cast<int64_t>(std::min(batch, levels.size() - got.size()));
+        const int64_t n = decoder->DecodeValidity(bits.data(), want);
+        ASSERT_GT(n, 0);
+        for (int64_t i = 0; i < n; ++i) got.push_back(GetBit(bits.data(), i) ? 1 : 0);
+      }
+      EXPECT_EQ(got, levels) << "batch " << batch;
+    }
   }
 }
 

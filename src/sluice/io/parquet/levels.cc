@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/bit_packing.h"
+#include "sluice/table/bitmap.h"
 
 namespace sluice::parquet {
 namespace {
@@ -100,6 +102,18 @@ int64_t LevelDecoder::Decode(int16_t* out, int64_t count) {
     done += n;
   }
   return done;
+}
+
+int64_t LevelDecoder::DecodeValidity(uint8_t* bits, int64_t count) {
+  SLUICE_CHECK(max_level_ == 1);
+  std::memset(bits, 0, static_cast<size_t>(BitmapBytes(count)));
+  if (kind_ == Kind::kRle) return rle_.GetBits(bits, count);
+  // BIT_PACKED (deprecated, MSB first): level by level.
+  int64_t n = std::min(count, packed_count_ - packed_next_);
+  for (int64_t i = 0; i < n; ++i, ++packed_next_) {
+    if ((packed_[packed_next_ / 8] >> (7 - packed_next_ % 8)) & 1) SetBit(bits, i);
+  }
+  return n;
 }
 
 void EncodeLevelsRle(std::span<const int16_t> levels, int16_t max_level,

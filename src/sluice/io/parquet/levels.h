@@ -37,6 +37,10 @@ class LevelDecoder {
   }
   // Decodes up to `count` levels; returns how many (fewer only when the data runs out).
   int64_t Decode(int16_t* out, int64_t count);
+  // Max level 1 only (a flat nullable column): decodes up to `count` levels as a validity
+  // bitmap, bit i set where level i is 1, into `bits` from bit 0 (previous contents are
+  // overwritten); returns how many. Cheaper than Decode: RLE bit-packed runs are copied as bits.
+  int64_t DecodeValidity(uint8_t* bits, int64_t count);
 
  private:
   enum class Kind { kNone, kRle, kBitPacked };

@@ -1,11 +1,17 @@
 #include "sluice/io/parquet/rle.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/bit_packing.h"
+#include "sluice/table/bitmap.h"
 
 namespace sluice::parquet {
 namespace {
@@ -18,6 +24,29 @@ void AppendVarint(uint64_t value, std::vector<uint8_t>* out) {
     value >>= 7;
   }
   out->push_back(static_cast<uint8_t>(value));
+}
+
+// InvalidData unless every index is below `size`. SSE2 (every x86-64) compares four at a time:
+// unsigned order is signed order after flipping the sign bits.
+void CheckIndices(const uint32_t* indices, int64_t n, uint32_t size) {
+  int64_t i = 0;
+  bool bad = size == 0 && n > 0;
+#ifdef __SSE2__
+  if (size > 0) {
+    const __m128i sign = _mm_set1_epi32(std::numeric_limits<int32_t>::min());
+    const __m128i last = _mm_xor_si128(_mm_set1_epi32(static_cast<int32_t>(size - 1)), sign);
+    __m128i over = _mm_setzero_si128();
+    for (; i + 4 <= n; i += 4) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(indices + i));
+      over = _mm_or_si128(over, _mm_cmpgt_epi32(_mm_xor_si128(v, sign), last));
+    }
+    bad = _mm_movemask_epi8(over) != 0;
+  }
+#endif
+  for (; i < n; ++i) bad |= indices[i] >= size;
+  if (!bad) return;
+  const uint32_t max = *std::max_element(indices, indices + n);
+  throw InvalidData("dictionary index {} is out of range for a dictionary of {} values", max, size);
 }
 
 }  // namespace
@@ -96,17 +125,18 @@ bool RleBitPackedDecoder::NextRun() {
   return false;
 }
 
-int64_t RleBitPackedDecoder::GetBatch(uint32_t* out, int64_t count) {
+template <typename Sink>
+int64_t RleBitPackedDecoder::Drain(int64_t count, Sink& sink) {
   int64_t done = 0;
   while (done < count) {
     if (rle_left_ > 0) {
       int64_t n = std::min(rle_left_, count - done);
-      std::fill_n(out + done, n, rle_value_);
+      sink.Repeat(done, n, rle_value_);
       rle_left_ -= n;
       done += n;
     } else if (group_begin_ < group_end_) {
       int64_t n = std::min<int64_t>(group_end_ - group_begin_, count - done);
-      std::copy_n(group_ + group_begin_, n, out + done);
+      sink.Copy(done, group_ + group_begin_, n);
       group_begin_ += static_cast<int>(n);
       done += n;
     } else if (packed_left_ > 0) {
@@ -115,7 +145,7 @@ int64_t RleBitPackedDecoder::GetBatch(uint32_t* out, int64_t count) {
       int64_t want = count - done;
       int64_t n = want >= packed_left_ ? packed_left_ : want / 8 * 8;
       if (n > 0) {
-        UnpackBits(src, bit_width_, out + done, n);
+        sink.Unpack(done, src, n);
         done += n;
       } else {
         n = std::min<int64_t>(8, packed_left_);
@@ -132,6 +162,39 @@ int64_t RleBitPackedDecoder::GetBatch(uint32_t* out, int64_t count) {
   return done;
 }
 
+int64_t RleBitPackedDecoder::GetBatch(uint32_t* out, int64_t count) {
+  struct {
+    uint32_t* out;
+    int bit_width;
+    void Repeat(int64_t at, int64_t n, uint32_t value) { std::fill_n(out + at, n, value); }
+    void Copy(int64_t at, const uint32_t* values, int64_t n) { std::copy_n(values, n, out + at); }
+    void Unpack(int64_t at, const uint8_t* src, int64_t n) {
+      UnpackBits(src, bit_width, out + at, n);
+    }
+  } sink{out, bit_width_};
+  return Drain(count, sink);
+}
+
+int64_t RleBitPackedDecoder::GetBits(uint8_t* out, int64_t count) {
+  SLUICE_CHECK(bit_width_ == 1);
+  struct {
+    uint8_t* out;
+    void Repeat(int64_t at, int64_t n, uint32_t value) {
+      if (value == 0) return;
+      for (; n > 0 && (at & 7) != 0; --n) SetBit(out, at++);
+      std::memset(out + at / 8, 0xff, static_cast<size_t>(n / 8));
+      for (int64_t i = at + n / 8 * 8; i < at + n; ++i) SetBit(out, i);
+    }
+    void Copy(int64_t at, const uint32_t* values, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        if (values[i] != 0) SetBit(out, at + i);
+      }
+    }
+    void Unpack(int64_t at, const uint8_t* src, int64_t n) { CopyBits(src, 0, n, out, at); }
+  } sink{out};
+  return Drain(count, sink);
+}
+
 bool RleBitPackedDecoder::SkipRepeated(uint32_t value, int64_t count) {
   if (rle_left_ == 0 && group_begin_ == group_end_ && packed_left_ == 0 && !NextRun()) {
     return false;
@@ -142,14 +205,26 @@ bool RleBitPackedDecoder::SkipRepeated(uint32_t value, int64_t count) {
 }
 
 int64_t RleBitPackedDecoder::GetIndices(uint32_t* out, int64_t count, uint32_t dictionary_size) {
-  int64_t n = GetBatch(out, count);
-  uint32_t max = 0;
-  for (int64_t i = 0; i < n; ++i) max = std::max(max, out[i]);
-  if (n > 0 && max >= dictionary_size) {
-    throw InvalidData("dictionary index {} is out of range for a dictionary of {} values", max,
-                      dictionary_size);
-  }
-  return n;
+  // Checked where they are decoded: a repeated run once, bit-packed values only when the bit
+  // width can express an index past the dictionary.
+  struct {
+    uint32_t* out;
+    int bit_width;
+    uint32_t size;
+    void Repeat(int64_t at, int64_t n, uint32_t value) {
+      CheckIndices(&value, 1, size);
+      std::fill_n(out + at, n, value);
+    }
+    void Copy(int64_t at, const uint32_t* values, int64_t n) {
+      CheckIndices(values, n, size);
+      std::copy_n(values, n, out + at);
+    }
+    void Unpack(int64_t at, const uint8_t* src, int64_t n) {
+      UnpackBits(src, bit_width, out + at, n);
+      if ((uint64_t{1} << bit_width) > size) CheckIndices(out + at, n, size);
+    }
+  } sink{out, bit_width_, dictionary_size};
+  return Drain(count, sink);
 }
 
 void RleBitPackedEncode(std::span<const uint32_t> values, int bit_width,

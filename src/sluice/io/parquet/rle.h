@@ -40,8 +40,16 @@ class RleBitPackedDecoder {
   bool SkipRepeated(uint32_t value, int64_t count);
   // Like GetBatch, for dictionary indices: an index >= dictionary_size is InvalidData.
   int64_t GetIndices(uint32_t* out, int64_t count, uint32_t dictionary_size);
+  // Bit width 1 only: decodes up to `count` values as bits into `out`, least significant bit
+  // first from bit 0; the bytes must be zero beforehand. Returns how many. A bit-packed run of
+  // width 1 already is such a bitmap, so it is copied, not unpacked.
+  int64_t GetBits(uint8_t* out, int64_t count);
 
  private:
+  // The run walk GetBatch and GetBits share; `sink` places repeated runs, leftover group values
+  // and whole bit-packed groups at an output position.
+  template <typename Sink>
+  int64_t Drain(int64_t count, Sink& sink);
   // Reads the next run header; false at the end of the data.
   bool NextRun();
   [[noreturn]] void Fail(const char* what) const;
