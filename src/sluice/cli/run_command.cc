@@ -10,13 +10,9 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/worker_flags.h"
-#include "sluice/jobs/command_job_spec.h"
-#include "sluice/jobs/command_task.h"
-#include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_summary.h"
-#include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/partition_by.h"
-#include "sluice/jobs/partition_feeder.h"
+#include "sluice/jobs/run/command_job.h"
 
 namespace sluice::cli {
 namespace {
@@ -70,71 +66,28 @@ int Run(const RunFlags& flags) {
   by.range_bytes = ParseBytes(flags.range_size);
   by.key_step = flags.key_step;
   by.key_source = flags.source;
-  std::unique_ptr<jobs::Partitioner> partitioner = jobs::ParsePartitionBy(flags.partition_by, by);
-  jobs::CommandJobSpec spec;
-  spec.command = flags.command;
-  spec.fields = partitioner->Fields();
-  spec.partition_by = flags.partition_by;
-  spec.max_attempts = flags.max_attempts;
-  spec.stop_on_failure = flags.on_failure == "fail";
-  spec.resources = ParseLimits(flags.limits);
-  jobs::CommandTemplate command(spec.command, spec.fields);
-  if (command.used().contains("output")) {
-    spec.output_root = flags.output.empty()
-                           ? flags.ledger.StateDir() / "output" / jobs::EncodeKeyForPath(flags.job)
-                           : std::filesystem::absolute(flags.output);
-  } else if (!flags.output.empty()) {
-    throw InvalidArgument("--output is given but the command does not use {{output}}");
-  }
+  jobs::CommandJobRequest request;
+  request.name = flags.job;
+  request.partitioner = jobs::ParsePartitionBy(flags.partition_by, by);
+  request.partition_by = flags.partition_by;
+  request.command = flags.command;
+  request.output = flags.output;
+  request.state_dir = flags.ledger.StateDir();
+  request.max_attempts = flags.max_attempts;
+  request.stop_on_failure = flags.on_failure == "fail";
+  request.resources = ParseLimits(flags.limits);
+  jobs::CommandJob job(std::move(request));
   std::string url = flags.ledger.Url();
   CancellationToken interrupt = InstallInterruptHandler();
 
-  auto ledger = ledger::OpenLedger(url);
-  auto check = [&](const ledger::JobRecord& existing) {
-    auto stored = jobs::CommandJobSpec::FromJson(existing.options_json, flags.job);
-    if (!stored.SameWork(spec)) {
-      throw InvalidArgument(
-          "job {} exists with a different command, partitioning or output; choose another "
-          "--job name",
-          flags.job);
-    }
-    if (stored.resources != spec.resources && !flags.limits.empty()) {
-      fmt::print(stderr, "sluice: job {} keeps the limits it was created with\n", flags.job);
-    }
-    spec.resources = stored.resources;  // every worker of the job claims under the same limits
-    return jobs::ExistingJob::kResume;
-  };
-  jobs::OpenedJob opened = jobs::CreateOrResumeJob(*ledger, flags.job, spec.ToJson(), check);
-  if (opened.resumed) fmt::print(stderr, "sluice: resuming job {}\n", flags.job);
-  ledger::JobRecord job = opened.record;
-  worker.output_root = spec.output_root;
-  worker.stop_on_failure = spec.stop_on_failure;
-  worker.resources = spec.resources;
-
-  // The partitioner streams into the ledger on its own connection while the worker runs.
-  CancellationSource stop(interrupt);
-  jobs::PartitionFeeder feeder(url, {}, job.id, *partitioner, {.max_attempts = spec.max_attempts},
-                               stop);
-  jobs::WorkerStats stats;
-  try {
-    stats = jobs::RunWorker(url, job.id, jobs::MakeCommandTask(command), worker, stop.token());
-  } catch (...) {
-    stop.Cancel("the worker stopped");
-    feeder.Finish();  // a failed listing is the first cause
-    throw;
-  }
-  jobs::FeedResult fed = feeder.Finish();
-
-  job = ledger->GetJob(job.id);
-  fmt::print("{}", jobs::FormatJobSummary(job, job.summary_json));
+  jobs::CommandJobResult result = job.Run(url, worker, interrupt, [](std::string_view notice) {
+    fmt::print(stderr, "sluice: {}\n", notice);
+  });
+  fmt::print("{}", jobs::FormatJobSummary(result.job, result.job.summary_json));
   fmt::print("this process: {} listed ({} new), {} completed, {} failed attempts, {} leases lost\n",
-             fed.listed, fed.added, stats.completed, stats.failed_attempts, stats.lost);
-  if (job.status == ledger::JobStatus::kDone) return 0;
-  if (job.status == ledger::JobStatus::kFailed && !spec.stop_on_failure &&
-      ledger->Progress(job.id).complete()) {
-    return 0;  // --on-failure continue: finished, with its failures listed above
-  }
-  return 1;
+             result.fed.listed, result.fed.added, result.worker.completed,
+             result.worker.failed_attempts, result.worker.lost);
+  return result.succeeded ? 0 : 1;
 }
 
 }  // namespace

@@ -4,12 +4,10 @@
 
 #include <memory>
 
-#include "sluice/base/error.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/worker_flags.h"
-#include "sluice/jobs/command_job_spec.h"
-#include "sluice/jobs/command_task.h"
+#include "sluice/jobs/run/command_job.h"
 
 namespace sluice::cli {
 namespace {
@@ -24,17 +22,7 @@ int Work(const Flags& flags) {
   jobs::WorkerOptions options = flags.worker.ToOptions();
   std::string url = flags.ledger.Url();
   CancellationToken interrupt = InstallInterruptHandler();
-  auto ledger = ledger::OpenLedger(url);
-  auto job = ledger->FindJob(flags.job);
-  if (!job)
-    throw NotFound("no such job").With("job", flags.job).With("ledger", ledger->description());
-  auto spec = jobs::CommandJobSpec::FromJson(job->options_json, flags.job);
-  jobs::CommandTemplate command(spec.command, spec.fields);
-  options.output_root = spec.output_root;
-  options.stop_on_failure = spec.stop_on_failure;
-  options.resources = spec.resources;
-  jobs::WorkerStats stats =
-      jobs::RunWorker(url, job->id, jobs::MakeCommandTask(command), options, interrupt);
+  jobs::WorkerStats stats = jobs::JoinCommandJob(url, flags.job, options, interrupt);
   fmt::print("worker: {} completed, {} failed attempts, {} leases lost{}\n", stats.completed,
              stats.failed_attempts, stats.lost, stats.finished_job ? "; finished the job" : "");
   return 0;

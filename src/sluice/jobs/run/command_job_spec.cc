@@ -1,4 +1,4 @@
-#include "sluice/jobs/command_job_spec.h"
+#include "sluice/jobs/run/command_job_spec.h"
 
 #include <nlohmann/json.hpp>
 
