@@ -9,8 +9,8 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/ledger_flags.h"
-#include "sluice/compact/compact_job.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/compact/compact_job.h"
 
 namespace sluice::cli {
 namespace {

@@ -1,4 +1,4 @@
-// `sluice compact SRC DST`: compacts a partitioned Parquet dataset (compact/compact_job.h).
+// `sluice compact SRC DST`: compacts a partitioned Parquet dataset (jobs/compact/compact_job.h).
 //
 // Thread safety: called once from main.
 #pragma once

@@ -10,8 +10,8 @@
 #include "sluice/base/bytes.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
-#include "sluice/compact/compact_job.h"
-#include "sluice/compact/sample_dataset.h"
+#include "sluice/jobs/compact/compact_job.h"
+#include "sluice/jobs/compact/sample_dataset.h"
 #include "sluice/jobs/demo_pipeline.h"
 
 namespace sluice::cli {

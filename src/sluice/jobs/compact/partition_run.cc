@@ -1,4 +1,4 @@
-#include "sluice/compact/partition_run.h"
+#include "sluice/jobs/compact/partition_run.h"
 
 namespace sluice::compact {
 

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "sluice/base/cancellation.h"
-#include "sluice/compact/compaction_plan.h"
 #include "sluice/flow/completion.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
+#include "sluice/jobs/compact/compaction_plan.h"
 
 namespace sluice::compact {
 

@@ -1,4 +1,4 @@
-#include "sluice/compact/compact_verify.h"
+#include "sluice/jobs/compact/compact_verify.h"
 
 #include <numeric>
 

@@ -21,10 +21,10 @@
 #include <utility>
 #include <vector>
 
-#include "sluice/compact/compact_options.h"
 #include "sluice/flow/options.h"
 #include "sluice/flow/run_report.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
+#include "sluice/jobs/compact/compact_options.h"
 #include "sluice/jobs/worker.h"
 
 namespace sluice::compact {

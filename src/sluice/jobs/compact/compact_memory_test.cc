@@ -1,4 +1,4 @@
-#include "sluice/compact/compact_memory.h"
+#include "sluice/jobs/compact/compact_memory.h"
 
 #include <gtest/gtest.h>
 

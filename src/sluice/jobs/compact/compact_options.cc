@@ -1,4 +1,4 @@
-#include "sluice/compact/compact_options.h"
+#include "sluice/jobs/compact/compact_options.h"
 
 #include <nlohmann/json.hpp>
 

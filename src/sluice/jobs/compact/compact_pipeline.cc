@@ -1,4 +1,4 @@
-#include "sluice/compact/compact_pipeline.h"
+#include "sluice/jobs/compact/compact_pipeline.h"
 
 #include <fmt/format.h>
 
@@ -8,14 +8,14 @@
 #include "sluice/base/cores.h"
 #include "sluice/base/error.h"
 #include "sluice/base/memory_gate.h"
-#include "sluice/compact/compact_memory.h"
-#include "sluice/compact/hive_partitioner.h"
 #include "sluice/flow/pipeline.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
 #include "sluice/io/parquet/file_system_source.h"
 #include "sluice/io/parquet/footer.h"
 #include "sluice/io/parquet/random_access_source.h"
 #include "sluice/io/parquet/row_group_file_writer.h"
+#include "sluice/jobs/compact/compact_memory.h"
+#include "sluice/jobs/compact/hive_partitioner.h"
 
 namespace sluice::compact {
 

@@ -1,4 +1,4 @@
-#include "sluice/compact/hive_partitioner.h"
+#include "sluice/jobs/compact/hive_partitioner.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "sluice/compact/compact_options.h"
 #include "sluice/io/parquet/footer.h"
+#include "sluice/jobs/compact/compact_options.h"
 
 namespace sluice::compact {
 

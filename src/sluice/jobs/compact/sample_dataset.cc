@@ -1,4 +1,4 @@
-#include "sluice/compact/sample_dataset.h"
+#include "sluice/jobs/compact/sample_dataset.h"
 
 #include <fmt/format.h>
 

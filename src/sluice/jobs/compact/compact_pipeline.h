@@ -24,11 +24,11 @@
 
 #include <memory>
 
-#include "sluice/compact/compact_options.h"
-#include "sluice/compact/partition_run.h"
 #include "sluice/flow/hand_off_queue.h"
 #include "sluice/flow/options.h"
 #include "sluice/flow/run_report.h"
+#include "sluice/jobs/compact/compact_options.h"
+#include "sluice/jobs/compact/partition_run.h"
 
 namespace sluice::compact {
 

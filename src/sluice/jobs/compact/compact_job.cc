@@ -1,4 +1,4 @@
-#include "sluice/compact/compact_job.h"
+#include "sluice/jobs/compact/compact_job.h"
 
 #include <fmt/format.h>
 
@@ -15,11 +15,11 @@
 #include "sluice/base/heap_tuning.h"
 #include "sluice/base/log.h"
 #include "sluice/base/process_memory.h"
-#include "sluice/compact/compact_pipeline.h"
-#include "sluice/compact/compact_verify.h"
-#include "sluice/compact/hive_partitioner.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/compact/compact_pipeline.h"
+#include "sluice/jobs/compact/compact_verify.h"
+#include "sluice/jobs/compact/hive_partitioner.h"
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/partition_feeder.h"
 #include "sluice/jobs/worker_beside_pipeline.h"

@@ -1,4 +1,4 @@
-#include "sluice/compact/compaction_plan.h"
+#include "sluice/jobs/compact/compaction_plan.h"
 
 #include <fmt/format.h>
 
