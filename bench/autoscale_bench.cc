@@ -12,7 +12,7 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/cores.h"
-#include "sluice/jobs/demo_pipeline.h"
+#include "sluice/demo/demo_pipeline.h"
 
 namespace {
 

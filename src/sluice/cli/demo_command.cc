@@ -10,9 +10,9 @@
 #include "sluice/base/bytes.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/demo/demo_pipeline.h"
+#include "sluice/demo/sample_dataset.h"
 #include "sluice/jobs/compact/compact_job.h"
-#include "sluice/jobs/compact/sample_dataset.h"
-#include "sluice/jobs/demo_pipeline.h"
 
 namespace sluice::cli {
 namespace {
@@ -23,7 +23,7 @@ struct DemoFlags {
   bool synthetic = false;
   std::string dir;
   bool keep = false;
-  compact::SampleDatasetShape shape;
+  SampleDatasetShape shape;
   std::string row_group_size = "4MiB";
   DemoOptions synthetic_options;
 };
@@ -53,8 +53,7 @@ int RunCompactDemo(const DemoFlags& flags, const RunOptions& run) {
   fs::remove_all(dir / "src");
   fs::remove_all(dir / "dst");
   auto started = std::chrono::steady_clock::now();
-  compact::SampleDatasetInfo info =
-      compact::WriteSampleDataset((dir / "src").string(), flags.shape);
+  SampleDatasetInfo info = WriteSampleDataset((dir / "src").string(), flags.shape);
   double generate_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(

@@ -1,7 +1,7 @@
 // `sluice demo`: generates a sample dataset of small Parquet files across hive partitions
-// (compact/sample_dataset.h), compacts it with `sluice compact`'s job (live stage view, verdict),
+// (demo/sample_dataset.h), compacts it with `sluice compact`'s job (live stage view, verdict),
 // verifies the output row by row and prints the summary. `--synthetic` runs the older synthetic
-// compaction-shaped pipeline (jobs/demo_pipeline.h) instead.
+// compaction-shaped pipeline (demo/demo_pipeline.h) instead.
 #pragma once
 
 #include <CLI/CLI.hpp>

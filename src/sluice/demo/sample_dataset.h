@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-namespace sluice::compact {
+namespace sluice {
 
 struct SampleDatasetShape {
   int partitions = 4;
@@ -29,4 +29,4 @@ struct SampleDatasetInfo {
 
 SampleDatasetInfo WriteSampleDataset(const std::string& root, const SampleDatasetShape& shape);
 
-}  // namespace sluice::compact
+}  // namespace sluice

@@ -1,4 +1,4 @@
-#include "sluice/jobs/demo_pipeline.h"
+#include "sluice/demo/demo_pipeline.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "sluice/jobs/compact/sample_dataset.h"
+#include "sluice/demo/sample_dataset.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/table/builder.h"
 
-namespace sluice::compact {
+namespace sluice {
 
 SampleDatasetInfo WriteSampleDataset(const std::string& root, const SampleDatasetShape& shape) {
   namespace fs = std::filesystem;
@@ -72,4 +72,4 @@ SampleDatasetInfo WriteSampleDataset(const std::string& root, const SampleDatase
   return info;
 }
 
-}  // namespace sluice::compact
+}  // namespace sluice
