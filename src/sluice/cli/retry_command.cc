@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "sluice/base/error.h"
 #include "sluice/cli/ledger_flags.h"
+#include "sluice/jobs/create_or_resume.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::cli {
@@ -21,11 +21,7 @@ std::function<int()> AddRetryCommand(CLI::App& app) {
   flags->ledger.Add(*command);
   return [flags] {
     auto ledger = ledger::OpenLedger(flags->ledger.Url());
-    auto job = ledger->FindJob(flags->job);
-    if (!job) {
-      throw NotFound("no such job").With("job", flags->job).With("ledger", ledger->description());
-    }
-    int64_t requeued = ledger->RequeueFailed(job->id);
+    int64_t requeued = ledger->RequeueFailed(jobs::RequireJob(*ledger, flags->job).id);
     fmt::print(
         "requeued {} failed partitions of job {}; run `sluice worker --job {}` or the same "
         "`sluice run` again to process them\n",

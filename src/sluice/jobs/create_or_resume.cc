@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sluice/base/error.h"
+
 namespace sluice::jobs {
 
 OpenedJob CreateOrResumeJob(ledger::Ledger& ledger, const std::string& name,
@@ -16,6 +18,12 @@ OpenedJob CreateOrResumeJob(ledger::Ledger& ledger, const std::string& name,
     if (existing->status != ledger::JobStatus::kRunning) ledger.ReopenJob(existing->id);
     return {ledger.GetJob(existing->id), true};
   }
+}
+
+ledger::JobRecord RequireJob(ledger::Ledger& ledger, const std::string& name) {
+  std::optional<ledger::JobRecord> job = ledger.FindJob(name);
+  if (!job) throw NotFound("no such job").With("job", name).With("ledger", ledger.description());
+  return *job;
 }
 
 }  // namespace sluice::jobs

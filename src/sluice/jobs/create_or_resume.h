@@ -2,6 +2,7 @@
 // running the same work again (after a crash, Ctrl-C or a failure) finds the job it left and
 // resumes it: done partitions stay done, the others are claimed again. A job of the same name
 // whose stored options say it is other work is refused, or passed over for the next name.
+// Commands that only act on a job that must exist (worker, status, retry) find it with RequireJob.
 //
 // Thread safety: as the ledger's; the check runs on the calling thread.
 #pragma once
@@ -31,5 +32,8 @@ struct OpenedJob {
 OpenedJob CreateOrResumeJob(ledger::Ledger& ledger, const std::string& name,
                             std::string_view options_json,
                             const std::function<ExistingJob(const ledger::JobRecord&)>& check);
+
+// The existing job of that name; NotFound ("no such job", naming the job and the ledger).
+ledger::JobRecord RequireJob(ledger::Ledger& ledger, const std::string& name);
 
 }  // namespace sluice::jobs

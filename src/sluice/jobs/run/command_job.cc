@@ -98,12 +98,11 @@ CommandJobResult CommandJob::Run(const std::string& ledger_url, WorkerOptions wo
 WorkerStats JoinCommandJob(const std::string& ledger_url, const std::string& name,
                            WorkerOptions worker, const CancellationToken& cancel) {
   auto ledger = ledger::OpenLedger(ledger_url);
-  std::optional<ledger::JobRecord> job = ledger->FindJob(name);
-  if (!job) throw NotFound("no such job").With("job", name).With("ledger", ledger->description());
-  CommandJobSpec spec = CommandJobSpec::FromJson(job->options_json, name);
+  ledger::JobRecord job = RequireJob(*ledger, name);
+  CommandJobSpec spec = CommandJobSpec::FromJson(job.options_json, name);
   CommandTemplate command(spec.command, spec.fields);
   ApplySpec(spec, worker);
-  return RunWorker(ledger_url, job->id, MakeCommandTask(command), worker, cancel);
+  return RunWorker(ledger_url, job.id, MakeCommandTask(command), worker, cancel);
 }
 
 }  // namespace sluice::jobs

@@ -1,0 +1,92 @@
+#include "sluice/jobs/job_status.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace sluice::jobs {
+namespace {
+
+// The leases of the job's running partitions, by owner.
+std::map<std::string, std::vector<LeaseStatus>> ReadLeases(ledger::Ledger& ledger,
+                                                           ledger::JobId job) {
+  std::map<std::string, std::vector<LeaseStatus>> owners;
+  ledger::PartitionQuery query{.status = ledger::PartitionStatus::kRunning};
+  while (true) {
+    auto page = ledger.ListPartitions(job, query);
+    for (const auto& partition : page) {
+      owners[partition.lease_owner].push_back(
+          {partition.key, partition.attempt,
+           partition.lease_expires_at ? (*partition.lease_expires_at - ledger.Now()).count() : 0});
+    }
+    if (static_cast<int64_t>(page.size()) < query.limit) break;
+    query.after_id = page.back().id;
+  }
+  return owners;
+}
+
+int64_t Retries(const ledger::JobProgress& p) {
+  return std::max<int64_t>(0, p.claims - p.done - p.failed - p.running);
+}
+
+}  // namespace
+
+JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& job, bool detail) {
+  JobStatusReport report;
+  report.job = job.name;
+  report.status = job.status;
+  report.progress = ledger.Progress(job.id);
+  const ledger::JobProgress& p = report.progress;
+  ledger::Timestamp end = job.finished_at ? *job.finished_at : ledger.Now();
+  double seconds = std::max(0.001, static_cast<double>((end - job.created_at).count()) / 1000.0);
+  report.rate_per_second = static_cast<double>(p.done + p.failed) / seconds;
+  if (job.status == ledger::JobStatus::kRunning && report.rate_per_second > 0) {
+    report.eta_seconds = static_cast<double>(p.pending + p.running) / report.rate_per_second;
+  }
+  if (!detail) return report;
+  report.detail = true;
+  report.leases = ReadLeases(ledger, job.id);
+  report.summary_json = job.summary_json;
+  return report;
+}
+
+nlohmann::json JobStatusReport::ToJson() const {
+  const ledger::JobProgress& p = progress;
+  nlohmann::json out = {{"job", job},
+                        {"status", ledger::JobStatusName(status)},
+                        {"sealed", p.sealed},
+                        {"done", p.done},
+                        {"running", p.running},
+                        {"pending", p.pending},
+                        {"failed", p.failed},
+                        {"total", p.total()},
+                        {"retries", Retries(p)},
+                        {"rate_per_second", rate_per_second}};
+  if (eta_seconds) out["eta_seconds"] = *eta_seconds;
+  if (!detail) return out;
+  std::map<std::string, nlohmann::json> owners;
+  for (const auto& [owner, leases] : leases) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const LeaseStatus& l : leases) {
+      list.push_back({{"key", l.key}, {"attempt", l.attempt}, {"expires_in_ms", l.expires_in_ms}});
+    }
+    owners[owner] = std::move(list);
+  }
+  out["leases"] = owners;
+  if (!summary_json.empty()) out["summary"] = nlohmann::json::parse(summary_json, nullptr, false);
+  return out;
+}
+
+std::string JobStatusReport::Line() const {
+  const ledger::JobProgress& p = progress;
+  std::string line = fmt::format(
+      "{:<20} {:<9} done {} running {} pending {} failed {} of {}{}, "
+      "{:.1f}/s",
+      job, ledger::JobStatusName(status), p.done, p.running, p.pending, p.failed, p.total(),
+      p.sealed ? "" : "+ (still listing)", rate_per_second);
+  if (eta_seconds) line += fmt::format(", ETA {:.0f} s", *eta_seconds);
+  return line;
+}
+
+}  // namespace sluice::jobs

@@ -1,0 +1,45 @@
+// JobStatusReport: a job's progress as `sluice status` shows it: partition counts, retries, the
+// rate at which partitions finish and the time left at that rate, and, in detail, the leases held
+// per worker and the stored summary of a finished job. As JSON (`--json`) or as one line.
+//
+// Thread safety: plain values; ReadJobStatus goes through a Ledger, which serializes its calls.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/ledger/ledger.h"
+
+namespace sluice::jobs {
+
+struct LeaseStatus {
+  std::string key;
+  int64_t attempt = 0;
+  int64_t expires_in_ms = 0;  // on the database clock
+};
+
+struct JobStatusReport {
+  std::string job;
+  ledger::JobStatus status = ledger::JobStatus::kRunning;
+  ledger::JobProgress progress;
+  double rate_per_second = 0;         // partitions finished per second since the job was created
+  std::optional<double> eta_seconds;  // a running job's pending and running work at that rate
+  bool detail = false;                // the two below were read
+  std::map<std::string, std::vector<LeaseStatus>> leases;  // by lease owner
+  std::string summary_json;                                // a finished job's (job_summary.h)
+
+  // {"job", "status", "sealed", "done", "running", "pending", "failed", "total", "retries",
+  //  "rate_per_second"[, "eta_seconds"]}; with detail also "leases" and "summary".
+  nlohmann::json ToJson() const;
+  // "NAME  STATUS  done D running R pending P failed F of T, 1.5/s, ETA 20 s".
+  std::string Line() const;
+};
+
+// The job's status now; with detail, its leases and summary too.
+JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& job, bool detail);
+
+}  // namespace sluice::jobs
