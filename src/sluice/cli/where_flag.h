@@ -17,12 +17,14 @@ namespace sluice::cli {
 void AddWhereOption(CLI::App& command, std::string& where, const std::string& names = "--where",
                     const std::string& rows = "input rows");
 
-// "where 'v > 1': 8 of 10 row groups skipped by statistics (8,000 rows); 510 of 2,000 rows read
-// passed\n", labelled with `flag`; "" when the scan has no filter.
+// "where 'v > 1': 8 of 10 row groups skipped by statistics (8,000 rows); 700 rows of the row
+// groups read skipped by the page index (12 pages); 510 of 1,300 rows read passed\n", labelled
+// with `flag`; "" when the scan has no filter.
 std::string WhereSummary(const TableScan& scan, const std::string& flag = "--where");
 
 // {"where": text, "row_groups": ..., "row_groups_skipped": ..., "rows_skipped": ...,
-// "rows_read": ..., "rows_passed": ...}; null when the scan has no filter.
+// "page_rows_skipped": ..., "pages_skipped": ..., "rows_read": ..., "rows_passed": ...}; null
+// when the scan has no filter.
 nlohmann::json WhereReport(const TableScan& scan);
 
 }  // namespace sluice::cli

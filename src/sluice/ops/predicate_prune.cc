@@ -258,4 +258,8 @@ bool Predicate::MayMatchPages(const PagesOf& pages, int64_t rows) const {
   return !NodeRows(*root_, pages, rows).empty();
 }
 
+RowRanges Predicate::RowsMayMatch(const PagesOf& pages, int64_t rows) const {
+  return NodeRows(*root_, pages, rows);
+}
+
 }  // namespace sluice

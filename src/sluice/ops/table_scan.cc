@@ -79,8 +79,9 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
       // Min and max first: Bloom filters cost a read each.
       const bool by_statistics = !scan->RowGroupMayMatch(*reader, rg, false);
       const bool by_bloom = !by_statistics && !scan->RowGroupMayMatch(*reader, rg, true);
-      const bool by_pages =
-          !by_statistics && !by_bloom && !scan->RowGroupPagesMayMatch(*reader, rg);
+      parquet::RowRanges rows;
+      if (!by_statistics && !by_bloom) rows = scan->RowGroupPageRows(*reader, rg);
+      const bool by_pages = !by_statistics && !by_bloom && rows.empty();
       if (by_statistics || by_bloom || by_pages) {
         ++scan->pruned_.row_groups_skipped;
         scan->pruned_.row_groups_skipped_by_bloom += by_bloom ? 1 : 0;
@@ -89,6 +90,11 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
         continue;
       }
       ScanUnit unit{static_cast<int>(scan->units_.size()), static_cast<int>(f), rg, group.num_rows};
+      if (parquet::CountRows(rows) < group.num_rows) {
+        scan->pruned_.page_rows_skipped += group.num_rows - parquet::CountRows(rows);
+        scan->unit_rows_.resize(scan->units_.size() + 1);
+        scan->unit_rows_.back() = std::move(rows);
+      }
       scan->num_rows_ += group.num_rows;
       scan->data_bytes_ += group.total_byte_size;
       scan->units_.push_back(unit);
@@ -108,22 +114,28 @@ bool TableScan::RowGroupMayMatch(parquet::ParquetFileReader& file, int row_group
   });
 }
 
-bool TableScan::RowGroupPagesMayMatch(parquet::ParquetFileReader& file, int row_group) const {
-  if (predicate_ == nullptr) return true;
+parquet::RowRanges TableScan::RowGroupPageRows(parquet::ParquetFileReader& file,
+                                               int row_group) const {
   const parquet::RowGroup& group =
       file.footer().metadata.row_groups[static_cast<size_t>(row_group)];
+  if (predicate_ == nullptr) return {{0, group.num_rows}};
   std::map<int, std::optional<ColumnPageStatistics>> read;  // by column: leaves may share one
-  return predicate_->MayMatchPages(
-      [&](int column) {
-        auto [at, added] = read.try_emplace(column);
-        if (added) {
-          at->second = ParquetColumnPageStatistics(file.source(), file.footer(), row_group,
-                                                   predicate_leaves_[static_cast<size_t>(column)],
-                                                   first_schema_->field(column).type);
-        }
-        return at->second;
-      },
-      group.num_rows);
+  parquet::RowRanges rows;
+  for (const auto& [begin, end] : predicate_->RowsMayMatch(
+           [&](int column) {
+             auto [at, added] = read.try_emplace(column);
+             if (added) {
+               at->second =
+                   ParquetColumnPageStatistics(file.source(), file.footer(), row_group,
+                                               predicate_leaves_[static_cast<size_t>(column)],
+                                               first_schema_->field(column).type);
+             }
+             return at->second;
+           },
+           group.num_rows)) {
+    rows.push_back({begin, end});
+  }
+  return parquet::NormalizeRowRanges(std::move(rows), group.num_rows);
 }
 
 std::optional<RecordBatch> TableScan::FilterBatch(const RecordBatch& batch) const {
@@ -151,6 +163,7 @@ void TableScan::KeepDictionaries(std::vector<std::string> columns) {
 
 ScanFilterStats TableScan::filter_stats() const {
   ScanFilterStats stats = pruned_;
+  stats.pages_skipped = pages_skipped_.load(std::memory_order_relaxed);
   stats.rows_read = rows_read_.load(std::memory_order_relaxed);
   stats.rows_passed = rows_passed_.load(std::memory_order_relaxed);
   return stats;
@@ -245,11 +258,21 @@ std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
   options.columns = columns_;
   options.dictionary_columns = dictionary_columns_;
   options.row_groups = {unit.row_group};
-  std::vector<RecordBatch> batches = files_[static_cast<size_t>(unit.file)]->ReadAll(options);
-  if (predicate_ == nullptr) return batches;
+  if (static_cast<size_t>(unit.index) < unit_rows_.size() &&
+      !unit_rows_[static_cast<size_t>(unit.index)].empty()) {
+    options.row_selection[unit.row_group] = unit_rows_[static_cast<size_t>(unit.index)];
+  }
+  auto reader = files_[static_cast<size_t>(unit.file)]->ReadBatches(options);
   std::vector<RecordBatch> passed;
-  for (const RecordBatch& b : batches) {
-    if (std::optional<RecordBatch> p = FilterBatch(b)) passed.push_back(std::move(*p));
+  while (std::optional<RecordBatch> b = reader->Next()) {
+    if (predicate_ == nullptr) {
+      passed.push_back(std::move(*b));
+    } else if (std::optional<RecordBatch> p = FilterBatch(*b)) {
+      passed.push_back(std::move(*p));
+    }
+  }
+  if (reader->pages_skipped() > 0) {
+    pages_skipped_.fetch_add(reader->pages_skipped(), std::memory_order_relaxed);
   }
   return passed;
 }

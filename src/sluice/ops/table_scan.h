@@ -9,11 +9,13 @@
 //
 // A row filter (`where`, predicate_parser.h syntax) is pushed into the scan: at Open, Parquet row
 // groups whose footer statistics (or, for equality and IN, Bloom filters, or the page index's
-// per-page statistics) prove that no row passes are left out of units(); every batch a
-// unit yields (Parquet batches, and CSV batches as each chunk is parsed) holds only passing rows,
-// so every consumer sees the filtered table. Columns the filter reads but the caller did not ask
-// for are decoded, used and dropped. Positions count passing rows, so re-reading a unit gives
-// every row the same position again.
+// per-page statistics) prove that no row passes are left out of units(); inside a row group that
+// is read, the rows the page index rules out are not decoded (only the pages of each column that
+// hold other rows are read, ColumnChunkReader's row selection); every batch a unit yields (Parquet
+// batches, and CSV batches as each chunk is parsed) holds only passing rows, so every consumer sees
+// the filtered table. Columns the filter reads but the caller did not ask for are decoded, used and
+// dropped. Positions count passing rows, so re-reading a unit gives every row the same position
+// again.
 //
 // A unit's position (file, row group) orders the input: rows of unit u come before those of
 // unit u + 1, which is the stream order that first() and last() follow.
@@ -61,8 +63,12 @@ struct ScanFilterStats {
   int64_t row_groups_skipped_by_bloom = 0;  // of those, the ones only a Bloom filter ruled out
   int64_t row_groups_skipped_by_pages = 0;  // and the ones only the page index ruled out
   int64_t rows_skipped = 0;                 // in the row groups skipped
-  int64_t rows_read = 0;                    // rows the filter evaluated so far
-  int64_t rows_passed = 0;                  // of those, rows that passed
+  // Inside the row groups read: rows the page index ruled out, and the data pages of the columns
+  // decoded that were therefore not decoded (counted as units are read).
+  int64_t page_rows_skipped = 0;
+  int64_t pages_skipped = 0;
+  int64_t rows_read = 0;    // rows the filter evaluated so far
+  int64_t rows_passed = 0;  // of those, rows that passed
 };
 
 class TableScan {
@@ -119,8 +125,9 @@ class TableScan {
   void BindWhere(const std::string& where, const Schema& read_schema);
   // With `bloom`, equality and IN also ask the chunks' Bloom filters (a ranged read each).
   bool RowGroupMayMatch(parquet::ParquetFileReader& file, int row_group, bool bloom) const;
-  // From the page indexes of the filter's columns (a ranged read or two each, when they have one).
-  bool RowGroupPagesMayMatch(parquet::ParquetFileReader& file, int row_group) const;
+  // The rows that may pass by the page indexes of the filter's columns (a ranged read or two
+  // each, when they have one), normalized: empty when none may.
+  parquet::RowRanges RowGroupPageRows(parquet::ParquetFileReader& file, int row_group) const;
   // The batch's passing rows in the output schema; nullopt when none pass.
   std::optional<RecordBatch> FilterBatch(const RecordBatch& batch) const;
 
@@ -135,6 +142,9 @@ class TableScan {
   std::shared_ptr<const Predicate> predicate_;  // bound to the decoded columns
   std::vector<int> predicate_leaves_;           // Parquet: decoded column -> leaf index
   ScanFilterStats pruned_;                      // row group counts, set by Open
+  // Parquet, by unit index: the rows to read, when the page index ruled some out; empty: all.
+  std::vector<parquet::RowRanges> unit_rows_;
+  mutable std::atomic<int64_t> pages_skipped_{0};
   mutable std::atomic<int64_t> rows_read_{0};
   mutable std::atomic<int64_t> rows_passed_{0};
   std::vector<ScanUnit> units_;

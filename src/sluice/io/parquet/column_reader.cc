@@ -1,10 +1,12 @@
 #include "sluice/io/parquet/column_reader.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/column_appender.h"
 #include "sluice/io/parquet/crc32.h"
+#include "sluice/io/parquet/page_index.h"
 #include "sluice/table/bitmap.h"
 #include "sluice/table/concat.h"
 #include "sluice/table/dictionary.h"
@@ -12,7 +14,8 @@
 namespace sluice::parquet {
 
 ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFooter& footer,
-                                     int row_group, int column, const ColumnReadOptions& options)
+                                     int row_group, int column, const ColumnReadOptions& options,
+                                     const RowRanges* rows)
     : source_(source),
       footer_(footer),
       file_(source.name()),
@@ -38,10 +41,10 @@ ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFo
   } catch (Error& error) {
     throw AddContext(std::move(error));
   }
-  StartRowGroup(row_group);
+  StartRowGroup(row_group, rows);
 }
 
-void ColumnChunkReader::StartRowGroup(int row_group) {
+void ColumnChunkReader::StartRowGroup(int row_group, const RowRanges* rows) {
   row_group_ = row_group;
   page_index_ = -1;
   pages_.reset();
@@ -50,6 +53,13 @@ void ColumnChunkReader::StartRowGroup(int row_group) {
   seen_data_page_ = false;
   page_left_ = 0;
   values_read_ = 0;
+  selecting_ = rows != nullptr;
+  ranges_.clear();
+  if (selecting_) ranges_ = *rows;
+  next_range_ = 0;
+  fetched_subset_ = false;
+  fetched_first_rows_.clear();
+  fetched_page_ = 0;
   if (appender_->length() > 0) appender_->Finish();
   if (index_appender_ != nullptr && index_appender_->length() > 0) index_appender_->Finish();
   try {
@@ -61,12 +71,63 @@ void ColumnChunkReader::StartRowGroup(int row_group) {
     // bounded by the file's size.
     ColumnChunkRange range =
         ColumnChunkReadRange(*meta_, footer_.metadata, footer_.metadata_offset);
-    chunk_.Resize(static_cast<size_t>(range.length));
-    source_.ReadAt(range.start, chunk_.span());
-    pages_.emplace(chunk_.span(), range.start, meta_->num_values);
+    if (!selecting_ || !LoadSelectedPages(range)) LoadChunk(range);
   } catch (Error& error) {
     throw AddContext(std::move(error));
   }
+}
+
+void ColumnChunkReader::LoadChunk(const ColumnChunkRange& range) {
+  chunk_.Resize(static_cast<size_t>(range.length));
+  source_.ReadAt(range.start, chunk_.span());
+  pages_.emplace(chunk_.span(), range.start, meta_->num_values);
+}
+
+bool ColumnChunkReader::LoadSelectedPages(const ColumnChunkRange& range) {
+  const RowGroup& group = footer_.metadata.row_groups[static_cast<size_t>(row_group_)];
+  std::optional<OffsetIndex> index;
+  try {
+    index = ReadOffsetIndex(source_, group.columns[static_cast<size_t>(column_index_)]);
+  } catch (const Error&) {
+    return false;  // an optional index that cannot be read only costs the skipping
+  }
+  if (!index) return false;
+  const std::vector<PageLocation>& locations = index->page_locations;
+  const std::optional<std::vector<size_t>> pages =
+      PagesHoldingRows(locations, group.num_rows, ranges_);
+  if (!pages || pages->size() == locations.size()) return false;
+  // Pages must lie in the chunk, in order, after its dictionary page (and any index pages).
+  const int64_t chunk_end = range.start + range.length;
+  for (size_t p = 0; p < locations.size(); ++p) {
+    const int64_t end = locations[p].offset + locations[p].compressed_page_size;
+    const int64_t limit = p + 1 < locations.size() ? locations[p + 1].offset : chunk_end;
+    if (locations[p].offset < range.start || locations[p].compressed_page_size <= 0 ||
+        end > limit) {
+      return false;
+    }
+  }
+  const int64_t head = locations.front().offset - range.start;
+  int64_t total = head;
+  for (size_t p : *pages) total += locations[p].compressed_page_size;
+  uint8_t* out = chunk_.Resize(static_cast<size_t>(total));
+  if (head > 0) source_.ReadAt(range.start, {out, static_cast<size_t>(head)});
+  out += head;
+  // One read per run of adjacent pages.
+  for (size_t i = 0; i < pages->size();) {
+    const int64_t start = locations[(*pages)[i]].offset;
+    int64_t end = start + locations[(*pages)[i]].compressed_page_size;
+    for (++i; i < pages->size() && locations[(*pages)[i]].offset == end; ++i) {
+      end += locations[(*pages)[i]].compressed_page_size;
+    }
+    source_.ReadAt(start, {out, static_cast<size_t>(end - start)});
+    out += end - start;
+  }
+  fetched_subset_ = true;
+  for (size_t p : *pages) fetched_first_rows_.push_back(locations[p].first_row_index);
+  pages_skipped_ += static_cast<int64_t>(locations.size() - pages->size());
+  // The fetched pages hold fewer values than the chunk: the iterator ends with the bytes.
+  pages_.emplace(chunk_.span(), range.start, std::numeric_limits<int64_t>::max());
+  return true;
 }
 
 ColumnChunkReader::~ColumnChunkReader() = default;
@@ -79,11 +140,15 @@ Error ColumnChunkReader::AddContext(Error error) const {
   return error;
 }
 
-bool ColumnChunkReader::NextDataPage() {
+bool ColumnChunkReader::NextDataPage(int64_t pass_until) {
   RawPage page;
   while (pages_->Next(&page)) {
     page_index_ = page.index;
     const PageHeader& header = page.header;
+    if (header.data_page_header || header.data_page_header_v2) {
+      seen_data_page_ = true;
+      if (PassOverPage(header, pass_until)) continue;
+    }
     if (header.uncompressed_page_size > options_.max_page_size) {
       throw InvalidData("the page claims {} uncompressed bytes, more than the limit of {}",
                         header.uncompressed_page_size, options_.max_page_size);
@@ -119,6 +184,30 @@ bool ColumnChunkReader::NextDataPage() {
     }
   }
   return false;
+}
+
+bool ColumnChunkReader::PassOverPage(const PageHeader& header, int64_t pass_until) {
+  if (fetched_subset_) {
+    if (fetched_page_ == fetched_first_rows_.size()) {
+      throw InvalidData("more data pages than the offset index located");
+    }
+    const int64_t first = fetched_first_rows_[fetched_page_++];
+    if (first < values_read_) {
+      throw InvalidData(
+          "the offset index starts a page at row {}, before row {} where the last "
+          "one ended",
+          first, values_read_);
+    }
+    values_read_ = first;
+  }
+  // A flat column's page holds one value per row.
+  const int64_t rows = header.data_page_header      ? header.data_page_header->num_values
+                       : header.data_page_header_v2 ? header.data_page_header_v2->num_rows
+                                                    : -1;
+  if (rows < 0 || values_read_ + rows > pass_until) return false;
+  values_read_ += rows;
+  pages_skipped_ += rows > 0 ? 1 : 0;
+  return true;
 }
 
 void ColumnChunkReader::StartDataPage(const RawPage& page) {
@@ -168,8 +257,7 @@ void ColumnChunkReader::StartDataPage(const RawPage& page) {
 
 Array ColumnChunkReader::Read(int64_t max_rows) {
   try {
-    if (options_.keep_dictionary && (page_left_ > 0 || NextDataPage()) &&
-        values_decoder_.dictionary_encoded()) {
+    if (options_.keep_dictionary && AtValue() && values_decoder_.dictionary_encoded()) {
       return ReadDictionaryBatch(max_rows);
     }
     appender_->Reserve(std::min(max_rows, meta_->num_values - values_read_));
@@ -184,7 +272,7 @@ Array ColumnChunkReader::ReadDictionaryBatch(int64_t max_rows) {
   index_appender_->Reserve(std::min(max_rows, meta_->num_values - values_read_));
   const int64_t produced = ReadInto(max_rows, /*indices=*/true);
   Array head = Array::MakeDictionary(index_appender_->Finish(), DictionaryArray());
-  if (produced == max_rows || page_left_ == 0) return head;
+  if (produced == max_rows || !AtValue()) return head;
   // A page in another encoding (a writer's fallback from a full dictionary) ends the indices.
   appender_->Reserve(max_rows - produced);
   ReadInto(max_rows - produced, /*indices=*/false);
@@ -204,23 +292,72 @@ const std::shared_ptr<const Array>& ColumnChunkReader::DictionaryArray() {
   return dictionary_array_;
 }
 
+bool ColumnChunkReader::AtValue() {
+  return selecting_ ? SeekSelected() > 0 : page_left_ > 0 || NextDataPage();
+}
+
+int64_t ColumnChunkReader::SeekSelected() {
+  while (next_range_ < ranges_.size()) {
+    const RowRange& range = ranges_[next_range_];
+    if (values_read_ >= range.end) {
+      ++next_range_;
+    } else if (values_read_ < range.begin) {
+      PassOver(range.begin);
+      if (values_read_ < range.begin) return 0;  // the chunk ended first
+    } else if (page_left_ > 0) {
+      return range.end - values_read_;
+    } else if (!NextDataPage(values_read_)) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
+void ColumnChunkReader::PassOver(int64_t target) {
+  while (values_read_ < target) {
+    if (page_left_ == 0 && !NextDataPage(target)) return;
+    if (values_read_ >= target) return;  // the next fetched page starts past it
+    DiscardValues(std::min(page_left_, target - values_read_));
+  }
+}
+
+int64_t ColumnChunkReader::DecodeValidity(int64_t count, const uint8_t** valid) {
+  const int16_t max_level = column_.max_definition_level;
+  *valid = nullptr;
+  if (max_level == 0 || definition_levels_.SkipRun(max_level, count)) return count;
+  const size_t bytes = static_cast<size_t>(BitmapBytes(count));
+  if (valid_bits_.size() < bytes) valid_bits_.resize(bytes);
+  if (definition_levels_.DecodeValidity(valid_bits_.data(), count) != count) {
+    throw InvalidData("the page holds fewer definition levels than its values");
+  }
+  *valid = valid_bits_.data();
+  return CountSetBits(valid_bits_.data(), 0, count);
+}
+
+void ColumnChunkReader::DiscardValues(int64_t count) {
+  const uint8_t* valid;
+  const int64_t present = DecodeValidity(count, &valid);
+  values_.Clear();
+  values_decoder_.Decode(present, &values_);
+  page_left_ -= count;
+  values_read_ += count;
+}
+
 int64_t ColumnChunkReader::ReadInto(int64_t max_rows, bool indices) {
   int64_t produced = 0;
-  int16_t max_level = column_.max_definition_level;
   while (produced < max_rows) {
-    if (page_left_ == 0 && !NextDataPage()) break;
-    if (indices && !values_decoder_.dictionary_encoded()) break;
-    int64_t count = std::min(page_left_, max_rows - produced);
-    int64_t present = count;
-    const uint8_t* valid = nullptr;
-    if (max_level > 0 && !definition_levels_.SkipRun(max_level, count)) {
-      valid_bits_.resize(static_cast<size_t>(BitmapBytes(count)));
-      if (definition_levels_.DecodeValidity(valid_bits_.data(), count) != count) {
-        throw InvalidData("the page holds fewer definition levels than its values");
-      }
-      present = CountSetBits(valid_bits_.data(), 0, count);
-      valid = valid_bits_.data();
+    int64_t want = max_rows - produced;
+    if (selecting_) {
+      const int64_t run = SeekSelected();
+      if (run == 0) break;
+      want = std::min(want, run);
+    } else if (page_left_ == 0 && !NextDataPage()) {
+      break;
     }
+    if (indices && !values_decoder_.dictionary_encoded()) break;
+    const int64_t count = std::min(page_left_, want);
+    const uint8_t* valid;
+    const int64_t present = DecodeValidity(count, &valid);
     if (indices) {
       auto* slots = reinterpret_cast<int32_t*>(index_appender_->FixedSlots(count));
       values_decoder_.DecodeDictionaryIndices(present, slots);
@@ -258,6 +395,13 @@ void ColumnChunkReader::ReadValues(int64_t count, int64_t present, const uint8_t
 
 void ColumnChunkReader::CheckFullyRead() {
   try {
+    if (selecting_) {
+      PassOver(meta_->num_values);
+      // The pages after the last one fetched hold the rest.
+      if (fetched_subset_ && page_left_ == 0 && values_read_ <= meta_->num_values) {
+        values_read_ = meta_->num_values;
+      }
+    }
     if (page_left_ == 0) NextDataPage();
     if (page_left_ > 0 || values_read_ != meta_->num_values) {
       throw InvalidData("the column chunk's pages hold {} values, its metadata says {}",

@@ -12,6 +12,13 @@
 // chunk, page and scratch buffers: reading a file's row groups one after another then allocates
 // and zeroes nothing per page.
 //
+// Given a row selection (row_selection.h), a reader returns only the selected rows, so readers of
+// different columns stay row-aligned although their pages end at different rows. With the
+// chunk's offset index it fetches only the dictionary page and the pages that hold selected
+// rows; without one it fetches the whole chunk. Either way a page none of whose rows is selected
+// is neither decompressed nor decoded, and only the pages that hold both selected and other rows
+// decode the others to drop them.
+//
 // Ownership: borrows the source and footer, which must outlive it; the Arrays it returns own
 // their buffers (from `allocator`). Thread safety: one thread per reader; distinct readers on
 // one source may run concurrently.
@@ -28,6 +35,7 @@
 #include "sluice/io/parquet/levels.h"
 #include "sluice/io/parquet/page_iterator.h"
 #include "sluice/io/parquet/page_value_decoder.h"
+#include "sluice/io/parquet/row_selection.h"
 #include "sluice/io/parquet/scratch_buffer.h"
 #include "sluice/table/allocator.h"
 #include "sluice/table/array.h"
@@ -54,27 +62,53 @@ class ColumnAppender;
 class ColumnChunkReader {
  public:
   // Reads the chunk's bytes. NotSupported for nested columns, InvalidData for a bad chunk.
+  // `rows`: the rows of the row group to return (normalized, copied); null for all.
   ColumnChunkReader(RandomAccessSource& source, const ParquetFooter& footer, int row_group,
-                    int column, const ColumnReadOptions& options = {});
+                    int column, const ColumnReadOptions& options = {},
+                    const RowRanges* rows = nullptr);
   ~ColumnChunkReader();
   ColumnChunkReader(const ColumnChunkReader&) = delete;
   ColumnChunkReader& operator=(const ColumnChunkReader&) = delete;
 
   // Moves to this column in row group `row_group` of the same file, dropping what is left of the
-  // current chunk (call CheckFullyRead first to check it).
-  void StartRowGroup(int row_group);
+  // current chunk (call CheckFullyRead first to check it). `rows` as the constructor's.
+  void StartRowGroup(int row_group, const RowRanges* rows = nullptr);
 
   const ColumnType& type() const { return type_; }
-  // The next up to `max_rows` values; a shorter array only at the end of the chunk.
+  // The next up to `max_rows` values (of selected rows); a shorter array only at the end of the
+  // chunk (or of the selection).
   Array Read(int64_t max_rows);
+  // Data pages neither decompressed nor decoded because they hold no selected row (fetched or
+  // not), over every row group this reader has read.
+  int64_t pages_skipped() const { return pages_skipped_; }
   // InvalidData unless the pages held exactly the values the chunk's metadata declares and all
   // of them have been read.
   void CheckFullyRead();
 
  private:
-  // Moves to the next data page holding values; false at the end of the chunk.
-  bool NextDataPage();
+  // Fetches the whole chunk.
+  void LoadChunk(const ColumnChunkRange& range);
+  // Fetches the dictionary page and the pages holding selected rows, by the chunk's offset
+  // index; false (nothing fetched) when there is no usable one or every page is needed.
+  bool LoadSelectedPages(const ColumnChunkRange& range);
+  // Moves to the next data page holding values; false at the end of the chunk. Data pages whose
+  // rows all lie before row `pass_until` are passed over undecoded.
+  bool NextDataPage(int64_t pass_until = -1);
+  // Moves the row counter to a data page's first row; true when the page is passed over.
+  bool PassOverPage(const PageHeader& header, int64_t pass_until);
   void StartDataPage(const RawPage& page);
+  // Selection: moves to the next selected row and returns how many selected rows follow in a
+  // row (0 at the end), with a page started.
+  int64_t SeekSelected();
+  // Selection: moves the row counter to `target`, dropping rows.
+  void PassOver(int64_t target);
+  // Whether a value is ready to read (moving to it).
+  bool AtValue();
+  // The current page's next `count` definition levels as validity bits: the number of non-null
+  // values, with `valid` set unless all are non-null.
+  int64_t DecodeValidity(int64_t count, const uint8_t** valid);
+  // Decodes and drops the current page's next `count` values.
+  void DiscardValues(int64_t count);
   Error AddContext(Error error) const;
 
   void ReadValues(int64_t count, int64_t present, const uint8_t* valid);
@@ -106,7 +140,16 @@ class ColumnChunkReader {
   int64_t page_left_ = 0;
   LevelDecoder definition_levels_;
   PageValueDecoder values_decoder_;
-  int64_t values_read_ = 0;
+  int64_t values_read_ = 0;  // values read or passed over: the chunk's row of the next value
+  // Row selection: the ranges, the next one, and the first row of each data page fetched when
+  // the offset index chose them (empty when the whole chunk was fetched).
+  bool selecting_ = false;
+  RowRanges ranges_;
+  size_t next_range_ = 0;
+  bool fetched_subset_ = false;
+  std::vector<int64_t> fetched_first_rows_;
+  size_t fetched_page_ = 0;
+  int64_t pages_skipped_ = 0;
   // Per-batch scratch.
   std::vector<uint8_t> valid_bits_;
   PhysicalValues values_;

@@ -114,16 +114,29 @@ ParquetBatchReader::ParquetBatchReader(ParquetFileReader& file, std::vector<int>
   }
 }
 
+int64_t ParquetBatchReader::pages_skipped() const {
+  int64_t pages = pages_skipped_;
+  for (const auto& reader : readers_) pages += reader->pages_skipped();
+  return pages;
+}
+
 std::optional<RecordBatch> ParquetBatchReader::Next() {
   const ParquetFooter& footer = file_.footer();
   while (rows_left_ == 0) {
     for (auto& reader : readers_) reader->CheckFullyRead();
     if (next_row_group_ == row_groups_.size()) {
+      pages_skipped_ = pages_skipped();
       readers_.clear();
       return std::nullopt;
     }
     int row_group = row_groups_[next_row_group_++];
     rows_left_ = footer.metadata.row_groups[static_cast<size_t>(row_group)].num_rows;
+    const RowRanges* selection = nullptr;
+    if (auto at = options_.row_selection.find(row_group); at != options_.row_selection.end()) {
+      rows_ = NormalizeRowRanges(at->second, rows_left_);
+      rows_left_ = CountRows(rows_);
+      selection = &rows_;
+    }
     if (readers_.empty()) {
       for (int leaf : leaves_) {
         ColumnReadOptions column_options = options_.column_options;
@@ -131,11 +144,11 @@ std::optional<RecordBatch> ParquetBatchReader::Next() {
             std::find(dictionary_leaves_.begin(), dictionary_leaves_.end(), leaf) !=
             dictionary_leaves_.end();
         readers_.push_back(std::make_unique<ColumnChunkReader>(file_.source(), footer, row_group,
-                                                               leaf, column_options));
+                                                               leaf, column_options, selection));
       }
     } else {
       // The same columns of the next row group, reusing each reader's buffers.
-      for (auto& reader : readers_) reader->StartRowGroup(row_group);
+      for (auto& reader : readers_) reader->StartRowGroup(row_group, selection);
     }
   }
   int64_t rows = std::min(rows_left_, options_.batch_rows);

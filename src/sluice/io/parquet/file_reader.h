@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ struct ParquetReadOptions {
   // dictionary-encoded (ColumnReadOptions::keep_dictionary).
   std::vector<std::string> dictionary_columns;
   ColumnReadOptions column_options;
+  // Row group -> the rows of it to read (row_selection.h); row groups not listed are read whole.
+  // Pages that hold none of those rows are skipped (ColumnChunkReader).
+  std::map<int, RowRanges> row_selection;
 };
 
 class ParquetFileReader;
@@ -41,6 +45,8 @@ class ParquetBatchReader {
   const std::shared_ptr<const Schema>& schema() const { return schema_; }
   // The next batch; nullopt at the end.
   std::optional<RecordBatch> Next();
+  // Data pages of the columns read that the row selection let the readers skip, so far.
+  int64_t pages_skipped() const;
 
  private:
   friend class ParquetFileReader;
@@ -56,6 +62,8 @@ class ParquetBatchReader {
   int64_t rows_left_ = 0;
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
   std::vector<int> dictionary_leaves_;
+  int64_t pages_skipped_ = 0;  // by readers already dropped
+  RowRanges rows_;             // the current row group's selection, normalized
 };
 
 class ParquetFileReader {

@@ -211,28 +211,41 @@ void EncodeColumnIndex(const ColumnIndex& index, std::vector<uint8_t>* out) {
   w.EndStruct();
 }
 
+namespace {
+
+// The bytes of one part of a chunk's page index.
+std::vector<uint8_t> ReadIndexPart(RandomAccessSource& source, const std::optional<int64_t>& offset,
+                                   const std::optional<int32_t>& length, const char* part) {
+  std::vector<uint8_t> bytes;
+  if (!offset || !length || *offset < 0 || *length <= 0 || *offset > source.Size() - *length) {
+    throw InvalidData("{} at offset {} with length {} lies outside the file of {} bytes", part,
+                      offset.value_or(-1), length.value_or(-1), source.Size());
+  }
+  bytes.resize(static_cast<size_t>(*length));
+  source.ReadAt(*offset, bytes);
+  return bytes;
+}
+
+std::optional<OffsetIndex> ReadOffsetIndexPart(RandomAccessSource& source, const ColumnChunk& chunk,
+                                               ThriftLimits limits) {
+  if (!chunk.offset_index_offset && !chunk.offset_index_length) return std::nullopt;
+  return DecodeOffsetIndex(
+      ReadIndexPart(source, chunk.offset_index_offset, chunk.offset_index_length, "offset index"),
+      limits);
+}
+
+}  // namespace
+
 ColumnPageIndex ReadColumnPageIndex(RandomAccessSource& source, const ColumnChunk& chunk,
                                     ThriftLimits limits) {
-  auto read = [&](const std::optional<int64_t>& offset, const std::optional<int32_t>& length,
-                  const char* part) {
-    std::vector<uint8_t> bytes;
-    if (!offset || !length || *offset < 0 || *length <= 0 || *offset > source.Size() - *length) {
-      throw InvalidData("{} at offset {} with length {} lies outside the file of {} bytes", part,
-                        offset.value_or(-1), length.value_or(-1), source.Size());
-    }
-    bytes.resize(static_cast<size_t>(*length));
-    source.ReadAt(*offset, bytes);
-    return bytes;
-  };
   ColumnPageIndex index;
   try {
-    if (chunk.offset_index_offset || chunk.offset_index_length) {
-      index.offset_index = DecodeOffsetIndex(
-          read(chunk.offset_index_offset, chunk.offset_index_length, "offset index"), limits);
-    }
+    index.offset_index = ReadOffsetIndexPart(source, chunk, limits);
     if (chunk.column_index_offset || chunk.column_index_length) {
-      index.column_index = DecodeColumnIndex(
-          read(chunk.column_index_offset, chunk.column_index_length, "column index"), limits);
+      index.column_index =
+          DecodeColumnIndex(ReadIndexPart(source, chunk.column_index_offset,
+                                          chunk.column_index_length, "column index"),
+                            limits);
     }
     if (index.offset_index && index.column_index &&
         index.offset_index->page_locations.size() != index.column_index->null_pages.size()) {
@@ -244,6 +257,15 @@ ColumnPageIndex ReadColumnPageIndex(RandomAccessSource& source, const ColumnChun
     throw std::move(error.With("stage", "page index").With("file", source.name()));
   }
   return index;
+}
+
+std::optional<OffsetIndex> ReadOffsetIndex(RandomAccessSource& source, const ColumnChunk& chunk,
+                                           ThriftLimits limits) {
+  try {
+    return ReadOffsetIndexPart(source, chunk, limits);
+  } catch (Error& error) {
+    throw std::move(error.With("stage", "page index").With("file", source.name()));
+  }
 }
 
 }  // namespace sluice::parquet

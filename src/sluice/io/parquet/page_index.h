@@ -67,4 +67,9 @@ struct ColumnPageIndex {
 ColumnPageIndex ReadColumnPageIndex(RandomAccessSource& source, const ColumnChunk& chunk,
                                     ThriftLimits limits = {});
 
+// Only the chunk's OffsetIndex (one ranged read), for a reader that skips pages; nullopt when
+// the chunk has none. Errors as ReadColumnPageIndex's.
+std::optional<OffsetIndex> ReadOffsetIndex(RandomAccessSource& source, const ColumnChunk& chunk,
+                                           ThriftLimits limits = {});
+
 }  // namespace sluice::parquet
