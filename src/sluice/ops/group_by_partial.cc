@@ -1,5 +1,8 @@
 #include "sluice/ops/group_by_partial.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "sluice/table/builder.h"
 #include "sluice/table/dictionary.h"
 #include "sluice/table/take.h"
@@ -164,9 +167,11 @@ void GroupByPartial::Scatter(const RecordBatch& batch, std::span<const int64_t> 
   // The batch's columns that the query reads are held (shared, not copied) while the run lives.
   const RecordBatch projected = spill_.Project(batch);
   scattered_bytes_ += ByteSize(projected) + static_cast<int64_t>(rows.size() * sizeof(int64_t));
+  const uint64_t source = scatter_calls_++;
   for (size_t p = 0; p < n; ++p) {
     if (rows_of_partition_[p].empty()) continue;
-    scattered_[p].push_back(PassedRows{projected, position, std::move(rows_of_partition_[p])});
+    scattered_[p].push_back(
+        PassedRows{projected, position, std::move(rows_of_partition_[p]), source});
     rows_of_partition_[p] = {};
   }
 }
@@ -190,18 +195,19 @@ void GroupByPartial::SealScattered(bool to_disk) {
   int64_t rows = 0;
   for (int64_t r : run.rows_of_partition) rows += r;
   if (to_disk) {
+    std::vector<std::vector<RecordBatch>> gathered = GatherScattered();
     SpillRunWriter writer(spill_.directory(), "groupby", spill_.spill_schema());
     int block = 0;
-    std::vector<RecordBatch> gathered;
     for (size_t p = 0; p < n; ++p) {
       if (scattered_[p].empty()) continue;
-      gathered.clear();
-      for (const PassedRows& passed : scattered_[p]) {
-        gathered.push_back(
-            WithPositions(Take(passed.batch, passed.rows), passed.rows, passed.position, spill_));
+      for (size_t k = 0; k < gathered[p].size(); ++k) {
+        const PassedRows& passed = scattered_[p][k];
+        gathered[p][k] =
+            WithPositions(std::move(gathered[p][k]), passed.rows, passed.position, spill_);
       }
       scattered_[p].clear();
-      writer.WriteBlock(gathered);
+      writer.WriteBlock(gathered[p]);
+      gathered[p].clear();
       run.block_of_partition[p] = block++;
     }
     run.run = writer.Finish();
@@ -218,6 +224,38 @@ void GroupByPartial::SealScattered(bool to_disk) {
   scattered_bytes_ = 0;
   runs_.push_back(std::move(run));
   Settle();
+}
+
+std::vector<std::vector<RecordBatch>> GroupByPartial::GatherScattered() {
+  const size_t n = scattered_.size();
+  std::vector<std::vector<RecordBatch>> gathered(n);
+  std::vector<size_t> next(n, 0);
+  std::vector<std::span<const int64_t>> sets;
+  std::vector<size_t> owners;
+  while (true) {
+    // The earliest input batch some partition still has rows of: every partition lists its
+    // pieces in input order.
+    uint64_t source = std::numeric_limits<uint64_t>::max();
+    for (size_t p = 0; p < n; ++p) {
+      if (next[p] < scattered_[p].size()) source = std::min(source, scattered_[p][next[p]].source);
+    }
+    if (source == std::numeric_limits<uint64_t>::max()) break;
+    sets.clear();
+    owners.clear();
+    for (size_t p = 0; p < n; ++p) {
+      if (next[p] < scattered_[p].size() && scattered_[p][next[p]].source == source) {
+        sets.push_back(scattered_[p][next[p]].rows);
+        owners.push_back(p);
+      }
+    }
+    std::vector<RecordBatch> taken = TakeSets(scattered_[owners[0]][next[owners[0]]].batch, sets);
+    for (size_t k = 0; k < owners.size(); ++k) {
+      PassedRows& passed = scattered_[owners[k]][next[owners[k]]++];
+      passed.batch = RecordBatch::Make(Schema(), {}, 0);  // the batch's last holder lets it go
+      gathered[owners[k]].push_back(std::move(taken[k]));
+    }
+  }
+  return gathered;
 }
 
 void GroupByPartial::FinishInput() {

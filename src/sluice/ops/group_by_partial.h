@@ -89,6 +89,7 @@ struct PassedRows {
   RecordBatch batch;
   int64_t position = 0;  // of the batch's first row in the input stream
   std::vector<int64_t> rows;
+  uint64_t source = 0;  // the Scatter call (one per input batch) the rows came from
 };
 
 struct GroupBySpillRun {
@@ -133,6 +134,9 @@ class GroupByPartial {
                std::span<const uint64_t> hashes, int64_t position);
   // The memory run being built, as a run: kept in memory, or written to disk.
   void SealScattered(bool to_disk);
+  // The scattered rows taken, by partition (in scattered_'s order); each input batch is released
+  // once all its partitions have their rows.
+  std::vector<std::vector<RecordBatch>> GatherScattered();
 
   std::unique_ptr<HashAggregation> state_;
   std::unique_ptr<HashAggregation> run_keys_;  // hashes projected rows when a buffer is flushed
@@ -144,6 +148,7 @@ class GroupByPartial {
   int64_t partitioned_rows_ = 0;
   int64_t closed_rows_ = 0;
   std::vector<std::vector<PassedRows>> scattered_;  // by spill partition
+  uint64_t scatter_calls_ = 0;
   int64_t scattered_bytes_ = 0;
   int64_t memory_run_bytes_ = 0;  // held by runs kept in memory
   std::vector<std::vector<int64_t>> rows_of_partition_;

@@ -152,4 +152,25 @@ RecordBatch Take(const RecordBatch& batch, std::span<const int64_t> indices, All
                            static_cast<int64_t>(indices.size()));
 }
 
+std::vector<RecordBatch> TakeSets(const RecordBatch& batch,
+                                  std::span<const std::span<const int64_t>> row_sets,
+                                  Allocator* allocator) {
+  const std::string_view first_name = batch.num_columns() > 0 ? batch.schema().field(0).name : "";
+  for (std::span<const int64_t> rows : row_sets) CheckIndices(rows, batch.num_rows(), first_name);
+  std::vector<std::vector<Array>> columns(row_sets.size());
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    for (size_t s = 0; s < row_sets.size(); ++s) {
+      columns[s].push_back(
+          TakeChecked(batch.column(c), row_sets[s], allocator, batch.schema().field(c).name));
+    }
+  }
+  std::vector<RecordBatch> taken;
+  taken.reserve(row_sets.size());
+  for (size_t s = 0; s < row_sets.size(); ++s) {
+    taken.push_back(RecordBatch::Make(batch.shared_schema(), std::move(columns[s]),
+                                      static_cast<int64_t>(row_sets[s].size())));
+  }
+  return taken;
+}
+
 }  // namespace sluice

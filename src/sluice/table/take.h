@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "sluice/table/allocator.h"
 #include "sluice/table/array.h"
@@ -20,6 +21,13 @@ namespace sluice {
 
 RecordBatch Take(const RecordBatch& batch, std::span<const int64_t> indices,
                  Allocator* allocator = Allocator::Default());
+
+// Each of `row_sets` taken from `batch` (one batch per set), column by column: a column is
+// gathered for every set while it is in cache, where taking the sets one after another loads
+// the whole batch into cache again for each set.
+std::vector<RecordBatch> TakeSets(const RecordBatch& batch,
+                                  std::span<const std::span<const int64_t>> row_sets,
+                                  Allocator* allocator = Allocator::Default());
 
 // column_name is the error context.
 Array Take(const Array& array, std::span<const int64_t> indices,

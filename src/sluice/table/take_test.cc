@@ -37,6 +37,18 @@ TEST(TakeTest, WorksOnSlices) {
   EXPECT_EQ(Take(slice, std::vector<int64_t>{}).num_rows(), 0);
 }
 
+TEST(TakeTest, SetsEqualTakingEachSet) {
+  RecordBatch batch = MakeSampleBatch(60).Slice(5, 50);
+  const std::vector<std::vector<int64_t>> sets = {{49, 0, 3, 3}, {}, {7, 8, 9, 10, 11}, {2}};
+  std::vector<std::span<const int64_t>> spans(sets.begin(), sets.end());
+  std::vector<RecordBatch> taken = TakeSets(batch, spans);
+  ASSERT_EQ(taken.size(), sets.size());
+  for (size_t s = 0; s < sets.size(); ++s) EXPECT_EQ(taken[s], Take(batch, sets[s])) << s;
+  const std::vector<int64_t> bad = {1, 50};
+  spans.push_back(bad);
+  EXPECT_THROW(TakeSets(batch, spans), Error);
+}
+
 TEST(TakeTest, BadIndexNamesTheColumn) {
   RecordBatch batch = MakeSampleBatch(10);
   for (int64_t bad : {int64_t{10}, int64_t{-1}}) {
