@@ -122,7 +122,8 @@ template <typename D>
 void CompareLeaf(const Node& node, const Array& column, int64_t n, uint8_t* out) {
   const D literal = D(Literals<D>(node)[0]);
   WithComparison<D>(node.op, [&](auto compare) {
-    WithValues<D>(column, [&](auto value_at) {
+    // By value: a byte store may alias anything, so a captured reference was reloaded per row.
+    WithValues<D>(column, [compare, literal, n, out](auto value_at) {
       for (int64_t i = 0; i < n; ++i) out[i] = compare(static_cast<D>(value_at(i)), literal);
     });
   });

@@ -12,6 +12,10 @@ namespace sluice {
 namespace {
 
 void CheckIndices(std::span<const int64_t> indices, int64_t rows, std::string_view column_name) {
+  // One unsigned compare per index and no branch until the end: the check runs on every take.
+  bool bad = false;
+  for (int64_t index : indices) bad |= static_cast<uint64_t>(index) >= static_cast<uint64_t>(rows);
+  if (!bad) return;
   for (size_t k = 0; k < indices.size(); ++k) {
     if (indices[k] < 0 || indices[k] >= rows) [[unlikely]] {
       throw InvalidArgument("take index {} is outside [0, {})", indices[k], rows)
