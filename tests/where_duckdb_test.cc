@@ -1,7 +1,7 @@
 // `--where` end to end against DuckDB's WHERE: inputs written by DuckDB (every column type, with
 // nulls, empty strings, NaN and -0.0, several files and row groups); `sluice sort`, `groupby`,
-// `distinct`, `join` (per side), `cat` and CSV inputs filtered with the same expression text
-// DuckDB runs, results compared as multisets (EXCEPT ALL both ways). Row groups the statistics
+// `distinct`, `join` (per side), `cat`, `bloom` and CSV inputs filtered with the same expression
+// text DuckDB runs, results compared as multisets (EXCEPT ALL both ways). Row groups the statistics
 // rule out are skipped and counted in the summary line and the report, and so are the pages the
 // page index rules out inside row groups that are read; bad expressions fail with the column and
 // position named.
@@ -205,6 +205,46 @@ TEST_F(WhereDuckDbTest, BatchChunksHoldOnlyPassingRows) {
   ASSERT_EQ(status, 0) << printed;
   ExpectSameRows("SELECT * REPLACE (x::VARCHAR AS x) FROM read_parquet('" + out + "/*.parquet')",
                  "SELECT * REPLACE (x::VARCHAR AS x) FROM " + Input() + " WHERE " + where, "batch");
+}
+
+TEST_F(WhereDuckDbTest, BloomHashesOnlyPassingRows) {
+  const char* where = "i > 3 AND s LIKE 'k1%'";
+  const std::string csv = (dir_ / "part-0.csv").string();
+  duckdb_->Query("COPY (SELECT id, i, s, x FROM read_parquet('" + files_[0] + "')) TO '" + csv +
+                 "' (HEADER)");
+  const std::string members = (dir_ / "members.txt").string();
+  const std::string others = (dir_ / "others.txt").string();
+  const std::string filter = (dir_ / "s.bloom").string();
+  const std::string report = (dir_ / "report.json").string();
+  for (const std::string& input : {inputs_, csv}) {
+    SCOPED_TRACE(input);
+    const std::string table =
+        input == csv ? "read_parquet('" + files_[0] + "')" : Input();  // the same rows
+    duckdb_->Query("COPY (SELECT DISTINCT s FROM " + table + " WHERE " + where + ") TO '" +
+                   members + "' (HEADER false)");
+    duckdb_->Query("COPY (SELECT DISTINCT s FROM " + table +
+                   " WHERE s LIKE 'k2%' EXCEPT SELECT s " + "FROM " + table + " WHERE " + where +
+                   ") TO '" + others + "' (HEADER false)");
+    CommandRun r = RunSluice("bloom " + input + " --column s --where \"" + where + "\" -o " +
+                             filter + " --report " + report);
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find(std::string("--where '") + where + "'"), std::string::npos) << r.out;
+    std::ifstream report_in(report);
+    const nlohmann::json json = nlohmann::json::parse(report_in);
+    const int64_t passing = Count("SELECT * FROM " + table + " WHERE " + where);
+    EXPECT_EQ(json["where"]["rows_passed"].get<int64_t>(), passing);
+    int status = 0;
+    // Every passing value is in; values of rows the filter drops are (but for false positives)
+    // not.
+    EXPECT_EQ(std::stoll(testing::CommandOutput(std::string(SLUICE_BINARY) + " bloom check " +
+                                                    "--count " + filter + " < " + members,
+                                                &status)),
+              Count("SELECT DISTINCT s FROM " + table + " WHERE " + where));
+    EXPECT_LT(std::stoll(testing::CommandOutput(std::string(SLUICE_BINARY) + " bloom check " +
+                                                    "--count " + filter + " < " + others,
+                                                &status)),
+              Count("SELECT * FROM read_csv('" + others + "', header = false)") / 10);
+  }
 }
 
 TEST_F(WhereDuckDbTest, RowGroupsTheStatisticsRuleOutAreSkippedAndReported) {

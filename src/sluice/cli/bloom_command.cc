@@ -12,6 +12,8 @@
 #include "sluice/base/error.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/cli/where_flag.h"
+#include "sluice/flow/json_file.h"
 #include "sluice/io/csv/csv_schema.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/bloom/bloom_job.h"
@@ -35,6 +37,7 @@ struct BloomFlags {
   std::string schema;
   bool skip_bad_rows = false;
   std::string chunk_size = "4MiB";
+  std::string where;
 };
 
 struct CheckFlags {
@@ -55,6 +58,8 @@ char FlagChar(const std::string& value, const char* flag, bool allow_none) {
 
 int RunBuild(const BloomFlags& f, const JobFlags& job) {
   RunOptions run = job.ToRunOptions(InstallInterruptHandler());
+  // With a filter the report gains its statistics, written here after the run.
+  if (!f.where.empty()) run.report_path.clear();
   BloomJobOptions options;
   options.inputs = f.inputs;
   options.column = f.column;
@@ -64,6 +69,7 @@ int RunBuild(const BloomFlags& f, const JobFlags& job) {
                    : f.sizing == "estimate" ? BloomSizing::kEstimate
                                             : BloomSizing::kAuto;
   options.output = f.output;
+  options.where = f.where;
   options.csv.dialect.delimiter = FlagChar(f.delimiter, "--delimiter", false);
   options.csv.dialect.quote = FlagChar(f.quote, "--quote", true);
   options.csv.dialect.escape = FlagChar(f.escape, "--escape", true);
@@ -78,7 +84,13 @@ int RunBuild(const BloomFlags& f, const JobFlags& job) {
     throw std::move(e).With("flag", "--chunk-size");
   }
   BloomJobResult r = RunBloomJob(options, run);
+  if (!f.where.empty() && !job.report.empty()) {
+    nlohmann::json report = r.report.ToJson();
+    report["where"] = WhereReport(*r.scan);
+    WriteJsonFile(report, job.report);
+  }
   fmt::print("{}", r.report.Summary());
+  if (r.scan != nullptr) fmt::print("{}", WhereSummary(*r.scan));
   fmt::print("bloom: {}\n", r.sizing_note);
   fmt::print(
       "bloom: {} files ({}), {} rows, {} values inserted, {} nulls, {} bad rows skipped; filter "
@@ -134,12 +146,14 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "bloom",
       "Build a Bloom filter (Parquet's split-block layout, XXH64) over one column of many CSV "
-      "files, in parallel within a memory budget; `bloom check` probes it.");
+      "(or Parquet) files, in parallel within a memory budget; `bloom check` probes it.");
   auto flags = std::make_shared<BloomFlags>();
   auto job = std::make_shared<JobFlags>();
   auto check = std::make_shared<CheckFlags>();
   job->Add(*command);
-  command->add_option("inputs", flags->inputs, "CSV files, globs or directories (gzip/zstd too)");
+  command->add_option("inputs", flags->inputs,
+                      "CSV files, globs or directories (gzip/zstd too), or Parquet files "
+                      "(*.parquet)");
   command->add_option("--column", flags->column, "The column whose values go into the filter");
   command->add_option("--fpr", flags->fpr, "Target false-positive rate")->capture_default_str();
   command->add_option("--expected-items", flags->expected_items,
@@ -168,6 +182,7 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
                     "Skip malformed rows (counted, the first few reported) instead of failing");
   command->add_option("--chunk-size", flags->chunk_size, "Bytes per parse task")
       ->capture_default_str();
+  AddWhereOption(*command, flags->where);
 
   CLI::App* check_cmd = command->add_subcommand(
       "check", "Probe a filter: prints VALUE<TAB>maybe|no per value, or --count");

@@ -15,49 +15,21 @@
 #include "sluice/io/csv/projected_tokenizer.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/bloom/bloom_insert.h"
+#include "sluice/jobs/bloom/bloom_scan.h"
 
 namespace sluice {
 namespace {
 
-// The hashes of one chunk's values.
-struct HashBatch {
-  std::vector<uint64_t> hashes;
-  int64_t rows = 0;
-  int64_t nulls = 0;
-};
-int64_t ByteSize(const HashBatch& b) {
-  return static_cast<int64_t>(b.hashes.capacity() * sizeof(uint64_t));
-}
-
-struct BloomPartial {
-  int64_t blocks = 0;
-  SplitBlockBloomFilter filter;  // allocated at the first insert, so copies of the init are free
-  int64_t rows = 0;
-  int64_t nulls = 0;
-};
-
 BloomValueType ValueTypeOf(const csv::CsvReadOptions& csv, const std::string& column) {
   auto it = csv.column_types.find(column);
   if (it == csv.column_types.end()) return BloomValueType::kString;
-  switch (it->second.id()) {
-    case TypeId::kString:
-    case TypeId::kBinary:
-      return BloomValueType::kString;
-    case TypeId::kInt32:
-      return BloomValueType::kInt32;
-    case TypeId::kInt64:
-      return BloomValueType::kInt64;
-    default:
-      throw NotSupported(
-          "Bloom filters over {} columns are not supported; use string, int32 or int64",
-          it->second.ToString())
-          .With("column", column);
-  }
+  return BloomValueTypeOf(it->second, column);
 }
 
-HashBatch HashChunk(const csv::CsvReader& reader, int column, BloomValueType type,
-                    csv::CsvChunk& chunk) {
-  HashBatch out;
+BloomHashes HashChunk(const csv::CsvReader& reader, int column, BloomValueType type,
+                      csv::CsvChunk& chunk) {
+  BloomHashes out;
   const size_t fields = static_cast<size_t>(reader.schema()->num_fields());
   out.hashes.reserve(chunk.size() / 32 + 16);
   const csv::CsvDialect& dialect = reader.options().dialect;
@@ -124,10 +96,7 @@ int64_t CountRows(const csv::CsvReader& reader, const RunOptions& run) {
                    .Reduce(
                        "sum", int64_t{0}, [](int64_t& s, int64_t n) { s += n; },
                        [](int64_t& into, int64_t&& part) { into += part; });
-  RunOptions quiet = run;
-  quiet.report_path.clear();
-  quiet.progress = ProgressMode::kOff;
-  p.Run(quiet);
+  p.Run(SizingPassOptions(run));
   return total.value();
 }
 
@@ -135,6 +104,9 @@ int64_t CountRows(const csv::CsvReader& reader, const RunOptions& run) {
 
 BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run,
                            std::shared_ptr<fs::FileSystem> fs) {
+  if (!options.where.empty() || BloomInputsAreParquet(options.inputs)) {
+    return RunBloomScan(options, run);
+  }
   if (options.column.empty()) throw InvalidArgument("name the column to index with --column");
   std::shared_ptr<fs::FileSystem> output_fs = fs;
   if (fs == nullptr) {
@@ -204,86 +176,37 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
         "+10%; give --expected-items or --sizing count to size exactly)",
         expected, FormatBytes(result.input_bytes), per_row);
   }
-  const int64_t blocks = SplitBlockBloomFilter::BlocksFor(expected, options.fpr);
-  const int64_t filter_bytes = blocks * static_cast<int64_t>(SplitBlockBloomFilter::kBytesPerBlock);
-
-  // Partial filters: one per insert task, as many as fit half the budget (at least one), and one
-  // per four CPU threads: inserting a hash costs about a fifth of parsing and hashing its row
-  // (perf), and every extra partial is another large filter to miss cache in and to merge.
-  const int threads = run.cpu_threads > 0
-                          ? run.cpu_threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  RunOptions main_run = run;
-  int partials = static_cast<int>(
-      std::clamp<int64_t>(1 + run.memory_budget / 2 / std::max<int64_t>(filter_bytes, 1), 1, 64));
-  partials = std::min(partials, (threads + 3) / 4);
-  main_run.memory_budget =
-      std::max<int64_t>(run.memory_budget - (partials - 1) * filter_bytes, run.memory_budget / 4);
-  result.partial_filters = partials;
-  SLUICE_LOG_INFO("bloom: {}; filter {} ({} blocks), up to {} partial filters", result.sizing_note,
-                  FormatBytes(filter_bytes), blocks, partials);
+  const BloomInsertPlan plan = PlanBloomInsert(run, expected, options.fpr);
+  SLUICE_LOG_INFO(
+      "bloom: {}; filter {} ({} blocks), up to {} partial filters", result.sizing_note,
+      FormatBytes(plan.blocks * static_cast<int64_t>(SplitBlockBloomFilter::kBytesPerBlock)),
+      plan.blocks, plan.partials);
 
   Pipeline p("bloom");
   std::vector<int> files;
   for (int f = 0; f < reader->num_files(); ++f) files.push_back(f);
-  auto merged = p.Source("files", files)
-                    .FlatMap("read",
-                             [reader](int f, Emitter<csv::CsvChunk>& out) {
-                               auto chunks = reader->OpenFile(f);
-                               csv::CsvChunk chunk;
-                               while (!out.cancel().cancelled() && chunks->Next(chunk))
-                                 out.Emit(std::move(chunk));
-                             },
-                             {.kind = kIo})
-                    .Map("parse",
-                         [reader, column, value_type](csv::CsvChunk chunk) {
-                           return HashChunk(*reader, column, value_type, chunk);
-                         })
-                    .Reduce(
-                        "insert", BloomPartial{blocks, {}, 0, 0},
-                        [](BloomPartial& s, HashBatch batch) {
-                          if (s.filter.empty()) s.filter = SplitBlockBloomFilter(s.blocks);
-                          s.filter.InsertMany(batch.hashes);
-                          s.rows += batch.rows;
-                          s.nulls += batch.nulls;
-                        },
-                        [](BloomPartial& into, BloomPartial&& part) {
-                          if (into.filter.empty()) {
-                            into.filter = std::move(part.filter);
-                          } else if (!part.filter.empty()) {
-                            into.filter.Merge(part.filter);
-                          }
-                          into.rows += part.rows;
-                          into.nulls += part.nulls;
-                        },
-                        {.max_concurrency = partials});
-  result.report = p.Run(main_run);
+  auto merged =
+      AddBloomInsert(p.Source("files", files)
+                         .FlatMap("read",
+                                  [reader](int f, Emitter<csv::CsvChunk>& out) {
+                                    auto chunks = reader->OpenFile(f);
+                                    csv::CsvChunk chunk;
+                                    while (!out.cancel().cancelled() && chunks->Next(chunk))
+                                      out.Emit(std::move(chunk));
+                                  },
+                                  {.kind = kIo})
+                         .Map("parse",
+                              [reader, column, value_type](csv::CsvChunk chunk) {
+                                return HashChunk(*reader, column, value_type, chunk);
+                              }),
+                     plan);
+  result.report = p.Run(plan.run);
   SLUICE_LOG_DEBUG("bloom: pipeline done");
 
-  BloomPartial& state = merged.value();
-  if (state.filter.empty()) state.filter = SplitBlockBloomFilter(blocks);
-  result.rows = state.rows;
-  result.nulls = state.nulls;
   result.bad_rows = reader->bad_rows().count();
   result.bad_row_examples = reader->bad_rows().examples();
-  result.file.column = options.column;
-  result.file.value_type = value_type;
-  result.file.items = state.rows - state.nulls;
-  result.file.expected_items = expected;
-  result.file.target_fpr = options.fpr;
   result.file.sizing = sizing;
-  result.file.filter = std::move(state.filter);
-  if (result.file.items > expected) {
-    SLUICE_LOG_WARN(
-        "bloom: {} values inserted into a filter sized for {}; its false-positive rate is "
-        "about {:.3g} instead of {}",
-        result.file.items, expected, SplitBlockBloomFilter::ExpectedFpr(blocks, result.file.items),
-        options.fpr);
-  }
-  if (!options.output.empty()) {
-    WriteBloomFilterFile(*output_fs, options.output, result.file);
-    SLUICE_LOG_DEBUG("bloom: wrote {}", options.output);
-  }
+  FinishBloomResult(merged.value(), options, value_type, expected, plan, *output_fs, result);
   return result;
 }
 

@@ -12,6 +12,9 @@
 // most the CPU threads, and only as many as fit half the memory budget beside each other; the
 // pipeline gets the rest of the budget for chunks in flight. Null values are not inserted.
 //
+// With a row filter (`where`) or Parquet inputs the job reads through a table scan instead
+// (bloom_scan.h): only the passing rows' values go in.
+//
 // Thread safety: RunBloomJob runs one job; call it from one thread.
 #pragma once
 
@@ -25,6 +28,7 @@
 #include "sluice/io/csv/csv_reader.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/ops/bloom/bloom_filter_file.h"
+#include "sluice/ops/table_scan.h"
 
 namespace sluice {
 
@@ -38,6 +42,7 @@ struct BloomJobOptions {
   BloomSizing sizing = BloomSizing::kAuto;
   std::string output;  // "" writes nothing
   csv::CsvReadOptions csv;
+  std::string where;  // a row filter (ops/predicate_parser.h), "" for none
 };
 
 struct BloomJobResult {
@@ -51,10 +56,14 @@ struct BloomJobResult {
   int partial_filters = 0;
   std::string sizing_note;  // how the filter was sized, for the user
   RunReport report;         // the main pass
+  // The scan the values came from, for its filter statistics (where_flag.h); null on the CSV
+  // byte path.
+  std::shared_ptr<const TableScan> scan;
 };
 
 // Inputs and output go through `fs` when given, else each through fs::FileSystemFor (s3:// URLs
-// or local paths; the inputs are all one or all the other).
+// or local paths; the inputs are all one or all the other). The scan path always uses
+// fs::FileSystemFor.
 BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run,
                            std::shared_ptr<fs::FileSystem> fs = nullptr);
 

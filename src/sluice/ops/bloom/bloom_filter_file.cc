@@ -67,6 +67,23 @@ std::optional<uint64_t> HashBloomValue(BloomValueType type, std::string_view tex
   return std::nullopt;
 }
 
+BloomValueType BloomValueTypeOf(const DataType& type, const std::string& column) {
+  switch (type.id()) {
+    case TypeId::kString:
+    case TypeId::kBinary:
+      return BloomValueType::kString;
+    case TypeId::kInt32:
+      return BloomValueType::kInt32;
+    case TypeId::kInt64:
+      return BloomValueType::kInt64;
+    default:
+      throw NotSupported(
+          "Bloom filters over {} columns are not supported; use string, int32 or int64",
+          type.ToString())
+          .With("column", column);
+  }
+}
+
 namespace {
 
 // Everything before the bitset: magic, metadata, the Parquet BloomFilterHeader.

@@ -27,6 +27,7 @@
 
 #include "sluice/io/fs/file_system.h"
 #include "sluice/ops/bloom/split_block_bloom_filter.h"
+#include "sluice/table/type.h"
 
 namespace sluice {
 
@@ -38,6 +39,9 @@ std::string_view BloomValueTypeName(BloomValueType type);
 BloomValueType ParseBloomValueType(std::string_view name);
 // The value's hash, or nullopt when the text is not a valid value of the type.
 std::optional<uint64_t> HashBloomValue(BloomValueType type, std::string_view text);
+// What a column of sluice type `type` hashes as: strings and binary as their bytes, int32 and
+// int64 as their 4 or 8 little-endian bytes; NotSupported naming `column` for other types.
+BloomValueType BloomValueTypeOf(const DataType& type, const std::string& column);
 
 struct BloomFilterFile {
   std::string column;
