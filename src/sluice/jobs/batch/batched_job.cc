@@ -3,11 +3,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "sluice/base/cores.h"
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
 #include "sluice/base/process_memory.h"
@@ -15,23 +13,16 @@
 #include "sluice/io/fs/file_system.h"
 #include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/jobs/batch/chunk_cache.h"
-#include "sluice/jobs/batch/chunk_partition.h"
+#include "sluice/jobs/batch/chunk_compute.h"
 #include "sluice/jobs/batch/chunk_pipeline.h"
 #include "sluice/jobs/batch/chunk_split.h"
 #include "sluice/jobs/batch/chunking.h"
-#include "sluice/jobs/create_or_resume.h"
-#include "sluice/jobs/lease_owner.h"
-#include "sluice/jobs/worker.h"
-#include "sluice/jobs/worker_beside_pipeline.h"
-#include "sluice/ledger/ledger.h"
-#include "sluice/table/xxhash64.h"
 
 namespace sluice {
 namespace {
 
 namespace stdfs = std::filesystem;
 using batch::ChunkingConfig;
-using nlohmann::json;
 
 // Why a chunk without a cached output is computed, from the previous run's manifest.
 std::pair<ChunkStatus, std::string> WhyCompute(const std::optional<batch::BatchManifest>& previous,
@@ -75,45 +66,6 @@ std::pair<ChunkStatus, std::string> WhyCompute(const std::optional<batch::BatchM
   return {ChunkStatus::kRecomputed, fmt::format("{}", fmt::join(changes, ", "))};
 }
 
-// The ledger job for this exact set of chunk keys. An earlier job of the same keys whose
-// partition for a chunk to compute is already done cannot compute it again (its cached output
-// was pruned since, by a run with other settings); the next generation, "NAME #2", "#3"..., is
-// used instead.
-ledger::JobRecord OpenChunkJob(ledger::Ledger& ledger, const std::string& base_name,
-                               const std::set<std::string>& partition_keys,
-                               const std::string& options_json) {
-  auto check = [&](const ledger::JobRecord& existing) {
-    for (ledger::PartitionId after = 0;;) {
-      auto page = ledger.ListPartitions(
-          existing.id, {.status = ledger::PartitionStatus::kDone, .after_id = after});
-      if (page.empty()) return jobs::ExistingJob::kResume;
-      for (const ledger::PartitionRecord& p : page) {
-        after = p.id;
-        if (partition_keys.contains(p.key)) return jobs::ExistingJob::kUseNextName;
-      }
-    }
-  };
-  jobs::OpenedJob opened = jobs::CreateOrResumeJob(ledger, base_name, options_json, check);
-  if (opened.resumed) Log(LogLevel::kInfo, "resuming {}", opened.record.name);
-  return opened.record;
-}
-
-// Leases of processes on this host that no longer exist (a killed earlier run) are given back
-// now, uncharged, instead of waiting for them to expire.
-void ReleaseDeadLocalLeases(ledger::Ledger& ledger, ledger::JobId job) {
-  for (const ledger::PartitionRecord& p : ledger.ListPartitions(
-           job, {.status = ledger::PartitionStatus::kRunning, .limit = 1000000})) {
-    std::optional<jobs::LeaseOwner> owner = jobs::LeaseOwner::Parse(p.lease_owner);
-    if (!owner || !owner->IsDeadLocalProcess()) continue;
-    try {
-      ledger.Release({p.id, p.attempt});
-      Log(LogLevel::kInfo, "released {} (its process {} is gone)", p.key, owner->pid);
-    } catch (const Error&) {
-      // Taken over meanwhile: nothing to release.
-    }
-  }
-}
-
 // Publishes the chunk's cached output as <out>/chunk-NNNNN.parquet: a hard link under a
 // temporary name, renamed over the previous run's file.
 void Publish(const std::string& cached, const stdfs::path& target) {
@@ -134,6 +86,259 @@ void RemoveStaleChunkFiles(const stdfs::path& out, const std::set<std::string>& 
       stdfs::remove(e.path(), ec);
     }
   }
+}
+
+// What the phases of one Run share.
+struct RunContext {
+  const BatchedOptions& options;
+  ChunkingConfig chunking;
+  stdfs::path out;  // the output directory, absolute
+  std::vector<batch::SplitSource> sources;
+  std::optional<batch::BatchManifest> previous;
+  std::map<std::string, batch::ManifestSource> input_sources;
+  std::vector<std::vector<batch::SplitChunk>> chunk_inputs;  // [input][chunk]
+  std::vector<std::string> keys;                             // the cache key per chunk
+
+  stdfs::path state() const { return out / ".sluice"; }
+  stdfs::path split_dir() const { return state() / "split"; }
+  size_t chunk_count() const { return static_cast<size_t>(chunking.chunks); }
+};
+
+// The options and inputs checked; the output directory as an absolute path.
+stdfs::path CheckedOutputDir(const BatchedOptions& options, const std::vector<BatchInput>& inputs,
+                             const std::string& output_dir) {
+  if (options.name.empty()) throw InvalidArgument("the task needs a name (it is in cache keys)");
+  if (options.max_attempts < 1) throw InvalidArgument("max attempts must be at least 1");
+  if (inputs.empty()) throw InvalidArgument("a batched job needs at least one input");
+  if (output_dir.empty()) throw InvalidArgument("a batched job needs an output directory");
+  std::set<std::string> names;
+  for (const BatchInput& in : inputs) {
+    CheckInputName(in.name);
+    if (!names.insert(in.name).second) throw InvalidArgument("input '{}' is given twice", in.name);
+  }
+  return stdfs::absolute(output_dir).lexically_normal();
+}
+
+// Every input opened, with its grouping columns resolved (errors name the input and column).
+std::vector<batch::SplitSource> OpenSources(const std::vector<BatchInput>& inputs,
+                                            const ChunkingConfig& chunking) {
+  std::vector<batch::SplitSource> sources;
+  std::vector<std::string> input_names;
+  std::vector<std::shared_ptr<const Schema>> schemas;
+  for (const BatchInput& in : inputs) {
+    std::shared_ptr<TableScan> scan = OpenBatchInput(in);
+    const int64_t read_bytes = UnitReadBytes(in, *scan);
+    sources.push_back({in.name, std::move(scan), {}, read_bytes});
+    input_names.push_back(in.name);
+    schemas.push_back(sources.back().scan->schema());
+  }
+  std::vector<std::vector<int>> by = batch::ResolveGroupingColumns(chunking, input_names, schemas);
+  for (size_t i = 0; i < sources.size(); ++i) sources[i].by_columns = by[i];
+  return sources;
+}
+
+std::optional<batch::BatchManifest> ReadPreviousManifest(const stdfs::path& out) {
+  try {
+    return batch::ReadBatchManifest(out.string());
+  } catch (const Error& e) {
+    Log(LogLevel::kWarn, "ignoring the previous manifest: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+// Each input's schema and, for Parquet, its files' stamps (what tells an unchanged input).
+std::map<std::string, batch::ManifestSource> DescribeInputs(
+    const std::vector<BatchInput>& inputs, const std::vector<batch::SplitSource>& sources) {
+  std::map<std::string, batch::ManifestSource> described;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    batch::ManifestSource& source = described[inputs[i].name];
+    source.schema = batch::OutputSchemaGuard::Text(*sources[i].scan->schema());
+    if (inputs[i].format == BatchInput::Format::kParquet) {
+      source.files = StampFiles(ExpandInputPaths(inputs[i]));
+    }
+  }
+  return described;
+}
+
+// Chunk c's fingerprint per input.
+std::map<std::string, std::string> FingerprintsOf(
+    const RunContext& ctx, const std::vector<std::vector<batch::SplitChunk>>& per_input, size_t c) {
+  std::map<std::string, std::string> fps;
+  for (size_t i = 0; i < ctx.sources.size(); ++i) {
+    fps[ctx.sources[i].name] = per_input[i][c].fingerprint;
+  }
+  return fps;
+}
+
+// The rows and fingerprints the previous manifest recorded per input and chunk, when every input
+// is Parquet, unchanged since, and every chunk's key is in the cache; nullopt otherwise.
+std::optional<std::vector<std::vector<batch::SplitChunk>>> RecordedChunks(
+    const RunContext& ctx, const batch::ChunkCache& cache) {
+  const std::optional<batch::BatchManifest>& previous = ctx.previous;
+  const size_t n = ctx.chunk_count();
+  if (!ctx.options.reuse_unchanged_inputs || !previous || !(previous->chunking == ctx.chunking) ||
+      previous->chunks.size() != n || previous->inputs.size() != ctx.sources.size()) {
+    return std::nullopt;
+  }
+  for (const auto& [name, source] : ctx.input_sources) {
+    auto it = previous->inputs.find(name);
+    if (!source.files || it == previous->inputs.end() || it->second.files != source.files ||
+        it->second.schema != source.schema) {
+      return std::nullopt;
+    }
+  }
+  std::vector<std::vector<batch::SplitChunk>> recorded(ctx.sources.size());
+  for (size_t i = 0; i < ctx.sources.size(); ++i) {
+    for (size_t c = 0; c < n; ++c) {
+      auto it = previous->chunks[c].inputs.find(ctx.sources[i].name);
+      if (it == previous->chunks[c].inputs.end()) return std::nullopt;
+      recorded[i].push_back({"", it->second.rows, it->second.fingerprint});
+    }
+  }
+  for (size_t c = 0; c < n; ++c) {
+    if (!cache.Find(batch::ChunkCacheKey(ctx.options.name, ctx.options.version, ctx.chunking,
+                                         static_cast<int>(c), FingerprintsOf(ctx, recorded, c)))) {
+      return std::nullopt;
+    }
+  }
+  return recorded;
+}
+
+// Fills ctx.chunk_inputs: from the previous manifest when nothing changed, else by a split.
+void SplitOrReuse(RunContext& ctx, const batch::ChunkCache& cache, const RunOptions& run,
+                  BatchedReport& report) {
+  if (auto recorded = RecordedChunks(ctx, cache)) {
+    ctx.chunk_inputs = std::move(*recorded);
+    report.split_skipped = true;
+  } else {
+    batch::SplitResult split =
+        batch::SplitIntoChunks(ctx.sources, ctx.chunking.chunks, ctx.split_dir(), run);
+    report.split = split.report;
+    ctx.chunk_inputs = std::move(split.chunks);
+  }
+  for (const auto& per_chunk : ctx.chunk_inputs) {
+    for (const batch::SplitChunk& sc : per_chunk) report.rows_in += sc.rows;
+  }
+}
+
+// Fills ctx.keys and every chunk's outcome as far as the cache tells it (hit, or why it is
+// computed); returns the chunks to compute.
+std::vector<int> ClassifyChunks(RunContext& ctx, const batch::ChunkCache& cache,
+                                batch::OutputSchemaGuard& guard, BatchedReport& report) {
+  const size_t n = ctx.chunk_count();
+  ctx.keys.resize(n);
+  report.chunks.resize(n);
+  std::vector<int> to_compute;
+  for (size_t c = 0; c < n; ++c) {
+    ChunkOutcome& o = report.chunks[c];
+    o.chunk = static_cast<int>(c);
+    const std::map<std::string, std::string> fingerprints =
+        FingerprintsOf(ctx, ctx.chunk_inputs, c);
+    for (size_t i = 0; i < ctx.sources.size(); ++i) {
+      o.rows_in[ctx.sources[i].name] = ctx.chunk_inputs[i][c].rows;
+    }
+    ctx.keys[c] = batch::ChunkCacheKey(ctx.options.name, ctx.options.version, ctx.chunking, o.chunk,
+                                       fingerprints);
+    o.key = ctx.keys[c];
+    if (std::optional<batch::CacheEntry> entry = cache.Find(ctx.keys[c])) {
+      o.status = ChunkStatus::kHit;
+      const batch::ManifestChunk* before = nullptr;
+      if (ctx.previous && ctx.previous->chunks.size() > c) before = &ctx.previous->chunks[c];
+      o.reason = before != nullptr && before->key == ctx.keys[c]
+                     ? "unchanged since the last run"
+                     : "computed by an earlier run that did not finish";
+      if (entry->has_file) guard.Seed(o.chunk, entry->schema);
+    } else {
+      std::tie(o.status, o.reason) =
+          WhyCompute(ctx.previous, ctx.options, ctx.chunking, o.chunk, fingerprints, ctx.keys[c]);
+      to_compute.push_back(o.chunk);
+    }
+  }
+  return to_compute;
+}
+
+// Each chunk's output from the cache into its outcome and the manifest; returns the failures
+// ("chunk N: error"), including chunks whose output was never stored.
+std::vector<std::string> CollectOutputs(const RunContext& ctx, const batch::ChunkCache& cache,
+                                        BatchedReport& report, batch::BatchManifest& manifest) {
+  std::vector<std::string> failures;
+  manifest.task_name = ctx.options.name;
+  manifest.task_version = ctx.options.version;
+  manifest.chunking = ctx.chunking;
+  for (size_t c = 0; c < ctx.chunk_count(); ++c) {
+    ChunkOutcome& o = report.chunks[c];
+    if (o.status == ChunkStatus::kFailed) {
+      failures.push_back(fmt::format("chunk {}: {}", c, o.error));
+      continue;
+    }
+    std::optional<batch::CacheEntry> entry = cache.Find(ctx.keys[c]);
+    if (!entry) {
+      o.status = ChunkStatus::kFailed;
+      o.error = "no output was stored (the run was interrupted)";
+      failures.push_back(fmt::format("chunk {}: {}", c, o.error));
+      continue;
+    }
+    o.rows_out = entry->rows;
+    o.bytes = entry->bytes;
+    if (entry->has_file) o.file = batch::ChunkFileName(static_cast<int>(c));
+    batch::ManifestChunk mc{static_cast<int>(c), ctx.keys[c], o.file, o.rows_out, o.bytes, {}};
+    for (size_t i = 0; i < ctx.sources.size(); ++i) {
+      const batch::SplitChunk& in = ctx.chunk_inputs[i][c];
+      mc.inputs[ctx.sources[i].name] = {in.rows, in.fingerprint};
+    }
+    manifest.chunks.push_back(std::move(mc));
+    manifest.rows += o.rows_out;
+  }
+  return failures;
+}
+
+void CountStatuses(BatchedReport& report) {
+  for (const ChunkOutcome& o : report.chunks) {
+    switch (o.status) {
+      case ChunkStatus::kHit:
+        ++report.hits;
+        break;
+      case ChunkStatus::kMiss:
+        ++report.misses;
+        break;
+      case ChunkStatus::kRecomputed:
+        ++report.recomputed;
+        break;
+      case ChunkStatus::kFailed:
+        ++report.failed;
+        break;
+    }
+  }
+}
+
+// Publishes every chunk file, removes stale ones, writes the manifest and prunes the cache.
+void PublishOutputs(const RunContext& ctx, batch::ChunkCache& cache,
+                    const batch::OutputSchemaGuard& guard, batch::BatchManifest manifest,
+                    BatchedReport& report) {
+  std::set<std::string> files, keep_keys;
+  for (size_t c = 0; c < ctx.chunk_count(); ++c) {
+    keep_keys.insert(ctx.keys[c]);
+    const ChunkOutcome& o = report.chunks[c];
+    if (o.file.empty()) continue;
+    Publish(cache.DataPath(ctx.keys[c]), ctx.out / o.file);
+    files.insert(o.file);
+  }
+  RemoveStaleChunkFiles(ctx.out, files);
+  manifest.schema = guard.reference().value_or("");
+  manifest.inputs = ctx.input_sources;
+  batch::WriteBatchManifest(ctx.out.string(), manifest);
+  report.cache_pruned = cache.Prune(keep_keys);
+}
+
+// Removes the split files and writes the report to <out>/.sluice/last_report.json.
+void WriteLastReport(const RunContext& ctx, std::chrono::steady_clock::time_point started,
+                     BatchedReport& report) {
+  stdfs::remove_all(ctx.split_dir());
+  report.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.peak_rss = ProcessPeakRssBytes();
+  const std::string text = report.ToJson().dump(2) + "\n";
+  fs::WriteWholeFile(*fs::LocalFileSystem(), (ctx.state() / "last_report.json").string(), text);
 }
 
 }  // namespace
@@ -165,310 +370,56 @@ BatchedJob::BatchedJob(FileTask task, BatchedOptions options)
 BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::string& output_dir,
                               const RunOptions& run) const {
   const auto started = std::chrono::steady_clock::now();
+  // 1. Everything that can be checked is checked before anything is written.
   const ChunkingConfig chunking{options_.by, options_.chunks, batch::kChunkHashVersion};
   batch::CheckChunking(chunking);
-  if (options_.name.empty()) throw InvalidArgument("the task needs a name (it is in cache keys)");
-  if (options_.max_attempts < 1) throw InvalidArgument("max attempts must be at least 1");
-  if (inputs.empty()) throw InvalidArgument("a batched job needs at least one input");
-  if (output_dir.empty()) throw InvalidArgument("a batched job needs an output directory");
-  std::set<std::string> names;
-  for (const BatchInput& in : inputs) {
-    CheckInputName(in.name);
-    if (!names.insert(in.name).second) throw InvalidArgument("input '{}' is given twice", in.name);
-  }
-
-  // Everything that can be checked is checked before anything is written.
-  std::vector<batch::SplitSource> sources;
-  std::vector<std::string> input_names;
-  std::vector<std::shared_ptr<const Schema>> schemas;
-  for (const BatchInput& in : inputs) {
-    std::shared_ptr<TableScan> scan = OpenBatchInput(in);
-    const int64_t read_bytes = UnitReadBytes(in, *scan);
-    sources.push_back({in.name, std::move(scan), {}, read_bytes});
-    input_names.push_back(in.name);
-    schemas.push_back(sources.back().scan->schema());
-  }
-  std::vector<std::vector<int>> by = batch::ResolveGroupingColumns(chunking, input_names, schemas);
-  for (size_t i = 0; i < sources.size(); ++i) sources[i].by_columns = by[i];
-
-  const stdfs::path out = stdfs::absolute(output_dir).lexically_normal();
-  const stdfs::path state = out / ".sluice";
-  stdfs::create_directories(state);
-  const stdfs::path split_dir = state / "split";
-  stdfs::remove_all(split_dir);
-  batch::ChunkCache cache(state / "cache");
-
+  RunContext ctx{options_, chunking, CheckedOutputDir(options_, inputs, output_dir), {}};
+  ctx.sources = OpenSources(inputs, ctx.chunking);
+  stdfs::create_directories(ctx.state());
+  stdfs::remove_all(ctx.split_dir());
+  batch::ChunkCache cache(ctx.state() / "cache");
   BatchedReport report;
-  report.output_dir = out.string();
+  report.output_dir = ctx.out.string();
   report.task_name = options_.name;
   report.task_version = options_.version;
-  report.chunking = chunking.Describe();
+  report.chunking = ctx.chunking.Describe();
+  ctx.previous = ReadPreviousManifest(ctx.out);
+  ctx.input_sources = DescribeInputs(inputs, ctx.sources);
 
-  std::optional<batch::BatchManifest> previous;
-  try {
-    previous = batch::ReadBatchManifest(out.string());
-  } catch (const Error& e) {
-    Log(LogLevel::kWarn, "ignoring the previous manifest: {}", e.what());
-  }
-
-  const size_t n = static_cast<size_t>(chunking.chunks);
-  std::map<std::string, batch::ManifestSource> input_sources;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    batch::ManifestSource& source = input_sources[inputs[i].name];
-    source.schema = batch::OutputSchemaGuard::Text(*schemas[i]);
-    if (inputs[i].format == BatchInput::Format::kParquet) {
-      source.files = StampFiles(ExpandInputPaths(inputs[i]));
-    }
-  }
-  auto fingerprints_of = [&](const std::vector<std::vector<batch::SplitChunk>>& per_input,
-                             size_t c) {
-    std::map<std::string, std::string> fps;
-    for (size_t i = 0; i < sources.size(); ++i) fps[sources[i].name] = per_input[i][c].fingerprint;
-    return fps;
-  };
-  // [input][chunk]: rows and fingerprints (and split files, after a split).
-  std::vector<std::vector<batch::SplitChunk>> chunk_inputs;
-  if (options_.reuse_unchanged_inputs && previous && previous->chunking == chunking &&
-      previous->chunks.size() == n && previous->inputs.size() == inputs.size()) {
-    bool unchanged = true;
-    for (const auto& [name, source] : input_sources) {
-      auto it = previous->inputs.find(name);
-      unchanged = unchanged && source.files && it != previous->inputs.end() &&
-                  it->second.files == source.files && it->second.schema == source.schema;
-    }
-    if (unchanged) {
-      std::vector<std::vector<batch::SplitChunk>> recorded(sources.size());
-      for (size_t i = 0; i < sources.size() && unchanged; ++i) {
-        for (size_t c = 0; c < n && unchanged; ++c) {
-          auto it = previous->chunks[c].inputs.find(sources[i].name);
-          unchanged = it != previous->chunks[c].inputs.end();
-          if (unchanged) recorded[i].push_back({"", it->second.rows, it->second.fingerprint});
-        }
-      }
-      for (size_t c = 0; c < n && unchanged; ++c) {
-        unchanged =
-            cache
-                .Find(batch::ChunkCacheKey(options_.name, options_.version, chunking,
-                                           static_cast<int>(c), fingerprints_of(recorded, c)))
-                .has_value();
-      }
-      if (unchanged) {
-        chunk_inputs = std::move(recorded);
-        report.split_skipped = true;
-      }
-    }
-  }
-  if (!report.split_skipped) {
-    batch::SplitResult split = batch::SplitIntoChunks(sources, chunking.chunks, split_dir, run);
-    report.split = split.report;
-    chunk_inputs = std::move(split.chunks);
-  }
-  for (const auto& per_chunk : chunk_inputs) {
-    for (const batch::SplitChunk& sc : per_chunk) report.rows_in += sc.rows;
-  }
-
-  // Keys, and which chunks the cache already holds.
-  std::vector<std::string> keys(n);
-  std::vector<std::map<std::string, std::string>> fingerprints(n);
-  report.chunks.resize(n);
+  // 2. Split, unless every input is unchanged and cached.
+  SplitOrReuse(ctx, cache, run, report);
+  // 3. Keys, and which chunks the cache already holds.
   batch::OutputSchemaGuard guard;
-  std::vector<int> to_compute;
-  std::string all_keys;
-  for (size_t c = 0; c < n; ++c) {
-    ChunkOutcome& o = report.chunks[c];
-    o.chunk = static_cast<int>(c);
-    fingerprints[c] = fingerprints_of(chunk_inputs, c);
-    for (size_t i = 0; i < sources.size(); ++i) {
-      o.rows_in[sources[i].name] = chunk_inputs[i][c].rows;
-    }
-    keys[c] =
-        batch::ChunkCacheKey(options_.name, options_.version, chunking, o.chunk, fingerprints[c]);
-    o.key = keys[c];
-    all_keys += keys[c];
-    if (std::optional<batch::CacheEntry> entry = cache.Find(keys[c])) {
-      o.status = ChunkStatus::kHit;
-      const batch::ManifestChunk* before = nullptr;
-      if (previous && previous->chunks.size() > c) before = &previous->chunks[c];
-      o.reason = before != nullptr && before->key == keys[c]
-                     ? "unchanged since the last run"
-                     : "computed by an earlier run that did not finish";
-      if (entry->has_file) guard.Seed(o.chunk, entry->schema);
-    } else {
-      std::tie(o.status, o.reason) =
-          WhyCompute(previous, options_, chunking, o.chunk, fingerprints[c], keys[c]);
-      to_compute.push_back(o.chunk);
-    }
-  }
-
+  std::vector<int> to_compute = ClassifyChunks(ctx, cache, guard, report);
+  // 4. Compute the others as partitions of a ledger job.
   if (!to_compute.empty()) {
-    const std::string url =
-        options_.ledger_url.empty() ? (state / "ledger.db").string() : options_.ledger_url;
-    // The job is this exact set of chunk keys: a re-run of the same work (after a crash) finds
-    // it again; any change of inputs, task or chunking is a new job.
-    const std::string identity =
-        fmt::format("{:016x}", XxHash64(all_keys.data(), all_keys.size(), 0));
-    const std::string base_name =
-        fmt::format("batch {} -> {} @{}", options_.name, out.string(), identity);
-    const json job_options = {{"task", options_.name},
-                              {"version", options_.version},
-                              {"by", chunking.by},
-                              {"chunks", chunking.chunks},
-                              {"output", out.string()}};
-    std::set<std::string> partition_keys;
-    for (int c : to_compute) partition_keys.insert(batch::ChunkPartition::LedgerKey(c));
-    auto ledger = ledger::OpenLedger(url);
-    ledger::JobRecord job = OpenChunkJob(*ledger, base_name, partition_keys, job_options.dump());
-    report.ledger_job = job.name;
-    ReleaseDeadLocalLeases(*ledger, job.id);
-    ledger->RequeueFailed(job.id);
-    std::vector<ledger::PartitionSpec> specs;
-    for (int c : to_compute) {
-      specs.push_back(
-          batch::ChunkPartition{c, keys[static_cast<size_t>(c)]}.ToSpec(options_.max_attempts));
-    }
-    ledger->AddPartitions(job.id, specs);
-    ledger->SealJob(job.id);
-
-    const int threads = run.cpu_threads > 0 ? run.cpu_threads : UsableCores();
-    jobs::WorkerOptions worker;
-    worker.slots = options_.chunks_in_flight > 0 ? options_.chunks_in_flight : 2 * threads + 2;
-    worker.claim_batch = worker.slots;
-    worker.backoff_base = options_.retry_delay;
-    worker.backoff_max = std::max(options_.retry_delay * 8, options_.retry_delay);
-    worker.stop_on_failure = false;
-
-    // The job may hold partitions of chunks that are now cache hits: a killed earlier run stored
-    // their output but died before the ledger marked them done. Claiming one completes it without
-    // running the task again, and is no attempt of this run (the ledger still counts the claim).
-    std::vector<bool> computing(n, false);
-    for (int c : to_compute) computing[static_cast<size_t>(c)] = true;
-    batch::ChunkQueue queue;
-    std::mutex mu;
-    std::map<int, int64_t> attempts;  // guarded by mu
-    jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
-      batch::ChunkPartition partition = batch::ChunkPartition::FromJson(ctx.lease.definition_json);
-      const int c = partition.chunk;
-      if (c >= 0 && static_cast<size_t>(c) < n && !computing[static_cast<size_t>(c)]) return;
-      {
-        std::lock_guard lock(mu);
-        ++attempts[c];
-      }
-      std::map<std::string, std::string, std::less<>> files;
-      for (size_t i = 0; i < sources.size(); ++i) {
-        files[sources[i].name] = chunk_inputs[i][static_cast<size_t>(c)].path;
-      }
-      auto chunk_run = std::make_shared<batch::ChunkRun>(
-          c, ctx.lease.attempt, std::move(partition.key), std::move(files), ctx.cancel);
-      batch::HandOver(queue, chunk_run);
-      chunk_run->Wait(ctx.cancel);
-    };
-
-    batch::ChunkTaskSpec spec{table_task_, file_task_, chunking.chunks, options_.codec};
-    RunOptions compute = run;
-    if (file_task_ && !compute.resource_caps.contains("task")) {
-      compute.resource_caps["task"] = threads;
-    }
-    CancellationSource stop(run.cancel);
-    jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
-        url, job.id, task, worker, stop, queue, "the compute pipeline failed",
-        [&] { report.compute = batch::RunChunkPipeline(queue, spec, cache, guard, compute); });
-    if (errors.pipeline) std::rethrow_exception(errors.pipeline);
-    if (errors.worker) std::rethrow_exception(errors.worker);
-
-    for (ledger::PartitionId after = 0;;) {
-      auto page = ledger->ListPartitions(job.id, {.after_id = after, .limit = 1000});
-      if (page.empty()) break;
-      for (ledger::PartitionRecord& p : page) {
-        after = p.id;
-        const int c = batch::ChunkPartition::FromJson(p.definition_json).chunk;
-        if (c < 0 || static_cast<size_t>(c) >= n) continue;
-        ChunkOutcome& o = report.chunks[static_cast<size_t>(c)];
-        o.attempts = attempts[c];
-        if (p.status == ledger::PartitionStatus::kFailed) {
-          o.status = ChunkStatus::kFailed;
-          o.error = p.error;
-        }
-      }
-    }
+    batch::ChunkComputeRequest request{
+        &options_,
+        ctx.chunking,
+        &ctx.sources,
+        &ctx.chunk_inputs,
+        &ctx.keys,
+        std::move(to_compute),
+        ctx.out,
+        ctx.state(),
+        {table_task_, file_task_, ctx.chunking.chunks, options_.codec}};
+    batch::ComputeChunks(request, cache, guard, run, report);
   }
 
-  // Every chunk's output now comes from the cache.
-  std::vector<std::string> failures;
+  // 5. Finalize: every chunk's output now comes from the cache.
   batch::BatchManifest manifest;
-  manifest.task_name = options_.name;
-  manifest.task_version = options_.version;
-  manifest.chunking = chunking;
-  for (size_t c = 0; c < n; ++c) {
-    ChunkOutcome& o = report.chunks[c];
-    if (o.status == ChunkStatus::kFailed) {
-      failures.push_back(fmt::format("chunk {}: {}", c, o.error));
-      continue;
-    }
-    std::optional<batch::CacheEntry> entry = cache.Find(keys[c]);
-    if (!entry) {
-      o.status = ChunkStatus::kFailed;
-      o.error = "no output was stored (the run was interrupted)";
-      failures.push_back(fmt::format("chunk {}: {}", c, o.error));
-      continue;
-    }
-    o.rows_out = entry->rows;
-    o.bytes = entry->bytes;
-    if (entry->has_file) o.file = batch::ChunkFileName(static_cast<int>(c));
-    batch::ManifestChunk mc{static_cast<int>(c), keys[c], o.file, o.rows_out, o.bytes, {}};
-    for (size_t i = 0; i < sources.size(); ++i) {
-      mc.inputs[sources[i].name] = {chunk_inputs[i][c].rows, chunk_inputs[i][c].fingerprint};
-    }
-    manifest.chunks.push_back(std::move(mc));
-    manifest.rows += o.rows_out;
-  }
-  for (const ChunkOutcome& o : report.chunks) {
-    switch (o.status) {
-      case ChunkStatus::kHit:
-        ++report.hits;
-        break;
-      case ChunkStatus::kMiss:
-        ++report.misses;
-        break;
-      case ChunkStatus::kRecomputed:
-        ++report.recomputed;
-        break;
-      case ChunkStatus::kFailed:
-        ++report.failed;
-        break;
-    }
-  }
+  std::vector<std::string> failures = CollectOutputs(ctx, cache, report, manifest);
+  CountStatuses(report);
   report.rows_out = manifest.rows;
-
-  auto finish = [&] {
-    stdfs::remove_all(split_dir);
-    report.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    report.peak_rss = ProcessPeakRssBytes();
-    const std::string text = report.ToJson().dump(2) + "\n";
-    fs::WriteWholeFile(*fs::LocalFileSystem(), (state / "last_report.json").string(), text);
-  };
   if (!failures.empty()) {
-    finish();
+    WriteLastReport(ctx, started, report);
     if (failures.size() > 5) failures.resize(5);
     throw InvalidData("{} of {} chunks failed; the previous output is left as it was: {}",
-                      report.failed, n, fmt::join(failures, "; "))
-        .With("output", out.string());
+                      report.failed, ctx.chunk_count(), fmt::join(failures, "; "))
+        .With("output", ctx.out.string());
   }
-
-  std::set<std::string> files, keep_keys;
-  for (size_t c = 0; c < n; ++c) {
-    keep_keys.insert(keys[c]);
-    const ChunkOutcome& o = report.chunks[c];
-    if (o.file.empty()) continue;
-    Publish(cache.DataPath(keys[c]), out / o.file);
-    files.insert(o.file);
-  }
-  RemoveStaleChunkFiles(out, files);
-  manifest.schema = guard.reference().value_or("");
-  manifest.inputs = std::move(input_sources);
-  batch::WriteBatchManifest(out.string(), manifest);
-  report.cache_pruned = cache.Prune(keep_keys);
-  finish();
+  PublishOutputs(ctx, cache, guard, std::move(manifest), report);
+  WriteLastReport(ctx, started, report);
   return report;
 }
 

@@ -17,15 +17,15 @@
 //  3. Keys (chunk_cache.h): per chunk from the task's name and version, the chunking and the
 //     chunk's input fingerprints. A chunk whose key is in the cache is a hit; the others are
 //     computed.
-//  4. Compute: the chunks to compute are partitions of a ledger job (default SQLite at
-//     <out>/.sluice/ledger.db) named after the task, the output directory and the set of keys;
-//     the worker loop (jobs/worker.h) claims them with leases and retries failed ones up to
+//  4. Compute (chunk_compute.h): the chunks to compute are partitions of a ledger job (default
+//     SQLite at <out>/.sluice/ledger.db) named after the task, the output directory and the set of
+//     keys; the worker loop (jobs/worker.h) claims them with leases and retries failed ones up to
 //     max_attempts with backoff, and each claimed chunk runs through the compute pipeline
-//     (chunk_pipeline.h) inside the memory budget. A run killed midway and started again finds
-//     the chunks it finished in the cache and the others in the same ledger job; leases held by
-//     dead processes of this host are released at once rather than waiting for their expiry. A
-//     partition whose chunk the cache already holds (stored just before the kill, not yet marked
-//     done) is completed when claimed without running the task, and counts no attempt of this run.
+//     (chunk_pipeline.h) inside the memory budget. A run killed midway and started again finds the
+//     chunks it finished in the cache and the others in the same ledger job; leases held by dead
+//     processes of this host are released at once rather than waiting for their expiry. A partition
+//     whose chunk the cache already holds (stored just before the kill, not yet marked done) is
+//     completed when claimed without running the task, and counts no attempt of this run.
 //  5. Finalize: each chunk's cached output is hard-linked to <out>/chunk-NNNNN.parquet (replacing
 //     the previous run's file by rename), files of chunks that no longer exist or have no output
 //     are removed, the manifest is written (batch_manifest.h), and cache entries that the

@@ -1,0 +1,176 @@
+#include "sluice/jobs/batch/chunk_compute.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "sluice/base/cores.h"
+#include "sluice/base/log.h"
+#include "sluice/jobs/batch/chunk_partition.h"
+#include "sluice/jobs/batch/chunk_run.h"
+#include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/lease_owner.h"
+#include "sluice/jobs/worker.h"
+#include "sluice/jobs/worker_beside_pipeline.h"
+#include "sluice/ledger/ledger.h"
+#include "sluice/table/xxhash64.h"
+
+namespace sluice::batch {
+namespace {
+
+// The ledger job for this exact set of chunk keys. An earlier job of the same keys whose
+// partition for a chunk to compute is already done cannot compute it again (its cached output
+// was pruned since, by a run with other settings); the next generation, "NAME #2", "#3"..., is
+// used instead.
+ledger::JobRecord OpenChunkJob(ledger::Ledger& ledger, const std::string& base_name,
+                               const std::set<std::string>& partition_keys,
+                               const std::string& options_json) {
+  auto check = [&](const ledger::JobRecord& existing) {
+    for (ledger::PartitionId after = 0;;) {
+      auto page = ledger.ListPartitions(
+          existing.id, {.status = ledger::PartitionStatus::kDone, .after_id = after});
+      if (page.empty()) return jobs::ExistingJob::kResume;
+      for (const ledger::PartitionRecord& p : page) {
+        after = p.id;
+        if (partition_keys.contains(p.key)) return jobs::ExistingJob::kUseNextName;
+      }
+    }
+  };
+  jobs::OpenedJob opened = jobs::CreateOrResumeJob(ledger, base_name, options_json, check);
+  if (opened.resumed) Log(LogLevel::kInfo, "resuming {}", opened.record.name);
+  return opened.record;
+}
+
+// Leases of processes on this host that no longer exist (a killed earlier run) are given back
+// now, uncharged, instead of waiting for them to expire.
+void ReleaseDeadLocalLeases(ledger::Ledger& ledger, ledger::JobId job) {
+  for (const ledger::PartitionRecord& p : ledger.ListPartitions(
+           job, {.status = ledger::PartitionStatus::kRunning, .limit = 1000000})) {
+    std::optional<jobs::LeaseOwner> owner = jobs::LeaseOwner::Parse(p.lease_owner);
+    if (!owner || !owner->IsDeadLocalProcess()) continue;
+    try {
+      ledger.Release({p.id, p.attempt});
+      Log(LogLevel::kInfo, "released {} (its process {} is gone)", p.key, owner->pid);
+    } catch (const Error&) {
+      // Taken over meanwhile: nothing to release.
+    }
+  }
+}
+
+// Creates or resumes the job of the chunks to compute, with every one of them as a partition.
+ledger::JobRecord PrepareChunkJob(const ChunkComputeRequest& request, ledger::Ledger& ledger) {
+  const BatchedOptions& options = *request.options;
+  std::string all_keys;
+  for (const std::string& key : *request.keys) all_keys += key;
+  const std::string identity =
+      fmt::format("{:016x}", XxHash64(all_keys.data(), all_keys.size(), 0));
+  const std::string base_name =
+      fmt::format("batch {} -> {} @{}", options.name, request.out.string(), identity);
+  const nlohmann::json job_options = {{"task", options.name},
+                                      {"version", options.version},
+                                      {"by", request.chunking.by},
+                                      {"chunks", request.chunking.chunks},
+                                      {"output", request.out.string()}};
+  std::set<std::string> partition_keys;
+  for (int c : request.to_compute) partition_keys.insert(ChunkPartition::LedgerKey(c));
+  ledger::JobRecord job = OpenChunkJob(ledger, base_name, partition_keys, job_options.dump());
+  ReleaseDeadLocalLeases(ledger, job.id);
+  ledger.RequeueFailed(job.id);
+  std::vector<ledger::PartitionSpec> specs;
+  for (int c : request.to_compute) {
+    specs.push_back(
+        ChunkPartition{c, (*request.keys)[static_cast<size_t>(c)]}.ToSpec(options.max_attempts));
+  }
+  ledger.AddPartitions(job.id, specs);
+  ledger.SealJob(job.id);
+  return job;
+}
+
+jobs::WorkerOptions ChunkWorkerOptions(const BatchedOptions& options, int threads) {
+  jobs::WorkerOptions worker;
+  worker.slots = options.chunks_in_flight > 0 ? options.chunks_in_flight : 2 * threads + 2;
+  worker.claim_batch = worker.slots;
+  worker.backoff_base = options.retry_delay;
+  worker.backoff_max = std::max(options.retry_delay * 8, options.retry_delay);
+  worker.stop_on_failure = false;
+  return worker;
+}
+
+// Each chunk's attempts this run made and, for chunks that failed for good, the error.
+void ReadOutcomes(ledger::Ledger& ledger, ledger::JobId job, std::map<int, int64_t>& attempts,
+                  BatchedReport& report) {
+  const size_t n = report.chunks.size();
+  for (ledger::PartitionId after = 0;;) {
+    auto page = ledger.ListPartitions(job, {.after_id = after, .limit = 1000});
+    if (page.empty()) break;
+    for (ledger::PartitionRecord& p : page) {
+      after = p.id;
+      const int c = ChunkPartition::FromJson(p.definition_json).chunk;
+      if (c < 0 || static_cast<size_t>(c) >= n) continue;
+      ChunkOutcome& o = report.chunks[static_cast<size_t>(c)];
+      o.attempts = attempts[c];
+      if (p.status == ledger::PartitionStatus::kFailed) {
+        o.status = ChunkStatus::kFailed;
+        o.error = p.error;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, OutputSchemaGuard& guard,
+                   const RunOptions& run, BatchedReport& report) {
+  const BatchedOptions& options = *request.options;
+  const size_t n = report.chunks.size();
+  const std::string url =
+      options.ledger_url.empty() ? (request.state / "ledger.db").string() : options.ledger_url;
+  auto ledger = ledger::OpenLedger(url);
+  ledger::JobRecord job = PrepareChunkJob(request, *ledger);
+  report.ledger_job = job.name;
+  const int threads = run.cpu_threads > 0 ? run.cpu_threads : UsableCores();
+
+  // The job may hold partitions of chunks that are now cache hits: a killed earlier run stored
+  // their output but died before the ledger marked them done. Claiming one completes it without
+  // running the task again, and is no attempt of this run (the ledger still counts the claim).
+  std::vector<bool> computing(n, false);
+  for (int c : request.to_compute) computing[static_cast<size_t>(c)] = true;
+  ChunkQueue queue;
+  std::mutex mu;
+  std::map<int, int64_t> attempts;  // guarded by mu
+  jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
+    ChunkPartition partition = ChunkPartition::FromJson(ctx.lease.definition_json);
+    const int c = partition.chunk;
+    if (c >= 0 && static_cast<size_t>(c) < n && !computing[static_cast<size_t>(c)]) return;
+    {
+      std::lock_guard lock(mu);
+      ++attempts[c];
+    }
+    std::map<std::string, std::string, std::less<>> files;
+    for (size_t i = 0; i < request.sources->size(); ++i) {
+      files[(*request.sources)[i].name] = (*request.chunk_inputs)[i][static_cast<size_t>(c)].path;
+    }
+    auto chunk_run = std::make_shared<ChunkRun>(c, ctx.lease.attempt, std::move(partition.key),
+                                                std::move(files), ctx.cancel);
+    HandOver(queue, chunk_run);
+    chunk_run->Wait(ctx.cancel);
+  };
+
+  RunOptions compute = run;
+  if (request.task.file_task && !compute.resource_caps.contains("task")) {
+    compute.resource_caps["task"] = threads;
+  }
+  CancellationSource stop(run.cancel);
+  jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
+      url, job.id, task, ChunkWorkerOptions(options, threads), stop, queue,
+      "the compute pipeline failed",
+      [&] { report.compute = RunChunkPipeline(queue, request.task, cache, guard, compute); });
+  if (errors.pipeline) std::rethrow_exception(errors.pipeline);
+  if (errors.worker) std::rethrow_exception(errors.worker);
+  ReadOutcomes(*ledger, job.id, attempts, report);
+}
+
+}  // namespace sluice::batch

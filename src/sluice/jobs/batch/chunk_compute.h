@@ -1,0 +1,44 @@
+// ComputeChunks: the compute phase of a batched run (batched_job.h, step 4). The chunks missing
+// from the cache become partitions of a ledger job named after the exact set of chunk keys, so a
+// re-run of the same work after a crash finds the job again, and any change of inputs, task or
+// chunking is a new job. The worker loop (jobs/worker.h) claims them with leases and retries,
+// and each claimed chunk runs through the chunk pipeline (chunk_pipeline.h), which stores its
+// output in the cache. Leases of dead processes of this host are released at once; a partition
+// whose chunk the cache already holds (stored just before a kill, not marked done) is completed
+// without running the task.
+//
+// Ownership: the caller owns everything the request points at, for the duration of the call.
+// Thread safety: call from one thread; the task runs on many at once.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sluice/flow/options.h"
+#include "sluice/jobs/batch/batched_job.h"
+#include "sluice/jobs/batch/chunk_cache.h"
+#include "sluice/jobs/batch/chunk_pipeline.h"
+#include "sluice/jobs/batch/chunk_split.h"
+#include "sluice/jobs/batch/chunking.h"
+
+namespace sluice::batch {
+
+struct ChunkComputeRequest {
+  const BatchedOptions* options = nullptr;
+  ChunkingConfig chunking;
+  const std::vector<SplitSource>* sources = nullptr;
+  const std::vector<std::vector<SplitChunk>>* chunk_inputs = nullptr;  // [input][chunk]
+  const std::vector<std::string>* keys = nullptr;                      // cache key per chunk
+  std::vector<int> to_compute;                                         // not empty
+  std::filesystem::path out;                                           // the output directory
+  std::filesystem::path state;  // <out>/.sluice: the default ledger
+  ChunkTaskSpec task;
+};
+
+// Fills report.ledger_job and report.compute, and each chunk's attempts this run made; chunks
+// that failed for good get kFailed and their error. Rethrows the pipeline's or the worker's error.
+void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, OutputSchemaGuard& guard,
+                   const RunOptions& run, BatchedReport& report);
+
+}  // namespace sluice::batch
