@@ -179,17 +179,9 @@ int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
   return removed;
 }
 
-}  // namespace
-
-CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run_options) {
-  auto started = std::chrono::steady_clock::now();
-  // Row group buffers of tens of MiB pass between threads all run long. With glibc's defaults
-  // each thread's arena keeps what it freed (the process grew ~180 MiB past the budget) or each
-  // buffer is mapped afresh (a page fault per 4 KiB).
-  TuneHeapForStreaming();
-
-  CompactSummary summary;
-  CompactOptions compact = options.compact;
+// The options with the source and destination made absolute, checked before anything is read
+// or written.
+CompactOptions CheckedOptions(CompactOptions compact) {
   if (sluice::fs::IsS3Url(compact.destination)) {
     throw NotSupported(
         "compaction output to s3:// is not supported yet (it needs the commit protocol that "
@@ -211,6 +203,104 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
     throw InvalidArgument("the destination must not lie inside the source")
         .With("directory", compact.destination);
   }
+  return compact;
+}
+
+// The compaction's ledger job: created, or resumed when it holds the same work.
+ledger::JobRecord OpenCompactJob(ledger::Ledger& ledger, const std::string& name,
+                                 const std::string& work) {
+  jobs::OpenedJob opened =
+      jobs::CreateOrResumeJob(ledger, name, work, [&](const ledger::JobRecord& existing) {
+        if (json::parse(existing.options_json) != json::parse(work)) {
+          throw InvalidArgument(
+              "job '{}' exists with other options; run with the same options to resume it, or "
+              "choose another --job name",
+              name);
+        }
+        return jobs::ExistingJob::kResume;
+      });
+  if (opened.resumed) Log(LogLevel::kInfo, "resuming job {}", name);
+  return opened.record;
+}
+
+// What the compaction of a job's partitions works with.
+struct CompactRun {
+  const CompactJobOptions& options;
+  const CompactOptions& compact;  // checked
+  const std::string& url;
+  ledger::JobId job;
+  const RunOptions& run_options;
+};
+
+// The task of each claimed partition: hands its run to the pipeline and waits for it, verifies
+// the outputs, and records the attempt's inputs (for DeleteSources) and its figures.
+jobs::PartitionTask CompactTask(const CompactRun& c, RunQueue& queue, ledger::Ledger& events,
+                                std::mutex& mu, CompactSummary& summary) {
+  return [&c, &queue, &events, &mu, &summary](const jobs::TaskContext& ctx) {
+    auto run = std::make_shared<PartitionRun>(
+        ctx.lease.key, HivePartition::FromJson(ctx.lease.definition_json).dir, ctx.output_dir);
+    HandOver(queue, run);
+    run->Wait(ctx.cancel);
+    std::vector<std::string> inputs, outputs;
+    for (const InputFile& f : run->inputs()) inputs.push_back(f.path);
+    for (const OutputFileResult& f : run->outputs()) outputs.push_back(f.path);
+    if (c.compact.verify && !outputs.empty()) {
+      VerifyOutputs(run->key(), inputs, outputs, LeafPaths(*run->plan()));
+    }
+    std::lock_guard lock(mu);
+    events.AppendEvent(c.job, ctx.lease.partition_id, kInputsEvent,
+                       json{{"attempt", ctx.lease.attempt}, {"files", inputs}}.dump());
+    Account(*run, &summary);
+  };
+}
+
+// Lists the partitions into the job while a worker claims them and hands them to the pipeline,
+// until the job is complete; rethrows the pipeline's, the listing's or the worker's error, in that
+// order.
+void CompactPartitions(const CompactRun& c, HivePartitioner& partitioner, CompactSummary& summary) {
+  jobs::WorkerOptions worker = c.options.worker;
+  worker.output_root = c.compact.destination;
+  worker.stop_on_failure = false;
+  worker.claim_batch = std::max<int64_t>(1, worker.slots);
+  CancellationSource stop(c.run_options.cancel);
+  RunQueue queue;
+  std::mutex mu;  // guards summary's counters and the events ledger
+  auto events = ledger::OpenLedger(c.url, c.options.worker.ledger_options);
+  jobs::PartitionTask task = CompactTask(c, queue, *events, mu, summary);
+
+  jobs::PartitionFeeder feeder(c.url, c.options.worker.ledger_options, c.job, partitioner,
+                               {.max_attempts = c.options.max_attempts}, stop);
+  jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
+      c.url, c.job, task, worker, stop, queue, "the compaction pipeline failed",
+      [&] { TakeReport(RunCompactPipeline(queue, c.compact, c.run_options), &summary); });
+  if (errors.pipeline) std::rethrow_exception(errors.pipeline);
+  feeder.Finish();
+  if (errors.worker) std::rethrow_exception(errors.worker);
+}
+
+// The job's partition counts and failures, whichever process compacted them.
+void ReadJobOutcome(ledger::Ledger& ledger, ledger::JobId job, CompactSummary& summary) {
+  ledger::JobProgress progress = ledger.Progress(job);
+  summary.partitions = progress.total();
+  summary.partitions_done = progress.done;
+  summary.partitions_failed = progress.failed;
+  for (const ledger::PartitionRecord& p :
+       ledger.ListPartitions(job, {.status = ledger::PartitionStatus::kFailed})) {
+    summary.failures.emplace_back(p.key, p.error);
+  }
+}
+
+}  // namespace
+
+CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run_options) {
+  auto started = std::chrono::steady_clock::now();
+  // Row group buffers of tens of MiB pass between threads all run long. With glibc's defaults
+  // each thread's arena keeps what it freed (the process grew ~180 MiB past the budget) or each
+  // buffer is mapped afresh (a page fault per 4 KiB).
+  TuneHeapForStreaming();
+
+  CompactSummary summary;
+  const CompactOptions compact = CheckedOptions(options.compact);
   auto finish = [&] {
     summary.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -227,65 +317,11 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   std::string name = options.job_name.empty()
                          ? fmt::format("compact {} -> {}", compact.source, compact.destination)
                          : options.job_name;
-  std::string work = compact.WorkJson();
   auto ledger = ledger::OpenLedger(url, options.worker.ledger_options);
-  jobs::OpenedJob opened =
-      jobs::CreateOrResumeJob(*ledger, name, work, [&](const ledger::JobRecord& existing) {
-        if (json::parse(existing.options_json) != json::parse(work)) {
-          throw InvalidArgument(
-              "job '{}' exists with other options; run with the same options to resume it, or "
-              "choose another --job name",
-              name);
-        }
-        return jobs::ExistingJob::kResume;
-      });
-  if (opened.resumed) Log(LogLevel::kInfo, "resuming job {}", name);
-  const ledger::JobRecord& job = opened.record;
-
-  jobs::WorkerOptions worker = options.worker;
-  worker.output_root = compact.destination;
-  worker.stop_on_failure = false;
-  worker.claim_batch = std::max<int64_t>(1, worker.slots);
-  CancellationSource stop(run_options.cancel);
-  RunQueue queue;
-  std::mutex mu;  // guards summary's counters and the events ledger below
-  auto events = ledger::OpenLedger(url, options.worker.ledger_options);
-
-  jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
-    auto run = std::make_shared<PartitionRun>(
-        ctx.lease.key, HivePartition::FromJson(ctx.lease.definition_json).dir, ctx.output_dir);
-    HandOver(queue, run);
-    run->Wait(ctx.cancel);
-    std::vector<std::string> inputs, outputs;
-    for (const InputFile& f : run->inputs()) inputs.push_back(f.path);
-    for (const OutputFileResult& f : run->outputs()) outputs.push_back(f.path);
-    if (compact.verify && !outputs.empty()) {
-      VerifyOutputs(run->key(), inputs, outputs, LeafPaths(*run->plan()));
-    }
-    std::lock_guard lock(mu);
-    events->AppendEvent(job.id, ctx.lease.partition_id, kInputsEvent,
-                        json{{"attempt", ctx.lease.attempt}, {"files", inputs}}.dump());
-    Account(*run, &summary);
-  };
-
-  jobs::PartitionFeeder feeder(url, options.worker.ledger_options, job.id, partitioner,
-                               {.max_attempts = options.max_attempts}, stop);
-  jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
-      url, job.id, task, worker, stop, queue, "the compaction pipeline failed",
-      [&] { TakeReport(RunCompactPipeline(queue, compact, run_options), &summary); });
-  if (errors.pipeline) std::rethrow_exception(errors.pipeline);
-  feeder.Finish();
-  if (errors.worker) std::rethrow_exception(errors.worker);
-
+  const ledger::JobRecord job = OpenCompactJob(*ledger, name, compact.WorkJson());
+  CompactPartitions({options, compact, url, job.id, run_options}, partitioner, summary);
   if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
-  ledger::JobProgress progress = ledger->Progress(job.id);
-  summary.partitions = progress.total();
-  summary.partitions_done = progress.done;
-  summary.partitions_failed = progress.failed;
-  for (const ledger::PartitionRecord& p :
-       ledger->ListPartitions(job.id, {.status = ledger::PartitionStatus::kFailed})) {
-    summary.failures.emplace_back(p.key, p.error);
-  }
+  ReadJobOutcome(*ledger, job.id, summary);
   summary.verified = compact.verify;
   return finish();
 }
