@@ -40,6 +40,9 @@ void UnpackGroup(const uint8_t* group, T* out, size_t count) {
 template <int W, typename T>
 void UnpackGroupInPlace(const uint8_t* group, T* out) {
   constexpr uint64_t kMask = W == 64 ? ~uint64_t{0} : (uint64_t{1} << W) - 1;
+  // Unrolled, every offset and shift is a constant (-O2 kept the loop: a variable shift and
+  // three times the instructions per value).
+#pragma GCC unroll 8
   for (size_t j = 0; j < 8; ++j) {
     const size_t bit = j * W;
     const size_t byte = bit / 8;
