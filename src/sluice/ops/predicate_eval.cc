@@ -2,6 +2,7 @@
 // AND/OR of the children's bytes and the validity bitmap (nulls never pass a leaf).
 #include <algorithm>
 #include <functional>
+#include <memory>
 
 #include "sluice/ops/predicate.h"
 #include "sluice/ops/predicate_internal.h"
@@ -235,15 +236,15 @@ RecordBatch Predicate::Filter(const RecordBatch& batch) const {
   std::vector<uint8_t> selected;
   Evaluate(batch, selected);
   // Branch-free compaction: a filter keeping a fraction of rows mispredicts a branch per row.
-  std::vector<int64_t> rows(selected.size());
+  // (Left uninitialised: every slot up to `kept` is written before it is read.)
+  const auto rows = std::make_unique_for_overwrite<int64_t[]>(selected.size());
   size_t kept = 0;
   for (size_t i = 0; i < selected.size(); ++i) {
     rows[kept] = static_cast<int64_t>(i);
     kept += selected[i];
   }
-  rows.resize(kept);
-  if (static_cast<int64_t>(rows.size()) == batch.num_rows()) return batch;
-  return Take(batch, rows);
+  if (static_cast<int64_t>(kept) == batch.num_rows()) return batch;
+  return Take(batch, std::span<const int64_t>(rows.get(), kept));
 }
 
 }  // namespace sluice
