@@ -108,4 +108,12 @@ RecordBatch DuckDbQuery::Query(const std::string& sql) {
   return Concat(batches);
 }
 
+MultisetDifference CompareMultisets(DuckDbQuery& duckdb, const std::string& ours,
+                                    const std::string& theirs) {
+  RecordBatch diff = duckdb.Query("SELECT count(*) FROM ((" + ours + ") EXCEPT ALL (" + theirs +
+                                  ")) UNION ALL SELECT count(*) FROM ((" + theirs +
+                                  ") EXCEPT ALL (" + ours + "))");
+  return {diff.column(0).Value<int64_t>(0), diff.column(0).Value<int64_t>(1)};
+}
+
 }  // namespace sluice::testing

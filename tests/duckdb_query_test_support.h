@@ -5,6 +5,7 @@
 // Ownership: owns its database and connection. Thread safety: one thread per instance.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,5 +29,14 @@ class DuckDbQuery {
   void* database_ = nullptr;
   void* connection_ = nullptr;
 };
+
+// Two queries' results as multisets: how many rows only `ours` has and how many only `theirs`
+// has (EXCEPT ALL both ways).
+struct MultisetDifference {
+  int64_t only_ours = 0;
+  int64_t only_theirs = 0;
+};
+MultisetDifference CompareMultisets(DuckDbQuery& duckdb, const std::string& ours,
+                                    const std::string& theirs);
 
 }  // namespace sluice::testing
