@@ -11,6 +11,7 @@
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/partition_definition.h"
 
 namespace sluice::jobs {
 namespace {
@@ -118,28 +119,61 @@ std::set<std::string, std::less<>> FilePartitioner::Fields() const {
   return {};
 }
 
+std::string FilePartition::ToJson() const {
+  return nlohmann::json{{"path", path}, {"size", size}}.dump();
+}
+
+FilePartition FilePartition::FromJson(std::string_view json) {
+  return ReadDefinition(json, "a file partition", [](const nlohmann::json& j) {
+    return FilePartition{j.at("path").get<std::string>(), j.at("size").get<int64_t>()};
+  });
+}
+
+std::string FileBatchPartition::ToJson() const {
+  return nlohmann::json{{"path", path}, {"paths", paths}, {"size", size}}.dump();
+}
+
+FileBatchPartition FileBatchPartition::FromJson(std::string_view json) {
+  return ReadDefinition(json, "a file batch partition", [](const nlohmann::json& j) {
+    return FileBatchPartition{j.at("path").get<std::string>(),
+                              j.at("paths").get<std::vector<std::string>>(),
+                              j.at("size").get<int64_t>()};
+  });
+}
+
+std::string ByteRangePartition::ToJson() const {
+  return nlohmann::json{{"path", path}, {"offset", offset}, {"length", length}, {"size", size}}
+      .dump();
+}
+
+ByteRangePartition ByteRangePartition::FromJson(std::string_view json) {
+  return ReadDefinition(json, "a byte range partition", [](const nlohmann::json& j) {
+    return ByteRangePartition{j.at("path").get<std::string>(), j.at("offset").get<int64_t>(),
+                              j.at("length").get<int64_t>(), j.at("size").get<int64_t>()};
+  });
+}
+
 void FilePartitioner::Generate(const std::function<void(ledger::PartitionSpec)>& emit) {
   std::vector<FileEntry> files = ListFiles(pattern_);
   switch (grouping_.kind) {
     case FileGrouping::Kind::kPerFile:
       for (const FileEntry& file : files) {
-        emit({file.path, nlohmann::json{{"path", file.path}, {"size", file.size}}.dump()});
+        emit({file.path, FilePartition{file.path, file.size}.ToJson()});
       }
       break;
     case FileGrouping::Kind::kBatches: {
       size_t i = 0;
       while (i < files.size()) {
-        nlohmann::json paths = nlohmann::json::array();
-        int64_t bytes = 0;
+        FileBatchPartition batch{files[i].path, {}, 0};
         size_t first = i;
-        while (i < files.size() && (i == first || bytes + files[i].size <= grouping_.batch_bytes)) {
-          paths.push_back(files[i].path);
-          bytes += files[i].size;
+        while (i < files.size() &&
+               (i == first || batch.size + files[i].size <= grouping_.batch_bytes)) {
+          batch.paths.push_back(files[i].path);
+          batch.size += files[i].size;
           ++i;
         }
         std::string key = files[first].path + "+" + std::to_string(i - first);
-        emit({key, nlohmann::json{{"path", files[first].path}, {"paths", paths}, {"size", bytes}}
-                       .dump()});
+        emit({key, batch.ToJson()});
       }
       break;
     }
@@ -148,11 +182,8 @@ void FilePartitioner::Generate(const std::function<void(ledger::PartitionSpec)>&
         int64_t offset = 0;
         do {
           int64_t length = std::min(grouping_.range_bytes, file.size - offset);
-          emit(
-              {file.path + "@" + std::to_string(offset),
-               nlohmann::json{
-                   {"path", file.path}, {"offset", offset}, {"length", length}, {"size", file.size}}
-                   .dump()});
+          emit({file.path + "@" + std::to_string(offset),
+                ByteRangePartition{file.path, offset, length, file.size}.ToJson()});
           offset += length;
         } while (offset < file.size);
       }

@@ -1,10 +1,11 @@
 // FilePartitioner: partitions a set of files named by a glob pattern or a directory (all regular
 // files below it, recursively), in sorted path order. Three groupings:
-//   kPerFile     one partition per file: key = path; fields path, size
+//   kPerFile     one partition per file: key = path; a FilePartition {path, size}
 //   kBatches     consecutive files batched until a batch reaches batch_bytes: key = first path
-//                and count; fields paths (list), path (the first), size
-//   kByteRanges  each file cut into ranges of range_bytes: key = path@offset; fields path, offset,
-//                length, size (a consumer aligns ranges to records itself)
+//                and count; a FileBatchPartition {path (the first), paths, size}
+//   kByteRanges  each file cut into ranges of range_bytes: key = path@offset; a
+//                ByteRangePartition {path, offset, length, size} (a consumer aligns ranges to
+//                records itself)
 // Batch keys depend on the listing, so adding files to a glob between runs re-batches the tail.
 // An s3://bucket/prefix pattern lists objects the same way (wildcards: a glob; else every object
 // under the prefix, or the one object it names); paths are then s3:// URLs.
@@ -14,6 +15,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sluice/jobs/partitioner.h"
 
@@ -24,6 +27,35 @@ struct FileGrouping {
   Kind kind = Kind::kPerFile;
   int64_t batch_bytes = 0;  // kBatches
   int64_t range_bytes = 0;  // kByteRanges
+};
+
+// The definitions of its partitions (partition_definition.h); their fields are the command
+// placeholders {path}, {size}, {paths}, {offset}, {length}.
+struct FilePartition {
+  std::string path;
+  int64_t size = 0;
+
+  std::string ToJson() const;
+  static FilePartition FromJson(std::string_view json);  // InvalidData when malformed
+};
+
+struct FileBatchPartition {
+  std::string path;  // the first of paths
+  std::vector<std::string> paths;
+  int64_t size = 0;  // of all paths
+
+  std::string ToJson() const;
+  static FileBatchPartition FromJson(std::string_view json);
+};
+
+struct ByteRangePartition {
+  std::string path;
+  int64_t offset = 0;
+  int64_t length = 0;
+  int64_t size = 0;  // of the whole file
+
+  std::string ToJson() const;
+  static ByteRangePartition FromJson(std::string_view json);
 };
 
 class FilePartitioner : public Partitioner {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/jobs/partition_definition.h"
 #include "sluice/ledger/ledger_url.h"
 #include "sluice/ledger/postgres_connection.h"
 #include "sluice/ledger/sql_identifier.h"
@@ -25,6 +26,17 @@ std::string BoundsSql(const std::string& table, const std::string& column, bool 
 }
 
 }  // namespace
+
+std::string KeyRangePartition::ToJson() const {
+  return nlohmann::json{{"table", table}, {"column", column}, {"lo", lo}, {"hi", hi}}.dump();
+}
+
+KeyRangePartition KeyRangePartition::FromJson(std::string_view json) {
+  return ReadDefinition(json, "a key range partition", [](const nlohmann::json& j) {
+    return KeyRangePartition{j.at("table").get<std::string>(), j.at("column").get<std::string>(),
+                             j.at("lo").get<int64_t>(), j.at("hi").get<int64_t>()};
+  });
+}
 
 KeyRangePartitioner::KeyRangePartitioner(std::string source_url, std::string table,
                                          std::string column, int64_t step)
@@ -85,7 +97,7 @@ void KeyRangePartitioner::Generate(const std::function<void(ledger::PartitionSpe
     int64_t lo = starts[i];
     int64_t hi = i + 1 < starts.size() ? starts[i + 1] - 1 : *max_key;
     emit({std::to_string(lo) + ".." + std::to_string(hi),
-          nlohmann::json{{"table", table_}, {"column", column_}, {"lo", lo}, {"hi", hi}}.dump()});
+          KeyRangePartition{table_, column_, lo, hi}.ToJson()});
   }
 }
 

@@ -2,7 +2,7 @@
 // PostgreSQL (the source is named like a ledger: "sqlite:PATH", a plain path, or
 // "postgresql://..."). Every `step`-th distinct key in order starts a range; a range runs up to
 // the key before the next start, the last to the largest key, so together they cover every row.
-// Key = "lo..hi"; fields table, column, lo, hi (both inclusive).
+// Key = "lo..hi"; a KeyRangePartition {table, column, lo, hi} (both inclusive).
 //
 // The table and column names are quoted as SQL identifiers (schema.table allowed), never spliced;
 // the step is a bound parameter.
@@ -12,10 +12,23 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "sluice/jobs/partitioner.h"
 
 namespace sluice::jobs {
+
+// The definition of its partitions (partition_definition.h); its fields are the command
+// placeholders {table}, {column}, {lo}, {hi}.
+struct KeyRangePartition {
+  std::string table;
+  std::string column;
+  int64_t lo = 0;
+  int64_t hi = 0;
+
+  std::string ToJson() const;
+  static KeyRangePartition FromJson(std::string_view json);  // InvalidData when malformed
+};
 
 class KeyRangePartitioner : public Partitioner {
  public:

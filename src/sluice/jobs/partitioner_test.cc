@@ -64,6 +64,35 @@ TEST(FilePartitionerTest, PerFileBatchesAndRanges) {
   EXPECT_TRUE(Collect(none).empty());
 }
 
+TEST(PartitionDefinitionTest, EachKindRoundTripsUnderItsPlaceholderNames) {
+  const FileBatchPartition batch{"a", {"a", "b"}, 7};
+  EXPECT_EQ(batch.ToJson(), R"({"path":"a","paths":["a","b"],"size":7})");
+  const FileBatchPartition batch_back = FileBatchPartition::FromJson(batch.ToJson());
+  EXPECT_EQ(batch_back.path, "a");
+  EXPECT_EQ(batch_back.paths, batch.paths);
+  EXPECT_EQ(batch_back.size, 7);
+  const ByteRangePartition range =
+      ByteRangePartition::FromJson(ByteRangePartition{"f", 4, 2, 10}.ToJson());
+  EXPECT_EQ(range.path, "f");
+  EXPECT_EQ(range.offset, 4);
+  EXPECT_EQ(range.length, 2);
+  EXPECT_EQ(range.size, 10);
+  const KeyRangePartition keys{"t", "c", 1, 2};
+  EXPECT_EQ(keys.ToJson(), R"({"column":"c","hi":2,"lo":1,"table":"t"})");
+  EXPECT_EQ(KeyRangePartition::FromJson(keys.ToJson()).hi, 2);
+  // The command template reads a definition's fields by the same names.
+  CommandTemplate command({"x", "{path}", "{size}"}, {"path", "size"});
+  ledger::Lease lease{1, 1, 1, "k", FilePartition{"p", 3}.ToJson(), {}};
+  EXPECT_EQ(command.Expand(lease, ""), (std::vector<std::string>{"x", "p", "3"}));
+  try {
+    FilePartition::FromJson(R"({"path":"p"})");
+    FAIL() << "a definition without its size was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
+  }
+  EXPECT_THROW(KeyRangePartition::FromJson("not json"), Error);
+}
+
 TEST(KeyRangePartitionerTest, CoversEveryKeyWithQuotedNames) {
   fs::path dir = TempDir("keys");
   {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sluice/base/error.h"
+#include "sluice/jobs/partition_definition.h"
 
 namespace sluice::batch {
 
@@ -19,13 +19,9 @@ std::string ChunkPartition::ToJson() const {
 }
 
 ChunkPartition ChunkPartition::FromJson(std::string_view json) {
-  try {
-    const nlohmann::json j = nlohmann::json::parse(json);
-    return {j.at("chunk").get<int>(), j.at("key").get<std::string>()};
-  } catch (const nlohmann::json::exception& e) {
-    throw InvalidData("not a batched job's chunk partition: {}", e.what())
-        .With("definition", std::string(json));
-  }
+  return jobs::ReadDefinition(json, "a batched job's chunk partition", [](const nlohmann::json& j) {
+    return ChunkPartition{j.at("chunk").get<int>(), j.at("key").get<std::string>()};
+  });
 }
 
 }  // namespace sluice::batch

@@ -6,6 +6,7 @@
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/partition_definition.h"
 
 namespace sluice::compact {
 
@@ -73,12 +74,9 @@ std::vector<ListedFile> ListDataFiles(const fs::path& dir) { return ListDir(dir)
 std::string HivePartition::ToJson() const { return nlohmann::json{{"dir", dir}}.dump(); }
 
 HivePartition HivePartition::FromJson(std::string_view json) {
-  try {
-    return {nlohmann::json::parse(json).at("dir").get<std::string>()};
-  } catch (const nlohmann::json::exception& e) {
-    throw InvalidData("not a compaction partition: {}", e.what())
-        .With("definition", std::string(json));
-  }
+  return jobs::ReadDefinition(json, "a compaction partition", [](const nlohmann::json& j) {
+    return HivePartition{j.at("dir").get<std::string>()};
+  });
 }
 
 HivePartitioner::HivePartitioner(fs::path root) {
