@@ -1,5 +1,8 @@
 #include "sluice/io/parquet/column_appender.h"
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -120,6 +123,49 @@ void SpreadFixed(uint8_t* out, int64_t width, const uint8_t* valid, int64_t coun
   }
 }
 
+// kRanks[bits][s] for s < 8: the set bits of `bits` below bit s, at most popcount(bits) - 1 (so a
+// clear bit's entry still points at one of the byte's values, or at the first when it has none);
+// kRanks[bits][8]: popcount(bits) (a libgcc call per byte on x86-64 without POPCNT).
+constexpr auto kRanks = [] {
+  std::array<std::array<uint8_t, 9>, 256> ranks{};
+  for (int bits = 0; bits < 256; ++bits) {
+    const int set = std::popcount(static_cast<unsigned>(bits));
+    for (int s = 0; s < 8; ++s) {
+      const int below = std::popcount(static_cast<unsigned>(bits) & ((1u << s) - 1));
+      ranks[bits][s] = static_cast<uint8_t>(std::min(below, std::max(set - 1, 0)));
+    }
+    ranks[bits][8] = static_cast<uint8_t>(set);
+  }
+  return ranks;
+}();
+
+// As SpreadFixed for 4- and 8-byte values, a byte of validity (eight rows) at a time and without
+// a branch per row: the byte's values are loaded by their ranks, then stored or zeroed by mask.
+// (At a few percent of nulls, a branch per row or per byte mispredicted often.)
+template <typename T>
+void SpreadWords(uint8_t* bytes, const uint8_t* valid, int64_t count, int64_t present) {
+  T* out = reinterpret_cast<T*>(bytes);
+  int64_t i = count;    // rows [i, count) are placed
+  int64_t j = present;  // values [0, j) are not yet
+  while (i > j && (i & 7) != 0) {
+    --i;
+    const T bit = GetBit(valid, i);
+    j -= static_cast<int64_t>(bit);
+    out[i] = out[j] & (T{0} - bit);  // j <= i: a null row reads a value it then zeroes
+  }
+  while (i > j) {
+    i -= 8;
+    const unsigned bits = valid[i >> 3];
+    const std::array<uint8_t, 9>& rank = kRanks[bits];
+    j -= rank[8];
+    T values[8];
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; ++s) values[s] = out[j + rank[s]];
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; ++s) out[i + s] = values[s] & (T{0} - ((bits >> s) & 1));
+  }
+}
+
 }  // namespace
 
 ColumnAppender::ColumnAppender(ColumnType type, Allocator* allocator)
@@ -207,10 +253,10 @@ void ColumnAppender::CommitFixed(const uint8_t* valid, int64_t count, int64_t pr
     uint8_t* out = values_.mutable_data() + values_.size();
     switch (out_width_) {
       case 4:
-        SpreadFixed<4>(out, 4, valid, count, present);
+        SpreadWords<uint32_t>(out, valid, count, present);
         break;
       case 8:
-        SpreadFixed<8>(out, 8, valid, count, present);
+        SpreadWords<uint64_t>(out, valid, count, present);
         break;
       case 16:
         SpreadFixed<16>(out, 16, valid, count, present);
