@@ -13,6 +13,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
+#include "sluice/jobs/claim_policy.h"
 #include "sluice/jobs/job_summary.h"
 #include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/output_commit.h"
@@ -202,33 +203,24 @@ class Worker {
     work_cv_.notify_all();
   }
 
-  // Partitions to claim now: enough for the free slots plus the prefetch, and only when the queue
-  // ran low (below half of that), so that quick partitions come in large batches.
+  // The claim and completion policy over what this worker measured (claim_policy.h).
+  ClaimPolicy PolicyLocked() const {
+    ClaimPolicy policy{options_.slots, options_.claim_batch, !options_.resources.empty()};
+    if (task_seconds_.known()) policy.task_seconds = task_seconds_.value();
+    policy.claim_seconds = claim_seconds_.value();
+    policy.complete_seconds = complete_seconds_.value();
+    return policy;
+  }
+
   int64_t ClaimWantedLocked() const {
-    int64_t target = options_.slots + PrefetchLocked();
-    int64_t want = target - running_ - static_cast<int64_t>(queue_.size());
-    if (want <= 0 || want * 2 < target) return 0;
-    return std::min(want, std::max<int64_t>(options_.claim_batch, options_.slots));
+    return PolicyLocked().ToClaim(running_, static_cast<int64_t>(queue_.size()));
   }
 
-  // Partitions to hold beyond the free slots: what the slots finish while the main loop does one
-  // claim and one completion, so that they do not wait for it. None before the first task
-  // finished, none with resource limits (a queued lease would hold units it does not use), and
-  // none with claim_batch 1.
-  int64_t PrefetchLocked() const {
-    if (!options_.resources.empty() || !task_seconds_.known()) return 0;
-    double round = claim_seconds_.value() + complete_seconds_.value();
-    double per_round = options_.slots * round / std::max(task_seconds_.value(), 1e-6);
-    return std::min<int64_t>(options_.claim_batch - 1, static_cast<int64_t>(std::ceil(per_round)));
-  }
-
-  // Finished partitions are completed when enough of them gathered, when nothing else is running
-  // or queued to join them, or when the first has waited completion_delay.
   bool FlushDueLocked(Clock::time_point now) const {
     if (results_.empty()) return false;
-    return static_cast<int64_t>(results_.size()) >=
-               std::min<int64_t>(options_.claim_batch, options_.slots + PrefetchLocked()) ||
-           (running_ == 0 && queue_.empty()) || now >= first_result_at_ + options_.completion_delay;
+    return PolicyLocked().CompleteNow(static_cast<int64_t>(results_.size()), running_,
+                                      static_cast<int64_t>(queue_.size()),
+                                      now >= first_result_at_ + options_.completion_delay);
   }
 
   void SlotLoop() {

@@ -1,14 +1,15 @@
 // Worker: the loop that processes a job's partitions in one process. It claims leases for its free
 // slots plus a prefetch sized to what its slots finish during one ledger round trip (so quick
 // partitions come in batches of up to claim_batch per transaction while slow ones are claimed only
-// as slots free up: a crash then charges attempts almost only to partitions that had started),
-// runs up to `slots` tasks at once on its own threads, heartbeats every lease it holds from a timer
-// thread (one HeartbeatMany per tick, on its own ledger connection), completes finished partitions
-// together (one CompleteMany per batch, at most completion_delay after the first of them finished;
-// CompleteAndClaim when it also needs partitions, one commit for both on PostgreSQL) and fails the
-// others with exponential backoff and jitter, so the ledger retries them until max
-// attempts. With resource limits every partition it runs holds one unit of each resource, counted
-// by the ledger across all workers of the job; it then claims no more than its free slots.
+// as slots free up: a crash then charges attempts almost only to partitions that had started; the
+// arithmetic is claim_policy.h), runs up to `slots` tasks at once on its own threads, heartbeats
+// every lease it holds from a timer thread (one HeartbeatMany per tick, on its own ledger
+// connection), completes finished partitions together (one CompleteMany per batch, at most
+// completion_delay after the first of them finished; CompleteAndClaim when it also needs
+// partitions, one commit for both on PostgreSQL) and fails the others with exponential backoff and
+// jitter, so the ledger retries them until max attempts. With resource limits every partition it
+// runs holds one unit of each resource, counted by the ledger across all workers of the job; it
+// then claims no more than its free slots.
 //
 // Lease loss: when a heartbeat returns Conflict (another worker took the partition) the task is
 // cancelled and its output discarded; when heartbeats keep failing (the ledger is unreachable) a
