@@ -1,0 +1,144 @@
+// The compaction plan from real footers: schema unification, row group order, and binning into
+// output row groups and files.
+#include "sluice/jobs/compact/compaction_plan.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "sluice/base/error.h"
+#include "sluice/io/parquet/file_writer.h"
+#include "sluice/table/builder.h"
+
+namespace sluice::compact {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CompactionPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "sluice-plan-XXXXXX");
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A file of `rows` ids counting up from `first`, in row groups of `group_rows`; with `name`, a
+  // string column before the id.
+  InputFile Write(const std::string& file, int64_t first, int64_t rows, int64_t group_rows,
+                  DataType id_type = DataType::Int64(), bool name = false) {
+    std::vector<Field> fields;
+    std::vector<Array> columns;
+    if (name) {
+      StringBuilder names;
+      for (int64_t i = 0; i < rows; ++i) names.Append("n" + std::to_string(i));
+      fields.push_back({"name", DataType::String(), false});
+      columns.push_back(names.Finish());
+    }
+    fields.push_back({"id", id_type, false});
+    if (id_type == DataType::Int64()) {
+      Int64Builder ids;
+      for (int64_t i = 0; i < rows; ++i) ids.Append(first + i);
+      columns.push_back(ids.Finish());
+    } else {
+      Int32Builder ids;
+      for (int64_t i = 0; i < rows; ++i) ids.Append(static_cast<int32_t>(first + i));
+      columns.push_back(ids.Finish());
+    }
+    auto schema = std::make_shared<const Schema>(fields);
+    parquet::ParquetWriteOptions options;
+    options.row_group_rows = group_rows;
+    const std::string path = (dir_ / file).string();
+    parquet::WriteParquetFile(path, schema, {RecordBatch::Make(schema, std::move(columns))},
+                              options);
+    return {path, static_cast<int64_t>(fs::file_size(path)),
+            std::make_shared<const parquet::ParquetFooter>(parquet::ReadFooter(path))};
+  }
+
+  static std::vector<int> Files(const OutputRowGroupPlan& group) {
+    std::vector<int> files;
+    for (const RowGroupRef& ref : group.inputs) files.push_back(ref.file);
+    return files;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CompactionPlanTest, RowGroupsAreBinnedByRowsAndOutputRowGroupsIntoFilesByBytes) {
+  std::vector<InputFile> files = {Write("a", 0, 200, 100), Write("b", 200, 200, 100),
+                                  Write("c", 400, 200, 100)};
+  CompactOptions options;
+  options.row_group_bytes = 0;
+  options.row_group_rows = 250;  // closes before a third 100-row group
+  PartitionPlan plan = PlanPartition(files, options);
+  EXPECT_EQ(plan.rows, 600);
+  EXPECT_EQ(plan.row_groups_in, 6);
+  EXPECT_EQ(plan.row_groups_out, 3);
+  EXPECT_EQ(plan.bytes_in, files[0].size + files[1].size + files[2].size);
+  EXPECT_EQ(plan.column_map, (std::vector<std::vector<int>>{{0}, {0}, {0}}));
+  ASSERT_EQ(plan.files.size(), 1u);
+  EXPECT_EQ(plan.files[0].name, "part-00000.parquet");
+  ASSERT_EQ(plan.files[0].row_groups.size(), 3u);
+  for (const OutputRowGroupPlan& group : plan.files[0].row_groups) EXPECT_EQ(group.rows, 200);
+  EXPECT_EQ(Files(plan.files[0].row_groups[1]), (std::vector<int>{1, 1}));
+
+  // A file closes before the output row group that would take it past its target.
+  options.target_file_bytes = plan.files[0].row_groups[0].bytes;
+  plan = PlanPartition(files, options);
+  ASSERT_EQ(plan.files.size(), 3u);
+  EXPECT_EQ(plan.files[2].name, "part-00002.parquet");
+  EXPECT_EQ(plan.files[2].rows, 200);
+}
+
+TEST_F(CompactionPlanTest, OrderByRanksRowGroupsByTheirMinimumStatistic) {
+  std::vector<InputFile> files = {Write("a", 500, 100, 50), Write("b", 0, 100, 50),
+                                  Write("c", 250, 100, 50)};
+  CompactOptions options;
+  options.row_group_bytes = 0;
+  options.row_group_rows = 50;  // one input row group per output row group
+  options.order_by = "id";
+  PartitionPlan plan = PlanPartition(files, options);
+  ASSERT_EQ(plan.files.size(), 1u);
+  std::vector<int> order;
+  for (const OutputRowGroupPlan& group : plan.files[0].row_groups) {
+    order.push_back(group.inputs.at(0).file * 10 + group.inputs.at(0).row_group);
+  }
+  EXPECT_EQ(order, (std::vector<int>{10, 11, 20, 21, 0, 1}));
+
+  options.order_by = "nope";
+  try {
+    PlanPartition(files, options);
+    FAIL() << "ordered by a column that does not exist";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+  }
+}
+
+TEST_F(CompactionPlanTest, SchemasUnifyByColumnPathAndDifferencesNameTheColumn) {
+  InputFile first = Write("a", 0, 10, 10, DataType::Int64(), true);
+  InputFile fewer = Write("b", 0, 10, 10);  // the id alone
+  InputFile other_type = Write("c", 0, 10, 10, DataType::Int32(), true);
+  CompactOptions options;
+  EXPECT_EQ(PlanPartition({first, first}, options).column_map,
+            (std::vector<std::vector<int>>{{0, 1}, {0, 1}}));
+  try {
+    PlanPartition({first, fewer}, options);
+    FAIL() << "a file with a column fewer was planned";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
+    EXPECT_EQ(e.ContextValue("other_file"), fewer.path);
+  }
+  try {
+    PlanPartition({first, other_type}, options);
+    FAIL() << "a column of another type was planned";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
+    EXPECT_NE(std::string(e.what()).find("column id"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(PlanPartition({}, options).files.empty());
+}
+
+}  // namespace
+}  // namespace sluice::compact
