@@ -4,6 +4,7 @@
 #include <bit>
 
 #include "sluice/base/check.h"
+#include "sluice/table/bitmap.h"
 
 namespace sluice {
 namespace {
@@ -158,8 +159,11 @@ void DictionaryKeyIndex::Encode(std::span<const Array* const> keys) {
         codes[r] = (codes[r] & keep) | translate[static_cast<uint32_t>(indices[r])] << shift;
       }
     } else {
+      const uint8_t* valid = key.validity();
+      const int64_t offset = key.offset();
       for (int64_t r = 0; r < rows; ++r) {
-        const size_t index = key.IsValid(r) ? static_cast<uint32_t>(indices[r]) : null_index;
+        const size_t index =
+            GetBit(valid, offset + r) ? static_cast<uint32_t>(indices[r]) : null_index;
         codes[r] = (codes[r] & keep) | translate[index] << shift;
       }
     }
