@@ -89,19 +89,29 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
         scan->pruned_.rows_skipped += group.num_rows;
         continue;
       }
-      ScanUnit unit{static_cast<int>(scan->units_.size()), static_cast<int>(f), rg, group.num_rows};
-      if (parquet::CountRows(rows) < group.num_rows) {
-        scan->pruned_.page_rows_skipped += group.num_rows - parquet::CountRows(rows);
-        scan->unit_rows_.resize(scan->units_.size() + 1);
-        scan->unit_rows_.back() = std::move(rows);
-      }
-      scan->num_rows_ += group.num_rows;
-      scan->data_bytes_ += group.total_byte_size;
-      scan->units_.push_back(unit);
+      scan->AddParquetUnit(static_cast<int>(f), rg, group, std::move(rows));
     }
     scan->files_.push_back(std::move(reader));
   }
   return scan;
+}
+
+void TableScan::AddParquetUnit(int file, int row_group, const parquet::RowGroup& group,
+                               parquet::RowRanges rows) {
+  ScanUnit unit{static_cast<int>(units_.size()), file, row_group, group.num_rows};
+  int64_t bytes = group.total_byte_size;
+  if (const int64_t kept = parquet::CountRows(rows); kept < group.num_rows) {
+    pruned_.page_rows_skipped += group.num_rows - kept;
+    // Work is sized by what is read: the selected rows, and their share of the bytes.
+    bytes = static_cast<int64_t>(static_cast<double>(bytes) * static_cast<double>(kept) /
+                                 static_cast<double>(group.num_rows));
+    unit.rows = kept;
+    unit_rows_.resize(units_.size() + 1);
+    unit_rows_.back() = std::move(rows);
+  }
+  num_rows_ += unit.rows;
+  data_bytes_ += bytes;
+  units_.push_back(unit);
 }
 
 bool TableScan::RowGroupMayMatch(parquet::ParquetFileReader& file, int row_group,

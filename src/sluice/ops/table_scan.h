@@ -42,7 +42,7 @@ struct ScanUnit {
   int index = 0;  // position in units(), which is stream order
   int file = 0;
   int row_group = 0;
-  int64_t rows = 0;
+  int64_t rows = 0;  // rows read (Parquet: those of the row group the page index leaves)
 };
 
 inline int64_t ByteSize(const ScanUnit&) { return sizeof(ScanUnit); }
@@ -91,8 +91,10 @@ class TableScan {
 
   const std::shared_ptr<const Schema>& schema() const { return schema_; }
   const std::vector<ScanUnit>& units() const { return units_; }
+  // The units' rows (what is read: a row filter's skipped row groups and pages are not counted).
   int64_t num_rows() const { return num_rows_; }
-  // Uncompressed bytes of the units' column data (the footers' figure), for sizing work.
+  // Uncompressed bytes of the units' column data (the footers' figure, in proportion to the rows
+  // read where the page index left some out), for sizing work.
   int64_t data_bytes() const { return data_bytes_; }
 
   // The row filter's text ("" for none) and what it has done so far.
@@ -123,6 +125,9 @@ class TableScan {
   TableScan() = default;
   // Binds the filter to the schema batches are read in; InvalidArgument with context.
   void BindWhere(const std::string& where, const Schema& read_schema);
+  // A unit for a row group that is read; `rows`: those to read (all when it holds them all).
+  void AddParquetUnit(int file, int row_group, const parquet::RowGroup& group,
+                      parquet::RowRanges rows);
   // With `bloom`, equality and IN also ask the chunks' Bloom filters (a ranged read each).
   bool RowGroupMayMatch(parquet::ParquetFileReader& file, int row_group, bool bloom) const;
   // The rows that may pass by the page indexes of the filter's columns (a ranged read or two

@@ -177,6 +177,8 @@ TEST_F(TableScanWhereTest, RowGroupsReadSkipThePagesThePageIndexRulesOut) {
       SCOPED_TRACE(::testing::Message() << where << " v2 " << v2);
       auto scan = TableScan::Open({path}, {"n", "s", "d"}, where);
       ASSERT_EQ(scan->units().size(), 1u);
+      EXPECT_EQ(scan->num_rows(), 20000 - scan->filter_stats().page_rows_skipped);
+      EXPECT_EQ(scan->units()[0].rows, scan->num_rows());
       std::vector<RecordBatch> got;
       for (const RecordBatch& b : scan->Read(scan->units()[0])) got.push_back(b);
       // The same filter over a whole read, through a scan of the same columns without one.

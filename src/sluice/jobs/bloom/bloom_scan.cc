@@ -94,8 +94,8 @@ int64_t SizeFilter(const BloomJobOptions& options, const TableScan& scan, const 
     const int64_t rows = std::max<int64_t>(1, scan.num_rows());
     result.file.sizing = "estimated";
     result.sizing_note = fmt::format(
-        "sized for {} items (the rows of the row groups read; --sizing count counts those that "
-        "pass)",
+        "sized for {} items (the rows the scan reads, those the row filter's statistics and page "
+        "index leave; --sizing count counts those that pass)",
         rows);
     return rows;
   }

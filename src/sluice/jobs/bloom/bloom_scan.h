@@ -7,8 +7,8 @@
 //
 // A CSV column is read as a string unless --schema types it, so its values hash as the byte
 // path's do, and a filter built either way holds the same bits. Sizing: --expected-items, else
-// for Parquet the rows of the row groups the filter leaves (an upper bound; --sizing count counts
-// the passing rows in a first pass), for CSV the passing rows counted in a first pass.
+// for Parquet the rows of the row groups and pages the filter leaves (an upper bound; --sizing
+// count counts the passing rows in a first pass), for CSV the passing rows counted in a first pass.
 //
 // Thread safety: RunBloomScan runs one job; call it from one thread.
 #pragma once

@@ -129,6 +129,7 @@ TEST_F(BloomScanTest, ParquetInputsSkipRowGroupsAndPagesTheFilterRulesOut) {
   EXPECT_GT(stats.pages_skipped, 0);
   EXPECT_EQ(stats.rows_read, 10000 - stats.page_rows_skipped);
   EXPECT_LT(stats.rows_read, 3000);
+  EXPECT_EQ(r.file.expected_items, stats.rows_read);  // sized for the rows the scan reads
 
   // An int32 column hashes its 4-byte values, as `bloom check` hashes the text.
   options.column = "k";
