@@ -1,7 +1,10 @@
 #include "sluice/ops/sort/chunk_sorter.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <string_view>
+#include <utility>
 
 #include "sluice/base/check.h"
 #include "sluice/ops/sort/sort_key_encoder.h"
@@ -9,14 +12,13 @@
 namespace sluice {
 namespace {
 
-struct Entry {
-  uint64_t prefix;  // the key's first 8 bytes, big-endian, zero-padded
-  const uint8_t* key;
-  uint32_t length;
+// A row to order: its key's first 8 bytes (big-endian, zero-padded) and where it is.
+struct Keyed {
+  uint64_t prefix;
   RowRef ref;
 };
 
-static_assert(sizeof(Entry) == kSortEntryBytes);
+static_assert(2 * sizeof(Keyed) == kSortEntryBytes);
 
 uint64_t Prefix(const uint8_t* key, uint32_t length) {
   uint64_t word = 0;
@@ -24,13 +26,25 @@ uint64_t Prefix(const uint8_t* key, uint32_t length) {
   return __builtin_bswap64(word);
 }
 
-// memcmp order of the whole keys.
-inline bool Less(const Entry& a, const Entry& b) {
-  if (a.prefix != b.prefix) return a.prefix < b.prefix;
-  if (a.length <= 8 || b.length <= 8) return a.length < b.length;
-  return CompareSortKeys(std::string_view(reinterpret_cast<const char*>(a.key) + 8, a.length - 8),
-                         std::string_view(reinterpret_cast<const char*>(b.key) + 8, b.length - 8)) <
-         0;
+// Stable LSD radix sort by prefix, a byte a pass; a byte every key shares is not passed over.
+// `scratch` is the second buffer the passes move the rows between.
+void SortByPrefix(std::vector<Keyed>& rows, std::vector<Keyed>& scratch) {
+  const size_t n = rows.size();
+  if (n < 2) return;
+  std::array<std::array<uint32_t, 256>, 8> counts{};
+  for (const Keyed& k : rows) {
+#pragma GCC unroll 8
+    for (int b = 0; b < 8; ++b) ++counts[b][(k.prefix >> (8 * b)) & 0xff];
+  }
+  scratch.resize(n);
+  for (int b = 0; b < 8; ++b) {
+    std::array<uint32_t, 256>& at = counts[b];
+    if (at[(rows[0].prefix >> (8 * b)) & 0xff] == n) continue;
+    uint32_t sum = 0;
+    for (uint32_t& c : at) sum += std::exchange(c, sum);
+    for (const Keyed& k : rows) scratch[at[(k.prefix >> (8 * b)) & 0xff]++] = k;
+    rows.swap(scratch);
+  }
 }
 
 }  // namespace
@@ -38,30 +52,47 @@ inline bool Less(const Entry& a, const Entry& b) {
 std::vector<RowRef> SortChunkOrder(const std::shared_ptr<const Schema>& keyed_schema,
                                    std::span<const RecordBatch> batches, int64_t limit) {
   const int key_column = keyed_schema->num_fields() - 1;
-  size_t rows = 0;
-  for (const RecordBatch& b : batches) rows += static_cast<size_t>(b.num_rows());
-  std::vector<Entry> entries;
-  entries.reserve(rows);
+  size_t total = 0;
+  for (const RecordBatch& b : batches) total += static_cast<size_t>(b.num_rows());
+  std::vector<const int32_t*> offsets_of(batches.size());
+  std::vector<const uint8_t*> data_of(batches.size());
+  std::vector<Keyed> rows;
+  rows.reserve(total);
   for (size_t s = 0; s < batches.size(); ++s) {
     const Array& keys = batches[s].column(key_column);
-    const int32_t* offsets = keys.raw_offsets() + keys.offset();
-    const uint8_t* data = keys.raw_data();
+    offsets_of[s] = keys.raw_offsets() + keys.offset();
+    data_of[s] = keys.raw_data();
     for (int64_t r = 0; r < keys.length(); ++r) {
-      const uint8_t* key = data + offsets[r];
-      const uint32_t length = static_cast<uint32_t>(offsets[r + 1] - offsets[r]);
-      entries.push_back(Entry{Prefix(key, length), key, length,
-                              RowRef{static_cast<uint32_t>(s), static_cast<uint32_t>(r)}});
+      const int32_t* o = offsets_of[s] + r;
+      rows.push_back(Keyed{Prefix(data_of[s] + o[0], static_cast<uint32_t>(o[1] - o[0])),
+                           RowRef{static_cast<uint32_t>(s), static_cast<uint32_t>(r)}});
     }
   }
-  auto end = entries.end();
-  if (limit >= 0 && static_cast<size_t>(limit) < entries.size()) {
-    end = entries.begin() + limit;
-    std::nth_element(entries.begin(), end, entries.end(),
-                     [](const Entry& a, const Entry& b) { return Less(a, b); });
+  {
+    std::vector<Keyed> scratch;
+    SortByPrefix(rows, scratch);
   }
-  std::sort(entries.begin(), end, [](const Entry& a, const Entry& b) { return Less(a, b); });
-  std::vector<RowRef> order(static_cast<size_t>(end - entries.begin()));
-  for (size_t i = 0; i < order.size(); ++i) order[i] = entries[i].ref;
+  // Rows whose prefixes tie are ordered by their whole keys.
+  auto key_of = [&](const RowRef& ref) {
+    const int32_t* o = offsets_of[ref.source] + ref.row;
+    return std::string_view(reinterpret_cast<const char*>(data_of[ref.source]) + o[0],
+                            static_cast<size_t>(o[1] - o[0]));
+  };
+  const size_t keep = limit >= 0 ? std::min(rows.size(), static_cast<size_t>(limit)) : rows.size();
+  for (size_t first = 0; first < keep;) {
+    size_t last = first + 1;
+    while (last < rows.size() && rows[last].prefix == rows[first].prefix) ++last;
+    if (last - first > 1) {
+      std::sort(rows.begin() + static_cast<std::ptrdiff_t>(first),
+                rows.begin() + static_cast<std::ptrdiff_t>(last),
+                [&](const Keyed& a, const Keyed& b) {
+                  return CompareSortKeys(key_of(a.ref), key_of(b.ref)) < 0;
+                });
+    }
+    first = last;
+  }
+  std::vector<RowRef> order(keep);
+  for (size_t i = 0; i < keep; ++i) order[i] = rows[i].ref;
   return order;
 }
 

@@ -2,9 +2,10 @@
 // column holds each row's normalized sort key, see sort_key_encoder.h) by that key: the sorted
 // run is the chunk plus this order, so keeping a run in memory costs 8 bytes a row, not a copy.
 //
-// The sort orders (8-byte key prefix, rest of the key) entries with std::sort; keys carry their
-// stream position, so they are unique and the result does not depend on the algorithm's
-// stability. With a limit, only the first `limit` rows are selected (nth_element) and sorted.
+// Rows are radix-sorted by their keys' first 8 bytes (a pass per byte that differs between
+// keys), then each run of rows whose first bytes tie is sorted by whole keys. Keys carry their
+// stream position, so they are unique and the result does not depend on stability. With a
+// limit, the first `limit` rows are returned.
 //
 // Thread safety: pure functions; many chunks may be sorted at once on different threads.
 #pragma once
@@ -20,8 +21,9 @@
 
 namespace sluice {
 
-// The working memory SortChunkOrder takes per row of the chunk while it sorts (its entries),
-// beside the order it returns (sizeof(RowRef) a row, or a limit's worth).
+// The working memory SortChunkOrder takes per row of the chunk while it sorts (its rows and the
+// radix sort's second buffer), beside the order it returns (sizeof(RowRef) a row, or a limit's
+// worth).
 inline constexpr int64_t kSortEntryBytes = 32;
 
 std::vector<RowRef> SortChunkOrder(const std::shared_ptr<const Schema>& keyed_schema,
