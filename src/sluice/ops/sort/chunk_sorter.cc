@@ -20,80 +20,117 @@ struct Keyed {
 
 static_assert(2 * sizeof(Keyed) == kSortEntryBytes);
 
-uint64_t Prefix(const uint8_t* key, uint32_t length) {
-  uint64_t word = 0;
-  std::memcpy(&word, key, std::min<uint32_t>(length, 8));
-  return __builtin_bswap64(word);
-}
+// Runs of tied prefixes up to this long are sorted by comparing whole keys; longer ones are
+// radix-sorted by their keys' next 8 bytes, down to this many bytes into the keys.
+constexpr size_t kComparedRun = 64;
+constexpr int kRadixDepths = 4;
 
-// Stable LSD radix sort by prefix, a byte a pass; a byte every key shares is not passed over.
-// `scratch` is the second buffer the passes move the rows between.
-void SortByPrefix(std::vector<Keyed>& rows, std::vector<Keyed>& scratch) {
-  const size_t n = rows.size();
-  if (n < 2) return;
-  std::array<std::array<uint32_t, 256>, 8> counts{};
-  for (const Keyed& k : rows) {
+// Orders a chunk's rows: a stable LSD radix sort by 8 key bytes (a pass per byte that differs
+// between the rows), then each run of rows whose 8 bytes tie by the next 8, and so on; short
+// runs and deep ones by whole keys.
+class ChunkOrder {
+ public:
+  ChunkOrder(const std::shared_ptr<const Schema>& keyed_schema,
+             std::span<const RecordBatch> batches) {
+    const int key_column = keyed_schema->num_fields() - 1;
+    size_t total = 0;
+    for (const RecordBatch& b : batches) total += static_cast<size_t>(b.num_rows());
+    offsets_of_.resize(batches.size());
+    data_of_.resize(batches.size());
+    rows_.reserve(total);
+    for (size_t s = 0; s < batches.size(); ++s) {
+      const Array& keys = batches[s].column(key_column);
+      offsets_of_[s] = keys.raw_offsets() + keys.offset();
+      data_of_[s] = keys.raw_data();
+      for (int64_t r = 0; r < keys.length(); ++r) {
+        const RowRef ref{static_cast<uint32_t>(s), static_cast<uint32_t>(r)};
+        rows_.push_back(Keyed{PrefixAt(ref, 0), ref});
+      }
+    }
+  }
+
+  std::vector<RowRef> Sorted(size_t keep) {
+    scratch_.resize(rows_.size());
+    SortRange(0, rows_.size(), 0);
+    std::vector<RowRef> order(std::min(keep, rows_.size()));
+    for (size_t i = 0; i < order.size(); ++i) order[i] = rows_[i].ref;
+    return order;
+  }
+
+ private:
+  std::string_view KeyOf(RowRef ref) const {
+    const int32_t* o = offsets_of_[ref.source] + ref.row;
+    return {reinterpret_cast<const char*>(data_of_[ref.source]) + o[0],
+            static_cast<size_t>(o[1] - o[0])};
+  }
+
+  // Key bytes [8 * depth, 8 * depth + 8) big-endian, zero-padded past the key's end.
+  uint64_t PrefixAt(RowRef ref, int depth) const {
+    const std::string_view key = KeyOf(ref);
+    const size_t from = std::min(key.size(), static_cast<size_t>(8 * depth));
+    uint64_t word = 0;
+    std::memcpy(&word, key.data() + from, std::min<size_t>(key.size() - from, 8));
+    return __builtin_bswap64(word);
+  }
+
+  // Rows [first, last) radix-sorted by prefix, then their ties at the next depth.
+  void SortRange(size_t first, size_t last, int depth) {
+    RadixSort(first, last);
+    for (size_t i = first; i < last;) {
+      size_t j = i + 1;
+      while (j < last && rows_[j].prefix == rows_[i].prefix) ++j;
+      if (j - i > 1) SortTies(i, j, depth + 1);
+      i = j;
+    }
+  }
+
+  void SortTies(size_t first, size_t last, int depth) {
+    if (last - first <= kComparedRun || depth >= kRadixDepths) {
+      std::sort(rows_.begin() + static_cast<std::ptrdiff_t>(first),
+                rows_.begin() + static_cast<std::ptrdiff_t>(last),
+                [this](const Keyed& a, const Keyed& b) {
+                  return CompareSortKeys(KeyOf(a.ref), KeyOf(b.ref)) < 0;
+                });
+      return;
+    }
+    for (size_t i = first; i < last; ++i) rows_[i].prefix = PrefixAt(rows_[i].ref, depth);
+    SortRange(first, last, depth);
+  }
+
+  void RadixSort(size_t first, size_t last) {
+    const size_t n = last - first;
+    if (n < 2) return;
+    std::array<std::array<uint32_t, 256>, 8> counts{};
+    for (size_t i = first; i < last; ++i) {
+      const uint64_t prefix = rows_[i].prefix;
 #pragma GCC unroll 8
-    for (int b = 0; b < 8; ++b) ++counts[b][(k.prefix >> (8 * b)) & 0xff];
+      for (int b = 0; b < 8; ++b) ++counts[b][(prefix >> (8 * b)) & 0xff];
+    }
+    Keyed* from = rows_.data() + first;
+    Keyed* to = scratch_.data() + first;
+    for (int b = 0; b < 8; ++b) {
+      std::array<uint32_t, 256>& at = counts[b];
+      if (at[(from[0].prefix >> (8 * b)) & 0xff] == n) continue;  // a byte all rows share
+      uint32_t sum = 0;
+      for (uint32_t& c : at) sum += std::exchange(c, sum);
+      for (size_t i = 0; i < n; ++i) to[at[(from[i].prefix >> (8 * b)) & 0xff]++] = from[i];
+      std::swap(from, to);
+    }
+    if (from != rows_.data() + first) std::copy(from, from + n, rows_.data() + first);
   }
-  scratch.resize(n);
-  for (int b = 0; b < 8; ++b) {
-    std::array<uint32_t, 256>& at = counts[b];
-    if (at[(rows[0].prefix >> (8 * b)) & 0xff] == n) continue;
-    uint32_t sum = 0;
-    for (uint32_t& c : at) sum += std::exchange(c, sum);
-    for (const Keyed& k : rows) scratch[at[(k.prefix >> (8 * b)) & 0xff]++] = k;
-    rows.swap(scratch);
-  }
-}
+
+  std::vector<const int32_t*> offsets_of_;
+  std::vector<const uint8_t*> data_of_;
+  std::vector<Keyed> rows_;
+  std::vector<Keyed> scratch_;  // the radix sort's second buffer
+};
 
 }  // namespace
 
 std::vector<RowRef> SortChunkOrder(const std::shared_ptr<const Schema>& keyed_schema,
                                    std::span<const RecordBatch> batches, int64_t limit) {
-  const int key_column = keyed_schema->num_fields() - 1;
-  size_t total = 0;
-  for (const RecordBatch& b : batches) total += static_cast<size_t>(b.num_rows());
-  std::vector<const int32_t*> offsets_of(batches.size());
-  std::vector<const uint8_t*> data_of(batches.size());
-  std::vector<Keyed> rows;
-  rows.reserve(total);
-  for (size_t s = 0; s < batches.size(); ++s) {
-    const Array& keys = batches[s].column(key_column);
-    offsets_of[s] = keys.raw_offsets() + keys.offset();
-    data_of[s] = keys.raw_data();
-    for (int64_t r = 0; r < keys.length(); ++r) {
-      const int32_t* o = offsets_of[s] + r;
-      rows.push_back(Keyed{Prefix(data_of[s] + o[0], static_cast<uint32_t>(o[1] - o[0])),
-                           RowRef{static_cast<uint32_t>(s), static_cast<uint32_t>(r)}});
-    }
-  }
-  {
-    std::vector<Keyed> scratch;
-    SortByPrefix(rows, scratch);
-  }
-  // Rows whose prefixes tie are ordered by their whole keys.
-  auto key_of = [&](const RowRef& ref) {
-    const int32_t* o = offsets_of[ref.source] + ref.row;
-    return std::string_view(reinterpret_cast<const char*>(data_of[ref.source]) + o[0],
-                            static_cast<size_t>(o[1] - o[0]));
-  };
-  const size_t keep = limit >= 0 ? std::min(rows.size(), static_cast<size_t>(limit)) : rows.size();
-  for (size_t first = 0; first < keep;) {
-    size_t last = first + 1;
-    while (last < rows.size() && rows[last].prefix == rows[first].prefix) ++last;
-    if (last - first > 1) {
-      std::sort(rows.begin() + static_cast<std::ptrdiff_t>(first),
-                rows.begin() + static_cast<std::ptrdiff_t>(last),
-                [&](const Keyed& a, const Keyed& b) {
-                  return CompareSortKeys(key_of(a.ref), key_of(b.ref)) < 0;
-                });
-    }
-    first = last;
-  }
-  std::vector<RowRef> order(keep);
-  for (size_t i = 0; i < keep; ++i) order[i] = rows[i].ref;
-  return order;
+  ChunkOrder order(keyed_schema, batches);
+  return order.Sorted(limit >= 0 ? static_cast<size_t>(limit) : SIZE_MAX);
 }
 
 void EmitInOrder(const std::shared_ptr<const Schema>& schema, std::span<const RecordBatch> batches,

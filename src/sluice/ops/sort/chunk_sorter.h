@@ -3,9 +3,9 @@
 // run is the chunk plus this order, so keeping a run in memory costs 8 bytes a row, not a copy.
 //
 // Rows are radix-sorted by their keys' first 8 bytes (a pass per byte that differs between
-// keys), then each run of rows whose first bytes tie is sorted by whole keys. Keys carry their
-// stream position, so they are unique and the result does not depend on stability. With a
-// limit, the first `limit` rows are returned.
+// keys), each run of rows whose bytes tie by the next 8, and so on; short runs by whole keys.
+// Keys carry their stream position, so they are unique and the result does not depend on
+// stability. With a limit, the first `limit` rows are returned.
 //
 // Thread safety: pure functions; many chunks may be sorted at once on different threads.
 #pragma once
