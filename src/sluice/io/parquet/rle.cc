@@ -232,14 +232,17 @@ void RleBitPackedEncode(std::span<const uint32_t> values, int bit_width,
   SLUICE_CHECK(bit_width >= 0 && bit_width <= 32);
   const size_t n = values.size();
   const size_t width_bytes = (bit_width + 7) / 8;
-  std::vector<uint32_t> literal;
-  auto flush_literal = [&] {
-    if (literal.empty()) return;
-    size_t groups = (literal.size() + 7) / 8;
-    literal.resize(groups * 8, 0);
+  // The pending literal values are [literal, i); they are packed straight from `values`, the last
+  // group padded with zero values (zero bytes).
+  size_t literal = 0;
+  auto flush_literal = [&](size_t end) {
+    if (end == literal) return;
+    const size_t groups = (end - literal + 7) / 8;
     AppendVarint((uint64_t{groups} << 1) | 1, out);
-    PackBits(literal.data(), literal.size(), bit_width, out);
-    literal.clear();
+    const size_t start = out->size();
+    PackBits(values.data() + literal, end - literal, bit_width, out);
+    out->resize(start + groups * static_cast<size_t>(bit_width), 0);
+    literal = end;
   };
   size_t i = 0;
   while (i < n) {
@@ -250,20 +253,23 @@ void RleBitPackedEncode(std::span<const uint32_t> values, int bit_width,
     }
     // A repeated run may only start on a group boundary of the pending literal run; a run that
     // ends the data is worth it even when short.
-    if (literal.size() % 8 == 0 && (run >= 8 || (i + run == n && literal.empty()))) {
-      flush_literal();
+    const bool aligned = (i - literal) % 8 == 0;
+    if (aligned && (run >= 8 || (i + run == n && i == literal))) {
+      flush_literal(i);
       AppendVarint(uint64_t{run} << 1, out);
-      for (size_t b = 0; b < width_bytes; ++b)
+      for (size_t b = 0; b < width_bytes; ++b) {
         out->push_back(static_cast<uint8_t>(values[i] >> (8 * b)));
+      }
       i += run;
+      literal = i;
       continue;
     }
-    literal.push_back(values[i]);
-    ++i;
-    // Keep literal runs bounded so their headers stay small.
-    if (literal.size() == 512) flush_literal();
+    // No value of a run shorter than 8 starts a repeated run: they all join the literal run.
+    i += run < 8 ? run : 1;
+    // Literal runs stay bounded (64 groups) so their headers stay small.
+    if (i - literal >= 512) flush_literal(literal + 512);
   }
-  flush_literal();
+  flush_literal(n);
 }
 
 }  // namespace sluice::parquet
