@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <map>
 
@@ -53,6 +54,10 @@ int main(int argc, char** argv) {
   } catch (const sluice::Error& e) {
     fmt::print(stderr, "sluice: {}\n", e.what());
     return e.kind() == sluice::ErrorKind::kCancelled ? 130 : 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file system call outside the error model: its message names the operation and paths.
+    fmt::print(stderr, "sluice: {}\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "sluice: internal error: {}\n", e.what());
     return 1;

@@ -68,9 +68,12 @@ std::unique_ptr<parquet::ParquetFileReader> OpenBlocks(const SpillRun& run,
 }  // namespace
 
 SpillDirectory::SpillDirectory(std::string parent) {
-  if (parent.empty()) parent = fs::temp_directory_path().string();
-  static std::atomic<int64_t> next_directory{0};
   std::error_code error;
+  if (parent.empty()) {
+    parent = fs::temp_directory_path(error).string();
+    if (error) throw IoError("cannot find the temp directory for spills: {}", error.message());
+  }
+  static std::atomic<int64_t> next_directory{0};
   fs::create_directories(parent, error);
   for (int attempt = 0;; ++attempt) {
     fs::path candidate = fs::path(parent) / ("sluice-spill-" + std::to_string(::getpid()) + "-" +
@@ -127,7 +130,10 @@ void SpillRunWriter::WriteBlock(std::span<const RecordBatch> pieces) {
 SpillRun SpillRunWriter::Finish() {
   writer_->Close();
   writer_.reset();
-  SpillRun run{path_, rows_, static_cast<int64_t>(fs::file_size(path_)), IndexRun(path_)};
+  std::error_code error;
+  const auto bytes = fs::file_size(path_, error);
+  if (error) throw IoErrorFromErrno(error.value(), "measuring a spill file", path_);
+  SpillRun run{path_, rows_, static_cast<int64_t>(bytes), IndexRun(path_)};
   directory_.bytes_spilled_ += run.file_bytes;
   ++directory_.runs_;
   return run;

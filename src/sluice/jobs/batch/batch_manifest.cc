@@ -107,7 +107,8 @@ BatchManifest BatchManifest::FromJson(const json& j, const std::string& path) {
 }
 
 std::string ManifestPathFor(const std::string& dir_or_manifest) {
-  if (stdfs::is_directory(dir_or_manifest)) {
+  std::error_code unreadable;  // then it is taken as the manifest's path, whose read names it
+  if (stdfs::is_directory(dir_or_manifest, unreadable)) {
     return (stdfs::path(dir_or_manifest) / kManifestName).string();
   }
   return dir_or_manifest;

@@ -72,8 +72,20 @@ void Publish(const std::string& cached, const stdfs::path& target) {
   const std::string temp = TemporaryPathFor(target.string());
   std::error_code ec;
   stdfs::create_hard_link(cached, temp, ec);
-  if (ec) stdfs::copy_file(cached, temp, stdfs::copy_options::overwrite_existing);
-  stdfs::rename(temp, target);
+  if (ec) {
+    ec.clear();
+    stdfs::copy_file(cached, temp, stdfs::copy_options::overwrite_existing, ec);
+    if (ec) throw IoErrorFromErrno(ec.value(), "copying a cached chunk output", temp);
+  }
+  stdfs::rename(temp, target, ec);
+  if (ec) throw IoErrorFromErrno(ec.value(), "publishing a chunk output", target.string());
+}
+
+// Removes a directory tree (absent is fine); IoError naming it otherwise.
+void RemoveTree(const stdfs::path& dir) {
+  std::error_code ec;
+  stdfs::remove_all(dir, ec);
+  if (ec) throw IoErrorFromErrno(ec.value(), "removing a directory", dir.string());
 }
 
 // Removes chunk files that the new manifest does not list (chunks that no longer exist or
@@ -116,7 +128,10 @@ stdfs::path CheckedOutputDir(const BatchedOptions& options, const std::vector<Ba
     CheckInputName(in.name);
     if (!names.insert(in.name).second) throw InvalidArgument("input '{}' is given twice", in.name);
   }
-  return stdfs::absolute(output_dir).lexically_normal();
+  std::error_code ec;
+  const stdfs::path absolute = stdfs::absolute(output_dir, ec);
+  if (ec) throw IoErrorFromErrno(ec.value(), "resolving the output directory", output_dir);
+  return absolute.lexically_normal();
 }
 
 // Every input opened, with its grouping columns resolved (errors name the input and column).
@@ -333,7 +348,7 @@ void PublishOutputs(const RunContext& ctx, batch::ChunkCache& cache,
 // Removes the split files and writes the report to <out>/.sluice/last_report.json.
 void WriteLastReport(const RunContext& ctx, std::chrono::steady_clock::time_point started,
                      BatchedReport& report) {
-  stdfs::remove_all(ctx.split_dir());
+  RemoveTree(ctx.split_dir());
   report.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.peak_rss = ProcessPeakRssBytes();
@@ -375,8 +390,11 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
   batch::CheckChunking(chunking);
   RunContext ctx{options_, chunking, CheckedOutputDir(options_, inputs, output_dir), {}};
   ctx.sources = OpenSources(inputs, ctx.chunking);
-  stdfs::create_directories(ctx.state());
-  stdfs::remove_all(ctx.split_dir());
+  std::error_code ec;
+  stdfs::create_directories(ctx.state(), ec);
+  if (ec)
+    throw IoErrorFromErrno(ec.value(), "creating the job's state directory", ctx.state().string());
+  RemoveTree(ctx.split_dir());
   batch::ChunkCache cache(ctx.state() / "cache");
   BatchedReport report;
   report.output_dir = ctx.out.string();

@@ -230,6 +230,19 @@ TEST_F(BatchedJobTest, ChunkedOutputEqualsTheUnchunkedTask) {
   }
 }
 
+// An output directory that cannot be made is an I/O error naming it, not an internal one.
+TEST_F(BatchedJobTest, AnOutputDirectoryThatCannotBeMadeIsAnIoError) {
+  fs::WriteWholeFile(*fs::LocalFileSystem(), Path("plain-file"), "not a directory");
+  auto job = Batched(PerCustomerSums, Options(4));
+  try {
+    job.Run(Inputs(), Path("plain-file") + "/out");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kIo) << e.what();
+    EXPECT_NE(e.ContextValue("file").find("plain-file"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(BatchedJobTest, CacheHitsAndInvalidationsAreExactlyAsSpecified) {
   const std::string out = Path("out");
   auto job = Batched(PerCustomerSums, Options(16));
