@@ -99,10 +99,11 @@ class Worker {
     }
     work_cv_.notify_all();
     for (auto& slot : slots) slot.join();
+    // Any exception, not only Error: the heartbeat thread must still be stopped and joined.
     try {
       ProcessResults();
       ReleaseQueued();
-    } catch (const Error& e) {
+    } catch (...) {
       if (!error) error = std::current_exception();
     }
     {
@@ -411,7 +412,9 @@ class Worker {
       std::optional<std::vector<std::optional<ledger::Timestamp>>> expiries;
       try {
         expiries = heartbeat_ledger_->HeartbeatMany(refs, options_.lease);
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {
+        // Not only Error: an exception leaving this thread would end the process. The leases
+        // are then treated as not renewed, below.
         SLUICE_LOG_WARN("heartbeat failed: {}", e.what());
       }
       lock.lock();
