@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/base/check.h"
 #include "sluice/table/array.h"
 #include "sluice/table/type.h"
 
@@ -94,6 +95,16 @@ class Aggregator {
  private:
   std::optional<Array> finished_;  // the default FinishSlice's column
 };
+
+// `other` as the aggregator type T that merges it. Merge and MergeGrowthBound take an aggregator
+// made by the same NewEmpty; another type is a bug, which fails a check rather than reading the
+// wrong object.
+template <typename T>
+const T& SameAggregator(const Aggregator& other) {
+  const T* same = dynamic_cast<const T*>(&other);
+  SLUICE_CHECK(same != nullptr);
+  return *same;
+}
 
 // One aggregate of a query: function, input columns (empty for count(*)) and output name.
 struct AggregateCall {

@@ -80,7 +80,7 @@ class CountAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const CountAggregator&>(other);
+    const auto& o = SameAggregator<CountAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) counts_[to[i]] += o.counts_[from[i]];
   }
   Array Finish() override { return FinishSlice(0, static_cast<int64_t>(counts_.size())); }
@@ -129,7 +129,7 @@ class SumAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const SumAggregator&>(other);
+    const auto& o = SameAggregator<SumAggregator>(other);
     rows_ += o.rows_;
     for (size_t i = 0; i < from.size(); ++i) {
       const uint32_t g = from[i];
@@ -214,7 +214,7 @@ class MeanAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const MeanAggregator&>(other);
+    const auto& o = SameAggregator<MeanAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) {
       const uint32_t g = from[i];
       sums_[to[i]] += o.sums_[g];
@@ -285,7 +285,7 @@ class VarianceAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const VarianceAggregator&>(other);
+    const auto& o = SameAggregator<VarianceAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) moments_[to[i]].Merge(o.moments_[from[i]]);
   }
   Array Finish() override { return FinishSlice(0, static_cast<int64_t>(moments_.size())); }
@@ -366,7 +366,7 @@ class CorrAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const CorrAggregator&>(other);
+    const auto& o = SameAggregator<CorrAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) moments_[to[i]].Merge(o.moments_[from[i]]);
   }
   Array Finish() override { return FinishSlice(0, static_cast<int64_t>(moments_.size())); }
@@ -424,7 +424,7 @@ class MinMaxAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const MinMaxAggregator&>(other);
+    const auto& o = SameAggregator<MinMaxAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) {
       const uint32_t g = from[i];
       if (o.seen_[g]) Offer(to[i], o.values_[g]);
@@ -494,7 +494,7 @@ class BinaryMinMaxAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const BinaryMinMaxAggregator&>(other);
+    const auto& o = SameAggregator<BinaryMinMaxAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) {
       const uint32_t g = from[i];
       if (o.seen_[g]) Offer(to[i], o.values_[g]);
@@ -524,7 +524,7 @@ class BinaryMinMaxAggregator final : public Aggregator {
     return KeyEncoder::EncodedBytesBound(inputs.first(1));
   }
   int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
-    const auto& o = static_cast<const BinaryMinMaxAggregator&>(other);
+    const auto& o = SameAggregator<BinaryMinMaxAggregator>(other);
     int64_t bytes = 0;
     for (uint32_t g : from) bytes += static_cast<int64_t>(o.values_[g].size()) + 1;
     return bytes;
@@ -561,7 +561,7 @@ class MedianAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const MedianAggregator&>(other);
+    const auto& o = SameAggregator<MedianAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) values_.AppendList(to[i], o.values_, from[i]);
   }
   Array Finish() override { return FinishSlice(0, values_.groups()); }
@@ -592,7 +592,7 @@ class MedianAggregator final : public Aggregator {
     return values_.AppendGrowthBound(inputs[0]->length() - inputs[0]->null_count());
   }
   int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
-    return values_.AppendListGrowthBound(static_cast<const MedianAggregator&>(other).values_, from);
+    return values_.AppendListGrowthBound(SameAggregator<MedianAggregator>(other).values_, from);
   }
 
  private:
@@ -622,7 +622,7 @@ class FirstLastAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const FirstLastAggregator&>(other);
+    const auto& o = SameAggregator<FirstLastAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) {
       const uint32_t g = from[i];
       if (o.rows_[g] >= 0) Offer(to[i], o.rows_[g], o.values_[g]);
@@ -647,7 +647,7 @@ class FirstLastAggregator final : public Aggregator {
     return 2 * KeyEncoder::EncodedBytesBound(inputs.first(1)) + 8 * inputs[0]->length();
   }
   int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
-    const auto& o = static_cast<const FirstLastAggregator&>(other);
+    const auto& o = SameAggregator<FirstLastAggregator>(other);
     int64_t bytes = 0;
     for (uint32_t g : from) bytes += static_cast<int64_t>(o.values_[g].size()) + 1;
     return bytes;
@@ -696,7 +696,7 @@ class FixedFirstLastAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const FixedFirstLastAggregator&>(other);
+    const auto& o = SameAggregator<FixedFirstLastAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) {
       const uint32_t g = from[i];
       if (o.rows_[g] >= 0 && Takes(to[i], o.rows_[g])) {
@@ -755,7 +755,7 @@ class CountDistinctAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const CountDistinctAggregator&>(other);
+    const auto& o = SameAggregator<CountDistinctAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) {
       for (uint32_t p = o.head_[from[i]]; p != kNoPair; p = o.next_[p]) {
         Insert(to[i], o.pairs_.key(p).substr(4));
@@ -781,7 +781,7 @@ class CountDistinctAggregator final : public Aggregator {
     return PairsGrowthBound(values, encoded + 4 * values) + encoded + 8 * inputs[0]->length();
   }
   int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
-    const auto& o = static_cast<const CountDistinctAggregator&>(other);
+    const auto& o = SameAggregator<CountDistinctAggregator>(other);
     int64_t pairs = 0;
     for (uint32_t g : from) pairs += o.counts_[g];
     const double key_bytes = o.pairs_.average_key_bytes() * 1.25 + 8;

@@ -45,7 +45,7 @@ class BinaryFirstLastAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const BinaryFirstLastAggregator&>(other);
+    const auto& o = SameAggregator<BinaryFirstLastAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) {
       const uint32_t g = from[i];
       if (o.rows_[g] < 0 || !Takes(to[i], o.rows_[g])) continue;
@@ -69,7 +69,7 @@ class BinaryFirstLastAggregator final : public Aggregator {
     return arena_.GrowthBound(DataBytes(*inputs[0]));
   }
   int64_t MergeGrowthBound(const Aggregator& other, std::span<const uint32_t> from) const override {
-    const auto& o = static_cast<const BinaryFirstLastAggregator&>(other);
+    const auto& o = SameAggregator<BinaryFirstLastAggregator>(other);
     int64_t bytes = 0;
     for (uint32_t g : from) bytes += o.values_[g].size;
     return arena_.GrowthBound(bytes);

@@ -306,7 +306,7 @@ class ProductModAggregator final : public Aggregator {
   }
   void Merge(const Aggregator& other, std::span<const uint32_t> from,
              std::span<const uint32_t> to) override {
-    const auto& o = static_cast<const ProductModAggregator&>(other);
+    const auto& o = SameAggregator<ProductModAggregator>(other);
     for (size_t i = 0; i < from.size(); ++i) p_[to[i]] = p_[to[i]] * o.p_[from[i]] % kMod;
   }
   Array Finish() override {
