@@ -22,12 +22,21 @@ std::vector<ledger::PartitionSpec> Collect(Partitioner& p) {
   return out;
 }
 
-fs::path TempDir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("sluice-jobs-unit-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+// A fresh directory for one test, removed when the test ends.
+struct ScratchDir {
+  explicit ScratchDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("sluice-jobs-unit-" + name)) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  fs::path path;
+};
 
 TEST(CommandTemplateTest, ExpandsAndRejectsUnknownPlaceholders) {
   CommandTemplate t({"cat", "{path}", "{{x}}", "{output}/{attempt}"}, {"path"});
@@ -45,7 +54,8 @@ TEST(CommandTemplateTest, ExpandsAndRejectsUnknownPlaceholders) {
 }
 
 TEST(FilePartitionerTest, PerFileBatchesAndRanges) {
-  fs::path dir = TempDir("files");
+  const ScratchDir scratch("files");
+  const fs::path& dir = scratch.path;
   for (int i = 0; i < 3; ++i)
     std::ofstream(dir / ("f" + std::to_string(i))) << std::string(10, 'x');
   FilePartitioner per_file(dir.string(), {});
@@ -94,7 +104,8 @@ TEST(PartitionDefinitionTest, EachKindRoundTripsUnderItsPlaceholderNames) {
 }
 
 TEST(KeyRangePartitionerTest, CoversEveryKeyWithQuotedNames) {
-  fs::path dir = TempDir("keys");
+  const ScratchDir scratch("keys");
+  const fs::path& dir = scratch.path;
   {
     ledger::SqliteConnection db(dir / "src.db", std::chrono::seconds(1));
     db.Exec(R"(CREATE TABLE "odd ""t""" ("the id" INTEGER); )");

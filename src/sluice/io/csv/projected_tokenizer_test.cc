@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -171,6 +172,10 @@ TEST(ProjectedTokenizer, ChunksCutAnywhereKeepValuesAndLines) {
   auto fs = fs::LocalFileSystem();
   const std::string path = testing::TempDir() + "/projected_tokenizer_chunks.csv";
   fs::WriteWholeFile(*fs, path, "\xEF\xBB\xBF" + text);  // with a byte order mark
+  struct RemovedAtEnd {
+    const std::string& path;
+    ~RemovedAtEnd() { std::remove(path.c_str()); }
+  } removed_at_end{path};
   for (size_t chunk_bytes : {64, 97, 1000, 1 << 20})
     for (bool map : {false, true}) {
       CsvChunkReader reader(*fs, path, 0, CsvDialect{}, chunk_bytes, map);
