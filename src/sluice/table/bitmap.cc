@@ -30,6 +30,15 @@ void OrBits(uint8_t* bits, int64_t offset, uint64_t value, int n) {
 
 }  // namespace
 
+void SetBits(uint8_t* bits, int64_t offset, int64_t length) {
+  int64_t i = offset;
+  const int64_t end = offset + length;
+  for (; i < end && (i & 7) != 0; ++i) SetBit(bits, i);
+  const int64_t whole = (end - i) / 8;
+  if (whole > 0) std::memset(bits + i / 8, 0xff, static_cast<size_t>(whole));
+  for (i += whole * 8; i < end; ++i) SetBit(bits, i);
+}
+
 int64_t CountSetBits(const uint8_t* bits, int64_t offset, int64_t length) {
   int64_t count = 0;
   int64_t i = 0;

@@ -17,6 +17,9 @@ inline void ClearBit(uint8_t* bits, int64_t i) {
 }
 inline int64_t BitmapBytes(int64_t bits) { return (bits + 7) / 8; }
 
+// Sets bits [offset, offset + length) (whole bytes at once).
+void SetBits(uint8_t* bits, int64_t offset, int64_t length);
+
 // Set bits in [offset, offset + length).
 int64_t CountSetBits(const uint8_t* bits, int64_t offset, int64_t length);
 

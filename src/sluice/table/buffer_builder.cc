@@ -32,15 +32,7 @@ std::shared_ptr<const Buffer> BufferBuilder::Finish() {
 
 void BitmapBuilder::AppendN(bool bit, int64_t n) {
   ExtendZeroed(n);
-  uint8_t* bits = bytes_.mutable_data();
-  if (bit) {
-    int64_t i = length_;
-    int64_t end = length_ + n;
-    for (; i < end && (i & 7) != 0; ++i) SetBit(bits, i);
-    int64_t whole = (end - i) / 8;
-    if (whole > 0) std::memset(bits + i / 8, 0xff, static_cast<size_t>(whole));
-    for (i += whole * 8; i < end; ++i) SetBit(bits, i);
-  }
+  if (bit) SetBits(bytes_.mutable_data(), length_, n);
   length_ += n;
 }
 

@@ -1,7 +1,6 @@
 #include "sluice/io/parquet/rle.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 
 #ifdef __SSE2__
@@ -180,10 +179,7 @@ int64_t RleBitPackedDecoder::GetBits(uint8_t* out, int64_t count) {
   struct {
     uint8_t* out;
     void Repeat(int64_t at, int64_t n, uint32_t value) {
-      if (value == 0) return;
-      for (; n > 0 && (at & 7) != 0; --n) SetBit(out, at++);
-      std::memset(out + at / 8, 0xff, static_cast<size_t>(n / 8));
-      for (int64_t i = at + n / 8 * 8; i < at + n; ++i) SetBit(out, i);
+      if (value != 0) SetBits(out, at, n);
     }
     void Copy(int64_t at, const uint32_t* values, int64_t n) {
       for (int64_t i = 0; i < n; ++i) {
