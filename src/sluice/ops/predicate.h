@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "sluice/io/parquet/row_selection.h"
 #include "sluice/ops/predicate_expr.h"
 #include "sluice/table/record_batch.h"
 #include "sluice/table/schema.h"
@@ -84,9 +85,9 @@ class Predicate {
   // never match in the same row. Columns without a page index (nullopt) span every row.
   bool MayMatchPages(const std::function<std::optional<ColumnPageStatistics>(int column)>& pages,
                      int64_t rows) const;
-  // The same as row ranges: the rows [first, second) that may pass, sorted and disjoint (empty
-  // when none may), so a reader can skip the pages that hold none of them.
-  std::vector<std::pair<int64_t, int64_t>> RowsMayMatch(
+  // The same as row ranges: the rows that may pass, sorted and disjoint (empty when none may),
+  // so a reader can skip the pages that hold none of them.
+  parquet::RowRanges RowsMayMatch(
       const std::function<std::optional<ColumnPageStatistics>(int column)>& pages,
       int64_t rows) const;
 

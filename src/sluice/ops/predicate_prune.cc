@@ -181,34 +181,8 @@ bool NodeMayMatch(const Node& node, const StatisticsOf& statistics) {
   return true;
 }
 
-// Sorted, disjoint row ranges [first, second).
-using RowRanges = std::vector<std::pair<int64_t, int64_t>>;
+using parquet::RowRanges;
 using PagesOf = std::function<std::optional<ColumnPageStatistics>(int column)>;
-
-RowRanges Intersect(const RowRanges& a, const RowRanges& b) {
-  RowRanges out;
-  for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-    const int64_t lo = std::max(a[i].first, b[j].first);
-    const int64_t hi = std::min(a[i].second, b[j].second);
-    if (lo < hi) out.emplace_back(lo, hi);
-    (a[i].second < b[j].second ? i : j) += 1;
-  }
-  return out;
-}
-
-RowRanges Unite(RowRanges a, const RowRanges& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  std::sort(a.begin(), a.end());
-  RowRanges out;
-  for (const auto& r : a) {
-    if (!out.empty() && r.first <= out.back().second) {
-      out.back().second = std::max(out.back().second, r.second);
-    } else {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
 
 // The rows of pages whose statistics let the leaf pass.
 RowRanges LeafRows(const Node& leaf, const ColumnPageStatistics& index, int64_t rows) {
@@ -217,7 +191,7 @@ RowRanges LeafRows(const Node& leaf, const ColumnPageStatistics& index, int64_t 
     const int64_t end = p + 1 < index.first_rows.size() ? index.first_rows[p + 1] : rows;
     const ColumnStatistics& page = index.pages[p];
     if (NodeMayMatch(leaf, [&](int) { return std::optional<ColumnStatistics>(page); })) {
-      out = Unite(std::move(out), {{index.first_rows[p], end}});
+      out = parquet::UniteRowRanges(std::move(out), {{index.first_rows[p], end}});
     }
   }
   return out;
@@ -234,7 +208,8 @@ RowRanges NodeRows(const Node& node, const PagesOf& pages, int64_t rows) {
       RowRanges out = NodeRows(node.children[0], pages, rows);
       for (size_t c = 1; c < node.children.size(); ++c) {
         const RowRanges child = NodeRows(node.children[c], pages, rows);
-        out = node.kind == NodeKind::kAnd ? Intersect(out, child) : Unite(std::move(out), child);
+        out = node.kind == NodeKind::kAnd ? parquet::IntersectRowRanges(out, child)
+                                          : parquet::UniteRowRanges(std::move(out), child);
       }
       return out;
     }

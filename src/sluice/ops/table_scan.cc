@@ -130,21 +130,17 @@ parquet::RowRanges TableScan::RowGroupPageRows(parquet::ParquetFileReader& file,
       file.footer().metadata.row_groups[static_cast<size_t>(row_group)];
   if (predicate_ == nullptr) return {{0, group.num_rows}};
   std::map<int, std::optional<ColumnPageStatistics>> read;  // by column: leaves may share one
-  parquet::RowRanges rows;
-  for (const auto& [begin, end] : predicate_->RowsMayMatch(
-           [&](int column) {
-             auto [at, added] = read.try_emplace(column);
-             if (added) {
-               at->second =
-                   ParquetColumnPageStatistics(file.source(), file.footer(), row_group,
-                                               predicate_leaves_[static_cast<size_t>(column)],
-                                               first_schema_->field(column).type);
-             }
-             return at->second;
-           },
-           group.num_rows)) {
-    rows.push_back({begin, end});
-  }
+  parquet::RowRanges rows = predicate_->RowsMayMatch(
+      [&](int column) {
+        auto [at, added] = read.try_emplace(column);
+        if (added) {
+          at->second = ParquetColumnPageStatistics(file.source(), file.footer(), row_group,
+                                                   predicate_leaves_[static_cast<size_t>(column)],
+                                                   first_schema_->field(column).type);
+        }
+        return at->second;
+      },
+      group.num_rows);
   return parquet::NormalizeRowRanges(std::move(rows), group.num_rows);
 }
 

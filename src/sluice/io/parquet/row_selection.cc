@@ -4,12 +4,10 @@
 
 namespace sluice::parquet {
 
-RowRanges NormalizeRowRanges(RowRanges ranges, int64_t rows) {
-  for (RowRange& r : ranges) {
-    r.begin = std::max<int64_t>(r.begin, 0);
-    r.end = std::min(r.end, rows);
-  }
-  std::erase_if(ranges, [](const RowRange& r) { return r.begin >= r.end; });
+namespace {
+
+// Sorted by begin, overlapping or adjacent ranges merged.
+RowRanges SortAndMerge(RowRanges ranges) {
   std::sort(ranges.begin(), ranges.end(),
             [](const RowRange& a, const RowRange& b) { return a.begin < b.begin; });
   RowRanges out;
@@ -19,6 +17,33 @@ RowRanges NormalizeRowRanges(RowRanges ranges, int64_t rows) {
     } else {
       out.push_back(r);
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+RowRanges NormalizeRowRanges(RowRanges ranges, int64_t rows) {
+  for (RowRange& r : ranges) {
+    r.begin = std::max<int64_t>(r.begin, 0);
+    r.end = std::min(r.end, rows);
+  }
+  std::erase_if(ranges, [](const RowRange& r) { return r.begin >= r.end; });
+  return SortAndMerge(std::move(ranges));
+}
+
+RowRanges UniteRowRanges(RowRanges a, const RowRanges& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return SortAndMerge(std::move(a));
+}
+
+RowRanges IntersectRowRanges(const RowRanges& a, const RowRanges& b) {
+  RowRanges out;
+  for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+    const int64_t lo = std::max(a[i].begin, b[j].begin);
+    const int64_t hi = std::min(a[i].end, b[j].end);
+    if (lo < hi) out.push_back({lo, hi});
+    (a[i].end < b[j].end ? i : j) += 1;
   }
   return out;
 }

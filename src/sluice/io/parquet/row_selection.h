@@ -28,6 +28,12 @@ using RowRanges = std::vector<RowRange>;
 // `ranges` clipped to [0, rows), sorted, and with overlapping or adjacent ranges merged.
 RowRanges NormalizeRowRanges(RowRanges ranges, int64_t rows);
 
+// The union of two lists of ranges, sorted by begin with overlapping or adjacent ranges merged
+// (not clipped; empty ranges kept unless merged).
+RowRanges UniteRowRanges(RowRanges a, const RowRanges& b);
+// The rows in both of two sorted, disjoint lists.
+RowRanges IntersectRowRanges(const RowRanges& a, const RowRanges& b);
+
 // The number of rows the ranges hold.
 int64_t CountRows(const RowRanges& ranges);
 

@@ -29,6 +29,15 @@ TEST(RowSelectionTest, NormalizeClipsSortsAndMerges) {
   EXPECT_TRUE(NormalizeRowRanges({{100, 200}}, 100).empty());
 }
 
+TEST(RowSelectionTest, UniteMergesAndIntersectKeepsTheCommonRows) {
+  EXPECT_EQ(UniteRowRanges({{50, 60}, {0, 10}}, {{10, 20}, {55, 70}, {90, 95}}),
+            (RowRanges{{0, 20}, {50, 70}, {90, 95}}));
+  EXPECT_EQ(UniteRowRanges({}, {{5, 5}}), (RowRanges{{5, 5}}));  // not normalized
+  EXPECT_EQ(IntersectRowRanges({{0, 20}, {50, 70}}, {{10, 55}, {60, 61}, {69, 80}}),
+            (RowRanges{{10, 20}, {50, 55}, {60, 61}, {69, 70}}));
+  EXPECT_TRUE(IntersectRowRanges({{0, 10}}, {{10, 20}}).empty());
+}
+
 TEST(RowSelectionTest, PagesHoldingRowsPicksThePagesThatOverlap) {
   // Pages of rows [0, 10), [10, 20), [20, 30), [30, 45).
   const std::vector<PageLocation> pages = {
