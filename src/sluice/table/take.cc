@@ -143,22 +143,14 @@ Array Take(const Array& array, std::span<const int64_t> indices, Allocator* allo
 }
 
 RecordBatch Take(const RecordBatch& batch, std::span<const int64_t> indices, Allocator* allocator) {
-  // Checked up front so a bad index fails before any column is copied.
-  CheckIndices(indices, batch.num_rows(),
-               batch.num_columns() > 0 ? batch.schema().field(0).name : "");
-  std::vector<Array> columns;
-  columns.reserve(static_cast<size_t>(batch.num_columns()));
-  for (int c = 0; c < batch.num_columns(); ++c) {
-    columns.push_back(
-        TakeChecked(batch.column(c), indices, allocator, batch.schema().field(c).name));
-  }
-  return RecordBatch::Make(batch.shared_schema(), std::move(columns),
-                           static_cast<int64_t>(indices.size()));
+  const std::span<const int64_t> sets[] = {indices};
+  return std::move(TakeSets(batch, sets, allocator)[0]);
 }
 
 std::vector<RecordBatch> TakeSets(const RecordBatch& batch,
                                   std::span<const std::span<const int64_t>> row_sets,
                                   Allocator* allocator) {
+  // Checked up front so a bad index fails before any column is copied.
   const std::string_view first_name = batch.num_columns() > 0 ? batch.schema().field(0).name : "";
   for (std::span<const int64_t> rows : row_sets) CheckIndices(rows, batch.num_rows(), first_name);
   std::vector<std::vector<Array>> columns(row_sets.size());
