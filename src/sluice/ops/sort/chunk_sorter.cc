@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -35,13 +34,10 @@ class ChunkOrder {
     const int key_column = keyed_schema->num_fields() - 1;
     size_t total = 0;
     for (const RecordBatch& b : batches) total += static_cast<size_t>(b.num_rows());
-    offsets_of_.resize(batches.size());
-    data_of_.resize(batches.size());
     rows_.reserve(total);
     for (size_t s = 0; s < batches.size(); ++s) {
       const Array& keys = batches[s].column(key_column);
-      offsets_of_[s] = keys.raw_offsets() + keys.offset();
-      data_of_[s] = keys.raw_data();
+      keys_.emplace_back(keys);
       for (int64_t r = 0; r < keys.length(); ++r) {
         const RowRef ref{static_cast<uint32_t>(s), static_cast<uint32_t>(r)};
         rows_.push_back(Keyed{PrefixAt(ref, 0), ref});
@@ -58,19 +54,11 @@ class ChunkOrder {
   }
 
  private:
-  std::string_view KeyOf(RowRef ref) const {
-    const int32_t* o = offsets_of_[ref.source] + ref.row;
-    return {reinterpret_cast<const char*>(data_of_[ref.source]) + o[0],
-            static_cast<size_t>(o[1] - o[0])};
-  }
+  std::string_view KeyOf(RowRef ref) const { return keys_[ref.source].key(ref.row); }
 
-  // Key bytes [8 * depth, 8 * depth + 8) big-endian, zero-padded past the key's end.
+  // Key bytes [8 * depth, 8 * depth + 8).
   uint64_t PrefixAt(RowRef ref, int depth) const {
-    const std::string_view key = KeyOf(ref);
-    const size_t from = std::min(key.size(), static_cast<size_t>(8 * depth));
-    uint64_t word = 0;
-    std::memcpy(&word, key.data() + from, std::min<size_t>(key.size() - from, 8));
-    return __builtin_bswap64(word);
+    return SortKeyPrefix(KeyOf(ref), static_cast<size_t>(8 * depth));
   }
 
   // Rows [first, last) radix-sorted by prefix, then their ties at the next depth.
@@ -119,8 +107,7 @@ class ChunkOrder {
     if (from != rows_.data() + first) std::copy(from, from + n, rows_.data() + first);
   }
 
-  std::vector<const int32_t*> offsets_of_;
-  std::vector<const uint8_t*> data_of_;
+  std::vector<SortKeyColumn> keys_;  // by batch
   std::vector<Keyed> rows_;
   std::vector<Keyed> scratch_;  // the radix sort's second buffer
 };

@@ -1,7 +1,6 @@
 #include "sluice/ops/sort/run_merger.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string_view>
 
 #include "sluice/base/check.h"
@@ -10,24 +9,11 @@
 namespace sluice {
 namespace {
 
-struct KeyColumn {
-  const int32_t* offsets = nullptr;
-  const uint8_t* data = nullptr;
-
-  explicit KeyColumn(const Array& keys)
-      : offsets(keys.raw_offsets() + keys.offset()), data(keys.raw_data()) {}
-  KeyColumn() = default;
-  std::string_view key(int64_t row) const {
-    return std::string_view(reinterpret_cast<const char*>(data) + offsets[row],
-                            static_cast<size_t>(offsets[row + 1] - offsets[row]));
-  }
-};
-
 // The next row of one run. In memory: order[next] of the run's batches, which sit in the
 // merge's sources from slot `base` on. Streamed: row `next` of the current batch.
 struct Cursor {
   const SortedRows* rows = nullptr;
-  std::vector<KeyColumn> keys;  // per batch of an in-memory run; one for a streamed run
+  std::vector<SortKeyColumn> keys;  // per batch of an in-memory run; one for a streamed run
   uint32_t base = 0;
   RunSource source;
   std::optional<RecordBatch> batch;
@@ -37,12 +23,7 @@ struct Cursor {
   // The current key's first 8 bytes as a big-endian number (zero-padded), compared first.
   uint64_t prefix = 0;
 
-  void SetPrefix() {
-    const std::string_view k = key();
-    uint64_t word = 0;
-    std::memcpy(&word, k.data(), std::min<size_t>(k.size(), 8));
-    prefix = __builtin_bswap64(word);
-  }
+  void SetPrefix() { prefix = SortKeyPrefix(key()); }
 
   std::string_view key() const {
     if (rows != nullptr) {
@@ -139,7 +120,7 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
     while (std::optional<RecordBatch> next = c.source()) {
       if (next->num_rows() == 0) continue;
       c.batch = std::move(next);
-      c.keys.assign(1, KeyColumn(c.batch->column(key_column)));
+      c.keys.assign(1, SortKeyColumn(c.batch->column(key_column)));
       c.next = 0;
       c.end = c.batch->num_rows();
       c.base = static_cast<uint32_t>(sources.size());

@@ -56,6 +56,29 @@ inline int CompareSortKeys(std::string_view a, std::string_view b) {
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
+// Key bytes [from, from + 8) as a big-endian number, zero-padded past the key's end: ordering
+// keys by it, then by what follows, is their memcmp order.
+inline uint64_t SortKeyPrefix(std::string_view key, size_t from = 0) {
+  from = std::min(from, key.size());
+  uint64_t word = 0;
+  std::memcpy(&word, key.data() + from, std::min<size_t>(key.size() - from, 8));
+  return __builtin_bswap64(word);
+}
+
+// The keys of one keyed batch (its last column), read in place.
+struct SortKeyColumn {
+  const int32_t* offsets = nullptr;
+  const uint8_t* data = nullptr;
+
+  SortKeyColumn() = default;
+  explicit SortKeyColumn(const Array& keys)
+      : offsets(keys.raw_offsets() + keys.offset()), data(keys.raw_data()) {}
+  std::string_view key(int64_t row) const {
+    return std::string_view(reinterpret_cast<const char*>(data) + offsets[row],
+                            static_cast<size_t>(offsets[row + 1] - offsets[row]));
+  }
+};
+
 // The order-preserving unsigned image of one number (the value bytes of its key, before a
 // descending inversion): -0.0 as +0.0, every NaN as one NaN above +inf; signed ints with the sign
 // bit flipped. Top-N's one-column fast path ranks with it, so both orders agree.
