@@ -100,26 +100,19 @@ Decimal128 BigEndianToDecimal(const uint8_t* bytes, size_t length) {
 
 // Moves the `present` values at the front of `out` to the rows whose validity bit is set, going
 // backwards so nothing is overwritten before it moves; null rows are zeroed. Rows before the
-// first null already hold their values. A byte of eight valid rows moves as one block.
+// first null already hold their values.
 template <int64_t kWidth>
 void SpreadFixed(uint8_t* out, int64_t width, const uint8_t* valid, int64_t count,
                  int64_t present) {
   const int64_t w = kWidth > 0 ? kWidth : width;
   int64_t j = present - 1;
-  for (int64_t i = count - 1; i > j;) {
-    if ((i & 7) == 7 && valid[i >> 3] == 0xff) {
-      std::memmove(out + (i - 7) * w, out + (j - 7) * w, static_cast<size_t>(8 * w));
-      i -= 8;
-      j -= 8;
-      continue;
-    }
+  for (int64_t i = count - 1; i > j; --i) {
     if (GetBit(valid, i)) {
       std::memcpy(out + i * w, out + j * w, static_cast<size_t>(w));
       --j;
     } else {
       std::memset(out + i * w, 0, static_cast<size_t>(w));
     }
-    --i;
   }
 }
 
