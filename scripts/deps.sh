@@ -9,6 +9,8 @@ packages=(
   nodejs python3-xxhash python3-numpy
   libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev
   libcurl4-openssl-dev libssl-dev
+  # `make package` and its check in `make test`: the man page, the .deb's dependencies, `man -l`.
+  help2man dpkg-dev man-db
   # A real S3 server for the tests (src/sluice/io/fs/testing/s3_server.h): Ceph's RADOS Gateway
   # on a one-monitor, one-OSD (memstore) cluster.
   ceph-mon ceph-osd radosgw ceph-common ceph-base
