@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,9 @@
 
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/s3_output_commit.h"
 
 namespace sluice::jobs {
 namespace {
@@ -68,20 +72,30 @@ fs::path OutputLayout::Prepare(const ledger::LeaseRef& lease) const {
   return dir;
 }
 
-std::string OutputLayout::Manifest(const ledger::Lease& lease) const {
-  fs::path dir = AttemptDir(lease.ref());
-  nlohmann::json files = nlohmann::json::array();
-  int64_t total = 0;
+std::vector<std::pair<std::string, int64_t>> OutputLayout::AttemptFiles(
+    const ledger::LeaseRef& lease) const {
+  fs::path dir = AttemptDir(lease);
+  std::vector<std::pair<std::string, int64_t>> files;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     auto bytes = static_cast<int64_t>(it->file_size(ec));
-    total += bytes;
-    files.push_back({{"name", fs::relative(it->path(), dir).string()}, {"bytes", bytes}});
+    files.emplace_back(fs::relative(it->path(), dir).string(), bytes);
   }
   if (ec)
     throw IoError("cannot list the attempt's output: {}", ec.message())
         .With("directory", dir.string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string OutputLayout::Manifest(const ledger::Lease& lease) const {
+  nlohmann::json files = nlohmann::json::array();
+  int64_t total = 0;
+  for (const auto& [name, bytes] : AttemptFiles(lease.ref())) {
+    total += bytes;
+    files.push_back({{"name", name}, {"bytes", bytes}});
+  }
   return nlohmann::json{{"path", FinalDir(lease.key).string()},
                         {"attempt", lease.attempt},
                         {"bytes", total},
@@ -89,7 +103,47 @@ std::string OutputLayout::Manifest(const ledger::Lease& lease) const {
       .dump();
 }
 
-bool OutputLayout::Publish(const ledger::LeaseRef& lease, std::string_view key) const {
+std::unique_ptr<OutputCommitter> MakeOutputCommitter(const std::string& root) {
+  if (!sluice::fs::IsS3Url(root)) return std::make_unique<OutputLayout>(root);
+  return std::make_unique<S3OutputCommitter>(root, sluice::fs::ProcessS3Client(),
+                                             S3OutputCommitter::DefaultStagingRoot(root));
+}
+
+AttemptFate FateOf(ledger::Ledger& ledger, ledger::JobId job, const ledger::LeaseRef& attempt,
+                   ledger::PartitionRecord* partition) {
+  ledger::PartitionRecord record;
+  try {
+    record = ledger.GetPartition(attempt.partition_id);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kNotFound) throw;
+    return AttemptFate::kDead;
+  }
+  if (partition != nullptr) *partition = record;
+  if (record.job_id != job) return AttemptFate::kOtherJob;
+  if (record.status == ledger::PartitionStatus::kRunning && record.attempt == attempt.attempt) {
+    return AttemptFate::kRunning;
+  }
+  if (record.status == ledger::PartitionStatus::kDone) {
+    auto manifest = nlohmann::json::parse(record.output_manifest_json, nullptr, false);
+    if (manifest.is_object() && manifest.value("attempt", int64_t{-1}) == attempt.attempt) {
+      return AttemptFate::kCommitted;
+    }
+  }
+  return AttemptFate::kDead;
+}
+
+std::vector<std::pair<ledger::LeaseRef, fs::path>> OutputLayout::AttemptDirs() const {
+  std::vector<std::pair<ledger::LeaseRef, fs::path>> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(root_ / kAttempts, ec), end; !ec && it != end; it.increment(ec)) {
+    ledger::LeaseRef ref;
+    if (ParseAttemptName(it->path().filename().string(), ref)) out.push_back({ref, it->path()});
+  }
+  return out;
+}
+
+bool OutputLayout::Publish(const ledger::LeaseRef& lease, std::string_view key,
+                           std::string_view) const {
   fs::path from = AttemptDir(lease);
   fs::path to = FinalDir(key);
   if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
@@ -99,7 +153,7 @@ bool OutputLayout::Publish(const ledger::LeaseRef& lease, std::string_view key) 
       .With("attempt directory", from.string());
 }
 
-void OutputLayout::Discard(const ledger::LeaseRef& lease) const noexcept {
+void OutputLayout::Discard(const ledger::LeaseRef& lease, std::string_view) const noexcept {
   std::error_code ec;
   fs::remove_all(AttemptDir(lease), ec);
   if (ec) SLUICE_LOG_WARN("cannot delete {}: {}", AttemptDir(lease).string(), ec.message());
@@ -107,35 +161,20 @@ void OutputLayout::Discard(const ledger::LeaseRef& lease) const noexcept {
 
 OutputLayout::SweepResult OutputLayout::Sweep(ledger::Ledger& ledger, ledger::JobId job) const {
   SweepResult result;
-  std::error_code ec;
-  fs::path attempts = root_ / kAttempts;
-  if (!fs::is_directory(attempts, ec)) return result;
-  std::vector<std::pair<ledger::LeaseRef, fs::path>> entries;
-  for (fs::directory_iterator it(attempts, ec), end; !ec && it != end; it.increment(ec)) {
-    ledger::LeaseRef ref;
-    if (ParseAttemptName(it->path().filename().string(), ref)) entries.push_back({ref, it->path()});
-  }
-  for (const auto& [ref, path] : entries) {
-    std::optional<ledger::PartitionRecord> partition;
-    try {
-      partition = ledger.GetPartition(ref.partition_id);
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::kNotFound) throw;
+  for (const auto& [ref, path] : AttemptDirs()) {
+    ledger::PartitionRecord partition;
+    switch (FateOf(ledger, job, ref, &partition)) {
+      case AttemptFate::kRunning:
+      case AttemptFate::kOtherJob:
+        break;
+      case AttemptFate::kCommitted:
+        if (Publish(ref, partition.key, partition.output_manifest_json)) ++result.published;
+        break;
+      case AttemptFate::kDead:
+        Discard(ref, {});
+        ++result.discarded;
+        break;
     }
-    if (partition && partition->job_id != job) continue;
-    if (partition && partition->status == ledger::PartitionStatus::kRunning &&
-        partition->attempt == ref.attempt) {
-      continue;  // still being worked on
-    }
-    if (partition && partition->status == ledger::PartitionStatus::kDone) {
-      auto manifest = nlohmann::json::parse(partition->output_manifest_json, nullptr, false);
-      if (manifest.is_object() && manifest.value("attempt", int64_t{-1}) == ref.attempt) {
-        if (Publish(ref, partition->key)) ++result.published;
-        continue;
-      }
-    }
-    Discard(ref);
-    ++result.discarded;
   }
   return result;
 }

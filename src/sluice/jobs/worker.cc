@@ -57,7 +57,7 @@ struct Result {
   enum class Kind { kDone, kFailed, kLost, kStopped };
   Kind kind;
   Lease lease;
-  std::string text;  // the manifest (kDone) or the error (kFailed)
+  std::string text;  // the manifest (kDone, and kLost after done) or the error (kFailed)
 };
 
 class Worker {
@@ -68,7 +68,8 @@ class Worker {
         task_(task),
         options_(options),
         cancel_(cancel),
-        layout_(options.output_root),
+        output_(options.output_root.empty() ? nullptr
+                                            : MakeOutputCommitter(options.output_root.string())),
         rng_(std::random_device{}()) {
     if (options_.owner.empty()) options_.owner = LeaseOwner::ThisProcess().ToString();
     if (options_.heartbeat_interval.count() <= 0) options_.heartbeat_interval = options_.lease / 3;
@@ -166,7 +167,7 @@ class Worker {
           ledger::JobProgress progress = ledger_->Progress(job_);
           if (progress.complete()) {
             FinishJobIfComplete(*ledger_, job_);
-            if (!options_.output_root.empty()) layout_.Sweep(*ledger_, job_);
+            if (output_) output_->Sweep(*ledger_, job_);
             stats_.finished_job = true;
             return;
           }
@@ -247,7 +248,10 @@ class Worker {
       --running_;
       task_seconds_.Add(Seconds(finished - started));
       auto it = held_.find(Key{lease.partition_id, lease.attempt});
-      if (it != held_.end() && it->second.lost) result.kind = Result::Kind::kLost;
+      if (it != held_.end() && it->second.lost) {
+        if (result.kind != Result::Kind::kDone) result.text.clear();  // the manifest, if any, stays
+        result.kind = Result::Kind::kLost;
+      }
       if (results_.empty()) first_result_at_ = finished;
       results_.push_back(std::move(result));
       results_cv_.notify_all();
@@ -257,11 +261,10 @@ class Worker {
   Result RunTask(const Lease& lease, const CancellationToken& cancel) {
     try {
       std::filesystem::path dir;
-      if (!options_.output_root.empty()) dir = layout_.Prepare(lease.ref());
+      if (output_) dir = output_->Prepare(lease.ref());
       task_(TaskContext{lease, dir, cancel});
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
-      return {Result::Kind::kDone, lease,
-              options_.output_root.empty() ? std::string("{}") : layout_.Manifest(lease)};
+      return {Result::Kind::kDone, lease, output_ ? output_->Manifest(lease) : std::string("{}")};
     } catch (const std::exception& e) {
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
       return {Result::Kind::kFailed, lease, e.what()};
@@ -296,7 +299,7 @@ class Worker {
           break;
         case Result::Kind::kFailed: {
           ++stats_.failed_attempts;
-          if (!options_.output_root.empty()) layout_.Discard(r.lease.ref());
+          if (output_) output_->Discard(r.lease.ref(), {});
           SLUICE_LOG_WARN("partition {} attempt {} failed: {}", r.lease.key, r.lease.attempt,
                           r.text);
           try {
@@ -313,12 +316,12 @@ class Worker {
         }
         case Result::Kind::kLost:
           ++stats_.lost;
-          if (!options_.output_root.empty()) layout_.Discard(r.lease.ref());
+          if (output_) output_->Discard(r.lease.ref(), r.text);
           SLUICE_LOG_WARN("partition {} attempt {}: lease lost, output discarded", r.lease.key,
                           r.lease.attempt);
           break;
         case Result::Kind::kStopped:
-          if (!options_.output_root.empty()) layout_.Discard(r.lease.ref());
+          if (output_) output_->Discard(r.lease.ref(), {});
           try {
             ledger_->Release(r.lease.ref());
             ++stats_.released;
@@ -350,10 +353,10 @@ class Worker {
         const Lease& lease = completed[i]->lease;
         if (outcomes[i] == ledger::TransitionResult::kApplied) {
           ++stats_.completed;
-          if (!options_.output_root.empty()) layout_.Publish(lease.ref(), lease.key);
+          if (output_) output_->Publish(lease.ref(), lease.key, completed[i]->text);
         } else {
           ++stats_.lost;
-          if (!options_.output_root.empty()) layout_.Discard(lease.ref());
+          if (output_) output_->Discard(lease.ref(), completed[i]->text);
           SLUICE_LOG_WARN(
               "partition {} attempt {}: completion refused (lease taken over), "
               "output discarded",
@@ -446,7 +449,7 @@ class Worker {
   const PartitionTask& task_;
   WorkerOptions options_;
   CancellationToken cancel_;
-  OutputLayout layout_;
+  std::unique_ptr<OutputCommitter> output_;           // null without an output root
   std::unique_ptr<ledger::Ledger> ledger_;            // main thread only
   std::unique_ptr<ledger::Ledger> heartbeat_ledger_;  // heartbeat thread only
   std::mt19937_64 rng_;                               // main thread only

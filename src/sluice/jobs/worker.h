@@ -16,8 +16,9 @@
 // task is cancelled before its lease could expire, so two workers never work on one partition
 // knowingly. A late completion that the ledger refuses with Conflict is discarded too.
 //
-// With an output root, tasks write into a private per-attempt directory that is published only
-// after the ledger accepted the completion (output_commit.h).
+// With an output root (a local directory or an s3:// prefix), tasks write into a private
+// per-attempt directory whose output is published only after the ledger accepted the completion
+// (output_commit.h).
 //
 // The loop ends when the job is complete (then this worker finishes it: summary, output sweep),
 // when the job is no longer running (finished or failed by another process), when a partition
@@ -63,7 +64,7 @@ struct WorkerOptions {
   ledger::Duration heartbeat_interval{0};  // default lease / 3
   ledger::Duration backoff_base = std::chrono::seconds(1);
   ledger::Duration backoff_max = std::chrono::seconds(60);
-  std::filesystem::path output_root;  // empty: tasks write no committed output
+  std::filesystem::path output_root;  // empty: tasks write no committed output; may be s3://
   bool stop_on_failure = false;
   // How often an idle worker looks for work that others hold or that waits for a backoff.
   ledger::Duration max_idle_poll = std::chrono::milliseconds(500);

@@ -18,6 +18,10 @@ namespace sluice::fs {
 // environment; the error is not cached, so a fixed environment works on the next call.
 std::shared_ptr<FileSystem> FileSystemFor(std::string_view path);
 
+// The client under that S3 file system, for what needs S3 operations beyond FileSystem (the
+// output commit protocol's multipart uploads); the same errors as FileSystemFor.
+std::shared_ptr<S3Client> ProcessS3Client();
+
 // The requests the process-wide S3 file system has sent so far, retries included (zeros before
 // its first use): for summaries and benchmarks.
 S3RequestCounts S3RequestCountsSoFar();

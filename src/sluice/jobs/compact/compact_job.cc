@@ -21,9 +21,11 @@
 #include "sluice/jobs/compact/compact_verify.h"
 #include "sluice/jobs/compact/hive_partitioner.h"
 #include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/partition_feeder.h"
 #include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
+#include "sluice/ledger/ledger_url.h"
 
 namespace sluice::compact {
 namespace {
@@ -153,14 +155,18 @@ int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
       json manifest = json::parse(p.output_manifest_json);
       auto it = inputs.find({p.id, manifest.at("attempt").get<int64_t>()});
       if (it == inputs.end()) continue;
-      fs::path dir = manifest.at("path").get<std::string>();
+      const std::string dir = manifest.at("path").get<std::string>();
       for (const json& f : manifest.at("files")) {
-        std::error_code ec;
-        auto size = fs::file_size(dir / f.at("name").get<std::string>(), ec);
-        if (ec || static_cast<int64_t>(size) != f.at("bytes").get<int64_t>()) {
+        const std::string file = dir + "/" + f.at("name").get<std::string>();
+        int64_t size = -1;
+        try {
+          size = sluice::fs::FileSystemFor(file)->Stat(file).size;
+        } catch (const Error&) {
+        }
+        if (size != f.at("bytes").get<int64_t>()) {
           throw IoError("the committed output does not match its manifest; sources kept")
               .With("partition", p.key)
-              .With("file", (dir / f.at("name").get<std::string>()).string());
+              .With("file", file);
         }
       }
       for (const std::string& path : it->second) {
@@ -182,18 +188,14 @@ int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
 // The options with the source and destination made absolute, checked before anything is read
 // or written.
 CompactOptions CheckedOptions(CompactOptions compact) {
-  if (sluice::fs::IsS3Url(compact.destination)) {
-    throw NotSupported(
-        "compaction output to s3:// is not supported yet (it needs the commit protocol that "
-        "completes uploads after the ledger accepts a partition); write to a local directory")
-        .With("directory", compact.destination);
+  for (std::string* path : {&compact.source, &compact.destination}) {
+    if (sluice::fs::IsS3Url(*path)) {
+      sluice::fs::ParseS3Url(*path);  // InvalidArgument for a malformed URL, before any work
+      while (path->ends_with('/')) path->pop_back();
+    } else {
+      *path = fs::absolute(*path).lexically_normal().string();
+    }
   }
-  if (sluice::fs::IsS3Url(compact.source)) {
-    while (compact.source.ends_with('/')) compact.source.pop_back();
-  } else {
-    compact.source = fs::absolute(compact.source).lexically_normal().string();
-  }
-  compact.destination = fs::absolute(compact.destination).lexically_normal().string();
   if (compact.target_file_bytes <= 0) throw InvalidArgument("--target-file-size must be positive");
   if (compact.row_group_bytes <= 0 && compact.row_group_rows <= 0) {
     throw InvalidArgument("a row group size in bytes or rows is needed");
@@ -313,12 +315,18 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   }
   HivePartitioner partitioner(compact.source);  // checks the source before anything is written
   std::string url = options.ledger_url;
-  if (url.empty()) url = (fs::path(compact.destination) / ".sluice" / "ledger.db").string();
+  if (url.empty() && sluice::fs::IsS3Url(compact.destination)) {
+    url = ledger::DefaultLedgerUrl(fs::absolute(ledger::kDefaultStateDir));
+  } else if (url.empty()) {
+    url = (fs::path(compact.destination) / ".sluice" / "ledger.db").string();
+  }
   std::string name = options.job_name.empty()
                          ? fmt::format("compact {} -> {}", compact.source, compact.destination)
                          : options.job_name;
   auto ledger = ledger::OpenLedger(url, options.worker.ledger_options);
   const ledger::JobRecord job = OpenCompactJob(*ledger, name, compact.WorkJson());
+  // What a killed run left: publishes to roll forward, attempts' output (open uploads) to drop.
+  jobs::MakeOutputCommitter(compact.destination)->Sweep(*ledger, job.id);
   CompactPartitions({options, compact, url, job.id, run_options}, partitioner, summary);
   if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
   ReadJobOutcome(*ledger, job.id, summary);

@@ -5,10 +5,13 @@
 // How the pieces meet: a feeder thread streams the partitions the HivePartitioner finds into the
 // ledger; the worker loop (jobs/worker.h) claims them with leases and heartbeats and runs one task
 // per claimed partition, which hands a PartitionRun to the pipeline and waits for it; the worker
-// then completes the partition in the ledger and publishes the attempt's directory
-// (jobs/output_commit.h): <destination>/<partition key> appears whole, once, or not at all. A
-// killed run resumes (same source, destination and options) where it stopped: done partitions
-// are skipped, others are claimed again once their lease expires.
+// then completes the partition in the ledger and publishes the attempt's output
+// (jobs/output_commit.h): <destination>/<partition key> appears whole, once, or not at all; on an
+// s3:// destination each of its objects is a multipart upload completed only after the ledger
+// commit (jobs/s3_output_commit.h). A killed run resumes (same source, destination and options)
+// where it stopped: the output sweep first rolls forward publishes the crash cut short and drops
+// dead attempts' output (open uploads included), done partitions are skipped, others are claimed
+// again once their lease expires.
 //
 // With delete_source, a partition's inputs are deleted only after its completion is committed
 // and its published files are checked against the manifest; the list of inputs of each attempt is
@@ -31,8 +34,9 @@ namespace sluice::compact {
 
 struct CompactJobOptions {
   CompactOptions compact;
-  std::string ledger_url;  // default: sqlite under <destination>/.sluice
-  std::string job_name;    // default: "compact <source> -> <destination>"
+  // default: sqlite under <destination>/.sluice; for an s3:// destination under ./.sluice
+  std::string ledger_url;
+  std::string job_name;  // default: "compact <source> -> <destination>"
   jobs::WorkerOptions worker;
   int64_t max_attempts = 2;
 };

@@ -78,10 +78,24 @@ FaultProxy::FaultProxy(const std::string& upstream, int every, std::vector<Fault
 }
 
 FaultProxy::~FaultProxy() {
-  stop_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  held_cv_.notify_all();
   thread_.join();
   for (std::thread& connection : connections_) connection.join();
   ::close(listen_fd_);
+}
+
+void FaultProxy::Hold(std::function<bool(const std::string&, const std::string&)> hold) {
+  std::lock_guard lock(mu_);
+  hold_ = std::move(hold);
+}
+
+bool FaultProxy::WaitForHeld(int64_t n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return held_cv_.wait_for(lock, timeout, [&] { return held_ >= n; });
 }
 
 std::string FaultProxy::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -105,6 +119,15 @@ void FaultProxy::Serve(int fd) {
     RecordedRequest request;
     if (!ReadHttpRequest(fd, &request)) return;
     int64_t number = ++requests_;
+    {
+      std::unique_lock lock(mu_);
+      if (hold_ && hold_(request.method, request.target)) {
+        ++held_;
+        held_cv_.notify_all();
+        held_cv_.wait(lock, [&] { return stop_.load(); });
+        return;
+      }
+    }
     bool spoil = every_ > 0 && !cycle_.empty() && number % every_ == 0;
     Fault fault = spoil ? cycle_[static_cast<size_t>((number / every_ - 1) % cycle_.size())]
                         : Fault::kSlowDown;

@@ -11,11 +11,18 @@
 // Faults after forwarding mean the store did act (a PUT stored, an upload completed) while the
 // client saw a failure: retries must be safe for that.
 //
+// Requests that a Hold predicate picks are not forwarded at all: they wait unanswered until the
+// proxy is destroyed, so a test can stop a client in the middle of an operation (kill it while
+// it waits for the answer to an UploadPart) and see what the store holds at that moment.
+//
 // Ownership: owns its listening socket and threads; the destructor stops them.
-// Thread safety: counters may be read from any thread.
+// Thread safety: counters, Hold and WaitForHeld may be used from any thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -41,6 +48,12 @@ class FaultProxy {
   int64_t requests() const { return requests_.load(); }
   int64_t faults() const { return faults_.load(); }
 
+  // From now on, requests for which `hold(method, target)` is true ("PUT", "/bucket/key?partNumber=
+  // 1&uploadId=...") are held; an empty function holds none.
+  void Hold(std::function<bool(const std::string& method, const std::string& target)> hold);
+  // Waits until at least n requests are held; false after `timeout`.
+  bool WaitForHeld(int64_t n, std::chrono::milliseconds timeout);
+
  private:
   void Loop();
   void Serve(int fd);
@@ -53,7 +66,11 @@ class FaultProxy {
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> requests_{0};
   std::atomic<int64_t> faults_{0};
-  std::thread thread_;                    // accepts connections
+  std::mutex mu_;
+  std::condition_variable held_cv_;                                   // held_ grew, or stop_
+  std::function<bool(const std::string&, const std::string&)> hold_;  // guarded by mu_
+  int64_t held_ = 0;                                                  // guarded by mu_
+  std::thread thread_;                                                // accepts connections
   std::vector<std::thread> connections_;  // touched by thread_ only (joined after it)
 };
 
