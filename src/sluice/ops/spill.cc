@@ -106,7 +106,7 @@ SpillRunWriter::SpillRunWriter(SpillDirectory& directory, std::string_view stem,
                                std::shared_ptr<const Schema> schema)
     : directory_(directory), path_(directory.NewFilePath(stem)) {
   parquet::ParquetWriteOptions options;
-  options.codec = parquet::CompressionCodec::kLz4Raw;
+  options.codec = parquet::CompressionCodec::kUncompressed;
   options.row_group_rows = std::numeric_limits<int64_t>::max();
   // A block ends its row group explicitly.
   options.row_group_bytes = std::numeric_limits<int64_t>::max();
