@@ -304,6 +304,7 @@ class S3CompactTest : public S3CliTest {
   std::string BucketName() const { return bucket_.substr(5, bucket_.size() - 6); }
   // Writes objects into a local directory, for the comparisons below.
   void Download(const std::map<std::string, std::string>& objects, const stdfs::path& root) {
+    stdfs::create_directories(root);
     for (const auto& [name, bytes] : objects) {
       stdfs::create_directories((root / name).parent_path());
       std::ofstream(root / name, std::ios::binary) << bytes;
@@ -404,6 +405,19 @@ TEST_F(S3CompactTest, FaultsOnTheWayChangeNoResult) {
         << name;
   }
   EXPECT_GT(proxy.faults(), 5);
+
+  // To S3 as well: part uploads, completions (a reset after the store completed one: the retry
+  // finds NoSuchUpload and checks the object) and the sweep's listing all meet faults.
+  const int64_t faults_before = proxy.faults();
+  testing::CommandRun to_s3 =
+      Sluice(via + std::string(SLUICE_BINARY) + " compact '" + bucket_ + "src' '" + bucket_ +
+                 "dst-faults'" + flags + " --state " + (dir_ / "state").string(),
+             true, /*raw=*/true);
+  ASSERT_EQ(to_s3.status, 0) << to_s3.out;
+  Download(Objects("dst-faults"), dir_ / "out-s3-faults");
+  ExpectSameOutputs(dir_ / "out-local", dir_ / "out-s3-faults");
+  EXPECT_EQ(OpenUploads(), 0u);
+  EXPECT_GT(proxy.faults(), faults_before + 1);
 }
 
 // Wrong credentials: the server refuses the signature; the error names the URL and the store's
@@ -422,11 +436,15 @@ TEST_F(S3CompactTest, WrongCredentialsFailClearlyAndWriteNothing) {
   EXPECT_TRUE(!stdfs::exists(out) || Outputs(out).empty());
 }
 
+// Sources are deleted after the committed objects were checked against the manifest (HEAD).
 TEST_F(S3CompactTest, DeleteSourceRemovesTheObjects) {
-  testing::CommandRun run = Sluice("compact '" + bucket_ + "src' " + (dir_ / "out").string() +
-                                       " --verify --delete-source --progress off",
-                                   true);
+  testing::CommandRun run =
+      Sluice("compact '" + bucket_ + "src' '" + bucket_ + "out' --state " +
+                 (dir_ / "state").string() + " --verify --delete-source --progress off",
+             true);
   ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("deleted 6 source files"), std::string::npos) << run.out;
+  EXPECT_EQ(Objects("out").size(), 2u);
   for (const std::string& input : inputs_) {
     EXPECT_THROW(fs::FileSystemFor(input)->Stat(input), Error) << input;
   }
