@@ -1,6 +1,11 @@
 # Thin wrapper over CMake. `make test SANITIZE=1` builds with ASan+UBSan, SANITIZE=thread with TSan.
 SANITIZE ?=
 JOBS ?= $(shell nproc)
+# A checkout of https://github.com/apache/parquet-testing for the Parquet tests (a make variable or
+# an environment variable; CMake's default is ../shared/parquet-testing beside this repository).
+SLUICE_PARQUET_TESTING_DIR ?=
+# No "Entering/Leaving directory" lines from the makes that CMake's build runs beneath this one.
+MAKEFLAGS += --no-print-directory
 ifeq ($(SANITIZE),1)
   BUILD_DIR ?= build-asan
   CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined
@@ -11,10 +16,13 @@ else
   BUILD_DIR ?= build
   CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 endif
+ifneq ($(SLUICE_PARQUET_TESTING_DIR),)
+  CMAKE_FLAGS += -DSLUICE_PARQUET_TESTING_DIR=$(abspath $(SLUICE_PARQUET_TESTING_DIR))
+endif
 SLUICE := $(BUILD_DIR)/src/sluice/cli/sluice
 FORMAT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 
-.PHONY: deps configure build test demo bench format format-check clean
+.PHONY: deps configure build test demo bench package format format-check clean
 
 deps:
 	@scripts/deps.sh
@@ -25,14 +33,28 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# ctest's own status is the target's; the note on the corpus follows its summary.
 test: build
-	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300; status=$$?; \
+	  corpus=$$(sed -n 's/^SLUICE_PARQUET_TESTING_DIR:PATH=//p' CMakeCache.txt); \
+	  [ -d "$$corpus/data" ] || echo "test: the Parquet tests did not read the parquet-testing" \
+	    "corpus: it is not at $$corpus. Get it with 'git clone" \
+	    "https://github.com/apache/parquet-testing DIR' and run 'make test" \
+	    "SLUICE_PARQUET_TESTING_DIR=DIR'."; \
+	  exit $$status
 
-demo: build
+# Only the binary the demo runs: the tests and benchmarks wait for `make test` and `make bench`.
+demo: configure
+	@echo "demo: compiling sluice (the first build takes about 6 minutes on 2 cores)"
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice
 	@$(SLUICE) demo
 
 bench: build
 	@bench/run.sh $(BUILD_DIR)
+
+# A .deb of the binary, the library, its headers and the man page (cmake/SluiceInstall.cmake).
+package: build
+	@cmake --build $(BUILD_DIR) --target package
 
 format:
 	@clang-format -i $(FORMAT_FILES)

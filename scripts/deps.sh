@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sluice needs, only those missing. Quiet when all are present.
 set -euo pipefail
+# apt-get's and npm's output, shown only when they fail.
+log=$(mktemp "${TMPDIR:-/tmp}/sluice-deps-XXXXXX.log")
+trap 'rm -f "$log"' EXIT
 packages=(
   cmake g++ make pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
@@ -28,11 +31,11 @@ npm_deps() {
     if ! command -v npm >/dev/null; then
       echo "deps: installing npm"
       $(if [[ $(id -u) -ne 0 ]]; then echo sudo; fi) apt-get install -y -q --no-install-recommends npm \
-        >/tmp/sluice-apt.log 2>&1 || { cat /tmp/sluice-apt.log >&2; exit 1; }
+        >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
     fi
     echo "deps: npm ci"
-    npm ci --no-audit --no-fund --loglevel=error >/tmp/sluice-npm.log 2>&1 ||
-      { cat /tmp/sluice-npm.log >&2; exit 1; }
+    npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1 ||
+      { cat "$log" >&2; exit 1; }
   )
 }
 missing=()
@@ -41,7 +44,8 @@ for p in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && { npm_deps; exit 0; }
-echo "deps: installing ${missing[*]}"
+echo "deps: installing ${#missing[@]} Debian packages with apt-get (a few minutes on a fresh machine):" \
+  "${missing[*]}"
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "deps: run as root or install: ${missing[*]}" >&2; exit 1; }
@@ -49,9 +53,10 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has empty package lists; refresh them only when an install fails.
-if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/sluice-apt.log 2>&1; then
-  $sudo apt-get update -q >/tmp/sluice-apt.log 2>&1
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/sluice-apt.log 2>&1 ||
-    { cat /tmp/sluice-apt.log >&2; exit 1; }
+if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+  echo "deps: refreshing the package lists (apt-get update), then installing again"
+  $sudo apt-get update -q >"$log" 2>&1
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
+    { cat "$log" >&2; exit 1; }
 fi
 npm_deps

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 
@@ -109,6 +110,9 @@ std::function<int()> AddDemoCommand(CLI::App& app) {
                    "--synthetic: latency of each file read")
       ->capture_default_str();
   return [flags, job_flags] {
+    // The live view and log lines go to stderr unbuffered; the demo's own lines must leave as they
+    // are written too, or a pipe (`make demo | tee`) shows the progress before "demo: wrote ...".
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     RunOptions run = job_flags->ToRunOptions(InstallInterruptHandler());
     return flags->synthetic ? RunSynthetic(*flags, run) : RunCompactDemo(*flags, run);
   };

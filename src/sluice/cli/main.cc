@@ -21,13 +21,14 @@
 #include "sluice/cli/sort_command.h"
 #include "sluice/cli/status_command.h"
 #include "sluice/cli/worker_command.h"
+#include "sluice/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app(
       "sluice runs big partitioned data jobs at the full speed of one machine inside a memory "
       "budget, and tells you which step is the bottleneck.",
       "sluice");
-  app.set_version_flag("--version", "sluice " SLUICE_VERSION, "Print the version and exit");
+  app.set_version_flag("--version", "sluice " SLUICE_VERSION_STRING, "Print the version and exit");
   app.require_subcommand(1);
   std::map<std::string, std::function<int()>> commands;
   commands["demo"] = sluice::cli::AddDemoCommand(app);
