@@ -53,8 +53,10 @@ std::string EncodeKeyForPath(std::string_view key) {
   return out;
 }
 
+fs::path OutputLayout::AttemptsDir() const { return root_ / kAttempts; }
+
 fs::path OutputLayout::AttemptDir(const ledger::LeaseRef& lease) const {
-  return root_ / kAttempts / fmt::format("p{}-a{}", lease.partition_id, lease.attempt);
+  return AttemptsDir() / fmt::format("p{}-a{}", lease.partition_id, lease.attempt);
 }
 
 fs::path OutputLayout::FinalDir(std::string_view key) const {
@@ -135,7 +137,7 @@ AttemptFate FateOf(ledger::Ledger& ledger, ledger::JobId job, const ledger::Leas
 std::vector<std::pair<ledger::LeaseRef, fs::path>> OutputLayout::AttemptDirs() const {
   std::vector<std::pair<ledger::LeaseRef, fs::path>> out;
   std::error_code ec;
-  for (fs::directory_iterator it(root_ / kAttempts, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(AttemptsDir(), ec), end; !ec && it != end; it.increment(ec)) {
     ledger::LeaseRef ref;
     if (ParseAttemptName(it->path().filename().string(), ref)) out.push_back({ref, it->path()});
   }

@@ -81,6 +81,7 @@ class OutputLayout final : public OutputCommitter {
   explicit OutputLayout(std::filesystem::path root) : root_(std::move(root)) {}
 
   const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path AttemptsDir() const;  // <root>/.sluice-attempts
   std::filesystem::path AttemptDir(const ledger::LeaseRef& lease) const;
   std::filesystem::path FinalDir(std::string_view key) const;
   // The regular files in an attempt's directory: path relative to it, and bytes; sorted.

@@ -130,6 +130,10 @@ OutputCommitter::SweepResult S3OutputCommitter::Sweep(ledger::Ledger& ledger,
     AttemptFate fate = FateOf(ledger, job, ref);
     if (fate == AttemptFate::kCommitted || fate == AttemptFate::kDead) staging_.Discard(ref, {});
   }
+  // One staging root per output root would pile up under $TMPDIR; removed when empty.
+  std::error_code ec;
+  stdfs::remove(staging_.AttemptsDir(), ec);
+  stdfs::remove(staging_.root(), ec);
   // Listed before the ledger is read: an upload started later is not seen, and one listed whose
   // partition then commits is found in the manifest read below.
   const std::string prefix = KeyPrefix();

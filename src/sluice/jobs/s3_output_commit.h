@@ -19,7 +19,7 @@
 //             are aborted once the partition is done). Done, with the upload in its manifest:
 //             completed (the publish rolled forward). Anything else: aborted. Uploads under keys
 //             of no partition of the job are left alone. Staging directories of this machine's
-//             attempts that are no longer running are removed.
+//             attempts that are no longer running are removed, and the staging root when empty.
 // Each object appears whole at once; a partition's objects appear one after another (S3 has no
 // multi-object commit), all after the ledger commit.
 //

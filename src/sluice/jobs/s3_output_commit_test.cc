@@ -216,6 +216,7 @@ TEST_F(S3OutputCommitTest, SweepRollsCommittedAttemptsForwardAndAbortsDeadOnes) 
   EXPECT_EQ(result.published, 1);
   EXPECT_EQ(result.discarded, 1);
   EXPECT_EQ(Read("running/a"), "second try");
+  EXPECT_FALSE(stdfs::exists(dir_ / "staging"));  // nothing staged is left, nor the staging root
 }
 
 TEST_F(S3OutputCommitTest, AFailedUploadAbortsWhatItStartedAndNamesTheUrl) {
