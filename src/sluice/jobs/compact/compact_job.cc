@@ -159,14 +159,17 @@ int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
       for (const json& f : manifest.at("files")) {
         const std::string file = dir + "/" + f.at("name").get<std::string>();
         int64_t size = -1;
+        std::string why;
         try {
           size = sluice::fs::FileSystemFor(file)->Stat(file).size;
-        } catch (const Error&) {
+        } catch (const Error& e) {
+          why = e.what();
         }
         if (size != f.at("bytes").get<int64_t>()) {
-          throw IoError("the committed output does not match its manifest; sources kept")
-              .With("partition", p.key)
-              .With("file", file);
+          Error error = IoError("the committed output does not match its manifest; sources kept");
+          error.With("partition", p.key).With("file", file);
+          if (!why.empty()) error.With("cause", why);
+          throw error;
         }
       }
       for (const std::string& path : it->second) {
