@@ -10,11 +10,11 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
-#include "sluice/base/temp_path.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
 #include "sluice/cli/where_flag.h"
+#include "sluice/flow/json_file.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/table_files.h"
@@ -61,16 +61,7 @@ void WriteReport(const std::string& path, const JoinResult& result, const TableS
   if (!left.where().empty() || !right.where().empty()) {
     report["where"] = {{"left", WhereReport(left)}, {"right", WhereReport(right)}};
   }
-  const std::string temp = TemporaryPathFor(path);
-  std::FILE* f = std::fopen(temp.c_str(), "wb");
-  if (f == nullptr) throw IoErrorFromErrno(errno, "create", path);
-  const std::string text = report.dump(2) + "\n";
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if ((std::fclose(f) != 0) || !ok || std::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    std::remove(temp.c_str());
-    throw IoErrorFromErrno(error, "write", path);
-  }
+  WriteJsonFile(report, path);
 }
 
 int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {

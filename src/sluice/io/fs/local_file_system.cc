@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "sluice/base/atomic_file.h"
 #include "sluice/base/error.h"
-#include "sluice/base/temp_path.h"
 #include "sluice/io/fs/file_system.h"
 
 namespace sluice::fs {
@@ -77,41 +77,13 @@ class LocalReadableFile final : public ReadableFile {
 
 class LocalWritableFile final : public WritableFile {
  public:
-  LocalWritableFile(std::string path, std::string temp, int fd)
-      : path_(std::move(path)), temp_(std::move(temp)), fd_(fd) {}
-  ~LocalWritableFile() override {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_.c_str());
-  }
-  const std::string& path() const override { return path_; }
-  void Append(std::span<const char> bytes) override {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw IoErrorFromErrno(errno, "write", temp_);
-      }
-      done += static_cast<size_t>(n);
-    }
-  }
-  void Commit() override {
-    if (committed_) throw InvalidArgument("{} is already committed", path_);
-    if (::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_);
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw IoErrorFromErrno(errno, "close", temp_);
-    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
-      throw IoErrorFromErrno(errno, "rename", temp_).With("target", path_);
-    }
-    committed_ = true;
-  }
+  explicit LocalWritableFile(std::string path) : file_(std::move(path)) {}
+  const std::string& path() const override { return file_.path(); }
+  void Append(std::span<const char> bytes) override { file_.Append(bytes); }
+  void Commit() override { file_.Commit(); }
 
  private:
-  std::string path_;
-  std::string temp_;
-  int fd_;
-  bool committed_ = false;
+  AtomicFile file_;
 };
 
 FileInfo StatPath(const std::string& path) {
@@ -189,10 +161,7 @@ class Local final : public FileSystem {
   }
 
   std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {
-    std::string temp = TemporaryPathFor(path);
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw IoErrorFromErrno(errno, "create", temp).With("target", path);
-    return std::make_unique<LocalWritableFile>(path, std::move(temp), fd);
+    return std::make_unique<LocalWritableFile>(path);
   }
 
   void Rename(const std::string& from, const std::string& to) override {
