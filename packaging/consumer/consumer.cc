@@ -1,6 +1,7 @@
 // A user's program against the installed library: writes a small CSV file, groups it into a
-// Parquet file, reads that file's schema back, sorts it into CSV and checks every figure, then
-// checks that a failure arrives as sluice::api::Error. Prints one line and exits 0 when all
+// Parquet file, reads that file's schema back, sorts it into CSV, compacts a partition of two
+// Parquet files and checks every figure, then checks that a failure arrives as
+// sluice::api::Error. Prints one line and exits 0 when all
 // holds; names the first thing that does not and exits 1 otherwise.
 // Usage: sluice_consumer WORK_DIR (created; left for the caller to remove).
 #include <sluice/sluice.h>
@@ -59,6 +60,22 @@ int main(int argc, char** argv) {
                        .output = dir + "/sorted.csv"});
     Expect(ReadFile(dir + "/sorted.csv") == "region,units\r\nnorth,7\r\nsouth,5\r\neast,1\r\n",
            "sort: unexpected output:\n" + ReadFile(dir + "/sorted.csv"));
+
+    // Two files of one partition, compacted into one.
+    for (const char* name : {"a", "b"}) {
+      std::filesystem::create_directories(dir + "/events/day=1");
+      sluice::api::Sort({.inputs = {dir + "/sales.csv"},
+                         .by = "region",
+                         .output = dir + "/events/day=1/" + name + ".parquet"});
+    }
+    const sluice::api::CompactResult compacted =
+        sluice::api::Compact({.source = dir + "/events",
+                              .destination = dir + "/compacted",
+                              .verify = true,
+                              .run = {.memory_bytes = 64 << 20, .threads = 2}});
+    Expect(compacted.failures.empty() && compacted.partitions == 1 && compacted.files_in == 2 &&
+               compacted.files_out == 1 && compacted.rows == 8 && compacted.verified,
+           "compact: not 2 files of 8 rows into 1, verified");
   } catch (const sluice::api::Error& e) {
     Expect(false, std::string("unexpected error: ") + e.what());
   }
@@ -72,7 +89,8 @@ int main(int argc, char** argv) {
   Expect(sluice::api::LibraryVersion() == sluice::api::kVersion,
          "headers and library are of different versions");
   if (failures > 0) return 1;
-  std::printf("sluice_consumer: sluice %s: group-by, Parquet schema, sort and errors work\n",
-              SLUICE_VERSION_STRING);
+  std::printf(
+      "sluice_consumer: sluice %s: group-by, Parquet schema, sort, compact and errors work\n",
+      SLUICE_VERSION_STRING);
   return 0;
 }

@@ -16,18 +16,10 @@
 #include "sluice/ops/sort/sort_output.h"
 #include "sluice/ops/table_files.h"
 #include "sluice/public/public_error.h"
+#include "sluice/public/run_settings.h"
 
 namespace sluice::api {
 namespace {
-
-RunOptions RunOptionsOf(const RunSettings& settings) {
-  if (settings.memory_bytes < 0) throw InvalidArgument("memory_bytes must be 0 or more");
-  if (settings.threads < 0) throw InvalidArgument("threads must be 0 or more");
-  RunOptions run;
-  if (settings.memory_bytes > 0) run.memory_budget = settings.memory_bytes;
-  run.cpu_threads = settings.threads;
-  return run;
-}
 
 // Runs `command` (which fills in the rows and spilled bytes) and times it, with the public errors.
 template <typename Command>

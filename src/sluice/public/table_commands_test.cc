@@ -1,13 +1,13 @@
-// The public library as a user calls it: only include/sluice/ headers, files in and out, errors as
-// sluice::api::Error.
+// The public library as a user calls it: sluice's own headers only from include/sluice/ (and a
+// scratch directory), files in and out, errors as sluice::api::Error.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "sluice/base/testing/scratch_dir.h"
 #include "sluice/sluice.h"
 
 namespace sluice::api {
@@ -18,15 +18,11 @@ namespace fs = std::filesystem;
 class TableCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sluice-public-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     Write("sales.csv", "region,units\nnorth,3\nsouth,5\nnorth,4\neast,1\nsouth,2\n");
     Write("regions.csv", "region,manager\nnorth,Ana\nsouth,Bo\nwest,Cy\n");
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string Path(const std::string& name) const { return dir_.Path(name); }
   void Write(const std::string& name, const std::string& text) const {
     std::ofstream(Path(name)) << text;
   }
@@ -36,7 +32,7 @@ class TableCommandsTest : public ::testing::Test {
     return text.str();
   }
 
-  fs::path dir_;
+  ScratchDir dir_{"sluice-public"};
 };
 
 TEST_F(TableCommandsTest, GroupByWritesParquetWhoseSchemaAndRowsReadBack) {
