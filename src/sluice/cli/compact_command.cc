@@ -56,6 +56,7 @@ int Run(const CompactFlags& flags) {
   c.source = flags.source;
   c.destination = flags.destination;
   c.target_file_bytes = ParseBytes(flags.target_file_size);
+  if (c.target_file_bytes <= 0) throw InvalidArgument("--target-file-size must be positive");
   c.row_group_rows = flags.row_group_rows;
   if (!flags.row_group_size.empty()) {
     c.row_group_bytes = ParseBytes(flags.row_group_size);
@@ -105,8 +106,9 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
       "copied without decoding where codec and encoding allow; dictionaries are merged. Each "
       "partition commits atomically and once; re-running the same command resumes.");
   auto flags = std::make_shared<CompactFlags>();
-  command->add_option("SRC", flags->source, "Source directory")->required();
-  command->add_option("DST", flags->destination, "Destination directory")->required();
+  command->add_option("SRC", flags->source, "Source directory or s3://bucket/prefix")->required();
+  command->add_option("DST", flags->destination, "Destination directory or s3://bucket/prefix")
+      ->required();
   command->add_option("--target-file-size", flags->target_file_size, "Output file size (on disk)")
       ->capture_default_str();
   command->add_option("--row-group-size", flags->row_group_size,

@@ -68,7 +68,11 @@ int Run(const RunFlags& flags) {
   by.key_source = flags.source;
   jobs::CommandJobRequest request;
   request.name = flags.job;
-  request.partitioner = jobs::ParsePartitionBy(flags.partition_by, by);
+  try {
+    request.partitioner = jobs::ParsePartitionBy(flags.partition_by, by);
+  } catch (Error& e) {
+    throw std::move(e).With("flag", "--partition-by");
+  }
   request.partition_by = flags.partition_by;
   request.command = flags.command;
   request.output = flags.output;

@@ -34,7 +34,7 @@ std::unique_ptr<Partitioner> Parse(std::string_view text, const PartitionByOptio
       throw InvalidArgument("expected keys:TABLE.COLUMN");
     }
     if (options.key_source.empty()) {
-      throw InvalidArgument("keys: needs the database holding the table (--source URL)");
+      throw InvalidArgument("keys: partitioning needs the URL of the database holding the table");
     }
     return std::make_unique<KeyRangePartitioner>(options.key_source, value.substr(0, dot),
                                                  value.substr(dot + 1), options.key_step);
@@ -68,7 +68,7 @@ std::unique_ptr<Partitioner> ParsePartitionBy(std::string_view text,
   try {
     return Parse(text, options);
   } catch (Error& e) {
-    throw std::move(e).With("flag", "--partition-by").With("value", std::string(text));
+    throw std::move(e).With("partitioning", std::string(text));
   }
 }
 

@@ -57,7 +57,8 @@ std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patte
   csv::CsvReadOptions options;
   if (!delimiter.empty()) {
     if (delimiter.size() != 1 && delimiter != "\\t") {
-      throw InvalidArgument("--delimiter must be one character (or \\t), not '{}'", delimiter);
+      throw InvalidArgument("the CSV delimiter must be one character (or \\t), not '{}'",
+                            delimiter);
     }
     options.dialect.delimiter = delimiter == "\\t" ? '\t' : delimiter[0];
   } else if (EndsWith(paths[0], ".tsv")) {

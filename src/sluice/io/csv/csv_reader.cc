@@ -192,7 +192,7 @@ void CsvReader::ReadHeaderAndInfer() {
   for (const auto& [name, type] : options_.column_types) {
     auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end()) {
-      throw NotFound("--schema names column '{}', which the files do not have", name)
+      throw NotFound("the given schema names column '{}', which the files do not have", name)
           .With("file", files_[0].path);
     }
     if (!IsCsvReadableType(type)) {

@@ -199,7 +199,8 @@ CompactOptions CheckedOptions(CompactOptions compact) {
       *path = fs::absolute(*path).lexically_normal().string();
     }
   }
-  if (compact.target_file_bytes <= 0) throw InvalidArgument("--target-file-size must be positive");
+  if (compact.target_file_bytes <= 0)
+    throw InvalidArgument("the target file size must be positive");
   if (compact.row_group_bytes <= 0 && compact.row_group_rows <= 0) {
     throw InvalidArgument("a row group size in bytes or rows is needed");
   }
@@ -219,7 +220,7 @@ ledger::JobRecord OpenCompactJob(ledger::Ledger& ledger, const std::string& name
         if (json::parse(existing.options_json) != json::parse(work)) {
           throw InvalidArgument(
               "job '{}' exists with other options; run with the same options to resume it, or "
-              "choose another --job name",
+              "choose another job name",
               name);
         }
         return jobs::ExistingJob::kResume;

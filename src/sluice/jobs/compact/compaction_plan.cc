@@ -91,7 +91,7 @@ PartitionPlan PlanPartition(const std::vector<InputFile>& files, const CompactOp
   if (!options.order_by.empty()) {
     order_column = plan.columns->FindColumn(options.order_by);
     if (order_column < 0) {
-      throw NotFound("--order-by column {} is not in the file", options.order_by)
+      throw NotFound("the sort column {} is not in the file", options.order_by)
           .With("file", first.path);
     }
   }
@@ -129,7 +129,7 @@ PartitionPlan PlanPartition(const std::vector<InputFile>& files, const CompactOp
     const ColumnDescriptor& c = plan.columns->columns()[static_cast<size_t>(order_column)];
     parquet::StatisticsOrder order = parquet::StatisticsOrderOf(c);
     if (order == parquet::StatisticsOrder::kUndefined) {
-      throw NotSupported("--order-by column {} has no defined sort order", options.order_by);
+      throw NotSupported("the sort column {} has no defined sort order", options.order_by);
     }
     std::stable_sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) {
       if (!a.key || !b.key) return a.key.has_value() && !b.key.has_value();
