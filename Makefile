@@ -45,7 +45,7 @@ test: build
 
 # Only the binary the demo runs: the tests and benchmarks wait for `make test` and `make bench`.
 demo: configure
-	@echo "demo: compiling sluice (the first build takes about 6 minutes on 2 cores)"
+	@echo "demo: compiling sluice (the first build takes about 7 minutes on 2 cores)"
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice
 	@$(SLUICE) demo
 
