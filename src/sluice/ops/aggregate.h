@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sluice/base/check.h"
@@ -116,6 +117,21 @@ struct AggregateCall {
 // Parses "sum(v1), mean(v3) as m, count(*)": InvalidArgument naming the expression that does
 // not parse or the function that does not exist.
 std::vector<AggregateCall> ParseAggregateCalls(const std::string& text);
+
+// One built-in function of the registry (aggregate_functions.cc), the one place a name is
+// matched: its arity, whether its result depends on row order (so spilled rows carry their
+// positions), and the factory of its state for checked inputs.
+struct AggregateFunction {
+  using Factory = std::unique_ptr<Aggregator> (*)(const AggregateCall& call,
+                                                  std::span<const DataType> input_types);
+  std::string_view name;
+  size_t arity = 1;
+  bool order_sensitive = false;
+  Factory make = nullptr;
+};
+
+// The built-in function of that name (aliases included), or null.
+const AggregateFunction* FindAggregateFunction(std::string_view name);
 
 // The built-in aggregator for a call over inputs of the given types: InvalidArgument naming the
 // function for an unknown one or a wrong argument count, NotSupported naming the column for a

@@ -848,84 +848,119 @@ void DispatchNumeric(const AggregateCall& call, size_t arg, const DataType& type
   });
 }
 
+// The factories of the registry below: inputs already counted; types checked here.
+std::unique_ptr<Aggregator> MakeCount(const AggregateCall& call, std::span<const DataType>) {
+  return std::make_unique<CountAggregator>(call.columns.empty());
+}
+
+std::unique_ptr<Aggregator> MakeCorr(const AggregateCall& call, std::span<const DataType> types) {
+  std::unique_ptr<Aggregator> out;
+  DispatchNumeric(call, 0, types[0], [&]<typename X>(X) {
+    DispatchNumeric(call, 1, types[1],
+                    [&]<typename Y>(Y) { out = std::make_unique<CorrAggregator<X, Y>>(); });
+  });
+  return out;
+}
+
+std::unique_ptr<Aggregator> MakeCountDistinct(const AggregateCall&,
+                                              std::span<const DataType> types) {
+  return std::make_unique<CountDistinctAggregator>(types[0]);
+}
+
+template <bool kLast>
+std::unique_ptr<Aggregator> MakeFirstLast(const AggregateCall&, std::span<const DataType> types) {
+  const DataType& type = types[0];
+  std::unique_ptr<Aggregator> out;
+  const bool fixed = DispatchFixedWidth(type, [&]<typename T>(T) {
+    out = std::make_unique<FixedFirstLastAggregator<T, kLast>>(type);
+  });
+  if (fixed) return out;
+  if (type.layout() == Layout::kVariableBinary) return MakeBinaryFirstLast(type, kLast);
+  return std::make_unique<FirstLastAggregator<kLast>>(type);
+}
+
+template <bool kMax>
+std::unique_ptr<Aggregator> MakeMinMax(const AggregateCall& call, std::span<const DataType> types) {
+  const DataType& type = types[0];
+  if (type.layout() == Layout::kVariableBinary || type.id() == TypeId::kFixedSizeBinary) {
+    return std::make_unique<BinaryMinMaxAggregator<kMax>>(type);
+  }
+  if (type.id() == TypeId::kBool) {
+    throw NotSupported("{} of a bool column", call.function).With("column", call.columns[0]);
+  }
+  std::unique_ptr<Aggregator> out;
+  DispatchFixedWidth(
+      type, [&]<typename T>(T) { out = std::make_unique<MinMaxAggregator<T, kMax>>(type); });
+  return out;
+}
+
+// A numeric-only function whose state is Make(call) of the input's C++ type.
+template <template <typename> class State, typename... Args>
+std::unique_ptr<Aggregator> MakeNumeric(const AggregateCall& call, std::span<const DataType> types,
+                                        Args... args) {
+  std::unique_ptr<Aggregator> out;
+  DispatchNumeric(call, 0, types[0],
+                  [&]<typename T>(T) { out = std::make_unique<State<T>>(args...); });
+  return out;
+}
+
+std::unique_ptr<Aggregator> MakeSum(const AggregateCall& call, std::span<const DataType> types) {
+  return MakeNumeric<SumAggregator>(call, types, call.columns[0]);
+}
+std::unique_ptr<Aggregator> MakeMean(const AggregateCall& call, std::span<const DataType> types) {
+  return MakeNumeric<MeanAggregator>(call, types);
+}
+template <bool kStddev>
+std::unique_ptr<Aggregator> MakeVariance(const AggregateCall& call,
+                                         std::span<const DataType> types) {
+  return MakeNumeric<VarianceAggregator>(call, types, kStddev);
+}
+std::unique_ptr<Aggregator> MakeMedian(const AggregateCall& call, std::span<const DataType> types) {
+  return MakeNumeric<MedianAggregator>(call, types);
+}
+
+constexpr AggregateFunction kFunctions[] = {
+    {"count", 1, false, MakeCount},
+    {"count_distinct", 1, false, MakeCountDistinct},
+    {"sum", 1, false, MakeSum},
+    {"min", 1, false, MakeMinMax<false>},
+    {"max", 1, false, MakeMinMax<true>},
+    {"mean", 1, false, MakeMean},
+    {"avg", 1, false, MakeMean},
+    {"var", 1, false, MakeVariance<false>},
+    {"variance", 1, false, MakeVariance<false>},
+    {"var_samp", 1, false, MakeVariance<false>},
+    {"stddev", 1, false, MakeVariance<true>},
+    {"stddev_samp", 1, false, MakeVariance<true>},
+    {"median", 1, false, MakeMedian},
+    {"first", 1, true, MakeFirstLast<false>},
+    {"last", 1, true, MakeFirstLast<true>},
+    {"corr", 2, false, MakeCorr},
+};
+
 }  // namespace
+
+const AggregateFunction* FindAggregateFunction(std::string_view name) {
+  for (const AggregateFunction& f : kFunctions) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
 
 std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
                                            std::span<const DataType> input_types) {
-  const std::string& fn = call.function;
-  static const std::vector<std::pair<std::string_view, size_t>> kFunctions = {
-      {"count", 1},    {"count_distinct", 1}, {"sum", 1},    {"min", 1},
-      {"max", 1},      {"mean", 1},           {"avg", 1},    {"var", 1},
-      {"variance", 1}, {"var_samp", 1},       {"stddev", 1}, {"stddev_samp", 1},
-      {"median", 1},   {"first", 1},          {"last", 1},   {"corr", 2}};
-  auto known = std::find_if(kFunctions.begin(), kFunctions.end(),
-                            [&](const auto& f) { return f.first == fn; });
-  if (known == kFunctions.end()) {
-    throw InvalidArgument("unknown aggregate function '{}'", fn).With("aggregate", call.name);
+  const AggregateFunction* function = FindAggregateFunction(call.function);
+  if (function == nullptr) {
+    throw InvalidArgument("unknown aggregate function '{}'", call.function)
+        .With("aggregate", call.name);
   }
-  const bool star = fn == "count" && call.columns.empty();
-  if (!star && call.columns.size() != known->second) {
-    throw InvalidArgument("{} takes {} column(s)", fn, known->second).With("aggregate", call.name);
+  const bool star = call.function == "count" && call.columns.empty();
+  if (!star && call.columns.size() != function->arity) {
+    throw InvalidArgument("{} takes {} column(s)", call.function, function->arity)
+        .With("aggregate", call.name);
   }
   SLUICE_CHECK_EQ(input_types.size(), call.columns.size());
-  std::unique_ptr<Aggregator> out;
-  if (fn == "count") {
-    return std::make_unique<CountAggregator>(star);
-  }
-  if (fn == "corr") {
-    DispatchNumeric(call, 0, input_types[0], [&]<typename X>(X) {
-      DispatchNumeric(call, 1, input_types[1],
-                      [&]<typename Y>(Y) { out = std::make_unique<CorrAggregator<X, Y>>(); });
-    });
-    return out;
-  }
-  const DataType& type = input_types[0];
-  if (fn == "count_distinct") return std::make_unique<CountDistinctAggregator>(type);
-  if (fn == "first" || fn == "last") {
-    const bool last = fn == "last";
-    const bool fixed = DispatchFixedWidth(type, [&]<typename T>(T) {
-      if (last) {
-        out = std::make_unique<FixedFirstLastAggregator<T, true>>(type);
-      } else {
-        out = std::make_unique<FixedFirstLastAggregator<T, false>>(type);
-      }
-    });
-    if (fixed) return out;
-    if (type.layout() == Layout::kVariableBinary) return MakeBinaryFirstLast(type, last);
-    if (last) return std::make_unique<FirstLastAggregator<true>>(type);
-    return std::make_unique<FirstLastAggregator<false>>(type);
-  }
-  if (fn == "min" || fn == "max") {
-    const bool is_max = fn == "max";
-    if (type.layout() == Layout::kVariableBinary || type.id() == TypeId::kFixedSizeBinary) {
-      if (is_max) return std::make_unique<BinaryMinMaxAggregator<true>>(type);
-      return std::make_unique<BinaryMinMaxAggregator<false>>(type);
-    }
-    if (type.id() == TypeId::kBool) {
-      throw NotSupported("{} of a bool column", fn).With("column", call.columns[0]);
-    }
-    DispatchFixedWidth(type, [&]<typename T>(T) {
-      if (is_max) {
-        out = std::make_unique<MinMaxAggregator<T, true>>(type);
-      } else {
-        out = std::make_unique<MinMaxAggregator<T, false>>(type);
-      }
-    });
-    return out;
-  }
-  DispatchNumeric(call, 0, type, [&]<typename T>(T) {
-    if (fn == "sum") {
-      out = std::make_unique<SumAggregator<T>>(call.columns[0]);
-    } else if (fn == "mean" || fn == "avg") {
-      out = std::make_unique<MeanAggregator<T>>();
-    } else if (fn == "var" || fn == "variance" || fn == "var_samp") {
-      out = std::make_unique<VarianceAggregator<T>>(false);
-    } else if (fn == "stddev" || fn == "stddev_samp") {
-      out = std::make_unique<VarianceAggregator<T>>(true);
-    } else if (fn == "median") {
-      out = std::make_unique<MedianAggregator<T>>();
-    }
-  });
+  std::unique_ptr<Aggregator> out = function->make(call, input_types);
   SLUICE_CHECK(out != nullptr);
   return out;
 }

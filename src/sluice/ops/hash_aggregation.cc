@@ -58,8 +58,9 @@ HashAggregation::HashAggregation(const Schema& input, const GroupBySpec& spec)
                              [&](const auto& f) { return f.first == call.function; });
     aggregators_.push_back(user != spec.user_functions.end() ? user->second(types)
                                                              : MakeAggregator(call, types));
+    const AggregateFunction* builtin = FindAggregateFunction(call.function);
     order_sensitive_ = order_sensitive_ || user != spec.user_functions.end() ||
-                       call.function == "first" || call.function == "last";
+                       (builtin != nullptr && builtin->order_sensitive);
     aggregate_columns_.push_back(std::move(columns));
     fields.push_back(Field{call.name, aggregators_.back()->output_type(), true});
   }
