@@ -20,6 +20,7 @@ ifneq ($(SLUICE_PARQUET_TESTING_DIR),)
   CMAKE_FLAGS += -DSLUICE_PARQUET_TESTING_DIR=$(abspath $(SLUICE_PARQUET_TESTING_DIR))
 endif
 SLUICE := $(BUILD_DIR)/src/sluice/cli/sluice
+CONFIGURE = cmake -S . -B $(BUILD_DIR) -G "Unix Makefiles" $(CMAKE_FLAGS) >/dev/null
 FORMAT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 
 .PHONY: deps configure build test demo bench package format format-check clean
@@ -28,7 +29,7 @@ deps:
 	@scripts/deps.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD_DIR) -G "Unix Makefiles" $(CMAKE_FLAGS) >/dev/null
+	@$(CONFIGURE)
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -43,8 +44,11 @@ test: build
 	    "SLUICE_PARQUET_TESTING_DIR=DIR'."; \
 	  exit $$status
 
-# Only the binary the demo runs: the tests and benchmarks wait for `make test` and `make bench`.
-demo: configure
+# Only the binary the demo runs and the packages that building it needs: the tests, the benchmarks
+# and their packages (PostgreSQL, Ceph, npm's DuckDB) wait for `make test` and `make bench`.
+demo:
+	@scripts/deps.sh build
+	@$(CONFIGURE)
 	@echo "demo: compiling sluice (the first build takes about 7 minutes on 2 cores)"
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice
 	@$(SLUICE) demo

@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sluice needs, only those missing. Quiet when all are present.
+# `deps.sh build` installs only what building the `sluice` binary needs (`make demo`); without an
+# argument, also what the tests, `make package` and `make format-check` need, and the npm packages.
 set -euo pipefail
+scope=${1:-all}
 # apt-get's and npm's output, shown only when they fail.
 log=$(mktemp "${TMPDIR:-/tmp}/sluice-deps-XXXXXX.log")
 trap 'rm -f "$log"' EXIT
+# What configuring and building need (CMake finds GoogleTest and Google Benchmark at configure time).
 packages=(
-  cmake g++ make pkg-config clang-format
+  cmake g++ make pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev
-  libsqlite3-dev libpq-dev postgresql
-  nodejs python3-xxhash python3-numpy
+  libsqlite3-dev libpq-dev
   libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev
   libcurl4-openssl-dev libssl-dev
-  # `make package` and its check in `make test`: the man page, the .deb's dependencies, `man -l`.
-  help2man dpkg-dev man-db
-  # A real S3 server for the tests (src/sluice/io/fs/testing/s3_server.h): Ceph's RADOS Gateway
-  # on a one-monitor, one-OSD (memstore) cluster.
-  ceph-mon ceph-osd radosgw ceph-common ceph-base
 )
+if [[ $scope != build ]]; then
+  packages+=(
+    clang-format postgresql nodejs python3-xxhash python3-numpy
+    # `make package` and its check in `make test`: the man page, the .deb's dependencies, `man -l`.
+    help2man dpkg-dev man-db
+    # A real S3 server for the tests (src/sluice/io/fs/testing/s3_server.h): Ceph's RADOS Gateway
+    # on a one-monitor, one-OSD (memstore) cluster.
+    ceph-mon ceph-osd radosgw ceph-common ceph-base
+  )
+fi
 # npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow
 # interop tests and side-by-side benchmarks. `npm ci` runs when node_modules is missing or older
 # than the lock file.
 npm_deps() {
+  [[ $scope != build ]] || return 0
   (
     cd "$(dirname "$0")/.."
     [[ -f package-lock.json ]] || exit 0
