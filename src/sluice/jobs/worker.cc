@@ -3,19 +3,20 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
-#include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
 #include "sluice/jobs/claim_policy.h"
 #include "sluice/jobs/job_summary.h"
+#include "sluice/jobs/lease_heartbeat.h"
 #include "sluice/jobs/lease_owner.h"
+#include "sluice/jobs/lease_table.h"
 #include "sluice/jobs/output_commit.h"
 
 namespace sluice::jobs {
@@ -25,16 +26,7 @@ using Clock = std::chrono::steady_clock;
 using ledger::Lease;
 using ledger::LeaseRef;
 
-// (partition id, attempt): a worker may hold a new attempt of a partition whose old attempt it
-// lost but has not finished cancelling.
-using Key = std::pair<ledger::PartitionId, int64_t>;
-
-struct Held {
-  Lease lease;
-  Clock::time_point local_deadline;            // when the ledger may consider the lease expired
-  std::shared_ptr<CancellationSource> cancel;  // set while running
-  bool lost = false;
-};
+using Key = LeaseTable::Key;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -77,12 +69,14 @@ class Worker {
     // Heartbeats give up quickly, so that leases are dropped before they can expire.
     ledger::LedgerOptions heartbeat_options = options_.ledger_options;
     heartbeat_options.reconnect_timeout = options_.heartbeat_interval;
-    heartbeat_ledger_ = ledger::OpenLedger(url, heartbeat_options);
+    heartbeat_ =
+        std::make_unique<LeaseHeartbeat>(mu_, leases_, ledger::OpenLedger(url, heartbeat_options),
+                                         options_.lease, options_.heartbeat_interval);
   }
 
   WorkerStats Run() {
     ledger_->GetJob(job_);  // NotFound before any thread starts
-    std::thread heartbeat([this] { HeartbeatLoop(); });
+    heartbeat_->Start();
     std::vector<std::thread> slots;
     for (int i = 0; i < options_.slots; ++i) slots.emplace_back([this] { SlotLoop(); });
     std::exception_ptr error;
@@ -94,9 +88,7 @@ class Worker {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
-      for (auto& [id, held] : held_) {
-        if (held.cancel) held.cancel->Cancel("worker stopping");
-      }
+      leases_.CancelRunning("worker stopping");
     }
     work_cv_.notify_all();
     for (auto& slot : slots) slot.join();
@@ -107,13 +99,8 @@ class Worker {
     } catch (...) {
       if (!error) error = std::current_exception();
     }
-    {
-      std::lock_guard lock(mu_);
-      heartbeat_stop_ = true;
-    }
-    heartbeat_cv_.notify_all();
-    heartbeat.join();
-    stats_.lost += lost_queued_;
+    heartbeat_->Stop();
+    stats_.lost += leases_.lost_queued();
     if (error) std::rethrow_exception(error);
     cancel_.ThrowIfCancelled();
     return stats_;
@@ -145,7 +132,7 @@ class Worker {
       {
         std::lock_guard lock(mu_);
         want = ClaimWantedLocked();
-        busy = !held_.empty() || !results_.empty();
+        busy = !leases_.empty() || !results_.empty();
       }
       bool found_nothing = false;
       if (want > 0) {
@@ -197,11 +184,7 @@ class Worker {
   void Enqueue(std::vector<Lease> leases, Clock::time_point sent) {
     if (leases.empty()) return;
     std::lock_guard lock(mu_);
-    for (Lease& lease : leases) {
-      Key key{lease.partition_id, lease.attempt};
-      queue_.push_back(key);
-      held_[key] = Held{std::move(lease), sent + options_.lease, nullptr, false};
-    }
+    leases_.Add(std::move(leases), sent + options_.lease);
     work_cv_.notify_all();
   }
 
@@ -214,14 +197,12 @@ class Worker {
     return policy;
   }
 
-  int64_t ClaimWantedLocked() const {
-    return PolicyLocked().ToClaim(running_, static_cast<int64_t>(queue_.size()));
-  }
+  int64_t ClaimWantedLocked() const { return PolicyLocked().ToClaim(running_, leases_.queued()); }
 
   bool FlushDueLocked(Clock::time_point now) const {
     if (results_.empty()) return false;
     return PolicyLocked().CompleteNow(static_cast<int64_t>(results_.size()), running_,
-                                      static_cast<int64_t>(queue_.size()),
+                                      leases_.queued(),
                                       now >= first_result_at_ + options_.completion_delay);
   }
 
@@ -231,14 +212,11 @@ class Worker {
       std::shared_ptr<CancellationSource> cancel;
       {
         std::unique_lock lock(mu_);
-        work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        work_cv_.wait(lock, [this] { return stopping_ || leases_.queued() > 0; });
         if (stopping_) return;
-        auto it = held_.find(queue_.front());
-        queue_.pop_front();
-        if (it == held_.end()) continue;  // lost while queued
-        it->second.cancel = std::make_shared<CancellationSource>(cancel_);
-        lease = it->second.lease;
-        cancel = it->second.cancel;
+        auto next = leases_.StartNext(cancel_);
+        if (!next) continue;  // the queued ones were lost
+        std::tie(lease, cancel) = std::move(*next);
         ++running_;
       }
       auto started = Clock::now();
@@ -247,8 +225,7 @@ class Worker {
       std::lock_guard lock(mu_);
       --running_;
       task_seconds_.Add(Seconds(finished - started));
-      auto it = held_.find(Key{lease.partition_id, lease.attempt});
-      if (it != held_.end() && it->second.lost) {
+      if (leases_.Lost(LeaseTable::KeyOf(lease.ref()))) {
         if (result.kind != Result::Kind::kDone) result.text.clear();  // the manifest, if any, stays
         result.kind = Result::Kind::kLost;
       }
@@ -365,12 +342,8 @@ class Worker {
       }
     }
     std::lock_guard lock(mu_);
-    for (const Result& r : results) held_.erase(Key{r.lease.partition_id, r.lease.attempt});
-    if (stop_ && options_.stop_on_failure) {
-      for (auto& [id, held] : held_) {
-        if (held.cancel) held.cancel->Cancel("another partition failed");
-      }
-    }
+    for (const Result& r : results) leases_.Erase(LeaseTable::KeyOf(r.lease.ref()));
+    if (stop_ && options_.stop_on_failure) leases_.CancelRunning("another partition failed");
     return claimed;
   }
 
@@ -385,9 +358,7 @@ class Worker {
     std::vector<LeaseRef> refs;
     {
       std::lock_guard lock(mu_);
-      for (auto& [id, held] : held_) refs.push_back(held.lease.ref());
-      held_.clear();
-      queue_.clear();
+      refs = leases_.TakeAll();
     }
     for (const LeaseRef& ref : refs) {
       try {
@@ -400,69 +371,21 @@ class Worker {
     if (stop_ && options_.stop_on_failure) StopJobFailed();
   }
 
-  void HeartbeatLoop() {
-    std::unique_lock lock(mu_);
-    while (!heartbeat_stop_) {
-      heartbeat_cv_.wait_for(lock, options_.heartbeat_interval, [this] { return heartbeat_stop_; });
-      if (heartbeat_stop_) return;
-      std::vector<LeaseRef> refs;
-      for (auto& [id, held] : held_) {
-        if (!held.lost) refs.push_back(held.lease.ref());
-      }
-      if (refs.empty()) continue;
-      lock.unlock();
-      auto started = Clock::now();
-      std::optional<std::vector<std::optional<ledger::Timestamp>>> expiries;
-      try {
-        expiries = heartbeat_ledger_->HeartbeatMany(refs, options_.lease);
-      } catch (const std::exception& e) {
-        // Not only Error: an exception leaving this thread would end the process. The leases
-        // are then treated as not renewed, below.
-        SLUICE_LOG_WARN("heartbeat failed: {}", e.what());
-      }
-      lock.lock();
-      for (size_t i = 0; i < refs.size(); ++i) {
-        auto it = held_.find(Key{refs[i].partition_id, refs[i].attempt});
-        if (it == held_.end()) continue;
-        Held& held = it->second;
-        if (expiries && (*expiries)[i]) {
-          held.local_deadline = started + options_.lease;
-          continue;
-        }
-        // Conflict, or no heartbeat and the lease is about to expire: stop working on it.
-        if (!expiries && Clock::now() + options_.heartbeat_interval / 2 < held.local_deadline) {
-          continue;
-        }
-        held.lost = true;
-        if (held.cancel) {
-          held.cancel->Cancel("lease lost");
-        } else {
-          queue_.erase(std::remove(queue_.begin(), queue_.end(), it->first), queue_.end());
-          held_.erase(it);
-          ++lost_queued_;
-        }
-      }
-    }
-  }
-
   ledger::JobId job_;
   const PartitionTask& task_;
   WorkerOptions options_;
   CancellationToken cancel_;
-  std::unique_ptr<OutputCommitter> output_;           // null without an output root
-  std::unique_ptr<ledger::Ledger> ledger_;            // main thread only
-  std::unique_ptr<ledger::Ledger> heartbeat_ledger_;  // heartbeat thread only
-  std::mt19937_64 rng_;                               // main thread only
-  WorkerStats stats_;                                 // main thread only
-  bool stop_ = false;                                 // main thread only
+  std::unique_ptr<OutputCommitter> output_;  // null without an output root
+  std::unique_ptr<ledger::Ledger> ledger_;   // main thread only
+  std::mt19937_64 rng_;                      // main thread only
+  WorkerStats stats_;                        // main thread only
+  bool stop_ = false;                        // main thread only
 
   std::mutex mu_;
-  std::condition_variable work_cv_;       // slots: queue_ or stopping_ changed
-  std::condition_variable results_cv_;    // main: results_ grew
-  std::condition_variable heartbeat_cv_;  // heartbeat: heartbeat_stop_
+  std::condition_variable work_cv_;     // slots: leases were queued or stopping_ changed
+  std::condition_variable results_cv_;  // main: results_ grew
   // guarded by mu_
-  std::map<Key, Held> held_;  // every lease this worker holds
-  std::deque<Key> queue_;     // claimed, not started
+  LeaseTable leases_;  // every lease this worker holds
   std::vector<Result> results_;
   Clock::time_point first_result_at_;  // when the oldest of results_ finished
   int64_t running_ = 0;                // tasks being run by slots
@@ -470,8 +393,7 @@ class Worker {
   Average claim_seconds_;              // how long a Claim call takes
   Average complete_seconds_;           // how long a CompleteMany call takes
   bool stopping_ = false;
-  bool heartbeat_stop_ = false;
-  int64_t lost_queued_ = 0;
+  std::unique_ptr<LeaseHeartbeat> heartbeat_;  // renews leases_ under mu_
 };
 
 }  // namespace
