@@ -5,6 +5,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/io/parquet/file_reader.h"
 
 namespace sluice::batch {
 
@@ -132,6 +133,24 @@ std::optional<BatchManifest> ReadBatchManifest(const std::string& dir_or_manifes
 void WriteBatchManifest(const std::string& dir, const BatchManifest& manifest) {
   const std::string text = manifest.ToJson().dump(2) + "\n";
   fs::WriteWholeFile(*fs::LocalFileSystem(), (stdfs::path(dir) / kManifestName).string(), text);
+}
+
+CheckedBatchOutput CheckBatchOutput(const std::string& dir_or_manifest) {
+  std::optional<BatchManifest> manifest = ReadBatchManifest(dir_or_manifest);
+  const std::string path = ManifestPathFor(dir_or_manifest);
+  if (!manifest) throw NotFound("no batched-job manifest").With("file", path);
+  CheckedBatchOutput out{std::move(*manifest), stdfs::path(path).parent_path().string(), 0};
+  for (const ManifestChunk& c : out.manifest.chunks) {
+    if (c.file.empty()) continue;
+    const std::string file = (stdfs::path(out.dir) / c.file).string();
+    const int64_t rows = parquet::ParquetFileReader::Open(file)->num_rows();
+    if (rows != c.rows) {
+      throw InvalidData("the manifest lists {} rows but the file has {}", c.rows, rows)
+          .With("file", file);
+    }
+    out.bytes += c.bytes;
+  }
+  return out;
 }
 
 std::shared_ptr<TableScan> OpenBatchOutput(const std::string& dir_or_manifest) {

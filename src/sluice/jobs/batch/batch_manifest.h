@@ -72,6 +72,14 @@ bool IsBatchOutput(const std::string& path);
 // nullopt when there is no manifest; InvalidData when it is malformed.
 std::optional<BatchManifest> ReadBatchManifest(const std::string& dir_or_manifest);
 void WriteBatchManifest(const std::string& dir, const BatchManifest& manifest);
+// An output checked against its manifest: every listed file opens with the rows it lists.
+struct CheckedBatchOutput {
+  BatchManifest manifest;
+  std::string dir;
+  int64_t bytes = 0;  // of the listed files, as the manifest lists them
+};
+// NotFound without a manifest; InvalidData naming the file whose rows differ.
+CheckedBatchOutput CheckBatchOutput(const std::string& dir_or_manifest);
 // The listed files as one table. NotFound without a manifest; InvalidData for an output without
 // any file (every chunk empty).
 std::shared_ptr<TableScan> OpenBatchOutput(const std::string& dir_or_manifest);
