@@ -2,13 +2,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/scratch_dir.h"
 
 namespace sluice {
 namespace {
@@ -17,13 +17,6 @@ namespace fs = std::filesystem;
 
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sluice-atomic-file-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string Read(const fs::path& path) {
     std::ifstream in(path);
     std::stringstream text;
@@ -37,7 +30,8 @@ class AtomicFileTest : public ::testing::Test {
     return names;
   }
 
-  fs::path dir_;
+  ScratchDir scratch_{"sluice-atomic-file"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(AtomicFileTest, WritesTheWholeContentAndLeavesNoTemporary) {
