@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/scratch_dir.h"
 #include "sluice/ledger/ledger.h"
 #include "sluice/ledger/testing/postgres_server.h"
 
@@ -55,20 +57,16 @@ class LedgerConformance : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     static std::atomic<int> counter{0};
     if (GetParam() == Backend::kSqlite) {
-      std::string pattern = (std::filesystem::temp_directory_path() / "sluice-ledger-XXXXXX");
-      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-      dir_ = pattern;
-      url_ = "sqlite:" + (dir_ / "state" / "ledger.db").string();
+      scratch_.emplace("sluice-ledger");
+      url_ = "sqlite:" + scratch_->Path("state/ledger.db");
     } else {
       url_ = SharedServer().CreateDatabase(fmt::format("t{}_{}", getpid(), counter++));
     }
     ledger_ = OpenLedger(url_);
   }
 
-  void TearDown() override {
-    ledger_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
+  // The ledger closes before its directory goes.
+  void TearDown() override { ledger_.reset(); }
 
   std::unique_ptr<Ledger> Open() { return OpenLedger(url_); }
 
@@ -85,7 +83,7 @@ class LedgerConformance : public ::testing::TestWithParam<Backend> {
     return leases.empty() ? Lease{} : leases[0];
   }
 
-  std::filesystem::path dir_;
+  std::optional<ScratchDir> scratch_;  // SQLite only
   std::string url_;
   std::unique_ptr<Ledger> ledger_;
 };

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/scratch_dir.h"
 
 namespace sluice::ledger {
 namespace {
@@ -19,12 +20,8 @@ using namespace std::chrono_literals;
 
 class SqliteLedgerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-sqlite-XXXXXX");
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  ScratchDir scratch_{"sluice-sqlite"};
+  const std::filesystem::path& dir_ = scratch_.path();
 
   std::string Query(const std::filesystem::path& db, const char* sql) {
     sqlite3* handle = nullptr;
@@ -39,8 +36,6 @@ class SqliteLedgerTest : public ::testing::Test {
     sqlite3_close(handle);
     return out;
   }
-
-  std::filesystem::path dir_;
 };
 
 ErrorKind KindOfOpen(std::string_view url) {

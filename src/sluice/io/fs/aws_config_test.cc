@@ -8,6 +8,7 @@
 #include <map>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/scratch_dir.h"
 
 namespace sluice::fs {
 namespace {
@@ -15,13 +16,9 @@ namespace {
 class AwsConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = std::filesystem::temp_directory_path() / "sluice-aws-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    home_ = pattern;
     std::filesystem::create_directories(home_ / ".aws");
     env_["HOME"] = home_.string();
   }
-  void TearDown() override { std::filesystem::remove_all(home_); }
   void WriteFile(const std::string& name, const std::string& text) {
     std::ofstream(home_ / ".aws" / name) << text;
   }
@@ -33,7 +30,8 @@ class AwsConfigTest : public ::testing::Test {
     });
   }
 
-  std::filesystem::path home_;
+  ScratchDir scratch_{"sluice-aws"};
+  const std::filesystem::path& home_ = scratch_.path();
   std::map<std::string, std::string> env_;
 };
 

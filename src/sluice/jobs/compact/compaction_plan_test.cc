@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "sluice/base/error.h"
+#include "sluice/base/testing/scratch_dir.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/table/builder.h"
 
@@ -18,12 +19,8 @@ namespace fs = std::filesystem;
 
 class CompactionPlanTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sluice-plan-XXXXXX");
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  ScratchDir scratch_{"sluice-plan"};
+  const fs::path& dir_ = scratch_.path();
 
   // A file of `rows` ids counting up from `first`, in row groups of `group_rows`; with `name`, a
   // string column before the id.
@@ -62,8 +59,6 @@ class CompactionPlanTest : public ::testing::Test {
     for (const RowGroupRef& ref : group.inputs) files.push_back(ref.file);
     return files;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(CompactionPlanTest, RowGroupsAreBinnedByRowsAndOutputRowGroupsIntoFilesByBytes) {
