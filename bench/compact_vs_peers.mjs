@@ -4,10 +4,10 @@
 // $COMPACT_BENCH_DIR (default /tmp/sluice_compact_bench) and reused while its shape matches.
 // Each tool compacts every partition into row groups of 1,000,000 rows; wall time and peak RSS
 // come from /usr/bin/time around one process per tool and repetition; medians are compared.
-import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { generateDataset } from './compact_dataset.mjs';
 
 const [build = 'build', partitions = '8', files = '60', rows = '40000', reps = '3'] =
   process.argv.slice(2);
@@ -16,33 +16,6 @@ const root = process.env.COMPACT_BENCH_DIR || '/tmp/sluice_compact_bench';
 const src = path.join(root, 'src');
 const shape = `${P}x${F}x${R}`;
 const sluice = path.resolve(build, 'src/sluice/cli/sluice');
-
-async function generate() {
-  const marker = path.join(root, 'shape');
-  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === shape) return;
-  fs.rmSync(root, { recursive: true, force: true });
-  const t0 = Date.now();
-  const db = await DuckDBInstance.create(':memory:');
-  const c = await db.connect();
-  for (let p = 0; p < P; p++) {
-    const dir = path.join(src, `date=2026-01-${String(p + 1).padStart(2, '0')}`);
-    fs.mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < F; f++) {
-      const s = p * 1000 + f, base = (p * F + f) * R;
-      await c.run(`COPY (SELECT make_timestamp(1767225600000000 + (${base} + i) * 1000) AS ts,
-        (hash(i * 7 + ${s}) % 1000000)::BIGINT AS user_id,
-        ['us','de','fr','jp','br','in','mx','uk'][1 + ((i + ${s}) % 8)::INTEGER] AS country,
-        'https://example.com/product/' || (hash(i + ${s}) % 5000)::VARCHAR || '/details' AS url,
-        ((hash(i * 3 + ${s}) % 100000) / 100.0)::DOUBLE AS amount,
-        CASE WHEN i % 11 = 0 THEN NULL ELSE hash(i + ${s}) % 2 = 0 END AS flag,
-        CASE WHEN i % 13 = 0 THEN NULL ELSE (hash(i * 5 + ${s}) % 100000)::INTEGER END AS score
-        FROM range(${R}) t(i)) TO '${dir}/part-${String(f).padStart(3, '0')}.parquet'
-        (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${Math.ceil(R / 4)})`);
-    }
-  }
-  fs.writeFileSync(marker, shape);
-  console.log(`generated ${shape} with DuckDB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
 
 function du(dir) {
   let total = 0;
@@ -66,7 +39,7 @@ function timedRun(argv) {
   return { wall: +wall, rss: +rss * 1024 };
 }
 
-await generate();
+await generateDataset({ root, shape, partitions: P, files: F, rowsOf: () => R, rowGroupRowsOf: () => Math.ceil(R / 4) });
 const partitionDirs = fs.readdirSync(src).filter((d) => d.startsWith('date=')).sort();
 const duckdbScript = `
 import { DuckDBInstance } from '@duckdb/node-api';
