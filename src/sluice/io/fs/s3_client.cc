@@ -103,7 +103,9 @@ HttpResponse S3Client::Send(const Call& call) {
       request.headers.emplace_back("Authorization", AuthorizationHeader(scope, signing));
     }
     if (call.method == "GET") {
-      (call.operation == "ListObjectsV2" ? list_ : get_)++;
+      // Listings of uploads are listings too: GET counts object reads alone.
+      (call.operation == "ListObjectsV2" || call.operation == "ListMultipartUploads" ? list_
+                                                                                     : get_)++;
     } else if (call.method == "HEAD") {
       head_++;
     } else if (call.method == "PUT") {

@@ -52,7 +52,8 @@ struct S3MultipartUpload {
   std::string upload_id;
 };
 
-// Requests sent (attempts included), by kind; for tests and benchmarks.
+// Requests sent (attempts included), by kind; for tests and benchmarks. get counts object reads
+// (GetObject); list counts ListObjectsV2 and ListMultipartUploads.
 struct S3RequestCounts {
   int64_t get = 0, head = 0, put = 0, post = 0, list = 0, del = 0, retries = 0;
 };

@@ -15,12 +15,14 @@ namespace {
 
 class S3ReadableFile final : public ReadableFile {
  public:
-  S3ReadableFile(std::shared_ptr<S3Client> client, S3Url url, S3ObjectInfo info, int64_t read_ahead)
+  S3ReadableFile(std::shared_ptr<S3Client> client, S3Url url, S3ObjectInfo info,
+                 const S3FileSystemOptions& options)
       : client_(std::move(client)),
         url_(std::move(url)),
         path_(url_.ToString()),
         info_(std::move(info)),
-        read_ahead_(static_cast<size_t>(std::max<int64_t>(read_ahead, 0))) {}
+        read_ahead_(static_cast<size_t>(std::max<int64_t>(options.read_ahead_bytes, 0))),
+        read_whole_(read_ahead_ > 0 && info_.size <= options.whole_object_bytes) {}
   const std::string& path() const override { return path_; }
   int64_t size() const override { return info_.size; }
   size_t ReadAt(int64_t offset, std::span<char> out) override {
@@ -37,12 +39,17 @@ class S3ReadableFile final : public ReadableFile {
       }
     }
     try {
-      if (length >= read_ahead_)
+      // A small object's data is fetched whole by the first read that is not at its end, and
+      // kept: compaction reads it column by column across its row groups, which one window
+      // would fetch again for every column. A read that ends at the end (a Parquet footer) still
+      // fetches one window: planning reads footers alone.
+      const bool whole = read_whole_ && offset + static_cast<int64_t>(length) < info_.size;
+      if (length >= read_ahead_ && !whole)
         return client_->GetRange(url_, offset, out.first(length), info_.etag);
       // A small read fetches read_ahead bytes and keeps them: the next column chunks of a row
       // group usually follow. Near the end the window ends at the end, so a Parquet footer read
       // of a file smaller than the window brings the whole file.
-      const int64_t ahead = static_cast<int64_t>(read_ahead_);
+      const int64_t ahead = whole ? info_.size : static_cast<int64_t>(read_ahead_);
       const int64_t start = std::min(offset, std::max<int64_t>(0, info_.size - ahead));
       std::string window(static_cast<size_t>(std::min(ahead, info_.size - start)), '\0');
       client_->GetRange(url_, start, window, info_.etag);
@@ -62,6 +69,7 @@ class S3ReadableFile final : public ReadableFile {
   std::string path_;
   S3ObjectInfo info_;
   const size_t read_ahead_;
+  const bool read_whole_;  // the object is at most whole_object_bytes
   std::mutex mu_;
   std::string window_;         // guarded by mu_: the last read-ahead bytes
   int64_t window_offset_ = 0;  // guarded by mu_
@@ -218,8 +226,7 @@ class S3FileSystem final : public FileSystem {
   std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) override {
     S3Url url = ParseObjectUrl(path);
     S3ObjectInfo info = client_->HeadObject(url);
-    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(info),
-                                            options_.read_ahead_bytes);
+    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(info), options_);
   }
 
   std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {

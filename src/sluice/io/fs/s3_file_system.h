@@ -7,7 +7,8 @@
 //                  window per open file, ending at the object's end when the read is near it),
 //                  so the column chunks of a small row group read one after another cost one
 //                  GET, and a footer read of a small file brings the whole file; larger reads go
-//                  straight into the caller's buffer
+//                  straight into the caller's buffer. An object of at most whole_object_bytes
+//                  is fetched whole by its first read that is not at its end, and kept
 //   List(dir)      ListObjectsV2 under "dir/" with delimiter "/" (objects directly inside)
 //   ListDirectory  the same, with the common prefixes one level down as directories
 //   Glob(pattern)  ListObjectsV2 under the pattern's literal prefix, filtered like glob(3)
@@ -36,9 +37,15 @@ struct S3FileSystemOptions {
   // The size of every part of a multipart upload but the last; also the largest object written
   // with one PutObject. S3 allows 5 MiB..5 GiB and at most 10,000 parts (16 MiB: 156 GiB).
   int64_t part_size = 16 << 20;
-  // Small reads are widened to this many bytes, kept per open file (0: no read-ahead). A small
-  // buffer outside the memory budget, like a page of a local file in the page cache.
+  // Small reads are widened to this many bytes, kept per open file (0: no read-ahead, nor
+  // whole objects). A small buffer outside the memory budget, like a page of a local file in
+  // the page cache.
   int64_t read_ahead_bytes = 256 << 10;
+  // An object no larger than this is fetched whole by its first read that does not end at its
+  // end (a footer read fetches one window), and kept while the file is open, also outside the
+  // memory budget: a compaction's small input then costs two GETs (footer, data) instead of one
+  // per column and row group.
+  int64_t whole_object_bytes = 8 << 20;
 };
 
 std::shared_ptr<FileSystem> MakeS3FileSystem(std::shared_ptr<S3Client> client,

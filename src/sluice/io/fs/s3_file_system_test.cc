@@ -106,6 +106,32 @@ TEST_F(S3FileSystemTest, SmallReadsAreServedFromOneReadAhead) {
   EXPECT_EQ(server_->client()->counts().get - gets, 4);
 }
 
+// A compaction's reads of a small Parquet file: its footer, then its column chunks column by
+// column across row groups. The footer costs one window; the first read of data brings the whole
+// object (at most whole_object_bytes), so the scattered reads after it cost nothing more. A
+// larger object is read window by window.
+TEST_F(S3FileSystemTest, ASmallObjectIsFetchedWholeByItsFirstReadOfData) {
+  const std::string data = Bytes(1'000'000, 9);
+  WriteWholeFile(*fs_, root_ + "small.parquet", data);
+  const int64_t offsets[] = {4, 400'000, 800'000, 100'000, 500'000, 900'000};
+  std::string buffer(1000, '\0');
+  for (int64_t whole : {int64_t{8} << 20, int64_t{500'000}}) {
+    auto s3 =
+        MakeS3FileSystem(server_->client(), {.part_size = kPart, .whole_object_bytes = whole});
+    auto file = s3->OpenForRead(root_ + "small.parquet");
+    const int64_t gets = server_->client()->counts().get;
+    ASSERT_EQ(file->ReadAt(1'000'000 - 8, std::span(buffer).first(8)), 8u);
+    EXPECT_EQ(buffer.substr(0, 8), data.substr(1'000'000 - 8));
+    EXPECT_EQ(server_->client()->counts().get - gets, 1);
+    for (int64_t offset : offsets) {
+      ASSERT_EQ(file->ReadAt(offset, buffer), 1000u);
+      EXPECT_EQ(buffer, data.substr(static_cast<size_t>(offset), 1000));
+    }
+    // Read window by window (256 KiB), each of these reads lands outside the last window.
+    EXPECT_EQ(server_->client()->counts().get - gets, whole > 1'000'000 ? 2 : 7) << whole;
+  }
+}
+
 TEST_F(S3FileSystemTest, LargeFileIsAMultipartUploadOfEqualParts) {
   std::string data = Bytes(2 * kPart + 12'345, 7);
   int64_t posts_before = server_->client()->counts().post;
