@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -178,10 +179,15 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
         t.path(), t.plan->schema, static_cast<int>(t.file_plan().row_groups.size()));
     parquet::ChunkConcatCounters counters;
     const int columns = t.plan->columns->num_columns();
+    // The input files of a row group stay open while it is written; a file whose row groups go
+    // on into the next one stays open for it too (on S3, reopening costs a HEAD and a GET).
+    std::map<int, std::unique_ptr<parquet::RandomAccessSource>> sources;
     for (size_t slot = 0; slot < t.file_plan().row_groups.size(); ++slot) {
       const OutputRowGroupPlan& rg_plan = t.file_plan().row_groups[slot];
-      // The input files of this row group stay open while it is written.
-      std::map<int, std::unique_ptr<parquet::RandomAccessSource>> sources;
+      std::erase_if(sources, [&rg_plan](const auto& source) {
+        return std::none_of(rg_plan.inputs.begin(), rg_plan.inputs.end(),
+                            [&source](const RowGroupRef& ref) { return ref.file == source.first; });
+      });
       writer->StartRowGroup(static_cast<int>(slot));
       for (int c = 0; c < columns; ++c) {
         if (run->failed()) return done;  // the writer removes its temporary file
