@@ -9,7 +9,9 @@
 // Each repetition runs both tools, in alternating order, into fresh prefixes: sluice as a
 // process timed from outside (start-up included), Polars timed inside its process after Polars
 // is loaded (bench/polars_compact_peer.mjs). Medians are compared; sluice's request counts come
-// from its summary. The last repetition's outputs are downloaded and DuckDB counts and hashes
+// from its summary. The gateway shares the machine's cores with the tool under test, so beside
+// wall time the table shows each tool's CPU seconds and the gateway's (radosgw, ceph-osd) during
+// its runs. The last repetition's outputs are downloaded and DuckDB counts and hashes
 // the rows of every partition of both outputs against the input.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -44,17 +46,35 @@ function objects(command, ...rest) {
   execFileSync(server, [command, ...rest], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
+// CPU seconds the gateway's daemons (children of sluice_s3_bench_server serve, this script's
+// parent) have used so far; null when the server is not ours.
+const ticks = +execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+function storeCpuSeconds() {
+  let total = null;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');  // from the state on
+    if (+fields[1] !== process.ppid || !['radosgw', 'ceph-osd', 'ceph-mon'].includes(comm)) continue;
+    total += (+fields[11] + +fields[12]) / ticks;  // utime, stime
+  }
+  return total;
+}
+
 function runSluice(dst, state) {
   const argv = ['compact', `${bucket}in`, dst, '--row-group-rows', '1000000', '--memory', '256MiB',
     '--progress', 'off', '--log-level', 'warn', '--state', state];
+  const times = path.join(root, 'time.txt');
   const t0 = performance.now();
-  const run = spawnSync(sluice, argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const run = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', times, sluice, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = (performance.now() - t0) / 1000;
   if (run.status !== 0) throw new Error(`sluice ${argv.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+  const [user, sys] = fs.readFileSync(times, 'utf8').trim().split('\n').pop().split(' ').map(Number);
   const m = run.stdout.match(/s3: (\d+) GET, (\d+) HEAD, (\d+) LIST, (\d+) PUT, (\d+) POST, (\d+) DELETE requests \((\d+) retries\)/);
   if (!m) throw new Error(`no request counts in sluice's summary:\n${run.stdout}`);
   const [get, head, list, put, post, del, retries] = m.slice(1).map(Number);
-  return { seconds, requests: { get, head, list, put, post, del, retries } };
+  return { seconds, cpu_seconds: user + sys, requests: { get, head, list, put, post, del, retries } };
 }
 
 function runPolars(dst) {
@@ -85,9 +105,12 @@ for (let rep = 0; rep < REPS; rep++) {
   const order = rep % 2 === 0 ? ['sluice', 'polars'] : ['polars', 'sluice'];
   for (const tool of order) {
     const dst = `${bucket}out-${tool}-${rep}`;
+    const store0 = storeCpuSeconds();
     const r = tool === 'sluice' ? runSluice(dst, path.join(root, `state-${rep}`)) : runPolars(dst);
+    r.store_cpu_seconds = store0 === null ? null : storeCpuSeconds() - store0;
     results[tool].push(r);
-    console.log(`  rep ${rep + 1} ${tool.padEnd(6)} ${r.seconds.toFixed(2)} s` +
+    const cpu = `CPU ${r.cpu_seconds.toFixed(1)} s, gateway CPU ${r.store_cpu_seconds?.toFixed(1) ?? 'n/a'} s`;
+    console.log(`  rep ${rep + 1} ${tool.padEnd(6)} ${r.seconds.toFixed(2)} s, ${cpu}` +
       (r.requests ? `, ${r.requests.get} GET, ${r.requests.head} HEAD, ${r.requests.list} LIST, ${r.requests.put} PUT, ${r.requests.post} POST, ${r.requests.retries} retries` : ''));
   }
   // Earlier repetitions' outputs go, so the in-memory store holds at most three copies.
@@ -111,10 +134,11 @@ for (let rep = 0; rep < REPS; rep++) fs.rmSync(path.join(root, `state-${rep}`), 
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = median(results.sluice.map((r) => r.seconds)), pol = median(results.polars.map((r) => r.seconds));
+const cpu = (tool, key) => results[tool][0][key] === null ? 'n/a' : median(results[tool].map((r) => r[key])).toFixed(1);
 const q = results.sluice[last].requests, gib = inputBytes / 2 ** 30, perGiB = (n) => (n / gib).toFixed(0);
 const getsPerFile = q.get / sizes.length;
-console.log('| sluice s | Polars s | speedup | GET/GiB | PUT+POST/GiB | LIST/GiB | HEAD/GiB | GETs/input file | rows and hashes per partition |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-console.log(`| ${s.toFixed(2)} | ${pol.toFixed(2)} | ${(pol / s).toFixed(2)}x | ${perGiB(q.get)} | ${perGiB(q.put + q.post)} | ${perGiB(q.list)} | ${perGiB(q.head)} | ${getsPerFile.toFixed(2)} | sluice ${same.sluice ? 'equal' : 'DIFFER'}, Polars ${same.polars ? 'equal' : 'DIFFER'} |`);
+console.log('| sluice s | Polars s | speedup | CPU s sluice / Polars | gateway CPU s in their runs | GET/GiB | PUT+POST/GiB | LIST/GiB | HEAD/GiB | GETs/input file | rows and hashes per partition |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(`| ${s.toFixed(2)} | ${pol.toFixed(2)} | ${(pol / s).toFixed(2)}x | ${cpu('sluice', 'cpu_seconds')} / ${cpu('polars', 'cpu_seconds')} | ${cpu('sluice', 'store_cpu_seconds')} / ${cpu('polars', 'store_cpu_seconds')} | ${perGiB(q.get)} | ${perGiB(q.put + q.post)} | ${perGiB(q.list)} | ${perGiB(q.head)} | ${getsPerFile.toFixed(2)} | sluice ${same.sluice ? 'equal' : 'DIFFER'}, Polars ${same.polars ? 'equal' : 'DIFFER'} |`);
 console.log(`targets: speedup >= 3x Polars: ${pol / s >= 3 ? 'met' : 'MISSED'}; GETs per input file (all under 8 MiB) <= 2: ${getsPerFile <= 2 ? 'met' : 'MISSED'}`);
 if (!same.sluice || !same.polars) process.exit(1);
