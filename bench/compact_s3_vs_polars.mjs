@@ -22,14 +22,8 @@ import { generateDataset, partitionName } from './compact_dataset.mjs';
 
 const args = process.argv.slice(2);
 const [build = 'build', partitions = '4', files = '75', reps = '3'] = args;
-const server = path.resolve(build, 'bench/sluice_s3_bench_server');
-if (!process.env.SLUICE_BENCH_BUCKET) {
-  const run = spawnSync(server, ['serve', '--', process.execPath, fileURLToPath(import.meta.url), ...args],
-    { stdio: 'inherit' });
-  process.exit(run.status ?? 1);
-}
 const P = +partitions, F = +files, REPS = +reps;
-const bucket = process.env.SLUICE_BENCH_BUCKET;  // "s3://bench/"
+const server = path.resolve(build, 'bench/sluice_s3_bench_server');
 const root = process.env.COMPACT_S3_BENCH_DIR || '/tmp/sluice_compact_s3_bench';
 const src = path.join(root, 'src');
 const shape = `${P}x${F} of 4000-80000 rows`;
@@ -95,6 +89,16 @@ async function partitionDigest(c, glob) {
 await generateDataset({ root, shape, partitions: P, files: F, rowsOf, rowGroupRowsOf: (rows) => Math.min(rows, 20000) });
 const sizes = inputFiles();
 const inputBytes = sizes.reduce((a, b) => a + b, 0);
+if (!process.env.SLUICE_BENCH_BUCKET) {
+  // The gateway keeps objects in memory and frees a deleted large object only at its garbage
+  // collection, hours later (a full store hangs writes): room for the input and every
+  // repetition's two outputs.
+  const memory = Math.max(4 * 2 ** 30, Math.ceil(inputBytes * (1 + 2 * REPS) * 1.25) + 2 ** 30);
+  const run = spawnSync(server, ['serve', '--memory', String(memory), '--', process.execPath, fileURLToPath(import.meta.url), ...args],
+    { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
+const bucket = process.env.SLUICE_BENCH_BUCKET;  // "s3://bench/"
 const small = sizes.filter((s) => s < 8 * 2 ** 20).length;
 const t0 = Date.now();
 objects('upload', src, `${bucket}in`);
@@ -113,8 +117,6 @@ for (let rep = 0; rep < REPS; rep++) {
     console.log(`  rep ${rep + 1} ${tool.padEnd(6)} ${r.seconds.toFixed(2)} s, ${cpu}` +
       (r.requests ? `, ${r.requests.get} GET, ${r.requests.head} HEAD, ${r.requests.list} LIST, ${r.requests.put} PUT, ${r.requests.post} POST, ${r.requests.retries} retries` : ''));
   }
-  // Earlier repetitions' outputs go, so the in-memory store holds at most three copies.
-  if (rep < REPS - 1) for (const tool of order) objects('delete', `${bucket}out-${tool}-${rep}`);
 }
 
 const last = REPS - 1, check = path.join(root, 'check');

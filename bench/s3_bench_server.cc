@@ -10,8 +10,7 @@
 //     gateway stops when COMMAND exits, whose status is returned.
 //   sluice_s3_bench_server upload DIR s3://B/PREFIX     every file under DIR, same relative keys
 //   sluice_s3_bench_server download s3://B/PREFIX DIR   every object under the prefix
-//   sluice_s3_bench_server delete s3://B/PREFIX         every object under the prefix
-// The last three read the server from the environment that `serve` set.
+// The last two read the server from the environment that `serve` set.
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -85,7 +84,6 @@ int Upload(const std::string& dir, const std::string& prefix) {
   for (const auto& entry : stdfs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     const std::string relative = stdfs::relative(entry.path(), dir).string();
-    if (relative.starts_with('.')) continue;  // the generator's shape marker
     fs::WriteWholeFile(*s3, Slash(prefix) + relative,
                        fs::ReadWholeFile(*fs::LocalFileSystem(), entry.path().string()));
   }
@@ -98,13 +96,6 @@ int Download(const std::string& prefix, const std::string& dir) {
     const stdfs::path target = stdfs::path(dir) / relative;
     stdfs::create_directories(target.parent_path());
     fs::WriteWholeFile(*fs::LocalFileSystem(), target.string(), fs::ReadWholeFile(*s3, url));
-  }
-  return 0;
-}
-
-int Delete(const std::string& prefix) {
-  for (const auto& [url, relative] : ObjectsUnder(prefix)) {
-    fs::ProcessS3Client()->DeleteObject(fs::ParseS3Url(url));
   }
   return 0;
 }
@@ -126,14 +117,11 @@ int main(int argc, char** argv) {
   CLI::App* download = app.add_subcommand("download", "Download every object under PREFIX");
   download->add_option("PREFIX", prefix)->required();
   download->add_option("DIR", dir)->required();
-  CLI::App* remove = app.add_subcommand("delete", "Delete every object under PREFIX");
-  remove->add_option("PREFIX", prefix)->required();
   CLI11_PARSE(app, argc, argv);
   try {
     if (*serve) return Serve(bucket, memory, command);
     if (*upload) return Upload(dir, prefix);
-    if (*download) return Download(prefix, dir);
-    return Delete(prefix);
+    return Download(prefix, dir);
   } catch (const std::exception& e) {
     fmt::print(stderr, "sluice_s3_bench_server: {}\n", e.what());
     return 1;
