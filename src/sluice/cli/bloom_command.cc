@@ -194,6 +194,9 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
     if (check_cmd->parsed()) return RunCheck(*check);
     if (flags->inputs.empty()) throw InvalidArgument("give the CSV files to read");
     if (flags->column.empty()) throw InvalidArgument("--column is required");
+    if (!(flags->fpr > 0 && flags->fpr < 1)) {
+      throw InvalidArgument("--fpr must be between 0 and 1, not {}", flags->fpr);
+    }
     if (flags->output.empty()) throw InvalidArgument("-o/--output is required");
     return RunBuild(*flags, *job);
   };

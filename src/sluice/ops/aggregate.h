@@ -14,7 +14,7 @@
 // float64; min, max, first and last keep the input type.
 //
 // A user aggregate implements Aggregator and is passed to the API with a factory (see
-// hash_aggregate.h); nothing else in the engine needs to know it.
+// hash_aggregation.h); nothing else in the engine needs to know it.
 //
 // Thread safety: an Aggregator is used by one thread at a time.
 #pragma once

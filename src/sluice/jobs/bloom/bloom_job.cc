@@ -104,10 +104,13 @@ int64_t CountRows(const csv::CsvReader& reader, const RunOptions& run) {
 
 BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run,
                            std::shared_ptr<fs::FileSystem> fs) {
+  if (options.column.empty()) throw InvalidArgument("the column to index is not named");
+  if (!(options.fpr > 0 && options.fpr < 1)) {
+    throw InvalidArgument("the false-positive rate must be between 0 and 1, not {}", options.fpr);
+  }
   if (!options.where.empty() || BloomInputsAreParquet(options.inputs)) {
     return RunBloomScan(options, run);
   }
-  if (options.column.empty()) throw InvalidArgument("name the column to index with --column");
   std::shared_ptr<fs::FileSystem> output_fs = fs;
   if (fs == nullptr) {
     const std::string first = options.inputs.empty() ? "" : options.inputs.front();
@@ -118,9 +121,6 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
     }
     fs = fs::FileSystemFor(first);
     output_fs = fs::FileSystemFor(options.output);
-  }
-  if (!(options.fpr > 0 && options.fpr < 1)) {
-    throw InvalidArgument("--fpr must be between 0 and 1, not {}", options.fpr);
   }
   csv::CsvReadOptions csv_options = options.csv;
   // The projected tokenizer only reads chunks: map the files instead of copying them.

@@ -117,10 +117,6 @@ bool BloomInputsAreParquet(const std::vector<std::string>& inputs) {
 }
 
 BloomJobResult RunBloomScan(const BloomJobOptions& options, const RunOptions& run) {
-  if (options.column.empty()) throw InvalidArgument("name the column to index with --column");
-  if (!(options.fpr > 0 && options.fpr < 1)) {
-    throw InvalidArgument("--fpr must be between 0 and 1, not {}", options.fpr);
-  }
   BloomJobResult result;
   std::shared_ptr<TableScan> scan = OpenScan(options, result);
   const int column = ColumnOf(*scan, options.column);

@@ -20,7 +20,8 @@ namespace sluice {
 // Whether the inputs are Parquet: every pattern ends in ".parquet".
 bool BloomInputsAreParquet(const std::vector<std::string>& inputs);
 
-// RunBloomJob's work through a TableScan; result.scan holds the scan for its filter statistics.
+// RunBloomJob's work through a TableScan, for options RunBloomJob checked; result.scan holds the
+// scan for its filter statistics.
 BloomJobResult RunBloomScan(const BloomJobOptions& options, const RunOptions& run);
 
 }  // namespace sluice

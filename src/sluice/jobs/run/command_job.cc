@@ -29,7 +29,7 @@ std::filesystem::path OutputRoot(const CommandJobRequest& request, const Command
                                   : std::filesystem::absolute(request.output);
   }
   if (!request.output.empty()) {
-    throw InvalidArgument("--output is given but the command does not use {{output}}");
+    throw InvalidArgument("an output directory is given but the command does not use {{output}}");
   }
   return {};
 }
@@ -60,8 +60,8 @@ CommandJobResult CommandJob::Run(const std::string& ledger_url, WorkerOptions wo
     CommandJobSpec stored = CommandJobSpec::FromJson(existing.options_json, name_);
     if (!stored.SameWork(spec_)) {
       throw InvalidArgument(
-          "job {} exists with a different command, partitioning or output; choose another "
-          "--job name",
+          "job {} exists with a different command, partitioning or output; choose another job "
+          "name",
           name_);
     }
     if (stored.resources != spec_.resources && !spec_.resources.empty()) {
