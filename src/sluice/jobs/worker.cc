@@ -26,8 +26,6 @@ using Clock = std::chrono::steady_clock;
 using ledger::Lease;
 using ledger::LeaseRef;
 
-using Key = LeaseTable::Key;
-
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // An exponentially weighted moving average of durations in seconds.

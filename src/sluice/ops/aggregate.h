@@ -119,13 +119,15 @@ struct AggregateCall {
 std::vector<AggregateCall> ParseAggregateCalls(const std::string& text);
 
 // One built-in function of the registry (aggregate_functions.cc), the one place a name is
-// matched: its arity, whether its result depends on row order (so spilled rows carry their
-// positions), and the factory of its state for checked inputs.
+// matched: its arity, whether it also takes `*` (count(*): no column), whether its result depends
+// on row order (so spilled rows carry their positions), and the factory of its state for checked
+// inputs.
 struct AggregateFunction {
   using Factory = std::unique_ptr<Aggregator> (*)(const AggregateCall& call,
                                                   std::span<const DataType> input_types);
   std::string_view name;
   size_t arity = 1;
+  bool takes_star = false;
   bool order_sensitive = false;
   Factory make = nullptr;
 };

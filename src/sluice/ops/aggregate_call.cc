@@ -57,7 +57,8 @@ AggregateCall ParseOne(const std::string& expression) {
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-  } else if (call.function != "count") {
+  } else if (const AggregateFunction* f = FindAggregateFunction(call.function);
+             f == nullptr || !f->takes_star) {
     throw bad("only count takes *");
   }
   if (alias.empty()) {

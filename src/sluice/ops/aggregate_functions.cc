@@ -920,22 +920,22 @@ std::unique_ptr<Aggregator> MakeMedian(const AggregateCall& call, std::span<cons
 }
 
 constexpr AggregateFunction kFunctions[] = {
-    {"count", 1, false, MakeCount},
-    {"count_distinct", 1, false, MakeCountDistinct},
-    {"sum", 1, false, MakeSum},
-    {"min", 1, false, MakeMinMax<false>},
-    {"max", 1, false, MakeMinMax<true>},
-    {"mean", 1, false, MakeMean},
-    {"avg", 1, false, MakeMean},
-    {"var", 1, false, MakeVariance<false>},
-    {"variance", 1, false, MakeVariance<false>},
-    {"var_samp", 1, false, MakeVariance<false>},
-    {"stddev", 1, false, MakeVariance<true>},
-    {"stddev_samp", 1, false, MakeVariance<true>},
-    {"median", 1, false, MakeMedian},
-    {"first", 1, true, MakeFirstLast<false>},
-    {"last", 1, true, MakeFirstLast<true>},
-    {"corr", 2, false, MakeCorr},
+    {"count", 1, true, false, MakeCount},
+    {"count_distinct", 1, false, false, MakeCountDistinct},
+    {"sum", 1, false, false, MakeSum},
+    {"min", 1, false, false, MakeMinMax<false>},
+    {"max", 1, false, false, MakeMinMax<true>},
+    {"mean", 1, false, false, MakeMean},
+    {"avg", 1, false, false, MakeMean},
+    {"var", 1, false, false, MakeVariance<false>},
+    {"variance", 1, false, false, MakeVariance<false>},
+    {"var_samp", 1, false, false, MakeVariance<false>},
+    {"stddev", 1, false, false, MakeVariance<true>},
+    {"stddev_samp", 1, false, false, MakeVariance<true>},
+    {"median", 1, false, false, MakeMedian},
+    {"first", 1, false, true, MakeFirstLast<false>},
+    {"last", 1, false, true, MakeFirstLast<true>},
+    {"corr", 2, false, false, MakeCorr},
 };
 
 }  // namespace
@@ -954,7 +954,7 @@ std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
     throw InvalidArgument("unknown aggregate function '{}'", call.function)
         .With("aggregate", call.name);
   }
-  const bool star = call.function == "count" && call.columns.empty();
+  const bool star = function->takes_star && call.columns.empty();
   if (!star && call.columns.size() != function->arity) {
     throw InvalidArgument("{} takes {} column(s)", call.function, function->arity)
         .With("aggregate", call.name);
