@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <charconv>
 
+#include "sluice/base/error.h"
+#include "sluice/base/log.h"
+
 namespace sluice::jobs {
 namespace {
 
@@ -36,6 +39,27 @@ bool LeaseOwner::IsDeadLocalProcess() const {
   if (pid <= 0 || pid == getpid() || host != HostName()) return false;
   // Signal 0 checks for existence only; EPERM means it exists under another user.
   return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+int64_t ReleaseLeasesOfDeadProcesses(ledger::Ledger& ledger, ledger::JobId job) {
+  int64_t released = 0;
+  ledger::PartitionQuery running{.status = ledger::PartitionStatus::kRunning};
+  for (std::vector<ledger::PartitionRecord> page;
+       !(page = ledger.ListPartitions(job, running)).empty(); running.after_id = page.back().id) {
+    for (const ledger::PartitionRecord& p : page) {
+      std::optional<LeaseOwner> owner = LeaseOwner::Parse(p.lease_owner);
+      if (!owner || !owner->IsDeadLocalProcess()) continue;
+      try {
+        ledger.Release({p.id, p.attempt});
+        ++released;
+        SLUICE_LOG_INFO("partition {}: gave back attempt {} of process {}, which is gone", p.key,
+                        p.attempt, owner->pid);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::kConflict) throw;  // taken over meanwhile: nothing to give back
+      }
+    }
+  }
+  return released;
 }
 
 }  // namespace sluice::jobs

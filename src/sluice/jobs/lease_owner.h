@@ -6,9 +6,12 @@
 // Thread safety: a plain value; the static functions may be called from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "sluice/ledger/ledger.h"
 
 namespace sluice::jobs {
 
@@ -29,5 +32,11 @@ struct LeaseOwner {
 
   bool operator==(const LeaseOwner&) const = default;
 };
+
+// Gives back, uncharged, the running partitions of `job` whose lease owner is a process of this
+// host that no longer exists (a killed run, or one stopped by an error its ledger could not
+// record, such as a full disk), so that a resumed run claims them at once instead of after their
+// leases expire, and its output sweep removes their attempts' files. Returns how many.
+int64_t ReleaseLeasesOfDeadProcesses(ledger::Ledger& ledger, ledger::JobId job);
 
 }  // namespace sluice::jobs

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -37,7 +39,49 @@ bool ParseAttemptName(const std::string& name, ledger::LeaseRef& out) {
   return true;
 }
 
+// The regular files under `dir`, by path relative to it, with their sizes.
+std::map<std::string, uintmax_t> FilesUnder(const fs::path& dir) {
+  std::map<std::string, uintmax_t> files;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec)) files[fs::relative(it->path(), dir).string()] = it->file_size(ec);
+  }
+  if (ec) throw IoError("cannot list {}: {}", dir.string(), ec.message());
+  return files;
+}
+
+bool SameBytes(const fs::path& a, const fs::path& b) {
+  std::ifstream in_a(a, std::ios::binary), in_b(b, std::ios::binary);
+  if (!in_a || !in_b) return false;
+  std::vector<char> buffer_a(1 << 20), buffer_b(1 << 20);
+  while (in_a && in_b) {
+    in_a.read(buffer_a.data(), static_cast<std::streamsize>(buffer_a.size()));
+    in_b.read(buffer_b.data(), static_cast<std::streamsize>(buffer_b.size()));
+    if (in_a.gcount() != in_b.gcount() ||
+        !std::equal(buffer_a.begin(), buffer_a.begin() + in_a.gcount(), buffer_b.begin())) {
+      return false;
+    }
+  }
+  return in_a.eof() && in_b.eof();
+}
+
 }  // namespace
+
+std::string DifferenceBetweenTrees(const fs::path& a, const fs::path& b) {
+  std::map<std::string, uintmax_t> in_a = FilesUnder(a), in_b = FilesUnder(b);
+  for (const auto& [name, bytes] : in_a) {
+    auto it = in_b.find(name);
+    if (it == in_b.end()) return fmt::format("{} is missing there", name);
+    if (it->second != bytes) {
+      return fmt::format("{} has {} bytes there, {} in the attempt", name, it->second, bytes);
+    }
+    if (!SameBytes(a / name, b / name)) return fmt::format("{} has other bytes there", name);
+  }
+  for (const auto& [name, bytes] : in_b) {
+    if (!in_a.contains(name)) return fmt::format("{} is there but not in the attempt", name);
+  }
+  return {};
+}
 
 std::string EncodeKeyForPath(std::string_view key) {
   std::string out;
@@ -151,6 +195,22 @@ bool OutputLayout::Publish(const ledger::LeaseRef& lease, std::string_view key,
   if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
   int error = errno;
   if (error == ENOENT && fs::exists(to)) return false;  // a racing publish or sweep got there
+  if (error == EEXIST || error == ENOTEMPTY) {
+    // The target is there already: this output published by an earlier run of the same work (an
+    // output directory moved with its state and run again, which is another job by name), or
+    // something else. Identical files are this output; anything else is not ours to replace.
+    std::string difference = DifferenceBetweenTrees(from, to);
+    if (difference.empty()) {
+      Discard(lease, {});
+      return false;
+    }
+    throw Conflict(
+        "cannot publish the committed output: {} already holds other files ({}); move it away "
+        "and run the command again, or remove the attempt's files",
+        to.string(), difference)
+        .With("output directory", to.string())
+        .With("attempt directory", from.string());
+  }
   throw IoErrorFromErrno(error, "publish the committed output", to.string())
       .With("attempt directory", from.string());
 }

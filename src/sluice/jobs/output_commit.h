@@ -15,7 +15,9 @@
 // Local: each attempt writes into its own directory, <root>/.sluice-attempts/p<partition
 // id>-a<attempt>, so concurrent attempts (a hung worker and the one that took over its lease)
 // never touch the same files; the publish renames it into place at <root>/<encoded key> (one
-// rename(2), refusing to replace an existing directory).
+// rename(2), refusing to replace an existing directory). A target that already holds the same files
+// (an earlier run of the same work published them) counts as published and the attempt's copy is
+// removed; a target holding other files is a Conflict naming both directories.
 //
 // Thread safety: the methods touch only the paths (objects) of the attempt they are given;
 // concurrent calls for distinct attempts are independent, and racing publishes of one attempt
@@ -37,6 +39,11 @@ namespace sluice::jobs {
 // A file-name-safe, injective rendering of a partition key ("logs/a.gz" -> "logs%2Fa.gz"); long
 // keys are shortened with a hash.
 std::string EncodeKeyForPath(std::string_view key);
+
+// "" when the directory trees `a` (an attempt's) and `b` hold the same regular files, byte for
+// byte; otherwise the first difference, in words ("part-0.parquet is missing there"). Io when
+// either cannot be listed.
+std::string DifferenceBetweenTrees(const std::filesystem::path& a, const std::filesystem::path& b);
 
 class OutputCommitter {
  public:
@@ -91,7 +98,8 @@ class OutputLayout final : public OutputCommitter {
 
   std::filesystem::path Prepare(const ledger::LeaseRef& lease) const override;
   std::string Manifest(const ledger::Lease& lease) const override;
-  // Renames the attempt's directory to the final one; Io when that is held by something else.
+  // Renames the attempt's directory to the final one. False when the final one already holds the
+  // same files (the attempt's copy is removed); Conflict when it holds other files.
   bool Publish(const ledger::LeaseRef& lease, std::string_view key,
                std::string_view manifest) const override;
   void Discard(const ledger::LeaseRef& lease, std::string_view manifest) const noexcept override;

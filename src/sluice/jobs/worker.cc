@@ -1,8 +1,10 @@
 #include "sluice/jobs/worker.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -113,6 +115,7 @@ class Worker {
       int64_t claim_along = 0;
       {
         std::lock_guard lock(mu_);
+        if (disk_full_) std::rethrow_exception(disk_full_);
         flush = FlushDueLocked(Clock::now());
         if (flush && !cancel_.cancelled() && !stop_) claim_along = ClaimWantedLocked();
       }
@@ -165,7 +168,8 @@ class Worker {
           Clock::now() + (found_nothing && !busy ? idle_wait : std::chrono::milliseconds(100));
       if (!results_.empty()) until = std::min(until, first_result_at_ + options_.completion_delay);
       results_cv_.wait_until(lock, until, [&] {
-        return FlushDueLocked(Clock::now()) || (!found_nothing && ClaimWantedLocked() > 0);
+        return disk_full_ || FlushDueLocked(Clock::now()) ||
+               (!found_nothing && ClaimWantedLocked() > 0);
       });
       if (found_nothing && !busy) {
         idle_wait = std::min<std::chrono::milliseconds>(idle_wait * 2, options_.max_idle_poll);
@@ -240,10 +244,31 @@ class Worker {
       task_(TaskContext{lease, dir, cancel});
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
       return {Result::Kind::kDone, lease, output_ ? output_->Manifest(lease) : std::string("{}")};
+    } catch (const Error& e) {
+      if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
+      if (!IsDiskFull(e)) return {Result::Kind::kFailed, lease, e.what()};
+      // Not this partition's fault, and every other one would meet it too: the worker stops with
+      // this error and gives the partition back uncharged, so that a run after space is freed
+      // completes.
+      std::lock_guard lock(mu_);
+      if (!disk_full_) {
+        disk_full_ = std::make_exception_ptr(Error(e).With(
+            "what to do", "free space on that file system and run the command again"));
+      }
+      return {Result::Kind::kStopped, lease, {}};
     } catch (const std::exception& e) {
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
       return {Result::Kind::kFailed, lease, e.what()};
     }
+  }
+
+  // A full disk or quota (ENOSPC, EDQUOT), as opposed to other resources a task can run out of
+  // (memory), which fail only their partition.
+  static bool IsDiskFull(const Error& e) {
+    if (e.kind() != ErrorKind::kResourceExhausted) return false;
+    const std::string& message = e.message();
+    return message.find(std::strerror(ENOSPC)) != std::string::npos ||
+           message.find(std::strerror(EDQUOT)) != std::string::npos;
   }
 
   ledger::Duration Backoff(int64_t attempt) {
@@ -264,6 +289,36 @@ class Worker {
       results.swap(results_);
     }
     if (results.empty()) return false;
+    try {
+      return SettleResults(results, claim_want);
+    } catch (...) {
+      AbandonOutputs(results);
+      throw;
+    }
+  }
+
+  // The ledger refused a call (its disk is full, its server is gone) while `results` were being
+  // settled, and the worker stops: no attempt's files may stay behind unless the ledger committed
+  // the attempt. A read tells which did (a full disk still reads); those are published, the rest
+  // discarded. An attempt whose fate cannot be read is left to the next run's sweep.
+  void AbandonOutputs(const std::vector<Result>& results) noexcept {
+    if (!output_) return;
+    for (const Result& r : results) {
+      try {
+        if (r.kind == Result::Kind::kDone &&
+            FateOf(*ledger_, job_, r.lease.ref()) == AttemptFate::kCommitted) {
+          output_->Publish(r.lease.ref(), r.lease.key, r.text);
+        } else {
+          output_->Discard(r.lease.ref(), r.text);
+        }
+      } catch (const std::exception& e) {
+        SLUICE_LOG_WARN("partition {} attempt {}: output left for the next run to sweep: {}",
+                        r.lease.key, r.lease.attempt, e.what());
+      }
+    }
+  }
+
+  bool SettleResults(const std::vector<Result>& results, int64_t claim_want) {
     std::vector<ledger::Completion> completions;
     std::vector<const Result*> completed;
     for (const Result& r : results) {
@@ -391,6 +446,7 @@ class Worker {
   Average claim_seconds_;              // how long a Claim call takes
   Average complete_seconds_;           // how long a CompleteMany call takes
   bool stopping_ = false;
+  std::exception_ptr disk_full_;               // a task's error: the disk is full, the worker stops
   std::unique_ptr<LeaseHeartbeat> heartbeat_;  // renews leases_ under mu_
 };
 

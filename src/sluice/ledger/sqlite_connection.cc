@@ -1,12 +1,15 @@
 #include "sluice/ledger/sqlite_connection.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <thread>
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/base/log.h"
+#include "sluice/ledger/sqlite_lock_holder.h"
 
 namespace sluice::ledger {
 namespace {
@@ -15,6 +18,13 @@ std::string FirstLine(std::string_view sql) {
   std::string out(sql.substr(0, sql.find('\n')));
   if (out.size() > 60) out = out.substr(0, 60) + "...";
   return out;
+}
+
+// A wait this long is no longer a hand-over between short transactions: it is worth telling.
+constexpr auto kReportWaitAfter = std::chrono::seconds(1);
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
 }
 
 }  // namespace
@@ -52,6 +62,7 @@ SqliteStatement& SqliteStatement::BindNull(int index) {
 }
 
 bool SqliteStatement::Step() {
+  connection_.BeginCall();
   int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -89,7 +100,10 @@ std::string SqliteStatement::Text(int column) const {
 
 SqliteConnection::SqliteConnection(const std::filesystem::path& path,
                                    std::chrono::milliseconds busy_timeout)
-    : path_(path), busy_timeout_(busy_timeout) {
+    : path_(path),
+      busy_timeout_(busy_timeout),
+      jitter_state_(static_cast<uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^
+                    static_cast<uint64_t>(Clock::now().time_since_epoch().count())) {
   int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -115,27 +129,53 @@ SqliteConnection::~SqliteConnection() {
 
 int SqliteConnection::OnBusy(void* self, int count) {
   auto* connection = static_cast<SqliteConnection*>(self);
-  auto now = std::chrono::steady_clock::now();
-  if (count == 0) connection->busy_since_ = now;
-  if (now - connection->busy_since_ >= connection->busy_timeout_) return 0;
-  // Another writer usually holds the lock for tens of microseconds: start with a yield and back
-  // off to 2 ms so a long holder (a checkpoint, a big batch) costs little CPU.
-  if (count < 4) {
-    std::this_thread::yield();
-  } else {
-    auto step = std::chrono::microseconds(std::min(2000, 20 << std::min(count - 4, 7)));
-    std::this_thread::sleep_for(step);
+  if (!connection->busy_since_) connection->busy_since_ = Clock::now();
+  return connection->WaitForLock(count, *connection->busy_since_) ? 1 : 0;
+}
+
+bool SqliteConnection::WaitForLock(int count, Clock::time_point since) {
+  waited_ = Clock::now() - since;
+  if (waited_ >= busy_timeout_) return false;
+  if (!wait_reported_ && waited_ >= kReportWaitAfter) {
+    wait_reported_ = true;
+    SLUICE_LOG_WARN("waiting for the SQLite ledger {} ({:.1f} s so far, up to {:g} s): {}",
+                    path_.string(), Seconds(waited_), Seconds(busy_timeout_),
+                    DescribeWriteLockHolder(path_));
   }
-  return 1;
+  // Another writer usually holds the lock for tens of microseconds: the steps start at 10 us and
+  // double up to 2 ms, each a random 50-100% of that, so a long holder (a checkpoint, a big
+  // batch) costs little CPU and waiters spread out instead of retrying together.
+  jitter_state_ ^= jitter_state_ << 13;
+  jitter_state_ ^= jitter_state_ >> 7;
+  jitter_state_ ^= jitter_state_ << 17;
+  int64_t step_us = std::min<int64_t>(2000, int64_t{10} << std::min(count, 8));
+  int64_t jitter_us = static_cast<int64_t>(jitter_state_ % static_cast<uint64_t>(step_us / 2 + 1));
+  std::this_thread::sleep_for(std::chrono::microseconds(step_us - jitter_us));
+  return true;
 }
 
 void SqliteConnection::Exec(std::string_view sql) {
+  BeginCall();
   std::string text(sql);
   char* message = nullptr;
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
     sqlite3_free(message);
     Fail(rc, FirstLine(sql));
+  }
+}
+
+void SqliteConnection::EnableWal() {
+  const auto started = Clock::now();
+  BeginCall();
+  for (int count = 0;; ++count) {
+    int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    int primary = rc & 0xff;
+    if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || !WaitForLock(count, started)) {
+      waited_ = Clock::now() - started;
+      Fail(rc, "PRAGMA journal_mode=WAL");
+    }
   }
 }
 
@@ -151,17 +191,33 @@ ScopedStatement SqliteConnection::Prepare(std::string_view sql) {
 void SqliteConnection::Fail(int code, std::string_view what) {
   std::string message = sqlite3_errmsg(db_);
   int primary = code & 0xff;
-  Error error = primary == SQLITE_FULL
-                    ? ResourceExhausted("SQLite ledger: {}", message)
-                    : (primary == SQLITE_BUSY || primary == SQLITE_LOCKED
-                           ? IoError("SQLite ledger stayed locked by another process for over {} "
-                                     "ms: {}",
-                                     busy_timeout_.count(), message)
-                           : IoError("SQLite ledger: {}", message));
+  Error error = IoError("SQLite ledger: {}", message);
+  if (primary == SQLITE_FULL) {
+    error = ResourceExhausted(
+        "SQLite ledger: {}; free space on its file system and run the "
+        "command again",
+        message);
+  } else if (primary == SQLITE_READONLY) {
+    error = IoError(
+        "the SQLite ledger cannot be written ({}): its file, its directory or its file system is "
+        "read-only; make them writable, or name a writable ledger",
+        message);
+  } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    error = InvalidData(
+        "the SQLite ledger is damaged ({}): restore it from a copy, or move it away to start its "
+        "jobs over (their published output stays)",
+        message);
+  } else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    error = IoError(
+        "the SQLite ledger is locked by another process: waited {:.1f} s (the limit is {:g} s); "
+        "{}. If that process is hung, stop it and run the command again",
+        Seconds(waited_), Seconds(busy_timeout_), DescribeWriteLockHolder(path_));
+  }
   throw std::move(error)
       .With("file", path_.string())
       .With("statement", std::string(what))
-      .With("sqlite_code", std::to_string(code));
+      .With("sqlite_code", std::to_string(code))
+      .With("sqlite", message);
 }
 
 SqliteConnection::Transaction::Transaction(SqliteConnection& connection, bool immediate)

@@ -1,8 +1,11 @@
 // SqliteConnection: one open SQLite database with prepared-statement caching, a busy handler that
-// waits in short steps (so two processes sharing the write lock hand it over in microseconds, not
-// in SQLite's default millisecond sleeps), and RAII transactions. Every SQLite failure becomes a
-// sluice::Error (Io, or ResourceExhausted when the disk is full) naming the database and the
-// statement.
+// waits in short jittered steps (so processes sharing the write lock hand it over in microseconds,
+// not in SQLite's default millisecond sleeps, and no two waiters retry in lockstep; the steps stop
+// growing at 2 ms so that a waiter that has waited long retries as often as a newcomer), and RAII
+// transactions. A wait longer than a second is reported once, naming the process that holds the
+// lock (sqlite_lock_holder.h); a wait past the busy timeout fails with how long it really waited
+// and that holder. Every SQLite failure becomes a sluice::Error (Io, or ResourceExhausted when the
+// disk is full) naming the database and the statement.
 //
 // Ownership: the connection owns its sqlite3 handle and every cached statement; a Statement
 // reference stays valid for the connection's lifetime.
@@ -82,6 +85,11 @@ class SqliteConnection {
 
   // Runs SQL text without results (may hold several statements).
   void Exec(std::string_view sql);
+  // Puts the database file in WAL mode. SQLite fails this pragma at once, without calling the
+  // busy handler, while another connection reads or converts the file (waiting could deadlock
+  // two readers that both want to convert), so several processes opening a new ledger together
+  // retry it here, with the busy handler's steps and limit.
+  void EnableWal();
   // A statement prepared once per connection and reused; `sql` is the cache key.
   ScopedStatement Prepare(std::string_view sql);
 
@@ -108,12 +116,28 @@ class SqliteConnection {
   };
 
  private:
+  friend class SqliteStatement;
+  using Clock = std::chrono::steady_clock;
+
   static int OnBusy(void* self, int count);
+  // Sleeps one step of the `count`th retry of a wait that began at `since`, first reporting a
+  // long wait; false (without sleeping) once the busy timeout has passed.
+  bool WaitForLock(int count, Clock::time_point since);
+  // A call into SQLite begins: it has not waited yet. (SQLite's own count of busy-handler calls
+  // is not always reset between waits, so the start of a wait is kept here, per call.)
+  void BeginCall() {
+    waited_ = {};
+    busy_since_.reset();
+    wait_reported_ = false;
+  }
 
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
   std::chrono::milliseconds busy_timeout_;
-  std::chrono::steady_clock::time_point busy_since_;
+  std::optional<Clock::time_point> busy_since_;  // when the current call began to wait
+  Clock::duration waited_{};                     // how long the current call has waited
+  bool wait_reported_ = false;                   // the current wait was logged
+  uint64_t jitter_state_;                        // xorshift state for the wait steps
   std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> statements_;
 };
 

@@ -109,7 +109,7 @@ class SqliteLedger final : public Ledger {
   SqliteLedger(const std::filesystem::path& path, const LedgerOptions& options)
       : Ledger("sqlite:" + path.string()), db_(path, options.busy_timeout) {
     // WAL is a property of the file; synchronous and foreign_keys are per connection.
-    db_.Exec("PRAGMA journal_mode=WAL");
+    db_.EnableWal();
     db_.Exec(options.sync_every_commit ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db_.Exec("PRAGMA foreign_keys=ON");
     Migrate();
@@ -463,14 +463,13 @@ class SqliteLedger final : public Ledger {
   }
 
  private:
+  // Brings the schema to kSchemaVersion. A ledger already there is only read, so that processes
+  // opening it while others write never queue for the write lock.
   void Migrate() {
+    if (SchemaVersion() == kSchemaVersion) return;
     SqliteConnection::Transaction tx(db_, /*immediate=*/true);
     db_.Exec("CREATE TABLE IF NOT EXISTS sluice_schema_version(version INTEGER NOT NULL)");
-    int64_t version = 0;
-    {
-      auto query = db_.Prepare("SELECT coalesce(max(version), 0) FROM sluice_schema_version");
-      if (query->Step()) version = query->Int(0);
-    }
+    int64_t version = SchemaVersion().value_or(0);
     if (version == kSchemaVersion) return;  // nothing written; the destructor rolls back
     if (version > kSchemaVersion) {
       throw NotSupported(
@@ -484,6 +483,17 @@ class SqliteLedger final : public Ledger {
         ->Bind(1, kSchemaVersion)
         .Run();
     tx.Commit();
+  }
+
+  // nullopt before the version table exists.
+  std::optional<int64_t> SchemaVersion() {
+    {
+      auto exists = db_.Prepare(
+          "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sluice_schema_version'");
+      if (!exists->Step()) return std::nullopt;
+    }
+    auto query = db_.Prepare("SELECT coalesce(max(version), 0) FROM sluice_schema_version");
+    return query->Step() ? query->Int(0) : 0;
   }
 
   int64_t CurrentMs() {

@@ -2,16 +2,20 @@
 #include "sluice/ledger/sqlite_ledger.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "sluice/base/error.h"
 #include "sluice/base/testing/scratch_dir.h"
+#include "sluice/ledger/sqlite_lock_holder.h"
 
 namespace sluice::ledger {
 namespace {
@@ -65,7 +69,9 @@ TEST_F(SqliteLedgerTest, UnusableLocationsAreClearErrors) {
     OpenLedger((dir_ / "garbage.db").string());
     ADD_FAILURE() << "expected an error";
   } catch (const Error& error) {
-    EXPECT_EQ(error.kind(), ErrorKind::kIo);
+    EXPECT_EQ(error.kind(), ErrorKind::kInvalidData);
+    EXPECT_NE(std::string(error.what()).find("the SQLite ledger is damaged"), std::string::npos)
+        << error.what();
     EXPECT_EQ(error.ContextValue("file"), (dir_ / "garbage.db").string()) << error.what();
   }
   if (geteuid() != 0) {  // root reads everything
@@ -73,6 +79,32 @@ TEST_F(SqliteLedgerTest, UnusableLocationsAreClearErrors) {
     std::filesystem::permissions(dir_ / "locked", std::filesystem::perms::none);
     EXPECT_EQ(KindOfOpen((dir_ / "locked" / "ledger.db").string()), ErrorKind::kIo);
     std::filesystem::permissions(dir_ / "locked", std::filesystem::perms::owner_all);
+  }
+}
+
+// A ledger cut short (a full disk, a bad copy): reading what is missing is a clear error naming
+// the file, not a crash or a silently empty job.
+TEST_F(SqliteLedgerTest, TruncatedLedgerIsAClearError) {
+  std::filesystem::path db = dir_ / "ledger.db";
+  {
+    auto ledger = OpenLedger(db.string());
+    JobId job = ledger->CreateJob("cut").id;
+    std::vector<PartitionSpec> specs;
+    for (int i = 0; i < 3000; ++i) specs.push_back({"partition-" + std::to_string(i)});
+    ledger->AddPartitions(job, specs);
+  }  // the last connection checkpoints the WAL into the file
+  ASSERT_FALSE(std::filesystem::exists(dir_ / "ledger.db-wal"));
+  std::filesystem::resize_file(db, std::filesystem::file_size(db) / 2);
+  try {
+    auto ledger = OpenLedger(db.string());
+    JobId job = ledger->FindJob("cut")->id;
+    ledger->ListPartitions(job, {.limit = 100000});
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kInvalidData) << error.what();
+    EXPECT_NE(std::string(error.what()).find("the SQLite ledger is damaged"), std::string::npos)
+        << error.what();
+    EXPECT_EQ(error.ContextValue("file"), db.string()) << error.what();
   }
 }
 
@@ -160,6 +192,140 @@ TEST_F(SqliteLedgerTest, WorkerProcessesNeverShareAPartition) {
     after = page.back().id;
   }
   EXPECT_GE(workers.size(), 2u) << "only one worker process got any work";
+}
+
+// Processes opening one new ledger at the same instant: the first converts the file to WAL while
+// the others read it, which SQLite fails at once ("database is locked") instead of waiting. Every
+// one must open it, create the same job and add its partitions.
+TEST_F(SqliteLedgerTest, ProcessesOpeningANewLedgerTogetherAllSucceed) {
+  constexpr int kRounds = 20;
+  constexpr int kProcesses = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    std::string url = "sqlite:" + (dir_ / ("ledger-" + std::to_string(round) + ".db")).string();
+    int gate[2];
+    ASSERT_EQ(pipe(gate), 0);
+    std::vector<pid_t> children;
+    for (int p = 0; p < kProcesses; ++p) {
+      pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        close(gate[1]);
+        char byte;
+        (void)!read(gate[0], &byte, 1);  // returns when the parent closes its end: all start
+        // As a job's process does: several threads open connections of their own at once (the
+        // job, the partition feeder, the worker, its heartbeat), and close them.
+        std::atomic<int> failures{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 3; ++t) {
+          threads.emplace_back([&, t] {
+            try {
+              auto ledger = OpenLedger(url);
+              JobId job = ledger->CreateJob("together").id;
+              ledger->AddPartitions(job, std::vector<PartitionSpec>{{"a"}, {"b"}, {"c"}});
+            } catch (const std::exception& error) {
+              fprintf(stderr, "round %d process %d thread %d: %s\n", round, p, t, error.what());
+              ++failures;
+            }
+          });
+        }
+        for (auto& thread : threads) thread.join();
+        _exit(failures > 0 ? 1 : 0);
+      }
+      children.push_back(pid);
+    }
+    close(gate[0]);
+    close(gate[1]);
+    for (pid_t pid : children) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "round " << round;
+    }
+    auto ledger = OpenLedger(url);
+    EXPECT_EQ(ledger->ListJobs().size(), 1u);
+    EXPECT_EQ(ledger->Progress(ledger->FindJob("together")->id).total(), 3);
+    EXPECT_EQ(Query(dir_ / ("ledger-" + std::to_string(round) + ".db"), "PRAGMA journal_mode"),
+              "wal");
+  }
+}
+
+// The race above made certain: another process holds the file's RESERVED lock (it is writing
+// in rollback mode, as one converting it to WAL does) while the ledger switches it to WAL. Taking
+// RESERVED from inside a read is refused at once, without the busy handler (waiting could
+// deadlock two readers), so a plain PRAGMA failed with "database is locked"; the ledger waits.
+TEST_F(SqliteLedgerTest, SwitchingToWalWaitsForAWriter) {
+  std::filesystem::path db = dir_ / "ledger.db";
+  Query(db, "CREATE TABLE t(a)");  // a database in rollback mode
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t writer = fork();
+  ASSERT_GE(writer, 0);
+  if (writer == 0) {
+    sqlite3* handle = nullptr;
+    sqlite3_open(db.c_str(), &handle);
+    int rc =
+        sqlite3_exec(handle, "BEGIN IMMEDIATE; INSERT INTO t VALUES(1)", nullptr, nullptr, nullptr);
+    (void)!write(ready[1], rc == SQLITE_OK ? "y" : "n", 1);
+    usleep(500 * 1000);
+    sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr);
+    _exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  ASSERT_EQ(byte, 'y');
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_NO_THROW(OpenLedger(db.string())->CreateJob("after the writer"));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
+  waitpid(writer, nullptr, 0);
+  EXPECT_EQ(Query(db, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM t"), "1");
+}
+
+// A process that keeps the write lock past the busy timeout: the waiter's error says how long it
+// really waited and names the holder by pid and command line.
+TEST_F(SqliteLedgerTest, ALockHeldPastTheTimeoutNamesItsHolder) {
+  std::filesystem::path db = dir_ / "ledger.db";
+  JobId job = OpenLedger(db.string())->CreateJob("held").id;
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t holder = fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    sqlite3* handle = nullptr;
+    sqlite3_open(db.c_str(), &handle);
+    int rc = sqlite3_exec(handle,
+                          "BEGIN IMMEDIATE; INSERT INTO events(job_id, kind, detail, at) "
+                          "VALUES(1, 'x', '{}', 0)",
+                          nullptr, nullptr, nullptr);
+    (void)!write(ready[1], rc == SQLITE_OK ? "y" : "n", 1);
+    sleep(30);  // killed by the parent long before
+    _exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  ASSERT_EQ(byte, 'y');
+  EXPECT_EQ(WriteLockHolder(db), holder);
+  auto ledger = OpenLedger(db.string(), {.busy_timeout = 1500ms});
+  auto started = std::chrono::steady_clock::now();
+  try {
+    ledger->AppendEvent(job, std::nullopt, "note", "{}");
+    ADD_FAILURE() << "expected the write to wait out the busy timeout";
+  } catch (const Error& error) {
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    EXPECT_GE(waited, 1.4);
+    EXPECT_LT(waited, 5);
+    EXPECT_EQ(error.kind(), ErrorKind::kIo);
+    std::string message = error.what();
+    EXPECT_NE(message.find("waited 1."), std::string::npos) << message;
+    EXPECT_NE(message.find("pid " + std::to_string(holder)), std::string::npos) << message;
+    EXPECT_NE(message.find("sluice_ledger_test"), std::string::npos) << message;  // its command
+    EXPECT_EQ(error.ContextValue("file"), db.string());
+  }
+  kill(holder, SIGKILL);
+  waitpid(holder, nullptr, 0);
+  // Once the holder is gone the same connection writes at once.
+  ledger->AppendEvent(job, std::nullopt, "note", "{}");
+  EXPECT_FALSE(WriteLockHolder(db).has_value());
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "sluice/jobs/compact/compact_verify.h"
 #include "sluice/jobs/compact/hive_partitioner.h"
 #include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/partition_feeder.h"
 #include "sluice/jobs/worker_beside_pipeline.h"
@@ -329,7 +330,9 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
                          : options.job_name;
   auto ledger = ledger::OpenLedger(url, options.worker.ledger_options);
   const ledger::JobRecord job = OpenCompactJob(*ledger, name, compact.WorkJson());
-  // What a killed run left: publishes to roll forward, attempts' output (open uploads) to drop.
+  // What a killed or failed run left: partitions its process still held, publishes to roll
+  // forward, attempts' output (open uploads) to drop.
+  jobs::ReleaseLeasesOfDeadProcesses(*ledger, job.id);
   jobs::MakeOutputCommitter(compact.destination)->Sweep(*ledger, job.id);
   CompactPartitions({options, compact, url, job.id, run_options}, partitioner, summary);
   if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
