@@ -25,9 +25,13 @@ CsvReadOptions OptionsFrom(const json& spec) {
     if (o.contains(key)) out = o[key].get<std::string>().at(0);
   };
   ch("delimiter", options.dialect.delimiter);
+  ch("quote", options.dialect.quote);
   ch("escape", options.dialect.escape);
   ch("comment", options.dialect.comment);
   if (o.contains("header")) options.dialect.header = o["header"].get<bool>();
+  if (o.contains("lenient_quotes"))
+    options.dialect.lenient_quotes = o["lenient_quotes"].get<bool>();
+  if (o.contains("infer_rows")) options.infer_rows = o["infer_rows"].get<int64_t>();
   if (o.contains("null_values")) {
     options.dialect.null_values = o["null_values"].get<std::vector<std::string>>();
   }

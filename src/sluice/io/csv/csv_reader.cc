@@ -1,11 +1,14 @@
 #include "sluice/io/csv/csv_reader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <optional>
 
 #include "sluice/base/error.h"
 #include "sluice/io/csv/csv_schema.h"
+#include "sluice/io/csv/type_inference.h"
 #include "sluice/io/csv/value_parser.h"
 #include "sluice/table/builder.h"
 
@@ -94,6 +97,12 @@ bool AppendValue(ArrayBuilder& builder, std::string_view text) {
   }
 }
 
+// Whether the text parses as the type (for error messages).
+bool AppendsAs(const DataType& type, std::string_view text) {
+  std::unique_ptr<ArrayBuilder> builder = MakeBuilder(type);
+  return AppendValue(*builder, text);
+}
+
 }  // namespace
 
 CsvReader::CsvReader(std::shared_ptr<fs::FileSystem> fs, std::vector<fs::FileInfo> files,
@@ -106,13 +115,21 @@ CsvReader::CsvReader(std::shared_ptr<fs::FileSystem> fs, std::vector<fs::FileInf
 std::shared_ptr<CsvReader> CsvReader::Open(std::shared_ptr<fs::FileSystem> fs,
                                            const std::vector<std::string>& patterns,
                                            CsvReadOptions options) {
-  options.dialect.Validate();
   if (options.batch_rows <= 0) throw InvalidArgument("batch rows must be positive");
   std::vector<fs::FileInfo> files;
   for (const std::string& pattern : patterns) {
     for (fs::FileInfo& f : fs->Glob(pattern)) files.push_back(std::move(f));
   }
   if (files.empty()) throw InvalidArgument("no input files given");
+  CsvDialect& dialect = options.dialect;
+  if (dialect.delimiter == '\0') {
+    const std::string& first = files[0].path;
+    const bool tsv =
+        first.ends_with(".tsv") || first.ends_with(".tsv.gz") || first.ends_with(".tsv.zst");
+    dialect.delimiter = tsv ? '\t' : ',';
+  }
+  if (dialect.escape == dialect.quote) dialect.escape = '\0';  // the quote escapes by doubling
+  dialect.Validate();
   std::shared_ptr<CsvReader> reader(new CsvReader(std::move(fs), std::move(files), options));
   reader->ReadHeaderAndInfer();
   return reader;
@@ -189,6 +206,7 @@ void CsvReader::ReadHeaderAndInfer() {
   for (size_t c = 0; c < names.size(); ++c) {
     fields.push_back(Field{names[c], inference.Result(c), true});
   }
+  inferred_.assign(names.size(), true);
   for (const auto& [name, type] : options_.column_types) {
     auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end()) {
@@ -200,6 +218,7 @@ void CsvReader::ReadHeaderAndInfer() {
                          name);
     }
     fields[static_cast<size_t>(it - names.begin())].type = type;
+    inferred_[static_cast<size_t>(it - names.begin())] = false;
   }
   schema_ = std::make_shared<const Schema>(std::move(fields));
 }
@@ -300,8 +319,19 @@ std::optional<Error> CsvReader::RowError(const CsvChunk& chunk, const CsvRow& ro
 
 Error CsvReader::ValueError(const CsvChunk& chunk, const CsvRow& row, int column,
                             const DataType& type) const {
-  return InvalidData("'{}' is not a valid {}",
-                     Shorten(row.fields[static_cast<size_t>(column)].view()), type.ToString())
+  const std::string_view text = row.fields[static_cast<size_t>(column)].view();
+  const bool inferred = inferred_[static_cast<size_t>(column)];
+  std::string message = inferred && AppendsAs(type, text)
+                            ? fmt::format("'{}' would not read back as the same text as {}",
+                                          Shorten(text), type.ToString())
+                            : fmt::format("'{}' is not a valid {}", Shorten(text), type.ToString());
+  if (inferred) {
+    message += fmt::format(
+        " (the type inferred from the first {} rows; give the column's type, e.g. string, to "
+        "read it as it stands)",
+        options_.infer_rows);
+  }
+  return InvalidData("{}", message)
       .With("file", *chunk.path)
       .With("line", std::to_string(row.line))
       .With("column", std::to_string(column + 1) + " (" + schema_->field(column).name + ")");
@@ -334,7 +364,8 @@ std::vector<RecordBatch> CsvReader::ParseChunk(CsvChunk& chunk) const {
       ArrayBuilder& b = *builders[static_cast<size_t>(c)];
       if (IsNull(f)) {
         b.AppendNull();
-      } else if (!AppendValue(b, f.view())) {
+      } else if ((inferred_[static_cast<size_t>(c)] && !RoundTrips(b.type(), f.view())) ||
+                 !AppendValue(b, f.view())) {
         Error e = ValueError(chunk, row, c, b.type());
         if (c > 0) {
           // Builders cannot pop: close the batch at the rows before this one, whose arrays

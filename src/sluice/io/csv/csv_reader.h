@@ -1,6 +1,8 @@
 // CsvReader: many CSV files with the same header read as one stream of record batches. Open
 // expands the paths (globs, directories), reads the first file's header, and infers column
-// types from a sample of its first chunk (overridable per column). The stream is then read in
+// types from a sample of its first chunk (overridable per column; type_inference.h keeps a
+// column text when a value would not read back as the same text, and holds the values past the
+// sample to that rule too: an error, never a changed value). The stream is then read in
 // parallel by whoever drives it (a flow pipeline: one reader task per file producing chunks,
 // any number of parse tasks), or sequentially by ReadAll:
 //
@@ -34,8 +36,10 @@
 
 namespace sluice::csv {
 
+// How to read CSV: the one set of options every command that reads CSV passes down (the CLI's
+// cli/csv_flags.h fills it from the same flags everywhere).
 struct CsvReadOptions {
-  CsvDialect dialect;
+  CsvDialect dialect;  // delimiter '\0': by the first file's extension (csv_dialect.h)
   size_t chunk_bytes = 4 << 20;
   int64_t batch_rows = 64 * 1024;
   int64_t infer_rows = 1000;
@@ -86,7 +90,8 @@ class CsvReader {
   // The InvalidData error for a malformed row (problem, or wrong field count), with file, line,
   // column and text as context; nullopt when the row is well-formed.
   std::optional<Error> RowError(const CsvChunk& chunk, const CsvRow& row) const;
-  // InvalidData for a value that does not parse as its column's type.
+  // InvalidData for a value that does not parse as its column's type, or, in a column whose
+  // type was inferred, would not read back as the same text (type_inference.h).
   Error ValueError(const CsvChunk& chunk, const CsvRow& row, int column,
                    const DataType& type) const;
   bool IsNull(const CsvField& field) const;
@@ -101,6 +106,8 @@ class CsvReader {
   CsvReadOptions options_;
   std::vector<std::string> header_;  // the first file's header fields (when there is a header)
   std::shared_ptr<const Schema> schema_;
+  // Per column: its type was inferred (not given), so its values must also round-trip.
+  std::vector<bool> inferred_;
   std::unique_ptr<BadRowLog> bad_rows_;
 };
 

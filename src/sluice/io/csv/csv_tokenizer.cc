@@ -1,5 +1,7 @@
 #include "sluice/io/csv/csv_tokenizer.h"
 
+#include "sluice/io/csv/lenient_quotes.h"
+
 namespace sluice::csv {
 
 std::string_view RowProblemText(RowProblem problem) {
@@ -9,7 +11,7 @@ std::string_view RowProblemText(RowProblem problem) {
     case RowProblem::kUnterminatedQuote:
       return "unterminated quote";
     case RowProblem::kQuoteInUnquotedField:
-      return "quote inside an unquoted field";
+      return "quote inside an unquoted field (lenient quoting reads it as a character)";
     case RowProblem::kTextAfterClosingQuote:
       return "text after a closing quote";
   }
@@ -24,7 +26,7 @@ CsvTokenizer::CsvTokenizer(const CsvDialect& dialect) : dialect_(dialect) {
   unquoted_class_[static_cast<uint8_t>('\r')] = kCr;
   quoted_class_[static_cast<uint8_t>('\n')] = kNewline;
   if (dialect.quote != '\0') {
-    unquoted_class_[static_cast<uint8_t>(dialect.quote)] = kQuote;
+    if (!dialect.lenient_quotes) unquoted_class_[static_cast<uint8_t>(dialect.quote)] = kQuote;
     quoted_class_[static_cast<uint8_t>(dialect.quote)] = kQuote;
   }
   if (dialect.escape != '\0') {
@@ -34,9 +36,20 @@ CsvTokenizer::CsvTokenizer(const CsvDialect& dialect) : dialect_(dialect) {
   fields_.reserve(64);
 }
 
-char* CsvTokenizer::SkipRow(char* p, char* end, bool in_quotes, int64_t& line) const {
+char* CsvTokenizer::SkipRow(char* p, char* end, int64_t& line) const {
+  if (dialect_.lenient_quotes) {
+    LenientQuotes quotes(dialect_, LenientQuotes::State::kUnquoted);
+    while (p < end) {
+      const char c = *p++;
+      const bool row_end = quotes.Step(c);
+      if (c == '\n') ++line;
+      if (row_end) return p;
+    }
+    return p;
+  }
   const char quote = dialect_.quote;
   const char escape = dialect_.escape;
+  bool in_quotes = false;
   while (p < end) {
     const char c = *p++;
     if (escape != '\0' && c == escape) {

@@ -3,9 +3,10 @@
 // quotes or escapes are unescaped in place (the text only shrinks), so the chunk is modified.
 //
 // Quoting follows csv_dialect.h. A malformed row (an unterminated quote, a quote inside an
-// unquoted field, text after a closing quote) is handed to the callback with its problem; the
-// tokenizer then resumes after that row's end as the RowBoundaryScanner would find it, so the
-// rows after it are read as the chunker cut them.
+// unquoted field under strict quoting, text after a closing quote) is handed to the callback
+// with its problem; the tokenizer then resumes after that row's end as the RowBoundaryScanner
+// would find it, so the rows after it are read as the chunker cut them. Under lenient quoting a
+// quote inside an unquoted field is part of its text.
 //
 // Thread safety: one tokenizer per thread (it keeps a reusable field vector).
 #pragma once
@@ -64,8 +65,9 @@ class CsvTokenizer {
  private:
   enum Class : uint8_t { kPlain = 0, kDelimiter, kQuote, kNewline, kCr, kEscape };
 
-  // Skips to just past the row end from p, toggling quotes from the given state.
-  char* SkipRow(char* p, char* end, bool in_quotes, int64_t& line) const;
+  // Skips to just past the row end from p, which is outside quotes, as the RowBoundaryScanner
+  // would: toggling quotes (strict) or stepping LenientQuotes from inside an unquoted field.
+  char* SkipRow(char* p, char* end, int64_t& line) const;
   char* ScanUnquoted(char* p, char* end, int64_t& line, CsvField& field) const;
   // Returns nullptr when the quote is not closed before end.
   char* ScanQuoted(char* p, char* end, int64_t& line, CsvField& field) const;
@@ -118,7 +120,8 @@ inline char* CsvTokenizer::ScanUnquoted(char* p, char* end, int64_t& line, CsvFi
   char* start = p;
   char* w = nullptr;  // write position once an escape forces copying
   const char d = dialect_.delimiter;
-  const char quote = dialect_.quote != '\0' ? dialect_.quote : d;
+  // Under lenient quoting a quote does not stop an unquoted field (it is not in the table).
+  const char quote = dialect_.quote != '\0' && !dialect_.lenient_quotes ? dialect_.quote : d;
   const char escape = dialect_.escape != '\0' ? dialect_.escape : d;
   for (;;) {
     char* q = tokenizer_internal::SkipPlain(p, end, unquoted_class_, d, '\n', '\r', quote, escape);
@@ -233,14 +236,14 @@ CsvTokenizer::Position CsvTokenizer::Tokenize(char* data, size_t size, int64_t f
           if (p < end && *p != delimiter && *p != '\n' &&
               !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
             row.problem = RowProblem::kTextAfterClosingQuote;
-            p = SkipRow(p, end, false, line);
+            p = SkipRow(p, end, line);
           }
         }
       } else {
         p = ScanUnquoted(p, end, line, field);
         if (p < end && quote != '\0' && *p == quote) {
           row.problem = RowProblem::kQuoteInUnquotedField;
-          p = SkipRow(p, end, false, line);
+          p = SkipRow(p, end, line);
         }
       }
       if (row.problem != RowProblem::kNone) {

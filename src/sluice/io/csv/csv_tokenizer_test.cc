@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sluice/io/csv/row_boundary_scanner.h"
+
 namespace sluice::csv {
 namespace {
 
@@ -15,10 +17,10 @@ struct Parsed {
   std::vector<RowProblem> problems;
 };
 
-Parsed Tokenize(std::string text, const CsvDialect& dialect = {}) {
+Parsed Tokenize(std::string text, const CsvDialect& dialect = {}, int64_t first_line = 1) {
   CsvTokenizer tokenizer(dialect);
   Parsed out;
-  tokenizer.Tokenize(text.data(), text.size(), 1, [&](const CsvRow& row) {
+  tokenizer.Tokenize(text.data(), text.size(), first_line, [&](const CsvRow& row) {
     std::vector<std::string> fields;
     for (const CsvField& f : row.fields) fields.emplace_back(f.view());
     out.rows.push_back(fields);
@@ -81,6 +83,95 @@ TEST(CsvTokenizer, StopsWhenAsked) {
   auto pos = tokenizer.Tokenize(text.data(), text.size(), 1, [](const CsvRow&) { return false; });
   EXPECT_EQ(pos.consumed, 6u);
   EXPECT_EQ(pos.line, 2);
+}
+
+// Lenient quoting: a stray quote in an unquoted field is a character, and the row boundary
+// scanner cuts rows exactly where the tokenizer ends them.
+CsvDialect Lenient() {
+  CsvDialect d;
+  d.lenient_quotes = true;
+  return d;
+}
+
+TEST(LenientQuotes, StrayQuoteIsACharacter) {
+  const std::string text = "a,b\nx,12.3\" N\ny,5'10\"\n\"q,\"\"x\"\"\",w\"\n";
+  Parsed strict = Tokenize(text, CsvDialect{});
+  ASSERT_GE(strict.problems.size(), 2u);
+  EXPECT_EQ(strict.problems[1], RowProblem::kQuoteInUnquotedField);
+
+  Parsed lenient = Tokenize(text, Lenient());
+  EXPECT_EQ(lenient.rows,
+            (Rows{{"a", "b"}, {"x", "12.3\" N"}, {"y", "5'10\""}, {"q,\"x\"", "w\""}}));
+  EXPECT_EQ(lenient.lines, (std::vector<int64_t>{1, 2, 3, 4}));
+  for (RowProblem p : lenient.problems) EXPECT_EQ(p, RowProblem::kNone);
+}
+
+TEST(LenientQuotes, QuotedFieldsStillHoldDelimitersAndNewlines) {
+  Parsed p = Tokenize("\"a\nb\",x\"y\n\"c,d\",\"\"\n", Lenient());
+  EXPECT_EQ(p.rows, (Rows{{"a\nb", "x\"y"}, {"c,d", ""}}));
+  EXPECT_EQ(p.lines, (std::vector<int64_t>{1, 3}));
+}
+
+TEST(LenientQuotes, TextAfterAClosingQuoteIsStillAnError) {
+  Parsed p = Tokenize("\"a\"b,\"c\nd\"\nok,1\n", Lenient());
+  ASSERT_EQ(p.problems.size(), 2u);
+  EXPECT_EQ(p.problems[0], RowProblem::kTextAfterClosingQuote);
+  // The rest of the bad row is read as the scanner reads it: the quoted newline stays inside.
+  EXPECT_EQ(p.rows[1], (std::vector<std::string>{"ok", "1"}));
+  EXPECT_EQ(p.lines[1], 3);
+}
+
+TEST(LenientQuotes, ScannerFindsTheRowEnds) {
+  const std::string text = "x,12.3\" N\n\"a\nb\",c\"\n\"\"\"\",d\n";
+  RowBoundaryScanner scanner(Lenient());
+  std::vector<int64_t> ends;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (scanner.Scan(text.data() + i, 1).last_row_end >= 0) ends.push_back(int64_t(i) + 1);
+  }
+  EXPECT_EQ(ends, (std::vector<int64_t>{10, 19, 26}));
+  EXPECT_FALSE(scanner.in_quotes());
+}
+
+// Random text of quotes, delimiters, newlines, CRs and escapes, cut at the scanner's row ends
+// (scanning in random pieces): tokenizing the pieces one by one gives the rows, lines and
+// problems of tokenizing the whole text, so chunks cut anywhere parse as the whole file does.
+TEST(LenientQuotes, ScannerAndTokenizerAgreeOnRandomText) {
+  std::mt19937 rng(23);
+  const std::string alphabet = "ab,\"\n\r\"x,\\";
+  for (int escape = 0; escape < 2; ++escape) {
+    CsvDialect dialect = Lenient();
+    if (escape == 1) dialect.escape = '\\';
+    for (int trial = 0; trial < 300; ++trial) {
+      std::string text(rng() % 300, 'a');
+      for (char& c : text) c = alphabet[rng() % (alphabet.size() - (escape == 0 ? 1 : 0))];
+      Parsed whole = Tokenize(text, dialect);
+      RowBoundaryScanner scanner(dialect);
+      Parsed pieces;
+      size_t cut = 0;
+      int64_t line = 1;
+      size_t at = 0;
+      auto take = [&](size_t upto) {
+        Parsed part = Tokenize(text.substr(cut, upto - cut), dialect, line);
+        for (size_t r = 0; r < part.rows.size(); ++r) {
+          pieces.rows.push_back(part.rows[r]);
+          pieces.lines.push_back(part.lines[r]);
+          pieces.problems.push_back(part.problems[r]);
+        }
+        for (size_t i = cut; i < upto; ++i) line += text[i] == '\n';
+        cut = upto;
+      };
+      while (at < text.size()) {
+        const size_t n = std::min<size_t>(1 + rng() % 40, text.size() - at);
+        auto r = scanner.Scan(text.data() + at, n);
+        if (r.last_row_end >= 0) take(at + static_cast<size_t>(r.last_row_end));
+        at += n;
+      }
+      take(text.size());
+      ASSERT_EQ(pieces.rows, whole.rows) << "trial " << trial << " text " << text;
+      ASSERT_EQ(pieces.lines, whole.lines) << "trial " << trial;
+      ASSERT_EQ(pieces.problems, whole.problems) << "trial " << trial;
+    }
+  }
 }
 
 }  // namespace

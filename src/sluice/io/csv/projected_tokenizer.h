@@ -12,7 +12,8 @@
 // exactly what CsvTokenizer would give, with the same line numbers (a randomized test compares
 // the two on malformed text).
 //
-// Dialects with an escape or comment character are not handled (Supports() is false); use
+// Dialects with an escape or comment character or lenient quoting are not handled (Supports()
+// is false); use
 // CsvTokenizer for those.
 //
 // Ownership: the chunk is only read (it may be a read-only file mapping). Values are views into

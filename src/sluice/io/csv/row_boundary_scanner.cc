@@ -10,10 +10,39 @@
 namespace sluice::csv {
 
 RowBoundaryScanner::RowBoundaryScanner(const CsvDialect& dialect)
-    : dialect_(dialect), fast_(dialect.escape == '\0' && dialect.comment == '\0') {}
+    : dialect_(dialect),
+      fast_(dialect.escape == '\0' && dialect.comment == '\0' && !dialect.lenient_quotes),
+      lenient_(dialect) {}
 
 RowBoundaryScanner::Result RowBoundaryScanner::Scan(const char* data, size_t size) {
+  if (dialect_.lenient_quotes) return ScanLenient(data, size);
   return fast_ ? ScanWords(data, size) : ScanBytewise(data, size);
+}
+
+RowBoundaryScanner::Result RowBoundaryScanner::ScanLenient(const char* data, size_t size) {
+  Result r;
+  const char comment = dialect_.comment;
+  for (size_t i = 0; i < size; ++i) {
+    const char c = data[i];
+    if (c == '\n') ++r.newlines;
+    bool row_end;
+    if (in_comment_) {
+      row_end = c == '\n';
+      in_comment_ = !row_end;
+    } else if (comment != '\0' && at_line_start_ && c == comment) {
+      in_comment_ = true;
+      row_end = false;
+    } else {
+      row_end = lenient_.Step(c);
+    }
+    at_line_start_ = row_end;
+    if (row_end) {
+      ++r.row_ends;
+      r.last_row_end = static_cast<int64_t>(i + 1);
+      r.newlines_before_end = r.newlines;
+    }
+  }
+  return r;
 }
 
 RowBoundaryScanner::Result RowBoundaryScanner::ScanBytewise(const char* data, size_t size) {

@@ -2,10 +2,12 @@
 // so a file can be cut into chunks that each start at a row start and be parsed in parallel.
 // A newline ends a row only outside quotes; the scanner carries the quote state from one call
 // to the next, so a quoted newline across a chunk boundary is never taken for a row end. It
-// follows the tokenizer's quoting rule exactly (csv_dialect.h).
+// follows the tokenizer's quoting rule exactly (csv_dialect.h), strict or lenient.
 //
-// Speed: without an escape or comment character it classifies 64 bytes at a time (SSE2 compares,
-// a prefix-XOR of the quote mask gives the in-quotes mask), several GB/s; otherwise a byte loop.
+// Speed: strict quoting without an escape or comment character classifies 64 bytes at a time
+// (SSE2 compares, a prefix-XOR of the quote mask gives the in-quotes mask), several GB/s;
+// otherwise a byte loop (lenient quoting steps LenientQuotes, whose state depends on where
+// fields start).
 //
 // Thread safety: one scanner per stream; not shared.
 #pragma once
@@ -14,6 +16,7 @@
 #include <cstdint>
 
 #include "sluice/io/csv/csv_dialect.h"
+#include "sluice/io/csv/lenient_quotes.h"
 
 namespace sluice::csv {
 
@@ -29,11 +32,12 @@ class RowBoundaryScanner {
   };
   // Scans the next bytes of the stream, continuing from the state the last call left.
   Result Scan(const char* data, size_t size);
-  bool in_quotes() const { return in_quotes_; }
+  bool in_quotes() const { return dialect_.lenient_quotes ? lenient_.in_quotes() : in_quotes_; }
 
  private:
   Result ScanBytewise(const char* data, size_t size);
   Result ScanWords(const char* data, size_t size);
+  Result ScanLenient(const char* data, size_t size);
 
   CsvDialect dialect_;
   bool fast_;
@@ -41,6 +45,7 @@ class RowBoundaryScanner {
   bool escape_pending_ = false;
   bool at_line_start_ = true;
   bool in_comment_ = false;
+  LenientQuotes lenient_;  // the quote state under lenient quoting
 };
 
 }  // namespace sluice::csv

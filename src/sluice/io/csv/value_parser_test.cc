@@ -41,20 +41,15 @@ TEST(ValueParser, DatesAndTimestamps) {
   EXPECT_FALSE(ParseTimestampMicros("1970-01-01T25:00:00", us));
 }
 
-TEST(ColumnTypes, InferenceAndOverrides) {
-  ColumnTypeInference inf(4);
-  for (auto v : {"1", "2"}) inf.Observe(0, v);
-  for (auto v : {"1", "2.5"}) inf.Observe(1, v);
-  for (auto v : {"2024-01-01", "x"}) inf.Observe(2, v);
-  EXPECT_EQ(inf.Result(0), DataType::Int64());
-  EXPECT_EQ(inf.Result(1), DataType::Float64());
-  EXPECT_EQ(inf.Result(2), DataType::String());
-  EXPECT_EQ(inf.Result(3), DataType::String());  // nothing seen
-  auto types = ParseColumnTypes("id=int32,email=string");
+TEST(ColumnTypes, Overrides) {
+  auto types = ParseColumnTypes("id=int32,email:string,a:b:date,ts:timestamptz");
   EXPECT_EQ(types.at("id"), DataType::Int32());
   EXPECT_EQ(types.at("email"), DataType::String());
+  EXPECT_EQ(types.at("a:b"), DataType::Date32());  // the type follows the last separator
+  EXPECT_EQ(types.at("ts"), DataType::Timestamp(TimeUnit::kMicro, "UTC"));
   EXPECT_THROW(ParseColumnTypes("id=int128"), Error);
   EXPECT_THROW(ParseColumnTypes("id"), Error);
+  EXPECT_THROW(ParseColumnTypes(":int64"), Error);
 }
 
 }  // namespace
