@@ -212,6 +212,7 @@ TEST_F(CompactFaultsTest, DiskFullFailsCleanlyAndResumesOnceSpaceIsFreed) {
   EXPECT_EQ(RunCompact(src, dst.string(), dir_ / "full.log"), 1);
   std::string log = ReadFile(dir_ / "full.log");
   EXPECT_NE(log.find("No space left on device"), std::string::npos) << log;
+  std::printf("the full disk's run said:\n%s", log.c_str());
   // No attempt's files stay behind, whether or not the ledger could record the failure.
   EXPECT_EQ(FilesUnder(dst / ".sluice-attempts"), std::vector<fs::path>{}) << log;
   // Whatever was published is whole (ReadFooter throws otherwise).

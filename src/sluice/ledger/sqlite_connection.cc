@@ -1,6 +1,7 @@
 #include "sluice/ledger/sqlite_connection.h"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +26,25 @@ constexpr auto kReportWaitAfter = std::chrono::seconds(1);
 
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
+}
+
+// Why a ledger at `path` cannot be written, as far as its directory tells.
+std::string WhyNotWritable(const std::filesystem::path& path) {
+  std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0) {
+    return fmt::format(
+        "{} is on a read-only file system; remount it read-write, or copy the directory (with "
+        "its state) to a writable place and run the command there",
+        dir.string());
+  }
+  std::error_code ec;
+  if (::access(dir.c_str(), W_OK) != 0 ||
+      (std::filesystem::exists(path, ec) && ::access(path.c_str(), R_OK | W_OK) != 0)) {
+    return fmt::format("this user cannot write {} or its directory; fix their permissions",
+                       path.string());
+  }
+  return "its file, its -wal and -shm files beside it, or its directory may be unwritable";
 }
 
 }  // namespace
@@ -197,11 +217,10 @@ void SqliteConnection::Fail(int code, std::string_view what) {
         "SQLite ledger: {}; free space on its file system and run the "
         "command again",
         message);
-  } else if (primary == SQLITE_READONLY) {
-    error = IoError(
-        "the SQLite ledger cannot be written ({}): its file, its directory or its file system is "
-        "read-only; make them writable, or name a writable ledger",
-        message);
+  } else if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN) {
+    error =
+        IoError("the SQLite ledger cannot be {} ({}): {}",
+                primary == SQLITE_READONLY ? "written" : "opened", message, WhyNotWritable(path_));
   } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
     error = InvalidData(
         "the SQLite ledger is damaged ({}): restore it from a copy, or move it away to start its "

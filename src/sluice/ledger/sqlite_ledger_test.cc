@@ -5,10 +5,13 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -106,6 +109,33 @@ TEST_F(SqliteLedgerTest, TruncatedLedgerIsAClearError) {
         << error.what();
     EXPECT_EQ(error.ContextValue("file"), db.string()) << error.what();
   }
+}
+
+// The ledger of an output directory on a file system mounted read-only (a disk remounted after
+// errors, a snapshot): the error says so, naming the directory, instead of "unable to open
+// database file". Mounting needs root: skipped without it, failed under CI.
+TEST_F(SqliteLedgerTest, LedgerOnAReadOnlyFileSystemSaysSo) {
+  std::filesystem::path mnt = dir_ / "mnt";
+  std::filesystem::create_directory(mnt);
+  if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=4m") != 0) {
+    std::string why = std::string("mount tmpfs: ") + std::strerror(errno) +
+                      (geteuid() == 0 ? "" : " (this case needs root)");
+    if (std::getenv("CI") != nullptr) FAIL() << why;
+    GTEST_SKIP() << why;
+  }
+  std::filesystem::path db = mnt / "ledger.db";
+  OpenLedger(db.string())->CreateJob("written before");
+  ASSERT_EQ(mount("tmpfs", mnt.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, "size=4m"), 0);
+  try {
+    OpenLedger(db.string())->CreateJob("after");
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kIo);
+    std::string message = error.what();
+    EXPECT_NE(message.find(mnt.string() + " is on a read-only file system"), std::string::npos)
+        << message;
+  }
+  umount2(mnt.c_str(), MNT_DETACH);
 }
 
 TEST_F(SqliteLedgerTest, NewerSchemaIsRefused) {
