@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/where_flag.h"
@@ -34,6 +35,7 @@ struct BatchFlags {
   std::string where;
   std::vector<std::string> command;
   JobFlags job;
+  CsvFlags csv;
 };
 
 bool IsInputName(std::string_view text) {
@@ -83,6 +85,7 @@ int RunBatch(const BatchFlags& flags) {
   run.report_path.clear();  // the batched report (both phases) goes there instead
   std::vector<BatchInput> inputs = ParseInputs(flags.inputs);
   for (BatchInput& in : inputs) in.where = flags.where;
+  for (BatchInput& in : inputs) in.csv = flags.csv.ToOptions();  // for CSV inputs
   std::vector<std::string> names;
   for (const BatchInput& in : inputs) names.push_back(in.name);
   BatchedOptions options;
@@ -176,6 +179,7 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
   command->add_option("--ledger", flags->ledger,
                       "Ledger URL (default sqlite at OUTDIR/.sluice/ledger.db)");
   flags->job.Add(*command);
+  flags->csv.Add(*command);
   command->add_option("command", flags->command, "The command and its arguments, after --")
       ->required();
   return [flags] { return RunBatch(*flags); };

@@ -10,11 +10,11 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/where_flag.h"
 #include "sluice/flow/json_file.h"
-#include "sluice/io/csv/csv_schema.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/bloom/bloom_job.h"
 
@@ -28,13 +28,7 @@ struct BloomFlags {
   int64_t expected_items = 0;
   std::string sizing = "auto";
   std::string output;
-  std::string delimiter = ",";
-  std::string quote = "\"";
-  std::string escape;
-  std::string comment;
-  bool no_header = false;
-  std::vector<std::string> null_values = {""};
-  std::string schema;
+  CsvFlags csv;
   bool skip_bad_rows = false;
   std::string chunk_size = "4MiB";
   std::string where;
@@ -45,16 +39,6 @@ struct CheckFlags {
   std::vector<std::string> values;
   bool count = false;
 };
-
-// One character from a flag ("\t" and "tab" spell a tab; "" means none where allowed).
-char FlagChar(const std::string& value, const char* flag, bool allow_none) {
-  if (value == "\\t" || value == "tab") return '\t';
-  if (value.empty() && allow_none) return '\0';
-  if (value.size() != 1) {
-    throw InvalidArgument("{} takes one character, not '{}'", flag, value);
-  }
-  return value[0];
-}
 
 int RunBuild(const BloomFlags& f, const JobFlags& job) {
   RunOptions run = job.ToRunOptions(InstallInterruptHandler());
@@ -70,13 +54,7 @@ int RunBuild(const BloomFlags& f, const JobFlags& job) {
                                             : BloomSizing::kAuto;
   options.output = f.output;
   options.where = f.where;
-  options.csv.dialect.delimiter = FlagChar(f.delimiter, "--delimiter", false);
-  options.csv.dialect.quote = FlagChar(f.quote, "--quote", true);
-  options.csv.dialect.escape = FlagChar(f.escape, "--escape", true);
-  options.csv.dialect.comment = FlagChar(f.comment, "--comment", true);
-  options.csv.dialect.header = !f.no_header;
-  options.csv.dialect.null_values = f.null_values;
-  options.csv.column_types = csv::ParseColumnTypes(f.schema);
+  options.csv = f.csv.ToOptions();
   options.csv.bad_rows = f.skip_bad_rows ? csv::BadRowPolicy::kSkip : csv::BadRowPolicy::kError;
   try {
     options.csv.chunk_bytes = static_cast<size_t>(ParseBytes(f.chunk_size));
@@ -146,7 +124,9 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "bloom",
       "Build a Bloom filter (Parquet's split-block layout, XXH64) over one column of many CSV "
-      "(or Parquet) files, in parallel within a memory budget; `bloom check` probes it.");
+      "(or Parquet) files, in parallel within a memory budget; `bloom check` probes it. A column "
+      "given as int32 or int64 by --schema hashes its 4- or 8-byte values as Parquet does; "
+      "a column without a --schema type hashes its text.");
   auto flags = std::make_shared<BloomFlags>();
   auto job = std::make_shared<JobFlags>();
   auto check = std::make_shared<CheckFlags>();
@@ -165,19 +145,7 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "estimate", "count"}))
       ->capture_default_str();
   command->add_option("-o,--output", flags->output, "Write the filter here");
-  command->add_option("--delimiter", flags->delimiter, "Field delimiter (\\t for tab)")
-      ->capture_default_str();
-  command->add_option("--quote", flags->quote, "Quote character ('' for none)")
-      ->capture_default_str();
-  command->add_option("--escape", flags->escape,
-                      "Escape character (default: quotes are escaped by doubling)");
-  command->add_option("--comment", flags->comment, "Skip lines starting with this character");
-  command->add_flag("--no-header", flags->no_header, "The files have no header line");
-  command->add_option("--null", flags->null_values, "Unquoted text that means null (repeatable)")
-      ->capture_default_str();
-  command->add_option("--schema", flags->schema,
-                      "Column types, e.g. id=int64,email=string (int32/int64 columns hash their "
-                      "8- or 4-byte values as Parquet does)");
+  flags->csv.Add(*command);
   command->add_flag("--skip-bad-rows", flags->skip_bad_rows,
                     "Skip malformed rows (counted, the first few reported) instead of failing");
   command->add_option("--chunk-size", flags->chunk_size, "Bytes per parse task")

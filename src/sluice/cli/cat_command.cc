@@ -10,9 +10,13 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_flags.h"
 #include "sluice/cli/where_flag.h"
+#include "sluice/io/csv/csv_reader.h"
 #include "sluice/io/csv/csv_text.h"
+#include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/parquet/file_reader.h"
+#include "sluice/ops/table_files.h"
 #include "sluice/ops/table_scan.h"
 #include "sluice/table/printer.h"
 
@@ -25,6 +29,7 @@ struct CatOptions {
   int64_t limit = -1;
   std::string format = "csv";
   std::string where;
+  CsvFlags csv;
 };
 
 nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
@@ -121,6 +126,37 @@ void ForEachBatch(const std::string& file, const std::vector<std::string>& colum
   }
 }
 
+// A CSV file's batches as the CSV flags read them, chunk by chunk (so --limit stops early), with
+// only --columns (in their order) when given.
+void ForEachCsvBatch(const std::string& file, const CatOptions& options,
+                     const std::function<void(const Schema&)>& start,
+                     const std::function<bool(const RecordBatch&)>& print) {
+  if (!options.where.empty()) {
+    throw InvalidArgument("cat filters Parquet files; filter CSV with sort or distinct --where")
+        .With("file", file);
+  }
+  auto reader = csv::CsvReader::Open(fs::FileSystemFor(file), {file}, options.csv.ToOptions());
+  std::vector<int> picked;
+  std::vector<Field> fields;
+  for (const std::string& name : options.columns) {
+    picked.push_back(reader->ColumnIndex(name));
+    fields.push_back(reader->schema()->field(picked.back()));
+  }
+  auto schema = picked.empty() ? reader->schema() : std::make_shared<const Schema>(fields);
+  start(*schema);
+  auto chunks = reader->OpenFile(0);
+  csv::CsvChunk chunk;
+  while (chunks->Next(chunk)) {
+    for (RecordBatch& b : reader->ParseChunk(chunk)) {
+      std::vector<Array> arrays;
+      for (int c : picked) arrays.push_back(b.column(c));
+      if (!print(picked.empty() ? b : RecordBatch::Make(schema, std::move(arrays), b.num_rows()))) {
+        return;
+      }
+    }
+  }
+}
+
 int RunCat(const CatOptions& options) {
   if (options.format != "csv" && options.format != "jsonl") {
     throw InvalidArgument("--format must be csv or jsonl, not {}", options.format);
@@ -129,9 +165,11 @@ int RunCat(const CatOptions& options) {
   std::shared_ptr<const Schema> first_schema;
   for (const std::string& file : options.files) {
     if (left == 0) break;
+    const bool csv_file = IsCsvPath(file);
     const std::vector<std::string> columns =
-        PrintedColumns(options, *parquet::ParquetFileReader::Open(file), file);
-    if (columns.empty()) continue;
+        csv_file ? options.columns
+                 : PrintedColumns(options, *parquet::ParquetFileReader::Open(file), file);
+    if (columns.empty() && !csv_file) continue;
     auto start = [&](const Schema& schema) {
       if (first_schema == nullptr) {
         first_schema = std::make_shared<const Schema>(schema);
@@ -145,10 +183,15 @@ int RunCat(const CatOptions& options) {
             .With("file", file);
       }
     };
-    ForEachBatch(file, columns, options.where, start, [&](const RecordBatch& batch) {
+    auto print = [&](const RecordBatch& batch) {
       left -= PrintRows(batch, options.format, left);
       return left > 0;
-    });
+    };
+    if (csv_file) {
+      ForEachCsvBatch(file, options, start, print);
+    } else {
+      ForEachBatch(file, columns, options.where, start, print);
+    }
   }
   return 0;
 }
@@ -157,14 +200,17 @@ int RunCat(const CatOptions& options) {
 
 std::function<int()> AddCatCommand(CLI::App& app) {
   CLI::App* command =
-      app.add_subcommand("cat", "Print the rows of Parquet files as CSV (RFC 4180) or JSON lines.");
+      app.add_subcommand("cat",
+                         "Print the rows of Parquet or CSV files as CSV (RFC 4180) or JSON lines; "
+                         "CSV files are read with the CSV flags, to see what sluice reads.");
   auto options = std::make_shared<CatOptions>();
-  command->add_option("files", options->files, "Parquet files")->required();
+  command->add_option("files", options->files, "Parquet or CSV files")->required();
   command->add_option("--columns", options->columns, "Columns to print (comma-separated)")
       ->delimiter(',');
   command->add_option("--limit", options->limit, "Print at most this many rows in all");
   command->add_option("--format", options->format, "csv or jsonl")->capture_default_str();
   AddWhereOption(*command, options->where, "--where", "rows");
+  options->csv.Add(*command);
   return [options] { return RunCat(*options); };
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
@@ -20,14 +21,14 @@ struct DistinctFlags {
   std::vector<std::string> inputs;
   std::vector<std::string> by;
   std::string output;
-  std::string delimiter;
+  CsvFlags csv;
   std::string where;
 };
 
 int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
                        const JobFlags& job) {
   CheckTableOutput(flags.output);
-  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, {}, flags.where);
+  auto scan = OpenTableInputs(flags.inputs, flags.csv.ToOptions(), {}, flags.where);
   scan->KeepDictionaries(DictionaryKeyColumns(GroupBySpec{.keys = flags.by}));
   GroupByOptions options;
   shuffle.Apply(options);
@@ -60,8 +61,7 @@ std::function<int()> AddDistinctCommand(CLI::App& app) {
   command->add_option("--by", flags->by, "Deduplicate by these columns (comma-separated)")
       ->delimiter(',');
   command->add_option("-o,--output", flags->output, "Output file (.parquet or .csv)")->required();
-  command->add_option("--delimiter", flags->delimiter,
-                      "CSV field delimiter (default , or \\t for .tsv)");
+  flags->csv.Add(*command);
   AddWhereOption(*command, flags->where);
   shuffle->Add(*command);
   job->Add(*command);

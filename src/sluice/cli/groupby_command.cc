@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
@@ -22,7 +23,7 @@ struct GroupByFlags {
   std::vector<std::string> by;
   std::string agg;
   std::string output;
-  std::string delimiter;
+  CsvFlags csv;
   std::string where;
   bool page_index = false;
 };
@@ -49,7 +50,7 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
   for (const AggregateCall& call : spec.aggregates) {
     columns.insert(columns.end(), call.columns.begin(), call.columns.end());
   }
-  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, columns, flags.where);
+  auto scan = OpenTableInputs(flags.inputs, flags.csv.ToOptions(), columns, flags.where);
   scan->KeepDictionaries(DictionaryKeyColumns(spec));
   // The writer holds its share of the budget; the group-by runs in the rest and hands each
   // batch to the writer as a merge task produces it.
@@ -79,8 +80,7 @@ std::function<int()> AddGroupByCommand(CLI::App& app) {
   auto job = std::make_shared<JobFlags>();
   command->add_option("inputs", flags->inputs, "Parquet or CSV files, globs or directories")
       ->required();
-  command->add_option("--delimiter", flags->delimiter,
-                      "CSV field delimiter (default , or \\t for .tsv)");
+  flags->csv.Add(*command);
   command->add_option("--by", flags->by, "Key columns (comma-separated; none: one group)")
       ->delimiter(',');
   command->add_option("--agg", flags->agg, "Aggregates, e.g. 'sum(v1), mean(v3) as m, count(*)'")

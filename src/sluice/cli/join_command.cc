@@ -10,6 +10,7 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
@@ -30,7 +31,7 @@ struct JoinFlags {
   std::string output;
   std::string partitions;
   std::string spill_dir;
-  std::string delimiter;
+  CsvFlags csv;
   std::string suffix = "_right";
   std::string left_where;
   std::string right_where;
@@ -76,8 +77,8 @@ int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
   options.run = job.ToRunOptions(InstallInterruptHandler());
   const std::string report_path = options.run.report_path;
   CheckTableOutput(flags.output);
-  auto left = OpenTableInputs({flags.left}, flags.delimiter, {}, flags.left_where);
-  auto right = OpenTableInputs({flags.right}, flags.delimiter, {}, flags.right_where);
+  auto left = OpenTableInputs({flags.left}, flags.csv.ToOptions(), {}, flags.left_where);
+  auto right = OpenTableInputs({flags.right}, flags.csv.ToOptions(), {}, flags.right_where);
   // Resolved first so a bad key fails before the output file is created.
   const JoinPlan plan(*left->schema(), *right->schema(), spec);
   // The writer buffers a row group of its share of the budget; the join runs in the rest.
@@ -150,8 +151,7 @@ std::function<int()> AddJoinCommand(CLI::App& app) {
       ->capture_default_str();
   command->add_flag("--no-skew-split", flags->no_skew,
                     "Do not split partitions more than 5x the median size");
-  command->add_option("--delimiter", flags->delimiter,
-                      "CSV field delimiter (default , or \\t for .tsv)");
+  flags->csv.Add(*command);
   AddWhereOption(*command, flags->left_where, "--where,--left-where",
                  "left table's rows (filtered before the join)");
   AddWhereOption(*command, flags->right_where, "--right-where",

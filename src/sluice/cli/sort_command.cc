@@ -11,6 +11,7 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
+#include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/where_flag.h"
@@ -31,7 +32,7 @@ struct SortFlags {
   int64_t top = -1;
   std::vector<std::string> per;
   std::string spill_dir;
-  std::string delimiter;
+  CsvFlags csv;
   std::string where;
 };
 
@@ -52,7 +53,7 @@ int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const TableScan
   std::vector<std::string> ranked = flags.per;
   for (const SortKey& k : keys) ranked.push_back(k.column);
   const std::shared_ptr<TableScan> rank_scan =
-      OpenTableInputs(flags.inputs, flags.delimiter, ranked, flags.where);
+      OpenTableInputs(flags.inputs, flags.csv.ToOptions(), ranked, flags.where);
   if (rank_scan->schema()->num_fields() < scan.schema()->num_fields()) {
     options.rank_scan = rank_scan.get();
   }
@@ -102,7 +103,7 @@ int RunSortCommand(const SortFlags& flags, const JobFlags& job) {
     throw InvalidArgument("--per needs --top N (N >= 1): the rows to keep per group");
   }
   if (flags.top == 0 || flags.top < -1) throw InvalidArgument("--top wants N >= 1");
-  auto scan = OpenTableInputs(flags.inputs, flags.delimiter, {}, flags.where);
+  auto scan = OpenTableInputs(flags.inputs, flags.csv.ToOptions(), {}, flags.where);
   ResolveSortKeys(*scan->schema(), keys);
   if (!flags.per.empty()) return RunTopNPerGroup(flags, job, *scan, keys);
 
@@ -159,8 +160,7 @@ std::function<int()> AddSortCommand(CLI::App& app) {
   command->add_option("--spill-dir", flags->spill_dir,
                       "Where sorted runs spill (a private directory, removed at the end; "
                       "default: the system temp directory)");
-  command->add_option("--delimiter", flags->delimiter,
-                      "CSV field delimiter (default , or \\t for .tsv)");
+  flags->csv.Add(*command);
   job->Add(*command);
   return [flags, job] { return RunSortCommand(*flags, *job); };
 }

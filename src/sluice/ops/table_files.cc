@@ -25,7 +25,7 @@ bool IsCsvPath(const std::string& path) {
 }
 
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
-                                           const std::string& delimiter,
+                                           const csv::CsvReadOptions& csv,
                                            const std::vector<std::string>& columns,
                                            const std::string& where) {
   std::vector<std::string> paths;
@@ -54,17 +54,7 @@ std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patte
     throw InvalidArgument("inputs mix CSV and Parquet files; give one kind")
         .With("input", patterns.front());
   }
-  csv::CsvReadOptions options;
-  if (!delimiter.empty()) {
-    if (delimiter.size() != 1 && delimiter != "\\t") {
-      throw InvalidArgument("the CSV delimiter must be one character (or \\t), not '{}'",
-                            delimiter);
-    }
-    options.dialect.delimiter = delimiter == "\\t" ? '\t' : delimiter[0];
-  } else if (EndsWith(paths[0], ".tsv")) {
-    options.dialect.delimiter = '\t';
-  }
-  return TableScan::OpenCsv(paths, options, where);
+  return TableScan::OpenCsv(paths, csv, where);
 }
 
 void CheckTableOutput(const std::string& path) {

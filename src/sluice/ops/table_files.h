@@ -19,13 +19,14 @@
 namespace sluice {
 
 // Every file the patterns name (each glob's matches sorted), all Parquet or all CSV (.csv,
-// .csv.gz, .csv.zst, .tsv). delimiter: "" for the default ("," or tab for .tsv), one character,
-// or "\t". columns: the ones the command reads (empty: all); Parquet decodes only those, CSV files
-// are parsed whole. where: a row filter pushed into the scan (table_scan.h), "" for none.
-// NotFound naming a pattern without matches or a missing column; NotSupported naming a file of
-// another kind; InvalidArgument for a filter that does not parse or bind.
+// .csv.gz, .csv.zst, .tsv). csv: how CSV files are read (dialect, column types; a '\0'
+// delimiter picks "," or tab for .tsv). columns: the ones the command reads (empty: all);
+// Parquet decodes only those, CSV files are parsed whole. where: a row filter pushed into the
+// scan (table_scan.h), "" for none. NotFound naming a pattern without matches or a missing
+// column; NotSupported naming a file of another kind; InvalidArgument for a filter that does not
+// parse or bind.
 std::shared_ptr<TableScan> OpenTableInputs(const std::vector<std::string>& patterns,
-                                           const std::string& delimiter = "",
+                                           const csv::CsvReadOptions& csv,
                                            const std::vector<std::string>& columns = {},
                                            const std::string& where = "");
 

@@ -44,6 +44,14 @@ auto WriteTableFile(const std::string& path, std::shared_ptr<const Schema> schem
   return result;
 }
 
+// The requests' CSV delimiter ("": "," or tab for .tsv); the other dialect options are the
+// defaults.
+csv::CsvReadOptions CsvOptionsOf(const std::string& delimiter) {
+  csv::CsvReadOptions options;
+  options.dialect.delimiter = csv::ParseDialectChar(delimiter, "the CSV delimiter", true);
+  return options;
+}
+
 TableResult ResultOf(const GroupByResult& result) {
   return {.input_rows = result.input_rows,
           .output_rows = result.groups,
@@ -64,7 +72,8 @@ TableResult GroupBy(const GroupByRequest& request) {
     for (const AggregateCall& call : spec.aggregates) {
       columns.insert(columns.end(), call.columns.begin(), call.columns.end());
     }
-    auto scan = OpenTableInputs(request.inputs, request.delimiter, columns, request.where);
+    auto scan =
+        OpenTableInputs(request.inputs, CsvOptionsOf(request.delimiter), columns, request.where);
     scan->KeepDictionaries(DictionaryKeyColumns(spec));
     return ResultOf(WriteTableFile(
         request.output, GroupByOutputSchema(*scan->schema(), spec), options.run.memory_budget,
@@ -78,7 +87,7 @@ TableResult Distinct(const DistinctRequest& request) {
     GroupByOptions options;
     options.spill_dir = request.run.spill_dir;
     options.run = RunOptionsOf(request.run);
-    auto scan = OpenTableInputs(request.inputs, request.delimiter, {}, request.where);
+    auto scan = OpenTableInputs(request.inputs, CsvOptionsOf(request.delimiter), {}, request.where);
     scan->KeepDictionaries(DictionaryKeyColumns(GroupBySpec{.keys = request.by}));
     return ResultOf(
         WriteTableFile(request.output, scan->schema(), options.run.memory_budget,
@@ -97,7 +106,7 @@ TableResult Sort(const SortRequest& request) {
     options.limit = request.limit;
     options.spill_dir = request.run.spill_dir;
     options.run = RunOptionsOf(request.run);
-    auto scan = OpenTableInputs(request.inputs, request.delimiter, {}, request.where);
+    auto scan = OpenTableInputs(request.inputs, CsvOptionsOf(request.delimiter), {}, request.where);
     ResolveSortKeys(*scan->schema(), options.keys);
     // The sort's output encodes row groups on several threads, as `sluice sort` does.
     auto writer =
@@ -122,8 +131,8 @@ TableResult Join(const JoinRequest& request) {
     JoinOptions options;
     options.spill_dir = request.run.spill_dir;
     options.run = RunOptionsOf(request.run);
-    auto left = OpenTableInputs({request.left}, request.delimiter);
-    auto right = OpenTableInputs({request.right}, request.delimiter);
+    auto left = OpenTableInputs({request.left}, CsvOptionsOf(request.delimiter));
+    auto right = OpenTableInputs({request.right}, CsvOptionsOf(request.delimiter));
     const JoinPlan plan(*left->schema(), *right->schema(), spec);
     const JoinResult result = WriteTableFile(request.output, plan.output_schema(),
                                              options.run.memory_budget, [&](auto sink) {
