@@ -44,8 +44,14 @@ int Status(const Flags& flags) {
     return 0;
   }
   fmt::print("{}\n", s.Line());
+  if (s.Interrupted()) {
+    fmt::print(
+        "  interrupted: the processes holding its partitions are gone; run its command "
+        "again to resume\n");
+  }
   for (const auto& [owner, leases] : s.leases) {
-    fmt::print("  worker {}: {} leases", owner, leases.size());
+    fmt::print("  worker {}{}: {} leases", owner, s.gone_owners.contains(owner) ? " (gone)" : "",
+               leases.size());
     for (size_t i = 0; i < leases.size() && i < 5; ++i) {
       fmt::print("{} {}#{}", i ? "," : "", leases[i].key, leases[i].attempt);
     }

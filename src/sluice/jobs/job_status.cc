@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "sluice/jobs/lease_owner.h"
+
 namespace sluice::jobs {
 namespace {
 
@@ -47,6 +49,10 @@ JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& j
   if (!detail) return report;
   report.detail = true;
   report.leases = ReadLeases(ledger, job.id);
+  for (const auto& [owner, leases] : report.leases) {
+    std::optional<LeaseOwner> parsed = LeaseOwner::Parse(owner);
+    if (parsed && parsed->IsDeadLocalProcess()) report.gone_owners.insert(owner);
+  }
   report.summary_json = job.summary_json;
   return report;
 }
@@ -74,8 +80,15 @@ nlohmann::json JobStatusReport::ToJson() const {
     owners[owner] = std::move(list);
   }
   out["leases"] = owners;
+  out["gone_workers"] = gone_owners;
+  out["interrupted"] = Interrupted();
   if (!summary_json.empty()) out["summary"] = nlohmann::json::parse(summary_json, nullptr, false);
   return out;
+}
+
+bool JobStatusReport::Interrupted() const {
+  return status == ledger::JobStatus::kRunning && !leases.empty() &&
+         gone_owners.size() == leases.size();
 }
 
 std::string JobStatusReport::Line() const {

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,18 @@ struct JobStatusReport {
   std::optional<double> eta_seconds;  // a running job's pending and running work at that rate
   bool detail = false;                // the two below were read
   std::map<std::string, std::vector<LeaseStatus>> leases;  // by lease owner
-  std::string summary_json;                                // a finished job's (job_summary.h)
+  // Owners of `leases` that are processes of this host that no longer exist (a killed run, or one
+  // stopped by an error its ledger could not record): their partitions wait for a resume.
+  std::set<std::string> gone_owners;
+  std::string summary_json;  // a finished job's (job_summary.h)
+
+  // A running job whose partitions are all held by processes that are gone: nothing works on it
+  // until its command runs again.
+  bool Interrupted() const;
 
   // {"job", "status", "sealed", "done", "running", "pending", "failed", "total", "retries",
-  //  "rate_per_second"[, "eta_seconds"]}; with detail also "leases" and "summary".
+  //  "rate_per_second"[, "eta_seconds"]}; with detail also "leases", "gone_workers",
+  //  "interrupted" and "summary".
   nlohmann::json ToJson() const;
   // "NAME  STATUS  done D running R pending P failed F of T, 1.5/s, ETA 20 s".
   std::string Line() const;

@@ -2,9 +2,12 @@
 #include "sluice/jobs/job_status.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/testing/sqlite_ledger_fixture.h"
 
 namespace sluice::jobs {
@@ -55,6 +58,24 @@ TEST_F(JobStatusTest, CountsLeasesPerWorkerAndTheSameJsonKeysAsEver) {
   nlohmann::json d = detail.ToJson();
   EXPECT_EQ(d["leases"]["b"][0]["attempt"], 1);
   EXPECT_EQ(d["summary"], nlohmann::json::parse(job.summary_json));  // "{}" while running
+}
+
+// Leases of a process of this host that has exited: the job is interrupted until a resume.
+TEST_F(JobStatusTest, LeasesOfProcessesThatAreGoneMarkTheJobInterrupted) {
+  ledger::JobRecord job = JobOf(3);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  LeaseOwner gone{LeaseOwner::ThisProcess().host, static_cast<int>(child)};
+  ledger_->Claim(job.id, {.owner = gone.ToString(), .max_partitions = 2});
+  JobStatusReport report = ReadJobStatus(*ledger_, job, true);
+  EXPECT_EQ(report.gone_owners, std::set<std::string>{gone.ToString()});
+  EXPECT_TRUE(report.Interrupted());
+  EXPECT_EQ(report.ToJson()["interrupted"], true);
+  // A live process holding one more partition: not interrupted.
+  ledger_->Claim(job.id, {.owner = LeaseOwner::ThisProcess().ToString(), .max_partitions = 1});
+  EXPECT_FALSE(ReadJobStatus(*ledger_, job, true).Interrupted());
 }
 
 TEST_F(JobStatusTest, AFinishedJobHasNoEtaAndCarriesItsSummary) {
