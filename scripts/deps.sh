@@ -24,6 +24,8 @@ if [[ $scope != build ]]; then
     # A real S3 server for the tests (src/sluice/io/fs/testing/s3_server.h): Ceph's RADOS Gateway
     # on a one-monitor, one-OSD (memstore) cluster.
     ceph-mon ceph-osd radosgw ceph-common ceph-base
+    # The terminal view's test: tmux at a fixed width.
+    tmux
   )
 fi
 # npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow

@@ -59,7 +59,8 @@ void Scheduler::TickerLoop() {
       }
       next_scale = now + (now - start_ < kWarmup ? kWarmupScaleEvery : kScaleEvery);
     }
-    if (view.enabled() && now >= next_progress) {
+    // A resized terminal is redrawn at once: its old frame may have been rewrapped.
+    if (view.enabled() && (now >= next_progress || view.resized())) {
       RunReport snapshot = BuildReportLocked(/*with_history=*/false);
       lock.unlock();
       view.Update(snapshot);
