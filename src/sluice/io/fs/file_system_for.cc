@@ -1,8 +1,10 @@
 #include "sluice/io/fs/file_system_for.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
+#include "sluice/base/error.h"
 #include "sluice/io/fs/s3_file_system.h"
 #include "sluice/io/fs/s3_url.h"
 
@@ -12,8 +14,10 @@ namespace {
 
 struct ProcessS3 {
   std::mutex mu;
-  std::shared_ptr<S3Client> client;  // guarded by mu
-  std::shared_ptr<FileSystem> fs;    // guarded by mu
+  S3ProcessOptions options;            // guarded by mu
+  std::shared_ptr<MemoryGate> memory;  // guarded by mu
+  std::shared_ptr<S3Client> client;    // guarded by mu
+  std::shared_ptr<FileSystem> fs;      // guarded by mu
 };
 
 ProcessS3& Process() {
@@ -21,18 +25,52 @@ ProcessS3& Process() {
   return process;
 }
 
+std::shared_ptr<MemoryGate> MemoryLocked(ProcessS3& s3) {
+  if (s3.memory == nullptr) s3.memory = std::make_shared<MemoryGate>(s3.options.memory_bytes);
+  return s3.memory;
+}
+
 // The process-wide client and the file system over it, created on first use.
 std::pair<std::shared_ptr<S3Client>, std::shared_ptr<FileSystem>> ProcessS3Objects() {
   ProcessS3& s3 = Process();
   std::lock_guard lock(s3.mu);
   if (s3.fs == nullptr) {
-    s3.client = std::make_shared<S3Client>(AwsConfigFromEnvironment());
-    s3.fs = MakeS3FileSystem(s3.client);
+    S3ClientOptions client_options;
+    client_options.max_in_flight = s3.options.max_requests;
+    s3.client = std::make_shared<S3Client>(AwsConfigFromEnvironment(), client_options);
+    S3FileSystemOptions fs_options;
+    fs_options.part_size = S3PartSizeFor(s3.options.memory_bytes);
+    fs_options.memory = MemoryLocked(s3);
+    s3.fs = MakeS3FileSystem(s3.client, fs_options);
   }
   return {s3.client, s3.fs};
 }
 
 }  // namespace
+
+void ConfigureProcessS3(const S3ProcessOptions& options) {
+  if (options.max_requests < 1) {
+    throw InvalidArgument("at least one S3 request must be allowed in flight, not {}",
+                          options.max_requests);
+  }
+  ProcessS3& s3 = Process();
+  std::lock_guard lock(s3.mu);
+  if (s3.memory != nullptr || s3.fs != nullptr) {
+    throw InternalError("the S3 options must be set before the first use of an s3:// URL");
+  }
+  s3.options = options;
+}
+
+int64_t S3PartSizeFor(int64_t memory_bytes) {
+  constexpr int64_t kMin = int64_t{5} << 20, kMax = int64_t{16} << 20;
+  return std::clamp(memory_bytes / 5, kMin, kMax);
+}
+
+MemoryGate& ProcessS3Memory() {
+  ProcessS3& s3 = Process();
+  std::lock_guard lock(s3.mu);
+  return *MemoryLocked(s3);
+}
 
 std::shared_ptr<FileSystem> FileSystemFor(std::string_view path) {
   if (!IsS3Url(path)) return LocalFileSystem();

@@ -1,5 +1,6 @@
 #include "sluice/io/fs/s3_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -54,7 +55,10 @@ std::string DefaultCode(long status) {
 }  // namespace
 
 S3Client::S3Client(AwsConfig config, S3ClientOptions options)
-    : config_(std::move(config)), options_(options), http_(options.timeouts) {}
+    : config_(std::move(config)),
+      options_(options),
+      http_(options.timeouts),
+      slots_(std::max(1, options.max_in_flight)) {}
 
 S3RequestCounts S3Client::counts() const {
   return {get_.load(),  head_.load(), put_.load(),    post_.load(),
@@ -62,6 +66,10 @@ S3RequestCounts S3Client::counts() const {
 }
 
 HttpResponse S3Client::Send(const Call& call) {
+  // Whatever a write does to the object (even when it fails), what a listing said of it is stale.
+  if (call.method != "GET" && call.method != "HEAD" && !call.url.key.empty()) {
+    listed_.Forget(call.url.bucket, call.url.key);
+  }
   std::string base = BucketBaseUrl(config_, call.url.bucket);
   auto [host, base_path] = SplitUrl(base);
   std::string path = base_path;
@@ -116,7 +124,21 @@ HttpResponse S3Client::Send(const Call& call) {
       del_++;
     }
 
-    HttpResponse response = http_.Perform(request, call.body_out);
+    if (attempt == 1) {  // --log-level debug lists every request (retries are logged below)
+      auto range = std::find_if(call.headers.begin(), call.headers.end(),
+                                [](const auto& h) { return h.first == "range"; });
+      SLUICE_LOG_DEBUG("S3 {} {}{}", call.operation, url_text,
+                       range == call.headers.end() ? "" : " " + range->second);
+    }
+    slots_.acquire();
+    HttpResponse response;
+    try {
+      response = http_.Perform(request, call.body_out);
+    } catch (...) {
+      slots_.release();
+      throw;
+    }
+    slots_.release();
     std::string problem;  // why this attempt failed, when it did
     bool retryable = false;
     if (response.transport_failed()) {
@@ -182,6 +204,7 @@ S3ObjectInfo S3Client::HeadObject(const S3Url& url) {
   }
   info.size = std::stoll(length);
   info.etag = std::string(response.Header("etag"));
+  listed_.Remember(url.bucket, info);
   return info;
 }
 
@@ -238,6 +261,7 @@ S3ListPage S3Client::ListObjectsV2(std::string_view bucket, std::string_view pre
     info.key = XmlText(contents, "Key");
     info.size = std::stoll("0" + XmlText(contents, "Size"));
     info.etag = XmlText(contents, "ETag");
+    listed_.Remember(bucket, info);
     page.objects.push_back(std::move(info));
   }
   for (std::string_view prefixes : XmlElements(response.body, "CommonPrefixes")) {

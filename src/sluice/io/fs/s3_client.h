@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <semaphore>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +28,7 @@
 #include "sluice/io/fs/aws_config.h"
 #include "sluice/io/fs/http_client.h"
 #include "sluice/io/fs/retry_policy.h"
+#include "sluice/io/fs/s3_listed_objects.h"
 #include "sluice/io/fs/s3_url.h"
 
 namespace sluice::fs {
@@ -33,12 +36,8 @@ namespace sluice::fs {
 struct S3ClientOptions {
   RetryPolicy retry;
   HttpTimeouts timeouts;
-};
-
-struct S3ObjectInfo {
-  std::string key;
-  int64_t size = 0;
-  std::string etag;  // as the store sends it, quotes included
+  // Requests this client has in flight at most, from all threads (`--limit s3=N`); more wait.
+  int max_in_flight = 64;
 };
 
 struct S3ListPage {
@@ -66,6 +65,11 @@ class S3Client {
   S3RequestCounts counts() const;
 
   S3ObjectInfo HeadObject(const S3Url& url);
+  // What the last listing or HeadObject of this client said of the object, unless this client
+  // wrote or deleted it since (s3_listed_objects.h); nullopt when it has not seen it.
+  std::optional<S3ObjectInfo> Listed(const S3Url& url) const {
+    return listed_.Find(url.bucket, url.key);
+  }
   // Reads [offset, offset + out.size()) into out; the range must lie inside the object (the
   // caller clips it to the size). With if_match (an ETag) a changed object fails with Conflict
   // instead of mixing bytes of two versions. Returns out.size(); anything shorter is an error.
@@ -122,6 +126,8 @@ class S3Client {
   AwsConfig config_;
   S3ClientOptions options_;
   HttpClient http_;
+  S3ListedObjects listed_;
+  std::counting_semaphore<> slots_;  // one per request in flight
   std::atomic<int64_t> get_{0}, head_{0}, put_{0}, post_{0}, list_{0}, del_{0}, retries_{0};
 };
 

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <mutex>
+#include <optional>
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
+#include "sluice/io/fs/s3_part_uploader.h"
 
 namespace sluice::fs {
 namespace {
@@ -22,7 +25,8 @@ class S3ReadableFile final : public ReadableFile {
         path_(url_.ToString()),
         info_(std::move(info)),
         read_ahead_(static_cast<size_t>(std::max<int64_t>(options.read_ahead_bytes, 0))),
-        read_whole_(read_ahead_ > 0 && info_.size <= options.whole_object_bytes) {}
+        read_whole_(read_ahead_ > 0 && info_.size <= options.whole_object_bytes),
+        memory_(options.memory) {}
   const std::string& path() const override { return path_; }
   int64_t size() const override { return info_.size; }
   size_t ReadAt(int64_t offset, std::span<char> out) override {
@@ -41,22 +45,38 @@ class S3ReadableFile final : public ReadableFile {
     try {
       // A small object's data is fetched whole by the first read that is not at its end, and
       // kept: compaction reads it column by column across its row groups, which one window
-      // would fetch again for every column. A read that ends at the end (a Parquet footer) still
-      // fetches one window: planning reads footers alone.
-      const bool whole = read_whole_ && offset + static_cast<int64_t>(length) < info_.size;
-      if (length >= read_ahead_ && !whole)
-        return client_->GetRange(url_, offset, out.first(length), info_.etag);
+      // would fetch again for every column. A read that ends at the end (a Parquet footer) does
+      // not: planning reads footers alone.
+      const bool at_end = offset + static_cast<int64_t>(length) == info_.size;
+      const bool whole = read_whole_ && !at_end;
+      if (length >= read_ahead_ && !whole) return GetRanges(offset, out.first(length));
       // A small read fetches read_ahead bytes and keeps them: the next column chunks of a row
-      // group usually follow. Near the end the window ends at the end, so a Parquet footer read
-      // of a file smaller than the window brings the whole file.
-      const int64_t ahead = whole ? info_.size : static_cast<int64_t>(read_ahead_);
-      const int64_t start = std::min(offset, std::max<int64_t>(0, info_.size - ahead));
-      std::string window(static_cast<size_t>(std::min(ahead, info_.size - start)), '\0');
-      client_->GetRange(url_, start, window, info_.etag);
-      std::memcpy(out.data(), window.data() + (offset - start), length);
+      // group usually follow. A read that ends at the end (a footer: its reader sized it) is
+      // fetched as asked, or whole when the object is no larger than a window, and kept.
+      // Kept bytes are held in the process's S3 share of the memory budget: without room for the
+      // whole object a window is kept; without room for that, nothing, and the read fetches
+      // only what it asked for.
+      int64_t start = 0, kept = 0;
+      std::optional<MemoryGate::Hold> hold;
+      const int64_t ahead = static_cast<int64_t>(read_ahead_);
+      const int64_t window = length >= read_ahead_ ? 0
+                             : !at_end             ? ahead
+                             : info_.size <= ahead ? info_.size
+                                                   : static_cast<int64_t>(length);
+      for (int64_t bytes : {whole ? info_.size : int64_t{0}, window}) {
+        if (bytes == 0 || hold) continue;
+        start = std::min(offset, std::max<int64_t>(0, info_.size - bytes));
+        kept = std::min(bytes, info_.size - start);
+        hold = memory_->TryAcquire(kept);
+      }
+      if (!hold) return GetRanges(offset, out.first(length));
+      std::string bytes(static_cast<size_t>(kept), '\0');
+      client_->GetRange(url_, start, bytes, info_.etag);
+      std::memcpy(out.data(), bytes.data() + (offset - start), length);
       std::lock_guard lock(mu_);
-      window_ = std::move(window);
+      window_ = std::move(bytes);
       window_offset_ = start;
+      window_hold_ = std::move(hold);
       return length;
     } catch (Error& error) {
       throw std::move(error.With("offset", std::to_string(offset)));
@@ -64,25 +84,46 @@ class S3ReadableFile final : public ReadableFile {
   }
 
  private:
+  // Straight into `out`; a large read as several ranges at once, each on a thread of its own
+  // (the client caps the requests in flight), into the caller's buffer: no bytes of ours.
+  size_t GetRanges(int64_t offset, std::span<char> out) {
+    constexpr size_t kRange = 8 << 20;
+    std::vector<std::future<size_t>> rest;
+    for (size_t at = kRange; at < out.size(); at += kRange) {
+      std::span<char> range = out.subspan(at, std::min(kRange, out.size() - at));
+      rest.push_back(std::async(std::launch::async, [this, offset, at, range] {
+        return client_->GetRange(url_, offset + static_cast<int64_t>(at), range, info_.etag);
+      }));
+    }
+    client_->GetRange(url_, offset, out.first(std::min(kRange, out.size())), info_.etag);
+    for (std::future<size_t>& range : rest) range.get();  // rethrows the first failure
+    return out.size();
+  }
+
   std::shared_ptr<S3Client> client_;
   S3Url url_;
   std::string path_;
   S3ObjectInfo info_;
   const size_t read_ahead_;
   const bool read_whole_;  // the object is at most whole_object_bytes
+  std::shared_ptr<MemoryGate> memory_;
   std::mutex mu_;
-  std::string window_;         // guarded by mu_: the last read-ahead bytes
-  int64_t window_offset_ = 0;  // guarded by mu_
+  std::string window_;                           // guarded by mu_: the last read-ahead bytes
+  int64_t window_offset_ = 0;                    // guarded by mu_
+  std::optional<MemoryGate::Hold> window_hold_;  // guarded by mu_: window_'s bytes
 };
 
 class S3WritableFile final : public WritableFile {
  public:
-  S3WritableFile(std::shared_ptr<S3Client> client, S3Url url, int64_t part_size)
+  S3WritableFile(std::shared_ptr<S3Client> client, S3Url url, const S3FileSystemOptions& options)
       : client_(std::move(client)),
         url_(std::move(url)),
         path_(url_.ToString()),
-        part_size_(static_cast<size_t>(part_size)) {}
+        part_size_(static_cast<size_t>(options.part_size)),
+        parts_in_flight_(options.parts_in_flight),
+        memory_(options.memory) {}
   ~S3WritableFile() override {
+    uploader_.reset();  // waits for the parts still out
     if (committed_ || upload_id_.empty()) return;
     try {
       client_->AbortMultipartUpload(url_, upload_id_);
@@ -95,26 +136,27 @@ class S3WritableFile final : public WritableFile {
   void Append(std::span<const char> bytes) override {
     CheckWritable();
     while (!bytes.empty()) {
-      if (part_.capacity() < part_size_) part_.reserve(part_size_);
-      size_t take = std::min(bytes.size(), part_size_ - part_.size());
-      part_.append(bytes.data(), take);
+      if (!part_) part_ = S3PartUploader::NewPart(*memory_, part_size_);
+      size_t take = std::min(bytes.size(), part_size_ - part_->bytes.size());
+      part_->bytes.append(bytes.data(), take);
       bytes = bytes.subspan(take);
-      if (part_.size() == part_size_) UploadPart();
+      if (part_->bytes.size() == part_size_) SendPart();
     }
   }
 
   void Commit() override {
     CheckWritable();
     failed_ = true;  // until it succeeds
-    if (upload_id_.empty()) {
-      client_->PutObject(url_, part_);
+    if (uploader_ == nullptr) {
+      client_->PutObject(url_,
+                         part_ ? std::span<const char>(part_->bytes) : std::span<const char>());
     } else {
-      if (!part_.empty()) UploadPart();
-      client_->CompleteMultipartUpload(url_, upload_id_, etags_);
+      if (part_ && !part_->bytes.empty()) SendPart();
+      client_->CompleteMultipartUpload(url_, upload_id_, uploader_->Finish());
     }
     committed_ = true;
     failed_ = false;
-    std::string().swap(part_);
+    part_.reset();
   }
 
  private:
@@ -123,25 +165,26 @@ class S3WritableFile final : public WritableFile {
     if (failed_)
       throw IoError("{} failed earlier and cannot be written", path_).With("file", path_);
   }
-  void UploadPart() {
+  void SendPart() {
     failed_ = true;
-    if (upload_id_.empty()) upload_id_ = client_->CreateMultipartUpload(url_);
-    int number = static_cast<int>(etags_.size()) + 1;
-    if (number > 10'000) {
-      throw ResourceExhausted("{} needs more than 10,000 parts of {} bytes", path_, part_size_);
+    if (uploader_ == nullptr) {
+      upload_id_ = client_->CreateMultipartUpload(url_);
+      uploader_ = std::make_unique<S3PartUploader>(*client_, url_, upload_id_, parts_in_flight_);
     }
-    etags_.push_back(client_->UploadPart(url_, upload_id_, number, part_));
-    part_.clear();
+    uploader_->Send(std::move(*part_));
+    part_.reset();
     failed_ = false;
   }
 
   std::shared_ptr<S3Client> client_;
   S3Url url_;
   std::string path_;
-  size_t part_size_;
-  std::string part_;  // the part being gathered
+  const size_t part_size_;
+  const int parts_in_flight_;
+  std::shared_ptr<MemoryGate> memory_;
+  std::optional<S3PartUploader::Part> part_;  // the part being gathered
   std::string upload_id_;
-  std::vector<std::string> etags_;
+  std::unique_ptr<S3PartUploader> uploader_;  // once the file outgrew one part
   bool committed_ = false;
   bool failed_ = false;
 };
@@ -153,8 +196,9 @@ bool HasWildcard(std::string_view text) {
 class S3FileSystem final : public FileSystem {
  public:
   S3FileSystem(std::shared_ptr<S3Client> client, S3FileSystemOptions options)
-      : client_(std::move(client)), options_(options) {
+      : client_(std::move(client)), options_(std::move(options)) {
     SLUICE_CHECK_GT(options_.part_size, 0);
+    if (options_.memory == nullptr) options_.memory = std::make_shared<MemoryGate>(256 << 20);
   }
 
   std::vector<FileInfo> Glob(const std::string& pattern) override {
@@ -225,12 +269,13 @@ class S3FileSystem final : public FileSystem {
 
   std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) override {
     S3Url url = ParseObjectUrl(path);
-    S3ObjectInfo info = client_->HeadObject(url);
-    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(info), options_);
+    std::optional<S3ObjectInfo> info = client_->Listed(url);
+    if (!info) info = client_->HeadObject(url);
+    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(*info), options_);
   }
 
   std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {
-    return std::make_unique<S3WritableFile>(client_, ParseObjectUrl(path), options_.part_size);
+    return std::make_unique<S3WritableFile>(client_, ParseObjectUrl(path), options_);
   }
 
   void Rename(const std::string& from, const std::string& to) override {

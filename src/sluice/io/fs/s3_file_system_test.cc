@@ -1,5 +1,7 @@
 // The S3 file system against a real S3 server (Ceph RGW, started once for this binary): round
-// trips through single PUTs and multipart uploads, ranged reads, listing with pagination, glob,
+// trips through single PUTs and multipart uploads (parts sent at once within their memory),
+// ranged reads (kept within their memory, large ones as ranges), opens without HeadObject after a
+// listing, listing with pagination, glob,
 // rename and delete, keys that need encoding, and the errors a user meets (missing objects and
 // buckets, wrong keys) named by URL and without secrets.
 #include "sluice/io/fs/s3_file_system.h"
@@ -12,6 +14,7 @@
 #include <thread>
 
 #include "sluice/base/error.h"
+#include "sluice/base/memory_gate.h"
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/testing/fault_proxy.h"
@@ -91,8 +94,8 @@ TEST_F(S3FileSystemTest, SmallReadsAreServedFromOneReadAhead) {
   EXPECT_EQ(file->ReadAt(0, large), 200'000u);  // clipped to the object: in the window too
   EXPECT_EQ(large.substr(0, 200'000), data);
   EXPECT_EQ(server_->client()->counts().get - gets, 1);
-  // A first read at the end (a Parquet footer) of an object smaller than the window brings all
-  // of it.
+  // A first read at the end (a Parquet footer) of an object no larger than the window brings
+  // all of it.
   auto fresh = fs_->OpenForRead(root_ + "ahead");
   EXPECT_EQ(fresh->ReadAt(199'000, buffer), 1000u);
   EXPECT_EQ(buffer, data.substr(199'000));
@@ -158,6 +161,78 @@ TEST_F(S3FileSystemTest, LargeFileIsAMultipartUploadOfEqualParts) {
   EXPECT_EQ(file->ReadAt(kPart - 2000, buffer), 4096u);
   EXPECT_EQ(buffer, data.substr(kPart - 2000, 4096));
   EXPECT_EQ(ReadWholeFile(*fs_, root_ + "big.bin"), data);
+}
+
+// Parts go out while the next is gathered, each held in the memory gate from before its buffer
+// exists until the store has it: with room for several, several are held at once; with room for
+// one, one at a time, never past the limit.
+TEST_F(S3FileSystemTest, PartsGoOutSeveralAtOnceWithinTheirMemory) {
+  const std::string data = Bytes(4 * kPart + 100, 11);
+  for (int64_t limit : {int64_t{64} << 20, kPart}) {
+    auto memory = std::make_shared<MemoryGate>(limit);
+    auto s3 = MakeS3FileSystem(server_->client(), {.part_size = kPart, .memory = memory});
+    auto file = s3->OpenForWrite(root_ + "parts.bin");
+    for (size_t done = 0; done < data.size(); done += 1 << 20) {
+      file->Append(
+          std::span<const char>(data).subspan(done, std::min<size_t>(1 << 20, data.size() - done)));
+    }
+    file->Commit();
+    EXPECT_EQ(memory->used(), 0) << limit;
+    EXPECT_EQ(memory->overdrafts(), 0) << limit;
+    if (limit > kPart) {
+      EXPECT_GE(memory->peak(), 2 * kPart);
+    } else {
+      EXPECT_EQ(memory->peak(), kPart);
+    }
+    EXPECT_EQ(ReadWholeFile(*fs_, root_ + "parts.bin"), data) << limit;
+  }
+  EXPECT_EQ(OpenUploads(), 0u);
+}
+
+// Opening an object that a listing of this client returned sends no HeadObject: the listing gave
+// its size and ETag. Once this client writes the key, the open asks again.
+TEST_F(S3FileSystemTest, OpeningAListedObjectSendsNoHeadObject) {
+  for (int i = 0; i < 3; ++i) {
+    WriteWholeFile(*fs_, root_ + "listed/" + std::to_string(i), Bytes(1000, i));
+  }
+  const int64_t heads = server_->client()->counts().head;
+  std::string buffer(10, '\0');
+  for (const FileInfo& f : fs_->List(root_ + "listed")) {
+    auto file = fs_->OpenForRead(f.path);
+    EXPECT_EQ(file->size(), 1000);
+    EXPECT_EQ(file->ReadAt(0, buffer), 10u);
+  }
+  EXPECT_EQ(server_->client()->counts().head - heads, 0);
+  const std::string changed = Bytes(2000, 7);
+  WriteWholeFile(*fs_, root_ + "listed/0", changed);
+  auto file = fs_->OpenForRead(root_ + "listed/0");
+  EXPECT_EQ(file->size(), 2000);
+  EXPECT_EQ(file->ReadAt(1990, buffer), 10u);
+  EXPECT_EQ(buffer, changed.substr(1990));
+  EXPECT_EQ(server_->client()->counts().head - heads, 1);
+}
+
+// Without room in the memory gate a read keeps nothing and fetches only what it asked for; a
+// large read goes out as 8 MiB ranges at once, straight into the caller's buffer.
+TEST_F(S3FileSystemTest, ReadsKeepOnlyWhatTheirMemoryAllowsAndLargeReadsGoOutAsRanges) {
+  const std::string data = Bytes(20 << 20, 13);
+  WriteWholeFile(*fs_, root_ + "large.bin", data);
+  auto memory = std::make_shared<MemoryGate>(1000);
+  auto s3 = MakeS3FileSystem(server_->client(), {.part_size = kPart, .memory = memory});
+  auto file = s3->OpenForRead(root_ + "large.bin");
+  int64_t gets = server_->client()->counts().get;
+  std::string buffer(1000, '\0');
+  for (int64_t offset : {0, 1000, 2000}) {
+    ASSERT_EQ(file->ReadAt(offset, buffer), 1000u);
+    EXPECT_EQ(buffer, data.substr(static_cast<size_t>(offset), 1000));
+  }
+  EXPECT_EQ(server_->client()->counts().get - gets, 3);
+  EXPECT_EQ(memory->peak(), 0);
+  gets = server_->client()->counts().get;
+  std::string all(data.size(), '\0');
+  ASSERT_EQ(file->ReadAt(0, all), data.size());
+  EXPECT_TRUE(all == data);
+  EXPECT_EQ(server_->client()->counts().get - gets, 3);  // 8 + 8 + 4 MiB
 }
 
 TEST_F(S3FileSystemTest, UncommittedWritesLeaveNothing) {

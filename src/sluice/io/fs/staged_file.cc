@@ -1,13 +1,14 @@
 #include "sluice/io/fs/staged_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <span>
 #include <vector>
 
@@ -15,43 +16,56 @@
 #include "sluice/base/log.h"
 #include "sluice/base/temp_path.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_part_uploader.h"
 #include "sluice/io/fs/s3_url.h"
 
 namespace sluice::fs {
 namespace {
 
 constexpr size_t kUploadReadBytes = 8 << 20;
+constexpr int kPartsInFlight = 4;
 
-// Reads a local file in pieces of exactly `piece_bytes` (the last may be shorter; none for an
-// empty file) and hands each to `consume`, reusing one buffer. `target` names the upload in
-// errors.
-void ForEachPiece(const std::string& path, size_t piece_bytes, const std::string& target,
-                  const std::function<void(std::span<const char>)>& consume) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw IoErrorFromErrno(errno, "open", path).With("target", target);
-  try {
-    std::vector<char> buffer(piece_bytes);
-    bool end = false;
-    while (!end) {
-      size_t filled = 0;
-      while (filled < buffer.size()) {
-        ssize_t n = ::read(fd, buffer.data() + filled, buffer.size() - filled);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw IoErrorFromErrno(errno, "read", path).With("target", target);
-        if (n == 0) {
-          end = true;
-          break;
-        }
-        filled += static_cast<size_t>(n);
-      }
-      if (filled > 0) consume({buffer.data(), filled});
+// A staging file read from the start in pieces; `target` names the upload in errors.
+class StagedReader {
+ public:
+  StagedReader(const std::string& path, std::string target)
+      : path_(path), target_(std::move(target)), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw IoErrorFromErrno(errno, "open", path_).With("target", target_);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) {
+      int error = errno;
+      ::close(fd_);
+      throw IoErrorFromErrno(error, "stat", path_).With("target", target_);
     }
-  } catch (...) {
-    ::close(fd);
-    throw;
+    left_ = static_cast<size_t>(st.st_size);
   }
-  ::close(fd);
-}
+  ~StagedReader() { ::close(fd_); }
+  StagedReader(const StagedReader&) = delete;
+  StagedReader& operator=(const StagedReader&) = delete;
+
+  // Appends up to `bytes` bytes to `into`: fewer only at the end of the file.
+  void ReadInto(std::string& into, size_t bytes) {
+    bytes = std::min(bytes, left_);  // a small file's buffer grows no larger than the file
+    const size_t start = into.size();
+    into.resize(start + bytes);
+    size_t filled = 0;
+    while (filled < bytes) {
+      ssize_t n = ::read(fd_, into.data() + start + filled, bytes - filled);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw IoErrorFromErrno(errno, "read", path_).With("target", target_);
+      if (n == 0) break;
+      filled += static_cast<size_t>(n);
+    }
+    into.resize(start + filled);
+    left_ -= filled;
+  }
+
+ private:
+  std::string path_;
+  std::string target_;
+  int fd_;
+  size_t left_ = 0;  // bytes not read yet, by the size at open
+};
 
 }  // namespace
 
@@ -73,8 +87,13 @@ void PublishStagedFile(const std::string& staging, const std::string& target) {
     return;
   }
   auto out = FileSystemFor(target)->OpenForWrite(target);
-  ForEachPiece(staging, kUploadReadBytes, target,
-               [&](std::span<const char> piece) { out->Append(piece); });
+  StagedReader reader(staging, target);
+  std::string piece;
+  do {
+    piece.clear();
+    reader.ReadInto(piece, kUploadReadBytes);
+    out->Append(piece);
+  } while (piece.size() == kUploadReadBytes);
   out->Commit();
   std::remove(staging.c_str());
 }
@@ -83,15 +102,19 @@ PendingUpload UploadStagedFilePending(S3Client& client, const std::string& stagi
                                       const S3Url& target, int64_t part_size) {
   PendingUpload upload{target, client.CreateMultipartUpload(target), {}, 0};
   try {
-    ForEachPiece(staging, static_cast<size_t>(part_size), target.ToString(),
-                 [&](std::span<const char> part) {
-                   upload.etags.push_back(client.UploadPart(
-                       target, upload.upload_id, static_cast<int>(upload.etags.size()) + 1, part));
-                   upload.bytes += static_cast<int64_t>(part.size());
-                 });
-    if (upload.etags.empty()) {  // an empty file: S3 needs one part, and the last may be empty
-      upload.etags.push_back(client.UploadPart(target, upload.upload_id, 1, {}));
+    StagedReader reader(staging, target.ToString());
+    S3PartUploader parts(client, target, upload.upload_id, kPartsInFlight);
+    const size_t part_bytes = static_cast<size_t>(part_size);
+    // An empty file is one empty part: S3 needs one, and the last may be empty.
+    for (bool last = false; !last;) {
+      S3PartUploader::Part part = S3PartUploader::NewPart(ProcessS3Memory(), part_bytes);
+      reader.ReadInto(part.bytes, part_bytes);
+      last = part.bytes.size() < part_bytes;
+      if (part.bytes.empty() && parts.parts() > 0) break;
+      upload.bytes += static_cast<int64_t>(part.bytes.size());
+      parts.Send(std::move(part));
     }
+    upload.etags = parts.Finish();
   } catch (...) {
     AbortPendingUpload(client, target, upload.upload_id);
     throw;

@@ -44,6 +44,8 @@ void TakeReport(CompactPipelineReport report, CompactSummary* s) {
   s->column_memory_limit = report.column_memory_limit;
   s->column_memory_peak = report.column_memory_peak;
   s->column_memory_overdrafts = report.column_memory_overdrafts;
+  s->whole_input_memory_limit = report.whole_input_memory_limit;
+  s->whole_input_memory_peak = report.whole_input_memory_peak;
 }
 
 // Adds a finished run's inputs and outputs to the summary.
@@ -364,7 +366,7 @@ std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& 
   }
   if (s.sources_deleted > 0) out += fmt::format("deleted {} source files\n", s.sources_deleted);
   out += fmt::format(
-      "time {:.2f} s ({}/s), peak memory {} of {} for items and {} of {} for column chunks{}, "
+      "time {:.2f} s ({}/s), peak memory {} of {} for items and {} of {} for column chunks{}{}, "
       "peak RSS {}{}\n",
       s.wall_seconds,
       FormatBytes(
@@ -374,6 +376,10 @@ std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& 
       s.column_memory_overdrafts > 0
           ? fmt::format(" ({} larger than their share, each run alone)", s.column_memory_overdrafts)
           : "",
+      s.whole_input_memory_limit > 0 ? fmt::format(" and {} of {} for whole input files",
+                                                   FormatBytes(s.whole_input_memory_peak),
+                                                   FormatBytes(s.whole_input_memory_limit))
+                                     : "",
       FormatBytes(s.peak_rss), s.verified ? "; outputs verified row by row" : "");
   for (const auto& [key, error] : s.failures) out += fmt::format("FAILED {}: {}\n", key, error);
   return out;

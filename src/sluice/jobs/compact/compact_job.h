@@ -57,6 +57,8 @@ struct CompactSummary {
   int64_t column_memory_limit = 0;
   int64_t column_memory_peak = 0;
   int64_t column_memory_overdrafts = 0;
+  int64_t whole_input_memory_limit = 0;  // 0: the inputs are local
+  int64_t whole_input_memory_peak = 0;
   double wall_seconds = 0;
   int64_t peak_rss = 0;
   bool verified = false;

@@ -12,10 +12,11 @@ constexpr int64_t kPageBuffers = 3 * kMiB;
 
 }  // namespace
 
-CompactMemoryShares SplitCompactMemory(int64_t budget) {
+CompactMemoryShares SplitCompactMemory(int64_t budget, bool remote_inputs) {
   CompactMemoryShares shares;
   shares.pipeline = std::clamp<int64_t>(budget / 8, kMiB, 64 * kMiB);
-  shares.columns = std::max<int64_t>(budget / 8 * 5, kMiB);
+  shares.columns = std::max<int64_t>(budget / 8 * (remote_inputs ? 2 : 5), kMiB);
+  shares.whole_inputs = remote_inputs ? std::max<int64_t>(budget / 8 * 3, kMiB) : 0;
   return shares;
 }
 

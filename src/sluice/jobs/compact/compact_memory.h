@@ -5,7 +5,10 @@
 //
 //   pipeline  an eighth (1 to 64 MiB): the flow executor's items (partitions, listings, footers,
 //             file tasks)
-//   columns   five eighths: the column chunks being compacted (compact_pipeline.h's MemoryGate)
+//   columns   five eighths: the column chunks being compacted (compact_pipeline.h's MemoryGate);
+//             two eighths when the inputs are on an object store, whose row groups' input files
+//             are fetched whole (whole_inputs.h) into
+//   whole inputs  the other three eighths (0 for local inputs)
 //   rest      what neither counts: footers kept for planning and writing, codec contexts, the
 //             ledger, and the heap's free memory kept for reuse
 //
@@ -19,9 +22,10 @@ namespace sluice::compact {
 struct CompactMemoryShares {
   int64_t pipeline = 0;
   int64_t columns = 0;
+  int64_t whole_inputs = 0;
 };
 
-CompactMemoryShares SplitCompactMemory(int64_t budget);
+CompactMemoryShares SplitCompactMemory(int64_t budget, bool remote_inputs = false);
 
 // The output of a column chunk is handed to the file in pieces of this many bytes (and a page).
 inline constexpr int64_t kOutputPieceBytes = int64_t{1} << 20;

@@ -17,6 +17,18 @@ TEST(CompactMemoryTest, SharesLeaveAQuarterForWhatNothingCounts) {
   EXPECT_EQ(SplitCompactMemory(64 * kMiB).pipeline, 8 * kMiB);
   EXPECT_EQ(SplitCompactMemory(64 * kMiB).columns, 40 * kMiB);
   EXPECT_EQ(SplitCompactMemory(4096 * kMiB).pipeline, 64 * kMiB);
+  EXPECT_EQ(SplitCompactMemory(64 * kMiB).whole_inputs, 0);
+}
+
+// Inputs on an object store are fetched whole per row group: three of the columns' five eighths
+// go to them, and the quarter for what nothing counts stays.
+TEST(CompactMemoryTest, RemoteInputsTakeThreeEighthsFromTheColumns) {
+  for (int64_t budget : {16 * kMiB, 256 * kMiB, 1024 * kMiB}) {
+    CompactMemoryShares s = SplitCompactMemory(budget, true);
+    EXPECT_EQ(s.whole_inputs, budget / 8 * 3) << budget;
+    EXPECT_EQ(s.columns, budget / 8 * 2) << budget;
+    EXPECT_LE(s.pipeline + s.columns + s.whole_inputs, budget / 4 * 3) << budget;
+  }
 }
 
 TEST(CompactMemoryTest, AColumnHoldsItsInputsAPieceOfItsOutputAndItsScratch) {

@@ -10,6 +10,7 @@
 #include "sluice/base/error.h"
 #include "sluice/base/memory_gate.h"
 #include "sluice/flow/pipeline.h"
+#include "sluice/io/fs/s3_url.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
 #include "sluice/io/parquet/file_system_source.h"
 #include "sluice/io/parquet/footer.h"
@@ -17,6 +18,7 @@
 #include "sluice/io/parquet/row_group_file_writer.h"
 #include "sluice/jobs/compact/compact_memory.h"
 #include "sluice/jobs/compact/hive_partitioner.h"
+#include "sluice/jobs/compact/whole_inputs.h"
 
 namespace sluice::compact {
 
@@ -168,7 +170,7 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
 // Writes every row group of one output file, column chunk by column chunk; the file's footer is
 // written by commit. Returns no writer when the run failed.
 WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate& gate,
-                        const CancellationToken& cancel) {
+                        MemoryGate& inputs_gate, const CancellationToken& cancel) {
   WrittenFile done{std::move(task), nullptr};
   const FileTask& t = done.task;
   const RunPtr& run = t.run;
@@ -180,14 +182,20 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
     parquet::ChunkConcatCounters counters;
     const int columns = t.plan->columns->num_columns();
     // The input files of a row group stay open while it is written; a file whose row groups go
-    // on into the next one stays open for it too (on S3, reopening costs a HEAD and a GET).
+    // on into the next one stays open for it too (fetched whole or not: whole_inputs.h).
+    MemoryGate::Hold whole_hold;  // declared before the sources: released after they are freed
     std::map<int, std::unique_ptr<parquet::RandomAccessSource>> sources;
+    const std::vector<InputFile>& files = run->inputs();
     for (size_t slot = 0; slot < t.file_plan().row_groups.size(); ++slot) {
       const OutputRowGroupPlan& rg_plan = t.file_plan().row_groups[slot];
       std::erase_if(sources, [&rg_plan](const auto& source) {
         return std::none_of(rg_plan.inputs.begin(), rg_plan.inputs.end(),
                             [&source](const RowGroupRef& ref) { return ref.file == source.first; });
       });
+      stage = "read";
+      std::vector<int> indexes;
+      for (const RowGroupRef& ref : rg_plan.inputs) indexes.push_back(ref.file);
+      FetchWholeInputs(files, indexes, inputs_gate, cancel, whole_hold, sources);
       writer->StartRowGroup(static_cast<int>(slot));
       for (int c = 0; c < columns; ++c) {
         if (run->failed()) return done;  // the writer removes its temporary file
@@ -233,10 +241,12 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
                                          const RunOptions& run_options) {
   // --memory is split (compact_memory.h): the executor's items get one share, the column chunks
   // being compacted another, held through the gate before their buffers exist.
-  const CompactMemoryShares shares = SplitCompactMemory(run_options.memory_budget);
+  const CompactMemoryShares shares =
+      SplitCompactMemory(run_options.memory_budget, sluice::fs::IsS3Url(options.source));
   RunOptions pipeline_options = run_options;
   pipeline_options.memory_budget = shares.pipeline;
   MemoryGate gate(shares.columns);
+  MemoryGate inputs_gate(std::max<int64_t>(shares.whole_inputs, 1));
   // Footer reads are small and latency-bound: many stay in flight from the start rather than
   // waiting for the autoscaler to see a backlog. Each output file is compacted by one task (its
   // row groups and columns in order, appended as they are made); the gate, not the number of
@@ -311,8 +321,8 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
                  }
                })
       .FlatMap("compact",
-               [&options, &gate](FileTask task, Emitter<WrittenFile>& out) {
-                 out.Emit(CompactFile(std::move(task), options, gate, out.cancel()));
+               [&options, &gate, &inputs_gate](FileTask task, Emitter<WrittenFile>& out) {
+                 out.Emit(CompactFile(std::move(task), options, gate, inputs_gate, out.cancel()));
                },
                {.kind = kIo, .min_concurrency = cores, .max_concurrency = 2 * cores})
       .Sink("commit", CommitFile, {.kind = kIo});
@@ -322,6 +332,8 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
     report.column_memory_limit = gate.limit();
     report.column_memory_peak = gate.peak();
     report.column_memory_overdrafts = gate.overdrafts();
+    report.whole_input_memory_limit = shares.whole_inputs;
+    report.whole_input_memory_peak = inputs_gate.peak();
     return report;
   } catch (...) {
     std::exception_ptr error = std::current_exception();

@@ -47,6 +47,9 @@ struct CompactPipelineReport {
   int64_t column_memory_limit = 0;
   int64_t column_memory_peak = 0;
   int64_t column_memory_overdrafts = 0;
+  // The whole input files' share (whole_inputs.h): 0 when the inputs are local.
+  int64_t whole_input_memory_limit = 0;
+  int64_t whole_input_memory_peak = 0;
 };
 
 // Runs until the queue is closed and every run handed over is finished or failed, inside

@@ -1,0 +1,104 @@
+#include "sluice/jobs/compact/whole_inputs.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <optional>
+
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
+
+namespace sluice::compact {
+namespace {
+
+constexpr size_t kFetchesAtOnce = 16;
+
+// A source over bytes it owns.
+class FetchedSource final : public parquet::RandomAccessSource {
+ public:
+  FetchedSource(std::string name, std::vector<uint8_t> bytes)
+      : name_(std::move(name)), bytes_(std::move(bytes)), view_(bytes_, name_) {}
+  const std::string& name() const override { return name_; }
+  int64_t Size() override { return view_.Size(); }
+  void ReadAt(int64_t offset, std::span<uint8_t> out) override { view_.ReadAt(offset, out); }
+
+ private:
+  std::string name_;
+  std::vector<uint8_t> bytes_;
+  parquet::MemorySource view_;
+};
+
+std::unique_ptr<parquet::RandomAccessSource> Fetch(const InputFile& file) {
+  auto remote = fs::FileSystemFor(file.path)->OpenForRead(file.path);
+  std::vector<uint8_t> bytes(static_cast<size_t>(remote->size()));
+  // One read of the whole object: the file system sends it straight into this buffer.
+  size_t got = remote->ReadAt(0, std::span(reinterpret_cast<char*>(bytes.data()), bytes.size()));
+  bytes.resize(got);
+  return std::make_unique<FetchedSource>(file.path, std::move(bytes));
+}
+
+}  // namespace
+
+bool FetchedWhole(const InputFile& file) {
+  return fs::IsS3Url(file.path) && file.size <= kWholeInputBytes;
+}
+
+void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<int>& indexes,
+                      MemoryGate& gate, const CancellationToken& cancel, MemoryGate::Hold& hold,
+                      std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources) {
+  int64_t kept = 0, wanted = 0;
+  std::vector<int> whole;
+  for (const auto& [i, source] : sources) {
+    if (FetchedWhole(files[static_cast<size_t>(i)])) kept += files[static_cast<size_t>(i)].size;
+  }
+  for (int i : indexes) {
+    const InputFile& file = files[static_cast<size_t>(i)];
+    if (!FetchedWhole(file) || sources.contains(i) ||
+        std::find(whole.begin(), whole.end(), i) != whole.end()) {
+      continue;
+    }
+    whole.push_back(i);
+    wanted += file.size;
+  }
+  if (hold.bytes() > kept) hold.Resize(kept);  // what the last row group alone needed goes back
+  if (whole.empty()) return;
+  if (std::optional<MemoryGate::Hold> more = gate.TryAcquire(wanted)) {
+    hold.Absorb(std::move(*more));
+  } else {
+    std::erase_if(sources, [&](const auto& source) {
+      if (!FetchedWhole(files[static_cast<size_t>(source.first)])) return false;
+      whole.push_back(source.first);
+      return true;
+    });
+    hold.Release();
+    hold = gate.Acquire(kept + wanted, cancel);
+  }
+  std::vector<std::unique_ptr<parquet::RandomAccessSource>> fetched(whole.size());
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::exception_ptr first_error;
+  auto fetch_some = [&] {
+    for (size_t k = next++; k < whole.size(); k = next++) {
+      try {
+        cancel.ThrowIfCancelled();
+        fetched[k] = Fetch(files[static_cast<size_t>(whole[k])]);
+      } catch (...) {
+        std::lock_guard lock(mu);
+        if (!first_error) first_error = std::current_exception();
+        next = whole.size();  // the row group fails: fetch no more
+      }
+    }
+  };
+  std::vector<std::future<void>> helpers;
+  for (size_t t = 1; t < std::min(kFetchesAtOnce, whole.size()); ++t) {
+    helpers.push_back(std::async(std::launch::async, fetch_some));
+  }
+  fetch_some();
+  for (std::future<void>& helper : helpers) helper.get();
+  if (first_error) std::rethrow_exception(first_error);
+  for (size_t k = 0; k < whole.size(); ++k) sources[whole[k]] = std::move(fetched[k]);
+}
+
+}  // namespace sluice::compact
