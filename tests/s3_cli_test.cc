@@ -6,6 +6,9 @@
 // reads the downloaded outputs). Killed with SIGKILL in the middle of an upload, or between the
 // ledger commit and the completion of the uploads, a compaction to s3:// resumes to the same
 // outputs, with no upload left open and nothing visible before its partition committed.
+// `groupby`, `distinct`, `join` and `sort` from and to s3:// give the local runs' results, and
+// `sluice batch` from s3:// to s3:// gives the local run's chunk outputs and manifest, re-runs hit
+// its cache on S3, and a missing bucket fails naming the URL with nothing written.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -19,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "command_output_test_support.h"
 #include "duckdb_query_test_support.h"
@@ -29,6 +33,7 @@
 #include "sluice/io/fs/testing/s3_server.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/table/builder.h"
 #include "sluice/table/sample_batch_test_support.h"
 
 namespace sluice {
@@ -73,6 +78,19 @@ class S3CliTest : public ::testing::Test {
     run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return run;
   }
+  // The objects under s3://BUCKET/<prefix>/ (relative key -> bytes), read by the client that
+  // listed them (what it knows of an object is as new as the listing, though sluice processes
+  // rewrite objects between calls).
+  std::map<std::string, std::string> Objects(const std::string& prefix) {
+    std::map<std::string, std::string> out;
+    auto store = fs::MakeS3FileSystem(server_->client());
+    for (const fs::S3ObjectInfo& o : server_->client()->ListAll(BucketName(), prefix + "/", "")) {
+      out[o.key.substr(prefix.size() + 1)] = fs::ReadWholeFile(*store, bucket_ + o.key);
+    }
+    return out;
+  }
+  size_t OpenUploads() { return server_->client()->ListMultipartUploads(BucketName(), "").size(); }
+  std::string BucketName() const { return bucket_.substr(5, bucket_.size() - 6); }
 
   fs::testing::S3Server* server_ = nullptr;
   std::string bucket_;
@@ -209,29 +227,46 @@ TEST_F(S3CliTest, RunPartitionsByObjects) {
             (bucket_ + "logs/a.gz\n").size() * 2 + (bucket_ + "other/d.gz\n").size());
 }
 
-// `sluice groupby` and `sluice sort` read s3:// inputs (Parquet and CSV) and write s3:// outputs
-// (Parquet and CSV) with the same results as the local runs (groups in any order).
-TEST_F(S3CliTest, GroupbyAndSortFromAndToS3) {
+// `sluice groupby`, `distinct`, `join` and `sort` read s3:// inputs (Parquet and CSV) and write
+// s3:// outputs (Parquet and CSV) with the same results as the local runs (groups, distinct rows
+// and joined rows in any order).
+TEST_F(S3CliTest, GroupbyDistinctJoinAndSortFromAndToS3) {
   const std::string local_csv = (dir_ / "t.csv").string();
   std::string csv = "k,v\n";
-  for (int i = 0; i < 5000; ++i) csv += fmt::format("{},{}\n", i % 17, i);
+  for (int i = 0; i < 5000; ++i) csv += fmt::format("{},{}\n", i % 17, i % 250);
   fs::WriteWholeFile(*fs::LocalFileSystem(), local_csv, csv);
   fs::WriteWholeFile(*fs::FileSystemFor(bucket_), bucket_ + "in/t.csv", csv);
+  // The join's right side: a name for most keys (16 has none), key 3 twice.
+  const std::string local_names = (dir_ / "names.csv").string();
+  std::string names = "k,name\n3,three again\n";
+  for (int k = 0; k < 16; ++k) names += fmt::format("{},name {}\n", k, k);
+  fs::WriteWholeFile(*fs::LocalFileSystem(), local_names, names);
+  fs::WriteWholeFile(*fs::FileSystemFor(bucket_), bucket_ + "names/n.csv", names);
   struct Case {
     std::string command, local_in, remote_in, extension;
+    std::string local_right, remote_right;  // the second table, for join
   };
+  int n = 0;
   for (const Case& c :
        {Case{"groupby {} --by i8 --agg 'count(*), sum(i32)'", local_, remote_, ".parquet"},
         Case{"groupby {} --by k --agg 'sum(v)'", local_csv, bucket_ + "in/*.csv", ".csv"},
+        Case{"distinct {}", local_csv, bucket_ + "in/*.csv", ".csv"},
+        Case{"distinct {} --by i8", local_, remote_, ".parquet"},
+        Case{"join {} {} --on k", local_csv, bucket_ + "in/t.csv", ".parquet", local_names,
+             bucket_ + "names/"},
+        Case{"join {} {} --on k --how left", local_csv, bucket_ + "in/*.csv", ".csv", local_names,
+             bucket_ + "names/n.csv"},
         Case{"sort {} --by i64", local_, remote_, ".parquet"}}) {
     std::string local_out = (dir_ / ("local" + c.extension)).string();
-    std::string remote_out = bucket_ + "out/r" + c.extension;
-    std::string run_local = fmt::format(fmt::runtime(c.command), c.local_in);
+    // Each case its own object: this process reads each output once.
+    std::string remote_out = bucket_ + "out/r" + std::to_string(n++) + c.extension;
+    std::string run_local = fmt::format(fmt::runtime(c.command), c.local_in, c.local_right);
     testing::CommandRun a = Sluice(run_local + " -o " + local_out + " --progress off", true);
     ASSERT_EQ(a.status, 0) << a.out;
-    testing::CommandRun b = Sluice(fmt::format(fmt::runtime(c.command), "'" + c.remote_in + "'") +
-                                       " -o '" + remote_out + "' --progress off",
-                                   true);
+    testing::CommandRun b = Sluice(
+        fmt::format(fmt::runtime(c.command), "'" + c.remote_in + "'", "'" + c.remote_right + "'") +
+            " -o '" + remote_out + "' --progress off",
+        true);
     ASSERT_EQ(b.status, 0) << c.command << ": " << b.out;
     // Group-by emits groups in no set order: compare the lines as sets.
     auto lines = [&](std::string text) {
@@ -242,18 +277,244 @@ TEST_F(S3CliTest, GroupbyAndSortFromAndToS3) {
         out.push_back(text.substr(start, end - start));
         start = end + 1;
       }
-      if (c.command.starts_with("groupby")) std::sort(out.begin(), out.end());
+      if (!c.command.starts_with("sort")) std::sort(out.begin(), out.end());
       return out;
     };
     if (c.extension == ".csv") {
-      EXPECT_EQ(lines(fs::ReadWholeFile(*fs::FileSystemFor(remote_out), remote_out)),
-                lines(fs::ReadWholeFile(*fs::LocalFileSystem(), local_out)));
+      const std::vector<std::string> want =
+          lines(fs::ReadWholeFile(*fs::LocalFileSystem(), local_out));
+      EXPECT_GT(want.size(), 10u) << c.command;
+      EXPECT_EQ(lines(fs::ReadWholeFile(*fs::FileSystemFor(remote_out), remote_out)), want)
+          << c.command;
     } else {
       EXPECT_EQ(lines(Sluice("cat '" + remote_out + "'").out),
                 lines(Sluice("cat " + local_out).out))
           << c.command;
     }
   }
+}
+
+// `sluice batch` with its inputs (Parquet objects by a glob, a CSV object), its output and its
+// chunk cache on S3: a command (`sluice join` of the chunk's two inputs) runs per chunk on local
+// files, and the chunk objects, the manifest and a re-run's cache hits are what the local run of
+// the same command gives.
+class S3BatchTest : public S3CliTest {
+ protected:
+  void SetUp() override {
+    S3CliTest::SetUp();
+    if (IsSkipped() || HasFailure()) return;
+    stdfs::create_directories(dir_ / "batch" / "orders");
+    auto schema = std::make_shared<const Schema>(
+        std::vector<Field>{{"k", DataType::Int64(), false}, {"v", DataType::Int64(), false}});
+    for (int f = 0; f < 3; ++f) {
+      Int64Builder k, v;
+      for (int i = f * 1000; i < f * 1000 + 1500; ++i) {
+        k.Append(i % 101);
+        v.Append(i);
+      }
+      const std::string name = fmt::format("orders/part-{}.parquet", f);
+      parquet::ParquetWriteOptions options;
+      options.row_group_rows = 500;
+      parquet::WriteParquetFile(Local(name), schema,
+                                {RecordBatch::Make(schema, {k.Finish(), v.Finish()})}, options);
+      Upload(name);
+    }
+    std::string labels = "k,label\n";
+    for (int k = 0; k < 101; k += 2) labels += fmt::format("{},L{}\n", k, k % 7);
+    fs::WriteWholeFile(*fs::LocalFileSystem(), Local("labels.csv"), labels);
+    Upload("labels.csv");
+    std::ofstream(Local("task.sh")) << "#!/bin/sh\nexec " << SLUICE_BINARY
+                                    << " join \"$1\" \"$2\" --on k --how left -o \"$3\" "
+                                       "--progress off --log-level error\n";
+  }
+  std::string Local(const std::string& name) const { return (dir_ / "batch" / name).string(); }
+  void Upload(const std::string& name) {
+    fs::WriteWholeFile(*fs::FileSystemFor(bucket_), bucket_ + "batch/" + name,
+                       fs::ReadWholeFile(*fs::LocalFileSystem(), Local(name)));
+  }
+  // `sluice batch` of the join from `in` (a local directory or s3:// prefix holding orders/ and
+  // labels.csv) to `out`, its state in dir_/<state>.
+  testing::CommandRun Batch(const std::string& in, const std::string& out, int chunks,
+                            const std::string& state) {
+    return Sluice("batch -i 'orders=" + in + "/orders/*.parquet' -i 'labels=" + in +
+                      "/labels.csv' --by k --chunks " + std::to_string(chunks) +
+                      " --name join-labels -o '" + out + "' --state " + (dir_ / state).string() +
+                      " --report " + (dir_ / "report.json").string() +
+                      " --retry-delay 0.05 --progress off -- sh " + Local("task.sh") +
+                      " {input.orders} {input.labels} {output}",
+                  true);
+  }
+  nlohmann::json Report() const {
+    return nlohmann::json::parse(
+        fs::ReadWholeFile(*fs::LocalFileSystem(), (dir_ / "report.json").string()));
+  }
+  // What `sluice cat` prints of a file or object, its lines sorted (a join's rows come in no set
+  // order).
+  std::vector<std::string> SortedRows(const std::string& path) {
+    testing::CommandRun cat = Sluice("cat --format jsonl '" + path + "'");
+    EXPECT_EQ(cat.status, 0) << path;
+    std::vector<std::string> rows;
+    for (size_t start = 0; start < cat.out.size();) {
+      size_t end = cat.out.find('\n', start);
+      if (end == std::string::npos) end = cat.out.size();
+      rows.push_back(cat.out.substr(start, end - start));
+      start = end + 1;
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  // A manifest without what names the input files (paths, times, ETags) or depends on the order
+  // of rows in a file (its bytes).
+  static nlohmann::json Comparable(nlohmann::json manifest) {
+    for (auto& [name, input] : manifest["inputs"].items()) input.erase("files");
+    for (nlohmann::json& chunk : manifest["chunks"]) chunk.erase("bytes");
+    return manifest;
+  }
+  // The local run's output `local` and the objects under s3://BUCKET/<prefix>/ hold the same
+  // chunk files (rows compared) and equal manifests.
+  void ExpectSameOutput(const stdfs::path& local, const std::string& prefix) {
+    std::map<std::string, std::string> objects = Objects(prefix);
+    std::set<std::string> want, have;
+    for (const auto& e : stdfs::directory_iterator(local)) {
+      if (e.is_regular_file()) want.insert(e.path().filename().string());
+    }
+    for (const auto& [name, bytes] : objects) {
+      if (!name.starts_with(".sluice/")) have.insert(name);
+    }
+    ASSERT_EQ(have, want);
+    for (const std::string& name : want) {
+      if (name == "manifest.json") continue;
+      std::vector<std::string> rows = SortedRows((local / name).string());
+      EXPECT_FALSE(rows.empty()) << name;
+      EXPECT_EQ(SortedRows(bucket_ + prefix + "/" + name), rows) << name;
+    }
+    nlohmann::json a = nlohmann::json::parse(
+        fs::ReadWholeFile(*fs::LocalFileSystem(), (local / "manifest.json").string()));
+    nlohmann::json b = nlohmann::json::parse(objects.at("manifest.json"));
+    EXPECT_EQ(Comparable(b), Comparable(a));
+    for (const nlohmann::json& f : b["inputs"]["orders"]["files"]) {
+      EXPECT_TRUE(f["path"].get<std::string>().starts_with(bucket_)) << f;
+      EXPECT_FALSE(f["etag"].get<std::string>().empty()) << f;
+    }
+  }
+  // Cache entries under s3://BUCKET/<prefix>/.sluice/cache/.
+  size_t CacheEntries(const std::string& prefix) {
+    size_t n = 0;
+    for (const auto& [name, bytes] : Objects(prefix))
+      n += name.ends_with(".json") && name.starts_with(".sluice/cache/");
+    return n;
+  }
+};
+
+TEST_F(S3BatchTest, FromS3ToS3WritesWhatTheLocalRunWritesAndReRunsHitTheCache) {
+  const stdfs::path local_out = dir_ / "out-local";
+  testing::CommandRun local = Batch((dir_ / "batch").string(), local_out.string(), 8, "state-l");
+  ASSERT_EQ(local.status, 0) << local.out;
+  testing::CommandRun first = Batch(bucket_ + "batch", bucket_ + "out/", 8, "state-s3");
+  ASSERT_EQ(first.status, 0) << first.out;
+  EXPECT_NE(first.out.find("chunks: 0 hit, 8 miss, 0 recomputed, 0 failed of 8"), std::string::npos)
+      << first.out;
+  EXPECT_EQ(Report()["counts"]["miss"], 8);
+  ExpectSameOutput(local_out, "out");
+  EXPECT_EQ(CacheEntries("out"), 8u);
+  EXPECT_EQ(OpenUploads(), 0u);
+  // The scratch (split inputs, the command's outputs) was local and is gone; the output's
+  // .sluice holds only the cache.
+  EXPECT_FALSE(stdfs::exists(dir_ / "state-s3" / "split"));
+  EXPECT_FALSE(stdfs::exists(dir_ / "state-s3" / "tasks"));
+  EXPECT_TRUE(stdfs::exists(dir_ / "state-s3" / "ledger.db"));
+  testing::CommandRun inspect = Sluice("inspect '" + bucket_ + "out'", true);
+  EXPECT_EQ(inspect.status, 0) << inspect.out;
+  EXPECT_NE(inspect.out.find("rows: 4500 in 8 files"), std::string::npos) << inspect.out;
+
+  // Again: every chunk is a hit, no command runs, and the objects stay as they were.
+  const std::map<std::string, std::string> before = Objects("out");
+  testing::CommandRun again = Batch(bucket_ + "batch", bucket_ + "out", 8, "state-s3");
+  ASSERT_EQ(again.status, 0) << again.out;
+  const nlohmann::json hits = Report();
+  EXPECT_EQ(hits["counts"]["hit"], 8) << hits.dump(1);
+  for (const nlohmann::json& c : hits["chunks"]) {
+    EXPECT_EQ(c["attempts"], 0);
+    EXPECT_EQ(c["reason"], "unchanged since the last run");
+  }
+  EXPECT_EQ(Objects("out"), before);
+  // From another state directory (another machine): the cache on S3 still serves every chunk.
+  testing::CommandRun elsewhere = Batch(bucket_ + "batch", bucket_ + "out", 8, "state-other");
+  ASSERT_EQ(elsewhere.status, 0) << elsewhere.out;
+  EXPECT_EQ(Report()["counts"]["hit"], 8);
+  EXPECT_EQ(Objects("out"), before);
+
+  // A changed input object: only the chunks its changed rows fall into are computed again.
+  std::string labels = fs::ReadWholeFile(*fs::LocalFileSystem(), Local("labels.csv"));
+  labels += "1,L-one\n";
+  fs::WriteWholeFile(*fs::LocalFileSystem(), Local("labels.csv"), labels);
+  Upload("labels.csv");
+  ASSERT_EQ(Batch((dir_ / "batch").string(), local_out.string(), 8, "state-l").status, 0);
+  testing::CommandRun changed = Batch(bucket_ + "batch", bucket_ + "out", 8, "state-s3");
+  ASSERT_EQ(changed.status, 0) << changed.out;
+  EXPECT_EQ(Report()["counts"]["recomputed"], 1) << Report().dump(1);
+  EXPECT_EQ(Report()["counts"]["hit"], 7);
+  ExpectSameOutput(local_out, "out");
+
+  // Fewer chunks: the stale chunk objects and cache entries are deleted.
+  ASSERT_EQ(Batch((dir_ / "batch").string(), local_out.string(), 4, "state-l").status, 0);
+  testing::CommandRun rechunked = Batch(bucket_ + "batch", bucket_ + "out", 4, "state-s3");
+  ASSERT_EQ(rechunked.status, 0) << rechunked.out;
+  EXPECT_EQ(Report()["counts"]["recomputed"], 4);
+  ExpectSameOutput(local_out, "out");
+  EXPECT_EQ(CacheEntries("out"), 4u);
+  EXPECT_EQ(OpenUploads(), 0u);
+}
+
+// Parquet inputs whose objects keep their ETags are not read again: the split is skipped, as it
+// is locally for files of the same size and modification time. An object uploaded again with the
+// same bytes keeps its ETag; one with other bytes gets another, and the inputs are read.
+TEST_F(S3BatchTest, UnchangedParquetObjectsAreNotReadAgain) {
+  auto run = [&] {
+    testing::CommandRun r =
+        Sluice("batch -i '" + bucket_ + "batch/orders/' --by k --chunks 4 -o '" + bucket_ +
+                   "copied' --state " + (dir_ / "state").string() + " --report " +
+                   (dir_ / "report.json").string() + " --progress off -- cp {input} {output}",
+               true);
+    EXPECT_EQ(r.status, 0) << r.out;
+    return Report();
+  };
+  EXPECT_FALSE(run()["split_skipped"].get<bool>());
+  nlohmann::json again = run();
+  EXPECT_TRUE(again["split_skipped"].get<bool>());
+  EXPECT_EQ(again["counts"]["hit"], 4);
+  EXPECT_EQ(again["rows_in"], 4500);
+  Upload("orders/part-1.parquet");
+  EXPECT_TRUE(run()["split_skipped"].get<bool>());
+  fs::WriteWholeFile(*fs::FileSystemFor(bucket_), bucket_ + "batch/orders/part-1.parquet",
+                     fs::ReadWholeFile(*fs::LocalFileSystem(), Local("orders/part-0.parquet")));
+  nlohmann::json replaced = run();
+  EXPECT_FALSE(replaced["split_skipped"].get<bool>());
+  EXPECT_EQ(replaced["rows_in"], 4500);
+  testing::CommandRun inspect = Sluice("inspect '" + bucket_ + "copied/manifest.json'", true);
+  EXPECT_NE(inspect.out.find("rows: 4500 in 4 files"), std::string::npos) << inspect.out;
+}
+
+// A missing bucket, for an input or for the output: the error names the URL and nothing is
+// written, neither on the store nor in the local state directory.
+TEST_F(S3BatchTest, AMissingBucketFailsNamingTheUrlAndWritesNothing) {
+  testing::CommandRun no_input =
+      Batch("s3://no-such-bucket-anywhere/batch", bucket_ + "out", 4, "state-missing");
+  EXPECT_NE(no_input.status, 0);
+  EXPECT_NE(no_input.out.find("s3://no-such-bucket-anywhere/batch/orders/"), std::string::npos)
+      << no_input.out;
+  EXPECT_NE(no_input.out.find("NoSuchBucket"), std::string::npos) << no_input.out;
+  EXPECT_TRUE(Objects("out").empty());
+  EXPECT_FALSE(stdfs::exists(dir_ / "state-missing"));
+
+  testing::CommandRun no_output =
+      Batch(bucket_ + "batch", "s3://no-such-bucket-anywhere/out", 4, "state-missing");
+  EXPECT_NE(no_output.status, 0);
+  EXPECT_NE(no_output.out.find("s3://no-such-bucket-anywhere/out"), std::string::npos)
+      << no_output.out;
+  EXPECT_NE(no_output.out.find("NoSuchBucket"), std::string::npos) << no_output.out;
+  EXPECT_FALSE(stdfs::exists(dir_ / "state-missing"));
+  EXPECT_EQ(OpenUploads(), 0u);
 }
 
 // A hive-partitioned dataset, written locally and uploaded under s3://BUCKET/src/.
@@ -291,17 +552,6 @@ class S3CompactTest : public S3CliTest {
     }
     return out;
   }
-  // The objects under s3://BUCKET/<prefix>/ (relative key -> bytes).
-  std::map<std::string, std::string> Objects(const std::string& prefix) {
-    std::map<std::string, std::string> out;
-    for (const fs::S3ObjectInfo& o : server_->client()->ListAll(BucketName(), prefix + "/", "")) {
-      std::string url = bucket_ + o.key;
-      out[o.key.substr(prefix.size() + 1)] = fs::ReadWholeFile(*fs::FileSystemFor(url), url);
-    }
-    return out;
-  }
-  size_t OpenUploads() { return server_->client()->ListMultipartUploads(BucketName(), "").size(); }
-  std::string BucketName() const { return bucket_.substr(5, bucket_.size() - 6); }
   // Writes objects into a local directory, for the comparisons below.
   void Download(const std::map<std::string, std::string>& objects, const stdfs::path& root) {
     stdfs::create_directories(root);

@@ -32,6 +32,7 @@ struct BatchFlags {
   double retry_delay = 1;
   int chunks_in_flight = 0;
   std::string ledger;
+  std::string state;
   std::string where;
   std::vector<std::string> command;
   JobFlags job;
@@ -99,12 +100,12 @@ int RunBatch(const BatchFlags& flags) {
   options.retry_delay = std::chrono::milliseconds(static_cast<int64_t>(flags.retry_delay * 1000));
   options.chunks_in_flight = flags.chunks_in_flight;
   options.ledger_url = flags.ledger;
+  options.state_dir = flags.state;
   FileTask task = MakeCommandChunkTask(flags.command, names);
   BatchedJob job = BatchedFiles(std::move(task), options);
   auto copy_report = [&] {
     if (flags.job.report.empty()) return;
-    const std::string last =
-        (std::filesystem::path(flags.output) / ".sluice" / "last_report.json").string();
+    const std::string last = (BatchStateDir(options, flags.output) / "last_report.json").string();
     std::error_code ec;
     if (std::filesystem::exists(last, ec)) {
       std::filesystem::copy_file(last, flags.job.report,
@@ -137,17 +138,20 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
       "(all inputs the same way, so rows with equal keys meet in one chunk), and gather the "
       "chunks' outputs into OUTDIR as one table: chunk-NNNNN.parquet files plus manifest.json "
       "(readable by `sluice inspect OUTDIR`, `sluice cat`, DuckDB's read_parquet('OUTDIR/"
-      "*.parquet')). Each chunk's output is cached by a key of the task (--name, --version), "
-      "the chunking and the chunk's input rows: a re-run recomputes only chunks whose inputs "
-      "changed, and resumes a killed run. Placeholders in the command: {input} (the only "
-      "input's chunk file) or {input.NAME}, {output} (the Parquet file to write), {chunk}, "
-      "{chunks}, {attempt}. Example: sluice batch -i 'orders/*.parquet' -i "
+      "*.parquet')). Each chunk's output is cached (in OUTDIR/.sluice/cache) by a key of the "
+      "task (--name, --version), the chunking and the chunk's input rows: a re-run recomputes "
+      "only chunks whose inputs changed, and resumes a killed run. Inputs and OUTDIR may be "
+      "s3://bucket/prefix URLs; the command still reads and writes local files (the chunk's "
+      "split inputs and its output, uploaded once written). Placeholders in the command: "
+      "{input} (the only input's chunk file) or {input.NAME}, {output} (the Parquet file to "
+      "write), {chunk}, {chunks}, {attempt}. Example: sluice batch -i 'orders/*.parquet' -i "
       "customers=customers.csv --by customer_id --chunks 64 -o out -- python3 task.py "
       "{input.input} {input.customers} {output}");
   auto flags = std::make_shared<BatchFlags>();
   command
       ->add_option("-i,--input", flags->inputs,
-                   "Input files (Parquet or CSV; paths, globs or directories), repeatable. "
+                   "Input files (Parquet or CSV; paths, globs or directories, local or s3://), "
+                   "repeatable. "
                    "NAME=PATTERN names an input (placeholder {input.NAME}); unnamed patterns "
                    "form the input named 'input'. A NAME=... text that itself matches files is "
                    "taken as a path (hive directories such as date=2024-01-01)")
@@ -161,7 +165,8 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
   command->add_option("--chunks", flags->chunks, "Number of chunks")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("-o,--output", flags->output, "Output directory")->required();
+  command->add_option("-o,--output", flags->output, "Output directory or s3://bucket/prefix")
+      ->required();
   command->add_option("--name", flags->name,
                       "The task's name in cache keys (default: the command line)");
   command
@@ -176,8 +181,11 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--chunks-in-flight", flags->chunks_in_flight,
                       "Chunks claimed at once (default 2 x threads + 2)");
-  command->add_option("--ledger", flags->ledger,
-                      "Ledger URL (default sqlite at OUTDIR/.sluice/ledger.db)");
+  command->add_option("--ledger", flags->ledger, "Ledger URL (default sqlite at STATE/ledger.db)");
+  command->add_option("--state", flags->state,
+                      "Local directory for the ledger, the split inputs, the command's outputs "
+                      "before they are cached and the last report (default OUTDIR/.sluice; for an "
+                      "s3:// OUTDIR, .sluice/batch-<hash of OUTDIR>)");
   flags->job.Add(*command);
   flags->csv.Add(*command);
   command->add_option("command", flags->command, "The command and its arguments, after --")

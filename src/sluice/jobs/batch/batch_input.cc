@@ -1,24 +1,21 @@
 #include "sluice/jobs/batch/batch_input.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 
 #include "sluice/base/error.h"
-#include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/file_system_for.h"
 #include "sluice/ops/predicate_parser.h"
 #include "sluice/ops/table_files.h"
 
 namespace sluice {
 
 std::vector<std::string> ExpandInputPaths(const BatchInput& input) {
-  auto fs = fs::LocalFileSystem();
+  if (input.paths_matched) return input.paths;
   std::vector<std::string> paths;
   for (const std::string& pattern : input.paths) {
     std::vector<fs::FileInfo> matches;
     try {
-      matches = fs->Glob(pattern);
+      matches = fs::FileSystemFor(pattern)->Glob(pattern);
     } catch (Error& e) {
       throw std::move(e).With("input", input.name);
     }
@@ -29,17 +26,6 @@ std::vector<std::string> ExpandInputPaths(const BatchInput& input) {
   }
   if (paths.empty()) throw InvalidArgument("input '{}' names no files", input.name);
   return paths;
-}
-
-std::vector<FileStamp> StampFiles(const std::vector<std::string>& paths) {
-  std::vector<FileStamp> out;
-  for (const std::string& path : paths) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw IoErrorFromErrno(errno, "stat", path);
-    out.push_back({path, static_cast<int64_t>(st.st_size),
-                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
-  }
-  return out;
 }
 
 BatchInput BatchInput::Parquet(std::string name, std::vector<std::string> paths) {
@@ -91,6 +77,7 @@ BatchInput BatchInput::Files(std::string name, std::vector<std::string> patterns
     if (paths[0].ends_with(".tsv")) in.csv.dialect.delimiter = '\t';
   }
   in.paths = std::move(paths);
+  in.paths_matched = true;
   return in;
 }
 

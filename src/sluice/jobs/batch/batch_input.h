@@ -1,6 +1,6 @@
 // BatchInput: one named input of a batched job: Parquet files, CSV files (paths, globs or
-// directories) or record batches already in memory. OpenBatchInput turns it into a TableScan
-// (ops/table_scan.h), which the split phase reads unit by unit.
+// directories, local or s3://) or record batches already in memory. OpenBatchInput turns it into a
+// TableScan (ops/table_scan.h), which the split phase reads unit by unit.
 //
 // Thread safety: plain values; OpenBatchInput may be called from any thread.
 #pragma once
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sluice/io/csv/csv_reader.h"
+#include "sluice/jobs/batch/file_stamp.h"
 #include "sluice/ops/table_scan.h"
 #include "sluice/table/record_batch.h"
 
@@ -27,6 +28,9 @@ struct BatchInput {
   // A row filter (ops/predicate_parser.h syntax), "" for none: only passing rows reach the
   // chunks; Parquet row groups it rules out by their statistics are not read.
   std::string where;
+  // True when `paths` are the matched files themselves (Files and a batched run set it): they
+  // are not matched again, which on an object store would cost a request per file.
+  bool paths_matched = false;
 
   static BatchInput Parquet(std::string name, std::vector<std::string> paths);
   static BatchInput Csv(std::string name, std::vector<std::string> paths,
@@ -53,17 +57,7 @@ int64_t UnitReadBytes(const BatchInput& input, const TableScan& scan);
 void CheckInputName(const std::string& name);
 
 // The files a Parquet or CSV input names, each glob's matches sorted (NotFound for a pattern
-// without matches).
+// without matches), through fs::FileSystemFor (s3:// patterns list the store).
 std::vector<std::string> ExpandInputPaths(const BatchInput& input);
-
-// What a file looked like: a re-run that sees the same path, size and modification time (ns)
-// trusts that its content did not change, as make and rsync do.
-struct FileStamp {
-  std::string path;
-  int64_t size = 0;
-  int64_t mtime_ns = 0;
-  bool operator==(const FileStamp&) const = default;
-};
-std::vector<FileStamp> StampFiles(const std::vector<std::string>& paths);
 
 }  // namespace sluice

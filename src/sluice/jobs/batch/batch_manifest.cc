@@ -4,13 +4,25 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
-#include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
 #include "sluice/io/parquet/file_reader.h"
+#include "sluice/jobs/batch/batch_location.h"
 
 namespace sluice::batch {
 
 namespace stdfs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+// The directory (or prefix) a manifest's path is in: "." for a bare file name.
+std::string DirectoryOf(const std::string& manifest_path) {
+  const size_t slash = manifest_path.find_last_of('/');
+  return slash == std::string::npos ? "." : manifest_path.substr(0, slash);
+}
+
+}  // namespace
 
 std::vector<std::string> BatchManifest::files() const {
   std::vector<std::string> out;
@@ -40,7 +52,9 @@ json BatchManifest::ToJson() const {
     if (source.files) {
       files_json = json::array();
       for (const FileStamp& f : *source.files) {
-        files_json.push_back({{"path", f.path}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
+        json stamp = {{"path", f.path}, {"size", f.size}, {"mtime_ns", f.mtime_ns}};
+        if (!f.etag.empty()) stamp["etag"] = f.etag;
+        files_json.push_back(std::move(stamp));
       }
     }
     sources[name] = {{"schema", source.schema}, {"files", files_json}};
@@ -93,7 +107,7 @@ BatchManifest BatchManifest::FromJson(const json& j, const std::string& path) {
           source.files.emplace();
           for (const json& f : in.at("files")) {
             source.files->push_back({f.at("path").get<std::string>(), f.at("size").get<int64_t>(),
-                                     f.at("mtime_ns").get<int64_t>()});
+                                     f.at("mtime_ns").get<int64_t>(), f.value("etag", "")});
           }
         }
         m.inputs[name] = std::move(source);
@@ -108,41 +122,53 @@ BatchManifest BatchManifest::FromJson(const json& j, const std::string& path) {
 }
 
 std::string ManifestPathFor(const std::string& dir_or_manifest) {
-  std::error_code unreadable;  // then it is taken as the manifest's path, whose read names it
-  if (stdfs::is_directory(dir_or_manifest, unreadable)) {
-    return (stdfs::path(dir_or_manifest) / kManifestName).string();
+  if (BaseName(dir_or_manifest) == kManifestName) return dir_or_manifest;
+  if (!fs::IsS3Url(dir_or_manifest)) {
+    std::error_code unreadable;  // then it is taken as the manifest's path, whose read names it
+    if (!stdfs::is_directory(dir_or_manifest, unreadable)) return dir_or_manifest;
   }
-  return dir_or_manifest;
+  return JoinLocation(dir_or_manifest, kManifestName);
 }
 
 bool IsBatchOutput(const std::string& path) {
-  std::error_code ec;
-  if (stdfs::is_directory(path, ec)) return stdfs::exists(stdfs::path(path) / kManifestName, ec);
-  return stdfs::path(path).filename() == kManifestName && stdfs::exists(path, ec);
+  const std::string manifest = ManifestPathFor(path);
+  if (BaseName(manifest) != kManifestName) return false;
+  try {
+    fs::FileSystemFor(manifest)->Stat(manifest);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 std::optional<BatchManifest> ReadBatchManifest(const std::string& dir_or_manifest) {
   const std::string path = ManifestPathFor(dir_or_manifest);
-  std::error_code ec;
-  if (!stdfs::exists(path, ec)) return std::nullopt;
-  json j = json::parse(fs::ReadWholeFile(*fs::LocalFileSystem(), path), nullptr, false);
+  std::string text;
+  try {
+    text = fs::ReadWholeFile(*fs::FileSystemFor(path), path);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
+    throw;
+  }
+  json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw InvalidData("the manifest is not JSON").With("file", path);
   return BatchManifest::FromJson(j, path);
 }
 
 void WriteBatchManifest(const std::string& dir, const BatchManifest& manifest) {
   const std::string text = manifest.ToJson().dump(2) + "\n";
-  fs::WriteWholeFile(*fs::LocalFileSystem(), (stdfs::path(dir) / kManifestName).string(), text);
+  const std::string path = JoinLocation(dir, kManifestName);
+  fs::WriteWholeFile(*fs::FileSystemFor(path), path, text);
 }
 
 CheckedBatchOutput CheckBatchOutput(const std::string& dir_or_manifest) {
   std::optional<BatchManifest> manifest = ReadBatchManifest(dir_or_manifest);
   const std::string path = ManifestPathFor(dir_or_manifest);
   if (!manifest) throw NotFound("no batched-job manifest").With("file", path);
-  CheckedBatchOutput out{std::move(*manifest), stdfs::path(path).parent_path().string(), 0};
+  CheckedBatchOutput out{std::move(*manifest), DirectoryOf(path), 0};
   for (const ManifestChunk& c : out.manifest.chunks) {
     if (c.file.empty()) continue;
-    const std::string file = (stdfs::path(out.dir) / c.file).string();
+    const std::string file = JoinLocation(out.dir, c.file);
     const int64_t rows = parquet::ParquetFileReader::Open(file)->num_rows();
     if (rows != c.rows) {
       throw InvalidData("the manifest lists {} rows but the file has {}", c.rows, rows)
@@ -158,8 +184,8 @@ std::shared_ptr<TableScan> OpenBatchOutput(const std::string& dir_or_manifest) {
   const std::string path = ManifestPathFor(dir_or_manifest);
   if (!manifest) throw NotFound("no batched-job manifest").With("file", path);
   std::vector<std::string> files;
-  const stdfs::path dir = stdfs::path(path).parent_path();
-  for (const std::string& f : manifest->files()) files.push_back((dir / f).string());
+  const std::string dir = DirectoryOf(path);
+  for (const std::string& f : manifest->files()) files.push_back(JoinLocation(dir, f));
   if (files.empty())
     throw InvalidData("the output has no files (every chunk is empty)").With("file", path);
   return TableScan::Open(files);

@@ -1,9 +1,10 @@
 // BatchManifest: the record of a batched job's finished output, <output dir>/manifest.json. It
 // lists every chunk (its cache key, its output file relative to the directory, its rows and
 // bytes, and the fingerprint of each input's rows in it), the task's identity, the chunking and
-// the output schema. It is written last, by temporary name and rename, after every chunk file is
-// in place, so it always describes a complete output; the next run compares its chunks' keys
-// against it to explain why a chunk was recomputed.
+// the output schema. The output directory is local or an s3:// prefix (through
+// fs::FileSystemFor). The manifest is written last, whole (rename locally, one PUT on S3), after
+// every chunk file is in place, so it always describes a complete output; the next run compares its
+// chunks' keys against it to explain why a chunk was recomputed.
 //
 // The output is readable as one table: OpenBatchOutput gives a TableScan over the listed files
 // (the Parquet reader over the manifest); DuckDB reads the same rows with
@@ -65,7 +66,8 @@ struct BatchManifest {
   static BatchManifest FromJson(const nlohmann::json& json, const std::string& path);
 };
 
-// dir/manifest.json for a directory, the path itself otherwise.
+// The path itself when it names a manifest.json or (locally) is not a directory; else
+// dir/manifest.json (an s3:// prefix is taken as a directory).
 std::string ManifestPathFor(const std::string& dir_or_manifest);
 // True when the path is a manifest or a directory holding one.
 bool IsBatchOutput(const std::string& path);

@@ -9,14 +9,17 @@
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
 #include "sluice/base/process_memory.h"
-#include "sluice/base/temp_path.h"
-#include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/batch/batch_location.h"
 #include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/jobs/batch/chunk_cache.h"
 #include "sluice/jobs/batch/chunk_compute.h"
 #include "sluice/jobs/batch/chunk_pipeline.h"
 #include "sluice/jobs/batch/chunk_split.h"
 #include "sluice/jobs/batch/chunking.h"
+#include "sluice/ledger/ledger_url.h"
+#include "sluice/table/xxhash64.h"
 
 namespace sluice {
 namespace {
@@ -66,58 +69,39 @@ std::pair<ChunkStatus, std::string> WhyCompute(const std::optional<batch::BatchM
   return {ChunkStatus::kRecomputed, fmt::format("{}", fmt::join(changes, ", "))};
 }
 
-// Publishes the chunk's cached output as <out>/chunk-NNNNN.parquet: a hard link under a
-// temporary name, renamed over the previous run's file.
-void Publish(const std::string& cached, const stdfs::path& target) {
-  const std::string temp = TemporaryPathFor(target.string());
-  std::error_code ec;
-  stdfs::create_hard_link(cached, temp, ec);
-  if (ec) {
-    ec.clear();
-    stdfs::copy_file(cached, temp, stdfs::copy_options::overwrite_existing, ec);
-    if (ec) throw IoErrorFromErrno(ec.value(), "copying a cached chunk output", temp);
-  }
-  stdfs::rename(temp, target, ec);
-  if (ec) throw IoErrorFromErrno(ec.value(), "publishing a chunk output", target.string());
-}
-
-// Removes a directory tree (absent is fine); IoError naming it otherwise.
+// Removes a local directory tree (absent is fine); IoError naming it otherwise.
 void RemoveTree(const stdfs::path& dir) {
   std::error_code ec;
   stdfs::remove_all(dir, ec);
   if (ec) throw IoErrorFromErrno(ec.value(), "removing a directory", dir.string());
 }
 
-// Removes chunk files that the new manifest does not list (chunks that no longer exist or
-// have no output).
-void RemoveStaleChunkFiles(const stdfs::path& out, const std::set<std::string>& keep) {
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(out, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.starts_with("chunk-") && name.ends_with(".parquet") && !keep.contains(name)) {
-      stdfs::remove(e.path(), ec);
-    }
-  }
+bool IsChunkFileName(std::string_view name) {
+  return name.starts_with("chunk-") && name.ends_with(".parquet");
 }
 
 // What the phases of one Run share.
 struct RunContext {
   const BatchedOptions& options;
   ChunkingConfig chunking;
-  stdfs::path out;  // the output directory, absolute
+  std::string out;                 // the output directory (absolute) or s3:// prefix
+  stdfs::path state;               // local: the ledger, split files, scratch, the last report
+  std::vector<BatchInput> inputs;  // files matched once
   std::vector<batch::SplitSource> sources;
+  std::map<std::string, int64_t> listing;  // the output's files before the run: name -> bytes
   std::optional<batch::BatchManifest> previous;
   std::map<std::string, batch::ManifestSource> input_sources;
   std::vector<std::vector<batch::SplitChunk>> chunk_inputs;  // [input][chunk]
   std::vector<std::string> keys;                             // the cache key per chunk
 
-  stdfs::path state() const { return out / ".sluice"; }
-  stdfs::path split_dir() const { return state() / "split"; }
+  stdfs::path split_dir() const { return state / "split"; }
+  stdfs::path scratch_dir() const { return state / "tasks"; }
+  std::string cache_dir() const { return batch::JoinLocation(out, ".sluice/cache"); }
   size_t chunk_count() const { return static_cast<size_t>(chunking.chunks); }
 };
 
-// The options and inputs checked; the output directory as an absolute path.
-stdfs::path CheckedOutputDir(const BatchedOptions& options, const std::vector<BatchInput>& inputs,
+// The options and inputs checked; the output as an absolute path or a URL without a trailing '/'.
+std::string CheckedOutputDir(const BatchedOptions& options, const std::vector<BatchInput>& inputs,
                              const std::string& output_dir) {
   if (options.name.empty()) throw InvalidArgument("the task needs a name (it is in cache keys)");
   if (options.max_attempts < 1) throw InvalidArgument("max attempts must be at least 1");
@@ -128,10 +112,30 @@ stdfs::path CheckedOutputDir(const BatchedOptions& options, const std::vector<Ba
     CheckInputName(in.name);
     if (!names.insert(in.name).second) throw InvalidArgument("input '{}' is given twice", in.name);
   }
-  std::error_code ec;
-  const stdfs::path absolute = stdfs::absolute(output_dir, ec);
-  if (ec) throw IoErrorFromErrno(ec.value(), "resolving the output directory", output_dir);
-  return absolute.lexically_normal();
+  return batch::NormalizeLocation(output_dir);
+}
+
+// The inputs with their files matched once, for everything that reads them afterwards.
+std::vector<BatchInput> MatchInputFiles(const std::vector<BatchInput>& inputs) {
+  std::vector<BatchInput> matched = inputs;
+  for (BatchInput& in : matched) {
+    if (in.format == BatchInput::Format::kBatches) continue;
+    in.paths = ExpandInputPaths(in);
+    in.paths_matched = true;
+  }
+  return matched;
+}
+
+// The output's files by name (a local output directory is created). On an object store this is
+// the run's first request there: a missing bucket or refused credentials fail here, before any
+// work or any local state.
+std::map<std::string, int64_t> ListOutput(const std::string& out) {
+  batch::MakeDirectories(out);
+  std::map<std::string, int64_t> files;
+  for (const fs::FileInfo& f : fs::FileSystemFor(out)->List(out)) {
+    files[std::string(batch::BaseName(f.path))] = f.size;
+  }
+  return files;
 }
 
 // Every input opened, with its grouping columns resolved (errors name the input and column).
@@ -152,9 +156,9 @@ std::vector<batch::SplitSource> OpenSources(const std::vector<BatchInput>& input
   return sources;
 }
 
-std::optional<batch::BatchManifest> ReadPreviousManifest(const stdfs::path& out) {
+std::optional<batch::BatchManifest> ReadPreviousManifest(const std::string& out) {
   try {
-    return batch::ReadBatchManifest(out.string());
+    return batch::ReadBatchManifest(out);
   } catch (const Error& e) {
     Log(LogLevel::kWarn, "ignoring the previous manifest: {}", e.what());
     return std::nullopt;
@@ -326,34 +330,68 @@ void CountStatuses(BatchedReport& report) {
   }
 }
 
-// Publishes every chunk file, removes stale ones, writes the manifest and prunes the cache.
+// True when <out>/<o.file> already holds chunk c's cached output: the previous manifest lists
+// that file with the same key, and it is there with its size. (A run that changes a listed file
+// deletes the manifest first, so a manifest found describes the files beside it.)
+bool AlreadyPublished(const RunContext& ctx, size_t c, const ChunkOutcome& o) {
+  if (!ctx.previous) return false;
+  auto it = ctx.listing.find(o.file);
+  if (it == ctx.listing.end() || it->second != o.bytes) return false;
+  for (const batch::ManifestChunk& before : ctx.previous->chunks) {
+    if (before.chunk == o.chunk) return before.key == ctx.keys[c] && before.file == o.file;
+  }
+  return false;
+}
+
+// Publishes the chunk files that changed, removes stale ones, writes the manifest and prunes the
+// cache.
 void PublishOutputs(const RunContext& ctx, batch::ChunkCache& cache,
                     const batch::OutputSchemaGuard& guard, batch::BatchManifest manifest,
                     BatchedReport& report) {
   std::set<std::string> files, keep_keys;
+  std::vector<size_t> to_copy;
   for (size_t c = 0; c < ctx.chunk_count(); ++c) {
     keep_keys.insert(ctx.keys[c]);
     const ChunkOutcome& o = report.chunks[c];
     if (o.file.empty()) continue;
-    Publish(cache.DataPath(ctx.keys[c]), ctx.out / o.file);
     files.insert(o.file);
+    if (!AlreadyPublished(ctx, c, o)) to_copy.push_back(c);
   }
-  RemoveStaleChunkFiles(ctx.out, files);
+  std::vector<std::string> stale;
+  for (const auto& [name, bytes] : ctx.listing) {
+    if (IsChunkFileName(name) && !files.contains(name)) stale.push_back(name);
+  }
+  auto out = fs::FileSystemFor(ctx.out);
+  const std::string manifest_path = batch::JoinLocation(ctx.out, batch::kManifestName);
+  if ((!to_copy.empty() || !stale.empty()) && ctx.listing.contains(batch::kManifestName)) {
+    out->Delete(manifest_path);
+  }
+  for (size_t c : to_copy) {
+    batch::CopyFileInto(cache.DataPath(ctx.keys[c]),
+                        batch::JoinLocation(ctx.out, report.chunks[c].file));
+  }
+  for (const std::string& name : stale) out->Delete(batch::JoinLocation(ctx.out, name));
   manifest.schema = guard.reference().value_or("");
   manifest.inputs = ctx.input_sources;
-  batch::WriteBatchManifest(ctx.out.string(), manifest);
-  report.cache_pruned = cache.Prune(keep_keys);
+  batch::WriteBatchManifest(ctx.out, manifest);
+  try {
+    report.cache_pruned = cache.Prune(keep_keys);
+  } catch (const Error& e) {
+    // The output is complete; entries left behind are pruned by a later run.
+    Log(LogLevel::kWarn, "pruning the chunk cache: {}", e.what());
+  }
 }
 
-// Removes the split files and writes the report to <out>/.sluice/last_report.json.
+// Removes the local scratch and writes the report to <state>/last_report.json.
 void WriteLastReport(const RunContext& ctx, std::chrono::steady_clock::time_point started,
                      BatchedReport& report) {
   RemoveTree(ctx.split_dir());
+  RemoveTree(ctx.scratch_dir());
   report.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.peak_rss = ProcessPeakRssBytes();
   const std::string text = report.ToJson().dump(2) + "\n";
-  fs::WriteWholeFile(*fs::LocalFileSystem(), (ctx.state() / "last_report.json").string(), text);
+  fs::WriteWholeFile(*fs::LocalFileSystem(), (ctx.state / "last_report.json").string(), text);
 }
 
 }  // namespace
@@ -372,6 +410,14 @@ std::string_view ChunkStatusName(ChunkStatus status) {
   return "?";
 }
 
+stdfs::path BatchStateDir(const BatchedOptions& options, const std::string& output_dir) {
+  if (!options.state_dir.empty()) return stdfs::absolute(options.state_dir).lexically_normal();
+  const std::string out = batch::NormalizeLocation(output_dir);
+  if (!fs::IsS3Url(out)) return stdfs::path(out) / ".sluice";
+  return stdfs::absolute(ledger::kDefaultStateDir) /
+         fmt::format("batch-{:016x}", XxHash64(out.data(), out.size(), 0));
+}
+
 BatchedJob::BatchedJob(TableTask task, BatchedOptions options)
     : table_task_(std::move(task)), options_(std::move(options)) {
   if (!table_task_) throw InvalidArgument("a batched job needs a task");
@@ -388,21 +434,23 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
   // 1. Everything that can be checked is checked before anything is written.
   const ChunkingConfig chunking{options_.by, options_.chunks, batch::kChunkHashVersion};
   batch::CheckChunking(chunking);
-  RunContext ctx{options_, chunking, CheckedOutputDir(options_, inputs, output_dir), {}};
-  ctx.sources = OpenSources(inputs, ctx.chunking);
-  std::error_code ec;
-  stdfs::create_directories(ctx.state(), ec);
-  if (ec)
-    throw IoErrorFromErrno(ec.value(), "creating the job's state directory", ctx.state().string());
+  RunContext ctx{options_, chunking, CheckedOutputDir(options_, inputs, output_dir),
+                 BatchStateDir(options_, output_dir)};
+  ctx.inputs = MatchInputFiles(inputs);
+  ctx.sources = OpenSources(ctx.inputs, ctx.chunking);
+  ctx.listing = ListOutput(ctx.out);
+  batch::MakeDirectories(ctx.state.string());
   RemoveTree(ctx.split_dir());
-  batch::ChunkCache cache(ctx.state() / "cache");
+  RemoveTree(ctx.scratch_dir());
+  batch::MakeDirectories(ctx.scratch_dir().string());
+  batch::ChunkCache cache(ctx.cache_dir());
   BatchedReport report;
-  report.output_dir = ctx.out.string();
+  report.output_dir = ctx.out;
   report.task_name = options_.name;
   report.task_version = options_.version;
   report.chunking = ctx.chunking.Describe();
   ctx.previous = ReadPreviousManifest(ctx.out);
-  ctx.input_sources = DescribeInputs(inputs, ctx.sources);
+  ctx.input_sources = DescribeInputs(ctx.inputs, ctx.sources);
 
   // 2. Split, unless every input is unchanged and cached.
   SplitOrReuse(ctx, cache, run, report);
@@ -419,8 +467,8 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
         &ctx.keys,
         std::move(to_compute),
         ctx.out,
-        ctx.state(),
-        {table_task_, file_task_, ctx.chunking.chunks, options_.codec}};
+        ctx.state,
+        {table_task_, file_task_, ctx.chunking.chunks, options_.codec, ctx.scratch_dir()}};
     batch::ComputeChunks(request, cache, guard, run, report);
   }
 
@@ -434,7 +482,7 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     if (failures.size() > 5) failures.resize(5);
     throw InvalidData("{} of {} chunks failed; the previous output is left as it was: {}",
                       report.failed, ctx.chunk_count(), fmt::join(failures, "; "))
-        .With("output", ctx.out.string());
+        .With("output", ctx.out);
   }
   PublishOutputs(ctx, cache, guard, std::move(manifest), report);
   WriteLastReport(ctx, started, report);

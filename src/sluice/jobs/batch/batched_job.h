@@ -8,17 +8,22 @@
 //                sluice::BatchInput::Csv("refunds", {"refunds.csv"})},
 //               "out/", {.memory_budget = 2_GiB});
 //
+// Inputs and the output may be local or on an object store (s3://bucket/prefix, through
+// fs::FileSystemFor). The chunk cache lives with the output, in <out>/.sluice/cache; the ledger,
+// the split files and the task's outputs before they are cached live in a local state directory
+// (BatchStateDir: <out>/.sluice for a local output).
+//
 // Run, in order:
 //  1. Opens every input and resolves the grouping columns (errors name the input and column).
 //  2. Split (chunk_split.h): every input into N chunk files by the stable hash of the grouping
 //     columns (chunking.h), fingerprinting each chunk's rows per input. Skipped when every
 //     input is Parquet and unchanged since the last run (same files, sizes, modification times
-//     and schema) and the cache holds every chunk (see reuse_unchanged_inputs).
+//     or ETags, and schema) and the cache holds every chunk (see reuse_unchanged_inputs).
 //  3. Keys (chunk_cache.h): per chunk from the task's name and version, the chunking and the
 //     chunk's input fingerprints. A chunk whose key is in the cache is a hit; the others are
 //     computed.
 //  4. Compute (chunk_compute.h): the chunks to compute are partitions of a ledger job (default
-//     SQLite at <out>/.sluice/ledger.db) named after the task, the output directory and the set of
+//     SQLite at <state>/ledger.db) named after the task, the output directory and the set of
 //     keys; the worker loop (jobs/worker.h) claims them with leases and retries failed ones up to
 //     max_attempts with backoff, and each claimed chunk runs through the compute pipeline
 //     (chunk_pipeline.h) inside the memory budget. A run killed midway and started again finds the
@@ -26,14 +31,17 @@
 //     processes of this host are released at once rather than waiting for their expiry. A partition
 //     whose chunk the cache already holds (stored just before the kill, not yet marked done) is
 //     completed when claimed without running the task, and counts no attempt of this run.
-//  5. Finalize: each chunk's cached output is hard-linked to <out>/chunk-NNNNN.parquet (replacing
-//     the previous run's file by rename), files of chunks that no longer exist or have no output
-//     are removed, the manifest is written (batch_manifest.h), and cache entries that the
-//     manifest does not name are pruned. Split files are deleted.
+//  5. Finalize: each chunk's cached output is copied to <out>/chunk-NNNNN.parquet, appearing whole
+//     (locally a hard link renamed over the previous run's file; on S3 an upload completed at
+//     its end), unless the previous manifest lists that file with the same key and it is there
+//     with its size; files of chunks that no longer exist or have no output are removed; the
+//     manifest is written last (batch_manifest.h), and when any listed file changes the old
+//     manifest is deleted first, so a manifest never names a file that is not its chunk's. Cache
+//     entries that the manifest does not name are pruned. Split files are deleted.
 // The report says per chunk: hit, miss (no earlier output), recomputed (with the reason: which
 // input changed, the task version, the chunking) or failed (with the error). It is also written
-// to <out>/.sluice/last_report.json. If any chunk failed for good, Run writes the report, leaves
-// the previous manifest and files in place and throws an error naming the failed chunks.
+// to <state>/last_report.json. If any chunk failed for good, Run writes the report, leaves the
+// previous manifest and files in place and throws an error naming the failed chunks.
 //
 // One run at a time per output directory.
 //
@@ -43,6 +51,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -63,12 +72,16 @@ struct BatchedOptions {
   std::string version = "1";  // task's code changes, and every chunk is recomputed
   int64_t max_attempts = 3;   // per chunk
   std::chrono::milliseconds retry_delay{1000};  // backoff base between attempts
-  std::string ledger_url;                       // default: sqlite at <out>/.sluice/ledger.db
-  int chunks_in_flight = 0;                     // chunks claimed at once; 0: 2 x CPU threads + 2
+  std::string ledger_url;                       // default: sqlite at <state>/ledger.db
+  // A local directory for the ledger, the split files and the task's outputs before they are
+  // cached; default: BatchStateDir.
+  std::string state_dir;
+  int chunks_in_flight = 0;  // chunks claimed at once; 0: 2 x CPU threads + 2
   parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;  // output files
   // Skip the split when every input is Parquet, its files have the paths, sizes, modification
-  // times and schema the previous manifest recorded, and every chunk's key is then in the cache
-  // (the fingerprints are taken from the manifest). False re-reads every input every run.
+  // times (objects: ETags) and schema the previous manifest recorded, and every chunk's key is then
+  // in the cache (the fingerprints are taken from the manifest). False re-reads every input every
+  // run.
   bool reuse_unchanged_inputs = true;
 };
 
@@ -116,8 +129,10 @@ class BatchedJob {
 
   const BatchedOptions& options() const { return options_; }
 
-  // InvalidArgument for bad options or inputs (names, grouping columns, types) before anything
-  // is written; after the compute phase, an Error naming every chunk that failed for good.
+  // InvalidArgument for bad options or inputs (names, grouping columns, types), and the store's
+  // error for an unreachable input or output (a missing bucket), before anything is written;
+  // after the compute phase, an Error naming every chunk that failed for good. output_dir is a
+  // local directory or an s3:// prefix.
   BatchedReport Run(const std::vector<BatchInput>& inputs, const std::string& output_dir,
                     const RunOptions& run = {}) const;
 
@@ -126,6 +141,11 @@ class BatchedJob {
   FileTask file_task_;
   BatchedOptions options_;
 };
+
+// The local state directory of a run: options.state_dir when set, else <out>/.sluice for a local
+// output, else .sluice/batch-<hash of the URL> under the working directory for an s3:// one (so
+// runs to different prefixes never share split files).
+std::filesystem::path BatchStateDir(const BatchedOptions& options, const std::string& output_dir);
 
 inline BatchedJob Batched(TableTask task, BatchedOptions options) {
   return BatchedJob(std::move(task), std::move(options));

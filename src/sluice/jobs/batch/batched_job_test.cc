@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "sluice/base/error.h"
@@ -345,6 +347,44 @@ TEST_F(BatchedJobTest, UnchangedParquetInputsAreNotReadAgain) {
   BatchedOptions always = Options(8);
   always.reuse_unchanged_inputs = false;
   EXPECT_FALSE(Batched(per_customer, always).Run(orders, out).split_skipped);
+}
+
+// A re-run publishes again only what is not in place: a deleted chunk file comes back, a chunk
+// file the manifest does not list is removed, and the output reads as before.
+TEST_F(BatchedJobTest, ReRunsRestoreMissingChunkFilesAndRemoveStrayOnes) {
+  const std::string out = Path("out");
+  auto job = Batched(PerCustomerSums, Options(4));
+  job.Run(Inputs(), out);
+  // A file in place is left alone: not even linked again (which would change its ctime).
+  auto changed_at = [&](const std::string& name) {
+    struct stat st {};
+    EXPECT_EQ(::stat((out + "/" + name).c_str(), &st), 0) << name;
+    return std::pair(st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  };
+  const auto before = changed_at("chunk-00002.parquet");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Counts(job.Run(Inputs(), out)), (std::map<std::string, int>{{"hit", 4}}));
+  EXPECT_EQ(changed_at("chunk-00002.parquet"), before);
+  stdfs::remove(out + "/chunk-00001.parquet");
+  stdfs::copy_file(out + "/chunk-00000.parquet", out + "/chunk-00009.parquet");
+  BatchedReport again = job.Run(Inputs(), out);
+  EXPECT_EQ(Counts(again), (std::map<std::string, int>{{"hit", 4}}));
+  EXPECT_TRUE(stdfs::exists(out + "/chunk-00001.parquet"));
+  EXPECT_FALSE(stdfs::exists(out + "/chunk-00009.parquet"));
+  EXPECT_EQ(Output(out), Unchunked());
+  EXPECT_EQ(batch::CheckBatchOutput(out).manifest.files().size(), 4u);
+}
+
+TEST(BatchStateDirTest, LocalOutputsHoldTheirStateAndS3OnesGetOneUnderTheWorkingDirectory) {
+  BatchedOptions options;
+  EXPECT_EQ(BatchStateDir(options, "/data/out/"), stdfs::path("/data/out/.sluice"));
+  const stdfs::path s3 = BatchStateDir(options, "s3://bucket/out/");
+  EXPECT_EQ(s3, BatchStateDir(options, "s3://bucket/out"));
+  EXPECT_NE(s3, BatchStateDir(options, "s3://bucket/other"));
+  EXPECT_EQ(s3.parent_path(), stdfs::absolute(".sluice"));
+  EXPECT_TRUE(s3.filename().string().starts_with("batch-")) << s3;
+  options.state_dir = "elsewhere";
+  EXPECT_EQ(BatchStateDir(options, "s3://bucket/out"), stdfs::absolute("elsewhere"));
 }
 
 TEST_F(BatchedJobTest, AnInterruptedRunResumesWithOnlyTheMissingChunks) {

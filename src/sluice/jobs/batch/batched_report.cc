@@ -51,7 +51,8 @@ std::string BatchedReport::Summary() const {
   std::string out;
   if (split_skipped) {
     out += fmt::format(
-        "split: skipped, every input is unchanged (same files, sizes and modification times) "
+        "split: skipped, every input is unchanged (same files, sizes and modification times or "
+        "ETags) "
         "and cached; {} rows {}\n",
         rows_in, chunking);
   } else {

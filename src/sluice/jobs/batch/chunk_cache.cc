@@ -2,15 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
-#include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/batch/batch_location.h"
 #include "sluice/table/xxhash64.h"
 
 namespace sluice::batch {
 
-namespace stdfs = std::filesystem;
 using nlohmann::json;
 
 std::string ChunkCacheKey(const std::string& task_name, const std::string& task_version,
@@ -24,33 +25,56 @@ std::string ChunkCacheKey(const std::string& task_name, const std::string& task_
                      XxHash64(text.data(), text.size(), 1));
 }
 
-ChunkCache::ChunkCache(stdfs::path dir) : dir_(std::move(dir)) { stdfs::create_directories(dir_); }
+ChunkCache::ChunkCache(std::string dir) : dir_(std::move(dir)) { MakeDirectories(dir_); }
 
 std::string ChunkCache::DataPath(const std::string& key) const {
-  return (dir_ / (key + ".parquet")).string();
+  return JoinLocation(dir_, key + ".parquet");
 }
 
 std::optional<CacheEntry> ChunkCache::Find(const std::string& key) const {
-  const stdfs::path meta = dir_ / (key + ".json");
-  std::error_code ec;
-  if (!stdfs::exists(meta, ec)) return std::nullopt;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = found_.find(key); it != found_.end()) return it->second;
+  }
+  auto fs = sluice::fs::FileSystemFor(dir_);
+  std::string text;
+  try {
+    text = sluice::fs::ReadWholeFile(*fs, JoinLocation(dir_, key + ".json"));
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
+    throw;
+  }
   CacheEntry entry;
   try {
-    json j = json::parse(sluice::fs::ReadWholeFile(*sluice::fs::LocalFileSystem(), meta.string()));
+    json j = json::parse(text);
     entry.key = key;
     entry.chunk = j.at("chunk").get<int>();
     entry.rows = j.at("rows").get<int64_t>();
     entry.has_file = j.at("has_file").get<bool>();
     entry.bytes = j.at("bytes").get<int64_t>();
     entry.schema = j.at("schema").get<std::string>();
-  } catch (const std::exception&) {
+  } catch (const json::exception&) {
     return std::nullopt;  // a damaged entry is recomputed
   }
   if (entry.has_file) {
-    auto size = stdfs::file_size(DataPath(key), ec);
-    if (ec || static_cast<int64_t>(size) != entry.bytes) return std::nullopt;
+    try {
+      if (fs->Stat(DataPath(key)).size != entry.bytes) return std::nullopt;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
+      throw;
+    }
   }
+  std::lock_guard lock(mu_);
+  found_.emplace(key, entry);
   return entry;
+}
+
+int64_t ChunkCache::Store(const std::string& key, const std::string& local_file) const {
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(local_file, ec);
+  if (ec) throw IoErrorFromErrno(ec.value(), "stat", local_file);
+  MoveLocalFileInto(local_file, DataPath(key));
+  return static_cast<int64_t>(bytes);
 }
 
 void ChunkCache::Put(const CacheEntry& entry) const {
@@ -60,20 +84,23 @@ void ChunkCache::Put(const CacheEntry& entry) const {
             {"bytes", entry.bytes},
             {"schema", entry.schema}};
   const std::string text = j.dump(2) + "\n";
-  sluice::fs::WriteWholeFile(*sluice::fs::LocalFileSystem(),
-                             (dir_ / (entry.key + ".json")).string(), text);
+  sluice::fs::WriteWholeFile(*sluice::fs::FileSystemFor(dir_),
+                             JoinLocation(dir_, entry.key + ".json"), text);
+  std::lock_guard lock(mu_);
+  found_.emplace(entry.key, entry);
 }
 
 int64_t ChunkCache::Prune(const std::set<std::string>& keep) const {
+  auto fs = sluice::fs::FileSystemFor(dir_);
   int64_t removed = 0;
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(dir_, ec)) {
-    const std::string name = e.path().filename().string();
-    const size_t dot = name.find('.');
-    const std::string key = name.substr(0, dot);
+  for (const sluice::fs::FileInfo& file : fs->List(dir_)) {
+    const std::string_view name = BaseName(file.path);
+    const std::string key(name.substr(0, name.find('.')));
     if (!key.empty() && keep.contains(key)) continue;
     if (name.ends_with(".json")) ++removed;
-    stdfs::remove(e.path(), ec);
+    fs->Delete(file.path);
+    std::lock_guard lock(mu_);
+    found_.erase(key);
   }
   return removed;
 }

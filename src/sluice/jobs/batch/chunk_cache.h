@@ -11,17 +11,23 @@
 // (Fingerprints are computed from content, not file names or times: a touched but identical file
 // keeps its chunks, a file rewritten in another row order too.)
 //
-// Layout, under the cache directory: <key>.parquet (the chunk's output; absent when the task
-// returned no schema) and <key>.json (the entry: chunk, rows, bytes, schema text), written last,
-// so an entry exists only once its data is complete. Entries are immutable; any attempt writing a
-// key writes an equally valid output, so concurrent writers need no fencing beyond rename.
+// Layout, under the cache's directory (local, or an s3:// prefix: the cache lives where the
+// output does, through fs::FileSystemFor): <key>.parquet (the chunk's output; absent when the
+// task returned no schema) and <key>.json (the entry: chunk, rows, bytes, schema text), written
+// last, so an entry exists only once its data is complete. Each file appears whole (rename
+// locally, a completed upload on S3). Entries are immutable; any attempt writing a key writes an
+// equally valid output, so concurrent writers need no fencing.
 //
-// Thread safety: Find/Put/DataPath may be called from any thread; Prune while nothing writes.
+// Entries found are remembered (they never change), so the phases of a run that ask for the
+// same key again cost no more requests to an object store.
+//
+// Thread safety: Find/Put/Store/DataPath may be called from any thread; Prune while nothing
+// writes.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,18 +51,25 @@ struct CacheEntry {
 
 class ChunkCache {
  public:
-  explicit ChunkCache(std::filesystem::path dir);
+  // Creates a local directory; IoError naming it on failure.
+  explicit ChunkCache(std::string dir);
 
-  const std::filesystem::path& dir() const { return dir_; }
+  const std::string& dir() const { return dir_; }
   std::string DataPath(const std::string& key) const;
   // The entry when it is complete (its JSON parses and its data file, if any, has its size).
+  // Errors other than a missing entry (an unreachable store) are thrown.
   std::optional<CacheEntry> Find(const std::string& key) const;
+  // Moves a finished local Parquet file in as key's data (batch_location.h MoveLocalFileInto);
+  // returns its size. Put the entry afterwards.
+  int64_t Store(const std::string& key, const std::string& local_file) const;
   void Put(const CacheEntry& entry) const;
   // Deletes entries (and stray temporary files) whose key is not in keep; returns how many.
   int64_t Prune(const std::set<std::string>& keep) const;
 
  private:
-  std::filesystem::path dir_;
+  std::string dir_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, CacheEntry> found_;  // guarded by mu_
 };
 
 }  // namespace sluice::batch

@@ -68,12 +68,12 @@ ledger::JobRecord PrepareChunkJob(const ChunkComputeRequest& request, ledger::Le
   const std::string identity =
       fmt::format("{:016x}", XxHash64(all_keys.data(), all_keys.size(), 0));
   const std::string base_name =
-      fmt::format("batch {} -> {} @{}", options.name, request.out.string(), identity);
+      fmt::format("batch {} -> {} @{}", options.name, request.out, identity);
   const nlohmann::json job_options = {{"task", options.name},
                                       {"version", options.version},
                                       {"by", request.chunking.by},
                                       {"chunks", request.chunking.chunks},
-                                      {"output", request.out.string()}};
+                                      {"output", request.out}};
   std::set<std::string> partition_keys;
   for (int c : request.to_compute) partition_keys.insert(ChunkPartition::LedgerKey(c));
   ledger::JobRecord job = OpenChunkJob(ledger, base_name, partition_keys, job_options.dump());

@@ -31,8 +31,8 @@ struct ChunkComputeRequest {
   const std::vector<std::vector<SplitChunk>>* chunk_inputs = nullptr;  // [input][chunk]
   const std::vector<std::string>* keys = nullptr;                      // cache key per chunk
   std::vector<int> to_compute;                                         // not empty
-  std::filesystem::path out;                                           // the output directory
-  std::filesystem::path state;  // <out>/.sluice: the default ledger
+  std::string out;              // the output directory or s3:// prefix
+  std::filesystem::path state;  // the local state directory: the default ledger
   ChunkTaskSpec task;
 };
 

@@ -37,8 +37,11 @@ int64_t ByteSize(const WorkItem& item) {
 }
 std::string Describe(const WorkItem& item) { return fmt::format("chunk {}", item.run->chunk()); }
 
-int64_t FileBytes(const std::string& path) {
-  return static_cast<int64_t>(std::filesystem::file_size(path));
+// A fresh local file for a chunk's output before the cache stores it, in the scratch directory
+// (for a local output, on the cache's file system: the store is a rename). It ends in .parquet,
+// for commands that pick the format by extension.
+std::string ScratchPathFor(const ChunkTaskSpec& spec, const ChunkRun& run) {
+  return TemporaryPathFor((spec.scratch / (run.key() + ".parquet")).string()) + ".parquet";
 }
 
 void Source(ChunkQueue& queue, Emitter<RunItem>& out) {
@@ -91,12 +94,17 @@ void WriteOutput(const ChunkTaskSpec& spec, const ChunkCache& cache, OutputSchem
     if (work.output.schema) {
       result.schema = OutputSchemaGuard::Text(*work.output.schema);
       guard.Check(work.run->chunk(), result.schema);
-      const std::string path = cache.DataPath(work.run->key());
+      const std::string local = ScratchPathFor(spec, *work.run);
       parquet::ParquetWriteOptions options;
       options.codec = spec.codec;
-      parquet::WriteParquetFile(path, work.output.schema, work.output.batches, options);
+      try {
+        parquet::WriteParquetFile(local, work.output.schema, work.output.batches, options);
+        result.bytes = cache.Store(work.run->key(), local);
+      } catch (...) {
+        std::remove(local.c_str());
+        throw;
+      }
       result.has_file = true;
-      result.bytes = FileBytes(path);
     }
     cache.Put({work.run->key(), work.run->chunk(), result.rows, result.has_file, result.bytes,
                result.schema});
@@ -106,20 +114,13 @@ void WriteOutput(const ChunkTaskSpec& spec, const ChunkCache& cache, OutputSchem
   }
 }
 
-// The command writes a hidden temporary file beside the cache entry, which commit renames into
-// place. It ends in .parquet, for tools that pick the format by extension.
-std::string CommandOutputPath(const ChunkCache& cache, const ChunkRun& run) {
-  return TemporaryPathFor(cache.DataPath(run.key())) + ".parquet";
-}
-
-void RunFileTask(const ChunkTaskSpec& spec, const ChunkCache& cache, RunItem item,
-                 Emitter<RunItem>& out) {
+void RunFileTask(const ChunkTaskSpec& spec, RunItem item, Emitter<RunItem>& out) {
   ChunkFiles files;
   files.chunk = item.run->chunk();
   files.chunks = spec.chunks;
   files.attempt = item.run->attempt();
   files.inputs = item.run->inputs();
-  files.output = CommandOutputPath(cache, *item.run);
+  files.output = ScratchPathFor(spec, *item.run);
   files.cancel = item.run->cancel();
   try {
     spec.file_task(files);
@@ -144,10 +145,8 @@ void CommitFileOutput(const ChunkCache& cache, OutputSchemaGuard& guard, RunItem
     result.schema = OutputSchemaGuard::Text(*reader->ReadSchema());
     reader.reset();
     guard.Check(item.run->chunk(), result.schema);
-    const std::string path = cache.DataPath(item.run->key());
-    std::filesystem::rename(temp, path);
+    result.bytes = cache.Store(item.run->key(), temp);
     result.has_file = true;
-    result.bytes = FileBytes(path);
     cache.Put({item.run->key(), item.run->chunk(), result.rows, true, result.bytes, result.schema});
     item.run->Finish(std::move(result));
   } catch (...) {
@@ -216,8 +215,8 @@ RunReport RunChunkPipeline(ChunkQueue& queue, const ChunkTaskSpec& spec, const C
   } else {
     chunks
         .FlatMap("task",
-                 [&spec, &cache](RunItem item, Emitter<RunItem>& out) {
-                   RunFileTask(spec, cache, std::move(item), out);
+                 [&spec](RunItem item, Emitter<RunItem>& out) {
+                   RunFileTask(spec, std::move(item), out);
                  },
                  {.kind = kIo, .resource = "task"})
         .Sink("commit",

@@ -5,11 +5,13 @@
 //   chunks (source, I/O)  runs as worker tasks claim their ledger partitions
 //   read   (I/O)          the chunk's split file of every input, decoded into record batches
 //   task   (CPU)          the user's function, on the CPU pool
-//   write  (I/O)          the output checked against the other chunks' schema, written to the
-//                         cache (temporary name + rename), the cache entry added
+//   write  (I/O)          the output checked against the other chunks' schema, written to a
+//                         local scratch file and stored in the cache (ChunkCache::Store: a
+//                         rename, or an upload to an s3:// cache), the cache entry added
 // File tasks (a command):
-//   chunks (source, I/O) -> task (I/O: the command reads and writes files, a core is not held
-//   while it runs) -> commit (I/O: the output's footer read and checked, renamed into the cache)
+//   chunks (source, I/O) -> task (I/O: the command reads and writes local files, a core is not
+//   held while it runs) -> commit (I/O: the output's footer read and checked, stored in the
+//   cache)
 //
 // Items carry their chunk's input and output batches and report their bytes, so the memory
 // budget bounds how many chunks are in memory at once. A failure fails only its chunk.
@@ -18,6 +20,7 @@
 // caller's thread.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,6 +58,8 @@ struct ChunkTaskSpec {
   FileTask file_task;
   int chunks = 0;
   parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;  // of the output files
+  // A local directory where each chunk's output is written before the cache stores it.
+  std::filesystem::path scratch;
 };
 
 RunReport RunChunkPipeline(ChunkQueue& queue, const ChunkTaskSpec& task, const ChunkCache& cache,
