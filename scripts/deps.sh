@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sluice needs, only those missing. Quiet when all are present.
-# `deps.sh build` installs only what building the `sluice` binary needs (`make demo`); without an
-# argument, also what the tests, `make package` and `make format-check` need, and the npm packages.
+# `deps.sh build` installs only what building the `sluice` binary needs (`make demo`: the Debian
+# build packages and npm's dependencies, uPlot, which the binary embeds); without an argument, also
+# what the tests, `make package` and `make format-check` need, and npm's devDependencies.
 set -euo pipefail
 scope=${1:-all}
 # apt-get's and npm's output, shown only when they fail.
@@ -24,28 +25,38 @@ if [[ $scope != build ]]; then
     # A real S3 server for the tests (src/sluice/io/fs/testing/s3_server.h): Ceph's RADOS Gateway
     # on a one-monitor, one-OSD (memstore) cluster.
     ceph-mon ceph-osd radosgw ceph-common ceph-base
-    # The terminal view's test: tmux at a fixed width.
-    tmux
+    # The terminal view's test (tmux at a fixed width) and the HTML report's and live page's
+    # browser tests (Chromium driven by playwright-core from npm).
+    tmux chromium
   )
 fi
-# npm packages (package.json + package-lock.json at the root): DuckDB's libduckdb.so for the Arrow
-# interop tests and side-by-side benchmarks. `npm ci` runs when node_modules is missing or older
-# than the lock file.
+# npm packages (package.json + package-lock.json at the root). dependencies: uPlot, which building
+# sluice embeds (src/sluice/flow/report_page/); devDependencies: DuckDB's libduckdb.so for the Arrow
+# interop tests and side-by-side benchmarks, Polars, playwright-core for the browser tests. `npm ci`
+# (`--omit=dev` for `deps.sh build`) runs when a package of the scope is missing or node_modules is
+# older than the lock file.
 npm_deps() {
-  [[ $scope != build ]] || return 0
   (
     cd "$(dirname "$0")/.."
     [[ -f package-lock.json ]] || exit 0
-    if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
-      exit 0
+    local needed=(node_modules/uplot/package.json) omit=()
+    if [[ $scope == build ]]; then
+      omit=(--omit=dev)
+    else
+      needed+=(node_modules/@duckdb/node-api/package.json node_modules/playwright-core/package.json)
     fi
+    local fresh=1
+    [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]] ||
+      fresh=0
+    for f in "${needed[@]}"; do [[ -f $f ]] || fresh=0; done
+    [[ $fresh == 0 ]] || exit 0
     if ! command -v npm >/dev/null; then
       echo "deps: installing npm"
       $(if [[ $(id -u) -ne 0 ]]; then echo sudo; fi) apt-get install -y -q --no-install-recommends npm \
         >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
     fi
-    echo "deps: npm ci"
-    npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1 ||
+    echo "deps: npm ci ${omit[*]}"
+    npm ci "${omit[@]}" --no-audit --no-fund --loglevel=error >"$log" 2>&1 ||
       { cat "$log" >&2; exit 1; }
   )
 }

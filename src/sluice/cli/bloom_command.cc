@@ -14,7 +14,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/where_flag.h"
-#include "sluice/flow/json_file.h"
+#include "sluice/flow/report_file.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/bloom/bloom_job.h"
 
@@ -65,7 +65,7 @@ int RunBuild(const BloomFlags& f, const JobFlags& job) {
   if (!f.where.empty() && !job.report.empty()) {
     nlohmann::json report = r.report.ToJson();
     report["where"] = WhereReport(*r.scan);
-    WriteJsonFile(report, job.report);
+    WriteReportFile(report, job.report);
   }
   fmt::print("{}", r.report.Summary());
   if (r.scan != nullptr) fmt::print("{}", WhereSummary(*r.scan));

@@ -12,6 +12,7 @@
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
 #include "sluice/base/memory_limit.h"
+#include "sluice/cli/live_ui.h"
 
 namespace sluice::cli {
 
@@ -54,7 +55,15 @@ void JobFlags::Add(CLI::App& command, int64_t at_most) {
   command.add_option("--threads", threads, "CPU threads (default: one per core)")
       ->check(CLI::NonNegativeNumber);
   command.add_option("--report", report,
-                     "Write a JSON report (per-stage, per-second metrics and the verdict) here");
+                     "Write a report of the run here (per-stage, per-second metrics and the "
+                     "verdict): a self-contained HTML page with charts when the name ends in "
+                     ".html, else JSON");
+  command.add_flag("--ui{" + std::string(kDefaultUiAddress) + "}", ui,
+                   "Serve the report's page live while the job runs, at --ui=HOST:PORT (default " +
+                       std::string(kDefaultUiAddress) +
+                       "; an address beyond loopback only when named)");
+  command.add_flag("--ui-linger", ui_linger,
+                   "With --ui: keep serving the finished run's page until Ctrl-C");
   command
       .add_option("--progress", progress,
                   "Progress view: auto (live on a terminal, lines otherwise), live, lines, off")
@@ -114,6 +123,15 @@ RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel) const {
     options.progress_interval = std::chrono::seconds(1);
   }
   options.cancel = cancel;
+  if (!ui.empty()) {
+    if (!live_ui_) {
+      live_ui_ = std::make_shared<LiveUi>(ui, ui_linger, cancel);
+      fmt::print(stderr, "ui: the live report is at {}\n", live_ui_->url());
+    }
+    options.on_report = [ui = live_ui_](const RunReport& report) { ui->Publish(report); };
+  } else if (ui_linger) {
+    throw InvalidArgument("--ui-linger needs --ui");
+  }
   return options;
 }
 

@@ -1,18 +1,22 @@
-// Flags every job command shares (--memory, --threads, --report, --progress, --log-level) and
-// their translation into flow RunOptions. --memory takes a size or a percentage of the memory
-// this process may use (base/memory_limit.h: the cgroup limit, else physical memory); without it
-// the budget is DefaultMemoryBudget of that memory.
+// Flags every job command shares (--memory, --threads, --report, --progress, --log-level, --ui,
+// --ui-linger) and their translation into flow RunOptions. --report writes JSON, or a
+// self-contained HTML page when the name ends in .html; --ui serves that page live. --memory takes
+// a size or a percentage of the memory this process may use (base/memory_limit.h: the cgroup limit,
+// else physical memory); without it the budget is DefaultMemoryBudget of that memory.
 //
 // Thread safety: plain values; filled by CLI11 on the main thread.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "sluice/flow/options.h"
 
 namespace sluice::cli {
+
+class LiveUi;
 
 struct JobFlags {
   std::string memory;  // as given; empty for the default budget
@@ -20,6 +24,8 @@ struct JobFlags {
   std::string report;
   std::string progress = "auto";
   std::string log_level = "info";
+  std::string ui;  // the live page's address; empty without --ui
+  bool ui_linger = false;
   // The budget without --memory, set by Add.
   int64_t default_memory = 0;
 
@@ -28,7 +34,13 @@ struct JobFlags {
   // bounded, like the demo, need not claim more).
   void Add(CLI::App& command, int64_t at_most = 0);
   // Validates the flags; throws InvalidArgument naming the flag.
+  // With --ui, the first call also starts the live page's server (live_ui.h), which every run
+  // then publishes to; it stops when the flags go (at the end of main), after Ctrl-C with
+  // --ui-linger.
   RunOptions ToRunOptions(const CancellationToken& cancel) const;
+
+ private:
+  mutable std::shared_ptr<LiveUi> live_ui_;
 };
 
 // The budget `text` asks for: a size ("256MiB", "4GiB") or a percentage ("80%", "12.5%") of

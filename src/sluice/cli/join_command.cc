@@ -15,7 +15,7 @@
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
 #include "sluice/cli/where_flag.h"
-#include "sluice/flow/json_file.h"
+#include "sluice/flow/report_file.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/table_files.h"
@@ -62,7 +62,7 @@ void WriteReport(const std::string& path, const JoinResult& result, const TableS
   if (!left.where().empty() || !right.where().empty()) {
     report["where"] = {{"left", WhereReport(left)}, {"right", WhereReport(right)}};
   }
-  WriteJsonFile(report, path);
+  WriteReportFile(report, path);
 }
 
 int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {

@@ -7,7 +7,7 @@
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
 #include "sluice/cli/where_flag.h"
-#include "sluice/flow/json_file.h"
+#include "sluice/flow/report_file.h"
 #include "sluice/ops/group_by_report.h"
 
 namespace sluice::cli {
@@ -93,7 +93,7 @@ void PrintGroupByOutcome(const std::string& verb, const GroupByResult& result,
   if (report_path.empty()) return;
   nlohmann::json report = GroupByReportJson(result);
   if (!scan.where().empty()) report["where"] = WhereReport(scan);
-  WriteJsonFile(report, report_path);
+  WriteReportFile(report, report_path);
 }
 
 }  // namespace sluice::cli

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -12,6 +13,8 @@
 #include "sluice/base/cancellation.h"
 
 namespace sluice {
+
+struct RunReport;
 
 enum class StageKind {
   kCpu,  // runs on the fixed CPU pool (one thread per core)
@@ -54,8 +57,13 @@ struct RunOptions {
   bool autoscale = true;
   ProgressMode progress = ProgressMode::kOff;
   std::chrono::milliseconds progress_interval{1000};
-  // Write the JSON run report here at the end ("" for none).
+  // Write the run report here at the end ("" for none): a self-contained HTML page when the path
+  // ends in .html, else JSON (report_file.h).
   std::string report_path;
+  // Called about once a second with the run so far (every stage's seconds, the memory series, the
+  // verdict so far), from the run's ticker thread, and once more with the final report from the
+  // thread that called Run. Must be quick: copy and return. The live page (--ui) reads it.
+  std::function<void(const RunReport&)> on_report;
   // A task running longer than this (and 50x its stage's typical task) is reported as hung.
   std::chrono::milliseconds hung_task_after{std::chrono::seconds(60)};
   // Cancels the run (e.g. Ctrl-C) when cancelled.

@@ -11,7 +11,7 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
-#include "sluice/flow/json_file.h"
+#include "sluice/flow/report_file.h"
 
 namespace sluice {
 namespace {
@@ -126,7 +126,7 @@ nlohmann::json RunReport::ToJson() const {
             {"text", verdict.text}}}};
 }
 
-void RunReport::WriteJson(const std::string& path) const { WriteJsonFile(ToJson(), path); }
+void RunReport::Write(const std::string& path) const { WriteReportFile(ToJson(), path); }
 
 std::string RunReport::Summary() const {
   std::string out = fmt::format(

@@ -117,8 +117,9 @@ struct RunReport {
 
   const StageReport* Stage(const std::string& name) const;
   nlohmann::json ToJson() const;
-  // Writes ToJson() to path via a temporary file and rename; throws Error on failure.
-  void WriteJson(const std::string& path) const;
+  // Writes ToJson() to path via a temporary file and rename, as a self-contained HTML page when
+  // the path ends in .html, else as JSON (report_file.h); throws Error on failure.
+  void Write(const std::string& path) const;
   // A readable multi-line table of the stages plus the verdict.
   std::string Summary() const;
 };

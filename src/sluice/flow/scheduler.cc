@@ -174,9 +174,10 @@ RunReport Scheduler::Run() {
   RunReport report = BuildReportLocked(/*with_history=*/true);
   std::exception_ptr error = error_;
   lock.unlock();
+  if (options_.on_report) options_.on_report(report);
   if (!options_.report_path.empty()) {
     try {
-      report.WriteJson(options_.report_path);
+      report.Write(options_.report_path);
     } catch (const Error& e) {
       SLUICE_LOG_ERROR("could not write the run report: {}", e.what());
     }

@@ -51,6 +51,12 @@ void Scheduler::TickerLoop() {
       CloseSecondLocked(std::chrono::duration<double>(now - start_).count());
       DetectHungLocked(now);
       next_second += kSecond;
+      if (options_.on_report) {
+        RunReport so_far = BuildReportLocked(/*with_history=*/true);
+        lock.unlock();
+        options_.on_report(so_far);
+        lock.lock();
+      }
     }
     if (now >= next_scale) {
       ResizeSharesLocked();

@@ -1,0 +1,265 @@
+// Draws a sluice run report (the JSON of RunReport::ToJson, or a command's report holding one or
+// more of them) with uPlot. Every chart of a run shares its time axis (seconds since the run
+// started) and its cursor. Each chart's element carries data-chart, data-stage (per-stage charts)
+// and data-series (its series' labels), which the browser test reads.
+'use strict';
+(function () {
+  const kShares = [
+    // Drawn as stacked areas: each series is filled from zero up to its cumulative share, the
+    // bottom one last so it paints over the ones above.
+    { key: 'busy_ms', label: 'busy', color: '#2e7d32' },
+    { key: 'backpressured_ms', label: 'backpressured', color: '#c62828' },
+    { key: 'idle_ms', label: 'idle (starved)', color: '#9e9e9e' },
+    { key: 'waiting_ms', label: 'waiting', color: '#f9a825' },
+  ];
+  const kPalette = ['#1565c0', '#ef6c00', '#2e7d32', '#6a1b9a', '#c62828', '#00838f', '#5d4037',
+    '#ad1457', '#9e9d24', '#283593'];
+
+  function formatBytes(v) {
+    if (v == null) return '-';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+    let u = 0;
+    let x = Math.abs(v);
+    while (x >= 1024 && u < units.length - 1) { x /= 1024; u++; }
+    return (v < 0 ? '-' : '') + (u === 0 ? String(Math.round(x)) : x.toFixed(x < 10 ? 2 : 1)) +
+      ' ' + units[u];
+  }
+  function formatCount(v) {
+    if (v == null) return '-';
+    if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(1) + 'M';
+    if (Math.abs(v) >= 1e4) return (v / 1e3).toFixed(0) + 'k';
+    return v >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1);
+  }
+  function percent(f) { return Math.round(100 * f) + '%'; }
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') e.className = v; else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c);
+    return e;
+  }
+
+  // Every object with "stages" and "verdict" anywhere in the document, with where it was found.
+  function findRuns(node, path, out) {
+    if (node === null || typeof node !== 'object') return out;
+    if (Array.isArray(node.stages) && node.verdict && typeof node.verdict === 'object') {
+      out.push({ path: path, run: node });
+      return out;
+    }
+    for (const [k, v] of Object.entries(node)) findRuns(v, path ? path + '.' + k : k, out);
+    return out;
+  }
+
+  // One x axis for a run: every end-of-second of every stage and of the memory samples.
+  function timeAxis(run) {
+    const ts = new Set();
+    for (const s of run.stages) for (const p of s.per_second || []) ts.add(p.t);
+    for (const m of run.memory_seconds || []) ts.add(m.t);
+    return Array.from(ts).sort((a, b) => a - b);
+  }
+  // values(point, dt) for each x of the axis where the rows have a point; null elsewhere.
+  function aligned(xs, rows, value) {
+    const byT = new Map();
+    let prev = 0;
+    for (const p of rows || []) { byT.set(p.t, value(p, p.t - prev)); prev = p.t; }
+    return xs.map((t) => (byT.has(t) ? byT.get(t) : null));
+  }
+
+  function addChart(container, info, opts, data) {
+    const box = el('div', { class: 'chart' + (info.bottleneck ? ' bottleneck' : ''),
+      'data-chart': info.chart });
+    if (info.stage !== undefined) box.setAttribute('data-stage', info.stage);
+    box.setAttribute('data-series', opts.series.slice(1).map((s) => s.label).join('|'));
+    box.append(el('h4', {}, info.title));
+    container.append(box);
+    // The box's own width: a grid cell's for the per-stage charts, the section's for the others.
+    opts.width = Math.max(320, box.clientWidth || 1100);
+    return new uPlot(opts, data, box);
+  }
+
+  function baseOptions(run, key, height) {
+    return {
+      height: height,
+      cursor: { sync: { key: key } },
+      scales: { x: { time: false, range: [0, Math.max(run.wall_seconds || 0, 1e-3)] } },
+      legend: { live: true },
+      series: [{ label: 'seconds', value: (u, v) => (v == null ? '-' : v.toFixed(1) + ' s') }],
+      axes: [{ label: 'seconds since start' }],
+    };
+  }
+
+  function stageShares(container, run, xs, stage, key) {
+    const raw = kShares.map((sh) => aligned(xs, stage.per_second, (p) => {
+      const total = kShares.reduce((a, s) => a + p[s.key], 0);
+      return total > 0 ? (100 * p[sh.key]) / total : 0;
+    }));
+    const cumulative = raw.map((_, i) => xs.map((__, j) => {
+      if (raw[0][j] == null) return null;
+      let sum = 0;
+      for (let k = 0; k <= i; k++) sum += raw[k][j];
+      return sum;
+    }));
+    const opts = baseOptions(run, key, 150);
+    opts.scales.y = { range: [0, 100] };
+    opts.scales.conc = { range: (u, lo, hi) => [0, Math.max(1, hi)] };
+    opts.axes.push({ label: '% of slot time', size: 50 },
+      { scale: 'conc', side: 1, label: 'concurrency', grid: { show: false }, size: 50 });
+    const data = [xs];
+    for (let i = kShares.length - 1; i >= 0; i--) {
+      const raws = raw[i];
+      opts.series.push({ label: kShares[i].label, stroke: kShares[i].color,
+        fill: kShares[i].color, width: 0, points: { show: false },
+        value: (u, v, si, idx) => (idx == null || raws[idx] == null ? '-' :
+          Math.round(raws[idx]) + '%') });
+      data.push(cumulative[i]);
+    }
+    opts.series.push({ label: 'concurrency', scale: 'conc', stroke: '#000', width: 1.5,
+      dash: [4, 3], points: { show: false } });
+    data.push(aligned(xs, stage.per_second, (p) => p.concurrency));
+    const bottleneck = stage.name === run.verdict.bottleneck;
+    const title = stage.name + ' (' + stage.pool + (stage.resource ? ', ' + stage.resource : '') +
+      '): busy ' + percent(stage.busy_fraction) + ', backpressured ' +
+      percent(stage.backpressured_fraction) + ', idle ' + percent(stage.idle_fraction) +
+      ', waiting ' + percent(stage.waiting_fraction);
+    addChart(container, { chart: 'shares', stage: stage.name, title: title, bottleneck },
+      opts, data);
+  }
+
+  function perStageChart(container, run, xs, key, info, value, format) {
+    const opts = baseOptions(run, key, 220);
+    opts.axes.push({ label: info.unit, size: 90, values: (u, vals) => vals.map(format) });
+    const data = [xs];
+    run.stages.forEach((s, i) => {
+      const bottleneck = s.name === run.verdict.bottleneck;
+      opts.series.push({ label: s.name, stroke: kPalette[i % kPalette.length],
+        width: bottleneck ? 3 : 1.5, points: { show: false }, spanGaps: false,
+        value: (u, v) => format(v) });
+      data.push(aligned(xs, s.per_second, value));
+    });
+    addChart(container, info, opts, data);
+  }
+
+  function memoryChart(container, run, xs, key) {
+    const opts = baseOptions(run, key, 220);
+    opts.axes.push({ label: 'bytes', size: 90, values: (u, vals) => vals.map(formatBytes) });
+    const rows = run.memory_seconds || [];
+    const budget = xs.map(() => run.memory_budget_bytes);
+    opts.series.push(
+      { label: 'accounted (in use)', stroke: '#1565c0', width: 2, fill: '#1565c022',
+        points: { show: false }, value: (u, v) => formatBytes(v) },
+      { label: 'budget', stroke: '#c62828', width: 1.5, dash: [6, 4], points: { show: false },
+        value: (u, v) => formatBytes(v) },
+      { label: 'process RSS', stroke: '#6a1b9a', width: 2, points: { show: false },
+        value: (u, v) => formatBytes(v) });
+    const data = [xs, aligned(xs, rows, (m) => m.accounted_bytes), budget,
+      aligned(xs, rows, (m) => m.rss_bytes)];
+    if (run.process_budget_bytes > 0 && run.process_budget_bytes !== run.memory_budget_bytes) {
+      opts.series.push({ label: 'process budget', stroke: '#ef6c00', dash: [2, 3],
+        points: { show: false }, value: (u, v) => formatBytes(v) });
+      data.push(xs.map(() => run.process_budget_bytes));
+    }
+    addChart(container, { chart: 'memory', title: 'Memory: in use against the budget (peak ' +
+      formatBytes(run.peak_memory_bytes) + ' of ' + formatBytes(run.memory_budget_bytes) +
+      '), process RSS (peak ' + formatBytes(run.peak_rss_bytes) + ')' }, opts, data);
+  }
+
+  function verdictLine(run) {
+    const v = run.verdict;
+    const line = el('div', { class: 'verdict', 'data-bottleneck': v.bottleneck || '' });
+    const text = v.text || '';
+    const at = v.bottleneck ? text.indexOf(v.bottleneck) : -1;
+    if (at < 0) {
+      line.append(text);
+      return line;
+    }
+    line.append(text.slice(0, at), el('mark', { class: 'bottleneck' }, v.bottleneck),
+      text.slice(at + v.bottleneck.length));
+    return line;
+  }
+
+  function summaryTable(run) {
+    const head = ['stage', 'pool', 'items in', 'items out', 'bytes out', 'busy', 'bp', 'idle',
+      'wait', 'conc', 'cpu s'];
+    const table = el('table', { class: 'summary' },
+      el('tr', {}, ...head.map((h) => el('th', {}, h))));
+    for (const s of run.stages) {
+      const cells = [s.name, s.pool, formatCount(s.counters.items_in),
+        formatCount(s.counters.items_out), formatBytes(s.counters.bytes_out),
+        percent(s.busy_fraction), percent(s.backpressured_fraction), percent(s.idle_fraction),
+        percent(s.waiting_fraction), s.final_concurrency + '/' + s.peak_concurrency,
+        (s.cpu_seconds || 0).toFixed(2)];
+      const row = el('tr', { 'data-stage': s.name }, ...cells.map((c) => el('td', {}, String(c))));
+      if (s.name === run.verdict.bottleneck) row.className = 'bottleneck';
+      table.append(row);
+    }
+    return table;
+  }
+
+  function renderRun(root, found, index) {
+    const run = found.run;
+    const key = 'run-' + index;
+    const section = el('section', { class: 'run', 'data-pipeline': run.pipeline || '' });
+    root.append(section);
+    section.append(el('h2', {}, 'pipeline ' + (run.pipeline || '?') +
+      (found.path ? ' (' + found.path + ')' : '')));
+    section.append(el('p', { class: 'facts' }, 'wall ' + (run.wall_seconds || 0).toFixed(2) +
+      ' s, cpu busy ' + percent(run.cpu_busy_fraction || 0) + ' of ' + run.cpu_threads +
+      ' threads, peak memory ' + formatBytes(run.peak_memory_bytes) + ' of ' +
+      formatBytes(run.memory_budget_bytes) + ', peak RSS ' + formatBytes(run.peak_rss_bytes)));
+    section.append(verdictLine(run), summaryTable(run));
+    for (const w of run.warnings || []) section.append(el('p', { class: 'warnings' }, w));
+    const xs = timeAxis(run);
+    section.append(el('h3', {}, 'Where each stage\'s time went, and its concurrency'));
+    const grid = el('div', { class: 'stage-grid' });
+    section.append(grid);
+    for (const s of run.stages) stageShares(grid, run, xs, s, key);
+    section.append(el('h3', {}, 'Output over time'));
+    perStageChart(section, run, xs, key, { chart: 'items_out', unit: 'items/s',
+      title: 'Items out per second, per stage' }, (p, dt) => (dt > 0 ? p.items_out / dt : null),
+    formatCount);
+    perStageChart(section, run, xs, key, { chart: 'bytes_out', unit: 'bytes/s',
+      title: 'Bytes out per second, per stage' }, (p, dt) => (dt > 0 ? p.bytes_out / dt : null),
+    (v) => (v == null ? '-' : formatBytes(v) + '/s'));
+    section.append(el('h3', {}, 'Queues and memory'));
+    perStageChart(section, run, xs, key, { chart: 'queue', unit: 'items',
+      title: 'Queue depth (items waiting at each stage\'s input)' }, (p) => p.queue_items,
+    formatCount);
+    memoryChart(section, run, xs, key);
+  }
+
+  function render(doc) {
+    const root = document.getElementById('runs');
+    root.replaceChildren();
+    const runs = findRuns(doc, '', []);
+    const status = document.getElementById('status');
+    const live = doc.live ? (doc.live.finished ? 'live, finished: ' : 'live, updated ' +
+      new Date().toLocaleTimeString() + ': ') : '';
+    status.textContent = live + (runs.length === 0 ? 'no pipeline run yet' :
+      (doc.command ? 'sluice ' + doc.command + ': ' : '') + runs.length + ' pipeline run' +
+      (runs.length > 1 ? 's' : ''));
+    runs.forEach((found, i) => renderRun(root, found, i));
+    return runs;
+  }
+
+  // The live page (--ui): the document says so, and the page fetches it again every second until
+  // the run has finished.
+  function poll(live) {
+    setTimeout(async () => {
+      let next;
+      try {
+        next = await (await fetch('report.json', { cache: 'no-store' })).json();
+      } catch (e) {
+        document.getElementById('status').textContent = 'live: the job is no longer serving ' +
+          'this page; showing its last update';
+        return;
+      }
+      window.sluiceReport.runs = render(next);
+      if (next.live && !next.live.finished) poll(next.live);
+    }, live.refresh_ms || 1000);
+  }
+
+  const doc = JSON.parse(document.getElementById('report').textContent);
+  window.sluiceReport = { render: render, runs: render(doc) };
+  if (doc.live && !doc.live.finished) poll(doc.live);
+})();
