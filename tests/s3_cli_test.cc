@@ -8,7 +8,8 @@
 // outputs, with no upload left open and nothing visible before its partition committed.
 // `groupby`, `distinct`, `join` and `sort` from and to s3:// give the local runs' results, and
 // `sluice batch` from s3:// to s3:// gives the local run's chunk outputs and manifest, re-runs hit
-// its cache on S3, and a missing bucket fails naming the URL with nothing written.
+// its cache on S3 (also after a SIGKILL), and a missing bucket fails naming the URL with nothing
+// written.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "command_output_test_support.h"
 #include "duckdb_query_test_support.h"
@@ -323,7 +325,7 @@ class S3BatchTest : public S3CliTest {
     for (int k = 0; k < 101; k += 2) labels += fmt::format("{},L{}\n", k, k % 7);
     fs::WriteWholeFile(*fs::LocalFileSystem(), Local("labels.csv"), labels);
     Upload("labels.csv");
-    std::ofstream(Local("task.sh")) << "#!/bin/sh\nexec " << SLUICE_BINARY
+    std::ofstream(Local("task.sh")) << "#!/bin/sh\nsleep ${TASK_SLEEP:-0}\nexec " << SLUICE_BINARY
                                     << " join \"$1\" \"$2\" --on k --how left -o \"$3\" "
                                        "--progress off --log-level error\n";
   }
@@ -336,13 +338,15 @@ class S3BatchTest : public S3CliTest {
   // labels.csv) to `out`, its state in dir_/<state>.
   testing::CommandRun Batch(const std::string& in, const std::string& out, int chunks,
                             const std::string& state) {
-    return Sluice("batch -i 'orders=" + in + "/orders/*.parquet' -i 'labels=" + in +
-                      "/labels.csv' --by k --chunks " + std::to_string(chunks) +
-                      " --name join-labels -o '" + out + "' --state " + (dir_ / state).string() +
-                      " --report " + (dir_ / "report.json").string() +
-                      " --retry-delay 0.05 --progress off -- sh " + Local("task.sh") +
-                      " {input.orders} {input.labels} {output}",
-                  true);
+    return Sluice(BatchArgs(in, out, chunks, state), true);
+  }
+  std::string BatchArgs(const std::string& in, const std::string& out, int chunks,
+                        const std::string& state) {
+    return "batch -i 'orders=" + in + "/orders/*.parquet' -i 'labels=" + in +
+           "/labels.csv' --by k --chunks " + std::to_string(chunks) + " --name join-labels -o '" +
+           out + "' --state " + (dir_ / state).string() + " --report " +
+           (dir_ / "report.json").string() + " --retry-delay 0.05 --progress off -- sh " +
+           Local("task.sh") + " {input.orders} {input.labels} {output}";
   }
   nlohmann::json Report() const {
     return nlohmann::json::parse(
@@ -493,6 +497,54 @@ TEST_F(S3BatchTest, UnchangedParquetObjectsAreNotReadAgain) {
   EXPECT_EQ(replaced["rows_in"], 4500);
   testing::CommandRun inspect = Sluice("inspect '" + bucket_ + "copied/manifest.json'", true);
   EXPECT_NE(inspect.out.find("rows: 4500 in 4 files"), std::string::npos) << inspect.out;
+}
+
+// SIGKILL once a few chunks are in the cache on S3: no manifest is visible, and the same command
+// resumes, computing only the chunks that were missing, to the local run's output.
+TEST_F(S3BatchTest, AKilledRunResumesFromTheCacheOnS3) {
+  const stdfs::path local_out = dir_ / "out-local";
+  ASSERT_EQ(Batch((dir_ / "batch").string(), local_out.string(), 16, "state-l").status, 0);
+  const std::string line = "TASK_SLEEP=0.3 exec " + std::string(SLUICE_BINARY) + " " +
+                           BatchArgs(bucket_ + "batch", bucket_ + "killed", 16, "state-k") +
+                           " --chunks-in-flight 2 --threads 2 > /dev/null 2>&1";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", line.c_str(), nullptr);
+    _exit(127);
+  }
+  auto cached = [&] {
+    size_t n = 0;
+    for (const fs::S3ObjectInfo& o :
+         server_->client()->ListAll(BucketName(), "killed/.sluice/cache/", "")) {
+      n += o.key.ends_with(".json");
+    }
+    return n;
+  };
+  for (int i = 0; i < 600 && cached() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const size_t at_kill = cached();
+  ASSERT_GE(at_kill, 3u);
+  ASSERT_LT(at_kill, 16u) << "the run finished before the kill";
+  EXPECT_FALSE(Objects("killed").contains("manifest.json"));
+
+  testing::CommandRun resumed = Batch(bucket_ + "batch", bucket_ + "killed", 16, "state-k");
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["counts"]["hit"], at_kill) << report.dump(1);
+  EXPECT_EQ(report["counts"]["miss"], 16 - at_kill);
+  for (const nlohmann::json& c : report["chunks"]) {
+    if (c["status"] == "hit") {
+      EXPECT_EQ(c["attempts"], 0) << c;
+    }
+  }
+  ExpectSameOutput(local_out, "killed");
+  EXPECT_EQ(OpenUploads(), 0u);
 }
 
 // A missing bucket, for an input or for the output: the error names the URL and nothing is
