@@ -72,6 +72,7 @@ function expectedBottleneck(run) {
         verdict: section.querySelector('.verdict')?.dataset.bottleneck,
         mark: section.querySelector('.verdict mark.bottleneck')?.textContent || '',
         row: section.querySelector('table.summary tr.bottleneck')?.dataset.stage || '',
+        bars: section.querySelectorAll('.chart[data-chart="tasks"] rect.timeline-bar').length,
         charts: Array.from(section.querySelectorAll('.chart')).map((c) => ({
           chart: c.dataset.chart, stage: c.dataset.stage || null,
           series: (c.dataset.series || '').split('|'),
@@ -103,6 +104,16 @@ function expectedBottleneck(run) {
       check(memory && ['accounted (in use)', 'budget', 'process RSS']
         .every((l) => memory.legend.includes(l)), `${where}: memory chart series ` +
         `${memory && memory.legend}`);
+      if (run.tasks) {
+        // A ledger job: one bar per partition attempt, and at least a row per worker.
+        const attempts = run.tasks.attempts.length;
+        check(attempts > 0 && s.bars === attempts, `${where}: ${s.bars} timeline bars for ` +
+          `${attempts} attempts`);
+        const timeline = s.charts.find((x) => x.chart === 'tasks');
+        const workers = new Set(run.tasks.attempts.map((a) => a.worker));
+        check(timeline && timeline.series.length >= workers.size, `${where}: timeline rows ` +
+          `${timeline && timeline.series} for workers ${Array.from(workers)}`);
+      }
       const expected = expectedBottleneck(run);
       check(expected === run.verdict.bottleneck, `${where}: the report's verdict names ` +
         `'${run.verdict.bottleneck}', the rule on its fractions '${expected}'`);

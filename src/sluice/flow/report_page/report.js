@@ -196,6 +196,112 @@
     return table;
   }
 
+  const kOutcomeColors = { done: '#2e7d32', retried: '#ef6c00', failed: '#c62828',
+    running: '#1565c0' };
+  const kSvg = 'http://www.w3.org/2000/svg';
+  function svg(tag, attrs, ...children) {
+    const e = document.createElementNS(kSvg, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const c of children) e.append(c);
+    return e;
+  }
+
+  // A ledger job's attempts: one row per worker, one bar per attempt, its outcome's colour; the
+  // bar's tooltip names the partition, attempt and error.
+  function taskTimeline(container, tasks) {
+    const attempts = tasks.attempts || [];
+    const end = Math.max(1e-3, ...attempts.map((a) => (a.end_s != null ? a.end_s : a.start_s)));
+    // A worker runs several attempts at once (its slots): each gets the first of the worker's
+    // rows free at its start, so bars never overlap.
+    const workers = [];
+    const rowOf = new Map();
+    const byWorker = new Map();
+    for (const a of attempts) {
+      if (!byWorker.has(a.worker)) byWorker.set(a.worker, []);
+      byWorker.get(a.worker).push(a);
+    }
+    for (const w of Array.from(byWorker.keys()).sort()) {
+      const lanes = [];
+      for (const a of byWorker.get(w).sort((p, q) => p.start_s - q.start_s)) {
+        let lane = lanes.findIndex((busyUntil) => busyUntil <= a.start_s);
+        if (lane < 0) {
+          lane = lanes.length;
+          lanes.push(0);
+          workers.push(lane === 0 ? w : w + ' #' + (lane + 1));
+        }
+        lanes[lane] = a.end_s != null ? a.end_s : end;
+        rowOf.set(a, workers.indexOf(lane === 0 ? w : w + ' #' + (lane + 1)));
+      }
+    }
+    const width = Math.max(320, container.clientWidth || 1100);
+    const left = 180;
+    const rowHeight = 18;
+    const box = el('div', { class: 'chart', 'data-chart': 'tasks',
+      'data-series': workers.join('|') });
+    box.append(el('h4', {}, 'Partition attempts per worker (seconds since the first claim; ' +
+      Object.entries(kOutcomeColors).map(([k]) => k).join(', ') + ')'));
+    const plot = svg('svg', { width: width, height: workers.length * rowHeight + 24 });
+    const x = (t) => left + ((width - left - 10) * t) / end;
+    workers.forEach((w, i) => {
+      plot.append(svg('text', { x: 0, y: i * rowHeight + 13, 'font-size': 11 },
+        w.length > 28 ? '...' + w.slice(-27) : w));
+    });
+    for (const a of attempts) {
+      const row = rowOf.get(a);
+      const stop = a.end_s != null ? a.end_s : end;
+      const bar = svg('rect', { class: 'timeline-bar', x: x(a.start_s), y: row * rowHeight + 2,
+        width: Math.max(1.5, x(stop) - x(a.start_s)), height: rowHeight - 4,
+        fill: kOutcomeColors[a.outcome] || '#777', 'data-outcome': a.outcome },
+      svg('title', {}, a.partition + ' attempt ' + a.attempt + ': ' + a.outcome + ', ' +
+        (stop - a.start_s).toFixed(2) + ' s' + (a.error ? '\n' + a.error : '')));
+      plot.append(bar);
+    }
+    for (let t = 0; t <= 4; t++) {
+      const v = (end * t) / 4;
+      plot.append(svg('text', { x: x(v), y: workers.length * rowHeight + 16, 'font-size': 11,
+        'text-anchor': 'middle' }, v.toFixed(1) + ' s'));
+    }
+    box.append(plot);
+    container.append(box);
+  }
+
+  // Partition sizes (output bytes) in ten bins; a partition over four times the median is
+  // marked skewed, as the shuffles split them.
+  function partitionHistogram(container, tasks) {
+    const sized = (tasks.partitions || []).filter((p) => typeof p.bytes === 'number');
+    if (sized.length === 0) return;
+    const sorted = sized.map((p) => p.bytes).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const skewed = sized.filter((p) => median > 0 && p.bytes > 4 * median);
+    const max = sorted[sorted.length - 1] || 1;
+    const bins = Array.from({ length: 10 }, () => ({ count: 0, skewed: 0 }));
+    for (const p of sized) {
+      const b = bins[Math.min(9, Math.floor((10 * p.bytes) / (max + 1)))];
+      b.count++;
+      if (median > 0 && p.bytes > 4 * median) b.skewed++;
+    }
+    const width = Math.max(320, Math.min(container.clientWidth || 800, 800));
+    const height = 140;
+    const top = Math.max(...bins.map((b) => b.count));
+    const box = el('div', { class: 'chart', 'data-chart': 'partition_sizes',
+      'data-skewed': skewed.map((p) => p.key).join('|') });
+    box.append(el('h4', {}, 'Partition sizes (output bytes; median ' + formatBytes(median) +
+      (skewed.length ? '; skewed, over 4x the median: ' + skewed.map((p) => p.key +
+        ' ' + formatBytes(p.bytes)).join(', ') : '; none skewed') + ')'));
+    const plot = svg('svg', { width: width, height: height + 20 });
+    const w = width / bins.length;
+    bins.forEach((b, i) => {
+      const h = (height * b.count) / top;
+      plot.append(svg('rect', { x: i * w + 1, y: height - h, width: w - 2, height: h,
+        fill: b.skewed ? '#c62828' : '#1565c0' }, svg('title', {}, b.count + ' partitions of ' +
+        formatBytes((max * i) / 10) + ' to ' + formatBytes((max * (i + 1)) / 10))));
+      plot.append(svg('text', { x: i * w + w / 2, y: height + 14, 'font-size': 10,
+        'text-anchor': 'middle' }, formatBytes((max * (i + 0.5)) / 10)));
+    });
+    box.append(plot);
+    container.append(box);
+  }
+
   function renderRun(root, found, index) {
     const run = found.run;
     const key = 'run-' + index;
@@ -226,6 +332,11 @@
       title: 'Queue depth (items waiting at each stage\'s input)' }, (p) => p.queue_items,
     formatCount);
     memoryChart(section, run, xs, key);
+    if (run.tasks && Array.isArray(run.tasks.attempts)) {
+      section.append(el('h3', {}, 'Ledger: partition attempts and sizes'));
+      taskTimeline(section, run.tasks);
+      partitionHistogram(section, run.tasks);
+    }
   }
 
   function render(doc) {

@@ -15,6 +15,7 @@
 #include "sluice/base/heap_tuning.h"
 #include "sluice/base/log.h"
 #include "sluice/base/process_memory.h"
+#include "sluice/flow/report_file.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
 #include "sluice/jobs/compact/compact_pipeline.h"
@@ -24,6 +25,7 @@
 #include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/partition_feeder.h"
+#include "sluice/jobs/task_timeline.h"
 #include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
 #include "sluice/ledger/ledger_url.h"
@@ -336,10 +338,19 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   // forward, attempts' output (open uploads) to drop.
   jobs::ReleaseLeasesOfDeadProcesses(*ledger, job.id);
   jobs::MakeOutputCommitter(compact.destination)->Sweep(*ledger, job.id);
-  CompactPartitions({options, compact, url, job.id, run_options}, partitioner, summary);
+  // The report is written here, once the ledger has every attempt, not by the pipeline.
+  RunOptions pipeline_run = run_options;
+  pipeline_run.report_path.clear();
+  CompactPartitions({options, compact, url, job.id, pipeline_run}, partitioner, summary);
   if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
   ReadJobOutcome(*ledger, job.id, summary);
   summary.verified = compact.verify;
+  summary.tasks = jobs::TaskTimelineJson(*ledger, job.id);
+  if (!run_options.report_path.empty()) {
+    nlohmann::json report = summary.report.ToJson();
+    report["tasks"] = summary.tasks;
+    WriteReportFile(report, run_options.report_path);
+  }
   return finish();
 }
 

@@ -20,6 +20,7 @@
 // Thread safety: RunCompaction owns its threads; call it from one thread.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,9 @@ struct CompactSummary {
   std::vector<std::pair<std::string, std::string>> failures;  // partition key, error
   std::vector<std::string> plan_lines;                        // dry run
   RunReport report;  // the pipeline's executor, in its share of the budget
+  // The job's partition attempts and sizes (jobs/task_timeline.h), written into --report beside
+  // the pipeline's run.
+  nlohmann::json tasks;
   // The share of the budget for column chunks being compacted (compact_memory.h).
   int64_t column_memory_limit = 0;
   int64_t column_memory_peak = 0;
