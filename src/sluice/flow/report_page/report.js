@@ -132,8 +132,9 @@
     const data = [xs];
     run.stages.forEach((s, i) => {
       const bottleneck = s.name === run.verdict.bottleneck;
+      // A run of a second or two has too few samples for a line: its points are drawn.
       opts.series.push({ label: s.name, stroke: kPalette[i % kPalette.length],
-        width: bottleneck ? 3 : 1.5, points: { show: false }, spanGaps: false,
+        width: bottleneck ? 3 : 1.5, points: { show: xs.length <= 2 }, spanGaps: false,
         value: (u, v) => format(v) });
       data.push(aligned(xs, s.per_second, value));
     });
@@ -267,25 +268,28 @@
 
   // Partition sizes (output bytes) in ten bins; a partition over four times the median is
   // marked skewed, as the shuffles split them.
-  function partitionHistogram(container, tasks) {
+  function partitionHistogram(container, tasks, title) {
     const sized = (tasks.partitions || []).filter((p) => typeof p.bytes === 'number');
     if (sized.length === 0) return;
     const sorted = sized.map((p) => p.bytes).sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
-    const skewed = sized.filter((p) => median > 0 && p.bytes > 4 * median);
+    // A partition the job itself judged skewed (a shuffle's split) is marked whatever its size.
+    const isSkewed = (p) => p.skewed === true || (median > 0 && p.bytes > 4 * median);
+    const skewed = sized.filter(isSkewed);
     const max = sorted[sorted.length - 1] || 1;
     const bins = Array.from({ length: 10 }, () => ({ count: 0, skewed: 0 }));
     for (const p of sized) {
       const b = bins[Math.min(9, Math.floor((10 * p.bytes) / (max + 1)))];
       b.count++;
-      if (median > 0 && p.bytes > 4 * median) b.skewed++;
+      if (isSkewed(p)) b.skewed++;
     }
     const width = Math.max(320, Math.min(container.clientWidth || 800, 800));
     const height = 140;
     const top = Math.max(...bins.map((b) => b.count));
     const box = el('div', { class: 'chart', 'data-chart': 'partition_sizes',
       'data-skewed': skewed.map((p) => p.key).join('|') });
-    box.append(el('h4', {}, 'Partition sizes (output bytes; median ' + formatBytes(median) +
+    box.append(el('h4', {}, (title || 'Partition sizes (output bytes') + '; median ' +
+      formatBytes(median) +
       (skewed.length ? '; skewed, over 4x the median: ' + skewed.map((p) => p.key +
         ' ' + formatBytes(p.bytes)).join(', ') : '; none skewed') + ')'));
     const plot = svg('svg', { width: width, height: height + 20 });
@@ -339,6 +343,33 @@
     }
   }
 
+  // A shuffle's figures (a group-by's or distinct's "group_by" section): partition counts before
+  // and after coalescing, spill, and the merge tasks' sizes with the skewed ones marked.
+  function renderShuffle(root, shuffle) {
+    const section = el('section', { class: 'shuffle' });
+    root.append(section);
+    section.append(el('h2', {}, 'Shuffle'));
+    const tasks = shuffle.tasks || [];
+    const spilled = tasks.reduce((a, t) => a + (t.spilled_bytes || 0), 0);
+    const facts = [
+      ['hash partitions', shuffle.partitions],
+      ['merge tasks after coalescing', shuffle.merge_tasks],
+      ['spill partitions', shuffle.spill_partitions],
+      ['spilled rows', shuffle.spilled_rows],
+      ['spilled bytes (files)', formatBytes(shuffle.spilled_file_bytes)],
+      ['spilled bytes (merge tasks)', formatBytes(spilled)],
+      ['spill runs', shuffle.spill_runs],
+      ['skewed partitions split', (shuffle.skewed || []).length],
+      ['input rows', shuffle.input_rows],
+      ['groups', shuffle.groups],
+    ].filter(([, v]) => v !== undefined);
+    section.append(el('table', { class: 'summary', 'data-chart': 'shuffle' },
+      ...facts.map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, String(v))))));
+    partitionHistogram(section, { partitions: tasks.map((t) => ({
+      key: 'partitions ' + t.partitions.join('-'), bytes: t.estimated_bytes, skewed: t.skewed,
+    })) }, 'Merge task sizes (estimated bytes');
+  }
+
   function render(doc) {
     const root = document.getElementById('runs');
     root.replaceChildren();
@@ -350,6 +381,7 @@
       (doc.command ? 'sluice ' + doc.command + ': ' : '') + runs.length + ' pipeline run' +
       (runs.length > 1 ? 's' : ''));
     runs.forEach((found, i) => renderRun(root, found, i));
+    if (doc.group_by && typeof doc.group_by === 'object') renderShuffle(root, doc.group_by);
     return runs;
   }
 
