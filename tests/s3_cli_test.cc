@@ -706,7 +706,7 @@ TEST_F(S3CompactTest, FaultsOnTheWayChangeNoResult) {
               Sluice("cat " + (dir_ / "out-local" / name).string()).out)
         << name;
   }
-  EXPECT_GT(proxy.faults(), 5);
+  EXPECT_GE(proxy.faults(), 4);  // about 25 requests: a listing, footers, whole files
 
   // To S3 as well: part uploads, completions (a reset after the store completed one: the retry
   // finds NoSuchUpload and checks the object) and the sweep's listing all meet faults.

@@ -82,7 +82,14 @@ std::vector<BatchInput> ParseInputs(const std::vector<std::string>& flags) {
 }
 
 int RunBatch(const BatchFlags& flags) {
-  RunOptions run = flags.job.ToRunOptions(InstallInterruptHandler());
+  // Before anything lists an input: the S3 share is set before the first s3:// use. An input
+  // flag may be NAME=URL.
+  std::vector<std::string> paths = {flags.output};
+  for (const std::string& in : flags.inputs) {
+    const size_t url = in.find("s3://");
+    paths.push_back(url == std::string::npos ? in : in.substr(url));
+  }
+  RunOptions run = flags.job.ToRunOptions(InstallInterruptHandler(), paths);
   run.report_path.clear();  // the batched report (both phases) goes there instead
   std::vector<BatchInput> inputs = ParseInputs(flags.inputs);
   for (BatchInput& in : inputs) in.where = flags.where;

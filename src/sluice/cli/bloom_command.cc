@@ -41,7 +41,9 @@ struct CheckFlags {
 };
 
 int RunBuild(const BloomFlags& f, const JobFlags& job) {
-  RunOptions run = job.ToRunOptions(InstallInterruptHandler());
+  std::vector<std::string> paths = f.inputs;
+  paths.push_back(f.output);
+  RunOptions run = job.ToRunOptions(InstallInterruptHandler(), paths);
   // With a filter the report gains its statistics, written here after the run.
   if (!f.where.empty()) run.report_path.clear();
   BloomJobOptions options;

@@ -28,11 +28,13 @@ struct DistinctFlags {
 int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
                        const JobFlags& job) {
   CheckTableOutput(flags.output);
-  auto scan = OpenTableInputs(flags.inputs, flags.csv.ToOptions(), {}, flags.where);
-  scan->KeepDictionaries(DictionaryKeyColumns(GroupBySpec{.keys = flags.by}));
   GroupByOptions options;
   shuffle.Apply(options);
-  options.run = job.ToRunOptions(InstallInterruptHandler());
+  std::vector<std::string> paths = flags.inputs;
+  paths.push_back(flags.output);
+  options.run = job.ToRunOptions(InstallInterruptHandler(), paths);
+  auto scan = OpenTableInputs(flags.inputs, flags.csv.ToOptions(), {}, flags.where);
+  scan->KeepDictionaries(DictionaryKeyColumns(GroupBySpec{.keys = flags.by}));
   // The writer holds its share of the budget; the distinct runs in the rest and hands each
   // batch to the writer as a merge task produces it.
   auto writer = TableFileWriter::Open(flags.output, scan->schema(),

@@ -44,7 +44,9 @@ int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, co
   spec.aggregates = ParseAggregateCalls(flags.agg);
   GroupByOptions options;
   shuffle.Apply(options);
-  options.run = job.ToRunOptions(InstallInterruptHandler());
+  std::vector<std::string> paths = flags.inputs;
+  paths.push_back(flags.output);
+  options.run = job.ToRunOptions(InstallInterruptHandler(), paths);
   // Parquet inputs decode only the columns the query reads.
   std::vector<std::string> columns = spec.keys;
   for (const AggregateCall& call : spec.aggregates) {

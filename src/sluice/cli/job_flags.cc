@@ -13,6 +13,8 @@
 #include "sluice/base/log.h"
 #include "sluice/base/memory_limit.h"
 #include "sluice/cli/live_ui.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
 
 namespace sluice::cli {
 
@@ -34,6 +36,44 @@ int64_t ParseMemoryBudget(const std::string& text, int64_t limit_bytes) {
   }
   return static_cast<int64_t>(std::llround(static_cast<double>(limit_bytes) * percent / 100));
 }
+
+int64_t S3MemoryShare(int64_t budget) {
+  return std::min(std::clamp<int64_t>(budget / 8, 8_MiB, 256_MiB), budget / 4);
+}
+
+namespace {
+
+// --limit NAME=N: the S3 requests in flight (s3=N) is the one resource a single process limits;
+// `sluice run` has ledger-wide resources of any name.
+int S3RequestLimit(const std::vector<std::string>& limits) {
+  int requests = fs::S3ProcessOptions().max_requests;
+  for (const std::string& flag : limits) {
+    const size_t eq = flag.find('=');
+    int n = 0;
+    if (eq == std::string::npos || flag.substr(0, eq) != "s3" ||
+        std::from_chars(flag.data() + eq + 1, flag.data() + flag.size(), n).ptr !=
+            flag.data() + flag.size() ||
+        n < 1) {
+      throw InvalidArgument("--limit takes s3=N (S3 requests in flight, N >= 1), not '{}'", flag)
+          .With("flag", "--limit");
+    }
+    requests = n;
+  }
+  return requests;
+}
+
+void ConfigureS3(const std::vector<std::string>& limits, const std::vector<std::string>& paths,
+                 int64_t& memory_budget) {
+  const int requests = S3RequestLimit(limits);
+  if (std::none_of(paths.begin(), paths.end(), [](auto& p) { return fs::IsS3Url(p); })) return;
+  fs::S3ProcessOptions s3;
+  s3.max_requests = requests;
+  s3.memory_bytes = S3MemoryShare(memory_budget);
+  memory_budget -= s3.memory_bytes;
+  fs::ConfigureProcessS3(s3);
+}
+
+}  // namespace
 
 void JobFlags::Add(CLI::App& command, int64_t at_most) {
   const MemoryLimit& limit = ProcessMemoryLimit();
@@ -71,9 +111,13 @@ void JobFlags::Add(CLI::App& command, int64_t at_most) {
       ->capture_default_str();
   command.add_option("--log-level", log_level, "debug, info, warn, error or off")
       ->capture_default_str();
+  command.add_option("--limit", limits,
+                     "s3=N: S3 requests in flight at most (default 64); S3 transfers hold an "
+                     "eighth of --memory (8 to 256 MiB)");
 }
 
-RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel) const {
+RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel,
+                                  const std::vector<std::string>& paths) const {
   SetLogLevel(ParseLogLevel(log_level));
   RunOptions options;
   const MemoryLimit& limit = ProcessMemoryLimit();
@@ -99,6 +143,7 @@ RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel) const {
   }
   // The budget covers the whole process: its RSS is judged against it.
   options.process_budget = options.memory_budget;
+  ConfigureS3(limits, paths, options.memory_budget);
   options.cpu_threads = threads;
   options.report_path = report;
   if (!report.empty()) {

@@ -1,8 +1,9 @@
-// Flags every job command shares (--memory, --threads, --report, --progress, --log-level, --ui,
-// --ui-linger) and their translation into flow RunOptions. --report writes JSON, or a
-// self-contained HTML page when the name ends in .html; --ui serves that page live. --memory takes
-// a size or a percentage of the memory this process may use (base/memory_limit.h: the cgroup limit,
-// else physical memory); without it the budget is DefaultMemoryBudget of that memory.
+// Flags every job command shares (--memory, --threads, --report, --progress, --log-level,
+// --limit s3=N, --ui, --ui-linger) and their translation into flow RunOptions. --report writes
+// JSON, or a self-contained HTML page when the name ends in .html; --ui serves that page live.
+// --memory takes a size or a percentage of the memory this process may use (base/memory_limit.h:
+// the cgroup limit, else physical memory); without it the budget is DefaultMemoryBudget of that
+// memory.
 //
 // Thread safety: plain values; filled by CLI11 on the main thread.
 #pragma once
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sluice/flow/options.h"
 
@@ -26,6 +28,7 @@ struct JobFlags {
   std::string log_level = "info";
   std::string ui;  // the live page's address; empty without --ui
   bool ui_linger = false;
+  std::vector<std::string> limits;  // --limit NAME=N; the one name here is s3
   // The budget without --memory, set by Add.
   int64_t default_memory = 0;
 
@@ -33,15 +36,22 @@ struct JobFlags {
   // this process may use, or `at_most` bytes when that is smaller (a command whose work is
   // bounded, like the demo, need not claim more).
   void Add(CLI::App& command, int64_t at_most = 0);
-  // Validates the flags; throws InvalidArgument naming the flag.
+  // Validates the flags; throws InvalidArgument naming the flag. When one of `paths` (the
+  // command's inputs and outputs) is an s3:// URL, the S3 file system's buffers get their share
+  // of the budget (S3MemoryShare), taken out of the run's, and --limit s3=N applies.
   // With --ui, the first call also starts the live page's server (live_ui.h), which every run
   // then publishes to; it stops when the flags go (at the end of main), after Ctrl-C with
   // --ui-linger.
-  RunOptions ToRunOptions(const CancellationToken& cancel) const;
+  RunOptions ToRunOptions(const CancellationToken& cancel,
+                          const std::vector<std::string>& paths = {}) const;
 
  private:
   mutable std::shared_ptr<LiveUi> live_ui_;
 };
+
+// The share of a memory budget that S3 transfers hold (parts being sent, whole objects and
+// read-ahead windows kept): an eighth, 8 to 256 MiB, never more than a quarter.
+int64_t S3MemoryShare(int64_t budget);
 
 // The budget `text` asks for: a size ("256MiB", "4GiB") or a percentage ("80%", "12.5%") of
 // `limit_bytes`, the memory this process may use. Throws InvalidArgument on anything else.

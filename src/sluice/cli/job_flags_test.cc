@@ -5,6 +5,7 @@
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
 #include "sluice/base/memory_limit.h"
+#include "sluice/io/fs/file_system_for.h"
 
 namespace sluice::cli {
 namespace {
@@ -22,7 +23,8 @@ TEST(ParseMemoryBudgetTest, SizesAndPercentagesOfTheLimit) {
 }
 
 // Parses `args` for a command with the job flags and returns its run options.
-RunOptions Parse(std::vector<std::string> args, int64_t at_most = 0) {
+RunOptions Parse(std::vector<std::string> args, int64_t at_most = 0,
+                 const std::vector<std::string>& paths = {}) {
   CLI::App app("test");
   JobFlags flags;
   flags.Add(app, at_most);
@@ -30,7 +32,7 @@ RunOptions Parse(std::vector<std::string> args, int64_t at_most = 0) {
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
   app.parse(static_cast<int>(argv.size()), argv.data());
-  return flags.ToRunOptions(CancellationToken());
+  return flags.ToRunOptions(CancellationToken(), paths);
 }
 
 TEST(JobFlagsTest, WithoutMemoryTheBudgetIsTheDefaultShareOfTheProcesssLimit) {
@@ -55,6 +57,30 @@ TEST(JobFlagsTest, MemoryAsASizeOrAPercentage) {
     EXPECT_EQ(e.ContextValue("flag"), "--memory");
   }
   EXPECT_THROW(Parse({"--memory", "1KiB", "--progress", "off"}), Error);
+}
+
+// With an s3:// input or output the S3 transfers' share comes out of the run's budget; --limit
+// takes s3=N alone.
+TEST(JobFlagsTest, S3TakesItsShareOfTheBudgetOnlyWhenAPathIsOnS3) {
+  EXPECT_EQ(S3MemoryShare(256_MiB), 32_MiB);
+  EXPECT_EQ(S3MemoryShare(48_MiB), 8_MiB);
+  EXPECT_EQ(S3MemoryShare(16_MiB), 4_MiB);  // never more than a quarter
+  EXPECT_EQ(S3MemoryShare(16_GiB), 256_MiB);
+  const std::vector<std::string> local = {"in/a.parquet", "out.parquet"};
+  EXPECT_EQ(Parse({"--memory", "256MiB", "--progress", "off"}, 0, local).memory_budget, 256_MiB);
+  for (const char* bad : {"s3=0", "s3=x", "es=4", "s3"}) {
+    try {
+      Parse({"--limit", bad, "--progress", "off"}, 0, local);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.ContextValue("flag"), "--limit") << bad;
+    }
+  }
+  const RunOptions s3 = Parse({"--memory", "256MiB", "--limit", "s3=8", "--progress", "off"}, 0,
+                              {"s3://bucket/in/", "out.parquet"});
+  EXPECT_EQ(s3.memory_budget, 224_MiB);
+  EXPECT_EQ(s3.process_budget, 256_MiB);  // the process's RSS is still judged against all of it
+  EXPECT_EQ(fs::ProcessS3Memory().limit(), 32_MiB);
 }
 
 TEST(JobFlagsTest, HelpStatesTheDefaultAndWhereItComesFrom) {

@@ -74,7 +74,8 @@ int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
   }
   options.spill_dir = flags.spill_dir;
   options.skew_splitting = !flags.no_skew;
-  options.run = job.ToRunOptions(InstallInterruptHandler());
+  options.run =
+      job.ToRunOptions(InstallInterruptHandler(), {flags.left, flags.right, flags.output});
   const std::string report_path = options.run.report_path;
   CheckTableOutput(flags.output);
   auto left = OpenTableInputs({flags.left}, flags.csv.ToOptions(), {}, flags.left_where);

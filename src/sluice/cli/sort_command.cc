@@ -42,13 +42,13 @@ void WriteReport(const std::string& path, const nlohmann::json& report) {
   fs::WriteWholeFile(*fs::LocalFileSystem(), path, text);
 }
 
-int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const TableScan& scan,
-                    const std::vector<SortKey>& keys) {
+int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const RunOptions& run,
+                    const TableScan& scan, const std::vector<SortKey>& keys) {
   TopNOptions options;
   options.groups = flags.per;
   options.order = keys;
   options.n = flags.top;
-  options.run = job.ToRunOptions(InstallInterruptHandler());
+  options.run = run;
   // The ranking pass decodes only the group and order columns (Parquet; CSV is parsed whole).
   std::vector<std::string> ranked = flags.per;
   for (const SortKey& k : keys) ranked.push_back(k.column);
@@ -103,15 +103,18 @@ int RunSortCommand(const SortFlags& flags, const JobFlags& job) {
     throw InvalidArgument("--per needs --top N (N >= 1): the rows to keep per group");
   }
   if (flags.top == 0 || flags.top < -1) throw InvalidArgument("--top wants N >= 1");
+  std::vector<std::string> paths = flags.inputs;
+  paths.push_back(flags.output);
+  const RunOptions run = job.ToRunOptions(InstallInterruptHandler(), paths);
   auto scan = OpenTableInputs(flags.inputs, flags.csv.ToOptions(), {}, flags.where);
   ResolveSortKeys(*scan->schema(), keys);
-  if (!flags.per.empty()) return RunTopNPerGroup(flags, job, *scan, keys);
+  if (!flags.per.empty()) return RunTopNPerGroup(flags, job, run, *scan, keys);
 
   SortOptions options;
   options.keys = keys;
   options.limit = flags.top;
   options.spill_dir = flags.spill_dir;
-  options.run = job.ToRunOptions(InstallInterruptHandler());
+  options.run = run;
   const parquet::ParquetWriteOptions write_options = TakeWriterShare(options.run.memory_budget);
   auto writer =
       SortOutput::Open(flags.output, scan->schema(), write_options, options.run.cpu_threads);

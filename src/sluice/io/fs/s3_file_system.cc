@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -18,7 +19,8 @@ namespace {
 
 class S3ReadableFile final : public ReadableFile {
  public:
-  S3ReadableFile(std::shared_ptr<S3Client> client, S3Url url, S3ObjectInfo info,
+  // listed: info came from a listing, not a HeadObject of this open (see Revalidate).
+  S3ReadableFile(std::shared_ptr<S3Client> client, S3Url url, S3ObjectInfo info, bool listed,
                  const S3FileSystemOptions& options)
       : client_(std::move(client)),
         url_(std::move(url)),
@@ -26,7 +28,8 @@ class S3ReadableFile final : public ReadableFile {
         info_(std::move(info)),
         read_ahead_(static_cast<size_t>(std::max<int64_t>(options.read_ahead_bytes, 0))),
         read_whole_(read_ahead_ > 0 && info_.size <= options.whole_object_bytes),
-        memory_(options.memory) {}
+        memory_(options.memory),
+        confirmed_(!listed) {}
   const std::string& path() const override { return path_; }
   int64_t size() const override { return info_.size; }
   size_t ReadAt(int64_t offset, std::span<char> out) override {
@@ -43,60 +46,97 @@ class S3ReadableFile final : public ReadableFile {
       }
     }
     try {
-      // A small object's data is fetched whole by the first read that is not at its end, and
-      // kept: compaction reads it column by column across its row groups, which one window
-      // would fetch again for every column. A read that ends at the end (a Parquet footer) does
-      // not: planning reads footers alone.
-      const bool at_end = offset + static_cast<int64_t>(length) == info_.size;
-      const bool whole = read_whole_ && !at_end;
-      if (length >= read_ahead_ && !whole) return GetRanges(offset, out.first(length));
-      // A small read fetches read_ahead bytes and keeps them: the next column chunks of a row
-      // group usually follow. A read that ends at the end (a footer: its reader sized it) is
-      // fetched as asked, or whole when the object is no larger than a window, and kept.
-      // Kept bytes are held in the process's S3 share of the memory budget: without room for the
-      // whole object a window is kept; without room for that, nothing, and the read fetches
-      // only what it asked for.
-      int64_t start = 0, kept = 0;
-      std::optional<MemoryGate::Hold> hold;
-      const int64_t ahead = static_cast<int64_t>(read_ahead_);
-      const int64_t window = length >= read_ahead_ ? 0
-                             : !at_end             ? ahead
-                             : info_.size <= ahead ? info_.size
-                                                   : static_cast<int64_t>(length);
-      for (int64_t bytes : {whole ? info_.size : int64_t{0}, window}) {
-        if (bytes == 0 || hold) continue;
-        start = std::min(offset, std::max<int64_t>(0, info_.size - bytes));
-        kept = std::min(bytes, info_.size - start);
-        hold = memory_->TryAcquire(kept);
+      try {
+        return Fetch(offset, out.first(length));
+      } catch (const Error& error) {
+        if (error.kind() != ErrorKind::kConflict || !Revalidate()) throw;
       }
-      if (!hold) return GetRanges(offset, out.first(length));
-      std::string bytes(static_cast<size_t>(kept), '\0');
-      client_->GetRange(url_, start, bytes, info_.etag);
-      std::memcpy(out.data(), bytes.data() + (offset - start), length);
-      std::lock_guard lock(mu_);
-      window_ = std::move(bytes);
-      window_offset_ = start;
-      window_hold_ = std::move(hold);
-      return length;
+      return Fetch(offset, out.first(length));
     } catch (Error& error) {
       throw std::move(error.With("offset", std::to_string(offset)));
     }
   }
 
  private:
+  size_t Fetch(int64_t offset, std::span<char> out) {
+    const size_t length = out.size();
+    const std::string etag = Etag();
+    // A small object's data is fetched whole by the first read that is not at its end, and
+    // kept: compaction reads it column by column across its row groups, which one window
+    // would fetch again for every column. A read that ends at the end (a Parquet footer) does
+    // not: planning reads footers alone.
+    const bool at_end = offset + static_cast<int64_t>(length) == info_.size;
+    const bool whole = read_whole_ && !at_end;
+    if (length >= read_ahead_ && !whole) return GetRanges(offset, out.first(length), etag);
+    // A small read fetches read_ahead bytes and keeps them: the next column chunks of a row
+    // group usually follow. A read that ends at the end (a footer: its reader sized it) is
+    // fetched as asked, or whole when the object is no larger than a window, and kept.
+    // Kept bytes are held in the process's S3 share of the memory budget: without room for the
+    // whole object a window is kept; without room for that, nothing, and the read fetches
+    // only what it asked for.
+    int64_t start = 0, kept = 0;
+    std::optional<MemoryGate::Hold> hold;
+    const int64_t ahead = static_cast<int64_t>(read_ahead_);
+    const int64_t window = length >= read_ahead_ ? 0
+                           : !at_end             ? ahead
+                           : info_.size <= ahead ? info_.size
+                                                 : static_cast<int64_t>(length);
+    for (int64_t bytes : {whole ? info_.size : int64_t{0}, window}) {
+      if (bytes == 0 || hold) continue;
+      start = std::min(offset, std::max<int64_t>(0, info_.size - bytes));
+      kept = std::min(bytes, info_.size - start);
+      hold = memory_->TryAcquire(kept);
+    }
+    if (!hold) return GetRanges(offset, out.first(length), etag);
+    std::string bytes(static_cast<size_t>(kept), '\0');
+    client_->GetRange(url_, start, bytes, etag);
+    confirmed_ = true;
+    std::memcpy(out.data(), bytes.data() + (offset - start), length);
+    std::lock_guard lock(mu_);
+    window_ = std::move(bytes);
+    window_offset_ = start;
+    window_hold_ = std::move(hold);
+    return length;
+  }
+
+  std::string Etag() {
+    std::lock_guard lock(mu_);
+    return info_.etag;
+  }
+
+  // The first read of an object opened from a listing found another version (412): the object
+  // was rewritten after the listing. When it still has the listed size, reading goes on with the
+  // version there now, as if this open had sent a HeadObject (nothing was read before); with
+  // another size the caller may already have used the old one, so the change is an error.
+  // Returns whether to read again.
+  bool Revalidate() {
+    if (confirmed_) return false;
+    S3ObjectInfo now = client_->HeadObject(url_);
+    std::lock_guard lock(mu_);
+    if (now.size != info_.size) {
+      throw Conflict("{} changed after it was listed: {} bytes then, {} now", path_, info_.size,
+                     now.size)
+          .With("url", path_);
+    }
+    info_.etag = std::move(now.etag);
+    confirmed_ = true;
+    return true;
+  }
+
   // Straight into `out`; a large read as several ranges at once, each on a thread of its own
   // (the client caps the requests in flight), into the caller's buffer: no bytes of ours.
-  size_t GetRanges(int64_t offset, std::span<char> out) {
+  size_t GetRanges(int64_t offset, std::span<char> out, const std::string& etag) {
     constexpr size_t kRange = 8 << 20;
     std::vector<std::future<size_t>> rest;
     for (size_t at = kRange; at < out.size(); at += kRange) {
       std::span<char> range = out.subspan(at, std::min(kRange, out.size() - at));
-      rest.push_back(std::async(std::launch::async, [this, offset, at, range] {
-        return client_->GetRange(url_, offset + static_cast<int64_t>(at), range, info_.etag);
+      rest.push_back(std::async(std::launch::async, [this, offset, at, range, &etag] {
+        return client_->GetRange(url_, offset + static_cast<int64_t>(at), range, etag);
       }));
     }
-    client_->GetRange(url_, offset, out.first(std::min(kRange, out.size())), info_.etag);
+    client_->GetRange(url_, offset, out.first(std::min(kRange, out.size())), etag);
     for (std::future<size_t>& range : rest) range.get();  // rethrows the first failure
+    confirmed_ = true;
     return out.size();
   }
 
@@ -111,6 +151,7 @@ class S3ReadableFile final : public ReadableFile {
   std::string window_;                           // guarded by mu_: the last read-ahead bytes
   int64_t window_offset_ = 0;                    // guarded by mu_
   std::optional<MemoryGate::Hold> window_hold_;  // guarded by mu_: window_'s bytes
+  std::atomic<bool> confirmed_;  // a read found the version this open reads (or a HEAD did)
 };
 
 class S3WritableFile final : public WritableFile {
@@ -270,8 +311,10 @@ class S3FileSystem final : public FileSystem {
   std::unique_ptr<ReadableFile> OpenForRead(const std::string& path) override {
     S3Url url = ParseObjectUrl(path);
     std::optional<S3ObjectInfo> info = client_->Listed(url);
-    if (!info) info = client_->HeadObject(url);
-    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(*info), options_);
+    const bool listed = info.has_value();
+    if (!listed) info = client_->HeadObject(url);
+    return std::make_unique<S3ReadableFile>(client_, std::move(url), std::move(*info), listed,
+                                            options_);
   }
 
   std::unique_ptr<WritableFile> OpenForWrite(const std::string& path) override {

@@ -210,6 +210,26 @@ TEST_F(S3FileSystemTest, OpeningAListedObjectSendsNoHeadObject) {
   EXPECT_EQ(file->ReadAt(1990, buffer), 10u);
   EXPECT_EQ(buffer, changed.substr(1990));
   EXPECT_EQ(server_->client()->counts().head - heads, 1);
+
+  // Rewritten by another process after this one listed it: with the listed size the first read
+  // goes on with the version there now; with another size the change is an error.
+  auto other = MakeS3FileSystem(std::make_shared<S3Client>(server_->Config()), {});
+  fs_->List(root_ + "listed");
+  const std::string same_size = Bytes(1000, 21);
+  WriteWholeFile(*other, root_ + "listed/1", same_size);
+  WriteWholeFile(*other, root_ + "listed/2", Bytes(3000, 22));
+  auto rewritten = fs_->OpenForRead(root_ + "listed/1");
+  EXPECT_EQ(rewritten->ReadAt(0, buffer), 10u);
+  EXPECT_EQ(buffer, same_size.substr(0, 10));
+  auto resized = fs_->OpenForRead(root_ + "listed/2");
+  try {
+    resized->ReadAt(0, buffer);
+    ADD_FAILURE() << "a resized object was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(std::string(e.what()).find("changed after it was listed"), std::string::npos)
+        << e.what();
+  }
 }
 
 // Without room in the memory gate a read keeps nothing and fetches only what it asked for; a

@@ -55,7 +55,8 @@ void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<int
   }
   for (int i : indexes) {
     const InputFile& file = files[static_cast<size_t>(i)];
-    if (!FetchedWhole(file) || sources.contains(i) ||
+    // Past the share's limit a file is read where it lies, chunk by chunk, as a local one is.
+    if (!FetchedWhole(file) || sources.contains(i) || kept + wanted + file.size > gate.limit() ||
         std::find(whole.begin(), whole.end(), i) != whole.end()) {
       continue;
     }

@@ -4,7 +4,8 @@
 // row group's files are fetched several at a time. Their bytes are held in the compaction's
 // input share (compact_memory.h) from before they are fetched until no row group needs them.
 //
-// Which files: on s3:// and at most kWholeInputBytes; others are read where they lie.
+// Which files: on s3:// and at most kWholeInputBytes, as many of a row group's as its share holds
+// at once; others are read where they lie.
 // Thread safety: FetchWholeInputs may run on many threads at once, each with its own map.
 #pragma once
 
