@@ -338,14 +338,13 @@ CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions&
   // forward, attempts' output (open uploads) to drop.
   jobs::ReleaseLeasesOfDeadProcesses(*ledger, job.id);
   jobs::MakeOutputCommitter(compact.destination)->Sweep(*ledger, job.id);
-  // The report is written here, once the ledger has every attempt, not by the pipeline.
-  RunOptions pipeline_run = run_options;
-  pipeline_run.report_path.clear();
-  CompactPartitions({options, compact, url, job.id, pipeline_run}, partitioner, summary);
+  CompactPartitions({options, compact, url, job.id, run_options}, partitioner, summary);
   if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
   ReadJobOutcome(*ledger, job.id, summary);
   summary.verified = compact.verify;
   summary.tasks = jobs::TaskTimelineJson(*ledger, job.id);
+  // The pipeline wrote its report when it ended (also when it failed); now that the ledger has
+  // every attempt, the report is written again with them.
   if (!run_options.report_path.empty()) {
     nlohmann::json report = summary.report.ToJson();
     report["tasks"] = summary.tasks;
