@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/where_flag.h"
+#include "sluice/flow/report_file.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/jobs/batch/batched_job.h"
 #include "sluice/jobs/batch/command_chunk_task.h"
@@ -114,10 +116,15 @@ int RunBatch(const BatchFlags& flags) {
     if (flags.job.report.empty()) return;
     const std::string last = (BatchStateDir(options, flags.output) / "last_report.json").string();
     std::error_code ec;
-    if (std::filesystem::exists(last, ec)) {
+    if (!std::filesystem::exists(last, ec)) return;
+    if (!IsHtmlReportPath(flags.job.report)) {
       std::filesystem::copy_file(last, flags.job.report,
                                  std::filesystem::copy_options::overwrite_existing, ec);
+      return;
     }
+    std::ifstream in(last);
+    nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!document.is_discarded()) WriteReportFile(document, flags.job.report);
   };
   BatchedReport report;
   try {

@@ -15,7 +15,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/where_flag.h"
-#include "sluice/io/fs/file_system.h"
+#include "sluice/flow/report_file.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/sort_output.h"
@@ -37,9 +37,7 @@ struct SortFlags {
 };
 
 void WriteReport(const std::string& path, const nlohmann::json& report) {
-  if (path.empty()) return;
-  const std::string text = report.dump(2) + "\n";
-  fs::WriteWholeFile(*fs::LocalFileSystem(), path, text);
+  if (!path.empty()) WriteReportFile(report, path);  // JSON, or the HTML page for .html
 }
 
 int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const RunOptions& run,
