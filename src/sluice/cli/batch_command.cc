@@ -17,6 +17,7 @@
 #include "sluice/cli/where_flag.h"
 #include "sluice/flow/report_file.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/batch/batched_job.h"
 #include "sluice/jobs/batch/command_chunk_task.h"
 
@@ -140,6 +141,7 @@ int RunBatch(const BatchFlags& flags) {
                                         report.chunks.begin(), report.chunks.end(),
                                         [](const ChunkOutcome& o) { return o.file.empty(); })),
              report.output_dir);
+  fmt::print("{}", fs::S3RequestSummary());
   return 0;
 }
 

@@ -89,15 +89,7 @@ int Run(const CompactFlags& flags) {
   compact::CompactSummary summary = compact::RunCompaction(options, run);
   if (!c.dry_run) fmt::print("{}", summary.report.Summary());
   fmt::print("{}", compact::FormatCompactSummary(summary, c));
-  const fs::S3RequestCounts s3 = fs::S3RequestCountsSoFar();
-  if (s3.get + s3.head + s3.list + s3.put + s3.post + s3.del > 0) {
-    const MemoryGate& buffers = fs::ProcessS3Memory();
-    fmt::print(
-        "s3: {} GET, {} HEAD, {} LIST, {} PUT, {} POST, {} DELETE requests ({} retries); "
-        "buffers peak {} of {}\n",
-        s3.get, s3.head, s3.list, s3.put, s3.post, s3.del, s3.retries, FormatBytes(buffers.peak()),
-        FormatBytes(buffers.limit()));
-  }
+  fmt::print("{}", fs::S3RequestSummary());
   return summary.partitions_failed == 0 ? 0 : 1;
 }
 

@@ -1,9 +1,12 @@
 #include "sluice/io/fs/file_system_for.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <mutex>
 #include <utility>
 
+#include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
 #include "sluice/io/fs/s3_file_system.h"
 #include "sluice/io/fs/s3_url.h"
@@ -83,6 +86,17 @@ S3RequestCounts S3RequestCountsSoFar() {
   ProcessS3& s3 = Process();
   std::lock_guard lock(s3.mu);
   return s3.client == nullptr ? S3RequestCounts{} : s3.client->counts();
+}
+
+std::string S3RequestSummary() {
+  const S3RequestCounts s3 = S3RequestCountsSoFar();
+  if (s3.get + s3.head + s3.list + s3.put + s3.post + s3.del == 0) return "";
+  const MemoryGate& buffers = ProcessS3Memory();
+  return fmt::format(
+      "s3: {} GET, {} HEAD, {} LIST, {} PUT, {} POST, {} DELETE requests ({} retries); buffers "
+      "peak {} of {}\n",
+      s3.get, s3.head, s3.list, s3.put, s3.post, s3.del, s3.retries, FormatBytes(buffers.peak()),
+      FormatBytes(buffers.limit()));
 }
 
 }  // namespace sluice::fs

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "sluice/base/memory_gate.h"
@@ -46,5 +47,9 @@ std::shared_ptr<S3Client> ProcessS3Client();
 // The requests the process-wide S3 file system has sent so far, retries included (zeros before
 // its first use): for summaries and benchmarks.
 S3RequestCounts S3RequestCountsSoFar();
+
+// "s3: 602 GET, 0 HEAD, ... requests (0 retries); buffers peak 30.1 MiB of 32.0 MiB\n", or ""
+// when the process sent no S3 request: the line a command's summary ends with.
+std::string S3RequestSummary();
 
 }  // namespace sluice::fs
