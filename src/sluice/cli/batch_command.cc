@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -61,10 +61,11 @@ bool MatchesFiles(const std::string& pattern) {
 }
 
 // "-i PATTERN" joins the input named "input"; "-i NAME=PATTERN" names it, unless the whole text
-// matches files itself (a hive path such as date=2024-01-01/*.parquet).
-std::vector<BatchInput> ParseInputs(const std::vector<std::string>& flags) {
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<std::string>> patterns;
+// matches files itself (a hive path such as date=2024-01-01/*.parquet). Each name with its
+// patterns, in the order first named; nothing is listed yet.
+std::vector<std::pair<std::string, std::vector<std::string>>> ParseInputFlags(
+    const std::vector<std::string>& flags) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> named;
   for (const std::string& flag : flags) {
     std::string name = "input", pattern = flag;
     const size_t eq = flag.find('=');
@@ -74,27 +75,23 @@ std::vector<BatchInput> ParseInputs(const std::vector<std::string>& flags) {
       pattern = flag.substr(eq + 1);
     }
     if (pattern.empty()) throw InvalidArgument("--input {} names no files", flag);
-    if (!patterns.contains(name)) order.push_back(name);
-    patterns[name].push_back(pattern);
+    auto it = std::find_if(named.begin(), named.end(), [&](auto& n) { return n.first == name; });
+    if (it == named.end()) it = named.insert(named.end(), {name, {}});
+    it->second.push_back(pattern);
   }
-  std::vector<BatchInput> inputs;
-  for (const std::string& name : order) {
-    inputs.push_back(BatchInput::Files(name, patterns[name]));
-  }
-  return inputs;
+  return named;
 }
 
 int RunBatch(const BatchFlags& flags) {
-  // Before anything lists an input: the S3 share is set before the first s3:// use. An input
-  // flag may be NAME=URL.
+  const auto named = ParseInputFlags(flags.inputs);
+  // Before any input is listed: the S3 share is set before the first s3:// use.
   std::vector<std::string> paths = {flags.output};
-  for (const std::string& in : flags.inputs) {
-    const size_t url = in.find("s3://");
-    paths.push_back(url == std::string::npos ? in : in.substr(url));
-  }
+  for (const auto& [name, patterns] : named)
+    paths.insert(paths.end(), patterns.begin(), patterns.end());
   RunOptions run = flags.job.ToRunOptions(InstallInterruptHandler(), paths);
+  std::vector<BatchInput> inputs;
+  for (const auto& [name, patterns] : named) inputs.push_back(BatchInput::Files(name, patterns));
   run.report_path.clear();  // the batched report (both phases) goes there instead
-  std::vector<BatchInput> inputs = ParseInputs(flags.inputs);
   for (BatchInput& in : inputs) in.where = flags.where;
   for (BatchInput& in : inputs) in.csv = flags.csv.ToOptions();  // for CSV inputs
   std::vector<std::string> names;

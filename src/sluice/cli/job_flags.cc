@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
@@ -37,27 +38,40 @@ int64_t ParseMemoryBudget(const std::string& text, int64_t limit_bytes) {
   return static_cast<int64_t>(std::llround(static_cast<double>(limit_bytes) * percent / 100));
 }
 
+std::vector<std::pair<std::string, int64_t>> ParseLimitFlags(const std::vector<std::string>& flags,
+                                                             std::string_view form) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const std::string& flag : flags) {
+    const size_t eq = flag.find('=');
+    int64_t n = 0;
+    const char* end = flag.data() + flag.size();
+    if (eq == std::string::npos || eq + 1 == flag.size() ||
+        std::from_chars(flag.data() + eq + 1, end, n).ptr != end) {
+      throw InvalidArgument("--limit takes {}, not '{}'", form, flag).With("flag", "--limit");
+    }
+    out.emplace_back(flag.substr(0, eq), n);
+  }
+  return out;
+}
+
 int64_t S3MemoryShare(int64_t budget) {
   return std::min(std::clamp<int64_t>(budget / 8, 8_MiB, 256_MiB), budget / 4);
 }
 
 namespace {
 
-// --limit NAME=N: the S3 requests in flight (s3=N) is the one resource a single process limits;
-// `sluice run` has ledger-wide resources of any name.
+// --limit s3=N: the S3 requests in flight are the one resource a single process limits; `sluice
+// run` has ledger-wide resources of any name.
 int S3RequestLimit(const std::vector<std::string>& limits) {
+  constexpr std::string_view kForm = "s3=N (S3 requests in flight, N >= 1)";
   int requests = fs::S3ProcessOptions().max_requests;
-  for (const std::string& flag : limits) {
-    const size_t eq = flag.find('=');
-    int n = 0;
-    if (eq == std::string::npos || flag.substr(0, eq) != "s3" ||
-        std::from_chars(flag.data() + eq + 1, flag.data() + flag.size(), n).ptr !=
-            flag.data() + flag.size() ||
-        n < 1) {
-      throw InvalidArgument("--limit takes s3=N (S3 requests in flight, N >= 1), not '{}'", flag)
-          .With("flag", "--limit");
+  const auto parsed = ParseLimitFlags(limits, kForm);
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    const auto& [name, n] = parsed[i];
+    if (name != "s3" || n < 1 || n > std::numeric_limits<int>::max()) {
+      throw InvalidArgument("--limit takes {}, not '{}'", kForm, limits[i]).With("flag", "--limit");
     }
-    requests = n;
+    requests = static_cast<int>(n);
   }
   return requests;
 }

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sluice/flow/options.h"
@@ -52,6 +54,11 @@ struct JobFlags {
 // The share of a memory budget that S3 transfers hold (parts being sent, whole objects and
 // read-ahead windows kept): an eighth, 8 to 256 MiB, never more than a quarter.
 int64_t S3MemoryShare(int64_t budget);
+
+// --limit flags, NAME=N each, as (name, N) pairs. InvalidArgument naming --limit, and showing
+// `form` (how a flag is written, e.g. "NAME=N (e.g. es=4)"), for anything else.
+std::vector<std::pair<std::string, int64_t>> ParseLimitFlags(const std::vector<std::string>& flags,
+                                                             std::string_view form);
 
 // The budget `text` asks for: a size ("256MiB", "4GiB") or a percentage ("80%", "12.5%") of
 // `limit_bytes`, the memory this process may use. Throws InvalidArgument on anything else.

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <memory>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
 #include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/worker_flags.h"
 #include "sluice/jobs/job_summary.h"
@@ -36,17 +36,8 @@ struct RunFlags {
 // "name=N" flags, e.g. es=4.
 std::vector<ledger::ResourceLimit> ParseLimits(const std::vector<std::string>& flags) {
   std::vector<ledger::ResourceLimit> out;
-  for (const std::string& flag : flags) {
-    size_t eq = flag.find('=');
-    int64_t limit = 0;
-    const char* end = flag.data() + flag.size();
-    bool ok = eq != std::string::npos &&
-              std::from_chars(flag.data() + eq + 1, end, limit).ptr == end && eq + 1 < flag.size();
-    if (!ok) {
-      throw InvalidArgument("--limit takes NAME=N (e.g. es=4), not '{}'", flag)
-          .With("flag", "--limit");
-    }
-    out.push_back({flag.substr(0, eq), limit});
+  for (auto& [name, limit] : ParseLimitFlags(flags, "NAME=N (e.g. es=4)")) {
+    out.push_back({std::move(name), limit});
   }
   try {
     ledger::CheckResourceLimits(out);

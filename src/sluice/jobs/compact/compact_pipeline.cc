@@ -193,9 +193,7 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
                             [&source](const RowGroupRef& ref) { return ref.file == source.first; });
       });
       stage = "read";
-      std::vector<int> indexes;
-      for (const RowGroupRef& ref : rg_plan.inputs) indexes.push_back(ref.file);
-      FetchWholeInputs(files, indexes, inputs_gate, cancel, whole_hold, sources);
+      FetchWholeInputs(files, rg_plan.inputs, inputs_gate, cancel, whole_hold, sources);
       writer->StartRowGroup(static_cast<int>(slot));
       for (int c = 0; c < columns; ++c) {
         if (run->failed()) return done;  // the writer removes its temporary file

@@ -18,26 +18,19 @@ constexpr size_t kFetchesAtOnce = 16;
 // A source over bytes it owns.
 class FetchedSource final : public parquet::RandomAccessSource {
  public:
-  FetchedSource(std::string name, std::vector<uint8_t> bytes)
-      : name_(std::move(name)), bytes_(std::move(bytes)), view_(bytes_, name_) {}
+  FetchedSource(std::string name, std::string bytes)
+      : name_(std::move(name)),
+        bytes_(std::move(bytes)),
+        view_({reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size()}, name_) {}
   const std::string& name() const override { return name_; }
   int64_t Size() override { return view_.Size(); }
   void ReadAt(int64_t offset, std::span<uint8_t> out) override { view_.ReadAt(offset, out); }
 
  private:
   std::string name_;
-  std::vector<uint8_t> bytes_;
+  std::string bytes_;
   parquet::MemorySource view_;
 };
-
-std::unique_ptr<parquet::RandomAccessSource> Fetch(const InputFile& file) {
-  auto remote = fs::FileSystemFor(file.path)->OpenForRead(file.path);
-  std::vector<uint8_t> bytes(static_cast<size_t>(remote->size()));
-  // One read of the whole object: the file system sends it straight into this buffer.
-  size_t got = remote->ReadAt(0, std::span(reinterpret_cast<char*>(bytes.data()), bytes.size()));
-  bytes.resize(got);
-  return std::make_unique<FetchedSource>(file.path, std::move(bytes));
-}
 
 }  // namespace
 
@@ -45,7 +38,7 @@ bool FetchedWhole(const InputFile& file) {
   return fs::IsS3Url(file.path) && file.size <= kWholeInputBytes;
 }
 
-void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<int>& indexes,
+void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<RowGroupRef>& inputs,
                       MemoryGate& gate, const CancellationToken& cancel, MemoryGate::Hold& hold,
                       std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources) {
   int64_t kept = 0, wanted = 0;
@@ -53,7 +46,8 @@ void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<int
   for (const auto& [i, source] : sources) {
     if (FetchedWhole(files[static_cast<size_t>(i)])) kept += files[static_cast<size_t>(i)].size;
   }
-  for (int i : indexes) {
+  for (const RowGroupRef& ref : inputs) {
+    const int i = ref.file;
     const InputFile& file = files[static_cast<size_t>(i)];
     // Past the share's limit a file is read where it lies, chunk by chunk, as a local one is.
     if (!FetchedWhole(file) || sources.contains(i) || kept + wanted + file.size > gate.limit() ||
@@ -84,7 +78,10 @@ void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<int
     for (size_t k = next++; k < whole.size(); k = next++) {
       try {
         cancel.ThrowIfCancelled();
-        fetched[k] = Fetch(files[static_cast<size_t>(whole[k])]);
+        const std::string& path = files[static_cast<size_t>(whole[k])].path;
+        // One read of the whole object, straight into the buffer.
+        fetched[k] = std::make_unique<FetchedSource>(
+            path, fs::ReadWholeFile(*fs::FileSystemFor(path), path));
       } catch (...) {
         std::lock_guard lock(mu);
         if (!first_error) first_error = std::current_exception();

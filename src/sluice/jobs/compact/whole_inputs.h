@@ -26,14 +26,15 @@ inline constexpr int64_t kWholeInputBytes = int64_t{8} << 20;
 
 bool FetchedWhole(const InputFile& file);
 
-// Makes `sources` (by index into `files`) hold every file of `indexes` that FetchedWhole picks,
+// Makes `sources` (by index into `files`) hold every file of `inputs` (an output row group's input
+// row groups) that FetchedWhole picks,
 // fetched up to 16 at a time, with `hold` holding exactly the bytes of the fetched sources in the
 // map. Fetched sources already there (a file whose row groups go on from the last row group) are
 // kept when the new ones' bytes can be had at once; otherwise they are dropped and all bytes are
 // waited for with nothing held, so that no task waits for room while holding some. The caller
 // removes the sources its row group no longer needs before the call. The error of the first
 // fetch that failed is rethrown, naming its URL.
-void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<int>& indexes,
+void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<RowGroupRef>& inputs,
                       MemoryGate& gate, const CancellationToken& cancel, MemoryGate::Hold& hold,
                       std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources);
 
