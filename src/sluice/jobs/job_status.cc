@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/jobs/lease_owner.h"
+#include "sluice/jobs/task_timeline.h"
 
 namespace sluice::jobs {
 namespace {
@@ -55,6 +56,13 @@ JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& j
   }
   report.summary_json = job.summary_json;
   return report;
+}
+
+nlohmann::json JobReportJson(ledger::Ledger& ledger, const ledger::JobRecord& job,
+                             std::string_view command) {
+  return {{"command", command},
+          {"job", ReadJobStatus(ledger, job, true).ToJson()},
+          {"tasks", TaskTimelineJson(ledger, job.id)}};
 }
 
 nlohmann::json JobStatusReport::ToJson() const {

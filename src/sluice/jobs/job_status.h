@@ -1,6 +1,7 @@
 // JobStatusReport: a job's progress as `sluice status` shows it: partition counts, retries, the
 // rate at which partitions finish and the time left at that rate, and, in detail, the leases held
-// per worker and the stored summary of a finished job. As JSON (`--json`) or as one line.
+// per worker and the stored summary of a finished job. As JSON (`--json`) or as one line; and
+// with the job's task timeline, as the document the HTML page draws (JobReportJson).
 //
 // Thread safety: plain values; ReadJobStatus goes through a Ledger, which serializes its calls.
 #pragma once
@@ -11,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sluice/ledger/ledger.h"
@@ -50,5 +52,11 @@ struct JobStatusReport {
 
 // The job's status now; with detail, its leases and summary too.
 JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& job, bool detail);
+
+// A ledger job as the HTML page (flow/html_report.h) draws it, across all its workers:
+// {"command", "job": ReadJobStatus's detailed JSON, "tasks": TaskTimelineJson}. `sluice status
+// --ui` serves it each second; `sluice run --report` writes it.
+nlohmann::json JobReportJson(ledger::Ledger& ledger, const ledger::JobRecord& job,
+                             std::string_view command);
 
 }  // namespace sluice::jobs

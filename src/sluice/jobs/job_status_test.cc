@@ -92,5 +92,20 @@ TEST_F(JobStatusTest, AFinishedJobHasNoEtaAndCarriesItsSummary) {
   EXPECT_EQ(report.Line().find("ETA"), std::string::npos);
 }
 
+TEST_F(JobStatusTest, TheReportDocumentHoldsTheDetailedStatusAndEveryAttempt) {
+  ledger::JobRecord job = JobOf(2);
+  auto a = ledger_->Claim(job.id, {.owner = "host:1:0", .max_partitions = 2});
+  ASSERT_EQ(a.size(), 2u);
+  ledger_->Complete(a[0].ref(), R"({"bytes": 10})");
+  nlohmann::json doc = JobReportJson(*ledger_, job, "status");
+  EXPECT_EQ(doc["command"], "status");
+  EXPECT_EQ(doc["job"]["job"], "job");
+  EXPECT_EQ(doc["job"]["done"], 1);
+  EXPECT_EQ(doc["job"]["leases"]["host:1:0"].size(), 1u);
+  ASSERT_EQ(doc["tasks"]["attempts"].size(), 2u);
+  EXPECT_EQ(doc["tasks"]["attempts"][0]["worker"], "host:1:0");
+  EXPECT_EQ(doc["tasks"]["total"], 2);
+}
+
 }  // namespace
 }  // namespace sluice::jobs
