@@ -25,6 +25,9 @@ if [[ $scope != build ]]; then
     # A real S3 server for the tests (src/sluice/io/fs/testing/s3_server.h): Ceph's RADOS Gateway
     # on a one-monitor, one-OSD (memstore) cluster.
     ceph-mon ceph-osd radosgw ceph-common ceph-base
+    # The multi-host tests (tests/cluster/slurm_cluster.h): a Slurm controller and slurmd nodes in
+    # network namespaces joined by a bridge (iproute2), authenticated by munge.
+    slurm-wlm slurmctld slurmd munge iproute2
     # The terminal view's test (tmux at a fixed width) and the HTML report's and live page's
     # browser tests (Chromium driven by playwright-core from npm).
     tmux chromium

@@ -105,6 +105,11 @@ PostgresServer::PostgresServer(PostgresServerOptions options)
     text << log.rdbuf();
     throw IoError("initdb failed: {}", text.str()).With("file", directory_.string());
   }
+  // initdb trusts only loopback clients; `samenet` adds the subnets of the server's addresses.
+  if (!options_.listen_address.empty()) {
+    std::ofstream hba(directory_ / "data" / "pg_hba.conf", std::ios::app);
+    hba << "host all all samenet trust\n";
+  }
 }
 
 PostgresServer::~PostgresServer() {
@@ -160,11 +165,12 @@ void PostgresServer::Start() {
   bool keep_port = port_ != 0;  // a restart keeps its port so clients can reconnect
   for (int tries = 0;; ++tries) {
     if (!keep_port) port_ = sluice::testing::FreeLoopbackPort();
-    pid_ = Spawn({(bin_dir_ / "postgres").string(), "-D", (directory_ / "data").string(), "-p",
-                  std::to_string(port_), "-k", directory_.string(), "-c",
-                  "listen_addresses=127.0.0.1", "-c", options_.fsync ? "fsync=on" : "fsync=off",
-                  "-c", "max_connections=200", "-c", "shared_buffers=64MB"},
-                 directory_ / "server.log");
+    pid_ = Spawn(
+        {(bin_dir_ / "postgres").string(), "-D", (directory_ / "data").string(), "-p",
+         std::to_string(port_), "-k", directory_.string(), "-c",
+         "listen_addresses=" + ListenAddresses(), "-c", options_.fsync ? "fsync=on" : "fsync=off",
+         "-c", "max_connections=200", "-c", "shared_buffers=64MB"},
+        directory_ / "server.log");
     std::string ping = fmt::format(
         "host=127.0.0.1 port={} dbname=postgres user={} connect_timeout=2", port_, kSuperuser);
     auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
@@ -200,8 +206,14 @@ void PostgresServer::Restart(StopMode mode) {
   Start();
 }
 
+std::string PostgresServer::ListenAddresses() const {
+  return options_.listen_address.empty() ? "127.0.0.1" : "127.0.0.1," + options_.listen_address;
+}
+
 std::string PostgresServer::Url(std::string_view database) const {
-  return fmt::format("postgresql://{}@127.0.0.1:{}/{}", kSuperuser, port_, database);
+  std::string_view host =
+      options_.listen_address.empty() ? "127.0.0.1" : std::string_view(options_.listen_address);
+  return fmt::format("postgresql://{}@{}:{}/{}", kSuperuser, host, port_, database);
 }
 
 std::string PostgresServer::CreateDatabase(std::string_view name) {

@@ -30,6 +30,10 @@ struct PostgresServerOptions {
   // Off by default: tests do not need durability and run faster without it. Benchmarks that
   // report numbers should turn it on.
   bool fsync = false;
+  // Empty: loopback only. Else the server also listens on this address (a test cluster's bridge,
+  // which nodes in other network namespaces reach), trusts clients on its subnets, and Url()
+  // names it.
+  std::string listen_address;
 };
 
 class PostgresServer {
@@ -53,7 +57,7 @@ class PostgresServer {
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
-  // postgresql://sluice@127.0.0.1:PORT/DATABASE
+  // postgresql://sluice@ADDRESS:PORT/DATABASE; ADDRESS is the listen_address or 127.0.0.1.
   std::string Url(std::string_view database = "postgres") const;
   // Creates a database (name quoted, never spliced) and returns its URL.
   std::string CreateDatabase(std::string_view name);
@@ -63,6 +67,7 @@ class PostgresServer {
   std::string LogTail(size_t bytes = 4000) const;
 
  private:
+  std::string ListenAddresses() const;  // postgres' listen_addresses setting
   pid_t Spawn(const std::vector<std::string>& argv, const std::filesystem::path& log);
   pid_t ForkExec(const std::vector<std::string>& argv, const std::filesystem::path& log);
 

@@ -201,7 +201,11 @@ void S3Server::Start() {
         << "ms mon client mode = crc\n"  // else radosgw loops on get_initial_auth_request -13
         // tcp_nodelay: else each answer's body waits ~40 ms behind its headers (Nagle's algorithm
         // against the client's delayed ACK) on every reused connection.
-        << "rgw frontends = beast endpoint=127.0.0.1:" << rgw_port << " tcp_nodelay=1\n"
+        << "rgw frontends = beast endpoint=127.0.0.1:" << rgw_port
+        << (options_.listen_address.empty()
+                ? ""
+                : fmt::format(" endpoint={}:{}", options_.listen_address, rgw_port))
+        << " tcp_nodelay=1\n"
         << "rgw data = " << dir << "/rgw\n"
         << "rgw thread pool size = 8\n"
         << "rgw gc obj min wait = 60\n";
@@ -240,7 +244,9 @@ void S3Server::Start() {
        "sluice", "--display-name", "sluice tests", "--access-key", std::string(kAccessKey),
        "--secret-key", std::string(kSecretKey)},
       "user-create.log");
-  endpoint_ = fmt::format("http://127.0.0.1:{}", rgw_port);
+  endpoint_ = fmt::format("http://{}:{}",
+                          options_.listen_address.empty() ? "127.0.0.1" : options_.listen_address,
+                          rgw_port);
   S3ClientOptions client_options;
   client_options.retry.operation_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());

@@ -36,6 +36,9 @@ struct S3ServerOptions {
   // memstore capacity: above the tests' peak data plus what garbage collection has not freed
   // yet (a full memstore hangs writes instead of failing them). Memory is used only as data comes.
   int64_t memory_bytes = int64_t{4} << 30;
+  // Empty: loopback only. Else the gateway also listens on this address (a test cluster's bridge,
+  // which nodes in other network namespaces reach), on the same port, and endpoint() names it.
+  std::string listen_address;
 };
 
 class S3Server {
@@ -53,7 +56,7 @@ class S3Server {
   S3Server(const S3Server&) = delete;
   S3Server& operator=(const S3Server&) = delete;
 
-  // "http://127.0.0.1:PORT".
+  // "http://ADDRESS:PORT"; ADDRESS is the listen_address or 127.0.0.1.
   const std::string& endpoint() const { return endpoint_; }
   // Endpoint, region and the test user's keys, path-style.
   AwsConfig Config() const;
