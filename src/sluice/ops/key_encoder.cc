@@ -31,7 +31,13 @@ void WriteFloat(Float value, uint8_t* out) {
 
 }  // namespace
 
-KeyEncoder::KeyEncoder(std::vector<DataType> types) : types_(std::move(types)) {}
+KeyEncoder::KeyEncoder(std::vector<DataType> types) : types_(std::move(types)) {
+  for (const DataType& type : types_) {
+    if (type.is_nested()) {
+      throw NotSupported("a {} column cannot be a key: keys are flat columns", type.ToString());
+    }
+  }
+}
 
 void KeyEncoder::Encode(std::span<const Array* const> columns) {
   SLUICE_CHECK_EQ(columns.size(), types_.size());
@@ -219,6 +225,8 @@ void DecodeColumn(const DataType& type, std::span<const uint8_t*> cursors, Array
       });
     case Layout::kFixedWidth:
       break;
+    case Layout::kNested:
+      throw InternalError("nested key column {}", type.ToString());  // refused by KeyEncoder
   }
   if (!DispatchFixedWidth(type, [&]<typename T>(T) {
         auto& typed = static_cast<FixedWidthBuilder<T>&>(b);

@@ -5,6 +5,12 @@
 // binary data. Offsets and bit positions are absolute: element i of the view is element
 // offset() + i of the buffers.
 //
+// A nested array (type.h) holds child arrays beside its buffers, as Arrow does: a list, large
+// list or map has buffer(1) of int32 (int64) offsets into child(0), a fixed-size list and a
+// struct have only the validity bitmap. Offsets index the child view's rows; a struct's (and a
+// fixed-size list's) offset() applies to its children, so slicing never touches a child. Values
+// under a null list may span child rows or none.
+//
 // A dictionary-encoded array (MakeDictionary) keeps type() as its values' type but holds int32
 // indices into dictionary() in buffer(1), with its own validity: only code that asks for one
 // (is_dictionary) ever gets one; DecodeDictionary (table/dictionary.h) turns it into values.
@@ -34,6 +40,12 @@ class Array {
   static Array Make(DataType type, int64_t length,
                     std::vector<std::shared_ptr<const Buffer>> buffers,
                     int64_t null_count = kUnknownNullCount, int64_t offset = 0);
+  // A nested array: buffers as above, one child per field of `type` with that field's type.
+  // Checks that offsets stay inside the children and that children cover the view.
+  static Array MakeNested(DataType type, int64_t length,
+                          std::vector<std::shared_ptr<const Buffer>> buffers,
+                          std::vector<Array> children, int64_t null_count = kUnknownNullCount,
+                          int64_t offset = 0);
 
   // A dictionary-encoded view: the values of `indices` (an int32 array; nulls stay nulls) looked
   // up in `dictionary` (without nulls). InvalidArgument for other index types.
@@ -80,6 +92,15 @@ class Array {
                             static_cast<size_t>(width));
   }
 
+  // Children of a nested array (see above); none for the others.
+  int num_children() const { return static_cast<int>(children_.size()); }
+  const Array& child(int i) const { return children_[static_cast<size_t>(i)]; }
+  const std::vector<Array>& children() const { return children_; }
+  // Where list-like value i lies in child(0): rows [ValueBegin(i), ValueEnd(i)).
+  int64_t ValueBegin(int64_t i) const { return ListBound(offset_ + i); }
+  int64_t ValueEnd(int64_t i) const { return ListBound(offset_ + i + 1); }
+  int64_t ValueLength(int64_t i) const { return ValueEnd(i) - ValueBegin(i); }
+
   // Raw buffers, not adjusted by offset(): values or bits (buffer 1), and string data (buffer 2).
   const uint8_t* raw_values() const { return values_; }
   const int32_t* raw_offsets() const { return reinterpret_cast<const int32_t*>(values_); }
@@ -92,6 +113,17 @@ class Array {
  private:
   Array(DataType type, int64_t length, int64_t offset, int64_t null_count,
         std::vector<std::shared_ptr<const Buffer>> buffers);
+  // Offset k (absolute) of a list-like array.
+  int64_t ListBound(int64_t k) const {
+    switch (type_.id()) {
+      case TypeId::kLargeList:
+        return reinterpret_cast<const int64_t*>(values_)[k];
+      case TypeId::kFixedSizeList:
+        return k * type_.list_size();
+      default:
+        return reinterpret_cast<const int32_t*>(values_)[k];
+    }
+  }
 
   DataType type_;
   int64_t length_;
@@ -99,6 +131,7 @@ class Array {
   int64_t null_count_;
   std::vector<std::shared_ptr<const Buffer>> buffers_;
   std::shared_ptr<const Array> dictionary_;
+  std::vector<Array> children_;
   // Cached from buffers_ for the inline accessors.
   const uint8_t* validity_ = nullptr;
   const uint8_t* values_ = nullptr;
@@ -108,7 +141,7 @@ class Array {
 // Bytes held in memory by the array's distinct buffers, counted whole (capacity), even when the
 // array is a slice of them: a slice keeps all of its buffers alive, so that is what it costs. A
 // dictionary-encoded array counts its dictionary too (shared by the batches of a column chunk,
-// so counted once per batch: an overestimate).
+// so counted once per batch: an overestimate); a nested array counts its children.
 int64_t ByteSize(const Array& array);
 
 }  // namespace sluice

@@ -79,7 +79,14 @@ void ExportField(const Field& field, ArrowSchema* out) {
   auto state = std::make_unique<SchemaPrivate>();
   state->format = ArrowFormat(field.type);
   state->name = field.name;
-  FillSchema(std::move(state), field.nullable ? ARROW_FLAG_NULLABLE : 0, out);
+  for (const Field& child : field.type.fields()) {
+    state->child_storage.push_back(std::make_unique<ArrowSchema>());
+    ExportField(child, state->child_storage.back().get());
+    state->children.push_back(state->child_storage.back().get());
+  }
+  int64_t flags = field.nullable ? ARROW_FLAG_NULLABLE : 0;
+  if (field.type.keys_sorted()) flags |= ARROW_FLAG_MAP_KEYS_SORTED;
+  FillSchema(std::move(state), flags, out);
 }
 
 void ExportSchema(const Schema& schema, ArrowSchema* out) {
@@ -102,6 +109,11 @@ void ExportArray(const Array& array, ArrowArray* out) {
     // The validity buffer may be null (no nulls); the others must point somewhere.
     if (i > 0 && pointer == nullptr) pointer = zero_block;
     state->buffers.push_back(pointer);
+  }
+  for (const Array& child : array.children()) {
+    state->child_storage.push_back(std::make_unique<ArrowArray>());
+    ExportArray(child, state->child_storage.back().get());
+    state->children.push_back(state->child_storage.back().get());
   }
   FillArray(std::move(state), array.length(), array.null_count(), array.offset(), out);
 }

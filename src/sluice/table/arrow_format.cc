@@ -58,6 +58,16 @@ std::string ArrowFormat(const DataType& type) {
     }
     case TypeId::kDecimal128:
       return fmt::format("d:{},{}", type.precision(), type.scale());
+    case TypeId::kList:
+      return "+l";
+    case TypeId::kLargeList:
+      return "+L";
+    case TypeId::kFixedSizeList:
+      return fmt::format("+w:{}", type.list_size());
+    case TypeId::kStruct:
+      return "+s";
+    case TypeId::kMap:
+      return "+m";
   }
   throw InternalError("no arrow format for {}", type.ToString());
 }

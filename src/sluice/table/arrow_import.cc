@@ -1,6 +1,9 @@
 #include "sluice/table/arrow_import.h"
 
+#include <fmt/format.h>
+
 #include <string>
+#include <vector>
 
 #include "sluice/base/error.h"
 #include "sluice/table/allocator.h"
@@ -33,6 +36,35 @@ struct ArrayHolder {
   ArrowArray array;
 };
 
+Field FieldFromSchema(const ArrowSchema& schema);
+
+// A nested format ("+l", "+L", "+w:N", "+s", "+m") with its children's fields.
+DataType NestedType(const ArrowSchema& schema) {
+  std::string_view format = schema.format;
+  std::vector<Field> children;
+  for (int64_t i = 0; i < schema.n_children; ++i) {
+    children.push_back(FieldFromSchema(*schema.children[i]));
+  }
+  bool one_child = children.size() == 1;
+  if (format == "+s") return DataType::Struct(std::move(children));
+  if (format == "+l" && one_child) return DataType::List(std::move(children[0]));
+  if (format == "+L" && one_child) return DataType::LargeList(std::move(children[0]));
+  if (format.starts_with("+w:") && one_child) {
+    DataType list_size = ParseArrowFormat(fmt::format("w:{}", format.substr(3)));
+    return DataType::FixedSizeList(std::move(children[0]), list_size.byte_width());
+  }
+  if (format == "+m" && one_child && children[0].type.id() == TypeId::kStruct &&
+      children[0].type.num_fields() == 2) {
+    const DataType& entries = children[0].type;
+    return DataType::Map(entries.field(0).type, entries.field(1).type, entries.field(1).nullable,
+                         (schema.flags & ARROW_FLAG_MAP_KEYS_SORTED) != 0);
+  }
+  if (format == "+l" || format == "+L" || format == "+m" || format.starts_with("+w:")) {
+    throw InvalidData("arrow '{}' schema with {} children", format, children.size());
+  }
+  throw NotSupported("arrow format '{}' has no sluice type", format);
+}
+
 Field FieldFromSchema(const ArrowSchema& schema) {
   std::string name = schema.name == nullptr ? "" : schema.name;
   if (schema.format == nullptr)
@@ -41,7 +73,7 @@ Field FieldFromSchema(const ArrowSchema& schema) {
     throw NotSupported("dictionary-encoded arrow columns are not supported").With("column", name);
   }
   try {
-    DataType type = ParseArrowFormat(schema.format);
+    DataType type = schema.format[0] == '+' ? NestedType(schema) : ParseArrowFormat(schema.format);
     return Field{name, std::move(type), (schema.flags & ARROW_FLAG_NULLABLE) != 0};
   } catch (Error& error) {
     throw std::move(error.With("column", name));
@@ -53,14 +85,49 @@ std::shared_ptr<const Buffer> Wrap(const void* pointer, int64_t size,
   return Buffer::Wrap(static_cast<const uint8_t*>(pointer), size, owner);
 }
 
+Array WrapArray(const ArrowArray& array, const DataType& type, int64_t extra_offset, int64_t length,
+                const std::shared_ptr<const void>& owner);
+
+// The children are wrapped whole: list offsets index them, and a struct's offset applies to them.
+Array WrapNested(const ArrowArray& array, const DataType& type,
+                 std::vector<std::shared_ptr<const Buffer>> buffers, int64_t length,
+                 int64_t null_count, int64_t offset, const std::shared_ptr<const void>& owner) {
+  std::vector<Array> children;
+  for (int k = 0; k < type.num_fields(); ++k) {
+    const ArrowArray& child = *array.children[k];
+    if (child.length < 0) throw InvalidData("negative arrow length");
+    try {
+      children.push_back(WrapArray(child, type.field(k).type, 0, child.length, owner));
+    } catch (Error& error) {
+      throw std::move(error.With("field", type.field(k).name));
+    }
+  }
+  if (buffers.size() == 2) {
+    int64_t width = type.id() == TypeId::kLargeList ? 8 : 4;
+    int64_t end = offset + length;
+    const void* offsets = array.buffers[1];
+    if (offsets == nullptr) {
+      if (end > 0) throw InvalidData("{} arrow array without offsets", type.ToString());
+      offsets = zero_block;
+    }
+    buffers[1] = Wrap(offsets, (end + 1) * width, owner);
+  }
+  return Array::MakeNested(type, length, std::move(buffers), std::move(children), null_count,
+                           offset);
+}
+
 // Builds an Array of `length` rows over the buffers of `array`, which `owner` keeps alive.
 // `extra_offset` is a parent struct's offset, which applies to its children too.
 Array WrapArray(const ArrowArray& array, const DataType& type, int64_t extra_offset, int64_t length,
                 const std::shared_ptr<const void>& owner) {
   if (array.dictionary != nullptr) throw NotSupported("dictionary-encoded arrow array");
-  if (array.n_children != 0) throw InvalidData("{} arrow array has children", type.ToString());
+  if (array.n_children != type.num_fields()) {
+    throw InvalidData("{} arrow array has {} children", type.ToString(), array.n_children);
+  }
   bool variable = type.layout() == Layout::kVariableBinary;
-  int64_t expected_buffers = variable ? 3 : 2;
+  bool offsets =
+      type.id() == TypeId::kList || type.id() == TypeId::kLargeList || type.id() == TypeId::kMap;
+  int64_t expected_buffers = variable ? 3 : type.is_nested() && !offsets ? 1 : 2;
   if (array.n_buffers != expected_buffers) {
     throw InvalidData("{} arrow array has {} buffers, expected {}", type.ToString(),
                       array.n_buffers, expected_buffers);
@@ -82,6 +149,9 @@ Array WrapArray(const ArrowArray& array, const DataType& type, int64_t extra_off
     throw InvalidData("arrow array with {} nulls has no validity bitmap", array.null_count);
   } else {
     null_count = 0;
+  }
+  if (type.is_nested()) {
+    return WrapNested(array, type, std::move(buffers), length, null_count, offset, owner);
   }
   const void* values = array.buffers[1];
   switch (type.layout()) {
@@ -112,6 +182,8 @@ Array WrapArray(const ArrowArray& array, const DataType& type, int64_t extra_off
       buffers[2] = Wrap(data, data_size, owner);
       break;
     }
+    case Layout::kNested:
+      break;
   }
   return Array::Make(type, length, std::move(buffers), null_count, offset);
 }

@@ -2,6 +2,7 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/table/nested_builder.h"
 
 namespace sluice {
 namespace {
@@ -34,6 +35,11 @@ bool HoldsValuesOf(const DataType& type) {
     case TypeId::kString:
     case TypeId::kBinary:
     case TypeId::kFixedSizeBinary:
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList:
+    case TypeId::kStruct:
+    case TypeId::kMap:
       return false;
     default:
       if constexpr (std::same_as<T, Decimal128>) {
@@ -221,6 +227,14 @@ std::unique_ptr<ArrayBuilder> MakeBuilder(const DataType& type, Allocator* alloc
       return std::make_unique<BinaryBuilder>(type, allocator);
     case TypeId::kFixedSizeBinary:
       return std::make_unique<FixedSizeBinaryBuilder>(type, allocator);
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kMap:
+      return std::make_unique<ListBuilder>(type, allocator);
+    case TypeId::kFixedSizeList:
+      return std::make_unique<FixedSizeListBuilder>(type, allocator);
+    case TypeId::kStruct:
+      return std::make_unique<StructBuilder>(type, allocator);
   }
   SLUICE_CHECK(false);
   return nullptr;

@@ -1,6 +1,8 @@
 #include "sluice/table/concat.h"
 
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "sluice/base/error.h"
 #include "sluice/table/buffer_builder.h"
@@ -21,6 +23,62 @@ std::shared_ptr<const Buffer> ConcatValidity(std::span<const Array> arrays, int6
     }
   }
   return bits.Finish();
+}
+
+// Each array's rows of child `k` (a struct's, or a fixed-size list's values).
+std::vector<Array> ChildPieces(std::span<const Array> arrays, int k) {
+  std::vector<Array> pieces;
+  pieces.reserve(arrays.size());
+  for (const Array& a : arrays) {
+    const Array& child = a.child(k);
+    if (a.type().id() == TypeId::kStruct) {
+      pieces.push_back(child.Slice(a.offset(), a.length()));
+    } else {
+      int64_t begin = a.ValueBegin(0);
+      pieces.push_back(child.Slice(begin, a.ValueBegin(a.length()) - begin));
+    }
+  }
+  return pieces;
+}
+
+template <typename Offset>
+std::shared_ptr<const Buffer> ConcatOffsets(std::span<const Array> arrays, int64_t length,
+                                            Allocator* allocator) {
+  BufferBuilder offsets(allocator);
+  offsets.Reserve((length + 1) * static_cast<int64_t>(sizeof(Offset)));
+  int64_t end = 0;
+  offsets.AppendValue(static_cast<Offset>(0));
+  for (const Array& a : arrays) {
+    int64_t shift = end - a.ValueBegin(0);
+    for (int64_t j = 1; j <= a.length(); ++j) {
+      offsets.AppendValue(static_cast<Offset>(a.ValueBegin(j) + shift));
+    }
+    end = a.ValueBegin(a.length()) + shift;
+  }
+  return offsets.Finish();
+}
+
+Array ConcatNested(std::span<const Array> arrays, int64_t length, int64_t null_count,
+                   std::shared_ptr<const Buffer> validity, Allocator* allocator,
+                   std::string_view column_name) {
+  const DataType& type = arrays[0].type();
+  std::vector<Array> children;
+  for (int k = 0; k < type.num_fields(); ++k) {
+    std::string name = std::string(column_name) + "." + type.field(k).name;
+    children.push_back(ConcatArrays(ChildPieces(arrays, k), allocator, name));
+  }
+  std::vector<std::shared_ptr<const Buffer>> buffers = {std::move(validity)};
+  if (type.id() == TypeId::kLargeList) {
+    buffers.push_back(ConcatOffsets<int64_t>(arrays, length, allocator));
+  } else if (type.id() == TypeId::kList || type.id() == TypeId::kMap) {
+    if (children[0].length() > std::numeric_limits<int32_t>::max()) {
+      throw InvalidArgument("concatenated {} of {} elements overflows 32-bit offsets",
+                            type.ToString(), children[0].length())
+          .With("column", std::string(column_name));
+    }
+    buffers.push_back(ConcatOffsets<int32_t>(arrays, length, allocator));
+  }
+  return Array::MakeNested(type, length, std::move(buffers), std::move(children), null_count);
 }
 
 }  // namespace
@@ -87,6 +145,8 @@ Array ConcatArrays(std::span<const Array> arrays, Allocator* allocator,
       return Array::Make(type, length, {std::move(validity), offsets.Finish(), data.Finish()},
                          null_count);
     }
+    case Layout::kNested:
+      return ConcatNested(arrays, length, null_count, std::move(validity), allocator, column_name);
   }
   throw InternalError("unknown layout");
 }

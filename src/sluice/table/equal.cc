@@ -24,6 +24,35 @@ bool FixedEqual(const Array& a, const Array& b) {
   return true;
 }
 
+// The rows of `child` under rows [i, i + n) of the nested array `a`.
+Array ChildRows(const Array& a, int k, int64_t i, int64_t n) {
+  if (a.type().id() == TypeId::kStruct) return a.child(k).Slice(a.offset() + i, n);
+  int64_t begin = a.ValueBegin(i);
+  return a.child(k).Slice(begin, a.ValueBegin(i + n) - begin);
+}
+
+bool ChildrenEqual(const Array& a, const Array& b, int64_t i, int64_t n) {
+  for (int k = 0; k < a.num_children(); ++k) {
+    if (!ArrayEquals(ChildRows(a, k, i, n), ChildRows(b, k, i, n))) return false;
+  }
+  return true;
+}
+
+// Values under null rows may differ (a null list may span child rows), so rows are compared one
+// by one unless there are no nulls.
+bool NestedEqual(const Array& a, const Array& b) {
+  if (a.type().is_list_like()) {
+    for (int64_t i = 0; i < a.length(); ++i) {
+      if (a.IsValid(i) && a.ValueLength(i) != b.ValueLength(i)) return false;
+    }
+  }
+  if (a.null_count() == 0) return ChildrenEqual(a, b, 0, a.length());
+  for (int64_t i = 0; i < a.length(); ++i) {
+    if (a.IsValid(i) && !ChildrenEqual(a, b, i, 1)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool ArrayEquals(const Array& a, const Array& b) {
@@ -72,6 +101,12 @@ bool ArrayEquals(const Array& a, const Array& b) {
         if (a.IsValid(i) && a.BinaryValue(i) != b.BinaryValue(i)) return false;
       }
       return true;
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList:
+    case TypeId::kStruct:
+    case TypeId::kMap:
+      return NestedEqual(a, b);
   }
   return false;
 }

@@ -55,6 +55,39 @@ void FillFixed(const Array& array, std::span<uint64_t> out, uint64_t seed) {
 }
 
 template <bool kCombine>
+void HashInto(const Array& array, std::span<uint64_t> out, uint64_t seed);
+
+// A nested value's hash folds its children's value hashes (hash.h), computed column-wise over
+// the child rows the array spans.
+template <bool kCombine>
+void HashNested(const Array& array, std::span<uint64_t> out, uint64_t seed) {
+  const DataType& type = array.type();
+  std::vector<std::vector<uint64_t>> child_hashes;
+  std::vector<Array> children;
+  for (int k = 0; k < array.num_children(); ++k) {
+    Array child = type.id() == TypeId::kStruct
+                      ? array.child(k).Slice(array.offset(), array.length())
+                      : array.child(k);
+    child_hashes.emplace_back(static_cast<size_t>(child.length()));
+    HashInto<false>(child, child_hashes.back(), seed);
+  }
+  Fill<kCombine>(array, out, [&](int64_t i) {
+    if (type.id() == TypeId::kStruct) {
+      auto k = static_cast<uint64_t>(array.num_children());
+      uint64_t h = XxHash64(&k, sizeof(k), seed);
+      for (const auto& hashes : child_hashes) h = Combine(h, hashes[static_cast<size_t>(i)]);
+      return h;
+    }
+    auto n = static_cast<uint64_t>(array.ValueLength(i));
+    uint64_t h = XxHash64(&n, sizeof(n), seed);
+    for (int64_t r = array.ValueBegin(i); r < array.ValueEnd(i); ++r) {
+      h = Combine(h, child_hashes[0][static_cast<size_t>(r)]);
+    }
+    return h;
+  });
+}
+
+template <bool kCombine>
 void HashInto(const Array& array, std::span<uint64_t> out, uint64_t seed) {
   SLUICE_CHECK_EQ(static_cast<int64_t>(out.size()), array.length());
   switch (array.type().id()) {
@@ -93,6 +126,12 @@ void HashInto(const Array& array, std::span<uint64_t> out, uint64_t seed) {
         std::string_view value = array.BinaryValue(i);
         return XxHash64(value.data(), value.size(), seed);
       });
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList:
+    case TypeId::kStruct:
+    case TypeId::kMap:
+      return HashNested<kCombine>(array, out, seed);
   }
 }
 

@@ -11,6 +11,10 @@
 //       the canonical quiet NaN (0x7FC00000 / 0x7FF8000000000000), so equal values hash equal;
 //     decimal128: 16 bytes, low half first;  fixed_size_binary: its width in bytes;
 //     string, binary: the value's bytes (no length prefix, no terminator).
+//     list, large_list, fixed_size_list, map of n elements: h = XXH64(le64(n), seed), then
+//       h = XXH64(le64(h) || le64(v(element)), 0) for each element in order (a map's element
+//       is its entry struct);
+//     struct of k fields: h = XXH64(le64(k), seed), then folded with v(field) likewise.
 //   a null's value hash is the constant kNullHash (for any seed and type).
 //   row hash    h = v(column 0); then for each further column c in the order given:
 //     h = XXH64(le64(h) || le64(v(c)), seed 0), i.e. XXH64 over the 16 bytes of the two hashes.

@@ -88,6 +88,11 @@ bool RightAligned(const DataType& type) {
     case TypeId::kFixedSizeBinary:
     case TypeId::kDate32:
     case TypeId::kTimestamp:
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList:
+    case TypeId::kStruct:
+    case TypeId::kMap:
       return false;
     default:
       return true;
@@ -100,6 +105,39 @@ std::string Cut(std::string text, int64_t max_width) {
     text += "...";
   }
   return text;
+}
+
+// A value inside a nested one: strings quoted, so ["a, b"] and ["a", "b"] differ.
+std::string FormatElement(const Array& array, int64_t i) {
+  std::string value = FormatValue(array, i);
+  if (array.type().id() == TypeId::kString && array.IsValid(i)) return "\"" + value + "\"";
+  return value;
+}
+
+std::string FormatNested(const Array& array, int64_t i) {
+  const DataType& type = array.type();
+  std::string out;
+  if (type.id() == TypeId::kStruct) {
+    out = "{";
+    for (int k = 0; k < array.num_children(); ++k) {
+      if (k > 0) out += ", ";
+      out += type.field(k).name + ": " + FormatElement(array.child(k), array.offset() + i);
+    }
+    return out + "}";
+  }
+  const Array& values = array.child(0);
+  bool map = type.id() == TypeId::kMap;
+  out = map ? "{" : "[";
+  for (int64_t r = array.ValueBegin(i); r < array.ValueEnd(i); ++r) {
+    if (r > array.ValueBegin(i)) out += ", ";
+    if (map) {
+      int64_t row = values.offset() + r;
+      out += FormatElement(values.child(0), row) + ": " + FormatElement(values.child(1), row);
+    } else {
+      out += FormatElement(values, r);
+    }
+  }
+  return out + (map ? "}" : "]");
 }
 
 }  // namespace
@@ -141,6 +179,12 @@ std::string FormatValue(const Array& array, int64_t i) {
       return FormatTimestamp(array.Value<int64_t>(i), type.unit());
     case TypeId::kDecimal128:
       return FormatDecimal128(array.Value<Decimal128>(i), type.scale());
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList:
+    case TypeId::kStruct:
+    case TypeId::kMap:
+      return FormatNested(array, i);
   }
   return "?";
 }

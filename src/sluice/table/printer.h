@@ -2,7 +2,8 @@
 // as: null, integers and floats in shortest round-trip form, bools true/false, strings as text
 // (control characters escaped as \n, \t, \xNN), binary as 0x-prefixed hex, date32 as 2024-01-31,
 // timestamps as 2024-01-31 12:34:56[.fraction] in UTC (a zoned column's header names the zone),
-// decimals scaled ("-12.30").
+// decimals scaled ("-12.30"), lists as [1, null, 3], structs as {a: 1, b: x}, maps as
+// {k1: v1, k2: v2}.
 //
 // A batch prints as an aligned table, one header line "name: type" per column:
 //   id: int64 | name: string

@@ -4,10 +4,6 @@
 
 namespace sluice {
 
-std::string Field::ToString() const {
-  return fmt::format("{}: {}{}", name, type.ToString(), nullable ? "" : " not null");
-}
-
 std::optional<int> Schema::FieldIndex(std::string_view name) const {
   for (size_t i = 0; i < fields_.size(); ++i) {
     if (fields_[i].name == name) return static_cast<int>(i);

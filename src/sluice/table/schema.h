@@ -1,4 +1,4 @@
-// Field and Schema: the names, types and nullability of a record batch's columns. A Schema is
+// Schema: the fields (type.h) of a record batch's columns: names, types, nullability. A Schema is
 // immutable once built and is shared between batches through std::shared_ptr<const Schema>.
 //
 // Thread safety: immutable values; safe to read from any thread.
@@ -13,16 +13,6 @@
 #include "sluice/table/type.h"
 
 namespace sluice {
-
-struct Field {
-  std::string name;
-  DataType type;
-  bool nullable = true;
-
-  // "name: int32" or "name: int32 not null".
-  std::string ToString() const;
-  friend bool operator==(const Field& a, const Field& b) = default;
-};
 
 class Schema {
  public:

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include "sluice/base/error.h"
 #include "sluice/table/buffer_builder.h"
@@ -31,6 +32,55 @@ void TakeFixed(const uint8_t* values, std::span<const int64_t> indices, uint8_t*
     std::memcpy(out, values + index * static_cast<int64_t>(kWidth), kWidth);
     out += kWidth;
   }
+}
+
+Array TakeChecked(const Array& array, std::span<const int64_t> indices, Allocator* allocator,
+                  std::string_view column_name);
+
+// The child rows of the taken lists, and the new offsets over them (a null list takes none,
+// except in a fixed-size list, whose nulls keep their list_size() child rows).
+Array TakeNested(const Array& array, std::span<const int64_t> indices,
+                 std::shared_ptr<const Buffer> validity, int64_t null_count, Allocator* allocator,
+                 std::string_view column_name) {
+  const DataType& type = array.type();
+  auto length = static_cast<int64_t>(indices.size());
+  std::vector<Array> children;
+  std::vector<std::shared_ptr<const Buffer>> buffers = {std::move(validity)};
+  if (type.id() == TypeId::kStruct) {
+    for (int k = 0; k < type.num_fields(); ++k) {
+      std::string name = std::string(column_name) + "." + type.field(k).name;
+      children.push_back(TakeChecked(array.child(k).Slice(array.offset(), array.length()), indices,
+                                     allocator, name));
+    }
+    return Array::MakeNested(type, length, std::move(buffers), std::move(children), null_count);
+  }
+  bool fixed = type.id() == TypeId::kFixedSizeList;
+  std::vector<int64_t> rows;
+  BufferBuilder offsets(allocator);
+  bool large = type.id() == TypeId::kLargeList;
+  auto append_offset = [&] {
+    auto end = static_cast<int64_t>(rows.size());
+    if (large) {
+      offsets.AppendValue(end);
+    } else if (end > std::numeric_limits<int32_t>::max()) {
+      throw InvalidArgument("{} of {} elements taken overflows 32-bit offsets", type.ToString(),
+                            end)
+          .With("column", std::string(column_name));
+    } else {
+      offsets.AppendValue(static_cast<int32_t>(end));
+    }
+  };
+  if (!fixed) append_offset();
+  for (int64_t index : indices) {
+    if (fixed || array.IsValid(index)) {
+      for (int64_t r = array.ValueBegin(index); r < array.ValueEnd(index); ++r) rows.push_back(r);
+    }
+    if (!fixed) append_offset();
+  }
+  std::string name = std::string(column_name) + "." + type.field(0).name;
+  children.push_back(TakeChecked(array.child(0), rows, allocator, name));
+  if (!fixed) buffers.push_back(offsets.Finish());
+  return Array::MakeNested(type, length, std::move(buffers), std::move(children), null_count);
 }
 
 // Indices already checked.
@@ -130,6 +180,8 @@ Array TakeChecked(const Array& array, std::span<const int64_t> indices, Allocato
       return Array::Make(type, length, {std::move(validity), offsets.Finish(), data.Finish()},
                          null_count);
     }
+    case Layout::kNested:
+      return TakeNested(array, indices, std::move(validity), null_count, allocator, column_name);
   }
   throw InternalError("unknown layout");
 }

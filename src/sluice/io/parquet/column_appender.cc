@@ -169,6 +169,10 @@ ColumnAppender::ColumnAppender(ColumnType type, Allocator* allocator)
       bits_(allocator),
       data_(allocator) {
   Layout layout = type_.field.type.layout();
+  if (layout == Layout::kNested) {
+    throw InternalError("a column appender for {}: it appends leaf values",
+                        type_.field.type.ToString());
+  }
   direct_fixed_ = type_.conversion == ValueConversion::kNone && layout == Layout::kFixedWidth;
   direct_binary_ = type_.conversion == ValueConversion::kNone && layout == Layout::kVariableBinary;
 }
@@ -201,6 +205,8 @@ void ColumnAppender::Append(const PhysicalValues& values, const uint8_t* valid, 
     case Layout::kFixedWidth:
       AppendFixed(values.fixed.data(), values.width, &values.binary, valid, count, present);
       break;
+    case Layout::kNested:
+      break;  // refused by the constructor
   }
   length_ += count;
 }
@@ -231,6 +237,8 @@ void ColumnAppender::Reserve(int64_t rows) {
       break;
     case Layout::kFixedWidth:
       values_.Reserve(rows * out_width_);
+      break;
+    case Layout::kNested:
       break;
   }
 }
@@ -423,6 +431,8 @@ Array ColumnAppender::Finish() {
       break;
     case Layout::kFixedWidth:
       buffers.push_back(values_.Finish());
+      break;
+    case Layout::kNested:
       break;
   }
   if (type.layout() == Layout::kVariableBinary && length_ > 0) {

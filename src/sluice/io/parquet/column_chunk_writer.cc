@@ -86,6 +86,8 @@ void AppendValue(const WriterColumn& column, const Array& array, int64_t i, Phys
       out->fixed.insert(out->fixed.end(), p, p + type.byte_width());
       return;
     }
+    case Layout::kNested:
+      throw InternalError("a leaf column of type {}", type.ToString());
   }
 }
 

@@ -160,6 +160,12 @@ void AppendRandom(ArrayBuilder* builder, const DataType& type, std::mt19937_64& 
       static_cast<Decimal128Builder*>(builder)->Append(Decimal128::FromInt128(v));
       break;
     }
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList:
+    case TypeId::kStruct:
+    case TypeId::kMap:
+      FAIL() << "random schemas are flat, got " << type.ToString();
   }
 }
 

@@ -160,6 +160,13 @@ std::vector<WriterColumn> MakeWriterColumns(const Schema& schema) {
         }
         break;
       }
+      case TypeId::kList:
+      case TypeId::kLargeList:
+      case TypeId::kFixedSizeList:
+      case TypeId::kStruct:
+      case TypeId::kMap:
+        throw NotSupported("writing nested columns ({}) is not supported yet", type.ToString())
+            .With("column", field.name);
     }
     c.element.type = c.physical_type;
     if (c.physical_type == PhysicalType::kFixedLenByteArray) c.element.type_length = c.type_length;

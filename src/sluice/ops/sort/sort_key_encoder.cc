@@ -128,6 +128,10 @@ SortKeyEncoder::SortKeyEncoder(const Schema& schema, std::vector<int> columns,
   SLUICE_CHECK_EQ(columns_.size(), descending_.size());
   for (int c : columns_) {
     const DataType& type = schema.field(c).type;
+    if (type.is_nested()) {
+      throw NotSupported("a {} column cannot be a sort key: keys are flat columns", type.ToString())
+          .With("column", schema.field(c).name);
+    }
     types_.push_back(type);
     const int width = ValueWidth(type);
     if (width < 0) {
