@@ -10,6 +10,7 @@
 #include "sluice/io/parquet/crc32.h"
 #include "sluice/io/parquet/dictionary_encoder.h"
 #include "sluice/io/parquet/levels.h"
+#include "sluice/io/parquet/nested_levels.h"
 #include "sluice/io/parquet/page_header.h"
 #include "sluice/io/parquet/page_value_decoder.h"
 #include "sluice/io/parquet/plain.h"
@@ -209,6 +210,32 @@ void Gather(const WriterColumn& column, std::span<const Array> pieces, PhysicalC
   }
 }
 
+// A nested leaf's levels and present values from its top-level field's arrays.
+void GatherNested(const WriterColumn& column, std::span<const Array> pieces,
+                  PhysicalColumn* result) {
+  result->values.width = PhysicalValueWidth(column.physical_type, column.type_length);
+  result->values.Clear();
+  LeafLevels levels;
+  for (const Array& array : pieces) {
+    levels.present.clear();
+    AppendLeafLevels(array, column.field_nullable, column, &levels);
+    const Array& leaf = LeafArray(array, column);
+    for (int64_t i : levels.present) AppendValue(column, leaf, i, &result->values);
+  }
+  result->rows = static_cast<int64_t>(levels.def.size());
+  result->levels = std::move(levels.def);
+  result->rep_levels = std::move(levels.rep);
+}
+
+// The entry where the page starting at `row` with about `rows` entries ends: at a record
+// boundary (the next repetition level 0) when the column repeats.
+int64_t PageEnd(const PhysicalColumn& data, int64_t row, int64_t rows) {
+  int64_t end = row + rows;
+  if (data.rep_levels.empty()) return end;
+  while (end < data.rows && data.rep_levels[static_cast<size_t>(end)] != 0) ++end;
+  return end;
+}
+
 // PLAIN bytes of values [begin, end).
 void EncodePlain(PhysicalType type, const PhysicalValues& values, int64_t begin, int64_t end,
                  std::vector<uint8_t>* out) {
@@ -282,10 +309,17 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
                                      int64_t file_offset, std::vector<uint8_t>* out,
                                      ColumnPageIndex* page_index) {
   PhysicalColumn& data = data_;
-  Gather(column, pieces, &data);
+  data.rep_levels.clear();
+  if (column.nested()) {
+    GatherNested(column, pieces, &data);
+  } else {
+    Gather(column, pieces, &data);
+  }
+  const int16_t max_def = column.nested() ? column.max_definition_level : column.nullable ? 1 : 0;
+  const int16_t max_rep = column.max_repetition_level;
   ColumnMetaData meta;
   meta.type = column.physical_type;
-  meta.path_in_schema = {column.element.name};
+  meta.path_in_schema = column.nested() ? column.path : std::vector{column.element.name};
   meta.codec = codec.codec();
   meta.num_values = data.rows;
 
@@ -331,18 +365,35 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
   int64_t value_begin = 0;
   std::vector<uint8_t>& levels = levels_;
   if (page_index != nullptr) page_index_.Reset(column);
+  int64_t record = 0;  // the page's first row (record)
   for (int64_t row = 0; row < data.rows || (data.rows == 0 && pages == 0);) {
-    int64_t rows = std::min(page_rows, data.rows - row);
+    int64_t rows = PageEnd(data, row, std::min(page_rows, data.rows - row)) - row;
     int64_t present = rows;
+    int64_t records = rows;
     levels.clear();
-    if (column.nullable) {
+    rep_bytes_.clear();
+    if (max_rep > 0) {
+      std::span<const int16_t> slice = std::span(data.rep_levels).subspan(row, rows);
+      records = std::count(slice.begin(), slice.end(), 0);
+      EncodeLevelsRle(slice, max_rep, &rep_bytes_);
+    }
+    if (max_def > 0) {
       std::span<const int16_t> slice = std::span(data.levels).subspan(row, rows);
-      present = std::count(slice.begin(), slice.end(), 1);
-      EncodePageLevels(slice, present, &levels);
+      present = std::count(slice.begin(), slice.end(), max_def);
+      if (max_def == 1) {
+        EncodePageLevels(slice, present, &levels);
+      } else {
+        EncodeLevelsRle(slice, max_def, &levels);
+      }
     }
     body_.clear();
-    if (column.nullable && !options.data_page_v2) AppendLengthPrefixed(levels, &body_);
-    if (column.nullable && options.data_page_v2) body_ = levels;
+    if (options.data_page_v2) {
+      body_ = rep_bytes_;
+      body_.insert(body_.end(), levels.begin(), levels.end());
+    } else {
+      if (max_rep > 0) AppendLengthPrefixed(rep_bytes_, &body_);
+      if (max_def > 0) AppendLengthPrefixed(levels, &body_);
+    }
     size_t raw_prefix = options.data_page_v2 ? body_.size() : 0;
     if (use_dictionary) {
       body_.push_back(static_cast<uint8_t>(bit_width));
@@ -356,9 +407,10 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
       DataPageHeaderV2 v2;
       v2.num_values = static_cast<int32_t>(rows);
       v2.num_nulls = static_cast<int32_t>(rows - present);
-      v2.num_rows = static_cast<int32_t>(rows);
+      v2.num_rows = static_cast<int32_t>(records);
       v2.encoding = encoding;
-      v2.definition_levels_byte_length = static_cast<int32_t>(raw_prefix);
+      v2.repetition_levels_byte_length = static_cast<int32_t>(rep_bytes_.size());
+      v2.definition_levels_byte_length = static_cast<int32_t>(levels.size());
       v2.is_compressed = codec.codec() != CompressionCodec::kUncompressed;
       header.data_page_header_v2 = v2;
     } else {
@@ -375,7 +427,7 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
       PageLocation location;
       location.offset = file_offset + static_cast<int64_t>(page_start - start);
       location.compressed_page_size = static_cast<int32_t>(out->size() - page_start);
-      location.first_row_index = row;
+      location.first_row_index = record;
       int64_t value_end = value_begin + present;
       page_index_.AddPage(
           location, ComputeStatistics(column, data.values, value_begin, value_end, rows - present),
@@ -384,6 +436,7 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
     ++pages;
     value_begin += present;
     row += rows;
+    record += records;
     if (data.rows == 0) break;
   }
   meta.encoding_stats.push_back(

@@ -9,6 +9,10 @@
 // two's complement for decimals, floats without NaN (a -0/+0 boundary is written as -0.0 for min
 // and +0.0 for max), plus the null count.
 //
+// A nested leaf (WriterColumn::nested) takes the arrays of its top-level field: its levels come
+// from nested_levels.h, its pages end at record boundaries (each page holds whole rows, as v2
+// pages must), statistics cover its present values and count the other level entries as nulls.
+//
 // Given a ColumnPageIndex to fill, it also builds the chunk's page index (page_index_builder.h):
 // each data page's location and first row, and its min, max and null count under the same rules
 // as the chunk statistics; offsets are file offsets, rows count from the row group's start.
@@ -47,11 +51,13 @@ struct ColumnWriteOptions {
   bool page_crc = false;  // write each page's CRC-32
 };
 
-// The column's values in physical form: definition levels (when nullable) and the non-null
-// values.
+// The column's values in physical form: definition levels (when nullable), repetition levels
+// (a nested leaf under a list), and the non-null values. `rows` counts level entries (a flat
+// column's rows).
 struct PhysicalColumn {
   int64_t rows = 0;
   std::vector<int16_t> levels;
+  std::vector<int16_t> rep_levels;
   PhysicalValues values;
 };
 
@@ -72,6 +78,7 @@ class ColumnChunkWriter {
   std::vector<uint32_t> indices_;
   PhysicalValues dictionary_;
   std::vector<uint8_t> levels_;
+  std::vector<uint8_t> rep_bytes_;
   std::vector<uint8_t> body_;
   ScratchBuffer compressed_;
   PageIndexBuilder page_index_;

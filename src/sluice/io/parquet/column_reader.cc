@@ -32,6 +32,12 @@ ColumnChunkReader::ColumnChunkReader(RandomAccessSource& source, const ParquetFo
       }()),
       values_decoder_(column_.physical_type, column_.type_length) {
   try {
+    if (column_.nested) {
+      throw NotSupported(
+          "column {} is a nested leaf; its top-level field reads through "
+          "NestedColumnReader",
+          column_.DottedPath());
+    }
     values_.width = PhysicalValueWidth(column_.physical_type, column_.type_length);
     appender_ = std::make_unique<ColumnAppender>(type_, options_.allocator);
     if (options_.keep_dictionary) {

@@ -182,11 +182,6 @@ Resolved ResolveFixed(const std::optional<LogicalType>& logical, int32_t width) 
 ColumnType ResolveColumnType(const ColumnDescriptor& column, sluice::TimeUnit int96_unit) {
   std::string name = column.DottedPath();
   try {
-    if (column.nested) {
-      throw NotSupported(
-          "column {} is nested (a list, map or struct member); only flat columns are supported",
-          name);
-    }
     std::optional<LogicalType> logical = EffectiveLogicalType(column.element);
     Resolved resolved{DataType::Int32()};
     switch (column.physical_type) {

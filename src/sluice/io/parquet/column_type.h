@@ -8,8 +8,9 @@
 //   float32; DOUBLE -> float64; BYTE_ARRAY -> string (STRING, ENUM, JSON), decimal128 or binary;
 //   FIXED_LEN_BYTE_ARRAY -> fixed_size_binary[16] (UUID), float32 (FLOAT16), decimal128 or
 //   fixed_size_binary[n].
-// Unknown logical types read as their physical type. Nested columns and decimals wider than 38
-// digits are NotSupported naming the column.
+// Unknown logical types read as their physical type; decimals wider than 38 digits are
+// NotSupported naming the column. A nested column's leaf resolves to its values' type (the
+// nesting around it is nested_schema.h's).
 //
 // Thread safety: pure values and functions.
 #pragma once

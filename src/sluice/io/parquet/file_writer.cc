@@ -1,23 +1,47 @@
 #include "sluice/io/parquet/file_writer.h"
 
+#include <fmt/format.h>
+
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 
 namespace sluice::parquet {
 
-int64_t BatchDataBytes(const RecordBatch& batch) {
-  int64_t bytes = 0;
-  for (const Array& column : batch.columns()) {
-    const DataType& type = column.type();
-    if (type.layout() == Layout::kVariableBinary) {
+namespace {
+
+// The bytes of the values `column` views (a nested column's: those of the child rows it spans).
+int64_t DataBytes(const Array& column) {
+  const DataType& type = column.type();
+  switch (type.layout()) {
+    case Layout::kVariableBinary: {
       const int32_t* offsets = column.raw_offsets() + column.offset();
-      bytes += offsets[column.length()] - offsets[0] + 4 * column.length();
-    } else if (type.layout() == Layout::kBitmap) {
-      bytes += (column.length() + 7) / 8;
+      return offsets[column.length()] - offsets[0] + 4 * column.length();
+    }
+    case Layout::kBitmap:
+      return (column.length() + 7) / 8;
+    case Layout::kFixedWidth:
+      return column.length() * type.byte_width();
+    case Layout::kNested:
+      break;
+  }
+  int64_t bytes = (column.length() + 7) / 8;
+  for (const Array& child : column.children()) {
+    if (type.id() == TypeId::kStruct) {
+      bytes += DataBytes(child.Slice(column.offset(), column.length()));
     } else {
-      bytes += column.length() * type.byte_width();
+      const int64_t begin = column.ValueBegin(0);
+      bytes += DataBytes(child.Slice(begin, column.ValueBegin(column.length()) - begin)) +
+               4 * column.length();
     }
   }
+  return bytes;
+}
+
+}  // namespace
+
+int64_t BatchDataBytes(const RecordBatch& batch) {
+  int64_t bytes = 0;
+  for (const Array& column : batch.columns()) bytes += DataBytes(column);
   return bytes;
 }
 
@@ -109,7 +133,7 @@ void ParquetWriter::EndRowGroup() {
     for (size_t c = 0; c < columns_.size(); ++c) {
       pieces.clear();
       for (const RecordBatch& batch : pending_) {
-        pieces.push_back(batch.column(static_cast<int>(c)));
+        pieces.push_back(batch.column(columns_[c].field_index));
       }
       bytes.clear();
       ColumnChunk chunk;
@@ -117,7 +141,8 @@ void ParquetWriter::EndRowGroup() {
       try {
         chunk = WriteChunk(c, pieces, page_index, bytes);
       } catch (Error& error) {
-        throw std::move(error.With("column", columns_[c].element.name).With("file", path_));
+        throw std::move(error.With("column", fmt::format("{}", fmt::join(columns_[c].path, ".")))
+                            .With("file", path_));
       }
       WriteBytes(bytes);
       row_group.total_byte_size += chunk.meta_data->total_uncompressed_size;

@@ -35,15 +35,9 @@ int32_t DecimalBytes(int32_t precision) {
   return bytes;
 }
 
-}  // namespace
-
-std::vector<WriterColumn> MakeWriterColumns(const Schema& schema) {
-  std::vector<WriterColumn> columns;
-  for (const Field& field : schema.fields()) {
-    WriterColumn c;
-    c.nullable = field.nullable;
-    c.element.name = field.name;
-    c.element.repetition_type = field.nullable ? Repetition::kOptional : Repetition::kRequired;
+// The physical type, annotations and conversion of a flat field's values.
+void SetLeafType(const Field& field, WriterColumn& c) {
+  {
     auto integer = [&](PhysicalType physical, int bits, bool is_signed, WriteConversion conv) {
       c.physical_type = physical;
       c.element.logical_type = Integer(bits, is_signed);
@@ -165,12 +159,93 @@ std::vector<WriterColumn> MakeWriterColumns(const Schema& schema) {
       case TypeId::kFixedSizeList:
       case TypeId::kStruct:
       case TypeId::kMap:
-        throw NotSupported("writing nested columns ({}) is not supported yet", type.ToString())
-            .With("column", field.name);
+        throw InternalError("{} is not a leaf type", type.ToString()).With("column", field.name);
     }
     c.element.type = c.physical_type;
     if (c.physical_type == PhysicalType::kFixedLenByteArray) c.element.type_length = c.type_length;
-    columns.push_back(std::move(c));
+  }
+}
+
+SchemaElement Group(const std::string& name, Repetition repetition, int32_t children) {
+  SchemaElement group;
+  group.name = name;
+  group.repetition_type = repetition;
+  group.num_children = children;
+  return group;
+}
+
+Repetition Nullable(bool nullable) {
+  return nullable ? Repetition::kOptional : Repetition::kRequired;
+}
+
+// Appends the leaves of `field` (nested at `steps` below top-level field `index`), the groups
+// above each leaf going out with the first leaf below them. Lists and maps take the standard
+// three-level forms: <name> (LIST) > repeated group list > element, and <name> (MAP) > repeated
+// group key_value > key, value.
+void AddField(const Field& field, WriterColumn base, std::vector<WriterColumn>* columns) {
+  const DataType& type = field.type;
+  base.path.push_back(field.name);
+  base.max_definition_level += field.nullable ? 1 : 0;
+  if (!type.is_nested()) {
+    WriterColumn c = std::move(base);
+    c.nullable = field.nullable;
+    c.element.name = field.name;
+    c.element.repetition_type = Nullable(field.nullable);
+    SetLeafType(field, c);
+    columns->push_back(std::move(c));
+    return;
+  }
+  if (type.id() == TypeId::kStruct) {
+    if (type.num_fields() == 0) {
+      throw NotSupported("a struct without fields has no Parquet form").With("column", field.name);
+    }
+    base.groups.push_back(Group(field.name, Nullable(field.nullable), type.num_fields()));
+    for (int k = 0; k < type.num_fields(); ++k) {
+      WriterColumn child = base;
+      if (k > 0) child.groups.clear();
+      child.steps.push_back(k);
+      AddField(type.field(k), std::move(child), columns);
+    }
+    return;
+  }
+  // list, large_list, fixed_size_list (as a list) and map.
+  const bool map = type.id() == TypeId::kMap;
+  SchemaElement outer = Group(field.name, Nullable(field.nullable), 1);
+  outer.logical_type =
+      LogicalType{.kind = map ? LogicalType::Kind::kMap : LogicalType::Kind::kList};
+  outer.converted_type = map ? ConvertedType::kMap : ConvertedType::kList;
+  base.groups.push_back(outer);
+  base.groups.push_back(Group(map ? "key_value" : "list", Repetition::kRepeated, map ? 2 : 1));
+  base.path.push_back(map ? "key_value" : "list");
+  base.max_definition_level += 1;
+  base.max_repetition_level += 1;
+  base.steps.push_back(0);
+  if (!map) {
+    Field element = type.field(0);
+    element.name = "element";
+    AddField(element, std::move(base), columns);
+    return;
+  }
+  const DataType& entries = type.value_type();
+  WriterColumn key = base;
+  key.steps.push_back(0);
+  AddField(Field{"key", entries.field(0).type, false}, std::move(key), columns);
+  WriterColumn value = std::move(base);
+  value.groups.clear();
+  value.steps.push_back(1);
+  AddField(Field{"value", entries.field(1).type, entries.field(1).nullable}, std::move(value),
+           columns);
+}
+
+}  // namespace
+
+std::vector<WriterColumn> MakeWriterColumns(const Schema& schema) {
+  std::vector<WriterColumn> columns;
+  for (int f = 0; f < schema.num_fields(); ++f) {
+    WriterColumn base;
+    base.field_index = f;
+    base.field_nullable = schema.field(f).nullable;
+    AddField(schema.field(f), std::move(base), &columns);
   }
   return columns;
 }
@@ -179,9 +254,12 @@ std::vector<SchemaElement> MakeSchemaElements(const std::vector<WriterColumn>& c
   std::vector<SchemaElement> elements;
   SchemaElement root;
   root.name = "schema";
-  root.num_children = static_cast<int32_t>(columns.size());
+  root.num_children = columns.empty() ? 0 : columns.back().field_index + 1;
   elements.push_back(root);
-  for (const WriterColumn& column : columns) elements.push_back(column.element);
+  for (const WriterColumn& column : columns) {
+    elements.insert(elements.end(), column.groups.begin(), column.groups.end());
+    elements.push_back(column.element);
+  }
   return elements;
 }
 

@@ -6,6 +6,10 @@
 //   fixed_size_binary[n] -> FIXED_LEN_BYTE_ARRAY(n); date32 -> INT32 (DATE); timestamp -> INT64
 //   (TIMESTAMP, UTC-adjusted when zoned; seconds are stored as milliseconds); decimal128(p, s) ->
 //   INT32 (p <= 9), INT64 (p <= 18) or FIXED_LEN_BYTE_ARRAY of the fewest bytes that hold p digits.
+// Nested fields become groups in the standard forms of LogicalTypes.md: a struct is a group of
+// its fields; a list (large, fixed-size too) is <name> (LIST) > repeated group list > element;
+// a map is <name> (MAP) > repeated group key_value > key (REQUIRED), value. Each leaf below is a
+// WriterColumn with its path, levels and the child steps that reach its array.
 // Legacy converted types are written beside logical types where they mean the same, so old
 // readers understand the files too.
 //
@@ -40,11 +44,25 @@ struct WriterColumn {
   bool nullable = true;
   WriteConversion conversion = WriteConversion::kNone;
   SortOrder sort_order = SortOrder::kSigned;
+  // The top-level field this leaf belongs to, its path (path_in_schema), its levels, and the
+  // child index at each nested array from that field's array down to the leaf's (a list's
+  // element and a map's entries are child 0, a map's key 0 and value 1).
+  int field_index = 0;
+  bool field_nullable = true;
+  std::vector<std::string> path;
+  int16_t max_definition_level = 0;
+  int16_t max_repetition_level = 0;
+  std::vector<int> steps;
+  // The group elements that come before this leaf in the schema list (for the first leaf
+  // below each group).
+  std::vector<SchemaElement> groups;
+  bool nested() const { return !steps.empty(); }
 };
 
-// One WriterColumn per field; NotSupported naming the field for types Parquet cannot hold flat.
+// One WriterColumn per leaf, field by field; NotSupported naming the field for types Parquet
+// cannot hold.
 std::vector<WriterColumn> MakeWriterColumns(const Schema& schema);
-// The FileMetaData schema list: the root group, then the leaves.
+// The FileMetaData schema list: the root group, then each leaf after its groups.
 std::vector<SchemaElement> MakeSchemaElements(const std::vector<WriterColumn>& columns);
 // The footer of a file our writers wrote: these columns' schema, the rows and row groups
 // written, the caller's key-value metadata, "sluice" as the writer, type-defined column orders.
