@@ -7,11 +7,13 @@
 //    Emitter<File>&) .Map("footer", ReadFooter, {.kind = sluice::kIo})            // Footer(File)
 //    .Batch("bin", sluice::BatchBy::Bytes(256_MiB))               // std::vector<Footer>
 //    .Map("concat", ReadAndConcat)                                // RowGroup(std::vector<Footer>)
-//    .Sink("write", WriteFile, {.kind = sluice::kIo});            // void(RowGroup)
+//    .Sink("write", WriteFile, {.kind = sluice::kIo});            // int64_t(RowGroup)
 //   sluice::RunReport report = p.Run({.memory_budget = 4_GiB});
 //
-// Items report their size with ByteSize (flow/byte_size.h). Stage functions may throw
-// sluice::Error; the first error cancels the run and Run rethrows it with the stage and item.
+// Items report their size with ByteSize (flow/byte_size.h). A sink emits no items; when its
+// function returns an int64_t, the bytes it wrote (to a file, an upload), those are its bytes out.
+// Stage functions may throw sluice::Error; the first error cancels the run and Run rethrows it with
+// the stage and item.
 //
 // Thread safety: build and Run from one thread. Stage functions of one stage run concurrently
 // (except Source, Batch, and sinks of ordered runs), so they must be safe to call concurrently.
@@ -220,7 +222,11 @@ class SinkLogic final : public StageLogic {
   void Run(TaskContext& ctx, std::vector<Item>& inputs) override {
     for (Item& in : inputs) {
       NoteItem(ctx, inputs, in);
-      fn_(std::move(ValueOf<T>(in)));
+      if constexpr (std::is_same_v<std::invoke_result_t<F&, T&&>, int64_t>) {
+        ctx.Wrote(fn_(std::move(ValueOf<T>(in))));
+      } else {
+        fn_(std::move(ValueOf<T>(in)));
+      }
     }
   }
 

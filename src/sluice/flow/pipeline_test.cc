@@ -556,6 +556,26 @@ TEST(PipelineTest, ReportHasPerSecondSeriesAndVerdict) {
   EXPECT_EQ(json["stages"][1]["name"], "heavy");
 }
 
+// A sink that returns the bytes it wrote reports them as its bytes out, in the run's totals and
+// its seconds; a void sink's bytes out stays 0.
+TEST(PipelineTest, ASinkReportsTheBytesItWrote) {
+  Pipeline p("written");
+  auto written =
+      p.Source("gen", std::vector<int64_t>(100, 3)).Map("copy", [](int64_t x) { return x; });
+  written.Sink("write", [](int64_t x) { return 1000 * x; });
+  RunReport report = p.Run({.memory_budget = 1_MiB, .cpu_threads = 2});
+  const StageReport* write = report.Stage("write");
+  EXPECT_EQ(write->counters.bytes_out, 300000);
+  EXPECT_EQ(write->counters.items_out, 0);
+  int64_t per_second = 0;
+  for (const StageSecond& s : write->seconds) per_second += s.counters.bytes_out;
+  EXPECT_EQ(per_second, 300000);
+
+  Pipeline q("void");
+  q.Source("gen", std::vector<int64_t>(10, 3)).Sink("write", [](int64_t) {});
+  EXPECT_EQ(q.Run({.memory_budget = 1_MiB}).Stage("write")->counters.bytes_out, 0);
+}
+
 // The process's RSS beside the accounting: memory a stage holds without telling the budget shows
 // in peak_rss, and a command's run (process_budget set) warns naming the pipeline.
 TEST(PipelineTest, ReportsTheProcessRssAndWarnsWhenItPassesTheAllowance) {

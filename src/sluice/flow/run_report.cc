@@ -30,6 +30,21 @@ nlohmann::json CountersJson(const StageCounters& c) {
           {"bytes_out", c.bytes_out}};
 }
 
+// "cpu pool busy 40% of 8 threads (12.5 cpu s), io pool 15.8 cpu s": the I/O pool's threads run
+// outside the CPU pool's slots, so the busy share alone would call a run of I/O stages idle.
+std::string CpuLine(const RunReport& r) {
+  double cpu_pool = 0, io_pool = 0;
+  bool any_io = false;
+  for (const StageReport& s : r.stages) {
+    (s.io ? io_pool : cpu_pool) += s.cpu_seconds;
+    any_io = any_io || s.io;
+  }
+  std::string line = fmt::format("cpu pool busy {}% of {} threads ({:.1f} cpu s)",
+                                 Percent(r.cpu_busy), r.cpu_threads, cpu_pool);
+  if (any_io) line += fmt::format(", io pool {:.1f} cpu s", io_pool);
+  return line;
+}
+
 }  // namespace
 
 StageTimes operator-(const StageTimes& a, const StageTimes& b) {
@@ -140,9 +155,9 @@ std::string RunReport::Summary() const {
         Percent(s.times.backpressured()), Percent(s.times.idle()), Percent(s.times.waiting()),
         fmt::format("{}/{}", s.final_concurrency, s.peak_concurrency), s.cpu_seconds);
   }
-  out += fmt::format("wall {:.2f} s, cpu busy {}% of {} threads, peak memory {} of {}, RSS {}",
-                     wall_seconds, Percent(cpu_busy), cpu_threads, FormatBytes(peak_memory),
-                     FormatBytes(memory_budget), FormatBytes(peak_rss));
+  out +=
+      fmt::format("wall {:.2f} s, {}, peak memory {} of {}, RSS {}", wall_seconds, CpuLine(*this),
+                  FormatBytes(peak_memory), FormatBytes(memory_budget), FormatBytes(peak_rss));
   if (overdrafts > 0) out += fmt::format(" ({} overdrafts)", overdrafts);
   out += '\n';
   for (const HungTask& h : hung_tasks) {

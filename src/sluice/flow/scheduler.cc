@@ -565,6 +565,11 @@ void Scheduler::SetCurrentItem(Task& task, const std::string& description) {
   task.item = description;
 }
 
+void Scheduler::CountWritten(Task& task, int64_t bytes) {
+  std::lock_guard lock(mu_);
+  stages_[task.stage]->counters.bytes_out += bytes;
+}
+
 void TaskContext::Emit(ItemValue value, int64_t bytes) {
   scheduler_->Emit(*task_, Item{std::move(value), bytes});
 }
@@ -593,6 +598,8 @@ Reservation TaskContext::Keep(Item& input, const std::function<bool()>& on_stall
 void TaskContext::SetCurrentItem(const std::string& description) {
   scheduler_->SetCurrentItem(*task_, description);
 }
+
+void TaskContext::Wrote(int64_t bytes) { scheduler_->CountWritten(*task_, bytes); }
 
 const CancellationToken& TaskContext::cancel() const { return scheduler_->cancel(); }
 

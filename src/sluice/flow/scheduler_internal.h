@@ -147,6 +147,8 @@ class Scheduler {
   void EmitReserved(Task& task, Item item, Reservation paid);
   Reservation Keep(Task& task, Item& input, const std::function<bool()>& on_stall);
   void SetCurrentItem(Task& task, const std::string& description);
+  // Counts bytes a sink wrote out of the pipeline as its stage's bytes out.
+  void CountWritten(Task& task, int64_t bytes);
   const CancellationToken& cancel() const { return cancel_token_; }
 
  private:

@@ -161,6 +161,8 @@ class TaskContext {
   void Consumed(Item& input);
   // Names the item being worked on, for hung-task reports and errors.
   void SetCurrentItem(const std::string& description);
+  // Counts bytes a sink wrote out of the pipeline (a file, an upload) as its stage's bytes out.
+  void Wrote(int64_t bytes);
   const CancellationToken& cancel() const;
 
  private:

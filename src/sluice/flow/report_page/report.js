@@ -198,7 +198,7 @@
   }
 
   const kOutcomeColors = { done: '#2e7d32', retried: '#ef6c00', failed: '#c62828',
-    running: '#1565c0' };
+    expired: '#6a1b9a', released: '#9e9e9e', running: '#1565c0' };
   const kSvg = 'http://www.w3.org/2000/svg';
   function svg(tag, attrs, ...children) {
     const e = document.createElementNS(kSvg, tag);
@@ -211,7 +211,8 @@
   // bar's tooltip names the partition, attempt and error.
   function taskTimeline(container, tasks) {
     const attempts = tasks.attempts || [];
-    const end = Math.max(1e-3, ...attempts.map((a) => (a.end_s != null ? a.end_s : a.start_s)));
+    const end = Math.max(1e-3, tasks.end_s || 0,
+      ...attempts.map((a) => (a.end_s != null ? a.end_s : a.start_s)));
     // A worker runs several attempts at once (its slots): each gets the first of the worker's
     // rows free at its start, so bars never overlap.
     const workers = [];
@@ -306,6 +307,78 @@
     container.append(box);
   }
 
+  // The partitions running, done and failed over time (jobs/task_timeline.h's "progress"),
+  // drawn as steps, under the job's partition count.
+  function progressChart(container, tasks, key) {
+    const points = tasks.progress || [];
+    if (points.length === 0) return;
+    const xs = points.map((p) => p.t);
+    const end = Math.max(1e-3, tasks.end_s || 0, xs[xs.length - 1]);
+    const steps = uPlot.paths.stepped({ align: 1 });
+    const opts = {
+      height: 200,
+      cursor: { sync: { key: key } },
+      scales: { x: { time: false, range: [0, end] } },
+      legend: { live: true },
+      series: [{ label: 'seconds', value: (u, v) => (v == null ? '-' : v.toFixed(1) + ' s') }],
+      axes: [{ label: 'seconds since the first claim' }, { label: 'partitions', size: 60 }],
+    };
+    const data = [xs];
+    const series = [['running', '#1565c0'], ['done', '#2e7d32'], ['failed', '#c62828']];
+    for (const [name, color] of series) {
+      opts.series.push({ label: name, stroke: color, width: 2, paths: steps,
+        points: { show: xs.length <= 2 }, value: (u, v) => (v == null ? '-' : String(v)) });
+      data.push(points.map((p) => p[name]));
+    }
+    opts.series.push({ label: 'partitions in the job', stroke: '#555', width: 1, dash: [6, 4],
+      points: { show: false }, value: (u, v) => (v == null ? '-' : String(v)) });
+    data.push(xs.map(() => tasks.total || 0));
+    addChart(container, { chart: 'partitions_over_time', title: 'Partitions running, done ' +
+      'and failed over time' }, opts, data);
+  }
+
+  // A ledger job across all its workers (`sluice status --ui`, `sluice run --report`): its
+  // counts, its partitions over time, every attempt per worker, and the partitions' sizes.
+  function renderJob(root, doc) {
+    const job = doc.job || {};
+    const section = el('section', { class: 'job', 'data-job': job.job || '',
+      'data-status': job.status || '' });
+    root.append(section);
+    section.append(el('h2', {}, 'job ' + (job.job || '?') + ' (' + (job.status || '?') + ')'));
+    const counts = ['done', 'running', 'pending', 'failed'].map((k) => k + ' ' + (job[k] || 0));
+    section.append(el('p', { class: 'facts', 'data-chart': 'job_counts', 'data-done': job.done,
+      'data-running': job.running, 'data-failed': job.failed, 'data-total': job.total },
+    counts.join(', ') + ' of ' + (job.total || 0) + (job.sealed === false ? '+ (still listing)' :
+      '') + '; ' + (job.retries || 0) + ' retries; ' + (job.rate_per_second || 0).toFixed(1) +
+      ' partitions/s' + (job.eta_seconds != null ? ', ETA ' + Math.round(job.eta_seconds) + ' s' :
+      '')));
+    if (job.interrupted) {
+      section.append(el('p', { class: 'warnings' }, 'interrupted: the processes holding its ' +
+        'partitions are gone; run its command again to resume'));
+    }
+    const workers = Object.entries(job.leases || {});
+    if (workers.length > 0) {
+      const gone = new Set(job.gone_workers || []);
+      section.append(el('p', { class: 'facts' }, 'leases held: ' + workers.map(([w, l]) => w +
+        (gone.has(w) ? ' (gone)' : '') + ' ' + l.length).join(', ')));
+    }
+    section.append(el('h3', {}, 'Ledger: partitions over time, attempts and sizes'));
+    progressChart(section, doc.tasks, 'job');
+    taskTimeline(section, doc.tasks);
+    partitionHistogram(section, doc.tasks);
+  }
+
+  // The CPU pool's busy share and CPU time, and the I/O pool's CPU time: its threads run outside
+  // the CPU pool's slots, so the busy share alone would call a run of I/O stages idle.
+  function cpuFacts(run) {
+    const seconds = (pool) => run.stages.filter((s) => s.pool === pool)
+      .reduce((a, s) => a + (s.cpu_seconds || 0), 0);
+    const io = run.stages.some((s) => s.pool === 'io');
+    return 'cpu pool busy ' + percent(run.cpu_busy_fraction || 0) + ' of ' + run.cpu_threads +
+      ' threads (' + seconds('cpu').toFixed(1) + ' cpu s)' +
+      (io ? ', io pool ' + seconds('io').toFixed(1) + ' cpu s' : '');
+  }
+
   function renderRun(root, found, index) {
     const run = found.run;
     const key = 'run-' + index;
@@ -314,8 +387,7 @@
     section.append(el('h2', {}, 'pipeline ' + (run.pipeline || '?') +
       (found.path ? ' (' + found.path + ')' : '')));
     section.append(el('p', { class: 'facts' }, 'wall ' + (run.wall_seconds || 0).toFixed(2) +
-      ' s, cpu busy ' + percent(run.cpu_busy_fraction || 0) + ' of ' + run.cpu_threads +
-      ' threads, peak memory ' + formatBytes(run.peak_memory_bytes) + ' of ' +
+      ' s, ' + cpuFacts(run) + ', peak memory ' + formatBytes(run.peak_memory_bytes) + ' of ' +
       formatBytes(run.memory_budget_bytes) + ', peak RSS ' + formatBytes(run.peak_rss_bytes)));
     section.append(verdictLine(run), summaryTable(run));
     for (const w of run.warnings || []) section.append(el('p', { class: 'warnings' }, w));
@@ -337,7 +409,8 @@
     formatCount);
     memoryChart(section, run, xs, key);
     if (run.tasks && Array.isArray(run.tasks.attempts)) {
-      section.append(el('h3', {}, 'Ledger: partition attempts and sizes'));
+      section.append(el('h3', {}, 'Ledger: partitions over time, attempts and sizes'));
+      progressChart(section, run.tasks, key + '-tasks');
       taskTimeline(section, run.tasks);
       partitionHistogram(section, run.tasks);
     }
@@ -377,9 +450,11 @@
     const status = document.getElementById('status');
     const live = doc.live ? (doc.live.finished ? 'live, finished: ' : 'live, updated ' +
       new Date().toLocaleTimeString() + ': ') : '';
-    status.textContent = live + (runs.length === 0 ? 'no pipeline run yet' :
-      (doc.command ? 'sluice ' + doc.command + ': ' : '') + runs.length + ' pipeline run' +
-      (runs.length > 1 ? 's' : ''));
+    const ledgerJob = doc.job && doc.tasks && Array.isArray(doc.tasks.attempts);
+    status.textContent = live + (doc.command ? 'sluice ' + doc.command + ': ' : '') +
+      (ledgerJob ? 'job ' + doc.job.job + ', ' + doc.job.status : runs.length === 0 ?
+        'no pipeline run yet' : runs.length + ' pipeline run' + (runs.length > 1 ? 's' : ''));
+    if (ledgerJob) renderJob(root, doc);
     runs.forEach((found, i) => renderRun(root, found, i));
     if (doc.group_by && typeof doc.group_by === 'object') renderShuffle(root, doc.group_by);
     return runs;

@@ -210,11 +210,12 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
   return done;
 }
 
-// Writes the footer, renames the file into place and checks the rows it holds.
-void CommitFile(WrittenFile file) {
+// Writes the footer, renames the file into place and checks the rows it holds. Returns the file's
+// bytes, which the report shows as the stage's bytes out; 0 for a failed run.
+int64_t CommitFile(WrittenFile file) {
   const FileTask& t = file.task;
   const RunPtr& run = t.run;
-  if (run->failed() || !file.writer) return;
+  if (run->failed() || !file.writer) return 0;
   try {
     int64_t size = file.writer->Close();
     file.writer.reset();
@@ -228,8 +229,10 @@ void CommitFile(WrittenFile file) {
     }
     run->FileWritten(
         {t.path(), size, rows, static_cast<int64_t>(written.metadata.row_groups.size())});
+    return size;
   } catch (...) {
     FailRun(run, "commit");
+    return 0;
   }
 }
 
