@@ -1,7 +1,6 @@
 #include "sluice/cli/cat_command.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <cmath>
 #include <memory>
@@ -18,6 +17,7 @@
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/ops/table_files.h"
 #include "sluice/ops/table_scan.h"
+#include "sluice/table/builder.h"
 #include "sluice/table/printer.h"
 
 namespace sluice::cli {
@@ -31,6 +31,37 @@ struct CatOptions {
   std::string where;
   CsvFlags csv;
 };
+
+nlohmann::ordered_json JsonValue(const Array& array, int64_t i);
+
+// A list as a JSON array, a struct as an object, a map as an object keyed by its keys' text.
+nlohmann::ordered_json NestedJson(const Array& array, int64_t i) {
+  const DataType& type = array.type();
+  if (type.id() == TypeId::kStruct) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (int k = 0; k < array.num_children(); ++k) {
+      object[type.field(k).name] = JsonValue(array.child(k), array.offset() + i);
+    }
+    return object;
+  }
+  const Array& values = array.child(0);
+  if (type.id() == TypeId::kMap) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (int64_t r = array.ValueBegin(i); r < array.ValueEnd(i); ++r) {
+      const int64_t row = values.offset() + r;
+      const Array& keys = values.child(0);
+      nlohmann::ordered_json key = JsonValue(keys, row);
+      object[key.is_string() ? key.get<std::string>() : key.dump()] =
+          JsonValue(values.child(1), row);
+    }
+    return object;
+  }
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (int64_t r = array.ValueBegin(i); r < array.ValueEnd(i); ++r) {
+    list.push_back(JsonValue(values, r));
+  }
+  return list;
+}
 
 nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
   if (array.IsNull(i)) return nullptr;
@@ -61,18 +92,50 @@ nlohmann::ordered_json JsonValue(const Array& array, int64_t i) {
       if (!std::isfinite(v)) return FormatValue(array, i);
       return v;
     }
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kFixedSizeList:
+    case TypeId::kStruct:
+    case TypeId::kMap:
+      return NestedJson(array, i);
     default:
       return csv::CellText(array, i);
   }
+}
+
+// The batch with each nested column as a string column of its values' JSON text (the form a
+// CSV cell holds them in).
+RecordBatch NestedAsJsonText(const RecordBatch& batch) {
+  std::vector<Field> fields = batch.schema().fields();
+  std::vector<Array> columns = batch.columns();
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (!fields[c].type.is_nested()) continue;
+    StringBuilder text;
+    for (int64_t r = 0; r < batch.num_rows(); ++r) {
+      if (columns[c].IsNull(r)) {
+        text.AppendNull();
+      } else {
+        text.Append(JsonValue(columns[c], r)
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      }
+    }
+    fields[c].type = DataType::String();
+    columns[c] = text.Finish();
+  }
+  return RecordBatch::Make(Schema(std::move(fields)), std::move(columns), batch.num_rows());
 }
 
 // Prints up to `left` rows of the batch; returns how many it printed.
 int64_t PrintRows(const RecordBatch& batch, const std::string& format, int64_t left) {
   const int64_t rows = std::min(left, batch.num_rows());
   std::string out;
+  bool nested = false;
+  for (const Field& field : batch.schema().fields()) nested |= field.type.is_nested();
+  const RecordBatch printed =
+      format == "csv" && nested ? NestedAsJsonText(batch.Slice(0, rows)) : batch;
   for (int64_t r = 0; r < rows; ++r) {
     if (format == "csv") {
-      csv::AppendCsvRow(batch, r, out);
+      csv::AppendCsvRow(printed, r, out);
     } else {
       nlohmann::ordered_json row = nlohmann::ordered_json::object();
       for (int c = 0; c < batch.num_columns(); ++c) {
@@ -85,20 +148,11 @@ int64_t PrintRows(const RecordBatch& batch, const std::string& format, int64_t l
   return rows;
 }
 
-// The flat columns to print: --columns, or all but the nested ones (named on stderr).
+// The columns to print: --columns, or every top-level field (a nested one prints as JSON).
 std::vector<std::string> PrintedColumns(const CatOptions& options,
-                                        const parquet::ParquetFileReader& reader,
-                                        const std::string& file) {
+                                        const parquet::ParquetFileReader& reader) {
   if (!options.columns.empty()) return options.columns;
-  std::vector<std::string> columns, skipped;
-  for (const parquet::ColumnDescriptor& column : reader.footer().schema.columns()) {
-    (column.nested ? skipped : columns).push_back(column.DottedPath());
-  }
-  if (!skipped.empty()) {
-    fmt::print(stderr, "sluice cat: {}: skipping nested columns (not supported): {}\n", file,
-               fmt::join(skipped, ", "));
-  }
-  return columns;
+  return reader.footer().schema.top_level_names();
 }
 
 // Calls start(schema), then print(batch) for the file's batches until it returns false; with a
@@ -168,7 +222,7 @@ int RunCat(const CatOptions& options) {
     const bool csv_file = IsCsvPath(file);
     const std::vector<std::string> columns =
         csv_file ? options.columns
-                 : PrintedColumns(options, *parquet::ParquetFileReader::Open(file), file);
+                 : PrintedColumns(options, *parquet::ParquetFileReader::Open(file));
     if (columns.empty() && !csv_file) continue;
     auto start = [&](const Schema& schema) {
       if (first_schema == nullptr) {
@@ -202,7 +256,8 @@ std::function<int()> AddCatCommand(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("cat",
                          "Print the rows of Parquet or CSV files as CSV (RFC 4180) or JSON lines; "
-                         "CSV files are read with the CSV flags, to see what sluice reads.");
+                         "CSV files are read with the CSV flags, to see what sluice reads. Nested "
+                         "columns (lists, structs, maps) print as JSON.");
   auto options = std::make_shared<CatOptions>();
   command->add_option("files", options->files, "Parquet or CSV files")->required();
   command->add_option("--columns", options->columns, "Columns to print (comma-separated)")

@@ -17,7 +17,53 @@ namespace {
 using nlohmann::ordered_json;
 namespace pq = sluice::parquet;
 
-void PrintText(const ordered_json& d) {
+// The schema as a tree: groups with their repetition and LIST/MAP annotation, leaves as their
+// description line, and each top-level field's sluice type.
+void PrintSchemaTree(const pq::ParquetFileReader& reader, const ordered_json& d) {
+  const std::vector<pq::SchemaElement>& elements = reader.footer().metadata.schema;
+  const ordered_json& fields = d["fields"];
+  size_t index = 1;
+  size_t leaf = 0;
+  size_t top = 0;
+  // Children left to print at each depth below the root.
+  std::vector<int64_t> left = {elements.empty() ? 0 : elements[0].num_children.value_or(0)};
+  while (!left.empty() && index < elements.size()) {
+    if (left.back() == 0) {
+      left.pop_back();
+      continue;
+    }
+    --left.back();
+    const pq::SchemaElement& e = elements[index++];
+    const std::string indent(2 * left.size(), ' ');
+    std::string sluice_type;
+    if (left.size() == 1 && top < fields.size()) {
+      sluice_type = " -> " + fields[top++]["type"].get<std::string>();
+    }
+    const bool group = e.num_children.has_value() && (*e.num_children > 0 || !e.type);
+    if (!group) {
+      const auto& c = d["columns"][leaf++];
+      fmt::print("{}{}: {} {}{}\n", indent, e.name, c["repetition"].get<std::string>(),
+                 c["physical_type"].get<std::string>(),
+                 sluice_type.empty() ? " (" + c["type"].get<std::string>() + ")" : sluice_type);
+      continue;
+    }
+    std::string annotation;
+    if (e.converted_type == pq::ConvertedType::kList ||
+        (e.logical_type && e.logical_type->kind == pq::LogicalType::Kind::kList)) {
+      annotation = " (LIST)";
+    } else if (e.converted_type == pq::ConvertedType::kMap ||
+               e.converted_type == pq::ConvertedType::kMapKeyValue ||
+               (e.logical_type && e.logical_type->kind == pq::LogicalType::Kind::kMap)) {
+      annotation = " (MAP)";
+    }
+    fmt::print("{}{}: {} group{}{}\n", indent, e.name,
+               pq::RepetitionName(e.repetition_type.value_or(pq::Repetition::kRequired)),
+               annotation, sluice_type);
+    left.push_back(*e.num_children);
+  }
+}
+
+void PrintText(const pq::ParquetFileReader& reader, const ordered_json& d) {
   fmt::print("file: {} ({})\n", d["file"].get<std::string>(),
              FormatBytes(d["file_size"].get<int64_t>()));
   fmt::print("rows: {} in {} row groups; format version {}{}\n", d["num_rows"].get<int64_t>(),
@@ -25,11 +71,7 @@ void PrintText(const ordered_json& d) {
              d.contains("created_by") ? "; created by " + d["created_by"].get<std::string>()
                                       : std::string());
   fmt::print("schema:\n");
-  for (const auto& c : d["columns"]) {
-    fmt::print("  {}: {} {} -> {}\n", c["path"].get<std::string>(),
-               c["repetition"].get<std::string>(), c["physical_type"].get<std::string>(),
-               c["type"].get<std::string>());
-  }
+  PrintSchemaTree(reader, d);
   for (const auto& rg : d["row_groups"]) {
     fmt::print("row group {}: {} rows, {}\n", rg["index"].get<int64_t>(),
                rg["num_rows"].get<int64_t>(), FormatBytes(rg["total_byte_size"].get<int64_t>()));
@@ -98,7 +140,7 @@ std::function<int()> AddInspectCommand(CLI::App& app) {
     if (*json) {
       fmt::print("{}\n", description.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
-      PrintText(description);
+      PrintText(*reader, description);
     }
     return 0;
   };

@@ -62,8 +62,7 @@ std::string SluiceType(const ColumnDescriptor& column) {
   try {
     return ResolveColumnType(column).field.type.ToString();
   } catch (const Error& error) {
-    return error.kind() == ErrorKind::kNotSupported && column.nested ? "nested (not supported)"
-                                                                     : error.message();
+    return error.message();
   }
 }
 
@@ -87,6 +86,20 @@ nlohmann::ordered_json DescribeParquetFile(const ParquetFileReader& reader) {
                        {"type", SluiceType(column)}});
   }
   out["columns"] = columns;
+  // Each top-level field as the sluice column it reads as (a nested one whole).
+  ordered_json fields = ordered_json::array();
+  for (const std::string& name : footer.schema.top_level_names()) {
+    ParquetReadOptions options;
+    options.columns = {name};
+    std::string type;
+    try {
+      type = reader.ReadSchema(options)->field(0).type.ToString();
+    } catch (const Error& error) {
+      type = error.message();
+    }
+    fields.push_back({{"name", name}, {"type", type}});
+  }
+  out["fields"] = fields;
   ordered_json row_groups = ordered_json::array();
   for (size_t g = 0; g < meta.row_groups.size(); ++g) {
     const RowGroup& rg = meta.row_groups[g];
