@@ -98,9 +98,9 @@ std::string BridgeNetwork::Attach(pid_t pid, int host) {
   // nsenter --net rather than `ip netns exec`, which remounts /sys (slurmd then finds no cgroup
   // file system); the namespace is the process's, unnamed.
   CheckHostCommand({"nsenter", fmt::format("--net=/proc/{}/ns/net", pid), "sh", "-c",
-                    fmt::format("ip addr add {}/24 dev eth0 && ip link set eth0 up && "
-                                "ip link set lo up",
-                                Address(host))});
+                    "\"$0\" addr add \"$1\" dev eth0 && \"$0\" link set eth0 up && "
+                    "\"$0\" link set lo up",
+                    FindProgram("ip"), Address(host) + "/24"});
   return veth;
 }
 

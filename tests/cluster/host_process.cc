@@ -83,7 +83,11 @@ HostProcess::HostProcess(const std::vector<std::string>& argv, const std::filesy
   if (output_fd_ < 0) throw IoErrorFromErrno(errno, "open output of", argv[0]);
   const pid_t parent = getpid();
   pid_ = fork();
-  if (pid_ < 0) throw IoErrorFromErrno(errno, "fork", argv[0]);
+  if (pid_ < 0) {
+    const int error = errno;
+    close(output_fd_);
+    throw IoErrorFromErrno(error, "fork", argv[0]);
+  }
   if (pid_ == 0) {
     // Child: only async-signal-safe calls until exec.
     dup2(output_fd_, STDOUT_FILENO);
