@@ -3,7 +3,9 @@
 // every pipeline run has its section; every stage has its shares chart (a canvas) and a series
 // in the items, bytes and queue charts; the memory chart has accounted bytes, budget and RSS; the
 // highlighted stage is the one Flink's rule picks from the run's fractions (recomputed here);
-// nothing is fetched from the network; no console error. Saves a full-page screenshot.
+// nothing is fetched from the network; no console error. A ledger job's report (`sluice run
+// --report`: the job and its task timeline, no pipeline run) has its job section with one
+// timeline bar per attempt and its partitions over time. Saves a full-page screenshot.
 //
 // Usage: node tests/html_report_browser.js REPORT.html SCREENSHOT.png
 // Prints "ok: ..." and exits 0, or prints each failure and exits 1. CHROMIUM names the browser
@@ -48,8 +50,10 @@ function expectedBottleneck(run) {
 
 (async () => {
   const html = fs.readFileSync(reportPath, 'utf8');
-  const runs = findRuns(embeddedReport(html), []);
-  check(runs.length > 0, 'the report holds no pipeline run');
+  const doc = embeddedReport(html);
+  const runs = findRuns(doc, []);
+  const job = doc.job && doc.tasks && Array.isArray(doc.tasks.attempts) ? doc : null;
+  check(runs.length > 0 || job, 'the report holds no pipeline run and no ledger job');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu'],
@@ -73,6 +77,7 @@ function expectedBottleneck(run) {
         mark: section.querySelector('.verdict mark.bottleneck')?.textContent || '',
         row: section.querySelector('table.summary tr.bottleneck')?.dataset.stage || '',
         bars: section.querySelectorAll('.chart[data-chart="tasks"] rect.timeline-bar').length,
+        overTime: !!section.querySelector('.chart[data-chart="partitions_over_time"] canvas'),
         charts: Array.from(section.querySelectorAll('.chart')).map((c) => ({
           chart: c.dataset.chart, stage: c.dataset.stage || null,
           series: (c.dataset.series || '').split('|'),
@@ -113,6 +118,7 @@ function expectedBottleneck(run) {
         const workers = new Set(run.tasks.attempts.map((a) => a.worker));
         check(timeline && timeline.series.length >= workers.size, `${where}: timeline rows ` +
           `${timeline && timeline.series} for workers ${Array.from(workers)}`);
+        check(s.overTime, `${where}: no chart of partitions over time`);
       }
       const expected = expectedBottleneck(run);
       check(expected === run.verdict.bottleneck, `${where}: the report's verdict names ` +
@@ -121,6 +127,24 @@ function expectedBottleneck(run) {
         `${where}: the page highlights '${s.verdict}' (mark '${s.mark}', row '${s.row}'), ` +
         `expected '${expected}'`);
     });
+    if (job) {
+      const seen = await page.evaluate(() => {
+        const section = document.querySelector('section.job');
+        return section && {
+          name: section.dataset.job,
+          bars: section.querySelectorAll('.chart[data-chart="tasks"] rect.timeline-bar').length,
+          overTime: !!section.querySelector('.chart[data-chart="partitions_over_time"] canvas'),
+          sizes: !!section.querySelector('.chart[data-chart="partition_sizes"]'),
+        };
+      });
+      check(seen && seen.name === job.job.job, `job section: ${JSON.stringify(seen)}`);
+      check(seen && seen.bars === job.tasks.attempts.length && seen.bars > 0, `${seen && seen.bars}` +
+        ` timeline bars for ${job.tasks.attempts.length} attempts`);
+      check(seen && seen.overTime, 'the job has no chart of partitions over time');
+      const sized = job.tasks.partitions.some((p) => typeof p.bytes === 'number');
+      check(seen && seen.sizes === sized, `partition sizes shown: ${seen && seen.sizes}, ` +
+        `partitions with bytes: ${sized}`);
+    }
     await page.screenshot({ path: screenshotPath, fullPage: true });
     for (const e of errors) failures.push('console error: ' + e);
   } finally {
@@ -130,6 +154,8 @@ function expectedBottleneck(run) {
     for (const f of failures) console.log('FAIL: ' + f);
     process.exit(1);
   }
-  console.log(`ok: ${runs.length} run(s), ` + runs.map((r) => `${r.pipeline}: ` +
-    `${r.stages.length} stages, bottleneck '${r.verdict.bottleneck}'`).join('; '));
+  const parts = runs.map((r) => `${r.pipeline}: ${r.stages.length} stages, bottleneck ` +
+    `'${r.verdict.bottleneck}'`);
+  if (job) parts.push(`job ${job.job.job}: ${job.tasks.attempts.length} attempts`);
+  console.log(`ok: ${runs.length} run(s), ` + parts.join('; '));
 })().catch((e) => { console.log('FAIL: ' + (e.stack || e)); process.exit(1); });

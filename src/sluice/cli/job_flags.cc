@@ -54,6 +54,30 @@ std::vector<std::pair<std::string, int64_t>> ParseLimitFlags(const std::vector<s
   return out;
 }
 
+CLI::Option* AddUiOption(CLI::App& command, std::string& address, const std::string& what) {
+  const CLI::Validator host_port(
+      [](std::string& value) -> std::string {
+        const size_t colon = value.rfind(':');
+        const bool port = colon != std::string::npos && colon + 1 < value.size() &&
+                          value.size() - colon <= 6 &&
+                          value.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+        if (port) return {};
+        return fmt::format(
+            "'{}' is not HOST:PORT or :PORT; write --ui=HOST:PORT, or put --ui after the "
+            "command's arguments",
+            value);
+      },
+      "");  // the type name says it
+  return command
+      .add_option("--ui", address,
+                  what + " at HOST:PORT (--ui alone: " + std::string(kDefaultUiAddress) +
+                      "; an address beyond loopback only when named)")
+      ->expected(0, 1)
+      ->type_name("[HOST:PORT]")
+      ->default_str(kDefaultUiAddress)
+      ->check(host_port);
+}
+
 int64_t S3MemoryShare(int64_t budget) {
   return std::min(std::clamp<int64_t>(budget / 8, 8_MiB, 256_MiB), budget / 4);
 }
@@ -112,10 +136,7 @@ void JobFlags::Add(CLI::App& command, int64_t at_most) {
                      "Write a report of the run here (per-stage, per-second metrics and the "
                      "verdict): a self-contained HTML page with charts when the name ends in "
                      ".html, else JSON");
-  command.add_flag("--ui{" + std::string(kDefaultUiAddress) + "}", ui,
-                   "Serve the report's page live while the job runs, at --ui=HOST:PORT (default " +
-                       std::string(kDefaultUiAddress) +
-                       "; an address beyond loopback only when named)");
+  AddUiOption(command, ui, "Serve the report's page live while the job runs");
   command.add_flag("--ui-linger", ui_linger,
                    "With --ui: keep serving the finished run's page until Ctrl-C");
   command

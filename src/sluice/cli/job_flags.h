@@ -51,6 +51,12 @@ struct JobFlags {
   mutable std::shared_ptr<LiveUi> live_ui_;
 };
 
+// Registers --ui [HOST:PORT] on `command`, filling `address`: empty without --ui, the default
+// 127.0.0.1:8077 for --ui alone, else the address given as --ui=ADDR or --ui ADDR. The word after
+// a bare --ui is its address unless the command's required arguments still need that word; one
+// that is not HOST:PORT (or :PORT) is an error saying to write --ui=ADDR or to put --ui last.
+CLI::Option* AddUiOption(CLI::App& command, std::string& address, const std::string& what);
+
 // The share of a memory budget that S3 transfers hold (parts being sent, whole objects and
 // read-ahead windows kept): an eighth, 8 to 256 MiB, never more than a quarter.
 int64_t S3MemoryShare(int64_t budget);

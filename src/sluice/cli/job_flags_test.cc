@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
 #include "sluice/base/memory_limit.h"
+#include "sluice/cli/live_ui.h"
 #include "sluice/io/fs/file_system_for.h"
 
 namespace sluice::cli {
@@ -95,6 +101,47 @@ TEST(JobFlagsTest, HelpStatesTheDefaultAndWhereItComesFrom) {
             std::string::npos)
       << help;
   EXPECT_NE(help.find(ProcessMemoryLimit().Describe()), std::string::npos) << help;
+}
+
+// --ui alone, --ui=ADDR and --ui ADDR, before, between or after a command's arguments.
+TEST(UiOptionTest, TheAddressWithEqualsOrAsTheNextWord) {
+  using Parsed = std::tuple<std::string, std::string, std::string>;
+  auto parse = [](std::vector<std::string> args) {
+    CLI::App app("test");
+    std::string ui, source, destination;
+    AddUiOption(app, ui, "Serve the page");
+    app.add_option("source", source)->required();
+    app.add_option("destination", destination)->required();
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return Parsed{ui, source, destination};
+  };
+  EXPECT_EQ(parse({"a", "b"}), Parsed("", "a", "b"));
+  EXPECT_EQ(parse({"--ui", "a", "b"}), Parsed(kDefaultUiAddress, "a", "b"));
+  EXPECT_EQ(parse({"a", "b", "--ui"}), Parsed(kDefaultUiAddress, "a", "b"));
+  EXPECT_EQ(parse({"--ui", "127.0.0.1:9000", "a", "b"}), Parsed("127.0.0.1:9000", "a", "b"));
+  EXPECT_EQ(parse({"--ui=0.0.0.0:9000", "a", "b"}), Parsed("0.0.0.0:9000", "a", "b"));
+  EXPECT_EQ(parse({"a", "--ui", ":9000", "b"}), Parsed(":9000", "a", "b"));
+  EXPECT_EQ(parse({"a", "b", "--ui", "[::1]:9000"}), Parsed("[::1]:9000", "a", "b"));
+  // A word that is no address, where it cannot be an argument either: say how to write it.
+  try {
+    parse({"--ui", "x", "a", "b"});
+    FAIL() << "--ui x was accepted";
+  } catch (const CLI::ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find("write --ui=HOST:PORT"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse({"a", "b", "--ui", "host:port"}), CLI::ValidationError);
+}
+
+TEST(UiOptionTest, JobFlagsTakeTheAddressAsTheNextWord) {
+  CLI::App app("test");
+  JobFlags flags;
+  flags.Add(app);
+  std::vector<std::string> args = {"--ui", "127.0.0.1:9000", "--ui-linger"};
+  std::reverse(args.begin(), args.end());
+  app.parse(args);
+  EXPECT_EQ(flags.ui, "127.0.0.1:9000");
+  EXPECT_TRUE(flags.ui_linger);
 }
 
 }  // namespace

@@ -161,9 +161,17 @@ void LiveUi::Publish(const RunReport& report) {
   runs_[report.pipeline] = std::move(run);
 }
 
+void LiveUi::PublishFields(const nlohmann::json& fields) {
+  std::lock_guard lock(mu_);
+  fields_.update(fields);
+}
+
 nlohmann::json LiveUi::Document() {
   std::lock_guard lock(mu_);
-  return {{"live", {{"finished", finished_}, {"refresh_ms", 1000}}}, {"runs", runs_}};
+  nlohmann::json document = fields_;
+  document["live"] = {{"finished", finished_}, {"refresh_ms", 1000}};
+  document["runs"] = runs_;
+  return document;
 }
 
 void LiveUi::Serve() {

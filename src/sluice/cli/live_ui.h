@@ -2,8 +2,10 @@
 // the HTML report's page (flow/html_report.h) at "/" and the runs so far as JSON at
 // "/report.json", which the page fetches again every second. Every pipeline the command runs
 // publishes itself (RunOptions::on_report) under its name, so a command of several pipelines (a
-// group-by's scan and merge) shows each. The address defaults to 127.0.0.1:8077; anything beyond
-// loopback is served only when the user names it (--ui=0.0.0.0:8077), with a warning.
+// group-by's scan and merge) shows each. `sluice status --ui` publishes a ledger job instead
+// (PublishFields: the job's status and task timeline across all its workers) each second. The
+// address defaults to 127.0.0.1:8077; anything beyond loopback is served only when the user names
+// it (--ui 0.0.0.0:8077), with a warning.
 //
 // Ownership: JobFlags::ToRunOptions creates one per command and hands it out inside
 // RunOptions::on_report; the last copy to go stops the server, after, with --ui-linger, waiting
@@ -38,6 +40,9 @@ class LiveUi {
   const std::string& url() const { return url_; }
   // Replaces the pipeline's entry with this report.
   void Publish(const RunReport& report);
+  // Sets these top-level fields of the document (an object), e.g. a ledger job's "job" and
+  // "tasks" (jobs::JobReportJson).
+  void PublishFields(const nlohmann::json& fields);
   // The document /report.json serves now.
   nlohmann::json Document();
 
@@ -51,8 +56,9 @@ class LiveUi {
   int listen_fd_ = -1;
   int wake_[2] = {-1, -1};  // written to stop the server thread
   std::mutex mu_;
-  nlohmann::json runs_ = nlohmann::json::object();  // guarded by mu_: pipeline name -> report
-  bool finished_ = false;                           // guarded by mu_
+  nlohmann::json runs_ = nlohmann::json::object();    // guarded by mu_: pipeline name -> report
+  nlohmann::json fields_ = nlohmann::json::object();  // guarded by mu_
+  bool finished_ = false;                             // guarded by mu_
   std::thread thread_;
 };
 

@@ -61,6 +61,19 @@ TEST(LiveUiTest, ServesEachPipelinesLatestReportAndThePage) {
   EXPECT_EQ(Get(ui.url(), "/elsewhere").rfind("HTTP/1.1 404", 0), 0u);
 }
 
+TEST(LiveUiTest, ServesALedgerJobsFieldsBesideTheRuns) {
+  LiveUi ui("127.0.0.1:0", /*linger=*/false, CancellationToken());
+  ui.PublishFields({{"command", "status"}, {"job", {{"done", 1}}}});
+  ui.PublishFields({{"job", {{"done", 2}}}, {"tasks", {{"attempts", nlohmann::json::array()}}}});
+  std::string json = Get(ui.url(), "/report.json");
+  nlohmann::json doc = nlohmann::json::parse(json.substr(json.find("\r\n\r\n") + 4));
+  EXPECT_EQ(doc["command"], "status");
+  EXPECT_EQ(doc["job"]["done"], 2);
+  EXPECT_TRUE(doc["tasks"]["attempts"].is_array());
+  EXPECT_EQ(doc["live"]["finished"], false);
+  EXPECT_TRUE(doc["runs"].empty());
+}
+
 TEST(LiveUiTest, AnAddressItCannotListenOnNamesIt) {
   LiveUi first("127.0.0.1:0", false, CancellationToken());
   const std::string taken = first.url().substr(7, first.url().size() - 8);  // "127.0.0.1:PORT"

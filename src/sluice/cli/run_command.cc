@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
@@ -10,9 +11,12 @@
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/worker_flags.h"
+#include "sluice/flow/report_file.h"
+#include "sluice/jobs/job_status.h"
 #include "sluice/jobs/job_summary.h"
 #include "sluice/jobs/partition_by.h"
 #include "sluice/jobs/run/command_job.h"
+#include "sluice/ledger/ledger.h"
 
 namespace sluice::cli {
 namespace {
@@ -25,6 +29,7 @@ struct RunFlags {
   int64_t key_step = 1000;
   std::string source;
   std::string output;
+  std::string report;  // --report: the job across its workers, as the HTML page or JSON
   int64_t max_attempts = 3;
   std::string on_failure = "fail";
   std::vector<std::string> limits;
@@ -46,6 +51,12 @@ std::vector<ledger::ResourceLimit> ParseLimits(const std::vector<std::string>& f
     throw;
   }
   return out;
+}
+
+// The job as the ledger holds it now, every worker's attempts with it (jobs::JobReportJson).
+void WriteJobReport(const std::string& url, const ledger::JobRecord& job, const std::string& path) {
+  auto ledger = ledger::OpenLedger(url);
+  WriteReportFile(jobs::JobReportJson(*ledger, job, "run"), path);
 }
 
 int Run(const RunFlags& flags) {
@@ -82,6 +93,7 @@ int Run(const RunFlags& flags) {
   fmt::print("this process: {} listed ({} new), {} completed, {} failed attempts, {} leases lost\n",
              result.fed.listed, result.fed.added, result.worker.completed,
              result.worker.failed_attempts, result.worker.lost);
+  if (!flags.report.empty()) WriteJobReport(url, result.job, flags.report);
   return result.succeeded ? 0 : 1;
 }
 
@@ -112,6 +124,10 @@ std::function<int()> AddRunCommand(CLI::App& app) {
                       "keys: the database holding the table (sqlite:PATH or postgresql://...)");
   command->add_option("--output", flags->output,
                       "Where committed {output} directories go (default <state>/output/<job>)");
+  command->add_option("--report", flags->report,
+                      "Write the job's report here once this process is done: its partitions "
+                      "over time and every attempt of every worker, a self-contained HTML page "
+                      "when the name ends in .html, else JSON");
   command->add_option("--max-attempts", flags->max_attempts, "Attempts per partition")
       ->capture_default_str();
   command

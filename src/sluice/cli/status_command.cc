@@ -2,11 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "sluice/base/error.h"
+#include "sluice/cli/interrupt.h"
+#include "sluice/cli/job_flags.h"
 #include "sluice/cli/ledger_flags.h"
+#include "sluice/cli/live_ui.h"
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_status.h"
 #include "sluice/jobs/job_summary.h"
@@ -18,11 +26,58 @@ namespace {
 struct Flags {
   std::string job;
   bool json = false;
+  std::string ui;  // the live page's address; empty without --ui
   LedgerFlags ledger;
 };
 
+// Waits `period`, or less when `cancel` fires; returns false once it has.
+bool SleepUnlessCancelled(const CancellationToken& cancel, std::chrono::milliseconds period) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool cancelled = false;
+  Subscription subscription = cancel.Subscribe([&] {
+    std::lock_guard lock(mu);
+    cancelled = true;
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  return !cv.wait_for(lock, period, [&] { return cancelled; });
+}
+
+// --ui: the job across all its workers (jobs::JobReportJson), read from the ledger again each
+// second and served live until Ctrl-C. A read slower than the second waits twice its time, so a
+// large job's ledger is not read back to back.
+int ServeStatus(const Flags& flags, ledger::Ledger& ledger, ledger::JobRecord job) {
+  const CancellationToken interrupt = InstallInterruptHandler();
+  LiveUi ui(flags.ui, /*linger=*/false, interrupt);
+  fmt::print(stderr, "ui: job {} is at {} until Ctrl-C\n", job.name, ui.url());
+  for (;;) {
+    const auto started = std::chrono::steady_clock::now();
+    job = ledger.GetJob(job.id);
+    ui.PublishFields(jobs::JobReportJson(ledger, job, "status"));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (!SleepUnlessCancelled(interrupt, std::max(std::chrono::milliseconds(1000), 2 * took))) {
+      return 0;
+    }
+  }
+}
+
+// The one job --ui shows: the named one, else the ledger's only job.
+ledger::JobRecord JobToServe(ledger::Ledger& ledger, const std::string& name) {
+  if (!name.empty()) return jobs::RequireJob(ledger, name);
+  std::vector<ledger::JobRecord> all = ledger.ListJobs();
+  if (all.size() == 1) return all.front();
+  std::string names;
+  for (const auto& job : all) names += (names.empty() ? "" : ", ") + job.name;
+  throw InvalidArgument("--ui shows one job: name it (`sluice status JOB --ui`); {} holds {}",
+                        ledger.description(), all.empty() ? "no jobs" : names)
+      .With("flag", "--ui");
+}
+
 int Status(const Flags& flags) {
   auto ledger = ledger::OpenLedger(flags.ledger.Url());
+  if (!flags.ui.empty()) return ServeStatus(flags, *ledger, JobToServe(*ledger, flags.job));
   if (flags.job.empty()) {
     std::vector<jobs::JobStatusReport> all;
     for (const auto& job : ledger->ListJobs())
@@ -70,6 +125,9 @@ std::function<int()> AddStatusCommand(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   command->add_option("job", flags->job, "One job to show in detail");
   command->add_flag("--json", flags->json, "Print JSON");
+  AddUiOption(*command, flags->ui,
+              "Serve the job live as a web page across all its workers (task timeline, "
+              "partitions over time) until Ctrl-C,");
   flags->ledger.Add(*command);
   return [flags] { return Status(*flags); };
 }
