@@ -20,6 +20,8 @@
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/batch/batched_job.h"
 #include "sluice/jobs/batch/command_chunk_task.h"
+#include "sluice/jobs/batch/command_step_task.h"
+#include "sluice/ledger/ledger.h"
 
 namespace sluice::cli {
 namespace {
@@ -37,6 +39,10 @@ struct BatchFlags {
   std::string ledger;
   std::string state;
   std::string where;
+  std::vector<std::string> then;
+  int then_concurrency = 128;
+  std::string then_version = "1";
+  std::string finalize;
   std::vector<std::string> command;
   JobFlags job;
   CsvFlags csv;
@@ -82,13 +88,69 @@ std::vector<std::pair<std::string, std::vector<std::string>>> ParseInputFlags(
   return named;
 }
 
+// --limit s3=N stays the process's S3 limit; any other NAME=N is a resource the ledger holds
+// across every process of the job (each chunk holds a unit through its steps), as for `run`.
+std::vector<ledger::ResourceLimit> TakeLedgerLimits(JobFlags& job) {
+  std::vector<std::string> s3;
+  std::vector<ledger::ResourceLimit> resources;
+  const auto parsed = ParseLimitFlags(job.limits, "NAME=N (s3=4, warehouse=128)");
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    if (parsed[i].first == "s3") {
+      s3.push_back(job.limits[i]);
+    } else {
+      resources.push_back({parsed[i].first, parsed[i].second});
+    }
+  }
+  try {
+    ledger::CheckResourceLimits(resources);
+  } catch (Error& error) {
+    error.With("flag", "--limit");
+    throw;
+  }
+  job.limits = std::move(s3);
+  return resources;
+}
+
+// The --then steps, each named by its command line (another command is another step) and shown
+// as stage "thenN:PROGRAM".
+void AddSteps(const BatchFlags& flags, BatchedJob& job) {
+  for (size_t i = 0; i < flags.then.size(); ++i) {
+    std::vector<std::string> argv = SplitCommandWords(flags.then[i]);
+    StepOptions options;
+    options.name = flags.then[i];
+    options.version = flags.then_version;
+    options.concurrency = flags.then_concurrency;
+    options.max_attempts = job.options().max_attempts;
+    options.retry_delay = job.options().retry_delay;
+    options.stage =
+        fmt::format("then{}:{}", i + 1, std::filesystem::path(argv[0]).filename().string());
+    try {
+      job.Then(MakeCommandStepTask(std::move(argv)), std::move(options));
+    } catch (Error& e) {
+      throw std::move(e).With("flag", "--then");
+    }
+  }
+  if (flags.finalize.empty()) return;
+  FinalizeOptions options;
+  options.name = flags.finalize;
+  options.max_attempts = job.options().max_attempts;
+  options.retry_delay = job.options().retry_delay;
+  try {
+    job.Finalize(MakeCommandFinalizeTask(SplitCommandWords(flags.finalize)), std::move(options));
+  } catch (Error& e) {
+    throw std::move(e).With("flag", "--finalize");
+  }
+}
+
 int RunBatch(const BatchFlags& flags) {
   const auto named = ParseInputFlags(flags.inputs);
   // Before any input is listed: the S3 share is set before the first s3:// use.
   std::vector<std::string> paths = {flags.output};
   for (const auto& [name, patterns] : named)
     paths.insert(paths.end(), patterns.begin(), patterns.end());
-  RunOptions run = flags.job.ToRunOptions(InstallInterruptHandler(), paths);
+  JobFlags job_flags = flags.job;
+  std::vector<ledger::ResourceLimit> resources = TakeLedgerLimits(job_flags);
+  RunOptions run = job_flags.ToRunOptions(InstallInterruptHandler(), paths);
   std::vector<BatchInput> inputs;
   for (const auto& [name, patterns] : named) inputs.push_back(BatchInput::Files(name, patterns));
   run.report_path.clear();  // the batched report (both phases) goes there instead
@@ -108,8 +170,10 @@ int RunBatch(const BatchFlags& flags) {
   options.chunks_in_flight = flags.chunks_in_flight;
   options.ledger_url = flags.ledger;
   options.state_dir = flags.state;
+  options.resources = std::move(resources);
   FileTask task = MakeCommandChunkTask(flags.command, names);
   BatchedJob job = BatchedFiles(std::move(task), options);
+  AddSteps(flags, job);
   auto copy_report = [&] {
     if (flags.job.report.empty()) return;
     const std::string last = (BatchStateDir(options, flags.output) / "last_report.json").string();
@@ -157,7 +221,10 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
       "s3://bucket/prefix URLs; the command still reads and writes local files (the chunk's "
       "split inputs and its output, uploaded once written). Placeholders in the command: "
       "{input} (the only input's chunk file) or {input.NAME}, {output} (the Parquet file to "
-      "write), {chunk}, {chunks}, {attempt}. Example: sluice batch -i 'orders/*.parquet' -i "
+      "write), {chunk}, {chunks}, {attempt}. --then runs further steps per chunk (an upload, a "
+      "COPY INTO) and --finalize one step over the whole output. --limit NAME=N (other than "
+      "s3) is held by the ledger across every process of the job: each chunk holds a unit from "
+      "its claim through its steps. Example: sluice batch -i 'orders/*.parquet' -i "
       "customers=customers.csv --by customer_id --chunks 64 -o out -- python3 task.py "
       "{input.input} {input.customers} {output}");
   auto flags = std::make_shared<BatchFlags>();
@@ -199,6 +266,32 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
                       "Local directory for the ledger, the split inputs, the command's outputs "
                       "before they are cached and the last report (default OUTDIR/.sluice; for an "
                       "s3:// OUTDIR, .sluice/batch-<hash of OUTDIR>)");
+  command->add_option(
+      "--then", flags->then,
+      "A further step per chunk once its command succeeded (repeatable, run in order): one "
+      "command line, split into words like a shell's but run without one. It runs on the I/O "
+      "pool, --then-concurrency chunks at once, with its own retries and its own cache entry "
+      "(a chunk whose step failed runs the step again without recomputing; a step done for the "
+      "same chunk output is not run again; another command line is another step). "
+      "Placeholders: {output} (the chunk's output file in the cache, or its s3:// URL), {file} "
+      "(chunk-NNNNN.parquet), {key} (the chunk's cache key: an idempotency key), {chunk}, "
+      "{chunks}, {rows}, {attempt}. Example: --then 'curl -fsS -d \"COPY INTO t FROM "
+      "@stage/{key}\" http://warehouse/load'");
+  command
+      ->add_option("--then-concurrency", flags->then_concurrency,
+                   "Chunks in each --then step at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--then-version", flags->then_version,
+                   "The --then steps' version in their cache keys: bump it to run them again")
+      ->capture_default_str();
+  command->add_option(
+      "--finalize", flags->finalize,
+      "One step after every chunk's command and steps succeeded and the manifest is written, "
+      "run once per change of the chunk set (a failure leaves the chunks cached and published, "
+      "and the next run retries it). Placeholders: {manifest}, {outputs} (every chunk file, "
+      "joined with spaces), {output} (OUTDIR), {key}, {chunks}, {attempt}");
   flags->job.Add(*command);
   flags->csv.Add(*command);
   command->add_option("command", flags->command, "The command and its arguments, after --")

@@ -11,6 +11,7 @@
 #include "sluice/base/process_memory.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/batch/batch_finalize.h"
 #include "sluice/jobs/batch/batch_location.h"
 #include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/jobs/batch/chunk_cache.h"
@@ -83,6 +84,7 @@ bool IsChunkFileName(std::string_view name) {
 // What the phases of one Run share.
 struct RunContext {
   const BatchedOptions& options;
+  const std::vector<ChunkStep>& steps;
   ChunkingConfig chunking;
   std::string out;                 // the output directory (absolute) or s3:// prefix
   stdfs::path state;               // local: the ledger, split files, scratch, the last report
@@ -93,6 +95,8 @@ struct RunContext {
   std::map<std::string, batch::ManifestSource> input_sources;
   std::vector<std::vector<batch::SplitChunk>> chunk_inputs;  // [input][chunk]
   std::vector<std::string> keys;                             // the cache key per chunk
+  std::vector<std::vector<std::string>> step_keys;           // [chunk][step]
+  batch::StepLog* step_log = nullptr;
 
   stdfs::path split_dir() const { return state / "split"; }
   stdfs::path scratch_dir() const { return state / "tasks"; }
@@ -240,12 +244,30 @@ void SplitOrReuse(RunContext& ctx, const batch::ChunkCache& cache, const RunOpti
   }
 }
 
+// Fills ctx.step_keys[c] and chunk c's step outcomes from the cache: "hit" or, for now, "not
+// run". Returns whether every step is a hit.
+bool ClassifySteps(RunContext& ctx, const batch::ChunkCache& cache, size_t c, ChunkOutcome& o) {
+  bool all_hit = true;
+  ctx.step_keys[c].clear();
+  o.steps.clear();
+  for (const ChunkStep& step : ctx.steps) {
+    const std::string key =
+        batch::StepCacheKey(step.options.name, step.options.version, ctx.keys[c]);
+    ctx.step_keys[c].push_back(key);
+    const bool hit = o.status == ChunkStatus::kHit && cache.HasStep(key);
+    all_hit = all_hit && hit;
+    o.steps.push_back({step.options.name, hit ? "hit" : "not run", key, 0, ""});
+  }
+  return all_hit;
+}
+
 // Fills ctx.keys and every chunk's outcome as far as the cache tells it (hit, or why it is
 // computed); returns the chunks to compute.
 std::vector<int> ClassifyChunks(RunContext& ctx, const batch::ChunkCache& cache,
                                 batch::OutputSchemaGuard& guard, BatchedReport& report) {
   const size_t n = ctx.chunk_count();
   ctx.keys.resize(n);
+  ctx.step_keys.resize(n);
   report.chunks.resize(n);
   std::vector<int> to_compute;
   for (size_t c = 0; c < n; ++c) {
@@ -270,10 +292,33 @@ std::vector<int> ClassifyChunks(RunContext& ctx, const batch::ChunkCache& cache,
     } else {
       std::tie(o.status, o.reason) =
           WhyCompute(ctx.previous, ctx.options, ctx.chunking, o.chunk, fingerprints, ctx.keys[c]);
+    }
+    if (!ClassifySteps(ctx, cache, c, o) || o.status != ChunkStatus::kHit) {
       to_compute.push_back(o.chunk);
     }
   }
   return to_compute;
+}
+
+// The steps' outcomes of chunk c from this run's log; the first step whose entry is missing, as
+// an error ("" when every step is done).
+std::string MissingStep(const RunContext& ctx, const batch::ChunkCache& cache, size_t c,
+                        ChunkOutcome& o) {
+  std::string missing;
+  for (size_t i = 0; i < ctx.steps.size(); ++i) {
+    StepOutcome& step = o.steps[i];
+    if (std::optional<batch::StepRecord> record = ctx.step_log->Find(o.chunk, i)) {
+      step.attempts = record->attempts;
+      step.status = record->succeeded ? "ran" : "failed";
+      if (!record->succeeded) step.error = record->error;
+    }
+    if (missing.empty() && step.status != "hit" && !cache.HasStep(ctx.step_keys[c][i])) {
+      missing = fmt::format("step {} {}{}", step.name,
+                            step.status == "failed" ? "failed: " : "did not run",
+                            step.status == "failed" ? step.error : "");
+    }
+  }
+  return missing;
 }
 
 // Each chunk's output from the cache into its outcome and the manifest; returns the failures
@@ -286,6 +331,7 @@ std::vector<std::string> CollectOutputs(const RunContext& ctx, const batch::Chun
   manifest.chunking = ctx.chunking;
   for (size_t c = 0; c < ctx.chunk_count(); ++c) {
     ChunkOutcome& o = report.chunks[c];
+    std::string missing_step = MissingStep(ctx, cache, c, o);
     if (o.status == ChunkStatus::kFailed) {
       failures.push_back(fmt::format("chunk {}: {}", c, o.error));
       continue;
@@ -294,6 +340,12 @@ std::vector<std::string> CollectOutputs(const RunContext& ctx, const batch::Chun
     if (!entry) {
       o.status = ChunkStatus::kFailed;
       o.error = "no output was stored (the run was interrupted)";
+      failures.push_back(fmt::format("chunk {}: {}", c, o.error));
+      continue;
+    }
+    if (!missing_step.empty()) {
+      o.status = ChunkStatus::kFailed;
+      o.error = std::move(missing_step);
       failures.push_back(fmt::format("chunk {}: {}", c, o.error));
       continue;
     }
@@ -352,6 +404,7 @@ void PublishOutputs(const RunContext& ctx, batch::ChunkCache& cache,
   std::vector<size_t> to_copy;
   for (size_t c = 0; c < ctx.chunk_count(); ++c) {
     keep_keys.insert(ctx.keys[c]);
+    keep_keys.insert(ctx.step_keys[c].begin(), ctx.step_keys[c].end());
     const ChunkOutcome& o = report.chunks[c];
     if (o.file.empty()) continue;
     files.insert(o.file);
@@ -434,8 +487,10 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
   // 1. Everything that can be checked is checked before anything is written.
   const ChunkingConfig chunking{options_.by, options_.chunks, batch::kChunkHashVersion};
   batch::CheckChunking(chunking);
-  RunContext ctx{options_, chunking, CheckedOutputDir(options_, inputs, output_dir),
+  RunContext ctx{options_, steps_, chunking, CheckedOutputDir(options_, inputs, output_dir),
                  BatchStateDir(options_, output_dir)};
+  batch::StepLog step_log;
+  ctx.step_log = &step_log;
   ctx.inputs = MatchInputFiles(inputs);
   ctx.sources = OpenSources(ctx.inputs, ctx.chunking);
   ctx.listing = ListOutput(ctx.out);
@@ -459,16 +514,16 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
   std::vector<int> to_compute = ClassifyChunks(ctx, cache, guard, report);
   // 4. Compute the others as partitions of a ledger job.
   if (!to_compute.empty()) {
-    batch::ChunkComputeRequest request{
-        &options_,
-        ctx.chunking,
-        &ctx.sources,
-        &ctx.chunk_inputs,
-        &ctx.keys,
-        std::move(to_compute),
-        ctx.out,
-        ctx.state,
-        {table_task_, file_task_, ctx.chunking.chunks, options_.codec, ctx.scratch_dir()}};
+    batch::ChunkComputeRequest request{&options_,
+                                       ctx.chunking,
+                                       &ctx.sources,
+                                       &ctx.chunk_inputs,
+                                       &ctx.keys,
+                                       std::move(to_compute),
+                                       ctx.out,
+                                       ctx.state,
+                                       {table_task_, file_task_, ctx.chunking.chunks,
+                                        options_.codec, ctx.scratch_dir(), &steps_, &step_log}};
     batch::ComputeChunks(request, cache, guard, run, report);
   }
 
@@ -484,9 +539,47 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
                       report.failed, ctx.chunk_count(), fmt::join(failures, "; "))
         .With("output", ctx.out);
   }
+  const std::vector<std::string> files = manifest.files();
   PublishOutputs(ctx, cache, guard, std::move(manifest), report);
+  if (finalize_) {
+    report.finalize = batch::FinalizeIfChanged(
+        {&finalize_, &finalize_options_, ctx.out, ctx.keys, ctx.step_keys, files, run.cancel});
+  }
   WriteLastReport(ctx, started, report);
+  if (report.finalize.status == "failed") {
+    throw InvalidData(
+        "finalize {} failed after {} attempts: {}; every chunk is cached and published, and the "
+        "next run retries finalize",
+        finalize_options_.name, report.finalize.attempts, report.finalize.error)
+        .With("output", ctx.out);
+  }
   return report;
+}
+
+BatchedJob& BatchedJob::Then(StepTask step, StepOptions options) {
+  if (!step) throw InvalidArgument("a step needs a function");
+  if (options.name.empty()) options.name = fmt::format("then{}", steps_.size() + 1);
+  if (options.concurrency < 1 || options.max_attempts < 1) {
+    throw InvalidArgument("step {}: concurrency and max attempts must be at least 1", options.name);
+  }
+  const std::string stage = options.stage.empty() ? options.name : options.stage;
+  for (const ChunkStep& s : steps_) {
+    if (s.options.name == options.name || batch::StepStageName(s) == stage) {
+      throw InvalidArgument("step {} is given twice", options.name);
+    }
+  }
+  steps_.push_back({std::move(step), std::move(options)});
+  return *this;
+}
+
+BatchedJob& BatchedJob::Finalize(FinalizeTask finalize, FinalizeOptions options) {
+  if (!finalize) throw InvalidArgument("finalize needs a function");
+  if (options.name.empty() || options.max_attempts < 1) {
+    throw InvalidArgument("finalize needs a name and at least 1 attempt");
+  }
+  finalize_ = std::move(finalize);
+  finalize_options_ = std::move(options);
+  return *this;
 }
 
 }  // namespace sluice

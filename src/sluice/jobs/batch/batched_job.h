@@ -8,6 +8,12 @@
 //                sluice::BatchInput::Csv("refunds", {"refunds.csv"})},
 //               "out/", {.memory_budget = 2_GiB});
 //
+// Steps after the task and a finalize step (batched_step.h):
+//
+//   sluice::BatchedJob job = sluice::Batched(PerCustomerSums, options)
+//                                .Then(LoadChunk, {.name = "load", .concurrency = 128})
+//                                .Finalize(SwapStagingTable);
+//
 // Inputs and the output may be local or on an object store (s3://bucket/prefix, through
 // fs::FileSystemFor). The chunk cache lives with the output, in <out>/.sluice/cache; the ledger,
 // the split files and the task's outputs before they are cached live in a local state directory
@@ -31,7 +37,9 @@
 //     processes of this host are released at once rather than waiting for their expiry. A partition
 //     whose chunk the cache already holds (stored just before the kill, not yet marked done) is
 //     completed when claimed without running the task, and counts no attempt of this run.
-//  5. Finalize: each chunk's cached output is copied to <out>/chunk-NNNNN.parquet, appearing whole
+//     Each chunk then runs the steps whose entries it lacks (a chunk whose task is a hit runs only
+//     those), each step a stage of the same pipeline.
+//  5. Publish: each chunk's cached output is copied to <out>/chunk-NNNNN.parquet, appearing whole
 //     (locally a hard link renamed over the previous run's file; on S3 an upload completed at
 //     its end), unless the previous manifest lists that file with the same key and it is there
 //     with its size; files of chunks that no longer exist or have no output are removed; the
@@ -40,8 +48,12 @@
 //     entries that the manifest does not name are pruned. Split files are deleted.
 // The report says per chunk: hit, miss (no earlier output), recomputed (with the reason: which
 // input changed, the task version, the chunking) or failed (with the error). It is also written
-// to <state>/last_report.json. If any chunk failed for good, Run writes the report, leaves the
-// previous manifest and files in place and throws an error naming the failed chunks.
+// to <state>/last_report.json. Then, when the job has a finalize step and its key (the chunk set
+// with every step) differs from the one recorded in <out>/.sluice/finalized.json, finalize runs
+// and records its key; when it fails for good, Run writes the report and throws (the chunks stay
+// cached and published; the next run retries finalize alone). If any chunk failed for good, Run
+// writes the report, leaves the previous manifest and files in place and throws an error naming the
+// failed chunks.
 //
 // One run at a time per output directory.
 //
@@ -61,7 +73,9 @@
 #include "sluice/flow/run_report.h"
 #include "sluice/io/parquet/format_enums.h"
 #include "sluice/jobs/batch/batch_input.h"
+#include "sluice/jobs/batch/batched_step.h"
 #include "sluice/jobs/batch/batched_task.h"
+#include "sluice/ledger/ledger_records.h"
 
 namespace sluice {
 
@@ -83,11 +97,31 @@ struct BatchedOptions {
   // in the cache (the fingerprints are taken from the manifest). False re-reads every input every
   // run.
   bool reuse_unchanged_inputs = true;
+  // Held by the ledger across every process of the job, e.g. {{"warehouse", 128}}: each chunk
+  // holds one unit of each from its claim until its task and steps are done.
+  std::vector<ledger::ResourceLimit> resources;
 };
 
 enum class ChunkStatus { kHit, kMiss, kRecomputed, kFailed };
 // "hit", "miss", "recomputed", "failed".
 std::string_view ChunkStatusName(ChunkStatus status);
+
+// What one step did for one chunk: "hit" (its entry existed), "ran", "failed", or "not run"
+// (the task or an earlier step failed).
+struct StepOutcome {
+  std::string name;
+  std::string status;
+  std::string key;
+  int64_t attempts = 0;  // this run's
+  std::string error;     // the last failed attempt's
+};
+
+struct FinalizeOutcome {
+  std::string status;  // "" (no finalize step), "hit" (same key as recorded), "ran", "failed"
+  std::string key;
+  int64_t attempts = 0;
+  std::string error;
+};
 
 struct ChunkOutcome {
   int chunk = 0;
@@ -98,8 +132,9 @@ struct ChunkOutcome {
   int64_t rows_out = 0;
   std::string file;  // relative to the output directory; empty without output
   int64_t bytes = 0;
-  int64_t attempts = 0;  // attempts this run made
+  int64_t attempts = 0;  // attempts at the task this run made
   std::string error;
+  std::vector<StepOutcome> steps;  // one per step of the job, in order
 };
 
 struct BatchedReport {
@@ -113,12 +148,14 @@ struct BatchedReport {
   std::string ledger_job;      // empty when nothing was computed
   bool split_skipped = false;  // every input unchanged: nothing was read
   RunReport split;
-  RunReport compute;  // empty when nothing was computed
+  RunReport compute;  // empty when nothing was computed; the steps are stages of it
+  FinalizeOutcome finalize;
   double wall_seconds = 0;
   int64_t peak_rss = 0;
 
   nlohmann::json ToJson() const;
-  // Counts, the verdicts of both phases, and one line per chunk that was not a hit.
+  // Counts, the verdicts of both phases, finalize, and one line per chunk that was not a hit
+  // (task or step).
   std::string Summary() const;
 };
 
@@ -128,6 +165,13 @@ class BatchedJob {
   BatchedJob(FileTask task, BatchedOptions options);
 
   const BatchedOptions& options() const { return options_; }
+  const std::vector<ChunkStep>& steps() const { return steps_; }
+
+  // Adds a step after the task (and after the steps added before). InvalidArgument for a name
+  // given twice or a concurrency or max_attempts below 1. The name defaults to "then<N>".
+  BatchedJob& Then(StepTask step, StepOptions options = {});
+  // Sets the finalize step. InvalidArgument without a name or for max_attempts below 1.
+  BatchedJob& Finalize(FinalizeTask finalize, FinalizeOptions options = {});
 
   // InvalidArgument for bad options or inputs (names, grouping columns, types), and the store's
   // error for an unreachable input or output (a missing bucket), before anything is written;
@@ -140,6 +184,9 @@ class BatchedJob {
   TableTask table_task_;
   FileTask file_task_;
   BatchedOptions options_;
+  std::vector<ChunkStep> steps_;
+  FinalizeTask finalize_;
+  FinalizeOptions finalize_options_;
 };
 
 // The local state directory of a run: options.state_dir when set, else <out>/.sluice for a local

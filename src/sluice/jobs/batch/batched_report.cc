@@ -23,6 +23,18 @@ nlohmann::json BatchedReport::ToJson() const {
               {"bytes", o.bytes},
               {"attempts", o.attempts}};
     if (!o.error.empty()) j["error"] = o.error;
+    if (!o.steps.empty()) {
+      json steps = json::array();
+      for (const StepOutcome& step : o.steps) {
+        json js = {{"name", step.name},
+                   {"status", step.status},
+                   {"key", step.key},
+                   {"attempts", step.attempts}};
+        if (!step.error.empty()) js["error"] = step.error;
+        steps.push_back(std::move(js));
+      }
+      j["steps"] = std::move(steps);
+    }
     chunk_list.push_back(std::move(j));
   }
   json j = {{"output", output_dir},
@@ -44,6 +56,11 @@ nlohmann::json BatchedReport::ToJson() const {
             {"chunks", chunk_list},
             {"split", split.ToJson()}};
   if (!compute.stages.empty()) j["compute"] = compute.ToJson();
+  if (!finalize.status.empty()) {
+    j["finalize"] = {
+        {"status", finalize.status}, {"key", finalize.key}, {"attempts", finalize.attempts}};
+    if (!finalize.error.empty()) j["finalize"]["error"] = finalize.error;
+  }
   return j;
 }
 
@@ -70,10 +87,22 @@ std::string BatchedReport::Summary() const {
       hits, misses, recomputed, failed, chunks.size(), rows_out, wall_seconds,
       FormatBytes(split.peak_memory), FormatBytes(split.memory_budget),
       FormatBytes(compute.peak_memory), FormatBytes(compute.memory_budget), FormatBytes(peak_rss));
+  if (!finalize.status.empty()) {
+    out += fmt::format("finalize: {}{}\n", finalize.status,
+                       finalize.status == "hit" ? " (the chunk set is unchanged since it last ran)"
+                       : finalize.error.empty() ? ""
+                                                : ": " + finalize.error);
+  }
   for (const ChunkOutcome& o : chunks) {
-    if (o.status == ChunkStatus::kHit) continue;
-    out += fmt::format("  chunk {:>5} {:<10} {}{}\n", o.chunk, ChunkStatusName(o.status), o.reason,
-                       o.error.empty() ? "" : ": " + o.error);
+    std::string steps;  // "; load ran (2 attempts)" for every step that was not a hit
+    for (const StepOutcome& step : o.steps) {
+      if (step.status == "hit") continue;
+      steps += fmt::format("; {} {}", step.name, step.status);
+      if (step.attempts > 1) steps += fmt::format(" ({} attempts)", step.attempts);
+    }
+    if (o.status == ChunkStatus::kHit && steps.empty()) continue;
+    out += fmt::format("  chunk {:>5} {:<10} {}{}{}\n", o.chunk, ChunkStatusName(o.status),
+                       o.reason, steps, o.error.empty() ? "" : ": " + o.error);
   }
   return out;
 }

@@ -25,6 +25,14 @@ std::string ChunkCacheKey(const std::string& task_name, const std::string& task_
                      XxHash64(text.data(), text.size(), 1));
 }
 
+std::string StepCacheKey(const std::string& step_name, const std::string& step_version,
+                         const std::string& chunk_key) {
+  const std::string text =
+      json::array({"sluice-batched-step/1", step_name, step_version, chunk_key}).dump();
+  return fmt::format("{:016x}{:016x}", XxHash64(text.data(), text.size(), 0),
+                     XxHash64(text.data(), text.size(), 1));
+}
+
 ChunkCache::ChunkCache(std::string dir) : dir_(std::move(dir)) { MakeDirectories(dir_); }
 
 std::string ChunkCache::DataPath(const std::string& key) const {
@@ -90,6 +98,33 @@ void ChunkCache::Put(const CacheEntry& entry) const {
   found_.emplace(entry.key, entry);
 }
 
+bool ChunkCache::HasStep(const std::string& step_key) const {
+  {
+    std::lock_guard lock(mu_);
+    if (steps_found_.contains(step_key)) return true;
+  }
+  try {
+    const std::string text = sluice::fs::ReadWholeFile(*sluice::fs::FileSystemFor(dir_),
+                                                       JoinLocation(dir_, step_key + ".json"));
+    if (!json::parse(text, nullptr, false).contains("step")) return false;  // damaged: run again
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) return false;
+    throw;
+  }
+  std::lock_guard lock(mu_);
+  steps_found_.insert(step_key);
+  return true;
+}
+
+void ChunkCache::PutStep(const std::string& step_key, const std::string& step_name,
+                         int chunk) const {
+  const std::string text = json{{"step", step_name}, {"chunk", chunk}}.dump(2) + "\n";
+  sluice::fs::WriteWholeFile(*sluice::fs::FileSystemFor(dir_),
+                             JoinLocation(dir_, step_key + ".json"), text);
+  std::lock_guard lock(mu_);
+  steps_found_.insert(step_key);
+}
+
 int64_t ChunkCache::Prune(const std::set<std::string>& keep) const {
   auto fs = sluice::fs::FileSystemFor(dir_);
   int64_t removed = 0;
@@ -101,6 +136,7 @@ int64_t ChunkCache::Prune(const std::set<std::string>& keep) const {
     fs->Delete(file.path);
     std::lock_guard lock(mu_);
     found_.erase(key);
+    steps_found_.erase(key);
   }
   return removed;
 }

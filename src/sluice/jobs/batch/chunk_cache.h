@@ -18,6 +18,10 @@
 // locally, a completed upload on S3). Entries are immutable; any attempt writing a key writes an
 // equally valid output, so concurrent writers need no fencing.
 //
+// A step after the task (batched_step.h) has an entry of its own beside the chunk's, <step
+// key>.json ({"step": name, "chunk": N}, no data), keyed by the step's name and version and the
+// chunk's key: it exists once the step succeeded for that output.
+//
 // Entries found are remembered (they never change), so the phases of a run that ask for the
 // same key again cost no more requests to an object store.
 //
@@ -39,6 +43,10 @@ namespace sluice::batch {
 std::string ChunkCacheKey(const std::string& task_name, const std::string& task_version,
                           const ChunkingConfig& chunking, int chunk,
                           const std::map<std::string, std::string>& input_fingerprints);
+
+// The key of a step's entry for one chunk's output (chunk_key).
+std::string StepCacheKey(const std::string& step_name, const std::string& step_version,
+                         const std::string& chunk_key);
 
 struct CacheEntry {
   std::string key;
@@ -63,6 +71,9 @@ class ChunkCache {
   // returns its size. Put the entry afterwards.
   int64_t Store(const std::string& key, const std::string& local_file) const;
   void Put(const CacheEntry& entry) const;
+  // Whether the step's entry for step_key exists; errors as for Find.
+  bool HasStep(const std::string& step_key) const;
+  void PutStep(const std::string& step_key, const std::string& step_name, int chunk) const;
   // Deletes entries (and stray temporary files) whose key is not in keep; returns how many.
   int64_t Prune(const std::set<std::string>& keep) const;
 
@@ -70,6 +81,7 @@ class ChunkCache {
   std::string dir_;
   mutable std::mutex mu_;
   mutable std::map<std::string, CacheEntry> found_;  // guarded by mu_
+  mutable std::set<std::string> steps_found_;        // guarded by mu_
 };
 
 }  // namespace sluice::batch

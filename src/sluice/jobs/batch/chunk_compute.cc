@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -65,6 +66,10 @@ ledger::JobRecord PrepareChunkJob(const ChunkComputeRequest& request, ledger::Le
   const BatchedOptions& options = *request.options;
   std::string all_keys;
   for (const std::string& key : *request.keys) all_keys += key;
+  // The steps are part of the work: another step set is another job.
+  for (const ChunkStep& step : *request.task.steps) {
+    all_keys += "|" + step.options.name + "@" + step.options.version;
+  }
   const std::string identity =
       fmt::format("{:016x}", XxHash64(all_keys.data(), all_keys.size(), 0));
   const std::string base_name =
@@ -89,9 +94,16 @@ ledger::JobRecord PrepareChunkJob(const ChunkComputeRequest& request, ledger::Le
   return job;
 }
 
-jobs::WorkerOptions ChunkWorkerOptions(const BatchedOptions& options, int threads) {
+// Slots for the chunks being computed, plus each step's concurrency: a chunk holds its slot (and
+// its ledger lease, and a unit of each resource) through its steps.
+jobs::WorkerOptions ChunkWorkerOptions(const BatchedOptions& options,
+                                       const std::vector<ChunkStep>& steps, int threads) {
   jobs::WorkerOptions worker;
   worker.slots = options.chunks_in_flight > 0 ? options.chunks_in_flight : 2 * threads + 2;
+  if (options.chunks_in_flight <= 0) {
+    for (const ChunkStep& step : steps) worker.slots += step.options.concurrency;
+  }
+  worker.resources = options.resources;
   worker.claim_batch = worker.slots;
   worker.backoff_base = options.retry_delay;
   worker.backoff_max = std::max(options.retry_delay * 8, options.retry_delay);
@@ -133,19 +145,27 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
   report.ledger_job = job.name;
   const int threads = run.cpu_threads > 0 ? run.cpu_threads : UsableCores();
 
-  // The job may hold partitions of chunks that are now cache hits: a killed earlier run stored
-  // their output but died before the ledger marked them done. Claiming one completes it without
-  // running the task again, and is no attempt of this run (the ledger still counts the claim).
-  std::vector<bool> computing(n, false);
-  for (int c : request.to_compute) computing[static_cast<size_t>(c)] = true;
+  // What a claimed chunk lacks is looked up in the cache at its claim: a killed earlier run (or
+  // this run's failed attempt) may have stored its output, or some of its steps, before the
+  // ledger marked it done. A chunk lacking nothing is completed without running anything, and
+  // is no attempt of this run (the ledger still counts the claim); one lacking only steps runs
+  // only those.
+  const std::vector<ChunkStep>& steps = *request.task.steps;
   ChunkQueue queue;
   std::mutex mu;
   std::map<int, int64_t> attempts;  // guarded by mu
   jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
     ChunkPartition partition = ChunkPartition::FromJson(ctx.lease.definition_json);
     const int c = partition.chunk;
-    if (c >= 0 && static_cast<size_t>(c) < n && !computing[static_cast<size_t>(c)]) return;
-    {
+    if (c < 0 || static_cast<size_t>(c) >= n) return;
+    const bool compute = !cache.Find(partition.key);
+    std::vector<bool> run_steps;
+    for (const ChunkStep& step : steps) {
+      run_steps.push_back(
+          !cache.HasStep(StepCacheKey(step.options.name, step.options.version, partition.key)));
+    }
+    if (!compute && std::find(run_steps.begin(), run_steps.end(), true) == run_steps.end()) return;
+    if (compute) {
       std::lock_guard lock(mu);
       ++attempts[c];
     }
@@ -153,8 +173,9 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
     for (size_t i = 0; i < request.sources->size(); ++i) {
       files[(*request.sources)[i].name] = (*request.chunk_inputs)[i][static_cast<size_t>(c)].path;
     }
-    auto chunk_run = std::make_shared<ChunkRun>(c, ctx.lease.attempt, std::move(partition.key),
-                                                std::move(files), ctx.cancel);
+    auto chunk_run =
+        std::make_shared<ChunkRun>(c, ctx.lease.attempt, std::move(partition.key), std::move(files),
+                                   ctx.cancel, compute, std::move(run_steps));
     HandOver(queue, chunk_run);
     chunk_run->Wait(ctx.cancel);
   };
@@ -163,9 +184,12 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
   if (request.task.file_task && !compute.resource_caps.contains("task")) {
     compute.resource_caps["task"] = threads;
   }
+  for (const ChunkStep& step : steps) {
+    compute.resource_caps["step:" + StepStageName(step)] = step.options.concurrency;
+  }
   CancellationSource stop(run.cancel);
   jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
-      url, job.id, task, ChunkWorkerOptions(options, threads), stop, queue,
+      url, job.id, task, ChunkWorkerOptions(options, steps, threads), stop, queue,
       "the compute pipeline failed",
       [&] { report.compute = RunChunkPipeline(queue, request.task, cache, guard, compute); });
   if (errors.pipeline) std::rethrow_exception(errors.pipeline);

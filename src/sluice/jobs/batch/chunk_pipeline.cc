@@ -5,12 +5,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <thread>
 
 #include "sluice/base/error.h"
 #include "sluice/base/temp_path.h"
 #include "sluice/flow/pipeline.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/jobs/batch/chunk_split.h"
+#include "sluice/jobs/batch/step_retry.h"
 
 namespace sluice::batch {
 namespace {
@@ -18,6 +21,7 @@ namespace {
 struct RunItem {
   ChunkRunPtr run;
   std::string output;  // file tasks: the temporary file the task wrote
+  ChunkResult result;  // once the output is in the cache: what the steps get
 };
 int64_t ByteSize(const RunItem&) { return sizeof(RunItem); }
 std::string Describe(const RunItem& item) { return fmt::format("chunk {}", item.run->chunk()); }
@@ -51,8 +55,38 @@ void Source(ChunkQueue& queue, Emitter<RunItem>& out) {
   }
 }
 
+bool HasSteps(const ChunkTaskSpec& spec) { return spec.steps != nullptr && !spec.steps->empty(); }
+
+// The cached output of a run that skips the task. Fails the run when the entry is gone.
+std::optional<ChunkResult> CachedResult(const ChunkCache& cache, const ChunkRunPtr& run,
+                                        const char* stage) {
+  try {
+    std::optional<CacheEntry> entry = cache.Find(run->key());
+    if (!entry) throw NotFound("the chunk's cached output is gone");
+    return ChunkResult{entry->rows, entry->has_file, entry->bytes, entry->schema};
+  } catch (...) {
+    FailRun(run, stage);
+    return std::nullopt;
+  }
+}
+
+// After the task's output is in the cache: the run is finished when no step follows, else its
+// item goes on to the first step.
+void Settle(const ChunkTaskSpec& spec, RunItem item, ChunkResult result, Emitter<RunItem>* out) {
+  if (!HasSteps(spec) || out == nullptr) {
+    item.run->Finish(std::move(result));
+    return;
+  }
+  item.result = std::move(result);
+  out->Emit(std::move(item));
+}
+
 void ReadInputs(const ChunkTaskSpec& spec, RunItem item, Emitter<WorkItem>& out) {
   WorkItem work{std::move(item.run), {}, {}};
+  if (!work.run->compute()) {
+    out.Emit(std::move(work));
+    return;
+  }
   try {
     work.inputs.chunk = work.run->chunk();
     work.inputs.chunks = spec.chunks;
@@ -70,6 +104,10 @@ void ReadInputs(const ChunkTaskSpec& spec, RunItem item, Emitter<WorkItem>& out)
 
 void RunTask(const ChunkTaskSpec& spec, WorkItem work, Emitter<WorkItem>& out) {
   if (work.run->failed()) return;
+  if (!work.run->compute()) {
+    out.Emit(std::move(work));
+    return;
+  }
   try {
     work.output = spec.table_task(work.inputs);
     work.inputs.tables.clear();
@@ -86,8 +124,14 @@ void RunTask(const ChunkTaskSpec& spec, WorkItem work, Emitter<WorkItem>& out) {
 }
 
 void WriteOutput(const ChunkTaskSpec& spec, const ChunkCache& cache, OutputSchemaGuard& guard,
-                 WorkItem work) {
+                 WorkItem work, Emitter<RunItem>* out) {
   if (work.run->failed()) return;
+  if (!work.run->compute()) {
+    if (auto result = CachedResult(cache, work.run, "write")) {
+      Settle(spec, {std::move(work.run), {}, {}}, std::move(*result), out);
+    }
+    return;
+  }
   try {
     ChunkResult result;
     result.rows = work.output.num_rows();
@@ -108,13 +152,17 @@ void WriteOutput(const ChunkTaskSpec& spec, const ChunkCache& cache, OutputSchem
     }
     cache.Put({work.run->key(), work.run->chunk(), result.rows, result.has_file, result.bytes,
                result.schema});
-    work.run->Finish(std::move(result));
+    Settle(spec, {work.run, {}, {}}, std::move(result), out);
   } catch (...) {
     FailRun(work.run, "write");
   }
 }
 
 void RunFileTask(const ChunkTaskSpec& spec, RunItem item, Emitter<RunItem>& out) {
+  if (!item.run->compute()) {
+    out.Emit(std::move(item));
+    return;
+  }
   ChunkFiles files;
   files.chunk = item.run->chunk();
   files.chunks = spec.chunks;
@@ -136,8 +184,16 @@ void RunFileTask(const ChunkTaskSpec& spec, RunItem item, Emitter<RunItem>& out)
   out.Emit(std::move(item));
 }
 
-void CommitFileOutput(const ChunkCache& cache, OutputSchemaGuard& guard, RunItem item) {
-  const std::string& temp = item.output;
+void CommitFileOutput(const ChunkTaskSpec& spec, const ChunkCache& cache, OutputSchemaGuard& guard,
+                      RunItem item, Emitter<RunItem>* out) {
+  if (item.run->failed()) return;
+  if (!item.run->compute()) {
+    if (auto result = CachedResult(cache, item.run, "commit")) {
+      Settle(spec, std::move(item), std::move(*result), out);
+    }
+    return;
+  }
+  const std::string temp = item.output;
   try {
     auto reader = parquet::ParquetFileReader::Open(temp);
     ChunkResult result;
@@ -148,14 +204,83 @@ void CommitFileOutput(const ChunkCache& cache, OutputSchemaGuard& guard, RunItem
     result.bytes = cache.Store(item.run->key(), temp);
     result.has_file = true;
     cache.Put({item.run->key(), item.run->chunk(), result.rows, true, result.bytes, result.schema});
-    item.run->Finish(std::move(result));
+    Settle(spec, std::move(item), std::move(result), out);
   } catch (...) {
     std::remove(temp.c_str());
     FailRun(item.run, "commit");
   }
 }
 
+// Runs step i on the run's chunk until it succeeds (its cache entry is stored) or its attempts
+// are used up (the run fails, and the ledger retries the chunk: its task is then a cache hit).
+bool RunStepAttempts(const ChunkTaskSpec& spec, const ChunkCache& cache, size_t i,
+                     const RunItem& item) {
+  const ChunkStep& step = (*spec.steps)[i];
+  const ChunkRun& run = *item.run;
+  ChunkStepFiles files{run.chunk(),      spec.chunks, 0, run.key(), "", ChunkFileName(run.chunk()),
+                       item.result.rows, run.cancel()};
+  if (item.result.has_file) files.output = cache.DataPath(run.key());
+  const std::string step_key = StepCacheKey(step.options.name, step.options.version, run.key());
+  std::chrono::milliseconds delay = step.options.retry_delay;
+  for (files.attempt = 1;; ++files.attempt) {
+    try {
+      step.task(files);
+      cache.PutStep(step_key, step.options.name, run.chunk());
+      spec.step_log->Attempted(run.chunk(), i, true);
+      return true;
+    } catch (...) {
+      spec.step_log->Attempted(run.chunk(), i, false, CurrentErrorText());
+      if (files.attempt >= step.options.max_attempts || run.cancel().cancelled()) {
+        FailRun(item.run, StepStageName(step).c_str());
+        return false;
+      }
+    }
+    WaitBackoff(delay, run.cancel());
+    delay = NextBackoff(delay, step.options.retry_delay);
+  }
+}
+
+void RunStep(const ChunkTaskSpec& spec, const ChunkCache& cache, size_t i, RunItem item,
+             Emitter<RunItem>* out) {
+  if (item.run->failed()) return;
+  if (item.run->runs_step(i) && !RunStepAttempts(spec, cache, i, item)) return;
+  if (out != nullptr) {
+    out->Emit(std::move(item));
+  } else {
+    item.run->Finish(std::move(item.result));
+  }
+}
+
+// The step stages after `tail`; the last one finishes each run.
+void AddStepStages(Stream<RunItem> tail, const ChunkTaskSpec& spec, const ChunkCache& cache) {
+  const size_t n = spec.steps->size();
+  for (size_t i = 0; i < n; ++i) {
+    const ChunkStep& step = (*spec.steps)[i];
+    const StageOptions options{.kind = kIo,
+                               .resource = "step:" + StepStageName(step),
+                               .min_concurrency = step.options.concurrency,
+                               .max_concurrency = step.options.concurrency};
+    if (i + 1 == n) {
+      tail.Sink(
+          StepStageName(step),
+          [&spec, &cache, i](RunItem item) { RunStep(spec, cache, i, std::move(item), nullptr); },
+          options);
+      return;
+    }
+    tail = tail.FlatMap(
+        StepStageName(step),
+        [&spec, &cache, i](RunItem item, Emitter<RunItem>& out) {
+          RunStep(spec, cache, i, std::move(item), &out);
+        },
+        options);
+  }
+}
+
 }  // namespace
+
+std::string StepStageName(const ChunkStep& step) {
+  return step.options.stage.empty() ? step.options.name : step.options.stage;
+}
 
 std::string OutputSchemaGuard::Text(const Schema& schema) {
   std::string text;
@@ -198,30 +323,50 @@ RunReport RunChunkPipeline(ChunkQueue& queue, const ChunkTaskSpec& spec, const C
   Pipeline p("batched");
   auto chunks =
       p.Source("chunks", [&queue](Emitter<RunItem>& out) { Source(queue, out); }, {.kind = kIo});
+  const bool steps = HasSteps(spec);
   if (spec.table_task) {
-    chunks
-        .FlatMap("read",
-                 [&spec](RunItem item, Emitter<WorkItem>& out) {
-                   ReadInputs(spec, std::move(item), out);
-                 },
-                 {.kind = kIo})
-        .FlatMap("task", [&spec](WorkItem work,
-                                 Emitter<WorkItem>& out) { RunTask(spec, std::move(work), out); })
-        .Sink("write",
-              [&spec, &cache, &guard](WorkItem work) {
-                WriteOutput(spec, cache, guard, std::move(work));
-              },
-              {.kind = kIo});
+    auto computed = chunks
+                        .FlatMap("read",
+                                 [&spec](RunItem item, Emitter<WorkItem>& out) {
+                                   ReadInputs(spec, std::move(item), out);
+                                 },
+                                 {.kind = kIo})
+                        .FlatMap("task", [&spec](WorkItem work, Emitter<WorkItem>& out) {
+                          RunTask(spec, std::move(work), out);
+                        });
+    auto write = [&spec, &cache, &guard](WorkItem work, Emitter<RunItem>* out) {
+      WriteOutput(spec, cache, guard, std::move(work), out);
+    };
+    if (!steps) {
+      computed.Sink("write", [write](WorkItem work) { write(std::move(work), nullptr); },
+                    {.kind = kIo});
+    } else {
+      AddStepStages(computed.FlatMap("write",
+                                     [write](WorkItem work, Emitter<RunItem>& out) {
+                                       write(std::move(work), &out);
+                                     },
+                                     {.kind = kIo}),
+                    spec, cache);
+    }
   } else {
-    chunks
-        .FlatMap("task",
-                 [&spec](RunItem item, Emitter<RunItem>& out) {
-                   RunFileTask(spec, std::move(item), out);
-                 },
-                 {.kind = kIo, .resource = "task"})
-        .Sink("commit",
-              [&cache, &guard](RunItem item) { CommitFileOutput(cache, guard, std::move(item)); },
-              {.kind = kIo});
+    auto computed = chunks.FlatMap(
+        "task",
+        [&spec](RunItem item, Emitter<RunItem>& out) { RunFileTask(spec, std::move(item), out); },
+        {.kind = kIo, .resource = "task"});
+    auto commit = [&spec, &cache, &guard](RunItem item, Emitter<RunItem>* out) {
+      CommitFileOutput(spec, cache, guard, std::move(item), out);
+    };
+    if (!steps) {
+      computed.Sink("commit", [commit](RunItem item) { commit(std::move(item), nullptr); },
+                    {.kind = kIo});
+    } else {
+      AddStepStages(computed.FlatMap("commit",
+                                     [commit](RunItem item, Emitter<RunItem>& out) {
+                                       commit(std::move(item), &out);
+                                     },
+                                     {.kind = kIo}),
+                    spec, cache);
+    }
   }
   return p.Run(options);
 }

@@ -13,6 +13,12 @@
 //   held while it runs) -> commit (I/O: the output's footer read and checked, stored in the
 //   cache)
 //
+// Steps after the task (batched_step.h), when the job has any, follow as stages of their own:
+//   <step name> (I/O, resource "step:<name>", pinned at the step's concurrency)  the step, with
+//                 its retries, then its cache entry; the last step finishes the run
+// An attempt whose task output is already cached passes through the task's stages untouched and
+// runs only the steps it lacks.
+//
 // Items carry their chunk's input and output batches and report their bytes, so the memory
 // budget bounds how many chunks are in memory at once. A failure fails only its chunk.
 //
@@ -29,9 +35,11 @@
 #include "sluice/flow/options.h"
 #include "sluice/flow/run_report.h"
 #include "sluice/io/parquet/format_enums.h"
+#include "sluice/jobs/batch/batched_step.h"
 #include "sluice/jobs/batch/batched_task.h"
 #include "sluice/jobs/batch/chunk_cache.h"
 #include "sluice/jobs/batch/chunk_run.h"
+#include "sluice/jobs/batch/step_log.h"
 
 namespace sluice::batch {
 
@@ -60,7 +68,12 @@ struct ChunkTaskSpec {
   parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;  // of the output files
   // A local directory where each chunk's output is written before the cache stores it.
   std::filesystem::path scratch;
+  const std::vector<ChunkStep>* steps = nullptr;  // after the task, in order; may be empty
+  StepLog* step_log = nullptr;                    // where step stages record attempts
 };
+
+// The stage (and I/O resource) name of a step.
+std::string StepStageName(const ChunkStep& step);
 
 RunReport RunChunkPipeline(ChunkQueue& queue, const ChunkTaskSpec& task, const ChunkCache& cache,
                            OutputSchemaGuard& guard, const RunOptions& run);

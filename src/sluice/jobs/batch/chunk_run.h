@@ -1,4 +1,6 @@
-// ChunkRun: one attempt at computing one chunk, as it moves through the compute pipeline. The
+// ChunkRun: one attempt at computing one chunk and running its steps (batched_step.h), as it moves
+// through the compute pipeline. An attempt whose task output is already cached skips the task
+// stages and runs only the steps it lacks. The
 // worker task that claimed the chunk's ledger partition creates it, hands it to the pipeline
 // through a ChunkQueue and waits; the pipeline's last stage finishes it (its output is in the
 // cache) or any stage fails it (its error, with the chunk and stage as context, fails the
@@ -13,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sluice/base/cancellation.h"
 #include "sluice/flow/completion.h"
@@ -30,12 +33,15 @@ struct ChunkResult {
 class ChunkRun {
  public:
   ChunkRun(int chunk, int64_t attempt, std::string key,
-           std::map<std::string, std::string, std::less<>> inputs, CancellationToken cancel)
+           std::map<std::string, std::string, std::less<>> inputs, CancellationToken cancel,
+           bool compute = true, std::vector<bool> steps = {})
       : chunk_(chunk),
         attempt_(attempt),
         key_(std::move(key)),
         inputs_(std::move(inputs)),
-        cancel_(std::move(cancel)) {}
+        cancel_(std::move(cancel)),
+        compute_(compute),
+        steps_(std::move(steps)) {}
 
   int chunk() const { return chunk_; }
   int64_t attempt() const { return attempt_; }
@@ -44,6 +50,10 @@ class ChunkRun {
   const std::map<std::string, std::string, std::less<>>& inputs() const { return inputs_; }
   // Fires when the attempt's lease is lost or the job stops.
   const CancellationToken& cancel() const { return cancel_; }
+  // False when the task's output is already in the cache: only steps run.
+  bool compute() const { return compute_; }
+  // Per step of the job, whether this attempt runs it (false: its cache entry exists).
+  bool runs_step(size_t step) const { return step < steps_.size() && steps_[step]; }
 
   void Finish(ChunkResult result) { outcome_.Succeed(std::move(result)); }
   // The first failure wins, unless the run finished first; wakes the waiter.
@@ -58,6 +68,8 @@ class ChunkRun {
   const std::string key_;
   const std::map<std::string, std::string, std::less<>> inputs_;
   const CancellationToken cancel_;
+  const bool compute_;
+  const std::vector<bool> steps_;
   Completion<ChunkResult> outcome_;
 };
 
