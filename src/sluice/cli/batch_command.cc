@@ -266,17 +266,19 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
                       "Local directory for the ledger, the split inputs, the command's outputs "
                       "before they are cached and the last report (default OUTDIR/.sluice; for an "
                       "s3:// OUTDIR, .sluice/batch-<hash of OUTDIR>)");
-  command->add_option(
-      "--then", flags->then,
-      "A further step per chunk once its command succeeded (repeatable, run in order): one "
-      "command line, split into words like a shell's but run without one. It runs on the I/O "
-      "pool, --then-concurrency chunks at once, with its own retries and its own cache entry "
-      "(a chunk whose step failed runs the step again without recomputing; a step done for the "
-      "same chunk output is not run again; another command line is another step). "
-      "Placeholders: {output} (the chunk's output file in the cache, or its s3:// URL), {file} "
-      "(chunk-NNNNN.parquet), {key} (the chunk's cache key: an idempotency key), {chunk}, "
-      "{chunks}, {rows}, {attempt}. Example: --then 'curl -fsS -d \"COPY INTO t FROM "
-      "@stage/{key}\" http://warehouse/load'");
+  command
+      ->add_option(
+          "--then", flags->then,
+          "A further step per chunk once its command succeeded (repeatable, run in order): one "
+          "command line, split into words like a shell's but run without one. It runs on the I/O "
+          "pool, --then-concurrency chunks at once, with its own retries and its own cache entry "
+          "(a chunk whose step failed runs the step again without recomputing; a step done for the "
+          "same chunk output is not run again; another command line is another step). "
+          "Placeholders: {output} (the chunk's output file in the cache, or its s3:// URL), {file} "
+          "(chunk-NNNNN.parquet), {key} (the chunk's cache key: an idempotency key), {chunk}, "
+          "{chunks}, {rows}, {attempt}. Example: --then 'curl -fsS -d \"COPY INTO t FROM "
+          "@stage/{key}\" http://warehouse/load'")
+      ->allow_extra_args(false);
   command
       ->add_option("--then-concurrency", flags->then_concurrency,
                    "Chunks in each --then step at once")
