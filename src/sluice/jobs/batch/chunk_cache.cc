@@ -98,6 +98,11 @@ void ChunkCache::Put(const CacheEntry& entry) const {
   found_.emplace(entry.key, entry);
 }
 
+bool ChunkCache::Remembers(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  return found_.contains(key) || steps_found_.contains(key);
+}
+
 bool ChunkCache::HasStep(const std::string& step_key) const {
   {
     std::lock_guard lock(mu_);

@@ -71,6 +71,9 @@ class ChunkCache {
   // returns its size. Put the entry afterwards.
   int64_t Store(const std::string& key, const std::string& local_file) const;
   void Put(const CacheEntry& entry) const;
+  // Whether an entry (chunk or step) for key was found or stored by this cache object, without
+  // asking the store.
+  bool Remembers(const std::string& key) const;
   // Whether the step's entry for step_key exists; errors as for Find.
   bool HasStep(const std::string& step_key) const;
   void PutStep(const std::string& step_key, const std::string& step_name, int chunk) const;

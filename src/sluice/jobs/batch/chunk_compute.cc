@@ -158,11 +158,18 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
     ChunkPartition partition = ChunkPartition::FromJson(ctx.lease.definition_json);
     const int c = partition.chunk;
     if (c < 0 || static_cast<size_t>(c) >= n) return;
-    const bool compute = !cache.Find(partition.key);
+    // What the classification found is not asked of the store again (on S3 a miss costs a GET
+    // per claim): only what this run stored since is looked up, in the cache's memory.
+    const ChunkOutcome& classified = report.chunks[static_cast<size_t>(c)];
+    const bool compute = classified.status == ChunkStatus::kHit ? !cache.Find(partition.key)
+                                                                : !cache.Remembers(partition.key);
     std::vector<bool> run_steps;
-    for (const ChunkStep& step : steps) {
-      run_steps.push_back(
-          !cache.HasStep(StepCacheKey(step.options.name, step.options.version, partition.key)));
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const std::string step_key =
+          StepCacheKey(steps[i].options.name, steps[i].options.version, partition.key);
+      run_steps.push_back(classified.steps.size() <= i || classified.steps[i].status != "hit"
+                              ? !cache.Remembers(step_key)
+                              : false);
     }
     if (!compute && std::find(run_steps.begin(), run_steps.end(), true) == run_steps.end()) return;
     if (compute) {
