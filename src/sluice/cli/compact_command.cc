@@ -27,6 +27,7 @@ struct CompactFlags {
   bool verify = false;
   bool delete_source = false;
   bool dry_run = false;
+  bool submit = false;
   std::string job;
   int partitions_in_flight = 8;
   double lease_seconds = 30;
@@ -84,9 +85,18 @@ int Run(const CompactFlags& flags) {
   options.worker.backoff_base =
       ledger::Duration(static_cast<int64_t>(flags.retry_delay_seconds * 1000));
   options.max_attempts = flags.max_attempts;
+  options.submit_only = flags.submit;
+  if (c.dry_run && flags.submit) throw InvalidArgument("--dry-run submits nothing; drop --submit");
   RunOptions run =
       flags.job_flags.ToRunOptions(InstallInterruptHandler(), {c.source, c.destination});
   compact::CompactSummary summary = compact::RunCompaction(options, run);
+  if (flags.submit) {
+    fmt::print(
+        "submitted job {}: {} partitions listed; run `sluice worker --job '{}' --ledger "
+        "URL` on any host to compact them\n",
+        summary.job_name, summary.partitions, summary.job_name);
+    return 0;
+  }
   if (!c.dry_run) fmt::print("{}", summary.report.Summary());
   fmt::print("{}", compact::FormatCompactSummary(summary, c));
   fmt::print("{}", fs::S3RequestSummary());
@@ -122,6 +132,9 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
   command->add_flag("--delete-source", flags->delete_source,
                     "Delete a partition's inputs once its outputs are committed and checked");
   command->add_flag("--dry-run", flags->dry_run, "Print the plan; write nothing");
+  command->add_flag("--submit", flags->submit,
+                    "Create the job and list its partitions into the ledger (--ledger), compact "
+                    "none: `sluice worker` processes on any hosts then compact them");
   command->add_option("--job", flags->job, "Job name in the ledger (default from SRC and DST)");
   command
       ->add_option("--partitions-in-flight", flags->partitions_in_flight,

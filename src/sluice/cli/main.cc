@@ -20,6 +20,7 @@
 #include "sluice/cli/run_command.h"
 #include "sluice/cli/sort_command.h"
 #include "sluice/cli/status_command.h"
+#include "sluice/cli/wait_command.h"
 #include "sluice/cli/worker_command.h"
 #include "sluice/version.h"
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   commands["run"] = sluice::cli::AddRunCommand(app);
   commands["worker"] = sluice::cli::AddWorkerCommand(app);
   commands["status"] = sluice::cli::AddStatusCommand(app);
+  commands["wait"] = sluice::cli::AddWaitCommand(app);
   commands["retry"] = sluice::cli::AddRetryCommand(app);
   commands["inspect"] = sluice::cli::AddInspectCommand(app);
   commands["cat"] = sluice::cli::AddCatCommand(app);

@@ -34,6 +34,7 @@ struct RunFlags {
   std::string on_failure = "fail";
   std::vector<std::string> limits;
   std::vector<std::string> command;
+  bool submit = false;
   LedgerFlags ledger;
   WorkerFlags worker;
 };
@@ -85,10 +86,16 @@ int Run(const RunFlags& flags) {
   jobs::CommandJob job(std::move(request));
   std::string url = flags.ledger.Url();
   CancellationToken interrupt = InstallInterruptHandler();
-
-  jobs::CommandJobResult result = job.Run(url, worker, interrupt, [](std::string_view notice) {
-    fmt::print(stderr, "sluice: {}\n", notice);
-  });
+  auto notice = [](std::string_view line) { fmt::print(stderr, "sluice: {}\n", line); };
+  if (flags.submit) {
+    jobs::CommandJobResult submitted = job.Submit(url, interrupt, notice);
+    fmt::print(
+        "submitted job {}: {} partitions listed ({} new); run `sluice worker --job '{}' "
+        "--ledger URL` on any host to work on it\n",
+        submitted.job.name, submitted.fed.listed, submitted.fed.added, submitted.job.name);
+    return 0;
+  }
+  jobs::CommandJobResult result = job.Run(url, worker, interrupt, notice);
   fmt::print("{}", jobs::FormatJobSummary(result.job, result.job.summary_json));
   fmt::print("this process: {} listed ({} new), {} completed, {} failed attempts, {} leases lost\n",
              result.fed.listed, result.fed.added, result.worker.completed,
@@ -142,6 +149,9 @@ std::function<int()> AddRunCommand(CLI::App& app) {
                    "es=4 (repeatable; every partition holds one unit of each)")
       ->delimiter(',')
       ->allow_extra_args(false);
+  command->add_flag("--submit", flags->submit,
+                    "Create the job and list its partitions into the ledger, run none: `sluice "
+                    "worker` processes on any hosts then run them");
   flags->ledger.Add(*command);
   flags->worker.Add(*command);
   command->add_option("command", flags->command, "The command and its arguments, after --")

@@ -1,5 +1,7 @@
-// `sluice worker --job NAME`: joins an existing job (created by `sluice run`, possibly on another
-// machine sharing a PostgreSQL ledger) and processes its partitions until the job is complete.
+// `sluice worker --job NAME | --any`: joins jobs defined in the ledger (by `run`, `compact`, or
+// their `--submit`), possibly created on another machine sharing a PostgreSQL ledger, and works on
+// their partitions until they are complete. The job's stored spec says what to run; this
+// process's flags say only how much of this host to use.
 #pragma once
 
 #include <CLI/CLI.hpp>

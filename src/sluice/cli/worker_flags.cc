@@ -8,7 +8,8 @@
 
 namespace sluice::cli {
 
-void WorkerFlags::Add(CLI::App& command) {
+void WorkerFlags::Add(CLI::App& command, bool log_level_flag) {
+  owns_log_level = log_level_flag;
   command.add_option("--workers", workers, "Partitions processed at once (default: one per core)")
       ->check(CLI::NonNegativeNumber);
   command
@@ -26,12 +27,13 @@ void WorkerFlags::Add(CLI::App& command) {
                   "Most partitions claimed per ledger transaction (1: none claimed ahead of "
                   "free slots)")
       ->capture_default_str();
+  if (!owns_log_level) return;
   command.add_option("--log-level", log_level, "debug, info, warn, error or off")
       ->capture_default_str();
 }
 
 jobs::WorkerOptions WorkerFlags::ToOptions() const {
-  SetLogLevel(ParseLogLevel(log_level));
+  if (owns_log_level) SetLogLevel(ParseLogLevel(log_level));
   jobs::WorkerOptions options;
   options.slots =
       workers > 0 ? workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

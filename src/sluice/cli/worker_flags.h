@@ -18,9 +18,11 @@ struct WorkerFlags {
   double retry_delay_seconds = 1;
   int64_t claim_batch = 64;
   std::string log_level = "info";
+  bool owns_log_level = true;
 
-  void Add(CLI::App& command);
-  // InvalidArgument naming the flag; also applies --log-level.
+  // Without `log_level_flag` the command's other flags own --log-level (job_flags.h).
+  void Add(CLI::App& command, bool log_level_flag = true);
+  // InvalidArgument naming the flag; also applies --log-level when it was added here.
   jobs::WorkerOptions ToOptions() const;
 };
 

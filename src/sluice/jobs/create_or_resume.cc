@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sluice/base/error.h"
+#include "sluice/jobs/job_spec.h"
 
 namespace sluice::jobs {
 
@@ -14,6 +15,7 @@ OpenedJob CreateOrResumeJob(ledger::Ledger& ledger, const std::string& name,
     std::optional<ledger::JobRecord> existing = ledger.FindJob(candidate);
     // CreateJob returns a job created meanwhile by another process unchanged.
     if (!existing) return {ledger.CreateJob(candidate, options_json), false};
+    CheckJobVersion(*existing);
     if (check(*existing) == ExistingJob::kUseNextName) continue;
     if (existing->status != ledger::JobStatus::kRunning) ledger.ReopenJob(existing->id);
     return {ledger.GetJob(existing->id), true};

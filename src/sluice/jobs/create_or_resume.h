@@ -27,7 +27,8 @@ struct OpenedJob {
 };
 
 // Creates the job `name` with `options_json`, or, when it exists, asks `check` about it. `check`
-// throws (an InvalidArgument telling the user what to change) to refuse an existing job.
+// throws (an InvalidArgument telling the user what to change) to refuse an existing job; a job
+// another sluice version created is refused before `check` (CheckJobVersion).
 // A resumed job that is no longer running (done, failed) is reopened.
 OpenedJob CreateOrResumeJob(ledger::Ledger& ledger, const std::string& name,
                             std::string_view options_json,

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "sluice/jobs/compact/compact_verify.h"
 #include "sluice/jobs/compact/hive_partitioner.h"
 #include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/partition_feeder.h"
@@ -217,12 +219,34 @@ CompactOptions CheckedOptions(CompactOptions compact) {
   return compact;
 }
 
+// What the job stores: the work (a resumed job must match it) and how its partitions are
+// compacted, so that a `sluice worker` anywhere compacts them as this command would.
+std::string SpecJson(const CompactJobOptions& options, const CompactOptions& compact) {
+  json j = json::parse(compact.WorkJson());
+  j["verify"] = compact.verify;
+  j["delete_source"] = compact.delete_source;
+  j["max_attempts"] = options.max_attempts;
+  return jobs::StampJobSpec(kCompactJobKind, j.dump());
+}
+
+// A stored spec (or the work alone, as jobs created before the spec stored it) holds `work`.
+bool SameWork(const std::string& stored, const std::string& work) {
+  json j = json::parse(stored, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return false;
+  if (j.contains("kind") && j["kind"] != kCompactJobKind) return false;
+  for (const char* key : {"kind", "sluice_version", "verify", "delete_source", "max_attempts"}) {
+    j.erase(key);
+  }
+  return j == json::parse(work);
+}
+
 // The compaction's ledger job: created, or resumed when it holds the same work.
 ledger::JobRecord OpenCompactJob(ledger::Ledger& ledger, const std::string& name,
-                                 const std::string& work) {
-  jobs::OpenedJob opened =
-      jobs::CreateOrResumeJob(ledger, name, work, [&](const ledger::JobRecord& existing) {
-        if (json::parse(existing.options_json) != json::parse(work)) {
+                                 const CompactJobOptions& options, const CompactOptions& compact) {
+  const std::string work = compact.WorkJson();
+  jobs::OpenedJob opened = jobs::CreateOrResumeJob(
+      ledger, name, SpecJson(options, compact), [&](const ledger::JobRecord& existing) {
+        if (!SameWork(existing.options_json, work)) {
           throw InvalidArgument(
               "job '{}' exists with other options; run with the same options to resume it, or "
               "choose another job name",
@@ -265,10 +289,10 @@ jobs::PartitionTask CompactTask(const CompactRun& c, RunQueue& queue, ledger::Le
   };
 }
 
-// Lists the partitions into the job while a worker claims them and hands them to the pipeline,
-// until the job is complete; rethrows the pipeline's, the listing's or the worker's error, in that
-// order.
-void CompactPartitions(const CompactRun& c, HivePartitioner& partitioner, CompactSummary& summary) {
+// Lists the partitions into the job (when given a partitioner) while a worker claims them and
+// hands them to the pipeline, until the job is complete; rethrows the pipeline's, the listing's
+// or the worker's error, in that order.
+void CompactPartitions(const CompactRun& c, HivePartitioner* partitioner, CompactSummary& summary) {
   jobs::WorkerOptions worker = c.options.worker;
   worker.output_root = c.compact.destination;
   worker.stop_on_failure = false;
@@ -279,14 +303,25 @@ void CompactPartitions(const CompactRun& c, HivePartitioner& partitioner, Compac
   auto events = ledger::OpenLedger(c.url, c.options.worker.ledger_options);
   jobs::PartitionTask task = CompactTask(c, queue, *events, mu, summary);
 
-  jobs::PartitionFeeder feeder(c.url, c.options.worker.ledger_options, c.job, partitioner,
-                               {.max_attempts = c.options.max_attempts}, stop);
+  std::optional<jobs::PartitionFeeder> feeder;
+  if (partitioner) {
+    feeder.emplace(c.url, c.options.worker.ledger_options, c.job, *partitioner,
+                   jobs::FeedOptions{.max_attempts = c.options.max_attempts}, stop);
+  }
   jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
       c.url, c.job, task, worker, stop, queue, "the compaction pipeline failed",
       [&] { TakeReport(RunCompactPipeline(queue, c.compact, c.run_options), &summary); });
   if (errors.pipeline) std::rethrow_exception(errors.pipeline);
-  feeder.Finish();
+  if (feeder) feeder->Finish();
   if (errors.worker) std::rethrow_exception(errors.worker);
+}
+
+// `--submit`: lists every partition into the job and seals it, compacting nothing.
+void SubmitPartitions(const CompactRun& c, HivePartitioner& partitioner) {
+  CancellationSource stop(c.run_options.cancel);
+  jobs::PartitionFeeder feeder(c.url, c.options.worker.ledger_options, c.job, partitioner,
+                               {.max_attempts = c.options.max_attempts}, stop);
+  feeder.Finish();
 }
 
 // The job's partition counts and failures, whichever process compacted them.
@@ -301,56 +336,107 @@ void ReadJobOutcome(ledger::Ledger& ledger, ledger::JobId job, CompactSummary& s
   }
 }
 
-}  // namespace
+// The default ledger of a compaction: beside its output, or under ./.sluice for an s3:// one.
+std::string CompactLedgerUrl(const CompactOptions& compact) {
+  if (sluice::fs::IsS3Url(compact.destination)) {
+    return ledger::DefaultLedgerUrl(fs::absolute(ledger::kDefaultStateDir));
+  }
+  return (fs::path(compact.destination) / ".sluice" / "ledger.db").string();
+}
 
-CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run_options) {
-  auto started = std::chrono::steady_clock::now();
-  // Row group buffers of tens of MiB pass between threads all run long. With glibc's defaults
-  // each thread's arena keeps what it freed (the process grew ~180 MiB past the budget) or each
-  // buffer is mapped afresh (a page fault per 4 KiB).
-  TuneHeapForStreaming();
+// Compacts the job's partitions here (listing them first when given a partitioner), then deletes
+// sources and reads the job's outcome and attempts into the summary.
+void CompactJob(const CompactRun& c, ledger::Ledger& ledger, HivePartitioner* partitioner,
+                CompactSummary& summary) {
+  // What a killed or failed run left: partitions its process still held, publishes to roll
+  // forward, attempts' output (open uploads) to drop.
+  jobs::ReleaseLeasesOfDeadProcesses(ledger, c.job);
+  jobs::MakeOutputCommitter(c.compact.destination)->Sweep(ledger, c.job);
+  CompactPartitions(c, partitioner, summary);
+  if (c.compact.delete_source) summary.sources_deleted = DeleteSources(ledger, c.job);
+  ReadJobOutcome(ledger, c.job, summary);
+  summary.verified = c.compact.verify;
+  summary.tasks = jobs::TaskTimelineJson(ledger, c.job);
+  // The pipeline wrote its report when it ended (also when it failed); now that the ledger has
+  // every attempt, the report is written again with them.
+  if (!c.run_options.report_path.empty()) {
+    nlohmann::json report = summary.report.ToJson();
+    report["tasks"] = summary.tasks;
+    WriteReportFile(report, c.run_options.report_path);
+  }
+}
 
-  CompactSummary summary;
-  const CompactOptions compact = CheckedOptions(options.compact);
-  auto finish = [&] {
+// Starts the clock and tunes the heap for a compaction in this process; `finish` stamps the
+// summary's time and peak RSS.
+struct CompactClock {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  CompactClock() {
+    // Row group buffers of tens of MiB pass between threads all run long. With glibc's defaults
+    // each thread's arena keeps what it freed (the process grew ~180 MiB past the budget) or each
+    // buffer is mapped afresh (a page fault per 4 KiB).
+    TuneHeapForStreaming();
+  }
+  CompactSummary& Finish(CompactSummary& summary) const {
     summary.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     summary.peak_rss = ProcessPeakRssBytes();
     return summary;
-  };
+  }
+};
+
+}  // namespace
+
+CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run_options) {
+  CompactClock clock;
+  CompactSummary summary;
+  const CompactOptions compact = CheckedOptions(options.compact);
   if (compact.dry_run) {
     DryRun(compact, run_options, &summary);
-    return finish();
+    return clock.Finish(summary);
   }
   HivePartitioner partitioner(compact.source);  // checks the source before anything is written
-  std::string url = options.ledger_url;
-  if (url.empty() && sluice::fs::IsS3Url(compact.destination)) {
-    url = ledger::DefaultLedgerUrl(fs::absolute(ledger::kDefaultStateDir));
-  } else if (url.empty()) {
-    url = (fs::path(compact.destination) / ".sluice" / "ledger.db").string();
-  }
+  std::string url = options.ledger_url.empty() ? CompactLedgerUrl(compact) : options.ledger_url;
   std::string name = options.job_name.empty()
                          ? fmt::format("compact {} -> {}", compact.source, compact.destination)
                          : options.job_name;
   auto ledger = ledger::OpenLedger(url, options.worker.ledger_options);
-  const ledger::JobRecord job = OpenCompactJob(*ledger, name, compact.WorkJson());
-  // What a killed or failed run left: partitions its process still held, publishes to roll
-  // forward, attempts' output (open uploads) to drop.
-  jobs::ReleaseLeasesOfDeadProcesses(*ledger, job.id);
-  jobs::MakeOutputCommitter(compact.destination)->Sweep(*ledger, job.id);
-  CompactPartitions({options, compact, url, job.id, run_options}, partitioner, summary);
-  if (compact.delete_source) summary.sources_deleted = DeleteSources(*ledger, job.id);
-  ReadJobOutcome(*ledger, job.id, summary);
-  summary.verified = compact.verify;
-  summary.tasks = jobs::TaskTimelineJson(*ledger, job.id);
-  // The pipeline wrote its report when it ended (also when it failed); now that the ledger has
-  // every attempt, the report is written again with them.
-  if (!run_options.report_path.empty()) {
-    nlohmann::json report = summary.report.ToJson();
-    report["tasks"] = summary.tasks;
-    WriteReportFile(report, run_options.report_path);
+  const ledger::JobRecord job = OpenCompactJob(*ledger, name, options, compact);
+  summary.job_name = job.name;
+  const CompactRun run{options, compact, url, job.id, run_options};
+  if (options.submit_only) {
+    SubmitPartitions(run, partitioner);
+    ReadJobOutcome(*ledger, job.id, summary);
+  } else {
+    CompactJob(run, *ledger, &partitioner, summary);
   }
-  return finish();
+  return clock.Finish(summary);
+}
+
+JoinedCompaction JoinCompaction(const std::string& ledger_url, const std::string& job_name,
+                                const jobs::WorkerOptions& worker, const RunOptions& run_options) {
+  CompactClock clock;
+  auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
+  const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
+  jobs::CheckJobVersion(job);
+  if (jobs::JobKindOf(job) != kCompactJobKind) {
+    throw InvalidArgument("job '{}' is not a compaction", job_name).With("job", job_name);
+  }
+  JoinedCompaction joined;
+  CompactJobOptions options;
+  options.compact = CompactOptions::FromWorkJson(job.options_json);
+  json spec = json::parse(job.options_json);
+  options.compact.verify = spec.value("verify", false);
+  options.compact.delete_source = spec.value("delete_source", false);
+  options.max_attempts = spec.value("max_attempts", options.max_attempts);
+  options.ledger_url = ledger_url;
+  options.job_name = job_name;
+  options.worker = worker;
+  joined.options = options.compact;
+  joined.summary.job_name = job.name;
+  CompactJob({options, options.compact, ledger_url, job.id, run_options}, *ledger, nullptr,
+             joined.summary);
+  clock.Finish(joined.summary);
+  return joined;
 }
 
 std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& options) {

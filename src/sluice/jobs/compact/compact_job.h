@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,6 +34,9 @@
 
 namespace sluice::compact {
 
+// The kind stored in a compaction's job spec (jobs/job_spec.h).
+inline constexpr std::string_view kCompactJobKind = "compact";
+
 struct CompactJobOptions {
   CompactOptions compact;
   // default: sqlite under <destination>/.sluice; for an s3:// destination under ./.sluice
@@ -40,9 +44,13 @@ struct CompactJobOptions {
   std::string job_name;  // default: "compact <source> -> <destination>"
   jobs::WorkerOptions worker;
   int64_t max_attempts = 2;
+  // `--submit`: create the job and list its partitions into the ledger, compact nothing; any
+  // `sluice worker` (JoinCompaction) then compacts them, on any host that reaches the ledger.
+  bool submit_only = false;
 };
 
 struct CompactSummary {
+  std::string job_name;    // as the ledger names it
   int64_t partitions = 0;  // in the job (all runs)
   int64_t partitions_done = 0;
   int64_t partitions_failed = 0;
@@ -69,6 +77,18 @@ struct CompactSummary {
 };
 
 CompactSummary RunCompaction(const CompactJobOptions& options, const RunOptions& run);
+
+struct JoinedCompaction {
+  CompactOptions options;  // as the job stores them
+  CompactSummary summary;
+};
+
+// `sluice worker` in a compaction created elsewhere (`sluice compact --submit`, or a `sluice
+// compact` still running): compacts the job's partitions under its stored options, with this
+// process's worker options and budget, until the job is complete. NotFound when there is no such
+// job; InvalidArgument when it is not a compaction or another sluice version created it.
+JoinedCompaction JoinCompaction(const std::string& ledger_url, const std::string& job_name,
+                                const jobs::WorkerOptions& worker, const RunOptions& run);
 
 // The summary as lines for a terminal.
 std::string FormatCompactSummary(const CompactSummary& summary, const CompactOptions& options);

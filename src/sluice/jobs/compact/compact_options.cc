@@ -2,7 +2,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sluice/base/error.h"
+
 namespace sluice::compact {
+namespace {
+
+parquet::CompressionCodec CodecNamed(const std::string& name) {
+  for (int32_t c = 0; c <= static_cast<int32_t>(parquet::CompressionCodec::kLz4Raw); ++c) {
+    auto codec = static_cast<parquet::CompressionCodec>(c);
+    if (parquet::CompressionCodecName(codec) == name) return codec;
+  }
+  throw InvalidData("unknown codec {}", name).With("field", "codec");
+}
+
+}  // namespace
 
 std::string CompactOptions::WorkJson() const {
   nlohmann::json j = {
@@ -17,6 +30,25 @@ std::string CompactOptions::WorkJson() const {
   };
   if (compression_level) j["compression_level"] = *compression_level;
   return j.dump();
+}
+
+CompactOptions CompactOptions::FromWorkJson(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  CompactOptions o;
+  try {
+    o.source = j.at("source").get<std::string>();
+    o.destination = j.at("destination").get<std::string>();
+    o.target_file_bytes = j.at("target_file_bytes").get<int64_t>();
+    o.row_group_bytes = j.at("row_group_bytes").get<int64_t>();
+    o.row_group_rows = j.at("row_group_rows").get<int64_t>();
+    o.order_by = j.at("order_by").get<std::string>();
+    o.codec = CodecNamed(j.at("codec").get<std::string>());
+    o.max_dictionary_bytes = j.at("max_dictionary_bytes").get<int64_t>();
+    if (j.contains("compression_level")) o.compression_level = j["compression_level"].get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidData("the job's options are not a compaction's: {}", e.what());
+  }
+  return o;
 }
 
 }  // namespace sluice::compact

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "sluice/io/parquet/format_enums.h"
 
@@ -29,6 +30,9 @@ struct CompactOptions {
 
   // The options that define the output, as JSON; a resumed job must match it.
   std::string WorkJson() const;
+  // The options WorkJson wrote, from a job's stored options (fields beside them are ignored);
+  // the others keep their defaults. InvalidData naming the field when one is missing or wrong.
+  static CompactOptions FromWorkJson(std::string_view json);
 };
 
 }  // namespace sluice::compact

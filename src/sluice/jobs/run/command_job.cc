@@ -5,6 +5,7 @@
 #include "sluice/base/error.h"
 #include "sluice/jobs/command_task.h"
 #include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/partition_feeder.h"
 
@@ -50,13 +51,15 @@ CommandJob::CommandJob(CommandJobRequest request)
   partitioner_ = std::move(request.partitioner);
 }
 
-CommandJobResult CommandJob::Run(const std::string& ledger_url, WorkerOptions worker,
-                                 const CancellationToken& cancel, const CommandJobNotice& notice) {
+OpenedJob CommandJob::Open(ledger::Ledger& ledger, const CommandJobNotice& notice) {
   auto say = [&](std::string line) {
     if (notice) notice(line);
   };
-  auto ledger = ledger::OpenLedger(ledger_url);
   auto check = [&](const ledger::JobRecord& existing) {
+    std::string kind = JobKindOf(existing);
+    if (!kind.empty() && kind != kCommandJobKind) {
+      throw InvalidArgument("job {} exists and is a {} job; choose another job name", name_, kind);
+    }
     CommandJobSpec stored = CommandJobSpec::FromJson(existing.options_json, name_);
     if (!stored.SameWork(spec_)) {
       throw InvalidArgument(
@@ -70,8 +73,29 @@ CommandJobResult CommandJob::Run(const std::string& ledger_url, WorkerOptions wo
     spec_.resources = stored.resources;  // every worker of the job claims under the same limits
     return ExistingJob::kResume;
   };
-  OpenedJob opened = CreateOrResumeJob(*ledger, name_, spec_.ToJson(), check);
+  OpenedJob opened = CreateOrResumeJob(ledger, name_, spec_.ToJson(), check);
   if (opened.resumed) say(fmt::format("resuming job {}", name_));
+  return opened;
+}
+
+CommandJobResult CommandJob::Submit(const std::string& ledger_url, const CancellationToken& cancel,
+                                    const CommandJobNotice& notice) {
+  auto ledger = ledger::OpenLedger(ledger_url);
+  OpenedJob opened = Open(*ledger, notice);
+  CommandJobResult result;
+  CancellationSource stop(cancel);
+  PartitionFeeder feeder(ledger_url, {}, opened.record.id, *partitioner_,
+                         {.max_attempts = spec_.max_attempts}, stop);
+  result.fed = feeder.Finish();
+  result.job = ledger->GetJob(opened.record.id);
+  result.succeeded = true;
+  return result;
+}
+
+CommandJobResult CommandJob::Run(const std::string& ledger_url, WorkerOptions worker,
+                                 const CancellationToken& cancel, const CommandJobNotice& notice) {
+  auto ledger = ledger::OpenLedger(ledger_url);
+  OpenedJob opened = Open(*ledger, notice);
   ApplySpec(spec_, worker);
 
   CommandJobResult result;
@@ -99,6 +123,11 @@ WorkerStats JoinCommandJob(const std::string& ledger_url, const std::string& nam
                            WorkerOptions worker, const CancellationToken& cancel) {
   auto ledger = ledger::OpenLedger(ledger_url);
   ledger::JobRecord job = RequireJob(*ledger, name);
+  CheckJobVersion(job);
+  if (std::string kind = JobKindOf(job); !kind.empty() && kind != kCommandJobKind) {
+    throw InvalidArgument("job {} is a {} job, not a `sluice run` job", name, kind)
+        .With("job", name);
+  }
   CommandJobSpec spec = CommandJobSpec::FromJson(job.options_json, name);
   CommandTemplate command(spec.command, spec.fields);
   ApplySpec(spec, worker);

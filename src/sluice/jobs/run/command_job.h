@@ -19,6 +19,7 @@
 
 #include "sluice/base/cancellation.h"
 #include "sluice/jobs/command_template.h"
+#include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/partitioner.h"
 #include "sluice/jobs/run/command_job_spec.h"
 #include "sluice/jobs/worker.h"
@@ -66,16 +67,25 @@ class CommandJob {
   CommandJobResult Run(const std::string& ledger_url, WorkerOptions worker,
                        const CancellationToken& cancel, const CommandJobNotice& notice = {});
 
+  // `--submit`: creates or resumes the job and lists every partition into it, running none; any
+  // `sluice worker` (JoinCommandJob) then runs them. The result's worker is empty.
+  CommandJobResult Submit(const std::string& ledger_url, const CancellationToken& cancel,
+                          const CommandJobNotice& notice = {});
+
  private:
   std::string name_;
   std::unique_ptr<Partitioner> partitioner_;
   CommandJobSpec spec_;
   CommandTemplate command_;
+
+  // Creates the job, or resumes it when it holds the same work (taking its stored limits).
+  OpenedJob Open(ledger::Ledger& ledger, const CommandJobNotice& notice);
 };
 
 // `sluice worker`: processes partitions of the command job `name` until it is done, under the
-// job's stored command, output and limits. NotFound when there is no such job; InvalidData when
-// the job was not created by `sluice run`.
+// job's stored command, output and limits. NotFound when there is no such job; InvalidArgument
+// when another sluice version created it or it is another kind of job; InvalidData when its
+// options are not a command job's.
 WorkerStats JoinCommandJob(const std::string& ledger_url, const std::string& name,
                            WorkerOptions worker, const CancellationToken& cancel);
 

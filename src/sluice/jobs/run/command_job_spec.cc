@@ -3,20 +3,22 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
+#include "sluice/jobs/job_spec.h"
 
 namespace sluice::jobs {
 
 std::string CommandJobSpec::ToJson() const {
   nlohmann::json limits = nlohmann::json::object();
   for (const ledger::ResourceLimit& r : resources) limits[r.name] = r.limit;
-  return nlohmann::json{{"command", command},
-                        {"fields", fields},
-                        {"partition_by", partition_by},
-                        {"output", output_root.string()},
-                        {"max_attempts", max_attempts},
-                        {"on_failure", stop_on_failure ? "fail" : "continue"},
-                        {"limits", limits}}
-      .dump();
+  std::string json = nlohmann::json{
+      {"command", command},
+      {"fields", fields},
+      {"partition_by", partition_by},
+      {"output", output_root.string()},
+      {"max_attempts", max_attempts},
+      {"on_failure", stop_on_failure ? "fail" : "continue"},
+      {"limits", limits}}.dump();
+  return StampJobSpec(kCommandJobKind, json);
 }
 
 CommandJobSpec CommandJobSpec::FromJson(std::string_view json, std::string_view job_name) {

@@ -17,6 +17,9 @@
 
 namespace sluice::jobs {
 
+// The kind stored in a command job's spec (jobs/job_spec.h).
+inline constexpr std::string_view kCommandJobKind = "run";
+
 struct CommandJobSpec {
   std::vector<std::string> command;
   std::set<std::string, std::less<>> fields;
@@ -26,7 +29,7 @@ struct CommandJobSpec {
   bool stop_on_failure = true;
   std::vector<ledger::ResourceLimit> resources;  // every partition holds one unit of each
 
-  std::string ToJson() const;
+  std::string ToJson() const;  // stamped with kCommandJobKind and this sluice's version
   // InvalidData naming the job when the stored options are not a command job's.
   static CommandJobSpec FromJson(std::string_view json, std::string_view job_name);
   // What must not change when a job is run again: the work itself and where its output goes.
