@@ -1,0 +1,131 @@
+// Jobs defined in the ledger, end to end with the real binary: `--submit` lists a job without
+// running it, `sluice worker --any` processes (two at once) finish it from its stored spec alone,
+// `sluice wait` follows it, and a job stored by another sluice version is refused by name.
+// DuckDB checks that a compaction finished by workers holds exactly its input's rows.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <future>
+#include <string>
+
+#include "command_output_test_support.h"
+#include "duckdb_query_test_support.h"
+#include "sluice/base/testing/require_test_data.h"
+#include "sluice/base/testing/scratch_dir.h"
+#include "sluice/ledger/ledger.h"
+#include "sluice/table/array.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+testing::CommandRun Sluice(const std::string& args) {
+  return testing::RunSluice(SLUICE_BINARY, args);
+}
+
+// `sluice wait`, which has no --progress flag for RunSluice to add.
+testing::CommandRun Wait(const std::string& args) {
+  testing::CommandRun run;
+  int status = 0;
+  run.out = testing::CommandOutput(std::string(SLUICE_BINARY) + " wait " + args + " 2>&1", &status);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+class JobSubmitTest : public ::testing::Test {
+ protected:
+  ScratchDir dir_{"sluice-submit"};
+  std::string ledger_ = "sqlite:" + dir_.Path("ledger.db");
+};
+
+TEST_F(JobSubmitTest, ARunJobSubmittedIsRunByAWorkerAndFollowedByWait) {
+  std::string out = dir_.Path("out");
+  testing::CommandRun submitted =
+      Sluice("run --job j --partition-by list:a,b,c --ledger " + ledger_ + " --output " + out +
+             " --submit -- sh -c 'echo {key} > {output}/k'");
+  ASSERT_EQ(submitted.status, 0) << submitted.out;
+  EXPECT_NE(submitted.out.find("submitted job j: 3 partitions listed"), std::string::npos)
+      << submitted.out;
+  EXPECT_FALSE(fs::exists(out + "/a")) << "--submit ran a partition";
+
+  testing::CommandRun waited = Wait("j --timeout 0.2 --ledger " + ledger_);
+  EXPECT_EQ(waited.status, 2) << waited.out;
+  EXPECT_NE(waited.out.find("pending 3"), std::string::npos) << waited.out;
+
+  testing::CommandRun worker = Sluice("worker --job j --ledger " + ledger_);
+  ASSERT_EQ(worker.status, 0) << worker.out;
+  waited = Wait("j --ledger " + ledger_);
+  EXPECT_EQ(waited.status, 0) << waited.out;
+  EXPECT_NE(waited.out.find("3 done"), std::string::npos) << waited.out;
+  for (const char* key : {"a", "b", "c"}) EXPECT_TRUE(fs::exists(out + "/" + key + "/k")) << key;
+}
+
+TEST_F(JobSubmitTest, AFailedJobFailsItsWorkerAndItsWait) {
+  ASSERT_EQ(
+      Sluice("run --job bad --partition-by list:x --max-attempts 1 --retry-delay 0 --ledger " +
+             ledger_ + " --submit -- false")
+          .status,
+      0);
+  EXPECT_EQ(Sluice("worker --any --ledger " + ledger_).status, 1);
+  EXPECT_EQ(Wait("bad --ledger " + ledger_).status, 1);
+}
+
+TEST_F(JobSubmitTest, AJobOfAnotherVersionIsRefusedAndPassedOver) {
+  {
+    auto ledger = ledger::OpenLedger(ledger_);
+    ledger->CreateJob("old", R"({"kind":"run","sluice_version":"0.0.1-old","command":["true"],)"
+                             R"("fields":[],"partition_by":"list:a","output":"","max_attempts":1,)"
+                             R"("on_failure":"fail"})");
+  }
+  testing::CommandRun worker = Sluice("worker --job old --ledger " + ledger_);
+  EXPECT_EQ(worker.status, 1);
+  EXPECT_NE(worker.out.find("created by sluice 0.0.1-old"), std::string::npos) << worker.out;
+  testing::CommandRun any = Sluice("worker --any --ledger " + ledger_);
+  EXPECT_EQ(any.status, 0) << any.out;
+  EXPECT_NE(any.out.find("joined 0 jobs"), std::string::npos) << any.out;
+  EXPECT_NE(Sluice("worker --ledger " + ledger_).out.find("either --job NAME or --any"),
+            std::string::npos);
+}
+
+TEST_F(JobSubmitTest, ACompactionSubmittedIsFinishedByTwoWorkersWithTheSameRows) {
+  auto duckdb = testing::DuckDbQuery::Open(SLUICE_DUCKDB_LIBRARY);
+  SLUICE_REQUIRE_TEST_DATA(duckdb, "DuckDB from npm is not installed (npm ci)");
+  std::string src = dir_.Path("src"), dst = dir_.Path("dst");
+  for (int p = 0; p < 4; ++p) {
+    fs::create_directories(src + "/d=" + std::to_string(p));
+    for (int f = 0; f < 5; ++f) {
+      duckdb->Query("COPY (SELECT i, i * " + std::to_string(p + f) +
+                    " AS v, 'x' || i AS s FROM range(" + std::to_string(1000 + 100 * f) +
+                    ") t(i)) TO '" + src + "/d=" + std::to_string(p) + "/f" + std::to_string(f) +
+                    ".parquet' (FORMAT parquet)");
+    }
+  }
+  testing::CommandRun submitted =
+      Sluice("compact " + src + " " + dst + " --job c --verify --submit --ledger " + ledger_);
+  ASSERT_EQ(submitted.status, 0) << submitted.out;
+  EXPECT_NE(submitted.out.find("4 partitions listed"), std::string::npos) << submitted.out;
+  EXPECT_FALSE(fs::exists(dst + "/d=0"));
+
+  auto other = std::async(std::launch::async, [&] {
+    return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+  });
+  testing::CommandRun worker = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+  testing::CommandRun worker2 = other.get();
+  ASSERT_EQ(worker.status, 0) << worker.out;
+  ASSERT_EQ(worker2.status, 0) << worker2.out;
+  EXPECT_NE((worker.out + worker2.out).find("outputs verified"), std::string::npos);
+  EXPECT_EQ(Wait("c --ledger " + ledger_).status, 0);
+
+  std::string in = "read_parquet('" + src + "/*/*.parquet', hive_partitioning = true)";
+  std::string out = "read_parquet('" + dst + "/*/*.parquet', hive_partitioning = true)";
+  testing::MultisetDifference diff =
+      testing::CompareMultisets(*duckdb, "SELECT * FROM " + out, "SELECT * FROM " + in);
+  EXPECT_EQ(diff.only_ours, 0);
+  EXPECT_EQ(diff.only_theirs, 0);
+  EXPECT_EQ(duckdb->Query("SELECT count(*) FROM " + out).column(0).Value<int64_t>(0), 4 * 6000);
+}
+
+}  // namespace
+}  // namespace sluice
