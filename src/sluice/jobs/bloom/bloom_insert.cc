@@ -20,8 +20,10 @@ BloomInsertPlan PlanBloomInsert(const RunOptions& run, int64_t expected, double 
       std::clamp<int64_t>(1 + run.memory_budget / 2 / std::max<int64_t>(filter_bytes, 1), 1, 64));
   plan.partials = std::min(plan.partials, (threads + 3) / 4);
   plan.run = run;
-  plan.run.memory_budget = std::max<int64_t>(run.memory_budget - (plan.partials - 1) * filter_bytes,
-                                             run.memory_budget / 4);
+  // Every partial filter, the first too, is reduce state that no item carries: the executor's
+  // items get what they leave.
+  plan.run.memory_budget =
+      std::max<int64_t>(run.memory_budget - plan.partials * filter_bytes, run.memory_budget / 4);
   return plan;
 }
 

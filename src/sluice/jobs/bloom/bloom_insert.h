@@ -38,7 +38,7 @@ struct BloomPartial {
 };
 
 // The filter's blocks for `expected` items at `fpr`, the partial filters, and the run options
-// of the pipeline (its budget less the partials beyond the first).
+// of the pipeline (its budget less every partial filter, at least a quarter of it).
 struct BloomInsertPlan {
   int64_t blocks = 0;
   int partials = 1;
