@@ -15,6 +15,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/base/testing/child_process.h"
+#include "sluice/base/testing/daemon_files.h"
 #include "sluice/base/testing/loopback.h"
 
 namespace sluice::testing {
@@ -24,27 +25,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPrograms[] = {"slurmctld", "slurmd",  "srun",    "sinfo", "scontrol",
                                      "munged",    "unshare", "nsenter", "ip",    "hostname"};
-
-std::string Tail(const std::filesystem::path& path, size_t bytes) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string all = text.str();
-  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
-}
-
-// Directories of test processes that died without their destructors (their daemons died with
-// them): /tmp/sluice-slurm-<pid>-* whose process is gone.
-void RemoveStaleDirectories() {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
-    std::string name = entry.path().filename().string();
-    if (!name.starts_with("sluice-slurm-")) continue;
-    pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 13));
-    if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
-    std::filesystem::remove_all(entry.path(), ec);
-  }
-}
 
 // munge's shared secret: 1 KiB of random bytes, readable by root only (munged checks).
 void WriteMungeKey(const std::filesystem::path& path) {
@@ -75,7 +55,7 @@ SlurmCluster::SlurmCluster(SlurmClusterOptions options)
     throw InvalidArgument("a test Slurm cluster has 1 to 9 nodes, not {}", options_.nodes);
   }
   if (std::string why = Unavailable(); !why.empty()) throw NotFound("{}", why);
-  RemoveStaleDirectories();
+  RemoveDirectoriesOfDeadProcesses("sluice-slurm-");
   std::string pattern = fmt::format("/tmp/sluice-slurm-{}-XXXXXX", getpid());
   if (mkdtemp(pattern.data()) == nullptr) throw IoErrorFromErrno(errno, "mkdtemp", pattern);
   directory_ = pattern;
@@ -287,7 +267,7 @@ std::string SlurmCluster::LogTail(size_t bytes) const {
     logs.push_back(std::filesystem::path(NodeName(i)) / "slurmd.log");
   }
   for (const auto& log : logs) {
-    std::string tail = Tail(directory_ / log, bytes);
+    std::string tail = FileTail(directory_ / log, bytes);
     if (!tail.empty()) out += fmt::format("\n--- {} ---\n{}", log.string(), tail);
   }
   return out;

@@ -18,6 +18,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/base/testing/child_process.h"
+#include "sluice/base/testing/daemon_files.h"
 #include "sluice/base/testing/loopback.h"
 
 namespace sluice::fs::testing {
@@ -53,27 +54,6 @@ std::string RandomUuid() {
                      a & 0xfff, b >> 52, b & 0xffffffffffffULL);
 }
 
-// Directories left by test processes that died without their destructors (their daemons died
-// with them: PR_SET_PDEATHSIG): /tmp/sluice-s3-<pid>-* whose process is gone.
-void RemoveStaleDirectories() {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
-    std::string name = entry.path().filename().string();
-    if (!name.starts_with("sluice-s3-")) continue;
-    pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 10));
-    if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
-    std::filesystem::remove_all(entry.path(), ec);
-  }
-}
-
-std::string Tail(const std::filesystem::path& path, size_t bytes) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string all = text.str();
-  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
-}
-
 }  // namespace
 
 S3Server::S3Server(S3ServerOptions options)
@@ -84,7 +64,7 @@ S3Server::S3Server(S3ServerOptions options)
     FindBinary(name);
   }
   // /tmp: the daemons' admin sockets need a short path.
-  RemoveStaleDirectories();
+  sluice::testing::RemoveDirectoriesOfDeadProcesses("sluice-s3-");
   std::string pattern = fmt::format("/tmp/sluice-s3-{}-XXXXXX", getpid());
   if (mkdtemp(pattern.data()) == nullptr) throw IoErrorFromErrno(errno, "mkdtemp", pattern);
   directory_ = pattern;
@@ -151,7 +131,7 @@ void S3Server::Run(const std::vector<std::string>& argv, const std::string& log_
   int status = sluice::testing::WaitForChild(pid, std::chrono::seconds(timeout_s));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw IoError("the test S3 server's setup step {} failed: {}", argv[0],
-                  Tail(directory_ / "log" / log_name, 2000))
+                  sluice::testing::FileTail(directory_ / "log" / log_name, 2000))
         .With("file", (directory_ / "log" / log_name).string());
   }
 }
@@ -282,7 +262,7 @@ std::vector<std::pair<std::string, std::string>> S3Server::Environment() const {
 std::string S3Server::LogTail(size_t bytes) const {
   std::string out;
   for (const char* name : {"mon.out", "osd.out", "rgw.out", "client.rgw.sluice.log"}) {
-    std::string tail = Tail(directory_ / "log" / name, bytes);
+    std::string tail = sluice::testing::FileTail(directory_ / "log" / name, bytes);
     if (!tail.empty()) out += fmt::format("\n--- {} ---\n{}", name, tail);
   }
   return out;
