@@ -5,7 +5,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/column_appender.h"
-#include "sluice/io/parquet/crc32.h"
+#include "sluice/io/parquet/leaf_page_steps.h"
 #include "sluice/io/parquet/page_index.h"
 #include "sluice/table/bitmap.h"
 #include "sluice/table/concat.h"
@@ -155,30 +155,13 @@ bool ColumnChunkReader::NextDataPage(int64_t pass_until) {
       seen_data_page_ = true;
       if (PassOverPage(header, pass_until)) continue;
     }
-    if (header.uncompressed_page_size > options_.max_page_size) {
-      throw InvalidData("the page claims {} uncompressed bytes, more than the limit of {}",
-                        header.uncompressed_page_size, options_.max_page_size);
-    }
-    if (options_.verify_crc) VerifyPageCrc(header, page.data);
+    CheckPage(header, page.data, options_);
     switch (header.type) {
-      case PageType::kDictionaryPage: {
-        if (!header.dictionary_page_header) {
-          throw InvalidData("a dictionary page without a dictionary page header");
-        }
-        if (has_dictionary_ || seen_data_page_) {
-          throw InvalidData("a second dictionary page, or one after the data pages");
-        }
-        const DictionaryPageHeader& dict = *header.dictionary_page_header;
-        if (dict.encoding != Encoding::kPlain && dict.encoding != Encoding::kPlainDictionary) {
-          throw InvalidData("a dictionary page in encoding {}", EncodingName(dict.encoding));
-        }
-        page_bytes_.Resize(static_cast<size_t>(header.uncompressed_page_size));
-        DecompressPage(header, page.data, *codec_, page_bytes_.span());
-        DecodeDictionaryPage(column_.physical_type, column_.type_length, page_bytes_.span(),
-                             dict.num_values, &dictionary_);
+      case PageType::kDictionaryPage:
+        ReadDictionaryPage(page, column_, *codec_, has_dictionary_ || seen_data_page_, page_bytes_,
+                           &dictionary_);
         has_dictionary_ = true;
         break;
-      }
       case PageType::kDataPage:
       case PageType::kDataPageV2:
         seen_data_page_ = true;
@@ -369,34 +352,13 @@ int64_t ColumnChunkReader::ReadInto(int64_t max_rows, bool indices) {
       values_decoder_.DecodeDictionaryIndices(present, slots);
       index_appender_->CommitFixed(valid, count, present);
     } else {
-      ReadValues(count, present, valid);
+      DecodeValuesInto(values_decoder_, *appender_, values_, fixed_values_, count, present, valid);
     }
     page_left_ -= count;
     values_read_ += count;
     produced += count;
   }
   return produced;
-}
-
-void ColumnChunkReader::ReadValues(int64_t count, int64_t present, const uint8_t* valid) {
-  if (appender_->direct_fixed()) {
-    values_decoder_.DecodeFixed(present, appender_->FixedSlots(count));
-    appender_->CommitFixed(valid, count, present);
-  } else if (appender_->direct_binary()) {
-    int32_t* ends;
-    BufferBuilder* data;
-    appender_->BinarySlots(count, &ends, &data);
-    values_decoder_.DecodeBinary(present, ends, data);
-    appender_->CommitBinary(valid, count, present);
-  } else if (values_.width > 0) {
-    uint8_t* fixed = fixed_values_.Resize(static_cast<size_t>(present * values_.width));
-    values_decoder_.DecodeFixed(present, fixed);
-    appender_->AppendFixedValues(fixed, values_.width, valid, count, present);
-  } else {
-    values_.Clear();
-    values_decoder_.Decode(present, &values_);
-    appender_->Append(values_, valid, count, present);
-  }
 }
 
 void ColumnChunkReader::CheckFullyRead() {

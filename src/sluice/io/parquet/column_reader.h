@@ -111,7 +111,6 @@ class ColumnChunkReader {
   void DiscardValues(int64_t count);
   Error AddContext(Error error) const;
 
-  void ReadValues(int64_t count, int64_t present, const uint8_t* valid);
   // Read's loop: values into `appender_`, or indices into `index_appender_` while the pages are
   // dictionary-encoded (returns early, at the first page that is not, when `indices` is set).
   int64_t ReadInto(int64_t max_rows, bool indices);

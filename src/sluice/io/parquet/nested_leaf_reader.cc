@@ -2,7 +2,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/column_appender.h"
-#include "sluice/io/parquet/crc32.h"
+#include "sluice/io/parquet/leaf_page_steps.h"
 #include "sluice/table/bitmap.h"
 
 namespace sluice::parquet {
@@ -72,13 +72,11 @@ bool NestedLeafReader::NextDataPage() {
   while (pages_->Next(&page)) {
     page_index_ = page.index;
     const PageHeader& header = page.header;
-    if (header.uncompressed_page_size > options_.max_page_size) {
-      throw InvalidData("the page claims {} uncompressed bytes, more than the limit of {}",
-                        header.uncompressed_page_size, options_.max_page_size);
-    }
-    if (options_.verify_crc) VerifyPageCrc(header, page.data);
+    CheckPage(header, page.data, options_);
     if (header.type == PageType::kDictionaryPage) {
-      DecodeDictionary(page);
+      ReadDictionaryPage(page, column_, *codec_, has_dictionary_ || seen_data_page_, page_bytes_,
+                         &dictionary_);
+      has_dictionary_ = true;
     } else if (header.type == PageType::kDataPage || header.type == PageType::kDataPageV2) {
       seen_data_page_ = true;
       StartDataPage(page);
@@ -86,25 +84,6 @@ bool NestedLeafReader::NextDataPage() {
     }
   }
   return false;
-}
-
-void NestedLeafReader::DecodeDictionary(const RawPage& page) {
-  const PageHeader& header = page.header;
-  if (!header.dictionary_page_header) {
-    throw InvalidData("a dictionary page without a dictionary page header");
-  }
-  if (has_dictionary_ || seen_data_page_) {
-    throw InvalidData("a second dictionary page, or one after the data pages");
-  }
-  const DictionaryPageHeader& dict = *header.dictionary_page_header;
-  if (dict.encoding != Encoding::kPlain && dict.encoding != Encoding::kPlainDictionary) {
-    throw InvalidData("a dictionary page in encoding {}", EncodingName(dict.encoding));
-  }
-  page_bytes_.Resize(static_cast<size_t>(header.uncompressed_page_size));
-  DecompressPage(header, page.data, *codec_, page_bytes_.span());
-  DecodeDictionaryPage(column_.physical_type, column_.type_length, page_bytes_.span(),
-                       dict.num_values, &dictionary_);
-  has_dictionary_ = true;
 }
 
 void NestedLeafReader::StartDataPage(const RawPage& page) {
@@ -214,30 +193,10 @@ void NestedLeafReader::Take(int64_t end, LeafRecords* out) {
     }
     ++slots;
   }
-  ReadValues(slots, present, present == slots ? nullptr : valid_bits_.data());
+  DecodeValuesInto(values_decoder_, *appender_, values_, fixed_values_, slots, present,
+                   present == slots ? nullptr : valid_bits_.data());
   values_read_ += count;
   pos_ = end;
-}
-
-void NestedLeafReader::ReadValues(int64_t count, int64_t present, const uint8_t* valid) {
-  if (appender_->direct_fixed()) {
-    values_decoder_.DecodeFixed(present, appender_->FixedSlots(count));
-    appender_->CommitFixed(valid, count, present);
-  } else if (appender_->direct_binary()) {
-    int32_t* ends;
-    BufferBuilder* data;
-    appender_->BinarySlots(count, &ends, &data);
-    values_decoder_.DecodeBinary(present, ends, data);
-    appender_->CommitBinary(valid, count, present);
-  } else if (values_.width > 0) {
-    uint8_t* fixed = fixed_values_.Resize(static_cast<size_t>(present * values_.width));
-    values_decoder_.DecodeFixed(present, fixed);
-    appender_->AppendFixedValues(fixed, values_.width, valid, count, present);
-  } else {
-    values_.Clear();
-    values_decoder_.Decode(present, &values_);
-    appender_->Append(values_, valid, count, present);
-  }
 }
 
 void NestedLeafReader::CheckFullyRead() {

@@ -59,10 +59,8 @@ class NestedLeafReader {
  private:
   bool NextDataPage();
   void StartDataPage(const RawPage& page);
-  void DecodeDictionary(const RawPage& page);
   // Entries [pos_, end) of the current page into `out`: levels, then the values at their slots.
   void Take(int64_t end, LeafRecords* out);
-  void ReadValues(int64_t count, int64_t present, const uint8_t* valid);
 
   RandomAccessSource& source_;
   const ParquetFooter& footer_;
