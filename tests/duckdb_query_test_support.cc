@@ -1,14 +1,18 @@
 #include "duckdb_query_test_support.h"
 
 #include <dlfcn.h>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string_view>
 #include <vector>
 
 #include "sluice/base/error.h"
 #include "sluice/table/arrow_import.h"
 #include "sluice/table/builder.h"
 #include "sluice/table/concat.h"
+#include "sluice/table/printer.h"
 
 namespace sluice::testing {
 namespace {
@@ -55,6 +59,29 @@ const DuckDbApi* LoadApi(const std::string& path) {
 }
 
 const DuckDbApi* g_api = nullptr;
+
+int64_t UnitsPerSecond(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kSecond:
+      return 1;
+    case TimeUnit::kMilli:
+      return 1000;
+    case TimeUnit::kMicro:
+      return 1000 * 1000;
+    case TimeUnit::kNano:
+      return 1000 * 1000 * 1000;
+  }
+  return 1;
+}
+
+std::string Uuid(std::string_view bytes) {
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += fmt::format("{:02x}", static_cast<uint8_t>(bytes[i]));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -114,6 +141,27 @@ MultisetDifference CompareMultisets(DuckDbQuery& duckdb, const std::string& ours
                                   ")) UNION ALL SELECT count(*) FROM ((" + theirs +
                                   ") EXCEPT ALL (" + ours + "))");
   return {diff.column(0).Value<int64_t>(0), diff.column(0).Value<int64_t>(1)};
+}
+
+std::string ComparableValue(const Array& array, int64_t i, const DataType& peer) {
+  if (array.IsNull(i)) return "null";
+  const DataType& type = array.type();
+  if (type.id() == TypeId::kTimestamp && peer.id() == TypeId::kTimestamp) {
+    int64_t value = array.Value<int64_t>(i);
+    int64_t own = UnitsPerSecond(type.unit());
+    int64_t coarse = std::min(own, UnitsPerSecond(peer.unit()));
+    int64_t step = own / coarse;
+    int64_t scaled = value / step - (value % step < 0 ? 1 : 0);  // floor
+    return std::to_string(scaled);
+  }
+  if (type.id() == TypeId::kFixedSizeBinary && type.byte_width() == 16 &&
+      peer.id() == TypeId::kString) {
+    return Uuid(array.BinaryValue(i));
+  }
+  if (type.layout() == Layout::kVariableBinary || type.id() == TypeId::kFixedSizeBinary) {
+    return std::string(array.BinaryValue(i));
+  }
+  return FormatValue(array, i);
 }
 
 }  // namespace sluice::testing

@@ -39,4 +39,9 @@ struct MultisetDifference {
 MultisetDifference CompareMultisets(DuckDbQuery& duckdb, const std::string& ours,
                                     const std::string& theirs);
 
+// Value i of a flat column as text on which sluice's reading and DuckDB's agree, given the other
+// side's type `peer`: timestamps floored to the coarser unit of the two, a 16-byte fixed-size
+// binary read by DuckDB as text spelled as a UUID, binary values as their bytes, nulls as "null".
+std::string ComparableValue(const Array& array, int64_t i, const DataType& peer);
+
 }  // namespace sluice::testing

@@ -25,51 +25,6 @@ namespace fs = std::filesystem;
 using parquet::ParquetFileReader;
 using parquet::ParquetReadOptions;
 
-int64_t UnitsPerSecond(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::kSecond:
-      return 1;
-    case TimeUnit::kMilli:
-      return 1000;
-    case TimeUnit::kMicro:
-      return 1000 * 1000;
-    case TimeUnit::kNano:
-      return 1000 * 1000 * 1000;
-  }
-  return 1;
-}
-
-std::string Uuid(std::string_view bytes) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += fmt::format("{:02x}", static_cast<uint8_t>(bytes[i]));
-  }
-  return out;
-}
-
-// One value as text both sides agree on. `peer` is the other side's type.
-std::string Canonical(const Array& array, int64_t i, const DataType& peer) {
-  if (array.IsNull(i)) return "null";
-  const DataType& type = array.type();
-  if (type.id() == TypeId::kTimestamp && peer.id() == TypeId::kTimestamp) {
-    int64_t value = array.Value<int64_t>(i);
-    int64_t own = UnitsPerSecond(type.unit());
-    int64_t coarse = std::min(own, UnitsPerSecond(peer.unit()));
-    int64_t step = own / coarse;
-    int64_t scaled = value / step - (value % step < 0 ? 1 : 0);  // floor
-    return std::to_string(scaled);
-  }
-  if (type.id() == TypeId::kFixedSizeBinary && type.byte_width() == 16 &&
-      peer.id() == TypeId::kString) {
-    return Uuid(array.BinaryValue(i));
-  }
-  if (type.layout() == Layout::kVariableBinary || type.id() == TypeId::kFixedSizeBinary) {
-    return std::string(array.BinaryValue(i));
-  }
-  return FormatValue(array, i);
-}
-
 std::string Quote(const std::string& name) {
   std::string out = "\"";
   for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -143,8 +98,8 @@ TEST_F(ParquetDuckDbTest, EveryFlatFileMatchesDuckDb) {
       const Array& b = theirs.column(c);
       int mismatches = 0;
       for (int64_t r = 0; r < ours.num_rows(); ++r) {
-        std::string x = Canonical(a, r, b.type());
-        std::string y = Canonical(b, r, a.type());
+        std::string x = testing::ComparableValue(a, r, b.type());
+        std::string y = testing::ComparableValue(b, r, a.type());
         if (x != y && ++mismatches <= 3) {
           ADD_FAILURE() << ours.schema().field(c).ToString() << " vs duckdb "
                         << theirs.schema().field(c).ToString() << " row " << r << ": " << x
@@ -179,8 +134,8 @@ void ExpectSameRows(const RecordBatch& batch, const RecordBatch& theirs) {
     EXPECT_EQ(theirs.schema().field(c).name, batch.schema().field(c).name);
     int mismatches = 0;
     for (int64_t r = 0; r < batch.num_rows(); ++r) {
-      std::string x = Canonical(batch.column(c), r, theirs.column(c).type());
-      std::string y = Canonical(theirs.column(c), r, batch.column(c).type());
+      std::string x = testing::ComparableValue(batch.column(c), r, theirs.column(c).type());
+      std::string y = testing::ComparableValue(theirs.column(c), r, batch.column(c).type());
       if (x != y && ++mismatches <= 3) {
         ADD_FAILURE() << batch.schema().field(c).ToString() << " vs duckdb "
                       << theirs.schema().field(c).ToString() << " row " << r << ": " << x

@@ -28,32 +28,15 @@ namespace fs = std::filesystem;
 using parquet::ParquetFileReader;
 using parquet::ParquetReadOptions;
 
-int64_t UnitsPerSecond(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::kSecond:
-      return 1;
-    case TimeUnit::kMilli:
-      return 1000;
-    case TimeUnit::kMicro:
-      return 1000 * 1000;
-    case TimeUnit::kNano:
-      return 1000 * 1000 * 1000;
-  }
-  return 1;
-}
-
+// A leaf value as ComparableValue spells it, quoted when it is text or bytes, so that a list of
+// strings cannot read like a longer list.
 std::string Leaf(const Array& array, int64_t i, const DataType& peer) {
+  std::string text = testing::ComparableValue(array, i, peer);
   const DataType& type = array.type();
-  if (type.id() == TypeId::kTimestamp && peer.id() == TypeId::kTimestamp) {
-    int64_t value = array.Value<int64_t>(i);
-    int64_t own = UnitsPerSecond(type.unit());
-    int64_t step = own / std::min(own, UnitsPerSecond(peer.unit()));
-    return std::to_string(value / step - (value % step < 0 ? 1 : 0));
-  }
   if (type.layout() == Layout::kVariableBinary || type.id() == TypeId::kFixedSizeBinary) {
-    return "'" + std::string(array.BinaryValue(i)) + "'";
+    return "'" + text + "'";
   }
-  return FormatValue(array, i);
+  return text;
 }
 
 // The peer's child type k, or `own` when the peer has no such child.
