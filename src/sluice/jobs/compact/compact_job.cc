@@ -229,15 +229,17 @@ std::string SpecJson(const CompactJobOptions& options, const CompactOptions& com
   return jobs::StampJobSpec(kCompactJobKind, j.dump());
 }
 
-// A stored spec (or the work alone, as jobs created before the spec stored it) holds `work`.
-bool SameWork(const std::string& stored, const std::string& work) {
-  json j = json::parse(stored, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return false;
-  if (j.contains("kind") && j["kind"] != kCompactJobKind) return false;
-  for (const char* key : {"kind", "sluice_version", "verify", "delete_source", "max_attempts"}) {
-    j.erase(key);
+// The job holds `work`: its stored spec (or the work alone, as jobs created before the spec)
+// names the same output, whatever else it stores.
+bool SameWork(const ledger::JobRecord& existing, const std::string& work) {
+  std::string kind = jobs::JobKindOf(existing);
+  if (!kind.empty() && kind != kCompactJobKind) return false;
+  try {
+    return json::parse(CompactOptions::FromWorkJson(existing.options_json).WorkJson()) ==
+           json::parse(work);
+  } catch (const Error&) {
+    return false;  // not a compaction's options
   }
-  return j == json::parse(work);
 }
 
 // The compaction's ledger job: created, or resumed when it holds the same work.
@@ -246,7 +248,7 @@ ledger::JobRecord OpenCompactJob(ledger::Ledger& ledger, const std::string& name
   const std::string work = compact.WorkJson();
   jobs::OpenedJob opened = jobs::CreateOrResumeJob(
       ledger, name, SpecJson(options, compact), [&](const ledger::JobRecord& existing) {
-        if (!SameWork(existing.options_json, work)) {
+        if (!SameWork(existing, work)) {
           throw InvalidArgument(
               "job '{}' exists with other options; run with the same options to resume it, or "
               "choose another job name",
