@@ -210,7 +210,17 @@ void SlurmCluster::RestartNode(int i) {
   // (COMPLETING): marked DOWN, everything of the old node is over; RESUME takes the new one back.
   Scontrol({"update", "NodeName=" + NodeName(i), "State=DOWN", "Reason=restarted by the test"});
   StartNode(i);
-  Scontrol({"update", "NodeName=" + NodeName(i), "State=RESUME"});
+  // With ReturnToService=2 the new slurmd's registration may have taken the node back already,
+  // and RESUME is then refused ("Invalid node state specified"): only a node still down is an
+  // error.
+  HostProcessResult resume = RunHostCommand(
+      {"scontrol", "update", "NodeName=" + NodeName(i), "State=RESUME"}, 20s, SlurmEnvironment());
+  if (resume.ok()) return;
+  for (const auto& [name, state] : NodeStates()) {
+    if (name == NodeName(i) && state.starts_with("down")) {
+      throw IoError("scontrol could not resume the restarted node {}: {}", name, resume.output);
+    }
+  }
   WaitUntilIdle();
 }
 
