@@ -117,6 +117,22 @@ struct OutputChunk {
   int64_t position() const { return handed + static_cast<int64_t>(out->size() - start); }
 };
 
+// How many of `count` RLE/bit-packed definition levels equal `max_level`: the values a page
+// holds. Counted rather than taken from a v2 header's num_nulls, which writers fill differently
+// for a nested leaf's empty or null lists.
+int64_t CountMaxLevels(std::span<const uint8_t> levels, int64_t count, int16_t max_level) {
+  RleBitPackedDecoder decoder(levels, BitWidthOf(static_cast<uint64_t>(max_level)));
+  uint32_t batch[1024];
+  int64_t left = count, present = 0;
+  while (left > 0) {
+    int64_t got = decoder.GetBatch(batch, std::min<int64_t>(left, 1024));
+    if (got == 0) throw InvalidData("the page's definition levels end early");
+    for (int64_t i = 0; i < got; ++i) present += batch[i] == static_cast<uint32_t>(max_level);
+    left -= got;
+  }
+  return present;
+}
+
 // Counts the values actually encoded in a v1 page body: definition levels equal to the max.
 // Returns the byte position where the values start.
 size_t SkipV1Levels(const ColumnDescriptor& column, const DataPageHeader& h,
@@ -144,21 +160,25 @@ size_t SkipV1Levels(const ColumnDescriptor& column, const DataPageHeader& h,
       throw InvalidData("level encoding {} in a v1 page", EncodingName(encoding));
     }
     if (!count) return;
-    RleBitPackedDecoder decoder(body.subspan(data_pos, length), bit_width);
-    uint32_t levels[1024];
-    int64_t left = h.num_values, n_present = 0;
-    while (left > 0) {
-      int64_t got = decoder.GetBatch(levels, std::min<int64_t>(left, 1024));
-      if (got == 0) throw InvalidData("the page's definition levels end early");
-      for (int64_t i = 0; i < got; ++i) n_present += levels[i] == static_cast<uint32_t>(max_level);
-      left -= got;
-    }
-    *present = n_present;
+    *present = CountMaxLevels(body.subspan(data_pos, length), h.num_values, max_level);
   };
   *present = h.num_values;
   level_section(h.repetition_level_encoding, column.max_repetition_level, false);
   level_section(h.definition_level_encoding, column.max_definition_level, true);
   return pos;
+}
+
+// The values a v2 page body holds; its levels (repetition, then definition) are never compressed.
+int64_t V2Present(const ColumnDescriptor& column, const DataPageHeaderV2& h,
+                  std::span<const uint8_t> body) {
+  if (column.max_definition_level == 0) return h.num_values;
+  size_t rep = static_cast<size_t>(h.repetition_levels_byte_length);
+  size_t def = static_cast<size_t>(h.definition_levels_byte_length);
+  if (h.repetition_levels_byte_length < 0 || h.definition_levels_byte_length < 0 ||
+      body.size() < rep || body.size() - rep < def) {
+    throw InvalidData("the page's levels pass the page");
+  }
+  return CountMaxLevels(body.subspan(rep, def), h.num_values, column.max_definition_level);
 }
 
 // Rewrites the dictionary indices in `values` (bit width byte + RLE/bit-packed runs) either to
@@ -376,8 +396,8 @@ class ChunkConcatenator {
         raw_prefix = static_cast<size_t>(v2.definition_levels_byte_length) +
                      static_cast<size_t>(v2.repetition_levels_byte_length);
         rewritten.assign(body_.begin(), body_.begin() + static_cast<ptrdiff_t>(raw_prefix));
-        RewriteIndices(std::span(body_).subspan(raw_prefix), int64_t{v2.num_values} - v2.num_nulls,
-                       in, bit_width_, to_plain, &rewritten);
+        RewriteIndices(std::span(body_).subspan(raw_prefix), V2Present(column_, v2, body_), in,
+                       bit_width_, to_plain, &rewritten);
         if (to_plain) v2.encoding = Encoding::kPlain;
       }
       body_ = std::move(rewritten);

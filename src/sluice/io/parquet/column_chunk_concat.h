@@ -12,6 +12,9 @@
 //     dictionary-encoded pages become PLAIN pages, gathered from their own dictionary's PLAIN
 //     bytes. A chunk may thus hold a dictionary followed by both kinds of pages, as parquet-mr's
 //     fallback writes.
+//   - Nested leaves (lists, maps, structs, any depth) take the same path: each page holds its own
+//     repetition and definition levels and each input chunk begins a record, so pages append as
+//     they are; a page's values are counted from its definition levels (v1 and v2 alike).
 //   - Statistics are merged from the inputs' chunk statistics (statistics_merge.h); page headers'
 //     statistics are kept, since the values in a page never change.
 //

@@ -68,10 +68,9 @@ void Account(const PartitionRun& run, CompactSummary* s) {
   ++s->partitions_this_run;
 }
 
-std::vector<std::string> LeafPaths(const PartitionPlan& plan) {
-  std::vector<std::string> out;
-  for (const auto& c : plan.columns->columns()) out.push_back(c.DottedPath());
-  return out;
+// The columns --verify reads: the top-level fields, since a nested one reads only whole.
+const std::vector<std::string>& TopLevelFields(const PartitionPlan& plan) {
+  return plan.columns->top_level_names();
 }
 
 void DryRun(const CompactOptions& options, const RunOptions& run_options, CompactSummary* s) {
@@ -282,7 +281,7 @@ jobs::PartitionTask CompactTask(const CompactRun& c, RunQueue& queue, ledger::Le
     for (const InputFile& f : run->inputs()) inputs.push_back(f.path);
     for (const OutputFileResult& f : run->outputs()) outputs.push_back(f.path);
     if (c.compact.verify && !outputs.empty()) {
-      VerifyOutputs(run->key(), inputs, outputs, LeafPaths(*run->plan()));
+      VerifyOutputs(run->key(), inputs, outputs, TopLevelFields(*run->plan()));
     }
     std::lock_guard lock(mu);
     events.AppendEvent(c.job, ctx.lease.partition_id, kInputsEvent,

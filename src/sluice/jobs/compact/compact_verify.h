@@ -18,7 +18,8 @@ struct RowsDigest {
   bool operator==(const RowsDigest&) const = default;
 };
 
-// Reads `columns` (leaf paths, in this order) of every file, a batch at a time.
+// Reads `columns` (top-level field names: a nested field reads whole) of every file, in this
+// order, a batch at a time.
 RowsDigest DigestParquetFiles(const std::vector<std::string>& paths,
                               const std::vector<std::string>& columns);
 

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "sluice/base/error.h"
+#include "sluice/io/parquet/format_enums.h"
 #include "sluice/io/parquet/statistics_merge.h"
 
 namespace sluice::compact {
@@ -28,6 +29,40 @@ bool SameType(const ColumnDescriptor& a, const ColumnDescriptor& b) {
          a.element.scale == b.element.scale && a.element.precision == b.element.precision;
 }
 
+// The parent of each element of a schema list (the root's is -1); the list is valid
+// (ParquetSchema::Build checked it).
+std::vector<int> Parents(const std::vector<parquet::SchemaElement>& elements) {
+  std::vector<int> parents(elements.size(), -1);
+  std::vector<std::pair<int, int32_t>> open{{0, elements[0].num_children.value_or(0)}};
+  for (size_t i = 1; i < elements.size() && !open.empty(); ++i) {
+    while (!open.empty() && open.back().second == 0) open.pop_back();
+    if (open.empty()) break;
+    --open.back().second;
+    parents[i] = open.back().first;
+    const parquet::SchemaElement& e = elements[i];
+    if (e.num_children.value_or(0) > 0) open.emplace_back(i, *e.num_children);
+  }
+  return parents;
+}
+
+// The groups above a leaf, top-level first, as text: their repetitions and annotations decide
+// what the leaf's levels mean, so two files agree on a nested leaf only when these agree.
+std::string GroupsText(const std::vector<parquet::SchemaElement>& elements,
+                       const std::vector<int>& parents, const ColumnDescriptor& c) {
+  std::vector<std::string> groups;
+  for (int g = parents[static_cast<size_t>(c.schema_index)]; g > 0;
+       g = parents[static_cast<size_t>(g)]) {
+    const parquet::SchemaElement& e = elements[static_cast<size_t>(g)];
+    std::string text =
+        parquet::RepetitionName(e.repetition_type.value_or(parquet::Repetition::kRequired));
+    if (e.logical_type) text += " " + parquet::LogicalTypeName(*e.logical_type);
+    if (e.converted_type) text += " " + parquet::ConvertedTypeName(*e.converted_type);
+    groups.push_back(text + " " + e.name);
+  }
+  std::reverse(groups.begin(), groups.end());
+  return fmt::format("{}", fmt::join(groups, " / "));
+}
+
 // Maps the first file's columns onto `file`'s leaves, or explains why it cannot.
 std::vector<int> MapColumns(const InputFile& first, const InputFile& file) {
   const parquet::ParquetSchema& want = first.footer->schema;
@@ -40,6 +75,8 @@ std::vector<int> MapColumns(const InputFile& first, const InputFile& file) {
   if (want.num_columns() != have.num_columns()) {
     throw mismatch(fmt::format("{} columns against {}", want.num_columns(), have.num_columns()));
   }
+  const std::vector<int> want_parents = Parents(first.footer->metadata.schema);
+  const std::vector<int> have_parents = Parents(file.footer->metadata.schema);
   std::vector<int> map;
   for (const ColumnDescriptor& c : want.columns()) {
     int index = have.FindColumn(c.DottedPath());
@@ -48,6 +85,13 @@ std::vector<int> MapColumns(const InputFile& first, const InputFile& file) {
     if (!SameType(c, other)) {
       throw mismatch(
           fmt::format("column {} is {} against {}", c.DottedPath(), TypeText(c), TypeText(other)));
+    }
+    if (c.nested) {
+      std::string a = GroupsText(first.footer->metadata.schema, want_parents, c);
+      std::string b = GroupsText(file.footer->metadata.schema, have_parents, other);
+      if (a != b) {
+        throw mismatch(fmt::format("column {} lies in {} against {}", c.DottedPath(), a, b));
+      }
     }
     map.push_back(index);
   }
@@ -81,17 +125,17 @@ PartitionPlan PlanPartition(const std::vector<InputFile>& files, const CompactOp
   const InputFile& first = files[0];
   plan.schema = first.footer->metadata.schema;
   plan.columns = std::shared_ptr<const parquet::ParquetSchema>(first.footer, &first.footer->schema);
-  for (const ColumnDescriptor& c : plan.columns->columns()) {
-    if (c.nested) {
-      throw NotSupported("column {} is nested; compact handles flat columns", c.DottedPath())
-          .With("file", first.path);
-    }
-  }
   int order_column = -1;
   if (!options.order_by.empty()) {
     order_column = plan.columns->FindColumn(options.order_by);
     if (order_column < 0) {
       throw NotFound("the sort column {} is not in the file", options.order_by)
+          .With("file", first.path);
+    }
+    // A nested leaf's statistics span all its elements, not one value a row.
+    if (plan.columns->columns()[static_cast<size_t>(order_column)].nested) {
+      throw NotSupported("the sort column {} is nested; --order-by takes a flat column",
+                         options.order_by)
           .With("file", first.path);
     }
   }

@@ -3,7 +3,9 @@
 //
 //   1. Schemas are unified: every file must have the first file's leaf columns (by path, in any
 //      order) with the same physical type, length, repetition and logical/converted type; a
-//      difference is InvalidData naming both files and the column. Nested columns are
+//      difference is InvalidData naming both files and the column. A nested leaf (in a list,
+//      map or struct, any depth) must also lie under groups of the same names, repetitions and
+//      annotations, which give its levels their meaning. --order-by on a nested leaf is
 //      NotSupported.
 //   2. Row groups are ordered by file (sorted paths) and position, or, with order_by, by the
 //      minimum statistic of that column (stable; row groups without one go last). This orders row

@@ -135,5 +135,86 @@ TEST_F(CompactionPlanTest, SchemasUnifyByColumnPathAndDifferencesNameTheColumn) 
   EXPECT_TRUE(PlanPartition({}, options).files.empty());
 }
 
+// A footer of one row group of 10 rows over `schema` (a schema list), its chunks empty.
+InputFile NestedFile(const std::string& path, std::vector<parquet::SchemaElement> schema) {
+  auto footer = std::make_shared<parquet::ParquetFooter>();
+  footer->schema = parquet::ParquetSchema::Build(schema);
+  footer->metadata.schema = std::move(schema);
+  parquet::RowGroup rg;
+  rg.num_rows = 10;
+  for (const parquet::ColumnDescriptor& c : footer->schema.columns()) {
+    parquet::ColumnChunk chunk;
+    chunk.meta_data = parquet::ColumnMetaData{};
+    chunk.meta_data->type = c.physical_type;
+    chunk.meta_data->path_in_schema = c.path;
+    rg.columns.push_back(std::move(chunk));
+  }
+  footer->metadata.row_groups.push_back(std::move(rg));
+  return {path, 100, footer};
+}
+
+parquet::SchemaElement Group(std::string name, parquet::Repetition r, int children,
+                             std::optional<parquet::ConvertedType> converted = {}) {
+  parquet::SchemaElement e;
+  e.name = std::move(name);
+  e.repetition_type = r;
+  e.num_children = children;
+  e.converted_type = converted;
+  return e;
+}
+
+parquet::SchemaElement Leaf(std::string name, parquet::Repetition r) {
+  parquet::SchemaElement e;
+  e.name = std::move(name);
+  e.repetition_type = r;
+  e.type = parquet::PhysicalType::kInt64;
+  return e;
+}
+
+// tags: a list of structs {a, b}; then a flat id.
+std::vector<parquet::SchemaElement> ListOfStructs(parquet::Repetition element) {
+  using R = parquet::Repetition;
+  return {Group("schema", R::kRequired, 2),
+          Group("tags", R::kOptional, 1, parquet::ConvertedType::kList),
+          Group("list", R::kRepeated, 1),
+          Group("element", element, 2),
+          Leaf("a", R::kOptional),
+          Leaf("b", R::kOptional),
+          Leaf("id", R::kRequired)};
+}
+
+TEST(CompactionPlanNestedTest, NestedLeavesUnifyWhenTheGroupsAboveThemAgree) {
+  using R = parquet::Repetition;
+  InputFile a = NestedFile("a", ListOfStructs(R::kOptional));
+  InputFile b = NestedFile("b", ListOfStructs(R::kOptional));
+  CompactOptions options;
+  PartitionPlan plan = PlanPartition({a, b}, options);
+  EXPECT_EQ(plan.rows, 20);
+  EXPECT_EQ(plan.column_map, (std::vector<std::vector<int>>{{0, 1, 2}, {0, 1, 2}}));
+
+  // Same leaves and leaf types, but a required struct: its levels mean something else.
+  InputFile required = NestedFile("c", ListOfStructs(R::kRequired));
+  try {
+    PlanPartition({a, required}, options);
+    FAIL() << "a list of optional structs unified with a list of required ones";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
+    EXPECT_NE(std::string(e.what()).find("column tags.list.element.a lies in"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(e.ContextValue("other_file"), "c");
+  }
+
+  // A nested leaf's statistics cover all its elements: it orders no row groups.
+  options.order_by = "tags.list.element.a";
+  try {
+    PlanPartition({a, b}, options);
+    FAIL() << "ordered by a nested leaf";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotSupported);
+  }
+  options.order_by = "id";
+  EXPECT_EQ(PlanPartition({a, b}, options).rows, 20);
+}
+
 }  // namespace
 }  // namespace sluice::compact
