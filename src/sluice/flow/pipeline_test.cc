@@ -12,6 +12,7 @@
 #include <numeric>
 #include <random>
 #include <thread>
+#include <utility>
 
 namespace sluice {
 namespace {
@@ -175,6 +176,58 @@ TEST(PipelineTest, FlatMapPausesMidInputWhenOutputHasNoRoom) {
   EXPECT_LE(report.peak_memory, 1_MiB);
   EXPECT_EQ(report.overdrafts, 0);
   EXPECT_GT(report.Stage("explode")->times.backpressured_ms, 0);
+}
+
+// Bytes of LiveBlob payload alive now and at most.
+std::atomic<int64_t> live_bytes{0};
+std::atomic<int64_t> peak_live_bytes{0};
+
+// A payload that counts itself, so the test sees the memory a stage holds whether or not the
+// budget was charged for it.
+struct LiveBlob {
+  explicit LiveBlob(int64_t size) : bytes(size) {
+    const int64_t now = live_bytes += bytes;
+    int64_t peak = peak_live_bytes.load();
+    while (now > peak && !peak_live_bytes.compare_exchange_weak(peak, now)) {
+    }
+  }
+  LiveBlob(LiveBlob&& other) noexcept : bytes(std::exchange(other.bytes, 0)) {}
+  LiveBlob(const LiveBlob&) = delete;
+  ~LiveBlob() { live_bytes -= bytes; }
+  int64_t bytes;
+};
+int64_t ByteSize(const LiveBlob& b) { return b.bytes; }
+std::string Describe(const LiveBlob& b) { return "blob of " + std::to_string(b.bytes); }
+
+TEST(PipelineTest, ProducersPayForEachOutputBeforeMakingIt) {
+  // Eight readers of big items (file chunks, each filled by a read that takes a while) into a
+  // slow consumer: a reader starts its next item only once the budget has room for it, so what
+  // is alive stays within the budget. Each used to fill one unpaid while the others used the
+  // room it would need.
+  peak_live_bytes = 0;
+  Pipeline p("readers");
+  std::vector<int> files(8);
+  std::iota(files.begin(), files.end(), 0);
+  std::atomic<int> seen{0};
+  p.Source("files", files)
+      .FlatMap("read",
+               [](int, Emitter<LiveBlob>& out) {
+                 for (int i = 0; i < 12; ++i) {
+                   LiveBlob chunk(512_KiB);
+                   std::this_thread::sleep_for(3ms);  // filled by a read
+                   out.Emit(std::move(chunk));
+                 }
+               },
+               {.kind = kIo, .min_concurrency = 8, .max_concurrency = 8})
+      .Sink("slow", [&](LiveBlob) {
+        std::this_thread::sleep_for(2ms);
+        ++seen;
+      });
+  RunReport report = p.Run({.memory_budget = 4_MiB, .cpu_threads = 2});
+  EXPECT_EQ(seen.load(), 96);
+  EXPECT_EQ(report.overdrafts, 0);
+  // The first item of each reader is made before the stage has learnt its size.
+  EXPECT_LE(peak_live_bytes.load(), 4_MiB + 1_MiB);
 }
 
 TEST(PipelineTest, ErrorFromAnyStageCancelsAndLeavesNoThreadBehind) {

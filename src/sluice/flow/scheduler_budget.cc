@@ -13,15 +13,23 @@ namespace {
 constexpr int kEmitGroup = 256;
 constexpr auto kEmitDelay = std::chrono::microseconds(500);
 constexpr auto kHungryDelay = std::chrono::microseconds(20);
+// A task holds at most this many bytes of outputs beyond what it has paid for: a producer of
+// large items (file chunks) hands each over, paid, before producing the next, while small items
+// still go in groups.
+constexpr int64_t kUnpaidOutputBytes = int64_t{256} << 10;
 
 }  // namespace
 
 void Scheduler::Emit(Task& task, Item item) {
   const bool first = task.outputs.empty();
-  task.output_bytes += item.bytes;
+  const int64_t bytes = item.bytes;
+  task.output_bytes += bytes;
   task.outputs.push_back(std::move(item));
-  bool flush =
-      task.outputs.size() >= kEmitGroup || task.output_bytes >= options_.memory_budget / 16;
+  // Handed over (and the next output paid for) when one more output like this one would not be
+  // paid for.
+  bool flush = task.outputs.size() >= kEmitGroup ||
+               task.output_bytes >= options_.memory_budget / 16 ||
+               task.output_bytes + bytes > task.pending.bytes() + kUnpaidOutputBytes;
   if (!flush) {
     // The clock is read at the 1st, 2nd, 4th, 8th... output of a group: a slow producer is
     // checked after almost every item, a fast one a few times per group (each read costs more
@@ -141,7 +149,25 @@ void Scheduler::FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& tas
   if (!final) task.outputs.reserve(static_cast<size_t>(count));
   task.output_bytes = 0;
   task.last_progress = Clock::now();
-  if (!final) NotifyWorkLocked();
+  if (final) return;
+  NotifyWorkLocked();
+  ReserveNextOutputLocked(lock, task, bytes / count);
+}
+
+void Scheduler::ReserveNextOutputLocked(std::unique_lock<std::mutex>& lock, Task& task,
+                                        int64_t last_output_bytes) {
+  StageState& s = *stages_[task.stage];
+  if (s.spec->type != StageType::kSource && s.spec->type != StageType::kFlatMap) return;
+  // The stage's estimate is learnt from finished tasks; a producer's first task (one file read
+  // whole) has none, and its outputs so far are the better guess.
+  const int64_t estimate = std::max(EstimateLocked(s, 1), last_output_bytes);
+  if (estimate <= task.pending.bytes()) return;
+  if (!task.pending) task.pending = *budget_.TryReserve(0, s.account);
+  // When the pipeline stalls meanwhile the task goes on unpaid; its next hand-over breaks the
+  // stall as any other would.
+  WaitForBudgetLocked(lock, task, [&] {
+    return !DownstreamShortOfBudgetLocked(s.index) && task.pending.TryResize(estimate);
+  });
 }
 
 Reservation Scheduler::ReserveToBreakStallLocked(StageState& s, int64_t bytes) {

@@ -187,6 +187,10 @@ class Scheduler {
 
   // scheduler_budget.cc: output, budget waits and stalls.
   void FlushOutputsLocked(std::unique_lock<std::mutex>& lock, Task& task, bool final);
+  // A Source or FlatMap reserves room for its next output before producing it, as admission
+  // did for its first: what it produces outside the pipeline is paid for before it exists.
+  void ReserveNextOutputLocked(std::unique_lock<std::mutex>& lock, Task& task,
+                               int64_t last_output_bytes);
   void PushLocked(StageState& s, Task& task, ItemGroup group);
   // Pays for `bytes` when the pipeline stalls: other stages' unused shares first, then over the
   // limit with a warning.

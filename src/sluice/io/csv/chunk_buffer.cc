@@ -38,13 +38,23 @@ ChunkBuffer::ChunkBuffer(size_t capacity) : capacity_(Rounded(capacity)) {
   {
     FreeList& list = Free();
     std::lock_guard lock(list.mu);
+    // The smallest free buffer that fits, up to an eighth larger: a chunk's size varies by the
+    // partial row it carries over, and an exact match would leave buffers of the neighbouring
+    // size idle (resident, unaccounted) while fresh ones are mapped.
+    size_t best = list.buffers.size();
     for (size_t i = 0; i < list.buffers.size(); ++i) {
-      if (list.buffers[i].second == capacity_) {
-        data_ = list.buffers[i].first;
-        list.buffers[i] = list.buffers.back();
-        list.buffers.pop_back();
-        return;
+      const size_t size = list.buffers[i].second;
+      if (size >= capacity_ && size <= capacity_ + capacity_ / 8 &&
+          (best == list.buffers.size() || size < list.buffers[best].second)) {
+        best = i;
       }
+    }
+    if (best < list.buffers.size()) {
+      data_ = list.buffers[best].first;
+      capacity_ = list.buffers[best].second;
+      list.buffers[best] = list.buffers.back();
+      list.buffers.pop_back();
+      return;
     }
   }
   void* p = ::mmap(nullptr, capacity_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

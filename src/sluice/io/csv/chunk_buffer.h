@@ -3,6 +3,7 @@
 // faulting in (and having the kernel zero) a fresh 4 MiB per chunk, and freed chunks do not pile
 // up in per-thread malloc arenas, which kept the resident size well above the memory budget.
 // The free list holds at most 32 buffers, preferring the most recent size; others are unmapped.
+// A buffer from the free list may be up to an eighth larger than asked for (see capacity()).
 //
 // Ownership: a ChunkBuffer owns its bytes (move-only). Thread safety: buffers may be created and
 // released on any thread (the free list has one mutex, taken once per chunk).

@@ -81,9 +81,12 @@ bool CsvChunkReader::Next(CsvChunk& out) {
   if (done_) return false;
   if (mapped_file_ != nullptr) return NextMapped(out);
   for (;;) {
-    // A carry bigger than a chunk (a huge row) grows the read so progress stays linear.
-    const size_t want = std::max(chunk_bytes_, carry_size_);
-    const size_t capacity = carry_size_ + want;
+    // Buffers of one size, a chunk and a sixteenth for the partial row carried over, so a
+    // freed one always fits the next chunk. A carry bigger than that (a huge row) grows the
+    // read so progress stays linear.
+    const size_t capacity = std::max(chunk_bytes_ + chunk_bytes_ / 16,
+                                     carry_size_ + std::max(chunk_bytes_, carry_size_));
+    const size_t want = capacity - carry_size_;
     ChunkBuffer buf(capacity);
     if (carry_size_ > 0) std::memcpy(buf.get(), carry_.get(), carry_size_);
     size_t got = stream_->Read(buf.get() + carry_size_, want);
