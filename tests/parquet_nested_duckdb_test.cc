@@ -198,6 +198,41 @@ TEST_F(ParquetNestedDuckDbTest, BrokenLevelsFailNamingTheColumn) {
   }
 }
 
+// DuckDB pads a null fixed-size array to its N level entries (the first ends the path at the
+// null, the rest repeat the list at that same definition level); sluice reads such files as
+// DuckDB does: at the top level, inside a struct and a list, and records split across batches.
+TEST_F(ParquetNestedDuckDbTest, NullFixedSizeArraysReadAsDuckDbReadsThem) {
+  fs::path dir = fs::temp_directory_path() / ("sluice_null_arrays_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string path = (dir / "arrays.parquet").string();
+  duckdb_->Query(fmt::format(
+      "COPY (SELECT CASE WHEN i % 4 = 1 THEN NULL ELSE [i, NULL, 3] END::INTEGER[3] AS a, "
+      "CASE WHEN i % 5 = 2 THEN NULL ELSE {{'b': CASE WHEN i % 3 = 0 THEN NULL ELSE "
+      "['x' || i, NULL] END}} END::STRUCT(b VARCHAR[2]) AS s, "
+      "[CASE WHEN i % 2 = 0 THEN NULL ELSE [i, i] END::BIGINT[2], [1, 2]] AS l "
+      "FROM range(300) t(i)) TO '{}' (FORMAT parquet, ROW_GROUP_SIZE 100)",
+      path));
+  RecordBatch theirs = duckdb_->Query(fmt::format("SELECT * FROM read_parquet('{}')", path));
+  for (int64_t batch_rows : {3, 1000}) {
+    SCOPED_TRACE(batch_rows);
+    auto reader = ParquetFileReader::Open(path);
+    ParquetReadOptions options;
+    options.batch_rows = batch_rows;
+    RecordBatch ours = ReadWhole(*reader, options);
+    ASSERT_EQ(ours.num_rows(), theirs.num_rows());
+    ASSERT_EQ(ours.num_columns(), theirs.num_columns());
+    for (int c = 0; c < ours.num_columns(); ++c) {
+      for (int64_t r = 0; r < ours.num_rows(); ++r) {
+        ASSERT_EQ(Render(ours.column(c), r, theirs.column(c).type()),
+                  Render(theirs.column(c), r, ours.column(c).type()))
+            << ours.schema().field(c).name << " row " << r;
+      }
+    }
+    EXPECT_EQ(ours.column("a").null_count(), 75);
+  }
+  fs::remove_all(dir);
+}
+
 // Nested shapes DuckDB writes: lists of structs, maps, lists of lists, nulls at every level,
 // empty lists, structs holding lists.
 constexpr const char* kDuckDbNested = R"sql(

@@ -51,6 +51,7 @@ void NestedLeafReader::StartRowGroup(int row_group) {
   page_def_.clear();
   pos_ = 0;
   values_read_ = 0;
+  previous_def_ = 0;
   if (appender_->length() > 0) appender_->Finish();
   try {
     meta_ = &*footer_.metadata.row_groups.at(static_cast<size_t>(row_group))
@@ -179,11 +180,13 @@ void NestedLeafReader::Take(int64_t end, LeafRecords* out) {
       throw InvalidData("the column chunk starts inside a record (repetition level {})", rep);
     }
     if (rep > 0 && def < repeated_def_[static_cast<size_t>(rep)]) {
+      if (def == previous_def_) continue;  // DuckDB's padding of a null fixed-size array
       throw InvalidData(
           "level entry {} repeats the list at repetition level {} but its definition level {} "
           "says that list is null or empty",
           values_read_ + static_cast<int64_t>(i) - pos_, rep, def);
     }
+    previous_def_ = def;
     out->rep.push_back(rep);
     out->def.push_back(def);
     if (def < slot_level_) continue;

@@ -6,7 +6,11 @@
 //
 // Levels are checked as they are read: a chunk that starts inside a record, a repetition level
 // that continues a list its definition level says is empty, and levels past the leaf's maxima are
-// InvalidData with the file, row group, column (the leaf's dotted path) and page.
+// InvalidData with the file, row group, column (the leaf's dotted path) and page. One exception:
+// DuckDB writes a null fixed-size array (`INTEGER[3]`) as N entries, the first ending the path at
+// the null and the rest repeating the list at that same definition level. An entry that repeats
+// a null or empty list at the definition level of the entry before it carries no slot and is
+// dropped, as DuckDB reads it; the same entry after any other definition level is still an error.
 //
 // Ownership: borrows the source and footer, which must outlive it. Thread safety: one thread.
 #pragma once
@@ -85,7 +89,8 @@ class NestedLeafReader {
   std::vector<int16_t> page_rep_;
   std::vector<int16_t> page_def_;
   int64_t pos_ = 0;
-  int64_t values_read_ = 0;  // level entries read, over the chunk
+  int64_t values_read_ = 0;   // level entries read, over the chunk
+  int16_t previous_def_ = 0;  // the definition level of the entry before the next one
   std::vector<uint8_t> valid_bits_;
   PhysicalValues values_;
   ScratchBuffer fixed_values_;
