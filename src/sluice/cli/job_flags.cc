@@ -54,18 +54,27 @@ std::vector<std::pair<std::string, int64_t>> ParseLimitFlags(const std::vector<s
   return out;
 }
 
+bool IsUiAddress(std::string_view word) {
+  const size_t colon = word.rfind(':');
+  return colon != std::string_view::npos && colon + 1 < word.size() && word.size() - colon <= 6 &&
+         word.find_first_not_of("0123456789", colon + 1) == std::string_view::npos;
+}
+
+std::vector<std::string> LeaveNonAddressAfterUi(std::vector<std::string> args) {
+  for (size_t i = 0; i + 1 < args.size() && args[i] != "--"; ++i) {
+    const std::string& next = args[i + 1];
+    if (args[i] == "--ui" && !next.starts_with('-') && !IsUiAddress(next)) {
+      args[i] = "--ui=" + std::string(kDefaultUiAddress);
+    }
+  }
+  return args;
+}
+
 CLI::Option* AddUiOption(CLI::App& command, std::string& address, const std::string& what) {
   const CLI::Validator host_port(
       [](std::string& value) -> std::string {
-        const size_t colon = value.rfind(':');
-        const bool port = colon != std::string::npos && colon + 1 < value.size() &&
-                          value.size() - colon <= 6 &&
-                          value.find_first_not_of("0123456789", colon + 1) == std::string::npos;
-        if (port) return {};
-        return fmt::format(
-            "'{}' is not HOST:PORT or :PORT; write --ui=HOST:PORT, or put --ui after the "
-            "command's arguments",
-            value);
+        if (IsUiAddress(value)) return {};
+        return fmt::format("'{}' is not HOST:PORT or :PORT; write --ui=HOST:PORT", value);
       },
       "");  // the type name says it
   return command

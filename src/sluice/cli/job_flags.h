@@ -53,9 +53,19 @@ struct JobFlags {
 
 // Registers --ui [HOST:PORT] on `command`, filling `address`: empty without --ui, the default
 // 127.0.0.1:8077 for --ui alone, else the address given as --ui=ADDR or --ui ADDR. The word after
-// a bare --ui is its address unless the command's required arguments still need that word; one
-// that is not HOST:PORT (or :PORT) is an error saying to write --ui=ADDR or to put --ui last.
+// a bare --ui is its address unless the command's required arguments still need that word; a
+// word that is not HOST:PORT (or :PORT) is left to the arguments when the command line went
+// through LeaveNonAddressAfterUi, else it is an error.
 CLI::Option* AddUiOption(CLI::App& command, std::string& address, const std::string& what);
+
+// Whether `word` is HOST:PORT or :PORT (the port in digits).
+bool IsUiAddress(std::string_view word);
+
+// The command line (without the program's name) with every bare --ui that is followed by a word
+// that is not HOST:PORT, before any "--", written --ui=127.0.0.1:8077: CLI11 would take the word
+// (the job of `sluice status --ui JOB`) as the address, even where the command's arguments
+// need it.
+std::vector<std::string> LeaveNonAddressAfterUi(std::vector<std::string> args);
 
 // The share of a memory budget that S3 transfers hold (parts being sent, whole objects and
 // read-ahead windows kept): an eighth, 8 to 256 MiB, never more than a quarter.

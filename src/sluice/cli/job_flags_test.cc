@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "sluice/base/bytes.h"
@@ -112,6 +113,7 @@ TEST(UiOptionTest, TheAddressWithEqualsOrAsTheNextWord) {
     AddUiOption(app, ui, "Serve the page");
     app.add_option("source", source)->required();
     app.add_option("destination", destination)->required();
+    args = LeaveNonAddressAfterUi(std::move(args));  // as main does
     std::reverse(args.begin(), args.end());
     app.parse(args);
     return Parsed{ui, source, destination};
@@ -123,14 +125,45 @@ TEST(UiOptionTest, TheAddressWithEqualsOrAsTheNextWord) {
   EXPECT_EQ(parse({"--ui=0.0.0.0:9000", "a", "b"}), Parsed("0.0.0.0:9000", "a", "b"));
   EXPECT_EQ(parse({"a", "--ui", ":9000", "b"}), Parsed(":9000", "a", "b"));
   EXPECT_EQ(parse({"a", "b", "--ui", "[::1]:9000"}), Parsed("[::1]:9000", "a", "b"));
-  // A word that is no address, where it cannot be an argument either: say how to write it.
+  // A word that is no address is an argument: here one too many.
+  EXPECT_THROW(parse({"--ui", "x", "a", "b"}), CLI::ExtrasError);
+  EXPECT_THROW(parse({"a", "b", "--ui", "host:port"}), CLI::ExtrasError);
   try {
-    parse({"--ui", "x", "a", "b"});
-    FAIL() << "--ui x was accepted";
+    parse({"--ui=host:port", "a", "b"});
+    FAIL() << "--ui=host:port was accepted";
   } catch (const CLI::ValidationError& e) {
     EXPECT_NE(std::string(e.what()).find("write --ui=HOST:PORT"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(parse({"a", "b", "--ui", "host:port"}), CLI::ValidationError);
+}
+
+// `sluice status [JOB] --ui [ADDR]`: the job is optional, so CLI11 alone takes the word after
+// --ui as the address; LeaveNonAddressAfterUi (main.cc) leaves it to the job unless it is one.
+TEST(UiOptionTest, AWordThatIsNoAddressIsLeftToAnOptionalArgument) {
+  using Parsed = std::pair<std::string, std::string>;
+  auto parse = [](const std::vector<std::string>& words) {
+    CLI::App app("test");
+    std::string ui, job;
+    AddUiOption(app, ui, "Serve the page");
+    app.add_option("job", job);
+    std::vector<std::string> args = LeaveNonAddressAfterUi(words);
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return Parsed{ui, job};
+  };
+  const std::string job = "batch orders -> s3://bucket/out @0123456789abcdef";
+  EXPECT_EQ(parse({"--ui", job}), Parsed(kDefaultUiAddress, job));
+  EXPECT_EQ(parse({job, "--ui"}), Parsed(kDefaultUiAddress, job));
+  EXPECT_EQ(parse({"--ui", "sums"}), Parsed(kDefaultUiAddress, "sums"));
+  EXPECT_EQ(parse({"--ui", "127.0.0.1:9000", "sums"}), Parsed("127.0.0.1:9000", "sums"));
+  EXPECT_EQ(parse({"sums", "--ui", ":0"}), Parsed(":0", "sums"));
+  EXPECT_EQ(parse({"--ui", ":9000"}), Parsed(":9000", ""));
+  EXPECT_EQ(parse({"--ui"}), Parsed(kDefaultUiAddress, ""));
+  EXPECT_EQ(parse({"--ui=[::1]:9000", "sums"}), Parsed("[::1]:9000", "sums"));
+  // Nothing after "--" is touched: it is a command's.
+  const std::vector<std::string> command = {"run", "--", "tool", "--ui", "x"};
+  EXPECT_EQ(LeaveNonAddressAfterUi(command), command);
+  EXPECT_EQ(LeaveNonAddressAfterUi({"--ui", "--json"}),
+            (std::vector<std::string>{"--ui", "--json"}));
 }
 
 TEST(UiOptionTest, JobFlagsTakeTheAddressAsTheNextWord) {

@@ -2,9 +2,12 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "sluice/base/error.h"
 #include "sluice/cli/batch_command.h"
@@ -15,6 +18,7 @@
 #include "sluice/cli/distinct_command.h"
 #include "sluice/cli/groupby_command.h"
 #include "sluice/cli/inspect_command.h"
+#include "sluice/cli/job_flags.h"
 #include "sluice/cli/join_command.h"
 #include "sluice/cli/retry_command.h"
 #include "sluice/cli/run_command.h"
@@ -48,7 +52,11 @@ int main(int argc, char** argv) {
   commands["sort"] = sluice::cli::AddSortCommand(app);
   commands["join"] = sluice::cli::AddJoinCommand(app);
   try {
-    app.parse(argc, argv);
+    // CLI11 wants the words last first.
+    std::vector<std::string> args =
+        sluice::cli::LeaveNonAddressAfterUi(std::vector<std::string>(argv + 1, argv + argc));
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
