@@ -26,6 +26,8 @@ class FakeWarehouse {
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/load"; }
   int peak_in_flight() const { return peak_.load(); }
+  // The peak from now on starts at the requests in flight now.
+  void ResetPeak() { peak_ = in_flight_.load(); }
   // How many requests arrived so far: a mark for RequestsSince.
   int64_t requests() const;
   // Requests naming `subject` among those after `mark`: "<table>/<file>" for a COPY INTO, the

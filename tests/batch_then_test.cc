@@ -1,25 +1,35 @@
 // Batched tasks that load a warehouse (jobs/batch/batched_step.h): 256 chunks computed, each
 // loaded by a step 128 at a time into a fake warehouse on loopback (batch_fake_warehouse.h:
-// 50-200 ms a request, 5% answered 503), then finalized once. A run killed with SIGKILL midway and
-// resumed loads every chunk exactly once (loads in flight at the kill reach the warehouse again
-// and its load history turns them away), re-sends no load whose step was recorded, and finalizes
-// once; a changed input row recomputes and reloads one chunk and finalizes again; an unchanged run
-// sends nothing. Loading everything into another table (the step's version bumped) runs only the
-// step, with over 100 loads in flight at the peak (on 2 cores the first run's computing feeds the
-// loads too slowly for that). The same through `sluice batch --then curl ... --finalize curl ...`,
-// where another --then command runs only that step again and a failing finalize is retried by the
-// next run alone.
+// 50-200 ms a request, 5% answered 503), then finalized once. A first run with --limit
+// warehouse=2 keeps at most 2 loads in flight while its computing goes on (a chunk holds a unit
+// only while its load runs), and is killed with SIGKILL once every chunk is computed and 40 are
+// loaded (over 150 wait for their load); the resumed run (warehouse=128) loads those at once, over
+// 100 in flight at the peak, loads every chunk exactly once (loads in flight at the kill reach
+// the warehouse again and its load history turns them away), re-sends no load whose step was
+// recorded, and finalizes once; its report's task timeline has a bar per chunk attempt and each
+// chunk's bytes. A changed input row recomputes and reloads one chunk and finalizes again; an
+// unchanged run sends nothing; loading everything into another table (the step's version
+// bumped) runs only the step, over 100 in flight. The same through `sluice batch --then curl ...
+// --finalize curl ...` (--limit warehouse=12 holds), where another --then command runs only that
+// step again and a failing finalize is retried by the next run alone.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "batch_fake_warehouse.h"
 #include "command_output_test_support.h"
@@ -66,24 +76,40 @@ class BatchThenTest : public ::testing::Test {
   void TearDown() override { stdfs::remove_all(dir_); }
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
+  struct JobParams {
+    std::string table = "orders";
+    std::string version = "1";  // the load step's
+    // --limit warehouse=N: loads in flight across every process of the job.
+    int64_t warehouse_limit = 128;
+    std::atomic<int>* computed = nullptr;  // counts the task's calls (may be shared by a fork)
+    int chunks_in_flight = 0;              // claimed at once; 0: the default
+  };
+
   // The chunk's rows as they are; loaded as "COPY INTO <table> FROM @stage/<key>", the chunk's
-  // cache key (what changes exactly when its output does), by step "load" of `version`;
-  // finalized with its key.
-  BatchedJob Job(FakeWarehouse& warehouse, const std::string& table = "orders",
-                 const std::string& version = "1") const {
+  // cache key (what changes exactly when its output does), by step "load"; finalized with its
+  // key.
+  BatchedJob Job(FakeWarehouse& warehouse, const JobParams& params) const {
     const int port = warehouse.port();
     BatchedOptions options;
     options.by = {"customer_id"};
     options.chunks = kChunks;
     options.name = "orders";
     options.retry_delay = std::chrono::milliseconds(20);
-    return Batched([](const ChunkInputs& in) { return in.at("orders"); }, options)
+    options.resources = {{"warehouse", params.warehouse_limit}};
+    options.chunks_in_flight = params.chunks_in_flight;
+    std::atomic<int>* computed = params.computed;
+    return Batched(
+               [computed](const ChunkInputs& in) {
+                 if (computed != nullptr) ++*computed;
+                 return in.at("orders");
+               },
+               options)
         .Then(
-            [port, table](const ChunkStepFiles& chunk) {
+            [port, table = params.table](const ChunkStepFiles& chunk) {
               testing::PostStatement(port, "COPY INTO " + table + " FROM @stage/" + chunk.key);
             },
             {.name = "load",
-             .version = version,
+             .version = params.version,
              .concurrency = 128,
              .max_attempts = 8,
              .retry_delay = std::chrono::milliseconds(20)})
@@ -106,24 +132,72 @@ int CountSteps(const BatchedReport& report, const std::string& status) {
   return n;
 }
 
+// The report's task timeline (compute.tasks, jobs/task_timeline.h), as its HTML page draws it:
+// one bar per attempt at every chunk the job computed (numbered 1, 2, ... per chunk), and each
+// chunk's output bytes for the histogram of partition sizes. Returns the bars per chunk.
+std::map<std::string, int> ExpectOneBarPerAttempt(const json& report) {
+  const json& tasks = report.at("compute").at("tasks");
+  std::map<std::string, std::vector<int64_t>> bars;
+  for (const json& a : tasks.at("attempts")) {
+    bars[a.at("partition").get<std::string>()].push_back(a.at("attempt").get<int64_t>());
+  }
+  std::map<std::string, int64_t> bytes;
+  for (const json& c : report.at("chunks")) {
+    bytes[fmt::format("chunk-{:05d}", c.at("chunk").get<int>())] = c.at("bytes").get<int64_t>();
+  }
+  EXPECT_FALSE(tasks.at("partitions").empty());
+  EXPECT_EQ(bars.size(), tasks.at("partitions").size());
+  std::map<std::string, int> counts;
+  for (const json& p : tasks.at("partitions")) {
+    const std::string key = p.at("key").get<std::string>();
+    std::vector<int64_t> attempts = bars[key];
+    std::sort(attempts.begin(), attempts.end());
+    EXPECT_FALSE(attempts.empty()) << key;
+    for (size_t i = 0; i < attempts.size(); ++i) {
+      EXPECT_EQ(attempts[i], static_cast<int64_t>(i) + 1) << key;
+    }
+    EXPECT_GT(p.value("bytes", int64_t{0}), 0) << key;
+    EXPECT_EQ(p.value("bytes", int64_t{0}), bytes.at(key)) << key;
+    counts[key] = static_cast<int>(attempts.size());
+  }
+  return counts;
+}
+
+// A counter in memory shared with a forked child.
+std::atomic<int>* SharedCounter() {
+  void* memory = mmap(nullptr, sizeof(std::atomic<int>), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) throw std::runtime_error("mmap failed");
+  return new (memory) std::atomic<int>(0);
+}
+
 TEST_F(BatchThenTest, LoadsAWarehouse128WayOnceAcrossAKillAndFinalizesOncePerChange) {
   FakeWarehouse warehouse(0.05);
   WriteOrders(Path("orders.parquet"), false);
   const std::string out = Path("out");
   RunOptions run{.memory_budget = 256_MiB, .cpu_threads = 2};
 
-  // The first run, in a child process killed with SIGKILL once 40 chunks are loaded.
+  // The first run, in a child process, with --limit warehouse=2 and every chunk claimed at once:
+  // the loads trickle while the chunks are computed (a chunk holds a unit only while its load
+  // runs), so computed chunks pile up waiting for their load. It is killed with SIGKILL once every
+  // chunk is computed and 40 are loaded.
+  constexpr int kThrottled = 2;
+  std::atomic<int>* computed = SharedCounter();
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     try {
-      Job(warehouse).Run(Inputs(), out, run);
+      Job(warehouse,
+          {.warehouse_limit = kThrottled, .computed = computed, .chunks_in_flight = kChunks})
+          .Run(Inputs(), out, run);
     } catch (...) {
     }
     _exit(0);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (warehouse.loads().size() < 40 && std::chrono::steady_clock::now() < deadline) {
+  auto waiting = [&] { return computed->load() - static_cast<int>(warehouse.loads().size()); };
+  while ((warehouse.loads().size() < 40 || computed->load() < kChunks) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   kill(pid, SIGKILL);
@@ -131,13 +205,17 @@ TEST_F(BatchThenTest, LoadsAWarehouse128WayOnceAcrossAKillAndFinalizesOncePerCha
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the first run ended before the kill";
   const size_t loaded_before = warehouse.loads().size();
-  ASSERT_GE(loaded_before, 40u);
+  std::cerr << "at the kill: " << computed->load() << " chunks computed, " << loaded_before
+            << " loaded, peak in flight " << warehouse.peak_in_flight() << "\n";
+  EXPECT_LE(warehouse.peak_in_flight(), kThrottled);
+  ASSERT_GE(waiting(), 150) << "the computing stalled behind the throttled loads";
   ASSERT_LT(loaded_before, static_cast<size_t>(kChunks));
   EXPECT_TRUE(warehouse.finalizes().empty());
+  warehouse.ResetPeak();
 
   // The resumed run: every chunk loaded exactly once, no load re-sent whose step was recorded.
   const int64_t resumed_at = warehouse.requests();
-  BatchedReport resumed = Job(warehouse).Run(Inputs(), out, run);
+  BatchedReport resumed = Job(warehouse, {}).Run(Inputs(), out, run);
   const std::map<std::string, int> loads = warehouse.loads();
   EXPECT_EQ(loads.size(), static_cast<size_t>(kChunks));
   for (const ChunkOutcome& o : resumed.chunks) {
@@ -149,19 +227,25 @@ TEST_F(BatchThenTest, LoadsAWarehouse128WayOnceAcrossAKillAndFinalizesOncePerCha
       EXPECT_EQ(o.steps[0].status, "ran") << "chunk " << o.chunk;
     }
   }
-  // Only loads in flight at the kill may reach the warehouse twice (its history turns them away).
-  EXPECT_LE(warehouse.duplicates(), 128);
-  EXPECT_GE(CountSteps(resumed, "hit"), 1);
+  // Only loads not yet recorded at the kill, each holding one of the 2 units, may reach the
+  // warehouse twice (its history turns them away).
+  EXPECT_LE(warehouse.duplicates(), kThrottled);
+  EXPECT_GE(CountSteps(resumed, "hit"), static_cast<int>(loaded_before) - kThrottled);
+  // The chunks computed before the kill are loaded at once, over 100 at a time, never over the
+  // limit of 128.
+  EXPECT_GE(warehouse.peak_in_flight(), 100);
+  EXPECT_LE(warehouse.peak_in_flight(), 128);
   EXPECT_EQ(warehouse.finalizes().size(), 1u);
   EXPECT_EQ(resumed.finalize.status, "ran");
   EXPECT_EQ(warehouse.finalizes().back(), resumed.finalize.key);
   std::cerr << "after the resume: peak in flight " << warehouse.peak_in_flight() << ", "
             << warehouse.duplicates() << " loads turned away as repeats\n";
+  ExpectOneBarPerAttempt(resumed.ToJson());
 
   // One changed row: one chunk recomputed and reloaded, finalize again.
   WriteOrders(Path("orders.parquet"), true);
   const int64_t changed_at = warehouse.requests();
-  BatchedReport changed = Job(warehouse).Run(Inputs(), out, run);
+  BatchedReport changed = Job(warehouse, {}).Run(Inputs(), out, run);
   EXPECT_EQ(changed.recomputed, 1);
   EXPECT_EQ(changed.hits, kChunks - 1);
   EXPECT_EQ(CountSteps(changed, "ran"), 1);
@@ -179,7 +263,7 @@ TEST_F(BatchThenTest, LoadsAWarehouse128WayOnceAcrossAKillAndFinalizesOncePerCha
 
   // Nothing changed: nothing sent, finalize a hit.
   const int64_t same_at = warehouse.requests();
-  BatchedReport same = Job(warehouse).Run(Inputs(), out, run);
+  BatchedReport same = Job(warehouse, {}).Run(Inputs(), out, run);
   EXPECT_EQ(same.hits, kChunks);
   EXPECT_EQ(CountSteps(same, "hit"), kChunks);
   EXPECT_EQ(same.finalize.status, "hit");
@@ -187,13 +271,16 @@ TEST_F(BatchThenTest, LoadsAWarehouse128WayOnceAcrossAKillAndFinalizesOncePerCha
 
   // Load everything into another table (the load step's version bumped): the tasks all hit, so
   // the loads are the bottleneck and over 100 of them are in flight at once.
-  BatchedReport reload = Job(warehouse, "orders_v2", "2").Run(Inputs(), out, run);
+  warehouse.ResetPeak();
+  BatchedReport reload =
+      Job(warehouse, {.table = "orders_v2", .version = "2"}).Run(Inputs(), out, run);
   EXPECT_EQ(reload.hits, kChunks);
   EXPECT_EQ(CountSteps(reload, "ran"), kChunks);
   int reloaded = 0;
   for (const auto& [subject, n] : warehouse.loads()) reloaded += subject.starts_with("orders_v2/");
   EXPECT_EQ(reloaded, kChunks);
   EXPECT_GE(warehouse.peak_in_flight(), 100);
+  EXPECT_LE(warehouse.peak_in_flight(), 128);
   // The load step is a stage of the compute pipeline, weighed by its verdict.
   bool has_load_stage = false;
   for (const auto& stage : reload.compute.stages) has_load_stage |= stage.name == "load";
@@ -245,6 +332,14 @@ TEST_F(BatchThenTest, CliThenCurlAndFinalizeRunOnlyWhatChanged) {
   json r = report();
   EXPECT_TRUE(r["compute"]["stages"].dump().find("then1:curl") != std::string::npos);
   for (const json& c : r["chunks"]) EXPECT_EQ(c["steps"][0]["status"], "ran") << c.dump();
+  EXPECT_LE(warehouse.peak_in_flight(), 12);  // --limit warehouse=12
+  // The task timeline: a bar per chunk attempt (the task's, or a retry of its steps alone).
+  const std::map<std::string, int> bars = ExpectOneBarPerAttempt(r);
+  EXPECT_EQ(bars.size(), 16u);
+  for (const json& c : r["chunks"]) {
+    EXPECT_GE(bars.at(fmt::format("chunk-{:05d}", c["chunk"].get<int>())),
+              c["attempts"].get<int>());
+  }
 
   // Another --then command is another step: the tasks hit, the step runs again, then finalize.
   const int64_t before = warehouse.requests();

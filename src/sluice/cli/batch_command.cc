@@ -89,7 +89,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> ParseInputFlags(
 }
 
 // --limit s3=N stays the process's S3 limit; any other NAME=N is a resource the ledger holds
-// across every process of the job (each chunk holds a unit through its steps), as for `run`.
+// across every process of the job (held by each --then step attempt while it runs, or without
+// steps by each chunk through its task), as for `run`.
 std::vector<ledger::ResourceLimit> TakeLedgerLimits(JobFlags& job) {
   std::vector<std::string> s3;
   std::vector<ledger::ResourceLimit> resources;
@@ -223,8 +224,9 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
       "{input} (the only input's chunk file) or {input.NAME}, {output} (the Parquet file to "
       "write), {chunk}, {chunks}, {attempt}. --then runs further steps per chunk (an upload, a "
       "COPY INTO) and --finalize one step over the whole output. --limit NAME=N (other than "
-      "s3) is held by the ledger across every process of the job: each chunk holds a unit from "
-      "its claim through its steps. Example: sluice batch -i 'orders/*.parquet' -i "
+      "s3) is held by the ledger across every process of the job: each --then step holds a unit "
+      "while it runs (without --then, each chunk through its task). Example: sluice batch -i "
+      "'orders/*.parquet' -i "
       "customers=customers.csv --by customer_id --chunks 64 -o out -- python3 task.py "
       "{input.input} {input.customers} {output}");
   auto flags = std::make_shared<BatchFlags>();

@@ -65,7 +65,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -97,8 +97,9 @@ struct BatchedOptions {
   // in the cache (the fingerprints are taken from the manifest). False re-reads every input every
   // run.
   bool reuse_unchanged_inputs = true;
-  // Held by the ledger across every process of the job, e.g. {{"warehouse", 128}}: each chunk
-  // holds one unit of each from its claim until its task and steps are done.
+  // Held by the ledger across every process of the job, e.g. {{"warehouse", 128}}: each step
+  // attempt holds one unit of each while it runs (step_permits.h), so chunks being computed hold
+  // none; without steps, each chunk holds one from its claim until its task is done.
   std::vector<ledger::ResourceLimit> resources;
 };
 
@@ -149,6 +150,9 @@ struct BatchedReport {
   bool split_skipped = false;  // every input unchanged: nothing was read
   RunReport split;
   RunReport compute;  // empty when nothing was computed; the steps are stages of it
+  // The compute job's partition attempts (jobs/task_timeline.h), emitted as compute's "tasks"
+  // with each chunk's output bytes; null when nothing was computed.
+  nlohmann::json compute_tasks;
   FinalizeOutcome finalize;
   double wall_seconds = 0;
   int64_t peak_rss = 0;

@@ -1,14 +1,33 @@
 // BatchedReport's JSON and text forms (declared in batched_job.h).
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "sluice/base/bytes.h"
 #include "sluice/jobs/batch/batched_job.h"
+#include "sluice/jobs/batch/chunk_partition.h"
 
 namespace sluice {
 
 using nlohmann::json;
+
+namespace {
+
+// The task timeline with each partition's "bytes" set to its chunk's output (the ledger's
+// partitions carry no manifest), for the report page's histogram of partition sizes.
+json TasksWithChunkBytes(json tasks, const std::vector<ChunkOutcome>& chunks) {
+  std::map<std::string, const ChunkOutcome*, std::less<>> by_key;
+  for (const ChunkOutcome& o : chunks) by_key[batch::ChunkPartition::LedgerKey(o.chunk)] = &o;
+  for (json& p : tasks["partitions"]) {
+    auto it = by_key.find(p.value("key", ""));
+    if (it != by_key.end() && !it->second->file.empty()) p["bytes"] = it->second->bytes;
+  }
+  return tasks;
+}
+
+}  // namespace
 
 nlohmann::json BatchedReport::ToJson() const {
   json chunk_list = json::array();
@@ -55,7 +74,11 @@ nlohmann::json BatchedReport::ToJson() const {
             {"peak_rss", peak_rss},
             {"chunks", chunk_list},
             {"split", split.ToJson()}};
-  if (!compute.stages.empty()) j["compute"] = compute.ToJson();
+  if (!compute.stages.empty()) {
+    j["compute"] = compute.ToJson();
+    if (compute_tasks.is_object())
+      j["compute"]["tasks"] = TasksWithChunkBytes(compute_tasks, chunks);
+  }
   if (!finalize.status.empty()) {
     j["finalize"] = {
         {"status", finalize.status}, {"key", finalize.key}, {"attempts", finalize.attempts}};

@@ -6,14 +6,17 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "sluice/base/cores.h"
 #include "sluice/base/log.h"
 #include "sluice/jobs/batch/chunk_partition.h"
 #include "sluice/jobs/batch/chunk_run.h"
+#include "sluice/jobs/batch/step_permits.h"
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/lease_owner.h"
+#include "sluice/jobs/task_timeline.h"
 #include "sluice/jobs/worker.h"
 #include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
@@ -45,22 +48,6 @@ ledger::JobRecord OpenChunkJob(ledger::Ledger& ledger, const std::string& base_n
   return opened.record;
 }
 
-// Leases of processes on this host that no longer exist (a killed earlier run) are given back
-// now, uncharged, instead of waiting for them to expire.
-void ReleaseDeadLocalLeases(ledger::Ledger& ledger, ledger::JobId job) {
-  for (const ledger::PartitionRecord& p : ledger.ListPartitions(
-           job, {.status = ledger::PartitionStatus::kRunning, .limit = 1000000})) {
-    std::optional<jobs::LeaseOwner> owner = jobs::LeaseOwner::Parse(p.lease_owner);
-    if (!owner || !owner->IsDeadLocalProcess()) continue;
-    try {
-      ledger.Release({p.id, p.attempt});
-      Log(LogLevel::kInfo, "released {} (its process {} is gone)", p.key, owner->pid);
-    } catch (const Error&) {
-      // Taken over meanwhile: nothing to release.
-    }
-  }
-}
-
 // Creates or resumes the job of the chunks to compute, with every one of them as a partition.
 ledger::JobRecord PrepareChunkJob(const ChunkComputeRequest& request, ledger::Ledger& ledger) {
   const BatchedOptions& options = *request.options;
@@ -82,7 +69,7 @@ ledger::JobRecord PrepareChunkJob(const ChunkComputeRequest& request, ledger::Le
   std::set<std::string> partition_keys;
   for (int c : request.to_compute) partition_keys.insert(ChunkPartition::LedgerKey(c));
   ledger::JobRecord job = OpenChunkJob(ledger, base_name, partition_keys, job_options.dump());
-  ReleaseDeadLocalLeases(ledger, job.id);
+  jobs::ReleaseLeasesOfDeadProcesses(ledger, job.id);
   ledger.RequeueFailed(job.id);
   std::vector<ledger::PartitionSpec> specs;
   for (int c : request.to_compute) {
@@ -95,7 +82,8 @@ ledger::JobRecord PrepareChunkJob(const ChunkComputeRequest& request, ledger::Le
 }
 
 // Slots for the chunks being computed, plus each step's concurrency: a chunk holds its slot (and
-// its ledger lease, and a unit of each resource) through its steps.
+// its ledger lease) through its steps. The resources are held by the claim only without steps;
+// with steps, only while a step runs (StepPermits).
 jobs::WorkerOptions ChunkWorkerOptions(const BatchedOptions& options,
                                        const std::vector<ChunkStep>& steps, int threads) {
   jobs::WorkerOptions worker;
@@ -103,7 +91,7 @@ jobs::WorkerOptions ChunkWorkerOptions(const BatchedOptions& options,
   if (options.chunks_in_flight <= 0) {
     for (const ChunkStep& step : steps) worker.slots += step.options.concurrency;
   }
-  worker.resources = options.resources;
+  if (steps.empty()) worker.resources = options.resources;
   worker.claim_batch = worker.slots;
   worker.backoff_base = options.retry_delay;
   worker.backoff_max = std::max(options.retry_delay * 8, options.retry_delay);
@@ -194,14 +182,20 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
   for (const ChunkStep& step : steps) {
     compute.resource_caps["step:" + StepStageName(step)] = step.options.concurrency;
   }
+  ChunkTaskSpec spec = request.task;
+  std::optional<StepPermits> permits;
+  if (!steps.empty() && !options.resources.empty()) {
+    spec.permits = &permits.emplace(url, job.name, options.resources);
+  }
   CancellationSource stop(run.cancel);
   jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
       url, job.id, task, ChunkWorkerOptions(options, steps, threads), stop, queue,
       "the compute pipeline failed",
-      [&] { report.compute = RunChunkPipeline(queue, request.task, cache, guard, compute); });
+      [&] { report.compute = RunChunkPipeline(queue, spec, cache, guard, compute); });
   if (errors.pipeline) std::rethrow_exception(errors.pipeline);
   if (errors.worker) std::rethrow_exception(errors.worker);
   ReadOutcomes(*ledger, job.id, attempts, report);
+  report.compute_tasks = jobs::TaskTimelineJson(*ledger, job.id);
 }
 
 }  // namespace sluice::batch

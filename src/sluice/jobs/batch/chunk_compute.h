@@ -2,8 +2,9 @@
 // from the cache, or lacking a step's entry (batched_step.h), become partitions of a ledger job
 // named after the exact set of chunk keys and steps, so a re-run of the same work after a crash
 // finds the job again, and any change of inputs, task, steps or chunking is a new job. The worker
-// loop (jobs/worker.h) claims them with leases, retries and the job's resource limits (each
-// claimed chunk holds a unit of each through its steps), and each claimed chunk runs through the
+// loop (jobs/worker.h) claims them with leases, retries and the job's resource limits (held by a
+// claimed chunk's task without steps, else only while a step runs: step_permits.h), and each
+// claimed chunk runs through the
 // chunk pipeline (chunk_pipeline.h), which stores its output in the cache and then runs the steps
 // it lacks. Leases of dead processes of this host are released at once; a partition whose chunk
 // the cache already holds (stored just before a kill, not marked done) runs only the steps it

@@ -211,6 +211,17 @@ void CommitFileOutput(const ChunkTaskSpec& spec, const ChunkCache& cache, Output
   }
 }
 
+// One attempt of a step and, when it succeeds, its cache entry, holding a unit of the job's
+// resources (when it has any) throughout: a chunk loaded but not yet recorded holds its unit, so
+// a kill leaves no more such chunks (loaded again by the resumed run) than the limit.
+void RunStepAttempt(const ChunkTaskSpec& spec, const ChunkCache& cache, const ChunkStep& step,
+                    const std::string& step_key, const ChunkStepFiles& files) {
+  std::optional<StepPermits::Permit> permit;
+  if (spec.permits != nullptr) permit.emplace(spec.permits->Acquire(files.cancel));
+  step.task(files);
+  cache.PutStep(step_key, step.options.name, files.chunk);
+}
+
 // Runs step i on the run's chunk until it succeeds (its cache entry is stored) or its attempts
 // are used up (the run fails, and the ledger retries the chunk: its task is then a cache hit).
 bool RunStepAttempts(const ChunkTaskSpec& spec, const ChunkCache& cache, size_t i,
@@ -224,8 +235,7 @@ bool RunStepAttempts(const ChunkTaskSpec& spec, const ChunkCache& cache, size_t 
   std::chrono::milliseconds delay = step.options.retry_delay;
   for (files.attempt = 1;; ++files.attempt) {
     try {
-      step.task(files);
-      cache.PutStep(step_key, step.options.name, run.chunk());
+      RunStepAttempt(spec, cache, step, step_key, files);
       spec.step_log->Attempted(run.chunk(), i, true);
       return true;
     } catch (...) {

@@ -15,7 +15,8 @@
 //
 // Steps after the task (batched_step.h), when the job has any, follow as stages of their own:
 //   <step name> (I/O, resource "step:<name>", pinned at the step's concurrency)  the step, with
-//                 its retries, then its cache entry; the last step finishes the run
+//                 its retries (each attempt holding a unit of the job's ledger resources), then
+//                 its cache entry; the last step finishes the run
 // An attempt whose task output is already cached passes through the task's stages untouched and
 // runs only the steps it lacks.
 //
@@ -40,6 +41,7 @@
 #include "sluice/jobs/batch/chunk_cache.h"
 #include "sluice/jobs/batch/chunk_run.h"
 #include "sluice/jobs/batch/step_log.h"
+#include "sluice/jobs/batch/step_permits.h"
 
 namespace sluice::batch {
 
@@ -70,6 +72,8 @@ struct ChunkTaskSpec {
   std::filesystem::path scratch;
   const std::vector<ChunkStep>* steps = nullptr;  // after the task, in order; may be empty
   StepLog* step_log = nullptr;                    // where step stages record attempts
+  // Units of the job's ledger resources each step attempt holds; null without resources.
+  StepPermits* permits = nullptr;
 };
 
 // The stage (and I/O resource) name of a step.
