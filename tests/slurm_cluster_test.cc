@@ -266,5 +266,88 @@ TEST_F(SlurmClusterTest, RunAcrossNodesFinishesWhenANodeIsKilled) {
   cluster_->RestartNode(kVictim);
 }
 
+// `sluice slurm --nodes 3 -- run ...`: the job goes to the ledger, one allocation starts a worker
+// on every node, and the command follows the job to its end; its exit status is the job's. The
+// ledger URL reaches the workers in $SLUICE_LEDGER only, never on a command line.
+TEST_F(SlurmClusterTest, SlurmCommandRunsAJobOnEveryNodeWithItsExitStatus) {
+  constexpr int kPartitions = 30;
+  ScratchDir dir("sluice-slurm-command");
+  {
+    std::ofstream keys(dir.path() / "keys.txt");
+    for (int i = 0; i < kPartitions; ++i) keys << "k" << (i < 10 ? "0" : "") << i << "\n";
+  }
+  const std::string url = cluster_->postgres().CreateDatabase("slurm_command");
+  const fs::path out = dir.path() / "out";
+  // Each attempt also notes the worker's command line, to show the URL is not on it.
+  const std::string task =
+      "sleep 0.3; hostname > {output}/host; echo {key} > {output}/data; "
+      "tr '\\0' ' ' < /proc/$PPID/cmdline > {output}/worker";
+  auto slurm = [&](const std::string& job, const std::string& command) {
+    std::vector<std::string> argv = {SLUICE_BINARY,
+                                     "slurm",
+                                     "--nodes",
+                                     "3",
+                                     "--interval",
+                                     "0.2",
+                                     "--sbatch=--chdir=" + dir.Path(""),
+                                     "--",
+                                     "run",
+                                     "--job",
+                                     job,
+                                     "--partition-by",
+                                     "list:@" + dir.Path("keys.txt"),
+                                     "--output",
+                                     (out / job).string(),
+                                     "--claim-batch",
+                                     "1",
+                                     "--max-attempts",
+                                     "1",
+                                     "--lease",
+                                     kLease,
+                                     "--log-level",
+                                     "error",
+                                     "--",
+                                     "sh",
+                                     "-c",
+                                     command};
+    sluice::testing::Environment env = cluster_->SlurmEnvironment();
+    env.emplace_back("SLUICE_LEDGER", url);
+    return RunHostCommand(argv, 120s, env);
+  };
+  HostProcessResult done = slurm("everywhere", task);
+  ASSERT_FALSE(done.timed_out) << done.output << cluster_->LogTail();
+  EXPECT_EQ(done.exit_code, 0) << done.output << cluster_->LogTail();
+  EXPECT_NE(done.output.find("submitted job everywhere"), std::string::npos) << done.output;
+  EXPECT_NE(done.output.find("runs a worker on each of 3 nodes"), std::string::npos) << done.output;
+
+  auto ledger = ledger::OpenLedger(url);
+  auto job = ledger->FindJob("everywhere");
+  ASSERT_TRUE(job.has_value()) << done.output;
+  EXPECT_EQ(job->status, ledger::JobStatus::kDone);
+  ledger::PartitionQuery query;
+  query.limit = 1000;
+  jobs::OutputLayout layout(out / "everywhere");
+  std::set<std::string> hosts;
+  for (const auto& p : ledger->ListPartitions(job->id, query)) {
+    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
+    EXPECT_EQ(ReadFile(layout.FinalDir(p.key) / "data"), p.key + "\n");
+    hosts.insert(ReadFile(layout.FinalDir(p.key) / "host"));
+    const std::string worker = ReadFile(layout.FinalDir(p.key) / "worker");
+    EXPECT_NE(worker.find(" worker --job everywhere"), std::string::npos) << worker;
+    EXPECT_EQ(worker.find(url), std::string::npos) << "the ledger URL on a command line";
+  }
+  EXPECT_EQ(ledger->ListPartitions(job->id, query).size(), static_cast<size_t>(kPartitions));
+  EXPECT_EQ(hosts.size(), 3u) << "partitions ran on fewer than the three nodes";
+
+  // A job whose every partition fails: the command says so with exit status 1, after the
+  // workers left.
+  HostProcessResult failed = slurm("failing", "echo no {output} >&2; exit 3");
+  ASSERT_FALSE(failed.timed_out) << failed.output << cluster_->LogTail();
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  auto failed_job = ledger->FindJob("failing");
+  ASSERT_TRUE(failed_job.has_value()) << failed.output;
+  EXPECT_EQ(failed_job->status, ledger::JobStatus::kFailed) << failed.output;
+}
+
 }  // namespace
 }  // namespace sluice

@@ -9,8 +9,13 @@ void LedgerFlags::Add(CLI::App& command) {
   auto* state =
       command.add_option("--state", state_dir,
                          "State directory holding the SQLite ledger and outputs (default .sluice)");
+  // From the environment too, so that a URL with a password stays out of `ps` (libpq's
+  // PGPASSWORD and PGPASSFILE serve as well) and reaches workers that a launcher starts.
   auto* ledger = command.add_option(
-      "--ledger", url, "Ledger URL: postgresql://... or sqlite:PATH (default: <state>/ledger.db)");
+      "--ledger", url,
+      "Ledger URL: postgresql://... or sqlite:PATH (default: $SLUICE_LEDGER, else "
+      "<state>/ledger.db)");
+  ledger->envname(std::string(kLedgerEnvironmentVariable));
   ledger->excludes(state);
 }
 

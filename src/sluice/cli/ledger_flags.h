@@ -1,4 +1,5 @@
-// Flags that name a job ledger (--state DIR | --ledger URL), shared by the job commands.
+// Flags that name a job ledger (--state DIR | --ledger URL | $SLUICE_LEDGER), shared by the job
+// commands.
 //
 // Thread safety: plain values; filled by CLI11 on the main thread.
 #pragma once
@@ -6,8 +7,12 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace sluice::cli {
+
+// Read for --ledger when the flag is not given.
+inline constexpr std::string_view kLedgerEnvironmentVariable = "SLUICE_LEDGER";
 
 struct LedgerFlags {
   std::string state_dir;

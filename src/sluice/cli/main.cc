@@ -22,6 +22,7 @@
 #include "sluice/cli/join_command.h"
 #include "sluice/cli/retry_command.h"
 #include "sluice/cli/run_command.h"
+#include "sluice/cli/slurm_command.h"
 #include "sluice/cli/sort_command.h"
 #include "sluice/cli/status_command.h"
 #include "sluice/cli/wait_command.h"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   commands["distinct"] = sluice::cli::AddDistinctCommand(app);
   commands["sort"] = sluice::cli::AddSortCommand(app);
   commands["join"] = sluice::cli::AddJoinCommand(app);
+  commands["slurm"] = sluice::cli::AddSlurmCommand(app);
   try {
     // CLI11 wants the words last first.
     std::vector<std::string> args =
