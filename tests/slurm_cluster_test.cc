@@ -4,7 +4,9 @@
 // namespace, reaching the servers; a cut link isolates a node or the controller until restored;
 // and `sluice run`, started on every node by `srun -N3` over one PostgreSQL ledger, finishes
 // with every partition done exactly once although a whole node is killed in the middle of the
-// job: its leases expire and other nodes run its partitions again.
+// job: its leases expire and other nodes run its partitions again. `sluice slurm` runs a job on
+// every node with the job's exit status, and a job rides out a 20 s cut of the controller's link
+// and a PostgreSQL restart.
 //
 // Needs root; skipped without it, failed under CI. One CTest entry: the cases share one cluster.
 #include "cluster/slurm_cluster.h"
@@ -347,6 +349,86 @@ TEST_F(SlurmClusterTest, SlurmCommandRunsAJobOnEveryNodeWithItsExitStatus) {
   auto failed_job = ledger->FindJob("failing");
   ASSERT_TRUE(failed_job.has_value()) << failed.output;
   EXPECT_EQ(failed_job->status, ledger::JobStatus::kFailed) << failed.output;
+}
+
+// A job across three nodes rides out the controller's link cut for 20 s (every node loses the
+// ledger, and its leases expire) and then a PostgreSQL restart: `sluice slurm` finishes it, every
+// partition committed once.
+TEST_F(SlurmClusterTest, AJobRidesOutAControllerLinkCutAndAPostgresRestart) {
+  constexpr int kPartitions = 40;
+  ScratchDir dir("sluice-slurm-outage");
+  {
+    std::ofstream keys(dir.path() / "keys.txt");
+    for (int i = 0; i < kPartitions; ++i) keys << "k" << (i < 10 ? "0" : "") << i << "\n";
+  }
+  const std::string url = cluster_->postgres().CreateDatabase("slurm_outage");
+  const fs::path out = dir.path() / "out";
+  std::vector<std::string> argv = {
+      SLUICE_BINARY,
+      "slurm",
+      "--nodes",
+      "3",
+      "--interval",
+      "0.5",
+      "--sbatch=--chdir=" + dir.Path(""),
+      "--",
+      "run",
+      "--job",
+      "outage",
+      "--partition-by",
+      "list:@" + dir.Path("keys.txt"),
+      "--output",
+      out.string(),
+      "--claim-batch",
+      "1",
+      "--max-attempts",
+      "10",
+      "--lease",
+      kLease,
+      "--log-level",
+      "error",
+      "--",
+      "sh",
+      "-c",
+      "sleep 1; echo {key} > {output}/data; echo x >> " + dir.Path("runs") + "/{key}"};
+  fs::create_directories(dir.path() / "runs");
+  sluice::testing::Environment env = cluster_->SlurmEnvironment();
+  env.emplace_back("SLUICE_LEDGER", url);
+  HostProcess slurm(argv, dir.path() / "slurm.log", env);
+
+  // Partitions run so far (one line per attempt that got past its sleep).
+  auto done_count = [&] {
+    return std::distance(fs::directory_iterator(dir.path() / "runs"), fs::directory_iterator{});
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (done_count() < 6 && slurm.Running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(slurm.Running()) << "the job ended before the outage: " << slurm.Output();
+  cluster_->SetControllerLinkUp(false);
+  std::this_thread::sleep_for(20s);
+  cluster_->SetControllerLinkUp(true);
+  cluster_->postgres().Restart();
+
+  HostProcessResult result = slurm.Wait(180s);
+  ASSERT_FALSE(result.timed_out) << result.output << cluster_->LogTail();
+  EXPECT_EQ(result.exit_code, 0) << result.output << cluster_->LogTail();
+  auto ledger = ledger::OpenLedger(url);
+  auto job = ledger->FindJob("outage");
+  ASSERT_TRUE(job.has_value()) << result.output;
+  EXPECT_EQ(job->status, ledger::JobStatus::kDone) << result.output;
+  ledger::PartitionQuery query;
+  query.limit = 1000;
+  jobs::OutputLayout layout(out);
+  const auto partitions = ledger->ListPartitions(job->id, query);
+  EXPECT_EQ(partitions.size(), static_cast<size_t>(kPartitions));
+  int retried = 0;
+  for (const auto& p : partitions) {
+    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
+    EXPECT_EQ(ReadFile(layout.FinalDir(p.key) / "data"), p.key + "\n");
+    retried += p.attempt > 1 ? 1 : 0;
+  }
+  std::printf("outage: %d of %d partitions needed another attempt\n", retried, kPartitions);
 }
 
 }  // namespace

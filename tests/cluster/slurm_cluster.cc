@@ -135,8 +135,9 @@ void SlurmCluster::WriteConfig(int slurmctld_port) const {
        << "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n"
        // Nodes may claim more CPUs than the machine has (else "Low socket*core*thread count").
        << "SlurmdParameters=config_overrides\n"
-       // A dead node is DOWN after about 15 s, a restarted one taken back, requeues run soon.
-       << "MessageTimeout=5\nSlurmdTimeout=10\nReturnToService=2\n"
+       // A dead node is DOWN after about 35 s (a 20 s link cut is not a death), a restarted one
+       // taken back, requeues run soon.
+       << "MessageTimeout=5\nSlurmdTimeout=30\nReturnToService=2\n"
        << "SchedulerParameters=sched_interval=2,bf_interval=5\n"
        << "StateSaveLocation=" << dir << "/ctl/state\n"
        << "SlurmctldPidFile=" << dir << "/ctl/slurmctld.pid\n"
