@@ -18,6 +18,7 @@
 #include "sluice/io/parquet/row_group_file_writer.h"
 #include "sluice/jobs/compact/compact_memory.h"
 #include "sluice/jobs/compact/hive_partitioner.h"
+#include "sluice/jobs/compact/listed_input.h"
 #include "sluice/jobs/compact/whole_inputs.h"
 
 namespace sluice::compact {
@@ -144,7 +145,7 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
   size_t at = 0;
   for (const InputChunk& chunk : chunks) {
     auto& source = sources[static_cast<int>(chunk.file - files.data())];
-    if (!source) source = parquet::OpenRandomAccessSource(chunk.file->path);
+    if (!source) source = OpenListedInput(*chunk.file);
     std::span<uint8_t> bytes = std::span(in).subspan(at, static_cast<size_t>(chunk.range.length));
     source->ReadAt(chunk.range.start, bytes);
     inputs.push_back({chunk.meta, bytes, chunk.range.start, &chunk.file->path, chunk.row_group});

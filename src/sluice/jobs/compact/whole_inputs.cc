@@ -9,6 +9,7 @@
 
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/compact/listed_input.h"
 
 namespace sluice::compact {
 namespace {
@@ -78,10 +79,11 @@ void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<Row
     for (size_t k = next++; k < whole.size(); k = next++) {
       try {
         cancel.ThrowIfCancelled();
-        const std::string& path = files[static_cast<size_t>(whole[k])].path;
+        const InputFile& file = files[static_cast<size_t>(whole[k])];
         // One read of the whole object, straight into the buffer.
         fetched[k] = std::make_unique<FetchedSource>(
-            path, fs::ReadWholeFile(*fs::FileSystemFor(path), path));
+            file.path, fs::ReadWholeFile(*fs::FileSystemFor(file.path), file.path));
+        CheckListedInput(file, *fetched[k]);
       } catch (...) {
         std::lock_guard lock(mu);
         if (!first_error) first_error = std::current_exception();
