@@ -6,11 +6,14 @@
 #include <zstd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/io/csv/csv_chunk_reader.h"
 #include "sluice/io/csv/csv_schema.h"
 
 namespace sluice::csv {
@@ -213,6 +216,41 @@ TEST_F(CsvReaderTest, GzipAndZstdFilesReadLikePlainOnes) {
   EXPECT_EQ(zst, plain);
   Write("bad.csv.gz", Gzip(text).substr(0, 500));
   EXPECT_THROW(CsvReader::Open(fs_, {(dir_ / "bad.csv.gz").string()}, options)->ReadAll(), Error);
+}
+
+// A file that changes while it is read is an error naming it, never rows of two versions.
+TEST_F(CsvReaderTest, AFileThatGrowsOrShrinksWhileReadIsAnError) {
+  const std::string text = GeneratedCsv(200, 7);
+  auto read_all_after = [&](const std::string& name,
+                            const std::function<void(const std::string&)>& change) {
+    const std::string path = Write(name, text);
+    CsvChunkReader chunks(*fs_, path, 0, CsvDialect{}, 256);
+    CsvChunk chunk;
+    EXPECT_TRUE(chunks.Next(chunk));
+    change(path);
+    try {
+      while (chunks.Next(chunk)) {
+      }
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidData) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+      return std::string(e.what());
+    }
+    return std::string("read to the end");
+  };
+  EXPECT_NE(read_all_after("grows.csv",
+                           [](const std::string& path) {
+                             std::ofstream(path, std::ios::app) << "9999,appended,1\n";
+                           })
+                .find("grew while it was read"),
+            std::string::npos);
+  EXPECT_NE(read_all_after("shrinks.csv",
+                           [&](const std::string& path) {
+                             std::filesystem::resize_file(path, text.size() / 2);
+                           })
+                .find("shrank while it was read"),
+            std::string::npos);
+  EXPECT_EQ(read_all_after("same.csv", [](const std::string&) {}), "read to the end");
 }
 
 TEST_F(CsvReaderTest, BatchRowsBoundsBatches) {
