@@ -11,7 +11,8 @@
 // last are the values of the first and last row of the input in stream order (the row numbers
 // the caller passes), whatever the thread that saw them. sum of integers is int64 (an overflow is
 // InvalidData naming the column), of floats float64; mean, var, stddev, median and corr are
-// float64; min, max, first and last keep the input type.
+// float64; min, max, first and last keep the input type. A nested column (list, struct, map)
+// takes first, last and count only; any other function of one is NotSupported naming it.
 //
 // A user aggregate implements Aggregator and is passed to the API with a factory (see
 // hash_aggregation.h); nothing else in the engine needs to know it.

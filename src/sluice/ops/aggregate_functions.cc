@@ -12,6 +12,7 @@
 #include "sluice/ops/binary_first_last.h"
 #include "sluice/ops/group_table.h"
 #include "sluice/ops/key_encoder.h"
+#include "sluice/ops/nested_first_last.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/ops/value_lists.h"
 #include "sluice/table/builder.h"
@@ -876,6 +877,7 @@ std::unique_ptr<Aggregator> MakeFirstLast(const AggregateCall&, std::span<const 
   });
   if (fixed) return out;
   if (type.layout() == Layout::kVariableBinary) return MakeBinaryFirstLast(type, kLast);
+  if (type.is_nested()) return MakeNestedFirstLast(type, kLast);
   return std::make_unique<FirstLastAggregator<kLast>>(type);
 }
 
@@ -947,6 +949,23 @@ const AggregateFunction* FindAggregateFunction(std::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+// A nested column (list, struct, map) is payload: first and last keep it whole, count counts it.
+void CheckNestedInputs(const AggregateFunction& function, const AggregateCall& call,
+                       std::span<const DataType> input_types) {
+  const std::string_view name = function.name;
+  if (name == "first" || name == "last" || name == "count") return;
+  for (size_t i = 0; i < input_types.size(); ++i) {
+    if (!input_types[i].is_nested()) continue;
+    throw NotSupported("{} of a nested column ({}): nested columns take first, last and count",
+                       call.function, input_types[i].ToString())
+        .With("column", call.columns[i]);
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
                                            std::span<const DataType> input_types) {
   const AggregateFunction* function = FindAggregateFunction(call.function);
@@ -960,6 +979,7 @@ std::unique_ptr<Aggregator> MakeAggregator(const AggregateCall& call,
         .With("aggregate", call.name);
   }
   SLUICE_CHECK_EQ(input_types.size(), call.columns.size());
+  CheckNestedInputs(*function, call, input_types);
   std::unique_ptr<Aggregator> out = function->make(call, input_types);
   SLUICE_CHECK(out != nullptr);
   return out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sluice/base/error.h"
+#include "sluice/ops/key_encoder.h"
 
 namespace sluice {
 
@@ -11,14 +12,18 @@ GroupByResult RunDistinct(const TableScan& scan, const std::vector<std::string>&
   const Schema& input = *scan.schema();
   GroupBySpec spec;
   if (by.empty()) {
-    for (const Field& f : input.fields()) spec.keys.push_back(f.name);
+    for (const Field& f : input.fields()) {
+      CheckFlatKey(f, "without keys every column is a distinct key, and");
+      spec.keys.push_back(f.name);
+    }
   } else {
     for (const std::string& key : by) {
-      if (!input.FieldIndex(key))
-        throw NotFound("unknown column in distinct keys").With("column", key);
+      std::optional<int> index = input.FieldIndex(key);
+      if (!index) throw NotFound("unknown column in distinct keys").With("column", key);
       if (std::count(by.begin(), by.end(), key) > 1) {
         throw InvalidArgument("column named twice in distinct keys").With("column", key);
       }
+      CheckFlatKey(input.field(*index), "the distinct key");
     }
     spec.keys = by;
     for (const Field& f : input.fields()) {

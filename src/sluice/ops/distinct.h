@@ -14,7 +14,8 @@
 namespace sluice {
 
 // Hands the output to `sink` (GroupBySink's contract); result.batches stays empty. NotFound
-// naming an unknown column of `by`; InvalidArgument for a column named twice.
+// naming an unknown column of `by`; InvalidArgument for a column named twice, and naming a nested
+// column of `by` (or, without `by`, of the input): nested columns travel as first() payload.
 GroupByResult RunDistinct(const TableScan& scan, const std::vector<std::string>& by,
                           const GroupByOptions& options, const GroupBySink& sink);
 // Collects the output in result.batches.

@@ -19,8 +19,11 @@ int ResolveColumn(const Schema& schema, const std::string& name, const std::stri
 
 std::vector<DataType> KeyTypes(const Schema& input, const std::vector<std::string>& keys) {
   std::vector<DataType> types;
-  for (const std::string& k : keys)
-    types.push_back(input.field(ResolveColumn(input, k, "group keys")).type);
+  for (const std::string& k : keys) {
+    const Field& field = input.field(ResolveColumn(input, k, "group keys"));
+    CheckFlatKey(field, "the group key");
+    types.push_back(field.type);
+  }
   return types;
 }
 

@@ -68,7 +68,9 @@ struct HashSlice {
 class HashAggregation {
  public:
   // Resolves the spec against the input schema: NotFound naming an unknown column,
-  // InvalidArgument or NotSupported (from MakeAggregator) naming a bad aggregate.
+  // InvalidArgument naming a nested key column (nested columns are aggregate inputs only:
+  // first, last, count), InvalidArgument or NotSupported (from MakeAggregator) naming a bad
+  // aggregate.
   HashAggregation(const Schema& input, const GroupBySpec& spec);
 
   // A fresh state of the same query (a thread's partial).

@@ -31,6 +31,13 @@ void WriteFloat(Float value, uint8_t* out) {
 
 }  // namespace
 
+void CheckFlatKey(const Field& field, std::string_view role) {
+  if (!field.type.is_nested()) return;
+  throw InvalidArgument("{} {} is a nested column ({}): keys are flat columns", role, field.name,
+                        field.type.ToString())
+      .With("column", field.name);
+}
+
 KeyEncoder::KeyEncoder(std::vector<DataType> types) : types_(std::move(types)) {
   for (const DataType& type : types_) {
     if (type.is_nested()) {

@@ -17,9 +17,14 @@
 #include <vector>
 
 #include "sluice/table/array.h"
+#include "sluice/table/schema.h"
 #include "sluice/table/type.h"
 
 namespace sluice {
+
+// InvalidArgument naming the column when `field` is nested (a list, struct or map): keys are
+// flat columns, nested ones travel as payload only. `role` says which key ("group key").
+void CheckFlatKey(const Field& field, std::string_view role);
 
 class KeyEncoder {
  public:

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "sluice/base/error.h"
+#include "sluice/ops/key_encoder.h"
 #include "sluice/table/hash.h"
 
 namespace sluice::batch {
@@ -45,6 +46,7 @@ std::vector<std::vector<int>> ResolveGroupingColumns(
             .With("input", input_names[i])
             .With("column", column);
       }
+      CheckFlatKey(schema.field(*index), "the grouping column");
       out[i].push_back(*index);
     }
   }

@@ -9,6 +9,9 @@
 #include "sluice/base/error.h"
 #include "sluice/table/bitmap.h"
 #include "sluice/table/buffer_builder.h"
+#include "sluice/table/builder.h"
+#include "sluice/table/concat.h"
+#include "sluice/table/take.h"
 
 namespace sluice {
 namespace {
@@ -46,6 +49,9 @@ struct JoinBlockBuilder::Column {
         data(Allocator::Default()) {}
 
   DataType type;
+  // A nested column is gathered as taken pieces, concatenated at Finish (it has no buffers here).
+  std::vector<Array> pieces;
+  int64_t piece_bytes = 0;
   // Validity bits, only once a null has been appended (then filled for the rows before it).
   BufferBuilder validity;
   bool has_validity = false;
@@ -66,13 +72,7 @@ struct JoinBlockBuilder::Needs {
 JoinBlockBuilder::JoinBlockBuilder(std::shared_ptr<const Schema> schema, int64_t reserve_bytes)
     : schema_(std::move(schema)), reserve_bytes_(reserve_bytes) {
   columns_.reserve(static_cast<size_t>(schema_->num_fields()));
-  for (const Field& f : schema_->fields()) {
-    if (f.type.is_nested()) {
-      throw NotSupported("join does not carry nested columns yet ({})", f.ToString())
-          .With("column", f.name);
-    }
-    columns_.emplace_back(f.type);
-  }
+  for (const Field& f : schema_->fields()) columns_.emplace_back(f.type);
 }
 
 JoinBlockBuilder::~JoinBlockBuilder() = default;
@@ -82,7 +82,7 @@ JoinBlockBuilder& JoinBlockBuilder::operator=(JoinBlockBuilder&&) noexcept = def
 int64_t JoinBlockBuilder::capacity_bytes() const {
   int64_t total = 0;
   for (const Column& c : columns_) {
-    total += c.validity.capacity() + c.values.capacity() + c.data.capacity();
+    total += c.validity.capacity() + c.values.capacity() + c.data.capacity() + c.piece_bytes;
   }
   return total;
 }
@@ -94,6 +94,13 @@ JoinBlockBuilder::Needs JoinBlockBuilder::Measure(const RecordBatch& batch,
   for (size_t c = 0; c < columns_.size(); ++c) {
     const Column& column = columns_[c];
     const Array& a = batch.column(static_cast<int>(c));
+    if (column.type.is_nested()) {
+      // The rows' share of the array's bytes, what their taken piece holds, roughly.
+      needs.validity.push_back(0);
+      needs.values.push_back(0);
+      needs.data.push_back(a.length() == 0 ? 0 : ByteSize(a) * n / a.length());
+      continue;
+    }
     needs.validity.push_back(column.has_validity || a.null_count() > 0
                                  ? BitmapBytes(rows_ + n) - column.validity.size()
                                  : 0);
@@ -113,7 +120,7 @@ JoinBlockBuilder::Needs JoinBlockBuilder::Measure(const RecordBatch& batch,
         break;
       }
       case Layout::kNested:
-        break;  // refused by the constructor
+        break;  // measured above
     }
     needs.values.push_back(values);
     needs.data.push_back(data);
@@ -131,6 +138,7 @@ void JoinBlockBuilder::Reserve(const Needs& needs) {
   }
   for (size_t c = 0; c < columns_.size(); ++c) {
     Column& column = columns_[c];
+    if (column.type.is_nested()) continue;
     auto share = [&](int64_t previous, int64_t need) {
       const double fraction = last > 0  ? static_cast<double>(previous) / static_cast<double>(last)
                               : now > 0 ? static_cast<double>(need) / static_cast<double>(now)
@@ -149,6 +157,10 @@ bool JoinBlockBuilder::TryAppend(const RecordBatch& batch, std::span<const int64
     int64_t after = 0;
     for (size_t c = 0; c < columns_.size(); ++c) {
       const Column& column = columns_[c];
+      if (column.type.is_nested()) {
+        after += column.piece_bytes + needs.data[c];
+        continue;
+      }
       after += CapacityAfter(column.validity, needs.validity[c]) +
                CapacityAfter(column.values, needs.values[c]) +
                CapacityAfter(column.data, needs.data[c]);
@@ -181,6 +193,10 @@ void JoinBlockBuilder::AppendMeasured(const RecordBatch& batch, std::span<const 
   for (size_t c = 0; c < columns_.size(); ++c) {
     Column& column = columns_[c];
     const Array& a = batch.column(static_cast<int>(c));
+    if (column.type.is_nested()) {
+      AppendNested(column, a, rows);
+      continue;
+    }
     const int64_t base = a.offset();
     if (!column.has_validity && a.null_count() > 0) {
       column.has_validity = true;
@@ -258,10 +274,29 @@ void JoinBlockBuilder::AppendMeasured(const RecordBatch& batch, std::span<const 
   rows_ += n;
 }
 
+void JoinBlockBuilder::AppendNested(Column& column, const Array& array,
+                                    std::span<const int64_t> rows) {
+  column.pieces.push_back(Take(array, rows));
+  column.piece_bytes += ByteSize(column.pieces.back());
+}
+
+Array JoinBlockBuilder::FinishNested(Column& column) {
+  column.last_data = column.piece_bytes;
+  std::vector<Array> pieces = std::move(column.pieces);
+  column.pieces.clear();
+  column.piece_bytes = 0;
+  if (pieces.empty()) return MakeBuilder(column.type)->Finish();
+  return pieces.size() == 1 ? pieces[0] : ConcatArrays(pieces);
+}
+
 RecordBatch JoinBlockBuilder::Finish() {
   std::vector<Array> arrays;
   arrays.reserve(columns_.size());
   for (Column& column : columns_) {
+    if (column.type.is_nested()) {
+      arrays.push_back(FinishNested(column));
+      continue;
+    }
     column.last_values = column.values.size();
     column.last_data = column.data.size();
     std::shared_ptr<const Buffer> validity;

@@ -4,6 +4,9 @@
 // taking each batch's rows as a piece and concatenating the pieces at a flush allocated and copied
 // every row twice and left the heap full of small holes.
 //
+// A nested column (list, struct, map) is gathered by Take into one piece per append and
+// concatenated at Finish; its capacity is what its pieces hold.
+//
 // Capacity: the first rows of a block reserve, per column, its share of `reserve_bytes` (shares as
 // in the previous block, or as in those first rows), so a block fills without regrowing.
 // capacity_bytes() is what the buffers hold (allocated, not just used); TryAppend appends only
@@ -46,6 +49,8 @@ class JoinBlockBuilder {
   Needs Measure(const RecordBatch& batch, std::span<const int64_t> rows) const;
   void Reserve(const Needs& needs);
   void AppendMeasured(const RecordBatch& batch, std::span<const int64_t> rows, const Needs& needs);
+  static void AppendNested(Column& column, const Array& array, std::span<const int64_t> rows);
+  static Array FinishNested(Column& column);
 
   std::shared_ptr<const Schema> schema_;
   int64_t reserve_bytes_;

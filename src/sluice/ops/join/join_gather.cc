@@ -32,6 +32,10 @@ Array TakeOrNull(const Array& array, std::span<const int64_t> indices) {
   }
   std::vector<std::shared_ptr<const Buffer>> buffers = taken.buffers();
   buffers[0] = bits.Finish();
+  if (taken.type().is_nested()) {
+    return Array::MakeNested(taken.type(), length, std::move(buffers), taken.children(),
+                             kUnknownNullCount, taken.offset());
+  }
   return Array::Make(taken.type(), length, std::move(buffers), kUnknownNullCount, taken.offset());
 }
 

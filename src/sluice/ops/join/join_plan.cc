@@ -6,6 +6,7 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/ops/key_encoder.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/table/builder.h"
 
@@ -158,6 +159,7 @@ JoinPlan::JoinPlan(const Schema& left, const Schema& right, const JoinSpec& spec
         throw NotFound("join key column '{}' is not in the {} input", name, SideName(side))
             .With("column", name);
       }
+      CheckFlatKey(schemas[Index(side)]->field(*index), "the join key");
       keys_[Index(side)].push_back(*index);
     }
     original_schemas_[Index(side)] = std::make_shared<const Schema>(*schemas[Index(side)]);

@@ -52,7 +52,8 @@ struct JoinSpec {
 class JoinPlan {
  public:
   // NotFound naming an unknown key column and its side; InvalidArgument for no keys, key lists
-  // of different lengths, or incompatible key types (naming both columns and types).
+  // of different lengths, a nested key column (nested columns travel as payload only), or
+  // incompatible key types (naming both columns and types).
   JoinPlan(const Schema& left, const Schema& right, const JoinSpec& spec);
 
   JoinKind kind() const { return kind_; }

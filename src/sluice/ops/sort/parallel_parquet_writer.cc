@@ -1,5 +1,8 @@
 #include "sluice/ops/sort/parallel_parquet_writer.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 #include "sluice/base/error.h"
@@ -109,17 +112,19 @@ void ParallelParquetWriter::WorkerLoop(int index) {
 void ParallelParquetWriter::RunColumn(Group& group, int column, Encoder& encoder) {
   std::exception_ptr error;
   try {
+    const size_t c = static_cast<size_t>(column);
+    // A nested field has one writer column per leaf, each encoded from the field's whole array.
     std::vector<Array> pieces;
     pieces.reserve(group.batches.size());
-    for (const RecordBatch& b : group.batches) pieces.push_back(b.column(column));
-    const size_t c = static_cast<size_t>(column);
+    for (const RecordBatch& b : group.batches) pieces.push_back(b.column(columns_[c].field_index));
     const parquet::ColumnWriteOptions options = dictionary_backoff_.OptionsFor(c, options_.column);
     try {
       group.chunks[c] =
           encoder.writer.Write(columns_[c], pieces, options, *encoder.codec, 0, &group.bytes[c]);
       dictionary_backoff_.Record(c, options, columns_[c], group.chunks[c]);
     } catch (Error& e) {
-      throw std::move(e.With("column", columns_[c].element.name).With("file", path_));
+      throw std::move(e.With("column", fmt::format("{}", fmt::join(columns_[c].path, ".")))
+                          .With("file", path_));
     }
   } catch (...) {
     error = std::current_exception();

@@ -40,7 +40,7 @@ namespace sluice {
 class ParallelParquetWriter {
  public:
   // Creates the temporary file. InvalidArgument for bad options (page_index included),
-  // NotSupported for a schema Parquet cannot hold flat, IoError when the file cannot be created.
+  // NotSupported for a schema Parquet cannot hold, IoError when the file cannot be created.
   static std::unique_ptr<ParallelParquetWriter> Open(const std::string& path,
                                                      std::shared_ptr<const Schema> schema,
                                                      const parquet::ParquetWriteOptions& options,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/ops/take_from_many.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/table/allocator.h"
 #include "sluice/table/bitmap.h"
@@ -122,6 +123,11 @@ Array GatherStrings(const DataType& type, std::span<const Array* const> columns,
 
 Array GatherColumn(const DataType& type, std::span<const Array* const> columns,
                    std::span<const RowRef> rows, const std::string& name) {
+  if (type.is_nested()) {
+    std::vector<SourceRow> picks(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) picks[i] = {rows[i].source, rows[i].row};
+    return TakeFromMany(columns, picks);
+  }
   const int64_t n = static_cast<int64_t>(rows.size());
   int64_t nulls = 0;
   std::shared_ptr<const Buffer> validity = GatherValidity(columns, rows, &nulls);

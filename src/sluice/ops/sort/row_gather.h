@@ -1,6 +1,7 @@
 // GatherRows: one batch made of rows picked from several source batches (of one schema), in the
 // order given, in fresh buffers. The sorter's and the merger's output step: rows of a sorted run
-// come from many input batches, which Take (one source) cannot do.
+// come from many input batches, which Take (one source) cannot do. Nested columns gather through
+// TakeFromMany (ops/take_from_many.h).
 //
 // Thread safety: a pure function over immutable values.
 #pragma once

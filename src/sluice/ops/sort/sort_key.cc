@@ -1,6 +1,7 @@
 #include "sluice/ops/sort/sort_key.h"
 
 #include "sluice/base/error.h"
+#include "sluice/ops/key_encoder.h"
 
 namespace sluice {
 namespace {
@@ -55,6 +56,7 @@ std::vector<int> ResolveSortKeys(const Schema& schema, const std::vector<SortKey
           .With("column", key.column)
           .With("columns", names);
     }
+    CheckFlatKey(schema.field(*index), "the sort key");
     indices.push_back(*index);
   }
   return indices;

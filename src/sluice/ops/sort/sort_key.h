@@ -25,7 +25,7 @@ struct SortKey {
 std::vector<SortKey> ParseSortKeys(std::string_view text);
 
 // The column index of each key in `schema`; NotFound naming the unknown column (and listing the
-// schema's columns).
+// schema's columns); InvalidArgument naming a nested key column (nested columns are payload).
 std::vector<int> ResolveSortKeys(const Schema& schema, const std::vector<SortKey>& keys);
 
 // "v3 desc, id1 asc": for messages and reports.

@@ -6,6 +6,7 @@
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/ops/key_encoder.h"
 #include "sluice/ops/type_dispatch.h"
 #include "sluice/table/hash.h"
 #include "sluice/table/take.h"
@@ -21,6 +22,7 @@ std::vector<int> ColumnIndices(const Schema& schema, const std::vector<std::stri
   for (const std::string& name : names) {
     std::optional<int> index = schema.FieldIndex(name);
     if (!index) throw NotFound("unknown {} column '{}'", what, name).With("column", name);
+    CheckFlatKey(schema.field(*index), fmt::format("the {} key", what));
     columns.push_back(*index);
   }
   return columns;
