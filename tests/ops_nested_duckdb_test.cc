@@ -152,6 +152,20 @@ TEST_F(OpsNestedDuckDbTest, SortCarriesNestedColumns) {
   }
 }
 
+// CSV output holds nested values as JSON text, as `sluice cat` prints them, which DuckDB parses
+// back to the same values.
+TEST_F(OpsNestedDuckDbTest, CsvOutputHoldsNestedValuesAsJson) {
+  const std::string out = Out("sorted.csv");
+  Result r = RunSluice(fmt::format("sort '{}' --by v -o {}", in_, out));
+  ASSERT_EQ(r.status, 0) << r.out;
+  RecordBatch cells = duckdb_->Query(fmt::format(
+      "SELECT count(*) FROM read_csv('{0}', all_varchar = true) c JOIN read_parquet('{1}') p "
+      "ON c.v::BIGINT = p.v WHERE c.tags IS NOT DISTINCT FROM to_json(p.tags)::VARCHAR "
+      "AND c.attrs IS NOT DISTINCT FROM to_json(p.attrs)::VARCHAR",
+      out, in_));
+  EXPECT_EQ(cells.column(0).Value<int64_t>(0), 2 * kRows);
+}
+
 // The big input on either side of the small one (the small side is built in memory), for inner,
 // left and full joins; then the big input joined to itself on g, built by Grace partitions that
 // spill.

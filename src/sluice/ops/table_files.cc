@@ -8,6 +8,7 @@
 #include "sluice/io/fs/file_system.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/staged_file.h"
+#include "sluice/ops/json_text.h"
 
 namespace sluice {
 namespace {
@@ -112,8 +113,9 @@ void TableFileWriter::Write(const RecordBatch& batch) {
     parquet_->Write(batch);
     return;
   }
-  for (int64_t r = 0; r < batch.num_rows(); ++r) {
-    csv::AppendCsvRow(batch, r, pending_);
+  const RecordBatch text = NestedAsJsonText(batch);  // nested values as cat prints them
+  for (int64_t r = 0; r < text.num_rows(); ++r) {
+    csv::AppendCsvRow(text, r, pending_);
     if (pending_.size() > (1 << 20)) FlushCsv();
   }
 }

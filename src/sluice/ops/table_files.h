@@ -2,7 +2,7 @@
 // write them: inputs are paths, globs or directories of Parquet or CSV files; the
 // output's format follows its extension (.parquet or .csv) and is written batch by batch under
 // a temporary name that is renamed onto the target only by Close, so a failed command leaves no
-// partial output.
+// partial output. A CSV output writes nested columns as JSON text (json_text.h).
 //
 // Thread safety: a TableFileWriter is used by one thread at a time.
 #pragma once
