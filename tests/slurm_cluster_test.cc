@@ -54,6 +54,14 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
+// The tasks' lines of srun's output, without srun's own notes ("srun: job 2 queued and waiting
+// for resources" when the previous job's nodes are still being released).
+std::vector<std::string> TaskLines(const std::string& text) {
+  std::vector<std::string> out = Lines(text);
+  std::erase_if(out, [](const std::string& line) { return line.starts_with("srun: "); });
+  return out;
+}
+
 // Seconds of lease for `sluice run`: sanitized builds run it several times slower, and a live
 // worker's heartbeat must not miss a short lease.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -118,7 +126,7 @@ TEST_F(SlurmClusterTest, ThreeNodesWithTheirOwnNamesAddressesAndProcesses) {
   HostProcessResult hosts =
       RunHostCommand(cluster_->Srun({"-N3", "hostname"}), 30s, cluster_->SlurmEnvironment());
   ASSERT_TRUE(hosts.ok()) << hosts.output << cluster_->LogTail();
-  std::vector<std::string> names = Lines(hosts.output);
+  std::vector<std::string> names = TaskLines(hosts.output);
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"n1", "n2", "n3"}));
 
@@ -130,7 +138,7 @@ TEST_F(SlurmClusterTest, ThreeNodesWithTheirOwnNamesAddressesAndProcesses) {
                                          ReachServers() + " && echo reached"}),
                      30s, cluster_->SlurmEnvironment());
   ASSERT_TRUE(each.ok()) << each.output;
-  std::vector<std::string> lines = Lines(each.output);
+  std::vector<std::string> lines = TaskLines(each.output);
   std::sort(lines.begin(), lines.end());
   std::vector<std::string> expected;
   for (int i = 0; i < 3; ++i) {
