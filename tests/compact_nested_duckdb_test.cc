@@ -2,8 +2,9 @@
 // lists of lists, nested structs and fixed-size arrays (nulls at every level, empty lists and
 // maps) are written by DuckDB, compacted by the real binary into fewer files, and DuckDB finds
 // exactly the inputs' multiset of rows in the output (EXCEPT ALL both ways, and counts). Also:
-// v2 data pages recompressed to another codec, every nested file of parquet-testing (the legacy
-// list forms included), and the refusals (mismatched nested schemas, --order-by a nested leaf).
+// files Polars writes (nodejs-polars: tests/polars_write_nested.js), v2 data pages recompressed
+// to another codec, every nested file of parquet-testing (the legacy list forms included), and
+// the refusals (mismatched nested schemas, --order-by a nested leaf).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -132,6 +133,36 @@ TEST_F(CompactNestedDuckDbTest, NullsAtEveryLevelAndEmptyListsCompactToTheSameRo
                    "/*/*.parquet') WHERE path_in_schema = 'tags, list, element' AND "
                    "encodings LIKE '%DICTIONARY%'"),
             2);
+}
+
+// Polars writes nested files its own way (every level optional, plain and dictionary pages,
+// uncompressed by default): lists of strings, lists of structs, lists of lists and a struct
+// holding a list compact to the same rows too.
+TEST_F(CompactNestedDuckDbTest, PolarsWrittenNestedFilesCompactToTheSameRows) {
+  const fs::path root(SLUICE_SOURCE_DIR);
+  SLUICE_REQUIRE_TEST_DATA(fs::exists(root / "node_modules" / "nodejs-polars"),
+                           "nodejs-polars is missing: run scripts/deps.sh (npm ci)");
+  const std::string part = src_ + "/p=0";
+  fs::create_directories(part);
+  int status = 0;
+  std::string written = testing::CommandOutput(
+      fmt::format("node '{}' '{}' 5 2000 2>&1",
+                  (root / "tests" / "polars_write_nested.js").string(), part),
+      &status);
+  ASSERT_EQ(status, 0) << written;
+  Result r = RunSluice("compact " + src_ + " " + dst_ + " --verify");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("verified"), std::string::npos) << r.out;
+  ExpectSameRows(part + "/*.parquet", dst_ + "/p=0/*.parquet");
+  EXPECT_EQ(Files(dst_ + "/p=0"), 1);
+  // Values deep inside read back as Polars wrote them.
+  const std::string deep =
+      "') WHERE len(points) = 2 AND points[2].y = 1 AND nested[2] = [] AND rec.scores IS NOT NULL";
+  const int64_t expected =
+      Scalar("SELECT count(*) FROM read_parquet('" + part + "/*.parquet" + deep);
+  EXPECT_GT(expected, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM read_parquet('" + dst_ + "/p=0/*.parquet" + deep),
+            expected);
 }
 
 TEST_F(CompactNestedDuckDbTest, V2PagesRecompressedToAnotherCodec) {
