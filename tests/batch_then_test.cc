@@ -333,6 +333,12 @@ TEST_F(BatchThenTest, CliThenCurlAndFinalizeRunOnlyWhatChanged) {
   EXPECT_TRUE(r["compute"]["stages"].dump().find("then1:curl") != std::string::npos);
   for (const json& c : r["chunks"]) EXPECT_EQ(c["steps"][0]["status"], "ran") << c.dump();
   EXPECT_LE(warehouse.peak_in_flight(), 12);  // --limit warehouse=12
+  // `sluice status` lists the chunks' job, not the job that counts the units of --limit.
+  Result status = RunSluice("status --state " + Path("out") + "/.sluice");
+  ASSERT_EQ(status.status, 0) << status.out;
+  EXPECT_EQ(std::count(status.out.begin(), status.out.end(), '\n'), 1) << status.out;
+  EXPECT_EQ(status.out.find(" units"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find("no jobs"), std::string::npos) << status.out;
   // The task timeline: a bar per chunk attempt (the task's, or a retry of its steps alone).
   const std::map<std::string, int> bars = ExpectOneBarPerAttempt(r);
   EXPECT_EQ(bars.size(), 16u);

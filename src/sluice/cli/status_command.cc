@@ -16,6 +16,7 @@
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/live_ui.h"
 #include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/job_status.h"
 #include "sluice/jobs/job_summary.h"
 #include "sluice/ledger/ledger.h"
@@ -63,10 +64,17 @@ int ServeStatus(const Flags& flags, ledger::Ledger& ledger, ledger::JobRecord jo
   }
 }
 
+// The ledger's jobs but those other jobs keep for their own bookkeeping.
+std::vector<ledger::JobRecord> ListedJobs(ledger::Ledger& ledger) {
+  std::vector<ledger::JobRecord> jobs = ledger.ListJobs();
+  std::erase_if(jobs, [](const ledger::JobRecord& job) { return jobs::IsAuxiliaryJob(job); });
+  return jobs;
+}
+
 // The one job --ui shows: the named one, else the ledger's only job.
 ledger::JobRecord JobToServe(ledger::Ledger& ledger, const std::string& name) {
   if (!name.empty()) return jobs::RequireJob(ledger, name);
-  std::vector<ledger::JobRecord> all = ledger.ListJobs();
+  std::vector<ledger::JobRecord> all = ListedJobs(ledger);
   if (all.size() == 1) return all.front();
   std::string names;
   for (const auto& job : all) names += (names.empty() ? "" : ", ") + job.name;
@@ -80,8 +88,9 @@ int Status(const Flags& flags) {
   if (!flags.ui.empty()) return ServeStatus(flags, *ledger, JobToServe(*ledger, flags.job));
   if (flags.job.empty()) {
     std::vector<jobs::JobStatusReport> all;
-    for (const auto& job : ledger->ListJobs())
+    for (const auto& job : ListedJobs(*ledger)) {
       all.push_back(jobs::ReadJobStatus(*ledger, job, false));
+    }
     if (flags.json) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& s : all) list.push_back(s.ToJson());

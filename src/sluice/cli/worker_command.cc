@@ -63,11 +63,13 @@ bool JoinJob(const Flags& flags, const std::string& url, const ledger::JobRecord
   return ledger->GetJob(job.id).status != ledger::JobStatus::kFailed;
 }
 
-// The running jobs this worker may join, oldest first, minus those it has seen.
+// The running jobs this worker may join, oldest first, minus those it has seen (and the ones
+// other jobs keep for their bookkeeping).
 std::vector<ledger::JobRecord> RunningJobs(ledger::Ledger& ledger, const std::set<int64_t>& seen) {
   std::vector<ledger::JobRecord> out;
   for (ledger::JobRecord& job : ledger.ListJobs()) {
-    if (job.status == ledger::JobStatus::kRunning && !seen.contains(job.id)) {
+    if (job.status == ledger::JobStatus::kRunning && !seen.contains(job.id) &&
+        !jobs::IsAuxiliaryJob(job)) {
       out.push_back(std::move(job));
     }
   }

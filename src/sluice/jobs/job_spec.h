@@ -26,6 +26,13 @@ std::string StampJobSpec(std::string_view kind, std::string_view options_json);
 // The stored kind; empty when the job has none (created before the envelope, or not JSON).
 std::string JobKindOf(const ledger::JobRecord& job);
 
+// The kind of a job that another job keeps for its own bookkeeping (a batch's step units):
+// `sluice status` does not list it and `sluice worker --any` does not join it.
+inline constexpr std::string_view kAuxiliaryJobKind = "auxiliary";
+inline bool IsAuxiliaryJob(const ledger::JobRecord& job) {
+  return JobKindOf(job) == kAuxiliaryJobKind;
+}
+
 // InvalidArgument naming the job and both versions when the job was created by another sluice
 // version; nothing for a job without a stored version.
 void CheckJobVersion(const ledger::JobRecord& job);

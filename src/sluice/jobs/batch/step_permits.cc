@@ -8,6 +8,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
+#include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/lease_owner.h"
 
 namespace sluice::batch {
@@ -22,7 +23,8 @@ ledger::JobId OpenUnitsJob(ledger::Ledger& ledger, const std::string& chunk_job,
                            const std::vector<ledger::ResourceLimit>& resources) {
   int64_t units = resources.front().limit;
   for (const ledger::ResourceLimit& r : resources) units = std::min(units, r.limit);
-  ledger::JobRecord job = ledger.CreateJob(chunk_job + " units", R"({"kind": "step units"})");
+  ledger::JobRecord job =
+      ledger.CreateJob(chunk_job + " units", jobs::StampJobSpec(jobs::kAuxiliaryJobKind, "{}"));
   if (job.status != ledger::JobStatus::kRunning) ledger.ReopenJob(job.id);
   std::vector<ledger::PartitionSpec> specs;
   for (int64_t i = 0; i < units; ++i) {
