@@ -54,6 +54,12 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
+// keys.txt for `--partition-by list:@keys.txt`: k00, k01, ...
+void WriteKeys(const fs::path& path, int count) {
+  std::ofstream keys(path);
+  for (int i = 0; i < count; ++i) keys << "k" << (i < 10 ? "0" : "") << i << "\n";
+}
+
 // The tasks' lines of srun's output, without srun's own notes ("srun: job 2 queued and waiting
 // for resources" when the previous job's nodes are still being released).
 std::vector<std::string> TaskLines(const std::string& text) {
@@ -172,10 +178,7 @@ TEST_F(SlurmClusterTest, RunAcrossNodesFinishesWhenANodeIsKilled) {
   const std::string victim = cluster_->NodeName(kVictim);
   ScratchDir dir("sluice-slurm-run");
   fs::create_directories(dir.path() / "starts");
-  {
-    std::ofstream keys(dir.path() / "keys.txt");
-    for (int i = 0; i < kPartitions; ++i) keys << "k" << (i < 10 ? "0" : "") << i << "\n";
-  }
+  WriteKeys(dir.path() / "keys.txt", kPartitions);
   const std::string url = cluster_->postgres().CreateDatabase("run_across_nodes");
   const fs::path out = dir.path() / "out";
   // The victim's first three attempts take 0.2 s like every other, its later ones hang until the
@@ -282,10 +285,7 @@ TEST_F(SlurmClusterTest, RunAcrossNodesFinishesWhenANodeIsKilled) {
 TEST_F(SlurmClusterTest, SlurmCommandRunsAJobOnEveryNodeWithItsExitStatus) {
   constexpr int kPartitions = 30;
   ScratchDir dir("sluice-slurm-command");
-  {
-    std::ofstream keys(dir.path() / "keys.txt");
-    for (int i = 0; i < kPartitions; ++i) keys << "k" << (i < 10 ? "0" : "") << i << "\n";
-  }
+  WriteKeys(dir.path() / "keys.txt", kPartitions);
   const std::string url = cluster_->postgres().CreateDatabase("slurm_command");
   const fs::path out = dir.path() / "out";
   // Each attempt also notes the worker's command line, to show the URL is not on it.
@@ -365,10 +365,7 @@ TEST_F(SlurmClusterTest, SlurmCommandRunsAJobOnEveryNodeWithItsExitStatus) {
 TEST_F(SlurmClusterTest, AJobRidesOutAControllerLinkCutAndAPostgresRestart) {
   constexpr int kPartitions = 40;
   ScratchDir dir("sluice-slurm-outage");
-  {
-    std::ofstream keys(dir.path() / "keys.txt");
-    for (int i = 0; i < kPartitions; ++i) keys << "k" << (i < 10 ? "0" : "") << i << "\n";
-  }
+  WriteKeys(dir.path() / "keys.txt", kPartitions);
   const std::string url = cluster_->postgres().CreateDatabase("slurm_outage");
   const fs::path out = dir.path() / "out";
   std::vector<std::string> argv = {
