@@ -123,6 +123,45 @@ class SlurmClusterTest : public ::testing::Test {
         .ok();
   }
 
+  // `sluice slurm` on the three nodes running `sluice run` over dir/keys.txt into `out`.
+  static std::vector<std::string> SlurmRunArgv(const fs::path& dir, const std::string& job,
+                                               const fs::path& out, int max_attempts,
+                                               const std::string& command) {
+    return {SLUICE_BINARY,
+            "slurm",
+            "--nodes",
+            "3",
+            "--interval",
+            "0.2",
+            "--sbatch=--chdir=" + dir.string(),
+            "--",
+            "run",
+            "--job",
+            job,
+            "--partition-by",
+            "list:@" + (dir / "keys.txt").string(),
+            "--output",
+            out.string(),
+            "--claim-batch",
+            "1",
+            "--max-attempts",
+            std::to_string(max_attempts),
+            "--lease",
+            kLease,
+            "--log-level",
+            "error",
+            "--",
+            "sh",
+            "-c",
+            command};
+  }
+  // Slurm's environment and the ledger, which reaches the workers this way only.
+  static sluice::testing::Environment JobEnvironment(const std::string& ledger_url) {
+    sluice::testing::Environment env = cluster_->SlurmEnvironment();
+    env.emplace_back("SLUICE_LEDGER", ledger_url);
+    return env;
+  }
+
   static inline std::unique_ptr<SlurmCluster> cluster_;
   static inline std::string why_not_;  // why there is no cluster
   static inline bool start_failed_ = false;
@@ -293,36 +332,8 @@ TEST_F(SlurmClusterTest, SlurmCommandRunsAJobOnEveryNodeWithItsExitStatus) {
       "sleep 0.3; hostname > {output}/host; echo {key} > {output}/data; "
       "tr '\\0' ' ' < /proc/$PPID/cmdline > {output}/worker";
   auto slurm = [&](const std::string& job, const std::string& command) {
-    std::vector<std::string> argv = {SLUICE_BINARY,
-                                     "slurm",
-                                     "--nodes",
-                                     "3",
-                                     "--interval",
-                                     "0.2",
-                                     "--sbatch=--chdir=" + dir.Path(""),
-                                     "--",
-                                     "run",
-                                     "--job",
-                                     job,
-                                     "--partition-by",
-                                     "list:@" + dir.Path("keys.txt"),
-                                     "--output",
-                                     (out / job).string(),
-                                     "--claim-batch",
-                                     "1",
-                                     "--max-attempts",
-                                     "1",
-                                     "--lease",
-                                     kLease,
-                                     "--log-level",
-                                     "error",
-                                     "--",
-                                     "sh",
-                                     "-c",
-                                     command};
-    sluice::testing::Environment env = cluster_->SlurmEnvironment();
-    env.emplace_back("SLUICE_LEDGER", url);
-    return RunHostCommand(argv, 120s, env);
+    std::vector<std::string> argv = SlurmRunArgv(dir.path(), job, out / job, 1, command);
+    return RunHostCommand(argv, 120s, JobEnvironment(url));
   };
   HostProcessResult done = slurm("everywhere", task);
   ASSERT_FALSE(done.timed_out) << done.output << cluster_->LogTail();
@@ -368,38 +379,11 @@ TEST_F(SlurmClusterTest, AJobRidesOutAControllerLinkCutAndAPostgresRestart) {
   WriteKeys(dir.path() / "keys.txt", kPartitions);
   const std::string url = cluster_->postgres().CreateDatabase("slurm_outage");
   const fs::path out = dir.path() / "out";
-  std::vector<std::string> argv = {
-      SLUICE_BINARY,
-      "slurm",
-      "--nodes",
-      "3",
-      "--interval",
-      "0.5",
-      "--sbatch=--chdir=" + dir.Path(""),
-      "--",
-      "run",
-      "--job",
-      "outage",
-      "--partition-by",
-      "list:@" + dir.Path("keys.txt"),
-      "--output",
-      out.string(),
-      "--claim-batch",
-      "1",
-      "--max-attempts",
-      "10",
-      "--lease",
-      kLease,
-      "--log-level",
-      "error",
-      "--",
-      "sh",
-      "-c",
-      "sleep 1; echo {key} > {output}/data; echo x >> " + dir.Path("runs") + "/{key}"};
+  std::vector<std::string> argv =
+      SlurmRunArgv(dir.path(), "outage", out, 10,
+                   "sleep 1; echo {key} > {output}/data; echo x >> " + dir.Path("runs") + "/{key}");
   fs::create_directories(dir.path() / "runs");
-  sluice::testing::Environment env = cluster_->SlurmEnvironment();
-  env.emplace_back("SLUICE_LEDGER", url);
-  HostProcess slurm(argv, dir.path() / "slurm.log", env);
+  HostProcess slurm(argv, dir.path() / "slurm.log", JobEnvironment(url));
 
   // Partitions run so far (one line per attempt that got past its sleep).
   auto done_count = [&] {
