@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include "sluice/base/log.h"
@@ -32,6 +34,19 @@ CancellationToken InstallInterruptHandler() {
     }
   }).detach();
   return source->token();
+}
+
+bool SleepUnlessCancelled(const CancellationToken& cancel, std::chrono::milliseconds period) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool cancelled = false;
+  Subscription subscription = cancel.Subscribe([&] {
+    std::lock_guard lock(mu);
+    cancelled = true;
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  return !cv.wait_for(lock, period, [&] { return cancelled; });
 }
 
 }  // namespace sluice::cli

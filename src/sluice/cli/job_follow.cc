@@ -2,13 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
 
 #include "sluice/base/error.h"
+#include "sluice/cli/interrupt.h"
 #include "sluice/jobs/job_status.h"
 
 namespace sluice::cli {
@@ -34,16 +33,6 @@ class ProgressLines {
   Clock::time_point printed_{};
 };
 
-// Sleeps `seconds` in short steps, so that Ctrl-C ends the wait at once.
-void Pause(double seconds, const CancellationToken& cancel) {
-  const Clock::time_point until =
-      Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1e3));
-  while (!cancel.cancelled() && Clock::now() < until) {
-    std::this_thread::sleep_for(
-        std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
-  }
-}
-
 }  // namespace
 
 std::optional<ledger::JobRecord> FollowJob(ledger::Ledger& ledger, ledger::JobId id,
@@ -63,8 +52,10 @@ std::optional<ledger::JobRecord> FollowJob(ledger::Ledger& ledger, ledger::JobId
     if (job.status != ledger::JobStatus::kRunning) return job;
     if (options.timeout_seconds > 0 && Clock::now() >= deadline) return std::nullopt;
     if (each_turn) each_turn();
-    Pause(options.interval_seconds, cancel);
-    if (cancel.cancelled()) throw Cancelled("stopped following job {}", job.name);
+    if (!SleepUnlessCancelled(cancel, std::chrono::milliseconds(
+                                          static_cast<int64_t>(options.interval_seconds * 1e3)))) {
+      throw Cancelled("stopped following job {}", job.name);
+    }
   }
 }
 

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -30,20 +28,6 @@ struct Flags {
   std::string ui;  // the live page's address; empty without --ui
   LedgerFlags ledger;
 };
-
-// Waits `period`, or less when `cancel` fires; returns false once it has.
-bool SleepUnlessCancelled(const CancellationToken& cancel, std::chrono::milliseconds period) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool cancelled = false;
-  Subscription subscription = cancel.Subscribe([&] {
-    std::lock_guard lock(mu);
-    cancelled = true;
-    cv.notify_all();
-  });
-  std::unique_lock lock(mu);
-  return !cv.wait_for(lock, period, [&] { return cancelled; });
-}
 
 // --ui: the job across all its workers (jobs::JobReportJson), read from the ledger again each
 // second and served live until Ctrl-C. A read slower than the second waits twice its time, so a
