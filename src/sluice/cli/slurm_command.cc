@@ -22,7 +22,6 @@
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_summary.h"
 #include "sluice/ledger/ledger.h"
-#include "sluice/ledger/ledger_url.h"
 
 namespace sluice::cli {
 namespace {

@@ -25,13 +25,12 @@ void CheckListedInput(const InputFile& file, parquet::RandomAccessSource& source
   }
   // The same size but another footer: a file replaced by a different one. (An S3 read sends the
   // listed ETag, so a replaced object already fails it; this would cost a request per file.)
+  if (size < 8 || file.footer == nullptr || fs::IsS3Url(file.path)) return;
   std::array<uint8_t, 8> tail{};
-  if (size < 8 || fs::IsS3Url(file.path)) return;
   source.ReadAt(size - 8, tail);
   uint32_t footer_length = 0;
   std::memcpy(&footer_length, tail.data(), sizeof(footer_length));  // little-endian
-  if (file.footer != nullptr &&
-      footer_length != static_cast<uint32_t>(file.footer->metadata_length)) {
+  if (footer_length != static_cast<uint32_t>(file.footer->metadata_length)) {
     throw InvalidData("input {} has a footer of {} bytes, not the {} it had when listed: {}",
                       file.path, footer_length, file.footer->metadata_length, kRerun)
         .With("file", file.path);
