@@ -160,6 +160,10 @@ class Worker {
             return;
           }
           if (options_.stop_on_failure && progress.failed > 0) return StopJobFailed();
+          if (options_.on_idle && progress.pending == 0 && progress.running == 0) {
+            options_.on_idle(*ledger_, job_);
+            idle_wait = std::chrono::milliseconds(5);
+          }
         }
       }
       // Wait for finished partitions to complete together, or for a slot to free up.

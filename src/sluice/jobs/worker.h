@@ -20,6 +20,9 @@
 // per-attempt directory whose output is published only after the ledger accepted the completion
 // (output_commit.h).
 //
+// A worker that finds nothing to claim, with no partition pending or running anywhere, calls
+// on_idle when given: a staged job plans its next stage there (job_stages.h).
+//
 // The loop ends when the job is complete (then this worker finishes it: summary, output sweep),
 // when the job is no longer running (finished or failed by another process), when a partition
 // failed for good and stop_on_failure is set (the job is marked failed), or when cancel fires
@@ -66,6 +69,9 @@ struct WorkerOptions {
   ledger::Duration backoff_max = std::chrono::seconds(60);
   std::filesystem::path output_root;  // empty: tasks write no committed output; may be s3://
   bool stop_on_failure = false;
+  // Called (on the worker's ledger connection) when this worker has nothing to do and the job is
+  // not complete: a staged job adds its next stage's partitions here (job_stages.h). May throw.
+  std::function<void(ledger::Ledger&, ledger::JobId)> on_idle;
   // How often an idle worker looks for work that others hold or that waits for a backoff.
   ledger::Duration max_idle_poll = std::chrono::milliseconds(500);
   ledger::LedgerOptions ledger_options;

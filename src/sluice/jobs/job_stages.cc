@@ -1,0 +1,73 @@
+#include "sluice/jobs/job_stages.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sluice/base/error.h"
+
+namespace sluice::jobs {
+
+std::string_view StageOfKey(std::string_view key) { return key.substr(0, key.find('/')); }
+
+std::string StageKey(std::string_view stage, int64_t number) {
+  return fmt::format("{}/{:05d}", stage, number);
+}
+
+std::vector<ledger::PartitionRecord> AllPartitions(ledger::Ledger& ledger, ledger::JobId job) {
+  std::vector<ledger::PartitionRecord> all;
+  ledger::PartitionQuery query;
+  for (;;) {
+    std::vector<ledger::PartitionRecord> page = ledger.ListPartitions(job, query);
+    if (page.empty()) return all;
+    query.after_id = page.back().id;
+    for (ledger::PartitionRecord& p : page) all.push_back(std::move(p));
+  }
+}
+
+namespace {
+
+// The index in plan.stages of the latest stage among the partitions.
+size_t LatestStage(const StagePlan& plan, const std::vector<ledger::PartitionRecord>& all) {
+  size_t latest = 0;
+  for (const ledger::PartitionRecord& p : all) {
+    const std::string_view stage = StageOfKey(p.key);
+    auto it = std::find(plan.stages.begin(), plan.stages.end(), stage);
+    if (it == plan.stages.end()) {
+      throw InvalidArgument("partition {} belongs to no stage of the job ({})", p.key,
+                            fmt::join(plan.stages, ", "));
+    }
+    latest = std::max(latest, static_cast<size_t>(it - plan.stages.begin()));
+  }
+  return latest;
+}
+
+}  // namespace
+
+bool AdvanceStages(ledger::Ledger& ledger, ledger::JobId job, const StagePlan& plan) {
+  const ledger::JobProgress progress = ledger.Progress(job);
+  if (progress.sealed || progress.pending > 0 || progress.running > 0) return false;
+  // Listed after the progress: a partition another worker added meanwhile shows up here.
+  const std::vector<ledger::PartitionRecord> all = AllPartitions(ledger, job);
+  bool failed = false;
+  for (const ledger::PartitionRecord& p : all) {
+    if (p.status == ledger::PartitionStatus::kFailed) failed = true;
+    if (p.status != ledger::PartitionStatus::kDone &&
+        p.status != ledger::PartitionStatus::kFailed) {
+      return false;
+    }
+  }
+  for (size_t next = LatestStage(plan, all) + 1; !failed && next < plan.stages.size(); ++next) {
+    std::vector<ledger::PartitionSpec> specs = plan.plan(next, all);
+    if (specs.empty()) continue;
+    if (ledger.AddPartitions(job, specs) == 0) return false;  // another worker was first
+    ledger.AppendEvent(
+        job, std::nullopt, "stage_started",
+        fmt::format(R"({{"stage":"{}","partitions":{}}})", plan.stages[next], specs.size()));
+    return true;
+  }
+  ledger.SealJob(job);
+  return true;
+}
+
+}  // namespace sluice::jobs
