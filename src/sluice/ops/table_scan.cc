@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/ops/parquet_statistics.h"
@@ -51,6 +52,19 @@ void TableScan::BindWhere(const std::string& where, const Schema& read_schema) {
 std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths,
                                            std::vector<std::string> columns,
                                            const std::string& where) {
+  return OpenParquet(paths, std::move(columns), where, nullptr);
+}
+
+std::shared_ptr<TableScan> TableScan::OpenRowGroups(
+    const std::vector<std::string>& paths, const std::vector<std::vector<int>>& row_groups) {
+  SLUICE_CHECK_EQ(paths.size(), row_groups.size());
+  return OpenParquet(paths, {}, "", &row_groups);
+}
+
+std::shared_ptr<TableScan> TableScan::OpenParquet(const std::vector<std::string>& paths,
+                                                  std::vector<std::string> columns,
+                                                  const std::string& where,
+                                                  const std::vector<std::vector<int>>* only) {
   if (paths.empty()) throw InvalidArgument("no input files");
   std::shared_ptr<TableScan> scan(new TableScan());
   parquet::ParquetReadOptions asked;
@@ -74,6 +88,9 @@ std::shared_ptr<TableScan> TableScan::Open(const std::vector<std::string>& paths
     }
     scan->predicate_leaves_ = reader->ResolveColumns(scan->columns_);
     for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+      if (only != nullptr && !std::binary_search((*only)[f].begin(), (*only)[f].end(), rg)) {
+        continue;
+      }
       const auto& group = reader->footer().metadata.row_groups[static_cast<size_t>(rg)];
       ++scan->pruned_.row_groups;
       // Min and max first: Bloom filters cost a read each.

@@ -80,6 +80,10 @@ class TableScan {
   static std::shared_ptr<TableScan> Open(const std::vector<std::string>& paths,
                                          std::vector<std::string> columns = {},
                                          const std::string& where = "");
+  // Only the listed row groups of Parquet files (row_groups[f] for paths[f], ascending): a
+  // shuffle's reduce task reads its slice of every map output. Errors as Open's.
+  static std::shared_ptr<TableScan> OpenRowGroups(const std::vector<std::string>& paths,
+                                                  const std::vector<std::vector<int>>& row_groups);
   // CSV files (paths, globs or directories) with one header, as io/csv reads them.
   static std::shared_ptr<TableScan> OpenCsv(const std::vector<std::string>& patterns,
                                             csv::CsvReadOptions options = {},
@@ -123,6 +127,11 @@ class TableScan {
   static constexpr int kUnitShift = 44;
 
   TableScan() = default;
+  // Open, reading of file f only the row groups in (*only)[f] when `only` is given.
+  static std::shared_ptr<TableScan> OpenParquet(const std::vector<std::string>& paths,
+                                                std::vector<std::string> columns,
+                                                const std::string& where,
+                                                const std::vector<std::vector<int>>* only);
   // Binds the filter to the schema batches are read in; InvalidArgument with context.
   void BindWhere(const std::string& where, const Schema& read_schema);
   // A unit for a row group that is read; `rows`: those to read (all when it holds them all).

@@ -1,0 +1,119 @@
+#include "sluice/jobs/shuffle/map_output.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/check.h"
+#include "sluice/base/error.h"
+#include "sluice/io/fs/file_system.h"
+#include "sluice/io/parquet/file_writer.h"
+#include "sluice/table/hash.h"
+#include "sluice/table/take.h"
+
+namespace sluice::shuffle {
+
+std::string MapIndex::ToJson() const {
+  nlohmann::json j;
+  j["rows"] = rows;
+  j["bytes"] = bytes;
+  j["row_groups"] = row_groups;
+  return j.dump();
+}
+
+MapIndex MapIndex::FromJson(const std::string& json, const std::string& where) {
+  MapIndex index;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(json);
+    j.at("rows").get_to(index.rows);
+    j.at("bytes").get_to(index.bytes);
+    j.at("row_groups").get_to(index.row_groups);
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidData("a map output's index is damaged: {}", e.what()).With("file", where);
+  }
+  if (index.bytes.size() != index.rows.size() || index.row_groups.size() != index.rows.size()) {
+    throw InvalidData("a map output's index lists slices of different counts").With("file", where);
+  }
+  return index;
+}
+
+int SliceOfHash(uint64_t hash, int partitions) {
+  return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(partitions)) >> 32);
+}
+
+MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir,
+                                 std::shared_ptr<const Schema> schema, std::vector<int> key_columns,
+                                 int partitions, int64_t flush_bytes)
+    : dir_(dir),
+      key_columns_(std::move(key_columns)),
+      flush_bytes_(flush_bytes),
+      pending_(static_cast<size_t>(partitions)) {
+  SLUICE_CHECK_GT(partitions, 0);
+  index_.rows.assign(pending_.size(), 0);
+  index_.bytes.assign(pending_.size(), 0);
+  index_.row_groups.resize(pending_.size());
+  parquet::ParquetWriteOptions options;
+  options.codec = parquet::CompressionCodec::kLz4Raw;  // cheap to undo; halves what crosses hosts
+  options.row_group_rows = std::numeric_limits<int64_t>::max();
+  options.row_group_bytes = std::numeric_limits<int64_t>::max();  // a slice ends its row group
+  options.column.statistics = false;
+  writer_ =
+      parquet::ParquetWriter::Open((dir_ / kMapDataFile).string(), std::move(schema), options);
+}
+
+MapOutputWriter::~MapOutputWriter() = default;
+
+void MapOutputWriter::Add(const RecordBatch& batch) {
+  if (batch.num_rows() == 0) return;
+  if (key_columns_.empty()) {  // one group over all rows: every row goes to slice 0
+    Keep(0, batch);
+  } else {
+    KeepBySlice(batch);
+  }
+  if (pending_bytes_ >= flush_bytes_) Flush();
+}
+
+void MapOutputWriter::Keep(size_t slice, RecordBatch rows) {
+  const int64_t bytes = ByteSize(rows);
+  index_.rows[slice] += rows.num_rows();
+  index_.bytes[slice] += bytes;
+  pending_bytes_ += bytes;
+  pending_[slice].push_back(std::move(rows));
+}
+
+void MapOutputWriter::KeepBySlice(const RecordBatch& batch) {
+  const std::vector<uint64_t> hashes = HashRows(batch, key_columns_);
+  std::vector<std::vector<int64_t>> rows(pending_.size());
+  for (size_t r = 0; r < hashes.size(); ++r) {
+    rows[static_cast<size_t>(SliceOfHash(hashes[r], static_cast<int>(pending_.size())))].push_back(
+        static_cast<int64_t>(r));
+  }
+  std::vector<std::span<const int64_t>> sets;
+  std::vector<size_t> slices;
+  for (size_t s = 0; s < rows.size(); ++s) {
+    if (rows[s].empty()) continue;
+    sets.emplace_back(rows[s]);
+    slices.push_back(s);
+  }
+  std::vector<RecordBatch> taken = TakeSets(batch, sets);
+  for (size_t i = 0; i < taken.size(); ++i) Keep(slices[i], std::move(taken[i]));
+}
+
+void MapOutputWriter::Flush() {
+  for (size_t s = 0; s < pending_.size(); ++s) {
+    if (pending_[s].empty()) continue;
+    for (const RecordBatch& piece : pending_[s]) writer_->Write(piece);
+    writer_->EndRowGroup();
+    index_.row_groups[s].push_back(row_groups_++);
+    pending_[s].clear();
+  }
+  pending_bytes_ = 0;
+}
+
+MapIndex MapOutputWriter::Finish() {
+  Flush();
+  writer_->Close();
+  const std::string json = index_.ToJson();
+  fs::WriteWholeFile(*fs::LocalFileSystem(), (dir_ / kMapIndexFile).string(), json);
+  return index_;
+}
+
+}  // namespace sluice::shuffle

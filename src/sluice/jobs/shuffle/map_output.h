@@ -1,0 +1,72 @@
+// A shuffle's map output: one map task's rows cut into slices by a hash of the key columns,
+// written as one Parquet file (kMapDataFile) whose row groups each hold rows of one slice, and an
+// index (kMapIndexFile) saying per slice which row groups hold it, its rows and its bytes in
+// memory. Rows are buffered up to flush_bytes, then each slice's buffered rows become one row
+// group: the file is written in one pass in bounded memory, and a slice's rows keep their stream
+// order (distinct keeps the first row of a key). A reducer reads the footer and its slices' row
+// groups with ranged reads; the barrier sums the indexes' bytes to coalesce slices into tasks.
+//
+// Thread safety: a MapOutputWriter is used by one thread at a time; MapIndex is a value type.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/table/record_batch.h"
+
+namespace sluice::parquet {
+class ParquetWriter;
+}
+
+namespace sluice::shuffle {
+
+inline constexpr char kMapDataFile[] = "data.parquet";
+inline constexpr char kMapIndexFile[] = "index.json";
+
+struct MapIndex {
+  std::vector<int64_t> rows;                 // per slice
+  std::vector<int64_t> bytes;                // per slice, in memory (ByteSize)
+  std::vector<std::vector<int>> row_groups;  // per slice, ascending
+
+  std::string ToJson() const;
+  // InvalidData naming `where` (the index's path) when the text is not an index.
+  static MapIndex FromJson(const std::string& json, const std::string& where);
+};
+
+// The slice of a row hash, in [0, partitions): the high bits, so that it does not follow the
+// hash bits the reducer's own group-by partitions by.
+int SliceOfHash(uint64_t hash, int partitions);
+
+class MapOutputWriter {
+ public:
+  // dir: the attempt's directory. key_columns: indexes into schema; none puts every row in
+  // slice 0 (a group-by without keys has one group).
+  MapOutputWriter(const std::filesystem::path& dir, std::shared_ptr<const Schema> schema,
+                  std::vector<int> key_columns, int partitions, int64_t flush_bytes);
+  ~MapOutputWriter();
+  MapOutputWriter(const MapOutputWriter&) = delete;
+  MapOutputWriter& operator=(const MapOutputWriter&) = delete;
+
+  void Add(const RecordBatch& batch);
+  // Writes what is buffered, the data file's footer and the index; returns the index.
+  MapIndex Finish();
+
+ private:
+  void Flush();
+  void Keep(size_t slice, RecordBatch rows);
+  void KeepBySlice(const RecordBatch& batch);
+
+  std::filesystem::path dir_;
+  std::vector<int> key_columns_;
+  int64_t flush_bytes_;
+  std::unique_ptr<parquet::ParquetWriter> writer_;
+  std::vector<std::vector<RecordBatch>> pending_;  // per slice
+  int64_t pending_bytes_ = 0;
+  int row_groups_ = 0;
+  MapIndex index_;
+};
+
+}  // namespace sluice::shuffle

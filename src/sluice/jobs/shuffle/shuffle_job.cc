@@ -1,0 +1,116 @@
+#include "sluice/jobs/shuffle/shuffle_job.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "sluice/base/error.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
+#include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/job_spec.h"
+#include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/shuffle/shuffle_plan.h"
+#include "sluice/jobs/shuffle/shuffle_tasks.h"
+#include "sluice/ops/table_files.h"
+
+namespace sluice::shuffle {
+
+void ResolveShuffleInputs(const std::vector<std::string>& patterns, ShuffleSpec& spec) {
+  for (const std::string& pattern : patterns) {
+    for (const fs::FileInfo& file : fs::FileSystemFor(pattern)->Glob(pattern)) {
+      if (IsCsvPath(file.path)) {
+        throw NotSupported(
+            "a job run across hosts reads Parquet inputs; run without --submit for CSV")
+            .With("file", file.path);
+      }
+      spec.inputs.push_back(file.path);
+      spec.input_bytes.push_back(file.size);
+    }
+  }
+}
+
+SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec& spec) {
+  if (spec.inputs.empty()) throw InvalidArgument("no input files");
+  auto ledger = ledger::OpenLedger(ledger_url);
+  const std::string options = jobs::StampJobSpec(spec.kind, spec.ToJson());
+  const std::string name = spec.JobName();
+  jobs::OpenedJob opened =
+      jobs::CreateOrResumeJob(*ledger, name, options, [&](const ledger::JobRecord& existing) {
+        if (ShuffleSpec::FromJson(existing.options_json).ToJson() != spec.ToJson()) {
+          throw InvalidArgument("job '{}' exists with other options", name);
+        }
+        return jobs::ExistingJob::kResume;
+      });
+  const std::vector<ledger::PartitionSpec> maps = MapPartitions(spec, kShuffleAttempts);
+  ledger->AddPartitions(opened.record.id, maps);
+  return {name, static_cast<int64_t>(maps.size()), opened.resumed};
+}
+
+namespace {
+
+// Removes everything under the work directory (local or s3://); what is already gone is fine.
+void RemoveWorkDirectory(const std::string& dir) {
+  if (!fs::IsS3Url(dir)) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return;
+  }
+  auto store = fs::FileSystemFor(dir);
+  std::vector<std::string> pending = {dir};
+  while (!pending.empty()) {
+    const std::string next = pending.back();
+    pending.pop_back();
+    fs::DirectoryListing listing = store->ListDirectory(next);
+    for (const fs::FileInfo& file : listing.files) store->Delete(file.path);
+    for (std::string& sub : listing.directories) pending.push_back(std::move(sub));
+  }
+}
+
+std::vector<std::string> FailedPartitions(ledger::Ledger& ledger, ledger::JobId job) {
+  std::vector<std::string> errors;
+  ledger::PartitionQuery query;
+  query.status = ledger::PartitionStatus::kFailed;
+  for (const ledger::PartitionRecord& p : ledger.ListPartitions(job, query)) {
+    errors.push_back(p.key + ": " + p.error);
+  }
+  return errors;
+}
+
+}  // namespace
+
+JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_name,
+                          jobs::WorkerOptions worker, const RunOptions& run) {
+  auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
+  const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
+  const std::string kind = jobs::JobKindOf(job);
+  if (kind != kGroupByJobKind && kind != kDistinctJobKind) {
+    throw InvalidArgument("job {} is a {} job, not a group-by or distinct", job_name, kind)
+        .With("job", job_name);
+  }
+  jobs::CheckJobVersion(job);
+  JoinedShuffle joined;
+  joined.spec = ShuffleSpec::FromJson(job.options_json);
+  const jobs::StagePlan plan = ShuffleStagePlan(joined.spec, kShuffleAttempts);
+  worker.output_root = joined.spec.work_dir;
+  worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId id) { AdvanceStages(l, id, plan); };
+  const int slots = std::max(worker.slots, 1);
+  const int threads =
+      run.cpu_threads > 0 ? run.cpu_threads : static_cast<int>(std::thread::hardware_concurrency());
+  RunOptions share = run;
+  share.memory_budget = run.memory_budget / slots;
+  share.cpu_threads = std::max(1, threads / slots);
+  share.report_path.clear();
+  share.progress = ProgressMode::kOff;
+  const ShuffleSpec& spec = joined.spec;
+  joined.stats = jobs::RunWorker(
+      ledger_url, job.id,
+      [&spec, &share](const jobs::TaskContext& context) { RunShuffleTask(spec, context, share); },
+      worker, run.cancel);
+  joined.status = ledger->GetJob(job.id).status;
+  joined.errors = FailedPartitions(*ledger, job.id);
+  if (joined.status == ledger::JobStatus::kDone) RemoveWorkDirectory(spec.work_dir);
+  return joined;
+}
+
+}  // namespace sluice::shuffle

@@ -1,0 +1,184 @@
+#include "sluice/jobs/shuffle/shuffle_job.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "sluice/io/parquet/file_writer.h"
+#include "sluice/jobs/shuffle/map_output.h"
+#include "sluice/ops/distinct.h"
+#include "sluice/ops/group_by.h"
+#include "sluice/table/builder.h"
+#include "sluice/table/printer.h"
+
+namespace sluice::shuffle {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ShuffleJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "sluice-shuffle-XXXXXX");
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    url_ = "sqlite:" + (dir_ / "ledger.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Random rows (k: string with nulls, g: int32, v: int64 with nulls), a few row groups a file.
+  std::vector<std::string> WriteFiles(int files, int rows, int keys) {
+    auto schema = std::make_shared<const Schema>(std::vector<Field>{
+        {"k", DataType::String()}, {"g", DataType::Int32()}, {"v", DataType::Int64()}});
+    std::mt19937_64 rng(7);
+    std::vector<std::string> paths;
+    for (int f = 0; f < files; ++f) {
+      StringBuilder k;
+      Int32Builder g;
+      Int64Builder v;
+      for (int r = 0; r < rows; ++r) {
+        if (rng() % 11 == 0) {
+          k.AppendNull();
+        } else {
+          k.Append("key-" + std::to_string(rng() % static_cast<uint64_t>(keys)));
+        }
+        g.Append(static_cast<int32_t>(rng() % 3));
+        if (rng() % 9 == 0) {
+          v.AppendNull();
+        } else {
+          v.Append(static_cast<int64_t>(rng() % 1000));
+        }
+      }
+      parquet::ParquetWriteOptions options;
+      options.row_group_rows = rows / 3;
+      paths.push_back((dir_ / ("in-" + std::to_string(f) + ".parquet")).string());
+      parquet::WriteParquetFile(paths.back(), schema,
+                                {RecordBatch::Make(schema, {k.Finish(), g.Finish(), v.Finish()})},
+                                options);
+    }
+    return paths;
+  }
+
+  ShuffleSpec Spec(std::string_view kind, const std::vector<std::string>& inputs) {
+    ShuffleSpec spec;
+    spec.kind = kind;
+    ResolveShuffleInputs(inputs, spec);
+    spec.output = (dir_ / "out.parquet").string();
+    spec.work_dir = ShuffleSpec::DefaultWorkDir(spec.output);
+    spec.map_bytes = 1;  // a map partition per file
+    spec.partitions = 16;
+    spec.min_reducers = 3;
+    spec.advisory_bytes = 1;
+    return spec;
+  }
+
+  // Two workers of two slots each, as two hosts would run them.
+  std::vector<JoinedShuffle> RunTwoWorkers(const std::string& job) {
+    jobs::WorkerOptions worker;
+    worker.slots = 2;
+    worker.max_idle_poll = std::chrono::milliseconds(20);
+    worker.backoff_base = std::chrono::milliseconds(20);
+    RunOptions run;
+    run.memory_budget = 64 << 20;
+    run.cpu_threads = 2;
+    std::vector<JoinedShuffle> joined(2);
+    std::thread other([&] { joined[1] = JoinShuffle(url_, job, worker, run); });
+    joined[0] = JoinShuffle(url_, job, worker, run);
+    other.join();
+    return joined;
+  }
+
+  static std::multiset<std::string> Rows(const std::string& path) {
+    auto scan = TableScan::Open({path});
+    std::vector<RecordBatch> batches;
+    for (const ScanUnit& unit : scan->units()) {
+      for (RecordBatch& b : scan->Read(unit)) batches.push_back(std::move(b));
+    }
+    return Rows(batches);
+  }
+  static std::multiset<std::string> Rows(const std::vector<RecordBatch>& batches) {
+    std::multiset<std::string> rows;
+    for (const RecordBatch& b : batches) {
+      for (int64_t r = 0; r < b.num_rows(); ++r) {
+        std::string row;
+        for (int c = 0; c < b.num_columns(); ++c) row += "|" + FormatValue(b.column(c), r);
+        rows.insert(row);
+      }
+    }
+    return rows;
+  }
+
+  fs::path dir_;
+  std::string url_;
+};
+
+TEST_F(ShuffleJobTest, GroupByAcrossWorkersEqualsOneProcess) {
+  const std::vector<std::string> inputs = WriteFiles(5, 6000, 2000);
+  ShuffleSpec spec = Spec(kGroupByJobKind, inputs);
+  spec.keys = {"k", "g"};
+  spec.aggregates = "count(*), sum(v), max(v), first(v), median(v)";
+  const SubmittedShuffle submitted = SubmitShuffle(url_, spec);
+  EXPECT_EQ(submitted.map_partitions, 5);
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(submitted.job_name);
+  for (const JoinedShuffle& j : joined) {
+    EXPECT_EQ(j.status, ledger::JobStatus::kDone);
+    EXPECT_TRUE(j.errors.empty());
+  }
+  // advisory_bytes 1: no slices coalesce, so each of the 16 is a reduce task.
+  EXPECT_EQ(joined[0].stats.completed + joined[1].stats.completed, 5 + 16 + 1);
+  GroupBySpec group_by{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
+  const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
+  EXPECT_FALSE(fs::exists(spec.work_dir));
+}
+
+TEST_F(ShuffleJobTest, DistinctKeepsTheFirstRowOfEachKeyInInputOrder) {
+  const std::vector<std::string> inputs = WriteFiles(4, 5000, 300);
+  ShuffleSpec spec = Spec(kDistinctJobKind, inputs);
+  spec.keys = {"k"};
+  spec.advisory_bytes = int64_t{1} << 40;  // every slice fits one task: min_reducers decides
+  const SubmittedShuffle submitted = SubmitShuffle(url_, spec);
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(submitted.job_name);
+  EXPECT_EQ(joined[0].stats.completed + joined[1].stats.completed, 4 + 3 + 1);
+  const GroupByResult local = RunDistinct(*TableScan::Open(inputs), spec.keys, GroupByOptions{});
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
+}
+
+TEST_F(ShuffleJobTest, SubmittingTheSameWorkTwiceTakesUpTheJob) {
+  ShuffleSpec spec = Spec(kDistinctJobKind, WriteFiles(2, 100, 10));
+  const SubmittedShuffle first = SubmitShuffle(url_, spec);
+  const SubmittedShuffle again = SubmitShuffle(url_, spec);
+  EXPECT_EQ(first.job_name, again.job_name);
+  EXPECT_TRUE(again.resumed);
+  spec.keys = {"g"};
+  EXPECT_NE(SubmitShuffle(url_, spec).job_name, first.job_name);
+}
+
+TEST_F(ShuffleJobTest, AMissingInputFailsTheJobNamingTheFile) {
+  const std::vector<std::string> inputs = WriteFiles(3, 100, 10);
+  ShuffleSpec spec = Spec(kGroupByJobKind, inputs);
+  spec.keys = {"k"};
+  spec.aggregates = "count(*)";
+  const SubmittedShuffle submitted = SubmitShuffle(url_, spec);
+  fs::remove(inputs[1]);
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(submitted.job_name);
+  EXPECT_EQ(joined[0].status, ledger::JobStatus::kFailed);
+  ASSERT_EQ(joined[0].errors.size(), 1u);
+  EXPECT_NE(joined[0].errors[0].find("map/00001"), std::string::npos);
+  EXPECT_NE(joined[0].errors[0].find(inputs[1]), std::string::npos) << joined[0].errors[0];
+  EXPECT_FALSE(fs::exists(spec.output));
+}
+
+TEST(MapOutputTest, SlicesCoverTheRangeEvenly) {
+  std::vector<int> counts(8, 0);
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 80000; ++i) ++counts[static_cast<size_t>(SliceOfHash(rng(), 8))];
+  for (int c : counts) EXPECT_NEAR(c, 10000, 500);
+}
+
+}  // namespace
+}  // namespace sluice::shuffle

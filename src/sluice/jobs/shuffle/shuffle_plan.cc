@@ -1,0 +1,95 @@
+#include "sluice/jobs/shuffle/shuffle_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/error.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/output_commit.h"
+#include "sluice/ops/partition_coalescing.h"
+
+namespace sluice::shuffle {
+
+std::vector<ledger::PartitionSpec> MapPartitions(const ShuffleSpec& spec, int64_t max_attempts) {
+  std::vector<ledger::PartitionSpec> out;
+  nlohmann::json files = nlohmann::json::array();
+  int64_t bytes = 0;
+  auto close = [&] {
+    if (files.empty()) return;
+    const std::string definition = nlohmann::json{{"files", files}}.dump();
+    out.push_back(
+        {jobs::StageKey(kMapStage, static_cast<int64_t>(out.size())), definition, max_attempts});
+    files = nlohmann::json::array();
+    bytes = 0;
+  };
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    if (!files.empty() && bytes + spec.input_bytes[i] > spec.map_bytes) close();
+    files.push_back(spec.inputs[i]);
+    bytes += spec.input_bytes[i];
+  }
+  close();
+  return out;
+}
+
+std::string CommittedFile(const ShuffleSpec& spec, std::string_view key, std::string_view file) {
+  return fmt::format("{}/{}/{}", spec.work_dir, jobs::EncodeKeyForPath(key), file);
+}
+
+std::vector<const ledger::PartitionRecord*> MapPartitionsOf(
+    const std::vector<ledger::PartitionRecord>& all) {
+  std::vector<const ledger::PartitionRecord*> maps;
+  for (const ledger::PartitionRecord& p : all) {
+    if (jobs::StageOfKey(p.key) == kMapStage) maps.push_back(&p);
+  }
+  std::sort(maps.begin(), maps.end(), [](auto* a, auto* b) { return a->key < b->key; });
+  return maps;
+}
+
+namespace {
+
+std::vector<ledger::PartitionSpec> ReducePartitions(
+    const ShuffleSpec& spec, int64_t max_attempts,
+    const std::vector<ledger::PartitionRecord>& all) {
+  std::vector<int64_t> bytes(static_cast<size_t>(spec.partitions), 0);
+  for (const ledger::PartitionRecord* map : MapPartitionsOf(all)) {
+    const std::string path = CommittedFile(spec, map->key, kMapIndexFile);
+    const MapIndex index =
+        MapIndex::FromJson(fs::ReadWholeFile(*fs::FileSystemFor(path), path), path);
+    if (index.bytes.size() != bytes.size()) {
+      throw InvalidData("a map output has {} slices where the job has {}", index.bytes.size(),
+                        bytes.size())
+          .With("file", path);
+    }
+    for (size_t s = 0; s < bytes.size(); ++s) bytes[s] += index.bytes[s];
+  }
+  std::vector<ledger::PartitionSpec> out;
+  for (const PartitionRange& range :
+       CoalescePartitions(bytes, spec.advisory_bytes, spec.min_reducers, spec.partitions)) {
+    const std::string definition =
+        nlohmann::json{{"first", range.begin}, {"end", range.end}}.dump();
+    out.push_back(
+        {jobs::StageKey(kReduceStage, static_cast<int64_t>(out.size())), definition, max_attempts});
+  }
+  return out;
+}
+
+}  // namespace
+
+jobs::StagePlan ShuffleStagePlan(const ShuffleSpec& spec, int64_t max_attempts) {
+  jobs::StagePlan plan;
+  plan.stages = {kMapStage, kReduceStage, kGatherStage};
+  plan.plan = [spec, max_attempts](size_t stage, const std::vector<ledger::PartitionRecord>& all) {
+    if (stage == 1) return ReducePartitions(spec, max_attempts, all);
+    const auto reducers = std::count_if(all.begin(), all.end(), [](const auto& p) {
+      return jobs::StageOfKey(p.key) == kReduceStage;
+    });
+    return std::vector<ledger::PartitionSpec>{{jobs::StageKey(kGatherStage, 0),
+                                               nlohmann::json{{"reducers", reducers}}.dump(),
+                                               max_attempts}};
+  };
+  return plan;
+}
+
+}  // namespace sluice::shuffle

@@ -1,0 +1,39 @@
+// The stages of a shuffle job (shuffle_spec.h) as partitions: the map partitions listed at
+// submit, the reduce partitions planned at the barrier from the committed map outputs' indexes,
+// and the one gather partition. Every function is deterministic in its inputs, so every worker
+// that plans a stage plans the same partitions (job_stages.h).
+//
+// Thread safety: pure functions (ReducePartitions reads the map indexes through the file system).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/shuffle/map_output.h"
+#include "sluice/jobs/shuffle/shuffle_spec.h"
+#include "sluice/ledger/ledger_records.h"
+
+namespace sluice::shuffle {
+
+inline constexpr char kMapStage[] = "map";
+inline constexpr char kReduceStage[] = "reduce";
+inline constexpr char kGatherStage[] = "gather";
+
+// Consecutive inputs of about spec.map_bytes each (at least one file per partition); the
+// definition lists their paths: {"files": [...]}.
+std::vector<ledger::PartitionSpec> MapPartitions(const ShuffleSpec& spec, int64_t max_attempts);
+
+// Where a partition's committed output lies: <work_dir>/<encoded key>/<file>.
+std::string CommittedFile(const ShuffleSpec& spec, std::string_view key, std::string_view file);
+
+// The map partitions of `all` (done), in key order: the stream order of the input.
+std::vector<const ledger::PartitionRecord*> MapPartitionsOf(
+    const std::vector<ledger::PartitionRecord>& all);
+
+// The job's stage plan: reduce partitions {"first": a, "end": b} coalesced from the summed slice
+// bytes of every map index, within [spec.min_reducers, spec.partitions] tasks; then one gather
+// partition {"reducers": n}.
+jobs::StagePlan ShuffleStagePlan(const ShuffleSpec& spec, int64_t max_attempts);
+
+}  // namespace sluice::shuffle

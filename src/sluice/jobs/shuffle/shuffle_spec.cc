@@ -1,0 +1,67 @@
+#include "sluice/jobs/shuffle/shuffle_spec.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/error.h"
+#include "sluice/table/xxhash64.h"
+
+namespace sluice::shuffle {
+
+std::string ShuffleSpec::ToJson() const {
+  nlohmann::json j;
+  j["shuffle"] = kind;
+  j["inputs"] = inputs;
+  j["input_bytes"] = input_bytes;
+  j["where"] = where;
+  j["keys"] = keys;
+  j["aggregates"] = aggregates;
+  j["output"] = output;
+  j["work_dir"] = work_dir;
+  j["map_bytes"] = map_bytes;
+  j["partitions"] = partitions;
+  j["min_reducers"] = min_reducers;
+  j["advisory_bytes"] = advisory_bytes;
+  return j.dump();
+}
+
+ShuffleSpec ShuffleSpec::FromJson(const std::string& json) {
+  ShuffleSpec s;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(json);
+    j.at("shuffle").get_to(s.kind);
+    j.at("inputs").get_to(s.inputs);
+    j.at("input_bytes").get_to(s.input_bytes);
+    j.at("where").get_to(s.where);
+    j.at("keys").get_to(s.keys);
+    j.at("aggregates").get_to(s.aggregates);
+    j.at("output").get_to(s.output);
+    j.at("work_dir").get_to(s.work_dir);
+    j.at("map_bytes").get_to(s.map_bytes);
+    j.at("partitions").get_to(s.partitions);
+    j.at("min_reducers").get_to(s.min_reducers);
+    j.at("advisory_bytes").get_to(s.advisory_bytes);
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidArgument("the job's stored shuffle spec is not readable: {}", e.what());
+  }
+  if (s.inputs.size() != s.input_bytes.size()) {
+    throw InvalidArgument("the job's stored shuffle spec lists {} inputs and {} sizes",
+                          s.inputs.size(), s.input_bytes.size());
+  }
+  return s;
+}
+
+std::string ShuffleSpec::DefaultWorkDir(const std::string& output) {
+  return output + ".sluice-shuffle";
+}
+
+std::string ShuffleSpec::JobName() const {
+  ShuffleSpec rest = *this;
+  rest.output.clear();
+  const std::string json = rest.ToJson();
+  return fmt::format("{} {} #{:08x}", kind, output,
+                     static_cast<uint32_t>(XxHash64(json.data(), json.size(), 0)));
+}
+
+}  // namespace sluice::shuffle

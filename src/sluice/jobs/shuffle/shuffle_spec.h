@@ -1,0 +1,54 @@
+// ShuffleSpec: a group-by or distinct that runs as a staged ledger job across hosts (`sluice
+// groupby --submit`, `sluice distinct --submit`, then `sluice worker` anywhere). It is the job's
+// stored options: everything a worker on another host needs, with the inputs resolved to files at
+// submit so that every host plans the same map partitions.
+//
+// Stages (job_stages.h):
+//   map/NNNNN     a few input files: their rows, the columns the query reads, hash-partitioned
+//                 by the keys into `partitions` slices, written as one Parquet object plus an
+//                 index (map_output.h) under <work>/<encoded key>/
+//   reduce/NNNNN  a range of slices, coalesced at the barrier from the map outputs' measured
+//                 sizes (advisory_bytes per task, min_reducers..partitions tasks): the operator
+//                 over that slice of every committed map output, written as one part
+//   gather/00000  the parts in order, into the output file (Parquet or CSV by its extension)
+// Outputs of map and reduce attempts go through the output commit (output_commit.h), so a
+// reducer reads only committed map attempts; the work directory is removed when the job is done.
+//
+// Thread safety: a value type.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::shuffle {
+
+inline constexpr std::string_view kGroupByJobKind = "groupby";
+inline constexpr std::string_view kDistinctJobKind = "distinct";
+
+struct ShuffleSpec {
+  std::string kind;                 // kGroupByJobKind or kDistinctJobKind
+  std::vector<std::string> inputs;  // Parquet files or s3:// objects, in stream order
+  std::vector<int64_t> input_bytes;
+  std::string where;                       // row filter, "" for none
+  std::vector<std::string> keys;           // group-by keys; distinct's --by (empty: every column)
+  std::string aggregates;                  // group-by: the --agg text
+  std::string output;                      // .parquet or .csv, local or s3://
+  std::string work_dir;                    // map outputs and parts (local or s3://)
+  int64_t map_bytes = int64_t{256} << 20;  // input bytes per map partition
+  int partitions = 64;                     // slices each map output is cut into
+  int min_reducers = 1;
+  int64_t advisory_bytes = int64_t{64} << 20;  // slice bytes one reduce task aims at
+
+  // The job's stored options (without the job_spec envelope) and back. InvalidArgument naming
+  // the field that is missing or of the wrong type.
+  std::string ToJson() const;
+  static ShuffleSpec FromJson(const std::string& json);
+
+  // "<output>.sluice-shuffle" for a local output; the same beside an s3:// one.
+  static std::string DefaultWorkDir(const std::string& output);
+  // The job's name: the kind, the output and a hash of the rest.
+  std::string JobName() const;
+};
+
+}  // namespace sluice::shuffle

@@ -1,0 +1,133 @@
+#include "sluice/jobs/shuffle/shuffle_tasks.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "sluice/base/error.h"
+#include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/shuffle/map_output.h"
+#include "sluice/jobs/shuffle/shuffle_plan.h"
+#include "sluice/ops/distinct.h"
+#include "sluice/ops/group_by.h"
+#include "sluice/ops/table_files.h"
+
+namespace sluice::shuffle {
+namespace {
+
+bool IsGroupBy(const ShuffleSpec& spec) { return spec.kind == kGroupByJobKind; }
+
+GroupBySpec GroupBySpecOf(const ShuffleSpec& spec) {
+  return GroupBySpec{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
+}
+
+// The columns a map task reads: a group-by's keys and arguments; every column for distinct.
+std::vector<std::string> ReadColumns(const ShuffleSpec& spec) {
+  if (!IsGroupBy(spec)) return {};
+  std::vector<std::string> columns = spec.keys;
+  for (const AggregateCall& call : GroupBySpecOf(spec).aggregates) {
+    for (const std::string& c : call.columns) {
+      if (std::find(columns.begin(), columns.end(), c) == columns.end()) columns.push_back(c);
+    }
+  }
+  return columns;
+}
+
+// What decides a row's slice: the keys; distinct without --by, every column.
+std::vector<int> SliceColumns(const ShuffleSpec& spec, const Schema& schema) {
+  std::vector<int> columns;
+  if (!IsGroupBy(spec) && spec.keys.empty()) {
+    for (int c = 0; c < schema.num_fields(); ++c) columns.push_back(c);
+    return columns;
+  }
+  for (const std::string& key : spec.keys) {
+    const std::optional<int> c = schema.FieldIndex(key);
+    if (!c) throw NotFound("no column {} in the inputs", key).With("column", key);
+    columns.push_back(*c);
+  }
+  return columns;
+}
+
+void RunMap(const ShuffleSpec& spec, const jobs::TaskContext& context, const RunOptions& run) {
+  std::vector<std::string> files;
+  nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
+  auto scan = TableScan::Open(files, ReadColumns(spec), spec.where);
+  MapOutputWriter writer(context.output_dir, scan->schema(), SliceColumns(spec, *scan->schema()),
+                         spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20));
+  for (const ScanUnit& unit : scan->units()) {
+    context.cancel.ThrowIfCancelled();
+    for (const RecordBatch& batch : scan->Read(unit)) writer.Add(batch);
+  }
+  writer.Finish();
+}
+
+// The reduce's slice of every committed map output, in map order.
+std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end) {
+  std::vector<std::string> paths;
+  std::vector<std::vector<int>> groups;
+  for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
+    const std::string index_path = CommittedFile(spec, map.key, kMapIndexFile);
+    const MapIndex index = MapIndex::FromJson(
+        fs::ReadWholeFile(*fs::FileSystemFor(index_path), index_path), index_path);
+    std::vector<int> mine;
+    for (int s = first; s < end && s < static_cast<int>(index.row_groups.size()); ++s) {
+      const auto& g = index.row_groups[static_cast<size_t>(s)];
+      mine.insert(mine.end(), g.begin(), g.end());
+    }
+    std::sort(mine.begin(), mine.end());
+    paths.push_back(CommittedFile(spec, map.key, kMapDataFile));
+    groups.push_back(std::move(mine));
+  }
+  return TableScan::OpenRowGroups(paths, groups);
+}
+
+void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
+  const nlohmann::json range = nlohmann::json::parse(context.lease.definition_json);
+  auto scan = ReduceInput(spec, range.at("first").get<int>(), range.at("end").get<int>());
+  GroupByOptions options;
+  options.min_partitions = 1;
+  options.run = std::move(run);
+  options.run.cancel = context.cancel;
+  parquet::ParquetWriteOptions write = TakeWriterShare(options.run.memory_budget);
+  write.sync = false;  // the output commit makes the attempt's directory durable
+  const std::string part = (context.output_dir / kPartFile).string();
+  if (IsGroupBy(spec)) {
+    const GroupBySpec group_by = GroupBySpecOf(spec);
+    auto writer =
+        TableFileWriter::Open(part, GroupByOutputSchema(*scan->schema(), group_by), write);
+    RunGroupBy(*scan, group_by, options, [&writer](RecordBatch b) { writer->Write(b); });
+    writer->Close();
+  } else {
+    auto writer = TableFileWriter::Open(part, scan->schema(), write);
+    RunDistinct(*scan, spec.keys, options, [&writer](RecordBatch b) { writer->Write(b); });
+    writer->Close();
+  }
+}
+
+void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
+  const int64_t reducers = nlohmann::json::parse(context.lease.definition_json).at("reducers");
+  std::vector<std::string> parts;
+  for (int64_t r = 0; r < reducers; ++r) {
+    parts.push_back(CommittedFile(spec, jobs::StageKey(kReduceStage, r), kPartFile));
+  }
+  auto scan = TableScan::Open(parts);
+  auto writer =
+      TableFileWriter::Open(spec.output, scan->schema(), TakeWriterShare(run.memory_budget));
+  for (const ScanUnit& unit : scan->units()) {
+    context.cancel.ThrowIfCancelled();
+    for (const RecordBatch& batch : scan->Read(unit)) writer->Write(batch);
+  }
+  writer->Close();
+}
+
+}  // namespace
+
+void RunShuffleTask(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
+  const std::string_view stage = jobs::StageOfKey(context.lease.key);
+  if (stage == kMapStage) return RunMap(spec, context, run);
+  if (stage == kReduceStage) return RunReduce(spec, context, std::move(run));
+  if (stage == kGatherStage) return RunGather(spec, context, std::move(run));
+  throw InvalidArgument("partition {} is of no stage of a shuffle job", context.lease.key);
+}
+
+}  // namespace sluice::shuffle
