@@ -24,6 +24,8 @@ struct CompactFlags {
   std::string order_by;
   std::string codec = "snappy";
   std::optional<int> compression_level;
+  bool union_by_name = true;
+  std::string compat = "any";
   bool verify = false;
   bool delete_source = false;
   bool dry_run = false;
@@ -68,6 +70,8 @@ int Run(const CompactFlags& flags) {
   c.order_by = flags.order_by;
   c.codec = ParseCodec(flags.codec);
   c.compression_level = flags.compression_level;
+  c.union_by_name = flags.union_by_name;
+  c.compat = compact::ParseReaderCompat(flags.compat);
   c.verify = flags.verify;
   c.delete_source = flags.delete_source;
   c.dry_run = flags.dry_run;
@@ -110,8 +114,10 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
       "compact",
       "Compact a partitioned Parquet dataset: every directory under SRC that holds Parquet files "
       "becomes the same directory under DST with few large files of large row groups. Pages are "
-      "copied without decoding where codec and encoding allow; dictionaries are merged. Each "
-      "partition commits atomically and once; re-running the same command resumes.");
+      "copied without decoding where codec and encoding allow; dictionaries are merged. Files of "
+      "one partition may differ in schema: columns are matched by name, missing ones become "
+      "nulls, compatible widenings are re-encoded. Each partition commits atomically and once; "
+      "re-running the same command resumes.");
   auto flags = std::make_shared<CompactFlags>();
   command->add_option("SRC", flags->source, "Source directory or s3://bucket/prefix")->required();
   command->add_option("DST", flags->destination, "Destination directory or s3://bucket/prefix")
@@ -126,6 +132,18 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
   command->add_option("--codec", flags->codec, "snappy, zstd, gzip, brotli, lz4 or none")
       ->capture_default_str();
   command->add_option("--compression-level", flags->compression_level, "The codec's level");
+  command->add_flag("--union-by-name,!--no-union-by-name", flags->union_by_name,
+                    "Match the files' columns by name: a column a file lacks is null there, a "
+                    "column widened (int32 to int64, float to double, decimal precision) is "
+                    "re-encoded, the newest file (modification time) orders the fields; "
+                    "--no-union-by-name refuses files whose schemas differ (default: on)");
+  command
+      ->add_option("--compat", flags->compat,
+                   "Readers the output must suit: duckdb, spark, any (both, and Polars) or none; "
+                   "pages they cannot read (BYTE_STREAM_SPLIT on integers for DuckDB, any for "
+                   "Spark) are re-encoded, and a codec they cannot read is refused")
+      ->check(CLI::IsMember({"any", "duckdb", "spark", "none"}))
+      ->capture_default_str();
   command->add_flag("--verify", flags->verify,
                     "Decode inputs and outputs of each partition and compare their rows before "
                     "committing");

@@ -6,9 +6,11 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/bit_packing.h"
+#include "sluice/io/parquet/byte_stream_split.h"
 #include "sluice/io/parquet/dictionary_merge.h"
 #include "sluice/io/parquet/page_header.h"
 #include "sluice/io/parquet/page_iterator.h"
+#include "sluice/io/parquet/page_value_decoder.h"
 #include "sluice/io/parquet/rle.h"
 #include "sluice/io/parquet/statistics_merge.h"
 
@@ -19,7 +21,10 @@ void ChunkConcatCounters::Add(const ChunkConcatCounters& other) {
   pages_recompressed += other.pages_recompressed;
   pages_remapped += other.pages_remapped;
   pages_to_plain += other.pages_to_plain;
+  pages_unsplit += other.pages_unsplit;
   dictionaries_merged += other.dictionaries_merged;
+  chunks_reencoded += other.chunks_reencoded;
+  null_chunks += other.null_chunks;
 }
 
 Codec& CodecCache::Get(CompressionCodec codec, std::optional<int> level) {
@@ -371,7 +376,9 @@ class ChunkConcatenator {
     const bool same_codec = in.input->meta->codec == options_.codec;
     const bool dict_page = IsDictionaryEncoding(PageEncoding(page.header));
     const bool rewrite = dict_page && !(write_dictionary && in.identity);
-    if (!rewrite && same_codec) {
+    const bool unsplit =
+        options_.plain_byte_stream_split && PageEncoding(page.header) == Encoding::kByteStreamSplit;
+    if (!rewrite && !unsplit && same_codec) {
       chunk_.AppendVerbatim(page, *in.input);
       if (counters_) ++counters_->pages_copied;
       return;
@@ -407,7 +414,11 @@ class ChunkConcatenator {
         raw_prefix = static_cast<size_t>(h.data_page_header_v2->definition_levels_byte_length) +
                      static_cast<size_t>(h.data_page_header_v2->repetition_levels_byte_length);
       }
-      if (counters_) ++counters_->pages_recompressed;
+      if (unsplit) {
+        UnsplitValues(&h, raw_prefix);
+      } else if (counters_) {
+        ++counters_->pages_recompressed;
+      }
     }
     stored_.assign(body_.begin(), body_.begin() + static_cast<ptrdiff_t>(raw_prefix));
     Compress(std::span(body_).subspan(raw_prefix), &stored_);
@@ -417,6 +428,31 @@ class ChunkConcatenator {
     h.uncompressed_page_size = static_cast<int32_t>(body_.size());
     h.compressed_page_size = static_cast<int32_t>(stored_.size());
     chunk_.Append(h, stored_);
+  }
+
+  // Rewrites body_, a BYTE_STREAM_SPLIT page decompressed, as PLAIN; its values follow the levels
+  // (the first `raw_prefix` bytes of a v2 page).
+  void UnsplitValues(PageHeader* h, size_t raw_prefix) {
+    const int32_t width = PhysicalValueWidth(column_.physical_type, column_.type_length);
+    if (width <= 0 || column_.physical_type == PhysicalType::kInt96 ||
+        column_.physical_type == PhysicalType::kBoolean) {
+      throw InvalidData("BYTE_STREAM_SPLIT on {}", PhysicalTypeName(column_.physical_type));
+    }
+    size_t values_at = raw_prefix;
+    if (h->data_page_header) {
+      int64_t present = 0;
+      values_at = SkipV1Levels(column_, *h->data_page_header, body_, &present);
+      h->data_page_header->encoding = Encoding::kPlain;
+    } else {
+      h->data_page_header_v2->encoding = Encoding::kPlain;
+    }
+    std::span<const uint8_t> split = std::span(body_).subspan(values_at);
+    ByteStreamSplitDecoder decoder(split, width);
+    std::vector<uint8_t> plain(body_.begin(), body_.begin() + static_cast<ptrdiff_t>(values_at));
+    plain.resize(values_at + split.size());
+    decoder.Decode(plain.data() + values_at, decoder.num_values());
+    body_ = std::move(plain);
+    if (counters_) ++counters_->pages_unsplit;
   }
 
   const ColumnDescriptor& column_;

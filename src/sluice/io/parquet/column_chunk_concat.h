@@ -12,6 +12,8 @@
 //     dictionary-encoded pages become PLAIN pages, gathered from their own dictionary's PLAIN
 //     bytes. A chunk may thus hold a dictionary followed by both kinds of pages, as parquet-mr's
 //     fallback writes.
+//   - With plain_byte_stream_split, a BYTE_STREAM_SPLIT data page becomes a PLAIN one: its values'
+//     bytes are gathered back (the width is the physical type's), its levels are kept.
 //   - Nested leaves (lists, maps, structs, any depth) take the same path: each page holds its own
 //     repetition and definition levels and each input chunk begins a record, so pages append as
 //     they are; a page's values are counted from its definition levels (v1 and v2 alike).
@@ -55,6 +57,9 @@ struct ChunkConcatOptions {
   std::optional<int> compression_level;
   // A merged dictionary larger than this (PLAIN bytes) is not written; pages go PLAIN instead.
   int64_t max_dictionary_bytes = 2 << 20;
+  // BYTE_STREAM_SPLIT data pages are rewritten as PLAIN (their value bytes gathered back; levels
+  // untouched), for readers that cannot read that encoding.
+  bool plain_byte_stream_split = false;
 };
 
 // What the concatenation did with the pages, for the job's summary.
@@ -63,7 +68,12 @@ struct ChunkConcatCounters {
   int64_t pages_recompressed = 0;  // codec changed, values untouched
   int64_t pages_remapped = 0;      // dictionary indices rewritten
   int64_t pages_to_plain = 0;      // dictionary pages gathered to PLAIN
+  int64_t pages_unsplit = 0;       // BYTE_STREAM_SPLIT pages rewritten as PLAIN
   int64_t dictionaries_merged = 0;
+  // Kept by callers beside the concatenation (jobs/compact): column chunks decoded and written
+  // anew instead, and chunks of nulls made for inputs that lack the column.
+  int64_t chunks_reencoded = 0;
+  int64_t null_chunks = 0;
   void Add(const ChunkConcatCounters& other);
 };
 

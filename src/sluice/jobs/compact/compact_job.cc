@@ -210,6 +210,7 @@ CompactOptions CheckedOptions(CompactOptions compact) {
   if (compact.row_group_bytes <= 0 && compact.row_group_rows <= 0) {
     throw InvalidArgument("a row group size in bytes or rows is needed");
   }
+  CheckOutputCodec(compact.compat, compact.codec);
   if (fs::path(compact.destination).string().starts_with(fs::path(compact.source).string() + "/") ||
       compact.destination == compact.source) {
     throw InvalidArgument("the destination must not lie inside the source")
@@ -457,9 +458,11 @@ std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& 
   if (!options.dry_run) {
     out += fmt::format(
         "pages: {} copied verbatim, {} recompressed, {} dictionary-remapped, {} to PLAIN; {} "
-        "dictionaries merged\n",
+        "dictionaries merged; {} BYTE_STREAM_SPLIT to PLAIN; column chunks: {} re-encoded, {} "
+        "made of nulls\n",
         s.pages.pages_copied, s.pages.pages_recompressed, s.pages.pages_remapped,
-        s.pages.pages_to_plain, s.pages.dictionaries_merged);
+        s.pages.pages_to_plain, s.pages.dictionaries_merged, s.pages.pages_unsplit,
+        s.pages.chunks_reencoded, s.pages.null_chunks);
   }
   if (s.sources_deleted > 0) out += fmt::format("deleted {} source files\n", s.sources_deleted);
   out += fmt::format(

@@ -27,6 +27,8 @@ std::string CompactOptions::WorkJson() const {
       {"order_by", order_by},
       {"codec", parquet::CompressionCodecName(codec)},
       {"max_dictionary_bytes", max_dictionary_bytes},
+      {"union_by_name", union_by_name},
+      {"compat", ReaderCompatName(compat)},
   };
   if (compression_level) j["compression_level"] = *compression_level;
   return j.dump();
@@ -45,6 +47,9 @@ CompactOptions CompactOptions::FromWorkJson(std::string_view json) {
     o.codec = CodecNamed(j.at("codec").get<std::string>());
     o.max_dictionary_bytes = j.at("max_dictionary_bytes").get<int64_t>();
     if (j.contains("compression_level")) o.compression_level = j["compression_level"].get<int>();
+    // A job stored before these options existed takes their defaults.
+    if (j.contains("union_by_name")) o.union_by_name = j["union_by_name"].get<bool>();
+    if (j.contains("compat")) o.compat = ParseReaderCompat(j["compat"].get<std::string>());
   } catch (const nlohmann::json::exception& e) {
     throw InvalidData("the job's options are not a compaction's: {}", e.what());
   }

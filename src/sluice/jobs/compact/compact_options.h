@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "sluice/io/parquet/format_enums.h"
+#include "sluice/jobs/compact/reader_compat.h"
 
 namespace sluice::compact {
 
@@ -24,7 +25,11 @@ struct CompactOptions {
   parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;
   std::optional<int> compression_level;
   int64_t max_dictionary_bytes = int64_t{2} << 20;
-  bool verify = false;         // decode inputs and outputs and compare their rows
+  // Match the files' columns by name, nulls where a file lacks one, compatible types widened
+  // (schema_union.h); false: every file must have the first file's schema.
+  bool union_by_name = true;
+  ReaderCompat compat = ReaderCompat::kAny;  // which readers must be able to read the output
+  bool verify = false;                       // decode inputs and outputs and compare their rows
   bool delete_source = false;  // after the partition's outputs are committed and verified
   bool dry_run = false;
 

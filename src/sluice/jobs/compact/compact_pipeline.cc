@@ -14,11 +14,14 @@
 #include "sluice/io/parquet/column_chunk_concat.h"
 #include "sluice/io/parquet/file_system_source.h"
 #include "sluice/io/parquet/footer.h"
+#include "sluice/io/parquet/null_column_chunk.h"
 #include "sluice/io/parquet/random_access_source.h"
 #include "sluice/io/parquet/row_group_file_writer.h"
+#include "sluice/jobs/compact/column_reencode.h"
 #include "sluice/jobs/compact/compact_memory.h"
 #include "sluice/jobs/compact/hive_partitioner.h"
 #include "sluice/jobs/compact/listed_input.h"
+#include "sluice/jobs/compact/reader_compat.h"
 #include "sluice/jobs/compact/whole_inputs.h"
 
 namespace sluice::compact {
@@ -48,6 +51,7 @@ struct FileItem {
   std::string path;
   int64_t size = 0;
   std::shared_ptr<const parquet::ParquetFooter> footer;
+  int64_t modified_ns = 0;
 };
 int64_t ByteSize(const FileItem& item) {
   // Decoded metadata takes a few times its serialized size.
@@ -94,18 +98,95 @@ void FailRun(const RunPtr& run, const char* stage) {
   }
 }
 
-// One input chunk of a column: where it lies in its file and where it goes in the read buffer.
+// One input chunk of a column: where it lies in its file and where it goes in the read buffer;
+// or, for a file that lacks the column, a chunk of nulls made for it.
 struct InputChunk {
   const InputFile* file = nullptr;
   const parquet::ColumnMetaData* meta = nullptr;
   int row_group = 0;
   parquet::ColumnChunkRange range;
+  int64_t rows = 0;
+  int null_chunk = -1;  // index into the nulls made for the column, or -1
 };
+
+// The input chunks of column `c` of output row group `rg_plan`. Sets `*reencode` when one of them
+// must be decoded (widened) and `*unsplit` when one holds pages the readers of --compat cannot
+// read (BYTE_STREAM_SPLIT, rewritten as PLAIN).
+std::vector<InputChunk> ColumnInputs(const FileTask& task, const OutputRowGroupPlan& rg_plan, int c,
+                                     const CompactOptions& options, bool* reencode, bool* unsplit) {
+  const PartitionPlan& plan = *task.plan;
+  const std::vector<InputFile>& files = task.run->inputs();
+  std::vector<InputChunk> chunks;
+  chunks.reserve(rg_plan.inputs.size());
+  *reencode = *unsplit = false;
+  for (const RowGroupRef& ref : rg_plan.inputs) {
+    const size_t f = static_cast<size_t>(ref.file);
+    const InputFile& file = files[f];
+    InputChunk& chunk = chunks.emplace_back();
+    chunk.file = &file;
+    chunk.row_group = ref.row_group;
+    chunk.rows = ref.rows;
+    const int leaf = plan.column_map[f][static_cast<size_t>(c)];
+    if (leaf < 0) continue;
+    const parquet::FileMetaData& md = file.footer->metadata;
+    chunk.meta = &*md.row_groups[static_cast<size_t>(ref.row_group)]
+                       .columns[static_cast<size_t>(leaf)]
+                       .meta_data;
+    chunk.range = parquet::ColumnChunkReadRange(*chunk.meta, md, file.footer->metadata_offset);
+    const parquet::ColumnDescriptor& column =
+        file.footer->schema.columns()[static_cast<size_t>(leaf)];
+    if (plan.reencode[f][static_cast<size_t>(c)]) *reencode = true;
+    if (!ChunkReadableBy(options.compat, column, *chunk.meta)) *unsplit = true;
+  }
+  return chunks;
+}
+
+// Decodes column `c`'s input chunks and writes them anew as one chunk (column_reencode.h), holding
+// their memory from `gate`; our writer never writes BYTE_STREAM_SPLIT, so --compat holds too.
+void ReencodeColumn(const FileTask& task, const std::vector<InputChunk>& chunks, int c,
+                    std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
+                    const CompactOptions& options, MemoryGate& gate,
+                    const CancellationToken& cancel, parquet::RowGroupFileWriter& writer,
+                    parquet::CodecCache& codecs, parquet::ChunkConcatCounters* counters,
+                    const char** stage) {
+  const std::vector<InputFile>& files = task.run->inputs();
+  const int leaf_of_missing = -1;
+  int64_t uncompressed = 0, rows = 0;
+  std::vector<ReencodeInput> inputs;
+  for (const InputChunk& chunk : chunks) {
+    rows += chunk.rows;
+    if (chunk.meta) uncompressed += chunk.meta->total_uncompressed_size;
+  }
+  MemoryGate::Hold hold = gate.Acquire(ReencodeWorkBytes(uncompressed, rows), cancel);
+  *stage = "read";
+  for (const InputChunk& chunk : chunks) {
+    const int f = static_cast<int>(chunk.file - files.data());
+    ReencodeInput& in = inputs.emplace_back();
+    in.file = chunk.file;
+    in.row_group = chunk.row_group;
+    in.rows = chunk.rows;
+    in.leaf = leaf_of_missing;
+    if (!chunk.meta) continue;
+    auto& source = sources[f];
+    if (!source) source = OpenListedInput(*chunk.file);
+    in.source = source.get();
+    in.leaf = task.plan->column_map[static_cast<size_t>(f)][static_cast<size_t>(c)];
+  }
+  *stage = "reencode";
+  std::vector<uint8_t> bytes;
+  parquet::ColumnChunk chunk = ReencodeColumnChunk(
+      task.plan->columns->columns()[static_cast<size_t>(c)], inputs,
+      codecs.Get(options.codec, options.compression_level), options.max_dictionary_bytes, &bytes);
+  *stage = "write";
+  writer.AppendColumnChunk(bytes, std::move(chunk));
+  ++counters->chunks_reencoded;
+}
 
 // Reads, concatenates and appends column `c` of output row group `rg_plan`, holding its memory
 // from `gate` from before its buffers are allocated until after they are freed. The input chunks
 // are read whole (the dictionaries are merged before the first page is written); the output is
-// appended to the file piece by piece as it is made.
+// appended to the file piece by piece as it is made. A file that lacks the column contributes a
+// chunk of nulls, made without reading anything; a column that cannot be copied is re-encoded.
 void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int c,
                    std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
                    const CompactOptions& options, MemoryGate& gate, const CancellationToken& cancel,
@@ -113,37 +194,48 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
                    const char** stage) {
   thread_local parquet::CodecCache codecs;
   const PartitionPlan& plan = *task.plan;
+  const parquet::ColumnDescriptor& column = plan.columns->columns()[static_cast<size_t>(c)];
   const std::vector<InputFile>& files = task.run->inputs();
-  std::vector<InputChunk> chunks;
-  chunks.reserve(rg_plan.inputs.size());
-  int64_t input_bytes = 0, dictionary_bytes = 0;
-  for (const RowGroupRef& ref : rg_plan.inputs) {
-    const InputFile& file = files[static_cast<size_t>(ref.file)];
-    const int leaf = plan.column_map[static_cast<size_t>(ref.file)][static_cast<size_t>(c)];
-    const parquet::FileMetaData& md = file.footer->metadata;
-    const parquet::ColumnMetaData& meta = *md.row_groups[static_cast<size_t>(ref.row_group)]
-                                               .columns[static_cast<size_t>(leaf)]
-                                               .meta_data;
-    InputChunk& chunk = chunks.emplace_back();
-    chunk.file = &file;
-    chunk.meta = &meta;
-    chunk.row_group = ref.row_group;
-    chunk.range = parquet::ColumnChunkReadRange(meta, md, file.footer->metadata_offset);
+  bool reencode = false, unsplit = false;
+  std::vector<InputChunk> chunks = ColumnInputs(task, rg_plan, c, options, &reencode, &unsplit);
+  if (reencode) {
+    ReencodeColumn(task, chunks, c, sources, options, gate, cancel, writer, codecs, counters,
+                   stage);
+    return;
+  }
+  int64_t input_bytes = 0, dictionary_bytes = 0, null_rows = 0;
+  for (const InputChunk& chunk : chunks) {
+    if (!chunk.meta) {
+      null_rows += chunk.rows;
+      continue;
+    }
     input_bytes += chunk.range.length;
-    if (meta.dictionary_page_offset) {
+    if (chunk.meta->dictionary_page_offset) {
       dictionary_bytes +=
-          std::max<int64_t>(0, meta.data_page_offset - *meta.dictionary_page_offset);
+          std::max<int64_t>(0, chunk.meta->data_page_offset - *chunk.meta->dictionary_page_offset);
     }
   }
-  // Declared before the buffers, so that it is given back after they are freed.
-  MemoryGate::Hold hold = gate.Acquire(
-      ColumnWorkBytes(input_bytes, dictionary_bytes, options.max_dictionary_bytes), cancel);
+  // Declared before the buffers, so that it is given back after they are freed. A chunk of nulls
+  // takes a few bytes a page.
+  MemoryGate::Hold hold =
+      gate.Acquire(ColumnWorkBytes(input_bytes + null_rows / 1024, dictionary_bytes,
+                                   options.max_dictionary_bytes),
+                   cancel);
   *stage = "read";
   std::vector<uint8_t> in(static_cast<size_t>(input_bytes));
+  std::vector<parquet::NullColumnChunk> nulls;
   std::vector<parquet::ChunkInput> inputs;
   inputs.reserve(chunks.size());
+  nulls.reserve(chunks.size());
   size_t at = 0;
   for (const InputChunk& chunk : chunks) {
+    if (!chunk.meta) {
+      parquet::NullColumnChunk& made = nulls.emplace_back(parquet::MakeNullColumnChunk(
+          column, chunk.rows, options.codec, codecs.Get(options.codec, options.compression_level)));
+      inputs.push_back({&made.meta, made.bytes, 0, &chunk.file->path, chunk.row_group});
+      ++counters->null_chunks;
+      continue;
+    }
     auto& source = sources[static_cast<int>(chunk.file - files.data())];
     if (!source) source = OpenListedInput(*chunk.file);
     std::span<uint8_t> bytes = std::span(in).subspan(at, static_cast<size_t>(chunk.range.length));
@@ -154,10 +246,11 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
   *stage = "concat";
   parquet::ChunkConcatOptions concat{.codec = options.codec,
                                      .compression_level = options.compression_level,
-                                     .max_dictionary_bytes = options.max_dictionary_bytes};
+                                     .max_dictionary_bytes = options.max_dictionary_bytes,
+                                     .plain_byte_stream_split = unsplit};
   // The output goes to the file a piece at a time, at the file's end, which this row group holds.
   parquet::ColumnChunk chunk = parquet::ConcatColumnChunks(
-      plan.columns->columns()[static_cast<size_t>(c)], inputs, concat, codecs, 0,
+      column, inputs, concat, codecs, 0,
       [&writer, stage](std::span<const uint8_t> piece) {
         *stage = "write";
         writer.AppendChunkBytes(piece);
@@ -278,7 +371,7 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
                  try {
                    for (ListedFile& f : ListDataFiles(run->source_dir())) {
                      if (run->failed()) return;
-                     out.Emit({run, total++, 0, std::move(f.path), f.size, nullptr});
+                     out.Emit({run, total++, 0, std::move(f.path), f.size, nullptr, f.modified_ns});
                    }
                  } catch (...) {
                    FailRun(run, "list");

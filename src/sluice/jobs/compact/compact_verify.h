@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sluice/table/schema.h"
+
 namespace sluice::compact {
 
 struct RowsDigest {
@@ -19,11 +21,16 @@ struct RowsDigest {
 };
 
 // Reads `columns` (top-level field names: a nested field reads whole) of every file, in this
-// order, a batch at a time.
+// order, a batch at a time. A file that lacks a column reads nulls for it, and one whose column
+// has a narrower type than `schema`'s (the output's, naming `columns`) reads it widened
+// (array_widening.h), so that inputs of an evolving schema hash as the output's rows do. Null
+// `schema`: each file as it is.
 RowsDigest DigestParquetFiles(const std::vector<std::string>& paths,
-                              const std::vector<std::string>& columns);
+                              const std::vector<std::string>& columns,
+                              const Schema* schema = nullptr);
 
-// InvalidData naming the partition when the outputs' rows differ from the inputs'.
+// InvalidData naming the partition when the outputs' rows differ from the inputs' (read as the
+// first output's schema).
 void VerifyOutputs(const std::string& partition, const std::vector<std::string>& inputs,
                    const std::vector<std::string>& outputs,
                    const std::vector<std::string>& columns);

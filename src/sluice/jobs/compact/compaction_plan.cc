@@ -8,95 +8,12 @@
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/format_enums.h"
 #include "sluice/io/parquet/statistics_merge.h"
+#include "sluice/jobs/compact/schema_union.h"
 
 namespace sluice::compact {
 namespace {
 
 using parquet::ColumnDescriptor;
-
-std::string TypeText(const ColumnDescriptor& c) {
-  std::string text = parquet::PhysicalTypeName(c.physical_type);
-  if (c.type_length > 0) text += fmt::format("({})", c.type_length);
-  if (c.element.logical_type) text += " " + parquet::LogicalTypeName(*c.element.logical_type);
-  text += c.repetition == parquet::Repetition::kRequired ? " required" : " optional";
-  return text;
-}
-
-bool SameType(const ColumnDescriptor& a, const ColumnDescriptor& b) {
-  return a.physical_type == b.physical_type && a.type_length == b.type_length &&
-         a.repetition == b.repetition && a.element.logical_type == b.element.logical_type &&
-         a.element.converted_type == b.element.converted_type &&
-         a.element.scale == b.element.scale && a.element.precision == b.element.precision;
-}
-
-// The parent of each element of a schema list (the root's is -1); the list is valid
-// (ParquetSchema::Build checked it).
-std::vector<int> Parents(const std::vector<parquet::SchemaElement>& elements) {
-  std::vector<int> parents(elements.size(), -1);
-  std::vector<std::pair<int, int32_t>> open{{0, elements[0].num_children.value_or(0)}};
-  for (size_t i = 1; i < elements.size() && !open.empty(); ++i) {
-    while (!open.empty() && open.back().second == 0) open.pop_back();
-    if (open.empty()) break;
-    --open.back().second;
-    parents[i] = open.back().first;
-    const parquet::SchemaElement& e = elements[i];
-    if (e.num_children.value_or(0) > 0) open.emplace_back(i, *e.num_children);
-  }
-  return parents;
-}
-
-// The groups above a leaf, top-level first, as text: their repetitions and annotations decide
-// what the leaf's levels mean, so two files agree on a nested leaf only when these agree.
-std::string GroupsText(const std::vector<parquet::SchemaElement>& elements,
-                       const std::vector<int>& parents, const ColumnDescriptor& c) {
-  std::vector<std::string> groups;
-  for (int g = parents[static_cast<size_t>(c.schema_index)]; g > 0;
-       g = parents[static_cast<size_t>(g)]) {
-    const parquet::SchemaElement& e = elements[static_cast<size_t>(g)];
-    std::string text =
-        parquet::RepetitionName(e.repetition_type.value_or(parquet::Repetition::kRequired));
-    if (e.logical_type) text += " " + parquet::LogicalTypeName(*e.logical_type);
-    if (e.converted_type) text += " " + parquet::ConvertedTypeName(*e.converted_type);
-    groups.push_back(text + " " + e.name);
-  }
-  std::reverse(groups.begin(), groups.end());
-  return fmt::format("{}", fmt::join(groups, " / "));
-}
-
-// Maps the first file's columns onto `file`'s leaves, or explains why it cannot.
-std::vector<int> MapColumns(const InputFile& first, const InputFile& file) {
-  const parquet::ParquetSchema& want = first.footer->schema;
-  const parquet::ParquetSchema& have = file.footer->schema;
-  auto mismatch = [&](std::string why) {
-    return InvalidData("the files of one partition have different schemas: {}", why)
-        .With("file", first.path)
-        .With("other_file", file.path);
-  };
-  if (want.num_columns() != have.num_columns()) {
-    throw mismatch(fmt::format("{} columns against {}", want.num_columns(), have.num_columns()));
-  }
-  const std::vector<int> want_parents = Parents(first.footer->metadata.schema);
-  const std::vector<int> have_parents = Parents(file.footer->metadata.schema);
-  std::vector<int> map;
-  for (const ColumnDescriptor& c : want.columns()) {
-    int index = have.FindColumn(c.DottedPath());
-    if (index < 0) throw mismatch(fmt::format("column {} is missing", c.DottedPath()));
-    const ColumnDescriptor& other = have.columns()[static_cast<size_t>(index)];
-    if (!SameType(c, other)) {
-      throw mismatch(
-          fmt::format("column {} is {} against {}", c.DottedPath(), TypeText(c), TypeText(other)));
-    }
-    if (c.nested) {
-      std::string a = GroupsText(first.footer->metadata.schema, want_parents, c);
-      std::string b = GroupsText(file.footer->metadata.schema, have_parents, other);
-      if (a != b) {
-        throw mismatch(fmt::format("column {} lies in {} against {}", c.DottedPath(), a, b));
-      }
-    }
-    map.push_back(index);
-  }
-  return map;
-}
 
 template <typename Item, typename Fn>
 void Bin(std::vector<Item>& items, int64_t max_rows, int64_t max_bytes, Fn&& emit) {
@@ -123,8 +40,11 @@ PartitionPlan PlanPartition(const std::vector<InputFile>& files, const CompactOp
   PartitionPlan plan;
   if (files.empty()) return plan;
   const InputFile& first = files[0];
-  plan.schema = first.footer->metadata.schema;
-  plan.columns = std::shared_ptr<const parquet::ParquetSchema>(first.footer, &first.footer->schema);
+  UnifiedSchema schema = UnifySchemas(files, options.union_by_name);
+  plan.schema = std::move(schema.elements);
+  plan.columns = std::move(schema.columns);
+  plan.column_map = std::move(schema.column_map);
+  plan.reencode = std::move(schema.reencode);
   int order_column = -1;
   if (!options.order_by.empty()) {
     order_column = plan.columns->FindColumn(options.order_by);
@@ -145,7 +65,6 @@ PartitionPlan PlanPartition(const std::vector<InputFile>& files, const CompactOp
   };
   std::vector<Ranked> ranked;
   for (size_t f = 0; f < files.size(); ++f) {
-    plan.column_map.push_back(f == 0 ? MapColumns(first, first) : MapColumns(first, files[f]));
     plan.bytes_in += files[f].size;
     const parquet::FileMetaData& md = files[f].footer->metadata;
     for (size_t g = 0; g < md.row_groups.size(); ++g) {
@@ -159,9 +78,13 @@ PartitionPlan PlanPartition(const std::vector<InputFile>& files, const CompactOp
       plan.rows += rg.num_rows;
       Ranked r{ref, std::nullopt};
       if (order_column >= 0) {
-        int leaf = plan.column_map[f][static_cast<size_t>(order_column)];
-        const auto& meta = rg.columns[static_cast<size_t>(leaf)].meta_data;
-        const ColumnDescriptor& c = plan.columns->columns()[static_cast<size_t>(order_column)];
+        const size_t oc = static_cast<size_t>(order_column);
+        const int leaf = plan.column_map[f][oc];
+        // A widened file's statistics are in its own type: its row groups go last.
+        const parquet::ColumnChunk* chunk =
+            leaf >= 0 && !plan.reencode[f][oc] ? &rg.columns[static_cast<size_t>(leaf)] : nullptr;
+        const auto* meta = chunk && chunk->meta_data ? &*chunk->meta_data : nullptr;
+        const ColumnDescriptor& c = plan.columns->columns()[oc];
         if (meta && meta->statistics) {
           r.key = parquet::StatisticsMin(*meta->statistics, parquet::StatisticsOrderOf(c));
         }

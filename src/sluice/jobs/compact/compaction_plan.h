@@ -1,14 +1,12 @@
 // The compaction plan of one partition: which input row groups go, in which order, into which
 // output row group of which output file. Planning reads only footers.
 //
-//   1. Schemas are unified: every file must have the first file's leaf columns (by path, in any
-//      order) with the same physical type, length, repetition and logical/converted type; a
-//      difference is InvalidData naming both files and the column. A nested leaf (in a list,
-//      map or struct, any depth) must also lie under groups of the same names, repetitions and
-//      annotations, which give its levels their meaning. --order-by on a nested leaf is
-//      NotSupported.
+//   1. Schemas are unified (schema_union.h): by name by default, columns some files lack
+//      becoming nulls there and compatible widenings re-encoding only the files that need it;
+//      strictly with --no-union-by-name. --order-by on a nested leaf is NotSupported.
 //   2. Row groups are ordered by file (sorted paths) and position, or, with order_by, by the
-//      minimum statistic of that column (stable; row groups without one go last). This orders row
+//      minimum statistic of that column (stable; row groups without one go last, and so do those
+//      of files that lack the column or whose column is widened). This orders row
 //      groups, not rows: output is sorted when the inputs' row groups are sorted and disjoint.
 //   3. Consecutive row groups are binned into output row groups: a bin closes before a row group
 //      that would take it past row_group_rows or row_group_bytes (on-disk bytes).
@@ -31,6 +29,8 @@ struct InputFile {
   std::string path;
   int64_t size = 0;
   std::shared_ptr<const parquet::ParquetFooter> footer;
+  int64_t modified_ns = 0;  // last modification as listed (0 when unknown): the newest file's
+                            // field order is the output's
 };
 
 struct RowGroupRef {
@@ -54,10 +54,14 @@ struct OutputFilePlan {
 };
 
 struct PartitionPlan {
-  std::vector<parquet::SchemaElement> schema;  // the output's schema list (the first file's)
+  std::vector<parquet::SchemaElement> schema;  // the output's schema list
   std::shared_ptr<const parquet::ParquetSchema> columns;
-  // column_map[file][output column] = that file's leaf index for the column.
+  // column_map[file][output column] = that file's leaf index for the column, -1 where the file
+  // lacks it (its rows are null there).
   std::vector<std::vector<int>> column_map;
+  // reencode[file][output column]: that file's chunks of the column are decoded and re-encoded
+  // (widened, or made OPTIONAL), not copied.
+  std::vector<std::vector<bool>> reencode;
   std::vector<OutputFilePlan> files;
   int64_t rows = 0;
   int64_t bytes_in = 0;  // input files' sizes

@@ -111,11 +111,34 @@ TEST_F(CompactionPlanTest, OrderByRanksRowGroupsByTheirMinimumStatistic) {
   }
 }
 
+// By name (the default): the newest file's fields first (equal times: the later path), a column a
+// file lacks maps to -1, a REQUIRED column made OPTIONAL for it and a narrower one re-encode.
+TEST_F(CompactionPlanTest, SchemasUnifyByNameWideningAndFillingNulls) {
+  InputFile first = Write("a", 0, 10, 10, DataType::Int64(), true);  // name, id
+  InputFile fewer = Write("b", 0, 10, 10);                           // id
+  InputFile narrower = Write("c", 0, 10, 10, DataType::Int32(), true);
+  CompactOptions options;
+  PartitionPlan plan = PlanPartition({first, fewer}, options);
+  EXPECT_EQ(plan.columns->top_level_names(), (std::vector<std::string>{"id", "name"}));
+  EXPECT_EQ(plan.column_map, (std::vector<std::vector<int>>{{1, 0}, {0, -1}}));
+  EXPECT_EQ(plan.reencode, (std::vector<std::vector<bool>>{{false, true}, {false, false}}));
+  EXPECT_EQ(plan.columns->columns()[1].repetition, parquet::Repetition::kOptional);
+  fewer.modified_ns = 1;
+  first.modified_ns = 2;  // now the newest
+  EXPECT_EQ(PlanPartition({first, fewer}, options).columns->top_level_names(),
+            (std::vector<std::string>{"name", "id"}));
+
+  plan = PlanPartition({first, narrower}, options);
+  EXPECT_EQ(plan.columns->columns()[1].physical_type, parquet::PhysicalType::kInt64);
+  EXPECT_EQ(plan.reencode, (std::vector<std::vector<bool>>{{false, false}, {false, true}}));
+}
+
 TEST_F(CompactionPlanTest, SchemasUnifyByColumnPathAndDifferencesNameTheColumn) {
   InputFile first = Write("a", 0, 10, 10, DataType::Int64(), true);
   InputFile fewer = Write("b", 0, 10, 10);  // the id alone
   InputFile other_type = Write("c", 0, 10, 10, DataType::Int32(), true);
   CompactOptions options;
+  options.union_by_name = false;
   EXPECT_EQ(PlanPartition({first, first}, options).column_map,
             (std::vector<std::vector<int>>{{0, 1}, {0, 1}}));
   try {
@@ -201,7 +224,8 @@ TEST(CompactionPlanNestedTest, NestedLeavesUnifyWhenTheGroupsAboveThemAgree) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
     EXPECT_NE(std::string(e.what()).find("column tags.list.element.a lies in"), std::string::npos)
         << e.what();
-    EXPECT_EQ(e.ContextValue("other_file"), "c");
+    // By name, the newer file (the later path) is the reference.
+    EXPECT_EQ(e.ContextValue("file"), "c");
   }
 
   // A nested leaf's statistics cover all its elements: it orders no row groups.

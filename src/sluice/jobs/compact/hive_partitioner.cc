@@ -1,6 +1,7 @@
 #include "sluice/jobs/compact/hive_partitioner.h"
 
 #include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
@@ -54,9 +55,16 @@ DirListing ListDir(const fs::path& dir) {
     if (it->is_directory(type_ec)) {
       out.dirs.push_back(it->path());
     } else if (it->is_regular_file(type_ec) && IsDataFileName(name)) {
-      std::error_code size_ec;
+      std::error_code size_ec, time_ec;
       auto size = it->file_size(size_ec);
-      out.files.push_back({it->path().string(), size_ec ? 0 : static_cast<int64_t>(size)});
+      auto modified = it->last_write_time(time_ec);
+      int64_t modified_ns =
+          time_ec
+              ? 0
+              : std::chrono::duration_cast<std::chrono::nanoseconds>(modified.time_since_epoch())
+                    .count();
+      out.files.push_back(
+          {it->path().string(), size_ec ? 0 : static_cast<int64_t>(size), modified_ns});
     }
   }
   if (ec)

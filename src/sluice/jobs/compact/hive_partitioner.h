@@ -29,6 +29,7 @@ bool IsDataFileName(const std::string& name);
 struct ListedFile {
   std::string path;
   int64_t size = 0;
+  int64_t modified_ns = 0;  // last modification (file clock); 0 when the listing has none (S3)
 };
 std::vector<ListedFile> ListDataFiles(const std::filesystem::path& dir);
 
