@@ -129,6 +129,15 @@ TEST_F(CompactEvolutionDuckDbTest, EvolvingPartitionCompactsToTheUnionByName) {
                    "('v', 'DOUBLE'), ('small', 'INTEGER'), ('u', 'SMALLINT'), "
                    "('price', 'DECIMAL(12,2)'))"),
             5);
+  // Polars reads the output too: every row, the union's columns, the widened ids.
+  std::string polars = testing::CommandOutput(
+      fmt::format("cd '{}' && node -e \"const pl = require('nodejs-polars'); const df = "
+                  "pl.readParquet(process.argv[1]); console.log(df.height, df.columns.join(), "
+                  "df.getColumn('id').sum())\" '{}/part-00000.parquet' 2>&1",
+                  root.string(), out_dir),
+      &status);
+  ASSERT_EQ(status, 0) << polars;
+  EXPECT_EQ(polars, "1200 id,note,v,flag,rec,small,u,price,old 719400\n");
   // Spot checks: a widened value, a null where the file lacked the column, the struct.
   EXPECT_EQ(Scalar("SELECT count(*) FROM read_parquet('" + out_dir +
                    "/*.parquet') WHERE id = 650 AND note = 'c 50' AND v = 6.25 AND old IS NULL"),

@@ -224,8 +224,7 @@ TEST(CompactionPlanNestedTest, NestedLeavesUnifyWhenTheGroupsAboveThemAgree) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
     EXPECT_NE(std::string(e.what()).find("column tags.list.element.a lies in"), std::string::npos)
         << e.what();
-    // By name, the newer file (the later path) is the reference.
-    EXPECT_EQ(e.ContextValue("file"), "c");
+    EXPECT_EQ(e.ContextValue("other_file"), "c");
   }
 
   // A nested leaf's statistics cover all its elements: it orders no row groups.

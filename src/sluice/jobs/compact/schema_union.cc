@@ -388,7 +388,13 @@ class SchemaUnion {
           throw Mismatch(fmt::format("column {} is missing", c.DottedPath()), ref_file.path,
                          file.path);
         }
-        CheckSameLeaf(ref_file, c, file, Leaf(f->file, index));
+        // Named in listing order, as the strict mode does.
+        const ColumnDescriptor& other = Leaf(f->file, index);
+        if (f->file < ref.file) {
+          CheckSameLeaf(file, other, ref_file, c);
+        } else {
+          CheckSameLeaf(ref_file, c, file, other);
+        }
         sources_[first_output + i].push_back({f->file, index, false});
       }
     }
