@@ -106,7 +106,7 @@ struct InputChunk {
   int row_group = 0;
   parquet::ColumnChunkRange range;
   int64_t rows = 0;
-  int null_chunk = -1;  // index into the nulls made for the column, or -1
+  int leaf = -1;  // the file's leaf for the column; -1: the file lacks it
 };
 
 // The input chunks of column `c` of output row group `rg_plan`. Sets `*reencode` when one of them
@@ -127,6 +127,7 @@ std::vector<InputChunk> ColumnInputs(const FileTask& task, const OutputRowGroupP
     chunk.row_group = ref.row_group;
     chunk.rows = ref.rows;
     const int leaf = plan.column_map[f][static_cast<size_t>(c)];
+    chunk.leaf = leaf;
     if (leaf < 0) continue;
     const parquet::FileMetaData& md = file.footer->metadata;
     chunk.meta = &*md.row_groups[static_cast<size_t>(ref.row_group)]
@@ -150,7 +151,6 @@ void ReencodeColumn(const FileTask& task, const std::vector<InputChunk>& chunks,
                     parquet::CodecCache& codecs, parquet::ChunkConcatCounters* counters,
                     const char** stage) {
   const std::vector<InputFile>& files = task.run->inputs();
-  const int leaf_of_missing = -1;
   int64_t uncompressed = 0, rows = 0;
   std::vector<ReencodeInput> inputs;
   for (const InputChunk& chunk : chunks) {
@@ -160,17 +160,15 @@ void ReencodeColumn(const FileTask& task, const std::vector<InputChunk>& chunks,
   MemoryGate::Hold hold = gate.Acquire(ReencodeWorkBytes(uncompressed, rows), cancel);
   *stage = "read";
   for (const InputChunk& chunk : chunks) {
-    const int f = static_cast<int>(chunk.file - files.data());
     ReencodeInput& in = inputs.emplace_back();
     in.file = chunk.file;
     in.row_group = chunk.row_group;
     in.rows = chunk.rows;
-    in.leaf = leaf_of_missing;
-    if (!chunk.meta) continue;
-    auto& source = sources[f];
+    in.leaf = chunk.leaf;
+    if (chunk.leaf < 0) continue;
+    auto& source = sources[static_cast<int>(chunk.file - files.data())];
     if (!source) source = OpenListedInput(*chunk.file);
     in.source = source.get();
-    in.leaf = task.plan->column_map[static_cast<size_t>(f)][static_cast<size_t>(c)];
   }
   *stage = "reencode";
   std::vector<uint8_t> bytes;
