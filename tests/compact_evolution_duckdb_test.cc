@@ -207,6 +207,11 @@ TEST_F(CompactEvolutionDuckDbTest, ByteStreamSplitIntegersReadableUnderCompatDuc
                    "/p=1/*.parquet') WHERE encodings LIKE '%BYTE_STREAM_SPLIT%'"),
             2);  // the float and double chunks (float16 is FIXED_LEN_BYTE_ARRAY: unsplit)
 
+  // Spark has no Brotli codec: the default (--compat any) refuses it before any work.
+  Result brotli = RunSluice("compact " + src_ + " " + scratch_.Path("brotli") + " --codec brotli");
+  EXPECT_NE(brotli.status, 0) << brotli.out;
+  EXPECT_NE(brotli.out.find("Spark cannot read BROTLI pages"), std::string::npos) << brotli.out;
+
   // The same pages copied as they came: DuckDB refuses them.
   const std::string as_is = scratch_.Path("as_is");
   Result copied = RunSluice("compact " + src_ + " " + as_is + " --compat none");

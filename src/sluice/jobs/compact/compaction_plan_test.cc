@@ -227,6 +227,19 @@ TEST(CompactionPlanNestedTest, NestedLeavesUnifyWhenTheGroupsAboveThemAgree) {
     EXPECT_EQ(e.ContextValue("other_file"), "c");
   }
 
+  // By name, a field that is a group in one file and a column in another does not unify.
+  InputFile flat = NestedFile("d", {Group("schema", R::kRequired, 2), Leaf("tags", R::kOptional),
+                                    Leaf("id", R::kRequired)});
+  try {
+    PlanPartition({a, flat}, options);
+    FAIL() << "a list unified with a column";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidData);
+    EXPECT_NE(std::string(e.what()).find("field tags is a column against a group of 2 columns"),
+              std::string::npos)
+        << e.what();
+  }
+
   // A nested leaf's statistics cover all its elements: it orders no row groups.
   options.order_by = "tags.list.element.a";
   try {

@@ -283,6 +283,17 @@ class SchemaUnion {
     bool reencode;
   };
 
+  // A single leaf, not repeated (a legacy repeated leaf is a list).
+  bool IsFlat(const FileField& f) const {
+    const SchemaElement& top =
+        files_[static_cast<size_t>(f.file)].footer->metadata.schema[f.first_element];
+    return f.end_element == f.first_element + 1 && top.repetition_type != Repetition::kRepeated;
+  }
+  std::string FieldShape(const FileField& f) const {
+    if (f.leaves.empty()) return "a group without columns";
+    return IsFlat(f) ? "a column" : fmt::format("a group of {} columns", f.leaves.size());
+  }
+
   const ColumnDescriptor& Leaf(int file, int leaf) const {
     return files_[static_cast<size_t>(file)].footer->schema.columns()[static_cast<size_t>(leaf)];
   }
@@ -307,11 +318,15 @@ class SchemaUnion {
     int lacking = -1;
     std::vector<const FileField*> having = Having(name, &lacking);
     const FileField& ref = *having.front();
-    const SchemaElement& top =
-        files_[static_cast<size_t>(ref.file)].footer->metadata.schema[ref.first_element];
-    const bool flat =
-        ref.end_element == ref.first_element + 1 && top.repetition_type != Repetition::kRepeated;
-    if (flat) {
+    for (const FileField* f : having) {
+      // A leaf in one file and a group in another, or a group without leaves, do not unify.
+      if (IsFlat(*f) != IsFlat(ref) || f->leaves.empty()) {
+        throw Mismatch(
+            fmt::format("field {} is {} against {}", name, FieldShape(ref), FieldShape(*f)),
+            PathOf(ref.file), PathOf(f->file));
+      }
+    }
+    if (IsFlat(ref)) {
       AddFlatField(having, lacking >= 0);
     } else {
       AddNestedField(having, lacking);
