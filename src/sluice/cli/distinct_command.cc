@@ -10,6 +10,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
+#include "sluice/cli/shuffle_submit.h"
 #include "sluice/cli/where_flag.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/table_files.h"
@@ -26,7 +27,15 @@ struct DistinctFlags {
 };
 
 int RunDistinctCommand(const DistinctFlags& flags, const ShuffleFlags& shuffle,
-                       const JobFlags& job) {
+                       const ShuffleSubmitFlags& submit, const JobFlags& job) {
+  if (submit.submit) {
+    shuffle::ShuffleSpec spec;
+    spec.kind = shuffle::kDistinctJobKind;
+    spec.keys = flags.by;
+    spec.where = flags.where;
+    spec.output = flags.output;
+    return submit.Submit(spec, flags.inputs, shuffle);
+  }
   CheckTableOutput(flags.output);
   GroupByOptions options;
   shuffle.Apply(options);
@@ -66,8 +75,11 @@ std::function<int()> AddDistinctCommand(CLI::App& app) {
   flags->csv.Add(*command);
   AddWhereOption(*command, flags->where);
   shuffle->Add(*command);
+  auto submit = std::make_shared<ShuffleSubmitFlags>();
+  submit->Add(*command);
   job->Add(*command);
-  return [flags, shuffle, job] { return RunDistinctCommand(*flags, *shuffle, *job); };
+  return
+      [flags, shuffle, submit, job] { return RunDistinctCommand(*flags, *shuffle, *submit, *job); };
 }
 
 }  // namespace sluice::cli

@@ -10,6 +10,7 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
+#include "sluice/cli/shuffle_submit.h"
 #include "sluice/cli/where_flag.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/ops/group_by.h"
@@ -33,7 +34,22 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle, const JobFlags& job) {
+int SubmitGroupBy(const GroupByFlags& flags, const ShuffleFlags& shuffle,
+                  const ShuffleSubmitFlags& submit) {
+  if (flags.page_index) throw InvalidArgument("--page-index is not offered with --submit");
+  shuffle::ShuffleSpec spec;
+  spec.kind = shuffle::kGroupByJobKind;
+  spec.keys = flags.by;
+  spec.aggregates = flags.agg;
+  ParseAggregateCalls(flags.agg);  // a bad --agg is refused here, not by every worker
+  spec.where = flags.where;
+  spec.output = flags.output;
+  return submit.Submit(spec, flags.inputs, shuffle);
+}
+
+int RunGroupByCommand(const GroupByFlags& flags, const ShuffleFlags& shuffle,
+                      const ShuffleSubmitFlags& submit, const JobFlags& job) {
+  if (submit.submit) return SubmitGroupBy(flags, shuffle, submit);
   CheckTableOutput(flags.output);
   const bool csv = EndsWith(flags.output, ".csv");
   if (csv && flags.page_index) {
@@ -92,8 +108,11 @@ std::function<int()> AddGroupByCommand(CLI::App& app) {
   command->add_flag("--page-index", flags->page_index,
                     "Write a page index (ColumnIndex/OffsetIndex) into Parquet output");
   shuffle->Add(*command);
+  auto submit = std::make_shared<ShuffleSubmitFlags>();
+  submit->Add(*command);
   job->Add(*command);
-  return [flags, shuffle, job] { return RunGroupByCommand(*flags, *shuffle, *job); };
+  return
+      [flags, shuffle, submit, job] { return RunGroupByCommand(*flags, *shuffle, *submit, *job); };
 }
 
 }  // namespace sluice::cli

@@ -16,6 +16,7 @@
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/run/command_job.h"
+#include "sluice/jobs/shuffle/shuffle_job.h"
 
 namespace sluice::cli {
 namespace {
@@ -28,14 +29,39 @@ struct Flags {
   JobFlags job_flags;
 };
 
+bool IsShuffleKind(std::string_view kind) {
+  return kind == shuffle::kGroupByJobKind || kind == shuffle::kDistinctJobKind;
+}
+
 // Partitions a compaction keeps in flight when --workers is not given (compact's default).
 constexpr int kCompactSlots = 8;
 
 // The files and URLs a job reads and writes, so that an s3:// one gets its share of --memory.
 std::vector<std::string> JobPaths(const ledger::JobRecord& job) {
-  if (jobs::JobKindOf(job) != compact::kCompactJobKind) return {};
+  const std::string kind = jobs::JobKindOf(job);
+  if (IsShuffleKind(kind)) {
+    shuffle::ShuffleSpec s = shuffle::ShuffleSpec::FromJson(job.options_json);
+    s.inputs.push_back(s.output);
+    s.inputs.push_back(s.work_dir);
+    return s.inputs;
+  }
+  if (kind != compact::kCompactJobKind) return {};
   compact::CompactOptions c = compact::CompactOptions::FromWorkJson(job.options_json);
   return {c.source, c.destination};
+}
+
+// A group-by or distinct across hosts: prints what this worker did and where the output is.
+bool JoinShuffleJob(const std::string& url, const ledger::JobRecord& job,
+                    const jobs::WorkerOptions& options, const RunOptions& run) {
+  shuffle::JoinedShuffle joined = shuffle::JoinShuffle(url, job.name, options, run);
+  fmt::print("worker: {} completed, {} failed attempts, {} leases lost\n", joined.stats.completed,
+             joined.stats.failed_attempts, joined.stats.lost);
+  for (const std::string& error : joined.errors) fmt::print(stderr, "sluice: failed {}\n", error);
+  if (joined.status == ledger::JobStatus::kDone) {
+    fmt::print("{}: job {} done; wrote {}\n", joined.spec.kind, job.name, joined.spec.output);
+  }
+  fmt::print("{}", fs::S3RequestSummary());
+  return joined.status != ledger::JobStatus::kFailed;
 }
 
 // Works on one job until it is complete; true when it ended well.
@@ -52,6 +78,7 @@ bool JoinJob(const Flags& flags, const std::string& url, const ledger::JobRecord
     fmt::print("{}", fs::S3RequestSummary());
     return joined.summary.partitions_failed == 0;
   }
+  if (IsShuffleKind(kind)) return JoinShuffleJob(url, job, options, run);
   if (!kind.empty() && kind != jobs::kCommandJobKind) {
     throw NotSupported("job {} is a {} job, which `sluice worker` cannot join", job.name, kind)
         .With("job", job.name);
@@ -122,7 +149,8 @@ int Work(const Flags& flags) {
 std::function<int()> AddWorkerCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "worker",
-      "Join jobs defined in the ledger (by `sluice run` or `sluice compact`, or their --submit) "
+      "Join jobs defined in the ledger (by `sluice run` or `sluice compact`, or the --submit of "
+      "run, compact, groupby and distinct) "
       "and work on their partitions until they are complete: --job NAME for one job, --any for "
       "every running job, oldest first, until none is left. The job's stored spec says what to "
       "do; these flags say how much of this host to use. Start workers on as many hosts as "
