@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "sluice/base/error.h"
@@ -14,6 +15,48 @@ namespace sluice::compact {
 namespace {
 
 using parquet::ColumnDescriptor;
+
+// The minimum statistic of an input chunk of column `from` as a value of the output column `to`
+// (widened: integers and decimals sign- or zero-extended, FLOAT to DOUBLE); none when the chunk
+// has none or it cannot be brought over.
+std::optional<std::string> MinAsOutput(const ColumnDescriptor& from, const ColumnDescriptor& to,
+                                       const parquet::Statistics& stats) {
+  using parquet::PhysicalType;
+  const parquet::StatisticsOrder order = parquet::StatisticsOrderOf(from);
+  std::optional<std::string> v = parquet::StatisticsMin(stats, order);
+  if (!v || (from.physical_type == to.physical_type && from.type_length == to.type_length)) {
+    return v;
+  }
+  if (from.physical_type == PhysicalType::kFloat && to.physical_type == PhysicalType::kDouble &&
+      v->size() == 4) {
+    float f;
+    std::memcpy(&f, v->data(), 4);
+    const double d = f;
+    return std::string(reinterpret_cast<const char*>(&d), 8);
+  }
+  // Integers and decimals as big-endian two's complement, then at the output's width.
+  std::string big_endian;
+  bool negative = false;
+  if ((from.physical_type == PhysicalType::kInt32 && v->size() == 4) ||
+      (from.physical_type == PhysicalType::kInt64 && v->size() == 8)) {
+    big_endian.assign(v->rbegin(), v->rend());
+    negative = order != parquet::StatisticsOrder::kUnsigned && (big_endian[0] & 0x80);
+  } else if (from.physical_type == PhysicalType::kFixedLenByteArray && !v->empty()) {
+    big_endian = *v;
+    negative = big_endian[0] & 0x80;
+  } else {
+    return std::nullopt;
+  }
+  const size_t width = to.physical_type == PhysicalType::kInt64 ? 8
+                       : to.physical_type == PhysicalType::kFixedLenByteArray
+                           ? static_cast<size_t>(to.type_length)
+                           : 0;
+  if (width < big_endian.size()) return std::nullopt;
+  big_endian.insert(0, width - big_endian.size(), negative ? '\xff' : '\0');
+  if (to.physical_type == PhysicalType::kInt64)
+    return std::string(big_endian.rbegin(), big_endian.rend());
+  return big_endian;
+}
 
 template <typename Item, typename Fn>
 void Bin(std::vector<Item>& items, int64_t max_rows, int64_t max_bytes, Fn&& emit) {
@@ -80,13 +123,11 @@ PartitionPlan PlanPartition(const std::vector<InputFile>& files, const CompactOp
       if (order_column >= 0) {
         const size_t oc = static_cast<size_t>(order_column);
         const int leaf = plan.column_map[f][oc];
-        // A widened file's statistics are in its own type: its row groups go last.
-        const parquet::ColumnChunk* chunk =
-            leaf >= 0 && !plan.reencode[f][oc] ? &rg.columns[static_cast<size_t>(leaf)] : nullptr;
-        const auto* meta = chunk && chunk->meta_data ? &*chunk->meta_data : nullptr;
-        const ColumnDescriptor& c = plan.columns->columns()[oc];
-        if (meta && meta->statistics) {
-          r.key = parquet::StatisticsMin(*meta->statistics, parquet::StatisticsOrderOf(c));
+        // A file that lacks the column has no key: its row groups go last.
+        const auto* meta = leaf >= 0 ? &rg.columns[static_cast<size_t>(leaf)].meta_data : nullptr;
+        if (meta && *meta && (*meta)->statistics) {
+          r.key = MinAsOutput(files[f].footer->schema.columns()[static_cast<size_t>(leaf)],
+                              plan.columns->columns()[oc], *(*meta)->statistics);
         }
       }
       ranked.push_back(std::move(r));

@@ -131,6 +131,14 @@ TEST_F(CompactionPlanTest, SchemasUnifyByNameWideningAndFillingNulls) {
   plan = PlanPartition({first, narrower}, options);
   EXPECT_EQ(plan.columns->columns()[1].physical_type, parquet::PhysicalType::kInt64);
   EXPECT_EQ(plan.reencode, (std::vector<std::vector<bool>>{{false, false}, {false, true}}));
+
+  // --order-by compares a widened file's minimum as the output's type.
+  InputFile late = Write("e", 100, 10, 10);
+  InputFile negative = Write("f", -5, 10, 10, DataType::Int32());
+  options.order_by = "id";
+  plan = PlanPartition({late, negative}, options);
+  ASSERT_EQ(plan.files.size(), 1u);
+  EXPECT_EQ(Files(plan.files[0].row_groups[0]), (std::vector<int>{1, 0}));
 }
 
 TEST_F(CompactionPlanTest, SchemasUnifyByColumnPathAndDifferencesNameTheColumn) {
