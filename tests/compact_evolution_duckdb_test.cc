@@ -151,15 +151,17 @@ TEST_F(CompactEvolutionDuckDbTest, EvolvingPartitionCompactsToTheUnionByName) {
 }
 
 // A string against an integer and decimals of another scale fail their partitions, naming both
-// files, the column and both types; a compatible partition beside them completes. With
+// files, the column and both types; a compatible partition beside them (an added column, a
+// decimal of a larger precision) completes. With
 // --no-union-by-name any difference fails as before.
 TEST_F(CompactEvolutionDuckDbTest, IncompatibleChangesFailTheirPartition) {
   Write(src_ + "/p=1/x.parquet", "i::BIGINT AS id, 'v' || i AS v", 50, 20);
   Write(src_ + "/p=1/y.parquet", "i::BIGINT AS id, i::INTEGER AS v", 50, 10);
   Write(src_ + "/p=2/x.parquet", "(i / 10)::DECIMAL(10, 2) AS d", 50, 20);
   Write(src_ + "/p=2/y.parquet", "(i / 10)::DECIMAL(10, 3) AS d", 50, 10);
-  Write(src_ + "/p=3/x.parquet", "i::BIGINT AS id", 50, 20);
-  Write(src_ + "/p=3/y.parquet", "i::BIGINT AS id, i::INTEGER AS w", 50, 10);
+  Write(src_ + "/p=3/x.parquet", "i::BIGINT AS id, (i / 3)::DECIMAL(20, 2) AS big", 50, 20);
+  Write(src_ + "/p=3/y.parquet",
+        "i::BIGINT AS id, i::INTEGER AS w, (-i / 7)::DECIMAL(30, 2) AS big", 50, 10);
   Result r = RunSluice("compact " + src_ + " " + dst_ + " --max-attempts 1");
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("FAILED p=1"), std::string::npos) << r.out;
@@ -170,13 +172,14 @@ TEST_F(CompactEvolutionDuckDbTest, IncompatibleChangesFailTheirPartition) {
         "column d is INT64 DECIMAL(10,3) optional against INT64 DECIMAL(10,2)"}) {
     EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
   }
-  ExpectUnionRows(src_ + "/p=3", dst_ + "/p=3", "id, w");
+  // A decimal stored in 9 bytes widens to one stored in 13 (FIXED_LEN_BYTE_ARRAY both).
+  ExpectUnionRows(src_ + "/p=3", dst_ + "/p=3", "id, w, big");
 
   Result strict = RunSluice("compact " + src_ + " " + scratch_.Path("strict") +
                             " --no-union-by-name --max-attempts 1");
   EXPECT_EQ(strict.status, 1) << strict.out;
   EXPECT_NE(strict.out.find("FAILED p=3"), std::string::npos) << strict.out;
-  EXPECT_NE(strict.out.find("different schemas: 1 columns against 2"), std::string::npos)
+  EXPECT_NE(strict.out.find("different schemas: 2 columns against 3"), std::string::npos)
       << strict.out;
 }
 

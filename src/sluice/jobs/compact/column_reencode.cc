@@ -20,6 +20,21 @@ parquet::WriterColumn WriterColumnFor(const parquet::ColumnDescriptor& column, c
   std::vector<parquet::WriterColumn> columns =
       parquet::MakeWriterColumns(Schema({Field{column.path.front(), field.type, field.nullable}}));
   parquet::WriterColumn& out = columns.front();
+  // A decimal keeps the column's storage, which other writers pick otherwise than ours (INT64
+  // for a small precision, a FIXED_LEN_BYTE_ARRAY wider than needed).
+  if (field.type.id() == TypeId::kDecimal128) {
+    using parquet::PhysicalType;
+    using parquet::WriteConversion;
+    if (column.physical_type == PhysicalType::kInt32) {
+      out.conversion = WriteConversion::kDecimalToInt32;
+    } else if (column.physical_type == PhysicalType::kInt64) {
+      out.conversion = WriteConversion::kDecimalToInt64;
+    } else if (column.physical_type == PhysicalType::kFixedLenByteArray) {
+      out.conversion = WriteConversion::kDecimalToFixed;
+      out.type_length = column.type_length;
+    }
+    if (out.conversion != WriteConversion::kNone) out.physical_type = column.physical_type;
+  }
   if (out.physical_type != column.physical_type || out.type_length != column.type_length) {
     throw NotSupported("the column {} ({}) cannot be re-encoded as it is stored",
                        column.DottedPath(), field.type.ToString());

@@ -4,7 +4,9 @@
 // output's type (array_widening.h; an input that lacks the column gives nulls), and the whole is
 // written by our column writer (dictionary, else PLAIN; v1 pages; statistics) in the output codec.
 //
-// Flat columns only: a nested leaf is NotSupported naming it. Memory: the decoded values of all
+// Flat columns only: a nested leaf is NotSupported naming it, as is a column our writer cannot
+// store as it is stored (INT96, a decimal as BYTE_ARRAY); a decimal keeps its INT32, INT64 or
+// FIXED_LEN_BYTE_ARRAY width. Memory: the decoded values of all
 // inputs and the encoded output are held at once; ReencodeWorkBytes estimates them for the
 // caller's MemoryGate hold.
 //
