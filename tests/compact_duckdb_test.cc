@@ -46,11 +46,7 @@ class CompactDuckDbTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  int64_t Scalar(const std::string& sql) {
-    RecordBatch b = duckdb_->Query(sql);
-    EXPECT_EQ(b.num_rows(), 1) << sql;
-    return b.column(0).Value<int64_t>(0);
-  }
+  int64_t Scalar(const std::string& sql) { return duckdb_->QueryInt(sql); }
 
   // `files` files per partition, each of `rows` rows in row groups of `rg_rows`; row group g of
   // file f of partition p holds timestamps from a disjoint range, files shuffled by `seed`.

@@ -42,11 +42,7 @@ class CompactEvolutionDuckDbTest : public ::testing::Test {
     SLUICE_REQUIRE_TEST_DATA(duckdb_ != nullptr, "libduckdb.so (npm @duckdb/node-bindings)");
   }
 
-  int64_t Scalar(const std::string& sql) {
-    RecordBatch b = duckdb_->Query(sql);
-    EXPECT_EQ(b.num_rows(), 1) << sql;
-    return b.column(0).Value<int64_t>(0);
-  }
+  int64_t Scalar(const std::string& sql) { return duckdb_->QueryInt(sql); }
 
   // Writes `select` (over range(rows) t(i)) with DuckDB to `path`, dated `age` seconds ago.
   void Write(const std::string& path, const std::string& select, int rows, int age) {

@@ -64,11 +64,7 @@ class CompactNestedDuckDbTest : public ::testing::Test {
     SLUICE_REQUIRE_TEST_DATA(duckdb_ != nullptr, "DuckDB from npm is not installed (npm ci)");
   }
 
-  int64_t Scalar(const std::string& sql) {
-    RecordBatch b = duckdb_->Query(sql);
-    EXPECT_EQ(b.num_rows(), 1) << sql;
-    return b.column(0).Value<int64_t>(0);
-  }
+  int64_t Scalar(const std::string& sql) { return duckdb_->QueryInt(sql); }
 
   // `files` files of `rows` rows in each of `partitions` directories, written by DuckDB with
   // `copy_options` (codec, page version, row group size).

@@ -135,6 +135,14 @@ RecordBatch DuckDbQuery::Query(const std::string& sql) {
   return Concat(batches);
 }
 
+int64_t DuckDbQuery::QueryInt(const std::string& sql) {
+  RecordBatch result = Query(sql);
+  if (result.num_rows() != 1) {
+    throw InvalidArgument("the query returned {} rows, not one: {}", result.num_rows(), sql);
+  }
+  return result.column(0).Value<int64_t>(0);
+}
+
 MultisetDifference CompareMultisets(DuckDbQuery& duckdb, const std::string& ours,
                                     const std::string& theirs) {
   RecordBatch diff = duckdb.Query("SELECT count(*) FROM ((" + ours + ") EXCEPT ALL (" + theirs +

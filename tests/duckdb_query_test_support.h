@@ -23,6 +23,9 @@ class DuckDbQuery {
 
   // Runs `sql`; InvalidArgument carrying DuckDB's message when it fails.
   RecordBatch Query(const std::string& sql);
+  // Runs `sql`, whose result is one row, and returns its first column as an integer;
+  // InvalidArgument naming the query when it returns another number of rows.
+  int64_t QueryInt(const std::string& sql);
 
  private:
   DuckDbQuery() = default;
