@@ -6,7 +6,7 @@
 // with every partition done exactly once although a whole node is killed in the middle of the
 // job: its leases expire and other nodes run its partitions again. `sluice slurm` runs a job on
 // every node with the job's exit status, and a job rides out a 20 s cut of the controller's link
-// and a PostgreSQL restart.
+// and a PostgreSQL restart. A group-by runs as a shuffle across the nodes through S3.
 //
 // Needs root; skipped without it, failed under CI. One CTest entry: the cases share one cluster.
 #include "cluster/slurm_cluster.h"
@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -27,8 +28,11 @@
 
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/base/testing/scratch_dir.h"
+#include "sluice/io/fs/s3_url.h"
+#include "sluice/io/parquet/file_writer.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/ledger/ledger.h"
+#include "sluice/table/builder.h"
 
 namespace sluice {
 namespace {
@@ -316,6 +320,109 @@ TEST_F(SlurmClusterTest, RunAcrossNodesFinishesWhenANodeIsKilled) {
   }
   EXPECT_TRUE(victim_state.starts_with("down")) << victim << " is " << victim_state;
   cluster_->RestartNode(kVictim);
+}
+
+// Random Parquet inputs for a group-by: k (int64, 1,500 keys), v (int64).
+std::vector<fs::path> WriteGroupByInputs(const fs::path& dir, int files, int rows) {
+  auto schema = std::make_shared<const Schema>(
+      std::vector<Field>{{"k", DataType::Int64()}, {"v", DataType::Int64()}});
+  std::mt19937_64 rng(5);
+  std::vector<fs::path> paths;
+  for (int f = 0; f < files; ++f) {
+    Int64Builder k, v;
+    for (int r = 0; r < rows; ++r) {
+      k.Append(static_cast<int64_t>(rng() % 1500));
+      v.Append(static_cast<int64_t>(rng() % 1000));
+    }
+    paths.push_back(dir / ("in-" + std::to_string(f) + ".parquet"));
+    parquet::WriteParquetFile(paths.back().string(), schema,
+                              {RecordBatch::Make(schema, {k.Finish(), v.Finish()})});
+  }
+  return paths;
+}
+
+// `sluice cat`'s CSV rows of a table, sorted (the order of groups is no result).
+std::vector<std::string> SortedRows(const std::string& table,
+                                    const sluice::testing::Environment& env) {
+  std::vector<std::string> rows =
+      Lines(sluice::testing::CheckHostCommand({SLUICE_BINARY, "cat", table}, 60s, env));
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+// `sluice slurm --nodes 3 -- groupby ...`: a shuffle across the three nodes, with its inputs,
+// map outputs, reduce parts and output in the S3 gateway: the same rows as one process computes.
+TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
+  ScratchDir dir("sluice-slurm-groupby");
+  const std::string bucket = cluster_->s3()->CreateBucket("shuffle");
+  const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
+  std::vector<std::string> inputs;
+  for (const fs::path& file : WriteGroupByInputs(dir.path(), 6, 20000)) {
+    const std::string body = ReadFile(file);
+    const std::string url = bucket + "in/" + file.filename().string();
+    cluster_->s3()->client()->PutObject(sluice::fs::ParseS3Url(url), body);
+    inputs.push_back(url);
+  }
+  const std::string url = cluster_->postgres().CreateDatabase("slurm_groupby");
+  sluice::testing::Environment env = JobEnvironment(url);
+  env.insert(env.end(), s3_env.begin(), s3_env.end());
+  const std::string agg = "count(*) as n, sum(v) as t, median(v) as m";
+  HostProcessResult done = RunHostCommand({SLUICE_BINARY,
+                                           "slurm",
+                                           "--nodes",
+                                           "3",
+                                           "--interval",
+                                           "0.2",
+                                           "--memory",
+                                           "256MiB",
+                                           "--sbatch=--chdir=" + dir.path().string(),
+                                           "--",
+                                           "groupby",
+                                           bucket + "in/*.parquet",
+                                           "--by",
+                                           "k",
+                                           "--agg",
+                                           agg,
+                                           "-o",
+                                           bucket + "out.parquet",
+                                           "--work-dir",
+                                           bucket + "work",
+                                           "--map-size",
+                                           "1KiB",
+                                           "--partitions",
+                                           "3..12",
+                                           "--advisory-partition-size",
+                                           "64KiB"},
+                                          180s, env);
+  ASSERT_FALSE(done.timed_out) << done.output << cluster_->LogTail();
+  ASSERT_EQ(done.exit_code, 0) << done.output << cluster_->LogTail();
+  EXPECT_NE(done.output.find("6 map partitions listed"), std::string::npos) << done.output;
+
+  const std::string local = dir.Path("local.parquet");
+  sluice::testing::CheckHostCommand(
+      {SLUICE_BINARY, "groupby", dir.Path("in-*.parquet"), "--by", "k", "--agg", agg, "-o", local},
+      60s);
+  const std::vector<std::string> ours = SortedRows(bucket + "out.parquet", s3_env);
+  EXPECT_EQ(ours.size(), 1501u);  // the header and 1,500 keys
+  EXPECT_EQ(ours, SortedRows(local, {}));
+
+  auto ledger = ledger::OpenLedger(url);
+  ledger::PartitionQuery query;
+  query.limit = 1000;
+  std::map<std::string, int> stages;
+  std::set<std::string> hosts;
+  for (const auto& p : ledger->ListPartitions(ledger->ListJobs().front().id, query)) {
+    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
+    ++stages[p.key.substr(0, p.key.find('/'))];
+    hosts.insert(p.lease_owner.substr(0, p.lease_owner.find(':')));
+  }
+  EXPECT_GE(hosts.size(), 2u) << "the stages ran on one node";
+  EXPECT_EQ(stages["map"], 6);
+  EXPECT_GE(stages["reduce"], 3);
+  EXPECT_EQ(stages["gather"], 1);
+  EXPECT_TRUE(cluster_->s3()->client()->ListAll("shuffle", "work", "").empty())
+      << "the work directory was not removed";
+  EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("shuffle", "").empty());
 }
 
 // `sluice slurm --nodes 3 -- run ...`: the job goes to the ledger, one allocation starts a worker

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
@@ -57,11 +58,15 @@ std::string ShuffleSpec::DefaultWorkDir(const std::string& output) {
 }
 
 std::string ShuffleSpec::JobName() const {
-  ShuffleSpec rest = *this;
-  rest.output.clear();
-  const std::string json = rest.ToJson();
-  return fmt::format("{} {} #{:08x}", kind, output,
-                     static_cast<uint32_t>(XxHash64(json.data(), json.size(), 0)));
+  // One word (launchers and scripts pass it on): the output's file name, characters beyond
+  // [A-Za-z0-9._-] replaced, and a hash of the whole spec, so other work gets another name.
+  std::string file = output.substr(output.find_last_of('/') + 1);
+  for (char& c : file) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  }
+  const std::string whole = ToJson();
+  return fmt::format("{}-{}-{:08x}", kind, file,
+                     static_cast<uint32_t>(XxHash64(whole.data(), whole.size(), 0)));
 }
 
 }  // namespace sluice::shuffle

@@ -47,7 +47,7 @@ struct ShuffleSpec {
 
   // "<output>.sluice-shuffle" for a local output; the same beside an s3:// one.
   static std::string DefaultWorkDir(const std::string& output);
-  // The job's name: the kind, the output and a hash of the rest.
+  // The job's name, one word: "groupby-out.parquet-1a2b3c4d" (kind, output file, spec hash).
   std::string JobName() const;
 };
 
