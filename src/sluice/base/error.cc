@@ -1,5 +1,6 @@
 #include "sluice/base/error.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace sluice {
@@ -66,11 +67,40 @@ void Error::Rebuild() {
   full_ += ')';
 }
 
+namespace {
+
+// What a user can do about a failure of the file system, or "" when the message says enough.
+std::string_view WhatToDoAbout(int error_number) {
+  switch (error_number) {
+    case ENOSPC:
+    case EDQUOT:
+      return "free space on that file system and run the command again";
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return "give this user access to that file and its directory (or choose another path) "
+             "and run the command again";
+    case EIO:
+      return "the device reported an I/O error: check the disk (dmesg, smartctl) and run the "
+             "command again";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
 Error IoErrorFromErrno(int error_number, std::string_view operation, std::string_view path) {
   ErrorKind kind = error_number == ENOENT ? ErrorKind::kNotFound : ErrorKind::kIo;
   if (error_number == ENOSPC || error_number == EDQUOT) kind = ErrorKind::kResourceExhausted;
-  return Error(kind, fmt::format("{} failed: {}", operation, std::strerror(error_number)))
-      .With("file", std::string(path));
+  Error error(kind, fmt::format("{} failed: {}", operation, std::strerror(error_number)));
+  error.With("file", std::string(path));
+  // Later context (the stage, the partition) comes after this, but an outer "what to do" of the
+  // same words is dropped: With keeps the innermost value of a key.
+  if (std::string_view what = WhatToDoAbout(error_number); !what.empty()) {
+    error.With("what to do", std::string(what));
+  }
+  return error;
 }
 
 }  // namespace sluice

@@ -31,6 +31,11 @@ TEST(ErrorTest, ErrnoMapsToKinds) {
   Error e = IoErrorFromErrno(EACCES, "open", "/secret");
   EXPECT_EQ(e.kind(), ErrorKind::kIo);
   EXPECT_EQ(e.ContextValue("file"), "/secret");
+  EXPECT_NE(e.ContextValue("what to do").find("access"), std::string_view::npos) << e.what();
+  // A full disk says to free space; a missing file needs no advice beyond its name.
+  EXPECT_NE(IoErrorFromErrno(ENOSPC, "write", "/x").ContextValue("what to do").find("free space"),
+            std::string_view::npos);
+  EXPECT_EQ(IoErrorFromErrno(ENOENT, "open", "/x").ContextValue("what to do"), "");
 }
 
 TEST(CheckDeathTest, PrintsBothOperands) {
