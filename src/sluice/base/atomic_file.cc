@@ -26,7 +26,7 @@ void AtomicFile::Append(std::span<const char> bytes) {
     ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw IoErrorFromErrno(errno, "write", temp_);
+      throw IoErrorFromErrno(errno, "write", temp_).With("target", path_);
     }
     done += static_cast<size_t>(n);
   }
@@ -34,10 +34,10 @@ void AtomicFile::Append(std::span<const char> bytes) {
 
 void AtomicFile::Commit() {
   if (committed_ || fd_ < 0) throw InvalidArgument("{} is already committed", path_);
-  if (::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_);
+  if (::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_).With("target", path_);
   const int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) throw IoErrorFromErrno(errno, "close", temp_);
+  if (::close(fd) != 0) throw IoErrorFromErrno(errno, "close", temp_).With("target", path_);
   if (::rename(temp_.c_str(), path_.c_str()) != 0) {
     throw IoErrorFromErrno(errno, "rename", temp_).With("target", path_);
   }

@@ -19,7 +19,7 @@ constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
 StagedParquetFile::StagedParquetFile(const std::string& target)
     : target_(target), temp_path_(fs::StagingPathFor(target)) {
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw IoErrorFromErrno(errno, "create", temp_path_);
+  if (fd_ < 0) throw IoErrorFromErrno(errno, "create", temp_path_).With("target", target_);
   try {
     WriteAt(0, kMagic);
   } catch (...) {
@@ -35,7 +35,7 @@ void StagedParquetFile::WriteAt(int64_t offset, std::span<const uint8_t> bytes) 
                                static_cast<off_t>(offset + static_cast<int64_t>(done)));
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw IoErrorFromErrno(errno, "write", temp_path_);
+      throw IoErrorFromErrno(errno, "write", temp_path_).With("target", target_);
     }
     done += static_cast<size_t>(n);
   }
@@ -49,10 +49,12 @@ int64_t StagedParquetFile::Finish(const FileMetaData& metadata, int64_t end, boo
     for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(length >> (8 * i)));
     footer.insert(footer.end(), kMagic, kMagic + 4);
     WriteAt(end, footer);
-    if (sync && ::fsync(fd_) != 0) throw IoErrorFromErrno(errno, "fsync", temp_path_);
+    if (sync && ::fsync(fd_) != 0)
+      throw IoErrorFromErrno(errno, "fsync", temp_path_).With("target", target_);
     const int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) throw IoErrorFromErrno(errno, "close", temp_path_);
+    if (::close(fd) != 0)
+      throw IoErrorFromErrno(errno, "close", temp_path_).With("target", target_);
     fs::PublishStagedFile(temp_path_, target_);
     done_ = true;
     return end + static_cast<int64_t>(footer.size());
