@@ -179,7 +179,13 @@ RunReport Scheduler::Run() {
     try {
       report.Write(options_.report_path);
     } catch (const Error& e) {
-      SLUICE_LOG_ERROR("could not write the run report: {}", e.what());
+      // The user asked for the report: a run that cannot write it fails, so that a script sees
+      // it; a run that failed already keeps its own error first.
+      if (error) {
+        SLUICE_LOG_ERROR("could not write the run report: {}", e.what());
+      } else {
+        error = std::make_exception_ptr(Error(e).With("flag", "--report"));
+      }
     }
   }
   if (error) std::rethrow_exception(error);
