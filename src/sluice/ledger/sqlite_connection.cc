@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include "sluice/base/check.h"
@@ -221,6 +222,12 @@ void SqliteConnection::Fail(int code, std::string_view what) {
     error =
         IoError("the SQLite ledger cannot be {} ({}): {}",
                 primary == SQLITE_READONLY ? "written" : "opened", message, WhyNotWritable(path_));
+  } else if (primary == SQLITE_IOERR) {
+    // SQLite says only "disk I/O error"; the system's error says which (a full disk is one) and
+    // what to do about it.
+    const int system_errno = sqlite3_system_errno(db_);
+    error = IoErrorFromErrno(system_errno != 0 ? system_errno : EIO, "SQLite ledger I/O",
+                             path_.string());
   } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
     error = InvalidData(
         "the SQLite ledger is damaged ({}): restore it from a copy, or move it away to start its "
