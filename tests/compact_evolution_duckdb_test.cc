@@ -206,6 +206,14 @@ TEST_F(CompactEvolutionDuckDbTest, ByteStreamSplitIntegersReadableUnderCompatDuc
                    "/p=1/*.parquet') WHERE encodings LIKE '%BYTE_STREAM_SPLIT%'"),
             2);  // the float and double chunks (float16 is FIXED_LEN_BYTE_ARRAY: unsplit)
 
+  // The default (--compat any) also suits Spark, which reads no BYTE_STREAM_SPLIT at all.
+  const std::string any = scratch_.Path("any");
+  ASSERT_EQ(RunSluice("compact " + src_ + " " + any).status, 0);
+  EXPECT_EQ(Scalar(fmt::format(fmt::runtime(twins), any)), 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM parquet_metadata('" + any +
+                   "/p=1/*.parquet') WHERE encodings LIKE '%BYTE_STREAM_SPLIT%'"),
+            0);
+
   // Spark has no Brotli codec: the default (--compat any) refuses it before any work.
   Result brotli = RunSluice("compact " + src_ + " " + scratch_.Path("brotli") + " --codec brotli");
   EXPECT_NE(brotli.status, 0) << brotli.out;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "sluice/base/bytes.h"
@@ -10,10 +11,18 @@
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
 #include "sluice/jobs/compact/compact_job.h"
 
 namespace sluice::cli {
 namespace {
+
+// The --ledger flag that names a compaction's ledger for another command (sluice retry).
+std::string RetryLedgerFlag(const std::string& ledger_url, const std::string& destination) {
+  if (!ledger_url.empty()) return fmt::format("--ledger '{}'", ledger_url);
+  if (fs::IsS3Url(destination)) return "--state .sluice";
+  return fmt::format("--state '{}'", (std::filesystem::path(destination) / ".sluice").string());
+}
 
 struct CompactFlags {
   std::string source;
@@ -104,7 +113,15 @@ int Run(const CompactFlags& flags) {
   if (!c.dry_run) fmt::print("{}", summary.report.Summary());
   fmt::print("{}", compact::FormatCompactSummary(summary, c));
   fmt::print("{}", fs::S3RequestSummary());
-  return summary.partitions_failed == 0 ? 0 : 1;
+  if (summary.partitions_failed == 0) return 0;
+  // A partition that used up its attempts stays failed across runs until it is requeued: say so,
+  // or "run the command again" in its error would change nothing.
+  fmt::print(stderr,
+             "sluice: {} of {} partitions failed (FAILED above); once the cause is fixed, requeue "
+             "them with `sluice retry '{}' {}` and run the command again\n",
+             summary.partitions_failed, summary.partitions, summary.job_name,
+             RetryLedgerFlag(options.ledger_url, c.destination));
+  return 1;
 }
 
 }  // namespace
@@ -141,7 +158,7 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
       ->add_option("--compat", flags->compat,
                    "Readers the output must suit: duckdb, spark, any (both, and Polars) or none; "
                    "pages they cannot read (BYTE_STREAM_SPLIT on integers for DuckDB, any for "
-                   "Spark) are re-encoded, and a codec they cannot read is refused")
+                   "Spark) are rewritten as PLAIN, and a codec they cannot read is refused")
       ->check(CLI::IsMember({"any", "duckdb", "spark", "none"}))
       ->capture_default_str();
   command->add_flag("--verify", flags->verify,
