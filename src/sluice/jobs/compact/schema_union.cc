@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "sluice/base/error.h"
@@ -227,10 +228,14 @@ std::map<std::string, FileField> FieldsOf(const InputFile& file, int index,
   for (size_t t = 0; t < tops.size(); ++t) {
     const std::string& name = elements[tops[t]].name;
     FileField f{index, tops[t], t + 1 < tops.size() ? tops[t + 1] : elements.size(), {}};
-    for (const ColumnDescriptor& c : file.footer->schema.columns()) {
-      if (c.path.front() == name) f.leaves.push_back(c.leaf_index);
+    if (!fields.emplace(name, std::move(f)).second) {
+      throw InvalidData("the file has two top-level fields named {}; pass --no-union-by-name", name)
+          .With("file", file.path);
     }
-    if (fields.emplace(name, std::move(f)).second) order->push_back(name);
+    order->push_back(name);
+  }
+  for (const ColumnDescriptor& c : file.footer->schema.columns()) {
+    fields[c.path.front()].leaves.push_back(c.leaf_index);
   }
   return fields;
 }
@@ -251,8 +256,9 @@ class SchemaUnion {
       newest_.push_back(f);
     }
     std::vector<std::string> unique;
-    for (const std::string& name : names_) {
-      if (std::find(unique.begin(), unique.end(), name) == unique.end()) unique.push_back(name);
+    std::set<std::string> seen;
+    for (std::string& name : names_) {
+      if (seen.insert(name).second) unique.push_back(std::move(name));
     }
     names_ = std::move(unique);
   }
