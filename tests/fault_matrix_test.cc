@@ -4,13 +4,15 @@
 // with LD_PRELOAD into the real binary. One case per row of kCases; each, in its own directory:
 //   1. a clean run of the command gives the reference result (in ref/);
 //   2. the same command with the fault (the Nth matching call and every later one fails) must
-//      exit 1 with a `sluice: ` line that says what failed, names the file and says what to do;
-//      no output file may be visible that differs from the reference's (outputs appear whole),
-//      and the spill directory must be empty;
-//   3. the command run again without the fault must exit 0 with the reference's result and leave
-//      no attempt or staging files behind.
+//      exit 1 with `sluice: ` lines (and a compaction's `FAILED` lines) that say what failed,
+//      name the file and say what to do; no output file may be visible that differs from the
+//      reference's (outputs appear whole), and the spill directory must be empty;
+//   3. the command run again without the fault (after the `sluice retry` the error gives, if
+//      any) must exit 0 with the reference's result and leave no attempt or staging files.
 // Results are compared as sorted lines (`sluice cat` for Parquet), as row order may vary between
 // runs; JSON files (manifests, reports) and hidden state are left out.
+//
+// Each case is its own CTest test (process) with its own ScratchDir, so cases run in parallel.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
