@@ -54,7 +54,9 @@ MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir,
   options.codec = parquet::CompressionCodec::kLz4Raw;  // cheap to undo; halves what crosses hosts
   options.row_group_rows = std::numeric_limits<int64_t>::max();
   options.row_group_bytes = std::numeric_limits<int64_t>::max();  // a slice ends its row group
+  // Written once and read once, as spill runs are: no statistics, no dictionaries to try.
   options.column.statistics = false;
+  options.column.dictionary = false;
   writer_ =
       parquet::ParquetWriter::Open((dir_ / kMapDataFile).string(), std::move(schema), options);
 }

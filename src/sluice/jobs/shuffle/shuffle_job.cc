@@ -49,6 +49,8 @@ SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec&
 
 namespace {
 
+constexpr ledger::Duration kBarrierPoll = std::chrono::milliseconds(100);
+
 // Removes everything under the work directory (local or s3://); what is already gone is fine.
 void RemoveWorkDirectory(const std::string& dir) {
   if (!fs::IsS3Url(dir)) {
@@ -93,6 +95,9 @@ JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_
   joined.spec = ShuffleSpec::FromJson(job.options_json);
   const jobs::StagePlan plan = ShuffleStagePlan(joined.spec, kShuffleAttempts);
   worker.output_root = joined.spec.work_dir;
+  // A stage's partitions appear at once when the one before is done: workers waiting at the
+  // barrier look often, or the stage starts up to max_idle_poll late on every host.
+  worker.max_idle_poll = std::min<ledger::Duration>(worker.max_idle_poll, kBarrierPoll);
   worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId id) { AdvanceStages(l, id, plan); };
   const int slots = std::max(worker.slots, 1);
   const int threads =

@@ -136,6 +136,24 @@ TEST_F(ShuffleJobTest, GroupByAcrossWorkersEqualsOneProcess) {
   EXPECT_FALSE(fs::exists(spec.work_dir));
 }
 
+// count, sum, min, max and mean combine on the map side: the same rows as one process, with and
+// without keys (one group: every partial row goes to one reduce task).
+TEST_F(ShuffleJobTest, CombinedGroupByEqualsOneProcess) {
+  const std::vector<std::string> inputs = WriteFiles(4, 6000, 500);
+  for (const std::vector<std::string>& keys :
+       {std::vector<std::string>{"k", "g"}, std::vector<std::string>{}}) {
+    ShuffleSpec spec = Spec(kGroupByJobKind, inputs);
+    spec.keys = keys;
+    spec.aggregates = "count(*) as n, count(v), sum(v), min(v), max(k), mean(v) as m, avg(g)";
+    spec.output = (dir_ / ("out" + std::to_string(keys.size()) + ".parquet")).string();
+    spec.work_dir = ShuffleSpec::DefaultWorkDir(spec.output);
+    RunTwoWorkers(SubmitShuffle(url_, spec).job_name);
+    GroupBySpec group_by{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
+    const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
+    EXPECT_EQ(Rows(spec.output), Rows(local.batches)) << keys.size() << " keys";
+  }
+}
+
 TEST_F(ShuffleJobTest, DistinctKeepsTheFirstRowOfEachKeyInInputOrder) {
   const std::vector<std::string> inputs = WriteFiles(4, 5000, 300);
   ShuffleSpec spec = Spec(kDistinctJobKind, inputs);

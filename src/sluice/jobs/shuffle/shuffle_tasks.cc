@@ -7,6 +7,7 @@
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/shuffle/map_output.h"
+#include "sluice/jobs/shuffle/map_side_combine.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/group_by.h"
@@ -48,10 +49,43 @@ std::vector<int> SliceColumns(const ShuffleSpec& spec, const Schema& schema) {
   return columns;
 }
 
-void RunMap(const ShuffleSpec& spec, const jobs::TaskContext& context, const RunOptions& run) {
+// The group-by's combine plan, when every aggregate combines (map_side_combine.h).
+std::optional<CombinePlan> CombineOf(const ShuffleSpec& spec) {
+  if (!IsGroupBy(spec)) return std::nullopt;
+  return PlanCombine(GroupBySpecOf(spec).aggregates);
+}
+
+GroupByOptions OperatorOptions(const jobs::TaskContext& context, RunOptions run) {
+  GroupByOptions options;
+  options.min_partitions = 1;
+  options.run = std::move(run);
+  options.run.cancel = context.cancel;
+  return options;
+}
+
+// Map-side combining: the task's rows aggregated per group, each group's row sliced by its keys
+// (the first columns of the partial output).
+void RunCombiningMap(const ShuffleSpec& spec, const CombinePlan& plan, const TableScan& scan,
+                     const jobs::TaskContext& context, RunOptions run) {
+  const GroupBySpec partial{.keys = spec.keys, .aggregates = plan.partial};
+  GroupByOptions options = OperatorOptions(context, std::move(run));
+  const int64_t flush = std::max<int64_t>(options.run.memory_budget / 4, 1 << 20);
+  options.run.memory_budget -= flush;
+  std::vector<int> keys(spec.keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) keys[k] = static_cast<int>(k);
+  MapOutputWriter writer(context.output_dir, GroupByOutputSchema(*scan.schema(), partial), keys,
+                         spec.partitions, flush);
+  RunGroupBy(scan, partial, options, [&writer](RecordBatch b) { writer.Add(b); });
+  writer.Finish();
+}
+
+void RunMap(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   std::vector<std::string> files;
   nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
   auto scan = TableScan::Open(files, ReadColumns(spec), spec.where);
+  if (const std::optional<CombinePlan> plan = CombineOf(spec)) {
+    return RunCombiningMap(spec, *plan, *scan, context, std::move(run));
+  }
   MapOutputWriter writer(context.output_dir, scan->schema(), SliceColumns(spec, *scan->schema()),
                          spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20));
   for (const ScanUnit& unit : scan->units()) {
@@ -84,14 +118,22 @@ std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int e
 void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   const nlohmann::json range = nlohmann::json::parse(context.lease.definition_json);
   auto scan = ReduceInput(spec, range.at("first").get<int>(), range.at("end").get<int>());
-  GroupByOptions options;
-  options.min_partitions = 1;
-  options.run = std::move(run);
-  options.run.cancel = context.cancel;
+  GroupByOptions options = OperatorOptions(context, std::move(run));
   parquet::ParquetWriteOptions write = TakeWriterShare(options.run.memory_budget);
   write.sync = false;  // the output commit makes the attempt's directory durable
   const std::string part = (context.output_dir / kPartFile).string();
-  if (IsGroupBy(spec)) {
+  if (const std::optional<CombinePlan> plan = CombineOf(spec)) {
+    const GroupBySpec merge{.keys = spec.keys, .aggregates = plan->merge};
+    const size_t keys = spec.keys.size();
+    auto writer =
+        TableFileWriter::Open(part,
+                              std::make_shared<const Schema>(CombinedSchema(
+                                  *plan, keys, *GroupByOutputSchema(*scan->schema(), merge))),
+                              write);
+    RunGroupBy(*scan, merge, options,
+               [&](RecordBatch b) { writer->Write(FinishCombined(*plan, keys, b)); });
+    writer->Close();
+  } else if (IsGroupBy(spec)) {
     const GroupBySpec group_by = GroupBySpecOf(spec);
     auto writer =
         TableFileWriter::Open(part, GroupByOutputSchema(*scan->schema(), group_by), write);
@@ -124,7 +166,7 @@ void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
 
 void RunShuffleTask(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   const std::string_view stage = jobs::StageOfKey(context.lease.key);
-  if (stage == kMapStage) return RunMap(spec, context, run);
+  if (stage == kMapStage) return RunMap(spec, context, std::move(run));
   if (stage == kReduceStage) return RunReduce(spec, context, std::move(run));
   if (stage == kGatherStage) return RunGather(spec, context, std::move(run));
   throw InvalidArgument("partition {} is of no stage of a shuffle job", context.lease.key);
