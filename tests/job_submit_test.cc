@@ -26,14 +26,16 @@ testing::CommandRun Sluice(const std::string& args) {
   return testing::RunSluice(SLUICE_BINARY, args);
 }
 
-// `sluice wait`, which has no --progress flag for RunSluice to add.
-testing::CommandRun Wait(const std::string& args) {
+// A command without the --progress flag RunSluice adds (wait, status).
+testing::CommandRun SluiceAsIs(const std::string& args) {
   testing::CommandRun run;
   int status = 0;
-  run.out = testing::CommandOutput(std::string(SLUICE_BINARY) + " wait " + args + " 2>&1", &status);
+  run.out = testing::CommandOutput(std::string(SLUICE_BINARY) + " " + args + " 2>&1", &status);
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
 }
+
+testing::CommandRun Wait(const std::string& args) { return SluiceAsIs("wait " + args); }
 
 class JobSubmitTest : public ::testing::Test {
  protected:
@@ -151,6 +153,13 @@ TEST_F(JobSubmitTest, AGroupByAndADistinctSubmittedAreRunByTwoWorkersAsDuckDbCom
                 .status,
             0);
   EXPECT_FALSE(fs::exists(grouped));
+  const std::string job = submitted.out.substr(14, submitted.out.find(':') - 14);
+  testing::CommandRun status = SluiceAsIs("status '" + job + "' --ledger " + ledger_);
+  EXPECT_NE(status.out.find("stage map      done 0 running 0 pending 6 failed 0"),
+            std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find("stage reduce   waiting for the stage before it"), std::string::npos)
+      << status.out;
 
   auto other = std::async(std::launch::async, [&] {
     return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
@@ -160,6 +169,10 @@ TEST_F(JobSubmitTest, AGroupByAndADistinctSubmittedAreRunByTwoWorkersAsDuckDbCom
   ASSERT_EQ(worker.status, 0) << worker.out;
   ASSERT_EQ(worker2.status, 0) << worker2.out;
   EXPECT_NE((worker.out + worker2.out).find("wrote " + grouped), std::string::npos);
+  status = SluiceAsIs("status '" + job + "' --ledger " + ledger_);
+  EXPECT_NE(status.out.find("stage gather   done 1 running 0 pending 0 failed 0"),
+            std::string::npos)
+      << status.out;
 
   const std::string source = "read_parquet('" + in + "')";
   testing::MultisetDifference diff = testing::CompareMultisets(

@@ -97,6 +97,13 @@ int Status(const Flags& flags) {
         "  interrupted: the processes holding its partitions are gone; run its command "
         "again to resume\n");
   }
+  for (const jobs::StageStatus& st : s.stages) {
+    fmt::print("  stage {:<8} {}\n", st.name,
+               st.pending + st.running + st.done + st.failed == 0
+                   ? std::string("waiting for the stage before it")
+                   : fmt::format("done {} running {} pending {} failed {}, {} retries", st.done,
+                                 st.running, st.pending, st.failed, st.retries));
+  }
   for (const auto& [owner, leases] : s.leases) {
     fmt::print("  worker {}{}: {} leases", owner, s.gone_owners.contains(owner) ? " (gone)" : "",
                leases.size());

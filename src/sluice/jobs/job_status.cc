@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/task_timeline.h"
 
@@ -35,6 +36,34 @@ int64_t Retries(const ledger::JobProgress& p) {
 
 }  // namespace
 
+namespace {
+
+// The stages a job's stored options name, with their partitions counted; none for a job that is
+// not staged.
+std::vector<StageStatus> ReadStages(ledger::Ledger& ledger, const ledger::JobRecord& job) {
+  const nlohmann::json options = nlohmann::json::parse(job.options_json, nullptr, false);
+  if (!options.is_object() || !options.contains("stages") || !options["stages"].is_array()) {
+    return {};
+  }
+  std::vector<StageStatus> stages;
+  for (const nlohmann::json& name : options["stages"]) {
+    if (name.is_string()) stages.push_back({name.get<std::string>()});
+  }
+  for (const ledger::PartitionRecord& p : AllPartitions(ledger, job.id)) {
+    auto it = std::find_if(stages.begin(), stages.end(),
+                           [&](const StageStatus& s) { return s.name == StageOfKey(p.key); });
+    if (it == stages.end()) continue;
+    it->pending += p.status == ledger::PartitionStatus::kPending ? 1 : 0;
+    it->running += p.status == ledger::PartitionStatus::kRunning ? 1 : 0;
+    it->done += p.status == ledger::PartitionStatus::kDone ? 1 : 0;
+    it->failed += p.status == ledger::PartitionStatus::kFailed ? 1 : 0;
+    it->retries += std::max<int64_t>(0, p.attempt - 1);
+  }
+  return stages;
+}
+
+}  // namespace
+
 JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& job, bool detail) {
   JobStatusReport report;
   report.job = job.name;
@@ -55,6 +84,7 @@ JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& j
     if (parsed && parsed->IsDeadLocalProcess()) report.gone_owners.insert(owner);
   }
   report.summary_json = job.summary_json;
+  report.stages = ReadStages(ledger, job);
   return report;
 }
 
@@ -91,6 +121,18 @@ nlohmann::json JobStatusReport::ToJson() const {
   out["gone_workers"] = gone_owners;
   out["interrupted"] = Interrupted();
   if (!summary_json.empty()) out["summary"] = nlohmann::json::parse(summary_json, nullptr, false);
+  if (!stages.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const StageStatus& st : stages) {
+      list.push_back({{"stage", st.name},
+                      {"pending", st.pending},
+                      {"running", st.running},
+                      {"done", st.done},
+                      {"failed", st.failed},
+                      {"retries", st.retries}});
+    }
+    out["stages"] = std::move(list);
+  }
   return out;
 }
 

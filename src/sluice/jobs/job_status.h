@@ -25,6 +25,14 @@ struct LeaseStatus {
   int64_t expires_in_ms = 0;  // on the database clock
 };
 
+// One stage of a staged job (job_stages.h): its partitions by status. A stage not planned yet
+// has no partitions.
+struct StageStatus {
+  std::string name;
+  int64_t pending = 0, running = 0, done = 0, failed = 0;
+  int64_t retries = 0;  // claims beyond the first of its partitions
+};
+
 struct JobStatusReport {
   std::string job;
   ledger::JobStatus status = ledger::JobStatus::kRunning;
@@ -37,6 +45,8 @@ struct JobStatusReport {
   // stopped by an error its ledger could not record): their partitions wait for a resume.
   std::set<std::string> gone_owners;
   std::string summary_json;  // a finished job's (job_summary.h)
+  // With detail, for a job whose stored options name its stages ("stages": [...]), in order.
+  std::vector<StageStatus> stages;
 
   // A running job whose partitions are all held by processes that are gone: nothing works on it
   // until its command runs again.
@@ -44,7 +54,7 @@ struct JobStatusReport {
 
   // {"job", "status", "sealed", "done", "running", "pending", "failed", "total", "retries",
   //  "rate_per_second"[, "eta_seconds"]}; with detail also "leases", "gone_workers",
-  //  "interrupted" and "summary".
+  //  "interrupted", "summary" and, for a staged job, "stages".
   nlohmann::json ToJson() const;
   // "NAME  STATUS  done D running R pending P failed F of T, 1.5/s, ETA 20 s".
   std::string Line() const;

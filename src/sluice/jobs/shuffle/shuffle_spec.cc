@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
+#include "sluice/jobs/shuffle/shuffle_plan.h"
 #include "sluice/table/xxhash64.h"
 
 namespace sluice::shuffle {
@@ -24,6 +25,7 @@ std::string ShuffleSpec::ToJson() const {
   j["partitions"] = partitions;
   j["min_reducers"] = min_reducers;
   j["advisory_bytes"] = advisory_bytes;
+  j["stages"] = {kMapStage, kReduceStage, kGatherStage};  // for sluice status (job_status.h)
   return j.dump();
 }
 

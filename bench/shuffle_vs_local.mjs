@@ -1,0 +1,106 @@
+// Issue 26's benchmark (a) and (b) on one machine: a group-by run as a staged shuffle job by three
+// `sluice worker` processes (as three hosts would run it; here they share the machine's cores and
+// a SQLite ledger, and the work directory is local) against the same `sluice groupby` in one
+// process. Whole commands, process start included; runs alternate (local, workers, ...), and the
+// ratio is the median of the per-pair throughput ratios local time / shuffle time (target >= 0.85).
+// Also printed, from the ledger: partitions per stage, ledger transitions (events) per partition,
+// and bytes through the work directory (map outputs) per input GB.
+//
+// Usage: node bench/shuffle_vs_local.mjs BUILD_DIR [ROWS=10000000] [FILES=8] [RUNS=3]
+//        [QUERY=q3|q10] [MEMORY=1GiB]
+// The data is db-benchmark's G1 (bench/g1_table.mjs) cut into FILES files.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { generateG1 } from './g1_table.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const build = process.argv[2] ?? 'build';
+const rows = Number(process.argv[3] ?? 10_000_000);
+const files = Number(process.argv[4] ?? 8);
+const runs = Number(process.argv[5] ?? 3);
+const query = process.argv[6] ?? 'q3';
+const memory = process.argv[7] ?? '1GiB';
+const sluice = process.env.SLUICE || join(build, 'src', 'sluice', 'cli', 'sluice');
+const dir = mkdtempSync(join(tmpdir(), 'sluice-shuffle-bench-'));
+const queries = {
+  q3: ['--by', 'id3', '--agg', 'sum(v1), mean(v3)'],
+  q10: ['--by', 'id1,id2,id3,id4,id5,id6', '--agg', 'sum(v3), count(*)'],
+};
+const workers = 3;
+
+function run(args, env = {}) {
+  const r = spawnSync(sluice, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`sluice ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+function waitAll(children) {
+  return Promise.all(children.map((c) => new Promise((resolve, reject) => {
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.stderr.on('data', (d) => { out += d; });
+    c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}:\n${out}`))));
+  })));
+}
+
+async function main() {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const g1 = join(dir, 'G1.parquet');
+  await generateG1(connection, g1, rows);
+  for (let f = 0; f < files; ++f) {
+    const lo = Math.floor((rows * f) / files), hi = Math.floor((rows * (f + 1)) / files);
+    await connection.run(`COPY (SELECT * FROM '${g1}' LIMIT ${hi - lo} OFFSET ${lo}) TO '${join(dir, `in-${f}.parquet`)}' (FORMAT parquet)`);
+  }
+  rmSync(g1);
+  const inputs = join(dir, 'in-*.parquet');
+  const inputBytes = readdirSync(dir).filter((n) => n.startsWith('in-')).reduce((s, n) => s + statSync(join(dir, n)).size, 0);
+  const threadsEach = 2;  // each worker as a host would: its own cores (here: shared)
+  const ratios = [], locals = [], shuffles = [];
+  let stats = '';
+  for (let r = 0; r < runs; ++r) {
+    const localOut = join(dir, 'local.parquet');
+    let t = performance.now();
+    run(['groupby', inputs, ...queries[query], '-o', localOut, '--memory', memory, '--threads', String(threadsEach)]);
+    const local = (performance.now() - t) / 1000;
+    const ledger = `sqlite:${join(dir, `ledger-${r}.db`)}`;
+    const out = join(dir, `shuffle-${r}.parquet`);
+    t = performance.now();
+    run(['groupby', inputs, ...queries[query], '-o', out, '--submit', '--ledger', ledger, '--map-size', '1KiB']);
+    const children = [];
+    for (let w = 0; w < workers; ++w) {
+      children.push(spawn(sluice, ['worker', '--any', '--ledger', ledger, '--memory', memory,
+        '--threads', String(threadsEach), '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    }
+    await waitAll(children);
+    const shuffled = (performance.now() - t) / 1000;
+    locals.push(local); shuffles.push(shuffled); ratios.push(local / shuffled);
+    const reader = await connection.run(
+      `SELECT (SELECT count(*) FROM '${localOut}') AS a, (SELECT count(*) FROM '${out}') AS b`);
+    const [[a, b]] = await reader.getRows();
+    if (a !== b) throw new Error(`row counts differ: local ${a}, shuffle ${b}`);
+    if (r === 0) stats = ledgerStats(ledger);
+  }
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  console.log(`groupby ${query} on ${rows} rows in ${files} files (${(inputBytes / 2 ** 20).toFixed(0)} MiB), --memory ${memory}`);
+  console.log(`one process: ${median(locals).toFixed(2)} s; shuffle job, ${workers} workers: ${median(shuffles).toFixed(2)} s`);
+  console.log(`throughput ratio shuffle/local: ${median(ratios).toFixed(2)}x (pairs: ${ratios.map((x) => x.toFixed(2)).join(', ')}; target >= 0.85)`);
+  console.log(stats);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// Partitions per stage and ledger events (each a transition: claim, complete, ...) per partition.
+function ledgerStats(url) {
+  const path = url.slice('sqlite:'.length);
+  const q = (sql) => spawnSync('sqlite3', [path, sql], { encoding: 'utf8' }).stdout.trim();
+  const stages = q("SELECT substr(key, 1, instr(key, '/') - 1) || ' ' || count(*) || ' (' || " +
+    "printf('%.2f', (max(finished_at) - min(started_at)) / 1e3) || ' s)' " +
+    "FROM partitions GROUP BY substr(key, 1, instr(key, '/') - 1) ORDER BY min(id)");
+  const events = Number(q('SELECT count(*) FROM events'));
+  const partitions = Number(q('SELECT count(*) FROM partitions'));
+  return `partitions per stage: ${stages.split('\n').join(', ')}; ledger events per partition: ${(events / partitions).toFixed(1)}`;
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
