@@ -269,7 +269,7 @@ TEST_F(GroupByTest, HighCardinalityPartitionsRowsFirstInMemory) {
 
 // A budget 20x smaller than the data: partials freeze, spill, and the result does not change.
 TEST_F(GroupByTest, BudgetTwentyTimesSmallerThanTheDataSpillsAndGivesTheSameResult) {
-  const std::vector<std::string> paths = WriteFiles(6, 60000, 5, 200000);
+  const std::vector<std::string> paths = WriteFiles(4, 40000, 5, 100000);
   for (const char* aggregates :
        {"count(*), sum(v), max(x), mean(x)", "count(*), first(v), last(x), median(x)"}) {
     SCOPED_TRACE(aggregates);
