@@ -25,6 +25,8 @@ echo "== memory: peak RSS per operator against the budget and DuckDB (ROWS=${MEM
 node bench/memory_vs_duckdb.mjs "$build" "${MEMORY_ROWS:-10000000}"
 echo "== e2e: whole sluice commands (Parquet in and out) against DuckDB COPY, at 1GiB and 256MiB (ROWS=${E2E_ROWS:-10000000}, THREADS=${E2E_THREADS:-2}, RUNS=${E2E_RUNS:-3})"
 node bench/e2e_vs_duckdb.mjs "$build" "${E2E_ROWS:-10000000}" "${E2E_THREADS:-2}" "${E2E_RUNS:-3}"
+echo "== jobs/shuffle: a group-by as a staged job by three workers against one process (ROWS=${SHUFFLE_ROWS:-10000000})"
+node bench/shuffle_vs_local.mjs "$build" "${SHUFFLE_ROWS:-10000000}" 8 3 q3
 echo "== jobs/batch: peak memory of a batched task (64 chunks) against the unchunked task (ROWS=${BATCHED_ROWS:-16000000})"
 "$build/bench/sluice_batched_memory_bench" --rows "${BATCHED_ROWS:-16000000}" --chunks 64 --memory 64MiB
 for extra in "$build"/bench/sluice_*_bench; do
