@@ -2,13 +2,16 @@
 // running it, `sluice worker --any` processes (two at once) finish it from its stored spec alone,
 // `sluice wait` follows it, and a job stored by another sluice version is refused by name.
 // DuckDB checks that a compaction finished by workers holds exactly its input's rows, and that a
-// group-by and a distinct run by workers as staged jobs give its results.
+// group-by and a distinct run by workers as staged jobs give its results, also when a worker is
+// killed while it holds a partition.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <filesystem>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "command_output_test_support.h"
 #include "duckdb_query_test_support.h"
@@ -187,6 +190,63 @@ TEST_F(JobSubmitTest, AGroupByAndADistinctSubmittedAreRunByTwoWorkersAsDuckDbCom
   EXPECT_EQ(diff.only_theirs, 0);
   EXPECT_FALSE(fs::exists(grouped + ".sluice-shuffle"));
   EXPECT_FALSE(fs::exists(deduped + ".sluice-shuffle"));
+}
+
+// A worker killed with SIGKILL while a shuffle job runs: its leases expire, the other workers run
+// its partitions again (whatever stage it was in), and the result is still exactly DuckDB's, with
+// no attempt left in the work directory.
+TEST_F(JobSubmitTest, AShuffleJobLosesNothingWhenAWorkerIsKilled) {
+  auto duckdb = testing::DuckDbQuery::Open(SLUICE_DUCKDB_LIBRARY);
+  SLUICE_REQUIRE_TEST_DATA(duckdb, "DuckDB from npm is not installed (npm ci)");
+  fs::create_directories(dir_.Path("in"));
+  for (int f = 0; f < 12; ++f) {
+    duckdb->Query("COPY (SELECT (i * 7919 + " + std::to_string(f) +
+                  ") % 50000 AS k, i % 1000 AS v FROM range(150000) t(i)) TO '" +
+                  dir_.Path("in/f" + std::to_string(f) + ".parquet") + "' (FORMAT parquet)");
+  }
+  const std::string in = dir_.Path("in") + "/*.parquet", out = dir_.Path("out.parquet");
+  testing::CommandRun submitted =
+      Sluice("groupby '" + in + "' --by k --agg 'median(v) as m, count(*) as n' -o " + out +
+             " --map-size 1KiB --submit --ledger " + ledger_);
+  ASSERT_EQ(submitted.status, 0) << submitted.out;
+  const std::string worker = std::string(SLUICE_BINARY) + " worker --any --lease 1 --workers 1 " +
+                             "--memory 64MiB --log-level error --ledger " + ledger_;
+  int status = 0;
+  const std::string pid = testing::CommandOutput(
+      "exec " + worker + " > " + dir_.Path("killed.log") + " 2>&1 & echo $!", &status);
+  auto other = std::async(std::launch::async, [&] {
+    return SluiceAsIs(worker.substr(std::string(SLUICE_BINARY).size() + 1));
+  });
+  // Killed while it holds a partition: that partition must be run again by another worker.
+  auto ledger = ledger::OpenLedger(ledger_);
+  const ledger::JobRecord job = ledger->ListJobs().front();
+  auto holds_lease = [&] {
+    for (const auto& p : ledger->ListPartitions(job.id)) {
+      if (p.status == ledger::PartitionStatus::kRunning &&
+          p.lease_owner.ends_with(":" + std::to_string(std::stoi(pid)))) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!holds_lease() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(::kill(std::stoi(pid), SIGKILL), 0);
+  testing::CommandRun survivor = SluiceAsIs(worker.substr(std::string(SLUICE_BINARY).size() + 1));
+  testing::CommandRun first = other.get();
+  EXPECT_EQ(survivor.status, 0) << survivor.out;
+  EXPECT_EQ(first.status, 0) << first.out;
+  testing::MultisetDifference diff = testing::CompareMultisets(
+      *duckdb, "SELECT * FROM '" + out + "'",
+      "SELECT k, median(v) AS m, count(*) AS n FROM read_parquet('" + in + "') GROUP BY k");
+  EXPECT_EQ(diff.only_ours, 0);
+  EXPECT_EQ(diff.only_theirs, 0);
+  EXPECT_FALSE(fs::exists(out + ".sluice-shuffle"));
+  int64_t retried = 0;
+  for (const auto& p : ledger->ListPartitions(job.id)) retried += p.attempt > 1 ? 1 : 0;
+  EXPECT_GE(retried, 1) << "no partition of the killed worker was run again";
 }
 
 }  // namespace
