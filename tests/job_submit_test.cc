@@ -133,9 +133,10 @@ TEST_F(JobSubmitTest, ACompactionSubmittedIsFinishedByTwoWorkersWithTheSameRows)
   EXPECT_EQ(duckdb->Query("SELECT count(*) FROM " + out).column(0).Value<int64_t>(0), 4 * 6000);
 }
 
-// A group-by and a distinct submitted to the ledger and run by two workers as map, reduce and
-// gather stages: the results equal DuckDB's over the same files, and the work directory is gone.
-TEST_F(JobSubmitTest, AGroupByAndADistinctSubmittedAreRunByTwoWorkersAsDuckDbComputesThem) {
+// A group-by, a distinct and a sort submitted to the ledger and run by two workers as staged
+// jobs (a sort samples its keys first and slices by range): the results equal DuckDB's over the
+// same files, and the work directory is gone.
+TEST_F(JobSubmitTest, AGroupByADistinctAndASortSubmittedAreRunByTwoWorkersAsDuckDbComputesThem) {
   auto duckdb = testing::DuckDbQuery::Open(SLUICE_DUCKDB_LIBRARY);
   SLUICE_REQUIRE_TEST_DATA(duckdb, "DuckDB from npm is not installed (npm ci)");
   fs::create_directories(dir_.Path("in"));
@@ -153,6 +154,10 @@ TEST_F(JobSubmitTest, AGroupByAndADistinctSubmittedAreRunByTwoWorkersAsDuckDbCom
   EXPECT_NE(submitted.out.find("6 map partitions listed"), std::string::npos) << submitted.out;
   ASSERT_EQ(Sluice("distinct '" + in + "' --by v -o " + deduped + " --where 'k < 500' --submit " +
                    "--ledger " + ledger_)
+                .status,
+            0);
+  const std::string sorted = dir_.Path("sorted.parquet");
+  ASSERT_EQ(Sluice("sort '" + in + "' --by s,v:desc -o " + sorted + " --submit --ledger " + ledger_)
                 .status,
             0);
   EXPECT_FALSE(fs::exists(grouped));
@@ -188,8 +193,21 @@ TEST_F(JobSubmitTest, AGroupByAndADistinctSubmittedAreRunByTwoWorkersAsDuckDbCom
                                    "SELECT DISTINCT v FROM " + source + " WHERE k < 500");
   EXPECT_EQ(diff.only_ours, 0);
   EXPECT_EQ(diff.only_theirs, 0);
+  // The sort: every row, in order by the file's own row numbers.
+  diff = testing::CompareMultisets(*duckdb, "SELECT * FROM '" + sorted + "'",
+                                   "SELECT * FROM " + source);
+  EXPECT_EQ(diff.only_ours, 0);
+  EXPECT_EQ(diff.only_theirs, 0);
+  EXPECT_EQ(duckdb->QueryInt(
+                "SELECT count(*) FROM (SELECT s, v, lag(s) OVER w AS ps, lag(v) OVER w AS pv FROM "
+                "read_parquet('" +
+                sorted +
+                "', file_row_number = true) WINDOW w AS (ORDER BY "
+                "file_row_number)) WHERE ps > s OR (ps = s AND pv < v)"),
+            0);
   EXPECT_FALSE(fs::exists(grouped + ".sluice-shuffle"));
   EXPECT_FALSE(fs::exists(deduped + ".sluice-shuffle"));
+  EXPECT_FALSE(fs::exists(sorted + ".sluice-shuffle"));
 }
 
 // A worker killed with SIGKILL while a shuffle job runs: its leases expire, the other workers run

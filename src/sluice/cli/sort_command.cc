@@ -14,6 +14,7 @@
 #include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/cli/shuffle_submit.h"
 #include "sluice/cli/where_flag.h"
 #include "sluice/flow/report_file.h"
 #include "sluice/io/parquet/file_writer.h"
@@ -94,9 +95,26 @@ int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const RunOption
   return 0;
 }
 
-int RunSortCommand(const SortFlags& flags, const JobFlags& job) {
+// --submit: the sort as a staged job across hosts (a sample of the keys, then range slices).
+int SubmitSort(const SortFlags& flags, const ShuffleSubmitFlags& submit) {
+  if (flags.top != -1 || !flags.per.empty()) {
+    throw InvalidArgument("--top and --per run in one process; drop --submit");
+  }
+  if (!flags.spill_dir.empty()) {
+    throw InvalidArgument("--spill-dir is each worker's own with --submit; drop it here");
+  }
+  shuffle::ShuffleSpec spec;
+  spec.kind = shuffle::kSortJobKind;
+  spec.order_by = flags.by;  // ParseSortKeys read it (FormatSortKeys is for people)
+  spec.where = flags.where;
+  spec.output = flags.output;
+  return submit.Submit(spec, flags.inputs, ShuffleFlags{});
+}
+
+int RunSortCommand(const SortFlags& flags, const ShuffleSubmitFlags& submit, const JobFlags& job) {
   CheckTableOutput(flags.output);
   const std::vector<SortKey> keys = ParseSortKeys(flags.by);
+  if (submit.submit) return SubmitSort(flags, submit);  // --by was checked above
   if (!flags.per.empty() && flags.top < 1) {
     throw InvalidArgument("--per needs --top N (N >= 1): the rows to keep per group");
   }
@@ -162,8 +180,10 @@ std::function<int()> AddSortCommand(CLI::App& app) {
                       "Where sorted runs spill (a private directory, removed at the end; "
                       "default: the system temp directory)");
   flags->csv.Add(*command);
+  auto submit = std::make_shared<ShuffleSubmitFlags>();
+  submit->Add(*command);
   job->Add(*command);
-  return [flags, job] { return RunSortCommand(*flags, *job); };
+  return [flags, submit, job] { return RunSortCommand(*flags, *submit, *job); };
 }
 
 }  // namespace sluice::cli

@@ -30,7 +30,8 @@ struct Flags {
 };
 
 bool IsShuffleKind(std::string_view kind) {
-  return kind == shuffle::kGroupByJobKind || kind == shuffle::kDistinctJobKind;
+  return kind == shuffle::kGroupByJobKind || kind == shuffle::kDistinctJobKind ||
+         kind == shuffle::kSortJobKind;
 }
 
 // Partitions a compaction keeps in flight when --workers is not given (compact's default).
@@ -150,7 +151,7 @@ std::function<int()> AddWorkerCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "worker",
       "Join jobs defined in the ledger (by `sluice run` or `sluice compact`, or the --submit of "
-      "run, compact, groupby and distinct) "
+      "run, compact, groupby, distinct and sort) "
       "and work on their partitions until they are complete: --job NAME for one job, --any for "
       "every running job, oldest first, until none is left. The job's stored spec says what to "
       "do; these flags say how much of this host to use. Start workers on as many hosts as "

@@ -83,20 +83,34 @@ void MapOutputWriter::Keep(size_t slice, RecordBatch rows) {
 
 void MapOutputWriter::KeepBySlice(const RecordBatch& batch) {
   const std::vector<uint64_t> hashes = HashRows(batch, key_columns_);
-  std::vector<std::vector<int64_t>> rows(pending_.size());
+  std::vector<int> slices(hashes.size());
   for (size_t r = 0; r < hashes.size(); ++r) {
-    rows[static_cast<size_t>(SliceOfHash(hashes[r], static_cast<int>(pending_.size())))].push_back(
-        static_cast<int64_t>(r));
+    slices[r] = SliceOfHash(hashes[r], static_cast<int>(pending_.size()));
+  }
+  KeepSliced(batch, slices);
+}
+
+void MapOutputWriter::AddSliced(const RecordBatch& batch, std::span<const int> slices) {
+  if (batch.num_rows() == 0) return;
+  KeepSliced(batch, slices);
+  if (pending_bytes_ >= flush_bytes_) Flush();
+}
+
+void MapOutputWriter::KeepSliced(const RecordBatch& batch, std::span<const int> slices) {
+  SLUICE_CHECK_EQ(static_cast<int64_t>(slices.size()), batch.num_rows());
+  std::vector<std::vector<int64_t>> rows(pending_.size());
+  for (size_t r = 0; r < slices.size(); ++r) {
+    rows[static_cast<size_t>(slices[r])].push_back(static_cast<int64_t>(r));
   }
   std::vector<std::span<const int64_t>> sets;
-  std::vector<size_t> slices;
+  std::vector<size_t> nonempty;
   for (size_t s = 0; s < rows.size(); ++s) {
     if (rows[s].empty()) continue;
     sets.emplace_back(rows[s]);
-    slices.push_back(s);
+    nonempty.push_back(s);
   }
   std::vector<RecordBatch> taken = TakeSets(batch, sets);
-  for (size_t i = 0; i < taken.size(); ++i) Keep(slices[i], std::move(taken[i]));
+  for (size_t i = 0; i < taken.size(); ++i) Keep(nonempty[i], std::move(taken[i]));
 }
 
 void MapOutputWriter::Flush() {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ class MapOutputWriter {
   MapOutputWriter& operator=(const MapOutputWriter&) = delete;
 
   void Add(const RecordBatch& batch);
+  // The batch's rows into the given slices (one per row, each < partitions).
+  void AddSliced(const RecordBatch& batch, std::span<const int> slices);
   // Writes what is buffered, the data file's footer and the index; returns the index.
   MapIndex Finish();
 
@@ -58,6 +61,7 @@ class MapOutputWriter {
   void Flush();
   void Keep(size_t slice, RecordBatch rows);
   void KeepBySlice(const RecordBatch& batch);
+  void KeepSliced(const RecordBatch& batch, std::span<const int> slices);
 
   std::filesystem::path dir_;
   std::vector<int> key_columns_;

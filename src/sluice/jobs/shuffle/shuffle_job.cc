@@ -10,6 +10,7 @@
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
 #include "sluice/jobs/shuffle/shuffle_tasks.h"
 #include "sluice/ops/table_files.h"
@@ -42,9 +43,8 @@ SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec&
         }
         return jobs::ExistingJob::kResume;
       });
-  const std::vector<ledger::PartitionSpec> maps = MapPartitions(spec, kShuffleAttempts);
-  ledger->AddPartitions(opened.record.id, maps);
-  return {name, static_cast<int64_t>(maps.size()), opened.resumed};
+  ledger->AddPartitions(opened.record.id, FirstStagePartitions(spec, kShuffleAttempts));
+  return {name, static_cast<int64_t>(MapPartitions(spec, 1).size()), opened.resumed};
 }
 
 namespace {
@@ -86,19 +86,28 @@ JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_
   auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
   const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
   const std::string kind = jobs::JobKindOf(job);
-  if (kind != kGroupByJobKind && kind != kDistinctJobKind) {
-    throw InvalidArgument("job {} is a {} job, not a group-by or distinct", job_name, kind)
+  if (kind != kGroupByJobKind && kind != kDistinctJobKind && kind != kSortJobKind) {
+    throw InvalidArgument("job {} is a {} job, not a group-by, distinct or sort", job_name, kind)
         .With("job", job_name);
   }
   jobs::CheckJobVersion(job);
   JoinedShuffle joined;
   joined.spec = ShuffleSpec::FromJson(job.options_json);
-  const jobs::StagePlan plan = ShuffleStagePlan(joined.spec, kShuffleAttempts);
+  const std::unique_ptr<jobs::OutputCommitter> committer =
+      jobs::MakeOutputCommitter(joined.spec.work_dir);
+  const jobs::StagePlan plan = ShuffleStagePlan(joined.spec, kShuffleAttempts, *committer);
   worker.output_root = joined.spec.work_dir;
   // A stage's partitions appear at once when the one before is done: workers waiting at the
   // barrier look often, or the stage starts up to max_idle_poll late on every host.
   worker.max_idle_poll = std::min<ledger::Duration>(worker.max_idle_poll, kBarrierPoll);
-  worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId id) { AdvanceStages(l, id, plan); };
+  worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId id) {
+    try {
+      AdvanceStages(l, id, plan);
+    } catch (const Error&) {
+      // Planning read a map index that a worker finishing the job has just removed.
+      if (l.GetJob(id).status == ledger::JobStatus::kRunning) throw;
+    }
+  };
   const int slots = std::max(worker.slots, 1);
   const int threads =
       run.cpu_threads > 0 ? run.cpu_threads : static_cast<int>(std::thread::hardware_concurrency());

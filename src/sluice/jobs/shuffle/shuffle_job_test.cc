@@ -86,9 +86,22 @@ class ShuffleJobTest : public ::testing::Test {
     run.memory_budget = 64 << 20;
     run.cpu_threads = 2;
     std::vector<JoinedShuffle> joined(2);
-    std::thread other([&] { joined[1] = JoinShuffle(url_, job, worker, run); });
-    joined[0] = JoinShuffle(url_, job, worker, run);
+    std::exception_ptr error;
+    std::thread other([&] {
+      try {
+        joined[1] = JoinShuffle(url_, job, worker, run);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+    try {
+      joined[0] = JoinShuffle(url_, job, worker, run);
+    } catch (...) {
+      other.join();
+      throw;
+    }
     other.join();
+    if (error) std::rethrow_exception(error);
     return joined;
   }
 
@@ -152,6 +165,49 @@ TEST_F(ShuffleJobTest, CombinedGroupByEqualsOneProcess) {
     const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
     EXPECT_EQ(Rows(spec.output), Rows(local.batches)) << keys.size() << " keys";
   }
+}
+
+// A sort across workers: a sample stage, then range slices: the output is in order (ascending g,
+// then descending v, nulls last) and holds the input's rows.
+TEST_F(ShuffleJobTest, SortAcrossWorkersIsInOrderAndHoldsEveryRow) {
+  const std::vector<std::string> inputs = WriteFiles(5, 8000, 3000);
+  ShuffleSpec spec = Spec(kSortJobKind, inputs);
+  spec.order_by = "g,v:desc";
+  const SubmittedShuffle submitted = SubmitShuffle(url_, spec);
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(submitted.job_name);
+  EXPECT_EQ(joined[0].status, ledger::JobStatus::kDone);
+  // sample, 5 maps, the ranges (at least 2 of the 16 hold rows), gather.
+  EXPECT_GE(joined[0].stats.completed + joined[1].stats.completed, 1 + 5 + 2 + 1);
+  std::vector<RecordBatch> all;
+  auto input = TableScan::Open(inputs);
+  for (const ScanUnit& unit : input->units()) {
+    for (RecordBatch& b : input->Read(unit)) all.push_back(std::move(b));
+  }
+  EXPECT_EQ(Rows(spec.output), Rows(all));
+  auto output = TableScan::Open({spec.output});
+  std::optional<std::pair<int32_t, std::optional<int64_t>>> last;
+  int64_t rows = 0;
+  for (const ScanUnit& unit : output->units()) {
+    for (const RecordBatch& b : output->Read(unit)) {
+      const Array& g = b.column("g");
+      const Array& v = b.column("v");
+      for (int64_t r = 0; r < b.num_rows(); ++r, ++rows) {
+        std::pair<int32_t, std::optional<int64_t>> key{g.Value<int32_t>(r), std::nullopt};
+        if (!v.IsNull(r)) key.second = v.Value<int64_t>(r);
+        if (last && last->first == key.first) {
+          // Descending v with nulls last: a null is never followed by a value, values fall.
+          ASSERT_FALSE(!last->second && key.second) << "row " << rows;
+          if (last->second && key.second) {
+            ASSERT_GE(*last->second, *key.second) << "row " << rows;
+          }
+        } else if (last) {
+          ASSERT_LT(last->first, key.first) << "row " << rows;
+        }
+        last = key;
+      }
+    }
+  }
+  EXPECT_EQ(rows, 5 * 8000);
 }
 
 TEST_F(ShuffleJobTest, DistinctKeepsTheFirstRowOfEachKeyInInputOrder) {

@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/shuffle/map_output.h"
 #include "sluice/jobs/shuffle/shuffle_spec.h"
 #include "sluice/ledger/ledger_records.h"
 
 namespace sluice::shuffle {
 
+inline constexpr char kSampleStage[] = "sample";
 inline constexpr char kMapStage[] = "map";
 inline constexpr char kReduceStage[] = "reduce";
 inline constexpr char kGatherStage[] = "gather";
@@ -31,9 +33,18 @@ std::string CommittedFile(const ShuffleSpec& spec, std::string_view key, std::st
 std::vector<const ledger::PartitionRecord*> MapPartitionsOf(
     const std::vector<ledger::PartitionRecord>& all);
 
-// The job's stage plan: reduce partitions {"first": a, "end": b} coalesced from the summed slice
-// bytes of every map index, within [spec.min_reducers, spec.partitions] tasks; then one gather
-// partition {"reducers": n}.
-jobs::StagePlan ShuffleStagePlan(const ShuffleSpec& spec, int64_t max_attempts);
+// The partitions the job starts with: the sample partition of a sort, the map partitions else.
+std::vector<ledger::PartitionSpec> FirstStagePartitions(const ShuffleSpec& spec,
+                                                        int64_t max_attempts);
+
+// The job's stage plan (spec.Stages()): map partitions after a sort's sample; reduce partitions
+// {"first": a, "end": b} coalesced from the summed slice bytes of every map index, within
+// [spec.min_reducers, spec.partitions] tasks; then one gather partition {"reducers": n}.
+// Before planning a stage it publishes the outputs of the stage before (idempotent): the ledger
+// marks a partition done before its worker renames or completes its output, so a planner or a
+// reader could otherwise find committed output not there yet, or never if that worker died.
+// `committer` (the work directory's) must outlive the plan.
+jobs::StagePlan ShuffleStagePlan(const ShuffleSpec& spec, int64_t max_attempts,
+                                 const jobs::OutputCommitter& committer);
 
 }  // namespace sluice::shuffle

@@ -19,13 +19,14 @@ std::string ShuffleSpec::ToJson() const {
   j["where"] = where;
   j["keys"] = keys;
   j["aggregates"] = aggregates;
+  j["order_by"] = order_by;
   j["output"] = output;
   j["work_dir"] = work_dir;
   j["map_bytes"] = map_bytes;
   j["partitions"] = partitions;
   j["min_reducers"] = min_reducers;
   j["advisory_bytes"] = advisory_bytes;
-  j["stages"] = {kMapStage, kReduceStage, kGatherStage};  // for sluice status (job_status.h)
+  j["stages"] = Stages();  // for sluice status (job_status.h)
   return j.dump();
 }
 
@@ -39,6 +40,7 @@ ShuffleSpec ShuffleSpec::FromJson(const std::string& json) {
     j.at("where").get_to(s.where);
     j.at("keys").get_to(s.keys);
     j.at("aggregates").get_to(s.aggregates);
+    j.at("order_by").get_to(s.order_by);
     j.at("output").get_to(s.output);
     j.at("work_dir").get_to(s.work_dir);
     j.at("map_bytes").get_to(s.map_bytes);
@@ -53,6 +55,11 @@ ShuffleSpec ShuffleSpec::FromJson(const std::string& json) {
                           s.inputs.size(), s.input_bytes.size());
   }
   return s;
+}
+
+std::vector<std::string> ShuffleSpec::Stages() const {
+  if (kind == kSortJobKind) return {kSampleStage, kMapStage, kReduceStage, kGatherStage};
+  return {kMapStage, kReduceStage, kGatherStage};
 }
 
 std::string ShuffleSpec::DefaultWorkDir(const std::string& output) {

@@ -4,6 +4,8 @@
 // submit so that every host plans the same map partitions.
 //
 // Stages (job_stages.h):
+//   sample/00000  sort only: a sample of every input's sort keys cut into `partitions` ranges
+//                 (boundaries.bin), so that map tasks slice rows by range instead of hash
 //   map/NNNNN     a few input files: their rows, the columns the query reads, hash-partitioned
 //                 by the keys into `partitions` slices, written as one Parquet object plus an
 //                 index (map_output.h) under <work>/<encoded key>/
@@ -25,6 +27,7 @@ namespace sluice::shuffle {
 
 inline constexpr std::string_view kGroupByJobKind = "groupby";
 inline constexpr std::string_view kDistinctJobKind = "distinct";
+inline constexpr std::string_view kSortJobKind = "sort";
 
 struct ShuffleSpec {
   std::string kind;                 // kGroupByJobKind or kDistinctJobKind
@@ -33,6 +36,7 @@ struct ShuffleSpec {
   std::string where;                       // row filter, "" for none
   std::vector<std::string> keys;           // group-by keys; distinct's --by (empty: every column)
   std::string aggregates;                  // group-by: the --agg text
+  std::string order_by;                    // sort: "col[:desc],..." (ops/sort/sort_key.h)
   std::string output;                      // .parquet or .csv, local or s3://
   std::string work_dir;                    // map outputs and parts (local or s3://)
   int64_t map_bytes = int64_t{256} << 20;  // input bytes per map partition
@@ -47,6 +51,8 @@ struct ShuffleSpec {
 
   // "<output>.sluice-shuffle" for a local output; the same beside an s3:// one.
   static std::string DefaultWorkDir(const std::string& output);
+  // The stages in order (sample first for a sort).
+  std::vector<std::string> Stages() const;
   // The job's name, one word: "groupby-out.parquet-1a2b3c4d" (kind, output file, spec hash).
   std::string JobName() const;
 };

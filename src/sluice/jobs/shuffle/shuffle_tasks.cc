@@ -9,8 +9,11 @@
 #include "sluice/jobs/shuffle/map_output.h"
 #include "sluice/jobs/shuffle/map_side_combine.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
+#include "sluice/jobs/shuffle/sort_ranges.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/group_by.h"
+#include "sluice/ops/sort/external_sort.h"
+#include "sluice/ops/sort/sort_key.h"
 #include "sluice/ops/table_files.h"
 
 namespace sluice::shuffle {
@@ -79,10 +82,27 @@ void RunCombiningMap(const ShuffleSpec& spec, const CombinePlan& plan, const Tab
   writer.Finish();
 }
 
+// A sort's map: each row to the range of the sample's boundaries its key falls in.
+void RunRangeMap(const ShuffleSpec& spec, const TableScan& scan, const jobs::TaskContext& context,
+                 const RunOptions& run) {
+  const std::vector<std::string> boundaries = ReadSortBoundaries(spec);
+  const SortKeyEncoder encoder(*scan.schema(), ParseSortKeys(spec.order_by));
+  MapOutputWriter writer(context.output_dir, scan.schema(), {}, spec.partitions,
+                         std::max<int64_t>(run.memory_budget / 4, 1 << 20));
+  for (const ScanUnit& unit : scan.units()) {
+    context.cancel.ThrowIfCancelled();
+    for (const RecordBatch& batch : scan.Read(unit)) {
+      writer.AddSliced(batch, RangeSlices(encoder, boundaries, batch));
+    }
+  }
+  writer.Finish();
+}
+
 void RunMap(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   std::vector<std::string> files;
   nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
   auto scan = TableScan::Open(files, ReadColumns(spec), spec.where);
+  if (spec.kind == kSortJobKind) return RunRangeMap(spec, *scan, context, run);
   if (const std::optional<CombinePlan> plan = CombineOf(spec)) {
     return RunCombiningMap(spec, *plan, *scan, context, std::move(run));
   }
@@ -133,6 +153,13 @@ void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
     RunGroupBy(*scan, merge, options,
                [&](RecordBatch b) { writer->Write(FinishCombined(*plan, keys, b)); });
     writer->Close();
+  } else if (spec.kind == kSortJobKind) {
+    SortOptions sort;
+    sort.keys = ParseSortKeys(spec.order_by);
+    sort.run = options.run;
+    auto writer = TableFileWriter::Open(part, scan->schema(), write);
+    SortTable(*scan, sort, [&writer](const RecordBatch& b) { writer->Write(b); });
+    writer->Close();
   } else if (IsGroupBy(spec)) {
     const GroupBySpec group_by = GroupBySpecOf(spec);
     auto writer =
@@ -166,6 +193,7 @@ void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
 
 void RunShuffleTask(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   const std::string_view stage = jobs::StageOfKey(context.lease.key);
+  if (stage == kSampleStage) return WriteSortBoundaries(spec, context.output_dir);
   if (stage == kMapStage) return RunMap(spec, context, std::move(run));
   if (stage == kReduceStage) return RunReduce(spec, context, std::move(run));
   if (stage == kGatherStage) return RunGather(spec, context, std::move(run));
