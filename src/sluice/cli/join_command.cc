@@ -14,9 +14,11 @@
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
 #include "sluice/cli/shuffle_flags.h"
+#include "sluice/cli/shuffle_submit.h"
 #include "sluice/cli/where_flag.h"
 #include "sluice/flow/report_file.h"
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/jobs/shuffle/shuffle_job.h"
 #include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/table_files.h"
 
@@ -65,8 +67,29 @@ void WriteReport(const std::string& path, const JoinResult& result, const TableS
   WriteReportFile(report, path);
 }
 
-int RunJoinCommand(const JoinFlags& flags, const JobFlags& job) {
+// --submit: the join as a staged job across hosts (both sides sliced by a hash of their keys).
+int SubmitJoin(const JoinFlags& flags, const JoinSpec& join, const ShuffleSubmitFlags& submit) {
+  if (!flags.spill_dir.empty()) {
+    throw InvalidArgument("--spill-dir is each worker's own with --submit; drop it here");
+  }
+  shuffle::ShuffleSpec spec;
+  spec.kind = shuffle::kJoinJobKind;
+  spec.keys = join.left_keys;
+  spec.right_keys = join.right_keys;
+  spec.how = flags.how;
+  spec.suffix = flags.suffix;
+  spec.where = flags.left_where;
+  spec.right_where = flags.right_where;
+  spec.output = flags.output;
+  shuffle::ResolveShuffleFiles({flags.right}, spec.right_inputs, spec.right_input_bytes);
+  ShuffleFlags shuffle;
+  shuffle.partitions = flags.partitions;
+  return submit.Submit(spec, {flags.left}, shuffle);
+}
+
+int RunJoinCommand(const JoinFlags& flags, const ShuffleSubmitFlags& submit, const JobFlags& job) {
   const JoinSpec spec = SpecOf(flags);
+  if (submit.submit) return SubmitJoin(flags, spec, submit);
   JoinOptions options;
   if (!flags.partitions.empty()) {
     std::tie(options.min_partitions, options.max_partitions) =
@@ -157,8 +180,10 @@ std::function<int()> AddJoinCommand(CLI::App& app) {
                  "left table's rows (filtered before the join)");
   AddWhereOption(*command, flags->right_where, "--right-where",
                  "right table's rows (filtered before the join)");
+  auto submit = std::make_shared<ShuffleSubmitFlags>();
+  submit->Add(*command);
   job->Add(*command);
-  return [flags, job] { return RunJoinCommand(*flags, *job); };
+  return [flags, submit, job] { return RunJoinCommand(*flags, *submit, *job); };
 }
 
 }  // namespace sluice::cli

@@ -29,18 +29,13 @@ struct Flags {
   JobFlags job_flags;
 };
 
-bool IsShuffleKind(std::string_view kind) {
-  return kind == shuffle::kGroupByJobKind || kind == shuffle::kDistinctJobKind ||
-         kind == shuffle::kSortJobKind;
-}
-
 // Partitions a compaction keeps in flight when --workers is not given (compact's default).
 constexpr int kCompactSlots = 8;
 
 // The files and URLs a job reads and writes, so that an s3:// one gets its share of --memory.
 std::vector<std::string> JobPaths(const ledger::JobRecord& job) {
   const std::string kind = jobs::JobKindOf(job);
-  if (IsShuffleKind(kind)) {
+  if (shuffle::IsShuffleJobKind(kind)) {
     shuffle::ShuffleSpec s = shuffle::ShuffleSpec::FromJson(job.options_json);
     s.inputs.push_back(s.output);
     s.inputs.push_back(s.work_dir);
@@ -79,7 +74,7 @@ bool JoinJob(const Flags& flags, const std::string& url, const ledger::JobRecord
     fmt::print("{}", fs::S3RequestSummary());
     return joined.summary.partitions_failed == 0;
   }
-  if (IsShuffleKind(kind)) return JoinShuffleJob(url, job, options, run);
+  if (shuffle::IsShuffleJobKind(kind)) return JoinShuffleJob(url, job, options, run);
   if (!kind.empty() && kind != jobs::kCommandJobKind) {
     throw NotSupported("job {} is a {} job, which `sluice worker` cannot join", job.name, kind)
         .With("job", job.name);
@@ -151,7 +146,7 @@ std::function<int()> AddWorkerCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "worker",
       "Join jobs defined in the ledger (by `sluice run` or `sluice compact`, or the --submit of "
-      "run, compact, groupby, distinct and sort) "
+      "run, compact, groupby, distinct, sort and join) "
       "and work on their partitions until they are complete: --job NAME for one job, --any for "
       "every running job, oldest first, until none is left. The job's stored spec says what to "
       "do; these flags say how much of this host to use. Start workers on as many hosts as "

@@ -7,6 +7,7 @@
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/io/parquet/file_reader.h"
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/job_stages.h"
@@ -18,6 +19,11 @@
 namespace sluice::shuffle {
 
 void ResolveShuffleInputs(const std::vector<std::string>& patterns, ShuffleSpec& spec) {
+  ResolveShuffleFiles(patterns, spec.inputs, spec.input_bytes);
+}
+
+void ResolveShuffleFiles(const std::vector<std::string>& patterns, std::vector<std::string>& paths,
+                         std::vector<int64_t>& bytes) {
   for (const std::string& pattern : patterns) {
     for (const fs::FileInfo& file : fs::FileSystemFor(pattern)->Glob(pattern)) {
       if (IsCsvPath(file.path)) {
@@ -25,14 +31,42 @@ void ResolveShuffleInputs(const std::vector<std::string>& patterns, ShuffleSpec&
             "a job run across hosts reads Parquet inputs; run without --submit for CSV")
             .With("file", file.path);
       }
-      spec.inputs.push_back(file.path);
-      spec.input_bytes.push_back(file.size);
+      paths.push_back(file.path);
+      bytes.push_back(file.size);
     }
   }
 }
 
+namespace {
+
+// A join's key columns must have one type on both sides: map tasks hash the stored values.
+void CheckJoinKeyTypes(const ShuffleSpec& spec) {
+  if (spec.right_inputs.empty()) throw InvalidArgument("no input files on the join's right side");
+  const auto left = parquet::ParquetFileReader::Open(spec.inputs.front())->ReadSchema();
+  const auto right = parquet::ParquetFileReader::Open(spec.right_inputs.front())->ReadSchema();
+  const std::vector<std::string>& right_keys =
+      spec.right_keys.empty() ? spec.keys : spec.right_keys;
+  for (size_t k = 0; k < spec.keys.size() && k < right_keys.size(); ++k) {
+    const std::optional<int> l = left->FieldIndex(spec.keys[k]);
+    const std::optional<int> r = right->FieldIndex(right_keys[k]);
+    if (!l || !r) continue;  // the reduce's join plan names the missing column
+    const DataType& a = left->field(*l).type;
+    const DataType& b = right->field(*r).type;
+    if (!(a == b)) {
+      throw InvalidArgument(
+          "join key {} is {} on the left and {} is {} on the right; across hosts both must have "
+          "one type (rows meet by a hash of the stored values): cast one side, or run without "
+          "--submit",
+          spec.keys[k], a.ToString(), right_keys[k], b.ToString());
+    }
+  }
+}
+
+}  // namespace
+
 SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec& spec) {
   if (spec.inputs.empty()) throw InvalidArgument("no input files");
+  if (spec.kind == kJoinJobKind) CheckJoinKeyTypes(spec);
   auto ledger = ledger::OpenLedger(ledger_url);
   const std::string options = jobs::StampJobSpec(spec.kind, spec.ToJson());
   const std::string name = spec.JobName();
@@ -86,8 +120,9 @@ JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_
   auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
   const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
   const std::string kind = jobs::JobKindOf(job);
-  if (kind != kGroupByJobKind && kind != kDistinctJobKind && kind != kSortJobKind) {
-    throw InvalidArgument("job {} is a {} job, not a group-by, distinct or sort", job_name, kind)
+  if (!IsShuffleJobKind(kind)) {
+    throw InvalidArgument("job {} is a {} job, not a group-by, distinct, sort or join", job_name,
+                          kind)
         .With("job", job_name);
   }
   jobs::CheckJobVersion(job);

@@ -22,6 +22,9 @@ inline constexpr int64_t kShuffleAttempts = 3;
 // spec.inputs and spec.input_bytes, in order. NotFound for a pattern without matches,
 // NotSupported naming a CSV input (a shuffle job reads Parquet).
 void ResolveShuffleInputs(const std::vector<std::string>& patterns, ShuffleSpec& spec);
+// The same into `paths` and `bytes` (a join's right side).
+void ResolveShuffleFiles(const std::vector<std::string>& patterns, std::vector<std::string>& paths,
+                         std::vector<int64_t>& bytes);
 
 struct SubmittedShuffle {
   std::string job_name;
@@ -30,7 +33,8 @@ struct SubmittedShuffle {
 };
 
 // Creates the job (kind and version stamped, job_spec.h) with its map partitions, or takes up the
-// job of the same work. InvalidArgument when a job of that name holds other work.
+// job of the same work. InvalidArgument when a job of that name holds other work, and for a join
+// whose key columns differ in type between the sides (rows meet by a hash of the stored values).
 SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec& spec);
 
 struct JoinedShuffle {

@@ -12,6 +12,7 @@
 #include "sluice/jobs/shuffle/map_output.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/group_by.h"
+#include "sluice/ops/join/hash_join.h"
 #include "sluice/table/builder.h"
 #include "sluice/table/printer.h"
 
@@ -208,6 +209,30 @@ TEST_F(ShuffleJobTest, SortAcrossWorkersIsInOrderAndHoldsEveryRow) {
     }
   }
   EXPECT_EQ(rows, 5 * 8000);
+}
+
+// A left join across workers: both sides sliced by a hash of their keys; the same rows as one
+// process's join, unmatched left rows (and null keys) included.
+TEST_F(ShuffleJobTest, JoinAcrossWorkersEqualsOneProcess) {
+  const std::vector<std::string> left = WriteFiles(3, 4000, 500);
+  fs::create_directories(dir_ / "right");
+  std::vector<std::string> right;
+  for (const std::string& path : WriteFiles(2, 300, 400)) {
+    right.push_back((dir_ / "right" / fs::path(path).filename()).string());
+    fs::copy_file(path, right.back());
+  }
+  ShuffleSpec spec = Spec(kJoinJobKind, left);
+  spec.keys = {"k", "g"};
+  spec.how = "left";
+  spec.suffix = "_r";
+  ResolveShuffleFiles({(dir_ / "right" / "*.parquet").string()}, spec.right_inputs,
+                      spec.right_input_bytes);
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(SubmitShuffle(url_, spec).job_name);
+  EXPECT_EQ(joined[0].status, ledger::JobStatus::kDone);
+  JoinOptions options;
+  const JoinResult local = RunHashJoin(*TableScan::Open(left), *TableScan::Open(right),
+                                       JoinSpec{spec.keys, {}, JoinKind::kLeft, "_r"}, options);
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
 }
 
 TEST_F(ShuffleJobTest, DistinctKeepsTheFirstRowOfEachKeyInInputOrder) {

@@ -12,24 +12,37 @@
 
 namespace sluice::shuffle {
 
-std::vector<ledger::PartitionSpec> MapPartitions(const ShuffleSpec& spec, int64_t max_attempts) {
-  std::vector<ledger::PartitionSpec> out;
+namespace {
+
+// Appends map partitions of consecutive files of about spec.map_bytes; a right side's say so.
+void AddMapPartitions(const ShuffleSpec& spec, const std::vector<std::string>& inputs,
+                      const std::vector<int64_t>& bytes_of, std::string_view side,
+                      int64_t max_attempts, std::vector<ledger::PartitionSpec>& out) {
   nlohmann::json files = nlohmann::json::array();
   int64_t bytes = 0;
   auto close = [&] {
     if (files.empty()) return;
-    const std::string definition = nlohmann::json{{"files", files}}.dump();
-    out.push_back(
-        {jobs::StageKey(kMapStage, static_cast<int64_t>(out.size())), definition, max_attempts});
+    nlohmann::json definition{{"files", files}};
+    if (!side.empty()) definition["side"] = side;
+    out.push_back({jobs::StageKey(kMapStage, static_cast<int64_t>(out.size())), definition.dump(),
+                   max_attempts});
     files = nlohmann::json::array();
     bytes = 0;
   };
-  for (size_t i = 0; i < spec.inputs.size(); ++i) {
-    if (!files.empty() && bytes + spec.input_bytes[i] > spec.map_bytes) close();
-    files.push_back(spec.inputs[i]);
-    bytes += spec.input_bytes[i];
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!files.empty() && bytes + bytes_of[i] > spec.map_bytes) close();
+    files.push_back(inputs[i]);
+    bytes += bytes_of[i];
   }
   close();
+}
+
+}  // namespace
+
+std::vector<ledger::PartitionSpec> MapPartitions(const ShuffleSpec& spec, int64_t max_attempts) {
+  std::vector<ledger::PartitionSpec> out;
+  AddMapPartitions(spec, spec.inputs, spec.input_bytes, "", max_attempts, out);
+  AddMapPartitions(spec, spec.right_inputs, spec.right_input_bytes, kRightSide, max_attempts, out);
   return out;
 }
 

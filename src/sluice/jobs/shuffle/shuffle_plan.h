@@ -22,8 +22,11 @@ inline constexpr char kMapStage[] = "map";
 inline constexpr char kReduceStage[] = "reduce";
 inline constexpr char kGatherStage[] = "gather";
 
+// A join's right side, as map partitions name it: {"files": [...], "side": "right"}.
+inline constexpr char kRightSide[] = "right";
+
 // Consecutive inputs of about spec.map_bytes each (at least one file per partition); the
-// definition lists their paths: {"files": [...]}.
+// definition lists their paths: {"files": [...]}; then a join's right inputs likewise.
 std::vector<ledger::PartitionSpec> MapPartitions(const ShuffleSpec& spec, int64_t max_attempts);
 
 // Where a partition's committed output lies: <work_dir>/<encoded key>/<file>.

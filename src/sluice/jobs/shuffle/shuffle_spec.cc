@@ -20,6 +20,12 @@ std::string ShuffleSpec::ToJson() const {
   j["keys"] = keys;
   j["aggregates"] = aggregates;
   j["order_by"] = order_by;
+  j["right_inputs"] = right_inputs;
+  j["right_input_bytes"] = right_input_bytes;
+  j["right_keys"] = right_keys;
+  j["right_where"] = right_where;
+  j["how"] = how;
+  j["suffix"] = suffix;
   j["output"] = output;
   j["work_dir"] = work_dir;
   j["map_bytes"] = map_bytes;
@@ -41,6 +47,12 @@ ShuffleSpec ShuffleSpec::FromJson(const std::string& json) {
     j.at("keys").get_to(s.keys);
     j.at("aggregates").get_to(s.aggregates);
     j.at("order_by").get_to(s.order_by);
+    j.at("right_inputs").get_to(s.right_inputs);
+    j.at("right_input_bytes").get_to(s.right_input_bytes);
+    j.at("right_keys").get_to(s.right_keys);
+    j.at("right_where").get_to(s.right_where);
+    j.at("how").get_to(s.how);
+    j.at("suffix").get_to(s.suffix);
     j.at("output").get_to(s.output);
     j.at("work_dir").get_to(s.work_dir);
     j.at("map_bytes").get_to(s.map_bytes);
@@ -50,9 +62,9 @@ ShuffleSpec ShuffleSpec::FromJson(const std::string& json) {
   } catch (const nlohmann::json::exception& e) {
     throw InvalidArgument("the job's stored shuffle spec is not readable: {}", e.what());
   }
-  if (s.inputs.size() != s.input_bytes.size()) {
-    throw InvalidArgument("the job's stored shuffle spec lists {} inputs and {} sizes",
-                          s.inputs.size(), s.input_bytes.size());
+  if (s.inputs.size() != s.input_bytes.size() ||
+      s.right_inputs.size() != s.right_input_bytes.size()) {
+    throw InvalidArgument("the job's stored shuffle spec lists inputs and sizes of other counts");
   }
   return s;
 }

@@ -28,17 +28,30 @@ namespace sluice::shuffle {
 inline constexpr std::string_view kGroupByJobKind = "groupby";
 inline constexpr std::string_view kDistinctJobKind = "distinct";
 inline constexpr std::string_view kSortJobKind = "sort";
+inline constexpr std::string_view kJoinJobKind = "join";
+
+inline bool IsShuffleJobKind(std::string_view kind) {
+  return kind == kGroupByJobKind || kind == kDistinctJobKind || kind == kSortJobKind ||
+         kind == kJoinJobKind;
+}
 
 struct ShuffleSpec {
   std::string kind;                 // kGroupByJobKind or kDistinctJobKind
   std::vector<std::string> inputs;  // Parquet files or s3:// objects, in stream order
   std::vector<int64_t> input_bytes;
-  std::string where;                       // row filter, "" for none
-  std::vector<std::string> keys;           // group-by keys; distinct's --by (empty: every column)
-  std::string aggregates;                  // group-by: the --agg text
-  std::string order_by;                    // sort: "col[:desc],..." (ops/sort/sort_key.h)
-  std::string output;                      // .parquet or .csv, local or s3://
-  std::string work_dir;                    // map outputs and parts (local or s3://)
+  std::string where;              // row filter, "" for none
+  std::vector<std::string> keys;  // group-by keys; distinct's --by (empty: every column)
+  std::string aggregates;         // group-by: the --agg text
+  std::string order_by;           // sort: "col[:desc],..." (ops/sort/sort_key.h)
+  // join: `inputs`, `keys` and `where` are the left side's; these the right side's and the kind.
+  std::vector<std::string> right_inputs;
+  std::vector<int64_t> right_input_bytes;
+  std::vector<std::string> right_keys;
+  std::string right_where;
+  std::string how;       // inner, left, right, full, semi, anti (ops/join/join_plan.h)
+  std::string suffix;    // for right columns whose name the left has
+  std::string output;    // .parquet or .csv, local or s3://
+  std::string work_dir;  // map outputs and parts (local or s3://)
   int64_t map_bytes = int64_t{256} << 20;  // input bytes per map partition
   int partitions = 64;                     // slices each map output is cut into
   int min_reducers = 1;

@@ -12,6 +12,7 @@
 #include "sluice/jobs/shuffle/sort_ranges.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/group_by.h"
+#include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/sort_key.h"
 #include "sluice/ops/table_files.h"
@@ -98,7 +99,31 @@ void RunRangeMap(const ShuffleSpec& spec, const TableScan& scan, const jobs::Tas
   writer.Finish();
 }
 
+// The side a map partition read ("" for the only or the left one).
+std::string SideOf(const std::string& definition_json) {
+  return nlohmann::json::parse(definition_json).value("side", "");
+}
+
+// A join's map: its side's rows sliced by a hash of its side's keys.
+void RunJoinMap(ShuffleSpec spec, const jobs::TaskContext& context, const RunOptions& run) {
+  std::vector<std::string> files;
+  nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
+  if (SideOf(context.lease.definition_json) == kRightSide) {
+    if (!spec.right_keys.empty()) spec.keys = spec.right_keys;
+    spec.where = spec.right_where;
+  }
+  auto scan = TableScan::Open(files, {}, spec.where);
+  MapOutputWriter writer(context.output_dir, scan->schema(), SliceColumns(spec, *scan->schema()),
+                         spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20));
+  for (const ScanUnit& unit : scan->units()) {
+    context.cancel.ThrowIfCancelled();
+    for (const RecordBatch& batch : scan->Read(unit)) writer.Add(batch);
+  }
+  writer.Finish();
+}
+
 void RunMap(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
+  if (spec.kind == kJoinJobKind) return RunJoinMap(spec, context, run);
   std::vector<std::string> files;
   nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
   auto scan = TableScan::Open(files, ReadColumns(spec), spec.where);
@@ -116,10 +141,12 @@ void RunMap(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOption
 }
 
 // The reduce's slice of every committed map output, in map order.
-std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end) {
+std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end,
+                                       std::string_view side = "") {
   std::vector<std::string> paths;
   std::vector<std::vector<int>> groups;
   for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
+    if (SideOf(map.definition_json) != side) continue;
     const std::string index_path = CommittedFile(spec, map.key, kMapIndexFile);
     const MapIndex index = MapIndex::FromJson(
         fs::ReadWholeFile(*fs::FileSystemFor(index_path), index_path), index_path);
@@ -135,8 +162,31 @@ std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int e
   return TableScan::OpenRowGroups(paths, groups);
 }
 
+// A join's reduce: its slice of the left side's map outputs joined with the right side's.
+void RunJoinReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run,
+                   int first, int end) {
+  auto left = ReduceInput(spec, first, end);
+  auto right = ReduceInput(spec, first, end, kRightSide);
+  const JoinSpec join{spec.keys, spec.right_keys, ParseJoinKind(spec.how), spec.suffix};
+  const JoinPlan plan(*left->schema(), *right->schema(), join);
+  JoinOptions options;
+  options.run = std::move(run);
+  options.run.cancel = context.cancel;
+  parquet::ParquetWriteOptions write = TakeWriterShare(options.run.memory_budget);
+  write.sync = false;
+  auto writer =
+      TableFileWriter::Open((context.output_dir / kPartFile).string(), plan.output_schema(), write);
+  options.sink = [&writer](const RecordBatch& b) { writer->Write(b); };
+  RunHashJoin(*left, *right, join, options);
+  writer->Close();
+}
+
 void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   const nlohmann::json range = nlohmann::json::parse(context.lease.definition_json);
+  if (spec.kind == kJoinJobKind) {
+    return RunJoinReduce(spec, context, std::move(run), range.at("first").get<int>(),
+                         range.at("end").get<int>());
+  }
   auto scan = ReduceInput(spec, range.at("first").get<int>(), range.at("end").get<int>());
   GroupByOptions options = OperatorOptions(context, std::move(run));
   parquet::ParquetWriteOptions write = TakeWriterShare(options.run.memory_budget);
