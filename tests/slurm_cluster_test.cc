@@ -425,6 +425,76 @@ TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("shuffle", "").empty());
 }
 
+// A whole node killed while it holds a partition of a shuffle job (a median group-by, so map
+// tasks ship every row through S3): the other nodes' workers run its partitions again once its
+// leases expire, and the result is still exactly one process's.
+TEST_F(SlurmClusterTest, AShuffleFinishesWhenANodeIsKilled) {
+  constexpr int kVictim = 2;
+  const std::string victim = cluster_->NodeName(kVictim);
+  ScratchDir dir("sluice-slurm-shuffle-kill");
+  const std::string bucket = cluster_->s3()->CreateBucket("shuffle-kill");
+  const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
+  for (const fs::path& file : WriteGroupByInputs(dir.path(), 12, 100000)) {
+    cluster_->s3()->client()->PutObject(
+        sluice::fs::ParseS3Url(bucket + "in/" + file.filename().string()), ReadFile(file));
+  }
+  const std::string url = cluster_->postgres().CreateDatabase("shuffle_kill");
+  sluice::testing::Environment env = JobEnvironment(url);
+  env.insert(env.end(), s3_env.begin(), s3_env.end());
+  const std::string agg = "median(v) as m, count(*) as n";
+  const std::string submitted = sluice::testing::CheckHostCommand(
+      {SLUICE_BINARY, "groupby", bucket + "in/*.parquet", "--by", "k", "--agg", agg, "-o",
+       bucket + "out.parquet", "--work-dir", bucket + "work", "--map-size", "1KiB", "--submit"},
+      60s, env);
+  const std::string job = submitted.substr(14, submitted.find(':') - 14);
+  HostProcess srun(
+      cluster_->Srun({"-N3", "--ntasks-per-node=1", "--no-kill", SLUICE_BINARY, "worker", "--job",
+                      job, "--workers", "1", "--claim-batch", "1", "--lease", kLease, "--memory",
+                      "128MiB", "--log-level", "error"}),
+      dir.path() / "srun.log", env);
+  auto ledger = ledger::OpenLedger(url);
+  const ledger::JobId id = ledger->FindJob(job)->id;
+  auto victim_holds_a_lease = [&] {
+    for (const auto& p : ledger->ListPartitions(id)) {
+      if (p.status == ledger::PartitionStatus::kRunning && p.lease_owner.starts_with(victim)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!victim_holds_a_lease() && srun.Running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(srun.Running()) << "the job ended before the kill: " << srun.Output();
+  cluster_->KillNode(kVictim);
+  const auto killed = std::chrono::steady_clock::now();
+  // The job is done when the ledger says so; srun itself would wait for Slurm to declare the
+  // node dead (SlurmdTimeout), so the node comes back at once and the step ends with it.
+  while (ledger->GetJob(id).status == ledger::JobStatus::kRunning &&
+         std::chrono::steady_clock::now() < killed + 90s) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  cluster_->RestartNode(kVictim);
+  HostProcessResult run = srun.Wait(90s);
+  ASSERT_FALSE(run.timed_out) << run.output << cluster_->LogTail();
+  EXPECT_EQ(ledger->GetJob(id).status, ledger::JobStatus::kDone) << run.output;
+  int rerun = 0;
+  for (const auto& p : ledger->ListPartitions(id)) rerun += p.attempt > 1 ? 1 : 0;
+  EXPECT_GE(rerun, 1) << "no partition of the killed node was run again";
+
+  const std::string local = dir.Path("local.parquet");
+  sluice::testing::CheckHostCommand(
+      {SLUICE_BINARY, "groupby", dir.Path("in-*.parquet"), "--by", "k", "--agg", agg, "-o", local},
+      60s);
+  EXPECT_EQ(SortedRows(bucket + "out.parquet", s3_env), SortedRows(local, {}));
+  EXPECT_TRUE(cluster_->s3()->client()->ListAll("shuffle-kill", "work", "").empty());
+  std::printf("shuffle: killed %s; %d partitions run again; job done %.1f s after the kill\n",
+              victim.c_str(), rerun, seconds);
+}
+
 // `sluice slurm --nodes 3 -- run ...`: the job goes to the ledger, one allocation starts a worker
 // on every node, and the command follows the job to its end; its exit status is the job's. The
 // ledger URL reaches the workers in $SLUICE_LEDGER only, never on a command line.
