@@ -6,7 +6,8 @@
 // with every partition done exactly once although a whole node is killed in the middle of the
 // job: its leases expire and other nodes run its partitions again. `sluice slurm` runs a job on
 // every node with the job's exit status, and a job rides out a 20 s cut of the controller's link
-// and a PostgreSQL restart. A group-by runs as a shuffle across the nodes through S3.
+// and a PostgreSQL restart. A group-by runs as a shuffle across the nodes through S3, also when a
+// node is killed while it holds one of the shuffle's partitions.
 //
 // Needs root; skipped without it, failed under CI. One CTest entry: the cases share one cluster.
 #include "cluster/slurm_cluster.h"
