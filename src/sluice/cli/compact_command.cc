@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
@@ -35,6 +36,9 @@ struct CompactFlags {
   std::optional<int> compression_level;
   bool union_by_name = true;
   std::string compat = "any";
+  bool page_index = true;
+  std::vector<std::string> bloom_filter;
+  double bloom_filter_fpp = 0.01;
   bool verify = false;
   bool delete_source = false;
   bool dry_run = false;
@@ -81,6 +85,11 @@ int Run(const CompactFlags& flags) {
   c.compression_level = flags.compression_level;
   c.union_by_name = flags.union_by_name;
   c.compat = compact::ParseReaderCompat(flags.compat);
+  c.page_index = flags.page_index;
+  c.bloom_filter_columns = flags.bloom_filter;
+  c.bloom_filter_fpp = flags.bloom_filter_fpp;
+  if (!(c.bloom_filter_fpp > 0 && c.bloom_filter_fpp < 1))
+    throw InvalidArgument("--bloom-filter-fpp must lie between 0 and 1 (exclusive)");
   c.verify = flags.verify;
   c.delete_source = flags.delete_source;
   c.dry_run = flags.dry_run;
@@ -160,6 +169,20 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
                    "pages they cannot read (BYTE_STREAM_SPLIT on integers for DuckDB, any for "
                    "Spark) are rewritten as PLAIN, and a codec they cannot read is refused")
       ->check(CLI::IsMember({"any", "duckdb", "spark", "none"}))
+      ->capture_default_str();
+  command->add_flag("--page-index,!--no-page-index", flags->page_index,
+                    "Write a ColumnIndex and OffsetIndex for every column chunk, so readers skip "
+                    "pages; copied pages are indexed from their headers: the OffsetIndex always, "
+                    "the ColumnIndex where every page header has min/max statistics (default: on)");
+  command
+      ->add_option("--bloom-filter", flags->bloom_filter,
+                   "Comma-separated columns (dotted paths) given a split-block Bloom filter per "
+                   "column chunk, for point lookups (WHERE col = x); their values are decoded "
+                   "and hashed, sized for the chunk's distinct values, at most 16 MiB")
+      ->delimiter(',');
+  command
+      ->add_option("--bloom-filter-fpp", flags->bloom_filter_fpp,
+                   "False-positive rate the Bloom filters are sized for")
       ->capture_default_str();
   command->add_flag("--verify", flags->verify,
                     "Decode inputs and outputs of each partition and compare their rows before "

@@ -1,5 +1,7 @@
 #include "sluice/io/parquet/row_group_file_writer.h"
 
+#include <tuple>
+
 #include "sluice/base/error.h"
 
 namespace sluice::parquet {
@@ -91,12 +93,67 @@ void RowGroupFileWriter::AppendChunkBytes(std::span<const uint8_t> bytes) {
   file_->WriteAt(offset, bytes);
 }
 
-void RowGroupFileWriter::EndColumnChunk(ColumnChunk chunk) {
+ColumnChunk RowGroupFileWriter::EndColumnChunk(ColumnChunk chunk) {
   std::lock_guard lock(mu_);
   if (streaming_ < 0) throw InvalidArgument("no row group is being streamed").With("file", path_);
   ShiftColumnChunkOffsets(&chunk, chunk_start_);
-  streamed_.columns.push_back(std::move(chunk));
+  streamed_.columns.push_back(chunk);
   chunk_start_ = end_;
+  return chunk;
+}
+
+void RowGroupFileWriter::ReadBack(int64_t offset, std::span<uint8_t> out) const {
+  file_->ReadAt(offset, out);
+}
+
+void RowGroupFileWriter::SetChunkExtras(int slot, int column, ChunkExtras extras) {
+  std::lock_guard lock(mu_);
+  if (closed_ || slot < 0 || static_cast<size_t>(slot) >= written_.size()) {
+    throw InvalidArgument("no row group slot {} to attach a page index or Bloom filter to", slot)
+        .With("file", path_);
+  }
+  extras_[{slot, column}] = std::move(extras);
+}
+
+void RowGroupFileWriter::WriteExtrasLocked() {
+  std::vector<uint8_t> bytes;
+  auto chunk_meta = [this](const std::pair<int, int>& key) -> ColumnChunk& {
+    RowGroup& rg = row_groups_[static_cast<size_t>(key.first)];
+    if (static_cast<size_t>(key.second) >= rg.columns.size()) {
+      throw InvalidArgument("row group {} has no column {}", key.first, key.second)
+          .With("file", path_);
+    }
+    return rg.columns[static_cast<size_t>(key.second)];
+  };
+  // Appends what `encode` writes and returns its offset and length in the file.
+  auto append = [&](auto&& encode) {
+    const size_t start = bytes.size();
+    encode();
+    return std::pair(end_ + static_cast<int64_t>(start),
+                     static_cast<int32_t>(bytes.size() - start));
+  };
+  for (auto& [key, extras] : extras_) {
+    if (extras.bloom_filter.empty()) continue;
+    ColumnChunk& chunk = chunk_meta(key);
+    if (!chunk.meta_data) continue;
+    auto [offset, length] = append(
+        [&] { bytes.insert(bytes.end(), extras.bloom_filter.begin(), extras.bloom_filter.end()); });
+    chunk.meta_data->bloom_filter_offset = offset;
+    chunk.meta_data->bloom_filter_length = length;
+  }
+  for (auto& [key, extras] : extras_) {
+    if (!extras.page_index.column_index) continue;
+    std::tie(chunk_meta(key).column_index_offset, chunk_meta(key).column_index_length) =
+        append([&] { EncodeColumnIndex(*extras.page_index.column_index, &bytes); });
+  }
+  for (auto& [key, extras] : extras_) {
+    if (!extras.page_index.offset_index) continue;
+    std::tie(chunk_meta(key).offset_index_offset, chunk_meta(key).offset_index_length) =
+        append([&] { EncodeOffsetIndex(*extras.page_index.offset_index, &bytes); });
+  }
+  file_->WriteAt(end_, bytes);
+  end_ += static_cast<int64_t>(bytes.size());
+  extras_.clear();
 }
 
 void RowGroupFileWriter::AppendColumnChunk(std::span<const uint8_t> bytes, ColumnChunk chunk) {
@@ -134,6 +191,7 @@ int64_t RowGroupFileWriter::Close() {
       if (!written_[i])
         throw InvalidArgument("row group {} was never written", i).With("file", path_);
     }
+    WriteExtrasLocked();
     FileMetaData metadata;
     metadata.version = 1;
     metadata.schema = schema_;

@@ -12,19 +12,29 @@
 // FinishRowGroup), so that only one column chunk of it need be in memory: it then takes the end of
 // the file until it is finished, and its chunks lie back to back in the order appended.
 //
+// A chunk may be given extras after it was written (SetChunkExtras): its page index and its
+// Bloom filter (the bytes Parquet stores: BloomFilterHeader, then the bitset). Close writes them
+// between the last row group and the footer, Bloom filters first, then every ColumnIndex, then
+// every OffsetIndex (as PageIndex.md lays them out), and points the chunks' metadata at them.
+// ReadBack reads what was written, so that a caller can index pages it copied
+// (copied_page_index.h).
+//
 // Ownership: owns its descriptor and the row groups' metadata. Thread safety: WriteRowGroup may
 // be called concurrently, but not while a row group is being streamed; a streamed row group is
 // written by one thread at a time; Close once, after every slot was written.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sluice/io/parquet/metadata.h"
+#include "sluice/io/parquet/page_index.h"
 #include "sluice/io/parquet/staged_parquet_file.h"
 
 namespace sluice::parquet {
@@ -58,12 +68,22 @@ class RowGroupFileWriter {
   void AppendChunkBytes(std::span<const uint8_t> bytes);
   // Ends that column chunk: `chunk` is its metadata, with offsets as if its first byte sat at file
   // offset 0.
-  void EndColumnChunk(ColumnChunk chunk);
+  // Returns the chunk's metadata as placed (file offsets final).
+  ColumnChunk EndColumnChunk(ColumnChunk chunk);
   // A whole column chunk: AppendChunkBytes(bytes), then EndColumnChunk(chunk).
   void AppendColumnChunk(std::span<const uint8_t> bytes, ColumnChunk chunk);
   // Records the streamed row group in its slot: `num_rows` rows, the chunks as appended, its sizes
   // summed from theirs.
   void FinishRowGroup(int64_t num_rows);
+  // Bytes already appended, read back from the file (IoError past its end).
+  void ReadBack(int64_t offset, std::span<uint8_t> out) const;
+  // The page index and Bloom filter (either may be empty) of column chunk `column` of row group
+  // `slot`, written by Close. InvalidArgument after Close or for a slot out of range.
+  struct ChunkExtras {
+    ColumnPageIndex page_index;
+    std::vector<uint8_t> bloom_filter;
+  };
+  void SetChunkExtras(int slot, int column, ChunkExtras extras);
   // Writes the footer, fsyncs and renames onto the target; returns the file's size.
   // InvalidArgument when a slot is missing.
   int64_t Close();
@@ -76,6 +96,8 @@ class RowGroupFileWriter {
                      std::vector<KeyValue> key_value_metadata);
   // InvalidArgument unless `slot` may be written now.
   void CheckSlotLocked(int slot) const;
+  // Writes the extras at end_ and points the row groups' chunks at them.
+  void WriteExtrasLocked();
 
   const std::string path_;
   const std::unique_ptr<StagedParquetFile> file_;
@@ -90,7 +112,8 @@ class RowGroupFileWriter {
   int streaming_ = -1;  // the slot being streamed, -1 for none
   RowGroup streamed_;   // its chunks so far (file offsets final)
   int64_t stream_start_ = 0;
-  int64_t chunk_start_ = 0;  // where its current column chunk began
+  int64_t chunk_start_ = 0;                            // where its current column chunk began
+  std::map<std::pair<int, int>, ChunkExtras> extras_;  // by (slot, column)
 };
 
 }  // namespace sluice::parquet

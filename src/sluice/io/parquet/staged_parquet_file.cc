@@ -18,7 +18,7 @@ constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
 
 StagedParquetFile::StagedParquetFile(const std::string& target)
     : target_(target), temp_path_(fs::StagingPathFor(target)) {
-  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  fd_ = ::open(temp_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throw IoErrorFromErrno(errno, "create", temp_path_).With("target", target_);
   try {
     WriteAt(0, kMagic);
@@ -36,6 +36,22 @@ void StagedParquetFile::WriteAt(int64_t offset, std::span<const uint8_t> bytes) 
     if (n < 0) {
       if (errno == EINTR) continue;
       throw IoErrorFromErrno(errno, "write", temp_path_).With("target", target_);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void StagedParquetFile::ReadAt(int64_t offset, std::span<uint8_t> out) const {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                              static_cast<off_t>(offset + static_cast<int64_t>(done)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw IoErrorFromErrno(errno, "read", temp_path_).With("target", target_);
+    if (n == 0) {
+      throw IoError("read back past the end of the staged file at offset {}",
+                    offset + static_cast<int64_t>(done))
+          .With("file", temp_path_);
     }
     done += static_cast<size_t>(n);
   }

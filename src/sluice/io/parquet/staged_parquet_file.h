@@ -5,8 +5,8 @@
 // asked, and publishing onto the target (a rename, or an upload for s3://), so readers see the
 // old file or the whole new one. An unfinished file is removed when abandoned or destroyed.
 //
-// Thread safety: WriteAt may run on several threads at once for disjoint ranges; Finish and
-// Abandon are called by one thread, after every WriteAt returned.
+// Thread safety: WriteAt and ReadAt may run on several threads at once for disjoint ranges; Finish
+// and Abandon are called by one thread, after every WriteAt returned.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,9 @@ class StagedParquetFile {
   const std::string& temp_path() const { return temp_path_; }
   // IoError naming the staging file.
   void WriteAt(int64_t offset, std::span<const uint8_t> bytes);
+  // Reads back bytes already written (a writer indexing the pages it copied). IoError naming the
+  // staging file, also when the range passes its end.
+  void ReadAt(int64_t offset, std::span<uint8_t> out) const;
   // Writes the footer at `end`, fsyncs when `sync`, closes and publishes onto the target;
   // returns the file's size. On failure the staging file is removed and the error rethrown.
   int64_t Finish(const FileMetaData& metadata, int64_t end, bool sync);

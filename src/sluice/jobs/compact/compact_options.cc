@@ -29,6 +29,9 @@ std::string CompactOptions::WorkJson() const {
       {"max_dictionary_bytes", max_dictionary_bytes},
       {"union_by_name", union_by_name},
       {"compat", ReaderCompatName(compat)},
+      {"page_index", page_index},
+      {"bloom_filter_columns", bloom_filter_columns},
+      {"bloom_filter_fpp", bloom_filter_fpp},
   };
   if (compression_level) j["compression_level"] = *compression_level;
   return j.dump();
@@ -50,6 +53,11 @@ CompactOptions CompactOptions::FromWorkJson(std::string_view json) {
     // A job stored before these options existed takes their defaults.
     if (j.contains("union_by_name")) o.union_by_name = j["union_by_name"].get<bool>();
     if (j.contains("compat")) o.compat = ParseReaderCompat(j["compat"].get<std::string>());
+    if (j.contains("page_index")) o.page_index = j["page_index"].get<bool>();
+    if (j.contains("bloom_filter_columns")) {
+      o.bloom_filter_columns = j["bloom_filter_columns"].get<std::vector<std::string>>();
+    }
+    if (j.contains("bloom_filter_fpp")) o.bloom_filter_fpp = j["bloom_filter_fpp"].get<double>();
   } catch (const nlohmann::json::exception& e) {
     throw InvalidData("the job's options are not a compaction's: {}", e.what());
   }

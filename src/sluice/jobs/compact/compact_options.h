@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sluice/io/parquet/format_enums.h"
 #include "sluice/jobs/compact/reader_compat.h"
@@ -29,7 +30,12 @@ struct CompactOptions {
   // (schema_union.h); false: every file must have the first file's schema.
   bool union_by_name = true;
   ReaderCompat compat = ReaderCompat::kAny;  // which readers must be able to read the output
-  bool verify = false;                       // decode inputs and outputs and compare their rows
+  // Write a ColumnIndex/OffsetIndex for every column chunk (copied pages too: from their headers).
+  bool page_index = true;
+  // Columns (dotted leaf paths) given split-block Bloom filters, sized for `bloom_filter_fpp`.
+  std::vector<std::string> bloom_filter_columns;
+  double bloom_filter_fpp = 0.01;
+  bool verify = false;         // decode inputs and outputs and compare their rows
   bool delete_source = false;  // after the partition's outputs are committed and verified
   bool dry_run = false;
 

@@ -12,11 +12,13 @@
 #include "sluice/flow/pipeline.h"
 #include "sluice/io/fs/s3_url.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
+#include "sluice/io/parquet/copied_page_index.h"
 #include "sluice/io/parquet/file_system_source.h"
 #include "sluice/io/parquet/footer.h"
 #include "sluice/io/parquet/null_column_chunk.h"
 #include "sluice/io/parquet/random_access_source.h"
 #include "sluice/io/parquet/row_group_file_writer.h"
+#include "sluice/jobs/compact/chunk_bloom_filter.h"
 #include "sluice/jobs/compact/column_reencode.h"
 #include "sluice/jobs/compact/compact_memory.h"
 #include "sluice/jobs/compact/hive_partitioner.h"
@@ -142,23 +144,12 @@ std::vector<InputChunk> ColumnInputs(const FileTask& task, const OutputRowGroupP
   return chunks;
 }
 
-// Decodes column `c`'s input chunks and writes them anew as one chunk (column_reencode.h), holding
-// their memory from `gate`; our writer never writes BYTE_STREAM_SPLIT, so --compat holds too.
-void ReencodeColumn(const FileTask& task, const std::vector<InputChunk>& chunks, int c,
-                    std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
-                    const CompactOptions& options, MemoryGate& gate,
-                    const CancellationToken& cancel, parquet::RowGroupFileWriter& writer,
-                    parquet::CodecCache& codecs, parquet::ChunkConcatCounters* counters,
-                    const char** stage) {
+// The inputs of `chunks` as the decoding readers take them, their files opened as needed.
+std::vector<ReencodeInput> DecodingInputs(
+    const FileTask& task, const std::vector<InputChunk>& chunks,
+    std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources) {
   const std::vector<InputFile>& files = task.run->inputs();
-  int64_t uncompressed = 0, rows = 0;
   std::vector<ReencodeInput> inputs;
-  for (const InputChunk& chunk : chunks) {
-    rows += chunk.rows;
-    if (chunk.meta) uncompressed += chunk.meta->total_uncompressed_size;
-  }
-  MemoryGate::Hold hold = gate.Acquire(ReencodeWorkBytes(uncompressed, rows), cancel);
-  *stage = "read";
   for (const InputChunk& chunk : chunks) {
     ReencodeInput& in = inputs.emplace_back();
     in.file = chunk.file;
@@ -170,14 +161,35 @@ void ReencodeColumn(const FileTask& task, const std::vector<InputChunk>& chunks,
     if (!source) source = OpenListedInput(*chunk.file);
     in.source = source.get();
   }
+  return inputs;
+}
+
+// Decodes column `c`'s input chunks and writes them anew as one chunk (column_reencode.h), holding
+// their memory from `gate`; our writer never writes BYTE_STREAM_SPLIT, so --compat holds too.
+// Returns the chunk as placed in the file.
+parquet::ColumnChunk ReencodeColumn(
+    const FileTask& task, const std::vector<InputChunk>& chunks, int c,
+    std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
+    const CompactOptions& options, MemoryGate& gate, const CancellationToken& cancel,
+    parquet::RowGroupFileWriter& writer, parquet::CodecCache& codecs,
+    parquet::ChunkConcatCounters* counters, const char** stage) {
+  int64_t uncompressed = 0, rows = 0;
+  for (const InputChunk& chunk : chunks) {
+    rows += chunk.rows;
+    if (chunk.meta) uncompressed += chunk.meta->total_uncompressed_size;
+  }
+  MemoryGate::Hold hold = gate.Acquire(ReencodeWorkBytes(uncompressed, rows), cancel);
+  *stage = "read";
+  std::vector<ReencodeInput> inputs = DecodingInputs(task, chunks, sources);
   *stage = "reencode";
   std::vector<uint8_t> bytes;
   parquet::ColumnChunk chunk = ReencodeColumnChunk(
       task.plan->columns->columns()[static_cast<size_t>(c)], inputs,
       codecs.Get(options.codec, options.compression_level), options.max_dictionary_bytes, &bytes);
   *stage = "write";
-  writer.AppendColumnChunk(bytes, std::move(chunk));
+  writer.AppendChunkBytes(bytes);
   ++counters->chunks_reencoded;
+  return writer.EndColumnChunk(std::move(chunk));
 }
 
 // Reads, concatenates and appends column `c` of output row group `rg_plan`, holding its memory
@@ -185,11 +197,13 @@ void ReencodeColumn(const FileTask& task, const std::vector<InputChunk>& chunks,
 // are read whole (the dictionaries are merged before the first page is written); the output is
 // appended to the file piece by piece as it is made. A file that lacks the column contributes a
 // chunk of nulls, made without reading anything; a column that cannot be copied is re-encoded.
-void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int c,
-                   std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
-                   const CompactOptions& options, MemoryGate& gate, const CancellationToken& cancel,
-                   parquet::RowGroupFileWriter& writer, parquet::ChunkConcatCounters* counters,
-                   const char** stage) {
+// Returns the chunk as placed in the file.
+parquet::ColumnChunk WriteColumn(
+    const FileTask& task, const OutputRowGroupPlan& rg_plan, int c,
+    std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
+    const CompactOptions& options, MemoryGate& gate, const CancellationToken& cancel,
+    parquet::RowGroupFileWriter& writer, parquet::ChunkConcatCounters* counters,
+    const char** stage) {
   thread_local parquet::CodecCache codecs;
   const PartitionPlan& plan = *task.plan;
   const parquet::ColumnDescriptor& column = plan.columns->columns()[static_cast<size_t>(c)];
@@ -197,9 +211,8 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
   bool reencode = false, unsplit = false;
   std::vector<InputChunk> chunks = ColumnInputs(task, rg_plan, c, options, &reencode, &unsplit);
   if (reencode) {
-    ReencodeColumn(task, chunks, c, sources, options, gate, cancel, writer, codecs, counters,
-                   stage);
-    return;
+    return ReencodeColumn(task, chunks, c, sources, options, gate, cancel, writer, codecs, counters,
+                          stage);
   }
   int64_t input_bytes = 0, dictionary_bytes = 0, null_rows = 0;
   for (const InputChunk& chunk : chunks) {
@@ -256,7 +269,54 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
       },
       kOutputPieceBytes, counters);
   *stage = "write";
-  writer.EndColumnChunk(std::move(chunk));
+  return writer.EndColumnChunk(std::move(chunk));
+}
+
+bool WantsBloomFilter(const CompactOptions& options, const parquet::ColumnDescriptor& column) {
+  return std::find(options.bloom_filter_columns.begin(), options.bloom_filter_columns.end(),
+                   column.DottedPath()) != options.bloom_filter_columns.end();
+}
+
+// InvalidArgument for a --bloom-filter column the output lacks; NotSupported for one that cannot
+// have a filter (chunk_bloom_filter.h).
+void CheckBloomFilterColumns(const CompactOptions& options, const parquet::ParquetSchema& schema) {
+  for (const std::string& name : options.bloom_filter_columns) {
+    auto it = std::find_if(
+        schema.columns().begin(), schema.columns().end(),
+        [&name](const parquet::ColumnDescriptor& c) { return c.DottedPath() == name; });
+    if (it == schema.columns().end()) {
+      throw InvalidArgument("--bloom-filter names {}, which the output has no column of", name);
+    }
+    CheckBloomFilterColumn(*it);
+  }
+}
+
+// Writes column `c` of row group `slot`, then its page index (from the headers of the pages as
+// written: copied_page_index.h) and its Bloom filter (its values decoded again, under `gate`).
+void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int slot, int c,
+                   std::map<int, std::unique_ptr<parquet::RandomAccessSource>>& sources,
+                   const CompactOptions& options, MemoryGate& gate, const CancellationToken& cancel,
+                   parquet::RowGroupFileWriter& writer, parquet::ChunkConcatCounters* counters,
+                   const char** stage) {
+  const parquet::ColumnChunk placed =
+      WriteColumn(task, rg_plan, c, sources, options, gate, cancel, writer, counters, stage);
+  const parquet::ColumnDescriptor& column = task.plan->columns->columns()[static_cast<size_t>(c)];
+  parquet::RowGroupFileWriter::ChunkExtras extras;
+  if (options.page_index && placed.meta_data) {
+    *stage = "page index";
+    extras.page_index = parquet::IndexCopiedPages(
+        *placed.meta_data, column.max_repetition_level > 0,
+        [&writer](int64_t offset, std::span<uint8_t> out) { writer.ReadBack(offset, out); });
+  }
+  if (WantsBloomFilter(options, column)) {
+    MemoryGate::Hold hold = gate.Acquire(BloomFilterWorkBytes(rg_plan.rows), cancel);
+    *stage = "bloom filter";
+    bool reencode = false, unsplit = false;
+    std::vector<InputChunk> chunks = ColumnInputs(task, rg_plan, c, options, &reencode, &unsplit);
+    extras.bloom_filter = BuildChunkBloomFilter(column, DecodingInputs(task, chunks, sources),
+                                                options.bloom_filter_fpp);
+  }
+  writer.SetChunkExtras(slot, c, std::move(extras));
 }
 
 // Writes every row group of one output file, column chunk by column chunk; the file's footer is
@@ -271,6 +331,7 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
   try {
     auto writer = parquet::RowGroupFileWriter::Open(
         t.path(), t.plan->schema, static_cast<int>(t.file_plan().row_groups.size()));
+    CheckBloomFilterColumns(options, *t.plan->columns);
     parquet::ChunkConcatCounters counters;
     const int columns = t.plan->columns->num_columns();
     // The input files of a row group stay open while it is written; a file whose row groups go
@@ -289,7 +350,8 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
       writer->StartRowGroup(static_cast<int>(slot));
       for (int c = 0; c < columns; ++c) {
         if (run->failed()) return done;  // the writer removes its temporary file
-        CompactColumn(t, rg_plan, c, sources, options, gate, cancel, *writer, &counters, &stage);
+        CompactColumn(t, rg_plan, static_cast<int>(slot), c, sources, options, gate, cancel,
+                      *writer, &counters, &stage);
       }
       stage = "write";
       writer->FinishRowGroup(rg_plan.rows);
