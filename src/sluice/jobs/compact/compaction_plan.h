@@ -6,8 +6,8 @@
 //      strictly with --no-union-by-name. --order-by on a nested leaf is NotSupported.
 //   2. Row groups are ordered by file (sorted paths) and position, or, with order_by, by the
 //      minimum statistic of that column (stable; row groups without one go last, and so do those
-//      of files that lack the column; a widened file's minimum is widened to compare). This orders row
-//      groups, not rows: output is sorted when the inputs' row groups are sorted and disjoint.
+//      of files that lack the column; a widened file's minimum is widened to compare). This orders
+//      row groups, not rows: output is sorted when the inputs' row groups are sorted and disjoint.
 //   3. Consecutive row groups are binned into output row groups: a bin closes before a row group
 //      that would take it past row_group_rows or row_group_bytes (on-disk bytes).
 //   4. Consecutive output row groups are grouped into files the same way by target_file_bytes.
