@@ -104,26 +104,17 @@ std::string SideOf(const std::string& definition_json) {
   return nlohmann::json::parse(definition_json).value("side", "");
 }
 
-// A join's map: its side's rows sliced by a hash of its side's keys.
-void RunJoinMap(ShuffleSpec spec, const jobs::TaskContext& context, const RunOptions& run) {
-  std::vector<std::string> files;
-  nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
-  if (SideOf(context.lease.definition_json) == kRightSide) {
+// The spec as a map partition of a join's right side sees it: that side's keys and filter.
+ShuffleSpec SideSpec(ShuffleSpec spec, const std::string& definition_json) {
+  if (SideOf(definition_json) == kRightSide) {
     if (!spec.right_keys.empty()) spec.keys = spec.right_keys;
     spec.where = spec.right_where;
   }
-  auto scan = TableScan::Open(files, {}, spec.where);
-  MapOutputWriter writer(context.output_dir, scan->schema(), SliceColumns(spec, *scan->schema()),
-                         spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20));
-  for (const ScanUnit& unit : scan->units()) {
-    context.cancel.ThrowIfCancelled();
-    for (const RecordBatch& batch : scan->Read(unit)) writer.Add(batch);
-  }
-  writer.Finish();
+  return spec;
 }
 
-void RunMap(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
-  if (spec.kind == kJoinJobKind) return RunJoinMap(spec, context, run);
+void RunMap(const ShuffleSpec& job_spec, const jobs::TaskContext& context, RunOptions run) {
+  const ShuffleSpec spec = SideSpec(job_spec, context.lease.definition_json);
   std::vector<std::string> files;
   nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
   auto scan = TableScan::Open(files, ReadColumns(spec), spec.where);
