@@ -177,6 +177,7 @@ TEST(DamagedStateTest, ReadOnlyOutputDirectoryIsNamed) {
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find(out.string()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Read-only file system"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("remount it read-write"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::is_empty(out));
 }
 

@@ -75,9 +75,11 @@ std::string_view WhatToDoAbout(int error_number) {
     case ENOSPC:
     case EDQUOT:
       return "free space on that file system and run the command again";
+    case EROFS:
+      return "that file system is mounted read-only: remount it read-write or choose another "
+             "path, and run the command again";
     case EACCES:
     case EPERM:
-    case EROFS:
       return "give this user access to that file and its directory (or choose another path) "
              "and run the command again";
     case EIO:

@@ -36,6 +36,8 @@ TEST(ErrorTest, ErrnoMapsToKinds) {
   EXPECT_NE(IoErrorFromErrno(ENOSPC, "write", "/x").ContextValue("what to do").find("free space"),
             std::string_view::npos);
   EXPECT_EQ(IoErrorFromErrno(ENOENT, "open", "/x").ContextValue("what to do"), "");
+  EXPECT_NE(IoErrorFromErrno(EROFS, "create", "/x").ContextValue("what to do").find("read-only"),
+            std::string_view::npos);
 }
 
 TEST(CheckDeathTest, PrintsBothOperands) {
