@@ -2,6 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
+
+#include "sluice/base/system_failure.h"
 
 namespace sluice {
 
@@ -103,6 +106,20 @@ Error IoErrorFromErrno(int error_number, std::string_view operation, std::string
     error.With("what to do", std::string(what));
   }
   return error;
+}
+
+SystemFailure SystemFailureOf(const Error& error) {
+  const std::string_view advice = error.ContextValue("what to do");
+  if (advice.empty()) return SystemFailure::kOther;
+  // One errno of each advice: EDQUOT reads as ENOSPC, EPERM as EACCES.
+  constexpr std::pair<int, SystemFailure> kFailures[] = {{ENOSPC, SystemFailure::kNoSpace},
+                                                         {EACCES, SystemFailure::kNoAccess},
+                                                         {EROFS, SystemFailure::kReadOnly},
+                                                         {EIO, SystemFailure::kDevice}};
+  for (const auto& [error_number, failure] : kFailures) {
+    if (advice == WhatToDoAbout(error_number)) return failure;
+  }
+  return SystemFailure::kOther;
 }
 
 }  // namespace sluice

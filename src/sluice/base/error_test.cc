@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "sluice/base/check.h"
+#include "sluice/base/system_failure.h"
 
 namespace sluice {
 namespace {
@@ -38,6 +39,20 @@ TEST(ErrorTest, ErrnoMapsToKinds) {
   EXPECT_EQ(IoErrorFromErrno(ENOENT, "open", "/x").ContextValue("what to do"), "");
   EXPECT_NE(IoErrorFromErrno(EROFS, "create", "/x").ContextValue("what to do").find("read-only"),
             std::string_view::npos);
+}
+
+TEST(ErrorTest, SystemFailureIsReadBackFromTheErrnosAdvice) {
+  EXPECT_EQ(SystemFailureOf(IoErrorFromErrno(ENOSPC, "write", "/x")), SystemFailure::kNoSpace);
+  EXPECT_EQ(SystemFailureOf(IoErrorFromErrno(EDQUOT, "write", "/x")), SystemFailure::kNoSpace);
+  EXPECT_EQ(SystemFailureOf(IoErrorFromErrno(EPERM, "open", "/x")), SystemFailure::kNoAccess);
+  EXPECT_EQ(SystemFailureOf(IoErrorFromErrno(EROFS, "open", "/x")), SystemFailure::kReadOnly);
+  // Context added further out keeps the failure.
+  EXPECT_EQ(SystemFailureOf(IoErrorFromErrno(EIO, "read", "/x").With("stage", "footer")),
+            SystemFailure::kDevice);
+  EXPECT_EQ(SystemFailureOf(IoErrorFromErrno(ENOENT, "open", "/x")), SystemFailure::kOther);
+  // Words of a message are not a failure of this process's system calls.
+  EXPECT_EQ(SystemFailureOf(IoError("command failed with exit 1: x: Permission denied")),
+            SystemFailure::kOther);
 }
 
 TEST(CheckDeathTest, PrintsBothOperands) {

@@ -14,6 +14,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
+#include "sluice/base/system_failure.h"
 #include "sluice/jobs/claim_policy.h"
 #include "sluice/jobs/job_summary.h"
 #include "sluice/jobs/lease_heartbeat.h"
@@ -115,7 +116,7 @@ class Worker {
       int64_t claim_along = 0;
       {
         std::lock_guard lock(mu_);
-        if (disk_full_) std::rethrow_exception(disk_full_);
+        if (stop_error_) std::rethrow_exception(stop_error_);
         flush = FlushDueLocked(Clock::now());
         if (flush && !cancel_.cancelled() && !stop_) claim_along = ClaimWantedLocked();
       }
@@ -172,7 +173,7 @@ class Worker {
           Clock::now() + (found_nothing && !busy ? idle_wait : std::chrono::milliseconds(100));
       if (!results_.empty()) until = std::min(until, first_result_at_ + options_.completion_delay);
       results_cv_.wait_until(lock, until, [&] {
-        return disk_full_ || FlushDueLocked(Clock::now()) ||
+        return stop_error_ || FlushDueLocked(Clock::now()) ||
                (!found_nothing && ClaimWantedLocked() > 0);
       });
       if (found_nothing && !busy) {
@@ -250,14 +251,16 @@ class Worker {
       return {Result::Kind::kDone, lease, output_ ? output_->Manifest(lease) : std::string("{}")};
     } catch (const Error& e) {
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
-      if (!IsDiskFull(e)) return {Result::Kind::kFailed, lease, e.what()};
-      // Not this partition's fault, and every other one would meet it too: the worker stops with
-      // this error and gives the partition back uncharged, so that a run after space is freed
-      // completes.
+      if (!StopsWorker(e, lease)) return {Result::Kind::kFailed, lease, e.what()};
+      // Retrying here would meet it again and use up the partition's attempts: the worker stops
+      // with this error (and its advice) and gives the partition back uncharged, so that a run
+      // after the user fixed the cause completes without a `sluice retry`.
       std::lock_guard lock(mu_);
-      if (!disk_full_) {
-        disk_full_ = std::make_exception_ptr(Error(e).With(
-            "what to do", "free space on that file system and run the command again"));
+      if (!stop_error_) {
+        Error stop = e;  // a full disk of another origin gets the advice of ENOSPC
+        if (IsDiskFull(e))
+          stop.With("what to do", "free space on that file system and run the command again");
+        stop_error_ = std::make_exception_ptr(std::move(stop));
       }
       return {Result::Kind::kStopped, lease, {}};
     } catch (const std::exception& e) {
@@ -273,6 +276,25 @@ class Worker {
     const std::string& message = e.message();
     return message.find(std::strerror(ENOSPC)) != std::string::npos ||
            message.find(std::strerror(EDQUOT)) != std::string::npos;
+  }
+
+  // Whether a task's error stops this worker instead of failing an attempt: a full disk, no
+  // access and a read-only file system stay until the user acts (the error says how), and a
+  // device's I/O error is retried once (a second attempt of the partition meeting one stops).
+  // The ledger then holds the partition pending, its attempts kept for faults that pass.
+  static bool StopsWorker(const Error& e, const Lease& lease) {
+    if (IsDiskFull(e)) return true;
+    switch (SystemFailureOf(e)) {
+      case SystemFailure::kNoSpace:
+      case SystemFailure::kNoAccess:
+      case SystemFailure::kReadOnly:
+        return true;
+      case SystemFailure::kDevice:
+        return lease.attempt > 1;
+      case SystemFailure::kOther:
+        return false;
+    }
+    return false;
   }
 
   ledger::Duration Backoff(int64_t attempt) {
@@ -450,7 +472,7 @@ class Worker {
   Average claim_seconds_;              // how long a Claim call takes
   Average complete_seconds_;           // how long a CompleteMany call takes
   bool stopping_ = false;
-  std::exception_ptr disk_full_;               // a task's error: the disk is full, the worker stops
+  std::exception_ptr stop_error_;              // a task's error that stops the worker (StopsWorker)
   std::unique_ptr<LeaseHeartbeat> heartbeat_;  // renews leases_ under mu_
 };
 

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <set>
+#include <string>
 #include <thread>
 
+#include "sluice/base/error.h"
 #include "sluice/jobs/testing/sqlite_ledger_fixture.h"
 #include "sluice/ledger/ledger.h"
 
@@ -111,6 +114,68 @@ TEST_F(WorkerTest, ResourceLimitsHoldAcrossWorkersOfOneJob) {
   EXPECT_EQ(completed.load(), 30);
   EXPECT_LE(peak.load(), 2);
   EXPECT_EQ(peak.load(), 2);
+}
+
+// Runs a worker over p0..p2 whose task throws `error` for p1; returns what RunWorker threw ("" when
+// it returned) and p1's record.
+std::pair<std::string, ledger::PartitionRecord> RunWithFailingP1(ledger::Ledger& ledger,
+                                                                 const std::string& url,
+                                                                 ledger::JobId job,
+                                                                 const Error& error) {
+  WorkerOptions options;
+  options.backoff_base = 1ms;
+  options.backoff_max = 1ms;
+  options.max_idle_poll = 5ms;
+  std::string thrown;
+  try {
+    RunWorker(
+        url, job,
+        [&](const TaskContext& context) {
+          if (context.lease.key == "p1") throw error;
+        },
+        options);
+  } catch (const Error& e) {
+    thrown = e.what();
+  }
+  for (const auto& p : ledger.ListPartitions(job)) {
+    if (p.key == "p1") return {thrown, p};
+  }
+  return {thrown, {}};
+}
+
+TEST_F(WorkerTest, NoAccessStopsTheWorkerAtOnceAndKeepsThePartitionsAttempts) {
+  for (int error_number : {EACCES, EROFS, ENOSPC}) {
+    ledger::JobId job = ledger_->CreateJob("job" + std::to_string(error_number)).id;
+    ledger_->AddPartitions(job, std::vector<ledger::PartitionSpec>{{"p0"}, {"p1"}, {"p2"}});
+    ledger_->SealJob(job);
+    const Error error = IoErrorFromErrno(error_number, "open", "/in/p1.csv");
+    auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, error);
+    EXPECT_NE(thrown.find(error.what()), std::string::npos) << thrown;
+    EXPECT_EQ(p1.attempt, 1) << "not retried: " << thrown;
+    EXPECT_EQ(p1.attempts_used, 0) << "given back uncharged";
+    EXPECT_EQ(p1.status, ledger::PartitionStatus::kPending);
+  }
+}
+
+TEST_F(WorkerTest, DeviceErrorIsRetriedOnceThenStopsTheWorker) {
+  ledger::JobId job = SealedJob(3);
+  const Error error = IoErrorFromErrno(EIO, "read", "/in/p1.csv");
+  auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, error);
+  EXPECT_NE(thrown.find("Input/output error"), std::string::npos) << thrown;
+  EXPECT_EQ(p1.attempt, 2);
+  EXPECT_EQ(p1.attempts_used, 1) << "the retry is given back uncharged";
+  EXPECT_EQ(p1.status, ledger::PartitionStatus::kPending);
+}
+
+TEST_F(WorkerTest, OtherErrorsUseUpTheirAttempts) {
+  ledger::JobId job = SealedJob(3);
+  // The words of a permission error in a failed command's output are not this process's.
+  const Error error = IoError("command failed with exit 1: x: Permission denied");
+  auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, error);
+  EXPECT_EQ(thrown, "");
+  EXPECT_EQ(p1.attempt, 3);
+  EXPECT_EQ(p1.status, ledger::PartitionStatus::kFailed);
+  EXPECT_NE(p1.error.find("Permission denied"), std::string::npos);
 }
 
 }  // namespace
