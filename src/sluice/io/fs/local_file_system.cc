@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 
 #include "sluice/base/atomic_file.h"
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/mapped_read_guard.h"
 
 namespace sluice::fs {
 namespace {
@@ -22,13 +24,21 @@ class LocalFileView final : public FileView {
     data_ = static_cast<const char*>(map) + skip;
     size_ = size;
   }
+  // A view of `path` (`file_bytes` at open) whose reads a truncation ends with the file named.
+  LocalFileView(void* map, size_t map_size, size_t skip, size_t size, const std::string& path,
+                int64_t file_bytes)
+      : LocalFileView(map, map_size, skip, size) {
+    guard_.emplace(map, map_size, path, file_bytes);
+  }
   ~LocalFileView() override {
+    guard_.reset();  // before the range can be mapped again
     if (map_ != nullptr) ::munmap(map_, map_size_);
   }
 
  private:
   void* map_;
   size_t map_size_;
+  std::optional<MappedReadGuard> guard_;
 };
 
 class LocalReadableFile final : public ReadableFile {
@@ -66,7 +76,7 @@ class LocalReadableFile final : public ReadableFile {
       throw IoErrorFromErrno(errno, "map", path_).With("offset", std::to_string(offset));
     }
     return std::make_unique<LocalFileView>(map, map_size, static_cast<size_t>(offset - start),
-                                           static_cast<size_t>(end - offset));
+                                           static_cast<size_t>(end - offset), path_, size_);
   }
 
  private:
