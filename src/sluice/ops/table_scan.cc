@@ -209,6 +209,22 @@ std::shared_ptr<TableScan> TableScan::FromBatches(std::shared_ptr<const Schema> 
   return scan;
 }
 
+std::shared_ptr<TableScan> TableScan::FromReader(std::shared_ptr<const Schema> schema,
+                                                 const std::vector<int64_t>& unit_rows,
+                                                 const std::vector<int64_t>& unit_bytes,
+                                                 UnitReader read) {
+  SLUICE_CHECK_EQ(unit_rows.size(), unit_bytes.size());
+  std::shared_ptr<TableScan> scan(new TableScan());
+  scan->schema_ = std::move(schema);
+  scan->reader_ = std::move(read);
+  for (size_t u = 0; u < unit_rows.size(); ++u) {
+    scan->units_.push_back(ScanUnit{static_cast<int>(u), 0, 0, unit_rows[u]});
+    scan->num_rows_ += unit_rows[u];
+    scan->data_bytes_ += unit_bytes[u];
+  }
+  return scan;
+}
+
 std::shared_ptr<TableScan> TableScan::OpenCsv(const std::vector<std::string>& patterns,
                                               csv::CsvReadOptions options,
                                               const std::string& where) {
@@ -276,6 +292,7 @@ std::vector<RecordBatch> TableScan::Read(const ScanUnit& unit) const {
     });
     return out;
   }
+  if (reader_) return reader_(unit.index);
   if (files_.empty()) return {batches_[static_cast<size_t>(unit.index)]};
   parquet::ParquetReadOptions options;
   options.columns = columns_;

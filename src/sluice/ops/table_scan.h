@@ -92,6 +92,14 @@ class TableScan {
   // schema).
   static std::shared_ptr<TableScan> FromBatches(std::shared_ptr<const Schema> schema,
                                                 std::vector<RecordBatch> batches);
+  // A table whose units the caller reads, for inputs Open cannot take (files unified by name on
+  // any file system): unit i holds unit_rows[i] rows, about unit_bytes[i] bytes of column data,
+  // and read(i) returns its batches, each of `schema`. `read` is called from many threads at once.
+  using UnitReader = std::function<std::vector<RecordBatch>(int unit)>;
+  static std::shared_ptr<TableScan> FromReader(std::shared_ptr<const Schema> schema,
+                                               const std::vector<int64_t>& unit_rows,
+                                               const std::vector<int64_t>& unit_bytes,
+                                               UnitReader read);
 
   const std::shared_ptr<const Schema>& schema() const { return schema_; }
   const std::vector<ScanUnit>& units() const { return units_; }
@@ -147,6 +155,7 @@ class TableScan {
 
   std::vector<std::unique_ptr<parquet::ParquetFileReader>> files_;
   std::vector<RecordBatch> batches_;     // FromBatches: unit i is batches_[i]
+  UnitReader reader_;                    // FromReader: reads unit i
   std::shared_ptr<csv::CsvReader> csv_;  // OpenCsv: unit i is file i
   std::vector<std::string> dictionary_columns_;
   std::vector<std::string> columns_;            // the columns decoded: asked for, then the filter's
