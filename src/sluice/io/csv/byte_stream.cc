@@ -14,43 +14,23 @@ namespace {
 
 constexpr size_t kCompressedBlock = 1 << 20;
 
-// Reads the file as it was when opened: a file that shrinks, or grows, while it is read is an
-// error naming it rather than rows from two versions of it (a writer still appending leaves a
-// half-written last row that would read as a whole one).
+// Reads the file front to back. A local file comes held to the version it had when opened
+// (io/fs/stamped_file.h, from CsvChunkReader): reads stop at its size then, and one that shrinks,
+// grows or is rewritten meanwhile fails naming it rather than giving rows of two versions (a
+// writer still appending leaves a half-written last row that would read as a whole one).
 class PlainStream final : public ByteStream {
  public:
-  explicit PlainStream(std::unique_ptr<fs::ReadableFile> file)
-      : file_(std::move(file)), size_(file_->size()) {}
+  explicit PlainStream(std::unique_ptr<fs::ReadableFile> file) : file_(std::move(file)) {}
   size_t Read(char* out, size_t n) override {
-    const size_t want =
-        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), size_ - offset_));
-    const size_t got = want == 0 ? 0 : file_->ReadAt(offset_, std::span<char>(out, want));
+    const size_t got = file_->ReadAt(offset_, std::span<char>(out, n));
     offset_ += static_cast<int64_t>(got);
-    if (got < want) {
-      throw InvalidData("{} shrank while it was read: {} bytes when opened, {} now", file_->path(),
-                        size_, offset_)
-          .With("file", file_->path());
-    }
-    if (got == 0 && !checked_end_) {
-      checked_end_ = true;
-      char probe = 0;
-      if (file_->ReadAt(size_, std::span<char>(&probe, 1)) > 0) {
-        throw InvalidData(
-            "{} grew while it was read (it had {} bytes when opened); read it once it is "
-            "complete",
-            file_->path(), size_)
-            .With("file", file_->path());
-      }
-    }
     return got;
   }
   int64_t compressed_position() const override { return offset_; }
 
  private:
   std::unique_ptr<fs::ReadableFile> file_;
-  const int64_t size_;  // when opened
   int64_t offset_ = 0;
-  bool checked_end_ = false;
 };
 
 // Refills a compressed input block from the file.

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "sluice/io/fs/stamped_file.h"
+
 namespace sluice::csv {
 
 std::string Describe(const CsvChunk& chunk) {
@@ -23,7 +25,8 @@ CsvChunkReader::CsvChunkReader(fs::FileSystem& fs, const std::string& path, int 
       file_index_(file_index),
       chunk_bytes_(std::max<size_t>(chunk_bytes, 64)),
       scanner_(dialect) {
-  auto file = fs.OpenForRead(path);
+  // Held to the version it had at open: a change while it is read is an error naming it.
+  auto file = fs::OpenInput(fs, path);
   compression_ = DetectCompression(*file);
   if (map && compression_ == Compression::kNone) {
     if (auto head = file->Map(0, 3)) {

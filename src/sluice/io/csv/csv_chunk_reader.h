@@ -2,7 +2,10 @@
 // `chunk_bytes` that each start at a row start and end at a row end (RowBoundaryScanner), ready
 // for CsvTokenizer on any thread. Plain files are read with ranged reads; gzip and zstd files are
 // decompressed whole by the one reader. A row longer than a chunk makes that chunk bigger. A
-// UTF-8 byte order mark at the start of the file is dropped.
+// UTF-8 byte order mark at the start of the file is dropped. A local file is read as it was when
+// opened (io/fs/stamped_file.h): one truncated, grown, rewritten or replaced meanwhile fails with
+// InvalidData naming it ("changed while it was read: was N bytes, now M"), at the latest at its
+// end.
 //
 // With `map` (and a file system that can map), a plain file's chunks are read-only views of the
 // mapped file instead: no copy out of the page cache and no chunk buffers. A caller that reads

@@ -1,5 +1,6 @@
 #include "sluice/io/csv/csv_reader.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -219,12 +220,15 @@ TEST_F(CsvReaderTest, GzipAndZstdFilesReadLikePlainOnes) {
 }
 
 // A file that changes while it is read is an error naming it, never rows of two versions.
-TEST_F(CsvReaderTest, AFileThatGrowsOrShrinksWhileReadIsAnError) {
+// Read with ranged reads, then as mapped views.
+class CsvChangingFileTest : public CsvReaderTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(CsvChangingFileTest, AFileThatGrowsOrShrinksWhileReadIsAnError) {
   const std::string text = GeneratedCsv(200, 7);
   auto read_all_after = [&](const std::string& name,
                             const std::function<void(const std::string&)>& change) {
     const std::string path = Write(name, text);
-    CsvChunkReader chunks(*fs_, path, 0, CsvDialect{}, 256);
+    CsvChunkReader chunks(*fs_, path, 0, CsvDialect{}, 256, /*map=*/GetParam());
     CsvChunk chunk;
     EXPECT_TRUE(chunks.Next(chunk));
     change(path);
@@ -242,16 +246,21 @@ TEST_F(CsvReaderTest, AFileThatGrowsOrShrinksWhileReadIsAnError) {
                            [](const std::string& path) {
                              std::ofstream(path, std::ios::app) << "9999,appended,1\n";
                            })
-                .find("grew while it was read"),
+                .find(fmt::format("changed while it was read: was {} bytes, now {}", text.size(),
+                                  text.size() + 16)),
             std::string::npos);
   EXPECT_NE(read_all_after("shrinks.csv",
                            [&](const std::string& path) {
                              std::filesystem::resize_file(path, text.size() / 2);
                            })
-                .find("shrank while it was read"),
+                .find(fmt::format("changed while it was read: was {} bytes, now {}", text.size(),
+                                  text.size() / 2)),
             std::string::npos);
   EXPECT_EQ(read_all_after("same.csv", [](const std::string&) {}), "read to the end");
 }
+
+INSTANTIATE_TEST_SUITE_P(ReadAndMapped, CsvChangingFileTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Mapped" : "Read"; });
 
 TEST_F(CsvReaderTest, BatchRowsBoundsBatches) {
   std::string text = "x\n";
