@@ -8,6 +8,9 @@
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/fs/s3_url.h"
+#include "sluice/io/fs/stamped_file.h"
+#include "sluice/io/parquet/file_system_source.h"
 #include "sluice/ops/parquet_statistics.h"
 #include "sluice/ops/predicate_parser.h"
 
@@ -34,6 +37,15 @@ std::vector<std::string> DecodedColumns(const std::vector<std::string>& asked,
     decoded.push_back(c.name);
   }
   return decoded;
+}
+
+// A Parquet input held to the version it had when the scan was planned (io/fs/stamped_file.h):
+// every read of a row group's bytes checks it, so a file truncated, rewritten, replaced or removed
+// mid-run fails naming it instead of mixing versions. Objects are read pinned to their ETag.
+std::unique_ptr<parquet::ParquetFileReader> OpenParquetInput(const std::string& path) {
+  if (fs::IsS3Url(path)) return parquet::ParquetFileReader::Open(path);
+  return parquet::ParquetFileReader::Open(
+      std::make_unique<parquet::FileSystemSource>(fs::OpenInput(*fs::LocalFileSystem(), path)));
 }
 
 }  // namespace
@@ -70,7 +82,7 @@ std::shared_ptr<TableScan> TableScan::OpenParquet(const std::vector<std::string>
   parquet::ParquetReadOptions asked;
   asked.columns = std::move(columns);
   for (size_t f = 0; f < paths.size(); ++f) {
-    auto reader = parquet::ParquetFileReader::Open(paths[f]);
+    auto reader = OpenParquetInput(paths[f]);
     if (f == 0) scan->columns_ = DecodedColumns(asked.columns, where, *reader);
     parquet::ParquetReadOptions decoded;
     decoded.columns = scan->columns_;

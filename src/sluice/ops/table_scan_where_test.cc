@@ -1,11 +1,16 @@
 // TableScan with a row filter: row groups skipped by their statistics (counted), every batch
-// filtered, filter-only columns dropped, CSV batches filtered as they are parsed.
+// filtered, filter-only columns dropped, CSV batches filtered as they are parsed; and a Parquet
+// input that changes between planning and reading fails naming it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "sluice/base/error.h"
 #include "sluice/io/parquet/file_writer.h"
@@ -199,6 +204,40 @@ TEST_F(TableScanWhereTest, RowGroupsReadSkipThePagesThePageIndexRulesOut) {
       EXPECT_EQ(stats.rows_read, 20000 - stats.page_rows_skipped);
       EXPECT_LT(stats.rows_read, 5000);
       EXPECT_EQ(stats.rows_passed, Concat(expected).num_rows());
+    }
+  }
+}
+
+TEST_F(TableScanWhereTest, AParquetFileChangedAfterPlanningFailsNamingIt) {
+  const int64_t bytes = static_cast<int64_t>(fs::file_size(path_));
+  // Each change, on a scan planned over a fresh copy: what the read of a row group must say.
+  const std::vector<std::pair<std::function<void(const std::string&)>, std::string>> changes = {
+      {[](const std::string& p) { fs::resize_file(p, fs::file_size(p) / 2); },
+       fmt::format("was {} bytes, now {}", bytes, bytes / 2)},
+      {[](const std::string& p) { fs::remove(p); },
+       fmt::format("was {} bytes, now removed", bytes)},
+      {[&](const std::string& p) {
+         fs::copy_file(path_, p + ".new");
+         std::ofstream(p + ".new", std::ios::app) << "more";
+         fs::rename(p + ".new", p);
+       },
+       fmt::format("was {} bytes, now replaced by another file of {} bytes", bytes, bytes + 4)},
+  };
+  for (const auto& [change, says] : changes) {
+    const std::string copy = (dir_ / "copy.parquet").string();
+    fs::copy_file(path_, copy, fs::copy_options::overwrite_existing);
+    auto scan = TableScan::Open({copy});
+    ASSERT_EQ(scan->units().size(), 10u);
+    EXPECT_FALSE(scan->Read(scan->units()[0]).empty());
+    change(copy);
+    try {
+      scan->Read(scan->units()[9]);
+      ADD_FAILURE() << "read a changed file: " << says;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidData) << e.what();
+      EXPECT_NE(std::string(e.what()).find("input " + copy + " changed while it was read: " + says),
+                std::string::npos)
+          << e.what();
     }
   }
 }
