@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "sluice/base/check.h"
+#include "sluice/ops/type_dispatch.h"
+#include "sluice/table/bitmap.h"
 #include "sluice/table/builder.h"
 
 namespace sluice::shuffle {
@@ -64,7 +66,57 @@ Array Divide(const Array& sum, const Array& count) {
   return out.Finish();
 }
 
+// count(*) of one row: 1; count(x): 1 where x is not null, else 0.
+Array CountOfRow(const RecordBatch& batch, const AggregateCall& call) {
+  FixedWidthBuilder<int64_t> out;
+  out.Reserve(batch.num_rows());
+  const Array* x = call.columns.empty() ? nullptr : &batch.column(call.columns[0]);
+  for (int64_t r = 0; r < batch.num_rows(); ++r) out.Append(x == nullptr || !x->IsNull(r) ? 1 : 0);
+  return out.Finish();
+}
+
+// sum(x) of one row: x in the sum's type (int64 or float64); null where x is null.
+Array SumOfRow(const Array& x, const DataType& type) {
+  if (x.type() == type && !x.is_dictionary()) return x;
+  std::optional<Array> out;
+  DispatchFixedWidth(x.type(), [&]<typename In>(In) {
+    if constexpr (std::is_arithmetic_v<In>) {
+      using Acc = std::conditional_t<std::is_floating_point_v<In>, double, int64_t>;
+      FixedWidthBuilder<Acc> sums(type);
+      sums.Reserve(x.length());
+      for (int64_t r = 0; r < x.length(); ++r) {
+        if (x.IsNull(r)) {
+          sums.AppendNull();
+        } else {
+          sums.Append(static_cast<Acc>(x.Value<In>(r)));
+        }
+      }
+      out = sums.Finish();
+    }
+  });
+  SLUICE_CHECK(out.has_value());  // sum is planned for numeric columns only
+  return *std::move(out);
+}
+
 }  // namespace
+
+RecordBatch PartialRowsOf(const CombinePlan& plan, const std::vector<std::string>& keys,
+                          const RecordBatch& batch,
+                          const std::shared_ptr<const Schema>& partial_schema) {
+  std::vector<Array> columns;
+  for (const std::string& key : keys) columns.push_back(batch.column(key));
+  for (const AggregateCall& call : plan.partial) {
+    const DataType& type = partial_schema->field(static_cast<int>(columns.size())).type;
+    if (call.function == "count") {
+      columns.push_back(CountOfRow(batch, call));
+    } else if (call.function == "sum") {
+      columns.push_back(SumOfRow(batch.column(call.columns[0]), type));
+    } else {  // min, max
+      columns.push_back(batch.column(call.columns[0]));
+    }
+  }
+  return RecordBatch::Make(partial_schema, std::move(columns), batch.num_rows());
+}
 
 Schema CombinedSchema(const CombinePlan& plan, size_t keys, const Schema& merged) {
   std::vector<Field> fields(merged.fields().begin(),

@@ -3,7 +3,10 @@
 // per group instead of every input row; the reduce task merges those partial rows (counts and
 // sums add, minima and maxima combine) and computes the means from their merged sums and counts.
 // For a query whose groups repeat within a map task's inputs this divides what crosses hosts by
-// the repetition; other aggregates (median, first, var, ...) ship the rows as they are.
+// the repetition; other aggregates (median, first, var, ...) ship the rows as they are. When a
+// task's groups barely repeat, aggregating first reduces nothing and costs a hash table as large
+// as the input: the task then ships each row as a partial row of its own (PartialRowsOf), which
+// the reduce merges as it merges any partial rows.
 //
 // Thread safety: a CombinePlan is immutable once planned; FinishCombined is a pure function.
 #pragma once
@@ -33,6 +36,13 @@ struct CombinePlan {
 
 // The plan, or nullopt when some aggregate does not combine.
 std::optional<CombinePlan> PlanCombine(const std::vector<AggregateCall>& aggregates);
+
+// The rows of `batch` (holding the query's keys and arguments) as partial rows of one input row
+// each, of `partial_schema` (the partial group-by's output: the keys, then plan.partial's
+// columns): counts of 1 or 0, sums widened to their sum's type, minima and maxima as they are.
+RecordBatch PartialRowsOf(const CombinePlan& plan, const std::vector<std::string>& keys,
+                          const RecordBatch& batch,
+                          const std::shared_ptr<const Schema>& partial_schema);
 
 // The query's output schema from the merged one (`keys` key columns, then plan.merge's columns).
 Schema CombinedSchema(const CombinePlan& plan, size_t keys, const Schema& merged);

@@ -10,6 +10,7 @@
 
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/jobs/shuffle/map_output.h"
+#include "sluice/jobs/shuffle/map_side_combine.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/group_by.h"
 #include "sluice/ops/join/hash_join.h"
@@ -166,6 +167,61 @@ TEST_F(ShuffleJobTest, CombinedGroupByEqualsOneProcess) {
     const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
     EXPECT_EQ(Rows(spec.output), Rows(local.batches)) << keys.size() << " keys";
   }
+}
+
+// Keys that barely repeat: map tasks ship each row as a partial row of its own instead of
+// aggregating, and the result is the same.
+TEST_F(ShuffleJobTest, CombinedGroupByOfMostlyDistinctKeysEqualsOneProcess) {
+  const std::vector<std::string> inputs = WriteFiles(3, 6000, 1'000'000);
+  ShuffleSpec spec = Spec(kGroupByJobKind, inputs);
+  spec.keys = {"k", "g"};
+  spec.aggregates = "count(*) as n, count(v), sum(v), sum(g), min(v), max(k), mean(v) as m";
+  RunTwoWorkers(SubmitShuffle(url_, spec).job_name);
+  GroupBySpec group_by{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
+  const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
+}
+
+// Rows as partial rows of their own merge into what the query gives: counts of 1 and 0, sums
+// widened (int32 to int64), minima and maxima as they are, means from merged sums and counts.
+TEST_F(ShuffleJobTest, RowsAsPartialRowsMergeIntoTheQuerysResult) {
+  auto schema = std::make_shared<const Schema>(std::vector<Field>{
+      {"k", DataType::String()}, {"g", DataType::Int32()}, {"v", DataType::Int64()}});
+  StringBuilder k;
+  Int32Builder g;
+  Int64Builder v;
+  for (int r = 0; r < 300; ++r) {
+    k.Append("key-" + std::to_string(r % 7));
+    g.Append(r % 5);
+    if (r % 4 == 0) {
+      v.AppendNull();
+    } else {
+      v.Append(r * 3 - 200);
+    }
+  }
+  const RecordBatch batch = RecordBatch::Make(schema, {k.Finish(), g.Finish(), v.Finish()});
+  const std::vector<AggregateCall> calls =
+      ParseAggregateCalls("count(*), count(v), sum(g), sum(v), min(v), max(k), mean(v), mean(g)");
+  const std::optional<CombinePlan> plan = PlanCombine(calls);
+  ASSERT_TRUE(plan.has_value());
+  const std::vector<std::string> keys = {"k"};
+  const GroupBySpec partial{.keys = keys, .aggregates = plan->partial};
+  const std::shared_ptr<const Schema> partial_schema = GroupByOutputSchema(*schema, partial);
+  const RecordBatch rows = PartialRowsOf(*plan, keys, batch, partial_schema);
+  EXPECT_EQ(rows.num_rows(), batch.num_rows());
+  EXPECT_EQ(rows.schema(), *partial_schema);
+
+  const GroupBySpec merge{.keys = keys, .aggregates = plan->merge};
+  std::vector<RecordBatch> combined;
+  for (const RecordBatch& b :
+       RunGroupBy(*TableScan::FromBatches(partial_schema, {rows}), merge, GroupByOptions{})
+           .batches) {
+    combined.push_back(FinishCombined(*plan, keys.size(), b));
+  }
+  const GroupBySpec query{.keys = keys, .aggregates = calls};
+  EXPECT_EQ(
+      Rows(combined),
+      Rows(RunGroupBy(*TableScan::FromBatches(schema, {batch}), query, GroupByOptions{}).batches));
 }
 
 // A sort across workers: a sample stage, then range slices: the output is in order (ascending g,

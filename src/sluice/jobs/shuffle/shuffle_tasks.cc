@@ -5,6 +5,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/io/parquet/file_concat.h"
 #include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/shuffle/map_output.h"
 #include "sluice/jobs/shuffle/map_side_combine.h"
@@ -16,6 +17,7 @@
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/sort_key.h"
 #include "sluice/ops/table_files.h"
+#include "sluice/table/hash.h"
 
 namespace sluice::shuffle {
 namespace {
@@ -67,19 +69,55 @@ GroupByOptions OperatorOptions(const jobs::TaskContext& context, RunOptions run)
   return options;
 }
 
+// Partial aggregation is abandoned as Velox and DuckDB abandon it: once enough rows were seen, a
+// table holding most of them as groups reduces nothing.
+constexpr int64_t kSampleRows = 256 * 1024;
+constexpr double kMostRowsAreGroups = 0.8;
+
+// Whether the task's groups repeat enough to aggregate before shipping: the distinct keys among
+// the first kSampleRows rows of its inputs (reading the keys only) against those rows.
+bool GroupsRepeat(const ShuffleSpec& spec, const std::vector<std::string>& files) {
+  if (spec.keys.empty()) return true;
+  auto keys = TableScan::Open(files, spec.keys, spec.where);
+  std::vector<uint64_t> hashes;
+  for (const ScanUnit& unit : keys->units()) {
+    for (const RecordBatch& batch : keys->Read(unit)) {
+      const std::vector<uint64_t> more = HashRows(batch, spec.keys);
+      hashes.insert(hashes.end(), more.begin(), more.end());
+    }
+    if (static_cast<int64_t>(hashes.size()) >= kSampleRows) break;
+  }
+  const auto rows = static_cast<double>(hashes.size());
+  std::sort(hashes.begin(), hashes.end());
+  const auto groups =
+      static_cast<double>(std::unique(hashes.begin(), hashes.end()) - hashes.begin());
+  return groups <= kMostRowsAreGroups * rows;
+}
+
 // Map-side combining: the task's rows aggregated per group, each group's row sliced by its keys
-// (the first columns of the partial output).
+// (the first columns of the partial output); or, when groups barely repeat, each row shipped as a
+// partial row of its own.
 void RunCombiningMap(const ShuffleSpec& spec, const CombinePlan& plan, const TableScan& scan,
-                     const jobs::TaskContext& context, RunOptions run) {
+                     const std::vector<std::string>& files, const jobs::TaskContext& context,
+                     RunOptions run) {
   const GroupBySpec partial{.keys = spec.keys, .aggregates = plan.partial};
   GroupByOptions options = OperatorOptions(context, std::move(run));
   const int64_t flush = std::max<int64_t>(options.run.memory_budget / 4, 1 << 20);
   options.run.memory_budget -= flush;
   std::vector<int> keys(spec.keys.size());
   for (size_t k = 0; k < keys.size(); ++k) keys[k] = static_cast<int>(k);
-  MapOutputWriter writer(context.output_dir, GroupByOutputSchema(*scan.schema(), partial), keys,
-                         spec.partitions, flush);
-  RunGroupBy(scan, partial, options, [&writer](RecordBatch b) { writer.Add(b); });
+  const std::shared_ptr<const Schema> schema = GroupByOutputSchema(*scan.schema(), partial);
+  MapOutputWriter writer(context.output_dir, schema, keys, spec.partitions, flush);
+  if (GroupsRepeat(spec, files)) {
+    RunGroupBy(scan, partial, options, [&writer](RecordBatch b) { writer.Add(b); });
+  } else {
+    for (const ScanUnit& unit : scan.units()) {
+      context.cancel.ThrowIfCancelled();
+      for (const RecordBatch& batch : scan.Read(unit)) {
+        writer.Add(PartialRowsOf(plan, spec.keys, batch, schema));
+      }
+    }
+  }
   writer.Finish();
 }
 
@@ -120,7 +158,7 @@ void RunMap(const ShuffleSpec& job_spec, const jobs::TaskContext& context, RunOp
   auto scan = TableScan::Open(files, ReadColumns(spec), spec.where);
   if (spec.kind == kSortJobKind) return RunRangeMap(spec, *scan, context, run);
   if (const std::optional<CombinePlan> plan = CombineOf(spec)) {
-    return RunCombiningMap(spec, *plan, *scan, context, std::move(run));
+    return RunCombiningMap(spec, *plan, *scan, files, context, std::move(run));
   }
   MapOutputWriter writer(context.output_dir, scan->schema(), SliceColumns(spec, *scan->schema()),
                          spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20));
@@ -214,11 +252,17 @@ void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
   }
 }
 
+// The parts in order into the output: a Parquet output takes the parts' row groups as they are
+// (written with the output's options, they need no re-encoding); a CSV output their rows.
 void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   const int64_t reducers = nlohmann::json::parse(context.lease.definition_json).at("reducers");
   std::vector<std::string> parts;
   for (int64_t r = 0; r < reducers; ++r) {
     parts.push_back(CommittedFile(spec, jobs::StageKey(kReduceStage, r), kPartFile));
+  }
+  if (!IsCsvPath(spec.output)) {
+    parquet::ConcatenateParquetFiles(parts, spec.output);
+    return;
   }
   auto scan = TableScan::Open(parts);
   auto writer =
