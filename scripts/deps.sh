@@ -10,7 +10,7 @@ log=$(mktemp "${TMPDIR:-/tmp}/sluice-deps-XXXXXX.log")
 trap 'rm -f "$log"' EXIT
 # What configuring and building need (CMake finds GoogleTest and Google Benchmark at configure time).
 packages=(
-  cmake g++ make pkg-config
+  cmake g++ make pkg-config lld
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libpq-dev
