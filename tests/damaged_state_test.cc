@@ -3,6 +3,10 @@
 //   run and status each exit 1 (no crash) with an error that names the file, says it is damaged
 //   and says to move it away to start over; the outputs already published stay, and once the
 //   ledger is moved away a compact run counts them as published and exits 0;
+// - a removed attempt directory: a partition the ledger says is done whose output was never
+//   published (its publish met a conflicting directory, then the user cleared that and removed
+//   .sluice-attempts): compact and run exit 1 naming the partition and the missing output
+//   instead of reporting success without it; the advice (move the ledger away) completes it;
 // - a read-only output directory (a read-only bind mount; root only, skipped elsewhere, failed
 //   under CI): compact exits 1 naming the directory, and writes nothing into it.
 #include <gtest/gtest.h>
@@ -137,6 +141,72 @@ INSTANTIATE_TEST_SUITE_P(Damages, DamagedLedgerTest,
                            return info.param == Damage::kGarbageHeader ? "GarbageHeader"
                                                                        : "TruncatedToHalf";
                          });
+
+// The error for a done partition whose output is gone, and the advice working.
+void ExpectLostOutputNamed(const testing::CommandRun& r, const std::string& partition,
+                           const fs::path& output) {
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("partition " + partition + " is done in the ledger, but its output is gone"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("neither " + output.string() + " nor its attempt directory"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("move the job's ledger"), std::string::npos) << r.out;
+}
+
+// A directory in the way of a partition's publish: the ledger commits the attempt, the publish
+// fails (Conflict) and leaves the attempt's directory for the next run.
+void BlockPublish(const fs::path& target) {
+  fs::create_directories(target);
+  std::ofstream(target / "other.txt") << "not this job's\n";
+}
+
+TEST(DamagedStateTest, RunWithARemovedAttemptDirectoryNamesThePartition) {
+  ScratchDir scratch("sluice-removed-attempt");
+  const fs::path out = scratch.path() / "out", state = scratch.path() / "state";
+  BlockPublish(out / "a");
+  const std::string run = "run --job j --partition-by list:a,b --retry-delay 0.05 --state " +
+                          state.string() + " --output " + out.string() +
+                          " -- sh -c 'echo {key} > "
+                          "{output}/part.txt'";
+  const testing::CommandRun blocked = RunPlain(run);
+  ASSERT_EQ(blocked.status, 1) << blocked.out;
+  ASSERT_TRUE(fs::exists(out / ".sluice-attempts")) << blocked.out;
+  // The user clears the way, and the committed attempt's directory goes too.
+  fs::remove_all(out / "a");
+  fs::remove_all(out / ".sluice-attempts");
+
+  ExpectLostOutputNamed(RunPlain(run), "a", out / "a");
+  EXPECT_FALSE(fs::exists(out / "a"));
+  fs::rename(state, scratch.path() / "state.moved");
+  const testing::CommandRun again = RunPlain(run);
+  ASSERT_EQ(again.status, 0) << again.out;
+  std::ifstream part(out / "a" / "part.txt");
+  std::string line;
+  std::getline(part, line);
+  EXPECT_EQ(line, "a");
+}
+
+TEST(DamagedStateTest, CompactWithARemovedAttemptDirectoryNamesThePartition) {
+  ScratchDir scratch("sluice-removed-attempt");
+  const fs::path src = scratch.path() / "in", out = scratch.path() / "out";
+  WriteInputs(src);
+  BlockPublish(out / "p=1");
+  const std::string compact = "compact " + src.string() + " " + out.string();
+  const testing::CommandRun blocked = testing::RunSluice(SLUICE_BINARY, compact);
+  ASSERT_EQ(blocked.status, 1) << blocked.out;
+  ASSERT_TRUE(fs::exists(out / ".sluice-attempts")) << blocked.out;
+  fs::remove_all(out / "p=1");
+  fs::remove_all(out / ".sluice-attempts");
+
+  ExpectLostOutputNamed(testing::RunSluice(SLUICE_BINARY, compact), "p=1", out / "p=1");
+  EXPECT_FALSE(fs::exists(out / "p=1"));
+  fs::rename(out / ".sluice", scratch.path() / "state.moved");  // the ledger with its WAL
+  const testing::CommandRun again = testing::RunSluice(SLUICE_BINARY, compact);
+  EXPECT_EQ(again.status, 0) << again.out;
+  EXPECT_EQ(Published(out).size(), 3u) << again.out;
+}
 
 // A read-only bind mount of `dir` onto itself, undone by the destructor; `error` says why not.
 class ReadOnlyMount {

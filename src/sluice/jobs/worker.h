@@ -7,9 +7,11 @@
 // connection), completes finished partitions together (one CompleteMany per batch, at most
 // completion_delay after the first of them finished; CompleteAndClaim when it also needs
 // partitions, one commit for both on PostgreSQL) and fails the others with exponential backoff and
-// jitter, so the ledger retries them until max attempts. With resource limits every partition it
-// runs holds one unit of each resource, counted by the ledger across all workers of the job; it
-// then claims no more than its free slots.
+// jitter, so the ledger retries them until max attempts. A task error a retry would meet again
+// (a full disk, no access, a read-only file system; a device I/O error on a partition's retry)
+// stops the worker instead, with that error, its partition given back uncharged. With resource
+// limits every partition it runs holds one unit of each resource, counted by the ledger across all
+// workers of the job; it then claims no more than its free slots.
 //
 // Lease loss: when a heartbeat returns Conflict (another worker took the partition) the task is
 // cancelled and its output discarded; when heartbeats keep failing (the ledger is unreachable) a
