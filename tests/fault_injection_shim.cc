@@ -16,6 +16,10 @@
 //   SLUICE_FAULT_ERRNO  ENOSPC, EIO or EACCES (default EIO)
 //   SLUICE_FAULT_LOG    a file that gets one line per injected failure ("write #3 /path: EIO"),
 //                       so a test can tell that its fault was met
+//   SLUICE_FAULT_CHANGE instead of failing, the Nth matching call (only that one) first changes
+//                       the file as another process would, then goes on: "truncate:BYTES" cuts it
+//                       to BYTES, "grow:ROWS" appends ROWS lines "1,1,grown", "remove" unlinks it
+//                       (an input that changes while it is read)
 //
 // The fault is the loaded process's own: the shim takes itself out of LD_PRELOAD at load, so the
 // commands that sluice runs (batch and run tasks) do not inherit it.
@@ -48,6 +52,7 @@ struct FaultConfig {
   long nth = 1;
   int error = EIO;
   std::string log;
+  std::string change;  // "truncate:BYTES", "grow:ROWS" or "remove"; empty: fail the call
 };
 
 FaultConfig& Config() {
@@ -75,6 +80,7 @@ __attribute__((constructor)) void LoadFaultConfig() {
   if (const char* nth = getenv("SLUICE_FAULT_NTH")) config.nth = strtol(nth, nullptr, 10);
   config.error = ErrnoByName(getenv("SLUICE_FAULT_ERRNO"));
   if (const char* log = getenv("SLUICE_FAULT_LOG")) config.log = log;
+  if (const char* change = getenv("SLUICE_FAULT_CHANGE")) config.change = change;
   unsetenv("LD_PRELOAD");
 }
 
@@ -100,12 +106,35 @@ void LogFault(const char* op, long call, const std::string& path) {
   int fd = real_open(config.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return;
   std::string line = std::string(op) + " #" + std::to_string(call) + " " + path + ": " +
-                     ErrnoName(config.error) + "\n";
+                     (config.change.empty() ? ErrnoName(config.error) : config.change) + "\n";
   [[maybe_unused]] ssize_t written = real_write(fd, line.data(), line.size());
   close(fd);
 }
 
-// Whether this call on `path` fails; sets errno when it does. Counts only matching calls.
+// Changes the file at `path` as SLUICE_FAULT_CHANGE says, with calls the shim does not count.
+void ChangeFile(const std::string& change, const std::string& path) {
+  static auto real_open = Next<int (*)(const char*, int, ...)>("open");
+  static auto real_write = Next<ssize_t (*)(int, const void*, size_t)>("write");
+  const size_t colon = change.find(':');
+  const long amount = strtol(change.c_str() + colon + 1, nullptr, 10);
+  if (change == "remove") {
+    unlink(path.c_str());
+    return;
+  }
+  if (change.starts_with("truncate:")) {
+    [[maybe_unused]] int rc = truncate(path.c_str(), amount);
+    return;
+  }
+  int fd = real_open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return;
+  std::string rows;
+  for (long i = 0; i < amount; ++i) rows += "1,1,grown\n";
+  [[maybe_unused]] ssize_t written = real_write(fd, rows.data(), rows.size());
+  close(fd);
+}
+
+// Whether this call on `path` fails; sets errno when it does. Counts only matching calls. With
+// SLUICE_FAULT_CHANGE the Nth call changes the file instead and never fails.
 bool Inject(const char* op, const std::string& path) {
   const FaultConfig& config = Config();
   if (config.op != op || path.empty() || path.find(config.path) == std::string::npos) {
@@ -113,6 +142,13 @@ bool Inject(const char* op, const std::string& path) {
   }
   long call = ++matched_calls;
   if (call < config.nth) return false;
+  if (!config.change.empty()) {
+    if (call == config.nth) {
+      LogFault(op, call, path);
+      ChangeFile(config.change, path);
+    }
+    return false;
+  }
   LogFault(op, call, path);
   errno = config.error;
   return true;

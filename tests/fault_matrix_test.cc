@@ -12,6 +12,9 @@
 // Results are compared as sorted lines (`sluice cat` for Parquet), as row order may vary between
 // runs; JSON files (manifests, reports) and hidden state are left out.
 //
+// A second table (kChanges) has the shim change an input as another process would (truncate,
+// grow, remove) at its Nth read or map: the command must fail naming the file and publish nothing.
+//
 // Each case is its own CTest test (process) with its own ScratchDir, so cases run in parallel.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -51,6 +54,9 @@ struct FaultCase {
   const char* output;   // the output file of a one-file command (groupby, sort, join, bloom)
   bool report = false;  // with --report report.json beside out/
   bool prime = false;   // a clean run into out/ before the faulty one (to read the batch cache)
+  // A fault a retry would meet again: the worker stops with it at once (a device error after one
+  // retry) and fails no partition, so the error asks for no `sluice retry`.
+  bool stops = false;
 };
 
 // A case by its name in GoogleTest's messages.
@@ -68,7 +74,9 @@ const FaultCase kCases[] = {
   {"CompactPublishRenameDenied", Command::kCompact, "rename", "out/p=", "EACCES", 1,
    "publish the committed output failed: Permission denied", "out/p=", ""},
   {"CompactInputReadIoError", Command::kCompact, "read", "in/parquet/p=1/", "EIO", 1,
-   "read failed: Input/output error", "in/parquet/p=1/", ""},
+   "read failed: Input/output error", "in/parquet/p=1/", "", false, false, true},
+  {"CompactInputOpenDenied", Command::kCompact, "open", "in/parquet/p=1/f0.parquet", "EACCES", 1,
+   "open failed: Permission denied", "in/parquet/p=1/f0.parquet", "", false, false, true},
   {"CompactLedgerWriteNoSpace", Command::kCompact, "write", "out/.sluice/ledger.db", "ENOSPC", 3,
    "free space on", "out/.sluice/ledger.db", ""},
   {"CompactLedgerOpenDenied", Command::kCompact, "open", "out/.sluice/ledger.db", "EACCES", 1,
@@ -300,6 +308,27 @@ std::string RetryCommand(const std::string& failure) {
   return std::string(SLUICE_BINARY) + failure.substr(at + 7, end - at - 7);
 }
 
+// The environment that loads the shim: `op` calls on `path`, from the nth, meet `fault`
+// ("SLUICE_FAULT_ERRNO=EIO" or "SLUICE_FAULT_CHANGE=..."), logged to `log`.
+std::string ShimEnvironment(const std::string& op, const fs::path& path, int nth,
+                            const std::string& fault, const std::string& log) {
+  return "env LD_PRELOAD=" + std::string(SLUICE_FAULT_SHIM) +
+         " ASAN_OPTIONS=verify_asan_link_order=0 SLUICE_FAULT_OP=" + op +
+         " SLUICE_FAULT_PATH=" + path.string() + " SLUICE_FAULT_NTH=" + std::to_string(nth) + " " +
+         fault + " SLUICE_FAULT_LOG=" + log + " ";
+}
+
+// A case's directory: Parquet or CSV inputs under in/, empty spill/ and out/.
+void PrepareCase(const fs::path& dir, bool parquet) {
+  if (parquet) {
+    WriteParquetInputs(dir / "in");
+  } else {
+    WriteCsvInputs(dir / "in");
+  }
+  fs::create_directories(dir / "spill");
+  fs::create_directories(dir / "out");
+}
+
 class FaultMatrixTest : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(FaultMatrixTest, FailsCleanlyAndResumes) {
@@ -309,14 +338,8 @@ TEST_P(FaultMatrixTest, FailsCleanlyAndResumes) {
                                                          << " is missing (built with the tests)");
   ScratchDir scratch("sluice-fault-matrix");
   const fs::path dir = scratch.path();
-  if (c.command == Command::kCompact) {
-    WriteParquetInputs(dir / "in");
-  } else {
-    WriteCsvInputs(dir / "in");
-  }
-  fs::create_directories(dir / "spill");
+  PrepareCase(dir, c.command == Command::kCompact);
   fs::create_directories(dir / "ref");
-  fs::create_directories(dir / "out");
 
   testing::CommandRun ref = RunLine("", CommandLine(c, dir, dir / "ref"));
   ASSERT_EQ(ref.status, 0) << ref.out;
@@ -329,10 +352,7 @@ TEST_P(FaultMatrixTest, FailsCleanlyAndResumes) {
 
   const std::string log = (dir / "fault.log").string();
   const std::string env =
-      "env LD_PRELOAD=" + std::string(SLUICE_FAULT_SHIM) +
-      " ASAN_OPTIONS=verify_asan_link_order=0 SLUICE_FAULT_OP=" + c.op +
-      " SLUICE_FAULT_PATH=" + (dir / c.path).string() + " SLUICE_FAULT_ERRNO=" + c.error +
-      " SLUICE_FAULT_NTH=" + std::to_string(c.nth) + " SLUICE_FAULT_LOG=" + log + " ";
+      ShimEnvironment(c.op, dir / c.path, c.nth, std::string("SLUICE_FAULT_ERRNO=") + c.error, log);
   const std::string line = CommandLine(c, dir, dir / "out");
   testing::CommandRun faulty = RunLine(env, line);
   ASSERT_TRUE(fs::exists(log)) << "the fault was never met:\n" << faulty.out;
@@ -342,6 +362,9 @@ TEST_P(FaultMatrixTest, FailsCleanlyAndResumes) {
   EXPECT_NE(error.find(c.says), std::string::npos) << faulty.out;
   EXPECT_NE(error.find((dir / c.names).string()), std::string::npos) << faulty.out;
   EXPECT_NE(error.find("run the command again"), std::string::npos) << faulty.out;
+  if (c.stops) {
+    EXPECT_EQ(RetryCommand(error), "") << "a partition used up its attempts:\n" << error;
+  }
   // Whatever is visible is whole: the reference's file of that name, byte for byte in content.
   for (const auto& [name, lines] : Result(dir / "out")) {
     auto it = expected.find(name);
@@ -364,6 +387,85 @@ TEST_P(FaultMatrixTest, FailsCleanlyAndResumes) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, FaultMatrixTest, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<FaultCase>& info) {
+                           return std::string(info.param.name);
+                         });
+
+// Inputs another process changes while the command reads them (issue item 3): the shim changes
+// the file at its Nth matching call (SLUICE_FAULT_CHANGE). The command must exit 1 naming the
+// file, say how it changed and what to do, and make no output visible.
+struct ChangeCase {
+  const char* name;
+  Command command;  // kBloom (mapped CSV), kGroupBy or kSort
+  bool parquet;     // inputs: in/parquet/p=1 (else in/csv)
+  const char* op;
+  const char* path;    // the input changed, relative to the case's directory
+  int nth;             // at the Nth matching call
+  const char* change;  // SLUICE_FAULT_CHANGE
+  const char* says;    // besides "input <path> changed while it was read: "
+};
+
+void PrintTo(const ChangeCase& c, std::ostream* os) { *os << c.name; }
+
+// clang-format off
+const ChangeCase kChanges[] = {
+  {"BloomMappedCsvTruncated", Command::kBloom, false, "mmap", "in/csv/b.csv", 2, "truncate:1000",
+   "now 1000"},
+  {"BloomMappedCsvGrows", Command::kBloom, false, "mmap", "in/csv/b.csv", 2, "grow:10",
+   "bytes, now"},
+  {"GroupByCsvTruncated", Command::kGroupBy, false, "read", "in/csv/a.csv", 2, "truncate:1000",
+   "now 1000"},
+  {"GroupByParquetTruncated", Command::kGroupBy, true, "read", "in/parquet/p=1/f0.parquet", 2,
+   "truncate:100", "now 100"},
+  {"SortParquetRemoved", Command::kSort, true, "read", "in/parquet/p=1/f1.parquet", 3, "remove",
+   "now removed"},
+};
+// clang-format on
+
+std::string ChangeCommandLine(const ChangeCase& c, const fs::path& dir) {
+  const std::string in = (dir / "in" / (c.parquet ? "parquet/p=1" : "csv")).string();
+  const std::string out = (dir / "out").string();
+  const std::string tail = " --spill-dir " + (dir / "spill").string() + " --progress off";
+  std::string line = std::string(SLUICE_BINARY) + " ";
+  switch (c.command) {
+    case Command::kBloom:
+      return line + "bloom " + in + " --column k --delimiter , -o " + out + "/result.bloom" +
+             " --progress off";
+    case Command::kGroupBy:
+      return line + "groupby " + in + " --by " + (c.parquet ? "value" : "k") + " --agg " +
+             Quote("count(*) as n") + " -o " + out + "/result.parquet" + tail;
+    default:
+      return line + "sort " + in + " --by " + (c.parquet ? "id" : "k") + " -o " + out +
+             "/result.parquet" + tail;
+  }
+}
+
+class ChangingInputTest : public ::testing::TestWithParam<ChangeCase> {};
+
+TEST_P(ChangingInputTest, FailsNamingTheFileAndWritesNothing) {
+  const ChangeCase& c = GetParam();
+  SLUICE_REQUIRE_TOOL(fs::exists(SLUICE_FAULT_SHIM), "the fault injection shim is missing");
+  ScratchDir scratch("sluice-changing-input");
+  const fs::path dir = scratch.path();
+  PrepareCase(dir, c.parquet);
+  const fs::path changed = dir / c.path;
+  const std::string log = (dir / "fault.log").string();
+  const std::string env =
+      ShimEnvironment(c.op, changed, c.nth, std::string("SLUICE_FAULT_CHANGE=") + c.change, log);
+  const testing::CommandRun r = RunLine(env, ChangeCommandLine(c, dir));
+  ASSERT_TRUE(fs::exists(log)) << "the change was never made:\n" << r.out;
+  EXPECT_EQ(r.status, 1) << r.out;
+  const std::string error = FailureLines(r.out);
+  std::printf("%s:\n%s", c.name, error.c_str());
+  const std::string named = "input " + changed.string() + " changed while it was read: ";
+  EXPECT_NE(error.find(named), std::string::npos) << r.out;
+  EXPECT_NE(error.find(c.says, error.find(named)), std::string::npos) << r.out;
+  EXPECT_NE(error.find("run the command again"), std::string::npos) << r.out;
+  EXPECT_EQ(Result(dir / "out"), (std::map<std::string, std::vector<std::string>>{})) << r.out;
+  EXPECT_TRUE(fs::is_empty(dir / "spill")) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Changes, ChangingInputTest, ::testing::ValuesIn(kChanges),
+                         [](const ::testing::TestParamInfo<ChangeCase>& info) {
                            return std::string(info.param.name);
                          });
 
