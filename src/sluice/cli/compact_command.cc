@@ -32,6 +32,9 @@ struct CompactFlags {
   std::string row_group_size;
   int64_t row_group_rows = 0;
   std::string order_by;
+  std::string sort_by;
+  std::vector<std::string> zorder_by;
+  std::string spill_dir;
   std::string codec = "snappy";
   std::optional<int> compression_level;
   bool union_by_name = true;
@@ -81,6 +84,9 @@ int Run(const CompactFlags& flags) {
   }
   if (flags.row_group_rows < 0) throw InvalidArgument("--row-group-rows must not be negative");
   c.order_by = flags.order_by;
+  c.sort_by = flags.sort_by;
+  c.zorder_by = flags.zorder_by;
+  c.spill_dir = flags.spill_dir;
   c.codec = ParseCodec(flags.codec);
   c.compression_level = flags.compression_level;
   c.union_by_name = flags.union_by_name;
@@ -142,7 +148,9 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
       "becomes the same directory under DST with few large files of large row groups. Pages are "
       "copied without decoding where codec and encoding allow; dictionaries are merged. Files of "
       "one partition may differ in schema: columns are matched by name, missing ones become "
-      "nulls, compatible widenings are re-encoded. Each partition commits atomically and once; "
+      "nulls, compatible widenings are re-encoded. --sort-by and --zorder-by sort the rows of "
+      "each partition instead, spilling when it does not fit in --memory. Each partition commits "
+      "atomically and once; "
       "re-running the same command resumes.");
   auto flags = std::make_shared<CompactFlags>();
   command->add_option("SRC", flags->source, "Source directory or s3://bucket/prefix")->required();
@@ -155,6 +163,22 @@ std::function<int()> AddCompactCommand(CLI::App& app) {
   command->add_option("--row-group-rows", flags->row_group_rows, "Rows per output row group");
   command->add_option("--order-by", flags->order_by,
                       "Order row groups by this column's min statistic (default: file order)");
+  command->add_option(
+      "--sort-by", flags->sort_by,
+      "Sort the rows across each partition's output by these columns, col[:desc][,col...] "
+      "(nulls last), as Iceberg's sort strategy and Delta's OPTIMIZE do: an external merge sort "
+      "inside --memory that spills to --spill-dir; rows are decoded and re-encoded, with "
+      "statistics, page indexes and --bloom-filter");
+  command
+      ->add_option("--zorder-by", flags->zorder_by,
+                   "Cluster the rows of each partition by the Z-order of two to eight columns "
+                   "(comma-separated): each value's rank among quantiles sampled from the "
+                   "partition, bits interleaved, rows sorted by that key, so row groups and pages "
+                   "are narrow in every one of the columns")
+      ->delimiter(',');
+  command->add_option("--spill-dir", flags->spill_dir,
+                      "Where --sort-by and --zorder-by spill sorted runs (a private directory, "
+                      "removed at the end; default: the system's temporary directory)");
   command->add_option("--codec", flags->codec, "snappy, zstd, gzip, brotli, lz4 or none")
       ->capture_default_str();
   command->add_option("--compression-level", flags->compression_level, "The codec's level");

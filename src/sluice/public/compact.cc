@@ -13,6 +13,11 @@ CompactResult Compact(const CompactRequest& request) {
     options.compact.destination = request.destination;
     options.compact.target_file_bytes = request.target_file_bytes;
     options.compact.row_group_bytes = request.row_group_bytes;
+    options.compact.union_by_name = request.union_by_name;
+    options.compact.compat = compact::ParseReaderCompat(request.compat);
+    options.compact.sort_by = request.sort_by;
+    options.compact.zorder_by = request.zorder_by;
+    options.compact.spill_dir = request.run.spill_dir;
     options.compact.verify = request.verify;
     options.worker.slots = 8;  // partitions in flight, as `sluice compact` runs by default
     const compact::CompactSummary summary =

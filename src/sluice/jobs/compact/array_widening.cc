@@ -89,4 +89,15 @@ Array NullArray(const DataType& type, int64_t rows) {
   return builder->Finish();
 }
 
+RecordBatch AsSchema(const RecordBatch& batch, const std::shared_ptr<const Schema>& schema) {
+  std::vector<Array> columns;
+  for (int i = 0; i < schema->num_fields(); ++i) {
+    const Field& field = schema->field(i);
+    std::optional<int> have = batch.schema().FieldIndex(field.name);
+    columns.push_back(have ? WidenArray(batch.column(*have), field.type)
+                           : NullArray(field.type, batch.num_rows()));
+  }
+  return RecordBatch::Make(schema, std::move(columns), batch.num_rows());
+}
+
 }  // namespace sluice::compact

@@ -56,16 +56,6 @@ uint64_t HashAt(const Array& a, int64_t i, PhysicalType physical) {
   }
 }
 
-// Appends the hashes of the non-null values of `batch` (dictionary-encoded or not).
-void HashBatch(const Array& batch, PhysicalType physical, std::vector<uint64_t>& hashes) {
-  const Array& values = batch.is_dictionary() ? *batch.dictionary() : batch;
-  for (int64_t i = 0; i < batch.length(); ++i) {
-    if (batch.IsNull(i)) continue;
-    const int64_t at = batch.is_dictionary() ? batch.raw_indices()[batch.offset() + i] : i;
-    hashes.push_back(HashAt(values, at, physical));
-  }
-}
-
 // The header of a Parquet Bloom filter of `num_bytes` bytes: field 1 (i32 numBytes, zigzag
 // varint), then algorithm BLOCK, hash XXHASH and compression UNCOMPRESSED (each a union holding
 // an empty struct in its field 1), then the stop.
@@ -84,6 +74,15 @@ void AppendHeader(int64_t num_bytes, std::vector<uint8_t>& out) {
 }
 
 }  // namespace
+
+void HashBloomValues(const Array& batch, PhysicalType physical, std::vector<uint64_t>& hashes) {
+  const Array& values = batch.is_dictionary() ? *batch.dictionary() : batch;
+  for (int64_t i = 0; i < batch.length(); ++i) {
+    if (batch.IsNull(i)) continue;
+    const int64_t at = batch.is_dictionary() ? batch.raw_indices()[batch.offset() + i] : i;
+    hashes.push_back(HashAt(values, at, physical));
+  }
+}
 
 void CheckBloomFilterColumn(const parquet::ColumnDescriptor& column) {
   const PhysicalType physical = column.physical_type;
@@ -109,10 +108,14 @@ std::vector<uint8_t> BuildChunkBloomFilter(const parquet::ColumnDescriptor& colu
       Array batch = reader.Read(kBatchRows);
       if (batch.length() == 0) break;
       read += batch.length();
-      HashBatch(WidenArray(batch, type), column.physical_type, hashes);
+      HashBloomValues(WidenArray(batch, type), column.physical_type, hashes);
     }
     reader.CheckFullyRead();
   }
+  return BloomFilterOfHashes(std::move(hashes), fpp);
+}
+
+std::vector<uint8_t> BloomFilterOfHashes(std::vector<uint64_t> hashes, double fpp) {
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   const int64_t max_blocks = kMaxBloomFilterBytes / int64_t{SplitBlockBloomFilter::kBytesPerBlock};

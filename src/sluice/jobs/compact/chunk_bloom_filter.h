@@ -23,6 +23,7 @@
 
 #include "sluice/io/parquet/schema.h"
 #include "sluice/jobs/compact/column_reencode.h"
+#include "sluice/table/array.h"
 
 namespace sluice::compact {
 
@@ -34,6 +35,14 @@ void CheckBloomFilterColumn(const parquet::ColumnDescriptor& column);
 // The filter of the column chunk made of `inputs`, for `fpp` (0 < fpp < 1).
 std::vector<uint8_t> BuildChunkBloomFilter(const parquet::ColumnDescriptor& column,
                                            std::span<const ReencodeInput> inputs, double fpp);
+
+// Appends the hashes of `values`' non-null values (dictionary-encoded or not, already of the
+// output column's type) as a column of physical type `physical` stores them.
+void HashBloomValues(const Array& values, parquet::PhysicalType physical,
+                     std::vector<uint64_t>& hashes);
+
+// The filter (header and bitset) holding `hashes` (any order, duplicates allowed), sized as above.
+std::vector<uint8_t> BloomFilterOfHashes(std::vector<uint64_t> hashes, double fpp);
 
 // Bytes held while building the filter of a chunk of `rows` rows.
 int64_t BloomFilterWorkBytes(int64_t rows);

@@ -1,6 +1,7 @@
 #include "sluice/jobs/compact/compact_job.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
@@ -31,6 +32,7 @@
 #include "sluice/jobs/worker_beside_pipeline.h"
 #include "sluice/ledger/ledger.h"
 #include "sluice/ledger/ledger_url.h"
+#include "sluice/ops/sort/sort_key.h"
 
 namespace sluice::compact {
 namespace {
@@ -65,6 +67,7 @@ void Account(const PartitionRun& run, CompactSummary* s) {
     s->row_groups_out += f.row_groups;
   }
   s->pages.Add(run.counters());
+  s->sort.Add(run.sort_counters());
   ++s->partitions_this_run;
 }
 
@@ -194,6 +197,23 @@ int64_t DeleteSources(ledger::Ledger& ledger, ledger::JobId job) {
   return removed;
 }
 
+// InvalidArgument for --sort-by, --zorder-by and --order-by asked together, or a malformed one.
+void CheckSortOptions(const CompactOptions& compact) {
+  const int orders = static_cast<int>(!compact.order_by.empty()) +
+                     static_cast<int>(!compact.sort_by.empty()) +
+                     static_cast<int>(!compact.zorder_by.empty());
+  if (orders > 1) {
+    throw InvalidArgument(
+        "--sort-by, --zorder-by and --order-by each set the output's order; give one of them");
+  }
+  if (!compact.sort_by.empty()) ParseSortKeys(compact.sort_by);
+  if (!compact.zorder_by.empty() &&
+      (compact.zorder_by.size() < 2 || compact.zorder_by.size() > 8)) {
+    throw InvalidArgument("--zorder-by takes two to eight columns, not {}",
+                          compact.zorder_by.size());
+  }
+}
+
 // The options with the source and destination made absolute, checked before anything is read
 // or written.
 CompactOptions CheckedOptions(CompactOptions compact) {
@@ -211,6 +231,7 @@ CompactOptions CheckedOptions(CompactOptions compact) {
     throw InvalidArgument("a row group size in bytes or rows is needed");
   }
   CheckOutputCodec(compact.compat, compact.codec);
+  CheckSortOptions(compact);
   if (fs::path(compact.destination).string().starts_with(fs::path(compact.source).string() + "/") ||
       compact.destination == compact.source) {
     throw InvalidArgument("the destination must not lie inside the source")
@@ -455,7 +476,7 @@ std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& 
   out +=
       fmt::format("out: {} files, {}{}, {} row groups\n", s.files_out, options.dry_run ? "~" : "",
                   FormatBytes(options.dry_run ? s.bytes_in : s.bytes_out), s.row_groups_out);
-  if (!options.dry_run) {
+  if (!options.dry_run && !options.sorts_rows()) {
     out += fmt::format(
         "pages: {} copied verbatim, {} recompressed, {} dictionary-remapped, {} to PLAIN; {} "
         "dictionaries merged; {} BYTE_STREAM_SPLIT to PLAIN; column chunks: {} re-encoded, {} "
@@ -463,6 +484,16 @@ std::string FormatCompactSummary(const CompactSummary& s, const CompactOptions& 
         s.pages.pages_copied, s.pages.pages_recompressed, s.pages.pages_remapped,
         s.pages.pages_to_plain, s.pages.dictionaries_merged, s.pages.pages_unsplit,
         s.pages.chunks_reencoded, s.pages.null_chunks);
+  }
+  if (options.sorts_rows() && s.sort.partitions > 0) {
+    out += fmt::format(
+        "sort: {} rows of {} partitions by {}; {} sorted runs, {} spilled ({}); peak {} of {} a "
+        "sort\n",
+        s.sort.rows, s.sort.partitions,
+        options.zorder_by.empty() ? FormatSortKeys(ParseSortKeys(options.sort_by))
+                                  : fmt::format("zorder({})", fmt::join(options.zorder_by, ", ")),
+        s.sort.runs, s.sort.spilled_runs, FormatBytes(s.sort.spilled_bytes),
+        FormatBytes(s.sort.peak_held_bytes), FormatBytes(s.sort.held_budget));
   }
   if (s.sources_deleted > 0) out += fmt::format("deleted {} source files\n", s.sources_deleted);
   out += fmt::format(

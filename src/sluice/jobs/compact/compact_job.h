@@ -30,6 +30,7 @@
 #include "sluice/flow/run_report.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
 #include "sluice/jobs/compact/compact_options.h"
+#include "sluice/jobs/compact/sorted_partition.h"
 #include "sluice/jobs/worker.h"
 
 namespace sluice::compact {
@@ -58,6 +59,7 @@ struct CompactSummary {
   int64_t files_in = 0, bytes_in = 0, row_groups_in = 0, rows = 0;
   int64_t files_out = 0, bytes_out = 0, row_groups_out = 0;
   parquet::ChunkConcatCounters pages;
+  SortCounters sort;  // --sort-by, --zorder-by
   int64_t sources_deleted = 0;
   std::vector<std::pair<std::string, std::string>> failures;  // partition key, error
   std::vector<std::string> plan_lines;                        // dry run

@@ -6,8 +6,9 @@
 //   pipeline  an eighth (1 to 64 MiB): the flow executor's items (partitions, listings, footers,
 //             file tasks)
 //   columns   five eighths: the column chunks being compacted (compact_pipeline.h's MemoryGate);
-//             two eighths when the inputs are on an object store, whose row groups' input files
-//             are fetched whole (whole_inputs.h) into
+//             with --sort-by or --zorder-by, the partitions being sorted (each takes an equal
+//             part: one per core); two eighths when the inputs are on an object store and pages
+//             are copied, whose row groups' input files are fetched whole (whole_inputs.h) into
 //   whole inputs  the other three eighths (0 for local inputs)
 //   rest      what neither counts: footers kept for planning and writing, codec contexts, the
 //             ledger, and the heap's free memory kept for reuse

@@ -25,6 +25,8 @@ std::string CompactOptions::WorkJson() const {
       {"row_group_bytes", row_group_bytes},
       {"row_group_rows", row_group_rows},
       {"order_by", order_by},
+      {"sort_by", sort_by},
+      {"zorder_by", zorder_by},
       {"codec", parquet::CompressionCodecName(codec)},
       {"max_dictionary_bytes", max_dictionary_bytes},
       {"union_by_name", union_by_name},
@@ -57,6 +59,8 @@ CompactOptions CompactOptions::FromWorkJson(std::string_view json) {
     if (j.contains("bloom_filter_columns")) {
       o.bloom_filter_columns = j["bloom_filter_columns"].get<std::vector<std::string>>();
     }
+    if (j.contains("sort_by")) o.sort_by = j["sort_by"].get<std::string>();
+    if (j.contains("zorder_by")) o.zorder_by = j["zorder_by"].get<std::vector<std::string>>();
     if (j.contains("bloom_filter_fpp")) o.bloom_filter_fpp = j["bloom_filter_fpp"].get<double>();
   } catch (const nlohmann::json::exception& e) {
     throw InvalidData("the job's options are not a compaction's: {}", e.what());

@@ -23,6 +23,11 @@ struct CompactOptions {
   int64_t row_group_bytes = int64_t{128} << 20;  // 0: unbounded (rows decide)
   int64_t row_group_rows = 0;                    // 0: unbounded (bytes decide)
   std::string order_by;                          // "" keeps file order
+  // Rows sorted across each partition's output (sorted_partition.h): "col[:desc],..." as
+  // ops/sort/sort_key.h parses it; "" for none.
+  std::string sort_by;
+  // Rows clustered by the Z-order of these columns' ranks (zorder_key.h); empty for none.
+  std::vector<std::string> zorder_by;
   parquet::CompressionCodec codec = parquet::CompressionCodec::kSnappy;
   std::optional<int> compression_level;
   int64_t max_dictionary_bytes = int64_t{2} << 20;
@@ -38,7 +43,10 @@ struct CompactOptions {
   bool verify = false;         // decode inputs and outputs and compare their rows
   bool delete_source = false;  // after the partition's outputs are committed and verified
   bool dry_run = false;
+  std::string spill_dir;  // where --sort-by and --zorder-by spill; "" for the system temp dir
 
+  // Whether rows are sorted (--sort-by or --zorder-by), not pages copied.
+  bool sorts_rows() const { return !sort_by.empty() || !zorder_by.empty(); }
   // The options that define the output, as JSON; a resumed job must match it.
   std::string WorkJson() const;
   // The options WorkJson wrote, from a job's stored options (fields beside them are ignored);

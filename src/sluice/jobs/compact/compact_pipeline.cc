@@ -24,6 +24,7 @@
 #include "sluice/jobs/compact/hive_partitioner.h"
 #include "sluice/jobs/compact/listed_input.h"
 #include "sluice/jobs/compact/reader_compat.h"
+#include "sluice/jobs/compact/sorted_partition.h"
 #include "sluice/jobs/compact/whole_inputs.h"
 
 namespace sluice::compact {
@@ -38,6 +39,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using RunPtr = std::shared_ptr<PartitionRun>;
+
+// Partitions sorted at once (--sort-by, --zorder-by), at most one per core.
+constexpr int kMaxSortsInFlight = 4;
 
 struct PartitionItem {
   RunPtr run;
@@ -64,11 +68,15 @@ std::string Describe(const FileItem& item) {
   return item.index < 0 ? "end of the listing of " + item.run->key() : item.path;
 }
 
-// One output file of a partition's plan: compacted by one task, row group after row group.
+// One output file of a partition's plan: compacted by one task, row group after row group. With
+// --sort-by or --zorder-by, first the whole partition (sort_partition: the sort stage writes
+// every file), then each file it wrote (written: its row groups are in, the footer is not).
 struct FileTask {
   RunPtr run;
   std::shared_ptr<const PartitionPlan> plan;
   size_t index = 0;
+  bool sort_partition = false;
+  std::shared_ptr<parquet::RowGroupFileWriter> written;
 
   const OutputFilePlan& file_plan() const { return plan->files[index]; }
   std::string path() const { return (run->output_dir() / file_plan().name).string(); }
@@ -80,7 +88,7 @@ std::string Describe(const FileTask& t) { return DescribeTask(t); }
 // A file whose row groups are all written; commit writes its footer and renames it into place.
 struct WrittenFile {
   FileTask task;
-  std::unique_ptr<parquet::RowGroupFileWriter> writer;  // null when the run failed
+  std::shared_ptr<parquet::RowGroupFileWriter> writer;  // null when the run failed
 };
 int64_t ByteSize(const WrittenFile& f) {
   return 256 + static_cast<int64_t>(f.task.file_plan().row_groups.size()) *
@@ -319,6 +327,32 @@ void CompactColumn(const FileTask& task, const OutputRowGroupPlan& rg_plan, int 
   writer.SetChunkExtras(slot, c, std::move(extras));
 }
 
+// The sort stage: a partition's rows sorted and written into its files (sorted_partition.h),
+// holding `memory` of the gate meanwhile; emits a task per file written. Other tasks pass.
+void SortStage(FileTask task, const CompactOptions& options, MemoryGate& gate, int64_t memory,
+               int threads, const CancellationToken& cancel, Emitter<FileTask>& out) {
+  if (!task.sort_partition) {
+    out.Emit(std::move(task));
+    return;
+  }
+  const RunPtr& run = task.run;
+  if (run->failed()) return;
+  SortedPartition sorted;
+  try {
+    CheckBloomFilterColumns(options, *task.plan->columns);
+    MemoryGate::Hold hold = gate.Acquire(memory, cancel);
+    sorted = SortPartition(task.plan, run->inputs(), run->output_dir(), options, memory, threads,
+                           cancel);
+  } catch (...) {
+    FailRun(run, "sort");
+    return;
+  }
+  run->AddSortStats(sorted.stats);
+  for (size_t f = 0; f < sorted.files.size(); ++f) {
+    out.Emit({run, task.plan, f, false, std::move(sorted.files[f])});
+  }
+}
+
 // Writes every row group of one output file, column chunk by column chunk; the file's footer is
 // written by commit. Returns no writer when the run failed.
 WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate& gate,
@@ -327,6 +361,10 @@ WrittenFile CompactFile(FileTask task, const CompactOptions& options, MemoryGate
   const FileTask& t = done.task;
   const RunPtr& run = t.run;
   if (run->failed()) return done;
+  if (t.written) {  // sorted and written by the sort stage
+    done.writer = std::move(done.task.written);
+    return done;
+  }
   const char* stage = "write";
   try {
     auto writer = parquet::RowGroupFileWriter::Open(
@@ -396,8 +434,8 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
                                          const RunOptions& run_options) {
   // --memory is split (compact_memory.h): the executor's items get one share, the column chunks
   // being compacted another, held through the gate before their buffers exist.
-  const CompactMemoryShares shares =
-      SplitCompactMemory(run_options.memory_budget, sluice::fs::IsS3Url(options.source));
+  const CompactMemoryShares shares = SplitCompactMemory(
+      run_options.memory_budget, sluice::fs::IsS3Url(options.source) && !options.sorts_rows());
   RunOptions pipeline_options = run_options;
   pipeline_options.memory_budget = shares.pipeline;
   MemoryGate gate(shares.columns);
@@ -410,6 +448,10 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
   // gives back the others). Written by the source task only, read once Run has joined it.
   std::vector<std::weak_ptr<PartitionRun>> taken;
   const int cores = std::max(1, UsableCores());
+  // Sorts run one per core, each in an equal part of the column chunks' share, each with a
+  // thread per core for its scan and chunk sorts (its merge and writing take its stage's thread).
+  const int sorts = std::min(cores, kMaxSortsInFlight);
+  const int64_t sort_memory = gate.limit() / sorts;
   Pipeline p("compact");
   p.Source("partitions",
            [&queue, &taken](Emitter<PartitionItem>& out) {
@@ -470,11 +512,20 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
                  }
                  run->SetPlan(plan, std::move(*files), options.dry_run);
                  if (options.dry_run) return;
+                 if (options.sorts_rows()) {
+                   if (!plan->files.empty()) out.Emit({run, plan, 0, true, nullptr});
+                   return;
+                 }
                  for (size_t f = 0; f < plan->files.size(); ++f) {
                    if (run->failed()) return;
                    out.Emit({run, plan, f});
                  }
                })
+      .FlatMap("sort",
+               [&options, &gate, sort_memory, cores](FileTask task, Emitter<FileTask>& out) {
+                 SortStage(std::move(task), options, gate, sort_memory, cores, out.cancel(), out);
+               },
+               {.kind = kIo, .min_concurrency = sorts, .max_concurrency = sorts})
       .FlatMap("compact",
                [&options, &gate, &inputs_gate](FileTask task, Emitter<WrittenFile>& out) {
                  out.Emit(CompactFile(std::move(task), options, gate, inputs_gate, out.cancel()));

@@ -4,8 +4,14 @@
 //   list       (I/O)          a partition's data files, streamed out as found
 //   footer     (I/O)          each file's footer, many in flight
 //   plan       (CPU)          once a partition's footers are in: unify schemas, order, bin
-//                             (compaction_plan.h); emits one task per output file
-//   compact    (I/O)          the file's row groups in order, each column by column: the input
+//                             (compaction_plan.h); emits one task per output file, or with
+//                             --sort-by/--zorder-by one task for the whole partition
+//   sort       (I/O pool)     --sort-by/--zorder-by only (other tasks pass): the partition's rows
+//                             sorted and written into its files (sorted_partition.h), one sort
+//                             per core at a time, each in an equal part of the column share;
+//                             emits a task per file written
+//   compact    (I/O)          (a file the sort wrote passes) the file's row groups in order, each
+//   column by column: the input
 //                             chunks of the column read (one ranged read each), concatenated
 //                             (io/parquet/column_chunk_concat.h) and appended to the file
 //                             (row_group_file_writer.h's streamed row groups)

@@ -11,19 +11,6 @@
 namespace sluice::compact {
 namespace {
 
-// `batch` (the columns a file has) as a batch of `schema`: missing columns null, narrower ones
-// widened.
-RecordBatch AsSchema(const RecordBatch& batch, const std::shared_ptr<const Schema>& schema) {
-  std::vector<Array> columns;
-  for (int i = 0; i < schema->num_fields(); ++i) {
-    const Field& field = schema->field(i);
-    std::optional<int> have = batch.schema().FieldIndex(field.name);
-    columns.push_back(have ? WidenArray(batch.column(*have), field.type)
-                           : NullArray(field.type, batch.num_rows()));
-  }
-  return RecordBatch::Make(schema, std::move(columns), batch.num_rows());
-}
-
 void AddRows(const RecordBatch& batch, std::vector<uint64_t>& hashes, RowsDigest* digest) {
   std::vector<int> all(static_cast<size_t>(batch.num_columns()));
   std::iota(all.begin(), all.end(), 0);

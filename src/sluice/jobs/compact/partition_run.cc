@@ -56,6 +56,16 @@ parquet::ChunkConcatCounters PartitionRun::counters() const {
   return counters_;
 }
 
+void PartitionRun::AddSortStats(const SortStats& stats) {
+  std::lock_guard lock(mu_);
+  sort_counters_.Add(stats);
+}
+
+SortCounters PartitionRun::sort_counters() const {
+  std::lock_guard lock(mu_);
+  return sort_counters_;
+}
+
 void PartitionRun::FileWritten(OutputFileResult file) {
   bool done = false;
   {

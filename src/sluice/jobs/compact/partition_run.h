@@ -20,6 +20,7 @@
 #include "sluice/flow/completion.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
 #include "sluice/jobs/compact/compaction_plan.h"
+#include "sluice/jobs/compact/sorted_partition.h"
 
 namespace sluice::compact {
 
@@ -54,6 +55,8 @@ class PartitionRun {
 
   void AddCounters(const parquet::ChunkConcatCounters& counters);
   parquet::ChunkConcatCounters counters() const;
+  void AddSortStats(const SortStats& stats);
+  SortCounters sort_counters() const;
   // Records a committed-to-disk output file; the last one finishes the run.
   void FileWritten(OutputFileResult file);
   std::vector<OutputFileResult> outputs() const;
@@ -82,6 +85,7 @@ class PartitionRun {
   std::shared_ptr<const PartitionPlan> plan_;
   std::vector<OutputFileResult> outputs_;
   parquet::ChunkConcatCounters counters_;
+  SortCounters sort_counters_;
 };
 
 }  // namespace sluice::compact
