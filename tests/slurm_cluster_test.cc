@@ -30,10 +30,12 @@
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/base/testing/scratch_dir.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/ledger/ledger.h"
 #include "sluice/table/builder.h"
+#include "sluice/table/printer.h"
 
 namespace sluice {
 namespace {
@@ -424,6 +426,119 @@ TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("shuffle", "work", "").empty())
       << "the work directory was not removed";
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("shuffle", "").empty());
+}
+
+// Every row of Parquet tables (local paths, or URLs once the S3 environment is this process's),
+// read here, as text, in order: `sluice cat` through a host command keeps only its output's last
+// 64 KiB.
+std::vector<std::string> TableRows(const std::vector<std::string>& tables) {
+  std::vector<std::string> rows;
+  for (const std::string& table : tables) {
+    for (const RecordBatch& b : parquet::ParquetFileReader::Open(table)->ReadAll()) {
+      for (int64_t r = 0; r < b.num_rows(); ++r) {
+        std::string row;
+        for (int c = 0; c < b.num_columns(); ++c) row += FormatValue(b.column(c), r) + ",";
+        rows.push_back(std::move(row));
+      }
+    }
+  }
+  return rows;
+}
+std::vector<std::string> SortedTableRows(const std::vector<std::string>& tables) {
+  std::vector<std::string> rows = TableRows(tables);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+// Distinct, sort and join run as shuffles across the three nodes through S3, and a compaction
+// whose partitions the nodes share: each result equals one process's on the same inputs (the
+// sort's in the same order).
+TEST_F(SlurmClusterTest, DistinctSortJoinAndCompactRunAcrossTheNodes) {
+  ScratchDir dir("sluice-slurm-commands");
+  const std::string bucket = cluster_->s3()->CreateBucket("commands");
+  const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
+  for (const auto& [name, value] : s3_env) setenv(name.c_str(), value.c_str(), 1);  // TableRows
+  auto upload = [&](const fs::path& file, const std::string& key) {
+    cluster_->s3()->client()->PutObject(sluice::fs::ParseS3Url(bucket + key), ReadFile(file));
+  };
+  const std::vector<fs::path> files = WriteGroupByInputs(dir.path(), 6, 20000);
+  for (size_t f = 0; f < files.size(); ++f) {
+    upload(files[f], "in/" + files[f].filename().string());
+    upload(files[f], "lake/p=" + std::to_string(f % 3) + "/" + files[f].filename().string());
+  }
+  {  // the join's right side: each key once, with a value of its own
+    auto schema = std::make_shared<const Schema>(
+        std::vector<Field>{{"k", DataType::Int64()}, {"w", DataType::Int64()}});
+    Int64Builder k, w;
+    for (int64_t key = 0; key < 1500; key += 2) {
+      k.Append(key);
+      w.Append(key * 7);
+    }
+    parquet::WriteParquetFile(dir.Path("right.parquet"), schema,
+                              {RecordBatch::Make(schema, {k.Finish(), w.Finish()})});
+    upload(dir.Path("right.parquet"), "right.parquet");
+  }
+  sluice::testing::Environment env =
+      JobEnvironment(cluster_->postgres().CreateDatabase("commands"));
+  env.insert(env.end(), s3_env.begin(), s3_env.end());
+  auto slurm = [&](std::vector<std::string> job) {
+    std::vector<std::string> command = {
+        SLUICE_BINARY, "slurm",      "--nodes",
+        "3",           "--interval", "0.2",
+        "--memory",    "256MiB",     "--sbatch=--chdir=" + dir.path().string(),
+        "--"};
+    command.insert(command.end(), job.begin(), job.end());
+    HostProcessResult done = RunHostCommand(command, 180s, env);
+    ASSERT_FALSE(done.timed_out) << done.output << cluster_->LogTail();
+    ASSERT_EQ(done.exit_code, 0) << done.output << cluster_->LogTail();
+  };
+
+  struct Shuffle {
+    std::string kind;
+    std::vector<std::string> flags;
+    bool ordered = false;
+  };
+  for (const Shuffle& s :
+       {Shuffle{"distinct", {"--by", "k"}}, Shuffle{"sort", {"--by", "k,v:desc"}, true},
+        Shuffle{"join", {"--on", "k"}}}) {
+    SCOPED_TRACE(s.kind);
+    auto job = [&](const std::string& in, const std::string& right, const std::string& out) {
+      std::vector<std::string> args = {s.kind, in};
+      if (s.kind == "join") args.push_back(right);
+      args.insert(args.end(), s.flags.begin(), s.flags.end());
+      args.insert(args.end(), {"-o", out});
+      return args;
+    };
+    std::vector<std::string> across =
+        job(bucket + "in/*.parquet", bucket + "right.parquet", bucket + s.kind + ".parquet");
+    across.insert(across.end(), {"--work-dir", bucket + "work-" + s.kind, "--map-size", "1KiB"});
+    slurm(across);
+    const std::string local = dir.Path(s.kind + ".parquet");
+    std::vector<std::string> one = job(dir.Path("in-*.parquet"), dir.Path("right.parquet"), local);
+    one.insert(one.begin(), SLUICE_BINARY);
+    sluice::testing::CheckHostCommand(one, 60s);
+    const std::string ours = bucket + s.kind + ".parquet";
+    if (s.ordered) {
+      EXPECT_EQ(TableRows({ours}), TableRows({local}));
+    } else {
+      EXPECT_EQ(SortedTableRows({ours}), SortedTableRows({local}));
+    }
+    EXPECT_TRUE(cluster_->s3()->client()->ListAll("commands", "work-" + s.kind, "").empty());
+  }
+
+  slurm({"compact", bucket + "lake", bucket + "compacted"});
+  std::vector<std::string> outputs;
+  for (const sluice::fs::S3ObjectInfo& o :
+       cluster_->s3()->client()->ListAll("commands", "compacted/", "")) {
+    if (o.key.ends_with(".parquet")) outputs.push_back(bucket + o.key);
+  }
+  std::string listed;
+  for (const auto& o : cluster_->s3()->client()->ListAll("commands", "", "")) listed += o.key + " ";
+  ASSERT_GE(outputs.size(), 3u) << listed;
+  std::vector<std::string> inputs;
+  for (const fs::path& f : files) inputs.push_back(f.string());
+  EXPECT_EQ(SortedTableRows(outputs), SortedTableRows(inputs));
+  EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("commands", "").empty());
 }
 
 // A whole node killed while it holds a partition of a shuffle job (a median group-by, so map

@@ -83,7 +83,9 @@ std::string SubmitJob(const Flags& flags, const std::string& url) {
                           submitted.exit_code);
   }
   std::smatch m;
-  static const std::regex kSubmitted("submitted job ([^:\\s]+):");
+  // Every --submit names its job in the worker command it suggests, quoted: compact's names hold
+  // spaces and colons ("compact s3://a -> s3://b").
+  static const std::regex kSubmitted("--job '([^']+)'");
   if (!std::regex_search(submitted.out, m, kSubmitted)) {
     throw InternalError("sluice {} --submit did not name its job: {}", flags.job[0], submitted.out);
   }
