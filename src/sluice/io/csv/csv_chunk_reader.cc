@@ -33,6 +33,9 @@ CsvChunkReader::CsvChunkReader(fs::FileSystem& fs, const std::string& path, int 
       if (head->size() == 3 && std::memcmp(head->data(), "\xEF\xBB\xBF", 3) == 0) {
         map_pos_ = map_scanned_ = 3;
       }
+      if (const auto* stamped = dynamic_cast<const fs::StampedFile*>(file.get())) {
+        mapped_stamp_ = std::make_shared<const fs::FileStamp>(stamped->opened());
+      }
       mapped_file_ = std::move(file);
       return;
     }
@@ -51,6 +54,7 @@ bool CsvChunkReader::NextMapped(CsvChunk& out) {
     out = CsvChunk{};
     out.file_index = file_index_;
     out.path = path_;
+    out.opened = mapped_stamp_;
     out.first_line = line_;
     if (got == 0) {
       done_ = true;

@@ -23,6 +23,7 @@
 #include "sluice/io/csv/chunk_buffer.h"
 #include "sluice/io/csv/csv_dialect.h"
 #include "sluice/io/csv/row_boundary_scanner.h"
+#include "sluice/io/fs/file_stamp.h"
 #include "sluice/io/fs/file_system.h"
 
 namespace sluice::csv {
@@ -37,6 +38,9 @@ struct CsvChunk {
   size_t begin = 0;                    // rows start here (past a header consumed by the reader)
   size_t end = 0;
   bool last = false;  // the file's final chunk (its last row may lack a newline)
+  // A mapped chunk's file as it was opened: a truncation shows the rest of its last page as
+  // zeros, so an error about its rows first checks the file (a stat, on the error path only).
+  std::shared_ptr<const fs::FileStamp> opened;
 
   // Writable bytes (a mapped chunk is copied into `bytes` first).
   char* data() {
@@ -46,6 +50,10 @@ struct CsvChunk {
   }
   const char* cdata() const { return (view != nullptr ? view->data() : bytes.get()) + begin; }
   size_t size() const { return end - begin; }
+  // InvalidData "input P changed while it was read..." when a mapped chunk's file changed.
+  void RequireSourceUnchanged() const {
+    if (opened != nullptr) fs::RequireUnchanged(*path, *opened);
+  }
 
  private:
   void CopyViewToBytes();
@@ -86,8 +94,10 @@ class CsvChunkReader {
   int64_t bytes_read_ = 0;
   bool started_ = false;
   bool done_ = false;
-  // Mapped reading: the file, the next chunk's offset and the end of the bytes scanned so far.
+  // Mapped reading: the file, its stamp, the next chunk's offset and the end of the bytes
+  // scanned so far.
   std::unique_ptr<fs::ReadableFile> mapped_file_;
+  std::shared_ptr<const fs::FileStamp> mapped_stamp_;
   int64_t map_pos_ = 0;
   int64_t map_scanned_ = 0;
 };

@@ -295,6 +295,7 @@ bool CsvReader::IsNull(const CsvField& field) const {
 
 std::optional<Error> CsvReader::RowError(const CsvChunk& chunk, const CsvRow& row) const {
   if (row.problem != RowProblem::kNone) {
+    chunk.RequireSourceUnchanged();
     const size_t col = static_cast<size_t>(row.problem_field);
     Error e = InvalidData("{}", RowProblemText(row.problem));
     e.With("file", *chunk.path).With("line", std::to_string(row.line));
@@ -307,6 +308,7 @@ std::optional<Error> CsvReader::RowError(const CsvChunk& chunk, const CsvRow& ro
   }
   const size_t expected = schema_ ? static_cast<size_t>(schema_->num_fields()) : row.fields.size();
   if (row.fields.size() != expected) {
+    chunk.RequireSourceUnchanged();
     Error e = InvalidData("expected {} fields, found {}", expected, row.fields.size());
     e.With("file", *chunk.path).With("line", std::to_string(row.line));
     std::string text;
@@ -319,6 +321,7 @@ std::optional<Error> CsvReader::RowError(const CsvChunk& chunk, const CsvRow& ro
 
 Error CsvReader::ValueError(const CsvChunk& chunk, const CsvRow& row, int column,
                             const DataType& type) const {
+  chunk.RequireSourceUnchanged();
   const std::string_view text = row.fields[static_cast<size_t>(column)].view();
   const bool inferred = inferred_[static_cast<size_t>(column)];
   std::string message = inferred && AppendsAs(type, text)

@@ -259,6 +259,32 @@ TEST_P(CsvChangingFileTest, AFileThatGrowsOrShrinksWhileReadIsAnError) {
   EXPECT_EQ(read_all_after("same.csv", [](const std::string&) {}), "read to the end");
 }
 
+// A truncation inside a mapped chunk's last page shows its rest as zeros, not SIGBUS: the rows
+// that then look bad are reported as the file's change.
+TEST_F(CsvReaderTest, AMappedChunkOfATruncatedFileSaysTheFileChangedNotThatARowIsBad) {
+  std::string text = "a,b\n";
+  for (int i = 0; i < 300; ++i) text += std::to_string(i) + "," + std::to_string(i * 7) + "\n";
+  ASSERT_LT(text.size(), 4096u);  // one page
+  const std::string path = Write("t.csv", text);
+  CsvReadOptions options;
+  options.map_files = true;
+  auto reader = CsvReader::Open(fs_, {path}, options);
+  auto chunks = reader->OpenFile(0);
+  CsvChunk chunk;
+  ASSERT_TRUE(chunks->Next(chunk));
+  ASSERT_NE(chunk.view, nullptr);
+  std::filesystem::resize_file(path, 1000);
+  try {
+    reader->ParseChunk(chunk);
+    ADD_FAILURE() << "parsed the zeros of a truncated file";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format(
+                  "input {} changed while it was read: was {} bytes, now 1000", path, text.size())),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(ReadAndMapped, CsvChangingFileTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "Mapped" : "Read"; });
 

@@ -27,6 +27,7 @@ class StampedFile final : public ReadableFile {
   std::unique_ptr<FileView> Map(int64_t offset, size_t length) override;
   // InvalidData naming the file unless it is still as it was opened.
   void RequireUnchanged() const { fs::RequireUnchanged(path(), opened_); }
+  const FileStamp& opened() const { return opened_; }
 
  private:
   std::unique_ptr<ReadableFile> file_;
