@@ -9,6 +9,14 @@
 // latency: a producer adds partitions in small batches at a steady rate while the worker processes
 //   run; reported: creation-to-claim latency percentiles on the database clock.
 //
+// load: a staged job as a shuffle runs it (job_stages.h), `--load-map` partitions then
+//   `--load-reduce` planned at the barrier by the idle hook, run by `--load-workers` forked
+//   processes of the real worker loop (one slot, claims of one, the default idle poll and
+//   heartbeat), each task sleeping `--task-ms`. Reported per stage: partitions per second and the
+//   barrier's latency (last map completion to first reduce claim); with --task-ms 0 the rate is
+//   what the ledger sustains for that many workers, from which the worker count that would
+//   saturate it for tasks of a given length follows (rate x task seconds).
+//
 // Backends: SQLite (a file in a temporary directory) and PostgreSQL (a throwaway server from
 // Debian's packages, fsync on unless --no-fsync, or --ledger URL for an existing one).
 #include <sys/wait.h>
@@ -19,9 +27,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <thread>
 
 #include "sluice/base/error.h"
+#include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/worker.h"
 #include "sluice/ledger/ledger.h"
 #include "sluice/ledger/testing/postgres_server.h"
@@ -40,6 +51,10 @@ struct Config {
   bool raw = false;
   double latency_seconds = 3;
   int latency_rate = 2000;  // partitions per second added during the latency run
+  int load_workers = 0;     // 0: no load run
+  int load_map = 1000;
+  int load_reduce = 1000;
+  std::vector<int> task_ms = {0};
 };
 
 jobs::WorkerOptions NoopWorker(const Config& config, int batch, int worker) {
@@ -75,9 +90,11 @@ std::pair<Timestamp, Timestamp> Span(Ledger& ledger, JobId job) {
 // Job names unique across runs, so --ledger may point at a database used before.
 int64_t Unique() { return std::chrono::system_clock::now().time_since_epoch().count(); }
 
-// Forks `workers` processes running Work(worker index); waits for all of them.
+// Forks `workers` processes running Work(worker index); runs `meanwhile` here, then waits for
+// all of them.
 template <typename Work>
-void RunWorkers(int workers, Work work) {
+void RunWorkers(
+    int workers, Work work, const std::function<void()>& meanwhile = [] {}) {
   std::vector<pid_t> children;
   for (int w = 0; w < workers; ++w) {
     pid_t pid = fork();
@@ -95,6 +112,7 @@ void RunWorkers(int workers, Work work) {
     }
     children.push_back(pid);
   }
+  meanwhile();
   bool ok = true;
   for (pid_t pid : children) {
     int status = 0;
@@ -210,6 +228,93 @@ void Latency(const std::string& name, const std::string& url, const Config& conf
   std::fflush(stdout);
 }
 
+// First claim and last completion of one stage's partitions, on the database clock.
+struct StageSpan {
+  int partitions = 0;
+  Timestamp first = Timestamp::max(), last = Timestamp::min();
+  double Seconds() const {
+    return std::max(0.001, std::chrono::duration<double>(last - first).count());
+  }
+};
+
+std::vector<PartitionSpec> StagePartitions(std::string_view stage, int count) {
+  std::vector<PartitionSpec> specs;
+  for (int i = 0; i < count; ++i) specs.push_back({jobs::StageKey(stage, i), "{}", 3});
+  return specs;
+}
+
+void Load(const std::string& name, const std::string& url, const Config& config, int task_ms) {
+  auto ledger = OpenLedger(url);
+  JobId job = ledger->CreateJob(fmt::format("load-{}-{}", getpid(), Unique())).id;
+  const jobs::StagePlan plan{{"map", "reduce"},
+                             [&config](size_t, const std::vector<PartitionRecord>&) {
+                               return StagePartitions("reduce", config.load_reduce);
+                             }};
+  // Forking hundreds of processes on a few cores takes seconds: the map partitions are added once
+  // every worker is connected and idle (it says so through the pipe), so that all of them take
+  // part from the first claim.
+  int ready[2];
+  if (pipe(ready) != 0) throw IoErrorFromErrno(errno, "pipe", "load");
+  const auto start = Clock::now();
+  const auto started = std::chrono::system_clock::now();
+  RunWorkers(
+      config.load_workers,
+      [&](int worker) {
+        close(ready[0]);
+        jobs::WorkerOptions options;
+        options.owner = "load-" + std::to_string(worker);
+        bool said = false;
+        options.on_idle = [&](Ledger& own, JobId j) {
+          if (!said && write(ready[1], "r", 1) == 1) said = true;
+          if (own.Progress(j).total() >= config.load_map) jobs::AdvanceStages(own, j, plan);
+        };
+        const auto task = std::chrono::milliseconds(task_ms);
+        jobs::RunWorker(
+            url, job, [task](const jobs::TaskContext&) { std::this_thread::sleep_for(task); },
+            options);
+      },
+      [&] {
+        close(ready[1]);
+        char byte;
+        for (int w = 0; w < config.load_workers; ++w) {
+          if (read(ready[0], &byte, 1) != 1) throw InternalError("a load worker died at start");
+        }
+        close(ready[0]);
+        ledger->AddPartitions(job, StagePartitions("map", config.load_map));
+      });
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto ended = std::chrono::system_clock::now();
+  const JobProgress progress = ledger->Progress(job);
+  const int total = config.load_map + config.load_reduce;
+  if (progress.done != total || progress.claims != total) {
+    throw InternalError("lost or repeated work: {} done, {} claims of {}", progress.done,
+                        progress.claims, total);
+  }
+  std::map<std::string, StageSpan> stages;
+  for (const PartitionRecord& p : jobs::AllPartitions(*ledger, job)) {
+    StageSpan& s = stages[std::string(jobs::StageOfKey(p.key))];
+    ++s.partitions;
+    s.first = std::min(s.first, *p.started_at);
+    s.last = std::max(s.last, *p.finished_at);
+  }
+  const StageSpan& map = stages["map"];
+  const StageSpan& reduce = stages["reduce"];
+  const double both =
+      std::max(0.001, std::chrono::duration<double>(reduce.last - map.first).count());
+  std::printf(
+      "ledger %-8s load: %d worker processes, tasks of %d ms: map %d in %.2f s (%.0f/s), barrier "
+      "%.0f ms, reduce %d in %.2f s (%.0f/s); %.0f partitions/s over both stages (%.1f s wall: "
+      "%.1f s for the workers to start and connect, %.1f s from the last completion to the last "
+      "exit)\n",
+      name.c_str(), config.load_workers, task_ms, map.partitions, map.Seconds(),
+      map.partitions / map.Seconds(),
+      std::chrono::duration<double, std::milli>(reduce.first - map.last).count(), reduce.partitions,
+      reduce.Seconds(), reduce.partitions / reduce.Seconds(), total / both, wall,
+      std::chrono::duration<double>(map.first - started).count(),
+      std::chrono::duration<double>(ended - reduce.last).count());
+  std::fflush(stdout);
+}
+
 void RunBackend(const std::string& name, const std::function<std::string(int)>& fresh_url,
                 const Config& config) {
   int run = 0;
@@ -218,6 +323,9 @@ void RunBackend(const std::string& name, const std::function<std::string(int)>& 
     for (int batch : config.batches) Throughput(name, fresh_url(run++), config, batch, true);
   }
   if (config.latency_seconds > 0) Latency(name, fresh_url(run++), config);
+  if (config.load_workers > 0) {
+    for (int task_ms : config.task_ms) Load(name, fresh_url(run++), config, task_ms);
+  }
 }
 
 int Main(int argc, char** argv) {
@@ -235,6 +343,11 @@ int Main(int argc, char** argv) {
   app.add_flag("--raw", config.raw, "also measure bare Claim + CompleteMany loops");
   app.add_option("--latency-seconds", config.latency_seconds, "latency run length (0: skip)");
   app.add_option("--latency-rate", config.latency_rate, "partitions/s added in the latency run");
+  app.add_option("--load-workers", config.load_workers,
+                 "worker processes of the staged load run (0: skip it)");
+  app.add_option("--load-map", config.load_map, "map partitions of the load run");
+  app.add_option("--load-reduce", config.load_reduce, "reduce partitions of the load run");
+  app.add_option("--task-ms", config.task_ms, "task lengths of the load runs, in ms");
   app.add_option("--ledger", postgres_url, "an existing PostgreSQL database to use");
   app.add_flag("--no-fsync", no_fsync, "run the throwaway PostgreSQL server with fsync=off");
   CLI11_PARSE(app, argc, argv);
@@ -251,8 +364,8 @@ int Main(int argc, char** argv) {
   if (backend != "sqlite") {
     std::unique_ptr<testing::PostgresServer> server;
     if (postgres_url.empty()) {
-      server = std::make_unique<testing::PostgresServer>(
-          testing::PostgresServerOptions{.fsync = !no_fsync});
+      server = std::make_unique<testing::PostgresServer>(testing::PostgresServerOptions{
+          .fsync = !no_fsync, .max_connections = std::max(200, 2 * config.load_workers + 20)});
       server->Start();
     }
     RunBackend(

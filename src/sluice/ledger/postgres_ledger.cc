@@ -445,19 +445,34 @@ SELECT $1::bigint, $2::bigint, $3::text, $4::text, ms FROM clock)sql",
   }
 
  private:
+  // The schema version, without a lock: 0 when the version table does not exist yet.
+  int64_t SchemaVersion() {
+    if (db_.Exec("SELECT to_regclass('sluice_schema_version') IS NULL").Text(0, 0) == "t") return 0;
+    return db_.Exec("SELECT coalesce(max(version), 0) FROM sluice_schema_version").Int(0, 0);
+  }
+
+  void RefuseNewerSchema(int64_t version) {
+    if (version > kSchemaVersion) {
+      throw NotSupported(
+          "the ledger's schema version {} is newer than this sluice understands ({}); "
+          "upgrade sluice",
+          version, kSchemaVersion);
+    }
+  }
+
+  // Every connection checks the schema; only one that finds it missing or old takes the
+  // migration lock, so hundreds of workers connecting at once do not queue on it.
   void Migrate() {
+    const int64_t seen = SchemaVersion();
+    RefuseNewerSchema(seen);
+    if (seen == kSchemaVersion) return;
     db_.Exec("BEGIN");
     try {
       db_.Run("SELECT pg_advisory_xact_lock($1::bigint)", PgParams().Add(kMigrationLock));
       db_.Exec("CREATE TABLE IF NOT EXISTS sluice_schema_version(version bigint NOT NULL)");
       int64_t version =
           db_.Exec("SELECT coalesce(max(version), 0) FROM sluice_schema_version").Int(0, 0);
-      if (version > kSchemaVersion) {
-        throw NotSupported(
-            "the ledger's schema version {} is newer than this sluice understands ({}); "
-            "upgrade sluice",
-            version, kSchemaVersion);
-      }
+      RefuseNewerSchema(version);
       for (int64_t v = version; v < kSchemaVersion; ++v) db_.Exec(kMigrations[v]);
       if (version < kSchemaVersion) {
         db_.Exec("DELETE FROM sluice_schema_version");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <thread>
 
 #include "sluice/base/error.h"
@@ -126,6 +127,31 @@ TEST(PostgresLedger, ConcurrentFirstOpensCreateTheSchemaOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(OpenLedger(url)->ListJobs().size(), 1u);
+}
+
+// Opening a ledger whose schema is current takes no lock: hundreds of workers connecting at once
+// must not queue on the migration lock (held here by another session the whole time).
+TEST(PostgresLedger, OpensOfACurrentSchemaTakeNoMigrationLock) {
+  testing::PostgresServer server;
+  server.Start();
+  std::string url = server.CreateDatabase("nolock");
+  OpenLedger(url);
+  PGconn* holder = PQconnectdb(url.c_str());
+  constexpr int64_t kMigrationLock = 0x736c7569636501;  // postgres_ledger.cc's
+  PGresult* locked =
+      PQexec(holder, ("SELECT pg_advisory_lock(" + std::to_string(kMigrationLock) + ")").c_str());
+  ASSERT_EQ(PQresultStatus(locked), PGRES_TUPLES_OK) << PQerrorMessage(holder);
+  PQclear(locked);
+  std::atomic<bool> opened{false};
+  std::thread open([&] {
+    OpenLedger(url)->ListJobs();
+    opened = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!opened && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(opened) << "opening the ledger waited for the migration lock";
+  PQfinish(holder);  // releases the lock, so a blocked open ends too
+  open.join();
 }
 
 }  // namespace

@@ -169,7 +169,8 @@ void PostgresServer::Start() {
         {(bin_dir_ / "postgres").string(), "-D", (directory_ / "data").string(), "-p",
          std::to_string(port_), "-k", directory_.string(), "-c",
          "listen_addresses=" + ListenAddresses(), "-c", options_.fsync ? "fsync=on" : "fsync=off",
-         "-c", "max_connections=200", "-c", "shared_buffers=64MB"},
+         "-c", "max_connections=" + std::to_string(options_.max_connections), "-c",
+         "shared_buffers=64MB"},
         directory_ / "server.log");
     std::string ping = fmt::format(
         "host=127.0.0.1 port={} dbname=postgres user={} connect_timeout=2", port_, kSuperuser);

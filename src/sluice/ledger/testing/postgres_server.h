@@ -34,6 +34,9 @@ struct PostgresServerOptions {
   // which nodes in other network namespaces reach), trusts clients on its subnets, and Url()
   // names it.
   std::string listen_address;
+  // Enough for the tests' processes; a load test of many workers (two connections each: claims
+  // and heartbeats) asks for more.
+  int max_connections = 200;
 };
 
 class PostgresServer {
