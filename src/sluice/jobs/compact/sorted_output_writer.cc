@@ -18,6 +18,15 @@ void ShiftPageIndex(parquet::ColumnPageIndex& index, int64_t delta) {
   for (parquet::PageLocation& page : index.offset_index->page_locations) page.offset += delta;
 }
 
+// Whether a chunk's dictionary page takes more than half of its bytes: its values are mostly
+// distinct (a timestamp, or a key the rows are sorted by), so plain pages are smaller and the
+// dictionary costs its hashing for nothing.
+bool DictionaryDidNotPay(const parquet::ColumnMetaData& meta) {
+  if (!meta.dictionary_page_offset) return false;
+  const int64_t dictionary = meta.data_page_offset - *meta.dictionary_page_offset;
+  return 2 * dictionary > meta.total_compressed_size;
+}
+
 }  // namespace
 
 std::vector<SortedFileLayout> SortedLayout(const PartitionPlan& plan, double bytes_per_row,
@@ -49,7 +58,8 @@ SortedOutputWriter::SortedOutputWriter(std::filesystem::path dir,
       max_row_group_bytes_(std::max<int64_t>(max_row_group_bytes, 1)),
       columns_(parquet::MakeWriterColumns(*schema_)),
       codec_(parquet::Codec::Make(options.codec, options.compression_level)),
-      backoff_(columns_.size()) {
+      backoff_(columns_.size()),
+      plain_(columns_.size(), false) {
   for (const parquet::WriterColumn& column : columns_) {
     const std::string path = fmt::format("{}", fmt::join(column.path, "."));
     bloom_.push_back(std::find(options.bloom_filter_columns.begin(),
@@ -95,6 +105,7 @@ parquet::ColumnChunk SortedOutputWriter::WriteChunk(size_t c, parquet::RowGroupF
   for (const RecordBatch& b : pending_) pieces.push_back(b.column(column.field_index));
   parquet::ColumnWriteOptions write;
   write.dictionary_size_limit = options_.max_dictionary_bytes;
+  write.dictionary = !plain_[c];
   write = backoff_.OptionsFor(c, write);
   parquet::ColumnPageIndex page_index;
   bytes_.clear();
@@ -106,6 +117,7 @@ parquet::ColumnChunk SortedOutputWriter::WriteChunk(size_t c, parquet::RowGroupF
     throw std::move(error.With("column", fmt::format("{}", fmt::join(column.path, "."))));
   }
   backoff_.Record(c, write, column, chunk);
+  plain_[c] = plain_[c] || DictionaryDidNotPay(*chunk.meta_data);
   const int64_t written_at = chunk.meta_data->data_page_offset;
   file.AppendChunkBytes(bytes_);
   parquet::ColumnChunk placed = file.EndColumnChunk(std::move(chunk));

@@ -6,7 +6,8 @@
 // since a row group is encoded from its rows held whole.
 //
 // Each row group is encoded column by column (io/parquet/column_chunk_writer.h: dictionary with
-// back-off, --codec, statistics on) and appended to the file as it is made; with page_index, each
+// back-off, dropped for good once a dictionary page takes over half of its chunk, --codec,
+// statistics on) and appended to the file as it is made; with page_index, each
 // chunk's ColumnIndex and OffsetIndex, and for the --bloom-filter columns a split-block Bloom
 // filter of the chunk's values (chunk_bloom_filter.h), written by Close. The files are left open
 // (not closed): commit writes their footers and renames them into place, as for page copies.
@@ -73,6 +74,7 @@ class SortedOutputWriter {
   std::unique_ptr<parquet::Codec> codec_;
   parquet::ColumnChunkWriter chunk_writer_;
   parquet::DictionaryBackoff backoff_;
+  std::vector<bool> plain_;  // by leaf: a dictionary did not pay, plain pages from now on
   std::vector<uint8_t> bytes_;
   std::vector<SortedFileLayout> layout_;
   std::vector<std::unique_ptr<parquet::RowGroupFileWriter>> files_;

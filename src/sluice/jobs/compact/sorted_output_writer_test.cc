@@ -65,9 +65,12 @@ TEST(SortedOutputWriterTest, RowsFillThePlansFilesInOrderWithIndexesAndFilters) 
   ASSERT_EQ(files.size(), 2u);
   for (auto& file : files) file->Close();
   int64_t next = 0;
+  int groups = 0;
   for (const char* name : {"part-00000.parquet", "part-00001.parquet"}) {
     auto reader = parquet::ParquetFileReader::Open(scratch.Path(name));
     for (const auto& group : reader->footer().metadata.row_groups) {
+      // Distinct keys: the first chunk's dictionary takes most of it, so later chunks are plain.
+      EXPECT_EQ(group.columns[0].meta_data->dictionary_page_offset.has_value(), groups++ == 0);
       for (size_t c = 0; c < group.columns.size(); ++c) {
         const parquet::ColumnChunk& chunk = group.columns[c];
         EXPECT_TRUE(chunk.offset_index_offset.has_value());

@@ -173,7 +173,7 @@ SortedPartition SortPartition(std::shared_ptr<const PartitionPlan> plan,
     }
     return batches;
   });
-  const int64_t writer_bytes = memory / 4;
+  const int64_t writer_bytes = memory / 8;
   sort.run.memory_budget = memory - writer_bytes;
   sort.run.cpu_threads = threads;
   sort.run.cancel = cancel;

@@ -7,7 +7,7 @@
 // kZOrderSampleUnits row groups spread over the partition, every k-th row, at most
 // kZOrderSampleRows rows.
 //
-// Memory: `memory` bounds what the call holds: a quarter for the row group being written (its
+// Memory: `memory` bounds what the call holds: an eighth for the row group being written (its
 // rows held whole), the rest the sort's budget (an eighth of it the scan's).
 //
 // Inputs are opened through OpenListedInput (listed_input.h), so local files and s3:// objects
