@@ -303,7 +303,8 @@ jobs::PartitionTask CompactTask(const CompactRun& c, RunQueue& queue, ledger::Le
     for (const InputFile& f : run->inputs()) inputs.push_back(f.path);
     for (const OutputFileResult& f : run->outputs()) outputs.push_back(f.path);
     if (c.compact.verify && !outputs.empty()) {
-      VerifyOutputs(run->key(), inputs, outputs, TopLevelFields(*run->plan()));
+      VerifyOutputs(run->key(), inputs, outputs, TopLevelFields(*run->plan()), run->column_gate(),
+                    ctx.cancel);
     }
     std::lock_guard lock(mu);
     events.AppendEvent(c.job, ctx.lease.partition_id, kInputsEvent,

@@ -5,7 +5,8 @@
 //
 //   pipeline  an eighth (1 to 64 MiB): the flow executor's items (partitions, listings, footers,
 //             file tasks)
-//   columns   five eighths: the column chunks being compacted (compact_pipeline.h's MemoryGate);
+//   columns   five eighths: the column chunks being compacted (compact_pipeline.h's MemoryGate),
+//             and those --verify reads back (compact_verify.h), one column chunk at a time;
 //             with --sort-by or --zorder-by, the partitions being sorted (each takes an equal
 //             part: one per core); two eighths when the inputs are on an object store and pages
 //             are copied, whose row groups' input files are fetched whole (whole_inputs.h) into

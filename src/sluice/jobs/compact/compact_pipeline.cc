@@ -448,19 +448,22 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
   // gives back the others). Written by the source task only, read once Run has joined it.
   std::vector<std::weak_ptr<PartitionRun>> taken;
   const int cores = std::max(1, UsableCores());
-  // Sorts run one per core, each in an equal part of the column chunks' share, each with a
-  // thread per core for its scan and chunk sorts (its merge and writing take its stage's thread).
+  // Sorts run one per core, each in an equal part of the column chunks' share, each with its
+  // share of the cores for its scan and chunk sorts (its merge and writing take its stage's
+  // thread), so that the sorts in flight do not crowd the cores.
   const int sorts = std::min(cores, kMaxSortsInFlight);
   const int64_t sort_memory = gate.limit() / sorts;
+  const int sort_threads = std::max(1, cores / sorts);
   Pipeline p("compact");
   p.Source("partitions",
-           [&queue, &taken](Emitter<PartitionItem>& out) {
+           [&queue, &taken, &gate](Emitter<PartitionItem>& out) {
              // Runs arrive as workers claim them; each is handed over before the next wait,
              // which the stage view counts as idle time, not work.
              while (std::optional<RunPtr> run =
                         out.AwaitInput([&] { return queue.Pop(out.cancel()); })) {
                std::erase_if(taken,
                              [](const std::weak_ptr<PartitionRun>& w) { return w.expired(); });
+               (*run)->set_column_gate(&gate);
                taken.push_back(*run);
                out.Emit({std::move(*run)});
              }
@@ -522,8 +525,9 @@ CompactPipelineReport RunCompactPipeline(RunQueue& queue, const CompactOptions& 
                  }
                })
       .FlatMap("sort",
-               [&options, &gate, sort_memory, cores](FileTask task, Emitter<FileTask>& out) {
-                 SortStage(std::move(task), options, gate, sort_memory, cores, out.cancel(), out);
+               [&options, &gate, sort_memory, sort_threads](FileTask task, Emitter<FileTask>& out) {
+                 SortStage(std::move(task), options, gate, sort_memory, sort_threads, out.cancel(),
+                           out);
                },
                {.kind = kIo, .min_concurrency = sorts, .max_concurrency = sorts})
       .FlatMap("compact",

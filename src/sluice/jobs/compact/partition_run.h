@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sluice/base/cancellation.h"
+#include "sluice/base/memory_gate.h"
 #include "sluice/flow/completion.h"
 #include "sluice/io/parquet/column_chunk_concat.h"
 #include "sluice/jobs/compact/compaction_plan.h"
@@ -61,6 +62,12 @@ class PartitionRun {
   void FileWritten(OutputFileResult file);
   std::vector<OutputFileResult> outputs() const;
 
+  // The memory gate of the column chunks' share (compact_memory.h) of the pipeline that took the
+  // run, which --verify's reads take their bytes from too; null until a pipeline took it. Set
+  // before the run moves on, read after Wait; the pipeline outlives the tasks that wait on it.
+  void set_column_gate(MemoryGate* gate) { column_gate_ = gate; }
+  MemoryGate* column_gate() const { return column_gate_; }
+
   // The first failure wins, unless the run finished first; wakes the waiter.
   void Fail(std::exception_ptr error) { outcome_.Fail(std::move(error)); }
   bool failed() const { return outcome_.failed(); }
@@ -72,6 +79,7 @@ class PartitionRun {
 
   const std::string key_;
   const std::filesystem::path source_dir_;
+  MemoryGate* column_gate_ = nullptr;
   const std::filesystem::path output_dir_;
   Completion<> outcome_;
   std::vector<InputFile> inputs_;  // written once by SetPlan, before any output exists
