@@ -13,6 +13,8 @@ echo "== bloom: sluice bloom against DuckDB and Python multiprocessing (ROWS=${B
 bench/bloom_vs_peers.sh "$build" "${BLOOM_ROWS:-16000000}"
 echo "== compact: sluice compact against DuckDB COPY and Polars, per partition (${COMPACT_PARTITIONS:-8} x ${COMPACT_FILES:-20} files x 40000 rows; COMPACT_FILES=60 for the issue's full size)"
 node bench/compact_vs_peers.mjs "$build" "${COMPACT_PARTITIONS:-8}" "${COMPACT_FILES:-20}" 40000 3
+echo "== compact --sort-by: sluice against DuckDB COPY ... ORDER BY and Polars sort + sink_parquet per partition, then DuckDB's selective queries over the inputs, the plain and the sorted output (${COMPACT_PARTITIONS:-8} x ${COMPACT_SORT_FILES:-60} files x 40000 rows)"
+node bench/compact_sort_vs_peers.mjs "$build" "${COMPACT_PARTITIONS:-8}" "${COMPACT_SORT_FILES:-60}" 40000 3
 echo "== compact on S3: sluice compact s3:// to s3:// against Polars on the test RADOS Gateway (${S3_COMPACT_PARTITIONS:-4} x ${S3_COMPACT_FILES:-75} files of 100 KiB-2 MiB)"
 node bench/compact_s3_vs_polars.mjs "$build" "${S3_COMPACT_PARTITIONS:-4}" "${S3_COMPACT_FILES:-75}" 3
 echo "== ops: db-benchmark group-by queries against DuckDB (ROWS=${GROUPBY_ROWS:-10000000})"

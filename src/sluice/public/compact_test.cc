@@ -66,6 +66,32 @@ TEST_F(CompactTest, CompactsEachPartitionIntoOneFileAndResumesToNothingLeft) {
   EXPECT_EQ(again.partitions_this_call, 0);
 }
 
+TEST_F(CompactTest, SortOptionsReachTheJob) {
+  WriteParquet("day=1/a.parquet", 100);
+  const std::string src = (dir_ / "src").string();
+  const RunSettings run{.memory_bytes = 64 << 20, .threads = 2};
+  EXPECT_THROW(Compact({.source = src,
+                        .destination = (dir_ / "both").string(),
+                        .sort_by = "id",
+                        .zorder_by = {"id", "name"},
+                        .run = run}),
+               Error);
+  const CompactResult unknown = Compact(
+      {.source = src, .destination = (dir_ / "unknown").string(), .sort_by = "nope", .run = run});
+  ASSERT_EQ(unknown.failures.size(), 1u);
+  EXPECT_NE(unknown.failures[0].find("unknown sort column 'nope'"), std::string::npos)
+      << unknown.failures[0];
+  const CompactResult sorted = Compact({.source = src,
+                                        .destination = (dir_ / "sorted").string(),
+                                        .compat = "duckdb",
+                                        .zorder_by = {"id", "name"},
+                                        .verify = true,
+                                        .run = run});
+  EXPECT_TRUE(sorted.failures.empty()) << sorted.failures.front();
+  EXPECT_EQ(sorted.rows, 100);
+  EXPECT_TRUE(sorted.verified);
+}
+
 TEST_F(CompactTest, AMissingSourceIsAPublicError) {
   try {
     Compact({.source = (dir_ / "nowhere").string(), .destination = (dir_ / "dst").string()});
