@@ -75,6 +75,9 @@ BloomHashes HashChunk(const csv::CsvReader& reader, int column, BloomValueType t
     csv::CsvTokenizer tokenizer(dialect);
     tokenizer.Tokenize(chunk.data(), chunk.size(), chunk.first_line, row_path);
   }
+  // A file truncated under a mapped chunk reads zeros past its new end, which may parse as
+  // values: the chunk's hashes count only if the file is still the one mapped (a stat).
+  chunk.RequireSourceUnchanged();
   return out;
 }
 
