@@ -16,6 +16,10 @@ namespace sluice::compact {
 namespace {
 
 constexpr const char* kZOrderColumn = "__sluice_zorder";
+constexpr int64_t kMinBatchRows = 1024;
+constexpr int64_t kMaxBatchRows = 64 * 1024;
+// A scanned batch takes at most this fraction of a sort's memory.
+constexpr int64_t kBatchShareDivisor = 64;
 
 // One input row group: a unit of the sort's scan.
 struct InputUnit {
@@ -26,15 +30,24 @@ struct InputUnit {
 // The partition's input row groups, read as a schema's columns (those a file lacks null).
 class PartitionReader {
  public:
-  PartitionReader(const std::vector<InputFile>& inputs) : inputs_(inputs) {
+  // Batches take about `batch_bytes` each (judged from the footers' uncompressed sizes, doubled
+  // for what decoding adds), so that a small budget is not overrun by one batch.
+  PartitionReader(const std::vector<InputFile>& inputs, int64_t batch_bytes) : inputs_(inputs) {
+    double row_bytes = 1;
     for (size_t f = 0; f < inputs.size(); ++f) {
       const auto& groups = inputs[f].footer->metadata.row_groups;
       for (size_t g = 0; g < groups.size(); ++g) {
         units_.push_back({static_cast<int>(f), static_cast<int>(g)});
         rows_.push_back(groups[g].num_rows);
         bytes_.push_back(groups[g].total_byte_size);
+        row_bytes =
+            std::max(row_bytes, 2.0 * static_cast<double>(groups[g].total_byte_size) /
+                                    static_cast<double>(std::max<int64_t>(groups[g].num_rows, 1)));
       }
     }
+    batch_rows_ =
+        std::clamp<int64_t>(static_cast<int64_t>(static_cast<double>(batch_bytes) / row_bytes),
+                            kMinBatchRows, kMaxBatchRows);
   }
 
   const std::vector<InputUnit>& units() const { return units_; }
@@ -48,6 +61,7 @@ class PartitionReader {
     auto reader = parquet::ParquetFileReader::FromFooter(OpenListedInput(file), *file.footer);
     parquet::ParquetReadOptions options;
     options.row_groups = {unit.row_group};
+    options.batch_rows = batch_rows_;
     const std::vector<std::string>& has = file.footer->schema.top_level_names();
     for (const Field& field : schema->fields()) {
       if (std::find(has.begin(), has.end(), field.name) != has.end()) {
@@ -73,6 +87,7 @@ class PartitionReader {
   std::vector<InputUnit> units_;
   std::vector<int64_t> rows_;
   std::vector<int64_t> bytes_;
+  int64_t batch_rows_ = kMaxBatchRows;
 };
 
 // --zorder-by's key, its boundaries drawn from a sample of the partition's row groups.
@@ -152,7 +167,7 @@ SortedPartition SortPartition(std::shared_ptr<const PartitionPlan> plan,
                               const CompactOptions& options, int64_t memory, int threads,
                               const CancellationToken& cancel) {
   const std::shared_ptr<const Schema> schema = OutputTableSchema(*plan);
-  const PartitionReader reader(inputs);
+  const PartitionReader reader(inputs, memory / kBatchShareDivisor);
   SortOptions sort;
   std::shared_ptr<const Schema> scanned = schema;
   std::shared_ptr<const ZOrderKey> zorder;
