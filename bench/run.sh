@@ -29,6 +29,12 @@ echo "== e2e: whole sluice commands (Parquet in and out) against DuckDB COPY, at
 node bench/e2e_vs_duckdb.mjs "$build" "${E2E_ROWS:-10000000}" "${E2E_THREADS:-2}" "${E2E_RUNS:-3}"
 echo "== jobs/shuffle: a group-by as a staged job by three workers against one process (ROWS=${SHUFFLE_ROWS:-10000000})"
 node bench/shuffle_vs_local.mjs "$build" "${SHUFFLE_ROWS:-10000000}" 8 3 q3
+echo "== jobs/shuffle: the same with the work directory on the test S3 gateway: S3 requests per partition and per GB shuffled (ROWS=${SHUFFLE_ROWS:-10000000})"
+"$build/bench/sluice_s3_bench_server" serve --bucket shufflebench -- \
+  node bench/shuffle_vs_local.mjs "$build" "${SHUFFLE_ROWS:-10000000}" 8 1 q10
+echo "== ledger: 200 worker processes through a staged job of 1,000 map and 1,000 reduce partitions (PostgreSQL)"
+"$build/bench/sluice_ledger_bench" --backend postgres --partitions 2000 --latency-seconds 0 \
+  --load-workers 200 --task-ms 0 --task-ms 1000 | grep ' load: '
 echo "== jobs/batch: peak memory of a batched task (64 chunks) against the unchunked task (ROWS=${BATCHED_ROWS:-16000000})"
 "$build/bench/sluice_batched_memory_bench" --rows "${BATCHED_ROWS:-16000000}" --chunks 64 --memory 64MiB
 for extra in "$build"/bench/sluice_*_bench; do

@@ -6,6 +6,11 @@
 // Also printed, from the ledger: partitions per stage, ledger transitions (events) per partition,
 // and bytes through the work directory (map outputs) per input GB.
 //
+// Under `sluice_s3_bench_server serve` (SLUICE_BENCH_BUCKET set) the work directory is an s3://
+// prefix on the test gateway, and the S3 requests the workers report at exit are printed per
+// partition and per GB shuffled (the map outputs' bytes, from the ledger's manifests): the
+// issue's benchmark (b).
+//
 // Usage: node bench/shuffle_vs_local.mjs BUILD_DIR [ROWS=10000000] [FILES=8] [RUNS=3]
 //        [QUERY=q3|q10] [MEMORY=1GiB]
 // The data is db-benchmark's G1 (bench/g1_table.mjs) cut into FILES files.
@@ -68,20 +73,22 @@ async function main() {
     const ledger = `sqlite:${join(dir, `ledger-${r}.db`)}`;
     const out = join(dir, `shuffle-${r}.parquet`);
     t = performance.now();
-    run(['groupby', inputs, ...queries[query], '-o', out, '--submit', '--ledger', ledger, '--map-size', '1KiB']);
+    const bucket = process.env.SLUICE_BENCH_BUCKET;
+    const work = bucket ? ['--work-dir', `${bucket}work-${r}`] : [];
+    run(['groupby', inputs, ...queries[query], '-o', out, '--submit', '--ledger', ledger, '--map-size', '1KiB', ...work]);
     const children = [];
     for (let w = 0; w < workers; ++w) {
       children.push(spawn(sluice, ['worker', '--any', '--ledger', ledger, '--memory', memory,
         '--threads', String(threadsEach), '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     }
-    await waitAll(children);
+    const outputs = await waitAll(children);
     const shuffled = (performance.now() - t) / 1000;
     locals.push(local); shuffles.push(shuffled); ratios.push(local / shuffled);
     const reader = await connection.run(
       `SELECT (SELECT count(*) FROM '${localOut}') AS a, (SELECT count(*) FROM '${out}') AS b`);
     const [[a, b]] = await reader.getRows();
     if (a !== b) throw new Error(`row counts differ: local ${a}, shuffle ${b}`);
-    if (r === 0) stats = ledgerStats(ledger);
+    if (r === 0) stats = ledgerStats(ledger, bucket ? s3Requests(outputs) : null);
   }
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   console.log(`groupby ${query} on ${rows} rows in ${files} files (${(inputBytes / 2 ** 20).toFixed(0)} MiB), --memory ${memory}`);
@@ -91,8 +98,23 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// Partitions per stage and ledger events (each a transition: claim, complete, ...) per partition.
-function ledgerStats(url) {
+// The S3 requests of the workers, summed from the line each prints at exit.
+function s3Requests(outputs) {
+  const sum = { GET: 0, HEAD: 0, LIST: 0, PUT: 0, POST: 0, DELETE: 0 };
+  for (const out of outputs) {
+    const line = out.split('\n').find((l) => l.startsWith('s3: '));
+    if (!line) continue;
+    for (const kind of Object.keys(sum)) {
+      const m = line.match(new RegExp(`(\\d+) ${kind}\\b`));
+      if (m) sum[kind] += Number(m[1]);
+    }
+  }
+  return sum;
+}
+
+// Partitions per stage and ledger events (each a transition: claim, complete, ...) per partition;
+// with `s3` (request counts), S3 requests per partition and per GB the map stage wrote.
+function ledgerStats(url, s3) {
   const path = url.slice('sqlite:'.length);
   const q = (sql) => spawnSync('sqlite3', [path, sql], { encoding: 'utf8' }).stdout.trim();
   const stages = q("SELECT substr(key, 1, instr(key, '/') - 1) || ' ' || count(*) || ' (' || " +
@@ -100,7 +122,15 @@ function ledgerStats(url) {
     "FROM partitions GROUP BY substr(key, 1, instr(key, '/') - 1) ORDER BY min(id)");
   const events = Number(q('SELECT count(*) FROM events'));
   const partitions = Number(q('SELECT count(*) FROM partitions'));
-  return `partitions per stage: ${stages.split('\n').join(', ')}; ledger events per partition: ${(events / partitions).toFixed(1)}`;
+  let text = `partitions per stage: ${stages.split('\n').join(', ')}; ledger events per partition: ${(events / partitions).toFixed(1)}`;
+  if (s3) {
+    const bytes = Number(q("SELECT sum(json_extract(output_manifest, '$.bytes')) FROM partitions WHERE key LIKE 'map/%'"));
+    const total = Object.values(s3).reduce((a, b) => a + b, 0);
+    const per = (n) => `${(n / partitions).toFixed(1)} per partition, ${(n / (bytes / 2 ** 30)).toFixed(0)} per GB`;
+    text += `\nS3 requests, ${(bytes / 2 ** 20).toFixed(0)} MiB shuffled: ${total} (${per(total)}); ` +
+      Object.entries(s3).map(([k, n]) => `${k} ${n} (${per(n)})`).join(', ');
+  }
+  return text;
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
