@@ -292,12 +292,15 @@ TEST_F(SqliteLedgerTest, SwitchingToWalWaitsForAWriter) {
   if (writer == 0) {
     sqlite3* handle = nullptr;
     sqlite3_open(db.c_str(), &handle);
+    // As every real writer has: its COMMIT waits out a reader's momentary SHARED lock (the
+    // ledger's retries read between waits) instead of failing at once and rolling back.
+    sqlite3_busy_timeout(handle, 5000);
     int rc =
         sqlite3_exec(handle, "BEGIN IMMEDIATE; INSERT INTO t VALUES(1)", nullptr, nullptr, nullptr);
     (void)!write(ready[1], rc == SQLITE_OK ? "y" : "n", 1);
     usleep(500 * 1000);
-    sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr);
-    _exit(0);
+    rc = sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr);
+    _exit(rc == SQLITE_OK ? 0 : 1);
   }
   char byte = 0;
   ASSERT_EQ(read(ready[0], &byte, 1), 1);
@@ -305,7 +308,9 @@ TEST_F(SqliteLedgerTest, SwitchingToWalWaitsForAWriter) {
   auto started = std::chrono::steady_clock::now();
   EXPECT_NO_THROW(OpenLedger(db.string())->CreateJob("after the writer"));
   EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
-  waitpid(writer, nullptr, 0);
+  int status = 0;
+  waitpid(writer, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the writer's COMMIT failed";
   EXPECT_EQ(Query(db, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(Query(db, "SELECT count(*) FROM t"), "1");
 }
