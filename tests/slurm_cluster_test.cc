@@ -545,8 +545,6 @@ TEST_F(SlurmClusterTest, DistinctSortJoinAndCompactRunAcrossTheNodes) {
 // tasks ship every row through S3): the other nodes' workers run its partitions again once its
 // leases expire, and the result is still exactly one process's.
 TEST_F(SlurmClusterTest, AShuffleFinishesWhenANodeIsKilled) {
-  constexpr int kVictim = 2;
-  const std::string victim = cluster_->NodeName(kVictim);
   ScratchDir dir("sluice-slurm-shuffle-kill");
   const std::string bucket = cluster_->s3()->CreateBucket("shuffle-kill");
   const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
@@ -570,20 +568,27 @@ TEST_F(SlurmClusterTest, AShuffleFinishesWhenANodeIsKilled) {
       dir.path() / "srun.log", env);
   auto ledger = ledger::OpenLedger(url);
   const ledger::JobId id = ledger->FindJob(job)->id;
-  auto victim_holds_a_lease = [&] {
+  // The victim is whichever node first holds a partition: a fixed node may get none before a
+  // short job ends (the others claim as they start).
+  auto lease_holder = [&]() -> int {
     for (const auto& p : ledger->ListPartitions(id)) {
-      if (p.status == ledger::PartitionStatus::kRunning && p.lease_owner.starts_with(victim)) {
-        return true;
+      if (p.status != ledger::PartitionStatus::kRunning) continue;
+      for (int k = 0; k < 3; ++k) {
+        if (p.lease_owner.starts_with(cluster_->NodeName(k) + ":")) return k;
       }
     }
-    return false;
+    return -1;
   };
   const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!victim_holds_a_lease() && srun.Running() && std::chrono::steady_clock::now() < deadline) {
+  int victim_node = -1;
+  while ((victim_node = lease_holder()) < 0 && srun.Running() &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(5ms);
   }
   ASSERT_TRUE(srun.Running()) << "the job ended before the kill: " << srun.Output();
-  cluster_->KillNode(kVictim);
+  ASSERT_GE(victim_node, 0) << "no node held a partition within 60 s";
+  const std::string victim = cluster_->NodeName(victim_node);
+  cluster_->KillNode(victim_node);
   const auto killed = std::chrono::steady_clock::now();
   // The job is done when the ledger says so; srun itself would wait for Slurm to declare the
   // node dead (SlurmdTimeout), so the node comes back at once and the step ends with it.
@@ -593,7 +598,7 @@ TEST_F(SlurmClusterTest, AShuffleFinishesWhenANodeIsKilled) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
-  cluster_->RestartNode(kVictim);
+  cluster_->RestartNode(victim_node);
   HostProcessResult run = srun.Wait(90s);
   ASSERT_FALSE(run.timed_out) << run.output << cluster_->LogTail();
   EXPECT_EQ(ledger->GetJob(id).status, ledger::JobStatus::kDone) << run.output;
