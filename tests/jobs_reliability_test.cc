@@ -213,11 +213,12 @@ TEST_F(JobsReliabilityTest, KillNineOfRandomWorkers) {
   constexpr int kSlots = 2;
   auto ledger = ledger::OpenLedger(url_);
   // Attempts are charged at claim, so a partition a killed worker was running (or had claimed
-  // just ahead) uses one up; a few spare attempts cover a partition unlucky enough to be on
-  // several killed workers in a row.
+  // just ahead) uses one up; spare attempts cover a partition unlucky enough to be on several
+  // killed workers in a row (6 ran out once in a loaded full test run: 1 of 2,000 partitions).
+  // What the test checks is that nothing is lost or done twice, and the retries' bound below.
   Process coordinator(
       RunArgs("kill", Keys(kPartitions),
-              {"--workers", std::to_string(kSlots), "--lease", Seconds(1), "--max-attempts", "6"},
+              {"--workers", std::to_string(kSlots), "--lease", Seconds(1), "--max-attempts", "10"},
               TwoStepWriter("0.03")),
       dir_ / "run.log");
   ledger::JobRecord job = WaitForJob(*ledger, "kill");
