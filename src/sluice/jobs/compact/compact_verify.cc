@@ -22,21 +22,17 @@ void AddRowHashes(std::span<const uint64_t> hashes, RowsDigest* digest) {
   digest->rows += static_cast<int64_t>(hashes.size());
 }
 
-// The columns' values of one row group as the target schema has them (nulls for a column the file
-// lacks, narrower types widened); each array to `add` in row order.
-void ReadColumn(parquet::ParquetFileReader& reader, int row_group, const std::string& column,
+// A column's values in one row group of `rows` rows, as the target schema has them (nulls when
+// the file lacks it: not `present`; narrower types widened); each array to `add` in row order.
+void ReadColumn(parquet::ParquetFileReader& reader, int row_group, int64_t rows,
+                const std::string& column, bool present,
                 const std::shared_ptr<const Schema>& target,
                 const std::function<void(const Array&)>& add) {
   std::shared_ptr<const Schema> as;
   if (target) {
     as = std::make_shared<const Schema>(
         std::vector<Field>{target->field(*target->FieldIndex(column))});
-    const std::vector<std::string>& has = reader.footer().schema.top_level_names();
-    if (std::find(has.begin(), has.end(), column) == has.end()) {
-      const int64_t rows =
-          reader.footer().metadata.row_groups[static_cast<size_t>(row_group)].num_rows;
-      return add(NullArray(as->field(0).type, rows));
-    }
+    if (!present) return add(NullArray(as->field(0).type, rows));
   }
   parquet::ParquetReadOptions options;
   options.columns = {column};
@@ -84,14 +80,15 @@ void DigestRowGroup(parquet::ParquetFileReader& reader, int row_group,
   const std::vector<std::string>& has = reader.footer().schema.top_level_names();
   hashes.assign(static_cast<size_t>(rows), 0);
   for (size_t c = 0; c < columns.size(); ++c) {
+    const bool present = std::find(has.begin(), has.end(), columns[c]) != has.end();
     MemoryGate::Hold hold;
-    if (memory.gate && std::find(has.begin(), has.end(), columns[c]) != has.end()) {
+    if (memory.gate && present) {
       hold = memory.gate->Acquire(
           ColumnReadBytes(reader, row_group, columns[c]) + rows * int64_t{sizeof(uint64_t)},
           memory.cancel);
     }
     int64_t at = 0;
-    ReadColumn(reader, row_group, columns[c], target, [&](const Array& values) {
+    ReadColumn(reader, row_group, rows, columns[c], present, target, [&](const Array& values) {
       if (at + values.length() > rows) {
         throw InvalidData("a column holds more rows than its row group ({})", rows)
             .With("file", reader.name())

@@ -4,7 +4,6 @@
 
 #include "sluice/base/check.h"
 #include "sluice/ops/type_dispatch.h"
-#include "sluice/table/bitmap.h"
 #include "sluice/table/builder.h"
 
 namespace sluice::shuffle {

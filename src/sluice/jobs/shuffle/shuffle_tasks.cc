@@ -69,6 +69,15 @@ GroupByOptions OperatorOptions(const jobs::TaskContext& context, RunOptions run)
   return options;
 }
 
+// Every batch of the scan in stream order, for a task that stops when it is cancelled.
+template <typename F>
+void ForEachBatch(const TableScan& scan, const CancellationToken& cancel, F&& f) {
+  for (const ScanUnit& unit : scan.units()) {
+    cancel.ThrowIfCancelled();
+    for (const RecordBatch& batch : scan.Read(unit)) f(batch);
+  }
+}
+
 // Partial aggregation is abandoned as Velox and DuckDB abandon it: once enough rows were seen, a
 // table holding most of them as groups reduces nothing.
 constexpr int64_t kSampleRows = 256 * 1024;
@@ -111,12 +120,9 @@ void RunCombiningMap(const ShuffleSpec& spec, const CombinePlan& plan, const Tab
   if (GroupsRepeat(spec, files)) {
     RunGroupBy(scan, partial, options, [&writer](RecordBatch b) { writer.Add(b); });
   } else {
-    for (const ScanUnit& unit : scan.units()) {
-      context.cancel.ThrowIfCancelled();
-      for (const RecordBatch& batch : scan.Read(unit)) {
-        writer.Add(PartialRowsOf(plan, spec.keys, batch, schema));
-      }
-    }
+    ForEachBatch(scan, context.cancel, [&](const RecordBatch& batch) {
+      writer.Add(PartialRowsOf(plan, spec.keys, batch, schema));
+    });
   }
   writer.Finish();
 }
@@ -128,12 +134,9 @@ void RunRangeMap(const ShuffleSpec& spec, const TableScan& scan, const jobs::Tas
   const SortKeyEncoder encoder(*scan.schema(), ParseSortKeys(spec.order_by));
   MapOutputWriter writer(context.output_dir, scan.schema(), {}, spec.partitions,
                          std::max<int64_t>(run.memory_budget / 4, 1 << 20));
-  for (const ScanUnit& unit : scan.units()) {
-    context.cancel.ThrowIfCancelled();
-    for (const RecordBatch& batch : scan.Read(unit)) {
-      writer.AddSliced(batch, RangeSlices(encoder, boundaries, batch));
-    }
-  }
+  ForEachBatch(scan, context.cancel, [&](const RecordBatch& batch) {
+    writer.AddSliced(batch, RangeSlices(encoder, boundaries, batch));
+  });
   writer.Finish();
 }
 
@@ -162,10 +165,7 @@ void RunMap(const ShuffleSpec& job_spec, const jobs::TaskContext& context, RunOp
   }
   MapOutputWriter writer(context.output_dir, scan->schema(), SliceColumns(spec, *scan->schema()),
                          spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20));
-  for (const ScanUnit& unit : scan->units()) {
-    context.cancel.ThrowIfCancelled();
-    for (const RecordBatch& batch : scan->Read(unit)) writer.Add(batch);
-  }
+  ForEachBatch(*scan, context.cancel, [&writer](const RecordBatch& b) { writer.Add(b); });
   writer.Finish();
 }
 
@@ -267,10 +267,7 @@ void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
   auto scan = TableScan::Open(parts);
   auto writer =
       TableFileWriter::Open(spec.output, scan->schema(), TakeWriterShare(run.memory_budget));
-  for (const ScanUnit& unit : scan->units()) {
-    context.cancel.ThrowIfCancelled();
-    for (const RecordBatch& batch : scan->Read(unit)) writer->Write(batch);
-  }
+  ForEachBatch(*scan, context.cancel, [&writer](const RecordBatch& b) { writer->Write(b); });
   writer->Close();
 }
 
