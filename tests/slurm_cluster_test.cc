@@ -99,6 +99,10 @@ class SlurmClusterTest : public ::testing::Test {
       start_failed_ = true;
       return;
     }
+    // The tests read what jobs wrote to the gateway in this process (TableRows).
+    for (const auto& [name, value] : cluster_->s3()->Environment()) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
     std::printf("cluster up in %.1f s\n",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
@@ -344,11 +348,24 @@ std::vector<fs::path> WriteGroupByInputs(const fs::path& dir, int files, int row
   return paths;
 }
 
-// `sluice cat`'s CSV rows of a table, sorted (the order of groups is no result).
-std::vector<std::string> SortedRows(const std::string& table,
-                                    const sluice::testing::Environment& env) {
-  std::vector<std::string> rows =
-      Lines(sluice::testing::CheckHostCommand({SLUICE_BINARY, "cat", table}, 60s, env));
+// Every row of Parquet tables (local paths, or URLs on the gateway), read in this process, as
+// text, in order: `sluice cat` through a host command keeps only its output's last
+// 64 KiB.
+std::vector<std::string> TableRows(const std::vector<std::string>& tables) {
+  std::vector<std::string> rows;
+  for (const std::string& table : tables) {
+    for (const RecordBatch& b : parquet::ParquetFileReader::Open(table)->ReadAll()) {
+      for (int64_t r = 0; r < b.num_rows(); ++r) {
+        std::string row;
+        for (int c = 0; c < b.num_columns(); ++c) row += FormatValue(b.column(c), r) + ",";
+        rows.push_back(std::move(row));
+      }
+    }
+  }
+  return rows;
+}
+std::vector<std::string> SortedTableRows(const std::vector<std::string>& tables) {
+  std::vector<std::string> rows = TableRows(tables);
   std::sort(rows.begin(), rows.end());
   return rows;
 }
@@ -405,9 +422,9 @@ TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
   sluice::testing::CheckHostCommand(
       {SLUICE_BINARY, "groupby", dir.Path("in-*.parquet"), "--by", "k", "--agg", agg, "-o", local},
       60s);
-  const std::vector<std::string> ours = SortedRows(bucket + "out.parquet", s3_env);
-  EXPECT_EQ(ours.size(), 1501u);  // the header and 1,500 keys
-  EXPECT_EQ(ours, SortedRows(local, {}));
+  const std::vector<std::string> ours = SortedTableRows({bucket + "out.parquet"});
+  EXPECT_EQ(ours.size(), 1500u);  // the keys
+  EXPECT_EQ(ours, SortedTableRows({local}));
 
   auto ledger = ledger::OpenLedger(url);
   ledger::PartitionQuery query;
@@ -428,28 +445,6 @@ TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("shuffle", "").empty());
 }
 
-// Every row of Parquet tables (local paths, or URLs once the S3 environment is this process's),
-// read here, as text, in order: `sluice cat` through a host command keeps only its output's last
-// 64 KiB.
-std::vector<std::string> TableRows(const std::vector<std::string>& tables) {
-  std::vector<std::string> rows;
-  for (const std::string& table : tables) {
-    for (const RecordBatch& b : parquet::ParquetFileReader::Open(table)->ReadAll()) {
-      for (int64_t r = 0; r < b.num_rows(); ++r) {
-        std::string row;
-        for (int c = 0; c < b.num_columns(); ++c) row += FormatValue(b.column(c), r) + ",";
-        rows.push_back(std::move(row));
-      }
-    }
-  }
-  return rows;
-}
-std::vector<std::string> SortedTableRows(const std::vector<std::string>& tables) {
-  std::vector<std::string> rows = TableRows(tables);
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
 // Distinct, sort and join run as shuffles across the three nodes through S3, and a compaction
 // whose partitions the nodes share: each result equals one process's on the same inputs (the
 // sort's in the same order).
@@ -457,7 +452,6 @@ TEST_F(SlurmClusterTest, DistinctSortJoinAndCompactRunAcrossTheNodes) {
   ScratchDir dir("sluice-slurm-commands");
   const std::string bucket = cluster_->s3()->CreateBucket("commands");
   const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
-  for (const auto& [name, value] : s3_env) setenv(name.c_str(), value.c_str(), 1);  // TableRows
   auto upload = [&](const fs::path& file, const std::string& key) {
     cluster_->s3()->client()->PutObject(sluice::fs::ParseS3Url(bucket + key), ReadFile(file));
   };
@@ -610,7 +604,7 @@ TEST_F(SlurmClusterTest, AShuffleFinishesWhenANodeIsKilled) {
   sluice::testing::CheckHostCommand(
       {SLUICE_BINARY, "groupby", dir.Path("in-*.parquet"), "--by", "k", "--agg", agg, "-o", local},
       60s);
-  EXPECT_EQ(SortedRows(bucket + "out.parquet", s3_env), SortedRows(local, {}));
+  EXPECT_EQ(SortedTableRows({bucket + "out.parquet"}), SortedTableRows({local}));
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("shuffle-kill", "work", "").empty());
   std::printf("shuffle: killed %s; %d partitions run again; job done %.1f s after the kill\n",
               victim.c_str(), rerun, seconds);
