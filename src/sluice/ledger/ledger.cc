@@ -338,6 +338,12 @@ PartitionStatus Ledger::Fail(const LeaseRef& lease, std::string_view error, Dura
   });
 }
 
+void Ledger::FailPermanently(const LeaseRef& lease, std::string_view error) {
+  Guarded(mu_, description_, [&] {
+    if (!DoFail(lease, error, std::nullopt)) throw ConflictFor(lease, "failure report");
+  });
+}
+
 void Ledger::Release(const LeaseRef& lease) {
   Guarded(mu_, description_, [&] {
     if (DoRelease(lease) != TransitionResult::kApplied) throw ConflictFor(lease, "release");
@@ -348,6 +354,18 @@ int64_t Ledger::RequeueFailed(JobId job) {
   return Guarded(mu_, description_, [&] {
     RequireJob(job);
     return DoRequeueFailed(job);
+  });
+}
+
+ReopenResult Ledger::ReopenPartition(const LeaseRef& done_by, std::string_view reason) {
+  if (reason.empty()) throw InvalidArgument("reopening a partition needs a reason");
+  return Guarded(mu_, description_, [&] {
+    ReopenResult result = DoReopenPartition(done_by, reason);
+    if (result == ReopenResult::kConflict && !DoGetPartition(done_by.partition_id)) {
+      throw NotFound("no partition with id {}", done_by.partition_id)
+          .With("partition", std::to_string(done_by.partition_id));
+    }
+    return result;
   });
 }
 

@@ -101,6 +101,11 @@ class Ledger {
   // from now + retry_after; otherwise it becomes failed with this error. Returns the new status.
   // Conflict when stale.
   PartitionStatus Fail(const LeaseRef& lease, std::string_view error, Duration retry_after);
+  // Records a failed attempt that no retry can cure (the partition's own input cannot be read):
+  // the partition becomes failed at once, whatever attempts it has left, so that no other worker
+  // or resume spends attempts on it; RequeueFailed brings it back once the cause is fixed.
+  // Conflict when stale; a repeat by the same attempt changes nothing.
+  void FailPermanently(const LeaseRef& lease, std::string_view error);
 
   // Gives the partition back (e.g. the worker is shutting down): pending, claimable at once, and
   // this claim is not charged against max_attempts. Conflict when stale.
@@ -109,6 +114,13 @@ class Ledger {
   // Failed partitions of the job become pending with their attempts_used reset; the job is
   // reopened when any was requeued. Returns how many were requeued.
   int64_t RequeueFailed(JobId job);
+
+  // Sends a done partition back to pending because its committed output is gone (removed after
+  // it was done): `done_by` is the attempt that completed it (a done record's id and attempt),
+  // `reason` (not empty) says what is missing and stays the partition's error until it completes
+  // again. Its manifest is cleared, its attempts_used reset, and its job, if finished, running
+  // again (still sealed: no partition is added). NotFound for an unknown partition.
+  ReopenResult ReopenPartition(const LeaseRef& done_by, std::string_view reason);
 
   // --- event log ---
   void AppendEvent(JobId job, std::optional<PartitionId> partition, std::string_view kind,
@@ -143,11 +155,13 @@ class Ledger {
   // By default DoComplete (when there are completions) and then DoClaim.
   virtual CompleteAndClaimResult DoCompleteAndClaim(std::span<const Completion> completions,
                                                     JobId job, const ClaimRequest& request);
-  // nullopt on conflict.
+  // nullopt on conflict. Without retry_after the partition fails for good (FailPermanently).
   virtual std::optional<PartitionStatus> DoFail(const LeaseRef& lease, std::string_view error,
-                                                Duration retry_after) = 0;
+                                                std::optional<Duration> retry_after) = 0;
   virtual TransitionResult DoRelease(const LeaseRef& lease) = 0;
   virtual int64_t DoRequeueFailed(JobId job) = 0;
+  // kConflict also for an unknown partition (the caller tells them apart).
+  virtual ReopenResult DoReopenPartition(const LeaseRef& done_by, std::string_view reason) = 0;
   virtual void DoAppendEvent(JobId job, std::optional<PartitionId> partition, std::string_view kind,
                              std::string_view detail_json) = 0;
   virtual std::vector<EventRecord> DoReadEvents(JobId job, EventId after, int64_t limit) = 0;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <thread>
@@ -42,6 +43,8 @@ ErrorKind KindOf(F&& f) {
   ADD_FAILURE() << "expected an error";
   return ErrorKind::kInternal;
 }
+
+nlohmann::json Detail(const EventRecord& event) { return nlohmann::json::parse(event.detail_json); }
 
 std::vector<PartitionSpec> Specs(int count, int64_t max_attempts = 3, std::string prefix = "p") {
   std::vector<PartitionSpec> specs;
@@ -350,6 +353,138 @@ TEST_P(LedgerConformance, RequeueFailedGivesFreshAttempts) {
   EXPECT_EQ(ledger_->GetPartition(retry.partition_id).attempts_used, 1);
   ledger_->Complete(retry.ref(), "{}");
   EXPECT_TRUE(ledger_->Progress(job).complete());
+}
+
+TEST_P(LedgerConformance, FailPermanentlyFailsAtOnceAndRequeueBringsItBack) {
+  JobId job = NewJob(2, /*max_attempts=*/3);
+  Lease lease = ClaimOne(job);
+  ledger_->FailPermanently(lease.ref(), "open failed: Permission denied (file in/a.parquet)");
+  ledger_->FailPermanently(lease.ref(), "repeated");  // a repeat changes nothing
+  PartitionRecord p = ledger_->GetPartition(lease.partition_id);
+  EXPECT_EQ(p.status, PartitionStatus::kFailed);
+  EXPECT_EQ(p.attempts_used, 1) << "two of three attempts left, none to be used";
+  EXPECT_EQ(p.error, "open failed: Permission denied (file in/a.parquet)");
+  EXPECT_TRUE(p.finished_at.has_value());
+  EXPECT_FALSE(p.not_before.has_value());
+  // Another worker (or a resume) gets the other partition, never this one.
+  Lease other = ClaimOne(job, "w2");
+  EXPECT_NE(other.partition_id, lease.partition_id);
+  EXPECT_TRUE(ledger_->Claim(job, {"w3", 10s, 1}).empty());
+  // Fenced like Fail: a stale attempt, and an attempt whose Fail already made it pending.
+  EXPECT_EQ(KindOf([&] {
+              ledger_->FailPermanently({lease.partition_id, 7}, "x");
+            }),
+            ErrorKind::kConflict);
+  EXPECT_EQ(ledger_->Fail(other.ref(), "timeout", 0s), PartitionStatus::kPending);
+  EXPECT_EQ(KindOf([&] { ledger_->FailPermanently(other.ref(), "x"); }), ErrorKind::kConflict);
+  std::vector<EventRecord> events = ledger_->ReadEvents(job);
+  int permanent = 0;
+  for (const EventRecord& e : events) {
+    if (e.kind == "failed" && Detail(e).value("permanent", false)) {
+      ++permanent;
+      EXPECT_EQ(e.attempt, lease.attempt);
+      EXPECT_EQ(Detail(e)["final"], true) << e.detail_json;
+    }
+  }
+  EXPECT_EQ(permanent, 1);
+  // Once the cause is fixed.
+  EXPECT_EQ(ledger_->RequeueFailed(job), 1);
+  Lease again = ClaimOne(job);
+  EXPECT_EQ(again.partition_id, lease.partition_id);
+  EXPECT_EQ(again.attempt, 2);
+  ledger_->Complete(again.ref(), "{}");
+}
+
+TEST_P(LedgerConformance, ReopenPartitionSendsADonePartitionBackOnce) {
+  JobId job = NewJob(2, /*max_attempts=*/2);
+  Lease first = ClaimOne(job);
+  EXPECT_EQ(ledger_->Fail(first.ref(), "flaky", 0s), PartitionStatus::kPending);
+  std::vector<Lease> leases = ledger_->Claim(job, {"w1", 60s, 2});
+  ASSERT_EQ(leases.size(), 2u);
+  for (const Lease& l : leases) ledger_->Complete(l.ref(), R"({"path":"out/x","attempt":1})");
+  ledger_->SealJob(job);
+  ledger_->FinishJob(job, JobStatus::kDone, "{}");
+  const Lease& lost = leases[0].partition_id == first.partition_id ? leases[0] : leases[1];
+  ASSERT_EQ(lost.attempt, 2);
+  EXPECT_EQ(ledger_->GetPartition(lost.partition_id).attempts_used, 2);
+
+  EXPECT_EQ(ledger_->ReopenPartition({lost.partition_id, 1}, "stale attempt"),
+            ReopenResult::kConflict);
+  EXPECT_EQ(ledger_->ReopenPartition(lost.ref(), "out/x/part-0.parquet is missing"),
+            ReopenResult::kReopened);
+  // A second process that noticed the same loss, and a repeat.
+  auto other = Open();
+  EXPECT_EQ(other->ReopenPartition(lost.ref(), "noticed too"), ReopenResult::kAlreadyReopened);
+  EXPECT_EQ(ledger_->ReopenPartition(lost.ref(), "again"), ReopenResult::kAlreadyReopened);
+  PartitionRecord p = ledger_->GetPartition(lost.partition_id);
+  EXPECT_EQ(p.status, PartitionStatus::kPending);
+  EXPECT_EQ(p.attempts_used, 0) << "a lost output is not the partition's failure";
+  EXPECT_EQ(p.error, "out/x/part-0.parquet is missing");
+  EXPECT_EQ(p.output_manifest_json, "");
+  EXPECT_FALSE(p.finished_at.has_value());
+  JobRecord record = ledger_->GetJob(job);
+  EXPECT_EQ(record.status, JobStatus::kRunning);
+  EXPECT_FALSE(record.finished_at.has_value());
+  EXPECT_TRUE(record.sealed) << "no partition is added: the job completes when this one does";
+  EXPECT_FALSE(ledger_->Progress(job).complete());
+
+  std::vector<EventRecord> events = ledger_->ReadEvents(job);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().kind, "reopened");
+  EXPECT_EQ(events.back().partition_id, lost.partition_id);
+  EXPECT_EQ(events.back().attempt, 2);
+  EXPECT_NE(events.back().detail_json.find("out/x/part-0.parquet is missing"), std::string::npos);
+  EXPECT_EQ(Detail(events.back())["job_reopened"], true) << events.back().detail_json;
+
+  Lease rerun = ClaimOne(job);
+  EXPECT_EQ(rerun.partition_id, lost.partition_id);
+  EXPECT_EQ(rerun.attempt, 3);
+  EXPECT_EQ(ledger_->ReopenPartition(lost.ref(), "late"), ReopenResult::kConflict)
+      << "claimed again: the loss is being repaired";
+  ledger_->Complete(rerun.ref(), "{}");
+  EXPECT_TRUE(ledger_->Progress(job).complete());
+  EXPECT_EQ(ledger_->ReopenPartition(lost.ref(), "late"), ReopenResult::kConflict)
+      << "done by another attempt since";
+  // A done partition of a running job: the job stays as it is.
+  EXPECT_EQ(ledger_->ReopenPartition(rerun.ref(), "gone again"), ReopenResult::kReopened);
+  EXPECT_EQ(Detail(ledger_->ReadEvents(job).back())["job_reopened"], false);
+  EXPECT_EQ(KindOf([&] {
+              ledger_->ReopenPartition({lost.partition_id + 100, 1}, "x");
+            }),
+            ErrorKind::kNotFound);
+  EXPECT_EQ(KindOf([&] { ledger_->ReopenPartition(rerun.ref(), ""); }),
+            ErrorKind::kInvalidArgument);
+}
+
+TEST_P(LedgerConformance, ConcurrentReopensOfOneLossReopenItOnce) {
+  JobId job = NewJob(1);
+  Lease lease = ClaimOne(job);
+  ledger_->Complete(lease.ref(), "{}");
+  constexpr int kProcesses = 6;
+  std::vector<std::thread> threads;
+  std::atomic<int> reopened{0}, already{0};
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&, i] {
+      auto ledger = Open();
+      switch (ledger->ReopenPartition(lease.ref(), fmt::format("seen by {}", i))) {
+        case ReopenResult::kReopened:
+          ++reopened;
+          break;
+        case ReopenResult::kAlreadyReopened:
+          ++already;
+          break;
+        case ReopenResult::kConflict:
+          ADD_FAILURE() << "conflict: the partition was not claimed again";
+          break;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(reopened.load(), 1);
+  EXPECT_EQ(already.load(), kProcesses - 1);
+  int events = 0;
+  for (const EventRecord& e : ledger_->ReadEvents(job)) events += e.kind == "reopened";
+  EXPECT_EQ(events, 1);
 }
 
 TEST_P(LedgerConformance, JobCompletesWhenSealedAndNothingIsPendingOrRunning) {

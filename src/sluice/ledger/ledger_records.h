@@ -124,6 +124,15 @@ struct Completion {
 // safe; kConflict means another attempt owns the partition or it moved on without this attempt.
 enum class TransitionResult { kApplied, kConflict };
 
+// What Ledger::ReopenPartition did. Two processes that notice the same lost output both call it;
+// only the first gets kReopened, so only it acts on the loss (e.g. clears what is left of the
+// output), and the partition is run again once.
+enum class ReopenResult {
+  kReopened,         // this call sent the done partition back to pending
+  kAlreadyReopened,  // it is pending since that attempt's completion: a repeat, or another caller
+  kConflict,         // it is not done by that attempt: completed again since, or claimed again
+};
+
 // What Ledger::CompleteAndClaim did: one outcome per completion, in order, and the new leases.
 struct CompleteAndClaimResult {
   std::vector<TransitionResult> completed;

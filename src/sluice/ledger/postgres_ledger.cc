@@ -343,18 +343,23 @@ RETURNING p.id, p.attempt, p.lease_expires_at)sql",
   }
 
   std::optional<PartitionStatus> DoFail(const LeaseRef& lease, std::string_view error,
-                                        Duration retry_after) override {
+                                        std::optional<Duration> retry_after) override {
+    // A NULL retry_after ($4) fails the partition for good.
+    std::optional<int64_t> retry_ms;
+    if (retry_after) retry_ms = retry_after->count();
     PgParams params;
-    params.Add(lease.partition_id).Add(lease.attempt).Add(error).Add(retry_after.count());
+    params.Add(lease.partition_id).Add(lease.attempt).Add(error).Add(retry_ms);
     PgResult r = db_.Retrying([&] {
       return db_.Run(R"sql(
 WITH )sql" SLUICE_CLOCK R"sql(,
 failed AS (
   UPDATE partitions p SET
-    status = CASE WHEN p.attempts_used >= p.max_attempts THEN 'failed' ELSE 'pending' END,
-    not_before = CASE WHEN p.attempts_used >= p.max_attempts THEN NULL
+    status = CASE WHEN $4::bigint IS NULL OR p.attempts_used >= p.max_attempts THEN 'failed'
+                  ELSE 'pending' END,
+    not_before = CASE WHEN $4::bigint IS NULL OR p.attempts_used >= p.max_attempts THEN NULL
                       ELSE clock.ms + $4::bigint END,
-    finished_at = CASE WHEN p.attempts_used >= p.max_attempts THEN clock.ms END,
+    finished_at = CASE WHEN $4::bigint IS NULL OR p.attempts_used >= p.max_attempts
+                       THEN clock.ms END,
     lease_expires_at = NULL, error = $3::text
   FROM clock
   WHERE p.id = $1::bigint AND p.attempt = $2::bigint AND p.status = 'running'
@@ -364,12 +369,14 @@ logged AS (
   SELECT job_id, $1::bigint, $2::bigint, 'failed',
          json_strip_nulls(json_build_object(
            'error', $3::text, 'final', status = 'failed',
+           'permanent', CASE WHEN $4::bigint IS NULL THEN true END,
            'retry_after_ms', CASE WHEN status = 'pending' THEN $4::bigint END))::text, ms
   FROM failed)
 SELECT status FROM failed)sql",
                      params);
     });
     if (r.rows() > 0) return ParsePartitionStatus(r.Text(0, 0));
+    if (!retry_after) return RepeatStatus(lease, {"failed"});
     return RepeatStatus(lease, {"pending", "failed"});
   }
 
@@ -415,6 +422,33 @@ SELECT n FROM counted)sql",
                      PgParams().Add(job));
     });
     return r.Int(0, 0);
+  }
+
+  ReopenResult DoReopenPartition(const LeaseRef& done_by, std::string_view reason) override {
+    PgParams params;
+    params.Add(done_by.partition_id).Add(done_by.attempt).Add(reason);
+    PgResult r = db_.Retrying([&] {
+      return db_.Run(R"sql(
+WITH )sql" SLUICE_CLOCK R"sql(,
+reopened AS (
+  UPDATE partitions SET status = 'pending', attempts_used = 0, not_before = NULL,
+    finished_at = NULL, output_manifest = NULL, error = $3::text
+  WHERE id = $1::bigint AND attempt = $2::bigint AND status = 'done' RETURNING job_id),
+job AS (
+  UPDATE jobs j SET status = 'running', finished_at = NULL FROM reopened
+  WHERE j.id = reopened.job_id AND j.status <> 'running' RETURNING j.id),
+logged AS (
+  INSERT INTO events(job_id, partition_id, attempt, kind, detail, at)
+  SELECT job_id, $1::bigint, $2::bigint, 'reopened',
+         json_build_object('reason', $3::text,
+                           'job_reopened', EXISTS (SELECT 1 FROM job))::text, clock.ms
+  FROM reopened, clock)
+SELECT count(*) FROM reopened)sql",
+                     params);
+    });
+    if (r.Int(0, 0) > 0) return ReopenResult::kReopened;
+    return RepeatStatus(done_by, {"pending"}) ? ReopenResult::kAlreadyReopened
+                                              : ReopenResult::kConflict;
   }
 
   void DoAppendEvent(JobId job, std::optional<PartitionId> partition, std::string_view kind,

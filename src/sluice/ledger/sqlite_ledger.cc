@@ -376,27 +376,31 @@ class SqliteLedger final : public Ledger {
   }
 
   std::optional<PartitionStatus> DoFail(const LeaseRef& lease, std::string_view error,
-                                        Duration retry_after) override {
+                                        std::optional<Duration> retry_after) override {
     SqliteConnection::Transaction tx(db_, /*immediate=*/true);
     int64_t now = CurrentMs();
+    const bool permanent = !retry_after;
     auto update = db_.Prepare(
         "UPDATE partitions SET "
-        "status = CASE WHEN attempts_used >= max_attempts THEN 'failed' ELSE 'pending' END, "
-        "not_before = CASE WHEN attempts_used >= max_attempts THEN NULL ELSE ?4 + ?5 END, "
-        "finished_at = CASE WHEN attempts_used >= max_attempts THEN ?4 ELSE NULL END, "
+        "status = CASE WHEN ?6 OR attempts_used >= max_attempts THEN 'failed' ELSE 'pending' END, "
+        "not_before = CASE WHEN ?6 OR attempts_used >= max_attempts THEN NULL ELSE ?4 + ?5 END, "
+        "finished_at = CASE WHEN ?6 OR attempts_used >= max_attempts THEN ?4 ELSE NULL END, "
         "lease_expires_at = NULL, error = ?3 "
         "WHERE id = ?1 AND attempt = ?2 AND status = 'running' RETURNING job_id, status");
     update->Bind(1, lease.partition_id).Bind(2, lease.attempt).Bind(3, error);
-    update->Bind(4, now).Bind(5, retry_after.count());
+    update->Bind(4, now).Bind(5, retry_after.value_or(Duration(0)).count());
+    update->Bind(6, int64_t{permanent});
     if (!update->Step()) {
       update->Reset();
+      if (permanent) return RepeatStatus(lease, {"failed"});
       return RepeatStatus(lease, {"pending", "failed"});
     }
     JobId job = update->Int(0);
     PartitionStatus status = ParsePartitionStatus(update->Text(1));
     update->Reset();
     nlohmann::json detail{{"error", error}, {"final", status == PartitionStatus::kFailed}};
-    if (status == PartitionStatus::kPending) detail["retry_after_ms"] = retry_after.count();
+    if (permanent) detail["permanent"] = true;
+    if (status == PartitionStatus::kPending) detail["retry_after_ms"] = retry_after->count();
     AddEvent(job, lease.partition_id, lease.attempt, "failed", detail.dump(), now);
     tx.Commit();
     return status;
@@ -410,14 +414,12 @@ class SqliteLedger final : public Ledger {
         "lease_expires_at = NULL, not_before = NULL "
         "WHERE id = ?1 AND attempt = ?2 AND status = 'running' RETURNING job_id");
     update->Bind(1, lease.partition_id).Bind(2, lease.attempt);
-    if (!update->Step()) {
-      update->Reset();
+    const std::optional<JobId> job = ChangedJob(*update);
+    if (!job) {
       return IsRepeat(lease, {"pending"}) ? TransitionResult::kApplied
                                           : TransitionResult::kConflict;
     }
-    JobId job = update->Int(0);
-    update->Reset();
-    AddEvent(job, lease.partition_id, lease.attempt, "released", "{}", now);
+    AddEvent(*job, lease.partition_id, lease.attempt, "released", "{}", now);
     tx.Commit();
     return TransitionResult::kApplied;
   }
@@ -440,6 +442,30 @@ class SqliteLedger final : public Ledger {
     }
     tx.Commit();
     return requeued;
+  }
+
+  ReopenResult DoReopenPartition(const LeaseRef& done_by, std::string_view reason) override {
+    SqliteConnection::Transaction tx(db_, /*immediate=*/true);
+    int64_t now = CurrentMs();
+    auto update = db_.Prepare(
+        "UPDATE partitions SET status = 'pending', attempts_used = 0, not_before = NULL, "
+        "finished_at = NULL, output_manifest = NULL, error = ?3 "
+        "WHERE id = ?1 AND attempt = ?2 AND status = 'done' RETURNING job_id");
+    update->Bind(1, done_by.partition_id).Bind(2, done_by.attempt).Bind(3, reason);
+    const std::optional<JobId> job = ChangedJob(*update);
+    if (!job) {
+      return IsRepeat(done_by, {"pending"}) ? ReopenResult::kAlreadyReopened
+                                            : ReopenResult::kConflict;
+    }
+    db_.Prepare(
+           "UPDATE jobs SET status = 'running', finished_at = NULL "
+           "WHERE id = ?1 AND status <> 'running'")
+        ->Bind(1, *job)
+        .Run();
+    nlohmann::json detail{{"reason", reason}, {"job_reopened", Changes() > 0}};
+    AddEvent(*job, done_by.partition_id, done_by.attempt, "reopened", detail.dump(), now);
+    tx.Commit();
+    return ReopenResult::kReopened;
   }
 
   void DoAppendEvent(JobId job, std::optional<PartitionId> partition, std::string_view kind,
@@ -537,6 +563,15 @@ class SqliteLedger final : public Ledger {
       AddEvent(job, id, attempt, "failed",
                nlohmann::json{{"error", "lease expired"}, {"final", true}}.dump(), now);
     }
+  }
+
+  // Steps a guarded "UPDATE ... RETURNING job_id": the job of the partition it changed, nullopt
+  // when it matched none (stale or repeated).
+  static std::optional<JobId> ChangedJob(SqliteStatement& update) {
+    std::optional<JobId> job;
+    if (update.Step()) job = update.Int(0);
+    update.Reset();
+    return job;
   }
 
   // The status of a partition whose guarded update matched nothing, when this same attempt
