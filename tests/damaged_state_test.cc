@@ -5,8 +5,9 @@
 //   ledger is moved away a compact run counts them as published and exits 0;
 // - a removed attempt directory: a partition the ledger says is done whose output was never
 //   published (its publish met a conflicting directory, then the user cleared that and removed
-//   .sluice-attempts): compact and run exit 1 naming the partition and the missing output
-//   instead of reporting success without it; the advice (move the ledger away) completes it;
+//   .sluice-attempts): compact and run say which file is missing and run that partition again;
+// - a removed output file of a done compaction: status says which is missing and that the
+//   command must run again; the command runs that partition alone again, to the same result;
 // - a read-only output directory (a read-only bind mount; root only, skipped elsewhere, failed
 //   under CI): compact exits 1 naming the directory, and writes nothing into it.
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -142,17 +144,16 @@ INSTANTIATE_TEST_SUITE_P(Damages, DamagedLedgerTest,
                                                                        : "TruncatedToHalf";
                          });
 
-// The error for a done partition whose output is gone, and the advice working.
-void ExpectLostOutputNamed(const testing::CommandRun& r, const std::string& partition,
-                           const fs::path& output) {
-  EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_NE(r.out.find("partition " + partition + " is done in the ledger, but its output is gone"),
+// What a resume prints for a done partition whose output is gone: the file, and that it runs
+// again.
+void ExpectRunAgain(const testing::CommandRun& r, const std::string& partition,
+                    const fs::path& missing) {
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("partition " + partition + ": " + missing.string() +
+                       " is missing (removed after the partition was done); the partition runs "
+                       "again"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("neither " + output.string() + " nor its attempt directory"),
-            std::string::npos)
-      << r.out;
-  EXPECT_NE(r.out.find("move the job's ledger"), std::string::npos) << r.out;
 }
 
 // A directory in the way of a partition's publish: the ledger commits the attempt, the publish
@@ -162,7 +163,7 @@ void BlockPublish(const fs::path& target) {
   std::ofstream(target / "other.txt") << "not this job's\n";
 }
 
-TEST(DamagedStateTest, RunWithARemovedAttemptDirectoryNamesThePartition) {
+TEST(DamagedStateTest, RunWithARemovedAttemptDirectoryRunsThePartitionAgain) {
   ScratchDir scratch("sluice-removed-attempt");
   const fs::path out = scratch.path() / "out", state = scratch.path() / "state";
   BlockPublish(out / "a");
@@ -177,18 +178,14 @@ TEST(DamagedStateTest, RunWithARemovedAttemptDirectoryNamesThePartition) {
   fs::remove_all(out / "a");
   fs::remove_all(out / ".sluice-attempts");
 
-  ExpectLostOutputNamed(RunPlain(run), "a", out / "a");
-  EXPECT_FALSE(fs::exists(out / "a"));
-  fs::rename(state, scratch.path() / "state.moved");
-  const testing::CommandRun again = RunPlain(run);
-  ASSERT_EQ(again.status, 0) << again.out;
+  ExpectRunAgain(RunPlain(run), "a", out / "a" / "part.txt");
   std::ifstream part(out / "a" / "part.txt");
   std::string line;
   std::getline(part, line);
   EXPECT_EQ(line, "a");
 }
 
-TEST(DamagedStateTest, CompactWithARemovedAttemptDirectoryNamesThePartition) {
+TEST(DamagedStateTest, CompactWithARemovedAttemptDirectoryRunsThePartitionAgain) {
   ScratchDir scratch("sluice-removed-attempt");
   const fs::path src = scratch.path() / "in", out = scratch.path() / "out";
   WriteInputs(src);
@@ -200,12 +197,58 @@ TEST(DamagedStateTest, CompactWithARemovedAttemptDirectoryNamesThePartition) {
   fs::remove_all(out / "p=1");
   fs::remove_all(out / ".sluice-attempts");
 
-  ExpectLostOutputNamed(testing::RunSluice(SLUICE_BINARY, compact), "p=1", out / "p=1");
-  EXPECT_FALSE(fs::exists(out / "p=1"));
-  fs::rename(out / ".sluice", scratch.path() / "state.moved");  // the ledger with its WAL
   const testing::CommandRun again = testing::RunSluice(SLUICE_BINARY, compact);
   EXPECT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("partition p=1: " + (out / "p=1").string()), std::string::npos)
+      << again.out;
   EXPECT_EQ(Published(out).size(), 3u) << again.out;
+}
+
+// The published files' rows (`sluice cat`), by path relative to `out`.
+std::map<std::string, std::string> Contents(const fs::path& out) {
+  std::map<std::string, std::string> rows;
+  for (const std::string& file : Published(out)) {
+    rows[file] = RunPlain("cat " + (out / file).string()).out;
+  }
+  return rows;
+}
+
+// A user removes one output file of a done compaction: status says so, and the same command
+// runs that partition alone again, to the same result.
+TEST(DamagedStateTest, ARemovedOutputFileIsReportedAndItsPartitionAloneRunsAgain) {
+  ScratchDir scratch("sluice-removed-output");
+  const fs::path src = scratch.path() / "in", out = scratch.path() / "out";
+  WriteInputs(src);
+  const std::string compact = "compact " + src.string() + " " + out.string();
+  ASSERT_EQ(testing::RunSluice(SLUICE_BINARY, compact).status, 0);
+  const std::map<std::string, std::string> original = Contents(out);
+  ASSERT_EQ(original.size(), 3u);
+  const std::string removed = original.begin()->first;  // p=0's file
+  ASSERT_TRUE(removed.starts_with("p=0/")) << removed;
+  fs::remove(out / removed);
+  std::map<std::string, fs::file_time_type> written;
+  for (const auto& [file, rows] : original) {
+    if (file != removed) written[file] = fs::last_write_time(out / file);
+  }
+
+  const std::string state = (out / ".sluice").string();
+  const testing::CommandRun status = RunPlain("status --state " + state);
+  EXPECT_EQ(status.status, 0) << status.out;
+  EXPECT_NE(status.out.find("output of 1 done partition missing (first " +
+                            (out / removed).string() + ")"),
+            std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find("run the job's command again"), std::string::npos) << status.out;
+  const testing::CommandRun json = RunPlain("status --state " + state + " --json");
+  EXPECT_NE(json.out.find("\"outputs_missing\": 1"), std::string::npos) << json.out;
+
+  ExpectRunAgain(testing::RunSluice(SLUICE_BINARY, compact), "p=0", out / removed);
+  EXPECT_EQ(Contents(out), original);
+  for (const auto& [file, time] : written) {
+    EXPECT_EQ(fs::last_write_time(out / file), time) << file << " was written again";
+  }
+  const testing::CommandRun after = RunPlain("status --state " + state);
+  EXPECT_EQ(after.out.find("missing"), std::string::npos) << after.out;
 }
 
 // A read-only bind mount of `dir` onto itself, undone by the destructor; `error` says why not.

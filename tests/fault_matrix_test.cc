@@ -32,6 +32,7 @@
 #include "sluice/base/testing/require_test_data.h"
 #include "sluice/base/testing/scratch_dir.h"
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/ledger/ledger.h"
 #include "sluice/table/builder.h"
 #include "sluice/table/record_batch.h"
 
@@ -54,9 +55,13 @@ struct FaultCase {
   const char* output;   // the output file of a one-file command (groupby, sort, join, bloom)
   bool report = false;  // with --report report.json beside out/
   bool prime = false;   // a clean run into out/ before the faulty one (to read the batch cache)
-  // A fault a retry would meet again: the worker stops with it at once (a device error after one
-  // retry) and fails no partition, so the error asks for no `sluice retry`.
+  // A fault every partition would meet (a full disk): the worker stops with it at once and fails
+  // no partition, so the error asks for no `sluice retry`.
   bool stops = false;
+  // A fault of one partition's own input that no retry cures (jobs/task_fault.h): that partition
+  // fails for good after this many attempts (a device error is retried once), the others
+  // complete, and the error asks for `sluice retry`. 0 for the other faults.
+  int64_t fails_for_good_after = 0;
 };
 
 // A case by its name in GoogleTest's messages.
@@ -68,15 +73,15 @@ const FaultCase kCases[] = {
   // ledger, the report. (SQLite meets a full disk as SQLITE_FULL or as an I/O error carrying
   // ENOSPC, by the file it was writing: both say to free space.)
   {"CompactOutputWriteNoSpace", Command::kCompact, "write", "out/.sluice-attempts/", "ENOSPC", 1,
-   "No space left on device", "out/.sluice-attempts/", ""},
+   "No space left on device", "out/.sluice-attempts/", "", false, false, true},
   {"CompactOutputFsyncIoError", Command::kCompact, "fsync", "out/.sluice-attempts/", "EIO", 1,
    "fsync failed: Input/output error", "out/.sluice-attempts/", ""},
   {"CompactPublishRenameDenied", Command::kCompact, "rename", "out/p=", "EACCES", 1,
    "publish the committed output failed: Permission denied", "out/p=", ""},
   {"CompactInputReadIoError", Command::kCompact, "read", "in/parquet/p=1/", "EIO", 1,
-   "read failed: Input/output error", "in/parquet/p=1/", "", false, false, true},
+   "read failed: Input/output error", "in/parquet/p=1/", "", false, false, false, 2},
   {"CompactInputOpenDenied", Command::kCompact, "open", "in/parquet/p=1/f0.parquet", "EACCES", 1,
-   "open failed: Permission denied", "in/parquet/p=1/f0.parquet", "", false, false, true},
+   "open failed: Permission denied", "in/parquet/p=1/f0.parquet", "", false, false, false, 1},
   {"CompactLedgerWriteNoSpace", Command::kCompact, "write", "out/.sluice/ledger.db", "ENOSPC", 3,
    "free space on", "out/.sluice/ledger.db", ""},
   {"CompactLedgerOpenDenied", Command::kCompact, "open", "out/.sluice/ledger.db", "EACCES", 1,
@@ -329,6 +334,32 @@ void PrepareCase(const fs::path& dir, bool parquet) {
   fs::create_directories(dir / "out");
 }
 
+// A compaction's partition p=1 failed for good at once: in the ledger after
+// c.fails_for_good_after attempts of its three, with the error the user saw; the others done.
+void ExpectFailedForGood(const FaultCase& c, const fs::path& dir, const std::string& error) {
+  EXPECT_NE(error.find("FAILED p=1: "), std::string::npos) << error;
+  EXPECT_NE(RetryCommand(error), "") << error;
+  auto ledger = ledger::OpenLedger((dir / "out" / ".sluice" / "ledger.db").string());
+  std::vector<ledger::JobRecord> jobs = ledger->ListJobs();
+  std::erase_if(jobs, [](const ledger::JobRecord& j) { return !j.name.starts_with("compact "); });
+  ASSERT_EQ(jobs.size(), 1u);
+  const ledger::JobId job = jobs[0].id;
+  const std::vector<ledger::PartitionRecord> failed =
+      ledger->ListPartitions(job, {.status = ledger::PartitionStatus::kFailed});
+  ASSERT_EQ(failed.size(), 1u) << error;
+  EXPECT_EQ(failed[0].key, "p=1");
+  EXPECT_EQ(failed[0].attempts_used, c.fails_for_good_after) << failed[0].error;
+  EXPECT_NE(failed[0].error.find(c.says), std::string::npos) << failed[0].error;
+  EXPECT_NE(failed[0].error.find((dir / c.names).string()), std::string::npos) << failed[0].error;
+  int permanent = 0;
+  for (const ledger::EventRecord& e : ledger->ReadEvents(job)) {
+    permanent += e.partition_id == failed[0].id && e.kind == "failed" &&
+                 e.detail_json.find("\"permanent\":true") != std::string::npos;
+  }
+  EXPECT_EQ(permanent, 1) << "failed for good, not for want of attempts";
+  EXPECT_EQ(ledger->Progress(job).done, 2);
+}
+
 class FaultMatrixTest : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(FaultMatrixTest, FailsCleanlyAndResumes) {
@@ -365,6 +396,7 @@ TEST_P(FaultMatrixTest, FailsCleanlyAndResumes) {
   if (c.stops) {
     EXPECT_EQ(RetryCommand(error), "") << "a partition used up its attempts:\n" << error;
   }
+  if (c.fails_for_good_after > 0) ExpectFailedForGood(c, dir, error);
   // Whatever is visible is whole: the reference's file of that name, byte for byte in content.
   for (const auto& [name, lines] : Result(dir / "out")) {
     auto it = expected.find(name);

@@ -7,6 +7,7 @@
 
 #include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/lease_owner.h"
+#include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/task_timeline.h"
 
 namespace sluice::jobs {
@@ -76,6 +77,13 @@ JobStatusReport ReadJobStatus(ledger::Ledger& ledger, const ledger::JobRecord& j
   if (job.status == ledger::JobStatus::kRunning && report.rate_per_second > 0) {
     report.eta_seconds = static_cast<double>(p.pending + p.running) / report.rate_per_second;
   }
+  // A finished job's outputs are no longer being written: a stat per file says whether the
+  // command must run again. A running job's are checked before it finishes (worker.h).
+  if (job.status != ledger::JobStatus::kRunning) {
+    const std::vector<LostOutput> lost = FindLostOutputs(ledger, job);
+    report.outputs_missing = std::ssize(lost);
+    if (!lost.empty()) report.first_missing = lost.front().missing;
+  }
   if (!detail) return report;
   report.detail = true;
   report.leases = ReadLeases(ledger, job.id);
@@ -108,6 +116,10 @@ nlohmann::json JobStatusReport::ToJson() const {
                         {"retries", Retries(p)},
                         {"rate_per_second", rate_per_second}};
   if (eta_seconds) out["eta_seconds"] = *eta_seconds;
+  if (outputs_missing > 0) {
+    out["outputs_missing"] = outputs_missing;
+    out["first_missing"] = first_missing;
+  }
   if (!detail) return out;
   std::map<std::string, nlohmann::json> owners;
   for (const auto& [owner, leases] : leases) {
@@ -149,6 +161,13 @@ std::string JobStatusReport::Line() const {
       job, ledger::JobStatusName(status), p.done, p.running, p.pending, p.failed, p.total(),
       p.sealed ? "" : "+ (still listing)", rate_per_second);
   if (eta_seconds) line += fmt::format(", ETA {:.0f} s", *eta_seconds);
+  if (outputs_missing > 0) {
+    line += fmt::format(
+        "; output of {} done partition{} missing (first {}): run the job's command again to run "
+        "{} again",
+        outputs_missing, outputs_missing == 1 ? "" : "s", first_missing,
+        outputs_missing == 1 ? "it" : "them");
+  }
   return line;
 }
 

@@ -47,16 +47,21 @@ struct JobStatusReport {
   std::string summary_json;  // a finished job's (job_summary.h)
   // With detail, for a job whose stored options name its stages ("stages": [...]), in order.
   std::vector<StageStatus> stages;
+  // Of a finished job: done partitions whose committed output is gone (lost_output.h), which the
+  // job's command runs again, and the first file missing.
+  int64_t outputs_missing = 0;
+  std::string first_missing;
 
   // A running job whose partitions are all held by processes that are gone: nothing works on it
   // until its command runs again.
   bool Interrupted() const;
 
   // {"job", "status", "sealed", "done", "running", "pending", "failed", "total", "retries",
-  //  "rate_per_second"[, "eta_seconds"]}; with detail also "leases", "gone_workers",
-  //  "interrupted", "summary" and, for a staged job, "stages".
+  //  "rate_per_second"[, "eta_seconds"][, "outputs_missing", "first_missing"]}; with detail also
+  //  "leases", "gone_workers", "interrupted", "summary" and, for a staged job, "stages".
   nlohmann::json ToJson() const;
-  // "NAME  STATUS  done D running R pending P failed F of T, 1.5/s, ETA 20 s".
+  // "NAME  STATUS  done D running R pending P failed F of T, 1.5/s, ETA 20 s", and with missing
+  // outputs "; output of N done partitions missing (first FILE): run the job's command again".
   std::string Line() const;
 };
 

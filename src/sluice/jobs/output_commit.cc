@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <system_error>
 
 #include "sluice/base/error.h"
@@ -222,59 +221,7 @@ void OutputLayout::Discard(const ledger::LeaseRef& lease, std::string_view) cons
   if (ec) SLUICE_LOG_WARN("cannot delete {}: {}", AttemptDir(lease).string(), ec.message());
 }
 
-namespace {
-
-// A staged job's outputs (a shuffle's map and reduce slices) are read by the stage after and
-// removed with the work directory once the job is done: gone is their normal end, not a loss.
-bool IsStagedJob(const ledger::JobRecord& job) {
-  const auto options = nlohmann::json::parse(job.options_json, nullptr, false);
-  return options.is_object() && options.contains("stages");
-}
-
-// The attempt a done partition's manifest names; nullopt when it names none.
-std::optional<int64_t> CommittedAttempt(const ledger::PartitionRecord& partition) {
-  const auto manifest = nlohmann::json::parse(partition.output_manifest_json, nullptr, false);
-  if (!manifest.is_object() || !manifest.contains("attempt")) return std::nullopt;
-  return manifest.value("attempt", int64_t{-1});
-}
-
-}  // namespace
-
-void OutputLayout::RequireCommittedOutputs(ledger::Ledger& ledger, ledger::JobId job) const {
-  if (IsStagedJob(ledger.GetJob(job))) return;
-  int64_t lost = 0;
-  std::optional<Error> first;
-  ledger::PartitionQuery query{.status = ledger::PartitionStatus::kDone};
-  for (auto page = ledger.ListPartitions(job, query); !page.empty();
-       page = ledger.ListPartitions(job, query)) {
-    query.after_id = page.back().id;
-    for (const ledger::PartitionRecord& p : page) {
-      const std::optional<int64_t> attempt = CommittedAttempt(p);
-      if (!attempt) continue;
-      const fs::path final_dir = FinalDir(p.key), attempt_dir = AttemptDir({p.id, *attempt});
-      std::error_code ec;
-      if (fs::exists(final_dir, ec) || fs::exists(attempt_dir, ec) || ec) continue;
-      if (lost++ > 0) continue;
-      first = InvalidData(
-                  "partition {} is done in the ledger, but its output is gone: neither {} nor "
-                  "its attempt directory exists (removed before or after its publish)",
-                  p.key, final_dir.string())
-                  .With("partition", p.key)
-                  .With("attempt directory", attempt_dir.string());
-    }
-  }
-  if (!first) return;
-  // The ledger has no way back from done: the user restores the files or starts the job over.
-  throw first->With("partitions that lost their output", std::to_string(lost))
-      .With("what to do",
-            fmt::format("restore that directory, or move the job's ledger ({}) away and run the "
-                        "command again to start the job over (output already published that "
-                        "comes out the same counts as published)",
-                        ledger.description()));
-}
-
 OutputLayout::SweepResult OutputLayout::Sweep(ledger::Ledger& ledger, ledger::JobId job) const {
-  RequireCommittedOutputs(ledger, job);
   SweepResult result;
   for (const auto& [ref, path] : AttemptDirs()) {
     ledger::PartitionRecord partition;

@@ -103,13 +103,7 @@ class OutputLayout final : public OutputCommitter {
   bool Publish(const ledger::LeaseRef& lease, std::string_view key,
                std::string_view manifest) const override;
   void Discard(const ledger::LeaseRef& lease, std::string_view manifest) const noexcept override;
-  // RequireCommittedOutputs first, then rolls forward and discards as OutputCommitter says.
   SweepResult Sweep(ledger::Ledger& ledger, ledger::JobId job) const override;
-  // InvalidData naming the first done partition (and counting them) whose output is neither
-  // published nor in its attempt directory: that directory was removed between the ledger's
-  // commit and the publish, and a job that went on would report success without it. Staged jobs
-  // (job_stages.h) are skipped: their work directory goes when they are done.
-  void RequireCommittedOutputs(ledger::Ledger& ledger, ledger::JobId job) const;
 
  private:
   std::filesystem::path root_;

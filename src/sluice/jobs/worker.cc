@@ -1,10 +1,8 @@
 #include "sluice/jobs/worker.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -14,13 +12,14 @@
 
 #include "sluice/base/error.h"
 #include "sluice/base/log.h"
-#include "sluice/base/system_failure.h"
 #include "sluice/jobs/claim_policy.h"
 #include "sluice/jobs/job_summary.h"
 #include "sluice/jobs/lease_heartbeat.h"
 #include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/lease_table.h"
+#include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/output_commit.h"
+#include "sluice/jobs/task_fault.h"
 
 namespace sluice::jobs {
 namespace {
@@ -50,7 +49,8 @@ struct Result {
   enum class Kind { kDone, kFailed, kLost, kStopped };
   Kind kind;
   Lease lease;
-  std::string text;  // the manifest (kDone, and kLost after done) or the error (kFailed)
+  std::string text;        // the manifest (kDone, and kLost after done) or the error (kFailed)
+  bool permanent = false;  // kFailed: no retry can cure it (task_fault.h)
 };
 
 class Worker {
@@ -155,6 +155,7 @@ class Worker {
           if (job.status != ledger::JobStatus::kRunning) return;
           ledger::JobProgress progress = ledger_->Progress(job_);
           if (progress.complete()) {
+            if (output_ && ReopenLostOutputs(*ledger_, job_) > 0) continue;
             FinishJobIfComplete(*ledger_, job_);
             if (output_) output_->Sweep(*ledger_, job_);
             stats_.finished_job = true;
@@ -243,18 +244,25 @@ class Worker {
   }
 
   Result RunTask(const Lease& lease, const CancellationToken& cancel) {
+    std::filesystem::path dir;
     try {
-      std::filesystem::path dir;
       if (output_) dir = output_->Prepare(lease.ref());
       task_(TaskContext{lease, dir, cancel});
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
       return {Result::Kind::kDone, lease, output_ ? output_->Manifest(lease) : std::string("{}")};
     } catch (const Error& e) {
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
-      if (!StopsWorker(e, lease)) return {Result::Kind::kFailed, lease, e.what()};
-      // Retrying here would meet it again and use up the partition's attempts: the worker stops
-      // with this error (and its advice) and gives the partition back uncharged, so that a run
-      // after the user fixed the cause completes without a `sluice retry`.
+      switch (TaskFaultActionFor(e, lease.attempt, dir)) {
+        case TaskFaultAction::kRetry:
+          return {Result::Kind::kFailed, lease, e.what()};
+        case TaskFaultAction::kFailPermanently:
+          return {Result::Kind::kFailed, lease, e.what(), /*permanent=*/true};
+        case TaskFaultAction::kStopWorker:
+          break;
+      }
+      // Every partition would meet it: the worker stops with this error (and its advice) and
+      // gives the partition back uncharged, so that a run after the user fixed the cause
+      // completes without a `sluice retry`.
       std::lock_guard lock(mu_);
       if (!stop_error_) {
         Error stop = e;  // a full disk of another origin gets the advice of ENOSPC
@@ -267,34 +275,6 @@ class Worker {
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
       return {Result::Kind::kFailed, lease, e.what()};
     }
-  }
-
-  // A full disk or quota (ENOSPC, EDQUOT), as opposed to other resources a task can run out of
-  // (memory), which fail only their partition.
-  static bool IsDiskFull(const Error& e) {
-    if (e.kind() != ErrorKind::kResourceExhausted) return false;
-    const std::string& message = e.message();
-    return message.find(std::strerror(ENOSPC)) != std::string::npos ||
-           message.find(std::strerror(EDQUOT)) != std::string::npos;
-  }
-
-  // Whether a task's error stops this worker instead of failing an attempt: a full disk, no
-  // access and a read-only file system stay until the user acts (the error says how), and a
-  // device's I/O error is retried once (a second attempt of the partition meeting one stops).
-  // The ledger then holds the partition pending, its attempts kept for faults that pass.
-  static bool StopsWorker(const Error& e, const Lease& lease) {
-    if (IsDiskFull(e)) return true;
-    switch (SystemFailureOf(e)) {
-      case SystemFailure::kNoSpace:
-      case SystemFailure::kNoAccess:
-      case SystemFailure::kReadOnly:
-        return true;
-      case SystemFailure::kDevice:
-        return lease.attempt > 1;
-      case SystemFailure::kOther:
-        return false;
-    }
-    return false;
   }
 
   ledger::Duration Backoff(int64_t attempt) {
@@ -356,10 +336,15 @@ class Worker {
         case Result::Kind::kFailed: {
           ++stats_.failed_attempts;
           if (output_) output_->Discard(r.lease.ref(), {});
-          SLUICE_LOG_WARN("partition {} attempt {} failed: {}", r.lease.key, r.lease.attempt,
-                          r.text);
+          SLUICE_LOG_WARN("partition {} attempt {} failed{}: {}", r.lease.key, r.lease.attempt,
+                          r.permanent ? " for good (a retry would meet it again)" : "", r.text);
           try {
-            auto status = ledger_->Fail(r.lease.ref(), r.text, Backoff(r.lease.attempt));
+            auto status = ledger::PartitionStatus::kFailed;
+            if (r.permanent) {
+              ledger_->FailPermanently(r.lease.ref(), r.text);
+            } else {
+              status = ledger_->Fail(r.lease.ref(), r.text, Backoff(r.lease.attempt));
+            }
             if (status == ledger::PartitionStatus::kFailed) {
               ++stats_.failed_final;
               if (options_.stop_on_failure) stop_ = true;

@@ -8,8 +8,9 @@
 // completion_delay after the first of them finished; CompleteAndClaim when it also needs
 // partitions, one commit for both on PostgreSQL) and fails the others with exponential backoff and
 // jitter, so the ledger retries them until max attempts. A task error a retry would meet again
-// (a full disk, no access, a read-only file system; a device I/O error on a partition's retry)
-// stops the worker instead, with that error, its partition given back uncharged. With resource
+// (task_fault.h) either stops the worker, with that error, its partition given back uncharged (a
+// full disk, a read-only file system, no access to the output: every partition would meet it), or
+// fails its partition for good at once (no access to its own input). With resource
 // limits every partition it runs holds one unit of each resource, counted by the ledger across all
 // workers of the job; it then claims no more than its free slots.
 //
@@ -24,6 +25,9 @@
 //
 // A worker that finds nothing to claim, with no partition pending or running anywhere, calls
 // on_idle when given: a staged job plans its next stage there (job_stages.h).
+//
+// Before a complete job is finished, done partitions whose committed output is gone (removed since
+// they were done) are sent back to pending and run again (lost_output.h).
 //
 // The loop ends when the job is complete (then this worker finishes it: summary, output sweep),
 // when the job is no longer running (finished or failed by another process), when a partition

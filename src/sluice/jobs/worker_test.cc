@@ -5,9 +5,12 @@
 
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
+#include <functional>
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "sluice/base/error.h"
 #include "sluice/jobs/testing/sqlite_ledger_fixture.h"
@@ -116,22 +119,24 @@ TEST_F(WorkerTest, ResourceLimitsHoldAcrossWorkersOfOneJob) {
   EXPECT_EQ(peak.load(), 2);
 }
 
-// Runs a worker over p0..p2 whose task throws `error` for p1; returns what RunWorker threw ("" when
-// it returned) and p1's record.
-std::pair<std::string, ledger::PartitionRecord> RunWithFailingP1(ledger::Ledger& ledger,
-                                                                 const std::string& url,
-                                                                 ledger::JobId job,
-                                                                 const Error& error) {
+// Runs a worker over p0..p2 whose task throws the error `error_for` makes for p1 (from its
+// context), with an output root under `dir` when `dir` is given; returns what RunWorker threw (""
+// when it returned) and p1's record.
+std::pair<std::string, ledger::PartitionRecord> RunWithFailingP1(
+    ledger::Ledger& ledger, const std::string& url, ledger::JobId job,
+    const std::function<Error(const TaskContext&)>& error_for,
+    const std::filesystem::path& dir = {}) {
   WorkerOptions options;
   options.backoff_base = 1ms;
   options.backoff_max = 1ms;
   options.max_idle_poll = 5ms;
+  if (!dir.empty()) options.output_root = dir / "out";
   std::string thrown;
   try {
     RunWorker(
         url, job,
         [&](const TaskContext& context) {
-          if (context.lease.key == "p1") throw error;
+          if (context.lease.key == "p1") throw error_for(context);
         },
         options);
   } catch (const Error& e) {
@@ -143,24 +148,67 @@ std::pair<std::string, ledger::PartitionRecord> RunWithFailingP1(ledger::Ledger&
   return {thrown, {}};
 }
 
-TEST_F(WorkerTest, NoAccessStopsTheWorkerAtOnceAndKeepsThePartitionsAttempts) {
-  for (int error_number : {EACCES, EROFS, ENOSPC}) {
-    ledger::JobId job = ledger_->CreateJob("job" + std::to_string(error_number)).id;
+std::function<Error(const TaskContext&)> Throws(const Error& error) {
+  return [error](const TaskContext&) { return error; };
+}
+
+TEST_F(WorkerTest, AFaultEveryPartitionWouldMeetStopsTheWorkerAndKeepsThePartitionsAttempts) {
+  auto of_input = [](int error_number) {
+    return Throws(IoErrorFromErrno(error_number, "open", "/in/p1.csv"));
+  };
+  auto of_output = [](const TaskContext& context) {
+    return IoErrorFromErrno(EACCES, "create", (context.output_dir / "part-0.parquet").string());
+  };
+  const std::pair<std::string, std::function<Error(const TaskContext&)>> faults[] = {
+      {"read-only", of_input(EROFS)}, {"full", of_input(ENOSPC)}, {"no access", of_output}};
+  for (const auto& [name, error_for] : faults) {
+    ledger::JobId job = ledger_->CreateJob("job " + name).id;
     ledger_->AddPartitions(job, std::vector<ledger::PartitionSpec>{{"p0"}, {"p1"}, {"p2"}});
     ledger_->SealJob(job);
-    const Error error = IoErrorFromErrno(error_number, "open", "/in/p1.csv");
-    auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, error);
-    EXPECT_NE(thrown.find(error.what()), std::string::npos) << thrown;
-    EXPECT_EQ(p1.attempt, 1) << "not retried: " << thrown;
-    EXPECT_EQ(p1.attempts_used, 0) << "given back uncharged";
-    EXPECT_EQ(p1.status, ledger::PartitionStatus::kPending);
+    auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, error_for, dir_);
+    EXPECT_NE(thrown.find("what to do"), std::string::npos) << name << ": " << thrown;
+    EXPECT_EQ(p1.attempt, 1) << name << ": not retried: " << thrown;
+    EXPECT_EQ(p1.attempts_used, 0) << name << ": given back uncharged";
+    EXPECT_EQ(p1.status, ledger::PartitionStatus::kPending) << name;
   }
 }
 
-TEST_F(WorkerTest, DeviceErrorIsRetriedOnceThenStopsTheWorker) {
+TEST_F(WorkerTest, NoAccessToItsOwnInputFailsThePartitionAtOnceAndTheOthersGoOn) {
   ledger::JobId job = SealedJob(3);
-  const Error error = IoErrorFromErrno(EIO, "read", "/in/p1.csv");
-  auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, error);
+  const Error error = IoErrorFromErrno(EACCES, "open", "/in/p1.csv");
+  auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, Throws(error), dir_);
+  EXPECT_EQ(thrown, "");
+  EXPECT_EQ(p1.status, ledger::PartitionStatus::kFailed);
+  EXPECT_EQ(p1.attempt, 1);
+  EXPECT_EQ(p1.attempts_used, 1) << "two attempts left and not one spent on it";
+  EXPECT_EQ(p1.error, error.what()) << "what failed, the file and what to do";
+  EXPECT_EQ(ledger_->Progress(job).done, 2);
+  EXPECT_EQ(ledger_->GetJob(job).status, ledger::JobStatus::kFailed);
+  // Once the user gave access: `sluice retry`, then the same work completes it.
+  EXPECT_EQ(ledger_->RequeueFailed(job), 1);
+  WorkerOptions options;
+  options.output_root = dir_ / "out";
+  RunWorker(
+      url_, job, [](const TaskContext&) {}, options);
+  EXPECT_EQ(ledger_->Progress(job).done, 3);
+}
+
+TEST_F(WorkerTest, DeviceErrorIsRetriedOnceThenHandledByWhoseFileItIs) {
+  ledger::JobId job = SealedJob(3);
+  auto [thrown, p1] =
+      RunWithFailingP1(*ledger_, url_, job, Throws(IoErrorFromErrno(EIO, "read", "/in/p1.csv")));
+  EXPECT_EQ(thrown, "");
+  EXPECT_EQ(p1.attempt, 2);
+  EXPECT_EQ(p1.attempts_used, 2) << "failed for good on its retry, the third attempt unspent";
+  EXPECT_EQ(p1.status, ledger::PartitionStatus::kFailed);
+
+  ledger::JobId out = ledger_->CreateJob("output").id;
+  ledger_->AddPartitions(out, std::vector<ledger::PartitionSpec>{{"p0"}, {"p1"}, {"p2"}});
+  ledger_->SealJob(out);
+  auto of_output = [](const TaskContext& context) {
+    return IoErrorFromErrno(EIO, "fsync", (context.output_dir / "part-0.parquet").string());
+  };
+  std::tie(thrown, p1) = RunWithFailingP1(*ledger_, url_, out, of_output, dir_);
   EXPECT_NE(thrown.find("Input/output error"), std::string::npos) << thrown;
   EXPECT_EQ(p1.attempt, 2);
   EXPECT_EQ(p1.attempts_used, 1) << "the retry is given back uncharged";
@@ -171,7 +219,7 @@ TEST_F(WorkerTest, OtherErrorsUseUpTheirAttempts) {
   ledger::JobId job = SealedJob(3);
   // The words of a permission error in a failed command's output are not this process's.
   const Error error = IoError("command failed with exit 1: x: Permission denied");
-  auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, error);
+  auto [thrown, p1] = RunWithFailingP1(*ledger_, url_, job, Throws(error));
   EXPECT_EQ(thrown, "");
   EXPECT_EQ(p1.attempt, 3);
   EXPECT_EQ(p1.status, ledger::PartitionStatus::kFailed);

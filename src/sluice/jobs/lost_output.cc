@@ -1,0 +1,97 @@
+#include "sluice/jobs/lost_output.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <system_error>
+
+#include "sluice/base/log.h"
+#include "sluice/jobs/output_commit.h"
+
+namespace sluice::jobs {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A staged job's outputs (a shuffle's map and reduce slices) are read by the stage after and
+// removed with the work directory once the job is done: gone is their normal end, not a loss.
+bool IsStagedJob(const ledger::JobRecord& job) {
+  const json options = json::parse(job.options_json, nullptr, false);
+  return options.is_object() && options.contains("stages");
+}
+
+// Whether a path exists; an error other than "not there" (no access to a parent) counts as there:
+// what cannot be seen is not known to be lost.
+bool Exists(const fs::path& path) {
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  return exists || ec;
+}
+
+// The partition's lost output, or nullopt when all of it is there, its publish is still to come,
+// or its manifest names no local output.
+std::optional<LostOutput> LostOutputOf(const ledger::PartitionRecord& p) {
+  const json manifest = json::parse(p.output_manifest_json, nullptr, false);
+  if (!manifest.is_object() || !manifest.contains("path") || !manifest["path"].is_string() ||
+      !manifest.contains("files") || !manifest["files"].is_array()) {
+    return std::nullopt;
+  }
+  const fs::path output = manifest["path"].get<std::string>();
+  if (output.string().find("://") != std::string::npos) return std::nullopt;
+  const ledger::LeaseRef done_by{p.id, p.attempt};
+  // Checked before the output: a racing publish renames one into the other.
+  const ledger::LeaseRef committed{p.id, manifest.value("attempt", p.attempt)};
+  if (Exists(OutputLayout(output.parent_path()).AttemptDir(committed))) return std::nullopt;
+  for (const json& file : manifest["files"]) {
+    if (!file.is_object() || !file.contains("name") || !file["name"].is_string()) continue;
+    const fs::path path = output / file["name"].get<std::string>();
+    if (!Exists(path)) return LostOutput{p.key, done_by, output.string(), path.string()};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<LostOutput> FindLostOutputs(ledger::Ledger& ledger, const ledger::JobRecord& job) {
+  std::vector<LostOutput> lost;
+  if (IsStagedJob(job)) return lost;
+  ledger::PartitionQuery query{.status = ledger::PartitionStatus::kDone};
+  for (auto page = ledger.ListPartitions(job.id, query); !page.empty();
+       page = ledger.ListPartitions(job.id, query)) {
+    query.after_id = page.back().id;
+    for (const ledger::PartitionRecord& p : page) {
+      if (std::optional<LostOutput> one = LostOutputOf(p)) lost.push_back(*std::move(one));
+    }
+  }
+  return lost;
+}
+
+int64_t ReopenLostOutputs(ledger::Ledger& ledger, ledger::JobId job) {
+  int64_t pending = 0;
+  for (const LostOutput& lost : FindLostOutputs(ledger, ledger.GetJob(job))) {
+    const std::string reason =
+        fmt::format("its output {} was removed after the partition was done", lost.missing);
+    switch (ledger.ReopenPartition(lost.done_by, reason)) {
+      case ledger::ReopenResult::kReopened: {
+        // The rerun's output is published whole, by a rename that refuses to replace a directory.
+        std::error_code ec;
+        fs::remove_all(lost.output, ec);
+        SLUICE_LOG_WARN(
+            "partition {}: {} is missing (removed after the partition was done); the "
+            "partition runs again and its output {} is written anew",
+            lost.key, lost.missing, lost.output);
+        if (ec) SLUICE_LOG_WARN("cannot remove the rest of {}: {}", lost.output, ec.message());
+        ++pending;
+        break;
+      }
+      case ledger::ReopenResult::kAlreadyReopened:
+        ++pending;
+        break;
+      case ledger::ReopenResult::kConflict:
+        break;  // run again since: no longer lost
+    }
+  }
+  return pending;
+}
+
+}  // namespace sluice::jobs
