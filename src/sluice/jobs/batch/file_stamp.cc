@@ -1,23 +1,23 @@
 #include "sluice/jobs/batch/file_stamp.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "sluice/base/error.h"
+#include "sluice/io/fs/file_stamp.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
 
 namespace sluice {
 namespace {
 
+// A local file's size and modification time as every input reader stamps them (io/fs/file_stamp.h).
 FileStamp StampLocal(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw IoErrorFromErrno(errno, "stat", path);
-  return {path, static_cast<int64_t>(st.st_size),
-          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec, ""};
+  const std::optional<fs::FileStamp> stamp = fs::StampOf(path);
+  if (!stamp) throw IoErrorFromErrno(ENOENT, "stat", path);
+  return {path, stamp->size, stamp->modified_ns, ""};
 }
 
 // The objects directly under each (bucket, prefix) the URLs sit in, listed once per prefix.
