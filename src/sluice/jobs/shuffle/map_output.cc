@@ -5,6 +5,7 @@
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system.h"
+#include "sluice/io/fs/s3_url.h"
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/table/hash.h"
 #include "sluice/table/take.h"
@@ -39,9 +40,15 @@ int SliceOfHash(uint64_t hash, int partitions) {
   return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(partitions)) >> 32);
 }
 
+parquet::CompressionCodec MapOutputCodec(const std::string& work_dir) {
+  return fs::IsS3Url(work_dir) ? parquet::CompressionCodec::kLz4Raw
+                               : parquet::CompressionCodec::kUncompressed;
+}
+
 MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir,
                                  std::shared_ptr<const Schema> schema, std::vector<int> key_columns,
-                                 int partitions, int64_t flush_bytes)
+                                 int partitions, int64_t flush_bytes,
+                                 parquet::CompressionCodec codec)
     : dir_(dir),
       key_columns_(std::move(key_columns)),
       flush_bytes_(flush_bytes),
@@ -51,7 +58,8 @@ MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir,
   index_.bytes.assign(pending_.size(), 0);
   index_.row_groups.resize(pending_.size());
   parquet::ParquetWriteOptions options;
-  options.codec = parquet::CompressionCodec::kLz4Raw;  // cheap to undo; halves what crosses hosts
+  options.codec = codec;
+  options.sync = false;  // the output commit makes the attempt's directory durable
   options.row_group_rows = std::numeric_limits<int64_t>::max();
   options.row_group_bytes = std::numeric_limits<int64_t>::max();  // a slice ends its row group
   // Written once and read once, as spill runs are: no statistics, no dictionaries to try.

@@ -4,7 +4,8 @@
 // memory. Rows are buffered up to flush_bytes, then each slice's buffered rows become one row
 // group: the file is written in one pass in bounded memory, and a slice's rows keep their stream
 // order (distinct keeps the first row of a key). A reducer reads the footer and its slices' row
-// groups with ranged reads; the barrier sums the indexes' bytes to coalesce slices into tasks.
+// groups, one ranged read per run of adjacent ones (slice_scan.h); the barrier sums the indexes'
+// bytes to coalesce slices into tasks.
 //
 // Thread safety: a MapOutputWriter is used by one thread at a time; MapIndex is a value type.
 #pragma once
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/io/parquet/format_enums.h"
 #include "sluice/table/record_batch.h"
 
 namespace sluice::parquet {
@@ -41,12 +43,18 @@ struct MapIndex {
 // hash bits the reducer's own group-by partitions by.
 int SliceOfHash(uint64_t hash, int partitions);
 
+// How map outputs in `work_dir` are compressed: LZ4 where they cross the network (s3://), which
+// halves the bytes sent; none on a local disk, where encoding and decoding them would cost more
+// CPU than the bytes saved.
+parquet::CompressionCodec MapOutputCodec(const std::string& work_dir);
+
 class MapOutputWriter {
  public:
   // dir: the attempt's directory. key_columns: indexes into schema; none puts every row in
   // slice 0 (a group-by without keys has one group).
   MapOutputWriter(const std::filesystem::path& dir, std::shared_ptr<const Schema> schema,
-                  std::vector<int> key_columns, int partitions, int64_t flush_bytes);
+                  std::vector<int> key_columns, int partitions, int64_t flush_bytes,
+                  parquet::CompressionCodec codec);
   ~MapOutputWriter();
   MapOutputWriter(const MapOutputWriter&) = delete;
   MapOutputWriter& operator=(const MapOutputWriter&) = delete;

@@ -1,0 +1,86 @@
+#include "sluice/jobs/shuffle/slice_scan.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "sluice/base/error.h"
+#include "sluice/io/parquet/file_writer.h"
+#include "sluice/table/builder.h"
+
+namespace sluice::shuffle {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SliceScanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "sluice-slice-scan-XXXXXX");
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A file of `groups` row groups of 100 rows; row group g holds values 1000 * first + 100 * g + r.
+  std::string WriteFile(const std::string& name, int groups, int first = 0) {
+    auto schema = std::make_shared<const Schema>(std::vector<Field>{{"v", DataType::Int64()}});
+    const std::string path = (dir_ / name).string();
+    parquet::ParquetWriteOptions options;
+    options.codec = parquet::CompressionCodec::kUncompressed;
+    auto writer = parquet::ParquetWriter::Open(path, schema, options);
+    for (int g = 0; g < groups; ++g) {
+      Int64Builder v;
+      for (int r = 0; r < 100; ++r) v.Append(1000 * first + 100 * g + r);
+      writer->Write(RecordBatch::Make(schema, {v.Finish()}, 100));
+      writer->EndRowGroup();
+    }
+    writer->Close();
+    return path;
+  }
+
+  // The first value of every 100 rows the scan yields, unit by unit.
+  static std::vector<int64_t> GroupStarts(const TableScan& scan) {
+    std::vector<int64_t> starts;
+    for (const ScanUnit& unit : scan.units()) {
+      for (const RecordBatch& b : scan.Read(unit)) {
+        for (int64_t r = 0; r < b.num_rows(); r += 100) {
+          starts.push_back(b.column(0).Value<int64_t>(r));
+        }
+      }
+    }
+    return starts;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(SliceScanTest, AdjacentRowGroupsAreOneUnitAndOrderHolds) {
+  const std::string a = WriteFile("a.parquet", 6);
+  const std::string b = WriteFile("b.parquet", 3, 1);
+  auto scan = OpenSlices({a, b}, {{1, 2, 4, 5}, {0, 1, 2}}, int64_t{1} << 20);
+  // a: row groups 1-2 and 4-5 (3 lies between), b: 0-2.
+  ASSERT_EQ(scan->units().size(), 3u);
+  EXPECT_EQ(scan->units()[0].rows, 200);
+  EXPECT_EQ(scan->num_rows(), 700);
+  EXPECT_EQ(GroupStarts(*scan), (std::vector<int64_t>{100, 200, 400, 500, 1000, 1100, 1200}));
+}
+
+TEST_F(SliceScanTest, UnitsAreCutAtTheirBytes) {
+  const std::string a = WriteFile("a.parquet", 4);
+  auto scan = OpenSlices({a}, {{0, 1, 2, 3}}, 1);  // every row group is more than a byte
+  EXPECT_EQ(scan->units().size(), 4u);
+  EXPECT_EQ(GroupStarts(*scan), (std::vector<int64_t>{0, 100, 200, 300}));
+}
+
+TEST_F(SliceScanTest, NoRowGroupsOfAFileAndABadRowGroup) {
+  const std::string a = WriteFile("a.parquet", 2);
+  const std::string b = WriteFile("b.parquet", 2, 1);
+  auto scan = OpenSlices({a, b}, {{}, {1}}, int64_t{1} << 20);
+  EXPECT_EQ(GroupStarts(*scan), (std::vector<int64_t>{1100}));
+  EXPECT_THROW(OpenSlices({a}, {{2}}, int64_t{1} << 20), Error);
+}
+
+}  // namespace
+}  // namespace sluice::shuffle
