@@ -163,8 +163,8 @@ std::string JobStatusReport::Line() const {
   if (eta_seconds) line += fmt::format(", ETA {:.0f} s", *eta_seconds);
   if (outputs_missing > 0) {
     line += fmt::format(
-        "; output of {} done partition{} missing (first {}): run the job's command again to run "
-        "{} again",
+        "; output of {} done partition{} missing (first {}): run the job's command again to rerun "
+        "{}",
         outputs_missing, outputs_missing == 1 ? "" : "s", first_missing,
         outputs_missing == 1 ? "it" : "them");
   }

@@ -61,7 +61,8 @@ struct JobStatusReport {
   //  "leases", "gone_workers", "interrupted", "summary" and, for a staged job, "stages".
   nlohmann::json ToJson() const;
   // "NAME  STATUS  done D running R pending P failed F of T, 1.5/s, ETA 20 s", and with missing
-  // outputs "; output of N done partitions missing (first FILE): run the job's command again".
+  // outputs "; output of N done partitions missing (first FILE): run the job's command again to
+  // rerun them".
   std::string Line() const;
 };
 
