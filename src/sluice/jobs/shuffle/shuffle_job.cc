@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "sluice/base/error.h"
+#include "sluice/base/heap_tuning.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
 #include "sluice/io/parquet/file_reader.h"
@@ -126,6 +127,10 @@ JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_
         .With("job", job_name);
   }
   jobs::CheckJobVersion(job);
+  // Before the worker's threads start, so that they share one tuned arena: tasks pass batches and
+  // row groups of MiBs between threads, and with glibc's defaults every task faulted its buffers
+  // in afresh.
+  TuneHeapForStreaming();
   JoinedShuffle joined;
   joined.spec = ShuffleSpec::FromJson(job.options_json);
   const std::unique_ptr<jobs::OutputCommitter> committer =
