@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -39,10 +40,11 @@ class ChunkOrder {
       const Array& keys = batches[s].column(key_column);
       keys_.emplace_back(keys);
       for (int64_t r = 0; r < keys.length(); ++r) {
-        const RowRef ref{static_cast<uint32_t>(s), static_cast<uint32_t>(r)};
-        rows_.push_back(Keyed{PrefixAt(ref, 0), ref});
+        rows_.push_back(Keyed{0, RowRef{static_cast<uint32_t>(s), static_cast<uint32_t>(r)}});
       }
     }
+    skip_ = SharedKeyBytes();
+    for (Keyed& k : rows_) k.prefix = PrefixAt(k.ref, 0);
   }
 
   std::vector<RowRef> Sorted(size_t keep) {
@@ -56,9 +58,30 @@ class ChunkOrder {
  private:
   std::string_view KeyOf(RowRef ref) const { return keys_[ref.source].key(ref.row); }
 
-  // Key bytes [8 * depth, 8 * depth + 8).
+  // Key bytes [skip + 8 * depth, skip + 8 * depth + 8).
   uint64_t PrefixAt(RowRef ref, int depth) const {
-    return SortKeyPrefix(KeyOf(ref), static_cast<size_t>(8 * depth));
+    return SortKeyPrefix(KeyOf(ref), skip_ + static_cast<size_t>(8 * depth));
+  }
+
+  // How many leading bytes every key of the chunk shares. Radix passes start past them: a small
+  // integer key shares its flag and high bytes, and would otherwise tie on its whole first
+  // prefix, leaving every order to the runs of ties.
+  size_t SharedKeyBytes() const {
+    if (rows_.empty()) return 0;
+    const std::string_view first = KeyOf(rows_[0].ref);
+    size_t shared = first.size();
+    for (const Keyed& k : rows_) {
+      const std::string_view key = KeyOf(k.ref);
+      size_t i = 0;
+      const size_t n = std::min(shared, key.size());
+      while (i + 8 <= n && std::memcmp(key.data() + i, first.data() + i, 8) == 0) i += 8;
+      while (i < n && key[i] == first[i]) ++i;
+      shared = i;
+      if (shared == 0) break;
+    }
+    // A key equal to the shared bytes still sorts before longer ones: the zero padding of
+    // SortKeyPrefix past its end keeps that order.
+    return shared;
   }
 
   // Rows [first, last) radix-sorted by prefix, then their ties at the next depth.
@@ -108,6 +131,7 @@ class ChunkOrder {
   }
 
   std::vector<SortKeyColumn> keys_;  // by batch
+  size_t skip_ = 0;                  // leading bytes every key shares
   std::vector<Keyed> rows_;
   std::vector<Keyed> scratch_;  // the radix sort's second buffer
 };

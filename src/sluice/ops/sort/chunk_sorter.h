@@ -2,8 +2,9 @@
 // column holds each row's normalized sort key, see sort_key_encoder.h) by that key: the sorted
 // run is the chunk plus this order, so keeping a run in memory costs 8 bytes a row, not a copy.
 //
-// Rows are radix-sorted by their keys' first 8 bytes (a pass per byte that differs between
-// keys), each run of rows whose bytes tie by the next 8, and so on; short runs by whole keys.
+// Rows are radix-sorted by the 8 key bytes that follow those every key of the chunk shares (a
+// pass per byte that differs between keys), each run of rows whose bytes tie by the next 8, and
+// so on; short runs by whole keys.
 // Keys carry their stream position, so they are unique and the result does not depend on
 // stability. With a limit, the first `limit` rows are returned.
 //

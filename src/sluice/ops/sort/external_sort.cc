@@ -8,6 +8,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "sluice/base/cores.h"
 #include "sluice/base/memory_budget.h"
@@ -79,6 +81,35 @@ RunSource InMemorySource(Run& run) {
   };
 }
 
+// The lowest and highest key of every run: every key lies between them, so shares the leading
+// bytes they share, which the merge then skips.
+struct KeyBounds {
+  std::string low;
+  std::string high;
+  bool empty = true;
+};
+
+void Widen(KeyBounds& bounds, std::string_view low, std::string_view high) {
+  if (bounds.empty || CompareSortKeys(low, bounds.low) < 0) bounds.low = low;
+  if (bounds.empty || CompareSortKeys(high, bounds.high) > 0) bounds.high = high;
+  bounds.empty = false;
+}
+
+size_t SharedBytes(const KeyBounds& bounds) {
+  const size_t n = std::min(bounds.low.size(), bounds.high.size());
+  size_t i = 0;
+  while (i < n && bounds.low[i] == bounds.high[i]) ++i;
+  return i;
+}
+
+// The first and last key of a keyed batch (its last column).
+std::string_view FirstKey(const RecordBatch& b) {
+  return SortKeyColumn(b.column(b.num_columns() - 1)).key(0);
+}
+std::string_view LastKey(const RecordBatch& b) {
+  return SortKeyColumn(b.column(b.num_columns() - 1)).key(b.num_rows() - 1);
+}
+
 class Sorter {
  public:
   Sorter(const TableScan& scan, const SortOptions& options, SortStats& stats)
@@ -146,6 +177,8 @@ class Sorter {
     chunk = Chunk();
     Resize(run.held, run.bytes);
     std::lock_guard lock(mu_);
+    if (run.rows > 0)
+      Widen(key_bounds_, FirstKey(run.batches.front()), LastKey(run.batches.back()));
     runs_.push_back(std::move(run));
   }
 
@@ -364,8 +397,13 @@ class Sorter {
       auto reader = std::make_shared<SpillRunReader>(*r.spilled);
       sources.push_back([reader] { return reader->Next(); });
     }
+    size_t shared = 0;
+    {
+      std::lock_guard lock(mu_);
+      shared = SharedBytes(key_bounds_);
+    }
     MergeRuns(keyed_schema_, out_schema, {}, std::move(sources), BatchRows(), limit,
-              options_.run.cancel, emit);
+              options_.run.cancel, emit, shared);
   }
 
   const SortOptions& options_;
@@ -381,6 +419,7 @@ class Sorter {
   std::mutex spill_turn_;  // held by the one task writing a spill
   std::mutex mu_;
   std::vector<Run> runs_;  // guarded by mu_
+  KeyBounds key_bounds_;   // of every run's keys; guarded by mu_
   std::mutex spill_mu_;
   std::unique_ptr<SpillDirectory> spill_;  // guarded by spill_mu_ until the scan ends
 };

@@ -20,10 +20,12 @@ struct Cursor {
   int64_t next = 0;
   int64_t end = 0;
   bool done = true;
-  // The current key's first 8 bytes as a big-endian number (zero-padded), compared first.
+  // The current key's 8 bytes after those every key shares, as a big-endian number
+  // (zero-padded), compared first.
   uint64_t prefix = 0;
+  size_t skip = 0;
 
-  void SetPrefix() { prefix = SortKeyPrefix(key()); }
+  void SetPrefix() { prefix = SortKeyPrefix(key(), skip); }
 
   std::string_view key() const {
     if (rows != nullptr) {
@@ -91,7 +93,7 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
                   const std::shared_ptr<const Schema>& out_schema,
                   const std::vector<SortedRows>& in_memory, std::vector<RunSource> streamed,
                   int64_t batch_rows, int64_t limit, const CancellationToken& cancel,
-                  const std::function<void(RecordBatch)>& emit) {
+                  const std::function<void(RecordBatch)>& emit, size_t shared_key_bytes) {
   SLUICE_CHECK_GT(batch_rows, 0);
   // No runs (an empty input, or one a row filter emptied): nothing to merge, and the loser tree
   // needs at least one cursor.
@@ -101,6 +103,7 @@ int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
   // streamed run's current batch and the ones it finished since the last output batch.
   std::vector<RecordBatch> sources;
   std::vector<Cursor> cursors(in_memory.size() + streamed.size());
+  for (Cursor& c : cursors) c.skip = shared_key_bytes;
   for (size_t i = 0; i < in_memory.size(); ++i) {
     Cursor& c = cursors[i];
     c.rows = &in_memory[i];

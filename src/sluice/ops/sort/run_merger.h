@@ -32,11 +32,12 @@ using RunSource = std::function<std::optional<RecordBatch>()>;
 
 // Emits batches of `out_schema` (the keyed schema, or it without the key column) of at most
 // batch_rows rows, stopping after `limit` rows (-1: all); returns the rows emitted. Checks
-// `cancel` between output batches.
+// `cancel` between output batches. `shared_key_bytes`: how many leading bytes every key of every
+// run is known to share (0 when unknown); the merge compares the bytes after them first.
 int64_t MergeRuns(const std::shared_ptr<const Schema>& keyed_schema,
                   const std::shared_ptr<const Schema>& out_schema,
                   const std::vector<SortedRows>& in_memory, std::vector<RunSource> streamed,
                   int64_t batch_rows, int64_t limit, const CancellationToken& cancel,
-                  const std::function<void(RecordBatch)>& emit);
+                  const std::function<void(RecordBatch)>& emit, size_t shared_key_bytes = 0);
 
 }  // namespace sluice
