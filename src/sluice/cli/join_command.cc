@@ -126,7 +126,8 @@ int RunJoinCommand(const JoinFlags& flags, const ShuffleSubmitFlags& submit, con
   }
   fmt::print(
       "join ({}): {} left rows, {} right rows -> {} rows in {:.2f} s; built the {} side {}; "
-      "{} partitions; spilled {} in {} files; join state peak {} of {}, batches in flight peak "
+      "{} partitions; spilled {} in {} files; join memory reserved at peak {} of {} (working space "
+      "included, used or not), batches in flight peak "
       "{}{}; wrote {}\n",
       JoinKindName(spec.kind), result.left_rows, result.right_rows, result.output_rows, seconds,
       result.build_side == JoinSide::kLeft ? "left" : "right",

@@ -55,7 +55,8 @@ ColumnPageIndex IndexCopiedPages(const ColumnMetaData& meta, bool repeated,
   bool column_index = true;
   std::vector<uint8_t> buffer;
   int64_t row = 0;
-  for (int64_t at = start; at < end;) {
+  int64_t at = start;
+  while (at < end) {
     size_t header_size = 0;
     const PageHeader header = ReadHeader(at, end, read, buffer, &header_size);
     const int64_t stored = static_cast<int64_t>(header_size) + header.compressed_page_size;
@@ -75,6 +76,9 @@ ColumnPageIndex IndexCopiedPages(const ColumnMetaData& meta, bool repeated,
       row += rows;
     }
     at += stored;
+  }
+  if (at != end) {
+    throw InvalidData("the pages of a column chunk end at offset {}, the chunk at {}", at, end);
   }
   if (row != meta.num_values && !repeated) {
     throw InvalidData("the pages of a column chunk hold {} values, its metadata says {}", row,
