@@ -796,6 +796,25 @@ TEST_F(S3CompactTest, CompactFromS3ToS3WritesWhatTheLocalRunWrites) {
       700 + 1000 + 1300 + 1600 + 1900 + 2200);
 }
 
+// --sort-by from S3 to S3: the sort stage reads its inputs over S3 and its files are uploaded
+// like copied pages; what it writes equals the local sorted run, row for row in order.
+TEST_F(S3CompactTest, SortedCompactFromS3ToS3WritesWhatTheLocalRunWrites) {
+  const std::string flags =
+      " --sort-by i64:desc,i32 --row-group-rows 1000 --progress off --state " +
+      (dir_ / "state").string();
+  testing::CommandRun local = Sluice(
+      "compact " + (dir_ / "src").string() + " " + (dir_ / "out-local").string() + flags, true);
+  ASSERT_EQ(local.status, 0) << local.out;
+  testing::CommandRun remote =
+      Sluice("compact '" + bucket_ + "src/' '" + bucket_ + "sorted/'" + flags, true);
+  ASSERT_EQ(remote.status, 0) << remote.out;
+  EXPECT_NE(remote.out.find("2 done"), std::string::npos) << remote.out;
+  std::map<std::string, std::string> objects = Objects("sorted");
+  Download(objects, dir_ / "out-s3");
+  ExpectSameOutputs(dir_ / "out-local", dir_ / "out-s3");
+  EXPECT_EQ(OpenUploads(), 0u);
+}
+
 // SIGKILL while the process waits for an UploadPart's answer (the proxy holds every part), and
 // again while it waits for the completion of a committed partition's upload (the proxy holds
 // every CompleteMultipartUpload): at each moment nothing is visible under the output prefix.
