@@ -198,7 +198,8 @@ int64_t RowGroupFileWriter::Close() {
     for (const RowGroup& rg : row_groups_) metadata.num_rows += rg.num_rows;
     metadata.row_groups = row_groups_;
     metadata.key_value_metadata = key_value_metadata_;
-    metadata.created_by = "sluice compact";
+    // As every sluice writer: the shuffle's gather and the sort stage write through this too.
+    metadata.created_by = "sluice";
     size_t leaves = 0;
     for (const SchemaElement& e : schema_) leaves += e.type.has_value();
     metadata.column_orders.assign(leaves, ColumnOrder::kTypeDefinedOrder);
