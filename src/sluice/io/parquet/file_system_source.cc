@@ -3,16 +3,12 @@
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/io/parquet/read_range_check.h"
 
 namespace sluice::parquet {
 
 void FileSystemSource::ReadAt(int64_t offset, std::span<uint8_t> out) {
-  const int64_t size = file_->size();
-  if (offset < 0 || offset > size || static_cast<int64_t>(out.size()) > size - offset) {
-    throw InvalidData("read of {} bytes at offset {} passes the end of the {}-byte file",
-                      out.size(), offset, size)
-        .With("file", name());
-  }
+  CheckReadRange(name(), offset, out.size(), file_->size());
   size_t got = file_->ReadAt(offset, {reinterpret_cast<char*>(out.data()), out.size()});
   if (got != out.size()) {
     throw IoError("read {} of {} bytes at offset {}; did the file shrink?", got, out.size(), offset)

@@ -8,11 +8,11 @@
 #include <cstring>
 
 #include "sluice/base/error.h"
+#include "sluice/io/parquet/read_range_check.h"
 
 namespace sluice::parquet {
-namespace {
 
-void CheckRange(const std::string& name, int64_t offset, size_t length, int64_t size) {
+void CheckReadRange(const std::string& name, int64_t offset, size_t length, int64_t size) {
   if (offset < 0 || static_cast<uint64_t>(offset) > static_cast<uint64_t>(size) ||
       length > static_cast<uint64_t>(size - offset)) {
     throw InvalidData("read of {} bytes at offset {} passes the end of the {}-byte file", length,
@@ -20,8 +20,6 @@ void CheckRange(const std::string& name, int64_t offset, size_t length, int64_t 
         .With("file", name);
   }
 }
-
-}  // namespace
 
 std::unique_ptr<LocalFileSource> LocalFileSource::Open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -45,7 +43,7 @@ LocalFileSource::LocalFileSource(std::string path, int fd, int64_t size)
 LocalFileSource::~LocalFileSource() { ::close(fd_); }
 
 void LocalFileSource::ReadAt(int64_t offset, std::span<uint8_t> out) {
-  CheckRange(path_, offset, out.size(), size_);
+  CheckReadRange(path_, offset, out.size(), size_);
   size_t done = 0;
   while (done < out.size()) {
     ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, offset + done);
@@ -63,7 +61,7 @@ void LocalFileSource::ReadAt(int64_t offset, std::span<uint8_t> out) {
 }
 
 void MemorySource::ReadAt(int64_t offset, std::span<uint8_t> out) {
-  CheckRange(name_, offset, out.size(), Size());
+  CheckReadRange(name_, offset, out.size(), Size());
   if (!out.empty()) std::memcpy(out.data(), data_.data() + offset, out.size());
 }
 

@@ -9,29 +9,13 @@
 
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
+#include "sluice/io/parquet/fetched_bytes_source.h"
 #include "sluice/jobs/compact/listed_input.h"
 
 namespace sluice::compact {
 namespace {
 
 constexpr size_t kFetchesAtOnce = 16;
-
-// A source over bytes it owns.
-class FetchedSource final : public parquet::RandomAccessSource {
- public:
-  FetchedSource(std::string name, std::string bytes)
-      : name_(std::move(name)),
-        bytes_(std::move(bytes)),
-        view_({reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size()}, name_) {}
-  const std::string& name() const override { return name_; }
-  int64_t Size() override { return view_.Size(); }
-  void ReadAt(int64_t offset, std::span<uint8_t> out) override { view_.ReadAt(offset, out); }
-
- private:
-  std::string name_;
-  std::string bytes_;
-  parquet::MemorySource view_;
-};
 
 }  // namespace
 
@@ -81,7 +65,7 @@ void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<Row
         cancel.ThrowIfCancelled();
         const InputFile& file = files[static_cast<size_t>(whole[k])];
         // One read of the whole object, straight into the buffer.
-        fetched[k] = std::make_unique<FetchedSource>(
+        fetched[k] = std::make_unique<parquet::FetchedBytesSource>(
             file.path, fs::ReadWholeFile(*fs::FileSystemFor(file.path), file.path));
         CheckListedInput(file, *fetched[k]);
       } catch (...) {

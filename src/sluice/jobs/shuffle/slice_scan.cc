@@ -1,43 +1,17 @@
 #include "sluice/jobs/shuffle/slice_scan.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
+#include <string>
 
 #include "sluice/base/check.h"
 #include "sluice/base/error.h"
+#include "sluice/io/parquet/fetched_bytes_source.h"
 #include "sluice/io/parquet/file_reader.h"
 #include "sluice/io/parquet/footer.h"
 
 namespace sluice::shuffle {
 namespace {
-
-// Bytes [offset, offset + size) of a file, fetched already: a unit's column chunks all lie in
-// them, so the Parquet reader decodes the unit without another read.
-class FetchedRange final : public parquet::RandomAccessSource {
- public:
-  FetchedRange(const std::string& name, int64_t file_size, int64_t offset,
-               std::vector<uint8_t> bytes)
-      : name_(name), file_size_(file_size), offset_(offset), bytes_(std::move(bytes)) {}
-
-  const std::string& name() const override { return name_; }
-  int64_t Size() override { return file_size_; }
-  void ReadAt(int64_t offset, std::span<uint8_t> out) override {
-    const int64_t end = offset_ + static_cast<int64_t>(bytes_.size());
-    if (offset < offset_ || offset + static_cast<int64_t>(out.size()) > end) {
-      throw InternalError("a read of {} bytes at {} outside the fetched range [{}, {})", out.size(),
-                          offset, offset_, end)
-          .With("file", name_);
-    }
-    if (!out.empty()) std::memcpy(out.data(), bytes_.data() + (offset - offset_), out.size());
-  }
-
- private:
-  std::string name_;
-  int64_t file_size_;
-  int64_t offset_;
-  std::vector<uint8_t> bytes_;
-};
 
 // Adjacent row groups of one map output, read with one ranged read.
 struct Run {
@@ -96,8 +70,8 @@ struct SliceFiles {
 
 std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
   parquet::ParquetFileReader& file = *slices.files[run.file];
-  std::vector<uint8_t> bytes(static_cast<size_t>(run.end - run.begin));
-  file.source().ReadAt(run.begin, bytes);
+  std::string bytes(static_cast<size_t>(run.end - run.begin), '\0');
+  file.source().ReadAt(run.begin, {reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()});
   parquet::ParquetFooter footer = slices.bare_footers[run.file];
   parquet::ParquetReadOptions options;
   for (int rg : run.row_groups) {
@@ -106,7 +80,8 @@ std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
         file.footer().metadata.row_groups[static_cast<size_t>(rg)]);
   }
   auto fetched = parquet::ParquetFileReader::FromFooter(
-      std::make_unique<FetchedRange>(file.name(), footer.file_size, run.begin, std::move(bytes)),
+      std::make_unique<parquet::FetchedBytesSource>(file.name(), std::move(bytes), run.begin,
+                                                    footer.file_size),
       std::move(footer));
   return fetched->ReadAll(options);
 }
