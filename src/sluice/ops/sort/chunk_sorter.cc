@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -43,7 +42,7 @@ class ChunkOrder {
         rows_.push_back(Keyed{0, RowRef{static_cast<uint32_t>(s), static_cast<uint32_t>(r)}});
       }
     }
-    skip_ = SharedKeyBytes();
+    skip_ = SharedChunkBytes();
     for (Keyed& k : rows_) k.prefix = PrefixAt(k.ref, 0);
   }
 
@@ -66,17 +65,12 @@ class ChunkOrder {
   // How many leading bytes every key of the chunk shares. Radix passes start past them: a small
   // integer key shares its flag and high bytes, and would otherwise tie on its whole first
   // prefix, leaving every order to the runs of ties.
-  size_t SharedKeyBytes() const {
+  size_t SharedChunkBytes() const {
     if (rows_.empty()) return 0;
     const std::string_view first = KeyOf(rows_[0].ref);
     size_t shared = first.size();
     for (const Keyed& k : rows_) {
-      const std::string_view key = KeyOf(k.ref);
-      size_t i = 0;
-      const size_t n = std::min(shared, key.size());
-      while (i + 8 <= n && std::memcmp(key.data() + i, first.data() + i, 8) == 0) i += 8;
-      while (i < n && key[i] == first[i]) ++i;
-      shared = i;
+      shared = SharedKeyBytes(first.substr(0, shared), KeyOf(k.ref));
       if (shared == 0) break;
     }
     // A key equal to the shared bytes still sorts before longer ones: the zero padding of

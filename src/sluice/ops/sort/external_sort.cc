@@ -95,13 +95,6 @@ void Widen(KeyBounds& bounds, std::string_view low, std::string_view high) {
   bounds.empty = false;
 }
 
-size_t SharedBytes(const KeyBounds& bounds) {
-  const size_t n = std::min(bounds.low.size(), bounds.high.size());
-  size_t i = 0;
-  while (i < n && bounds.low[i] == bounds.high[i]) ++i;
-  return i;
-}
-
 // The first and last key of a keyed batch (its last column).
 std::string_view FirstKey(const RecordBatch& b) {
   return SortKeyColumn(b.column(b.num_columns() - 1)).key(0);
@@ -400,7 +393,7 @@ class Sorter {
     size_t shared = 0;
     {
       std::lock_guard lock(mu_);
-      shared = SharedBytes(key_bounds_);
+      shared = SharedKeyBytes(key_bounds_.low, key_bounds_.high);
     }
     MergeRuns(keyed_schema_, out_schema, {}, std::move(sources), BatchRows(), limit,
               options_.run.cancel, emit, shared);

@@ -65,6 +65,15 @@ inline uint64_t SortKeyPrefix(std::string_view key, size_t from = 0) {
   return __builtin_bswap64(word);
 }
 
+// How many leading bytes two keys share, compared eight at a time.
+inline size_t SharedKeyBytes(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  while (i + 8 <= n && std::memcmp(a.data() + i, b.data() + i, 8) == 0) i += 8;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
 // The keys of one keyed batch (its last column), read in place.
 struct SortKeyColumn {
   const int32_t* offsets = nullptr;
