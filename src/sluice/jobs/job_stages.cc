@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
 
@@ -12,6 +13,18 @@ std::string_view StageOfKey(std::string_view key) { return key.substr(0, key.fin
 
 std::string StageKey(std::string_view stage, int64_t number) {
   return fmt::format("{}/{:05d}", stage, number);
+}
+
+std::vector<std::string> StoredStageNames(const ledger::JobRecord& job) {
+  const nlohmann::json options = nlohmann::json::parse(job.options_json, nullptr, false);
+  if (!options.is_object() || !options.contains("stages") || !options["stages"].is_array()) {
+    return {};
+  }
+  std::vector<std::string> names;
+  for (const nlohmann::json& name : options["stages"]) {
+    if (name.is_string()) names.push_back(name.get<std::string>());
+  }
+  return names;
 }
 
 std::vector<ledger::PartitionRecord> AllPartitions(ledger::Ledger& ledger, ledger::JobId job) {

@@ -39,6 +39,10 @@ std::string_view StageOfKey(std::string_view key);
 // "<stage>/<number, zero-padded to five digits>".
 std::string StageKey(std::string_view stage, int64_t number);
 
+// The stages a job's stored options name ("stages": [...], which a staged job's spec writes for
+// sluice status), in order; none for a job that is not staged.
+std::vector<std::string> StoredStageNames(const ledger::JobRecord& job);
+
 // Every partition of the job, in id order (paged reads).
 std::vector<ledger::PartitionRecord> AllPartitions(ledger::Ledger& ledger, ledger::JobId job);
 

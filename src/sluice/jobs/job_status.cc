@@ -42,14 +42,9 @@ namespace {
 // The stages a job's stored options name, with their partitions counted; none for a job that is
 // not staged.
 std::vector<StageStatus> ReadStages(ledger::Ledger& ledger, const ledger::JobRecord& job) {
-  const nlohmann::json options = nlohmann::json::parse(job.options_json, nullptr, false);
-  if (!options.is_object() || !options.contains("stages") || !options["stages"].is_array()) {
-    return {};
-  }
   std::vector<StageStatus> stages;
-  for (const nlohmann::json& name : options["stages"]) {
-    if (name.is_string()) stages.push_back({name.get<std::string>()});
-  }
+  for (std::string& name : StoredStageNames(job)) stages.push_back({std::move(name)});
+  if (stages.empty()) return {};
   for (const ledger::PartitionRecord& p : AllPartitions(ledger, job.id)) {
     auto it = std::find_if(stages.begin(), stages.end(),
                            [&](const StageStatus& s) { return s.name == StageOfKey(p.key); });

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "sluice/base/log.h"
+#include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/output_commit.h"
 
 namespace sluice::jobs {
@@ -12,13 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// A staged job's outputs (a shuffle's map and reduce slices) are read by the stage after and
-// removed with the work directory once the job is done: gone is their normal end, not a loss.
-bool IsStagedJob(const ledger::JobRecord& job) {
-  const json options = json::parse(job.options_json, nullptr, false);
-  return options.is_object() && options.contains("stages");
-}
 
 // Whether a path exists; an error other than "not there" (no access to a parent) counts as there:
 // what cannot be seen is not known to be lost.
@@ -54,7 +48,9 @@ std::optional<LostOutput> LostOutputOf(const ledger::PartitionRecord& p) {
 
 std::vector<LostOutput> FindLostOutputs(ledger::Ledger& ledger, const ledger::JobRecord& job) {
   std::vector<LostOutput> lost;
-  if (IsStagedJob(job)) return lost;
+  // A staged job's outputs (a shuffle's map and reduce slices) are read by the stage after and
+  // removed with the work directory once the job is done: gone is their normal end, not a loss.
+  if (!StoredStageNames(job).empty()) return lost;
   ledger::PartitionQuery query{.status = ledger::PartitionStatus::kDone};
   for (auto page = ledger.ListPartitions(job.id, query); !page.empty();
        page = ledger.ListPartitions(job.id, query)) {
