@@ -1,9 +1,12 @@
 #include "sluice/base/heap_tuning.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "sluice/base/bytes.h"
 
@@ -30,7 +33,52 @@ bool Tune() {
   return ok;
 }
 
+// Set by RestartWithHugePageHeap for the image it starts: the GLIBC_TUNABLES to put back, or
+// kNoTunables when there were none.
+constexpr const char* kRestartMarker = "SLUICE_RESTARTED_FOR_HEAP";
+constexpr const char* kNoTunables = "-";
+
+bool TransparentHugePagesOn() {
+  std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  std::getline(in, modes);
+  return modes.find("[always]") != std::string::npos ||
+         modes.find("[madvise]") != std::string::npos;
+}
+
+void PutEnvironmentBack(const char* tunables) {
+  if (std::strcmp(tunables, kNoTunables) == 0) {
+    unsetenv("GLIBC_TUNABLES");
+  } else {
+    setenv("GLIBC_TUNABLES", tunables, 1);
+  }
+  unsetenv(kRestartMarker);
+}
+
 }  // namespace
+
+void RestartWithHugePageHeap(char** argv) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  (void)argv;  // the sanitizer's allocator has no such tunable
+#else
+  if (const char* restored = std::getenv(kRestartMarker)) {
+    // This image runs with the tunable: copy the value out before the environment changes.
+    PutEnvironmentBack(std::string(restored).c_str());
+    return;
+  }
+  if (UserSetMallocTunables() || !TransparentHugePagesOn()) return;
+  const char* user = std::getenv("GLIBC_TUNABLES");
+  const std::string before = user == nullptr ? kNoTunables : user;
+  const std::string tunables =
+      (user == nullptr ? std::string() : before + ":") + "glibc.malloc.hugetlb=1";
+  if (setenv(kRestartMarker, before.c_str(), 1) != 0 ||
+      setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) {
+    return;
+  }
+  execv("/proc/self/exe", argv);
+  PutEnvironmentBack(before.c_str());  // the exec failed: run on as we are
+#endif
+}
 
 bool TuneHeapForStreaming() {
   static const bool tuned = Tune();

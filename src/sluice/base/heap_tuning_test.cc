@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <malloc.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "sluice/base/bytes.h"
 
@@ -43,6 +46,43 @@ TEST(HeapTuning, BuffersBelowThirtyTwoMiBComeFromTheHeapAndAreReused) {
   EXPECT_EQ(mallinfo2().hblks, mapped_before + 1);
   std::free(huge);
   EXPECT_EQ(mallinfo2().hblks, mapped_before);
+}
+
+bool TransparentHugePagesOn() {
+  std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  std::getline(in, modes);
+  return modes.find("[never]") == std::string::npos && !modes.empty();
+}
+
+// What base/testing/heap_probe_main.cc reports when started with `environment` before it.
+std::string Probe(const std::string& environment) {
+  const std::string command = "env -u GLIBC_TUNABLES " + environment + " " SLUICE_HEAP_PROBE;
+  FILE* out = popen(command.c_str(), "r");
+  EXPECT_NE(out, nullptr);
+  char line[512] = {};
+  const bool read = std::fgets(line, sizeof line, out) != nullptr;
+  EXPECT_EQ(pclose(out), 0);
+  EXPECT_TRUE(read) << command;
+  std::string text(line);
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+TEST(HeapTuning, ARestartPutsTheHeapOnHugePagesAndTheEnvironmentBack) {
+  const bool restarts = !kOwnAllocator && TransparentHugePagesOn();
+  EXPECT_EQ(Probe(""), restarts ? "tunables=unset marker=unset heap_thp=1"
+                                : "tunables=unset marker=unset heap_thp=0");
+  // Tunables of other parts of glibc are the user's and come back as they were.
+  EXPECT_EQ(Probe("GLIBC_TUNABLES=glibc.rtld.optional_static_tls=2048"),
+            std::string("tunables=glibc.rtld.optional_static_tls=2048 marker=unset heap_thp=") +
+                (restarts ? "1" : "0"));
+}
+
+TEST(HeapTuning, AUserWhoSetMallocTunablesKeepsThemAndNoRestartHappens) {
+  EXPECT_EQ(Probe("GLIBC_TUNABLES=glibc.malloc.arena_max=2"),
+            "tunables=glibc.malloc.arena_max=2 marker=unset heap_thp=0");
+  EXPECT_EQ(Probe("MALLOC_ARENA_MAX=2"), "tunables=unset marker=unset heap_thp=0");
 }
 
 }  // namespace

@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "sluice/base/error.h"
+#include "sluice/base/heap_tuning.h"
 #include "sluice/cli/batch_command.h"
 #include "sluice/cli/bloom_command.h"
 #include "sluice/cli/cat_command.h"
@@ -29,7 +31,21 @@
 #include "sluice/cli/worker_command.h"
 #include "sluice/version.h"
 
+namespace {
+
+// The commands that move data through the heap, for which a restart's 20-40 ms buys back more
+// (9% of a sorted compaction's CPU); the others (status, wait, retry, inspect, slurm, run, which
+// starts commands) start as they are.
+bool MovesData(int argc, char** argv) {
+  static const std::set<std::string> kCommands = {"demo",    "compact", "worker",   "cat",  "bloom",
+                                                  "groupby", "batch",   "distinct", "sort", "join"};
+  return argc > 1 && kCommands.contains(argv[1]);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (MovesData(argc, argv)) sluice::RestartWithHugePageHeap(argv);
   CLI::App app(
       "sluice runs big partitioned data jobs at the full speed of one machine inside a memory "
       "budget, and tells you which step is the bottleneck.",
