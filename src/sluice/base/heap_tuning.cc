@@ -75,7 +75,13 @@ void RestartWithHugePageHeap(char** argv) {
       setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) {
     return;
   }
-  execv("/proc/self/exe", argv);
+  // The program's own path, not /proc/self/exe, so that its name (ps, pgrep) stays "sluice".
+  char path[4096];
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (length > 0) {
+    path[length] = '\0';
+    execv(path, argv);
+  }
   PutEnvironmentBack(before.c_str());  // the exec failed: run on as we are
 #endif
 }

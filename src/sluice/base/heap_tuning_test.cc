@@ -71,18 +71,21 @@ std::string Probe(const std::string& environment) {
 
 TEST(HeapTuning, ARestartPutsTheHeapOnHugePagesAndTheEnvironmentBack) {
   const bool restarts = !kOwnAllocator && TransparentHugePagesOn();
-  EXPECT_EQ(Probe(""), restarts ? "tunables=unset marker=unset heap_thp=1"
-                                : "tunables=unset marker=unset heap_thp=0");
+  EXPECT_EQ(Probe(""), restarts ? "name=sluice_heap_pro tunables=unset marker=unset heap_thp=1"
+                                : "name=sluice_heap_pro tunables=unset marker=unset heap_thp=0");
+  // The name is the program's (15 characters at most), not "exe" of /proc/self/exe.
   // Tunables of other parts of glibc are the user's and come back as they were.
   EXPECT_EQ(Probe("GLIBC_TUNABLES=glibc.rtld.optional_static_tls=2048"),
-            std::string("tunables=glibc.rtld.optional_static_tls=2048 marker=unset heap_thp=") +
+            std::string("name=sluice_heap_pro tunables=glibc.rtld.optional_static_tls=2048 "
+                        "marker=unset heap_thp=") +
                 (restarts ? "1" : "0"));
 }
 
 TEST(HeapTuning, AUserWhoSetMallocTunablesKeepsThemAndNoRestartHappens) {
   EXPECT_EQ(Probe("GLIBC_TUNABLES=glibc.malloc.arena_max=2"),
-            "tunables=glibc.malloc.arena_max=2 marker=unset heap_thp=0");
-  EXPECT_EQ(Probe("MALLOC_ARENA_MAX=2"), "tunables=unset marker=unset heap_thp=0");
+            "name=sluice_heap_pro tunables=glibc.malloc.arena_max=2 marker=unset heap_thp=0");
+  EXPECT_EQ(Probe("MALLOC_ARENA_MAX=2"),
+            "name=sluice_heap_pro tunables=unset marker=unset heap_thp=0");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // A program that starts as sluice does (RestartWithHugePageHeap first, then the heap tuning),
-// then reports what heap_tuning_test checks: the malloc tunables and restart marker it sees, and
-// whether its heap may use transparent huge pages ("THPeligible" of the [heap] mapping in smaps).
+// then reports what heap_tuning_test checks: its name (ps, pgrep), the malloc tunables and restart
+// marker it sees, and whether its heap may use transparent huge pages ("THPeligible" of the [heap]
+// mapping in smaps).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -35,7 +36,11 @@ int main(int, char** argv) {
   // A heap to look at: larger than glibc's first extension, smaller than its mmap threshold.
   auto* block = static_cast<char*>(std::malloc(8 << 20));
   std::memset(block, 1, 8 << 20);
-  std::printf("tunables=%s marker=%s heap_thp=%s\n", Or(std::getenv("GLIBC_TUNABLES"), "unset"),
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  std::getline(comm, name);
+  std::printf("name=%s tunables=%s marker=%s heap_thp=%s\n", name.c_str(),
+              Or(std::getenv("GLIBC_TUNABLES"), "unset"),
               Or(std::getenv("SLUICE_RESTARTED_FOR_HEAP"), "unset"),
               HeapHugePageEligibility().c_str());
   std::free(block);
