@@ -429,9 +429,14 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
       location.compressed_page_size = static_cast<int32_t>(out->size() - page_start);
       location.first_row_index = record;
       int64_t value_end = value_begin + present;
-      page_index_.AddPage(
-          location, ComputeStatistics(column, data.values, value_begin, value_end, rows - present),
-          present, CountNaN(column, data.values, value_begin, value_end));
+      Statistics stats =
+          use_dictionary && StatisticsByDictionaryEntry(column, dictionary.size(), present)
+              ? ComputeDictionaryPageStatistics(column, dictionary,
+                                                std::span(indices).subspan(value_begin, present),
+                                                rows - present, &seen_entries_)
+              : ComputeStatistics(column, data.values, value_begin, value_end, rows - present);
+      page_index_.AddPage(location, std::move(stats), present,
+                          CountNaN(column, data.values, value_begin, value_end));
     }
     ++pages;
     value_begin += present;

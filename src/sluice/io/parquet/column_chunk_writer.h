@@ -77,6 +77,7 @@ class ColumnChunkWriter {
   PhysicalColumn data_;
   std::vector<uint32_t> indices_;
   PhysicalValues dictionary_;
+  std::vector<uint8_t> seen_entries_;  // page statistics over dictionary entries
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> rep_bytes_;
   std::vector<uint8_t> body_;

@@ -111,6 +111,43 @@ void MinMaxNumbers(const PhysicalValues& values, int64_t begin, int64_t end, int
   }
 }
 
+bool IsNumber(const WriterColumn& column) {
+  switch (column.physical_type) {
+    case PhysicalType::kInt32:
+    case PhysicalType::kInt64:
+    case PhysicalType::kFloat:
+    case PhysicalType::kDouble:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Folds byte value `i` into the running min and max (indices, -1 before the first). A value
+// below the minimum cannot be above the maximum, so most values cost one comparison.
+void MinMaxBytes(const WriterColumn& column, const PhysicalValues& values, int64_t i, int64_t* min,
+                 int64_t* max) {
+  if (*min < 0) {
+    *min = *max = i;
+    return;
+  }
+  std::string_view v = ValueBytes(values, i);
+  if (CompareValues(column, v, ValueBytes(values, *min)) < 0) {
+    *min = i;
+  } else if (CompareValues(column, v, ValueBytes(values, *max)) > 0) {
+    *max = i;
+  }
+}
+
+void SetBounds(const WriterColumn& column, const PhysicalValues& values, int64_t min, int64_t max,
+               Statistics* stats) {
+  if (min < 0) return;
+  stats->min_value = ZeroSigned(column, ValueBytes(values, min), true);
+  stats->max_value = ZeroSigned(column, ValueBytes(values, max), false);
+  stats->is_min_value_exact = true;
+  stats->is_max_value_exact = true;
+}
+
 }  // namespace
 
 Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& values,
@@ -135,24 +172,31 @@ Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& v
     case PhysicalType::kDouble:
       MinMaxNumbers<double>(values, begin, end, &min, &max);
       break;
-    default: {
-      for (int64_t i = begin; i < end; ++i) {
-        std::string_view v = ValueBytes(values, i);
-        if (min < 0) {
-          min = max = i;
-          continue;
-        }
-        if (CompareValues(column, v, ValueBytes(values, min)) < 0) min = i;
-        if (CompareValues(column, v, ValueBytes(values, max)) > 0) max = i;
-      }
-    }
+    default:
+      for (int64_t i = begin; i < end; ++i) MinMaxBytes(column, values, i, &min, &max);
   }
-  if (min >= 0) {
-    stats.min_value = ZeroSigned(column, ValueBytes(values, min), true);
-    stats.max_value = ZeroSigned(column, ValueBytes(values, max), false);
-    stats.is_min_value_exact = true;
-    stats.is_max_value_exact = true;
+  SetBounds(column, values, min, max, &stats);
+  return stats;
+}
+
+bool StatisticsByDictionaryEntry(const WriterColumn& column, int64_t entries, int64_t values) {
+  return !IsNumber(column) && entries <= values;
+}
+
+Statistics ComputeDictionaryPageStatistics(const WriterColumn& column,
+                                           const PhysicalValues& dictionary,
+                                           std::span<const uint32_t> indices, int64_t null_count,
+                                           std::vector<uint8_t>* seen) {
+  seen->assign(static_cast<size_t>(dictionary.size()), 0);
+  for (uint32_t index : indices) (*seen)[index] = 1;
+  Statistics stats;
+  stats.null_count = null_count;
+  int64_t min = -1;
+  int64_t max = -1;
+  for (int64_t e = 0; e < dictionary.size(); ++e) {
+    if ((*seen)[static_cast<size_t>(e)] != 0) MinMaxBytes(column, dictionary, e, &min, &max);
   }
+  SetBounds(column, dictionary, min, max, &stats);
   return stats;
 }
 

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "sluice/io/parquet/metadata.h"
 #include "sluice/io/parquet/page_value_decoder.h"
@@ -29,6 +31,19 @@ int CompareValues(const WriterColumn& column, std::string_view a, std::string_vi
 // are absent when the range holds no value other than NaN.
 Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& values,
                              int64_t begin, int64_t end, int64_t null_count);
+
+// Whether a page of a dictionary-encoded chunk should have its statistics computed with
+// ComputeDictionaryPageStatistics: for byte values (numbers compare as cheaply as a lookup)
+// when the page holds at least as many values as the dictionary has entries.
+bool StatisticsByDictionaryEntry(const WriterColumn& column, int64_t entries, int64_t values);
+
+// ComputeStatistics for a page of a dictionary-encoded byte-array column whose values are
+// dictionary[indices[i]]: each distinct entry the page uses is compared once rather than each
+// value (120,000 URLs from 5,000 entries compare 5,000 strings). `seen` is the caller's scratch.
+Statistics ComputeDictionaryPageStatistics(const WriterColumn& column,
+                                           const PhysicalValues& dictionary,
+                                           std::span<const uint32_t> indices, int64_t null_count,
+                                           std::vector<uint8_t>* seen);
 
 // NaNs among values [begin, end) of a FLOAT or DOUBLE column; 0 for other types.
 int64_t CountNaN(const WriterColumn& column, const PhysicalValues& values, int64_t begin,
