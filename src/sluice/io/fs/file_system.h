@@ -94,6 +94,15 @@ std::shared_ptr<FileSystem> LocalFileSystem();
 
 // Reads a whole file (small files: metadata, test data).
 std::string ReadWholeFile(FileSystem& fs, const std::string& path);
+
+// A whole file's bytes in a buffer the read fills without zeroing it first: for data files
+// fetched whole (compaction's S3 inputs), where a std::string's zero fill of every buffer cost
+// a tenth of the job's CPU.
+struct FileBytes {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+};
+FileBytes ReadWholeFileBytes(FileSystem& fs, const std::string& path);
 // Writes a whole file through OpenForWrite + Commit.
 void WriteWholeFile(FileSystem& fs, const std::string& path, std::span<const char> bytes);
 

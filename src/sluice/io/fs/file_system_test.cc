@@ -42,6 +42,13 @@ TEST_F(LocalFileSystemTest, WriteCommitsAtomicallyAndReadsRanges) {
   char tail[10];
   EXPECT_EQ(in->ReadAt(static_cast<int64_t>(text.size()) - 3, tail), 3u);  // short at the end
   EXPECT_EQ(ReadWholeFile(*fs_, Path("a.txt")), text);
+  FileBytes bytes = ReadWholeFileBytes(*fs_, Path("a.txt"));
+  EXPECT_EQ(std::string(bytes.data.get(), bytes.size), text);
+}
+
+TEST_F(LocalFileSystemTest, ReadWholeFileBytesOfAnEmptyFile) {
+  WriteWholeFile(*fs_, Path("empty"), std::span<const char>());
+  EXPECT_EQ(ReadWholeFileBytes(*fs_, Path("empty")).size, 0u);
 }
 
 TEST_F(LocalFileSystemTest, UncommittedWriteLeavesNothing) {

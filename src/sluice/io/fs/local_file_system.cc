@@ -201,6 +201,14 @@ std::string ReadWholeFile(FileSystem& fs, const std::string& path) {
   return out;
 }
 
+FileBytes ReadWholeFileBytes(FileSystem& fs, const std::string& path) {
+  auto file = fs.OpenForRead(path);
+  const auto size = static_cast<size_t>(file->size());
+  FileBytes out{std::make_unique_for_overwrite<char[]>(size), 0};
+  out.size = file->ReadAt(0, std::span<char>(out.data.get(), size));
+  return out;
+}
+
 void WriteWholeFile(FileSystem& fs, const std::string& path, std::span<const char> bytes) {
   auto file = fs.OpenForWrite(path);
   file->Append(bytes);

@@ -11,10 +11,18 @@ namespace sluice::parquet {
 FetchedBytesSource::FetchedBytesSource(std::string name, std::string bytes)
     : FetchedBytesSource(std::move(name), std::move(bytes), 0, -1) {}
 
+FetchedBytesSource::FetchedBytesSource(std::string name, fs::FileBytes bytes)
+    : name_(std::move(name)),
+      file_bytes_(std::move(bytes)),
+      bytes_(file_bytes_.data.get(), file_bytes_.size),
+      offset_(0),
+      file_size_(static_cast<int64_t>(bytes_.size())) {}
+
 FetchedBytesSource::FetchedBytesSource(std::string name, std::string bytes, int64_t offset,
                                        int64_t file_size)
     : name_(std::move(name)),
-      bytes_(std::move(bytes)),
+      string_bytes_(std::move(bytes)),
+      bytes_(string_bytes_),
       offset_(offset),
       file_size_(file_size < 0 ? static_cast<int64_t>(bytes_.size()) : file_size) {}
 

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 
+#include "sluice/io/fs/file_system.h"
 #include "sluice/io/parquet/random_access_source.h"
 
 namespace sluice::parquet {
@@ -21,6 +22,9 @@ class FetchedBytesSource final : public RandomAccessSource {
  public:
   // The whole file.
   FetchedBytesSource(std::string name, std::string bytes);
+  FetchedBytesSource(std::string name, fs::FileBytes bytes);
+  FetchedBytesSource(const FetchedBytesSource&) = delete;  // bytes_ views a member
+  FetchedBytesSource& operator=(const FetchedBytesSource&) = delete;
   // A range of a file of file_size bytes.
   FetchedBytesSource(std::string name, std::string bytes, int64_t offset, int64_t file_size);
 
@@ -30,7 +34,10 @@ class FetchedBytesSource final : public RandomAccessSource {
 
  private:
   std::string name_;
-  std::string bytes_;
+  // One of the two owns the bytes; bytes_ views them.
+  std::string string_bytes_;
+  fs::FileBytes file_bytes_;
+  std::span<const char> bytes_;
   int64_t offset_;
   int64_t file_size_;
 };

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
+#include <span>
 
 #include "sluice/base/cores.h"
 #include "sluice/base/error.h"
@@ -241,7 +243,10 @@ parquet::ColumnChunk WriteColumn(
                                    options.max_dictionary_bytes),
                    cancel);
   *stage = "read";
-  std::vector<uint8_t> in(static_cast<size_t>(input_bytes));
+  // Every byte is read into before use: no zero fill (it was a twentieth of the job's CPU).
+  const auto in_buffer =
+      std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(input_bytes));
+  const std::span<uint8_t> in(in_buffer.get(), static_cast<size_t>(input_bytes));
   std::vector<parquet::NullColumnChunk> nulls;
   std::vector<parquet::ChunkInput> inputs;
   inputs.reserve(chunks.size());
@@ -257,7 +262,7 @@ parquet::ColumnChunk WriteColumn(
     }
     auto& source = sources[static_cast<int>(chunk.file - files.data())];
     if (!source) source = OpenListedInput(*chunk.file);
-    std::span<uint8_t> bytes = std::span(in).subspan(at, static_cast<size_t>(chunk.range.length));
+    std::span<uint8_t> bytes = in.subspan(at, static_cast<size_t>(chunk.range.length));
     source->ReadAt(chunk.range.start, bytes);
     inputs.push_back({chunk.meta, bytes, chunk.range.start, &chunk.file->path, chunk.row_group});
     at += bytes.size();

@@ -66,7 +66,7 @@ void FetchWholeInputs(const std::vector<InputFile>& files, const std::vector<Row
         const InputFile& file = files[static_cast<size_t>(whole[k])];
         // One read of the whole object, straight into the buffer.
         fetched[k] = std::make_unique<parquet::FetchedBytesSource>(
-            file.path, fs::ReadWholeFile(*fs::FileSystemFor(file.path), file.path));
+            file.path, fs::ReadWholeFileBytes(*fs::FileSystemFor(file.path), file.path));
         CheckListedInput(file, *fetched[k]);
       } catch (...) {
         std::lock_guard lock(mu);
