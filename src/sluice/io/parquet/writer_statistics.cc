@@ -158,6 +158,9 @@ Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& v
   int64_t max = -1;
   bool is_unsigned = column.sort_order == SortOrder::kUnsigned;
   switch (column.physical_type) {
+    case PhysicalType::kBoolean:  // one byte a value, 0 or 1
+      MinMaxNumbers<uint8_t>(values, begin, end, &min, &max);
+      break;
     case PhysicalType::kInt32:
       is_unsigned ? MinMaxNumbers<uint32_t>(values, begin, end, &min, &max)
                   : MinMaxNumbers<int32_t>(values, begin, end, &min, &max);

@@ -88,6 +88,20 @@ TEST(WriterStatistics, DictionaryEntriesAreComparedOnlyForBytesAndWhenFewerThanT
   EXPECT_FALSE(StatisticsByDictionaryEntry(numbers, 10, 100000));
 }
 
+TEST(WriterStatistics, BooleansAreFalseBeforeTrue) {
+  WriterColumn column;
+  column.physical_type = PhysicalType::kBoolean;
+  PhysicalValues values;
+  values.width = 1;
+  values.fixed = {1, 1, 0, 1};
+  Statistics all = ComputeStatistics(column, values, 0, 4, 1);
+  EXPECT_EQ(*all.min_value, std::string(1, '\0'));
+  EXPECT_EQ(*all.max_value, std::string(1, '\1'));
+  Statistics trues = ComputeStatistics(column, values, 0, 2, 0);
+  EXPECT_EQ(*trues.min_value, std::string(1, '\1'));
+  EXPECT_EQ(*trues.max_value, std::string(1, '\1'));
+}
+
 TEST(WriterStatistics, SignedDecimalBytesOrderNegativesFirst) {
   WriterColumn column;
   column.physical_type = PhysicalType::kFixedLenByteArray;
