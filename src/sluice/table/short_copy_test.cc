@@ -8,10 +8,10 @@
 namespace sluice {
 namespace {
 
-// Every length up to past the word paths, with the two values differing at each position in
+// Every length up to past the block paths (64 bytes), with the two values differing at each position in
 // turn (first, middle, last byte: the overlapping loads must all see it).
 TEST(ShortCopyTest, CopiesAndComparesEveryLengthLikeTheLibrary) {
-  for (size_t n = 0; n <= 40; ++n) {
+  for (size_t n = 0; n <= 80; ++n) {
     std::vector<uint8_t> in(n), out(n + 8, 0xAB);
     for (size_t i = 0; i < n; ++i) in[i] = static_cast<uint8_t>(i * 7 + 1);
     CopyShort(out.data(), in.data(), n);
