@@ -64,6 +64,7 @@ class GroupByRun {
   GroupByResult Run(const GroupBySink& sink) {
     AggregatePartials();
     SealPartials();
+    if (FinishOnlyPartial(sink)) return std::move(result_);
     MeasurePartitions();
     PlanTasks();
     PreAggregatePieces();
@@ -155,6 +156,25 @@ class GroupByRun {
       partial_groups_ += p->state().num_groups();
       if (p->state().num_groups() > 0) key_bytes_ = p->state().average_key_bytes();
     }
+  }
+
+  // One partial that holds every group (nothing passed on), on one thread or in one partition:
+  // its state is the result, which merges would only copy group by group. A reduce task of a
+  // shuffle, whose rows are one hash partition of the data, ends here.
+  bool FinishOnlyPartial(const GroupBySink& sink) {
+    if (sealed_.size() != 1 || has_runs_ || (cores_ > 1 && result_.partitions > 1)) return false;
+    HashAggregation& state = sealed_[0]->state();
+    GroupByPartitionStats task;
+    task.end = result_.partitions;
+    task.partial_groups = state.num_groups();
+    task.state_bytes = state.ByteSize();
+    task.groups = state.num_groups();
+    task.passes = 1;
+    result_.tasks = {task};
+    result_.groups = task.groups;
+    result_.max_merge_state_bytes = task.state_bytes;
+    state.Finish(options_.output_batch_rows, sink);
+    return true;
   }
 
   // Measured sizes per spill partition, and the state each will build in its merge: they drive

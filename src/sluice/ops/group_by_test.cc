@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <set>
 #include <thread>
@@ -231,6 +232,40 @@ TEST_F(GroupByTest, NoKeysSpillsIntoOnePartition) {
   EXPECT_GT(result.spilled_rows, 0);
   EXPECT_EQ(result.groups, 1);
   EXPECT_EQ(Rows(result.batches), SequentialRows(*schema_, spec, all_));
+}
+
+// One thread whose partial keeps every group (nothing passed on): its state is the result as it
+// is, handed on in bounded batches without a merge, whatever the partition count.
+TEST_F(GroupByTest, OnePartialHoldingEveryGroupIsTheResultWithoutAMerge) {
+  const std::vector<std::string> paths = WriteFiles(3, 10000, 17, 10'000'000);
+  GroupBySpec spec;
+  spec.keys = {"k", "g"};
+  spec.aggregates = ParseAggregateCalls("count(*), sum(v), mean(x), first(v), last(x)");
+  auto scan = TableScan::Open(paths);
+  GroupByOptions options;
+  options.run.cpu_threads = 1;
+  options.run.memory_budget = 256_MiB;
+  options.run.progress = ProgressMode::kOff;
+  options.partition_first_groups = std::numeric_limits<int64_t>::max();
+  options.min_partitions = 4;
+  options.output_batch_rows = 1000;
+  GroupByResult result = RunGroupBy(*scan, spec, options);
+  EXPECT_EQ(result.partitioned_rows, 0);
+  EXPECT_EQ(result.spilled_rows, 0);
+  EXPECT_EQ(result.partitions, 4);
+  ASSERT_EQ(result.tasks.size(), 1u);
+  EXPECT_EQ(result.tasks[0].groups, result.groups);
+  EXPECT_TRUE(result.merge_report.stages.empty()) << "no merge pipeline ran";
+  EXPECT_GT(result.groups, 25000);
+  for (const RecordBatch& b : result.batches) EXPECT_LE(b.num_rows(), 1000);
+  EXPECT_EQ(Rows(result.batches), SequentialRows(*schema_, spec, all_));
+
+  // Rows passed on by partition (a small table) take the merge as before, with the same result.
+  options.partition_first_groups = 2000;
+  GroupByResult merged = RunGroupBy(*scan, spec, options);
+  EXPECT_GT(merged.partitioned_rows, 0);
+  EXPECT_FALSE(merged.merge_report.stages.empty());
+  EXPECT_EQ(Rows(merged.batches), Rows(result.batches));
 }
 
 // Nearly every key unique: the partials stop growing their tables and pass rows on by partition

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
@@ -239,6 +240,9 @@ void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
   }
   auto scan = ReduceInput(spec, range.at("first").get<int>(), range.at("end").get<int>(), run);
   GroupByOptions options = OperatorOptions(context, std::move(run));
+  // The rows are one hash partition of the data, whose groups the state holds whole in the end:
+  // a partial that partitioned them first would only pass them through a second table.
+  options.partition_first_groups = std::numeric_limits<int64_t>::max();
   parquet::ParquetWriteOptions write = TakeWriterShare(options.run.memory_budget);
   write.sync = false;  // the output commit makes the attempt's directory durable
   const std::string part = (context.output_dir / kPartFile).string();
