@@ -40,6 +40,29 @@ int SliceOfHash(uint64_t hash, int partitions) {
   return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(partitions)) >> 32);
 }
 
+namespace {
+
+// Folds value hash v into row hash h: a rotation, then a multiply by an odd constant, whose high
+// bits (those SliceOfHash reads) depend on every bit of both. The value hashes are XXH64 outputs,
+// well mixed already.
+inline uint64_t Fold(uint64_t h, uint64_t v) {
+  return ((h << 23 | h >> 41) ^ v) * 0x9E3779B97F4A7C15ULL;
+}
+
+}  // namespace
+
+void SliceHashes(const RecordBatch& batch, std::span<const int> columns,
+                 std::vector<uint64_t>& out) {
+  SLUICE_CHECK(!columns.empty());
+  const auto rows = static_cast<size_t>(batch.num_rows());
+  out.assign(rows, 0);
+  std::vector<uint64_t> values(rows);
+  for (int c : columns) {
+    HashArray(batch.column(c), values);
+    for (size_t r = 0; r < rows; ++r) out[r] = Fold(out[r], values[r]);
+  }
+}
+
 parquet::CompressionCodec MapOutputCodec(const std::string& work_dir) {
   return fs::IsS3Url(work_dir) ? parquet::CompressionCodec::kLz4Raw
                                : parquet::CompressionCodec::kUncompressed;
@@ -90,7 +113,8 @@ void MapOutputWriter::Keep(size_t slice, RecordBatch rows) {
 }
 
 void MapOutputWriter::KeepBySlice(const RecordBatch& batch) {
-  const std::vector<uint64_t> hashes = HashRows(batch, key_columns_);
+  std::vector<uint64_t> hashes;
+  SliceHashes(batch, key_columns_, hashes);
   std::vector<int> slices(hashes.size());
   for (size_t r = 0; r < hashes.size(); ++r) {
     slices[r] = SliceOfHash(hashes[r], static_cast<int>(pending_.size()));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -333,6 +334,47 @@ TEST(MapOutputTest, SlicesCoverTheRangeEvenly) {
   std::mt19937_64 rng(1);
   for (int i = 0; i < 80000; ++i) ++counts[static_cast<size_t>(SliceOfHash(rng(), 8))];
   for (int c : counts) EXPECT_NEAR(c, 10000, 500);
+}
+
+// Equal keys share a slice (-0.0 and 0.0, NaNs, nulls included), every column counts, and rows
+// of distinct keys spread evenly over the slices.
+TEST(MapOutputTest, SliceHashesFollowEveryKeyAndSpreadRowsEvenly) {
+  auto schema = std::make_shared<const Schema>(std::vector<Field>{
+      {"s", DataType::String()}, {"i", DataType::Int32()}, {"d", DataType::Float64()}});
+  StringBuilder s;
+  Int32Builder i;
+  Float64Builder d;
+  const int rows = 64000;
+  for (int r = 0; r < rows; ++r) {
+    s.Append("k" + std::to_string(r % 100));
+    i.Append(r / 100);
+    d.Append(1.5);
+  }
+  auto add = [&](const char* key, int32_t n, double x) {
+    key == nullptr ? s.AppendNull() : s.Append(key);
+    i.Append(n);
+    d.Append(x);
+  };
+  add(nullptr, 7, std::nan(""));
+  add(nullptr, 7, -std::nan(""));
+  add("z", 1, 0.0);
+  add("z", 1, -0.0);
+  const RecordBatch batch = RecordBatch::Make(schema, {s.Finish(), i.Finish(), d.Finish()});
+  std::vector<uint64_t> hashes;
+  const std::vector<int> columns = {0, 1, 2};
+  SliceHashes(batch, columns, hashes);
+  ASSERT_EQ(hashes.size(), static_cast<size_t>(rows + 4));
+  EXPECT_EQ(hashes[rows], hashes[rows + 1]) << "null keys and NaNs of either sign are one key";
+  EXPECT_EQ(hashes[rows + 2], hashes[rows + 3]) << "0.0 and -0.0 are one key";
+  std::set<uint64_t> distinct(hashes.begin(), hashes.begin() + rows);
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(rows)) << "s and i both decide";
+  std::vector<int> counts(64, 0);
+  for (int r = 0; r < rows; ++r) ++counts[static_cast<size_t>(SliceOfHash(hashes[r], 64))];
+  for (int c : counts) EXPECT_NEAR(c, rows / 64, rows / 64 / 5);
+
+  // One column alone: the same rows as the first column's keys, 100 of them.
+  SliceHashes(batch, std::vector<int>{0}, hashes);
+  EXPECT_EQ(std::set<uint64_t>(hashes.begin(), hashes.begin() + rows).size(), 100u);
 }
 
 }  // namespace

@@ -21,7 +21,6 @@
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/sort_key.h"
 #include "sluice/ops/table_files.h"
-#include "sluice/table/hash.h"
 
 namespace sluice::shuffle {
 namespace {
@@ -97,9 +96,14 @@ bool GroupsRepeat(const ShuffleSpec& spec, const std::vector<std::string>& files
   constexpr int kBitsLog2 = 21;
   std::vector<uint64_t> bitmap(size_t{1} << (kBitsLog2 - 6), 0);
   int64_t rows = 0;
+  std::vector<int> columns;
+  std::vector<uint64_t> hashes;
   for (const ScanUnit& unit : keys->units()) {
     for (const RecordBatch& batch : keys->Read(unit)) {
-      for (uint64_t hash : HashRows(batch, spec.keys)) {
+      columns.clear();
+      for (const std::string& key : spec.keys) columns.push_back(*batch.schema().FieldIndex(key));
+      SliceHashes(batch, columns, hashes);  // as map outputs are cut: cheaper than HashRows
+      for (uint64_t hash : hashes) {
         const uint64_t bit = hash >> (64 - kBitsLog2);
         bitmap[bit >> 6] |= uint64_t{1} << (bit & 63);
       }
