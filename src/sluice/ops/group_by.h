@@ -13,7 +13,9 @@
 // [min_partitions, max_partitions] tasks. A merge task merges its partitions of every partial,
 // then aggregates its spilled rows. A spill partition far larger than the others (skew) has its
 // spilled rows aggregated by several tasks into partials of their own first ("pieces"), which
-// the merge then combines.
+// the merge then combines. One partial that holds every group (nothing passed on), on one
+// thread or in one partition, is the result as it is: no merge runs (a shuffle's reduce task,
+// one thread over one hash partition of the data, ends so).
 //
 // Output: each merge task finishes its state in batches of at most output_batch_rows rows and
 // hands them to the sink as it goes (GroupBySink), so the result is never whole in memory; the
