@@ -21,8 +21,11 @@
 //                       to BYTES, "grow:ROWS" appends ROWS lines "1,1,grown", "remove" unlinks it
 //                       (an input that changes while it is read)
 //
-// The fault is the loaded process's own: the shim takes itself out of LD_PRELOAD at load, so the
-// commands that sluice runs (batch and run tasks) do not inherit it.
+// The fault is the loaded process's own, known by its pid (SLUICE_FAULT_PID, set at the first
+// load): an exec keeps the pid, so when sluice re-executes itself at start (base/heap_tuning.h)
+// its new image fails as the first would have. The commands that sluice runs (batch and run
+// tasks) have pids of their own: the shim loads there idle and takes itself out of LD_PRELOAD,
+// so theirs do not load it at all.
 //
 // Thread safety: any thread; the call counter is atomic and the configuration is read-only after
 // load.
@@ -74,6 +77,13 @@ const char* ErrnoName(int error) {
 }
 
 __attribute__((constructor)) void LoadFaultConfig() {
+  const std::string pid = std::to_string(getpid());
+  const char* owner = getenv("SLUICE_FAULT_PID");
+  if (owner != nullptr && pid != owner) {
+    unsetenv("LD_PRELOAD");
+    return;
+  }
+  setenv("SLUICE_FAULT_PID", pid.c_str(), 1);
   FaultConfig& config = Config();
   if (const char* op = getenv("SLUICE_FAULT_OP")) config.op = op;
   if (const char* path = getenv("SLUICE_FAULT_PATH")) config.path = path;
@@ -81,7 +91,6 @@ __attribute__((constructor)) void LoadFaultConfig() {
   config.error = ErrnoByName(getenv("SLUICE_FAULT_ERRNO"));
   if (const char* log = getenv("SLUICE_FAULT_LOG")) config.log = log;
   if (const char* change = getenv("SLUICE_FAULT_CHANGE")) config.change = change;
-  unsetenv("LD_PRELOAD");
 }
 
 template <typename Fn>
