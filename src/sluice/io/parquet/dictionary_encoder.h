@@ -2,9 +2,10 @@
 // gets the index of its first occurrence in the dictionary; the dictionary holds the distinct
 // values in that order.
 //
-// An open-addressing hash table keyed by the values' bytes (integers hashed by multiplication,
-// other values by xxHash64) keeps this cheap enough to try on every column: a column that does
-// not fit gives up as soon as the dictionary's PLAIN size passes the limit.
+// An open-addressing hash table keyed by the values (integers hashed by multiplication and kept
+// in the slots, other values by a word-at-a-time multiply hash) keeps this cheap enough to try on
+// every column: a column that does not fit gives up as soon as the dictionary's PLAIN size passes
+// the limit.
 //
 // Thread safety: pure function over caller-owned values.
 #pragma once
