@@ -111,6 +111,20 @@ void MinMaxNumbers(const PhysicalValues& values, int64_t begin, int64_t end, int
   }
 }
 
+// Indices of the first false and first true among booleans (one byte each, 0 or 1): two memchr
+// scans that stop early, where the generic byte comparison cost tens of instructions a value.
+void MinMaxBooleans(const PhysicalValues& values, int64_t begin, int64_t end, int64_t* min,
+                    int64_t* max) {
+  const uint8_t* first = values.fixed.data() + begin;
+  const auto n = static_cast<size_t>(end - begin);
+  const void* zero = n == 0 ? nullptr : std::memchr(first, 0, n);
+  const void* one = n == 0 ? nullptr : std::memchr(first, 1, n);
+  auto index = [&](const void* p) { return begin + (static_cast<const uint8_t*>(p) - first); };
+  if (zero == nullptr && one == nullptr) return;
+  *min = index(zero != nullptr ? zero : one);
+  *max = index(one != nullptr ? one : zero);
+}
+
 bool IsNumber(const WriterColumn& column) {
   switch (column.physical_type) {
     case PhysicalType::kInt32:
@@ -158,9 +172,6 @@ Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& v
   int64_t max = -1;
   bool is_unsigned = column.sort_order == SortOrder::kUnsigned;
   switch (column.physical_type) {
-    case PhysicalType::kBoolean:  // one byte a value, 0 or 1
-      MinMaxNumbers<uint8_t>(values, begin, end, &min, &max);
-      break;
     case PhysicalType::kInt32:
       is_unsigned ? MinMaxNumbers<uint32_t>(values, begin, end, &min, &max)
                   : MinMaxNumbers<int32_t>(values, begin, end, &min, &max);
@@ -174,6 +185,9 @@ Statistics ComputeStatistics(const WriterColumn& column, const PhysicalValues& v
       break;
     case PhysicalType::kDouble:
       MinMaxNumbers<double>(values, begin, end, &min, &max);
+      break;
+    case PhysicalType::kBoolean:
+      MinMaxBooleans(values, begin, end, &min, &max);
       break;
     default:
       for (int64_t i = begin; i < end; ++i) MinMaxBytes(column, values, i, &min, &max);

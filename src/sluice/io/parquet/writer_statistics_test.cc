@@ -88,18 +88,28 @@ TEST(WriterStatistics, DictionaryEntriesAreComparedOnlyForBytesAndWhenFewerThanT
   EXPECT_FALSE(StatisticsByDictionaryEntry(numbers, 10, 100000));
 }
 
-TEST(WriterStatistics, BooleansAreFalseBeforeTrue) {
+TEST(WriterStatistics, BooleanBoundsOfEveryRangeMatchTheObviousOnes) {
   WriterColumn column;
   column.physical_type = PhysicalType::kBoolean;
+  column.sort_order = SortOrder::kUnsigned;
   PhysicalValues values;
   values.width = 1;
-  values.fixed = {1, 1, 0, 1};
-  Statistics all = ComputeStatistics(column, values, 0, 4, 1);
-  EXPECT_EQ(*all.min_value, std::string(1, '\0'));
-  EXPECT_EQ(*all.max_value, std::string(1, '\1'));
-  Statistics trues = ComputeStatistics(column, values, 0, 2, 0);
-  EXPECT_EQ(*trues.min_value, std::string(1, '\1'));
-  EXPECT_EQ(*trues.max_value, std::string(1, '\1'));
+  values.fixed = {1, 1, 1, 0, 0, 1, 0, 0};
+  for (int64_t begin = 0; begin < 8; ++begin) {
+    for (int64_t end = begin; end <= 8; ++end) {
+      Statistics stats = ComputeStatistics(column, values, begin, end, 0);
+      if (begin == end) {
+        EXPECT_FALSE(stats.min_value.has_value());
+        continue;
+      }
+      auto first = values.fixed.begin() + begin;
+      auto last = values.fixed.begin() + end;
+      EXPECT_EQ(*stats.min_value, std::string(1, static_cast<char>(*std::min_element(first, last))))
+          << begin << ".." << end;
+      EXPECT_EQ(*stats.max_value, std::string(1, static_cast<char>(*std::max_element(first, last))))
+          << begin << ".." << end;
+    }
+  }
 }
 
 TEST(WriterStatistics, SignedDecimalBytesOrderNegativesFirst) {
