@@ -138,6 +138,19 @@ void AppendBinaryAsStored(const Array& array, PhysicalValues* out) {
     binary.offsets[start + static_cast<size_t>(i)] = offsets[i + 1] + shift;
 }
 
+// Appends the present values of a boolean array, one byte (0 or 1) each, straight from its
+// bitmap rather than through AppendValue's per-value dispatch.
+void AppendBooleansAsStored(const Array& array, PhysicalValues* out) {
+  const int64_t n = array.length();
+  const size_t start = out->fixed.size();
+  out->fixed.resize(start + static_cast<size_t>(n - array.null_count()));
+  uint8_t* dst = out->fixed.data() + start;
+  const uint8_t* bits = array.raw_values();
+  for (int64_t i = 0, bit = array.offset(); i < n; ++i, ++bit) {
+    if (array.IsValid(i)) *dst++ = (bits[bit >> 3] >> (bit & 7)) & 1;
+  }
+}
+
 void AppendDecimalsToFixed(const WriterColumn& column, const Array& array, PhysicalValues* out) {
   int32_t width = column.type_length;
   int64_t n = array.length();
@@ -191,6 +204,8 @@ void Gather(const WriterColumn& column, std::span<const Array> pieces, PhysicalC
     } else if (column.conversion == WriteConversion::kNone &&
                type.layout() == Layout::kVariableBinary) {
       AppendBinaryAsStored(array, &result->values);
+    } else if (column.conversion == WriteConversion::kNone && type.layout() == Layout::kBitmap) {
+      AppendBooleansAsStored(array, &result->values);
     } else if (column.conversion == WriteConversion::kDecimalToFixed) {
       AppendDecimalsToFixed(column, array, &result->values);
     } else {

@@ -290,6 +290,22 @@ TEST(LevelsTest, MalformedLevels) {
   });
 }
 
+TEST(PlainTest, BooleansPackLowBitFirstAndAnyNonzeroByteIsTrue) {
+  std::mt19937 random(5);
+  for (size_t n = 0; n <= 40; ++n) {
+    std::vector<uint8_t> values(n);
+    for (uint8_t& v : values) v = random() % 2 == 0 ? 0 : static_cast<uint8_t>(1 + random() % 255);
+    std::vector<uint8_t> bytes = {0xaa};  // what was there before stays
+    PlainEncodeBooleans(values, &bytes);
+    ASSERT_EQ(bytes.size(), 1 + (n + 7) / 8);
+    EXPECT_EQ(bytes[0], 0xaa);
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ((bytes[1 + i / 8] >> (i % 8)) & 1, values[i] != 0 ? 1 : 0) << n << " " << i;
+    }
+    for (size_t i = n; i < (n + 7) / 8 * 8; ++i) EXPECT_EQ((bytes[1 + i / 8] >> (i % 8)) & 1, 0);
+  }
+}
+
 TEST(PlainTest, EveryPhysicalTypeRoundTrips) {
   std::vector<uint8_t> bools = {1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 1};
   std::vector<int32_t> i32 = {0, -1, std::numeric_limits<int32_t>::min(), 7};

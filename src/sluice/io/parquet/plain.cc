@@ -105,7 +105,18 @@ void PlainEncodeBooleans(std::span<const uint8_t> values, std::vector<uint8_t>* 
   size_t start = out->size();
   out->resize(start + (values.size() + 7) / 8, 0);
   uint8_t* dst = out->data() + start;
-  for (size_t i = 0; i < values.size(); ++i) {
+  const size_t n = values.size();
+  size_t i = 0;
+  // Eight values at once: each nonzero byte becomes 0x01, then one multiply gathers byte k's
+  // bit into bit 56 + k.
+  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, values.data() + i, 8);
+    w = ((((w & kLow7) + kLow7) | w) >> 7) & 0x0101010101010101ULL;
+    dst[i / 8] = static_cast<uint8_t>((w * 0x0102040810204080ULL) >> 56);
+  }
+  for (; i < n; ++i) {
     if (values[i]) dst[i / 8] |= static_cast<uint8_t>(1 << (i % 8));
   }
 }
