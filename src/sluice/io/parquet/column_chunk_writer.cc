@@ -444,8 +444,12 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
       location.compressed_page_size = static_cast<int32_t>(out->size() - page_start);
       location.first_row_index = record;
       int64_t value_end = value_begin + present;
+      // A page holding the whole chunk has the chunk's statistics, computed over the same values
+      // (or their distinct entries): no second pass over them.
+      const bool whole_chunk = row == 0 && rows == data.rows && meta.statistics.has_value();
       Statistics stats =
-          use_dictionary && StatisticsByDictionaryEntry(column, dictionary.size(), present)
+          whole_chunk ? *meta.statistics
+          : use_dictionary && StatisticsByDictionaryEntry(column, dictionary.size(), present)
               ? ComputeDictionaryPageStatistics(column, dictionary,
                                                 std::span(indices).subspan(value_begin, present),
                                                 rows - present, &seen_entries_)
