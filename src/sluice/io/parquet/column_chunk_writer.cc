@@ -194,7 +194,9 @@ void Gather(const WriterColumn& column, std::span<const Array> pieces, PhysicalC
     result->values.binary.data.reserve(static_cast<size_t>(bytes));
     result->values.binary.offsets.reserve(static_cast<size_t>(present + 1));
   }
-  if (column.nullable) result->levels.resize(static_cast<size_t>(rows));
+  // A flat chunk without nulls keeps no levels: its pages' levels are one run of 1s.
+  const bool keep_levels = column.nullable && present < rows;
+  result->levels.resize(keep_levels ? static_cast<size_t>(rows) : 0);
   for (const Array& array : pieces) {
     int64_t n = array.length();
     const DataType& type = array.type();
@@ -213,7 +215,7 @@ void Gather(const WriterColumn& column, std::span<const Array> pieces, PhysicalC
         if (array.IsValid(i)) AppendValue(column, array, i, &result->values);
       }
     }
-    if (column.nullable) {
+    if (keep_levels) {
       int16_t* levels = result->levels.data() + result->rows;
       if (array.null_count() == 0) {
         std::fill_n(levels, n, int16_t{1});
@@ -274,17 +276,22 @@ void EncodePlain(PhysicalType type, const PhysicalValues& values, int64_t begin,
   }
 }
 
+// RLE definition levels (max level 1) of `count` present values: one repeated run of 1s.
+void EncodeAllPresentLevels(int64_t count, std::vector<uint8_t>* out) {
+  for (uint64_t header = static_cast<uint64_t>(count) << 1;; header >>= 7) {
+    if (header < 0x80) {
+      out->push_back(static_cast<uint8_t>(header));
+      break;
+    }
+    out->push_back(static_cast<uint8_t>(header | 0x80));
+  }
+  out->push_back(1);
+}
+
 // RLE definition levels (max level 1) of one page; a page without nulls is one repeated run.
 void EncodePageLevels(std::span<const int16_t> levels, int64_t present, std::vector<uint8_t>* out) {
   if (present == static_cast<int64_t>(levels.size())) {
-    for (uint64_t header = uint64_t{levels.size()} << 1;; header >>= 7) {
-      if (header < 0x80) {
-        out->push_back(static_cast<uint8_t>(header));
-        break;
-      }
-      out->push_back(static_cast<uint8_t>(header | 0x80));
-    }
-    out->push_back(1);
+    EncodeAllPresentLevels(present, out);
     return;
   }
   EncodeLevelsRle(levels, 1, out);
@@ -392,7 +399,9 @@ ColumnChunk ColumnChunkWriter::Write(const WriterColumn& column, std::span<const
       records = std::count(slice.begin(), slice.end(), 0);
       EncodeLevelsRle(slice, max_rep, &rep_bytes_);
     }
-    if (max_def > 0) {
+    if (max_def > 0 && !column.nested() && data.levels.empty()) {
+      EncodeAllPresentLevels(rows, &levels);  // a flat chunk without nulls (see Gather)
+    } else if (max_def > 0) {
       std::span<const int16_t> slice = std::span(data.levels).subspan(row, rows);
       present = std::count(slice.begin(), slice.end(), max_def);
       if (max_def == 1) {
