@@ -8,8 +8,8 @@
 namespace sluice {
 namespace {
 
-// Every length up to past the block paths (64 bytes), with the two values differing at each position in
-// turn (first, middle, last byte: the overlapping loads must all see it).
+// Every length up to past the block paths (64 bytes), with the two values differing at each
+// position in turn (first, middle, last byte: the overlapping loads must all see it).
 TEST(ShortCopyTest, CopiesAndComparesEveryLengthLikeTheLibrary) {
   for (size_t n = 0; n <= 80; ++n) {
     std::vector<uint8_t> in(n), out(n + 8, 0xAB);
