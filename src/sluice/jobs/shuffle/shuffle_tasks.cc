@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
+#include "sluice/base/memory_gate.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/parquet/file_concat.h"
 #include "sluice/jobs/job_stages.h"
@@ -195,9 +196,10 @@ int64_t MaxUnitBytes(const RunOptions& run) {
   return std::clamp<int64_t>(run.memory_budget / 16, int64_t{4} << 20, int64_t{64} << 20);
 }
 
-// The reduce's slice of every committed map output, in map order.
-std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end,
-                                       const RunOptions& run, std::string_view side = "") {
+// The reduce's slice of every committed map output, in map order. Two units' fetched bytes at a
+// time are taken out of the task's budget for the scan's reads (slice_scan.h).
+std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end, RunOptions& run,
+                                       std::string_view side = "") {
   std::vector<std::string> paths;
   std::vector<std::vector<int>> groups;
   for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
@@ -214,7 +216,10 @@ std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int e
     paths.push_back(CommittedFile(spec, map.key, kMapDataFile));
     groups.push_back(std::move(mine));
   }
-  return OpenSlices(paths, groups, MaxUnitBytes(run));
+  const int64_t max_unit = MaxUnitBytes(run);
+  const int64_t fetch_share = std::min(2 * max_unit, run.memory_budget / 4);
+  run.memory_budget -= fetch_share;
+  return OpenSlices(paths, groups, max_unit, std::make_shared<MemoryGate>(fetch_share));
 }
 
 // A join's reduce: its slice of the left side's map outputs joined with the right side's.

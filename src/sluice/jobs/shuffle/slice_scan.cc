@@ -66,10 +66,14 @@ struct SliceFiles {
   std::vector<std::unique_ptr<parquet::ParquetFileReader>> files;
   std::vector<parquet::ParquetFooter> bare_footers;
   std::vector<Run> runs;
+  std::shared_ptr<MemoryGate> fetch_gate;
 };
 
 std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
   parquet::ParquetFileReader& file = *slices.files[run.file];
+  // Released when this returns, after the fetched bytes (owned by the reader below) are freed.
+  const MemoryGate::Hold hold =
+      slices.fetch_gate->Acquire(run.end - run.begin, CancellationToken());
   std::string bytes(static_cast<size_t>(run.end - run.begin), '\0');
   file.source().ReadAt(run.begin, {reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()});
   parquet::ParquetFooter footer = slices.bare_footers[run.file];
@@ -90,10 +94,13 @@ std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
 
 std::shared_ptr<TableScan> OpenSlices(const std::vector<std::string>& paths,
                                       const std::vector<std::vector<int>>& row_groups,
-                                      int64_t max_unit_bytes) {
+                                      int64_t max_unit_bytes,
+                                      std::shared_ptr<MemoryGate> fetch_gate) {
   SLUICE_CHECK_EQ(paths.size(), row_groups.size());
+  SLUICE_CHECK(fetch_gate != nullptr);
   if (paths.empty()) throw InvalidArgument("no map outputs to read");
   auto slices = std::make_shared<SliceFiles>();
+  slices->fetch_gate = std::move(fetch_gate);
   std::shared_ptr<const Schema> schema;
   for (size_t f = 0; f < paths.size(); ++f) {
     auto file = parquet::ParquetFileReader::Open(paths[f]);

@@ -5,7 +5,9 @@
 // instead of one per column chunk or row group, and is decoded from memory.
 //
 // Memory: a unit is at most max_unit_bytes of column data (a run is cut there) unless one row group
-// is larger; reading it holds its compressed bytes and then its decoded batches.
+// is larger; reading it holds its fetched bytes while they are decoded, charged to `fetch_gate`
+// before they are fetched (a read waits for room there), and then its decoded batches, which the
+// executor charges as they flow.
 //
 // Thread safety: the scan's units may be read from any number of threads at once.
 #pragma once
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/base/memory_gate.h"
 #include "sluice/ops/table_scan.h"
 
 namespace sluice::shuffle {
@@ -24,6 +27,7 @@ namespace sluice::shuffle {
 // file order. Errors as TableScan::Open's (InvalidData naming both files for different schemas).
 std::shared_ptr<TableScan> OpenSlices(const std::vector<std::string>& paths,
                                       const std::vector<std::vector<int>>& row_groups,
-                                      int64_t max_unit_bytes);
+                                      int64_t max_unit_bytes,
+                                      std::shared_ptr<MemoryGate> fetch_gate);
 
 }  // namespace sluice::shuffle

@@ -53,13 +53,17 @@ class SliceScanTest : public ::testing::Test {
     return starts;
   }
 
+  static std::shared_ptr<MemoryGate> Gate(int64_t limit = int64_t{1} << 30) {
+    return std::make_shared<MemoryGate>(limit);
+  }
+
   fs::path dir_;
 };
 
 TEST_F(SliceScanTest, AdjacentRowGroupsAreOneUnitAndOrderHolds) {
   const std::string a = WriteFile("a.parquet", 6);
   const std::string b = WriteFile("b.parquet", 3, 1);
-  auto scan = OpenSlices({a, b}, {{1, 2, 4, 5}, {0, 1, 2}}, int64_t{1} << 20);
+  auto scan = OpenSlices({a, b}, {{1, 2, 4, 5}, {0, 1, 2}}, int64_t{1} << 20, Gate());
   // a: row groups 1-2 and 4-5 (3 lies between), b: 0-2.
   ASSERT_EQ(scan->units().size(), 3u);
   EXPECT_EQ(scan->units()[0].rows, 200);
@@ -69,7 +73,7 @@ TEST_F(SliceScanTest, AdjacentRowGroupsAreOneUnitAndOrderHolds) {
 
 TEST_F(SliceScanTest, UnitsAreCutAtTheirBytes) {
   const std::string a = WriteFile("a.parquet", 4);
-  auto scan = OpenSlices({a}, {{0, 1, 2, 3}}, 1);  // every row group is more than a byte
+  auto scan = OpenSlices({a}, {{0, 1, 2, 3}}, 1, Gate());  // every row group is more than a byte
   EXPECT_EQ(scan->units().size(), 4u);
   EXPECT_EQ(GroupStarts(*scan), (std::vector<int64_t>{0, 100, 200, 300}));
 }
@@ -77,9 +81,30 @@ TEST_F(SliceScanTest, UnitsAreCutAtTheirBytes) {
 TEST_F(SliceScanTest, NoRowGroupsOfAFileAndABadRowGroup) {
   const std::string a = WriteFile("a.parquet", 2);
   const std::string b = WriteFile("b.parquet", 2, 1);
-  auto scan = OpenSlices({a, b}, {{}, {1}}, int64_t{1} << 20);
+  auto scan = OpenSlices({a, b}, {{}, {1}}, int64_t{1} << 20, Gate());
   EXPECT_EQ(GroupStarts(*scan), (std::vector<int64_t>{1100}));
-  EXPECT_THROW(OpenSlices({a}, {{2}}, int64_t{1} << 20), Error);
+  EXPECT_THROW(OpenSlices({a}, {{2}}, int64_t{1} << 20, Gate()), Error);
+}
+
+TEST_F(SliceScanTest, AUnitsFetchedBytesAreHeldInTheGateWhileItIsRead) {
+  const std::string a = WriteFile("a.parquet", 4);
+  auto gate = Gate();
+  auto scan = OpenSlices({a}, {{0, 1}}, int64_t{1} << 20, gate);
+  ASSERT_EQ(scan->units().size(), 1u);
+  EXPECT_EQ(gate->peak(), 0);
+  EXPECT_EQ(GroupStarts(*scan), (std::vector<int64_t>{0, 100}));
+  // The two row groups' column chunks were fetched at once and held, and given back.
+  EXPECT_GT(gate->peak(), 0);
+  EXPECT_LT(gate->peak(), static_cast<int64_t>(fs::file_size(a)));
+  EXPECT_EQ(gate->used(), 0);
+
+  // A gate smaller than a unit lets it through alone (counted as an overdraft) instead of
+  // waiting forever.
+  auto small = Gate(1);
+  auto tight = OpenSlices({a}, {{0, 1, 2, 3}}, int64_t{1} << 20, small);
+  EXPECT_EQ(GroupStarts(*tight), (std::vector<int64_t>{0, 100, 200, 300}));
+  EXPECT_EQ(small->overdrafts(), 1);
+  EXPECT_EQ(small->used(), 0);
 }
 
 }  // namespace
