@@ -21,12 +21,9 @@ namespace sluice::parquet {
 class FetchedBytesSource final : public RandomAccessSource {
  public:
   // The whole file.
-  FetchedBytesSource(std::string name, std::string bytes);
   FetchedBytesSource(std::string name, fs::FileBytes bytes);
-  FetchedBytesSource(const FetchedBytesSource&) = delete;  // bytes_ views a member
-  FetchedBytesSource& operator=(const FetchedBytesSource&) = delete;
   // A range of a file of file_size bytes.
-  FetchedBytesSource(std::string name, std::string bytes, int64_t offset, int64_t file_size);
+  FetchedBytesSource(std::string name, fs::FileBytes bytes, int64_t offset, int64_t file_size);
 
   const std::string& name() const override { return name_; }
   int64_t Size() override { return file_size_; }
@@ -34,10 +31,7 @@ class FetchedBytesSource final : public RandomAccessSource {
 
  private:
   std::string name_;
-  // One of the two owns the bytes; bytes_ views them.
-  std::string string_bytes_;
-  fs::FileBytes file_bytes_;
-  std::span<const char> bytes_;
+  fs::FileBytes bytes_;
   int64_t offset_;
   int64_t file_size_;
 };

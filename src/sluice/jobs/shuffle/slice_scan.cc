@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "sluice/base/check.h"
@@ -74,8 +75,9 @@ std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
   // Released when this returns, after the fetched bytes (owned by the reader below) are freed.
   const MemoryGate::Hold hold =
       slices.fetch_gate->Acquire(run.end - run.begin, CancellationToken());
-  std::string bytes(static_cast<size_t>(run.end - run.begin), '\0');
-  file.source().ReadAt(run.begin, {reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()});
+  const auto size = static_cast<size_t>(run.end - run.begin);
+  fs::FileBytes bytes{std::make_unique_for_overwrite<char[]>(size), size};  // no zero fill
+  file.source().ReadAt(run.begin, {reinterpret_cast<uint8_t*>(bytes.data.get()), size});
   parquet::ParquetFooter footer = slices.bare_footers[run.file];
   parquet::ParquetReadOptions options;
   for (int rg : run.row_groups) {
