@@ -38,14 +38,6 @@ bool Tune() {
 constexpr const char* kRestartMarker = "SLUICE_RESTARTED_FOR_HEAP";
 constexpr const char* kNoTunables = "-";
 
-bool TransparentHugePagesOn() {
-  std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string modes;
-  std::getline(in, modes);
-  return modes.find("[always]") != std::string::npos ||
-         modes.find("[madvise]") != std::string::npos;
-}
-
 void PutEnvironmentBack(const char* tunables) {
   if (std::strcmp(tunables, kNoTunables) == 0) {
     unsetenv("GLIBC_TUNABLES");
@@ -56,6 +48,14 @@ void PutEnvironmentBack(const char* tunables) {
 }
 
 }  // namespace
+
+bool TransparentHugePagesOn() {
+  std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  std::getline(in, modes);
+  return modes.find("[always]") != std::string::npos ||
+         modes.find("[madvise]") != std::string::npos;
+}
 
 void RestartWithHugePageHeap(char** argv) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -37,4 +37,7 @@ bool TuneHeapForStreaming();
 
 void RestartWithHugePageHeap(char** argv);
 
+// Whether the kernel gives transparent huge pages to memory advised so ("always" or "madvise").
+bool TransparentHugePagesOn();
+
 }  // namespace sluice

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 #include "sluice/base/bytes.h"
@@ -46,13 +45,6 @@ TEST(HeapTuning, BuffersBelowThirtyTwoMiBComeFromTheHeapAndAreReused) {
   EXPECT_EQ(mallinfo2().hblks, mapped_before + 1);
   std::free(huge);
   EXPECT_EQ(mallinfo2().hblks, mapped_before);
-}
-
-bool TransparentHugePagesOn() {
-  std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string modes;
-  std::getline(in, modes);
-  return modes.find("[never]") == std::string::npos && !modes.empty();
 }
 
 // What base/testing/heap_probe_main.cc reports when started with `environment` before it.
