@@ -105,10 +105,9 @@ void MapOutputWriter::Add(const RecordBatch& batch) {
 }
 
 void MapOutputWriter::Keep(size_t slice, RecordBatch rows) {
-  const int64_t bytes = ByteSize(rows);
   index_.rows[slice] += rows.num_rows();
-  index_.bytes[slice] += bytes;
-  pending_bytes_ += bytes;
+  index_.bytes[slice] += parquet::BatchDataBytes(rows);
+  pending_bytes_ += ByteSize(rows);
   pending_[slice].push_back(std::move(rows));
 }
 
@@ -130,19 +129,27 @@ void MapOutputWriter::AddSliced(const RecordBatch& batch, std::span<const int> s
 
 void MapOutputWriter::KeepSliced(const RecordBatch& batch, std::span<const int> slices) {
   SLUICE_CHECK_EQ(static_cast<int64_t>(slices.size()), batch.num_rows());
-  std::vector<std::vector<int64_t>> rows(pending_.size());
+  // The rows in slice order by one counting sort and one gather, then a zero-copy slice each: a
+  // gather per slice cost an allocation per column and slice (512 slices: most of them a few
+  // rows).
+  std::vector<int64_t> starts(pending_.size() + 1, 0);
+  for (int s : slices) ++starts[static_cast<size_t>(s) + 1];
+  for (size_t s = 1; s < starts.size(); ++s) starts[s] += starts[s - 1];
+  std::vector<int64_t> order(slices.size());
+  std::vector<int64_t> next(starts.begin(), starts.end() - 1);
   for (size_t r = 0; r < slices.size(); ++r) {
-    rows[static_cast<size_t>(slices[r])].push_back(static_cast<int64_t>(r));
+    order[static_cast<size_t>(next[static_cast<size_t>(slices[r])]++)] = static_cast<int64_t>(r);
   }
-  std::vector<std::span<const int64_t>> sets;
-  std::vector<size_t> nonempty;
-  for (size_t s = 0; s < rows.size(); ++s) {
-    if (rows[s].empty()) continue;
-    sets.emplace_back(rows[s]);
-    nonempty.push_back(s);
+  const RecordBatch sorted = Take(batch, order);
+  pending_bytes_ += ByteSize(sorted);
+  for (size_t s = 0; s < pending_.size(); ++s) {
+    const int64_t rows = starts[s + 1] - starts[s];
+    if (rows == 0) continue;
+    RecordBatch piece = sorted.Slice(starts[s], rows);
+    index_.rows[s] += rows;
+    index_.bytes[s] += parquet::BatchDataBytes(piece);
+    pending_[s].push_back(std::move(piece));
   }
-  std::vector<RecordBatch> taken = TakeSets(batch, sets);
-  for (size_t i = 0; i < taken.size(); ++i) Keep(nonempty[i], std::move(taken[i]));
 }
 
 void MapOutputWriter::Flush() {

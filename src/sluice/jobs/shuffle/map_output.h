@@ -1,7 +1,7 @@
 // A shuffle's map output: one map task's rows cut into slices by a hash of the key columns,
 // written as one Parquet file (kMapDataFile) whose row groups each hold rows of one slice, and an
-// index (kMapIndexFile) saying per slice which row groups hold it, its rows and its bytes in
-// memory. Rows are buffered up to flush_bytes, then each slice's buffered rows become one row
+// index (kMapIndexFile) saying per slice which row groups hold it, its rows and its bytes of
+// column data. Rows are buffered up to flush_bytes, then each slice's buffered rows become one row
 // group: the file is written in one pass in bounded memory, and a slice's rows keep their stream
 // order (distinct keeps the first row of a key). A reducer reads the footer and its slices' row
 // groups, one ranged read per run of adjacent ones (slice_scan.h); the barrier sums the indexes'
@@ -31,7 +31,7 @@ inline constexpr char kMapIndexFile[] = "index.json";
 
 struct MapIndex {
   std::vector<int64_t> rows;                 // per slice
-  std::vector<int64_t> bytes;                // per slice, in memory (ByteSize)
+  std::vector<int64_t> bytes;                // per slice, its column data (BatchDataBytes)
   std::vector<std::vector<int>> row_groups;  // per slice, ascending
 
   std::string ToJson() const;
