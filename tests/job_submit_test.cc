@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -39,6 +40,11 @@ testing::CommandRun SluiceAsIs(const std::string& args) {
 }
 
 testing::CommandRun Wait(const std::string& args) { return SluiceAsIs("wait " + args); }
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 class JobSubmitTest : public ::testing::Test {
  protected:
@@ -237,6 +243,69 @@ TEST_F(JobSubmitTest, ShufflesSubmittedAreRunByTwoWorkersAsDuckDbComputesThem) {
   EXPECT_FALSE(fs::exists(deduped + ".sluice-shuffle"));
   EXPECT_FALSE(fs::exists(sorted + ".sluice-shuffle"));
   EXPECT_FALSE(fs::exists(joined + ".sluice-shuffle"));
+}
+
+// Bloom filters submitted to the ledger and built by two workers (partial filters of a few files
+// each, ORed by a merge task): each file is byte for byte the one `sluice bloom` writes in one
+// process, over CSV (the byte path, its size estimated at submit) and over Parquet with --where
+// (the scan path), and the work directory is gone.
+TEST_F(JobSubmitTest, BloomFiltersSubmittedAreTheOneProcessFilesWhenTwoWorkersBuildThem) {
+  auto duckdb = testing::DuckDbQuery::Open(SLUICE_DUCKDB_LIBRARY);
+  SLUICE_REQUIRE_TEST_DATA(duckdb, "DuckDB from npm is not installed (npm ci)");
+  fs::create_directories(dir_.Path("in"));
+  for (int f = 0; f < 4; ++f) {
+    for (const char* format : {"csv", "parquet"}) {
+      duckdb->Query("COPY (SELECT i AS id, CASE WHEN i % 50 = 0 THEN NULL ELSE 'u' || (i * 7 + " +
+                    std::to_string(f) + ") || '@x.org' END AS email FROM range(5000) t(i)) TO '" +
+                    dir_.Path("in/f" + std::to_string(f) + "." + format) + "' (FORMAT " + format +
+                    ")");
+    }
+  }
+  struct Case {
+    std::string inputs, flags, output;
+  };
+  const std::vector<Case> cases = {
+      {dir_.Path("in") + "/*.csv", "", dir_.Path("csv.bloom")},
+      {dir_.Path("in") + "/*.parquet", " --where 'id >= 1000'", dir_.Path("parquet.bloom")}};
+  std::string job;
+  for (const Case& c : cases) {
+    testing::CommandRun submitted =
+        Sluice("bloom '" + c.inputs + "' --column email" + c.flags + " -o " + c.output +
+               " --map-size 1KiB --submit --ledger " + ledger_);
+    ASSERT_EQ(submitted.status, 0) << submitted.out;
+    EXPECT_NE(submitted.out.find("4 partial partitions listed"), std::string::npos)
+        << submitted.out;
+    const size_t at = submitted.out.find("submitted job ") + 14;
+    job = submitted.out.substr(at, submitted.out.find(':', at) - at);
+  }
+  EXPECT_FALSE(fs::exists(cases[0].output));
+  testing::CommandRun status = SluiceAsIs("status '" + job + "' --ledger " + ledger_);
+  EXPECT_NE(status.out.find("stage partial  done 0 running 0 pending 4 failed 0"),
+            std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find("stage merge    waiting for the stage before it"), std::string::npos)
+      << status.out;
+
+  auto other = std::async(std::launch::async, [&] {
+    return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+  });
+  testing::CommandRun worker = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+  testing::CommandRun worker2 = other.get();
+  ASSERT_EQ(worker.status, 0) << worker.out;
+  ASSERT_EQ(worker2.status, 0) << worker2.out;
+  status = SluiceAsIs("status '" + job + "' --ledger " + ledger_);
+  EXPECT_NE(status.out.find("stage merge    done 1 running 0 pending 0 failed 0"),
+            std::string::npos)
+      << status.out;
+  for (const Case& c : cases) {
+    EXPECT_NE((worker.out + worker2.out).find("wrote " + c.output), std::string::npos);
+    EXPECT_FALSE(fs::exists(c.output + ".sluice-bloom")) << c.output;
+    const std::string local = c.output + ".local";
+    testing::CommandRun one =
+        Sluice("bloom '" + c.inputs + "' --column email" + c.flags + " -o " + local);
+    ASSERT_EQ(one.status, 0) << one.out;
+    EXPECT_EQ(FileBytes(c.output), FileBytes(local)) << c.output;
+  }
 }
 
 // A worker killed with SIGKILL while a shuffle job runs: its leases expire, the other workers run

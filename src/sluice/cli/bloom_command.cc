@@ -13,10 +13,12 @@
 #include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/where_flag.h"
 #include "sluice/flow/report_file.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/bloom/bloom_job.h"
+#include "sluice/jobs/bloom/bloom_ledger_job.h"
 
 namespace sluice::cli {
 namespace {
@@ -33,6 +35,89 @@ struct BloomFlags {
   std::string chunk_size = "4MiB";
   std::string where;
 };
+
+// --submit: the job defined in the ledger (jobs/bloom/bloom_ledger_job.h) instead of run here.
+struct SubmitFlags {
+  bool submit = false;
+  LedgerFlags ledger;
+  std::string work_dir;
+  std::string map_size = "256MiB";
+
+  void Add(CLI::App& command) {
+    command.add_flag("--submit", submit,
+                     "Define the job in the ledger (--ledger or $SLUICE_LEDGER), its filter sized "
+                     "here, and build nothing here: `sluice worker --job NAME` on any hosts builds "
+                     "partial filters of a few files each and ORs them into OUT");
+    ledger.Add(command);
+    command.add_option("--work-dir", work_dir,
+                       "With --submit: where partial filters go between hosts, a directory every "
+                       "host sees or an s3:// prefix; removed when the job is done (default: "
+                       "OUT.sluice-bloom)");
+    command.add_option("--map-size", map_size, "With --submit: input bytes per partial filter")
+        ->capture_default_str();
+  }
+};
+
+BloomSizing SizingOf(const std::string& sizing) {
+  return sizing == "count"      ? BloomSizing::kCount
+         : sizing == "estimate" ? BloomSizing::kEstimate
+                                : BloomSizing::kAuto;
+}
+
+int64_t ChunkBytes(const BloomFlags& f) {
+  try {
+    return ParseBytes(f.chunk_size);
+  } catch (Error& e) {
+    throw std::move(e).With("flag", "--chunk-size");
+  }
+}
+
+// The spec's CSV options as the flags give them (validated through CsvFlags::ToOptions).
+BloomCsvSpec CsvSpecOf(const BloomFlags& f) {
+  const csv::CsvReadOptions options = f.csv.ToOptions();
+  BloomCsvSpec c;
+  c.delimiter = options.dialect.delimiter;
+  c.quote = options.dialect.quote;
+  c.escape = options.dialect.escape;
+  c.comment = options.dialect.comment;
+  c.header = options.dialect.header;
+  c.lenient_quotes = options.dialect.lenient_quotes;
+  c.null_values = options.dialect.null_values;
+  c.schema = f.csv.schema;
+  c.skip_bad_rows = f.skip_bad_rows;
+  c.chunk_bytes = ChunkBytes(f);
+  return c;
+}
+
+int Submit(const BloomFlags& f, const SubmitFlags& s, const JobFlags& job) {
+  BloomSpec spec;
+  spec.column = f.column;
+  spec.fpr = f.fpr;
+  spec.where = f.where;
+  spec.csv = CsvSpecOf(f);
+  spec.expected_items = f.expected_items;
+  spec.output = f.output;
+  spec.work_dir = s.work_dir.empty() ? BloomSpec::DefaultWorkDir(f.output) : s.work_dir;
+  try {
+    spec.partial_bytes = ParseBytes(s.map_size);
+  } catch (const Error& e) {
+    throw InvalidArgument("--map-size: {}", e.what());
+  }
+  ResolveBloomInputs(f.inputs, spec);
+  std::vector<std::string> paths = spec.inputs;
+  paths.push_back(f.output);
+  RunOptions run = job.ToRunOptions(InstallInterruptHandler(), paths);
+  run.report_path.clear();
+  const std::string note = SizeBloomSpec(spec, SizingOf(f.sizing), run);
+  const SubmittedBloom submitted = SubmitBloom(s.ledger.Url(), spec);
+  fmt::print("bloom: {}\n", note);
+  fmt::print(
+      "submitted job {}: {} partial partitions listed{}; run `sluice worker --job '{}' --ledger "
+      "URL` on any host to run it\n",
+      submitted.job_name, submitted.partials, submitted.resumed ? " (job taken up)" : "",
+      submitted.job_name);
+  return 0;
+}
 
 struct CheckFlags {
   std::string file;
@@ -51,18 +136,12 @@ int RunBuild(const BloomFlags& f, const JobFlags& job) {
   options.column = f.column;
   options.fpr = f.fpr;
   options.expected_items = f.expected_items;
-  options.sizing = f.sizing == "count"      ? BloomSizing::kCount
-                   : f.sizing == "estimate" ? BloomSizing::kEstimate
-                                            : BloomSizing::kAuto;
+  options.sizing = SizingOf(f.sizing);
   options.output = f.output;
   options.where = f.where;
   options.csv = f.csv.ToOptions();
   options.csv.bad_rows = f.skip_bad_rows ? csv::BadRowPolicy::kSkip : csv::BadRowPolicy::kError;
-  try {
-    options.csv.chunk_bytes = static_cast<size_t>(ParseBytes(f.chunk_size));
-  } catch (Error& e) {
-    throw std::move(e).With("flag", "--chunk-size");
-  }
+  options.csv.chunk_bytes = static_cast<size_t>(ChunkBytes(f));
   BloomJobResult r = RunBloomJob(options, run);
   if (!f.where.empty() && !job.report.empty()) {
     nlohmann::json report = r.report.ToJson();
@@ -132,7 +211,9 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
   auto flags = std::make_shared<BloomFlags>();
   auto job = std::make_shared<JobFlags>();
   auto check = std::make_shared<CheckFlags>();
+  auto submit = std::make_shared<SubmitFlags>();
   job->Add(*command);
+  submit->Add(*command);
   command->add_option("inputs", flags->inputs,
                       "CSV files, globs or directories (gzip/zstd too), or Parquet files "
                       "(*.parquet)");
@@ -160,7 +241,7 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
   check_cmd->add_option("values", check->values, "Values to probe; '-' or none reads stdin");
   check_cmd->add_flag("--count", check->count, "Print only how many values were maybe");
 
-  return [flags, job, check, check_cmd] {
+  return [flags, job, check, check_cmd, submit] {
     if (check_cmd->parsed()) return RunCheck(*check);
     if (flags->inputs.empty()) throw InvalidArgument("give the CSV files to read");
     if (flags->column.empty()) throw InvalidArgument("--column is required");
@@ -168,6 +249,7 @@ std::function<int()> AddBloomCommand(CLI::App& app) {
       throw InvalidArgument("--fpr must be between 0 and 1, not {}", flags->fpr);
     }
     if (flags->output.empty()) throw InvalidArgument("-o/--output is required");
+    if (submit->submit) return Submit(*flags, *submit, *job);
     return RunBuild(*flags, *job);
   };
 }

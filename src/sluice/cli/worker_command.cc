@@ -12,6 +12,7 @@
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/worker_flags.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/bloom/bloom_ledger_job.h"
 #include "sluice/jobs/compact/compact_job.h"
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_spec.h"
@@ -41,6 +42,12 @@ std::vector<std::string> JobPaths(const ledger::JobRecord& job) {
     s.inputs.push_back(s.work_dir);
     return s.inputs;
   }
+  if (kind == kBloomJobKind) {
+    BloomSpec b = BloomSpec::FromJson(job.options_json);
+    b.inputs.push_back(b.output);
+    b.inputs.push_back(b.work_dir);
+    return b.inputs;
+  }
   if (kind != compact::kCompactJobKind) return {};
   compact::CompactOptions c = compact::CompactOptions::FromWorkJson(job.options_json);
   return {c.source, c.destination};
@@ -55,6 +62,20 @@ bool JoinShuffleJob(const std::string& url, const ledger::JobRecord& job,
   for (const std::string& error : joined.errors) fmt::print(stderr, "sluice: failed {}\n", error);
   if (joined.status == ledger::JobStatus::kDone) {
     fmt::print("{}: job {} done; wrote {}\n", joined.spec.kind, job.name, joined.spec.output);
+  }
+  fmt::print("{}", fs::S3RequestSummary());
+  return joined.status != ledger::JobStatus::kFailed;
+}
+
+// A bloom filter across hosts: prints what this worker did and where the filter is.
+bool JoinBloomJob(const std::string& url, const ledger::JobRecord& job,
+                  const jobs::WorkerOptions& options, const RunOptions& run) {
+  JoinedBloom joined = JoinBloom(url, job.name, options, run);
+  fmt::print("worker: {} completed, {} failed attempts, {} leases lost\n", joined.stats.completed,
+             joined.stats.failed_attempts, joined.stats.lost);
+  for (const std::string& error : joined.errors) fmt::print(stderr, "sluice: failed {}\n", error);
+  if (joined.status == ledger::JobStatus::kDone) {
+    fmt::print("bloom: job {} done; wrote {}\n", job.name, joined.spec.output);
   }
   fmt::print("{}", fs::S3RequestSummary());
   return joined.status != ledger::JobStatus::kFailed;
@@ -75,6 +96,7 @@ bool JoinJob(const Flags& flags, const std::string& url, const ledger::JobRecord
     return joined.summary.partitions_failed == 0;
   }
   if (shuffle::IsShuffleJobKind(kind)) return JoinShuffleJob(url, job, options, run);
+  if (kind == kBloomJobKind) return JoinBloomJob(url, job, options, run);
   if (!kind.empty() && kind != jobs::kCommandJobKind) {
     throw NotSupported("job {} is a {} job, which `sluice worker` cannot join", job.name, kind)
         .With("job", job.name);
@@ -146,7 +168,7 @@ std::function<int()> AddWorkerCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "worker",
       "Join jobs defined in the ledger (by `sluice run` or `sluice compact`, or the --submit of "
-      "run, compact, groupby, distinct, sort and join) "
+      "run, compact, bloom, groupby, distinct, sort and join) "
       "and work on their partitions until they are complete: --job NAME for one job, --any for "
       "every running job, oldest first, until none is left. The job's stored spec says what to "
       "do; these flags say how much of this host to use. Start workers on as many hosts as "

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
+#include "sluice/jobs/output_commit.h"
 
 namespace sluice::jobs {
 
@@ -35,6 +36,24 @@ std::vector<ledger::PartitionRecord> AllPartitions(ledger::Ledger& ledger, ledge
     if (page.empty()) return all;
     query.after_id = page.back().id;
     for (ledger::PartitionRecord& p : page) all.push_back(std::move(p));
+  }
+}
+
+std::vector<std::string> FailedPartitionErrors(ledger::Ledger& ledger, ledger::JobId job) {
+  std::vector<std::string> errors;
+  ledger::PartitionQuery query;
+  query.status = ledger::PartitionStatus::kFailed;
+  for (const ledger::PartitionRecord& p : ledger.ListPartitions(job, query)) {
+    errors.push_back(p.key + ": " + p.error);
+  }
+  return errors;
+}
+
+void PublishStage(const OutputCommitter& committer, const std::vector<ledger::PartitionRecord>& all,
+                  std::string_view stage) {
+  for (const ledger::PartitionRecord& p : all) {
+    if (p.status != ledger::PartitionStatus::kDone || StageOfKey(p.key) != stage) continue;
+    committer.Publish({p.id, p.attempt}, p.key, p.output_manifest_json);
   }
 }
 

@@ -22,6 +22,8 @@
 
 namespace sluice::jobs {
 
+class OutputCommitter;
+
 struct StagePlan {
   // The stages in order; the first one's partitions come with the job.
   std::vector<std::string> stages;
@@ -45,6 +47,16 @@ std::vector<std::string> StoredStageNames(const ledger::JobRecord& job);
 
 // Every partition of the job, in id order (paged reads).
 std::vector<ledger::PartitionRecord> AllPartitions(ledger::Ledger& ledger, ledger::JobId job);
+
+// "<key>: <error>" of the job's failed partitions.
+std::vector<std::string> FailedPartitionErrors(ledger::Ledger& ledger, ledger::JobId job);
+
+// Publishes the done partitions of `stage` among `all` that are not published yet (a rename or an
+// upload completion; nothing for those already published). A planner calls it before reading the
+// stage's outputs: the ledger marks a partition done before its worker publishes its output, so
+// a reader could otherwise find it not there yet, or never if that worker died.
+void PublishStage(const OutputCommitter& committer, const std::vector<ledger::PartitionRecord>& all,
+                  std::string_view stage);
 
 // When every partition of the job is done and it is not sealed: adds the next stage's partitions,
 // or seals the job after its last stage (or a failed partition). True when it changed anything.

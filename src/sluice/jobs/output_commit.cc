@@ -149,6 +149,23 @@ std::string OutputLayout::Manifest(const ledger::Lease& lease) const {
       .dump();
 }
 
+void RemoveWorkDirectory(const std::string& dir) {
+  if (!sluice::fs::IsS3Url(dir)) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return;
+  }
+  auto store = sluice::fs::FileSystemFor(dir);
+  std::vector<std::string> pending = {dir};
+  while (!pending.empty()) {
+    const std::string next = pending.back();
+    pending.pop_back();
+    sluice::fs::DirectoryListing listing = store->ListDirectory(next);
+    for (const sluice::fs::FileInfo& file : listing.files) store->Delete(file.path);
+    for (std::string& sub : listing.directories) pending.push_back(std::move(sub));
+  }
+}
+
 std::unique_ptr<OutputCommitter> MakeOutputCommitter(const std::string& root) {
   if (!sluice::fs::IsS3Url(root)) return std::make_unique<OutputLayout>(root);
   return std::make_unique<S3OutputCommitter>(root, sluice::fs::ProcessS3Client(),

@@ -80,6 +80,10 @@ enum class AttemptFate { kRunning, kCommitted, kDead, kOtherJob };
 AttemptFate FateOf(ledger::Ledger& ledger, ledger::JobId job, const ledger::LeaseRef& attempt,
                    ledger::PartitionRecord* partition = nullptr);
 
+// Removes everything under a job's work directory (local or s3://), as a staged job does once it
+// is done; what is already gone is fine.
+void RemoveWorkDirectory(const std::string& dir);
+
 // An S3OutputCommitter for an s3:// root (over the process-wide S3 client), else an OutputLayout.
 std::unique_ptr<OutputCommitter> MakeOutputCommitter(const std::string& root);
 

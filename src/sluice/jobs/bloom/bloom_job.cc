@@ -103,18 +103,16 @@ int64_t CountRows(const csv::CsvReader& reader, const RunOptions& run) {
   return total.value();
 }
 
-}  // namespace
+// The CSV inputs' reader (through `fs`, or fs::FileSystemFor of the inputs when null), their
+// bytes on disk and whether any is compressed.
+struct CsvInputs {
+  std::shared_ptr<fs::FileSystem> fs;
+  std::shared_ptr<csv::CsvReader> reader;
+  int64_t bytes = 0;
+  bool compressed = false;
+};
 
-BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run,
-                           std::shared_ptr<fs::FileSystem> fs) {
-  if (options.column.empty()) throw InvalidArgument("the column to index is not named");
-  if (!(options.fpr > 0 && options.fpr < 1)) {
-    throw InvalidArgument("the false-positive rate must be between 0 and 1, not {}", options.fpr);
-  }
-  if (!options.where.empty() || BloomInputsAreParquet(options.inputs)) {
-    return RunBloomScan(options, run);
-  }
-  std::shared_ptr<fs::FileSystem> output_fs = fs;
+CsvInputs OpenCsvInputs(const BloomJobOptions& options, std::shared_ptr<fs::FileSystem> fs) {
   if (fs == nullptr) {
     const std::string first = options.inputs.empty() ? "" : options.inputs.front();
     for (const std::string& input : options.inputs) {
@@ -123,62 +121,96 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
       }
     }
     fs = fs::FileSystemFor(first);
-    output_fs = fs::FileSystemFor(options.output);
   }
   csv::CsvReadOptions csv_options = options.csv;
   // The projected tokenizer only reads chunks: map the files instead of copying them.
   csv_options.map_files = csv::ProjectedTokenizer::Supports(csv_options.dialect);
-  auto reader = csv::CsvReader::Open(fs, options.inputs, csv_options);
+  CsvInputs in;
+  in.reader = csv::CsvReader::Open(fs, options.inputs, csv_options);
+  for (const fs::FileInfo& f : in.reader->files()) {
+    in.bytes += f.size;
+    auto file = fs->OpenForRead(f.path);
+    in.compressed |= csv::DetectCompression(*file) != csv::Compression::kNone;
+  }
+  in.fs = std::move(fs);
+  return in;
+}
+
+// The CSV byte path's sizing: given, counted (compressed inputs, or asked) or estimated from a
+// sample's bytes per row.
+BloomSize SizeCsvFilter(const BloomJobOptions& options, const CsvInputs& in,
+                        const RunOptions& run) {
+  if (options.expected_items > 0) {
+    return {options.expected_items, "given",
+            fmt::format("sized for {} items (--expected-items)", options.expected_items)};
+  }
+  if (options.sizing == BloomSizing::kCount ||
+      (options.sizing == BloomSizing::kAuto && in.compressed)) {
+    const int64_t expected = std::max<int64_t>(1, CountRows(*in.reader, run));
+    return {expected, "counted",
+            fmt::format("sized for {} items (rows counted in a first pass{})", expected,
+                        in.compressed ? " over compressed input" : "")};
+  }
+  if (in.compressed) {
+    throw InvalidArgument(
+        "cannot estimate the row count of compressed files; use --sizing count or "
+        "--expected-items");
+  }
+  // Bytes per row from the first chunk of the first file.
+  // 1 MiB chunks: a full-size chunk costs more to read than the estimate needs.
+  csv::CsvChunkReader sample(*in.fs, in.reader->files()[0].path, 0, options.csv.dialect,
+                             std::min<int64_t>(options.csv.chunk_bytes, 1 << 20));
+  csv::CsvChunk chunk;
+  while (sample.bytes_read() < (1 << 20) && sample.Next(chunk)) {
+  }
+  const int64_t sample_bytes = sample.bytes_read();
+  const double per_row = static_cast<double>(sample_bytes) /
+                         static_cast<double>(std::max<int64_t>(1, sample.row_ends()));
+  // A 10% margin: the sample may have shorter rows than the rest.
+  const int64_t expected = std::max<int64_t>(
+      1, static_cast<int64_t>(std::ceil(1.1 * static_cast<double>(in.bytes) / per_row)));
+  return {expected, "estimated",
+          fmt::format("sized for {} items (estimated from {} of input at {:.1f} bytes per row in a "
+                      "sample, +10%; give --expected-items or --sizing count to size exactly)",
+                      expected, FormatBytes(in.bytes), per_row)};
+}
+
+void CheckBloomOptions(const BloomJobOptions& options) {
+  if (options.column.empty()) throw InvalidArgument("the column to index is not named");
+  if (!(options.fpr > 0 && options.fpr < 1)) {
+    throw InvalidArgument("the false-positive rate must be between 0 and 1, not {}", options.fpr);
+  }
+}
+
+bool TakesScanPath(const BloomJobOptions& options) {
+  return !options.where.empty() || BloomInputsAreParquet(options.inputs);
+}
+
+}  // namespace
+
+BloomSize SizeBloomFilter(const BloomJobOptions& options, const RunOptions& run) {
+  CheckBloomOptions(options);
+  if (TakesScanPath(options)) return SizeBloomScan(options, run);
+  return SizeCsvFilter(options, OpenCsvInputs(options, nullptr), run);
+}
+
+BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run,
+                           std::shared_ptr<fs::FileSystem> fs) {
+  CheckBloomOptions(options);
+  if (TakesScanPath(options)) return RunBloomScan(options, run);
+  std::shared_ptr<fs::FileSystem> output_fs =
+      fs != nullptr ? fs : fs::FileSystemFor(options.output);
+  const CsvInputs in = OpenCsvInputs(options, std::move(fs));
+  const std::shared_ptr<csv::CsvReader>& reader = in.reader;
   const int column = reader->ColumnIndex(options.column);
   const BloomValueType value_type = ValueTypeOf(options.csv, options.column);
 
   BloomJobResult result;
   result.input_files = reader->num_files();
-  bool compressed = false;
-  for (const fs::FileInfo& f : reader->files()) {
-    result.input_bytes += f.size;
-    auto file = fs->OpenForRead(f.path);
-    compressed |= csv::DetectCompression(*file) != csv::Compression::kNone;
-  }
-
-  // Sizing.
-  int64_t expected = options.expected_items;
-  std::string sizing;
-  if (expected > 0) {
-    sizing = "given";
-    result.sizing_note = fmt::format("sized for {} items (--expected-items)", expected);
-  } else if (options.sizing == BloomSizing::kCount ||
-             (options.sizing == BloomSizing::kAuto && compressed)) {
-    expected = std::max<int64_t>(1, CountRows(*reader, run));
-    sizing = "counted";
-    result.sizing_note = fmt::format("sized for {} items (rows counted in a first pass{})",
-                                     expected, compressed ? " over compressed input" : "");
-  } else {
-    if (compressed) {
-      throw InvalidArgument(
-          "cannot estimate the row count of compressed files; use --sizing count or "
-          "--expected-items");
-    }
-    // Bytes per row from the first chunk of the first file.
-    // 1 MiB chunks: a full-size chunk costs more to read than the estimate needs.
-    csv::CsvChunkReader sample(*fs, reader->files()[0].path, 0, options.csv.dialect,
-                               std::min<int64_t>(options.csv.chunk_bytes, 1 << 20));
-    csv::CsvChunk chunk;
-    while (sample.bytes_read() < (1 << 20) && sample.Next(chunk)) {
-    }
-    const int64_t sample_bytes = sample.bytes_read();
-    const double per_row = static_cast<double>(sample_bytes) /
-                           static_cast<double>(std::max<int64_t>(1, sample.row_ends()));
-    // A 10% margin: the sample may have shorter rows than the rest.
-    expected = std::max<int64_t>(
-        1,
-        static_cast<int64_t>(std::ceil(1.1 * static_cast<double>(result.input_bytes) / per_row)));
-    sizing = "estimated";
-    result.sizing_note = fmt::format(
-        "sized for {} items (estimated from {} of input at {:.1f} bytes per row in a sample, "
-        "+10%; give --expected-items or --sizing count to size exactly)",
-        expected, FormatBytes(result.input_bytes), per_row);
-  }
+  result.input_bytes = in.bytes;
+  const BloomSize size = SizeCsvFilter(options, in, run);
+  const int64_t expected = size.expected;
+  result.sizing_note = size.note;
   const BloomInsertPlan plan = PlanBloomInsert(run, expected, options.fpr);
   SLUICE_LOG_INFO(
       "bloom: {}; filter {} ({} blocks), up to {} partial filters", result.sizing_note,
@@ -208,7 +240,7 @@ BloomJobResult RunBloomJob(const BloomJobOptions& options, const RunOptions& run
 
   result.bad_rows = reader->bad_rows().count();
   result.bad_row_examples = reader->bad_rows().examples();
-  result.file.sizing = sizing;
+  result.file.sizing = size.sizing;
   FinishBloomResult(merged.value(), options, value_type, expected, plan, *output_fs, result);
   return result;
 }

@@ -61,6 +61,18 @@ struct BloomJobResult {
   std::shared_ptr<const TableScan> scan;
 };
 
+// How many items the filter is sized for, how ("given", "estimated", "counted": the file's
+// sizing) and a note for the user.
+struct BloomSize {
+  int64_t expected = 0;
+  std::string sizing;
+  std::string note;
+};
+
+// The sizing RunBloomJob would choose for these options (a counting pass runs here when it
+// would run there), so that a job split across hosts gives every partial filter that one size.
+BloomSize SizeBloomFilter(const BloomJobOptions& options, const RunOptions& run);
+
 // Inputs and output go through `fs` when given, else each through fs::FileSystemFor (s3:// URLs
 // or local paths; the inputs are all one or all the other). The scan path always uses
 // fs::FileSystemFor.

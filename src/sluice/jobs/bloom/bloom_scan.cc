@@ -82,30 +82,24 @@ int64_t CountRows(const TableScan& scan, const RunOptions& run) {
 }
 
 // The filter's size: given, or the scan's rows (Parquet, an upper bound), or counted.
-int64_t SizeFilter(const BloomJobOptions& options, const TableScan& scan, const RunOptions& run,
-                   BloomJobResult& result) {
+BloomSize SizeFilter(const BloomJobOptions& options, const TableScan& scan, const RunOptions& run) {
   if (options.expected_items > 0) {
-    result.file.sizing = "given";
-    result.sizing_note =
-        fmt::format("sized for {} items (--expected-items)", options.expected_items);
-    return options.expected_items;
+    return {options.expected_items, "given",
+            fmt::format("sized for {} items (--expected-items)", options.expected_items)};
   }
   if (BloomInputsAreParquet(options.inputs) && options.sizing != BloomSizing::kCount) {
     const int64_t rows = std::max<int64_t>(1, scan.num_rows());
-    result.file.sizing = "estimated";
-    result.sizing_note = fmt::format(
-        "sized for {} items (the rows the scan reads, those the row filter's statistics and page "
-        "index leave; --sizing count counts those that pass)",
-        rows);
-    return rows;
+    return {rows, "estimated",
+            fmt::format("sized for {} items (the rows the scan reads, those the row filter's "
+                        "statistics and page index leave; --sizing count counts those that pass)",
+                        rows)};
   }
   // A scan of its own, so the filter statistics count the main pass only.
   BloomJobResult ignored;
   const int64_t rows = std::max<int64_t>(1, CountRows(*OpenScan(options, ignored), run));
-  result.file.sizing = "counted";
-  result.sizing_note = fmt::format("sized for {} items (rows{} counted in a first pass)", rows,
-                                   options.where.empty() ? "" : " that pass --where");
-  return rows;
+  return {rows, "counted",
+          fmt::format("sized for {} items (rows{} counted in a first pass)", rows,
+                      options.where.empty() ? "" : " that pass --where")};
 }
 
 }  // namespace
@@ -116,13 +110,21 @@ bool BloomInputsAreParquet(const std::vector<std::string>& inputs) {
   });
 }
 
+BloomSize SizeBloomScan(const BloomJobOptions& options, const RunOptions& run) {
+  BloomJobResult ignored;
+  return SizeFilter(options, *OpenScan(options, ignored), run);
+}
+
 BloomJobResult RunBloomScan(const BloomJobOptions& options, const RunOptions& run) {
   BloomJobResult result;
   std::shared_ptr<TableScan> scan = OpenScan(options, result);
   const int column = ColumnOf(*scan, options.column);
   const BloomValueType value_type =
       BloomValueTypeOf(scan->schema()->field(column).type, options.column);
-  const int64_t expected = SizeFilter(options, *scan, run, result);
+  const BloomSize size = SizeFilter(options, *scan, run);
+  const int64_t expected = size.expected;
+  result.file.sizing = size.sizing;
+  result.sizing_note = size.note;
   const BloomInsertPlan plan = PlanBloomInsert(run, expected, options.fpr);
   SLUICE_LOG_INFO("bloom: {}; filter {} blocks, up to {} partial filters", result.sizing_note,
                   plan.blocks, plan.partials);

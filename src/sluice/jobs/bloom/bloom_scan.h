@@ -24,4 +24,7 @@ bool BloomInputsAreParquet(const std::vector<std::string>& inputs);
 // scan for its filter statistics.
 BloomJobResult RunBloomScan(const BloomJobOptions& options, const RunOptions& run);
 
+// SizeBloomFilter for options that take the scan path.
+BloomSize SizeBloomScan(const BloomJobOptions& options, const RunOptions& run);
+
 }  // namespace sluice

@@ -86,34 +86,6 @@ namespace {
 
 constexpr ledger::Duration kBarrierPoll = std::chrono::milliseconds(100);
 
-// Removes everything under the work directory (local or s3://); what is already gone is fine.
-void RemoveWorkDirectory(const std::string& dir) {
-  if (!fs::IsS3Url(dir)) {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-    return;
-  }
-  auto store = fs::FileSystemFor(dir);
-  std::vector<std::string> pending = {dir};
-  while (!pending.empty()) {
-    const std::string next = pending.back();
-    pending.pop_back();
-    fs::DirectoryListing listing = store->ListDirectory(next);
-    for (const fs::FileInfo& file : listing.files) store->Delete(file.path);
-    for (std::string& sub : listing.directories) pending.push_back(std::move(sub));
-  }
-}
-
-std::vector<std::string> FailedPartitions(ledger::Ledger& ledger, ledger::JobId job) {
-  std::vector<std::string> errors;
-  ledger::PartitionQuery query;
-  query.status = ledger::PartitionStatus::kFailed;
-  for (const ledger::PartitionRecord& p : ledger.ListPartitions(job, query)) {
-    errors.push_back(p.key + ": " + p.error);
-  }
-  return errors;
-}
-
 }  // namespace
 
 JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_name,
@@ -162,8 +134,8 @@ JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_
       [&spec, &share](const jobs::TaskContext& context) { RunShuffleTask(spec, context, share); },
       worker, run.cancel);
   joined.status = ledger->GetJob(job.id).status;
-  joined.errors = FailedPartitions(*ledger, job.id);
-  if (joined.status == ledger::JobStatus::kDone) RemoveWorkDirectory(spec.work_dir);
+  joined.errors = jobs::FailedPartitionErrors(*ledger, job.id);
+  if (joined.status == ledger::JobStatus::kDone) jobs::RemoveWorkDirectory(spec.work_dir);
   return joined;
 }
 

@@ -96,27 +96,13 @@ std::vector<ledger::PartitionSpec> FirstStagePartitions(const ShuffleSpec& spec,
   return MapPartitions(spec, max_attempts);
 }
 
-namespace {
-
-// Publishes the done partitions of `stage` that are not published yet (a rename or an upload
-// completion; nothing for those already published).
-void PublishStage(const jobs::OutputCommitter& committer,
-                  const std::vector<ledger::PartitionRecord>& all, std::string_view stage) {
-  for (const ledger::PartitionRecord& p : all) {
-    if (p.status != ledger::PartitionStatus::kDone || jobs::StageOfKey(p.key) != stage) continue;
-    committer.Publish({p.id, p.attempt}, p.key, p.output_manifest_json);
-  }
-}
-
-}  // namespace
-
 jobs::StagePlan ShuffleStagePlan(const ShuffleSpec& spec, int64_t max_attempts,
                                  const jobs::OutputCommitter& committer) {
   jobs::StagePlan plan;
   plan.stages = spec.Stages();
   plan.plan = [spec, max_attempts, stages = plan.stages, &committer](
                   size_t stage, const std::vector<ledger::PartitionRecord>& all) {
-    PublishStage(committer, all, stages[stage - 1]);
+    jobs::PublishStage(committer, all, stages[stage - 1]);
     if (stages[stage] == kMapStage) return MapPartitions(spec, max_attempts);
     if (stages[stage] == kReduceStage) return ReducePartitions(spec, max_attempts, all);
     const auto reducers = std::count_if(all.begin(), all.end(), [](const auto& p) {
