@@ -20,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -608,6 +609,216 @@ TEST_F(SlurmClusterTest, AShuffleFinishesWhenANodeIsKilled) {
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("shuffle-kill", "work", "").empty());
   std::printf("shuffle: killed %s; %d partitions run again; job done %.1f s after the kill\n",
               victim.c_str(), rerun, seconds);
+}
+
+// CSV inputs for a bloom filter: id, email (every 40th empty: null).
+std::vector<fs::path> WriteBloomInputs(const fs::path& dir, int files, int rows) {
+  std::vector<fs::path> paths;
+  for (int f = 0; f < files; ++f) {
+    paths.push_back(dir / ("in-" + std::to_string(f) + ".csv"));
+    std::ofstream out(paths.back());
+    out << "id,email\n";
+    for (int r = 0; r < rows; ++r) {
+      out << r << "," << (r % 40 == 0 ? "" : "u" + std::to_string(r * 13 + f) + "@x.org") << "\n";
+    }
+  }
+  return paths;
+}
+
+// `sluice slurm --nodes 3 -- bloom ...`: partial filters built on the nodes from CSV objects in
+// the S3 gateway, merged into one filter object there: byte for byte the file `sluice bloom`
+// writes in one process from the same files, and the work prefix empty after.
+TEST_F(SlurmClusterTest, ABloomFilterIsBuiltAcrossTheNodesThroughS3) {
+  ScratchDir dir("sluice-slurm-bloom");
+  const std::string bucket = cluster_->s3()->CreateBucket("bloom");
+  const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
+  for (const fs::path& file : WriteBloomInputs(dir.path(), 6, 20000)) {
+    cluster_->s3()->client()->PutObject(
+        sluice::fs::ParseS3Url(bucket + "in/" + file.filename().string()), ReadFile(file));
+  }
+  const std::string url = cluster_->postgres().CreateDatabase("slurm_bloom");
+  sluice::testing::Environment env = JobEnvironment(url);
+  env.insert(env.end(), s3_env.begin(), s3_env.end());
+  HostProcessResult done = RunHostCommand({SLUICE_BINARY,
+                                           "slurm",
+                                           "--nodes",
+                                           "3",
+                                           "--interval",
+                                           "0.2",
+                                           "--memory",
+                                           "256MiB",
+                                           "--sbatch=--chdir=" + dir.path().string(),
+                                           "--",
+                                           "bloom",
+                                           bucket + "in/*.csv",
+                                           "--column",
+                                           "email",
+                                           "-o",
+                                           bucket + "out.bloom",
+                                           "--work-dir",
+                                           bucket + "work",
+                                           "--map-size",
+                                           "1KiB"},
+                                          180s, env);
+  ASSERT_FALSE(done.timed_out) << done.output << cluster_->LogTail();
+  ASSERT_EQ(done.exit_code, 0) << done.output << cluster_->LogTail();
+  EXPECT_NE(done.output.find("6 partial partitions listed"), std::string::npos) << done.output;
+
+  const std::string local = dir.Path("local.bloom");
+  sluice::testing::CheckHostCommand(
+      {SLUICE_BINARY, "bloom", dir.Path("in-*.csv"), "--column", "email", "-o", local}, 60s);
+  // Through the gateway's own client: the process-wide one keeps an earlier cluster's endpoint
+  // when the tests repeat.
+  const sluice::fs::S3Url filter = sluice::fs::ParseS3Url(bucket + "out.bloom");
+  std::string ours(static_cast<size_t>(cluster_->s3()->client()->HeadObject(filter).size), '\0');
+  cluster_->s3()->client()->GetRange(filter, 0, ours);
+  EXPECT_EQ(ours.size(), fs::file_size(local));
+  EXPECT_TRUE(ours == ReadFile(local)) << "the filter differs from the one-process filter";
+
+  auto ledger = ledger::OpenLedger(url);
+  ledger::PartitionQuery query;
+  query.limit = 1000;
+  std::map<std::string, int> stages;
+  std::set<std::string> hosts;
+  for (const auto& p : ledger->ListPartitions(ledger->ListJobs().front().id, query)) {
+    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
+    ++stages[p.key.substr(0, p.key.find('/'))];
+    hosts.insert(p.lease_owner.substr(0, p.lease_owner.find(':')));
+  }
+  EXPECT_GE(hosts.size(), 2u) << "the stages ran on one node";
+  EXPECT_EQ(stages["partial"], 6);
+  EXPECT_EQ(stages["merge"], 1);
+  EXPECT_TRUE(cluster_->s3()->client()->ListAll("bloom", "work", "").empty())
+      << "the work directory was not removed";
+  EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("bloom", "").empty());
+}
+
+// A worker stopped with SIGSTOP (inside its node's PID namespace) while it runs a partition, for
+// longer than its lease, then continued: another node's worker took the partition over when the
+// lease expired and committed it, and the stopped worker's late call, whichever reaches the
+// ledger first (its heartbeat or its completion: the task finished while it was stopped), is
+// refused for its old attempt, its output discarded. Every partition is committed once, by the
+// attempt the ledger names.
+TEST_F(SlurmClusterTest, AStoppedWorkerContinuedPastItsLeaseHasItsLateCommitRefused) {
+  constexpr int kPartitions = 30;
+  const std::string stopped_key = "k05";
+  ScratchDir dir("sluice-slurm-stop");
+  WriteKeys(dir.path() / "keys.txt", kPartitions);
+  const std::string url = cluster_->postgres().CreateDatabase("slurm_stop");
+  const fs::path out = dir.path() / "out";
+  // The stopped partition's first attempt runs 2 s, so the stop lands inside it; each output
+  // records the attempt that wrote it.
+  const std::string task = "if [ {key} = " + stopped_key +
+                           " ] && [ {attempt} = 1 ]; then sleep 2; else sleep 0.2; fi; "
+                           "hostname > {output}/host; echo {attempt} > {output}/attempt; "
+                           "echo {key} > {output}/data";
+  std::vector<std::string> args = {"-N3", "--ntasks-per-node=1", "--no-kill", SLUICE_BINARY, "run"};
+  auto add = [&args](std::initializer_list<std::string> more) { args.insert(args.end(), more); };
+  add({"--job", "stop", "--partition-by", "list:@" + dir.Path("keys.txt")});
+  add({"--ledger", url, "--output", out.string(), "--log-level", "warn"});
+  add({"--workers", "1", "--lease", kLease, "--claim-batch", "1", "--max-attempts", "3"});
+  add({"--", "sh", "-c", task});
+  HostProcess srun(cluster_->Srun(args), dir.path() / "srun.log", cluster_->SlurmEnvironment());
+
+  // The worker holding the partition's first attempt: "n2:1234", its PID in its node's namespace.
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::optional<ledger::JobRecord> job;
+  auto partition = [&]() -> std::optional<ledger::PartitionRecord> {
+    for (const auto& p : ledger->ListPartitions(job->id)) {
+      if (p.key == stopped_key) return p;
+    }
+    return std::nullopt;
+  };
+  std::string owner;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (owner.empty() && srun.Running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    if (ledger == nullptr) {
+      try {
+        ledger = ledger::OpenLedger(url);
+      } catch (const Error&) {
+        continue;  // the workers have not created the schema yet
+      }
+    }
+    if (!job) job = ledger->FindJob("stop");
+    if (!job) continue;
+    const std::optional<ledger::PartitionRecord> p = partition();
+    if (p && p->status == ledger::PartitionStatus::kRunning && p->attempt == 1) {
+      owner = p->lease_owner;
+    }
+  }
+  ASSERT_FALSE(owner.empty()) << "no worker ran " << stopped_key << ": " << srun.Output();
+  const std::string host = owner.substr(0, owner.find(':'));
+  const std::string pid = owner.substr(owner.find(':') + 1);
+  int node = -1;
+  for (int i = 0; i < cluster_->size(); ++i) node = cluster_->NodeName(i) == host ? i : node;
+  ASSERT_GE(node, 0) << owner;
+  sluice::testing::CheckHostCommand(cluster_->OnNode(node, {"kill", "-STOP", pid}), 10s);
+  const auto stopped = std::chrono::steady_clock::now();
+
+  // Past the lease: another worker claims the partition again and commits it.
+  while (std::chrono::steady_clock::now() < stopped + 60s) {
+    const std::optional<ledger::PartitionRecord> p = partition();
+    if (p && p->status == ledger::PartitionStatus::kDone) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  const std::optional<ledger::PartitionRecord> taken = partition();
+  const double stopped_for =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+  sluice::testing::CheckHostCommand(cluster_->OnNode(node, {"kill", "-CONT", pid}), 10s);
+  HostProcessResult run = srun.Wait(90s);
+  ASSERT_FALSE(run.timed_out) << run.output << cluster_->LogTail();
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->status, ledger::PartitionStatus::kDone) << run.output;
+  EXPECT_GE(taken->attempt, 2) << run.output;
+  EXPECT_FALSE(taken->lease_owner.starts_with(owner)) << "the stopped worker committed it";
+
+  // The stopped worker's attempt was refused, by name, and never completed in the ledger.
+  const std::string refused =
+      "partition " + stopped_key + " attempt 1: completion refused (lease taken over)";
+  const std::string lost = "partition " + stopped_key + " attempt 1: lease lost";
+  const bool completion_refused = run.output.find(refused) != std::string::npos;
+  EXPECT_TRUE(completion_refused || run.output.find(lost) != std::string::npos) << run.output;
+  int completed_attempts = 0;
+  for (ledger::EventId after = 0;;) {
+    const std::vector<ledger::EventRecord> page = ledger->ReadEvents(job->id, after);
+    if (page.empty()) break;
+    after = page.back().id;
+    for (const ledger::EventRecord& e : page) {
+      if (e.partition_id != taken->id || e.kind != "completed") continue;
+      ++completed_attempts;
+      EXPECT_EQ(e.attempt, taken->attempt) << e.detail_json;
+    }
+  }
+  EXPECT_EQ(completed_attempts, 1);
+
+  // Every partition committed once, whole, by the attempt the ledger names; the stopped
+  // attempt's output is gone.
+  jobs::OutputLayout layout(out);
+  ledger::PartitionQuery query;
+  query.limit = 1000;
+  const auto partitions = ledger->ListPartitions(job->id, query);
+  ASSERT_EQ(partitions.size(), static_cast<size_t>(kPartitions));
+  std::set<std::string> expected_dirs;
+  for (const auto& p : partitions) {
+    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
+    expected_dirs.insert(layout.FinalDir(p.key).filename().string());
+    EXPECT_EQ(ReadFile(layout.FinalDir(p.key) / "data"), p.key + "\n");
+    EXPECT_EQ(ReadFile(layout.FinalDir(p.key) / "attempt"), std::to_string(p.attempt) + "\n")
+        << p.key;
+  }
+  std::set<std::string> found;
+  for (const auto& entry : fs::directory_iterator(out)) {
+    if (entry.path().filename() != ".sluice-attempts") found.insert(entry.path().filename());
+  }
+  EXPECT_EQ(found, expected_dirs);
+  EXPECT_TRUE(!fs::exists(layout.AttemptsDir()) || fs::is_empty(layout.AttemptsDir()))
+      << "an attempt's output was left behind";
+  if (HasFailure()) ADD_FAILURE() << run.output << cluster_->LogTail();
+  std::printf("stopped %s for %.1f s; %s attempt %lld committed it; the late %s was refused\n",
+              owner.c_str(), stopped_for, taken->lease_owner.c_str(),
+              static_cast<long long>(taken->attempt),
+              completion_refused ? "completion" : "heartbeat");
 }
 
 // `sluice slurm --nodes 3 -- run ...`: the job goes to the ledger, one allocation starts a worker

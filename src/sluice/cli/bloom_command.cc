@@ -103,11 +103,12 @@ int Submit(const BloomFlags& f, const SubmitFlags& s, const JobFlags& job) {
   } catch (const Error& e) {
     throw InvalidArgument("--map-size: {}", e.what());
   }
-  ResolveBloomInputs(f.inputs, spec);
-  std::vector<std::string> paths = spec.inputs;
-  paths.push_back(f.output);
+  // Before the first s3:// URL is touched: the S3 file system takes its options from here.
+  std::vector<std::string> paths = f.inputs;
+  paths.insert(paths.end(), {f.output, spec.work_dir});
   RunOptions run = job.ToRunOptions(InstallInterruptHandler(), paths);
   run.report_path.clear();
+  ResolveBloomInputs(f.inputs, spec);
   const std::string note = SizeBloomSpec(spec, SizingOf(f.sizing), run);
   const SubmittedBloom submitted = SubmitBloom(s.ledger.Url(), spec);
   fmt::print("bloom: {}\n", note);
