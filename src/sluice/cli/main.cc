@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sluice/base/error.h"
@@ -39,7 +40,10 @@ namespace {
 bool MovesData(int argc, char** argv) {
   static const std::set<std::string> kCommands = {"demo",    "compact", "worker",   "cat",  "bloom",
                                                   "groupby", "batch",   "distinct", "sort", "join"};
-  return argc > 1 && kCommands.contains(argv[1]);
+  if (argc < 2 || !kCommands.contains(argv[1])) return false;
+  // `--submit` only defines the job in the ledger: the workers move its data.
+  return std::none_of(argv + 2, argv + argc,
+                      [](const char* arg) { return std::string_view(arg) == "--submit"; });
 }
 
 }  // namespace
