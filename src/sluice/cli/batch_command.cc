@@ -14,13 +14,14 @@
 #include "sluice/cli/csv_flags.h"
 #include "sluice/cli/interrupt.h"
 #include "sluice/cli/job_flags.h"
+#include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/where_flag.h"
 #include "sluice/flow/report_file.h"
 #include "sluice/io/fs/file_system.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/batch/batch_command_spec.h"
+#include "sluice/jobs/batch/batch_join.h"
 #include "sluice/jobs/batch/batched_job.h"
-#include "sluice/jobs/batch/command_chunk_task.h"
-#include "sluice/jobs/batch/command_step_task.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::cli {
@@ -38,6 +39,8 @@ struct BatchFlags {
   int chunks_in_flight = 0;
   std::string ledger;
   std::string state;
+  bool submit = false;
+  std::string work_dir;
   std::string where;
   std::vector<std::string> then;
   int then_concurrency = 128;
@@ -112,35 +115,53 @@ std::vector<ledger::ResourceLimit> TakeLedgerLimits(JobFlags& job) {
   return resources;
 }
 
-// The --then steps, each named by its command line (another command is another step) and shown
-// as stage "thenN:PROGRAM".
-void AddSteps(const BatchFlags& flags, BatchedJob& job) {
-  for (size_t i = 0; i < flags.then.size(); ++i) {
-    std::vector<std::string> argv = SplitCommandWords(flags.then[i]);
-    StepOptions options;
-    options.name = flags.then[i];
-    options.version = flags.then_version;
-    options.concurrency = flags.then_concurrency;
-    options.max_attempts = job.options().max_attempts;
-    options.retry_delay = job.options().retry_delay;
-    options.stage =
-        fmt::format("then{}:{}", i + 1, std::filesystem::path(argv[0]).filename().string());
-    try {
-      job.Then(MakeCommandStepTask(std::move(argv)), std::move(options));
-    } catch (Error& e) {
-      throw std::move(e).With("flag", "--then");
+// The job's fields from the flags; the task is named after the command line by default, so
+// another command is another task.
+batch::BatchCommandSpec CommandSpec(const BatchFlags& flags, std::vector<std::string> input_names,
+                                    std::vector<ledger::ResourceLimit> resources) {
+  batch::BatchCommandSpec spec;
+  spec.command = flags.command;
+  spec.input_names = std::move(input_names);
+  spec.by = flags.by;
+  spec.chunks = flags.chunks;
+  spec.name = flags.name.empty() ? fmt::format("{}", fmt::join(flags.command, " ")) : flags.name;
+  spec.version = flags.version;
+  spec.max_attempts = flags.max_attempts;
+  if (flags.retry_delay < 0) throw InvalidArgument("--retry-delay must not be negative");
+  spec.retry_delay_ms = static_cast<int64_t>(flags.retry_delay * 1000);
+  spec.chunks_in_flight = flags.chunks_in_flight;
+  spec.resources = std::move(resources);
+  spec.then = flags.then;
+  spec.then_version = flags.then_version;
+  spec.then_concurrency = flags.then_concurrency;
+  spec.finalize = flags.finalize;
+  return spec;
+}
+
+// --submit: splits here, defines the job in the ledger and computes nothing (batch_join.h).
+int SubmitBatchJob(const BatchFlags& flags, const batch::BatchCommandSpec& spec,
+                   const std::vector<BatchInput>& inputs, const RunOptions& run) {
+  if (!flags.state.empty()) throw InvalidArgument("--state is each worker's own with --submit");
+  LedgerFlags ledger;
+  ledger.url = flags.ledger;
+  if (ledger.url.empty()) {
+    const char* env = std::getenv(std::string(kLedgerEnvironmentVariable).c_str());
+    if (env == nullptr || *env == '\0') {
+      throw InvalidArgument("--submit needs the ledger every worker reaches: --ledger or ${}",
+                            kLedgerEnvironmentVariable);
     }
+    ledger.url = env;
   }
-  if (flags.finalize.empty()) return;
-  FinalizeOptions options;
-  options.name = flags.finalize;
-  options.max_attempts = job.options().max_attempts;
-  options.retry_delay = job.options().retry_delay;
-  try {
-    job.Finalize(MakeCommandFinalizeTask(SplitCommandWords(flags.finalize)), std::move(options));
-  } catch (Error& e) {
-    throw std::move(e).With("flag", "--finalize");
-  }
+  const std::string work_dir =
+      flags.work_dir.empty() ? batch::DefaultBatchWorkDir(flags.output) : flags.work_dir;
+  const batch::SubmittedBatch submitted =
+      batch::SubmitBatch(ledger.Url(), spec, inputs, flags.output, work_dir, run);
+  fmt::print(
+      "submitted job {}: {} of {} chunks to compute{}; run `sluice worker --job '{}' --ledger "
+      "URL` on any host to run it\n",
+      submitted.job_name, submitted.chunks_to_compute, submitted.report.chunks.size(),
+      submitted.resumed ? " (job taken up)" : "", submitted.job_name);
+  return 0;
 }
 
 int RunBatch(const BatchFlags& flags) {
@@ -149,6 +170,7 @@ int RunBatch(const BatchFlags& flags) {
   std::vector<std::string> paths = {flags.output};
   for (const auto& [name, patterns] : named)
     paths.insert(paths.end(), patterns.begin(), patterns.end());
+  if (!flags.work_dir.empty()) paths.push_back(flags.work_dir);
   JobFlags job_flags = flags.job;
   std::vector<ledger::ResourceLimit> resources = TakeLedgerLimits(job_flags);
   RunOptions run = job_flags.ToRunOptions(InstallInterruptHandler(), paths);
@@ -159,22 +181,10 @@ int RunBatch(const BatchFlags& flags) {
   for (BatchInput& in : inputs) in.csv = flags.csv.ToOptions();  // for CSV inputs
   std::vector<std::string> names;
   for (const BatchInput& in : inputs) names.push_back(in.name);
-  BatchedOptions options;
-  options.by = flags.by;
-  options.chunks = flags.chunks;
-  // By default the command line is the task's identity: another command is another task.
-  options.name = flags.name.empty() ? fmt::format("{}", fmt::join(flags.command, " ")) : flags.name;
-  options.version = flags.version;
-  options.max_attempts = flags.max_attempts;
-  if (flags.retry_delay < 0) throw InvalidArgument("--retry-delay must not be negative");
-  options.retry_delay = std::chrono::milliseconds(static_cast<int64_t>(flags.retry_delay * 1000));
-  options.chunks_in_flight = flags.chunks_in_flight;
-  options.ledger_url = flags.ledger;
-  options.state_dir = flags.state;
-  options.resources = std::move(resources);
-  FileTask task = MakeCommandChunkTask(flags.command, names);
-  BatchedJob job = BatchedFiles(std::move(task), options);
-  AddSteps(flags, job);
+  const batch::BatchCommandSpec spec = CommandSpec(flags, std::move(names), std::move(resources));
+  if (flags.submit) return SubmitBatchJob(flags, spec, inputs, run);
+  const BatchedJob job = spec.MakeJob(flags.ledger, flags.state);
+  const BatchedOptions& options = job.options();
   auto copy_report = [&] {
     if (flags.job.report.empty()) return;
     const std::string last = (BatchStateDir(options, flags.output) / "last_report.json").string();
@@ -268,6 +278,15 @@ std::function<int()> AddBatchCommand(CLI::App& app) {
                       "Local directory for the ledger, the split inputs, the command's outputs "
                       "before they are cached and the last report (default OUTDIR/.sluice; for an "
                       "s3:// OUTDIR, .sluice/batch-<hash of OUTDIR>)");
+  command->add_flag("--submit", flags->submit,
+                    "Split the inputs here, define the job in the ledger (--ledger or "
+                    "$SLUICE_LEDGER, which every worker reaches) and compute nothing: `sluice "
+                    "worker --job NAME` on any hosts computes the chunks, and one of them "
+                    "publishes OUTDIR");
+  command->add_option("--work-dir", flags->work_dir,
+                      "With --submit: where the split chunk files wait for the workers, a "
+                      "directory every host sees or an s3:// prefix; removed when the job is "
+                      "published (default: OUTDIR.sluice-batch)");
   command
       ->add_option(
           "--then", flags->then,

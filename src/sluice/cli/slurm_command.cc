@@ -29,8 +29,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // The commands that can define a job in the ledger without running it.
-constexpr std::string_view kSubmittable[] = {"run",      "compact", "bloom", "groupby",
-                                             "distinct", "sort",    "join"};
+constexpr std::string_view kSubmittable[] = {"run",     "compact",  "bloom", "batch",
+                                             "groupby", "distinct", "sort",  "join"};
 
 struct Flags {
   int nodes = 1;
@@ -60,7 +60,8 @@ void CheckJobWords(const std::vector<std::string>& words) {
       std::end(kSubmittable)) {
     throw NotSupported(
         "`sluice {}` cannot run across hosts yet: `sluice slurm` runs the commands that can "
-        "--submit their job to the ledger (run, compact, bloom, groupby, distinct, sort, join)",
+        "--submit their job to the ledger (run, compact, bloom, batch, groupby, distinct, sort, "
+        "join)",
         words[0]);
   }
   for (const std::string& w : words) {

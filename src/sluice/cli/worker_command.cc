@@ -12,6 +12,7 @@
 #include "sluice/cli/ledger_flags.h"
 #include "sluice/cli/worker_flags.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/batch/batch_join.h"
 #include "sluice/jobs/bloom/bloom_ledger_job.h"
 #include "sluice/jobs/compact/compact_job.h"
 #include "sluice/jobs/create_or_resume.h"
@@ -48,6 +49,7 @@ std::vector<std::string> JobPaths(const ledger::JobRecord& job) {
     b.inputs.push_back(b.work_dir);
     return b.inputs;
   }
+  if (kind == batch::kBatchJobKind) return batch::BatchJobPaths(job);
   if (kind != compact::kCompactJobKind) return {};
   compact::CompactOptions c = compact::CompactOptions::FromWorkJson(job.options_json);
   return {c.source, c.destination};
@@ -81,6 +83,23 @@ bool JoinBloomJob(const std::string& url, const ledger::JobRecord& job,
   return joined.status != ledger::JobStatus::kFailed;
 }
 
+// A batch across hosts: prints what this worker computed and, from the worker that published the
+// output, the whole job's report.
+bool JoinBatchJob(const Flags& flags, const std::string& url, const ledger::JobRecord& job,
+                  const RunOptions& run) {
+  batch::JoinedBatch joined = batch::JoinBatch(url, job.name, flags.worker.workers, run);
+  const BatchedReport& report = joined.joined.report;
+  fmt::print("worker: {} chunk attempts{}\n", joined.joined.attempts,
+             joined.joined.published ? "; published the output" : "");
+  if (joined.joined.published) fmt::print("{}", report.Summary());
+  for (const std::string& error : joined.errors) fmt::print(stderr, "sluice: failed {}\n", error);
+  if (joined.status == ledger::JobStatus::kDone) {
+    fmt::print("batch: job {} done; wrote {}\n", job.name, joined.output);
+  }
+  fmt::print("{}", fs::S3RequestSummary());
+  return joined.status != ledger::JobStatus::kFailed;
+}
+
 // Works on one job until it is complete; true when it ended well.
 bool JoinJob(const Flags& flags, const std::string& url, const ledger::JobRecord& job,
              const RunOptions& run) {
@@ -97,6 +116,7 @@ bool JoinJob(const Flags& flags, const std::string& url, const ledger::JobRecord
   }
   if (shuffle::IsShuffleJobKind(kind)) return JoinShuffleJob(url, job, options, run);
   if (kind == kBloomJobKind) return JoinBloomJob(url, job, options, run);
+  if (kind == batch::kBatchJobKind) return JoinBatchJob(flags, url, job, run);
   if (!kind.empty() && kind != jobs::kCommandJobKind) {
     throw NotSupported("job {} is a {} job, which `sluice worker` cannot join", job.name, kind)
         .With("job", job.name);
@@ -168,7 +188,7 @@ std::function<int()> AddWorkerCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "worker",
       "Join jobs defined in the ledger (by `sluice run` or `sluice compact`, or the --submit of "
-      "run, compact, bloom, groupby, distinct, sort and join) "
+      "run, compact, bloom, batch, groupby, distinct, sort and join) "
       "and work on their partitions until they are complete: --job NAME for one job, --any for "
       "every running job, oldest first, until none is left. The job's stored spec says what to "
       "do; these flags say how much of this host to use. Start workers on as many hosts as "

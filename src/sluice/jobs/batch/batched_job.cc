@@ -16,9 +16,11 @@
 #include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/jobs/batch/chunk_cache.h"
 #include "sluice/jobs/batch/chunk_compute.h"
+#include "sluice/jobs/batch/chunk_partition.h"
 #include "sluice/jobs/batch/chunk_pipeline.h"
 #include "sluice/jobs/batch/chunk_split.h"
 #include "sluice/jobs/batch/chunking.h"
+#include "sluice/jobs/job_stages.h"
 #include "sluice/ledger/ledger_url.h"
 #include "sluice/table/xxhash64.h"
 
@@ -435,6 +437,84 @@ void PublishOutputs(const RunContext& ctx, batch::ChunkCache& cache,
   }
 }
 
+ChunkingConfig Chunking(const BatchedOptions& options) {
+  const ChunkingConfig chunking{options.by, options.chunks, batch::kChunkHashVersion};
+  batch::CheckChunking(chunking);
+  return chunking;
+}
+
+void StartReport(const RunContext& ctx, BatchedReport& report) {
+  report.output_dir = ctx.out;
+  report.task_name = ctx.options.name;
+  report.task_version = ctx.options.version;
+  report.chunking = ctx.chunking.Describe();
+}
+
+// Steps 1 to 3: everything that can be checked is checked before anything is written; then the
+// split (unless every input is unchanged and cached), the keys, and which chunks the cache
+// already holds. Returns the chunks to compute.
+std::vector<int> SplitAndClassify(RunContext& ctx, const std::vector<BatchInput>& inputs,
+                                  const batch::ChunkCache& cache, batch::OutputSchemaGuard& guard,
+                                  const RunOptions& run, BatchedReport& report) {
+  ctx.inputs = MatchInputFiles(inputs);
+  ctx.sources = OpenSources(ctx.inputs, ctx.chunking);
+  ctx.listing = ListOutput(ctx.out);
+  batch::MakeDirectories(ctx.state.string());
+  RemoveTree(ctx.split_dir());
+  RemoveTree(ctx.scratch_dir());
+  batch::MakeDirectories(ctx.scratch_dir().string());
+  StartReport(ctx, report);
+  ctx.previous = ReadPreviousManifest(ctx.out);
+  ctx.input_sources = DescribeInputs(ctx.inputs, ctx.sources);
+  SplitOrReuse(ctx, cache, run, report);
+  return ClassifyChunks(ctx, cache, guard, report);
+}
+
+// Removes every object or file under a work directory (local or s3://); what is gone is fine.
+void RemoveWorkDir(const std::string& dir) {
+  if (!fs::IsS3Url(dir)) return RemoveTree(dir);
+  auto store = fs::FileSystemFor(dir);
+  for (const fs::FileInfo& f : store->List(dir)) store->Delete(f.path);
+}
+
+// Moves the split files of the chunks to compute under the work directory; the rest are dropped
+// with the local split directory.
+void MoveSplitFiles(const RunContext& ctx, PreparedBatch& prepared) {
+  for (size_t i = 0; i < ctx.sources.size() && !prepared.split_skipped; ++i) {
+    batch::MakeDirectories(batch::JoinLocation(prepared.work_dir, ctx.sources[i].name));
+    for (int c : prepared.to_compute) {
+      batch::SplitChunk& chunk = prepared.chunk_inputs[i][static_cast<size_t>(c)];
+      batch::MoveLocalFileInto(chunk.path, prepared.SplitPath(i, c));
+      chunk.path = prepared.SplitPath(i, c);
+    }
+  }
+  RemoveTree(ctx.split_dir());
+  RemoveTree(ctx.scratch_dir());
+}
+
+// A submitted job's context on a worker: what Prepare recorded, the state directory its own.
+RunContext SubmittedContext(const BatchedOptions& options, const std::vector<ChunkStep>& steps,
+                            const PreparedBatch& prepared, const std::filesystem::path& state) {
+  RunContext ctx{options, steps, Chunking(options), prepared.out, state};
+  for (const std::string& name : prepared.input_names)
+    ctx.sources.push_back({name, nullptr, {}, 0});
+  ctx.chunk_inputs = prepared.chunk_inputs;
+  // Without a split (every input unchanged) the chunks to compute lack only steps: no files.
+  for (size_t i = 0; i < ctx.sources.size() && !prepared.split_skipped; ++i) {
+    for (int c : prepared.to_compute) {
+      ctx.chunk_inputs[i][static_cast<size_t>(c)].path = prepared.SplitPath(i, c);
+    }
+  }
+  ctx.input_sources = prepared.input_sources;
+  for (const ChunkOutcome& o : prepared.chunks) {
+    ctx.keys.push_back(o.key);
+    std::vector<std::string> step_keys;
+    for (const StepOutcome& step : o.steps) step_keys.push_back(step.key);
+    ctx.step_keys.push_back(std::move(step_keys));
+  }
+  return ctx;
+}
+
 // Removes the local scratch and writes the report to <state>/last_report.json.
 void WriteLastReport(const RunContext& ctx, std::chrono::steady_clock::time_point started,
                      BatchedReport& report) {
@@ -445,6 +525,48 @@ void WriteLastReport(const RunContext& ctx, std::chrono::steady_clock::time_poin
   report.peak_rss = ProcessPeakRssBytes();
   const std::string text = report.ToJson().dump(2) + "\n";
   fs::WriteWholeFile(*fs::LocalFileSystem(), (ctx.state / "last_report.json").string(), text);
+}
+
+// Step 5 and finalize: every chunk's output now comes from the cache.
+BatchedReport FinishRun(const RunContext& ctx, batch::ChunkCache& cache,
+                        const batch::OutputSchemaGuard& guard, const RunOptions& run,
+                        std::chrono::steady_clock::time_point started, const FinalizeTask& finalize,
+                        const FinalizeOptions& finalize_options, BatchedReport& report) {
+  batch::BatchManifest manifest;
+  std::vector<std::string> failures = CollectOutputs(ctx, cache, report, manifest);
+  CountStatuses(report);
+  report.rows_out = manifest.rows;
+  if (!failures.empty()) {
+    WriteLastReport(ctx, started, report);
+    if (failures.size() > 5) failures.resize(5);
+    throw InvalidData("{} of {} chunks failed; the previous output is left as it was: {}",
+                      report.failed, ctx.chunk_count(), fmt::join(failures, "; "))
+        .With("output", ctx.out);
+  }
+  const std::vector<std::string> files = manifest.files();
+  PublishOutputs(ctx, cache, guard, std::move(manifest), report);
+  if (finalize) {
+    report.finalize = batch::FinalizeIfChanged(
+        {&finalize, &finalize_options, ctx.out, ctx.keys, ctx.step_keys, files, run.cancel});
+  }
+  WriteLastReport(ctx, started, report);
+  if (report.finalize.status == "failed") {
+    throw InvalidData(
+        "finalize {} failed after {} attempts: {}; every chunk is cached and published, and the "
+        "next run retries finalize",
+        finalize_options.name, report.finalize.attempts, report.finalize.error)
+        .With("output", ctx.out);
+  }
+  return report;
+}
+
+// The stages of a submitted job: its chunks, then one publish partition.
+jobs::StagePlan SubmittedStages(int64_t max_attempts) {
+  return {{std::string(batch::kChunkStage), std::string(batch::kPublishStage)},
+          [max_attempts](size_t, const std::vector<ledger::PartitionRecord>&) {
+            return std::vector<ledger::PartitionSpec>{
+                {jobs::StageKey(batch::kPublishStage, 0), "{}", max_attempts}};
+          }};
 }
 
 }  // namespace
@@ -484,34 +606,15 @@ BatchedJob::BatchedJob(FileTask task, BatchedOptions options)
 BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::string& output_dir,
                               const RunOptions& run) const {
   const auto started = std::chrono::steady_clock::now();
-  // 1. Everything that can be checked is checked before anything is written.
-  const ChunkingConfig chunking{options_.by, options_.chunks, batch::kChunkHashVersion};
-  batch::CheckChunking(chunking);
-  RunContext ctx{options_, steps_, chunking, CheckedOutputDir(options_, inputs, output_dir),
+  RunContext ctx{options_, steps_, Chunking(options_),
+                 CheckedOutputDir(options_, inputs, output_dir),
                  BatchStateDir(options_, output_dir)};
   batch::StepLog step_log;
   ctx.step_log = &step_log;
-  ctx.inputs = MatchInputFiles(inputs);
-  ctx.sources = OpenSources(ctx.inputs, ctx.chunking);
-  ctx.listing = ListOutput(ctx.out);
-  batch::MakeDirectories(ctx.state.string());
-  RemoveTree(ctx.split_dir());
-  RemoveTree(ctx.scratch_dir());
-  batch::MakeDirectories(ctx.scratch_dir().string());
   batch::ChunkCache cache(ctx.cache_dir());
   BatchedReport report;
-  report.output_dir = ctx.out;
-  report.task_name = options_.name;
-  report.task_version = options_.version;
-  report.chunking = ctx.chunking.Describe();
-  ctx.previous = ReadPreviousManifest(ctx.out);
-  ctx.input_sources = DescribeInputs(ctx.inputs, ctx.sources);
-
-  // 2. Split, unless every input is unchanged and cached.
-  SplitOrReuse(ctx, cache, run, report);
-  // 3. Keys, and which chunks the cache already holds.
   batch::OutputSchemaGuard guard;
-  std::vector<int> to_compute = ClassifyChunks(ctx, cache, guard, report);
+  std::vector<int> to_compute = SplitAndClassify(ctx, inputs, cache, guard, run, report);
   // 4. Compute the others as partitions of a ledger job.
   if (!to_compute.empty()) {
     batch::ChunkComputeRequest request{&options_,
@@ -527,33 +630,105 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
     batch::ComputeChunks(request, cache, guard, run, report);
   }
 
-  // 5. Finalize: every chunk's output now comes from the cache.
-  batch::BatchManifest manifest;
-  std::vector<std::string> failures = CollectOutputs(ctx, cache, report, manifest);
-  CountStatuses(report);
-  report.rows_out = manifest.rows;
-  if (!failures.empty()) {
-    WriteLastReport(ctx, started, report);
-    if (failures.size() > 5) failures.resize(5);
-    throw InvalidData("{} of {} chunks failed; the previous output is left as it was: {}",
-                      report.failed, ctx.chunk_count(), fmt::join(failures, "; "))
-        .With("output", ctx.out);
+  return FinishRun(ctx, cache, guard, run, started, finalize_, finalize_options_, report);
+}
+
+PreparedBatch BatchedJob::Prepare(const std::vector<BatchInput>& inputs,
+                                  const std::string& output_dir, const std::string& work_dir,
+                                  const RunOptions& run, BatchedReport& report) const {
+  RunContext ctx{options_, steps_, Chunking(options_),
+                 CheckedOutputDir(options_, inputs, output_dir),
+                 BatchStateDir(options_, output_dir)};
+  batch::ChunkCache cache(ctx.cache_dir());
+  batch::OutputSchemaGuard guard;
+  PreparedBatch prepared;
+  prepared.to_compute = SplitAndClassify(ctx, inputs, cache, guard, run, report);
+  prepared.out = ctx.out;
+  prepared.work_dir = batch::NormalizeLocation(work_dir);
+  if (prepared.work_dir == ctx.out) {
+    throw InvalidArgument("the work directory must not be the output directory");
   }
-  const std::vector<std::string> files = manifest.files();
-  PublishOutputs(ctx, cache, guard, std::move(manifest), report);
-  if (finalize_) {
-    report.finalize = batch::FinalizeIfChanged(
-        {&finalize_, &finalize_options_, ctx.out, ctx.keys, ctx.step_keys, files, run.cancel});
+  for (const batch::SplitSource& source : ctx.sources) prepared.input_names.push_back(source.name);
+  prepared.chunk_inputs = ctx.chunk_inputs;
+  prepared.input_sources = ctx.input_sources;
+  prepared.chunks = report.chunks;
+  prepared.split_skipped = report.split_skipped;
+  batch::MakeDirectories(prepared.work_dir);
+  MoveSplitFiles(ctx, prepared);
+  return prepared;
+}
+
+JoinedBatchReport BatchedJob::ComputeSubmitted(const PreparedBatch& prepared,
+                                               const std::string& ledger_url, int64_t job,
+                                               int chunks_in_flight, const stdfs::path& scratch,
+                                               const RunOptions& run) const {
+  BatchedOptions options = options_;
+  options.ledger_url = ledger_url;
+  if (chunks_in_flight > 0) options.chunks_in_flight = chunks_in_flight;
+  RunContext ctx = SubmittedContext(options, steps_, prepared, scratch);
+  RemoveTree(ctx.scratch_dir());
+  batch::MakeDirectories(ctx.scratch_dir().string());
+  batch::StepLog step_log;
+  batch::ChunkCache cache(ctx.cache_dir());
+  batch::OutputSchemaGuard guard;
+  JoinedBatchReport joined;
+  StartReport(ctx, joined.report);
+  joined.report.chunks = prepared.chunks;
+  std::optional<BatchedReport> published;
+  const jobs::StagePlan plan = SubmittedStages(options.max_attempts);
+  batch::ChunkComputeRequest request{&options,
+                                     ctx.chunking,
+                                     &ctx.sources,
+                                     &ctx.chunk_inputs,
+                                     &ctx.keys,
+                                     prepared.to_compute,
+                                     ctx.out,
+                                     ctx.state,
+                                     {table_task_, file_task_, ctx.chunking.chunks, options.codec,
+                                      ctx.scratch_dir(), &steps_, &step_log}};
+  request.submitted = batch::ChunkComputeRequest::Submitted{
+      job, [&](const jobs::TaskContext&) { published = Publish(prepared, scratch, run); },
+      [plan](ledger::Ledger& ledger, ledger::JobId id) { jobs::AdvanceStages(ledger, id, plan); }};
+  batch::ComputeChunks(request, cache, guard, run, joined.report);
+  for (const ChunkOutcome& o : joined.report.chunks) joined.attempts += o.attempts;
+  RemoveTree(ctx.scratch_dir());
+  RemoveTree(ctx.split_dir());
+  if (published) {
+    published->ledger_job = joined.report.ledger_job;
+    published->compute = std::move(joined.report.compute);
+    published->compute_tasks = std::move(joined.report.compute_tasks);
+    joined.report = std::move(*published);
+    joined.published = true;
   }
-  WriteLastReport(ctx, started, report);
-  if (report.finalize.status == "failed") {
-    throw InvalidData(
-        "finalize {} failed after {} attempts: {}; every chunk is cached and published, and the "
-        "next run retries finalize",
-        finalize_options_.name, report.finalize.attempts, report.finalize.error)
-        .With("output", ctx.out);
+  return joined;
+}
+
+BatchedReport BatchedJob::Publish(const PreparedBatch& prepared, const stdfs::path& state,
+                                  const RunOptions& run) const {
+  const auto started = std::chrono::steady_clock::now();
+  RunContext ctx = SubmittedContext(options_, steps_, prepared, state);
+  batch::StepLog step_log;
+  ctx.step_log = &step_log;
+  // Every chunk is in the cache now (the stage before is done): nothing reads the split again.
+  RemoveWorkDir(prepared.work_dir);
+  ctx.listing = ListOutput(ctx.out);
+  ctx.previous = ReadPreviousManifest(ctx.out);
+  batch::ChunkCache cache(ctx.cache_dir());
+  BatchedReport report;
+  StartReport(ctx, report);
+  report.chunks = prepared.chunks;
+  report.split_skipped = prepared.split_skipped;
+  batch::OutputSchemaGuard guard;
+  for (ChunkOutcome& o : report.chunks) {
+    for (const auto& [name, rows] : o.rows_in) report.rows_in += rows;
+    // Steps that were to run ran on some worker; the cache tells whether they succeeded.
+    for (StepOutcome& step : o.steps) {
+      if (step.status != "hit") step.status = "ran";
+    }
+    std::optional<batch::CacheEntry> entry = cache.Find(o.key);
+    if (entry && entry->has_file) guard.Check(o.chunk, entry->schema);
   }
-  return report;
+  return FinishRun(ctx, cache, guard, run, started, finalize_, finalize_options_, report);
 }
 
 BatchedJob& BatchedJob::Then(StepTask step, StepOptions options) {

@@ -73,8 +73,10 @@
 #include "sluice/flow/run_report.h"
 #include "sluice/io/parquet/format_enums.h"
 #include "sluice/jobs/batch/batch_input.h"
+#include "sluice/jobs/batch/batch_manifest.h"
 #include "sluice/jobs/batch/batched_step.h"
 #include "sluice/jobs/batch/batched_task.h"
+#include "sluice/jobs/batch/chunk_split.h"
 #include "sluice/ledger/ledger_records.h"
 
 namespace sluice {
@@ -163,6 +165,36 @@ struct BatchedReport {
   std::string Summary() const;
 };
 
+// A batched run split across hosts (batch_join.h). BatchedJob::Prepare does steps 1 to 3 once,
+// on the submitting host, and moves the split files of the chunks to compute to
+// <work_dir>/<input>/chunk-NNNNN.parquet (a local directory every host mounts or an s3:// prefix);
+// workers on any host compute those chunks from there into the cache (ComputeSubmitted), and
+// whichever worker claims the job's one publish partition runs step 5 and finalize (Publish).
+// Everything else a worker needs is in this value, stored in the ledger with the job.
+struct PreparedBatch {
+  std::string out;       // as CheckedOutputDir gives it
+  std::string work_dir;  // normalized
+  std::vector<std::string> input_names;
+  std::vector<std::vector<batch::SplitChunk>> chunk_inputs;  // [input][chunk]; paths: SplitPath
+  std::map<std::string, batch::ManifestSource> input_sources;
+  std::vector<ChunkOutcome> chunks;  // as classified: status, reason, key, rows_in, steps
+  std::vector<int> to_compute;
+  bool split_skipped = false;
+
+  std::string SplitPath(size_t input, int chunk) const;
+  nlohmann::json ToJson() const;
+  // InvalidData for anything malformed.
+  static PreparedBatch FromJson(const nlohmann::json& json);
+};
+
+// What a worker did for a submitted job: the compute phase of the chunks it claimed and, when it
+// ran the publish partition, the whole job's report (published = true).
+struct JoinedBatchReport {
+  BatchedReport report;
+  int64_t attempts = 0;  // at chunks' tasks, by this worker
+  bool published = false;
+};
+
 class BatchedJob {
  public:
   BatchedJob(TableTask task, BatchedOptions options);
@@ -183,6 +215,26 @@ class BatchedJob {
   // local directory or an s3:// prefix.
   BatchedReport Run(const std::vector<BatchInput>& inputs, const std::string& output_dir,
                     const RunOptions& run = {}) const;
+
+  // Steps 1 to 3 of Run for a job that workers compute (PreparedBatch), with the same checks
+  // and errors; report gets the split phase. The local state directory is left empty.
+  PreparedBatch Prepare(const std::vector<BatchInput>& inputs, const std::string& output_dir,
+                        const std::string& work_dir, const RunOptions& run,
+                        BatchedReport& report) const;
+  // A worker of the submitted ledger job `job` (ledger_url; its partitions as batch_join.h
+  // lays them out): computes the chunks it claims (their split files fetched from the work
+  // directory into `scratch`, a local directory of its own) until the job is complete, and runs
+  // Publish when it claims the publish partition. Rethrows the pipeline's or the worker's error.
+  JoinedBatchReport ComputeSubmitted(const PreparedBatch& prepared, const std::string& ledger_url,
+                                     int64_t job, int chunks_in_flight,
+                                     const std::filesystem::path& scratch,
+                                     const RunOptions& run) const;
+  // Step 5 and finalize of a submitted job once every chunk to compute is done: the split files
+  // are deleted, then the chunks are published from the cache by Run's rules. The same errors as
+  // Run's.
+  // `state` is a local directory of this process's, for the last report.
+  BatchedReport Publish(const PreparedBatch& prepared, const std::filesystem::path& state,
+                        const RunOptions& run) const;
 
  private:
   TableTask table_task_;

@@ -11,10 +11,12 @@
 
 #include "sluice/base/cores.h"
 #include "sluice/base/log.h"
+#include "sluice/jobs/batch/batch_location.h"
 #include "sluice/jobs/batch/chunk_partition.h"
 #include "sluice/jobs/batch/chunk_run.h"
 #include "sluice/jobs/batch/step_permits.h"
 #include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/lease_owner.h"
 #include "sluice/jobs/task_timeline.h"
 #include "sluice/jobs/worker.h"
@@ -108,6 +110,7 @@ void ReadOutcomes(ledger::Ledger& ledger, ledger::JobId job, std::map<int, int64
     if (page.empty()) break;
     for (ledger::PartitionRecord& p : page) {
       after = p.id;
+      if (jobs::StageOfKey(p.key) == kPublishStage) continue;
       const int c = ChunkPartition::FromJson(p.definition_json).chunk;
       if (c < 0 || static_cast<size_t>(c) >= n) continue;
       ChunkOutcome& o = report.chunks[static_cast<size_t>(c)];
@@ -120,6 +123,33 @@ void ReadOutcomes(ledger::Ledger& ledger, ledger::JobId job, std::map<int, int64
   }
 }
 
+// The chunk's split files, one per input: where the split left them, or for a submitted job
+// fetched from the work directory into the local state directory.
+std::map<std::string, std::string, std::less<>> ChunkFiles(const ChunkComputeRequest& request,
+                                                           int c) {
+  std::map<std::string, std::string, std::less<>> files;
+  for (size_t i = 0; i < request.sources->size(); ++i) {
+    const std::string& name = (*request.sources)[i].name;
+    const std::string& path = (*request.chunk_inputs)[i][static_cast<size_t>(c)].path;
+    if (!request.submitted || path.empty()) {
+      files[name] = path;
+      continue;
+    }
+    const std::filesystem::path local = request.state / "split" / name / ChunkFileName(c);
+    MakeDirectories(local.parent_path().string());
+    CopyFileInto(path, local.string());
+    files[name] = local.string();
+  }
+  return files;
+}
+
+void RemoveLocalFiles(const std::map<std::string, std::string, std::less<>>& files) {
+  for (const auto& [name, path] : files) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+}
+
 }  // namespace
 
 void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, OutputSchemaGuard& guard,
@@ -129,7 +159,8 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
   const std::string url =
       options.ledger_url.empty() ? (request.state / "ledger.db").string() : options.ledger_url;
   auto ledger = ledger::OpenLedger(url);
-  ledger::JobRecord job = PrepareChunkJob(request, *ledger);
+  ledger::JobRecord job = request.submitted ? ledger->GetJob(request.submitted->job)
+                                            : PrepareChunkJob(request, *ledger);
   report.ledger_job = job.name;
   const int threads = run.cpu_threads > 0 ? run.cpu_threads : UsableCores();
 
@@ -143,6 +174,10 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
   std::mutex mu;
   std::map<int, int64_t> attempts;  // guarded by mu
   jobs::PartitionTask task = [&](const jobs::TaskContext& ctx) {
+    if (request.submitted && jobs::StageOfKey(ctx.lease.key) != kChunkStage) {
+      request.submitted->other_stage(ctx);
+      return;
+    }
     ChunkPartition partition = ChunkPartition::FromJson(ctx.lease.definition_json);
     const int c = partition.chunk;
     if (c < 0 || static_cast<size_t>(c) >= n) return;
@@ -164,15 +199,17 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
       std::lock_guard lock(mu);
       ++attempts[c];
     }
-    std::map<std::string, std::string, std::less<>> files;
-    for (size_t i = 0; i < request.sources->size(); ++i) {
-      files[(*request.sources)[i].name] = (*request.chunk_inputs)[i][static_cast<size_t>(c)].path;
-    }
-    auto chunk_run =
-        std::make_shared<ChunkRun>(c, ctx.lease.attempt, std::move(partition.key), std::move(files),
-                                   ctx.cancel, compute, std::move(run_steps));
+    const auto files = ChunkFiles(request, c);
+    auto chunk_run = std::make_shared<ChunkRun>(c, ctx.lease.attempt, std::move(partition.key),
+                                                files, ctx.cancel, compute, std::move(run_steps));
     HandOver(queue, chunk_run);
-    chunk_run->Wait(ctx.cancel);
+    try {
+      chunk_run->Wait(ctx.cancel);
+    } catch (...) {
+      if (request.submitted) RemoveLocalFiles(files);
+      throw;
+    }
+    if (request.submitted) RemoveLocalFiles(files);
   };
 
   RunOptions compute = run;
@@ -187,10 +224,11 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
   if (!steps.empty() && !options.resources.empty()) {
     spec.permits = &permits.emplace(url, job.name, options.resources);
   }
+  jobs::WorkerOptions worker = ChunkWorkerOptions(options, steps, threads);
+  if (request.submitted) worker.on_idle = request.submitted->on_idle;
   CancellationSource stop(run.cancel);
   jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
-      url, job.id, task, ChunkWorkerOptions(options, steps, threads), stop, queue,
-      "the compute pipeline failed",
+      url, job.id, task, worker, stop, queue, "the compute pipeline failed",
       [&] { report.compute = RunChunkPipeline(queue, spec, cache, guard, compute); });
   if (errors.pipeline) std::rethrow_exception(errors.pipeline);
   if (errors.worker) std::rethrow_exception(errors.worker);

@@ -15,6 +15,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "sluice/jobs/batch/chunk_pipeline.h"
 #include "sluice/jobs/batch/chunk_split.h"
 #include "sluice/jobs/batch/chunking.h"
+#include "sluice/jobs/worker.h"
 
 namespace sluice::batch {
 
@@ -37,6 +40,16 @@ struct ChunkComputeRequest {
   std::string out;              // the output directory or s3:// prefix
   std::filesystem::path state;  // the local state directory: the default ledger
   ChunkTaskSpec task;
+  // Set for a job submitted to the ledger (batched_job.h's PreparedBatch) instead of one made
+  // here from the keys: its chunk partitions ("chunk/NNNNN") fetch their split files from
+  // `chunk_inputs`' paths into `state` at their claim, its other partitions run `other_stage`,
+  // and on_idle advances its stages (jobs/job_stages.h).
+  struct Submitted {
+    int64_t job = 0;
+    std::function<void(const jobs::TaskContext&)> other_stage;
+    std::function<void(ledger::Ledger&, ledger::JobId)> on_idle;
+  };
+  std::optional<Submitted> submitted;
 };
 
 // Fills report.ledger_job and report.compute, and each chunk's attempts this run made; chunks

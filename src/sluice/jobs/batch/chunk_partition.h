@@ -13,6 +13,11 @@
 
 namespace sluice::batch {
 
+// The stages of a submitted job (batch_join.h): a partition "chunk/NNNNN" per chunk to compute,
+// then "publish/00000", whose definition is {}.
+inline constexpr std::string_view kChunkStage = "chunk";
+inline constexpr std::string_view kPublishStage = "publish";
+
 struct ChunkPartition {
   int chunk = 0;
   std::string key;  // the chunk's cache key
