@@ -3,7 +3,8 @@
 // glob and finds the same per-customer sums it computes over the inputs. Re-runs hit the cache
 // (asserted from the --report JSON), a run killed with SIGKILL resumes computing only the chunks
 // that were missing, and errors (a failing command, a missing grouping column) name the chunk or
-// input. `sluice inspect` reads the output directory as one table.
+// input. `sluice inspect` reads the output directory as one table. A job submitted to a ledger
+// and run by two `sluice worker`s publishes what one process writes.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,7 +14,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "command_output_test_support.h"
 #include "duckdb_query_test_support.h"
@@ -147,6 +151,85 @@ TEST_F(BatchCliTest, CommandTaskOutputReadsInDuckDbAndReRunsHitTheCache) {
   std::string manifest = testing::CommandOutput(
       std::string(SLUICE_BINARY) + " inspect " + out + "/manifest.json --json", &status);
   EXPECT_EQ(json::parse(manifest)["files"].size(), 4u);
+}
+
+// The output's manifest as (chunk, key, file, rows) per chunk.
+std::vector<std::tuple<int, std::string, std::string, int64_t>> ManifestChunks(
+    const std::string& out) {
+  std::ifstream in(out + "/manifest.json");
+  const json manifest = json::parse(in);
+  std::vector<std::tuple<int, std::string, std::string, int64_t>> chunks;
+  for (const json& c : manifest["chunks"]) {
+    chunks.emplace_back(c["chunk"].get<int>(), c["key"].get<std::string>(),
+                        c["file"].is_null() ? "" : c["file"].get<std::string>(),
+                        c["rows"].get<int64_t>());
+  }
+  return chunks;
+}
+
+TEST_F(BatchCliTest, TwoWorkersOfASubmittedJobPublishWhatOneProcessWrites) {
+  if (!duckdb_) return;
+  // A step per chunk that appends its chunk to a log beside the output: each chunk's step must
+  // run once across both workers (the single run logs elsewhere).
+  std::ofstream(Path("step.sh")) << "#!/bin/sh\necho $1 >> $2\n";
+  auto step = [&](const std::string& log) {
+    return " --then 'sh " + Path("step.sh") + " {chunk} " + Path(log) + "'";
+  };
+  Result single = RunBatch(Flags(8, Path("single")) + step("single.log"), Task());
+  ASSERT_EQ(single.status, 0) << single.out;
+
+  const std::string ledger = Path("ledger.db");
+  Result submitted = RunBatch(
+      Flags(8, Path("multi")) + step("multi.log") + " --submit --ledger " + ledger, Task());
+  ASSERT_EQ(submitted.status, 0) << submitted.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(submitted.out, m, std::regex("--job '([^']+)'"))) << submitted.out;
+  EXPECT_NE(submitted.out.find("8 of 8 chunks to compute"), std::string::npos) << submitted.out;
+  EXPECT_TRUE(fs::exists(Path("multi.sluice-batch/input/chunk-00007.parquet")));
+  EXPECT_FALSE(fs::exists(Path("multi/manifest.json")));  // nothing computed yet
+
+  // Two workers at once, each slowed so both take chunks.
+  std::string both;
+  for (int w = 1; w <= 2; ++w) {
+    both += "(TASK_SLEEP=0.2 " + std::string(SLUICE_BINARY) + " worker --job '" + m[1].str() +
+            "' --ledger " + ledger + " --workers 2 > " + Path("w" + std::to_string(w) + ".log") +
+            " 2>&1; echo $? > " + Path("w" + std::to_string(w) + ".rc") + ") & ";
+  }
+  int status = 0;
+  testing::CommandOutput("sh -c \"" + both + "wait\"", &status);
+  std::string logs[2];
+  int published = 0;
+  for (int w = 0; w < 2; ++w) {
+    std::ifstream rc(Path("w" + std::to_string(w + 1) + ".rc"));
+    std::ifstream log(Path("w" + std::to_string(w + 1) + ".log"));
+    logs[w].assign(std::istreambuf_iterator<char>(log), {});
+    int code = -1;
+    rc >> code;
+    EXPECT_EQ(code, 0) << logs[w];
+    published += logs[w].find("published the output") != std::string::npos;
+  }
+  EXPECT_EQ(published, 1) << logs[0] << logs[1];
+  EXPECT_EQ(Differences(Path("multi")), 0);
+  EXPECT_EQ(ManifestChunks(Path("multi")), ManifestChunks(Path("single")));
+  EXPECT_FALSE(fs::exists(Path("multi.sluice-batch")));  // the split files are gone
+  std::ifstream step_log(Path("multi.log"));
+  std::multiset<int> stepped;
+  for (int c; step_log >> c;) stepped.insert(c);
+  EXPECT_EQ(stepped, (std::multiset<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+
+  // Submitting the same work again finds every chunk in the cache: the job only publishes.
+  Result again = RunBatch(
+      Flags(8, Path("multi")) + step("multi.log") + " --submit --ledger " + ledger, Task());
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("0 of 8 chunks to compute"), std::string::npos) << again.out;
+  ASSERT_TRUE(std::regex_search(again.out, m, std::regex("--job '([^']+)'"))) << again.out;
+  const std::string worker =
+      testing::CommandOutput(std::string(SLUICE_BINARY) + " worker --job '" + m[1].str() +
+                                 "' --ledger " + ledger + " 2>&1",
+                             &status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << worker;
+  EXPECT_NE(worker.find("chunks: 8 hit"), std::string::npos) << worker;
+  EXPECT_EQ(ManifestChunks(Path("multi")), ManifestChunks(Path("single")));
 }
 
 TEST_F(BatchCliTest, AKilledRunResumesWithOnlyTheMissingChunks) {
