@@ -234,6 +234,13 @@ std::function<int()> AddSlurmCommand(CLI::App& app) {
   command->prefix_command();
   return [flags, command] {
     std::vector<std::string> rest = command->remaining();
+    // When `job` already holds the job's own -- and the words after it, CLI11 leaves a lone
+    // "--" here; appended, it would become the last word of the job's command (batch's task
+    // name, its cache keys).
+    if (rest.size() == 1 && rest.front() == "--" &&
+        std::find(flags->job.begin(), flags->job.end(), "--") != flags->job.end()) {
+      rest.clear();
+    }
     if (!rest.empty()) {
       // Words before the job that are no option of this command arrive here too.
       if (flags->job.empty() || rest.front() != "--") {
