@@ -7,7 +7,8 @@
 // job: its leases expire and other nodes run its partitions again. `sluice slurm` runs a job on
 // every node with the job's exit status, and a job rides out a 20 s cut of the controller's link
 // and a PostgreSQL restart. A group-by runs as a shuffle across the nodes through S3, also when a
-// node is killed while it holds one of the shuffle's partitions.
+// node is killed while it holds one of the shuffle's partitions. A batch runs its chunks on the
+// nodes through S3 and equals the local run.
 //
 // Needs root; skipped without it, failed under CI. One CTest entry: the cases share one cluster.
 #include "cluster/slurm_cluster.h"
@@ -22,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -444,6 +446,110 @@ TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("shuffle", "work", "").empty())
       << "the work directory was not removed";
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("shuffle", "").empty());
+}
+
+// `sluice slurm --nodes 3 -- batch ...`: the submit splits the S3 inputs into chunk objects under
+// the work prefix, workers on the three nodes run the command on the chunks they claim, and one
+// of them publishes: the same chunk rows and manifest keys as one local process, with the work
+// prefix, local state and multipart uploads all gone.
+TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
+  ScratchDir dir("sluice-slurm-batch");
+  const std::string bucket = cluster_->s3()->CreateBucket("batch");
+  const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
+  for (const fs::path& file : WriteGroupByInputs(dir.path(), 4, 20000)) {
+    cluster_->s3()->client()->PutObject(
+        sluice::fs::ParseS3Url(bucket + "in/" + file.filename().string()), ReadFile(file));
+  }
+  std::ofstream(dir.Path("task.sh"))
+      << "#!/bin/sh\nexec " << SLUICE_BINARY
+      << " groupby \"$1\" --by k --agg 'count(*) as n, sum(v) as t' -o \"$2\" --progress off "
+         "--log-level error\n";
+  const std::string url = cluster_->postgres().CreateDatabase("slurm_batch");
+  sluice::testing::Environment env = JobEnvironment(url);
+  env.insert(env.end(), s3_env.begin(), s3_env.end());
+  HostProcessResult done = RunHostCommand({SLUICE_BINARY,
+                                           "slurm",
+                                           "--nodes",
+                                           "3",
+                                           "--interval",
+                                           "0.2",
+                                           "--memory",
+                                           "256MiB",
+                                           "--sbatch=--chdir=" + dir.path().string(),
+                                           "--",
+                                           "batch",
+                                           "-i",
+                                           bucket + "in/*.parquet",
+                                           "--by",
+                                           "k",
+                                           "--chunks",
+                                           "9",
+                                           "-o",
+                                           bucket + "out",
+                                           "--work-dir",
+                                           bucket + "work",
+                                           "--retry-delay",
+                                           "0.1",
+                                           "--",
+                                           "sh",
+                                           dir.Path("task.sh"),
+                                           "{input}",
+                                           "{output}"},
+                                          180s, env);
+  ASSERT_FALSE(done.timed_out) << done.output << cluster_->LogTail();
+  ASSERT_EQ(done.exit_code, 0) << done.output << cluster_->LogTail();
+  EXPECT_NE(done.output.find("9 of 9 chunks to compute"), std::string::npos) << done.output;
+
+  sluice::testing::CheckHostCommand(
+      {SLUICE_BINARY, "batch", "-i", dir.Path("in-*.parquet"), "--by", "k", "--chunks", "9", "-o",
+       dir.Path("local"), "--", "sh", dir.Path("task.sh"), "{input}", "{output}"},
+      120s);
+  std::vector<std::string> ours, local;
+  for (const auto& o : cluster_->s3()->client()->ListAll("batch", "out/chunk-", "")) {
+    ours.push_back(bucket + o.key);
+  }
+  for (const auto& e : fs::directory_iterator(dir.Path("local"))) {
+    if (e.path().extension() == ".parquet") local.push_back(e.path().string());
+  }
+  ASSERT_EQ(ours.size(), local.size());
+  const std::vector<std::string> rows = SortedTableRows(ours);
+  EXPECT_EQ(rows.size(), 1500u);  // the keys, each in one chunk
+  EXPECT_EQ(rows, SortedTableRows(local));
+  const sluice::fs::S3Url manifest_url = sluice::fs::ParseS3Url(bucket + "out/manifest.json");
+  std::string manifest(static_cast<size_t>(cluster_->s3()->client()->HeadObject(manifest_url).size),
+                       '\0');
+  cluster_->s3()->client()->GetRange(manifest_url, 0, manifest);
+  auto keys = [](const std::string& text) {
+    std::vector<std::string> found;
+    static const std::regex kKey("\"key\": ?\"([^\"]+)\"");
+    for (std::sregex_iterator it(text.begin(), text.end(), kKey), end; it != end; ++it) {
+      found.push_back((*it)[1]);
+    }
+    return found;
+  };
+  EXPECT_EQ(keys(manifest), keys(ReadFile(dir.Path("local/manifest.json"))))
+      << manifest << ReadFile(dir.Path("local/manifest.json"));
+  EXPECT_EQ(keys(manifest).size(), 9u);
+
+  auto ledger = ledger::OpenLedger(url);
+  ledger::PartitionQuery query;
+  query.limit = 1000;
+  std::map<std::string, int> stages;
+  std::set<std::string> hosts;
+  const ledger::JobRecord job = ledger->ListJobs().front();
+  EXPECT_EQ(job.status, ledger::JobStatus::kDone);
+  for (const auto& p : ledger->ListPartitions(job.id, query)) {
+    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
+    ++stages[p.key.substr(0, p.key.find('/'))];
+    hosts.insert(p.lease_owner.substr(0, p.lease_owner.find(':')));
+  }
+  EXPECT_GE(hosts.size(), 2u) << "the chunks ran on one node";
+  EXPECT_EQ(stages["chunk"], 9);
+  EXPECT_EQ(stages["publish"], 1);
+  EXPECT_TRUE(cluster_->s3()->client()->ListAll("batch", "work", "").empty())
+      << "the work prefix was not removed";
+  EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("batch", "").empty());
+  EXPECT_FALSE(fs::exists(dir.Path(".sluice"))) << "local state left on the submitting host";
 }
 
 // Distinct, sort and join run as shuffles across the three nodes through S3, and a compaction

@@ -474,7 +474,14 @@ std::vector<int> SplitAndClassify(RunContext& ctx, const std::vector<BatchInput>
 void RemoveWorkDir(const std::string& dir) {
   if (!fs::IsS3Url(dir)) return RemoveTree(dir);
   auto store = fs::FileSystemFor(dir);
-  for (const fs::FileInfo& f : store->List(dir)) store->Delete(f.path);
+  std::vector<std::string> pending = {dir};
+  while (!pending.empty()) {
+    const std::string next = pending.back();
+    pending.pop_back();
+    fs::DirectoryListing listing = store->ListDirectory(next);
+    for (const fs::FileInfo& file : listing.files) store->Delete(file.path);
+    for (std::string& sub : listing.directories) pending.push_back(std::move(sub));
+  }
 }
 
 // Moves the split files of the chunks to compute under the work directory; the rest are dropped
@@ -655,6 +662,8 @@ PreparedBatch BatchedJob::Prepare(const std::vector<BatchInput>& inputs,
   prepared.split_skipped = report.split_skipped;
   batch::MakeDirectories(prepared.work_dir);
   MoveSplitFiles(ctx, prepared);
+  std::error_code kept;  // the state directory of an s3:// output holds nothing now
+  stdfs::remove(ctx.state, kept);
   return prepared;
 }
 
