@@ -450,12 +450,9 @@ void StartReport(const RunContext& ctx, BatchedReport& report) {
   report.chunking = ctx.chunking.Describe();
 }
 
-// Steps 1 to 3: everything that can be checked is checked before anything is written; then the
-// split (unless every input is unchanged and cached), the keys, and which chunks the cache
-// already holds. Returns the chunks to compute.
-std::vector<int> SplitAndClassify(RunContext& ctx, const std::vector<BatchInput>& inputs,
-                                  const batch::ChunkCache& cache, batch::OutputSchemaGuard& guard,
-                                  const RunOptions& run, BatchedReport& report) {
+// Step 1: everything that can be checked is checked before anything is written (the output's
+// listing, its first request, creates a local output directory).
+void OpenAndCheck(RunContext& ctx, const std::vector<BatchInput>& inputs) {
   ctx.inputs = MatchInputFiles(inputs);
   ctx.sources = OpenSources(ctx.inputs, ctx.chunking);
   ctx.listing = ListOutput(ctx.out);
@@ -463,6 +460,13 @@ std::vector<int> SplitAndClassify(RunContext& ctx, const std::vector<BatchInput>
   RemoveTree(ctx.split_dir());
   RemoveTree(ctx.scratch_dir());
   batch::MakeDirectories(ctx.scratch_dir().string());
+}
+
+// Steps 2 and 3: the split (unless every input is unchanged and cached), the keys, and which
+// chunks the cache already holds. Returns the chunks to compute.
+std::vector<int> SplitAndClassify(RunContext& ctx, const batch::ChunkCache& cache,
+                                  batch::OutputSchemaGuard& guard, const RunOptions& run,
+                                  BatchedReport& report) {
   StartReport(ctx, report);
   ctx.previous = ReadPreviousManifest(ctx.out);
   ctx.input_sources = DescribeInputs(ctx.inputs, ctx.sources);
@@ -482,6 +486,18 @@ void RemoveWorkDir(const std::string& dir) {
     for (const fs::FileInfo& file : listing.files) store->Delete(file.path);
     for (std::string& sub : listing.directories) pending.push_back(std::move(sub));
   }
+}
+
+// The work directory, normalized. It is removed whole once the job is published: InvalidArgument
+// when that would remove the output or its cache.
+std::string CheckedWorkDir(const std::string& work_dir, const std::string& out) {
+  const std::string dir = batch::NormalizeLocation(work_dir);
+  if (dir == out || out.starts_with(dir + "/") || dir.starts_with(out + "/.sluice")) {
+    throw InvalidArgument(
+        "the work directory {} holds the output {} or its cache; give a --work-dir of its own", dir,
+        out);
+  }
+  return dir;
 }
 
 // Moves the split files of the chunks to compute under the work directory; the rest are dropped
@@ -618,10 +634,11 @@ BatchedReport BatchedJob::Run(const std::vector<BatchInput>& inputs, const std::
                  BatchStateDir(options_, output_dir)};
   batch::StepLog step_log;
   ctx.step_log = &step_log;
+  OpenAndCheck(ctx, inputs);
   batch::ChunkCache cache(ctx.cache_dir());
   BatchedReport report;
   batch::OutputSchemaGuard guard;
-  std::vector<int> to_compute = SplitAndClassify(ctx, inputs, cache, guard, run, report);
+  std::vector<int> to_compute = SplitAndClassify(ctx, cache, guard, run, report);
   // 4. Compute the others as partitions of a ledger job.
   if (!to_compute.empty()) {
     batch::ChunkComputeRequest request{&options_,
@@ -646,15 +663,14 @@ PreparedBatch BatchedJob::Prepare(const std::vector<BatchInput>& inputs,
   RunContext ctx{options_, steps_, Chunking(options_),
                  CheckedOutputDir(options_, inputs, output_dir),
                  BatchStateDir(options_, output_dir)};
+  CheckedWorkDir(work_dir, ctx.out);
+  OpenAndCheck(ctx, inputs);
   batch::ChunkCache cache(ctx.cache_dir());
   batch::OutputSchemaGuard guard;
   PreparedBatch prepared;
-  prepared.to_compute = SplitAndClassify(ctx, inputs, cache, guard, run, report);
+  prepared.to_compute = SplitAndClassify(ctx, cache, guard, run, report);
   prepared.out = ctx.out;
-  prepared.work_dir = batch::NormalizeLocation(work_dir);
-  if (prepared.work_dir == ctx.out) {
-    throw InvalidArgument("the work directory must not be the output directory");
-  }
+  prepared.work_dir = CheckedWorkDir(work_dir, ctx.out);
   for (const batch::SplitSource& source : ctx.sources) prepared.input_names.push_back(source.name);
   prepared.chunk_inputs = ctx.chunk_inputs;
   prepared.input_sources = ctx.input_sources;
