@@ -232,6 +232,45 @@ TEST_F(BatchCliTest, TwoWorkersOfASubmittedJobPublishWhatOneProcessWrites) {
   EXPECT_EQ(ManifestChunks(Path("multi")), ManifestChunks(Path("single")));
 }
 
+TEST_F(BatchCliTest, ASubmittedJobWithAFailedChunkPublishesNothingUntilSubmittedAgain) {
+  if (!duckdb_) return;
+  // Chunk 3 fails until the file "fixed" exists.
+  std::ofstream(Path("flaky.sh")) << "#!/bin/sh\n[ \"$3\" = 3 ] && [ ! -e " << Path("fixed")
+                                  << " ] && exit 3\nexec sh " << Path("task.sh") << " $1 $2\n";
+  const std::string flaky = "sh " + Path("flaky.sh") + " {input} {output} {chunk}";
+  const std::string ledger = Path("ledger.db");
+  const std::string flags = Flags(6, Path("out")) + " --max-attempts 2 --submit --ledger " + ledger;
+  auto work = [&](const std::string& what) {
+    int status = 0;
+    std::string out = testing::CommandOutput(
+        std::string(SLUICE_BINARY) + " " + what + " --ledger " + ledger + " 2>&1", &status);
+    return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  };
+  std::smatch m;
+  Result submitted = RunBatch(flags, flaky);
+  ASSERT_EQ(submitted.status, 0) << submitted.out;
+  ASSERT_TRUE(std::regex_search(submitted.out, m, std::regex("--job '([^']+)'")));
+  const std::string first = m[1];
+  Result failed = work("worker --job '" + first + "'");
+  EXPECT_EQ(failed.status, 1) << failed.out;
+  EXPECT_NE(failed.out.find("chunk/00003"), std::string::npos) << failed.out;
+  EXPECT_FALSE(fs::exists(Path("out/manifest.json")));
+  EXPECT_TRUE(fs::exists(Path("out.sluice-batch/input/chunk-00003.parquet")));
+  Result retry = work("retry '" + first + "'");
+  EXPECT_EQ(retry.status, 1);
+  EXPECT_NE(retry.out.find("submit the same"), std::string::npos) << retry.out;
+
+  std::ofstream(Path("fixed")) << "";
+  Result again = RunBatch(flags, flaky);
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("1 of 6 chunks to compute"), std::string::npos) << again.out;
+  Result done = work("worker --any");
+  EXPECT_EQ(done.status, 0) << done.out;
+  EXPECT_NE(done.out.find("chunks: 5 hit, 1 miss"), std::string::npos) << done.out;
+  EXPECT_EQ(Differences(Path("out")), 0);
+  EXPECT_FALSE(fs::exists(Path("out.sluice-batch")));
+}
+
 TEST_F(BatchCliTest, AKilledRunResumesWithOnlyTheMissingChunks) {
   if (!duckdb_) return;
   const std::string out = Path("out");

@@ -4,8 +4,11 @@
 
 #include <memory>
 
+#include "sluice/base/error.h"
 #include "sluice/cli/ledger_flags.h"
+#include "sluice/jobs/batch/batch_join.h"
 #include "sluice/jobs/create_or_resume.h"
+#include "sluice/jobs/job_spec.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::cli {
@@ -21,7 +24,17 @@ std::function<int()> AddRetryCommand(CLI::App& app) {
   flags->ledger.Add(*command);
   return [flags] {
     auto ledger = ledger::OpenLedger(flags->ledger.Url());
-    int64_t requeued = ledger->RequeueFailed(jobs::RequireJob(*ledger, flags->job).id);
+    const ledger::JobRecord job = jobs::RequireJob(*ledger, flags->job);
+    // A failed chunk sealed the job before its publish stage was added: requeued, its chunks
+    // would complete the job with nothing published. Its done chunks are in the cache, so the
+    // same submit again computes only the failed ones.
+    if (jobs::JobKindOf(job) == batch::kBatchJobKind) {
+      throw InvalidArgument(
+          "job {} is a batch job, which cannot be retried in place: submit the same `sluice batch "
+          "... --submit` again (the chunks it finished are cache hits)",
+          flags->job);
+    }
+    int64_t requeued = ledger->RequeueFailed(job.id);
     fmt::print(
         "requeued {} failed partitions of job {}; run `sluice worker --job {}` or the same "
         "`sluice run` again to process them\n",
