@@ -8,7 +8,7 @@
 // every node with the job's exit status, and a job rides out a 20 s cut of the controller's link
 // and a PostgreSQL restart. A group-by runs as a shuffle across the nodes through S3, also when a
 // node is killed while it holds one of the shuffle's partitions. A batch runs its chunks on the
-// nodes through S3 and equals the local run.
+// nodes through S3 and equals the local run, also when a node is killed while it holds a chunk.
 //
 // Needs root; skipped without it, failed under CI. One CTest entry: the cases share one cluster.
 #include "cluster/slurm_cluster.h"
@@ -550,6 +550,96 @@ TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
       << "the work prefix was not removed";
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("batch", "").empty());
   EXPECT_FALSE(fs::exists(dir.Path(".sluice"))) << "local state left on the submitting host";
+}
+
+// A whole node killed while it holds a chunk of a batch job: its leases expire, the other nodes run
+// its chunks again (each fetching the split from S3), and the output is still one process's.
+TEST_F(SlurmClusterTest, ABatchFinishesWhenANodeIsKilled) {
+  ScratchDir dir("sluice-slurm-batch-kill");
+  const std::string bucket = cluster_->s3()->CreateBucket("batch-kill");
+  const sluice::testing::Environment s3_env = cluster_->s3()->Environment();
+  for (const fs::path& file : WriteGroupByInputs(dir.path(), 4, 20000)) {
+    cluster_->s3()->client()->PutObject(
+        sluice::fs::ParseS3Url(bucket + "in/" + file.filename().string()), ReadFile(file));
+  }
+  // Slow enough that every node holds chunks for a while.
+  std::ofstream(dir.Path("task.sh"))
+      << "#!/bin/sh\nsleep 0.5\nexec " << SLUICE_BINARY
+      << " groupby \"$1\" --by k --agg 'count(*) as n, sum(v) as t' -o \"$2\" --progress off "
+         "--log-level error\n";
+  const std::string url = cluster_->postgres().CreateDatabase("batch_kill");
+  sluice::testing::Environment env = JobEnvironment(url);
+  env.insert(env.end(), s3_env.begin(), s3_env.end());
+  const std::vector<std::string> task = {"--", "sh", dir.Path("task.sh"), "{input}", "{output}"};
+  std::vector<std::string> submit = {
+      SLUICE_BINARY, "batch", "-i", bucket + "in/*.parquet", "--by",       "k",
+      "--chunks",    "12",    "-o", bucket + "out",          "--work-dir", bucket + "work",
+      "--submit"};
+  submit.insert(submit.end(), task.begin(), task.end());
+  const std::string submitted = sluice::testing::CheckHostCommand(submit, 60s, env);
+  const std::string job = submitted.substr(14, submitted.find(':') - 14);
+  HostProcess srun(
+      cluster_->Srun({"-N3", "--ntasks-per-node=1", "--no-kill", SLUICE_BINARY, "worker", "--job",
+                      job, "--workers", "1", "--claim-batch", "1", "--lease", kLease, "--memory",
+                      "128MiB", "--log-level", "error"}),
+      dir.path() / "srun.log", env);
+  auto ledger = ledger::OpenLedger(url);
+  const ledger::JobId id = ledger->FindJob(job)->id;
+  auto lease_holder = [&]() -> int {
+    for (const auto& p : ledger->ListPartitions(id)) {
+      if (p.status != ledger::PartitionStatus::kRunning) continue;
+      for (int k = 0; k < 3; ++k) {
+        if (p.lease_owner.starts_with(cluster_->NodeName(k) + ":")) return k;
+      }
+    }
+    return -1;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  int victim_node = -1;
+  while ((victim_node = lease_holder()) < 0 && srun.Running() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(srun.Running()) << "the job ended before the kill: " << srun.Output();
+  ASSERT_GE(victim_node, 0) << "no node held a chunk within 60 s";
+  cluster_->KillNode(victim_node);
+  const auto killed = std::chrono::steady_clock::now();
+  while (ledger->GetJob(id).status == ledger::JobStatus::kRunning &&
+         std::chrono::steady_clock::now() < killed + 90s) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  cluster_->RestartNode(victim_node);
+  HostProcessResult run = srun.Wait(90s);
+  ASSERT_FALSE(run.timed_out) << run.output << cluster_->LogTail();
+  EXPECT_EQ(ledger->GetJob(id).status, ledger::JobStatus::kDone) << run.output;
+  int rerun = 0, publishes = 0;
+  for (const auto& p : ledger->ListPartitions(id)) {
+    rerun += p.attempt > 1 ? 1 : 0;
+    publishes += p.key.starts_with("publish/") ? 1 : 0;
+  }
+  EXPECT_GE(rerun, 1) << "no chunk of the killed node was run again";
+  EXPECT_EQ(publishes, 1);
+
+  std::vector<std::string> local_run = {
+      SLUICE_BINARY, "batch", "-i", dir.Path("in-*.parquet"), "--by", "k",
+      "--chunks",    "12",    "-o", dir.Path("local")};
+  local_run.insert(local_run.end(), task.begin(), task.end());
+  sluice::testing::CheckHostCommand(local_run, 120s);
+  std::vector<std::string> ours, local;
+  for (const auto& o : cluster_->s3()->client()->ListAll("batch-kill", "out/chunk-", "")) {
+    ours.push_back(bucket + o.key);
+  }
+  for (const auto& e : fs::directory_iterator(dir.Path("local"))) {
+    if (e.path().extension() == ".parquet") local.push_back(e.path().string());
+  }
+  EXPECT_EQ(ours.size(), local.size());
+  EXPECT_EQ(SortedTableRows(ours), SortedTableRows(local));
+  EXPECT_TRUE(cluster_->s3()->client()->ListAll("batch-kill", "work", "").empty());
+  EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("batch-kill", "").empty());
+  std::printf("batch: killed %s; %d chunks run again; job done %.1f s after the kill\n",
+              cluster_->NodeName(victim_node).c_str(), rerun, seconds);
 }
 
 // Distinct, sort and join run as shuffles across the three nodes through S3, and a compaction

@@ -86,8 +86,9 @@ bool JoinBloomJob(const std::string& url, const ledger::JobRecord& job,
 // A batch across hosts: prints what this worker computed and, from the worker that published the
 // output, the whole job's report.
 bool JoinBatchJob(const Flags& flags, const std::string& url, const ledger::JobRecord& job,
-                  const RunOptions& run) {
-  batch::JoinedBatch joined = batch::JoinBatch(url, job.name, flags.worker.workers, run);
+                  const jobs::WorkerOptions& options, const RunOptions& run) {
+  const BatchWorkerOptions worker{flags.worker.workers, options.claim_batch, options.lease};
+  batch::JoinedBatch joined = batch::JoinBatch(url, job.name, worker, run);
   const BatchedReport& report = joined.joined.report;
   fmt::print("worker: {} chunk attempts{}\n", joined.joined.attempts,
              joined.joined.published ? "; published the output" : "");
@@ -116,7 +117,7 @@ bool JoinJob(const Flags& flags, const std::string& url, const ledger::JobRecord
   }
   if (shuffle::IsShuffleJobKind(kind)) return JoinShuffleJob(url, job, options, run);
   if (kind == kBloomJobKind) return JoinBloomJob(url, job, options, run);
-  if (kind == batch::kBatchJobKind) return JoinBatchJob(flags, url, job, run);
+  if (kind == batch::kBatchJobKind) return JoinBatchJob(flags, url, job, options, run);
   if (!kind.empty() && kind != jobs::kCommandJobKind) {
     throw NotSupported("job {} is a {} job, which `sluice worker` cannot join", job.name, kind)
         .With("job", job.name);

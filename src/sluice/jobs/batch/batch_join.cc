@@ -75,7 +75,7 @@ SubmittedBatch SubmitBatch(const std::string& ledger_url, const BatchCommandSpec
 }
 
 JoinedBatch JoinBatch(const std::string& ledger_url, const std::string& job_name,
-                      int chunks_in_flight, const RunOptions& run) {
+                      const BatchWorkerOptions& worker, const RunOptions& run) {
   auto ledger = ledger::OpenLedger(ledger_url);
   const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
   if (jobs::JobKindOf(job) != kBatchJobKind) {
@@ -92,8 +92,7 @@ JoinedBatch JoinBatch(const std::string& ledger_url, const std::string& job_name
   JoinedBatch result;
   result.output = prepared.out;
   try {
-    result.joined =
-        batched.ComputeSubmitted(prepared, ledger_url, job.id, chunks_in_flight, scratch, run);
+    result.joined = batched.ComputeSubmitted(prepared, ledger_url, job.id, worker, scratch, run);
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove_all(scratch, ignored);

@@ -57,10 +57,10 @@ struct JoinedBatch {
   std::string output;
 };
 
-// Works on the job until it is complete. chunks_in_flight > 0 overrides the job's. InvalidArgument
-// for a job of another kind.
+// Works on the job until it is complete, claiming as `worker` says. InvalidArgument for a job of
+// another kind.
 JoinedBatch JoinBatch(const std::string& ledger_url, const std::string& job_name,
-                      int chunks_in_flight, const RunOptions& run);
+                      const BatchWorkerOptions& worker, const RunOptions& run);
 
 // The output and work directory a stored batch job names (for a worker's share of --memory).
 std::vector<std::string> BatchJobPaths(const ledger::JobRecord& job);

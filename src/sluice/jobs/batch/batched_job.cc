@@ -685,11 +685,12 @@ PreparedBatch BatchedJob::Prepare(const std::vector<BatchInput>& inputs,
 
 JoinedBatchReport BatchedJob::ComputeSubmitted(const PreparedBatch& prepared,
                                                const std::string& ledger_url, int64_t job,
-                                               int chunks_in_flight, const stdfs::path& scratch,
+                                               const BatchWorkerOptions& worker,
+                                               const stdfs::path& scratch,
                                                const RunOptions& run) const {
   BatchedOptions options = options_;
   options.ledger_url = ledger_url;
-  if (chunks_in_flight > 0) options.chunks_in_flight = chunks_in_flight;
+  if (worker.chunks_in_flight > 0) options.chunks_in_flight = worker.chunks_in_flight;
   RunContext ctx = SubmittedContext(options, steps_, prepared, scratch);
   RemoveTree(ctx.scratch_dir());
   batch::MakeDirectories(ctx.scratch_dir().string());
@@ -712,7 +713,8 @@ JoinedBatchReport BatchedJob::ComputeSubmitted(const PreparedBatch& prepared,
                                      {table_task_, file_task_, ctx.chunking.chunks, options.codec,
                                       ctx.scratch_dir(), &steps_, &step_log}};
   request.submitted = batch::ChunkComputeRequest::Submitted{
-      job, [&](const jobs::TaskContext&) { published = Publish(prepared, scratch, run); },
+      job, worker.claim_batch, worker.lease,
+      [&](const jobs::TaskContext&) { published = Publish(prepared, scratch, run); },
       [plan](ledger::Ledger& ledger, ledger::JobId id) { jobs::AdvanceStages(ledger, id, plan); }};
   batch::ComputeChunks(request, cache, guard, run, joined.report);
   for (const ChunkOutcome& o : joined.report.chunks) joined.attempts += o.attempts;

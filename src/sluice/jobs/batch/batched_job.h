@@ -189,6 +189,13 @@ struct PreparedBatch {
 
 // What a worker did for a submitted job: the compute phase of the chunks it claimed and, when it
 // ran the publish partition, the whole job's report (published = true).
+// How a worker of a submitted job claims its chunks (`sluice worker`'s flags); 0 keeps the job's.
+struct BatchWorkerOptions {
+  int chunks_in_flight = 0;
+  int64_t claim_batch = 0;  // at most this many chunks a claim
+  ledger::Duration lease{0};
+};
+
 struct JoinedBatchReport {
   BatchedReport report;
   int64_t attempts = 0;  // at chunks' tasks, by this worker
@@ -226,7 +233,7 @@ class BatchedJob {
   // directory into `scratch`, a local directory of its own) until the job is complete, and runs
   // Publish when it claims the publish partition. Rethrows the pipeline's or the worker's error.
   JoinedBatchReport ComputeSubmitted(const PreparedBatch& prepared, const std::string& ledger_url,
-                                     int64_t job, int chunks_in_flight,
+                                     int64_t job, const BatchWorkerOptions& worker,
                                      const std::filesystem::path& scratch,
                                      const RunOptions& run) const;
   // Step 5 and finalize of a submitted job once every chunk to compute is done: the split files

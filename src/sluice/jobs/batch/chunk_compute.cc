@@ -225,7 +225,13 @@ void ComputeChunks(const ChunkComputeRequest& request, ChunkCache& cache, Output
     spec.permits = &permits.emplace(url, job.name, options.resources);
   }
   jobs::WorkerOptions worker = ChunkWorkerOptions(options, steps, threads);
-  if (request.submitted) worker.on_idle = request.submitted->on_idle;
+  if (request.submitted) {
+    worker.on_idle = request.submitted->on_idle;
+    if (request.submitted->claim_batch > 0) {
+      worker.claim_batch = std::min(worker.claim_batch, request.submitted->claim_batch);
+    }
+    if (request.submitted->lease.count() > 0) worker.lease = request.submitted->lease;
+  }
   CancellationSource stop(run.cancel);
   jobs::WorkerBesidePipelineErrors errors = jobs::RunWorkerBesidePipeline(
       url, job.id, task, worker, stop, queue, "the compute pipeline failed",

@@ -46,6 +46,8 @@ struct ChunkComputeRequest {
   // and on_idle advances its stages (jobs/job_stages.h).
   struct Submitted {
     int64_t job = 0;
+    int64_t claim_batch = 0;    // > 0: at most this many chunks a claim
+    ledger::Duration lease{0};  // > 0: instead of the worker's default
     std::function<void(const jobs::TaskContext&)> other_stage;
     std::function<void(ledger::Ledger&, ledger::JobId)> on_idle;
   };
