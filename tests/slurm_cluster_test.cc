@@ -450,8 +450,9 @@ TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
 
 // `sluice slurm --nodes 3 -- batch ...`: the submit splits the S3 inputs into chunk objects under
 // the work prefix, workers on the three nodes run the command on the chunks they claim, and one
-// of them publishes: the same chunk rows and manifest keys as one local process, with the work
-// prefix, local state and multipart uploads all gone.
+// of them publishes: the same chunk rows and manifest keys as one process on this host writes
+// from and to the same store, with the work prefix, the submit's local state and multipart
+// uploads all gone. Prints both wall times.
 TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
   ScratchDir dir("sluice-slurm-batch");
   const std::string bucket = cluster_->s3()->CreateBucket("batch");
@@ -467,7 +468,11 @@ TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
   const std::string url = cluster_->postgres().CreateDatabase("slurm_batch");
   sluice::testing::Environment env = JobEnvironment(url);
   env.insert(env.end(), s3_env.begin(), s3_env.end());
-  HostProcessResult done = RunHostCommand({SLUICE_BINARY,
+  // Run from the scratch directory, where the submit's local state would be left.
+  const auto started = std::chrono::steady_clock::now();
+  HostProcessResult done = RunHostCommand({"env",
+                                           "--chdir=" + dir.path().string(),
+                                           SLUICE_BINARY,
                                            "slurm",
                                            "--nodes",
                                            "3",
@@ -500,25 +505,38 @@ TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
   ASSERT_EQ(done.exit_code, 0) << done.output << cluster_->LogTail();
   EXPECT_NE(done.output.find("9 of 9 chunks to compute"), std::string::npos) << done.output;
 
+  const double across =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // The same job in one process on this host, from and to the same store.
+  const auto one_started = std::chrono::steady_clock::now();
   sluice::testing::CheckHostCommand(
-      {SLUICE_BINARY, "batch", "-i", dir.Path("in-*.parquet"), "--by", "k", "--chunks", "9", "-o",
-       dir.Path("local"), "--", "sh", dir.Path("task.sh"), "{input}", "{output}"},
-      120s);
+      {"env", "--chdir=" + dir.path().string(), SLUICE_BINARY, "batch", "-i",
+       bucket + "in/*.parquet", "--by", "k", "--chunks", "9", "-o", bucket + "one", "--state",
+       dir.Path("one-state"), "--", "sh", dir.Path("task.sh"), "{input}", "{output}"},
+      120s, s3_env);
+  const double one =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - one_started).count();
+  std::printf("batch: sluice slurm on 3 nodes %.2f s, one process %.2f s\n", across, one);
   std::vector<std::string> ours, local;
   for (const auto& o : cluster_->s3()->client()->ListAll("batch", "out/chunk-", "")) {
     ours.push_back(bucket + o.key);
   }
-  for (const auto& e : fs::directory_iterator(dir.Path("local"))) {
-    if (e.path().extension() == ".parquet") local.push_back(e.path().string());
+  for (const auto& o : cluster_->s3()->client()->ListAll("batch", "one/chunk-", "")) {
+    local.push_back(bucket + o.key);
   }
   ASSERT_EQ(ours.size(), local.size());
   const std::vector<std::string> rows = SortedTableRows(ours);
   EXPECT_EQ(rows.size(), 1500u);  // the keys, each in one chunk
   EXPECT_EQ(rows, SortedTableRows(local));
-  const sluice::fs::S3Url manifest_url = sluice::fs::ParseS3Url(bucket + "out/manifest.json");
-  std::string manifest(static_cast<size_t>(cluster_->s3()->client()->HeadObject(manifest_url).size),
-                       '\0');
-  cluster_->s3()->client()->GetRange(manifest_url, 0, manifest);
+  auto object = [&](const std::string& key) {
+    const sluice::fs::S3Url object_url = sluice::fs::ParseS3Url(bucket + key);
+    std::string text(static_cast<size_t>(cluster_->s3()->client()->HeadObject(object_url).size),
+                     '\0');
+    cluster_->s3()->client()->GetRange(object_url, 0, text);
+    return text;
+  };
+  const std::string manifest = object("out/manifest.json");
   auto keys = [](const std::string& text) {
     std::vector<std::string> found;
     static const std::regex kKey("\"key\": ?\"([^\"]+)\"");
@@ -527,8 +545,7 @@ TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
     }
     return found;
   };
-  EXPECT_EQ(keys(manifest), keys(ReadFile(dir.Path("local/manifest.json"))))
-      << manifest << ReadFile(dir.Path("local/manifest.json"));
+  EXPECT_EQ(keys(manifest), keys(object("one/manifest.json"))) << manifest;
   EXPECT_EQ(keys(manifest).size(), 9u);
 
   auto ledger = ledger::OpenLedger(url);
@@ -549,7 +566,9 @@ TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("batch", "work", "").empty())
       << "the work prefix was not removed";
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("batch", "").empty());
-  EXPECT_FALSE(fs::exists(dir.Path(".sluice"))) << "local state left on the submitting host";
+  EXPECT_FALSE(fs::exists(dir.Path(".sluice")))
+      << "local state left on the submitting host: "
+      << RunHostCommand({"find", dir.Path(".sluice")}).output;
 }
 
 // A whole node killed while it holds a chunk of a batch job: its leases expire, the other nodes run

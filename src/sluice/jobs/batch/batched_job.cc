@@ -678,8 +678,12 @@ PreparedBatch BatchedJob::Prepare(const std::vector<BatchInput>& inputs,
   prepared.split_skipped = report.split_skipped;
   batch::MakeDirectories(prepared.work_dir);
   MoveSplitFiles(ctx, prepared);
-  std::error_code kept;  // the state directory of an s3:// output holds nothing now
-  stdfs::remove(ctx.state, kept);
+  // The state directory of an s3:// output holds nothing now; neither may the default .sluice
+  // that holds it (removing a directory that is not empty fails, and is left).
+  std::error_code kept;
+  if (stdfs::remove(ctx.state, kept) && options_.state_dir.empty() && fs::IsS3Url(ctx.out)) {
+    stdfs::remove(ctx.state.parent_path(), kept);
+  }
   return prepared;
 }
 
