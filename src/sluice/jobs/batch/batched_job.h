@@ -55,6 +55,10 @@
 // writes the report, leaves the previous manifest and files in place and throws an error naming the
 // failed chunks.
 //
+// Across hosts (batch_join.h, `sluice batch --submit`): steps 1 to 3 run once on the submitting
+// host (Prepare), the chunks on any workers (ComputeSubmitted), step 5 on one of them (Publish);
+// see PreparedBatch below.
+//
 // One run at a time per output directory.
 //
 // Thread safety: a BatchedJob is immutable; Run may be called from one thread at a time per
