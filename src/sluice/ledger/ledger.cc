@@ -344,9 +344,12 @@ void Ledger::FailPermanently(const LeaseRef& lease, std::string_view error) {
   });
 }
 
-void Ledger::Release(const LeaseRef& lease) {
+void Ledger::Release(const LeaseRef& lease, Duration claimable_after) {
+  if (claimable_after.count() < 0) throw InvalidArgument("claimable_after must not be negative");
   Guarded(mu_, description_, [&] {
-    if (DoRelease(lease) != TransitionResult::kApplied) throw ConflictFor(lease, "release");
+    if (DoRelease(lease, claimable_after) != TransitionResult::kApplied) {
+      throw ConflictFor(lease, "release");
+    }
   });
 }
 

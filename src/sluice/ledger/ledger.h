@@ -107,9 +107,11 @@ class Ledger {
   // Conflict when stale; a repeat by the same attempt changes nothing.
   void FailPermanently(const LeaseRef& lease, std::string_view error);
 
-  // Gives the partition back (e.g. the worker is shutting down): pending, claimable at once, and
-  // this claim is not charged against max_attempts. Conflict when stale.
-  void Release(const LeaseRef& lease);
+  // Gives the partition back (e.g. the worker is shutting down): pending, and this claim is not
+  // charged against max_attempts. Claimable at once, or from now + claimable_after (a task that
+  // found its input not there yet waits for it without spinning and without using attempts).
+  // Conflict when stale; InvalidArgument for a negative claimable_after.
+  void Release(const LeaseRef& lease, Duration claimable_after = Duration(0));
 
   // Failed partitions of the job become pending with their attempts_used reset; the job is
   // reopened when any was requeued. Returns how many were requeued.
@@ -158,7 +160,7 @@ class Ledger {
   // nullopt on conflict. Without retry_after the partition fails for good (FailPermanently).
   virtual std::optional<PartitionStatus> DoFail(const LeaseRef& lease, std::string_view error,
                                                 std::optional<Duration> retry_after) = 0;
-  virtual TransitionResult DoRelease(const LeaseRef& lease) = 0;
+  virtual TransitionResult DoRelease(const LeaseRef& lease, Duration claimable_after) = 0;
   virtual int64_t DoRequeueFailed(JobId job) = 0;
   // kConflict also for an unknown partition (the caller tells them apart).
   virtual ReopenResult DoReopenPartition(const LeaseRef& done_by, std::string_view reason) = 0;

@@ -330,6 +330,27 @@ TEST_P(LedgerConformance, ReleaseGivesThePartitionBackWithoutChargingIt) {
   ledger_->Complete(second.ref(), "{}");
 }
 
+TEST_P(LedgerConformance, ReleaseWithADelayIsClaimableOnlyAfterItAndUncharged) {
+  JobId job = NewJob(1, /*max_attempts=*/1);
+  Lease first = ClaimOne(job);
+  EXPECT_EQ(KindOf([&] { ledger_->Release(first.ref(), -1ms); }), ErrorKind::kInvalidArgument);
+  ledger_->Release(first.ref(), 400ms);
+  ledger_->Release(first.ref(), 400ms);  // repeat
+  PartitionRecord p = ledger_->GetPartition(first.partition_id);
+  EXPECT_EQ(p.status, PartitionStatus::kPending);
+  EXPECT_EQ(p.attempts_used, 0);
+  EXPECT_TRUE(ledger_->Claim(job, {"w", 10s, 1}).empty());  // not before the delay passed
+  EXPECT_FALSE(ledger_->Progress(job).complete());
+  std::this_thread::sleep_for(600ms);
+  Lease second = ClaimOne(job);  // uncharged: max_attempts 1 still allows it
+  EXPECT_EQ(second.attempt, 2);
+  ledger_->Release(second.ref(), 400ms);
+  std::this_thread::sleep_for(600ms);
+  Lease third = ClaimOne(job);  // released twice with a delay: still no attempt used
+  ledger_->Complete(third.ref(), "{}");
+  EXPECT_EQ(ledger_->GetPartition(third.partition_id).status, PartitionStatus::kDone);
+}
+
 TEST_P(LedgerConformance, RequeueFailedGivesFreshAttempts) {
   JobId job = NewJob(2, /*max_attempts=*/1);
   Lease bad = ClaimOne(job);

@@ -380,21 +380,25 @@ SELECT status FROM failed)sql",
     return RepeatStatus(lease, {"pending", "failed"});
   }
 
-  TransitionResult DoRelease(const LeaseRef& lease) override {
+  TransitionResult DoRelease(const LeaseRef& lease, Duration claimable_after) override {
     PgParams params;
-    params.Add(lease.partition_id).Add(lease.attempt);
+    params.Add(lease.partition_id).Add(lease.attempt).Add(claimable_after.count());
     PgResult r = db_.Retrying([&] {
       return db_.Run(R"sql(
 WITH )sql" SLUICE_CLOCK R"sql(,
 released AS (
   UPDATE partitions p SET status = 'pending', attempts_used = p.attempts_used - 1,
-    lease_expires_at = NULL, not_before = NULL
+    lease_expires_at = NULL,
+    not_before = CASE WHEN $3::bigint > 0 THEN clock.ms + $3::bigint END
   FROM clock
   WHERE p.id = $1::bigint AND p.attempt = $2::bigint AND p.status = 'running'
   RETURNING p.job_id, clock.ms),
 logged AS (
   INSERT INTO events(job_id, partition_id, attempt, kind, detail, at)
-  SELECT job_id, $1::bigint, $2::bigint, 'released', '{}', ms FROM released)
+  SELECT job_id, $1::bigint, $2::bigint, 'released',
+         CASE WHEN $3::bigint > 0 THEN json_build_object('claimable_after_ms', $3::bigint)::text
+              ELSE '{}' END, ms
+  FROM released)
 SELECT count(*) FROM released)sql",
                      params);
     });

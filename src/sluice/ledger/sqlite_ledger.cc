@@ -406,20 +406,25 @@ class SqliteLedger final : public Ledger {
     return status;
   }
 
-  TransitionResult DoRelease(const LeaseRef& lease) override {
+  TransitionResult DoRelease(const LeaseRef& lease, Duration claimable_after) override {
     SqliteConnection::Transaction tx(db_, /*immediate=*/true);
     int64_t now = CurrentMs();
     auto update = db_.Prepare(
         "UPDATE partitions SET status = 'pending', attempts_used = attempts_used - 1, "
-        "lease_expires_at = NULL, not_before = NULL "
+        "lease_expires_at = NULL, not_before = CASE WHEN ?4 > 0 THEN ?3 + ?4 END "
         "WHERE id = ?1 AND attempt = ?2 AND status = 'running' RETURNING job_id");
     update->Bind(1, lease.partition_id).Bind(2, lease.attempt);
+    update->Bind(3, now).Bind(4, claimable_after.count());
     const std::optional<JobId> job = ChangedJob(*update);
     if (!job) {
       return IsRepeat(lease, {"pending"}) ? TransitionResult::kApplied
                                           : TransitionResult::kConflict;
     }
-    AddEvent(*job, lease.partition_id, lease.attempt, "released", "{}", now);
+    const std::string detail =
+        claimable_after.count() > 0
+            ? nlohmann::json{{"claimable_after_ms", claimable_after.count()}}.dump()
+            : "{}";
+    AddEvent(*job, lease.partition_id, lease.attempt, "released", detail, now);
     tx.Commit();
     return TransitionResult::kApplied;
   }
