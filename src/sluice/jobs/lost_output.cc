@@ -1,5 +1,6 @@
 #include "sluice/jobs/lost_output.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <system_error>
@@ -88,6 +89,79 @@ int64_t ReopenLostOutputs(ledger::Ledger& ledger, ledger::JobId job) {
     }
   }
   return pending;
+}
+
+namespace {
+
+constexpr char kLostInputContext[] = "lost input partitions";
+
+// Sends a done partition back to pending because its output is gone; removes what is left of a
+// local output (the rerun's publish renames into place and refuses to replace a directory).
+bool Reopen(ledger::Ledger& ledger, const ledger::PartitionRecord& p, const std::string& output,
+            std::string_view reason) {
+  if (ledger.ReopenPartition({p.id, p.attempt}, reason) != ledger::ReopenResult::kReopened) {
+    return false;
+  }
+  if (!output.empty() && output.find("://") == std::string::npos) {
+    std::error_code ec;
+    fs::remove_all(output, ec);
+    if (ec) SLUICE_LOG_WARN("cannot remove the rest of {}: {}", output, ec.message());
+  }
+  SLUICE_LOG_WARN("partition {}: its output is gone ({}); it runs again", p.key, reason);
+  return true;
+}
+
+// Whether the done partition's published output is gone, publishing its committed attempt when
+// that had not happened yet.
+bool PublishedOutputGone(const OutputCommitter& committer, const ledger::PartitionRecord& p,
+                         const std::string& output) {
+  if (output.find("://") == std::string::npos) {
+    const json manifest = json::parse(p.output_manifest_json);
+    const ledger::LeaseRef committed{p.id, manifest.value("attempt", p.attempt)};
+    if (Exists(OutputLayout(fs::path(output).parent_path()).AttemptDir(committed))) {
+      committer.Publish(committed, p.key, p.output_manifest_json);
+      return false;
+    }
+    return LostOutputOf(p).has_value();
+  }
+  try {
+    committer.Publish({p.id, p.attempt}, p.key, p.output_manifest_json);  // idempotent
+    return false;
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kNotFound) throw;
+    return true;  // its upload was completed before and the object is gone since
+  }
+}
+
+}  // namespace
+
+Error LostInputError(const std::vector<std::string>& keys, std::string_view missing) {
+  return NotFound("{} is gone: the partitions that wrote it run again", missing)
+      .With(kLostInputContext, json(keys).dump());
+}
+
+std::vector<std::string> LostInputKeys(const Error& error) {
+  const std::string_view text = error.ContextValue(kLostInputContext);
+  if (error.kind() != ErrorKind::kNotFound || text.empty()) return {};
+  return json::parse(text).get<std::vector<std::string>>();
+}
+
+int64_t ReopenLostInputs(ledger::Ledger& ledger, ledger::JobId job,
+                         const OutputCommitter& committer, const std::vector<std::string>& keys,
+                         std::string_view reason) {
+  int64_t reopened = 0;
+  for (const ledger::PartitionRecord& p : AllPartitions(ledger, job)) {
+    if (p.status != ledger::PartitionStatus::kDone ||
+        std::find(keys.begin(), keys.end(), p.key) == keys.end()) {
+      continue;
+    }
+    const json manifest = json::parse(p.output_manifest_json, nullptr, false);
+    const std::string output = manifest.is_object() ? manifest.value("path", "") : "";
+    if (PublishedOutputGone(committer, p, output) && Reopen(ledger, p, output, reason)) {
+      ++reopened;
+    }
+  }
+  return reopened;
 }
 
 }  // namespace sluice::jobs

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "sluice/base/error.h"
+#include "sluice/jobs/output_commit.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::jobs {
@@ -37,5 +39,22 @@ std::vector<LostOutput> FindLostOutputs(ledger::Ledger& ledger, const ledger::Jo
 // (the rerun publishes it whole), logging one line each: which file is missing and that the
 // partition runs again. Returns how many partitions are pending again, whoever reopened them.
 int64_t ReopenLostOutputs(ledger::Ledger& ledger, ledger::JobId job);
+
+// Lost input: a task of a staged job (a shuffle's reduce) reads the committed output of other
+// partitions of its job (map outputs) and finds some of it gone. It throws LostInputError naming
+// those partitions (kind NotFound); the worker reopens them with ReopenLostInputs, so that they run
+// again, and gives the task's lease back uncharged, claimable after a delay (worker.h): the task
+// neither fails for good nor spins while its input is rebuilt (Spark's FetchFailed).
+Error LostInputError(const std::vector<std::string>& keys, std::string_view missing);
+// The partition keys a LostInputError names; none for any other error.
+std::vector<std::string> LostInputKeys(const Error& error);
+// For each key's partition: done, its committed attempt not published yet (the ledger marks done
+// before the worker publishes): published now; done and its published output gone (local: a file
+// of its manifest missing; s3://: an object its publish completed is gone): reopened, and what is
+// left of a local output removed; otherwise (being rerun already, or all there) nothing. Returns
+// how many partitions this call reopened.
+int64_t ReopenLostInputs(ledger::Ledger& ledger, ledger::JobId job,
+                         const OutputCommitter& committer, const std::vector<std::string>& keys,
+                         std::string_view reason);
 
 }  // namespace sluice::jobs

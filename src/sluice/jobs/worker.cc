@@ -46,11 +46,14 @@ class Average {
 };
 
 struct Result {
-  enum class Kind { kDone, kFailed, kLost, kStopped };
+  // kInputLost: the task's input, other partitions' committed output, is gone (lost_output.h).
+  enum class Kind { kDone, kFailed, kLost, kStopped, kInputLost };
   Kind kind;
   Lease lease;
-  std::string text;        // the manifest (kDone, and kLost after done) or the error (kFailed)
-  bool permanent = false;  // kFailed: no retry can cure it (task_fault.h)
+  // The manifest (kDone, and kLost after done) or the error (kFailed, kInputLost).
+  std::string text;
+  bool permanent = false;               // kFailed: no retry can cure it (task_fault.h)
+  std::vector<std::string> lost_input;  // kInputLost: the keys of the partitions to run again
 };
 
 class Worker {
@@ -252,6 +255,9 @@ class Worker {
       return {Result::Kind::kDone, lease, output_ ? output_->Manifest(lease) : std::string("{}")};
     } catch (const Error& e) {
       if (cancel.cancelled()) return {Result::Kind::kStopped, lease, {}};
+      if (std::vector<std::string> keys = LostInputKeys(e); !keys.empty() && output_) {
+        return {Result::Kind::kInputLost, lease, e.what(), false, std::move(keys)};
+      }
       switch (TaskFaultActionFor(e, lease.attempt, dir)) {
         case TaskFaultAction::kRetry:
           return {Result::Kind::kFailed, lease, e.what()};
@@ -361,6 +367,9 @@ class Worker {
           SLUICE_LOG_WARN("partition {} attempt {}: lease lost, output discarded", r.lease.key,
                           r.lease.attempt);
           break;
+        case Result::Kind::kInputLost:
+          WaitForLostInput(r);
+          break;
         case Result::Kind::kStopped:
           if (output_) output_->Discard(r.lease.ref(), {});
           try {
@@ -409,6 +418,24 @@ class Worker {
     for (const Result& r : results) leases_.Erase(LeaseTable::KeyOf(r.lease.ref()));
     if (stop_ && options_.stop_on_failure) leases_.CancelRunning("another partition failed");
     return claimed;
+  }
+
+  // The task's input is gone: its writers run again (reopened here unless another worker did), and
+  // the lease goes back uncharged, claimable after a backoff's delay, so that the task waits for
+  // the rerun instead of failing for good or spinning on the ledger.
+  void WaitForLostInput(const Result& r) {
+    output_->Discard(r.lease.ref(), {});
+    const int64_t reopened = ReopenLostInputs(*ledger_, job_, *output_, r.lost_input, r.text);
+    const ledger::Duration delay = Backoff(1);
+    SLUICE_LOG_WARN("partition {} attempt {}: {}; {} partition(s) reopened, retried in {} ms",
+                    r.lease.key, r.lease.attempt, r.text, reopened, delay.count());
+    try {
+      ledger_->Release(r.lease.ref(), delay);
+      ++stats_.waited_for_input;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kConflict) throw;
+      ++stats_.lost;
+    }
   }
 
   void StopJobFailed() {

@@ -27,7 +27,9 @@
 // on_idle when given: a staged job plans its next stage there (job_stages.h).
 //
 // Before a complete job is finished, done partitions whose committed output is gone (removed since
-// they were done) are sent back to pending and run again (lost_output.h).
+// they were done) are sent back to pending and run again (lost_output.h). A task that finds its
+// input gone, the output of other partitions (LostInputError, lost_output.h), sends those back the
+// same way and its own lease back uncharged, claimable after a delay of about backoff_base.
 //
 // The loop ends when the job is complete (then this worker finishes it: summary, output sweep),
 // when the job is no longer running (finished or failed by another process), when a partition
@@ -84,12 +86,13 @@ struct WorkerOptions {
 };
 
 struct WorkerStats {
-  int64_t completed = 0;        // completions the ledger accepted
-  int64_t failed_attempts = 0;  // attempts that failed (retried or not)
-  int64_t failed_final = 0;     // of those, partitions that ended failed
-  int64_t lost = 0;             // leases lost to another worker (heartbeat or completion Conflict)
-  int64_t released = 0;         // leases given back on the way out
-  bool finished_job = false;    // this worker saw the job complete and finished it
+  int64_t completed = 0;         // completions the ledger accepted
+  int64_t failed_attempts = 0;   // attempts that failed (retried or not)
+  int64_t failed_final = 0;      // of those, partitions that ended failed
+  int64_t lost = 0;              // leases lost to another worker (heartbeat or completion Conflict)
+  int64_t released = 0;          // leases given back on the way out
+  int64_t waited_for_input = 0;  // leases given back to wait for lost input to be rebuilt
+  bool finished_job = false;     // this worker saw the job complete and finished it
 };
 
 // InvalidArgument for slots < 1 or claim_batch < 1; NotFound for an unknown job; Cancelled when

@@ -1,5 +1,7 @@
 #include "sluice/jobs/shuffle/map_output.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/check.h"
@@ -12,8 +14,11 @@
 
 namespace sluice::shuffle {
 
+std::string MapDataFileOf(int64_t attempt) { return fmt::format("data-a{}.parquet", attempt); }
+
 std::string MapIndex::ToJson() const {
   nlohmann::json j;
+  j["data_file"] = data_file;
   j["rows"] = rows;
   j["bytes"] = bytes;
   j["row_groups"] = row_groups;
@@ -24,6 +29,7 @@ MapIndex MapIndex::FromJson(const std::string& json, const std::string& where) {
   MapIndex index;
   try {
     const nlohmann::json j = nlohmann::json::parse(json);
+    index.data_file = j.value("data_file", std::string(kMapDataFile));
     j.at("rows").get_to(index.rows);
     j.at("bytes").get_to(index.bytes);
     j.at("row_groups").get_to(index.row_groups);
@@ -68,7 +74,7 @@ parquet::CompressionCodec MapOutputCodec(const std::string& work_dir) {
                                : parquet::CompressionCodec::kUncompressed;
 }
 
-MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir,
+MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir, std::string data_file,
                                  std::shared_ptr<const Schema> schema, std::vector<int> key_columns,
                                  int partitions, int64_t flush_bytes,
                                  parquet::CompressionCodec codec)
@@ -80,6 +86,7 @@ MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir,
   index_.rows.assign(pending_.size(), 0);
   index_.bytes.assign(pending_.size(), 0);
   index_.row_groups.resize(pending_.size());
+  index_.data_file = std::move(data_file);
   parquet::ParquetWriteOptions options;
   options.codec = codec;
   options.sync = false;  // the output commit makes the attempt's directory durable
@@ -89,7 +96,7 @@ MapOutputWriter::MapOutputWriter(const std::filesystem::path& dir,
   options.column.statistics = false;
   options.column.dictionary = false;
   writer_ =
-      parquet::ParquetWriter::Open((dir_ / kMapDataFile).string(), std::move(schema), options);
+      parquet::ParquetWriter::Open((dir_ / index_.data_file).string(), std::move(schema), options);
 }
 
 MapOutputWriter::~MapOutputWriter() = default;

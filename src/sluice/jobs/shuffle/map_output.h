@@ -29,7 +29,14 @@ namespace sluice::shuffle {
 inline constexpr char kMapDataFile[] = "data.parquet";
 inline constexpr char kMapIndexFile[] = "index.json";
 
+// The data file of a map partition's attempt: "data-a<attempt>.parquet". A rerun of a map
+// partition (its output went missing) writes a file of another name, which its index names, so
+// that a reducer holding the old index finds the old file or nothing, never the new one's bytes
+// at the old footer's offsets.
+std::string MapDataFileOf(int64_t attempt);
+
 struct MapIndex {
+  std::string data_file = kMapDataFile;      // beside the index
   std::vector<int64_t> rows;                 // per slice
   std::vector<int64_t> bytes;                // per slice, its column data (BatchDataBytes)
   std::vector<std::vector<int>> row_groups;  // per slice, ascending
@@ -57,11 +64,12 @@ parquet::CompressionCodec MapOutputCodec(const std::string& work_dir);
 
 class MapOutputWriter {
  public:
-  // dir: the attempt's directory. key_columns: indexes into schema; none puts every row in
-  // slice 0 (a group-by without keys has one group).
-  MapOutputWriter(const std::filesystem::path& dir, std::shared_ptr<const Schema> schema,
-                  std::vector<int> key_columns, int partitions, int64_t flush_bytes,
-                  parquet::CompressionCodec codec);
+  // dir: the attempt's directory; data_file: the data file's name there (MapDataFileOf).
+  // key_columns: indexes into schema; none puts every row in slice 0 (a group-by without keys
+  // has one group).
+  MapOutputWriter(const std::filesystem::path& dir, std::string data_file,
+                  std::shared_ptr<const Schema> schema, std::vector<int> key_columns,
+                  int partitions, int64_t flush_bytes, parquet::CompressionCodec codec);
   ~MapOutputWriter();
   MapOutputWriter(const MapOutputWriter&) = delete;
   MapOutputWriter& operator=(const MapOutputWriter&) = delete;

@@ -10,8 +10,12 @@
 #include <thread>
 
 #include "sluice/io/parquet/file_writer.h"
+#include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/shuffle/map_output.h"
 #include "sluice/jobs/shuffle/map_side_combine.h"
+#include "sluice/jobs/shuffle/shuffle_plan.h"
+#include "sluice/jobs/shuffle/shuffle_tasks.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/group_by.h"
 #include "sluice/ops/join/hash_join.h"
@@ -106,6 +110,40 @@ class ShuffleJobTest : public ::testing::Test {
     other.join();
     if (error) std::rethrow_exception(error);
     return joined;
+  }
+
+  // Runs the job's map stage in one worker and plans its reduce stage, then stops at the first
+  // reduce task it claims (given back unrun): the map outputs are published, the reduce pending.
+  void RunMapStage(const ShuffleSpec& spec, const std::string& job) {
+    auto ledger = ledger::OpenLedger(url_);
+    const ledger::JobId id = ledger->FindJob(job)->id;
+    const auto committer = jobs::MakeOutputCommitter(spec.work_dir);
+    const jobs::StagePlan plan = ShuffleStagePlan(spec, kShuffleAttempts, *committer);
+    jobs::WorkerOptions worker;
+    worker.output_root = spec.work_dir;
+    worker.max_idle_poll = std::chrono::milliseconds(20);
+    worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId j) { AdvanceStages(l, j, plan); };
+    RunOptions run;
+    run.memory_budget = 64 << 20;
+    CancellationSource stop;
+    const auto task = [&](const jobs::TaskContext& context) {
+      if (jobs::StageOfKey(context.lease.key) != kMapStage) {
+        stop.Cancel("the map stage is done");
+        return;
+      }
+      RunShuffleTask(spec, context, run);
+    };
+    EXPECT_THROW(jobs::RunWorker(url_, id, task, worker, stop.token()), Error);
+  }
+
+  ledger::PartitionRecord Partition(const std::string& job, std::string_view key) {
+    auto ledger = ledger::OpenLedger(url_);
+    for (const ledger::PartitionRecord& p :
+         jobs::AllPartitions(*ledger, ledger->FindJob(job)->id)) {
+      if (p.key == key) return p;
+    }
+    ADD_FAILURE() << "no partition " << key;
+    return {};
   }
 
   static std::multiset<std::string> Rows(const std::string& path) {
@@ -289,6 +327,37 @@ TEST_F(ShuffleJobTest, JoinAcrossWorkersEqualsOneProcess) {
   JoinOptions options;
   const JoinResult local = RunHashJoin(*TableScan::Open(left), *TableScan::Open(right),
                                        JoinSpec{spec.keys, {}, JoinKind::kLeft, "_r"}, options);
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
+}
+
+// A map output removed after the map stage (one's data file, another's index) sends those map
+// partitions back to run again; the reduce tasks that met the loss wait for them, uncharged, and
+// the job ends with the one-process result.
+TEST_F(ShuffleJobTest, AMissingMapOutputRunsItsMapPartitionAgain) {
+  const std::vector<std::string> inputs = WriteFiles(4, 3000, 300);
+  ShuffleSpec spec = Spec(kGroupByJobKind, inputs);
+  spec.keys = {"k", "g"};
+  spec.aggregates = "count(*), sum(v), median(v)";
+  const std::string job = SubmitShuffle(url_, spec).job_name;
+  RunMapStage(spec, job);
+  const std::string lost_data = CommittedFile(spec, "map/00001", MapDataFileOf(1));
+  ASSERT_TRUE(fs::remove(lost_data));
+  ASSERT_TRUE(fs::remove(CommittedFile(spec, "map/00003", kMapIndexFile)));
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(job);
+  ASSERT_EQ(joined[0].status, ledger::JobStatus::kDone);
+  EXPECT_TRUE(joined[0].errors.empty());
+  EXPECT_EQ(joined[0].stats.failed_attempts + joined[1].stats.failed_attempts, 0);
+  EXPECT_GE(joined[0].stats.waited_for_input + joined[1].stats.waited_for_input, 1);
+  EXPECT_EQ(Partition(job, "map/00000").attempt, 1);
+  EXPECT_GE(Partition(job, "map/00001").attempt, 2);
+  EXPECT_GE(Partition(job, "map/00003").attempt, 2);
+  for (int r = 0; r < 16; ++r) {  // advisory_bytes 1: a reduce task per slice
+    const ledger::PartitionRecord reduce = Partition(job, jobs::StageKey(kReduceStage, r));
+    EXPECT_EQ(reduce.status, ledger::PartitionStatus::kDone);
+    EXPECT_EQ(reduce.attempts_used, 1) << reduce.key;  // waiting for the map was not charged
+  }
+  GroupBySpec group_by{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
+  const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
   EXPECT_EQ(Rows(spec.output), Rows(local.batches));
 }
 

@@ -11,6 +11,7 @@
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/parquet/file_concat.h"
 #include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/shuffle/map_output.h"
 #include "sluice/jobs/shuffle/map_side_combine.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
@@ -132,8 +133,8 @@ void RunCombiningMap(const ShuffleSpec& spec, const CombinePlan& plan, TableScan
   std::vector<int> keys(spec.keys.size());
   for (size_t k = 0; k < keys.size(); ++k) keys[k] = static_cast<int>(k);
   const std::shared_ptr<const Schema> schema = GroupByOutputSchema(*scan.schema(), partial);
-  MapOutputWriter writer(context.output_dir, schema, keys, spec.partitions, flush,
-                         MapOutputCodec(spec.work_dir));
+  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), schema, keys,
+                         spec.partitions, flush, MapOutputCodec(spec.work_dir));
   if (GroupsRepeat(spec, files)) {
     // As one process's group-by: keys aggregated by their dictionary indexes where it pays.
     scan.KeepDictionaries(DictionaryKeyColumns(partial));
@@ -151,8 +152,8 @@ void RunRangeMap(const ShuffleSpec& spec, const TableScan& scan, const jobs::Tas
                  const RunOptions& run) {
   const std::vector<std::string> boundaries = ReadSortBoundaries(spec);
   const SortKeyEncoder encoder(*scan.schema(), ParseSortKeys(spec.order_by));
-  MapOutputWriter writer(context.output_dir, scan.schema(), {}, spec.partitions,
-                         std::max<int64_t>(run.memory_budget / 4, 1 << 20),
+  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), scan.schema(),
+                         {}, spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20),
                          MapOutputCodec(spec.work_dir));
   ForEachBatch(scan, context.cancel, [&](const RecordBatch& batch) {
     writer.AddSliced(batch, RangeSlices(encoder, boundaries, batch));
@@ -183,8 +184,9 @@ void RunMap(const ShuffleSpec& job_spec, const jobs::TaskContext& context, RunOp
   if (const std::optional<CombinePlan> plan = CombineOf(spec)) {
     return RunCombiningMap(spec, *plan, *scan, files, context, std::move(run));
   }
-  MapOutputWriter writer(context.output_dir, scan->schema(), SliceColumns(spec, *scan->schema()),
-                         spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20),
+  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), scan->schema(),
+                         SliceColumns(spec, *scan->schema()), spec.partitions,
+                         std::max<int64_t>(run.memory_budget / 4, 1 << 20),
                          MapOutputCodec(spec.work_dir));
   ForEachBatch(*scan, context.cancel, [&writer](const RecordBatch& b) { writer.Add(b); });
   writer.Finish();
@@ -213,7 +215,7 @@ std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int e
       mine.insert(mine.end(), g.begin(), g.end());
     }
     std::sort(mine.begin(), mine.end());
-    paths.push_back(CommittedFile(spec, map.key, kMapDataFile));
+    paths.push_back(CommittedFile(spec, map.key, index.data_file));
     groups.push_back(std::move(mine));
   }
   const int64_t max_unit = MaxUnitBytes(run);
@@ -241,7 +243,27 @@ void RunJoinReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, Ru
   writer->Close();
 }
 
-void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
+// The first file of each map output that is not there (index, or the data file it names), with
+// its map partition's key. Asked only once a reduce met NotFound: a stat per map output.
+std::vector<std::pair<std::string, std::string>> MissingMapOutputs(const ShuffleSpec& spec) {
+  std::vector<std::pair<std::string, std::string>> missing;
+  for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
+    const std::string index_path = CommittedFile(spec, map.key, kMapIndexFile);
+    auto store = fs::FileSystemFor(index_path);
+    std::string path = index_path;
+    try {
+      const MapIndex index = MapIndex::FromJson(fs::ReadWholeFile(*store, path), path);
+      path = CommittedFile(spec, map.key, index.data_file);
+      store->Stat(path);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound) throw;
+      missing.emplace_back(map.key, path);
+    }
+  }
+  return missing;
+}
+
+void RunReduceTask(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   const nlohmann::json range = nlohmann::json::parse(context.lease.definition_json);
   if (spec.kind == kJoinJobKind) {
     return RunJoinReduce(spec, context, std::move(run), range.at("first").get<int>(),
@@ -283,6 +305,21 @@ void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
     auto writer = TableFileWriter::Open(part, scan->schema(), write);
     RunDistinct(*scan, spec.keys, options, [&writer](RecordBatch b) { writer->Write(b); });
     writer->Close();
+  }
+}
+
+// A reduce whose map output went missing (removed, or its host's storage lost) fails with
+// LostInputError naming the map partitions to run again, instead of using its attempts.
+void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
+  try {
+    RunReduceTask(spec, context, std::move(run));
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kNotFound) throw;
+    const auto missing = MissingMapOutputs(spec);
+    if (missing.empty()) throw;
+    std::vector<std::string> keys;
+    for (const auto& [key, path] : missing) keys.push_back(key);
+    throw jobs::LostInputError(keys, fmt::format("map output {}", missing.front().second));
   }
 }
 
