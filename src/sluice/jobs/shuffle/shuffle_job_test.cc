@@ -70,6 +70,31 @@ class ShuffleJobTest : public ::testing::Test {
     return paths;
   }
 
+  // Rows of k (string), g (int32), v (int64) where `hot` of every 10 rows have the key
+  // ("hot", 0) and the others one of `keys` keys.
+  std::vector<std::string> WriteSkewedFiles(const std::string& name, int files, int rows, int keys,
+                                            int hot) {
+    auto schema = std::make_shared<const Schema>(std::vector<Field>{
+        {"k", DataType::String()}, {"g", DataType::Int32()}, {"v", DataType::Int64()}});
+    std::mt19937_64 rng(11);
+    std::vector<std::string> paths;
+    for (int f = 0; f < files; ++f) {
+      StringBuilder k;
+      Int32Builder g;
+      Int64Builder v;
+      for (int r = 0; r < rows; ++r) {
+        const bool is_hot = static_cast<int>(rng() % 10) < hot;
+        k.Append(is_hot ? std::string("hot") : "key-" + std::to_string(rng() % uint64_t(keys)));
+        g.Append(is_hot ? 0 : static_cast<int32_t>(rng() % 3));
+        v.Append(static_cast<int64_t>(rng() % 1000));
+      }
+      paths.push_back((dir_ / (name + "-" + std::to_string(f) + ".parquet")).string());
+      parquet::WriteParquetFile(paths.back(), schema,
+                                {RecordBatch::Make(schema, {k.Finish(), g.Finish(), v.Finish()})});
+    }
+    return paths;
+  }
+
   ShuffleSpec Spec(std::string_view kind, const std::vector<std::string>& inputs) {
     ShuffleSpec spec;
     spec.kind = kind;
@@ -359,6 +384,60 @@ TEST_F(ShuffleJobTest, AMissingMapOutputRunsItsMapPartitionAgain) {
   GroupBySpec group_by{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
   const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
   EXPECT_EQ(Rows(spec.output), Rows(local.batches));
+}
+
+// One hot key holds 60% of the left side: its slice is split into reduce tasks of a few left map
+// outputs each against the whole right slice, and the join equals one process's.
+TEST_F(ShuffleJobTest, ASkewedJoinSplitsItsHotSliceAndEqualsOneProcess) {
+  const std::vector<std::string> left = WriteSkewedFiles("left", 4, 4000, 300, 6);
+  fs::create_directories(dir_ / "right");
+  std::vector<std::string> right;
+  for (const std::string& path : WriteSkewedFiles("r", 2, 300, 300, 0)) {
+    right.push_back((dir_ / "right" / fs::path(path).filename()).string());
+    fs::rename(path, right.back());
+  }
+  const std::string hot_right = (dir_ / "right" / "hot.parquet").string();
+  {
+    auto schema = std::make_shared<const Schema>(std::vector<Field>{
+        {"k", DataType::String()}, {"g", DataType::Int32()}, {"v", DataType::Int64()}});
+    StringBuilder k;
+    Int32Builder g;
+    Int64Builder v;
+    for (int r = 0; r < 3; ++r) {
+      k.Append("hot");
+      g.Append(0);
+      v.Append(r);
+    }
+    parquet::WriteParquetFile(hot_right, schema,
+                              {RecordBatch::Make(schema, {k.Finish(), g.Finish(), v.Finish()})});
+  }
+  right.push_back(hot_right);
+  for (const std::string how : {"inner", "left"}) {
+    ShuffleSpec spec = Spec(kJoinJobKind, left);
+    spec.output = (dir_ / ("out-" + how + ".parquet")).string();
+    spec.work_dir = ShuffleSpec::DefaultWorkDir(spec.output);
+    spec.keys = {"k", "g"};
+    spec.how = how;
+    spec.suffix = "_r";
+    spec.advisory_bytes = 32 << 10;  // the hot slice holds ~70 KiB of each left map output
+    ResolveShuffleFiles({(dir_ / "right" / "*.parquet").string()}, spec.right_inputs,
+                        spec.right_input_bytes);
+    const std::string job = SubmitShuffle(url_, spec).job_name;
+    std::vector<JoinedShuffle> joined = RunTwoWorkers(job);
+    ASSERT_EQ(joined[0].status, ledger::JobStatus::kDone) << how;
+    auto ledger = ledger::OpenLedger(url_);
+    int split = 0;
+    for (const ledger::PartitionRecord& p :
+         jobs::AllPartitions(*ledger, ledger->FindJob(job)->id)) {
+      if (p.definition_json.find("left_maps") != std::string::npos) ++split;
+    }
+    EXPECT_GE(split, 2) << how;
+    JoinOptions options;
+    const JoinResult local =
+        RunHashJoin(*TableScan::Open(left), *TableScan::Open(right),
+                    JoinSpec{spec.keys, {}, ParseJoinKind(how), "_r"}, options);
+    EXPECT_EQ(Rows(spec.output), Rows(local.batches)) << how;
+  }
 }
 
 TEST_F(ShuffleJobTest, DistinctKeepsTheFirstRowOfEachKeyInInputOrder) {

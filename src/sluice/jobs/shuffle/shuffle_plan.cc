@@ -8,7 +8,7 @@
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/jobs/output_commit.h"
-#include "sluice/ops/partition_coalescing.h"
+#include "sluice/jobs/shuffle/reduce_plan.h"
 
 namespace sluice::shuffle {
 
@@ -50,40 +50,35 @@ std::string CommittedFile(const ShuffleSpec& spec, std::string_view key, std::st
   return fmt::format("{}/{}/{}", spec.work_dir, jobs::EncodeKeyForPath(key), file);
 }
 
-std::vector<const ledger::PartitionRecord*> MapPartitionsOf(
-    const std::vector<ledger::PartitionRecord>& all) {
-  std::vector<const ledger::PartitionRecord*> maps;
-  for (const ledger::PartitionRecord& p : all) {
-    if (jobs::StageOfKey(p.key) == kMapStage) maps.push_back(&p);
-  }
-  std::sort(maps.begin(), maps.end(), [](auto* a, auto* b) { return a->key < b->key; });
-  return maps;
-}
-
 namespace {
 
-std::vector<ledger::PartitionSpec> ReducePartitions(
-    const ShuffleSpec& spec, int64_t max_attempts,
-    const std::vector<ledger::PartitionRecord>& all) {
-  std::vector<int64_t> bytes(static_cast<size_t>(spec.partitions), 0);
-  for (const ledger::PartitionRecord* map : MapPartitionsOf(all)) {
-    const std::string path = CommittedFile(spec, map->key, kMapIndexFile);
-    const MapIndex index =
-        MapIndex::FromJson(fs::ReadWholeFile(*fs::FileSystemFor(path), path), path);
-    if (index.bytes.size() != bytes.size()) {
+// Each map output's measured bytes per slice, by side (the left or only one, and a join's right).
+std::pair<MapSliceBytes, MapSliceBytes> MeasuredSliceBytes(const ShuffleSpec& spec) {
+  std::pair<MapSliceBytes, MapSliceBytes> sides;
+  for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
+    const std::string path = CommittedFile(spec, map.key, kMapIndexFile);
+    MapIndex index = MapIndex::FromJson(fs::ReadWholeFile(*fs::FileSystemFor(path), path), path);
+    if (index.bytes.size() != static_cast<size_t>(spec.partitions)) {
       throw InvalidData("a map output has {} slices where the job has {}", index.bytes.size(),
-                        bytes.size())
+                        spec.partitions)
           .With("file", path);
     }
-    for (size_t s = 0; s < bytes.size(); ++s) bytes[s] += index.bytes[s];
+    const bool right = nlohmann::json::parse(map.definition_json).value("side", "") == kRightSide;
+    (right ? sides.second : sides.first).push_back(std::move(index.bytes));
   }
+  return sides;
+}
+
+std::vector<ledger::PartitionSpec> ReducePartitions(const ShuffleSpec& spec, int64_t max_attempts) {
+  const auto [left, right] = MeasuredSliceBytes(spec);
+  const SplittableSides sides =
+      spec.kind == kJoinJobKind ? SplittableSidesOf(spec.how) : SplittableSides{};
   std::vector<ledger::PartitionSpec> out;
-  for (const PartitionRange& range :
-       CoalescePartitions(bytes, spec.advisory_bytes, spec.min_reducers, spec.partitions)) {
-    const std::string definition =
-        nlohmann::json{{"first", range.begin}, {"end", range.end}}.dump();
-    out.push_back(
-        {jobs::StageKey(kReduceStage, static_cast<int64_t>(out.size())), definition, max_attempts});
+  for (const ReduceTask& task :
+       PlanReduceTasks(spec.partitions, left, right, sides, spec.advisory_bytes, spec.min_reducers,
+                       spec.partitions)) {
+    out.push_back({jobs::StageKey(kReduceStage, static_cast<int64_t>(out.size())), task.ToJson(),
+                   max_attempts});
   }
   return out;
 }
@@ -104,7 +99,7 @@ jobs::StagePlan ShuffleStagePlan(const ShuffleSpec& spec, int64_t max_attempts,
                   size_t stage, const std::vector<ledger::PartitionRecord>& all) {
     jobs::PublishStage(committer, all, stages[stage - 1]);
     if (stages[stage] == kMapStage) return MapPartitions(spec, max_attempts);
-    if (stages[stage] == kReduceStage) return ReducePartitions(spec, max_attempts, all);
+    if (stages[stage] == kReduceStage) return ReducePartitions(spec, max_attempts);
     const auto reducers = std::count_if(all.begin(), all.end(), [](const auto& p) {
       return jobs::StageOfKey(p.key) == kReduceStage;
     });

@@ -14,6 +14,7 @@
 #include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/shuffle/map_output.h"
 #include "sluice/jobs/shuffle/map_side_combine.h"
+#include "sluice/jobs/shuffle/reduce_plan.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
 #include "sluice/jobs/shuffle/slice_scan.h"
 #include "sluice/jobs/shuffle/sort_ranges.h"
@@ -200,12 +201,17 @@ int64_t MaxUnitBytes(const RunOptions& run) {
 
 // The reduce's slice of every committed map output, in map order. Two units' fetched bytes at a
 // time are taken out of the task's budget for the scan's reads (slice_scan.h).
+// `maps`: only those of the side's map outputs (numbered within the side), a skewed slice's split.
 std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end, RunOptions& run,
-                                       std::string_view side = "") {
+                                       std::string_view side = "",
+                                       std::optional<MapRange> maps = std::nullopt) {
   std::vector<std::string> paths;
   std::vector<std::vector<int>> groups;
+  int m = -1;
   for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
     if (SideOf(map.definition_json) != side) continue;
+    ++m;
+    if (maps && (m < maps->begin || m >= maps->end)) continue;
     const std::string index_path = CommittedFile(spec, map.key, kMapIndexFile);
     const MapIndex index = MapIndex::FromJson(
         fs::ReadWholeFile(*fs::FileSystemFor(index_path), index_path), index_path);
@@ -226,9 +232,10 @@ std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int e
 
 // A join's reduce: its slice of the left side's map outputs joined with the right side's.
 void RunJoinReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run,
-                   int first, int end) {
-  auto left = ReduceInput(spec, first, end, run);
-  auto right = ReduceInput(spec, first, end, run, kRightSide);
+                   const ReduceTask& task) {
+  const auto [first, end] = task.slices;
+  auto left = ReduceInput(spec, first, end, run, "", task.left_maps);
+  auto right = ReduceInput(spec, first, end, run, kRightSide, task.right_maps);
   const JoinSpec join{spec.keys, spec.right_keys, ParseJoinKind(spec.how), spec.suffix};
   const JoinPlan plan(*left->schema(), *right->schema(), join);
   JoinOptions options;
@@ -264,12 +271,9 @@ std::vector<std::pair<std::string, std::string>> MissingMapOutputs(const Shuffle
 }
 
 void RunReduceTask(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
-  const nlohmann::json range = nlohmann::json::parse(context.lease.definition_json);
-  if (spec.kind == kJoinJobKind) {
-    return RunJoinReduce(spec, context, std::move(run), range.at("first").get<int>(),
-                         range.at("end").get<int>());
-  }
-  auto scan = ReduceInput(spec, range.at("first").get<int>(), range.at("end").get<int>(), run);
+  const ReduceTask task = ReduceTask::FromJson(context.lease.definition_json);
+  if (spec.kind == kJoinJobKind) return RunJoinReduce(spec, context, std::move(run), task);
+  auto scan = ReduceInput(spec, task.slices.begin, task.slices.end, run);
   GroupByOptions options = OperatorOptions(context, std::move(run));
   // The rows are one hash partition of the data, whose groups the state holds whole in the end:
   // a partial that partitioned them first would only pass them through a second table.
