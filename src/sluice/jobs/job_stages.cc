@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/base/error.h"
+#include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/output_commit.h"
 
 namespace sluice::jobs {
@@ -51,9 +52,18 @@ std::vector<std::string> FailedPartitionErrors(ledger::Ledger& ledger, ledger::J
 
 void PublishStage(const OutputCommitter& committer, const std::vector<ledger::PartitionRecord>& all,
                   std::string_view stage) {
+  std::vector<std::string> lost;
   for (const ledger::PartitionRecord& p : all) {
     if (p.status != ledger::PartitionStatus::kDone || StageOfKey(p.key) != stage) continue;
-    committer.Publish({p.id, p.attempt}, p.key, p.output_manifest_json);
+    try {
+      committer.Publish({p.id, p.attempt}, p.key, p.output_manifest_json);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound) throw;
+      lost.push_back(p.key);
+    }
+  }
+  if (!lost.empty()) {
+    throw LostInputError(lost, fmt::format("the committed output of {}", lost.front()));
   }
 }
 

@@ -54,7 +54,9 @@ std::vector<std::string> FailedPartitionErrors(ledger::Ledger& ledger, ledger::J
 // Publishes the done partitions of `stage` among `all` that are not published yet (a rename or an
 // upload completion; nothing for those already published). A planner calls it before reading the
 // stage's outputs: the ledger marks a partition done before its worker publishes its output, so
-// a reader could otherwise find it not there yet, or never if that worker died.
+// a reader could otherwise find it not there yet, or never if that worker died. LostInputError
+// (lost_output.h) naming those whose output is gone, neither in their attempt's directory nor
+// published: the caller reopens them.
 void PublishStage(const OutputCommitter& committer, const std::vector<ledger::PartitionRecord>& all,
                   std::string_view stage);
 

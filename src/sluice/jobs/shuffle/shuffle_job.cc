@@ -12,6 +12,7 @@
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/job_stages.h"
+#include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
 #include "sluice/jobs/shuffle/shuffle_tasks.h"
@@ -112,12 +113,17 @@ JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_
   // A stage's partitions appear at once when the one before is done: workers waiting at the
   // barrier look often, or the stage starts up to max_idle_poll late on every host.
   worker.max_idle_poll = std::min<ledger::Duration>(worker.max_idle_poll, kBarrierPoll);
-  worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId id) {
+  worker.on_idle = [&plan, &committer](ledger::Ledger& l, ledger::JobId id) {
     try {
       AdvanceStages(l, id, plan);
-    } catch (const Error&) {
+    } catch (const Error& e) {
       // Planning read a map index that a worker finishing the job has just removed.
-      if (l.GetJob(id).status == ledger::JobStatus::kRunning) throw;
+      if (l.GetJob(id).status != ledger::JobStatus::kRunning) return;
+      const std::vector<std::string> lost = jobs::LostInputKeys(e);
+      if (lost.empty()) throw;
+      // Output of the stage before is gone: those partitions run again, then the barrier is met
+      // again and plans the stage from their new output.
+      jobs::ReopenLostInputs(l, id, *committer, lost, e.what());
     }
   };
   const int slots = std::max(worker.slots, 1);

@@ -139,7 +139,8 @@ class ShuffleJobTest : public ::testing::Test {
 
   // Runs the job's map stage in one worker and plans its reduce stage, then stops at the first
   // reduce task it claims (given back unrun): the map outputs are published, the reduce pending.
-  void RunMapStage(const ShuffleSpec& spec, const std::string& job) {
+  // Without plan_reduce it stops at the barrier, before planning.
+  void RunMapStage(const ShuffleSpec& spec, const std::string& job, bool plan_reduce = true) {
     auto ledger = ledger::OpenLedger(url_);
     const ledger::JobId id = ledger->FindJob(job)->id;
     const auto committer = jobs::MakeOutputCommitter(spec.work_dir);
@@ -147,10 +148,13 @@ class ShuffleJobTest : public ::testing::Test {
     jobs::WorkerOptions worker;
     worker.output_root = spec.work_dir;
     worker.max_idle_poll = std::chrono::milliseconds(20);
-    worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId j) { AdvanceStages(l, j, plan); };
+    CancellationSource stop;
+    worker.on_idle = [&](ledger::Ledger& l, ledger::JobId j) {
+      if (!plan_reduce) stop.Cancel("at the barrier");
+      if (plan_reduce) AdvanceStages(l, j, plan);
+    };
     RunOptions run;
     run.memory_budget = 64 << 20;
-    CancellationSource stop;
     const auto task = [&](const jobs::TaskContext& context) {
       if (jobs::StageOfKey(context.lease.key) != kMapStage) {
         stop.Cancel("the map stage is done");
@@ -388,6 +392,27 @@ TEST_F(ShuffleJobTest, AMissingMapOutputRunsItsMapPartitionAgain) {
 
 // One hot key holds 60% of the left side: its slice is split into reduce tasks of a few left map
 // outputs each against the whole right slice, and the join equals one process's.
+// A map output gone before the barrier (its index, or its whole directory) runs its map partition
+// again before the reduce stage is planned.
+TEST_F(ShuffleJobTest, AMapOutputGoneBeforeTheBarrierRunsAgainBeforeTheReduceIsPlanned) {
+  const std::vector<std::string> inputs = WriteFiles(3, 3000, 300);
+  ShuffleSpec spec = Spec(kDistinctJobKind, inputs);
+  spec.keys = {"k"};
+  const std::string job = SubmitShuffle(url_, spec).job_name;
+  RunMapStage(spec, job, /*plan_reduce=*/false);
+  ASSERT_TRUE(fs::remove(CommittedFile(spec, "map/00000", kMapIndexFile)));
+  ASSERT_GT(fs::remove_all(fs::path(CommittedFile(spec, "map/00002", kMapIndexFile)).parent_path()),
+            0u);
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(job);
+  ASSERT_EQ(joined[0].status, ledger::JobStatus::kDone);
+  EXPECT_EQ(joined[0].stats.failed_attempts + joined[1].stats.failed_attempts, 0);
+  EXPECT_GE(Partition(job, "map/00000").attempt, 2);
+  EXPECT_EQ(Partition(job, "map/00001").attempt, 1);
+  EXPECT_GE(Partition(job, "map/00002").attempt, 2);
+  const GroupByResult local = RunDistinct(*TableScan::Open(inputs), spec.keys, GroupByOptions{});
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
+}
+
 TEST_F(ShuffleJobTest, ASkewedJoinSplitsItsHotSliceAndEqualsOneProcess) {
   const std::vector<std::string> left = WriteSkewedFiles("left", 4, 4000, 300, 6);
   fs::create_directories(dir_ / "right");

@@ -7,6 +7,7 @@
 
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
+#include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/shuffle/reduce_plan.h"
 
@@ -53,11 +54,24 @@ std::string CommittedFile(const ShuffleSpec& spec, std::string_view key, std::st
 namespace {
 
 // Each map output's measured bytes per slice, by side (the left or only one, and a join's right).
+// Each map output's measured bytes per slice, by side (the left or only one, and a join's right).
+// LostInputError naming the map partitions whose index is gone: they run again (shuffle_job.cc).
 std::pair<MapSliceBytes, MapSliceBytes> MeasuredSliceBytes(const ShuffleSpec& spec) {
   std::pair<MapSliceBytes, MapSliceBytes> sides;
+  std::vector<std::string> lost;
+  std::string first_lost;
   for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
     const std::string path = CommittedFile(spec, map.key, kMapIndexFile);
-    MapIndex index = MapIndex::FromJson(fs::ReadWholeFile(*fs::FileSystemFor(path), path), path);
+    std::string text;
+    try {
+      text = fs::ReadWholeFile(*fs::FileSystemFor(path), path);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound) throw;
+      lost.push_back(map.key);
+      if (first_lost.empty()) first_lost = path;
+      continue;
+    }
+    MapIndex index = MapIndex::FromJson(text, path);
     if (index.bytes.size() != static_cast<size_t>(spec.partitions)) {
       throw InvalidData("a map output has {} slices where the job has {}", index.bytes.size(),
                         spec.partitions)
@@ -66,6 +80,7 @@ std::pair<MapSliceBytes, MapSliceBytes> MeasuredSliceBytes(const ShuffleSpec& sp
     const bool right = nlohmann::json::parse(map.definition_json).value("side", "") == kRightSide;
     (right ? sides.second : sides.first).push_back(std::move(index.bytes));
   }
+  if (!lost.empty()) throw jobs::LostInputError(lost, fmt::format("map output {}", first_lost));
   return sides;
 }
 
