@@ -48,11 +48,11 @@ int64_t ReopenLostOutputs(ledger::Ledger& ledger, ledger::JobId job);
 Error LostInputError(const std::vector<std::string>& keys, std::string_view missing);
 // The partition keys a LostInputError names; none for any other error.
 std::vector<std::string> LostInputKeys(const Error& error);
-// For each key's partition: done, its committed attempt not published yet (the ledger marks done
-// before the worker publishes): published now; done and its published output gone (local: a file
-// of its manifest missing; s3://: an object its publish completed is gone): reopened, and what is
-// left of a local output removed; otherwise (being rerun already, or all there) nothing. Returns
-// how many partitions this call reopened.
+// For each key's partition: done, a local committed attempt not published yet (the ledger marks
+// done before the worker publishes): published now; done and a file of its published output
+// gone (OutputCommitter::MissingPublishedFile; on s3:// also an attempt whose publish has not
+// happened yet, which reruns instead): reopened, and what is left of a local output removed;
+// otherwise (being rerun already, or all there) nothing. Returns how many this call reopened.
 int64_t ReopenLostInputs(ledger::Ledger& ledger, ledger::JobId job,
                          const OutputCommitter& committer, const std::vector<std::string>& keys,
                          std::string_view reason);

@@ -232,6 +232,17 @@ bool OutputLayout::Publish(const ledger::LeaseRef& lease, std::string_view key,
       .With("attempt directory", from.string());
 }
 
+std::string OutputLayout::MissingPublishedFile(std::string_view manifest) const {
+  const nlohmann::json m = nlohmann::json::parse(manifest);
+  const fs::path output = m.at("path").get<std::string>();
+  for (const nlohmann::json& file : m.value("files", nlohmann::json::array())) {
+    const fs::path path = output / file.at("name").get<std::string>();
+    std::error_code ec;
+    if (!fs::exists(path, ec) && !ec) return path.string();
+  }
+  return {};
+}
+
 void OutputLayout::Discard(const ledger::LeaseRef& lease, std::string_view) const noexcept {
   std::error_code ec;
   fs::remove_all(AttemptDir(lease), ec);

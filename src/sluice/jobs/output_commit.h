@@ -65,6 +65,10 @@ class OutputCommitter {
   // Returns false when there was nothing to do because that already happened.
   virtual bool Publish(const ledger::LeaseRef& lease, std::string_view key,
                        std::string_view manifest) const = 0;
+  // The first file a committed attempt's manifest names that is not at its published place (its
+  // path or URL); empty when every one is there. For a task that found its input, another
+  // partition's output, missing (lost_output.h). Io when the store cannot be asked.
+  virtual std::string MissingPublishedFile(std::string_view manifest) const = 0;
   // Removes the output of a stale or failed attempt; `manifest` is what Manifest returned for it,
   // or empty when it never got that far. Never throws.
   virtual void Discard(const ledger::LeaseRef& lease, std::string_view manifest) const noexcept = 0;
@@ -106,6 +110,7 @@ class OutputLayout final : public OutputCommitter {
   // same files (the attempt's copy is removed); Conflict when it holds other files.
   bool Publish(const ledger::LeaseRef& lease, std::string_view key,
                std::string_view manifest) const override;
+  std::string MissingPublishedFile(std::string_view manifest) const override;
   void Discard(const ledger::LeaseRef& lease, std::string_view manifest) const noexcept override;
   SweepResult Sweep(ledger::Ledger& ledger, ledger::JobId job) const override;
 

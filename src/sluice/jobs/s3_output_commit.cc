@@ -110,6 +110,21 @@ bool S3OutputCommitter::Publish(const ledger::LeaseRef&, std::string_view,
   return true;
 }
 
+std::string S3OutputCommitter::MissingPublishedFile(std::string_view manifest) const {
+  const nlohmann::json m = nlohmann::json::parse(manifest);
+  const std::string output = m.at("path").get<std::string>();
+  for (const nlohmann::json& file : m.value("files", nlohmann::json::array())) {
+    const std::string url = output + "/" + file.at("name").get<std::string>();
+    try {
+      client_->HeadObject(fs::ParseS3Url(url));
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kNotFound) return url;
+      throw;
+    }
+  }
+  return {};
+}
+
 void S3OutputCommitter::Discard(const ledger::LeaseRef& lease,
                                 std::string_view manifest) const noexcept {
   try {

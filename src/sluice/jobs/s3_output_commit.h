@@ -55,6 +55,7 @@ class S3OutputCommitter final : public OutputCommitter {
   std::string Manifest(const ledger::Lease& lease) const override;
   bool Publish(const ledger::LeaseRef& lease, std::string_view key,
                std::string_view manifest) const override;
+  std::string MissingPublishedFile(std::string_view manifest) const override;
   void Discard(const ledger::LeaseRef& lease, std::string_view manifest) const noexcept override;
   SweepResult Sweep(ledger::Ledger& ledger, ledger::JobId job) const override;
 

@@ -17,6 +17,7 @@
 #include "sluice/io/fs/file_system.h"
 #include "sluice/io/fs/s3_file_system.h"
 #include "sluice/io/fs/testing/s3_server.h"
+#include "sluice/jobs/lost_output.h"
 #include "sluice/jobs/testing/sqlite_ledger_fixture.h"
 
 namespace sluice::jobs {
@@ -239,6 +240,36 @@ TEST_F(S3OutputCommitTest, AFailedUploadAbortsWhatItStartedAndNamesTheUrl) {
     EXPECT_EQ(what.find(std::string(fs::testing::S3Server::kSecretKey)), std::string::npos);
   }
   EXPECT_EQ(OpenUploads(), 0u);
+}
+
+// A reduce's lost input on S3 (lost_output.h): a partition whose published objects are all there
+// is left done; one whose object is gone since is reopened, once.
+TEST_F(S3OutputCommitTest, LostInputIsReopenedOnlyWhenAnObjectIsGone) {
+  AddPartitions({"map/00000", "map/00001"});
+  for (const std::string key : {"map/00000", "map/00001"}) {
+    const ledger::Lease lease = ClaimKey(key);
+    Write(lease, {{"index.json", "{}"}, {"data-a1.parquet", "rows"}});
+    const std::string manifest = committer_->Manifest(lease);
+    ledger_->Complete(lease.ref(), manifest);
+    ASSERT_TRUE(committer_->Publish(lease.ref(), lease.key, manifest));
+  }
+  const std::string gone = committer_->FinalPrefix("map/00001") + "/data-a1.parquet";
+  files_->Delete(gone);
+  const auto partition = [&](std::string_view key) {
+    for (const ledger::PartitionRecord& p : ledger_->ListPartitions(job_)) {
+      if (p.key == key) return p;
+    }
+    return ledger::PartitionRecord{};
+  };
+  EXPECT_EQ(committer_->MissingPublishedFile(partition("map/00000").output_manifest_json), "");
+  EXPECT_EQ(committer_->MissingPublishedFile(partition("map/00001").output_manifest_json), gone);
+
+  EXPECT_EQ(ReopenLostInputs(*ledger_, job_, *committer_, {"map/00000", "map/00001"}, "gone"), 1);
+  EXPECT_EQ(partition("map/00000").status, ledger::PartitionStatus::kDone);
+  EXPECT_EQ(partition("map/00001").status, ledger::PartitionStatus::kPending);
+  EXPECT_EQ(partition("map/00001").error, "gone");
+  // Asked again (another reducer met the same loss): nothing more to do.
+  EXPECT_EQ(ReopenLostInputs(*ledger_, job_, *committer_, {"map/00001"}, "gone"), 0);
 }
 
 }  // namespace
