@@ -142,22 +142,21 @@ std::vector<std::string> LostInputKeys(const Error& error) {
   return json::parse(text).get<std::vector<std::string>>();
 }
 
-int64_t ReopenLostInputs(ledger::Ledger& ledger, ledger::JobId job,
-                         const OutputCommitter& committer, const std::vector<std::string>& keys,
-                         std::string_view reason) {
-  int64_t reopened = 0;
+LostInputs ReopenLostInputs(ledger::Ledger& ledger, ledger::JobId job,
+                            const OutputCommitter& committer, const std::vector<std::string>& keys,
+                            std::string_view reason) {
+  LostInputs lost;
   for (const ledger::PartitionRecord& p : AllPartitions(ledger, job)) {
-    if (p.status != ledger::PartitionStatus::kDone ||
-        std::find(keys.begin(), keys.end(), p.key) == keys.end()) {
-      continue;
-    }
+    if (std::find(keys.begin(), keys.end(), p.key) == keys.end()) continue;
+    if (p.status == ledger::PartitionStatus::kFailed && lost.failed.empty()) lost.failed = p.key;
+    if (p.status != ledger::PartitionStatus::kDone) continue;
     const json manifest = json::parse(p.output_manifest_json, nullptr, false);
     const std::string output = manifest.is_object() ? manifest.value("path", "") : "";
     if (PublishedOutputGone(committer, p, output) && Reopen(ledger, p, output, reason)) {
-      ++reopened;
+      ++lost.reopened;
     }
   }
-  return reopened;
+  return lost;
 }
 
 }  // namespace sluice::jobs

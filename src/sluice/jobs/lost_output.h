@@ -52,9 +52,13 @@ std::vector<std::string> LostInputKeys(const Error& error);
 // done before the worker publishes): published now; done and a file of its published output
 // gone (OutputCommitter::MissingPublishedFile; on s3:// also an attempt whose publish has not
 // happened yet, which reruns instead): reopened, and what is left of a local output removed;
-// otherwise (being rerun already, or all there) nothing. Returns how many this call reopened.
-int64_t ReopenLostInputs(ledger::Ledger& ledger, ledger::JobId job,
-                         const OutputCommitter& committer, const std::vector<std::string>& keys,
-                         std::string_view reason);
+// otherwise (being rerun already, or all there) nothing.
+struct LostInputs {
+  int64_t reopened = 0;  // by this call
+  std::string failed;    // a key whose partition failed for good: its output will not come back
+};
+LostInputs ReopenLostInputs(ledger::Ledger& ledger, ledger::JobId job,
+                            const OutputCommitter& committer, const std::vector<std::string>& keys,
+                            std::string_view reason);
 
 }  // namespace sluice::jobs

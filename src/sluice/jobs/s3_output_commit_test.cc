@@ -264,12 +264,14 @@ TEST_F(S3OutputCommitTest, LostInputIsReopenedOnlyWhenAnObjectIsGone) {
   EXPECT_EQ(committer_->MissingPublishedFile(partition("map/00000").output_manifest_json), "");
   EXPECT_EQ(committer_->MissingPublishedFile(partition("map/00001").output_manifest_json), gone);
 
-  EXPECT_EQ(ReopenLostInputs(*ledger_, job_, *committer_, {"map/00000", "map/00001"}, "gone"), 1);
+  EXPECT_EQ(
+      ReopenLostInputs(*ledger_, job_, *committer_, {"map/00000", "map/00001"}, "gone").reopened,
+      1);
   EXPECT_EQ(partition("map/00000").status, ledger::PartitionStatus::kDone);
   EXPECT_EQ(partition("map/00001").status, ledger::PartitionStatus::kPending);
   EXPECT_EQ(partition("map/00001").error, "gone");
   // Asked again (another reducer met the same loss): nothing more to do.
-  EXPECT_EQ(ReopenLostInputs(*ledger_, job_, *committer_, {"map/00001"}, "gone"), 0);
+  EXPECT_EQ(ReopenLostInputs(*ledger_, job_, *committer_, {"map/00001"}, "gone").reopened, 0);
 }
 
 }  // namespace

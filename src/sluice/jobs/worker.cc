@@ -339,28 +339,9 @@ class Worker {
           completions.push_back({r.lease.ref(), r.text});
           completed.push_back(&r);
           break;
-        case Result::Kind::kFailed: {
-          ++stats_.failed_attempts;
-          if (output_) output_->Discard(r.lease.ref(), {});
-          SLUICE_LOG_WARN("partition {} attempt {} failed{}: {}", r.lease.key, r.lease.attempt,
-                          r.permanent ? " for good (a retry would meet it again)" : "", r.text);
-          try {
-            auto status = ledger::PartitionStatus::kFailed;
-            if (r.permanent) {
-              ledger_->FailPermanently(r.lease.ref(), r.text);
-            } else {
-              status = ledger_->Fail(r.lease.ref(), r.text, Backoff(r.lease.attempt));
-            }
-            if (status == ledger::PartitionStatus::kFailed) {
-              ++stats_.failed_final;
-              if (options_.stop_on_failure) stop_ = true;
-            }
-          } catch (const Error& e) {
-            if (e.kind() != ErrorKind::kConflict) throw;
-            ++stats_.lost;
-          }
+        case Result::Kind::kFailed:
+          FailAttempt(r);
           break;
-        }
         case Result::Kind::kLost:
           ++stats_.lost;
           if (output_) output_->Discard(r.lease.ref(), r.text);
@@ -420,12 +401,42 @@ class Worker {
     return claimed;
   }
 
+  // Records a failed attempt in the ledger: retried after a backoff, or failed for good.
+  void FailAttempt(const Result& r) {
+    ++stats_.failed_attempts;
+    if (output_) output_->Discard(r.lease.ref(), {});
+    SLUICE_LOG_WARN("partition {} attempt {} failed{}: {}", r.lease.key, r.lease.attempt,
+                    r.permanent ? " for good (a retry would meet it again)" : "", r.text);
+    try {
+      auto status = ledger::PartitionStatus::kFailed;
+      if (r.permanent) {
+        ledger_->FailPermanently(r.lease.ref(), r.text);
+      } else {
+        status = ledger_->Fail(r.lease.ref(), r.text, Backoff(r.lease.attempt));
+      }
+      if (status == ledger::PartitionStatus::kFailed) {
+        ++stats_.failed_final;
+        if (options_.stop_on_failure) stop_ = true;
+      }
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kConflict) throw;
+      ++stats_.lost;
+    }
+  }
+
   // The task's input is gone: its writers run again (reopened here unless another worker did), and
   // the lease goes back uncharged, claimable after a backoff's delay, so that the task waits for
-  // the rerun instead of failing for good or spinning on the ledger.
+  // the rerun instead of failing for good or spinning on the ledger. A writer that failed for good
+  // will not bring the input back: then the attempt fails as any other, using its attempts.
   void WaitForLostInput(const Result& r) {
+    const LostInputs lost = ReopenLostInputs(*ledger_, job_, *output_, r.lost_input, r.text);
+    if (!lost.failed.empty()) {
+      Result failed = r;
+      failed.text += fmt::format("; partition {} that wrote it failed", lost.failed);
+      return FailAttempt(failed);
+    }
     output_->Discard(r.lease.ref(), {});
-    const int64_t reopened = ReopenLostInputs(*ledger_, job_, *output_, r.lost_input, r.text);
+    const int64_t reopened = lost.reopened;
     const ledger::Duration delay = Backoff(1);
     SLUICE_LOG_WARN("partition {} attempt {}: {}; {} partition(s) reopened, retried in {} ms",
                     r.lease.key, r.lease.attempt, r.text, reopened, delay.count());

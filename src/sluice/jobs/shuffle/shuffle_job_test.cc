@@ -390,6 +390,23 @@ TEST_F(ShuffleJobTest, AMissingMapOutputRunsItsMapPartitionAgain) {
   EXPECT_EQ(Rows(spec.output), Rows(local.batches));
 }
 
+// A map output gone whose map partition cannot run again (its input is gone too): the reduces that
+// wait for it fail once it has failed, and the job fails naming it, instead of waiting forever.
+TEST_F(ShuffleJobTest, ALostMapOutputWhoseMapFailsFailsTheJob) {
+  const std::vector<std::string> inputs = WriteFiles(3, 2000, 300);
+  ShuffleSpec spec = Spec(kDistinctJobKind, inputs);
+  spec.keys = {"k"};
+  const std::string job = SubmitShuffle(url_, spec).job_name;
+  RunMapStage(spec, job);
+  ASSERT_TRUE(fs::remove(CommittedFile(spec, "map/00001", MapDataFileOf(1))));
+  ASSERT_TRUE(fs::remove(inputs[1]));
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(job);
+  EXPECT_EQ(joined[0].status, ledger::JobStatus::kFailed);
+  EXPECT_EQ(Partition(job, "map/00001").status, ledger::PartitionStatus::kFailed);
+  EXPECT_NE(Partition(job, "map/00001").error.find(inputs[1]), std::string::npos);
+  EXPECT_FALSE(fs::exists(spec.output));
+}
+
 // One hot key holds 60% of the left side: its slice is split into reduce tasks of a few left map
 // outputs each against the whole right slice, and the join equals one process's.
 // A map output gone before the barrier (its index, or its whole directory) runs its map partition
