@@ -139,8 +139,10 @@ class ShuffleJobTest : public ::testing::Test {
 
   // Runs the job's map stage in one worker and plans its reduce stage, then stops at the first
   // reduce task it claims (given back unrun): the map outputs are published, the reduce pending.
-  // Without plan_reduce it stops at the barrier, before planning.
-  void RunMapStage(const ShuffleSpec& spec, const std::string& job, bool plan_reduce = true) {
+  // Without plan_reduce it stops at the barrier, before planning. With stop_stage the gather, it
+  // runs the reduce stage too.
+  void RunMapStage(const ShuffleSpec& spec, const std::string& job, bool plan_reduce = true,
+                   std::string_view stop_stage = kReduceStage) {
     auto ledger = ledger::OpenLedger(url_);
     const ledger::JobId id = ledger->FindJob(job)->id;
     const auto committer = jobs::MakeOutputCommitter(spec.work_dir);
@@ -156,8 +158,8 @@ class ShuffleJobTest : public ::testing::Test {
     RunOptions run;
     run.memory_budget = 64 << 20;
     const auto task = [&](const jobs::TaskContext& context) {
-      if (jobs::StageOfKey(context.lease.key) != kMapStage) {
-        stop.Cancel("the map stage is done");
+      if (jobs::StageOfKey(context.lease.key) == stop_stage) {
+        stop.Cancel("the stages before are done");
         return;
       }
       RunShuffleTask(spec, context, run);
@@ -387,6 +389,24 @@ TEST_F(ShuffleJobTest, AMissingMapOutputRunsItsMapPartitionAgain) {
   }
   GroupBySpec group_by{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
   const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
+}
+
+// A reduce part gone before the gather ran sends its reduce partition back to run again.
+TEST_F(ShuffleJobTest, AMissingReducePartRunsItsReducePartitionAgain) {
+  const std::vector<std::string> inputs = WriteFiles(3, 2000, 300);
+  ShuffleSpec spec = Spec(kDistinctJobKind, inputs);
+  spec.keys = {"k"};
+  const std::string job = SubmitShuffle(url_, spec).job_name;
+  RunMapStage(spec, job, true, kGatherStage);
+  ASSERT_TRUE(fs::remove(CommittedFile(spec, "reduce/00002", kPartFile)));
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(job);
+  ASSERT_EQ(joined[0].status, ledger::JobStatus::kDone);
+  EXPECT_EQ(joined[0].stats.failed_attempts + joined[1].stats.failed_attempts, 0);
+  EXPECT_GE(Partition(job, "reduce/00002").attempt, 2);
+  EXPECT_EQ(Partition(job, "reduce/00003").attempt, 1);
+  EXPECT_EQ(Partition(job, "gather/00000").attempts_used, 1);
+  const GroupByResult local = RunDistinct(*TableScan::Open(inputs), spec.keys, GroupByOptions{});
   EXPECT_EQ(Rows(spec.output), Rows(local.batches));
 }
 

@@ -329,12 +329,8 @@ void RunReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
 
 // The parts in order into the output: a Parquet output takes the parts' row groups as they are
 // (written with the output's options, they need no re-encoding); a CSV output their rows.
-void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
-  const int64_t reducers = nlohmann::json::parse(context.lease.definition_json).at("reducers");
-  std::vector<std::string> parts;
-  for (int64_t r = 0; r < reducers; ++r) {
-    parts.push_back(CommittedFile(spec, jobs::StageKey(kReduceStage, r), kPartFile));
-  }
+void GatherParts(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run,
+                 const std::vector<std::string>& parts) {
   if (!IsCsvPath(spec.output)) {
     parquet::ConcatenateParquetFiles(parts, spec.output);
     return;
@@ -344,6 +340,35 @@ void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOpt
       TableFileWriter::Open(spec.output, scan->schema(), TakeWriterShare(run.memory_budget));
   ForEachBatch(*scan, context.cancel, [&writer](const RecordBatch& b) { writer->Write(b); });
   writer->Close();
+}
+
+// A gather whose part went missing fails with LostInputError naming the reduce partitions to run
+// again, as a reduce does for its map outputs.
+void RunGather(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
+  const int64_t reducers = nlohmann::json::parse(context.lease.definition_json).at("reducers");
+  std::vector<std::string> keys, parts;
+  for (int64_t r = 0; r < reducers; ++r) {
+    keys.push_back(jobs::StageKey(kReduceStage, r));
+    parts.push_back(CommittedFile(spec, keys.back(), kPartFile));
+  }
+  try {
+    GatherParts(spec, context, std::move(run), parts);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kNotFound) throw;
+    std::vector<std::string> lost;
+    std::string first;
+    for (size_t r = 0; r < parts.size(); ++r) {
+      try {
+        fs::FileSystemFor(parts[r])->Stat(parts[r]);
+      } catch (const Error& missing) {
+        if (missing.kind() != ErrorKind::kNotFound) throw;
+        lost.push_back(keys[r]);
+        if (first.empty()) first = parts[r];
+      }
+    }
+    if (lost.empty()) throw;
+    throw jobs::LostInputError(lost, fmt::format("reduce part {}", first));
+  }
 }
 
 }  // namespace
