@@ -334,14 +334,15 @@ TEST_P(LedgerConformance, ReleaseWithADelayIsClaimableOnlyAfterItAndUncharged) {
   JobId job = NewJob(1, /*max_attempts=*/1);
   Lease first = ClaimOne(job);
   EXPECT_EQ(KindOf([&] { ledger_->Release(first.ref(), -1ms); }), ErrorKind::kInvalidArgument);
-  ledger_->Release(first.ref(), 400ms);
-  ledger_->Release(first.ref(), 400ms);  // repeat
+  // Long enough that a stalled machine does not reach the claim below after it.
+  ledger_->Release(first.ref(), 2s);
+  ledger_->Release(first.ref(), 2s);  // repeat
   PartitionRecord p = ledger_->GetPartition(first.partition_id);
   EXPECT_EQ(p.status, PartitionStatus::kPending);
   EXPECT_EQ(p.attempts_used, 0);
   EXPECT_TRUE(ledger_->Claim(job, {"w", 10s, 1}).empty());  // not before the delay passed
   EXPECT_FALSE(ledger_->Progress(job).complete());
-  std::this_thread::sleep_for(600ms);
+  std::this_thread::sleep_for(2200ms);
   Lease second = ClaimOne(job);  // uncharged: max_attempts 1 still allows it
   EXPECT_EQ(second.attempt, 2);
   ledger_->Release(second.ref(), 400ms);
