@@ -95,11 +95,10 @@ int RunTopNPerGroup(const SortFlags& flags, const JobFlags& job, const RunOption
   return 0;
 }
 
-// --submit: the sort as a staged job across hosts (a sample of the keys, then range slices).
+// --submit: the sort as a staged job across hosts (a sample of the keys, then range slices); a
+// top-N as map tasks that keep their own top N rows (of each group) and reduce tasks that keep
+// the top N of those.
 int SubmitSort(const SortFlags& flags, const ShuffleSubmitFlags& submit) {
-  if (flags.top != -1 || !flags.per.empty()) {
-    throw InvalidArgument("--top and --per run in one process; drop --submit");
-  }
   if (!flags.spill_dir.empty()) {
     throw InvalidArgument("--spill-dir is each worker's own with --submit; drop it here");
   }
@@ -107,6 +106,8 @@ int SubmitSort(const SortFlags& flags, const ShuffleSubmitFlags& submit) {
   spec.kind = shuffle::kSortJobKind;
   spec.order_by = flags.by;  // ParseSortKeys read it (FormatSortKeys is for people)
   spec.where = flags.where;
+  spec.top = flags.top;
+  spec.per = flags.per;
   spec.output = flags.output;
   return submit.Submit(spec, flags.inputs, ShuffleFlags{});
 }
@@ -114,11 +115,11 @@ int SubmitSort(const SortFlags& flags, const ShuffleSubmitFlags& submit) {
 int RunSortCommand(const SortFlags& flags, const ShuffleSubmitFlags& submit, const JobFlags& job) {
   CheckTableOutput(flags.output);
   const std::vector<SortKey> keys = ParseSortKeys(flags.by);
-  if (submit.submit) return SubmitSort(flags, submit);  // --by was checked above
   if (!flags.per.empty() && flags.top < 1) {
     throw InvalidArgument("--per needs --top N (N >= 1): the rows to keep per group");
   }
   if (flags.top == 0 || flags.top < -1) throw InvalidArgument("--top wants N >= 1");
+  if (submit.submit) return SubmitSort(flags, submit);  // --by was checked above
   std::vector<std::string> paths = flags.inputs;
   paths.push_back(flags.output);
   const RunOptions run = job.ToRunOptions(InstallInterruptHandler(), paths);

@@ -89,9 +89,11 @@ std::vector<ledger::PartitionSpec> ReducePartitions(const ShuffleSpec& spec, int
   const SplittableSides sides =
       spec.kind == kJoinJobKind ? SplittableSidesOf(spec.how) : SplittableSides{};
   std::vector<ledger::PartitionSpec> out;
+  // A global top-N's map outputs hold N rows each, all in slice 0: one task takes them all.
+  const int max_tasks = spec.IsTopN() && spec.per.empty() ? 1 : spec.partitions;
   for (const ReduceTask& task :
-       PlanReduceTasks(spec.partitions, left, right, sides, spec.advisory_bytes, spec.min_reducers,
-                       spec.partitions)) {
+       PlanReduceTasks(spec.partitions, left, right, sides, spec.advisory_bytes,
+                       std::min(spec.min_reducers, max_tasks), max_tasks)) {
     out.push_back({jobs::StageKey(kReduceStage, static_cast<int64_t>(out.size())), task.ToJson(),
                    max_attempts});
   }
@@ -102,7 +104,8 @@ std::vector<ledger::PartitionSpec> ReducePartitions(const ShuffleSpec& spec, int
 
 std::vector<ledger::PartitionSpec> FirstStagePartitions(const ShuffleSpec& spec,
                                                         int64_t max_attempts) {
-  if (spec.kind == kSortJobKind) return {{jobs::StageKey(kSampleStage, 0), "{}", max_attempts}};
+  if (spec.kind == kSortJobKind && !spec.IsTopN())
+    return {{jobs::StageKey(kSampleStage, 0), "{}", max_attempts}};
   return MapPartitions(spec, max_attempts);
 }
 

@@ -32,14 +32,15 @@ std::vector<ledger::PartitionSpec> MapPartitions(const ShuffleSpec& spec, int64_
 // Where a partition's committed output lies: <work_dir>/<encoded key>/<file>.
 std::string CommittedFile(const ShuffleSpec& spec, std::string_view key, std::string_view file);
 
-// The partitions the job starts with: the sample partition of a sort, the map partitions else.
+// The partitions the job starts with: the sample partition of a sort (not a top-N), the map
+// partitions else.
 std::vector<ledger::PartitionSpec> FirstStagePartitions(const ShuffleSpec& spec,
                                                         int64_t max_attempts);
 
 // The job's stage plan (spec.Stages()): map partitions after a sort's sample; reduce partitions
 // (ReduceTask, reduce_plan.h) coalesced from the summed slice bytes of every map index, within
-// [spec.min_reducers, spec.partitions] tasks, a join's skewed slices split; then one gather
-// partition {"reducers": n}.
+// [spec.min_reducers, spec.partitions] tasks (one task over every slice for a top-N without
+// groups), a join's skewed slices split; then one gather partition {"reducers": n}.
 // Before planning a stage it publishes the outputs of the stage before (idempotent): the ledger
 // marks a partition done before its worker renames or completes its output, so a planner or a
 // reader could otherwise find committed output not there yet, or never if that worker died.

@@ -20,6 +20,8 @@ std::string ShuffleSpec::ToJson() const {
   j["keys"] = keys;
   j["aggregates"] = aggregates;
   j["order_by"] = order_by;
+  j["top"] = top;
+  j["per"] = per;
   j["right_inputs"] = right_inputs;
   j["right_input_bytes"] = right_input_bytes;
   j["right_keys"] = right_keys;
@@ -47,6 +49,8 @@ ShuffleSpec ShuffleSpec::FromJson(const std::string& json) {
     j.at("keys").get_to(s.keys);
     j.at("aggregates").get_to(s.aggregates);
     j.at("order_by").get_to(s.order_by);
+    s.top = j.value("top", int64_t{-1});  // absent in the specs of versions before top-N
+    s.per = j.value("per", std::vector<std::string>{});
     j.at("right_inputs").get_to(s.right_inputs);
     j.at("right_input_bytes").get_to(s.right_input_bytes);
     j.at("right_keys").get_to(s.right_keys);
@@ -70,7 +74,8 @@ ShuffleSpec ShuffleSpec::FromJson(const std::string& json) {
 }
 
 std::vector<std::string> ShuffleSpec::Stages() const {
-  if (kind == kSortJobKind) return {kSampleStage, kMapStage, kReduceStage, kGatherStage};
+  if (kind == kSortJobKind && !IsTopN())
+    return {kSampleStage, kMapStage, kReduceStage, kGatherStage};
   return {kMapStage, kReduceStage, kGatherStage};
 }
 

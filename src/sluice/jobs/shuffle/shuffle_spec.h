@@ -4,11 +4,16 @@
 // submit so that every host plans the same map partitions.
 //
 // Stages (job_stages.h):
-//   sample/00000  sort only: a sample of every input's sort keys cut into `partitions` ranges
+//   sample/00000  sort only (not a top-N): a sample of every input's sort keys cut into
+//   `partitions` ranges
 //                 (boundaries.bin), so that map tasks slice rows by range instead of hash
 //   map/NNNNN     a few input files: their rows, the columns the query reads, hash-partitioned
 //                 by the keys into `partitions` slices, written as one Parquet object plus an
 //                 index (map_output.h) under <work>/<encoded key>/
+// A top-N (sort with `top`) keeps, in each map task, the top N of its own rows (of each --per
+// group, sliced by a hash of the groups; without groups all in slice 0), so that at most N rows a
+// group and task are shuffled; its reduce tasks take the top N of their slices (one task without
+// groups).
 //   reduce/NNNNN  a range of slices, coalesced at the barrier from the map outputs' measured
 //                 sizes (advisory_bytes per task, min_reducers..partitions tasks): the operator
 //                 over that slice of every committed map output, written as one part
@@ -43,6 +48,8 @@ struct ShuffleSpec {
   std::vector<std::string> keys;  // group-by keys; distinct's --by (empty: every column)
   std::string aggregates;         // group-by: the --agg text
   std::string order_by;           // sort: "col[:desc],..." (ops/sort/sort_key.h)
+  int64_t top = -1;               // sort: the first `top` rows only (of each `per` group); -1 all
+  std::vector<std::string> per;   // sort with top: the group columns, empty for a global top-N
   // join: `inputs`, `keys` and `where` are the left side's; these the right side's and the kind.
   std::vector<std::string> right_inputs;
   std::vector<int64_t> right_input_bytes;
@@ -64,7 +71,9 @@ struct ShuffleSpec {
 
   // "<output>.sluice-shuffle" for a local output; the same beside an s3:// one.
   static std::string DefaultWorkDir(const std::string& output);
-  // The stages in order (sample first for a sort).
+  // A sort that keeps only its first rows (of each group): no sample, no range slices.
+  bool IsTopN() const { return kind == kSortJobKind && top > 0; }
+  // The stages in order (sample first for a sort that is not a top-N).
   std::vector<std::string> Stages() const;
   // The job's name, one word: "groupby-out.parquet-1a2b3c4d" (kind, output file, spec hash).
   std::string JobName() const;

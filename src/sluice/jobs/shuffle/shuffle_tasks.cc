@@ -23,6 +23,7 @@
 #include "sluice/ops/join/hash_join.h"
 #include "sluice/ops/sort/external_sort.h"
 #include "sluice/ops/sort/sort_key.h"
+#include "sluice/ops/sort/top_n.h"
 #include "sluice/ops/table_files.h"
 
 namespace sluice::shuffle {
@@ -162,6 +163,62 @@ void RunRangeMap(const ShuffleSpec& spec, const TableScan& scan, const jobs::Tas
   writer.Finish();
 }
 
+// The first spec.top rows of `scan` by the order (of each --per group) to `sink`, as one
+// process's `sluice sort --top` computes them: a sort with a limit, or TopNPerGroup whose
+// ranking pass reads `rank_scan` when given. Rows equal in the order keep the scan's order.
+void TopNRows(const ShuffleSpec& spec, const TableScan& scan, const TableScan* rank_scan,
+              const RunOptions& run, const BatchSink& sink) {
+  const std::vector<SortKey> order = ParseSortKeys(spec.order_by);
+  ResolveSortKeys(*scan.schema(), order);
+  if (spec.per.empty()) {
+    SortTable(scan, SortOptions{.keys = order, .limit = spec.top, .run = run}, sink);
+    return;
+  }
+  TopNOptions options;
+  options.groups = spec.per;
+  options.order = order;
+  options.n = spec.top;
+  options.rank_scan = rank_scan;
+  options.run = run;
+  TopNPerGroup(scan, options, sink);
+}
+
+// The columns a top-N's ranking pass decodes: the groups and the order columns.
+std::vector<std::string> RankColumns(const ShuffleSpec& spec) {
+  std::vector<std::string> columns = spec.per;
+  for (const SortKey& key : ParseSortKeys(spec.order_by)) {
+    if (std::find(columns.begin(), columns.end(), key.column) == columns.end()) {
+      columns.push_back(key.column);
+    }
+  }
+  return columns;
+}
+
+// A top-N's map: the top N of the task's own rows (of each group), so that at most N rows a group
+// leave a task, sliced by a hash of the groups (all in slice 0 without groups). Its output keeps
+// rows equal in the order in stream order, so a reduce reading the map outputs in map order
+// breaks ties as one process does: the earlier input row first.
+void RunTopNMap(const ShuffleSpec& spec, const std::vector<std::string>& files,
+                const jobs::TaskContext& context, RunOptions run) {
+  run.cancel = context.cancel;
+  auto scan = TableScan::Open(files, {}, spec.where);
+  auto rank_scan = TableScan::Open(files, RankColumns(spec), spec.where);
+  const bool narrower = rank_scan->schema()->num_fields() < scan->schema()->num_fields();
+  std::vector<int> groups;
+  for (const std::string& column : spec.per) {
+    const std::optional<int> c = scan->schema()->FieldIndex(column);
+    if (!c) throw NotFound("no column {} in the inputs", column).With("column", column);
+    groups.push_back(*c);
+  }
+  const int64_t flush = std::max<int64_t>(run.memory_budget / 4, 1 << 20);
+  run.memory_budget -= flush;
+  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), scan->schema(),
+                         std::move(groups), spec.partitions, flush, MapOutputCodec(spec.work_dir));
+  TopNRows(spec, *scan, narrower ? rank_scan.get() : nullptr, run,
+           [&writer](const RecordBatch& b) { writer.Add(b); });
+  writer.Finish();
+}
+
 // The side a map partition read ("" for the only or the left one).
 std::string SideOf(const std::string& definition_json) {
   return nlohmann::json::parse(definition_json).value("side", "");
@@ -180,6 +237,7 @@ void RunMap(const ShuffleSpec& job_spec, const jobs::TaskContext& context, RunOp
   const ShuffleSpec spec = SideSpec(job_spec, context.lease.definition_json);
   std::vector<std::string> files;
   nlohmann::json::parse(context.lease.definition_json).at("files").get_to(files);
+  if (spec.IsTopN()) return RunTopNMap(spec, files, context, std::move(run));
   auto scan = TableScan::Open(files, ReadColumns(spec), spec.where);
   if (spec.kind == kSortJobKind) return RunRangeMap(spec, *scan, context, run);
   if (const std::optional<CombinePlan> plan = CombineOf(spec)) {
@@ -270,8 +328,25 @@ std::vector<std::pair<std::string, std::string>> MissingMapOutputs(const Shuffle
   return missing;
 }
 
+// A top-N's reduce: the top N (of each group) of its slices of every map output, read in map
+// order; one task over every map output for a global top-N (shuffle_plan.h).
+void RunTopNReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run,
+                   int first, int end) {
+  auto scan = ReduceInput(spec, first, end, run);
+  run.cancel = context.cancel;
+  parquet::ParquetWriteOptions write = TakeWriterShare(run.memory_budget);
+  write.sync = false;  // the output commit makes the attempt's directory durable
+  auto writer =
+      TableFileWriter::Open((context.output_dir / kPartFile).string(), scan->schema(), write);
+  TopNRows(spec, *scan, nullptr, run, [&writer](const RecordBatch& b) { writer->Write(b); });
+  writer->Close();
+}
+
 void RunReduceTask(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run) {
   const ReduceTask task = ReduceTask::FromJson(context.lease.definition_json);
+  if (spec.IsTopN()) {
+    return RunTopNReduce(spec, context, std::move(run), task.slices.begin, task.slices.end);
+  }
   if (spec.kind == kJoinJobKind) return RunJoinReduce(spec, context, std::move(run), task);
   auto scan = ReduceInput(spec, task.slices.begin, task.slices.end, run);
   GroupByOptions options = OperatorOptions(context, std::move(run));
