@@ -245,6 +245,70 @@ TEST_F(JobSubmitTest, ShufflesSubmittedAreRunByTwoWorkersAsDuckDbComputesThem) {
   EXPECT_FALSE(fs::exists(joined + ".sluice-shuffle"));
 }
 
+// Top-N submitted to the ledger and run by two workers (map tasks keep their own top N, reduce
+// tasks the top N of those): per group, the rows DuckDB's window query keeps when ties go to the
+// earlier input row (id counts rows in input order); globally, one process's rows in its order.
+TEST_F(JobSubmitTest, TopNSubmittedIsRunByTwoWorkersAsOneProcessAndDuckDbComputeIt) {
+  auto duckdb = testing::DuckDbQuery::Open(SLUICE_DUCKDB_LIBRARY);
+  SLUICE_REQUIRE_TEST_DATA(duckdb, "DuckDB from npm is not installed (npm ci)");
+  fs::create_directories(dir_.Path("in"));
+  for (int f = 0; f < 4; ++f) {
+    duckdb->Query("COPY (SELECT i + " + std::to_string(f * 20000) +
+                  " AS id, i % 997 AS k, (i * 7 + " + std::to_string(f) +
+                  ") % 101 AS v, 'n' || (i % 13) AS s FROM range(20000) t(i)) TO '" +
+                  dir_.Path("in/f" + std::to_string(f) + ".parquet") + "' (FORMAT parquet)");
+  }
+  const std::string in = dir_.Path("in") + "/*.parquet";
+  const std::string per = dir_.Path("per.parquet"), top = dir_.Path("top.parquet");
+  testing::CommandRun submitted =
+      Sluice("sort '" + in + "' --by v:desc --top 2 --per k -o " + per +
+             " --map-size 1KiB --partitions 2..8 --submit --ledger " + ledger_);
+  ASSERT_EQ(submitted.status, 0) << submitted.out;
+  EXPECT_NE(submitted.out.find("4 map partitions listed"), std::string::npos) << submitted.out;
+  ASSERT_EQ(Sluice("sort '" + in + "' --by v,s:desc --top 25 --where 'k > 10' -o " + top +
+                   " --map-size 1KiB --submit --ledger " + ledger_)
+                .status,
+            0);
+  EXPECT_NE(Sluice("sort '" + in + "' --by v --per k -o " + top + " --submit --ledger " + ledger_)
+                .out.find("--per needs --top N"),
+            std::string::npos);
+  auto other = std::async(std::launch::async, [&] {
+    return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+  });
+  testing::CommandRun worker = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+  testing::CommandRun worker2 = other.get();
+  ASSERT_EQ(worker.status, 0) << worker.out;
+  ASSERT_EQ(worker2.status, 0) << worker2.out;
+
+  const std::string source = "read_parquet('" + in + "')";
+  testing::MultisetDifference diff = testing::CompareMultisets(
+      *duckdb, "SELECT * FROM '" + per + "'",
+      "SELECT * FROM " + source +
+          " QUALIFY row_number() OVER (PARTITION BY k ORDER BY v DESC, id) <= 2");
+  EXPECT_EQ(diff.only_ours, 0);
+  EXPECT_EQ(diff.only_theirs, 0);
+  EXPECT_EQ(duckdb->QueryInt("SELECT count(*) FROM '" + per + "'"), 2 * 997);
+  // The global top-N, row by row in order: one process's file and DuckDB's ORDER BY ... LIMIT.
+  const std::string local = dir_.Path("local.parquet");
+  ASSERT_EQ(Sluice("sort '" + in + "' --by v,s:desc --top 25 --where 'k > 10' -o " + local).status,
+            0);
+  auto numbered = [](const std::string& file) {
+    return "SELECT * FROM read_parquet('" + file + "', file_row_number = true)";
+  };
+  diff = testing::CompareMultisets(*duckdb, numbered(top), numbered(local));
+  EXPECT_EQ(diff.only_ours, 0);
+  EXPECT_EQ(diff.only_theirs, 0);
+  diff = testing::CompareMultisets(
+      *duckdb, numbered(top),
+      "SELECT * FROM (SELECT *, row_number() OVER (ORDER BY v, s DESC, id) - 1 AS "
+      "file_row_number FROM " +
+          source + " WHERE k > 10) WHERE file_row_number < 25");
+  EXPECT_EQ(diff.only_ours, 0);
+  EXPECT_EQ(diff.only_theirs, 0);
+  EXPECT_FALSE(fs::exists(per + ".sluice-shuffle"));
+  EXPECT_FALSE(fs::exists(top + ".sluice-shuffle"));
+}
+
 // Bloom filters submitted to the ledger and built by two workers (partial filters of a few files
 // each, ORed by a merge task): each file is byte for byte the one `sluice bloom` writes in one
 // process, over CSV (the byte path, its size estimated at submit) and over Parquet with --where

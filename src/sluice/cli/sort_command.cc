@@ -33,6 +33,7 @@ struct SortFlags {
   int64_t top = -1;
   std::vector<std::string> per;
   std::string spill_dir;
+  std::string partitions;  // with --submit: the reduce tasks, "N" or "MIN..MAX"
   CsvFlags csv;
   std::string where;
 };
@@ -109,7 +110,9 @@ int SubmitSort(const SortFlags& flags, const ShuffleSubmitFlags& submit) {
   spec.top = flags.top;
   spec.per = flags.per;
   spec.output = flags.output;
-  return submit.Submit(spec, flags.inputs, ShuffleFlags{});
+  ShuffleFlags shuffle;
+  shuffle.partitions = flags.partitions;
+  return submit.Submit(spec, flags.inputs, shuffle);
 }
 
 int RunSortCommand(const SortFlags& flags, const ShuffleSubmitFlags& submit, const JobFlags& job) {
@@ -120,6 +123,7 @@ int RunSortCommand(const SortFlags& flags, const ShuffleSubmitFlags& submit, con
   }
   if (flags.top == 0 || flags.top < -1) throw InvalidArgument("--top wants N >= 1");
   if (submit.submit) return SubmitSort(flags, submit);  // --by was checked above
+  if (!flags.partitions.empty()) throw InvalidArgument("--partitions is for --submit");
   std::vector<std::string> paths = flags.inputs;
   paths.push_back(flags.output);
   const RunOptions run = job.ToRunOptions(InstallInterruptHandler(), paths);
@@ -180,6 +184,9 @@ std::function<int()> AddSortCommand(CLI::App& app) {
   command->add_option("--spill-dir", flags->spill_dir,
                       "Where sorted runs spill (a private directory, removed at the end; "
                       "default: the system temp directory)");
+  command->add_option("--partitions", flags->partitions,
+                      "With --submit: reduce tasks, N or MIN..MAX (default: up to 64, as few as "
+                      "the map outputs' sizes call for)");
   flags->csv.Add(*command);
   auto submit = std::make_shared<ShuffleSubmitFlags>();
   submit->Add(*command);
