@@ -664,6 +664,10 @@ TEST_F(SlurmClusterTest, ABatchFinishesWhenANodeIsKilled) {
 // Distinct, sort and join run as shuffles across the three nodes through S3, and a compaction
 // whose partitions the nodes share: each result equals one process's on the same inputs (the
 // sort's in the same order).
+
+// Distinct, sort, a top-N per group and join run as shuffles across the three nodes through S3,
+// and a compaction whose partitions the nodes share: each result equals one process's on the same
+// inputs (the sort's in the same order).
 TEST_F(SlurmClusterTest, DistinctSortJoinAndCompactRunAcrossTheNodes) {
   ScratchDir dir("sluice-slurm-commands");
   const std::string bucket = cluster_->s3()->CreateBucket("commands");
@@ -707,11 +711,13 @@ TEST_F(SlurmClusterTest, DistinctSortJoinAndCompactRunAcrossTheNodes) {
     std::string kind;
     std::vector<std::string> flags;
     bool ordered = false;
+    std::string name = kind;  // of the output and work directory
   };
   for (const Shuffle& s :
        {Shuffle{"distinct", {"--by", "k"}}, Shuffle{"sort", {"--by", "k,v:desc"}, true},
+        Shuffle{"sort", {"--by", "v:desc", "--top", "3", "--per", "k"}, false, "topn"},
         Shuffle{"join", {"--on", "k"}}}) {
-    SCOPED_TRACE(s.kind);
+    SCOPED_TRACE(s.name);
     auto job = [&](const std::string& in, const std::string& right, const std::string& out) {
       std::vector<std::string> args = {s.kind, in};
       if (s.kind == "join") args.push_back(right);
@@ -720,20 +726,20 @@ TEST_F(SlurmClusterTest, DistinctSortJoinAndCompactRunAcrossTheNodes) {
       return args;
     };
     std::vector<std::string> across =
-        job(bucket + "in/*.parquet", bucket + "right.parquet", bucket + s.kind + ".parquet");
-    across.insert(across.end(), {"--work-dir", bucket + "work-" + s.kind, "--map-size", "1KiB"});
+        job(bucket + "in/*.parquet", bucket + "right.parquet", bucket + s.name + ".parquet");
+    across.insert(across.end(), {"--work-dir", bucket + "work-" + s.name, "--map-size", "1KiB"});
     slurm(across);
-    const std::string local = dir.Path(s.kind + ".parquet");
+    const std::string local = dir.Path(s.name + ".parquet");
     std::vector<std::string> one = job(dir.Path("in-*.parquet"), dir.Path("right.parquet"), local);
     one.insert(one.begin(), SLUICE_BINARY);
     sluice::testing::CheckHostCommand(one, 60s);
-    const std::string ours = bucket + s.kind + ".parquet";
+    const std::string ours = bucket + s.name + ".parquet";
     if (s.ordered) {
       EXPECT_EQ(TableRows({ours}), TableRows({local}));
     } else {
       EXPECT_EQ(SortedTableRows({ours}), SortedTableRows({local}));
     }
-    EXPECT_TRUE(cluster_->s3()->client()->ListAll("commands", "work-" + s.kind, "").empty());
+    EXPECT_TRUE(cluster_->s3()->client()->ListAll("commands", "work-" + s.name, "").empty());
   }
 
   slurm({"compact", bucket + "lake", bucket + "compacted"});
