@@ -1,4 +1,4 @@
-// Issue 26's benchmark (a) and (b) on one machine: a group-by run as a staged shuffle job by three
+// Issue 26's benchmark (a) and (b) on one machine: a group-by (or a top-N) run as a staged shuffle job by three
 // `sluice worker` processes (as three hosts would run it; here they share the machine's cores and
 // a SQLite ledger, and the work directory is local) against the same `sluice groupby` in one
 // process. Whole commands, process start included; runs alternate (local, workers, ...), and the
@@ -12,7 +12,7 @@
 // issue's benchmark (b).
 //
 // Usage: node bench/shuffle_vs_local.mjs BUILD_DIR [ROWS=10000000] [FILES=8] [RUNS=3]
-//        [QUERY=q3|q10] [MEMORY=1GiB]
+//        [QUERY=q3|q10|q8|top100] [MEMORY=1GiB]
 // The data is db-benchmark's G1 (bench/g1_table.mjs) cut into FILES files.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateG1 } from './g1_table.mjs';
@@ -29,9 +29,12 @@ const query = process.argv[6] ?? 'q3';
 const memory = process.argv[7] ?? '1GiB';
 const sluice = process.env.SLUICE || join(build, 'src', 'sluice', 'cli', 'sluice');
 const dir = mkdtempSync(join(tmpdir(), 'sluice-shuffle-bench-'));
+// Each query: the command and its flags. q8 is db-benchmark's top 2 per group; top100 a global top-N.
 const queries = {
-  q3: ['--by', 'id3', '--agg', 'sum(v1), mean(v3)'],
-  q10: ['--by', 'id1,id2,id3,id4,id5,id6', '--agg', 'sum(v3), count(*)'],
+  q3: ['groupby', '--by', 'id3', '--agg', 'sum(v1), mean(v3)'],
+  q10: ['groupby', '--by', 'id1,id2,id3,id4,id5,id6', '--agg', 'sum(v3), count(*)'],
+  q8: ['sort', '--by', 'v3:desc', '--top', '2', '--per', 'id6'],
+  top100: ['sort', '--by', 'v3:desc', '--top', '100'],
 };
 const workers = 3;
 
@@ -68,14 +71,15 @@ async function main() {
   for (let r = 0; r < runs; ++r) {
     const localOut = join(dir, 'local.parquet');
     let t = performance.now();
-    run(['groupby', inputs, ...queries[query], '-o', localOut, '--memory', memory, '--threads', String(threadsEach)]);
+    const [command, ...flags] = queries[query];
+    run([command, inputs, ...flags, '-o', localOut, '--memory', memory, '--threads', String(threadsEach)]);
     const local = (performance.now() - t) / 1000;
     const ledger = `sqlite:${join(dir, `ledger-${r}.db`)}`;
     const out = join(dir, `shuffle-${r}.parquet`);
     t = performance.now();
     const bucket = process.env.SLUICE_BENCH_BUCKET;
     const work = bucket ? ['--work-dir', `${bucket}work-${r}`] : [];
-    run(['groupby', inputs, ...queries[query], '-o', out, '--submit', '--ledger', ledger, '--map-size', '1KiB', ...work]);
+    run([command, inputs, ...flags, '-o', out, '--submit', '--ledger', ledger, '--map-size', '1KiB', ...work]);
     const children = [];
     for (let w = 0; w < workers; ++w) {
       children.push(spawn(sluice, ['worker', '--any', '--ledger', ledger, '--memory', memory,
@@ -88,10 +92,16 @@ async function main() {
       `SELECT (SELECT count(*) FROM '${localOut}') AS a, (SELECT count(*) FROM '${out}') AS b`);
     const [[a, b]] = await reader.getRows();
     if (a !== b) throw new Error(`row counts differ: local ${a}, shuffle ${b}`);
+    if (command === 'sort') {  // a top-N's rows are one process's exactly (ties included)
+      const diff = await connection.run(`SELECT count(*) FROM ((SELECT * FROM '${localOut}' EXCEPT ALL ` +
+        `SELECT * FROM '${out}') UNION ALL (SELECT * FROM '${out}' EXCEPT ALL SELECT * FROM '${localOut}'))`);
+      const [[n]] = await diff.getRows();
+      if (Number(n) !== 0) throw new Error(`${n} rows differ between one process and the job`);
+    }
     if (r === 0) stats = ledgerStats(ledger, bucket ? s3Requests(outputs) : null);
   }
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  console.log(`groupby ${query} on ${rows} rows in ${files} files (${(inputBytes / 2 ** 20).toFixed(0)} MiB), --memory ${memory}`);
+  console.log(`${queries[query][0]} ${query} on ${rows} rows in ${files} files (${(inputBytes / 2 ** 20).toFixed(0)} MiB), --memory ${memory}`);
   console.log(`one process: ${median(locals).toFixed(2)} s; shuffle job, ${workers} workers: ${median(shuffles).toFixed(2)} s`);
   console.log(`throughput ratio shuffle/local: ${median(ratios).toFixed(2)}x (pairs: ${ratios.map((x) => x.toFixed(2)).join(', ')}; target >= 0.85)`);
   console.log(stats);
