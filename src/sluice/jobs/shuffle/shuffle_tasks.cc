@@ -257,14 +257,26 @@ int64_t MaxUnitBytes(const RunOptions& run) {
   return std::clamp<int64_t>(run.memory_budget / 16, int64_t{4} << 20, int64_t{64} << 20);
 }
 
-// The reduce's slice of every committed map output, in map order. Two units' fetched bytes at a
-// time are taken out of the task's budget for the scan's reads (slice_scan.h).
-// `maps`: only those of the side's map outputs (numbered within the side), a skewed slice's split.
-std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end, RunOptions& run,
-                                       std::string_view side = "",
-                                       std::optional<MapRange> maps = std::nullopt) {
+// The reduce's slice of every committed map output, in map order, to be opened as scans that
+// share one fetch gate: two units' fetched bytes at a time, taken out of the task's budget
+// (slice_scan.h).
+struct ReduceSlices {
   std::vector<std::string> paths;
   std::vector<std::vector<int>> groups;
+  int64_t max_unit = 0;
+  std::shared_ptr<MemoryGate> fetch_gate;
+
+  // Decoding `columns` only (all when empty).
+  std::shared_ptr<TableScan> Open(const std::vector<std::string>& columns = {}) const {
+    return OpenSlices(paths, groups, max_unit, fetch_gate, columns);
+  }
+};
+
+// `maps`: only those of the side's map outputs (numbered within the side), a skewed slice's split.
+ReduceSlices ReduceSlicesOf(const ShuffleSpec& spec, int first, int end, RunOptions& run,
+                            std::string_view side = "",
+                            std::optional<MapRange> maps = std::nullopt) {
+  ReduceSlices slices;
   int m = -1;
   for (const ledger::PartitionSpec& map : MapPartitions(spec, 1)) {
     if (SideOf(map.definition_json) != side) continue;
@@ -279,13 +291,20 @@ std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int e
       mine.insert(mine.end(), g.begin(), g.end());
     }
     std::sort(mine.begin(), mine.end());
-    paths.push_back(CommittedFile(spec, map.key, index.data_file));
-    groups.push_back(std::move(mine));
+    slices.paths.push_back(CommittedFile(spec, map.key, index.data_file));
+    slices.groups.push_back(std::move(mine));
   }
-  const int64_t max_unit = MaxUnitBytes(run);
-  const int64_t fetch_share = std::min(2 * max_unit, run.memory_budget / 4);
+  slices.max_unit = MaxUnitBytes(run);
+  const int64_t fetch_share = std::min(2 * slices.max_unit, run.memory_budget / 4);
   run.memory_budget -= fetch_share;
-  return OpenSlices(paths, groups, max_unit, std::make_shared<MemoryGate>(fetch_share));
+  slices.fetch_gate = std::make_shared<MemoryGate>(fetch_share);
+  return slices;
+}
+
+std::shared_ptr<TableScan> ReduceInput(const ShuffleSpec& spec, int first, int end, RunOptions& run,
+                                       std::string_view side = "",
+                                       std::optional<MapRange> maps = std::nullopt) {
+  return ReduceSlicesOf(spec, first, end, run, side, maps).Open();
 }
 
 // A join's reduce: its slice of the left side's map outputs joined with the right side's.
@@ -332,13 +351,18 @@ std::vector<std::pair<std::string, std::string>> MissingMapOutputs(const Shuffle
 // order; one task over every map output for a global top-N (shuffle_plan.h).
 void RunTopNReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, RunOptions run,
                    int first, int end) {
-  auto scan = ReduceInput(spec, first, end, run);
+  const ReduceSlices slices = ReduceSlicesOf(spec, first, end, run);
+  auto scan = slices.Open();
+  // The ranking pass decodes the group and order columns only, as the map's did.
+  auto rank_scan = slices.Open(RankColumns(spec));
+  const bool narrower = rank_scan->schema()->num_fields() < scan->schema()->num_fields();
   run.cancel = context.cancel;
   parquet::ParquetWriteOptions write = TakeWriterShare(run.memory_budget);
   write.sync = false;  // the output commit makes the attempt's directory durable
   auto writer =
       TableFileWriter::Open((context.output_dir / kPartFile).string(), scan->schema(), write);
-  TopNRows(spec, *scan, nullptr, run, [&writer](const RecordBatch& b) { writer->Write(b); });
+  TopNRows(spec, *scan, narrower ? rank_scan.get() : nullptr, run,
+           [&writer](const RecordBatch& b) { writer->Write(b); });
   writer->Close();
 }
 

@@ -68,6 +68,7 @@ struct SliceFiles {
   std::vector<parquet::ParquetFooter> bare_footers;
   std::vector<Run> runs;
   std::shared_ptr<MemoryGate> fetch_gate;
+  std::vector<std::string> columns;  // decoded, all when empty
 };
 
 std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
@@ -80,6 +81,7 @@ std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
   file.source().ReadAt(run.begin, {reinterpret_cast<uint8_t*>(bytes.data.get()), size});
   parquet::ParquetFooter footer = slices.bare_footers[run.file];
   parquet::ParquetReadOptions options;
+  options.columns = slices.columns;
   for (int rg : run.row_groups) {
     options.row_groups.push_back(static_cast<int>(footer.metadata.row_groups.size()));
     footer.metadata.row_groups.push_back(
@@ -97,16 +99,20 @@ std::vector<RecordBatch> ReadRun(const SliceFiles& slices, const Run& run) {
 std::shared_ptr<TableScan> OpenSlices(const std::vector<std::string>& paths,
                                       const std::vector<std::vector<int>>& row_groups,
                                       int64_t max_unit_bytes,
-                                      std::shared_ptr<MemoryGate> fetch_gate) {
+                                      std::shared_ptr<MemoryGate> fetch_gate,
+                                      const std::vector<std::string>& columns) {
   SLUICE_CHECK_EQ(paths.size(), row_groups.size());
   SLUICE_CHECK(fetch_gate != nullptr);
   if (paths.empty()) throw InvalidArgument("no map outputs to read");
   auto slices = std::make_shared<SliceFiles>();
   slices->fetch_gate = std::move(fetch_gate);
+  slices->columns = columns;
   std::shared_ptr<const Schema> schema;
   for (size_t f = 0; f < paths.size(); ++f) {
     auto file = parquet::ParquetFileReader::Open(paths[f]);
-    std::shared_ptr<const Schema> file_schema = file->ReadSchema();
+    parquet::ParquetReadOptions read;
+    read.columns = columns;
+    std::shared_ptr<const Schema> file_schema = file->ReadSchema(read);
     if (schema == nullptr) {
       schema = file_schema;
     } else if (!(*file_schema == *schema)) {

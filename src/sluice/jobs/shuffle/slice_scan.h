@@ -24,10 +24,13 @@ namespace sluice::shuffle {
 
 // paths: map outputs' data files (local or s3://), in map order; row_groups[f]: the row groups of
 // paths[f] to read, ascending. Rows keep that order: stream order (first/last) is map order, then
-// file order. Errors as TableScan::Open's (InvalidData naming both files for different schemas).
+// file order. columns: those to decode (all when empty), in the order asked; a unit's read still
+// fetches its run whole. Errors as TableScan::Open's (InvalidData naming both files for different
+// schemas).
 std::shared_ptr<TableScan> OpenSlices(const std::vector<std::string>& paths,
                                       const std::vector<std::vector<int>>& row_groups,
                                       int64_t max_unit_bytes,
-                                      std::shared_ptr<MemoryGate> fetch_gate);
+                                      std::shared_ptr<MemoryGate> fetch_gate,
+                                      const std::vector<std::string>& columns = {});
 
 }  // namespace sluice::shuffle

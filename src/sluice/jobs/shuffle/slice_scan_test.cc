@@ -107,5 +107,39 @@ TEST_F(SliceScanTest, AUnitsFetchedBytesAreHeldInTheGateWhileItIsRead) {
   EXPECT_EQ(small->used(), 0);
 }
 
+// A scan that decodes some columns only (a top-N's ranking pass): the same units, their columns.
+TEST_F(SliceScanTest, AProjectionDecodesItsColumnsOfTheSameUnits) {
+  auto schema = std::make_shared<const Schema>(
+      std::vector<Field>{{"v", DataType::Int64()}, {"w", DataType::String()}});
+  const std::string path = (dir_ / "vw.parquet").string();
+  auto writer = parquet::ParquetWriter::Open(path, schema, parquet::ParquetWriteOptions{});
+  for (int g = 0; g < 3; ++g) {
+    Int64Builder v;
+    StringBuilder w;
+    for (int r = 0; r < 10; ++r) {
+      v.Append(10 * g + r);
+      w.Append("w" + std::to_string(10 * g + r));
+    }
+    writer->Write(RecordBatch::Make(schema, {v.Finish(), w.Finish()}, 10));
+    writer->EndRowGroup();
+  }
+  writer->Close();
+  auto all = OpenSlices({path}, {{0, 2}}, 1, Gate());
+  auto projected = OpenSlices({path}, {{0, 2}}, 1, Gate(), {"w"});
+  ASSERT_EQ(projected->schema()->num_fields(), 1);
+  EXPECT_EQ(projected->schema()->field(0).name, "w");
+  ASSERT_EQ(projected->units().size(), all->units().size());
+  std::vector<std::string> values;
+  for (const ScanUnit& unit : projected->units()) {
+    for (const RecordBatch& b : projected->Read(unit)) {
+      ASSERT_EQ(b.num_columns(), 1);
+      for (int64_t r = 0; r < b.num_rows(); ++r) values.emplace_back(b.column(0).BinaryValue(r));
+    }
+  }
+  ASSERT_EQ(values.size(), 20u);
+  EXPECT_EQ(values.front(), "w0");
+  EXPECT_EQ(values[10], "w20");
+}
+
 }  // namespace
 }  // namespace sluice::shuffle
