@@ -194,6 +194,12 @@ std::vector<std::string> RankColumns(const ShuffleSpec& spec) {
   return columns;
 }
 
+// The ranking scan when it decodes fewer columns than `scan` (else the ranking pass reads `scan`).
+const TableScan* Narrower(const TableScan* rank_scan, const TableScan& scan) {
+  if (rank_scan == nullptr) return nullptr;
+  return rank_scan->schema()->num_fields() < scan.schema()->num_fields() ? rank_scan : nullptr;
+}
+
 // A top-N's map: the top N of the task's own rows (of each group), so that at most N rows a group
 // leave a task, sliced by a hash of the groups (all in slice 0 without groups). Its output keeps
 // rows equal in the order in stream order, so a reduce reading the map outputs in map order
@@ -202,8 +208,9 @@ void RunTopNMap(const ShuffleSpec& spec, const std::vector<std::string>& files,
                 const jobs::TaskContext& context, RunOptions run) {
   run.cancel = context.cancel;
   auto scan = TableScan::Open(files, {}, spec.where);
-  auto rank_scan = TableScan::Open(files, RankColumns(spec), spec.where);
-  const bool narrower = rank_scan->schema()->num_fields() < scan->schema()->num_fields();
+  // A global top-N sorts instead and has no ranking pass.
+  std::shared_ptr<TableScan> rank_scan;
+  if (!spec.per.empty()) rank_scan = TableScan::Open(files, RankColumns(spec), spec.where);
   std::vector<int> groups;
   for (const std::string& column : spec.per) {
     const std::optional<int> c = scan->schema()->FieldIndex(column);
@@ -214,7 +221,7 @@ void RunTopNMap(const ShuffleSpec& spec, const std::vector<std::string>& files,
   run.memory_budget -= flush;
   MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), scan->schema(),
                          std::move(groups), spec.partitions, flush, MapOutputCodec(spec.work_dir));
-  TopNRows(spec, *scan, narrower ? rank_scan.get() : nullptr, run,
+  TopNRows(spec, *scan, Narrower(rank_scan.get(), *scan), run,
            [&writer](const RecordBatch& b) { writer.Add(b); });
   writer.Finish();
 }
@@ -354,14 +361,14 @@ void RunTopNReduce(const ShuffleSpec& spec, const jobs::TaskContext& context, Ru
   const ReduceSlices slices = ReduceSlicesOf(spec, first, end, run);
   auto scan = slices.Open();
   // The ranking pass decodes the group and order columns only, as the map's did.
-  auto rank_scan = slices.Open(RankColumns(spec));
-  const bool narrower = rank_scan->schema()->num_fields() < scan->schema()->num_fields();
+  std::shared_ptr<TableScan> rank_scan;
+  if (!spec.per.empty()) rank_scan = slices.Open(RankColumns(spec));
   run.cancel = context.cancel;
   parquet::ParquetWriteOptions write = TakeWriterShare(run.memory_budget);
   write.sync = false;  // the output commit makes the attempt's directory durable
   auto writer =
       TableFileWriter::Open((context.output_dir / kPartFile).string(), scan->schema(), write);
-  TopNRows(spec, *scan, narrower ? rank_scan.get() : nullptr, run,
+  TopNRows(spec, *scan, Narrower(rank_scan.get(), *scan), run,
            [&writer](const RecordBatch& b) { writer->Write(b); });
   writer->Close();
 }
