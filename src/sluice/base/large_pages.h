@@ -5,13 +5,6 @@
 // huge pages (MADV_HUGEPAGE, which the kernel default "madvise" honours), so they fault once per
 // 2 MiB; smaller ones come from malloc as usual.
 //
-// A freed large block goes back to the kernel, which must fault and zero every page of the next
-// one afresh: decoded row groups and per-partition hash tables come and go at the same few sizes,
-// and that zeroing was a fifth of a group-by's CPU. SetLargeBlockReuse keeps freed blocks, up to a
-// limit, for the next request of the same size (rounded up to 2 MiB). Kept blocks are resident
-// memory no budget counts: the commands keep at most a sixteenth of --memory (at most 64 MiB),
-// within the RSS allowance over the budget (process_memory.h). Reused blocks are not zeroed.
-//
 // LargePageAllocator plugs this into standard containers (LargeVector).
 //
 // Thread safety: all functions may be called from any thread.
@@ -28,13 +21,6 @@ inline constexpr size_t kLargeAllocationBytes = size_t{4} << 20;
 void* AllocateLarge(size_t bytes);
 // Frees a block from AllocateLarge with the same `bytes`.
 void FreeLarge(void* data, size_t bytes) noexcept;
-
-// Freed blocks of kLargeAllocationBytes or more are kept, up to `bytes` in all (the oldest
-// unmapped first), and handed out again. 0 (the default) unmaps each block when it is freed, and
-// unmaps those kept so far.
-void SetLargeBlockReuse(size_t bytes);
-// The bytes of the freed blocks kept now.
-size_t KeptLargeBlockBytes();
 
 template <typename T>
 class LargePageAllocator {

@@ -37,36 +37,5 @@ TEST(LargePages, VectorGrowsAcrossTheThresholdKeepingItsValues) {
   EXPECT_EQ(values.back(), 9);
 }
 
-TEST(LargePages, FreedBlocksAreReusedBySizeWithinTheLimit) {
-  const size_t block = kLargeAllocationBytes;  // 4 MiB; block + 1 rounds up to 6 MiB
-  SetLargeBlockReuse(3 * block);
-  void* a = AllocateLarge(block);
-  void* b = AllocateLarge(block + 1);
-  FreeLarge(a, block);
-  FreeLarge(b, block + 1);
-  EXPECT_EQ(KeptLargeBlockBytes(), 10u << 20);
-  // Each size gets its own block back; a size nothing was kept for maps a new one.
-  EXPECT_EQ(AllocateLarge(block), a);
-  void* c = AllocateLarge(2 * block);
-  EXPECT_NE(c, b);
-  EXPECT_EQ(AllocateLarge(block + 1), b);
-  EXPECT_EQ(KeptLargeBlockBytes(), 0u);
-  // Over the limit the oldest kept blocks go.
-  FreeLarge(a, block);
-  FreeLarge(b, block + 1);
-  FreeLarge(c, 2 * block);
-  EXPECT_EQ(KeptLargeBlockBytes(), 2 * block);
-  c = AllocateLarge(2 * block - 5);
-  std::memset(c, 0x5A, 2 * block - 5);  // a reused block is usable whole
-  FreeLarge(c, 2 * block - 5);
-  // A block larger than the limit is not kept; a lower limit gives back what is over it.
-  SetLargeBlockReuse(block);
-  EXPECT_EQ(KeptLargeBlockBytes(), 0u);
-  void* big = AllocateLarge(2 * block);
-  FreeLarge(big, 2 * block);
-  EXPECT_EQ(KeptLargeBlockBytes(), 0u);
-  SetLargeBlockReuse(0);
-}
-
 }  // namespace
 }  // namespace sluice

@@ -11,7 +11,6 @@
 
 #include "sluice/base/bytes.h"
 #include "sluice/base/error.h"
-#include "sluice/base/large_pages.h"
 #include "sluice/base/log.h"
 #include "sluice/base/memory_limit.h"
 #include "sluice/cli/live_ui.h"
@@ -188,7 +187,6 @@ RunOptions JobFlags::ToRunOptions(const CancellationToken& cancel,
   }
   // The budget covers the whole process: its RSS is judged against it.
   options.process_budget = options.memory_budget;
-  SetLargeBlockReuse(static_cast<size_t>(std::min<int64_t>(options.memory_budget / 16, 64_MiB)));
   ConfigureS3(limits, paths, options.memory_budget);
   options.cpu_threads = threads;
   options.report_path = report;
