@@ -9,6 +9,7 @@
 #include "sluice/jobs/batch/batch_join.h"
 #include "sluice/jobs/create_or_resume.h"
 #include "sluice/jobs/job_spec.h"
+#include "sluice/jobs/job_stages.h"
 #include "sluice/ledger/ledger.h"
 
 namespace sluice::cli {
@@ -34,7 +35,7 @@ std::function<int()> AddRetryCommand(CLI::App& app) {
           "... --submit` again (the chunks it finished are cache hits)",
           flags->job);
     }
-    int64_t requeued = ledger->RequeueFailed(job.id);
+    const int64_t requeued = jobs::RequeueFailedPartitions(*ledger, job);
     fmt::print(
         "requeued {} failed partitions of job {}; run `sluice worker --job {}` or the same "
         "`sluice run` again to process them\n",

@@ -50,6 +50,12 @@ std::vector<std::string> FailedPartitionErrors(ledger::Ledger& ledger, ledger::J
   return errors;
 }
 
+int64_t RequeueFailedPartitions(ledger::Ledger& ledger, const ledger::JobRecord& job) {
+  const int64_t requeued = ledger.RequeueFailed(job.id);
+  if (requeued > 0 && !StoredStageNames(job).empty()) ledger.ReopenJob(job.id);
+  return requeued;
+}
+
 void PublishStage(const OutputCommitter& committer, const std::vector<ledger::PartitionRecord>& all,
                   std::string_view stage) {
   std::vector<std::string> lost;

@@ -48,6 +48,12 @@ std::vector<std::string> StoredStageNames(const ledger::JobRecord& job);
 // Every partition of the job, in id order (paged reads).
 std::vector<ledger::PartitionRecord> AllPartitions(ledger::Ledger& ledger, ledger::JobId job);
 
+// Failed partitions of the job back to pending (Ledger::RequeueFailed), for `sluice retry`. A
+// staged job is unsealed too: its failed partition sealed it before the stages after it were
+// planned, so the requeued partitions alone would complete it with nothing written; unsealed, its
+// later stages are planned as its stages finish. Returns how many were requeued.
+int64_t RequeueFailedPartitions(ledger::Ledger& ledger, const ledger::JobRecord& job);
+
 // "<key>: <error>" of the job's failed partitions.
 std::vector<std::string> FailedPartitionErrors(ledger::Ledger& ledger, ledger::JobId job);
 

@@ -534,8 +534,6 @@ TEST_F(ShuffleJobTest, ALostMapOutputWhoseMapFailsFailsTheJob) {
   EXPECT_FALSE(fs::exists(spec.output));
 }
 
-// One hot key holds 60% of the left side: its slice is split into reduce tasks of a few left map
-// outputs each against the whole right slice, and the join equals one process's.
 // A map output gone before the barrier (its index, or its whole directory) runs its map partition
 // again before the reduce stage is planned.
 TEST_F(ShuffleJobTest, AMapOutputGoneBeforeTheBarrierRunsAgainBeforeTheReduceIsPlanned) {
@@ -557,6 +555,8 @@ TEST_F(ShuffleJobTest, AMapOutputGoneBeforeTheBarrierRunsAgainBeforeTheReduceIsP
   EXPECT_EQ(Rows(spec.output), Rows(local.batches));
 }
 
+// One hot key holds 60% of the left side: its slice is split into reduce tasks of a few left map
+// outputs each against the whole right slice, and the join equals one process's.
 TEST_F(ShuffleJobTest, ASkewedJoinSplitsItsHotSliceAndEqualsOneProcess) {
   const std::vector<std::string> left = WriteSkewedFiles("left", 4, 4000, 300, 6);
   fs::create_directories(dir_ / "right");
@@ -644,6 +644,27 @@ TEST_F(ShuffleJobTest, AMissingInputFailsTheJobNamingTheFile) {
   EXPECT_NE(joined[0].errors[0].find("map/00001"), std::string::npos);
   EXPECT_NE(joined[0].errors[0].find(inputs[1]), std::string::npos) << joined[0].errors[0];
   EXPECT_FALSE(fs::exists(spec.output));
+}
+
+// `sluice retry` of a shuffle failed in its map stage: once the input is back, the requeued map
+// partition runs and the reduce and gather stages, never planned before, follow.
+TEST_F(ShuffleJobTest, ARetriedJobRunsTheStagesItsFailureCutOff) {
+  const std::vector<std::string> inputs = WriteFiles(3, 400, 50);
+  ShuffleSpec spec = Spec(kGroupByJobKind, inputs);
+  spec.keys = {"k"};
+  spec.aggregates = "count(*), sum(v)";
+  const std::string job = SubmitShuffle(url_, spec).job_name;
+  const fs::path aside = dir_ / "aside.parquet";
+  fs::rename(inputs[1], aside);
+  ASSERT_EQ(RunTwoWorkers(job)[0].status, ledger::JobStatus::kFailed);
+  fs::rename(aside, inputs[1]);
+  auto ledger = ledger::OpenLedger(url_);
+  EXPECT_EQ(jobs::RequeueFailedPartitions(*ledger, *ledger->FindJob(job)), 1);
+  std::vector<JoinedShuffle> joined = RunTwoWorkers(job);
+  ASSERT_EQ(joined[0].status, ledger::JobStatus::kDone);
+  GroupBySpec group_by{.keys = spec.keys, .aggregates = ParseAggregateCalls(spec.aggregates)};
+  const GroupByResult local = RunGroupBy(*TableScan::Open(inputs), group_by, GroupByOptions{});
+  EXPECT_EQ(Rows(spec.output), Rows(local.batches));
 }
 
 TEST(MapOutputTest, SlicesCoverTheRangeEvenly) {
