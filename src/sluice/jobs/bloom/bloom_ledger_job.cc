@@ -1,7 +1,6 @@
 #include "sluice/jobs/bloom/bloom_ledger_job.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "sluice/base/error.h"
 #include "sluice/io/fs/file_system_for.h"
@@ -10,6 +9,7 @@
 #include "sluice/jobs/job_spec.h"
 #include "sluice/jobs/job_stages.h"
 #include "sluice/jobs/output_commit.h"
+#include "sluice/jobs/staged_worker.h"
 
 namespace sluice {
 
@@ -49,24 +49,6 @@ SubmittedBloom SubmitBloom(const std::string& ledger_url, const BloomSpec& spec)
   return {name, static_cast<int64_t>(partials.size()), opened.resumed};
 }
 
-namespace {
-
-constexpr ledger::Duration kBarrierPoll = std::chrono::milliseconds(100);
-
-// The run options of one of `slots` tasks: an even share of the budget and threads, no report.
-RunOptions TaskShare(const RunOptions& run, int slots) {
-  const int threads =
-      run.cpu_threads > 0 ? run.cpu_threads : static_cast<int>(std::thread::hardware_concurrency());
-  RunOptions share = run;
-  share.memory_budget = run.memory_budget / slots;
-  share.cpu_threads = std::max(1, threads / slots);
-  share.report_path.clear();
-  share.progress = ProgressMode::kOff;
-  return share;
-}
-
-}  // namespace
-
 JoinedBloom JoinBloom(const std::string& ledger_url, const std::string& job_name,
                       jobs::WorkerOptions worker, const RunOptions& run) {
   auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
@@ -82,25 +64,14 @@ JoinedBloom JoinBloom(const std::string& ledger_url, const std::string& job_name
   const BloomSpec& spec = joined.spec;
   const std::unique_ptr<jobs::OutputCommitter> committer = jobs::MakeOutputCommitter(spec.work_dir);
   const jobs::StagePlan plan = BloomStagePlan(kBloomAttempts, *committer);
-  worker.output_root = spec.work_dir;
-  // The merge appears at once when the last partial is done: workers at the barrier look often.
-  worker.max_idle_poll = std::min<ledger::Duration>(worker.max_idle_poll, kBarrierPoll);
-  worker.on_idle = [&plan](ledger::Ledger& l, ledger::JobId id) {
-    try {
-      jobs::AdvanceStages(l, id, plan);
-    } catch (const Error&) {
-      // Publishing a partial that a worker finishing the job has just removed.
-      if (l.GetJob(id).status == ledger::JobStatus::kRunning) throw;
-    }
-  };
-  const RunOptions share = TaskShare(run, std::max(worker.slots, 1));
-  joined.stats = jobs::RunWorker(
-      ledger_url, job.id,
-      [&spec, &share](const jobs::TaskContext& context) { RunBloomTask(spec, context, share); },
-      worker, run.cancel);
-  joined.status = ledger->GetJob(job.id).status;
-  joined.errors = jobs::FailedPartitionErrors(*ledger, job.id);
-  if (joined.status == ledger::JobStatus::kDone) jobs::RemoveWorkDirectory(spec.work_dir);
+  jobs::StagedWorkerResult result = jobs::RunStagedWorker(
+      ledger_url, job.id, plan, *committer, spec.work_dir, std::move(worker), run,
+      [&spec](const jobs::TaskContext& context, const RunOptions& share) {
+        RunBloomTask(spec, context, share);
+      });
+  joined.stats = result.stats;
+  joined.status = result.status;
+  joined.errors = std::move(result.errors);
   return joined;
 }
 

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <thread>
 
 #include "sluice/base/error.h"
-#include "sluice/base/heap_tuning.h"
 #include "sluice/io/fs/file_system_for.h"
 #include "sluice/io/fs/s3_url.h"
 #include "sluice/io/parquet/file_reader.h"
@@ -16,6 +14,7 @@
 #include "sluice/jobs/output_commit.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
 #include "sluice/jobs/shuffle/shuffle_tasks.h"
+#include "sluice/jobs/staged_worker.h"
 #include "sluice/ops/table_files.h"
 
 namespace sluice::shuffle {
@@ -83,12 +82,6 @@ SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec&
   return {name, static_cast<int64_t>(MapPartitions(spec, 1).size()), opened.resumed};
 }
 
-namespace {
-
-constexpr ledger::Duration kBarrierPoll = std::chrono::milliseconds(100);
-
-}  // namespace
-
 JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_name,
                           jobs::WorkerOptions worker, const RunOptions& run) {
   auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
@@ -100,48 +93,19 @@ JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_
         .With("job", job_name);
   }
   jobs::CheckJobVersion(job);
-  // Before the worker's threads start, so that they share one tuned arena: tasks pass batches and
-  // row groups of MiBs between threads, and with glibc's defaults every task faulted its buffers
-  // in afresh.
-  TuneHeapForStreaming();
   JoinedShuffle joined;
   joined.spec = ShuffleSpec::FromJson(job.options_json);
-  const std::unique_ptr<jobs::OutputCommitter> committer =
-      jobs::MakeOutputCommitter(joined.spec.work_dir);
-  const jobs::StagePlan plan = ShuffleStagePlan(joined.spec, kShuffleAttempts, *committer);
-  worker.output_root = joined.spec.work_dir;
-  // A stage's partitions appear at once when the one before is done: workers waiting at the
-  // barrier look often, or the stage starts up to max_idle_poll late on every host.
-  worker.max_idle_poll = std::min<ledger::Duration>(worker.max_idle_poll, kBarrierPoll);
-  worker.on_idle = [&plan, &committer](ledger::Ledger& l, ledger::JobId id) {
-    try {
-      AdvanceStages(l, id, plan);
-    } catch (const Error& e) {
-      // Planning read a map index that a worker finishing the job has just removed.
-      if (l.GetJob(id).status != ledger::JobStatus::kRunning) return;
-      const std::vector<std::string> lost = jobs::LostInputKeys(e);
-      if (lost.empty()) throw;
-      // Output of the stage before is gone: those partitions run again, then the barrier is met
-      // again and plans the stage from their new output.
-      jobs::ReopenLostInputs(l, id, *committer, lost, e.what());
-    }
-  };
-  const int slots = std::max(worker.slots, 1);
-  const int threads =
-      run.cpu_threads > 0 ? run.cpu_threads : static_cast<int>(std::thread::hardware_concurrency());
-  RunOptions share = run;
-  share.memory_budget = run.memory_budget / slots;
-  share.cpu_threads = std::max(1, threads / slots);
-  share.report_path.clear();
-  share.progress = ProgressMode::kOff;
   const ShuffleSpec& spec = joined.spec;
-  joined.stats = jobs::RunWorker(
-      ledger_url, job.id,
-      [&spec, &share](const jobs::TaskContext& context) { RunShuffleTask(spec, context, share); },
-      worker, run.cancel);
-  joined.status = ledger->GetJob(job.id).status;
-  joined.errors = jobs::FailedPartitionErrors(*ledger, job.id);
-  if (joined.status == ledger::JobStatus::kDone) jobs::RemoveWorkDirectory(spec.work_dir);
+  const std::unique_ptr<jobs::OutputCommitter> committer = jobs::MakeOutputCommitter(spec.work_dir);
+  const jobs::StagePlan plan = ShuffleStagePlan(spec, kShuffleAttempts, *committer);
+  jobs::StagedWorkerResult result = jobs::RunStagedWorker(
+      ledger_url, job.id, plan, *committer, spec.work_dir, std::move(worker), run,
+      [&spec](const jobs::TaskContext& context, const RunOptions& share) {
+        RunShuffleTask(spec, context, share);
+      });
+  joined.stats = result.stats;
+  joined.status = result.status;
+  joined.errors = std::move(result.errors);
   return joined;
 }
 
