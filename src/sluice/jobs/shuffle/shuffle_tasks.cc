@@ -122,6 +122,18 @@ bool GroupsRepeat(const ShuffleSpec& spec, const std::vector<std::string>& files
   return groups <= kMostRowsAreGroups * static_cast<double>(rows);
 }
 
+// A map task's output: its attempt's data file, rows cut by `keys` (none: all in slice 0) and held
+// up to a quarter of the task's budget, which that takes out of `run`.
+MapOutputWriter OpenMapOutput(const ShuffleSpec& spec, const jobs::TaskContext& context,
+                              std::shared_ptr<const Schema> schema, std::vector<int> keys,
+                              RunOptions& run) {
+  const int64_t flush = std::max<int64_t>(run.memory_budget / 4, 1 << 20);
+  run.memory_budget -= flush;
+  return MapOutputWriter(context.output_dir, MapDataFileOf(context.lease.attempt),
+                         std::move(schema), std::move(keys), spec.partitions, flush,
+                         MapOutputCodec(spec.work_dir));
+}
+
 // Map-side combining: the task's rows aggregated per group, each group's row sliced by its keys
 // (the first columns of the partial output); or, when groups barely repeat, each row shipped as a
 // partial row of its own.
@@ -130,13 +142,10 @@ void RunCombiningMap(const ShuffleSpec& spec, const CombinePlan& plan, TableScan
                      RunOptions run) {
   const GroupBySpec partial{.keys = spec.keys, .aggregates = plan.partial};
   GroupByOptions options = OperatorOptions(context, std::move(run));
-  const int64_t flush = std::max<int64_t>(options.run.memory_budget / 4, 1 << 20);
-  options.run.memory_budget -= flush;
   std::vector<int> keys(spec.keys.size());
   for (size_t k = 0; k < keys.size(); ++k) keys[k] = static_cast<int>(k);
   const std::shared_ptr<const Schema> schema = GroupByOutputSchema(*scan.schema(), partial);
-  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), schema, keys,
-                         spec.partitions, flush, MapOutputCodec(spec.work_dir));
+  MapOutputWriter writer = OpenMapOutput(spec, context, schema, keys, options.run);
   if (GroupsRepeat(spec, files)) {
     // As one process's group-by: keys aggregated by their dictionary indexes where it pays.
     scan.KeepDictionaries(DictionaryKeyColumns(partial));
@@ -151,12 +160,10 @@ void RunCombiningMap(const ShuffleSpec& spec, const CombinePlan& plan, TableScan
 
 // A sort's map: each row to the range of the sample's boundaries its key falls in.
 void RunRangeMap(const ShuffleSpec& spec, const TableScan& scan, const jobs::TaskContext& context,
-                 const RunOptions& run) {
+                 RunOptions run) {
   const std::vector<std::string> boundaries = ReadSortBoundaries(spec);
   const SortKeyEncoder encoder(*scan.schema(), ParseSortKeys(spec.order_by));
-  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), scan.schema(),
-                         {}, spec.partitions, std::max<int64_t>(run.memory_budget / 4, 1 << 20),
-                         MapOutputCodec(spec.work_dir));
+  MapOutputWriter writer = OpenMapOutput(spec, context, scan.schema(), {}, run);
   ForEachBatch(scan, context.cancel, [&](const RecordBatch& batch) {
     writer.AddSliced(batch, RangeSlices(encoder, boundaries, batch));
   });
@@ -217,10 +224,7 @@ void RunTopNMap(const ShuffleSpec& spec, const std::vector<std::string>& files,
     if (!c) throw NotFound("no column {} in the inputs", column).With("column", column);
     groups.push_back(*c);
   }
-  const int64_t flush = std::max<int64_t>(run.memory_budget / 4, 1 << 20);
-  run.memory_budget -= flush;
-  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), scan->schema(),
-                         std::move(groups), spec.partitions, flush, MapOutputCodec(spec.work_dir));
+  MapOutputWriter writer = OpenMapOutput(spec, context, scan->schema(), std::move(groups), run);
   TopNRows(spec, *scan, Narrower(rank_scan.get(), *scan), run,
            [&writer](const RecordBatch& b) { writer.Add(b); });
   writer.Finish();
@@ -250,10 +254,8 @@ void RunMap(const ShuffleSpec& job_spec, const jobs::TaskContext& context, RunOp
   if (const std::optional<CombinePlan> plan = CombineOf(spec)) {
     return RunCombiningMap(spec, *plan, *scan, files, context, std::move(run));
   }
-  MapOutputWriter writer(context.output_dir, MapDataFileOf(context.lease.attempt), scan->schema(),
-                         SliceColumns(spec, *scan->schema()), spec.partitions,
-                         std::max<int64_t>(run.memory_budget / 4, 1 << 20),
-                         MapOutputCodec(spec.work_dir));
+  MapOutputWriter writer =
+      OpenMapOutput(spec, context, scan->schema(), SliceColumns(spec, *scan->schema()), run);
   ForEachBatch(*scan, context.cancel, [&writer](const RecordBatch& b) { writer.Add(b); });
   writer.Finish();
 }
