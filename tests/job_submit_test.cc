@@ -50,6 +50,17 @@ class JobSubmitTest : public ::testing::Test {
  protected:
   ScratchDir dir_{"sluice-submit"};
   std::string ledger_ = "sqlite:" + dir_.Path("ledger.db");
+  // Two `sluice worker --any` processes at once, each expected to exit 0: their output together.
+  std::string RunTwoWorkers() {
+    auto other = std::async(std::launch::async, [&] {
+      return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+    });
+    testing::CommandRun one = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
+    testing::CommandRun two = other.get();
+    EXPECT_EQ(one.status, 0) << one.out;
+    EXPECT_EQ(two.status, 0) << two.out;
+    return one.out + two.out;
+  }
 };
 
 TEST_F(JobSubmitTest, ARunJobSubmittedIsRunByAWorkerAndFollowedByWait) {
@@ -120,14 +131,9 @@ TEST_F(JobSubmitTest, ACompactionSubmittedIsFinishedByTwoWorkersWithTheSameRows)
   EXPECT_NE(submitted.out.find("4 partitions listed"), std::string::npos) << submitted.out;
   EXPECT_FALSE(fs::exists(dst + "/d=0"));
 
-  auto other = std::async(std::launch::async, [&] {
-    return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  });
-  testing::CommandRun worker = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  testing::CommandRun worker2 = other.get();
-  ASSERT_EQ(worker.status, 0) << worker.out;
-  ASSERT_EQ(worker2.status, 0) << worker2.out;
-  EXPECT_NE((worker.out + worker2.out).find("outputs verified"), std::string::npos);
+  const std::string workers = RunTwoWorkers();
+  ASSERT_FALSE(HasFailure());
+  EXPECT_NE(workers.find("outputs verified"), std::string::npos);
   EXPECT_EQ(Wait("c --ledger " + ledger_).status, 0);
 
   std::string in = "read_parquet('" + src + "/*/*.parquet', hive_partitioning = true)";
@@ -197,14 +203,9 @@ TEST_F(JobSubmitTest, ShufflesSubmittedAreRunByTwoWorkersAsDuckDbComputesThem) {
   EXPECT_NE(status.out.find("stage reduce   waiting for the stage before it"), std::string::npos)
       << status.out;
 
-  auto other = std::async(std::launch::async, [&] {
-    return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  });
-  testing::CommandRun worker = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  testing::CommandRun worker2 = other.get();
-  ASSERT_EQ(worker.status, 0) << worker.out;
-  ASSERT_EQ(worker2.status, 0) << worker2.out;
-  EXPECT_NE((worker.out + worker2.out).find("wrote " + grouped), std::string::npos);
+  const std::string workers = RunTwoWorkers();
+  ASSERT_FALSE(HasFailure());
+  EXPECT_NE(workers.find("wrote " + grouped), std::string::npos);
   status = SluiceAsIs("status '" + job + "' --ledger " + ledger_);
   EXPECT_NE(status.out.find("stage gather   done 1 running 0 pending 0 failed 0"),
             std::string::npos)
@@ -272,13 +273,8 @@ TEST_F(JobSubmitTest, TopNSubmittedIsRunByTwoWorkersAsOneProcessAndDuckDbCompute
   EXPECT_NE(Sluice("sort '" + in + "' --by v --per k -o " + top + " --submit --ledger " + ledger_)
                 .out.find("--per needs --top N"),
             std::string::npos);
-  auto other = std::async(std::launch::async, [&] {
-    return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  });
-  testing::CommandRun worker = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  testing::CommandRun worker2 = other.get();
-  ASSERT_EQ(worker.status, 0) << worker.out;
-  ASSERT_EQ(worker2.status, 0) << worker2.out;
+  const std::string workers = RunTwoWorkers();
+  ASSERT_FALSE(HasFailure());
 
   const std::string source = "read_parquet('" + in + "')";
   testing::MultisetDifference diff = testing::CompareMultisets(
@@ -350,19 +346,14 @@ TEST_F(JobSubmitTest, BloomFiltersSubmittedAreTheOneProcessFilesWhenTwoWorkersBu
   EXPECT_NE(status.out.find("stage merge    waiting for the stage before it"), std::string::npos)
       << status.out;
 
-  auto other = std::async(std::launch::async, [&] {
-    return Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  });
-  testing::CommandRun worker = Sluice("worker --any --memory 64MiB --ledger " + ledger_);
-  testing::CommandRun worker2 = other.get();
-  ASSERT_EQ(worker.status, 0) << worker.out;
-  ASSERT_EQ(worker2.status, 0) << worker2.out;
+  const std::string workers = RunTwoWorkers();
+  ASSERT_FALSE(HasFailure());
   status = SluiceAsIs("status '" + job + "' --ledger " + ledger_);
   EXPECT_NE(status.out.find("stage merge    done 1 running 0 pending 0 failed 0"),
             std::string::npos)
       << status.out;
   for (const Case& c : cases) {
-    EXPECT_NE((worker.out + worker2.out).find("wrote " + c.output), std::string::npos);
+    EXPECT_NE(workers.find("wrote " + c.output), std::string::npos);
     EXPECT_FALSE(fs::exists(c.output + ".sluice-bloom")) << c.output;
     const std::string local = c.output + ".local";
     testing::CommandRun one =

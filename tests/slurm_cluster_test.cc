@@ -176,6 +176,29 @@ class SlurmClusterTest : public ::testing::Test {
     return env;
   }
 
+  // One `sluice worker --job JOB` per node by srun, one partition at a time, 128 MiB each.
+  static std::vector<std::string> WorkerPerNode(const std::string& job) {
+    return cluster_->Srun({"-N3", "--ntasks-per-node=1", "--no-kill", SLUICE_BINARY, "worker",
+                           "--job", job, "--workers", "1", "--claim-batch", "1", "--lease", kLease,
+                           "--memory", "128MiB", "--log-level", "error"});
+  }
+  // The node of the first worker seen holding a partition of the job (a fixed node may get none
+  // before a short job ends: the others claim as they start); -1 when srun ended or none did
+  // within 60 s.
+  static int FirstLeaseHolder(ledger::Ledger& ledger, ledger::JobId job, HostProcess& srun) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (srun.Running() && std::chrono::steady_clock::now() < deadline) {
+      for (const auto& p : ledger.ListPartitions(job)) {
+        if (p.status != ledger::PartitionStatus::kRunning) continue;
+        for (int k = 0; k < 3; ++k) {
+          if (p.lease_owner.starts_with(cluster_->NodeName(k) + ":")) return k;
+        }
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return -1;
+  }
+
   static inline std::unique_ptr<SlurmCluster> cluster_;
   static inline std::string why_not_;  // why there is no cluster
   static inline bool start_failed_ = false;
@@ -597,28 +620,10 @@ TEST_F(SlurmClusterTest, ABatchFinishesWhenANodeIsKilled) {
   submit.insert(submit.end(), task.begin(), task.end());
   const std::string submitted = sluice::testing::CheckHostCommand(submit, 60s, env);
   const std::string job = submitted.substr(14, submitted.find(':') - 14);
-  HostProcess srun(
-      cluster_->Srun({"-N3", "--ntasks-per-node=1", "--no-kill", SLUICE_BINARY, "worker", "--job",
-                      job, "--workers", "1", "--claim-batch", "1", "--lease", kLease, "--memory",
-                      "128MiB", "--log-level", "error"}),
-      dir.path() / "srun.log", env);
+  HostProcess srun(WorkerPerNode(job), dir.path() / "srun.log", env);
   auto ledger = ledger::OpenLedger(url);
   const ledger::JobId id = ledger->FindJob(job)->id;
-  auto lease_holder = [&]() -> int {
-    for (const auto& p : ledger->ListPartitions(id)) {
-      if (p.status != ledger::PartitionStatus::kRunning) continue;
-      for (int k = 0; k < 3; ++k) {
-        if (p.lease_owner.starts_with(cluster_->NodeName(k) + ":")) return k;
-      }
-    }
-    return -1;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  int victim_node = -1;
-  while ((victim_node = lease_holder()) < 0 && srun.Running() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  const int victim_node = FirstLeaseHolder(*ledger, id, srun);
   ASSERT_TRUE(srun.Running()) << "the job ended before the kill: " << srun.Output();
   ASSERT_GE(victim_node, 0) << "no node held a chunk within 60 s";
   cluster_->KillNode(victim_node);
@@ -777,30 +782,10 @@ TEST_F(SlurmClusterTest, AShuffleFinishesWhenANodeIsKilled) {
        bucket + "out.parquet", "--work-dir", bucket + "work", "--map-size", "1KiB", "--submit"},
       60s, env);
   const std::string job = submitted.substr(14, submitted.find(':') - 14);
-  HostProcess srun(
-      cluster_->Srun({"-N3", "--ntasks-per-node=1", "--no-kill", SLUICE_BINARY, "worker", "--job",
-                      job, "--workers", "1", "--claim-batch", "1", "--lease", kLease, "--memory",
-                      "128MiB", "--log-level", "error"}),
-      dir.path() / "srun.log", env);
+  HostProcess srun(WorkerPerNode(job), dir.path() / "srun.log", env);
   auto ledger = ledger::OpenLedger(url);
   const ledger::JobId id = ledger->FindJob(job)->id;
-  // The victim is whichever node first holds a partition: a fixed node may get none before a
-  // short job ends (the others claim as they start).
-  auto lease_holder = [&]() -> int {
-    for (const auto& p : ledger->ListPartitions(id)) {
-      if (p.status != ledger::PartitionStatus::kRunning) continue;
-      for (int k = 0; k < 3; ++k) {
-        if (p.lease_owner.starts_with(cluster_->NodeName(k) + ":")) return k;
-      }
-    }
-    return -1;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  int victim_node = -1;
-  while ((victim_node = lease_holder()) < 0 && srun.Running() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  const int victim_node = FirstLeaseHolder(*ledger, id, srun);
   ASSERT_TRUE(srun.Running()) << "the job ended before the kill: " << srun.Output();
   ASSERT_GE(victim_node, 0) << "no node held a partition within 60 s";
   const std::string victim = cluster_->NodeName(victim_node);
