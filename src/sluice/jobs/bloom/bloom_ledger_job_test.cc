@@ -1,13 +1,13 @@
 #include "sluice/jobs/bloom/bloom_ledger_job.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <random>
-#include <thread>
 
 #include "sluice/io/fs/file_system.h"
+#include "sluice/jobs/testing/sqlite_ledger_fixture.h"
+#include "sluice/jobs/testing/two_at_once.h"
 #include "sluice/ops/bloom/bloom_filter_file.h"
 
 namespace sluice {
@@ -15,15 +15,8 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-class BloomLedgerJobTest : public ::testing::Test {
+class BloomLedgerJobTest : public jobs::SqliteLedgerFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (stdfs::temp_directory_path() / "sluice-bloom-ledger-XXXXXX");
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    url_ = "sqlite:" + (dir_ / "ledger.db").string();
-  }
-  void TearDown() override { stdfs::remove_all(dir_); }
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
   // CSV files of id,email (some emails empty: null).
@@ -65,32 +58,12 @@ class BloomLedgerJobTest : public ::testing::Test {
     worker.slots = 2;
     worker.max_idle_poll = std::chrono::milliseconds(20);
     worker.backoff_base = std::chrono::milliseconds(20);
-    std::vector<JoinedBloom> joined(2);
-    std::exception_ptr error;
-    std::thread other([&] {
-      try {
-        joined[1] = JoinBloom(url_, job, worker, Run());
-      } catch (...) {
-        error = std::current_exception();
-      }
-    });
-    try {
-      joined[0] = JoinBloom(url_, job, worker, Run());
-    } catch (...) {
-      other.join();
-      throw;
-    }
-    other.join();
-    if (error) std::rethrow_exception(error);
-    return joined;
+    return jobs::TwoAtOnce([&] { return JoinBloom(url_, job, worker, Run()); });
   }
 
   static std::string Bytes(const std::string& path) {
     return fs::ReadWholeFile(*fs::LocalFileSystem(), path);
   }
-
-  stdfs::path dir_;
-  std::string url_;
 };
 
 TEST_F(BloomLedgerJobTest, FilterAcrossWorkersIsTheOneProcessFileByteForByte) {

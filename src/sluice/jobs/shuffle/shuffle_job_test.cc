@@ -1,14 +1,12 @@
 #include "sluice/jobs/shuffle/shuffle_job.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "sluice/io/parquet/file_writer.h"
 #include "sluice/jobs/job_stages.h"
@@ -17,6 +15,8 @@
 #include "sluice/jobs/shuffle/map_side_combine.h"
 #include "sluice/jobs/shuffle/shuffle_plan.h"
 #include "sluice/jobs/shuffle/shuffle_tasks.h"
+#include "sluice/jobs/testing/sqlite_ledger_fixture.h"
+#include "sluice/jobs/testing/two_at_once.h"
 #include "sluice/ops/distinct.h"
 #include "sluice/ops/group_by.h"
 #include "sluice/ops/join/hash_join.h"
@@ -30,16 +30,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ShuffleJobTest : public ::testing::Test {
+class ShuffleJobTest : public jobs::SqliteLedgerFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sluice-shuffle-XXXXXX");
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    url_ = "sqlite:" + (dir_ / "ledger.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Random rows (k: string with nulls, g: int32, v: int64 with nulls), a few row groups a file.
   std::vector<std::string> WriteFiles(int files, int rows, int keys) {
     auto schema = std::make_shared<const Schema>(std::vector<Field>{
@@ -120,24 +112,7 @@ class ShuffleJobTest : public ::testing::Test {
     RunOptions run;
     run.memory_budget = 64 << 20;
     run.cpu_threads = 2;
-    std::vector<JoinedShuffle> joined(2);
-    std::exception_ptr error;
-    std::thread other([&] {
-      try {
-        joined[1] = JoinShuffle(url_, job, worker, run);
-      } catch (...) {
-        error = std::current_exception();
-      }
-    });
-    try {
-      joined[0] = JoinShuffle(url_, job, worker, run);
-    } catch (...) {
-      other.join();
-      throw;
-    }
-    other.join();
-    if (error) std::rethrow_exception(error);
-    return joined;
+    return jobs::TwoAtOnce([&] { return JoinShuffle(url_, job, worker, run); });
   }
 
   // Runs the job's map stage in one worker and plans its reduce stage, then stops at the first
@@ -243,9 +218,6 @@ class ShuffleJobTest : public ::testing::Test {
     }
     return batches;
   }
-
-  fs::path dir_;
-  std::string url_;
 };
 
 TEST_F(ShuffleJobTest, GroupByAcrossWorkersEqualsOneProcess) {
