@@ -199,6 +199,27 @@ class SlurmClusterTest : public ::testing::Test {
     return -1;
   }
 
+  // The partitions of the ledger's one job, each expected done: how many each stage had, and the
+  // hosts (lease owners' node names) that ran them.
+  struct StagesRun {
+    ledger::JobStatus status = ledger::JobStatus::kRunning;
+    std::map<std::string, int> partitions;
+    std::set<std::string> hosts;
+  };
+  static StagesRun DoneStages(const std::string& url) {
+    auto ledger = ledger::OpenLedger(url);
+    const ledger::JobRecord job = ledger->ListJobs().front();
+    ledger::PartitionQuery query;
+    query.limit = 1000;
+    StagesRun run{.status = job.status};
+    for (const auto& p : ledger->ListPartitions(job.id, query)) {
+      EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
+      ++run.partitions[p.key.substr(0, p.key.find('/'))];
+      run.hosts.insert(p.lease_owner.substr(0, p.lease_owner.find(':')));
+    }
+    return run;
+  }
+
   static inline std::unique_ptr<SlurmCluster> cluster_;
   static inline std::string why_not_;  // why there is no cluster
   static inline bool start_failed_ = false;
@@ -452,20 +473,11 @@ TEST_F(SlurmClusterTest, AGroupByShufflesAcrossTheNodesThroughS3) {
   EXPECT_EQ(ours.size(), 1500u);  // the keys
   EXPECT_EQ(ours, SortedTableRows({local}));
 
-  auto ledger = ledger::OpenLedger(url);
-  ledger::PartitionQuery query;
-  query.limit = 1000;
-  std::map<std::string, int> stages;
-  std::set<std::string> hosts;
-  for (const auto& p : ledger->ListPartitions(ledger->ListJobs().front().id, query)) {
-    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
-    ++stages[p.key.substr(0, p.key.find('/'))];
-    hosts.insert(p.lease_owner.substr(0, p.lease_owner.find(':')));
-  }
-  EXPECT_GE(hosts.size(), 2u) << "the stages ran on one node";
-  EXPECT_EQ(stages["map"], 6);
-  EXPECT_GE(stages["reduce"], 3);
-  EXPECT_EQ(stages["gather"], 1);
+  StagesRun stages = DoneStages(url);
+  EXPECT_GE(stages.hosts.size(), 2u) << "the stages ran on one node";
+  EXPECT_EQ(stages.partitions["map"], 6);
+  EXPECT_GE(stages.partitions["reduce"], 3);
+  EXPECT_EQ(stages.partitions["gather"], 1);
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("shuffle", "work", "").empty())
       << "the work directory was not removed";
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("shuffle", "").empty());
@@ -571,21 +583,11 @@ TEST_F(SlurmClusterTest, BatchRunsItsChunksAcrossTheNodesThroughS3) {
   EXPECT_EQ(keys(manifest), keys(object("one/manifest.json"))) << manifest;
   EXPECT_EQ(keys(manifest).size(), 9u);
 
-  auto ledger = ledger::OpenLedger(url);
-  ledger::PartitionQuery query;
-  query.limit = 1000;
-  std::map<std::string, int> stages;
-  std::set<std::string> hosts;
-  const ledger::JobRecord job = ledger->ListJobs().front();
-  EXPECT_EQ(job.status, ledger::JobStatus::kDone);
-  for (const auto& p : ledger->ListPartitions(job.id, query)) {
-    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
-    ++stages[p.key.substr(0, p.key.find('/'))];
-    hosts.insert(p.lease_owner.substr(0, p.lease_owner.find(':')));
-  }
-  EXPECT_GE(hosts.size(), 2u) << "the chunks ran on one node";
-  EXPECT_EQ(stages["chunk"], 9);
-  EXPECT_EQ(stages["publish"], 1);
+  StagesRun stages = DoneStages(url);
+  EXPECT_EQ(stages.status, ledger::JobStatus::kDone);
+  EXPECT_GE(stages.hosts.size(), 2u) << "the chunks ran on one node";
+  EXPECT_EQ(stages.partitions["chunk"], 9);
+  EXPECT_EQ(stages.partitions["publish"], 1);
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("batch", "work", "").empty())
       << "the work prefix was not removed";
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("batch", "").empty());
@@ -881,19 +883,10 @@ TEST_F(SlurmClusterTest, ABloomFilterIsBuiltAcrossTheNodesThroughS3) {
   EXPECT_EQ(ours.size(), fs::file_size(local));
   EXPECT_TRUE(ours == ReadFile(local)) << "the filter differs from the one-process filter";
 
-  auto ledger = ledger::OpenLedger(url);
-  ledger::PartitionQuery query;
-  query.limit = 1000;
-  std::map<std::string, int> stages;
-  std::set<std::string> hosts;
-  for (const auto& p : ledger->ListPartitions(ledger->ListJobs().front().id, query)) {
-    EXPECT_EQ(p.status, ledger::PartitionStatus::kDone) << p.key << ": " << p.error;
-    ++stages[p.key.substr(0, p.key.find('/'))];
-    hosts.insert(p.lease_owner.substr(0, p.lease_owner.find(':')));
-  }
-  EXPECT_GE(hosts.size(), 2u) << "the stages ran on one node";
-  EXPECT_EQ(stages["partial"], 6);
-  EXPECT_EQ(stages["merge"], 1);
+  StagesRun stages = DoneStages(url);
+  EXPECT_GE(stages.hosts.size(), 2u) << "the stages ran on one node";
+  EXPECT_EQ(stages.partitions["partial"], 6);
+  EXPECT_EQ(stages.partitions["merge"], 1);
   EXPECT_TRUE(cluster_->s3()->client()->ListAll("bloom", "work", "").empty())
       << "the work directory was not removed";
   EXPECT_TRUE(cluster_->s3()->client()->ListMultipartUploads("bloom", "").empty());
