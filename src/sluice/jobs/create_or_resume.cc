@@ -28,4 +28,15 @@ ledger::JobRecord RequireJob(ledger::Ledger& ledger, const std::string& name) {
   return *job;
 }
 
+ledger::JobRecord RequireJobOfKind(ledger::Ledger& ledger, const std::string& name,
+                                   const std::function<bool(std::string_view)>& is_kind,
+                                   std::string_view what) {
+  ledger::JobRecord job = RequireJob(ledger, name);
+  const std::string kind = JobKindOf(job);
+  if (!is_kind(kind)) {
+    throw InvalidArgument("job {} is a {} job, not {}", name, kind, what).With("job", name);
+  }
+  return job;
+}
+
 }  // namespace sluice::jobs

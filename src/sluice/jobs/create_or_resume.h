@@ -36,5 +36,10 @@ OpenedJob CreateOrResumeJob(ledger::Ledger& ledger, const std::string& name,
 
 // The existing job of that name; NotFound ("no such job", naming the job and the ledger).
 ledger::JobRecord RequireJob(ledger::Ledger& ledger, const std::string& name);
+// RequireJob, and InvalidArgument ("job NAME is a KIND job, not WHAT") unless `is_kind` takes
+// its stored kind (job_spec.h).
+ledger::JobRecord RequireJobOfKind(ledger::Ledger& ledger, const std::string& name,
+                                   const std::function<bool(std::string_view)>& is_kind,
+                                   std::string_view what);
 
 }  // namespace sluice::jobs

@@ -77,11 +77,8 @@ SubmittedBatch SubmitBatch(const std::string& ledger_url, const BatchCommandSpec
 JoinedBatch JoinBatch(const std::string& ledger_url, const std::string& job_name,
                       const BatchWorkerOptions& worker, const RunOptions& run) {
   auto ledger = ledger::OpenLedger(ledger_url);
-  const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
-  if (jobs::JobKindOf(job) != kBatchJobKind) {
-    throw InvalidArgument("job {} is a {} job, not a batch", job_name, jobs::JobKindOf(job))
-        .With("job", job_name);
-  }
+  const ledger::JobRecord job = jobs::RequireJobOfKind(
+      *ledger, job_name, [](std::string_view kind) { return kind == kBatchJobKind; }, "a batch");
   const json stored = json::parse(job.options_json);
   const BatchCommandSpec spec = BatchCommandSpec::FromJson(stored.at("command"));
   const PreparedBatch prepared = PreparedBatch::FromJson(stored.at("prepared"));

@@ -52,27 +52,19 @@ SubmittedBloom SubmitBloom(const std::string& ledger_url, const BloomSpec& spec)
 JoinedBloom JoinBloom(const std::string& ledger_url, const std::string& job_name,
                       jobs::WorkerOptions worker, const RunOptions& run) {
   auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
-  const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
-  const std::string kind = jobs::JobKindOf(job);
-  if (kind != kBloomJobKind) {
-    throw InvalidArgument("job {} is a {} job, not a bloom job", job_name, kind)
-        .With("job", job_name);
-  }
+  const ledger::JobRecord job = jobs::RequireJobOfKind(
+      *ledger, job_name, [](std::string_view kind) { return kind == kBloomJobKind; },
+      "a bloom job");
   jobs::CheckJobVersion(job);
-  JoinedBloom joined;
-  joined.spec = BloomSpec::FromJson(job.options_json);
-  const BloomSpec& spec = joined.spec;
+  const BloomSpec spec = BloomSpec::FromJson(job.options_json);
   const std::unique_ptr<jobs::OutputCommitter> committer = jobs::MakeOutputCommitter(spec.work_dir);
   const jobs::StagePlan plan = BloomStagePlan(kBloomAttempts, *committer);
-  jobs::StagedWorkerResult result = jobs::RunStagedWorker(
-      ledger_url, job.id, plan, *committer, spec.work_dir, std::move(worker), run,
-      [&spec](const jobs::TaskContext& context, const RunOptions& share) {
-        RunBloomTask(spec, context, share);
-      });
-  joined.stats = result.stats;
-  joined.status = result.status;
-  joined.errors = std::move(result.errors);
-  return joined;
+  return {jobs::RunStagedWorker(ledger_url, job.id, plan, *committer, spec.work_dir,
+                                std::move(worker), run,
+                                [&spec](const jobs::TaskContext& context, const RunOptions& share) {
+                                  RunBloomTask(spec, context, share);
+                                }),
+          spec};
 }
 
 }  // namespace sluice

@@ -10,6 +10,7 @@
 
 #include "sluice/flow/options.h"
 #include "sluice/jobs/bloom/bloom_spec.h"
+#include "sluice/jobs/staged_worker.h"
 #include "sluice/jobs/worker.h"
 #include "sluice/ledger/ledger_records.h"
 
@@ -38,11 +39,10 @@ struct SubmittedBloom {
 // holds other work.
 SubmittedBloom SubmitBloom(const std::string& ledger_url, const BloomSpec& spec);
 
-struct JoinedBloom {
+// What this worker did (stats), how the job stands and its failed partitions' errors, and the
+// job's spec.
+struct JoinedBloom : jobs::StagedWorkerResult {
   BloomSpec spec;
-  jobs::WorkerStats stats;
-  ledger::JobStatus status = ledger::JobStatus::kRunning;
-  std::vector<std::string> errors;  // "<partition key>: <error>" of failed partitions
 };
 
 // Works on the job until it is complete: claims its partitions, plans the merge when this worker

@@ -85,28 +85,18 @@ SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec&
 JoinedShuffle JoinShuffle(const std::string& ledger_url, const std::string& job_name,
                           jobs::WorkerOptions worker, const RunOptions& run) {
   auto ledger = ledger::OpenLedger(ledger_url, worker.ledger_options);
-  const ledger::JobRecord job = jobs::RequireJob(*ledger, job_name);
-  const std::string kind = jobs::JobKindOf(job);
-  if (!IsShuffleJobKind(kind)) {
-    throw InvalidArgument("job {} is a {} job, not a group-by, distinct, sort or join", job_name,
-                          kind)
-        .With("job", job_name);
-  }
+  const ledger::JobRecord job = jobs::RequireJobOfKind(*ledger, job_name, IsShuffleJobKind,
+                                                       "a group-by, distinct, sort or join");
   jobs::CheckJobVersion(job);
-  JoinedShuffle joined;
-  joined.spec = ShuffleSpec::FromJson(job.options_json);
-  const ShuffleSpec& spec = joined.spec;
+  const ShuffleSpec spec = ShuffleSpec::FromJson(job.options_json);
   const std::unique_ptr<jobs::OutputCommitter> committer = jobs::MakeOutputCommitter(spec.work_dir);
   const jobs::StagePlan plan = ShuffleStagePlan(spec, kShuffleAttempts, *committer);
-  jobs::StagedWorkerResult result = jobs::RunStagedWorker(
-      ledger_url, job.id, plan, *committer, spec.work_dir, std::move(worker), run,
-      [&spec](const jobs::TaskContext& context, const RunOptions& share) {
-        RunShuffleTask(spec, context, share);
-      });
-  joined.stats = result.stats;
-  joined.status = result.status;
-  joined.errors = std::move(result.errors);
-  return joined;
+  return {jobs::RunStagedWorker(ledger_url, job.id, plan, *committer, spec.work_dir,
+                                std::move(worker), run,
+                                [&spec](const jobs::TaskContext& context, const RunOptions& share) {
+                                  RunShuffleTask(spec, context, share);
+                                }),
+          spec};
 }
 
 }  // namespace sluice::shuffle

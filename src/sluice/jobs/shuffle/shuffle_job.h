@@ -10,6 +10,7 @@
 
 #include "sluice/flow/options.h"
 #include "sluice/jobs/shuffle/shuffle_spec.h"
+#include "sluice/jobs/staged_worker.h"
 #include "sluice/jobs/worker.h"
 #include "sluice/ledger/ledger_records.h"
 
@@ -37,11 +38,10 @@ struct SubmittedShuffle {
 // whose key columns differ in type between the sides (rows meet by a hash of the stored values).
 SubmittedShuffle SubmitShuffle(const std::string& ledger_url, const ShuffleSpec& spec);
 
-struct JoinedShuffle {
+// What this worker did (stats), how the job stands and its failed partitions' errors, and the
+// job's spec.
+struct JoinedShuffle : jobs::StagedWorkerResult {
   ShuffleSpec spec;
-  jobs::WorkerStats stats;
-  ledger::JobStatus status = ledger::JobStatus::kRunning;
-  std::vector<std::string> errors;  // "<partition key>: <error>" of failed partitions
 };
 
 // Works on the job until it is complete: claims its partitions, plans its next stage when this
