@@ -55,32 +55,32 @@ std::vector<std::string> JobPaths(const ledger::JobRecord& job) {
   return {c.source, c.destination};
 }
 
-// A group-by or distinct across hosts: prints what this worker did and where the output is.
-bool JoinShuffleJob(const std::string& url, const ledger::JobRecord& job,
-                    const jobs::WorkerOptions& options, const RunOptions& run) {
-  shuffle::JoinedShuffle joined = shuffle::JoinShuffle(url, job.name, options, run);
+// What this worker of a staged job did, its failed partitions' errors, and the output once the
+// job is done; true unless the job failed.
+bool PrintStagedJob(const jobs::StagedWorkerResult& joined, std::string_view kind,
+                    const std::string& job, const std::string& output) {
   fmt::print("worker: {} completed, {} failed attempts, {} leases lost\n", joined.stats.completed,
              joined.stats.failed_attempts, joined.stats.lost);
   for (const std::string& error : joined.errors) fmt::print(stderr, "sluice: failed {}\n", error);
   if (joined.status == ledger::JobStatus::kDone) {
-    fmt::print("{}: job {} done; wrote {}\n", joined.spec.kind, job.name, joined.spec.output);
+    fmt::print("{}: job {} done; wrote {}\n", kind, job, output);
   }
   fmt::print("{}", fs::S3RequestSummary());
   return joined.status != ledger::JobStatus::kFailed;
 }
 
-// A bloom filter across hosts: prints what this worker did and where the filter is.
+// A group-by, distinct, sort or join across hosts.
+bool JoinShuffleJob(const std::string& url, const ledger::JobRecord& job,
+                    const jobs::WorkerOptions& options, const RunOptions& run) {
+  const shuffle::JoinedShuffle joined = shuffle::JoinShuffle(url, job.name, options, run);
+  return PrintStagedJob(joined, joined.spec.kind, job.name, joined.spec.output);
+}
+
+// A bloom filter across hosts.
 bool JoinBloomJob(const std::string& url, const ledger::JobRecord& job,
                   const jobs::WorkerOptions& options, const RunOptions& run) {
-  JoinedBloom joined = JoinBloom(url, job.name, options, run);
-  fmt::print("worker: {} completed, {} failed attempts, {} leases lost\n", joined.stats.completed,
-             joined.stats.failed_attempts, joined.stats.lost);
-  for (const std::string& error : joined.errors) fmt::print(stderr, "sluice: failed {}\n", error);
-  if (joined.status == ledger::JobStatus::kDone) {
-    fmt::print("bloom: job {} done; wrote {}\n", job.name, joined.spec.output);
-  }
-  fmt::print("{}", fs::S3RequestSummary());
-  return joined.status != ledger::JobStatus::kFailed;
+  const JoinedBloom joined = JoinBloom(url, job.name, options, run);
+  return PrintStagedJob(joined, "bloom", job.name, joined.spec.output);
 }
 
 // A batch across hosts: prints what this worker computed and, from the worker that published the
